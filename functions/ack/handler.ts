@@ -1,0 +1,70 @@
+/**
+ * ack: API Gateway → verify the Slack signature → accept the command → answer within 3 s.
+ * Secrets and the first data key are fetched during init, not on the first request.
+ */
+import middy from '@middy/core';
+import httpErrorHandler from '@middy/http-error-handler';
+import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { invokeAsync } from '../../shared/adapters/invoker';
+import { DataKeySource, resolveSecret } from '../../shared/adapters/kms';
+import {
+  type FormBody,
+  type HttpResult,
+  json,
+  readSlashCommand,
+  verifySlackSignature,
+} from '../../shared/adapters/slack-request';
+import { acceptCommand } from '../../shared/app/accept-command';
+import { ackConfig } from '../../shared/config';
+import { malformedReply } from '../../shared/domain/replies';
+import { sealJson } from '../../shared/domain/seal';
+import { createLogger, errorFields, type Logger } from '../../shared/log';
+
+const config = ackConfig(process.env);
+const baseLog = createLogger({ fn: 'ack' });
+const dataKeys = new DataKeySource(config.kmsKeyId);
+// Warm the data key while the secret is decrypted; a failure here is retried on first use.
+dataKeys.current().catch(() => {});
+const signingSecret = await resolveSecret(config.signingSecret, 'SLACK_SIGNING_SECRET');
+
+let log: Logger = baseLog;
+
+/** After the form parser, the body is an object of fields. */
+type ParsedEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: FormBody };
+
+async function handle(event: ParsedEvent): Promise<HttpResult> {
+  const form = event.body;
+  if (form.ssl_check === '1') return { statusCode: 200, body: '' };
+  const read = readSlashCommand(form);
+  if (!read.ok) {
+    log.warn('ack.malformed_command', { field: read.field });
+    return json(400, malformedReply());
+  }
+  const reply = await acceptCommand(read.command, {
+    limits: config.limits,
+    seal: async (id, content) => {
+      const key = await dataKeys.current();
+      return sealJson(key.plain, key.encrypted, content, id);
+    },
+    handOff: (payload) => invokeAsync(config.posterFunctionName, payload),
+    now: Date.now,
+    log,
+  });
+  return json(200, reply);
+}
+
+export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
+  .before((request) => {
+    const retry = request.event.headers?.['x-slack-retry-num'];
+    log = baseLog.child({ requestId: request.context.awsRequestId, ...(retry ? { slackRetry: retry } : {}) });
+  })
+  .use(
+    httpErrorHandler({
+      fallbackMessage: 'internal error',
+      logger: (error: unknown) => log.error('ack.failed', errorFields(error)),
+    }),
+  )
+  .use(verifySlackSignature({ signingSecret: () => signingSecret, log: () => log }))
+  .use(httpUrlencodeBodyParser())
+  .handler(handle as never);

@@ -1,0 +1,26 @@
+/** reaper: DynamoDB stream → for TTL removals only, delete the message the precise path missed. */
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { resolveSecret } from '../../shared/adapters/kms';
+import { SlackGateway } from '../../shared/adapters/slack';
+import { recordFromImage } from '../../shared/adapters/stream';
+import { type ReapResult, reap } from '../../shared/app/reap';
+import { reaperConfig } from '../../shared/config';
+import { createLogger } from '../../shared/log';
+
+const config = reaperConfig(process.env);
+const log = createLogger({ fn: 'reaper' });
+const slack = new SlackGateway({
+  token: await resolveSecret(config.botToken, 'SLACK_BOT_TOKEN'),
+  apiUrl: config.slackApiUrl,
+  log,
+});
+
+export async function handler(event: DynamoDBStreamEvent): Promise<ReapResult> {
+  const records = (event.Records ?? []).map((r, i) => ({
+    eventName: r.eventName,
+    userIdentity: r.userIdentity as { type?: string; principalId?: string } | undefined,
+    sequenceNumber: r.dynamodb?.SequenceNumber ?? String(i),
+    snap: recordFromImage(r.dynamodb?.OldImage as Record<string, unknown> | undefined),
+  }));
+  return reap(records, { slack, log });
+}

@@ -1,0 +1,42 @@
+/** sweeper: every minute → delete each snap due in this window at its due time. */
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { SnapStore } from '../../shared/adapters/dynamo-store';
+import { resolveSecret } from '../../shared/adapters/kms';
+import { SlackGateway } from '../../shared/adapters/slack';
+import { systemClock } from '../../shared/app/ports';
+import { type SweepReport, sweep } from '../../shared/app/sweep';
+import { tableWorkerConfig } from '../../shared/config';
+import { createLogger } from '../../shared/log';
+
+const SAFETY_MS = 5000;
+const CONCURRENCY = 25;
+
+const config = tableWorkerConfig(process.env);
+const log = createLogger({ fn: 'sweeper' });
+const store = new SnapStore(config.tableName);
+const slack = new SlackGateway({
+  token: await resolveSecret(config.botToken, 'SLACK_BOT_TOKEN'),
+  apiUrl: config.slackApiUrl,
+  log,
+});
+
+/** The tick this run serves: the schedule's own time, so a late start does not shift the window. */
+function tickOf(event: Partial<ScheduledEvent> | undefined, now: number): number {
+  const scheduled = typeof event?.time === 'string' ? Date.parse(event.time) : Number.NaN;
+  return Number.isFinite(scheduled) && scheduled <= now ? scheduled : now;
+}
+
+export async function handler(
+  event: Partial<ScheduledEvent> | undefined,
+  context: Context,
+): Promise<SweepReport> {
+  const now = Date.now();
+  return sweep(
+    {
+      tickMs: tickOf(event, now),
+      deadline: now + context.getRemainingTimeInMillis() - SAFETY_MS,
+      runId: context.awsRequestId,
+    },
+    { store, slack, clock: systemClock, log, sweepPeriodMs: config.sweepPeriodMs, concurrency: CONCURRENCY },
+  );
+}

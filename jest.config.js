@@ -1,0 +1,18 @@
+// Jest runs the TypeScript sources as native ES modules (swc strips types only), on the
+// node@24 binary from devDependencies, the same runtime as Lambda's nodejs24.x.
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2023' },
+        module: { type: 'es6' },
+      },
+    ],
+  },
+  testMatch: ['<rootDir>/tests/**/*.test.ts'],
+  setupFilesAfterEnv: ['<rootDir>/tests/support/setup.ts'],
+  testTimeout: 20_000,
+};

@@ -1,0 +1,191 @@
+/**
+ * DynamoDB adapter: the one table. Items are keyed by request id, so the poster's conditional
+ * write is its idempotency check; posted items join a sparse, sharded index on their due time,
+ * which is all the sweeper ever reads (never a Scan).
+ */
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { allShards, type SnapRecord } from '../domain/snap';
+import { StoreError } from '../errors';
+import { fromItem, keyOf, TABLE, toItem } from './snap-item';
+
+export { TABLE } from './snap-item';
+
+// Writes are retried harder than the SDK default: a record that cannot be written means a
+// posted message the poster has to take back.
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 5 }), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string })?.name === 'ConditionalCheckFailedException'
+  );
+}
+
+async function attempt<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new StoreError(`DynamoDB ${what} failed`, { cause: error });
+  }
+}
+
+export type ClaimResult = { claimed: true } | { claimed: false; existing: SnapRecord | undefined };
+
+export class SnapStore {
+  constructor(private readonly tableName: string) {}
+
+  /** Creates the record in state `posting` unless this request id was seen before. */
+  async claim(record: SnapRecord): Promise<ClaimResult> {
+    try {
+      await documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(record),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+        }),
+      );
+      return { claimed: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw new StoreError('DynamoDB claim failed', { cause: error });
+    }
+    const existing = await this.get(record.id);
+    return { claimed: false, existing };
+  }
+
+  async get(id: string): Promise<SnapRecord | undefined> {
+    const out = await attempt('get', () =>
+      documents.send(new GetCommand({ TableName: this.tableName, Key: keyOf(id), ConsistentRead: true })),
+    );
+    return out.Item ? fromItem(out.Item) : undefined;
+  }
+
+  /** Records the posted message; with a lease when the poster itself will delete it. */
+  async markPosted(
+    id: string,
+    ts: string,
+    shard: string,
+    lease?: { until: number; owner: string },
+  ): Promise<void> {
+    const names: Record<string, string> = {
+      '#state': 'state',
+      '#ts': 'ts',
+      '#shard': TABLE.dueIndex.partitionKey,
+    };
+    const values: Record<string, unknown> = {
+      ':posted': 'posted',
+      ':posting': 'posting',
+      ':ts': ts,
+      ':shard': shard,
+    };
+    let update = 'SET #state = :posted, #ts = :ts, #shard = :shard';
+    if (lease) {
+      update += ', leaseUntil = :until, leaseOwner = :owner';
+      values[':until'] = lease.until;
+      values[':owner'] = lease.owner;
+    }
+    await attempt('markPosted', () =>
+      documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          UpdateExpression: update,
+          ConditionExpression: '#state = :posting',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  /** Drops a claim whose post did not happen, so nothing waits for a message that does not exist. */
+  async release(id: string): Promise<void> {
+    try {
+      await documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          ConditionExpression: '#state = :posting',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':posting': 'posting' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw new StoreError('DynamoDB release failed', { cause: error });
+    }
+  }
+
+  /** Every posted record due before `before` (ms), oldest due first, across all index shards. */
+  async findDue(before: number): Promise<SnapRecord[]> {
+    const perShard = await Promise.all(allShards().map((shard) => this.queryShard(shard, before)));
+    return perShard.flat().sort((a, b) => a.dueAt - b.dueAt);
+  }
+
+  private async queryShard(shard: string, before: number): Promise<SnapRecord[]> {
+    const found: SnapRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await attempt('findDue', () =>
+        documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: TABLE.dueIndex.name,
+            KeyConditionExpression: '#shard = :shard AND #due < :before',
+            ExpressionAttributeNames: {
+              '#shard': TABLE.dueIndex.partitionKey,
+              '#due': TABLE.dueIndex.sortKey,
+            },
+            ExpressionAttributeValues: { ':shard': shard, ':before': before },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) {
+        const record = fromItem(item);
+        if (record?.state === 'posted' && record.ts) found.push(record);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return found;
+  }
+
+  /**
+   * Takes the record for one deleter until `until`, unless another holds an unexpired lease.
+   * Keeps overlapping sweeps (and the poster's own wait) from deleting the same message twice.
+   */
+  async lease(id: string, owner: string, until: number, now: number): Promise<boolean> {
+    try {
+      await documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          UpdateExpression: 'SET leaseUntil = :until, leaseOwner = :owner',
+          ConditionExpression:
+            'attribute_exists(#pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+          ExpressionAttributeValues: { ':until': until, ':owner': owner, ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw new StoreError('DynamoDB lease failed', { cause: error });
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    await attempt('remove', () =>
+      documents.send(new DeleteCommand({ TableName: this.tableName, Key: keyOf(id) })),
+    );
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * KMS adapter: secrets decrypted once per cold start, and data keys for sealing messages.
+ * Encryption contexts bind each ciphertext to its purpose (Terraform's `aws_kms_ciphertext`
+ * uses the same contexts), so a signing-secret ciphertext cannot be passed off as a token.
+ */
+import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { SecretSource } from '../config';
+import { SecretError } from '../errors';
+
+const kms = new KMSClient({});
+
+export function secretContext(name: string): Record<string, string> {
+  return { app: 'snap', secret: name };
+}
+
+export const MESSAGE_KEY_CONTEXT: Readonly<Record<string, string>> = { app: 'snap', purpose: 'message' };
+
+/** Resolves a secret from its source; `name` is the variable's base name, used as context and in errors. */
+export async function resolveSecret(source: SecretSource, name: string): Promise<string> {
+  if (source.kind === 'plaintext') return source.value;
+  try {
+    const out = await kms.send(
+      new DecryptCommand({
+        CiphertextBlob: Buffer.from(source.ciphertext, 'base64'),
+        EncryptionContext: secretContext(name),
+      }),
+    );
+    if (!out.Plaintext) throw new Error('KMS returned no plaintext');
+    return Buffer.from(out.Plaintext).toString('utf8');
+  } catch (error) {
+    throw new SecretError(`Could not decrypt ${name}_CIPHERTEXT with KMS`, { cause: error });
+  }
+}
+
+export interface DataKey {
+  plain: Uint8Array;
+  /** KMS ciphertext of the key, base64: travels with each sealed message. */
+  encrypted: string;
+}
+
+/**
+ * One data key per container, renewed hourly, so sealing costs no KMS call on the hot path.
+ * The first key is requested at cold start (during init, before the first request waits).
+ */
+export class DataKeySource {
+  private pending: Promise<DataKey> | undefined;
+  private fetchedAt = 0;
+
+  constructor(
+    private readonly keyId: string,
+    private readonly maxAgeMs = 3_600_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  current(): Promise<DataKey> {
+    if (!this.pending || this.now() - this.fetchedAt > this.maxAgeMs) {
+      this.fetchedAt = this.now();
+      const request = this.generate();
+      // A failed request must not poison the cache: the next call asks KMS again.
+      request.catch(() => {
+        if (this.pending === request) this.pending = undefined;
+      });
+      this.pending = request;
+    }
+    return this.pending;
+  }
+
+  private async generate(): Promise<DataKey> {
+    try {
+      const out = await kms.send(
+        new GenerateDataKeyCommand({
+          KeyId: this.keyId,
+          KeySpec: 'AES_256',
+          EncryptionContext: MESSAGE_KEY_CONTEXT,
+        }),
+      );
+      if (!out.Plaintext || !out.CiphertextBlob) throw new Error('KMS returned an incomplete data key');
+      return { plain: out.Plaintext, encrypted: Buffer.from(out.CiphertextBlob).toString('base64') };
+    } catch (error) {
+      throw new SecretError('Could not generate a data key with KMS', { cause: error });
+    }
+  }
+}
+
+/** Opens data keys for the poster, remembering recent ones: one ack container uses one key for an hour. */
+export class DataKeyOpener {
+  private readonly cache = new Map<string, Uint8Array>();
+
+  constructor(private readonly maxEntries = 32) {}
+
+  async open(encrypted: string): Promise<Uint8Array> {
+    const hit = this.cache.get(encrypted);
+    if (hit) return hit;
+    let plain: Uint8Array;
+    try {
+      const out = await kms.send(
+        new DecryptCommand({
+          CiphertextBlob: Buffer.from(encrypted, 'base64'),
+          EncryptionContext: MESSAGE_KEY_CONTEXT,
+        }),
+      );
+      if (!out.Plaintext) throw new Error('KMS returned no plaintext');
+      plain = out.Plaintext;
+    } catch (error) {
+      throw new SecretError('Could not decrypt the message data key with KMS', { cause: error });
+    }
+    if (this.cache.size >= this.maxEntries) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(encrypted, plain);
+    return plain;
+  }
+}

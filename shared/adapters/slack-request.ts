@@ -1,0 +1,95 @@
+/**
+ * Inbound Slack requests through API Gateway (HTTP API, payload 2.0): a middy middleware that
+ * verifies the signature over the raw body before anything else looks at the request, and the
+ * reading of a slash command's form fields.
+ */
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { SlashCommand } from '../app/accept-command';
+import { verifySignature } from '../domain/signature';
+import type { Logger } from '../log';
+
+/** Slash command payloads are a few KB; anything near this is not from Slack. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const direct = headers[name];
+  if (direct !== undefined) return direct;
+  const lower = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === lower) return value;
+  return undefined;
+}
+
+export function json(statusCode: number, body: unknown): HttpResult {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+/** No detail on purpose: a caller without the secret learns nothing about why. */
+const unauthorized: HttpResult = { statusCode: 401, body: '' };
+
+export interface VerifyOptions {
+  signingSecret: () => string;
+  nowSeconds?: () => number;
+  log: () => Logger;
+}
+
+export function verifySlackSignature(
+  options: VerifyOptions,
+): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+  return {
+    before: (request) => {
+      const event = request.event;
+      const body = event.body ?? '';
+      const raw = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+      if (raw.byteLength > MAX_BODY_BYTES) {
+        options.log().warn('ack.body_too_large', { bytes: raw.byteLength });
+        return json(413, { error: 'request body too large' });
+      }
+      const check = verifySignature(
+        options.signingSecret(),
+        {
+          timestamp: header(event, 'x-slack-request-timestamp'),
+          signature: header(event, 'x-slack-signature'),
+          rawBody: raw,
+        },
+        options.nowSeconds?.() ?? Math.floor(Date.now() / 1000),
+      );
+      if (!check.ok) {
+        options.log().warn('ack.signature_rejected', { reason: check.reason });
+        return unauthorized;
+      }
+      // From here on the body is the verified text; the form parser reads it.
+      event.body = raw.toString('utf8');
+      event.isBase64Encoded = false;
+      return undefined;
+    },
+  };
+}
+
+export type FormBody = Record<string, string | string[] | undefined>;
+
+const FIELDS = {
+  command: 'command',
+  text: 'text',
+  team: 'team_id',
+  channel: 'channel_id',
+  user: 'user_id',
+  triggerId: 'trigger_id',
+  responseUrl: 'response_url',
+} as const;
+
+/** The slash command in a parsed form, or the name of the first field missing or repeated. */
+export function readSlashCommand(
+  form: FormBody,
+): { ok: true; command: SlashCommand } | { ok: false; field: string } {
+  const out: Partial<Record<keyof typeof FIELDS, string>> = {};
+  for (const [key, field] of Object.entries(FIELDS) as Array<[keyof typeof FIELDS, string]>) {
+    const value = form[field];
+    if (typeof value !== 'string' || (key !== 'text' && value === '')) return { ok: false, field };
+    out[key] = value;
+  }
+  return { ok: true, command: out as SlashCommand };
+}

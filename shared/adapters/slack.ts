@@ -1,0 +1,159 @@
+/**
+ * Slack adapter: the Web API through `@slack/web-api`, and `response_url` replies.
+ * Retries are bounded and short (a Lambda lives minutes; the client's default retries for ~30),
+ * 429s come back to the caller at once so it can schedule around them, and `chat.postMessage`
+ * is never retried: a retry after a lost response could post the message twice.
+ */
+import {
+  ErrorCode,
+  LogLevel,
+  type Logger as SlackLogger,
+  WebClient,
+  type WebClientOptions,
+} from '@slack/web-api';
+import { SlackCallError } from '../errors';
+import type { Logger } from '../log';
+
+export interface SlackOptions {
+  token: string;
+  apiUrl: string;
+  log: Logger;
+  /** Per-request timeout (ms). */
+  timeoutMs?: number;
+}
+
+export interface Identity {
+  username: string;
+  iconUrl?: string;
+}
+
+export interface PostArgs {
+  channel: string;
+  text: string;
+  blocks: unknown[];
+  identity?: Identity;
+}
+
+export type ReplyBody = { response_type: 'ephemeral'; text: string };
+
+/** Forwards the client's own warnings as bare events: its arguments can quote requests. */
+function quietLogger(log: Logger): SlackLogger {
+  let level = LogLevel.WARN;
+  return {
+    debug: () => {},
+    info: () => {},
+    warn: () => log.warn('slack.client_warning'),
+    error: () => log.error('slack.client_error'),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+function toSlackError(method: string, error: unknown): SlackCallError {
+  const e = error as { code?: string; data?: { error?: string }; retryAfter?: number; statusCode?: number };
+  switch (e?.code) {
+    case ErrorCode.PlatformError:
+      return new SlackCallError(method, 'platform', e.data?.error ?? 'unknown_error', { cause: error });
+    case ErrorCode.RateLimitedError:
+      return new SlackCallError(method, 'rate_limited', 'ratelimited', {
+        cause: error,
+        retryAfterMs: Math.max(1, e.retryAfter ?? 1) * 1000,
+      });
+    case ErrorCode.HTTPError:
+      return new SlackCallError(method, 'unavailable', `http_${e.statusCode ?? 'error'}`, { cause: error });
+    case ErrorCode.RequestError:
+      return new SlackCallError(method, 'unavailable', 'request_failed', { cause: error });
+    default:
+      return new SlackCallError(method, 'unavailable', 'unexpected_failure', { cause: error });
+  }
+}
+
+export class SlackGateway {
+  private readonly once: WebClient;
+  private readonly retrying: WebClient;
+  private readonly timeoutMs: number;
+  private readonly profiles = new Map<string, { identity: Identity | undefined; at: number }>();
+
+  constructor(options: SlackOptions) {
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    const base: WebClientOptions = {
+      slackApiUrl: options.apiUrl,
+      timeout: this.timeoutMs,
+      rejectRateLimitedCalls: true,
+      logger: quietLogger(options.log),
+      allowAbsoluteUrls: false,
+    };
+    this.once = new WebClient(options.token, { ...base, retryConfig: { retries: 0 } });
+    this.retrying = new WebClient(options.token, {
+      ...base,
+      retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000, randomize: true },
+    });
+  }
+
+  /** Posts a message; returns its `ts`. Not retried (see above). */
+  async post(args: PostArgs): Promise<string> {
+    try {
+      const out = await this.once.chat.postMessage({
+        channel: args.channel,
+        text: args.text,
+        blocks: args.blocks as never,
+        unfurl_links: false,
+        unfurl_media: false,
+        ...(args.identity ? { username: args.identity.username, icon_url: args.identity.iconUrl } : {}),
+      });
+      if (typeof out.ts !== 'string') throw new Error('chat.postMessage returned no ts');
+      return out.ts;
+    } catch (error) {
+      throw toSlackError('chat.postMessage', error);
+    }
+  }
+
+  async delete(channel: string, ts: string): Promise<void> {
+    try {
+      await this.retrying.chat.delete({ channel, ts });
+    } catch (error) {
+      throw toSlackError('chat.delete', error);
+    }
+  }
+
+  /** The user's display name and avatar, remembered for ten minutes per container. */
+  async identity(user: string, now = Date.now()): Promise<Identity | undefined> {
+    const cached = this.profiles.get(user);
+    if (cached && now - cached.at < 600_000) return cached.identity;
+    let identity: Identity | undefined;
+    try {
+      const out = await this.retrying.users.info({ user });
+      const profile = out.user?.profile;
+      const username = profile?.display_name || profile?.real_name || out.user?.real_name || out.user?.name;
+      if (username) identity = { username, ...(profile?.image_72 ? { iconUrl: profile.image_72 } : {}) };
+    } catch (error) {
+      throw toSlackError('users.info', error);
+    }
+    this.profiles.set(user, { identity, at: now });
+    return identity;
+  }
+
+  /** Answers the user through the command's `response_url` (ephemeral by default). */
+  async reply(responseUrl: string, body: ReplyBody): Promise<void> {
+    let status: number;
+    try {
+      const response = await fetch(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = response.status;
+      await response.body?.cancel();
+    } catch (error) {
+      throw new SlackCallError('response_url', 'unavailable', 'request_failed', { cause: error });
+    }
+    if (status === 429)
+      throw new SlackCallError('response_url', 'rate_limited', 'ratelimited', { retryAfterMs: 1000 });
+    if (status >= 400)
+      throw new SlackCallError('response_url', status >= 500 ? 'unavailable' : 'platform', `http_${status}`);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * ack's use case: a verified slash command becomes either an immediate reply (help, a grammar
+ * error) or a sealed hand-off to the poster plus a short confirmation. It never calls Slack.
+ */
+import { type DelayLimits, parseCommand } from '../domain/command';
+import { acceptedReply, helpReply, invalidReply, type Reply, unavailableReply } from '../domain/replies';
+import type { Sealed } from '../domain/seal';
+import type { PostRequest, SealedContent } from '../domain/snap';
+import { errorFields, type Logger } from '../log';
+
+export interface SlashCommand {
+  command: string;
+  text: string;
+  team: string;
+  channel: string;
+  user: string;
+  triggerId: string;
+  responseUrl: string;
+}
+
+/** The async event ack sends the poster: routing data in the clear, content sealed. */
+export type PosterEvent = PostRequest & { sealed: Sealed };
+
+export interface AcceptDeps {
+  limits: DelayLimits;
+  seal(id: string, content: SealedContent): Promise<Sealed>;
+  handOff(event: PosterEvent): Promise<void>;
+  now(): number;
+  log: Logger;
+}
+
+export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Promise<Reply> {
+  const parsed = parseCommand(command.text, deps.limits);
+  const log = deps.log.child({ team: command.team, channel: command.channel, user: command.user });
+  switch (parsed.kind) {
+    case 'help':
+      log.info('command.help');
+      return helpReply(command.command, deps.limits);
+    case 'invalid':
+      log.info('command.invalid', { problem: parsed.problem });
+      return invalidReply(parsed, command.command, deps.limits);
+    case 'snap':
+      break;
+  }
+  const id = `${command.team}:${command.triggerId}`;
+  try {
+    const sealed = await deps.seal(id, { text: parsed.text, responseUrl: command.responseUrl });
+    await deps.handOff({
+      v: 1,
+      id,
+      team: command.team,
+      channel: command.channel,
+      user: command.user,
+      delaySeconds: parsed.delaySeconds,
+      receivedAt: deps.now(),
+      sealed,
+    });
+  } catch (error) {
+    log.error('command.handoff_failed', { snap: id, ...errorFields(error) });
+    return unavailableReply();
+  }
+  log.info('command.accepted', { snap: id, delaySeconds: parsed.delaySeconds });
+  return acceptedReply(parsed.delaySeconds);
+}

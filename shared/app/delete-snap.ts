@@ -1,0 +1,89 @@
+/**
+ * The one deletion step every precise path uses (poster's short wait, sweeper): delete the
+ * Slack message, then the record. The record goes only once the message is known gone, so a
+ * crash anywhere leaves it for the next attempt.
+ */
+import { judgeDeleteFailure } from '../domain/deletion';
+import type { SnapRecord } from '../domain/snap';
+import { SlackCallError } from '../errors';
+import { errorFields } from '../log';
+import type { Common, SlackPort, StorePort } from './ports';
+
+export type DeleteResult = 'deleted' | 'already_gone' | 'given_up' | 'kept';
+
+/** Paces calls to one workspace: after a 429, nobody calls until Retry-After has passed. */
+export class Pacer {
+  private openAt = 0;
+  constructor(private readonly clock: Common['clock']) {}
+
+  async ready(): Promise<void> {
+    const wait = this.openAt - this.clock.now();
+    if (wait > 0) await this.clock.sleep(wait);
+  }
+
+  /** When the gate opens again (ms since epoch). */
+  get opensAt(): number {
+    return this.openAt;
+  }
+
+  backOff(ms: number): void {
+    this.openAt = Math.max(this.openAt, this.clock.now() + ms);
+  }
+}
+
+export interface DeleteDeps extends Common {
+  slack: SlackPort;
+  store: StorePort;
+}
+
+/**
+ * Deletes one posted snap. Rate limits are waited out while `deadline` allows; anything that
+ * can still succeed later is `kept` (its record stays for the next sweep or for TTL).
+ */
+export async function deleteSnap(
+  record: SnapRecord,
+  deps: DeleteDeps,
+  pacer: Pacer,
+  deadline: number,
+): Promise<DeleteResult> {
+  const { slack, store, clock } = deps;
+  const log = deps.log.child({ team: record.team, channel: record.channel, ts: record.ts, snap: record.id });
+  if (!record.ts) return 'kept';
+  for (;;) {
+    await pacer.ready();
+    let outcome: DeleteResult | undefined;
+    try {
+      await slack.delete(record.channel, record.ts);
+      outcome = 'deleted';
+      log.info('snap.deleted', { lateMs: clock.now() - record.dueAt });
+    } catch (error) {
+      if (!(error instanceof SlackCallError)) throw error;
+      const verdict = judgeDeleteFailure(error.kind, error.code);
+      if (verdict === 'done') {
+        outcome = 'already_gone';
+        log.info('snap.already_gone');
+      } else if (verdict === 'give_up') {
+        outcome = 'given_up';
+        log.warn('snap.delete_given_up', errorFields(error));
+      } else if (error.kind === 'rate_limited' && error.retryAfterMs !== undefined) {
+        pacer.backOff(error.retryAfterMs);
+        if (pacer.opensAt < deadline) {
+          log.info('snap.delete_rate_limited', { retryAfterMs: error.retryAfterMs });
+          continue;
+        }
+        log.warn('snap.delete_deferred', errorFields(error));
+        return 'kept';
+      } else {
+        log.warn('snap.delete_deferred', errorFields(error));
+        return 'kept';
+      }
+    }
+    try {
+      await store.remove(record.id);
+    } catch (error) {
+      // The message is gone; the record will be found again and end as already_gone.
+      log.warn('snap.record_remove_failed', errorFields(error));
+    }
+    return outcome;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * What the use cases need from the outside world. The adapters in `shared/adapters` implement
+ * these; tests may substitute their own.
+ */
+
+import type { ClaimResult } from '../adapters/dynamo-store';
+import type { Identity, PostArgs, ReplyBody } from '../adapters/slack';
+import type { SnapRecord } from '../domain/snap';
+import type { Logger } from '../log';
+
+export interface StorePort {
+  claim(record: SnapRecord): Promise<ClaimResult>;
+  markPosted(id: string, ts: string, shard: string, lease?: { until: number; owner: string }): Promise<void>;
+  release(id: string): Promise<void>;
+  findDue(before: number): Promise<SnapRecord[]>;
+  lease(id: string, owner: string, until: number, now: number): Promise<boolean>;
+  remove(id: string): Promise<void>;
+}
+
+export interface SlackPort {
+  post(args: PostArgs): Promise<string>;
+  delete(channel: string, ts: string): Promise<void>;
+  identity(user: string): Promise<Identity | undefined>;
+  reply(responseUrl: string, body: ReplyBody): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+};
+
+export interface Common {
+  log: Logger;
+  clock: Clock;
+}

@@ -1,0 +1,186 @@
+/**
+ * poster's use case: post once, record always, tell the user when it cannot.
+ *
+ * Order matters: claim the request id (idempotency) → post → record the ts. A failure before
+ * the post releases the claim; a failure to record takes the message back down at once.
+ * Snaps due before any sweep could serve them are waited out here and deleted on time.
+ */
+
+import type { Identity } from '../adapters/slack';
+import {
+  expiryContext,
+  postFailureReply,
+  type Reply,
+  slackUnavailableReply,
+  untrackedReply,
+} from '../domain/replies';
+import { isSealed, type Sealed } from '../domain/seal';
+import {
+  isPostRequest,
+  leaseUntil,
+  newRecord,
+  pickShard,
+  posterWaitsOut,
+  type SealedContent,
+} from '../domain/snap';
+import { SealError, SlackCallError, StoreError } from '../errors';
+import { errorFields } from '../log';
+import { deleteSnap, Pacer } from './delete-snap';
+import type { Common, SlackPort, StorePort } from './ports';
+
+export interface PostDeps extends Common {
+  store: StorePort;
+  slack: SlackPort;
+  sweepPeriodMs: number;
+  /** When this invocation must have finished (ms since epoch). */
+  deadline(): number;
+  /** Opens the sealed content of request `id` (KMS-backed). */
+  open(sealed: Sealed, id: string): Promise<unknown>;
+}
+
+export type PostOutcome =
+  | 'posted'
+  | 'posted_and_deleted'
+  | 'duplicate'
+  | 'refused'
+  | 'untracked'
+  | 'rejected';
+
+function isContent(value: unknown): value is SealedContent {
+  const v = value as Partial<SealedContent> | null;
+  return typeof v?.text === 'string' && v.text.trim() !== '' && typeof v.responseUrl === 'string';
+}
+
+/** Slack refuses custom usernames and icons without `chat:write.customize`: post as the bot instead. */
+const CUSTOMIZE_REFUSED = new Set(['missing_scope', 'not_allowed_token_type', 'invalid_arguments']);
+
+/** Section blocks hold 3,000 characters; longer messages are split on line or word breaks. */
+export function messageBlocks(text: string, context: string): unknown[] {
+  const chunks: string[] = [];
+  let rest = text;
+  while (rest.length > 3000) {
+    const window = rest.slice(0, 3000);
+    const cut = Math.max(window.lastIndexOf('\n'), window.lastIndexOf(' '));
+    const at = cut > 1500 ? cut : 3000;
+    chunks.push(rest.slice(0, at));
+    rest = rest.slice(at).replace(/^[\n ]/, '');
+  }
+  chunks.push(rest);
+  return [
+    ...chunks.map((chunk) => ({ type: 'section', text: { type: 'mrkdwn', text: chunk } })),
+    { type: 'context', elements: [{ type: 'mrkdwn', text: context }] },
+  ];
+}
+
+export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutcome> {
+  const { store, slack, clock } = deps;
+  const sealed = (event as { sealed?: unknown } | null)?.sealed;
+  if (!isPostRequest(event) || !isSealed(sealed)) {
+    // Not something ack produced: retrying cannot help, so it is dropped (and counted).
+    deps.log.error('poster.event_invalid');
+    return 'rejected';
+  }
+  const request = event;
+  const log = deps.log.child({ team: request.team, channel: request.channel, snap: request.id });
+  let content: SealedContent;
+  try {
+    const opened = await deps.open(sealed, request.id);
+    if (!isContent(opened)) throw new SealError('Sealed content has the wrong shape');
+    content = opened;
+  } catch (error) {
+    if (!(error instanceof SealError)) throw error; // KMS trouble: let Lambda retry the event
+    log.error('poster.seal_invalid', errorFields(error));
+    return 'rejected';
+  }
+  const tellUser = async (reply: Reply) => {
+    try {
+      await slack.reply(content.responseUrl, reply);
+    } catch (error) {
+      log.warn('poster.reply_failed', errorFields(error));
+    }
+  };
+
+  const record = newRecord(request, clock.now());
+  const claim = await store.claim(record);
+  if (!claim.claimed) {
+    // A repeated delivery. If the first is still 'posting' it either runs right now or died
+    // mid-post; posting again could make a second copy, so we never do.
+    log.info('poster.duplicate', { existingState: claim.existing?.state ?? 'gone' });
+    return 'duplicate';
+  }
+
+  let identity: Identity | undefined;
+  try {
+    identity = await slack.identity(request.user);
+  } catch (error) {
+    log.warn('poster.identity_unavailable', errorFields(error));
+  }
+  const blocks = messageBlocks(content.text, expiryContext(request.user, record.dueAt));
+
+  let ts: string;
+  try {
+    try {
+      ts = await slack.post({
+        channel: request.channel,
+        text: content.text,
+        blocks,
+        ...(identity ? { identity } : {}),
+      });
+    } catch (error) {
+      if (
+        !(
+          identity &&
+          error instanceof SlackCallError &&
+          error.kind === 'platform' &&
+          CUSTOMIZE_REFUSED.has(error.code)
+        )
+      ) {
+        throw error;
+      }
+      log.warn('poster.customize_refused', errorFields(error));
+      ts = await slack.post({ channel: request.channel, text: content.text, blocks });
+    }
+  } catch (error) {
+    await store.release(request.id).catch((e: unknown) => log.warn('poster.release_failed', errorFields(e)));
+    if (!(error instanceof SlackCallError)) throw error;
+    log.warn('poster.post_failed', errorFields(error));
+    await tellUser(error.kind === 'unavailable' ? slackUnavailableReply() : postFailureReply(error.code));
+    return 'refused';
+  }
+
+  const plog = log.child({ ts });
+  const waitsOut = posterWaitsOut(record.dueAt, clock.now(), deps.sweepPeriodMs);
+  const owner = `poster:${request.id}`;
+  try {
+    await store.markPosted(
+      request.id,
+      ts,
+      pickShard(),
+      waitsOut ? { until: leaseUntil(record.dueAt), owner } : undefined,
+    );
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+    plog.error('poster.record_failed', errorFields(error));
+    let deleted = false;
+    try {
+      await slack.delete(request.channel, ts);
+      deleted = true;
+    } catch (deleteError) {
+      plog.error('poster.takedown_failed', errorFields(deleteError));
+    }
+    await store.release(request.id).catch((e: unknown) => plog.warn('poster.release_failed', errorFields(e)));
+    await tellUser(untrackedReply(deleted));
+    return 'untracked';
+  }
+  plog.info('poster.posted', { dueAt: record.dueAt, waitsOut });
+  if (!waitsOut) return 'posted';
+
+  await clock.sleep(record.dueAt - clock.now());
+  const result = await deleteSnap(
+    { ...record, state: 'posted', ts },
+    deps,
+    new Pacer(clock),
+    deps.deadline(),
+  );
+  return result === 'kept' ? 'posted' : 'posted_and_deleted';
+}

@@ -1,0 +1,114 @@
+/**
+ * Everything snap says to a person. Replies are ephemeral (only the author sees them) and never
+ * echo the message text.
+ */
+import type { Command, DelayLimits } from './command';
+import { describeDelay } from './delay';
+
+export interface Reply {
+  response_type: 'ephemeral';
+  text: string;
+}
+
+const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
+
+export function helpReply(command: string, limits: DelayLimits): Reply {
+  return ephemeral(
+    [
+      `*${command} [delay] message* posts a message that deletes itself.`,
+      `• \`${command} 30s the door code is 4711\` — gone after 30 seconds`,
+      `• \`${command} 5m\`, \`2h\`, \`1d\`, \`1h30m\`, \`90\` (seconds) — also \`30sec\`, \`5min\`, \`2hrs\``,
+      `• \`${command} lunch is here\` — no delay given: gone after ${describeDelay(limits.defaultSeconds)}`,
+      `Delays run from 1 second to ${describeDelay(limits.maxSeconds)}. A first word that is not a delay (\`3pm\`, \`2nd\`) is part of the message.`,
+      `Nothing of the text is stored: snap keeps only where the message is and when it goes.`,
+    ].join('\n'),
+  );
+}
+
+export function invalidReply(
+  command: Extract<Command, { kind: 'invalid' }>,
+  name: string,
+  limits: DelayLimits,
+): Reply {
+  const forms = `Delays look like \`10s\`, \`5m\`, \`2h\`, \`1d\` or \`1h30m\` (a bare number is seconds).`;
+  const range = `from 1 second to ${describeDelay(limits.maxSeconds)}`;
+  switch (command.problem) {
+    case 'negative':
+      return ephemeral(
+        `\`${command.word}\` is a negative delay. ${forms} They run ${range}. Nothing was posted.`,
+      );
+    case 'out_of_range':
+      return ephemeral(
+        `\`${command.word}\` is outside the allowed range: delays run ${range}. ${forms} Nothing was posted.`,
+      );
+    case 'no_message':
+      return ephemeral(
+        `There is no message after \`${command.word}\`. Try \`${name} ${command.word} your message\`. Nothing was posted.`,
+      );
+  }
+}
+
+export function acceptedReply(delaySeconds: number): Reply {
+  return ephemeral(
+    `:bomb: Posting your snap — it self-destructs ${describeDelay(delaySeconds)} after it appears.`,
+  );
+}
+
+export function malformedReply(): Reply {
+  return ephemeral('That request was missing something snap needs. Please try again.');
+}
+
+export function unavailableReply(): Reply {
+  return ephemeral(
+    'Snap could not take your message right now. Nothing was posted; please try again in a moment.',
+  );
+}
+
+/** Why the poster could not post, in words that say what to do. Keyed by Slack's error code. */
+export function postFailureReply(code: string, command = '/snap'): Reply {
+  const fixes: Record<string, string> = {
+    not_in_channel: 'I am not a member of this channel. Invite me with `/invite @snap`, then try again.',
+    channel_not_found:
+      'I cannot see this conversation. In a private channel, invite me with `/invite @snap`; direct messages with other people are out of my reach.',
+    is_archived: 'This channel is archived, so nothing can be posted in it.',
+    msg_too_long: 'Your message is too long for Slack. Shorten it and try again.',
+    no_text: 'Your message was empty.',
+    restricted_action: 'This workspace or channel does not let apps post here. An admin can change that.',
+    restricted_action_read_only_channel: 'This channel is read-only for apps.',
+    restricted_action_thread_only_channel:
+      'This channel only accepts replies in threads, which snap does not post.',
+    restricted_action_non_threadable_channel: 'This channel does not accept posts from apps.',
+    ekm_access_denied: 'Your workspace administrators have suspended the ability to post messages.',
+    team_access_not_granted: 'Snap is not installed for this workspace.',
+    invalid_auth:
+      'Snap’s installation is broken (its token was refused). Ask whoever installed it to reinstall.',
+    token_revoked: 'Snap has been uninstalled or its token revoked. Ask whoever installed it to reinstall.',
+    account_inactive:
+      'Snap has been uninstalled or its token revoked. Ask whoever installed it to reinstall.',
+    missing_scope:
+      'Snap lacks a permission it needs. Ask whoever installed it to reinstall it from its manifest.',
+  };
+  const fix = fixes[code] ?? `Slack refused the post (\`${code}\`).`;
+  return ephemeral(`:warning: Your snap was not posted. ${fix} (${command})`);
+}
+
+export function slackUnavailableReply(): Reply {
+  return ephemeral(
+    ':warning: Slack did not answer in time, so your snap may not have been posted. Please check the channel and try again if it is not there.',
+  );
+}
+
+export function untrackedReply(deleted: boolean): Reply {
+  return ephemeral(
+    deleted
+      ? ':warning: Your snap was posted but could not be scheduled for deletion, so I removed it at once. Please try again.'
+      : ':warning: Your snap was posted but could not be scheduled for deletion, and removing it failed. Please delete it by hand.',
+  );
+}
+
+/** The line under every snap: who sent it and when it goes, in the reader's own time zone. */
+export function expiryContext(user: string, dueAtMs: number): string {
+  const seconds = Math.floor(dueAtMs / 1000);
+  const fallback = new Date(seconds * 1000).toISOString().replace('T', ' ').replace('.000Z', ' UTC');
+  return `:bomb: <@${user}> used snap · self-destructs <!date^${seconds}^{date_short_pretty} at {time_secs}|${fallback}>`;
+}

@@ -1,0 +1,64 @@
+/**
+ * Sealing the message for its trip from ack to poster. Lambda keeps async events for hours and
+ * drops failed ones, payload and all, into the on-failure queue, so the payload must not be
+ * readable there: AES-256-GCM under a KMS data key, with the request id as associated data so
+ * a sealed payload cannot be replayed inside another request's event.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { SealError } from '../errors';
+
+export interface Sealed {
+  /** The data key, encrypted by KMS (base64), so the receiver can have KMS decrypt it. */
+  key: string;
+  /** 12-byte GCM nonce, base64. */
+  iv: string;
+  /** Ciphertext followed by the 16-byte GCM tag, base64. */
+  data: string;
+}
+
+const TAG_BYTES = 16;
+
+export function seal(plainKey: Uint8Array, encryptedKey: string, plaintext: string, aad: string): Sealed {
+  if (plainKey.byteLength !== 32) throw new SealError('Data key must be 32 bytes');
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', plainKey, iv);
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return { key: encryptedKey, iv: iv.toString('base64'), data: body.toString('base64') };
+}
+
+export function unseal(plainKey: Uint8Array, sealed: Sealed, aad: string): string {
+  try {
+    const iv = Buffer.from(sealed.iv, 'base64');
+    const body = Buffer.from(sealed.data, 'base64');
+    if (iv.byteLength !== 12 || body.byteLength < TAG_BYTES) throw new Error('sealed payload too short');
+    const decipher = createDecipheriv('aes-256-gcm', plainKey, iv);
+    decipher.setAAD(Buffer.from(aad, 'utf8'));
+    decipher.setAuthTag(body.subarray(body.byteLength - TAG_BYTES));
+    return Buffer.concat([
+      decipher.update(body.subarray(0, body.byteLength - TAG_BYTES)),
+      decipher.final(),
+    ]).toString('utf8');
+  } catch (error) {
+    throw new SealError('Sealed message could not be opened', { cause: error });
+  }
+}
+
+export function isSealed(value: unknown): value is Sealed {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.key === 'string' && typeof v.iv === 'string' && typeof v.data === 'string';
+}
+
+export function sealJson(plainKey: Uint8Array, encryptedKey: string, value: unknown, aad: string): Sealed {
+  return seal(plainKey, encryptedKey, JSON.stringify(value), aad);
+}
+
+export function unsealJson(plainKey: Uint8Array, sealed: Sealed, aad: string): unknown {
+  const text = unseal(plainKey, sealed, aad);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SealError('Sealed message is not JSON', { cause: error });
+  }
+}

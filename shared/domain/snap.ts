@@ -1,0 +1,126 @@
+/**
+ * Snap records and the timing rules around them. A record tracks one posted message by its
+ * Slack coordinates — team, channel, ts — with its due time; it never holds the text.
+ */
+import { randomInt } from 'node:crypto';
+
+/** How a request travels from ack to poster (the async Invoke payload). */
+export interface PostRequest {
+  v: 1;
+  /** `team:trigger_id`: unique per slash command, identical when Slack or Lambda repeats it. */
+  id: string;
+  team: string;
+  channel: string;
+  user: string;
+  delaySeconds: number;
+  /** When ack received the command (ms since epoch). */
+  receivedAt: number;
+}
+
+/** The part of a request that is sealed: readable only by the poster. */
+export interface SealedContent {
+  text: string;
+  responseUrl: string;
+}
+
+export type SnapState = 'posting' | 'posted';
+
+export interface SnapRecord {
+  id: string;
+  team: string;
+  channel: string;
+  user: string;
+  state: SnapState;
+  /** Slack's message timestamp, set once posted. */
+  ts?: string;
+  /** When the message must disappear (ms since epoch, whole seconds). */
+  dueAt: number;
+  /** DynamoDB TTL (seconds since epoch): the safety net, a grace period after dueAt. */
+  expiresAt: number;
+  createdAt: number;
+  /** Index shard, set only once posted: the due-time index is sparse and holds only live messages. */
+  dueShard?: string;
+  /** A deleter (poster or sweeper run) holds the record until this time (ms). */
+  leaseUntil?: number;
+  leaseOwner?: string;
+}
+
+/** Spread the due-time index over shards so one partition never takes every write. */
+export const DUE_SHARDS = 8;
+
+/**
+ * Time between the due time and the TTL. TTL is the net for when the precise path failed; a
+ * grace period keeps it from racing the sweeper (TTL never fires before its time, so a TTL
+ * deletion is never early either way).
+ */
+export const TTL_GRACE_SECONDS = 15 * 60;
+
+/** How long a deleter's claim on a record lasts past the due time before another may take over. */
+export const LEASE_AFTER_DUE_MS = 30_000;
+
+/**
+ * The sweeper at tick T handles everything due before T + period + margin, so the next tick
+ * always starts at least `margin` before the first due time it must serve. Snaps due sooner
+ * than period + margin after posting are waited out by the poster itself.
+ */
+export const SWEEP_MARGIN_MS = 15_000;
+
+export function dueTime(postedAtMs: number, delaySeconds: number): number {
+  return Math.ceil((postedAtMs + delaySeconds * 1000) / 1000) * 1000;
+}
+
+export function ttlFor(dueAtMs: number): number {
+  return Math.ceil(dueAtMs / 1000) + TTL_GRACE_SECONDS;
+}
+
+export function pickShard(): string {
+  return String(randomInt(DUE_SHARDS));
+}
+
+export function allShards(): string[] {
+  return Array.from({ length: DUE_SHARDS }, (_, i) => String(i));
+}
+
+export function newRecord(request: PostRequest, nowMs: number): SnapRecord {
+  const dueAt = dueTime(nowMs, request.delaySeconds);
+  return {
+    id: request.id,
+    team: request.team,
+    channel: request.channel,
+    user: request.user,
+    state: 'posting',
+    dueAt,
+    expiresAt: ttlFor(dueAt),
+    createdAt: nowMs,
+  };
+}
+
+/** True when no sweep is sure to start in time for this due time, so the poster must wait it out. */
+export function posterWaitsOut(dueAtMs: number, nowMs: number, sweepPeriodMs: number): boolean {
+  return dueAtMs - nowMs <= sweepPeriodMs + SWEEP_MARGIN_MS;
+}
+
+/** The end of the window a sweep started for tick `tickMs` is responsible for. */
+export function sweepWindowEnd(tickMs: number, sweepPeriodMs: number): number {
+  return tickMs + sweepPeriodMs + SWEEP_MARGIN_MS;
+}
+
+export function leaseUntil(dueAtMs: number): number {
+  return dueAtMs + LEASE_AFTER_DUE_MS;
+}
+
+export function isPostRequest(value: unknown): value is PostRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    v.v === 1 &&
+    typeof v.id === 'string' &&
+    typeof v.team === 'string' &&
+    typeof v.channel === 'string' &&
+    typeof v.user === 'string' &&
+    typeof v.delaySeconds === 'number' &&
+    Number.isInteger(v.delaySeconds) &&
+    v.delaySeconds > 0 &&
+    typeof v.receivedAt === 'number'
+  );
+}

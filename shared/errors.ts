@@ -1,0 +1,86 @@
+/**
+ * Typed errors. Each carries a stable `code` for logs and metrics; the human message never
+ * contains message text, tokens or secrets, and the underlying failure rides along as `cause`.
+ */
+export class SnapError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A required environment variable is missing or malformed; the message names it. */
+export class ConfigError extends SnapError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('config_invalid', message, options);
+  }
+}
+
+/** A secret could not be obtained (KMS refused, ciphertext corrupt…). Never includes the secret. */
+export class SecretError extends SnapError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('secret_unavailable', message, options);
+  }
+}
+
+/** The sealed message in a poster event could not be opened (tampered, wrong key, bad shape). */
+export class SealError extends SnapError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('seal_invalid', message, options);
+  }
+}
+
+/** A poster event that does not have the shape ack produces. */
+export class EventShapeError extends SnapError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('event_invalid', message, options);
+  }
+}
+
+/** The table refused or failed a write or read after the SDK's own retries. */
+export class StoreError extends SnapError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('store_failed', message, options);
+  }
+}
+
+/** Handing the work to the poster failed. */
+export class InvokeError extends SnapError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('invoke_failed', message, options);
+  }
+}
+
+/**
+ * How a Slack Web API call failed, reduced to what the callers decide on:
+ * - `platform`: Slack answered `ok: false` with `code` (e.g. `not_in_channel`);
+ * - `rate_limited`: HTTP 429, retry after `retryAfterMs`;
+ * - `unavailable`: 5xx, timeout or network failure — the outcome of the call is unknown.
+ */
+export type SlackFailureKind = 'platform' | 'rate_limited' | 'unavailable';
+
+export class SlackCallError extends SnapError {
+  readonly kind: SlackFailureKind;
+  readonly method: string;
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    method: string,
+    kind: SlackFailureKind,
+    code: string,
+    options?: ErrorOptions & { retryAfterMs?: number },
+  ) {
+    super(code, `Slack ${method} failed: ${code}`, options);
+    this.kind = kind;
+    this.method = method;
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+}
+
+/** The error's code if it is one of ours, else its name: safe to log, unlike `message` of foreign errors. */
+export function errorCode(error: unknown): string {
+  if (error instanceof SnapError) return error.code;
+  if (error instanceof Error) return error.name;
+  return 'unknown';
+}
