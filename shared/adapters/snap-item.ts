@@ -8,7 +8,13 @@ import type { SnapRecord, SnapState } from '../domain/snap';
 export const TABLE = {
   partitionKey: 'pk',
   ttlAttribute: 'expiresAt',
-  dueIndex: { name: 'byDue', partitionKey: 'dueShard', sortKey: 'dueAt' },
+  dueIndex: {
+    name: 'byDue',
+    partitionKey: 'dueShard',
+    sortKey: 'dueAt',
+    /** What the sweeper reads from the index; everything else stays in the table. */
+    projected: ['team', 'channel', 'user', 'state', 'ts'],
+  },
 } as const;
 
 export const keyOf = (id: string) => ({ [TABLE.partitionKey]: `snap#${id}` });

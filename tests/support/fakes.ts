@@ -1,0 +1,142 @@
+/** In-memory stand-ins for the use cases' ports, for unit tests of the timing and deletion logic. */
+import type { ClaimResult } from '../../shared/adapters/dynamo-store';
+import type { Identity, PostArgs, ReplyBody } from '../../shared/adapters/slack';
+import type { Clock, SlackPort, StorePort } from '../../shared/app/ports';
+import type { SnapRecord } from '../../shared/domain/snap';
+import { SlackCallError, StoreError } from '../../shared/errors';
+import { createLogger, type Logger } from '../../shared/log';
+
+export class MemoryStore implements StorePort {
+  readonly records = new Map<string, SnapRecord>();
+  failMarkPosted = false;
+
+  async claim(record: SnapRecord): Promise<ClaimResult> {
+    const existing = this.records.get(record.id);
+    if (existing) return { claimed: false, existing: { ...existing } };
+    this.records.set(record.id, { ...record });
+    return { claimed: true };
+  }
+
+  async markPosted(
+    id: string,
+    ts: string,
+    shard: string,
+    lease?: { until: number; owner: string },
+  ): Promise<void> {
+    const r = this.records.get(id);
+    if (this.failMarkPosted || !r || r.state !== 'posting') throw new StoreError('markPosted failed');
+    Object.assign(
+      r,
+      { state: 'posted', ts, dueShard: shard },
+      lease ? { leaseUntil: lease.until, leaseOwner: lease.owner } : {},
+    );
+  }
+
+  async release(id: string): Promise<void> {
+    if (this.records.get(id)?.state === 'posting') this.records.delete(id);
+  }
+
+  async findDue(before: number): Promise<SnapRecord[]> {
+    return [...this.records.values()]
+      .filter((r) => r.state === 'posted' && r.ts && r.dueShard !== undefined && r.dueAt < before)
+      .map((r) => ({ ...r }))
+      .sort((a, b) => a.dueAt - b.dueAt);
+  }
+
+  async lease(id: string, owner: string, until: number, now: number): Promise<boolean> {
+    const r = this.records.get(id);
+    if (!r) return false;
+    if (r.leaseUntil !== undefined && r.leaseUntil >= now && r.leaseOwner !== owner) return false;
+    r.leaseUntil = until;
+    r.leaseOwner = owner;
+    return true;
+  }
+
+  async remove(id: string): Promise<void> {
+    this.records.delete(id);
+  }
+
+  /** A posted record as the poster leaves it, for sweeps to find. */
+  put(record: Partial<SnapRecord> & Pick<SnapRecord, 'id' | 'dueAt'>): SnapRecord {
+    const full: SnapRecord = {
+      team: 'T1',
+      channel: 'C1',
+      user: 'U1',
+      state: 'posted',
+      ts: `${record.dueAt / 1000}.000100`,
+      expiresAt: Math.ceil(record.dueAt / 1000) + 900,
+      createdAt: 0,
+      dueShard: '0',
+      ...record,
+    };
+    this.records.set(full.id, full);
+    return full;
+  }
+}
+
+type Script = (() => SlackCallError | undefined) | SlackCallError;
+
+export class ScriptedSlack implements SlackPort {
+  readonly deletes: Array<{ channel: string; ts: string; at: number; ok: boolean }> = [];
+  readonly posts: Array<PostArgs & { at: number }> = [];
+  readonly replies: ReplyBody[] = [];
+  readonly live = new Set<string>();
+  readonly gone = new Set<string>();
+  private readonly deleteScript: Script[] = [];
+  private readonly postScript: Script[] = [];
+  private seq = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  failDeletes(...errors: Script[]): void {
+    this.deleteScript.push(...errors);
+  }
+
+  failPosts(...errors: Script[]): void {
+    this.postScript.push(...errors);
+  }
+
+  async post(args: PostArgs): Promise<string> {
+    const next = this.postScript.shift();
+    const error = typeof next === 'function' ? next() : next;
+    if (error) throw error;
+    const ts = `${Math.floor(this.clock.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
+    this.posts.push({ ...args, at: this.clock.now() });
+    this.live.add(`${args.channel}/${ts}`);
+    return ts;
+  }
+
+  async delete(channel: string, ts: string): Promise<void> {
+    const next = this.deleteScript.shift();
+    const error = typeof next === 'function' ? next() : next;
+    if (error) {
+      this.deletes.push({ channel, ts, at: this.clock.now(), ok: false });
+      throw error;
+    }
+    const key = `${channel}/${ts}`;
+    const first = !this.gone.has(key);
+    this.gone.add(key);
+    this.live.delete(key);
+    this.deletes.push({ channel, ts, at: this.clock.now(), ok: first });
+    if (!first) throw new SlackCallError('chat.delete', 'platform', 'message_not_found');
+  }
+
+  async identity(user: string): Promise<Identity | undefined> {
+    return { username: `name-${user}` };
+  }
+
+  async reply(_url: string, body: ReplyBody): Promise<void> {
+    this.replies.push(body);
+  }
+}
+
+export const rateLimited = (ms: number) =>
+  new SlackCallError('chat.delete', 'rate_limited', 'ratelimited', { retryAfterMs: ms });
+export const unavailable = () => new SlackCallError('chat.delete', 'unavailable', 'http_500');
+export const platform = (code: string, method = 'chat.delete') =>
+  new SlackCallError(method, 'platform', code);
+
+export function captureLogs(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { log: createLogger({}, (line) => lines.push(line), 'debug'), lines };
+}

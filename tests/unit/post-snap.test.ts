@@ -1,0 +1,173 @@
+import { describe, expect, it } from '@jest/globals';
+import type { PosterEvent } from '../../shared/app/accept-command';
+import { messageBlocks, type PostDeps, postSnap } from '../../shared/app/post-snap';
+import { SealError, StoreError } from '../../shared/errors';
+import { FakeClock } from '../support/fake-clock';
+import { captureLogs, MemoryStore, platform, ScriptedSlack } from '../support/fakes';
+
+const NOW = 1_800_000_000_250;
+const content = { text: 'the door code is 4711', responseUrl: 'https://hooks.test/r' };
+
+function event(delaySeconds: number, id = 'T1:trig-1'): PosterEvent {
+  return {
+    v: 1,
+    id,
+    team: 'T1',
+    channel: 'C1',
+    user: 'U1',
+    delaySeconds,
+    receivedAt: NOW,
+    sealed: { key: 'k', iv: 'iv', data: 'data' },
+  };
+}
+
+function setup() {
+  const clock = new FakeClock(NOW);
+  const store = new MemoryStore();
+  const slack = new ScriptedSlack(clock);
+  const { log, lines } = captureLogs();
+  const deps: PostDeps = {
+    store,
+    slack,
+    clock,
+    log,
+    sweepPeriodMs: 60_000,
+    deadline: () => NOW + 110_000,
+    open: async () => content,
+  };
+  return { clock, store, slack, deps, lines };
+}
+
+describe('the poster', () => {
+  it('posts once, records the message without its text, and leaves a long snap to the sweeper', async () => {
+    // Prepare
+    const { clock, store, slack, deps, lines } = setup();
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+
+    // Assess
+    expect(outcome).toBe('posted');
+    expect(slack.posts).toHaveLength(1);
+    expect(slack.posts[0]).toMatchObject({
+      channel: 'C1',
+      text: content.text,
+      identity: { username: 'name-U1' },
+    });
+    const record = store.records.get('T1:trig-1');
+    expect(record).toMatchObject({
+      state: 'posted',
+      team: 'T1',
+      channel: 'C1',
+      user: 'U1',
+      dueAt: 1_800_003_601_000,
+    });
+    expect(record?.leaseUntil).toBeUndefined();
+    expect(JSON.stringify(record)).not.toContain('4711');
+    expect(lines.join('\n')).not.toContain('4711');
+  });
+
+  it('waits out a snap shorter than the sweep can serve and deletes it exactly when due', async () => {
+    const { clock, store, slack, deps } = setup();
+
+    const outcome = await clock.drive(postSnap(event(5), deps));
+
+    expect(outcome).toBe('posted_and_deleted');
+    expect(slack.deletes).toEqual([expect.objectContaining({ at: 1_800_000_006_000, ok: true })]);
+    expect(store.records.size).toBe(0);
+  });
+
+  it('holds a lease on a snap it waits out, so a sweep does not delete it too', async () => {
+    const { clock, store, deps } = setup();
+    let leaseSeen: number | undefined;
+    const original = store.remove.bind(store);
+    store.remove = async (id) => {
+      leaseSeen = store.records.get(id)?.leaseUntil;
+      return original(id);
+    };
+
+    await clock.drive(postSnap(event(20), deps));
+
+    expect(leaseSeen).toBe(1_800_000_021_000 + 30_000);
+  });
+
+  it('does nothing when the same request arrives again', async () => {
+    const { clock, slack, deps } = setup();
+    await clock.drive(postSnap(event(3600), deps));
+
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+
+    expect(outcome).toBe('duplicate');
+    expect(slack.posts).toHaveLength(1);
+  });
+
+  it('takes the message down at once and tells the user when it cannot be recorded', async () => {
+    const { clock, store, slack, deps } = setup();
+    store.failMarkPosted = true;
+
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+
+    expect(outcome).toBe('untracked');
+    expect(slack.deletes).toHaveLength(1);
+    expect(slack.live.size).toBe(0);
+    expect(store.records.size).toBe(0);
+    expect(slack.replies[0]?.text).toContain('removed it at once');
+  });
+
+  it('tells the user what to do when Slack refuses the post, and keeps nothing', async () => {
+    const { clock, store, slack, deps } = setup();
+    slack.failPosts(platform('not_in_channel', 'chat.postMessage'));
+
+    const outcome = await clock.drive(postSnap(event(30), deps));
+
+    expect(outcome).toBe('refused');
+    expect(store.records.size).toBe(0);
+    expect(slack.replies).toHaveLength(1);
+    expect(slack.replies[0]?.text).toContain('/invite @snap');
+    expect(slack.replies[0]?.text).not.toContain('4711');
+  });
+
+  it('posts as the bot with attribution when Slack refuses a custom name', async () => {
+    const { clock, slack, deps } = setup();
+    slack.failPosts(platform('missing_scope', 'chat.postMessage'));
+
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+
+    expect(outcome).toBe('posted');
+    expect(slack.posts).toHaveLength(1);
+    expect(slack.posts[0]?.identity).toBeUndefined();
+    expect(JSON.stringify(slack.posts[0]?.blocks)).toContain('<@U1> used snap');
+  });
+
+  it('drops an event that ack did not make, and one whose seal does not open', async () => {
+    const { clock, slack, deps } = setup();
+
+    expect(await clock.drive(postSnap({ hello: 'world' }, deps))).toBe('rejected');
+    deps.open = async () => {
+      throw new SealError('bad');
+    };
+    expect(await clock.drive(postSnap(event(30), deps))).toBe('rejected');
+    expect(slack.posts).toHaveLength(0);
+  });
+
+  it('lets Lambda retry when the key service itself fails', async () => {
+    const { clock, deps } = setup();
+    deps.open = async () => {
+      throw new StoreError('not a seal problem');
+    };
+
+    await expect(clock.drive(postSnap(event(30), deps))).rejects.toThrow(StoreError);
+  });
+});
+
+describe('message layout', () => {
+  it('splits long text over section blocks at line breaks and ends with the expiry line', () => {
+    const text = `${'a'.repeat(2500)}\n${'b'.repeat(2500)}`;
+
+    const blocks = messageBlocks(text, 'ctx') as Array<{ type: string; text?: { text: string } }>;
+
+    expect(blocks.map((b) => b.type)).toEqual(['section', 'section', 'context']);
+    expect(blocks[0]?.text?.text).toBe('a'.repeat(2500));
+    expect(blocks[1]?.text?.text).toBe('b'.repeat(2500));
+  });
+});

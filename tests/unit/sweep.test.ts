@@ -1,0 +1,190 @@
+import { describe, expect, it } from '@jest/globals';
+import { sweep } from '../../shared/app/sweep';
+import { LEASE_AFTER_DUE_MS, SWEEP_MARGIN_MS } from '../../shared/domain/snap';
+import { FakeClock } from '../support/fake-clock';
+import {
+  captureLogs,
+  MemoryStore,
+  platform,
+  rateLimited,
+  ScriptedSlack,
+  unavailable,
+} from '../support/fakes';
+
+const T0 = 1_800_000_000_000; // a tick on a whole minute
+const PERIOD = 60_000;
+
+function setup() {
+  const clock = new FakeClock(T0 + 400); // the run starts 400 ms after its tick
+  const store = new MemoryStore();
+  const slack = new ScriptedSlack(clock);
+  const { log, lines } = captureLogs();
+  const deps = { store, slack, clock, log, sweepPeriodMs: PERIOD, concurrency: 4 };
+  const run = (overrides: Partial<{ tickMs: number; deadline: number; runId: string }> = {}) =>
+    sweep({ tickMs: T0, deadline: T0 + 95_000, runId: 'run-1', ...overrides }, deps);
+  return { clock, store, slack, deps, run, lines };
+}
+
+describe('a sweep', () => {
+  it('deletes every snap in its window exactly at its due time, in due order', async () => {
+    // Prepare
+    const { clock, store, slack, run } = setup();
+    const dues = [T0 + 70_000, T0 + 5_000, T0 + 30_000, T0 + 30_000, T0 + 59_999];
+    for (const [i, dueAt] of dues.entries()) store.put({ id: `s${i}`, dueAt, channel: `C${i}` });
+
+    // Act
+    const report = await clock.drive(run());
+
+    // Assess
+    expect(report).toMatchObject({ found: 5, deleted: 5, kept: 0 });
+    const byChannel = new Map(slack.deletes.map((d) => [d.channel, d.at]));
+    for (const [i, dueAt] of dues.entries()) expect(byChannel.get(`C${i}`)).toBe(dueAt);
+    expect(store.records.size).toBe(0);
+  });
+
+  it('never deletes before the due time', async () => {
+    const { clock, store, slack, run } = setup();
+    const due = new Map<string, number>();
+    for (let i = 0; i < 50; i++)
+      due.set(`C${i}`, store.put({ id: `s${i}`, dueAt: T0 + 1_000 + i * 1_337, channel: `C${i}` }).dueAt);
+
+    await clock.drive(run());
+
+    expect(slack.deletes).toHaveLength(50);
+    for (const d of slack.deletes)
+      expect(d.at).toBeGreaterThanOrEqual(due.get(d.channel) ?? Number.POSITIVE_INFINITY);
+  });
+
+  it('deletes overdue leftovers at once', async () => {
+    const { clock, store, slack, run } = setup();
+    store.put({ id: 'old', dueAt: T0 - 120_000 });
+
+    await clock.drive(run());
+
+    expect(slack.deletes[0]?.at).toBe(T0 + 400);
+    expect(store.records.size).toBe(0);
+  });
+
+  it('leaves snaps beyond its window to a later sweep', async () => {
+    const { clock, store, slack, run } = setup();
+    store.put({ id: 'later', dueAt: T0 + PERIOD + SWEEP_MARGIN_MS });
+
+    const report = await clock.drive(run());
+
+    expect(report.found).toBe(0);
+    expect(slack.deletes).toHaveLength(0);
+    expect(store.records.has('later')).toBe(true);
+  });
+
+  it('ends at once, without waiting, when nothing is due', async () => {
+    const { clock, run } = setup();
+
+    const report = await clock.drive(run());
+
+    expect(report.found).toBe(0);
+    expect(clock.sleeps).toEqual([]);
+    expect(clock.now()).toBe(T0 + 400);
+  });
+
+  it('waits out a rate limit and deletes afterwards, pacing the whole workspace', async () => {
+    // Prepare
+    const { clock, store, slack, run } = setup();
+    store.put({ id: 'a', dueAt: T0 + 10_000, channel: 'C1' });
+    store.put({ id: 'b', dueAt: T0 + 10_500, channel: 'C2' });
+    slack.failDeletes(rateLimited(3_000));
+
+    // Act
+    const report = await clock.drive(run());
+
+    // Assess
+    expect(report.deleted).toBe(2);
+    const ok = slack.deletes.filter((d) => d.ok).map((d) => d.at);
+    expect(Math.min(...ok)).toBeGreaterThanOrEqual(T0 + 13_000);
+    expect(store.records.size).toBe(0);
+  });
+
+  it('keeps the record when a rate limit outlasts the run', async () => {
+    const { clock, store, slack, run } = setup();
+    store.put({ id: 'a', dueAt: T0 + 10_000 });
+    slack.failDeletes(rateLimited(120_000));
+
+    const report = await clock.drive(run());
+
+    expect(report).toMatchObject({ kept: 1, deleted: 0 });
+    expect(store.records.has('a')).toBe(true);
+    expect(clock.now()).toBeLessThan(T0 + 95_000);
+  });
+
+  it('keeps a record Slack could not delete and carries on with the others', async () => {
+    const { clock, store, slack, run } = setup();
+    store.put({ id: 'a', dueAt: T0 + 1_000, channel: 'C1' });
+    store.put({ id: 'b', dueAt: T0 + 2_000, channel: 'C2' });
+    slack.failDeletes(unavailable());
+
+    const report = await clock.drive(run());
+
+    expect(report).toMatchObject({ deleted: 1, kept: 1 });
+    expect([...store.records.keys()]).toEqual(['a']);
+  });
+
+  it('removes the record when the message is already gone or can never be deleted', async () => {
+    const { clock, store, slack, run } = setup();
+    store.put({ id: 'a', dueAt: T0 + 1_000, channel: 'C1' });
+    store.put({ id: 'b', dueAt: T0 + 2_000, channel: 'C2' });
+    slack.failDeletes(platform('message_not_found'), platform('channel_not_found'));
+
+    const report = await clock.drive(run());
+
+    expect(report).toMatchObject({ already_gone: 1, given_up: 1 });
+    expect(store.records.size).toBe(0);
+  });
+
+  it('stops before its deadline and leaves the rest unleased for the next run', async () => {
+    const { clock, store, slack, run } = setup();
+    store.put({ id: 'soon', dueAt: T0 + 5_000, channel: 'C1' });
+    store.put({ id: 'late', dueAt: T0 + 50_000, channel: 'C2' });
+
+    const report = await clock.drive(run({ deadline: T0 + 20_000 }));
+
+    expect(report).toMatchObject({ deleted: 1, left_for_next_run: 1 });
+    expect(slack.deletes.map((d) => d.channel)).toEqual(['C1']);
+    expect(store.records.get('late')?.leaseUntil).toBeUndefined();
+  });
+
+  it('skips snaps another deleter holds, and takes them over once the lease has lapsed', async () => {
+    const { clock, store, slack, run } = setup();
+    store.put({
+      id: 'held',
+      dueAt: T0 + 5_000,
+      leaseOwner: 'poster:x',
+      leaseUntil: T0 + 5_000 + LEASE_AFTER_DUE_MS,
+    });
+    store.put({
+      id: 'lapsed',
+      dueAt: T0 - 60_000,
+      channel: 'C9',
+      leaseOwner: 'poster:y',
+      leaseUntil: T0 - 30_000,
+    });
+
+    const report = await clock.drive(run());
+
+    expect(report).toMatchObject({ leased_elsewhere: 1, deleted: 1 });
+    expect(slack.deletes.map((d) => d.channel)).toEqual(['C9']);
+  });
+
+  it('deletes each message once when two runs overlap', async () => {
+    // Prepare
+    const { clock, store, slack, deps } = setup();
+    for (let i = 0; i < 10; i++) store.put({ id: `s${i}`, dueAt: T0 + 61_000 + i * 500, channel: `C${i}` });
+
+    // Act
+    const first = sweep({ tickMs: T0, deadline: T0 + 95_000, runId: 'one' }, deps);
+    const second = sweep({ tickMs: T0 + 60_000, deadline: T0 + 155_000, runId: 'two' }, deps);
+    await clock.drive(Promise.all([first, second]));
+
+    // Assess
+    expect(slack.deletes).toHaveLength(10);
+    expect(store.records.size).toBe(0);
+  });
+});
