@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { lambdaContext } from '../../local/lambda-stand-in';
+import { unsealJson } from '../../shared/domain/seal';
+import { captureStdout } from '../support/logs';
+import { commandBody, signedEvent } from '../support/slack-requests';
+
+const SECRET = 'test-signing-secret';
+const DATA_KEY = randomBytes(32);
+const kms = mockClient(KMSClient);
+const lambda = mockClient(LambdaClient);
+const logs = captureStdout();
+
+type Handler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+let handler: Handler;
+
+function mockAws() {
+  kms.on(DecryptCommand).callsFake((input: { EncryptionContext?: Record<string, string> }) => {
+    if (input.EncryptionContext?.secret !== 'SLACK_SIGNING_SECRET') throw new Error('unexpected context');
+    return { Plaintext: Buffer.from(SECRET) };
+  });
+  kms
+    .on(GenerateDataKeyCommand)
+    .resolves({ Plaintext: DATA_KEY, CiphertextBlob: Buffer.from('wrapped-data-key') });
+  lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+}
+
+beforeAll(async () => {
+  process.env.SLACK_SIGNING_SECRET_CIPHERTEXT = Buffer.from('kms-ciphertext').toString('base64');
+  process.env.POSTER_FUNCTION_NAME = 'snap-poster';
+  process.env.SNAP_KMS_KEY_ID = 'alias/snap';
+  mockAws();
+  ({ handler } = (await import('../../functions/ack/handler')) as unknown as { handler: Handler });
+});
+
+afterAll(() => logs.restore());
+
+beforeEach(() => {
+  lambda.resetHistory();
+});
+
+const call = (event: APIGatewayProxyEventV2) => handler(event, lambdaContext('snap-ack', 3000));
+const send = (text: string, extra: Parameters<typeof signedEvent>[1] | object = {}) =>
+  call(signedEvent(commandBody({ text }), { secret: SECRET, ...extra }));
+const replyText = (result: APIGatewayProxyStructuredResultV2) =>
+  (JSON.parse(String(result.body)) as { text: string }).text;
+
+describe('ack', () => {
+  it('hands a valid command to the poster asynchronously and confirms without echoing the message', async () => {
+    // Act
+    const result = await send('30s the door code is 4711');
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(String(result.body))).toMatchObject({ response_type: 'ephemeral' });
+    expect(replyText(result)).toContain('30 seconds');
+    expect(replyText(result)).not.toContain('4711');
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
+    expect(lambda).toHaveReceivedCommandWith(InvokeCommand, {
+      FunctionName: 'snap-poster',
+      InvocationType: 'Event',
+    });
+  });
+
+  it('sends the poster only routing data in the clear and the message sealed under the KMS data key', async () => {
+    // Act
+    await send('45s the door code is 4711');
+
+    // Assess
+    const input = lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
+    const payload = JSON.parse(Buffer.from(input?.Payload as Uint8Array).toString()) as Record<
+      string,
+      unknown
+    > & {
+      id: string;
+      sealed: { key: string; iv: string; data: string };
+    };
+    const wire = JSON.stringify(payload);
+    expect(wire).not.toContain('4711');
+    expect(wire).not.toContain('hooks.slack.com');
+    expect(payload).toMatchObject({ v: 1, team: 'T0001', channel: 'C0001', user: 'U0001', delaySeconds: 45 });
+    expect(payload.id).toMatch(/^T0001:/);
+    expect(Buffer.from(payload.sealed.key, 'base64').toString()).toBe('wrapped-data-key');
+    expect(unsealJson(DATA_KEY, payload.sealed, payload.id)).toEqual({
+      text: 'the door code is 4711',
+      responseUrl: 'https://hooks.slack.com/commands/T0001/1/abc',
+    });
+  });
+
+  it('decrypts the signing secret and fetches a data key once per cold start, not per request', async () => {
+    await send('10s one');
+    await send('10s two');
+
+    expect(kms).toHaveReceivedCommandTimes(DecryptCommand, 1);
+    expect(kms).toHaveReceivedCommandWith(DecryptCommand, {
+      EncryptionContext: { app: 'snap', secret: 'SLACK_SIGNING_SECRET' },
+    });
+    expect(kms).toHaveReceivedCommandTimes(GenerateDataKeyCommand, 1);
+    expect(kms).toHaveReceivedCommandWith(GenerateDataKeyCommand, {
+      KeyId: 'alias/snap',
+      KeySpec: 'AES_256',
+      EncryptionContext: { app: 'snap', purpose: 'message' },
+    });
+  });
+
+  it('accepts a base64-encoded body', async () => {
+    const result = await send('5m base64 body', { base64: true });
+
+    expect(result.statusCode).toBe(200);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
+  });
+
+  it.each([
+    ['a wrong secret', { secret: 'not-the-secret' }],
+    ['a stale timestamp', { timestamp: Math.floor(Date.now() / 1000) - 301 }],
+    ['a future timestamp', { timestamp: Math.floor(Date.now() / 1000) + 301 }],
+    ['no signature', { signature: '' }],
+    ['another version prefix', { signature: `v1=${'0'.repeat(64)}` }],
+  ])('refuses a request with %s: 401, no detail, nothing invoked', async (_name, options) => {
+    const result = await call(signedEvent(commandBody({ text: '30s hi' }), { secret: SECRET, ...options }));
+
+    expect(result.statusCode).toBe(401);
+    expect(result.body).toBe('');
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
+  });
+
+  it('refuses a body altered after signing', async () => {
+    const event = signedEvent(commandBody({ text: '30s hi' }), { secret: SECRET });
+    event.body = String(event.body).replace('30s', '1s');
+
+    const result = await call(event);
+
+    expect(result.statusCode).toBe(401);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
+  });
+
+  it('answers help with usage and posts nothing', async () => {
+    const result = await send('help');
+
+    expect(replyText(result)).toContain('/snap [delay] message');
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
+  });
+
+  it.each(['0s hi', '400d hi', '-5s hi', '30s'])(
+    'explains why "%s" is refused and posts nothing',
+    async (text) => {
+      const result = await send(text);
+
+      expect(result.statusCode).toBe(200);
+      expect(replyText(result)).toMatch(/Nothing was posted/);
+      expect(replyText(result)).toMatch(/`10s`|your message/);
+      expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
+    },
+  );
+
+  it("answers Slack's ssl_check", async () => {
+    const result = await call(signedEvent('ssl_check=1&token=x', { secret: SECRET }));
+
+    expect(result.statusCode).toBe(200);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
+  });
+
+  it('answers 400 to a signed request missing a field, and 415 to one that is not a form', async () => {
+    const missing = new URLSearchParams(commandBody({ text: '30s hi' }));
+    missing.delete('channel_id');
+
+    const noChannel = await call(signedEvent(missing.toString(), { secret: SECRET }));
+    const notForm = await call(
+      signedEvent('{"text":"hi"}', { secret: SECRET, headers: { 'content-type': 'application/json' } }),
+    );
+
+    expect(noChannel.statusCode).toBe(400);
+    expect(notForm.statusCode).toBe(415);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
+  });
+
+  it('tells the user to retry when the hand-off fails, without a 5xx', async () => {
+    lambda.on(InvokeCommand).rejectsOnce(new Error('throttled'));
+
+    const result = await send('30s the door code is 4711');
+
+    expect(result.statusCode).toBe(200);
+    expect(replyText(result)).toContain('Nothing was posted');
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+  });
+
+  it('never writes the message text or the signing secret to its logs', async () => {
+    await send('30s the door code is 4711');
+    await call(signedEvent(commandBody({ text: '30s the door code is 4711' }), { secret: 'wrong' }));
+
+    const text = logs.lines().join('\n');
+    expect(text).toContain('"event":"command.accepted"');
+    expect(text).not.toContain('4711');
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain('hooks.slack.com');
+  });
+});

@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { lambdaContext } from '../../local/lambda-stand-in';
+import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
+import type { PosterEvent } from '../../shared/app/accept-command';
+import { sealJson } from '../../shared/domain/seal';
+import { captureStdout } from '../support/logs';
+
+const TOKEN = 'xoxb-integration';
+const DATA_KEY = randomBytes(32);
+const TEXT = 'the door code is 4711';
+const kms = mockClient(KMSClient);
+const ddb = mockClient(DynamoDBDocumentClient);
+const logs = captureStdout();
+let slack: SlackStandIn;
+let handler: (event: unknown, context: Context) => Promise<{ outcome: string }>;
+let n = 0;
+
+function event(delaySeconds: number, text = TEXT): PosterEvent {
+  const id = `T1:trigger-${++n}`;
+  return {
+    v: 1,
+    id,
+    team: 'T1',
+    channel: 'C1',
+    user: 'U1',
+    delaySeconds,
+    receivedAt: Date.now(),
+    sealed: sealJson(
+      DATA_KEY,
+      Buffer.from('wrapped').toString('base64'),
+      { text, responseUrl: slack.responseUrl(id) },
+      id,
+    ),
+  };
+}
+
+const invoke = (e: unknown) => handler(e, lambdaContext('snap-poster', 120_000));
+
+beforeAll(async () => {
+  slack = await startSlack({ token: TOKEN, notInChannel: ['C-not-member'] });
+  process.env.SNAP_TABLE_NAME = 'snap-test';
+  process.env.SLACK_BOT_TOKEN_CIPHERTEXT = Buffer.from('kms-token').toString('base64');
+  process.env.SLACK_API_URL = slack.apiUrl;
+  process.env.SNAP_SWEEP_PERIOD_SECONDS = '10';
+  kms.on(DecryptCommand).callsFake((input: { EncryptionContext?: Record<string, string> }) => {
+    if (input.EncryptionContext?.secret === 'SLACK_BOT_TOKEN') return { Plaintext: Buffer.from(TOKEN) };
+    if (input.EncryptionContext?.purpose === 'message') return { Plaintext: DATA_KEY };
+    throw new Error('unexpected context');
+  });
+  ({ handler } = (await import('../../functions/poster/handler')) as unknown as { handler: typeof handler });
+});
+
+afterAll(async () => {
+  logs.restore();
+  await slack.close();
+});
+
+beforeEach(() => {
+  ddb.reset();
+  ddb.on(PutCommand).resolves({});
+  ddb.on(UpdateCommand).resolves({});
+  ddb.on(DeleteCommand).resolves({});
+  slack.calls.length = 0;
+  slack.replies.length = 0;
+});
+
+const callsTo = (method: string) => slack.calls.filter((c) => c.method === method);
+
+describe('poster', () => {
+  it('posts once as the user, with the expiry line, and records where the message is without its text', async () => {
+    // Act
+    const { outcome } = await invoke(event(3600));
+
+    // Assess
+    expect(outcome).toBe('posted');
+    const [post] = callsTo('chat.postMessage');
+    expect(callsTo('chat.postMessage')).toHaveLength(1);
+    expect(post?.params).toMatchObject({
+      channel: 'C1',
+      text: TEXT,
+      username: 'User U1',
+      icon_url: 'https://avatars.example/U1.png',
+    });
+    expect(JSON.stringify(post?.params.blocks)).toContain('self-destructs <!date^');
+    const put = ddb.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(put?.ConditionExpression).toBe('attribute_not_exists(#pk)');
+    expect(put?.Item).toMatchObject({
+      pk: `snap#T1:trigger-${n}`,
+      team: 'T1',
+      channel: 'C1',
+      user: 'U1',
+      state: 'posting',
+    });
+    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.ExpressionAttributeValues).toMatchObject({
+      ':posted': 'posted',
+      ':ts': expect.any(String),
+    });
+    for (const c of ddb.calls()) expect(JSON.stringify(c.args[0].input)).not.toContain('4711');
+  });
+
+  it('stores a due time in ms and a TTL in seconds after it', async () => {
+    const before = Date.now();
+
+    await invoke(event(3600));
+
+    const item = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item as { dueAt: number; expiresAt: number };
+    expect(item.dueAt).toBeGreaterThanOrEqual(before + 3_600_000);
+    expect(item.dueAt % 1000).toBe(0);
+    expect(item.expiresAt).toBeGreaterThan(item.dueAt / 1000);
+  });
+
+  it('posts nothing when the request id was already claimed (a repeated delivery)', async () => {
+    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { pk: 'snap#x', team: 'T1', channel: 'C1', user: 'U1', state: 'posted', dueAt: 1 } });
+
+    const { outcome } = await invoke(event(3600));
+
+    expect(outcome).toBe('duplicate');
+    expect(callsTo('chat.postMessage')).toHaveLength(0);
+  });
+
+  it('takes the message back down and tells the user when recording fails', async () => {
+    ddb.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceeded'));
+
+    const { outcome } = await invoke(event(3600));
+
+    expect(outcome).toBe('untracked');
+    expect(callsTo('chat.postMessage')).toHaveLength(1);
+    expect(callsTo('chat.delete')).toHaveLength(1);
+    expect(slack.replies.at(-1)?.body.text).toContain('removed it at once');
+  });
+
+  it('tells the user to invite the app when it is not in the channel, and keeps no record', async () => {
+    const e = { ...event(60), channel: 'C-not-member' };
+
+    const { outcome } = await invoke(e);
+
+    expect(outcome).toBe('refused');
+    expect(slack.replies.at(-1)?.body).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(slack.replies.at(-1)?.body.text)).toContain('/invite @snap');
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { ConditionExpression: '#state = :posting' });
+  });
+
+  it('never retries chat.postMessage after a server error, and says the outcome is unknown', async () => {
+    slack.fault('chat.postMessage', { status: 500 });
+
+    const { outcome } = await invoke(event(60));
+
+    expect(outcome).toBe('refused');
+    expect(callsTo('chat.postMessage')).toHaveLength(1);
+    expect(String(slack.replies.at(-1)?.body.text)).toContain('may not have been posted');
+  });
+
+  it('still posts, as the bot, when the user profile cannot be read', async () => {
+    slack.fault('users.info', { status: 500 }, { status: 500 }, { status: 500 });
+
+    const { outcome } = await invoke({ ...event(3600), user: 'U-fresh' });
+
+    expect(outcome).toBe('posted');
+    expect(callsTo('chat.postMessage')[0]?.params.username).toBeUndefined();
+  });
+
+  it('waits out a two-second snap itself and deletes it on time', async () => {
+    const started = Date.now();
+
+    const { outcome } = await invoke(event(2));
+
+    expect(outcome).toBe('posted_and_deleted');
+    const item = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item as { dueAt: number };
+    const deleted = callsTo('chat.delete')[0];
+    expect(deleted?.at).toBeGreaterThanOrEqual(item.dueAt);
+    expect(deleted?.at).toBeLessThan(item.dueAt + 1000);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: `snap#T1:trigger-${n}` } });
+  });
+
+  it('drops an event whose sealed payload was tampered with, posting nothing', async () => {
+    const e = event(60);
+    e.sealed.data = Buffer.from('garbage-garbage-garbage').toString('base64');
+
+    const { outcome } = await invoke(e);
+
+    expect(outcome).toBe('rejected');
+    expect(callsTo('chat.postMessage')).toHaveLength(0);
+  });
+
+  it('never writes the message text or the token to its logs', () => {
+    const text = logs.lines().join('\n');
+
+    expect(text).toContain('"event":"poster.posted"');
+    expect(text).not.toContain('4711');
+    expect(text).not.toContain(TOKEN);
+  });
+});
