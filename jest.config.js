@@ -15,4 +15,5 @@ export default {
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
   setupFilesAfterEnv: ['<rootDir>/tests/support/setup.ts'],
   testTimeout: 20_000,
+  reporters: ['default', '<rootDir>/tests/support/closing-line-reporter.cjs'],
 };

@@ -1,0 +1,232 @@
+/**
+ * The whole of snap on one machine: dynalite, the Slack, KMS and Lambda stand-ins, and the four
+ * built bundles from dist/ wired as on AWS — signed API Gateway events into ack, ack's real
+ * async Invoke into the poster, the sweeper on its schedule, TTL removals into the reaper.
+ * Used by the end-to-end tests, the benchmark and `npm start`.
+ *
+ * The bundles read their configuration from process.env when imported, as on Lambda, so one
+ * process hosts one pipeline.
+ */
+
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+  DynamoDBStreamEvent,
+} from 'aws-lambda';
+import { computeSignature } from '../shared/domain/signature';
+import { createSnapTable, type LocalDynamo, startDynamo } from './dynamo-local';
+import { type KmsStandIn, startKms } from './kms-stand-in';
+import { type LambdaStandIn, lambdaContext, startLambda } from './lambda-stand-in';
+import { type SlackStandIn, type SlackStandInOptions, startSlack } from './slack-stand-in';
+import { TtlEmulator } from './ttl-emulator';
+
+export interface PipelineOptions {
+  distDir?: string;
+  sweepPeriodSeconds?: number;
+  defaultDelaySeconds?: number;
+  slack?: SlackStandInOptions;
+  dynamoPath?: string;
+  /** Extra lateness of the TTL emulation (ms). */
+  ttlLateByMs?: number;
+  /** Environment for the bundles beyond the wiring (e.g. LOG_LEVEL). */
+  env?: Record<string, string>;
+}
+
+type AckHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+type Fn<E, R> = (event: E, context: Context) => Promise<R>;
+
+export interface Pipeline {
+  slack: SlackStandIn;
+  kms: KmsStandIn;
+  lambda: LambdaStandIn;
+  dynamo: LocalDynamo;
+  tableName: string;
+  signingSecret: string;
+  botToken: string;
+  sweepPeriodMs: number;
+  ack: AckHandler;
+  /** Sends a slash command as Slack would (signed API Gateway event); returns ack's answer. */
+  command(
+    text: string,
+    fields?: Record<string, string>,
+    headers?: Record<string, string>,
+  ): Promise<APIGatewayProxyStructuredResultV2>;
+  /** Runs the sweeper for a scheduled tick (default: now, floored to the second). */
+  sweep(tickMs?: number, timeoutMs?: number): Promise<unknown>;
+  /** One pass of the TTL emulation, as of `atMs` (default now). */
+  expire(atMs?: number): Promise<number>;
+  /**
+   * Fires the sweeper on its schedule, as EventBridge does: at every multiple of the period,
+   * each run overlapping the next if it must. Returns a stop function that waits for runs.
+   */
+  schedule(): () => Promise<void>;
+  reaper(event: DynamoDBStreamEvent): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
+  const distDir = resolve(options.distDir ?? 'dist');
+  const tableName = 'snap-local';
+  const signingSecret = `local-signing-secret-${process.pid}`;
+  const botToken = `xoxb-local-${process.pid}`;
+  const sweepPeriodSeconds = options.sweepPeriodSeconds ?? 60;
+
+  const [dynamo, slack, kms, lambda] = await Promise.all([
+    startDynamo(options.dynamoPath ? { path: options.dynamoPath } : {}),
+    startSlack({ token: botToken, ...options.slack }),
+    startKms(),
+    startLambda(),
+  ]);
+  await createSnapTable(dynamo.endpoint, tableName);
+
+  Object.assign(process.env, {
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_KMS: kms.url,
+    AWS_ENDPOINT_URL_LAMBDA: lambda.url,
+    SNAP_TABLE_NAME: tableName,
+    POSTER_FUNCTION_NAME: 'snap-poster',
+    SNAP_KMS_KEY_ID: 'alias/snap-local',
+    SLACK_SIGNING_SECRET_CIPHERTEXT: kms.encrypt(signingSecret, {
+      app: 'snap',
+      secret: 'SLACK_SIGNING_SECRET',
+    }),
+    SLACK_BOT_TOKEN_CIPHERTEXT: kms.encrypt(botToken, { app: 'snap', secret: 'SLACK_BOT_TOKEN' }),
+    SLACK_API_URL: slack.apiUrl,
+    SNAP_SWEEP_PERIOD_SECONDS: String(sweepPeriodSeconds),
+    ...(options.defaultDelaySeconds
+      ? { SNAP_DEFAULT_DELAY_SECONDS: String(options.defaultDelaySeconds) }
+      : {}),
+    ...options.env,
+  });
+
+  const load = async <T>(name: string): Promise<T> =>
+    ((await import(pathToFileURL(`${distDir}/${name}/index.mjs`).href)) as { handler: T }).handler;
+  const ack = await load<AckHandler>('ack');
+  const poster = await load<Fn<unknown, unknown>>('poster');
+  const sweeper = await load<Fn<unknown, unknown>>('sweeper');
+  const reaper = await load<Fn<DynamoDBStreamEvent, unknown>>('reaper');
+
+  // Timeouts as deployed (infra/): the poster covers its longest wait, the sweeper its window.
+  const sweepWindowMs = (sweepPeriodSeconds + 15) * 1000;
+  lambda.register('snap-poster', poster, sweepWindowMs + 30_000);
+  const ttl = new TtlEmulator({
+    endpoint: dynamo.endpoint,
+    tableName,
+    reaper: (event) => reaper(event, lambdaContext('snap-reaper', 60_000)),
+    ...(options.ttlLateByMs !== undefined ? { lateByMs: options.ttlLateByMs } : {}),
+  });
+
+  const command: Pipeline['command'] = async (text, fields = {}, headers = {}) => {
+    const id = ++counter;
+    const body = new URLSearchParams({
+      token: 'unused',
+      team_id: 'T0LOCAL',
+      team_domain: 'local',
+      channel_id: 'C0LOCAL',
+      channel_name: 'general',
+      user_id: 'U0LOCAL',
+      user_name: 'you',
+      command: '/snap',
+      text,
+      api_app_id: 'A0LOCAL',
+      response_url: slack.responseUrl(`cmd-${id}`),
+      trigger_id: `${Date.now()}.${id}.local`,
+      ...fields,
+    }).toString();
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const event: APIGatewayProxyEventV2 = {
+      version: '2.0',
+      routeKey: 'POST /slack/commands',
+      rawPath: '/slack/commands',
+      rawQueryString: '',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': timestamp,
+        'x-slack-signature': computeSignature(signingSecret, timestamp, body),
+        ...headers,
+      },
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: 'localhost',
+        domainPrefix: 'localhost',
+        http: {
+          method: 'POST',
+          path: '/slack/commands',
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: 'Slackbot',
+        },
+        requestId: `local-${id}`,
+        routeKey: 'POST /slack/commands',
+        stage: '$default',
+        time: new Date().toISOString(),
+        timeEpoch: Date.now(),
+      },
+      body: Buffer.from(body).toString('base64'),
+      isBase64Encoded: true,
+    };
+    return ack(event, lambdaContext('snap-ack', 10_000));
+  };
+
+  return {
+    slack,
+    kms,
+    lambda,
+    dynamo,
+    tableName,
+    signingSecret,
+    botToken,
+    sweepPeriodMs: sweepPeriodSeconds * 1000,
+    ack,
+    command,
+    sweep: (tickMs = Math.floor(Date.now() / 1000) * 1000, timeoutMs = sweepWindowMs + 20_000) =>
+      sweeper(
+        { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(tickMs).toISOString() },
+        lambdaContext('snap-sweeper', timeoutMs),
+      ),
+    expire: (atMs) => ttl.expire(atMs),
+    schedule: () => {
+      const period = sweepPeriodSeconds * 1000;
+      const running = new Set<Promise<unknown>>();
+      let timer: NodeJS.Timeout | undefined;
+      let stopped = false;
+      const arm = () => {
+        const next = Math.floor(Date.now() / period) * period + period;
+        timer = setTimeout(() => {
+          if (stopped) return;
+          const run = sweeper(
+            { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(next).toISOString() },
+            lambdaContext('snap-sweeper', sweepWindowMs + 20_000),
+          ).catch(() => undefined);
+          running.add(run);
+          void run.finally(() => running.delete(run));
+          arm();
+        }, next - Date.now());
+      };
+      arm();
+      return async () => {
+        stopped = true;
+        clearTimeout(timer);
+        await Promise.all([...running]);
+      };
+    },
+    reaper: (event) => reaper(event, lambdaContext('snap-reaper', 60_000)),
+    close: async () => {
+      await lambda.settled();
+      ttl.destroy();
+      await Promise.all([slack.close(), kms.close(), lambda.close(), dynamo.close()]);
+    },
+  };
+}

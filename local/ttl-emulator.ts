@@ -1,0 +1,83 @@
+/**
+ * What dynalite lacks: DynamoDB's TTL process and its stream. Expired items are deleted and
+ * handed to the reaper as the REMOVE stream records AWS produces for TTL deletions
+ * (`userIdentity` Service / dynamodb.amazonaws.com, OldImage), optionally late, as real TTL is.
+ */
+import { DeleteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { TABLE } from '../shared/adapters/snap-item';
+
+export interface TtlEmulatorOptions {
+  endpoint: string;
+  tableName: string;
+  reaper: (event: DynamoDBStreamEvent) => Promise<unknown>;
+  /** Extra lateness after expiry before an item is removed (ms); real TTL takes minutes to days. */
+  lateByMs?: number;
+  now?: () => number;
+}
+
+let sequence = 1_000_000;
+
+export function ttlStreamRecord(oldImage: Record<string, unknown>): DynamoDBRecord {
+  const seq = String(++sequence);
+  return {
+    eventID: seq,
+    eventName: 'REMOVE',
+    eventVersion: '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'local',
+    userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+    dynamodb: {
+      ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
+      Keys: { [TABLE.partitionKey]: oldImage[TABLE.partitionKey] } as never,
+      OldImage: oldImage as never,
+      SequenceNumber: seq,
+      SizeBytes: JSON.stringify(oldImage).length,
+      StreamViewType: 'OLD_IMAGE',
+    },
+  };
+}
+
+export class TtlEmulator {
+  private readonly client: DynamoDBClient;
+  constructor(private readonly options: TtlEmulatorOptions) {
+    this.client = new DynamoDBClient({ endpoint: options.endpoint });
+  }
+
+  /** One pass of the TTL process as of `now`; returns how many items it expired. */
+  async expire(now = (this.options.now ?? Date.now)()): Promise<number> {
+    const limit = Math.floor((now - (this.options.lateByMs ?? 0)) / 1000);
+    const records: DynamoDBRecord[] = [];
+    let start: Record<string, never> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.options.tableName,
+          FilterExpression: '#ttl <= :limit',
+          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
+          ExpressionAttributeValues: { ':limit': { N: String(limit) } },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const key = item[TABLE.partitionKey];
+        if (!key) continue;
+        const removed = await this.client.send(
+          new DeleteItemCommand({
+            TableName: this.options.tableName,
+            Key: { [TABLE.partitionKey]: key },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        if (removed.Attributes) records.push(ttlStreamRecord(removed.Attributes));
+      }
+      start = page.LastEvaluatedKey as Record<string, never> | undefined;
+    } while (start);
+    if (records.length > 0) await this.options.reaper({ Records: records });
+    return records.length;
+  }
+
+  destroy(): void {
+    this.client.destroy();
+  }
+}

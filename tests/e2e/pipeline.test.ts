@@ -1,0 +1,166 @@
+/**
+ * End to end: the built bundles from dist/ chained as on AWS (signed API Gateway event → ack →
+ * real async Invoke → poster → dynalite → sweeper / TTL → reaper) against the Slack stand-in.
+ */
+import { existsSync } from 'node:fs';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type Pipeline, startPipeline } from '../../local/pipeline';
+import { ttlStreamRecord } from '../../local/ttl-emulator';
+import { captureStdout } from '../support/logs';
+
+const TEXT = 'the door code is 4711';
+const logs = captureStdout();
+let p: Pipeline;
+let db: DynamoDBClient;
+
+async function items(): Promise<Array<Record<string, unknown>>> {
+  const out = await db.send(new ScanCommand({ TableName: p.tableName }));
+  return (out.Items ?? []).map((i) => unmarshall(i));
+}
+
+const postsIn = (channel: string) =>
+  p.slack.calls.filter(
+    (c) => c.method === 'chat.postMessage' && c.params.channel === channel && c.result === 'ok',
+  );
+
+async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync('dist/ack/index.mjs'))
+    throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+  p = await startPipeline({ sweepPeriodSeconds: 10 });
+  db = new DynamoDBClient({ endpoint: p.dynamo.endpoint });
+}, 30_000);
+
+afterAll(async () => {
+  logs.restore();
+  db?.destroy();
+  await p?.close();
+});
+
+describe('snap end to end', () => {
+  it('posts a 2-second snap exactly once and deletes it on time, leaving no record', async () => {
+    // Act
+    const reply = await p.command(TEXT.replace(/^/, '2s '), { channel_id: 'C-short' });
+    const post = await waitFor(() => postsIn('C-short')[0], 5_000);
+    const during = await items();
+    await p.lambda.settled();
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    expect(String(reply.body)).not.toContain('4711');
+    expect(postsIn('C-short')).toHaveLength(1);
+    const message = [...p.slack.messages.values()].find((m) => m.channel === 'C-short');
+    expect(message?.text).toBe(TEXT);
+    expect(JSON.stringify(during)).not.toContain('4711');
+    const dueAt = Math.ceil((post.at + 2_000) / 1000) * 1000;
+    expect(message?.deletedAt).toBeGreaterThanOrEqual(dueAt - 1_000);
+    expect(message?.deletedAt).toBeLessThanOrEqual(dueAt + 1_500);
+    expect((await items()).filter((i) => i.channel === 'C-short')).toHaveLength(0);
+  });
+
+  it('leaves a longer snap to the sweeper, which deletes it at its due time', async () => {
+    // Prepare: 26 s is beyond what the poster waits out with a 10 s sweep period.
+    await p.command(`26s ${TEXT}`, { channel_id: 'C-sweep' });
+    await p.lambda.settled();
+    const [record] = (await items()).filter((i) => i.channel === 'C-sweep');
+    expect(record).toMatchObject({ state: 'posted', dueShard: expect.any(String) });
+    expect(record?.leaseUntil).toBeUndefined();
+    const dueAt = Number(record?.dueAt);
+
+    // Act: the sweeper on its schedule, every 10 s, as EventBridge would fire it.
+    const stop = p.schedule();
+    await waitFor(
+      () => [...p.slack.messages.values()].find((m) => m.channel === 'C-sweep')?.deletedAt,
+      40_000,
+    );
+    await stop();
+
+    // Assess
+    const message = [...p.slack.messages.values()].find((m) => m.channel === 'C-sweep');
+    expect(message?.deletedAt).toBeGreaterThanOrEqual(dueAt);
+    expect(message?.deletedAt).toBeLessThan(dueAt + 1_000);
+    expect((await items()).filter((i) => i.channel === 'C-sweep')).toHaveLength(0);
+  }, 45_000);
+
+  it('posts once when Slack retries the same command', async () => {
+    const trigger = { channel_id: 'C-retry', trigger_id: 'retry.1.same' };
+
+    await p.command(`1h ${TEXT}`, trigger);
+    await p.command(`1h ${TEXT}`, trigger, {
+      'x-slack-retry-num': '1',
+      'x-slack-retry-reason': 'http_timeout',
+    });
+    await p.lambda.settled();
+
+    expect(
+      p.lambda.invocations.filter((i) => (i.payload as { channel?: string }).channel === 'C-retry'),
+    ).toHaveLength(2);
+    expect(postsIn('C-retry')).toHaveLength(1);
+    expect((await items()).filter((i) => i.channel === 'C-retry')).toHaveLength(1);
+  });
+
+  it('lets the reaper delete what TTL removed, and ignore the sweeper’s own removals', async () => {
+    // Prepare
+    await p.command(`2h ${TEXT}`, { channel_id: 'C-ttl' });
+    await p.lambda.settled();
+    const [image] =
+      (await db.send(new ScanCommand({ TableName: p.tableName }))).Items?.filter(
+        (i) => i.channel?.S === 'C-ttl',
+      ) ?? [];
+    expect(image).toBeDefined();
+    const userRemoval = { ...ttlStreamRecord(image as Record<string, unknown>) };
+    delete userRemoval.userIdentity;
+
+    // Act
+    await p.reaper({ Records: [userRemoval] });
+    const afterUser = p.slack.live('C-ttl').length;
+    await p.reaper({ Records: [ttlStreamRecord(image as Record<string, unknown>)] });
+
+    // Assess
+    expect(afterUser).toBe(1);
+    expect(p.slack.live('C-ttl')).toHaveLength(0);
+  });
+
+  it('has the TTL emulation hand expired records to the reaper, which deletes their messages', async () => {
+    // Prepare: a snap whose precise deletion never happened (no sweep runs here).
+    await p.command(`3h ${TEXT}`, { channel_id: 'C-emu' });
+    await p.lambda.settled();
+    const [record] = (await items()).filter((i) => i.channel === 'C-emu');
+
+    // Act: TTL runs as of a moment past the record's TTL attribute.
+    await p.expire(Number(record?.expiresAt) * 1000 - 1_000);
+    const liveBeforeTtl = p.slack.live('C-emu').length;
+    const expired = await p.expire(Number(record?.expiresAt) * 1000 + 1_000);
+
+    // Assess
+    expect(liveBeforeTtl).toBe(1);
+    expect(expired).toBeGreaterThanOrEqual(1);
+    expect(p.slack.live('C-emu')).toHaveLength(0);
+    expect((await items()).filter((i) => i.channel === 'C-emu')).toHaveLength(0);
+  });
+
+  it('never lets the message text, the signing secret or the token reach a log line', () => {
+    const text = logs.lines().join('\n');
+
+    expect(text).toContain('"fn":"poster"');
+    expect(text).toContain('"fn":"sweeper"');
+    expect(text).toContain('"fn":"reaper"');
+    expect(text).not.toContain('4711');
+    expect(text).not.toContain(p.signingSecret);
+    expect(text).not.toContain(p.botToken);
+  });
+});
