@@ -9,6 +9,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { invokeAsync } from '../../shared/adapters/invoker';
 import { DataKeySource, resolveSecret } from '../../shared/adapters/kms';
 import {
+  COMMAND_PATH,
   type FormBody,
   type HttpResult,
   json,
@@ -34,6 +35,7 @@ let log: Logger = baseLog;
 type ParsedEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: FormBody };
 
 async function handle(event: ParsedEvent): Promise<HttpResult> {
+  if (event.rawPath !== COMMAND_PATH) return json(404, { error: 'not found' });
   const form = event.body;
   if (form.ssl_check === '1') return { statusCode: 200, body: '' };
   const read = readSlashCommand(form);

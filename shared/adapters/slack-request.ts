@@ -9,6 +9,9 @@ import type { SlashCommand } from '../app/accept-command';
 import { verifySignature } from '../domain/signature';
 import type { Logger } from '../log';
 
+/** The route Slack posts slash commands to; infra/api.tf and the app manifest use the same path. */
+export const COMMAND_PATH = '/slack/commands';
+
 /** Slash command payloads are a few KB; anything near this is not from Slack. */
 export const MAX_BODY_BYTES = 64 * 1024;
 

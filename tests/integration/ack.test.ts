@@ -6,6 +6,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext } from '../../local/lambda-stand-in';
 import { unsealJson } from '../../shared/domain/seal';
+import { recordIamActions } from '../support/iam';
+import { allowedActions } from '../support/infra';
 import { captureStdout } from '../support/logs';
 import { commandBody, signedEvent } from '../support/slack-requests';
 
@@ -14,6 +16,10 @@ const DATA_KEY = randomBytes(32);
 const kms = mockClient(KMSClient);
 const lambda = mockClient(LambdaClient);
 const logs = captureStdout();
+const sent = recordIamActions([
+  [kms, 'kms'],
+  [lambda, 'lambda'],
+]);
 
 type Handler = (
   event: APIGatewayProxyEventV2,
@@ -200,5 +206,12 @@ describe('ack', () => {
     expect(text).not.toContain('4711');
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain('hooks.slack.com');
+  });
+
+  it('sends only AWS commands that its IAM role in infra/ allows', async () => {
+    const allowed = await allowedActions('ack');
+
+    expect(sent.size).toBeGreaterThan(0);
+    for (const action of sent) expect(allowed).toContain(action);
   });
 });

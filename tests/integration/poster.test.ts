@@ -15,6 +15,8 @@ import { lambdaContext } from '../../local/lambda-stand-in';
 import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
 import type { PosterEvent } from '../../shared/app/accept-command';
 import { sealJson } from '../../shared/domain/seal';
+import { recordIamActions } from '../support/iam';
+import { allowedActions } from '../support/infra';
 import { captureStdout } from '../support/logs';
 
 const TOKEN = 'xoxb-integration';
@@ -23,6 +25,10 @@ const TEXT = 'the door code is 4711';
 const kms = mockClient(KMSClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 const logs = captureStdout();
+const sent = recordIamActions([
+  [kms, 'kms'],
+  [ddb, 'dynamodb'],
+]);
 let slack: SlackStandIn;
 let handler: (event: unknown, context: Context) => Promise<{ outcome: string }>;
 let n = 0;
@@ -205,5 +211,12 @@ describe('poster', () => {
     expect(text).toContain('"event":"poster.posted"');
     expect(text).not.toContain('4711');
     expect(text).not.toContain(TOKEN);
+  });
+
+  it('sends only AWS commands that its IAM role in infra/ allows', async () => {
+    const allowed = await allowedActions('poster');
+
+    expect(sent.size).toBeGreaterThan(0);
+    for (const action of sent) expect(allowed).toContain(action);
   });
 });

@@ -5,11 +5,14 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
 import type { ReapResult } from '../../shared/app/reap';
+import { recordIamActions } from '../support/iam';
+import { allowedActions } from '../support/infra';
 import { captureStdout } from '../support/logs';
 
 const TOKEN = 'xoxb-reaper';
 const kms = mockClient(KMSClient);
 const logs = captureStdout();
+const sent = recordIamActions([[kms, 'kms']]);
 let slack: SlackStandIn;
 let handler: (event: DynamoDBStreamEvent) => Promise<ReapResult>;
 let seq = 100;
@@ -118,5 +121,12 @@ describe('reaper', () => {
 
   it('logs no token', () => {
     expect(logs.lines().join('\n')).not.toContain(TOKEN);
+  });
+
+  it('sends only AWS commands that its IAM role in infra/ allows', async () => {
+    const allowed = await allowedActions('reaper');
+
+    expect(sent.size).toBeGreaterThan(0);
+    for (const action of sent) expect(allowed).toContain(action);
   });
 });

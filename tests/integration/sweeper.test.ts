@@ -13,12 +13,18 @@ import { lambdaContext } from '../../local/lambda-stand-in';
 import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
 import type { SweepReport } from '../../shared/app/sweep';
 import { DUE_SHARDS } from '../../shared/domain/snap';
+import { recordIamActions } from '../support/iam';
+import { allowedActions } from '../support/infra';
 import { captureStdout } from '../support/logs';
 
 const TOKEN = 'xoxb-sweeper';
 const kms = mockClient(KMSClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 const logs = captureStdout();
+const sent = recordIamActions([
+  [kms, 'kms'],
+  [ddb, 'dynamodb'],
+]);
 let slack: SlackStandIn;
 let handler: (event: unknown, context: Context) => Promise<SweepReport>;
 
@@ -144,5 +150,12 @@ describe('sweeper', () => {
 
   it('logs no token', () => {
     expect(logs.lines().join('\n')).not.toContain(TOKEN);
+  });
+
+  it('sends only AWS commands that its IAM role in infra/ allows', async () => {
+    const allowed = await allowedActions('sweeper');
+
+    expect(sent.size).toBeGreaterThan(0);
+    for (const action of sent) expect(allowed).toContain(action);
   });
 });

@@ -1,0 +1,61 @@
+# The only public entry point: POST /slack/commands → ack. Throttled; access logs carry request
+# metadata, never bodies.
+resource "aws_apigatewayv2_api" "slack" {
+  name          = "${var.name_prefix}-slack"
+  description   = "Slack slash-command endpoint for snap"
+  protocol_type = "HTTP"
+}
+
+resource "aws_apigatewayv2_integration" "ack" {
+  api_id                 = aws_apigatewayv2_api.slack.id
+  integration_type       = "AWS_PROXY"
+  integration_uri        = module.ack.invoke_arn
+  integration_method     = "POST"
+  payload_format_version = "2.0"
+  timeout_milliseconds   = 10000
+}
+
+resource "aws_apigatewayv2_route" "commands" {
+  api_id    = aws_apigatewayv2_api.slack.id
+  route_key = "POST ${local.command_path}"
+  target    = "integrations/${aws_apigatewayv2_integration.ack.id}"
+}
+
+resource "aws_cloudwatch_log_group" "api" {
+  name              = "/aws/apigateway/${var.name_prefix}-slack"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_apigatewayv2_stage" "default" {
+  api_id      = aws_apigatewayv2_api.slack.id
+  name        = "$default"
+  auto_deploy = true
+
+  default_route_settings {
+    throttling_rate_limit  = var.api_throttle_rate
+    throttling_burst_limit = var.api_throttle_burst
+  }
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.api.arn
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      time               = "$context.requestTime"
+      routeKey           = "$context.routeKey"
+      status             = "$context.status"
+      latencyMs          = "$context.responseLatency"
+      integrationLatency = "$context.integrationLatency"
+      integrationError   = "$context.integrationErrorMessage"
+      sourceIp           = "$context.identity.sourceIp"
+      userAgent          = "$context.identity.userAgent"
+    })
+  }
+}
+
+resource "aws_lambda_permission" "api" {
+  statement_id  = "AllowApiGatewayInvoke"
+  action        = "lambda:InvokeFunction"
+  function_name = module.ack.name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.slack.execution_arn}/*/*${local.command_path}"
+}

@@ -1,0 +1,28 @@
+locals {
+  dist = "${path.module}/../dist"
+
+  # The table's shape; shared/adapters/snap-item.ts (TABLE) must agree — a test checks it.
+  table = {
+    partition_key     = "pk"
+    ttl_attribute     = "expiresAt"
+    due_index         = "byDue"
+    due_index_hash    = "dueShard"
+    due_index_range   = "dueAt"
+    due_index_include = ["team", "channel", "user", "state", "ts"]
+  }
+
+  sweep_period_seconds = var.sweep_period_minutes * 60
+  # The sweeper waits for snaps due up to one period plus a 15 s margin after its tick; the
+  # poster waits out snaps due sooner than that. Both timeouts cover their longest wait.
+  sweep_window_seconds = local.sweep_period_seconds + 15
+  sweeper_timeout      = local.sweep_window_seconds + 25
+  poster_timeout       = local.sweep_window_seconds + 40
+
+  # Encryption contexts the code passes to KMS (shared/adapters/kms.ts).
+  signing_secret_context = { app = "snap", secret = "SLACK_SIGNING_SECRET" }
+  bot_token_context      = { app = "snap", secret = "SLACK_BOT_TOKEN" }
+  message_key_context    = { app = "snap", purpose = "message" }
+
+  command_path = "/slack/commands"
+  request_url  = "${aws_apigatewayv2_api.slack.api_endpoint}${local.command_path}"
+}

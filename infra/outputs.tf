@@ -1,0 +1,39 @@
+output "slash_command_url" {
+  description = "Request URL for the /snap slash command (paste into the Slack app's Slash Commands page if you did not create the app from the rendered manifest)."
+  value       = local.request_url
+}
+
+output "slack_app_manifest" {
+  description = "The Slack app manifest (YAML) with this deployment's request URL filled in."
+  value       = local.manifest_yaml
+}
+
+output "slack_app_create_url" {
+  description = "Open this link to create the Slack app from the rendered manifest in one click."
+  value       = "https://api.slack.com/apps?new_app=1&manifest_json=${urlencode(local.manifest_json)}"
+}
+
+output "table_name" {
+  description = "The DynamoDB table holding snap records (never message text)."
+  value       = aws_dynamodb_table.snaps.name
+}
+
+output "function_names" {
+  description = "The four Lambda functions by role."
+  value       = local.functions
+}
+
+output "poster_failures_queue_url" {
+  description = "Dead-letter queue for poster events that failed every retry (sealed; no readable text)."
+  value       = aws_sqs_queue.poster_failures.url
+}
+
+output "reaper_failures_queue_url" {
+  description = "Dead-letter queue for stream batches the reaper could not process."
+  value       = aws_sqs_queue.reaper_failures.url
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic the alarms notify; subscribe more endpoints to it if you like."
+  value       = aws_sns_topic.alarms.arn
+}

@@ -1,0 +1,71 @@
+# poster: invoked asynchronously by ack. Posts once (conditional write on the request id),
+# records the message, waits out snaps shorter than a sweep can serve. Failed events (after the
+# bounded retries) go to a queue; they carry no readable text.
+data "aws_iam_policy_document" "poster" {
+  statement {
+    sid       = "TrackSnaps"
+    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.snaps.arn]
+  }
+
+  statement {
+    sid       = "DecryptBotToken"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.snap.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:secret"
+      values   = [local.bot_token_context.secret]
+    }
+  }
+
+  statement {
+    sid       = "OpenSealedMessages"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.snap.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:purpose"
+      values   = [local.message_key_context.purpose]
+    }
+  }
+
+  statement {
+    sid       = "ReportFailedEvents"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.poster_failures.arn]
+  }
+}
+
+module "poster" {
+  source = "./modules/function"
+
+  name               = "${var.name_prefix}-poster"
+  description        = "snap: post each snap once, record it, delete short snaps on time"
+  source_dir         = "${local.dist}/poster"
+  policy_json        = data.aws_iam_policy_document.poster.json
+  memory_size        = 256
+  timeout            = local.poster_timeout
+  log_retention_days = var.log_retention_days
+
+  environment = {
+    SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
+    SLACK_BOT_TOKEN_CIPHERTEXT = aws_kms_ciphertext.bot_token.ciphertext_blob
+    SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
+  }
+}
+
+resource "aws_lambda_function_event_invoke_config" "poster" {
+  function_name = module.poster.name
+
+  # A snap delivered much later than it was typed is no longer wanted; two retries cover
+  # passing failures, and the idempotent claim makes a retry after a post harmless.
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 600
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.poster_failures.arn
+    }
+  }
+}

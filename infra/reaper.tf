@@ -1,0 +1,74 @@
+# reaper: the safety net. Only TTL deletions reach it (the filter below; the code checks again).
+data "aws_iam_policy_document" "reaper" {
+  statement {
+    sid       = "ReadStream"
+    actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
+    resources = [aws_dynamodb_table.snaps.stream_arn]
+  }
+
+  statement {
+    sid       = "ListStreams"
+    actions   = ["dynamodb:ListStreams"]
+    resources = ["${aws_dynamodb_table.snaps.arn}/stream/*"]
+  }
+
+  statement {
+    sid       = "DecryptBotToken"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.snap.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:secret"
+      values   = [local.bot_token_context.secret]
+    }
+  }
+
+  statement {
+    sid       = "ReportFailedBatches"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.reaper_failures.arn]
+  }
+}
+
+module "reaper" {
+  source = "./modules/function"
+
+  name               = "${var.name_prefix}-reaper"
+  description        = "snap: delete messages whose records DynamoDB TTL removed"
+  source_dir         = "${local.dist}/reaper"
+  policy_json        = data.aws_iam_policy_document.reaper.json
+  memory_size        = 256
+  timeout            = 60
+  log_retention_days = var.log_retention_days
+
+  environment = {
+    SLACK_BOT_TOKEN_CIPHERTEXT = aws_kms_ciphertext.bot_token.ciphertext_blob
+  }
+}
+
+resource "aws_lambda_event_source_mapping" "reaper" {
+  event_source_arn  = aws_dynamodb_table.snaps.stream_arn
+  function_name     = module.reaper.arn
+  starting_position = "LATEST"
+  batch_size        = 25
+
+  function_response_types            = ["ReportBatchItemFailures"]
+  bisect_batch_on_function_error     = true
+  maximum_retry_attempts             = 10
+  maximum_record_age_in_seconds      = 21600
+  maximum_batching_window_in_seconds = 1
+
+  filter_criteria {
+    filter {
+      pattern = file("${path.module}/reaper-filter.json")
+    }
+  }
+
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.reaper_failures.arn
+    }
+  }
+
+  depends_on = [module.reaper]
+}

@@ -1,0 +1,76 @@
+# sweeper: the precise path. Every period, it deletes each snap due in its window at its due
+# time, reading only the sparse due-time index.
+data "aws_iam_policy_document" "sweeper" {
+  statement {
+    sid       = "FindDueSnaps"
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.snaps.arn}/index/${local.table.due_index}"]
+  }
+
+  statement {
+    sid       = "LeaseAndRemoveSnaps"
+    actions   = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.snaps.arn]
+  }
+
+  statement {
+    sid       = "DecryptBotToken"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.snap.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:secret"
+      values   = [local.bot_token_context.secret]
+    }
+  }
+}
+
+module "sweeper" {
+  source = "./modules/function"
+
+  name               = "${var.name_prefix}-sweeper"
+  description        = "snap: delete every snap at its due time (runs every ${var.sweep_period_minutes} min)"
+  source_dir         = "${local.dist}/sweeper"
+  policy_json        = data.aws_iam_policy_document.sweeper.json
+  memory_size        = 256
+  timeout            = local.sweeper_timeout
+  log_retention_days = var.log_retention_days
+
+  environment = {
+    SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
+    SLACK_BOT_TOKEN_CIPHERTEXT = aws_kms_ciphertext.bot_token.ciphertext_blob
+    SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
+  }
+}
+
+# A cron on whole minutes (not rate()), so each run's scheduled `time` is the tick it serves.
+resource "aws_cloudwatch_event_rule" "sweep" {
+  name                = "${var.name_prefix}-sweep"
+  description         = "Run the snap sweeper every ${var.sweep_period_minutes} minute(s)"
+  schedule_expression = var.sweep_period_minutes == 1 ? "cron(* * * * ? *)" : "cron(0/${var.sweep_period_minutes} * * * ? *)"
+}
+
+resource "aws_cloudwatch_event_target" "sweep" {
+  rule = aws_cloudwatch_event_rule.sweep.name
+  arn  = module.sweeper.arn
+
+  retry_policy {
+    maximum_retry_attempts       = 0
+    maximum_event_age_in_seconds = 60
+  }
+}
+
+resource "aws_lambda_permission" "sweep" {
+  statement_id  = "AllowScheduleInvoke"
+  action        = "lambda:InvokeFunction"
+  function_name = module.sweeper.name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.sweep.arn
+}
+
+# A failed sweep is not retried: the next tick's window includes every overdue snap anyway.
+resource "aws_lambda_function_event_invoke_config" "sweeper" {
+  function_name                = module.sweeper.name
+  maximum_retry_attempts       = 0
+  maximum_event_age_in_seconds = 60
+}

@@ -1,0 +1,229 @@
+/**
+ * Terraform and code must agree: bundles, configuration, table shape, IAM, stream filter,
+ * route, Slack manifest. Parsed offline (no terraform binary needed).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { parse as parseYaml } from 'yaml';
+import { COMMAND_PATH } from '../../shared/adapters/slack-request';
+import { TABLE } from '../../shared/adapters/snap-item';
+import * as config from '../../shared/config';
+import { functionStatements, type Infra, interpolateLocals, loadInfra, resolveLocal } from '../support/infra';
+
+const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper'] as const;
+let infra: Infra;
+
+beforeAll(async () => {
+  infra = await loadInfra();
+});
+
+const module = (fn: string) => infra.module[fn] as Record<string, unknown>;
+const table = () => infra.resource.aws_dynamodb_table?.snaps as Record<string, unknown>;
+const blocks = (value: unknown) => (value ?? []) as Array<Record<string, unknown>>;
+
+/** Calls a config reader with every variable set, recording which names it reads. */
+function variablesRead(reader: (env: config.Env) => unknown): Set<string> {
+  const read = new Set<string>();
+  const values: Record<string, string> = {
+    SLACK_API_URL: 'https://slack.example/api/',
+    SNAP_DEFAULT_DELAY_SECONDS: '60',
+    SNAP_MAX_DELAY_SECONDS: '600',
+    SNAP_SWEEP_PERIOD_SECONDS: '60',
+  };
+  const env = new Proxy({} as config.Env, {
+    get: (_t, name: string) => {
+      read.add(name);
+      return values[name] ?? 'x';
+    },
+  });
+  reader(env);
+  return read;
+}
+
+/** Which config reader a handler calls at cold start, read from its source. */
+function configReaderOf(fn: string): (env: config.Env) => unknown {
+  const source = readFileSync(`functions/${fn}/handler.ts`, 'utf8');
+  const name = /(\w+Config)\(process\.env\)/.exec(source)?.[1];
+  const reader = name ? (config as unknown as Record<string, unknown>)[name] : undefined;
+  if (typeof reader !== 'function') throw new Error(`functions/${fn}/handler.ts reads no known config`);
+  return reader as (env: config.Env) => unknown;
+}
+
+describe('infra and code agree', () => {
+  it.each(FUNCTIONS)('deploys %s from its bundle in dist/, on Node.js 24, arm64', (fn) => {
+    // Prepare
+    const fnModule = module(fn);
+    const main = readFileSync('infra/modules/function/main.tf', 'utf8');
+
+    // Assess
+    expect(interpolateLocals(infra, String(fnModule.source_dir))).toBe(`\${path.module}/../dist/${fn}`);
+    expect(fnModule.source).toBe('./modules/function');
+    expect(main).toMatch(/handler\s*=\s*"index\.handler"/);
+    expect(main).toMatch(/runtime\s*=\s*"nodejs24\.x"/);
+    expect(main).toMatch(/architectures\s*=\s*\["arm64"\]/);
+    expect(existsSync(`dist/${fn}/index.mjs`)).toBe(true);
+    expect(readFileSync(`dist/${fn}/index.mjs`, 'utf8')).toMatch(
+      /export\s*\{[^}]*\bas handler\b[^}]*\}|export\s*\{[^}]*\bhandler\b/,
+    );
+  });
+
+  it.each(FUNCTIONS)('gives %s exactly the environment variables its config reads', (fn) => {
+    // SLACK_API_URL is an optional override for local runs; deployments use Slack itself.
+    const expected = [...variablesRead(configReaderOf(fn))].filter((n) => n !== 'SLACK_API_URL').sort();
+    const actual = Object.keys(module(fn).environment as object).sort();
+
+    expect(actual).toEqual(expected);
+  });
+
+  it('defines the table with the keys, index, TTL and stream the code uses', () => {
+    const t = table();
+    const gsi = blocks(t.global_secondary_index)[0] ?? {};
+
+    expect(resolveLocal(infra, t.hash_key)).toBe(TABLE.partitionKey);
+    expect(t.range_key).toBeUndefined();
+    expect(resolveLocal(infra, gsi.name)).toBe(TABLE.dueIndex.name);
+    expect(resolveLocal(infra, gsi.hash_key)).toBe(TABLE.dueIndex.partitionKey);
+    expect(resolveLocal(infra, gsi.range_key)).toBe(TABLE.dueIndex.sortKey);
+    expect(gsi.projection_type).toBe('INCLUDE');
+    expect(resolveLocal(infra, gsi.non_key_attributes)).toEqual([...TABLE.dueIndex.projected]);
+    expect(resolveLocal(infra, blocks(t.ttl)[0]?.attribute_name)).toBe(TABLE.ttlAttribute);
+    expect(blocks(t.ttl)[0]?.enabled).toBe(true);
+    expect(t.stream_enabled).toBe(true);
+    expect(['OLD_IMAGE', 'NEW_AND_OLD_IMAGES']).toContain(t.stream_view_type);
+    expect(t.billing_mode).toBe('PAY_PER_REQUEST');
+    expect(blocks(t.point_in_time_recovery)[0]?.enabled).toBe(true);
+    expect(blocks(t.server_side_encryption)[0]?.enabled).toBe(true);
+    const types = Object.fromEntries(blocks(t.attribute).map((a) => [resolveLocal(infra, a.name), a.type]));
+    expect(types).toEqual({
+      [TABLE.partitionKey]: 'S',
+      [TABLE.dueIndex.partitionKey]: 'S',
+      [TABLE.dueIndex.sortKey]: 'N',
+    });
+  });
+
+  it.each(FUNCTIONS)('scopes every permission of %s to exact resources, never "*"', (fn) => {
+    const statements = functionStatements(infra, fn);
+
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) {
+      expect(s.actions.length).toBeGreaterThan(0);
+      for (const action of s.actions) expect(action).not.toMatch(/\*/);
+      for (const resource of s.resources) {
+        expect(resource).not.toBe('*');
+        expect(resource).toMatch(/^\$\{(aws_|module\.)/);
+      }
+    }
+  });
+
+  it('lets only ack be invoked from the internet, and only through the API', () => {
+    const permissions = Object.values(infra.resource.aws_lambda_permission ?? {});
+    const byPrincipal = permissions.map((p) => [p.principal, p.function_name]);
+
+    expect(byPrincipal).toContainEqual(['apigateway.amazonaws.com', '${module.ack.name}']);
+    expect(byPrincipal).toContainEqual(['events.amazonaws.com', '${module.sweeper.name}']);
+    expect(permissions).toHaveLength(2);
+    expect(infra.resource.aws_lambda_function_url).toBeUndefined();
+    const route = Object.values(infra.resource.aws_apigatewayv2_route ?? {});
+    expect(route.map((r) => interpolateLocals(infra, String(r.route_key)))).toEqual([`POST ${COMMAND_PATH}`]);
+  });
+});
+
+describe('the reaper stream filter', () => {
+  const pattern = JSON.parse(readFileSync('infra/reaper-filter.json', 'utf8')) as Record<string, unknown>;
+
+  /** Lambda event filtering for the pattern forms used here: arrays of exact values, nested objects. */
+  function matches(rule: unknown, value: unknown): boolean {
+    if (Array.isArray(rule)) return rule.some((v) => v === value);
+    if (typeof rule === 'object' && rule !== null) {
+      if (typeof value !== 'object' || value === null) return false;
+      return Object.entries(rule).every(([k, r]) => matches(r, (value as Record<string, unknown>)[k]));
+    }
+    return false;
+  }
+
+  const ttlRemove = {
+    eventName: 'REMOVE',
+    userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+    dynamodb: { OldImage: {} },
+  };
+
+  it('is referenced by the event source mapping', () => {
+    const mapping = infra.resource.aws_lambda_event_source_mapping?.reaper as Record<string, unknown>;
+    const filter = blocks(blocks(mapping.filter_criteria)[0]?.filter)[0];
+
+    expect(String(filter?.pattern)).toContain('reaper-filter.json');
+    expect(mapping.function_response_types).toEqual(['ReportBatchItemFailures']);
+    expect(mapping.bisect_batch_on_function_error).toBe(true);
+  });
+
+  it('lets TTL removals through', () => {
+    expect(matches(pattern, ttlRemove)).toBe(true);
+  });
+
+  it.each([
+    ['a removal by a user or the sweeper', { eventName: 'REMOVE', dynamodb: {} }],
+    [
+      'a removal by another service',
+      { ...ttlRemove, userIdentity: { type: 'Service', principalId: 'x.amazonaws.com' } },
+    ],
+    ['an insert', { ...ttlRemove, eventName: 'INSERT' }],
+    ['a modification', { ...ttlRemove, eventName: 'MODIFY' }],
+  ])('holds back %s', (_name, record) => {
+    expect(matches(pattern, record)).toBe(false);
+  });
+});
+
+describe('the Slack app manifest', () => {
+  const repoYaml = readFileSync('slack/manifest.yaml', 'utf8');
+  const manifest = parseYaml(repoYaml) as {
+    features: { slash_commands: Array<{ command: string; url: string }> };
+    oauth_config: { scopes: { bot: string[] } };
+  };
+
+  it('declares /snap at the path the API routes to ack', () => {
+    const [command] = manifest.features.slash_commands;
+
+    expect(command?.command).toBe('/snap');
+    expect(new URL(command?.url ?? '').pathname).toBe(COMMAND_PATH);
+  });
+
+  it('asks for the scopes the code needs', () => {
+    expect(manifest.oauth_config.scopes.bot).toEqual(
+      expect.arrayContaining(['commands', 'chat:write', 'chat:write.customize', 'users:read']),
+    );
+  });
+
+  it('is what Terraform renders, with the real URL in place of the placeholder', () => {
+    // Prepare
+    const placeholder = String(infra.locals.manifest_placeholder_url);
+    const url = 'https://abc123.execute-api.eu-west-1.amazonaws.com/slack/commands';
+
+    // Act: Terraform's replace(file(manifest), placeholder, request_url)
+    const rendered = parseYaml(repoYaml.replaceAll(placeholder, url)) as typeof manifest;
+
+    // Assess
+    expect(repoYaml).toContain(placeholder);
+    expect(String(infra.locals.manifest_yaml)).toContain('slack/manifest.yaml');
+    expect(rendered.features.slash_commands[0]?.url).toBe(url);
+    expect(rendered.features.slash_commands[0]?.command).toBe(manifest.features.slash_commands[0]?.command);
+    expect(rendered.oauth_config.scopes.bot).toEqual(manifest.oauth_config.scopes.bot);
+    expect(String(infra.locals.request_url)).toContain('${local.command_path}');
+    expect(infra.locals.command_path).toBe(COMMAND_PATH);
+  });
+});
+
+describe('every variable and output', () => {
+  it('is typed and described', () => {
+    for (const [name, v] of Object.entries(infra.variable)) {
+      expect([name, typeof v.description]).toEqual([name, 'string']);
+      expect([name, typeof v.type]).toEqual([name, 'string']);
+    }
+    for (const [name, o] of Object.entries(infra.output))
+      expect([name, typeof o.description]).toEqual([name, 'string']);
+  });
+
+  it('keeps the Slack secrets sensitive', () => {
+    expect(infra.variable.slack_signing_secret?.sensitive).toBe(true);
+    expect(infra.variable.slack_bot_token?.sensitive).toBe(true);
+  });
+});
