@@ -119,8 +119,8 @@ describe('infra and code agree', () => {
     const permissions = Object.values(infra.resource.aws_lambda_permission ?? {});
     const byPrincipal = permissions.map((p) => [p.principal, p.function_name]);
 
-    expect(byPrincipal).toContainEqual(['apigateway.amazonaws.com', '${module.ack.name}']);
-    expect(byPrincipal).toContainEqual(['events.amazonaws.com', '${module.sweeper.name}']);
+    expect(byPrincipal).toContainEqual(['apigateway.amazonaws.com', `\${module.ack.name}`]);
+    expect(byPrincipal).toContainEqual(['events.amazonaws.com', `\${module.sweeper.name}`]);
     expect(permissions).toHaveLength(2);
     expect(infra.resource.aws_lambda_function_url).toBeUndefined();
     const route = Object.values(infra.resource.aws_apigatewayv2_route ?? {});
@@ -207,7 +207,7 @@ describe('the Slack app manifest', () => {
     expect(rendered.features.slash_commands[0]?.url).toBe(url);
     expect(rendered.features.slash_commands[0]?.command).toBe(manifest.features.slash_commands[0]?.command);
     expect(rendered.oauth_config.scopes.bot).toEqual(manifest.oauth_config.scopes.bot);
-    expect(String(infra.locals.request_url)).toContain('${local.command_path}');
+    expect(String(infra.locals.request_url)).toContain(`\${local.command_path}`);
     expect(infra.locals.command_path).toBe(COMMAND_PATH);
   });
 });
