@@ -1,0 +1,137 @@
+/**
+ * ack cold start: a fresh process imports dist/ack/index.mjs and handles one signed request
+ * (KMS and Invoke against local stand-ins), compared in the same run with a bare `node -e 0`
+ * and with a process that only imports @slack/bolt. Runs are interleaved; medians reported.
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startKms } from '../local/kms-stand-in';
+import { startLambda } from '../local/lambda-stand-in';
+import { computeSignature } from '../shared/domain/signature';
+import { fmt, median } from './stats';
+
+/** Spawns without blocking: the stand-ins the child talks to live in this process. */
+function timed(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string }> {
+  return new Promise((done, fail) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('exit', (code) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (code === 0) done({ ms, stdout });
+      else fail(new Error(`${args.join(' ')} exited ${code}: ${stderr.slice(-2500)}`));
+    });
+  });
+}
+
+export interface ColdResult {
+  ackMs: number;
+  bareMs: number;
+  boltMs: number;
+  ratioToBolt: number;
+  ratioToBare: number;
+  importMs: number;
+  handleMs: number;
+}
+
+export async function benchCold(runs = 11): Promise<ColdResult> {
+  const kms = await startKms();
+  const lambda = await startLambda();
+  lambda.register('snap-poster', async () => ({}));
+  const secret = 'bench-signing-secret';
+  try {
+    const body = new URLSearchParams({
+      team_id: 'T1',
+      channel_id: 'C1',
+      user_id: 'U1',
+      command: '/snap',
+      text: '30s cold start',
+      response_url: 'http://127.0.0.1:9/r',
+      trigger_id: 'cold.1',
+    }).toString();
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      AWS_REGION: 'local',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_KMS: kms.url,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.url,
+      POSTER_FUNCTION_NAME: 'snap-poster',
+      SNAP_KMS_KEY_ID: 'alias/snap-local',
+      ...(process.env.BENCH_PLAIN
+        ? { SLACK_SIGNING_SECRET: secret }
+        : {
+            SLACK_SIGNING_SECRET_CIPHERTEXT: kms.encrypt(secret, {
+              app: 'snap',
+              secret: 'SLACK_SIGNING_SECRET',
+            }),
+          }),
+      LOG_LEVEL: 'warn',
+      BENCH_BUNDLE: pathToFileURL(resolve('dist/ack/index.mjs')).href,
+    };
+    const ack: number[] = [];
+    const bare: number[] = [];
+    const bolt: number[] = [];
+    const imports: number[] = [];
+    const handles: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const event = {
+        version: '2.0',
+        rawPath: '/slack/commands',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': timestamp,
+          'x-slack-signature': computeSignature(secret, timestamp, body),
+        },
+        requestContext: { http: { method: 'POST', path: '/slack/commands' } },
+        body,
+        isBase64Encoded: false,
+      };
+      // BENCH_CPU_PROF=<dir> writes a CPU profile of each ack cold start there (see where the time goes).
+      const profile = process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
+        : [];
+      const run = await timed([...profile, 'bench/cold-child.mjs'], {
+        ...env,
+        BENCH_EVENT: JSON.stringify(event),
+      });
+      const child = JSON.parse(run.stdout) as { status: number; importMs: number; handleMs: number };
+      if (child.status !== 200) throw new Error(`cold ack answered ${child.status}`);
+      ack.push(run.ms);
+      imports.push(child.importMs);
+      handles.push(child.handleMs);
+      bare.push((await timed(['-e', '0'], env)).ms);
+      bolt.push((await timed(['--input-type=module', '-e', "await import('@slack/bolt')"], env)).ms);
+    }
+    const result: ColdResult = {
+      ackMs: median(ack),
+      bareMs: median(bare),
+      boltMs: median(bolt),
+      ratioToBolt: median(ack) / median(bolt),
+      ratioToBare: median(ack) / median(bare),
+      importMs: median(imports),
+      handleMs: median(handles),
+    };
+    console.log(`\nack cold start (median of ${runs} fresh processes, interleaved)`);
+    console.log(
+      `  ack: import bundle + first signed request  ${fmt(result.ackMs)}  (import/init ${fmt(result.importMs)}, request ${fmt(result.handleMs)})`,
+    );
+    console.log(`  node -e 0                                  ${fmt(result.bareMs)}`);
+    console.log(`  import('@slack/bolt') only                 ${fmt(result.boltMs)}`);
+    console.log(
+      `  ratio to bolt import: ${result.ratioToBolt.toFixed(2)} (target ≤ 0.40)   ratio to bare node: ${result.ratioToBare.toFixed(2)}`,
+    );
+    return result;
+  } finally {
+    await Promise.all([kms.close(), lambda.close()]);
+  }
+}
