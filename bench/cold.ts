@@ -42,7 +42,7 @@ export interface ColdResult {
   handleMs: number;
 }
 
-export async function benchCold(runs = 11): Promise<ColdResult> {
+export async function benchCold(runs = Number(process.env.BENCH_COLD_RUNS ?? 15)): Promise<ColdResult> {
   const kms = await startKms();
   const lambda = await startLambda();
   lambda.register('snap-poster', async () => ({}));

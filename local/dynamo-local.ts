@@ -66,3 +66,46 @@ export async function createSnapTable(endpoint: string, tableName: string): Prom
     client.destroy();
   }
 }
+
+export interface CountingProxy {
+  endpoint: string;
+  /** Requests per DynamoDB operation (PutItem, Query, …) since start. */
+  counts: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/** A pass-through proxy that counts DynamoDB operations on one table, for the benchmark's cost model. */
+export async function startCountingProxy(target: string, tableName: string): Promise<CountingProxy> {
+  const { request } = await import('node:http');
+  const { listen, readBody } = await import('./http-util');
+  const counts = new Map<string, number>();
+  const upstream = new URL(target);
+  const server = await listen(async (req, res) => {
+    const body = await readBody(req);
+    const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
+    const table = (JSON.parse(body.toString() || '{}') as { TableName?: string }).TableName;
+    if (table === tableName) counts.set(op, (counts.get(op) ?? 0) + 1);
+    await new Promise<void>((resolve) => {
+      const forward = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 500, answer.headers);
+          answer.pipe(res);
+          answer.on('end', () => resolve());
+        },
+      );
+      forward.on('error', () => {
+        res.destroy();
+        resolve();
+      });
+      forward.end(body);
+    });
+  });
+  return { endpoint: server.url, counts, close: server.close };
+}

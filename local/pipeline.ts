@@ -17,7 +17,7 @@ import type {
   DynamoDBStreamEvent,
 } from 'aws-lambda';
 import { computeSignature } from '../shared/domain/signature';
-import { createSnapTable, type LocalDynamo, startDynamo } from './dynamo-local';
+import { createSnapTable, type LocalDynamo, startCountingProxy, startDynamo } from './dynamo-local';
 import { type KmsStandIn, startKms } from './kms-stand-in';
 import { type LambdaStandIn, lambdaContext, startLambda } from './lambda-stand-in';
 import { type SlackStandIn, type SlackStandInOptions, startSlack } from './slack-stand-in';
@@ -33,6 +33,8 @@ export interface PipelineOptions {
   ttlLateByMs?: number;
   /** Environment for the bundles beyond the wiring (e.g. LOG_LEVEL). */
   env?: Record<string, string>;
+  /** Count DynamoDB operations through a proxy (benchmark). */
+  countDynamo?: boolean;
 }
 
 type AckHandler = (
@@ -57,6 +59,16 @@ export interface Pipeline {
     fields?: Record<string, string>,
     headers?: Record<string, string>,
   ): Promise<APIGatewayProxyStructuredResultV2>;
+  /** The signed API Gateway event `command` sends. */
+  commandEvent(
+    text: string,
+    fields?: Record<string, string>,
+    headers?: Record<string, string>,
+  ): APIGatewayProxyEventV2;
+  /** How long each function run took (ms), for the benchmark's cost model. */
+  runs: Array<{ fn: string; ms: number }>;
+  /** DynamoDB operations the functions sent, when `countDynamo` is set. */
+  dynamoCounts: Map<string, number>;
   /** Runs the sweeper for a scheduled tick (default: now, floored to the second). */
   sweep(tickMs?: number, timeoutMs?: number): Promise<unknown>;
   /** One pass of the TTL emulation, as of `atMs` (default now). */
@@ -86,12 +98,13 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     startLambda(),
   ]);
   await createSnapTable(dynamo.endpoint, tableName);
+  const proxy = options.countDynamo ? await startCountingProxy(dynamo.endpoint, tableName) : undefined;
 
   Object.assign(process.env, {
     AWS_REGION: 'local',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: proxy?.endpoint ?? dynamo.endpoint,
     AWS_ENDPOINT_URL_KMS: kms.url,
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     SNAP_TABLE_NAME: tableName,
@@ -110,6 +123,17 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     ...options.env,
   });
 
+  const runs: Pipeline['runs'] = [];
+  const timed =
+    <E, R>(fn: string, handler: Fn<E, R>): Fn<E, R> =>
+    async (event, context) => {
+      const started = performance.now();
+      try {
+        return await handler(event, context);
+      } finally {
+        runs.push({ fn, ms: performance.now() - started });
+      }
+    };
   const load = async <T>(name: string): Promise<T> =>
     ((await import(pathToFileURL(`${distDir}/${name}/index.mjs`).href)) as { handler: T }).handler;
   const ack = await load<AckHandler>('ack');
@@ -119,15 +143,15 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
 
   // Timeouts as deployed (infra/): the poster covers its longest wait, the sweeper its window.
   const sweepWindowMs = (sweepPeriodSeconds + 15) * 1000;
-  lambda.register('snap-poster', poster, sweepWindowMs + 30_000);
+  lambda.register('snap-poster', timed('poster', poster), sweepWindowMs + 30_000);
   const ttl = new TtlEmulator({
     endpoint: dynamo.endpoint,
     tableName,
-    reaper: (event) => reaper(event, lambdaContext('snap-reaper', 60_000)),
+    reaper: (event) => timed('reaper', reaper)(event, lambdaContext('snap-reaper', 60_000)),
     ...(options.ttlLateByMs !== undefined ? { lateByMs: options.ttlLateByMs } : {}),
   });
 
-  const command: Pipeline['command'] = async (text, fields = {}, headers = {}) => {
+  const commandEvent: Pipeline['commandEvent'] = (text, fields = {}, headers = {}) => {
     const id = ++counter;
     const body = new URLSearchParams({
       token: 'unused',
@@ -177,8 +201,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       body: Buffer.from(body).toString('base64'),
       isBase64Encoded: true,
     };
-    return ack(event, lambdaContext('snap-ack', 10_000));
+    return event;
   };
+  const command: Pipeline['command'] = (text, fields, headers) =>
+    timed('ack', ack)(commandEvent(text, fields, headers), lambdaContext('snap-ack', 10_000));
 
   return {
     slack,
@@ -191,8 +217,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     sweepPeriodMs: sweepPeriodSeconds * 1000,
     ack,
     command,
+    commandEvent,
+    runs,
+    dynamoCounts: proxy?.counts ?? new Map(),
     sweep: (tickMs = Math.floor(Date.now() / 1000) * 1000, timeoutMs = sweepWindowMs + 20_000) =>
-      sweeper(
+      timed('sweeper', sweeper)(
         { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(tickMs).toISOString() },
         lambdaContext('snap-sweeper', timeoutMs),
       ),
@@ -206,7 +235,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         const next = Math.floor(Date.now() / period) * period + period;
         timer = setTimeout(() => {
           if (stopped) return;
-          const run = sweeper(
+          const run = timed('sweeper', sweeper)(
             { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(next).toISOString() },
             lambdaContext('snap-sweeper', sweepWindowMs + 20_000),
           ).catch(() => undefined);
@@ -226,7 +255,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     close: async () => {
       await lambda.settled();
       ttl.destroy();
-      await Promise.all([slack.close(), kms.close(), lambda.close(), dynamo.close()]);
+      await Promise.all([slack.close(), kms.close(), lambda.close(), dynamo.close(), proxy?.close()]);
     },
   };
 }

@@ -59,9 +59,10 @@ export const TTL_GRACE_SECONDS = 15 * 60;
 export const LEASE_AFTER_DUE_MS = 30_000;
 
 /**
- * The sweeper at tick T handles everything due before T + period + margin, so the next tick
- * always starts at least `margin` before the first due time it must serve. Snaps due sooner
- * than period + margin after posting are waited out by the poster itself.
+ * Sweeps run on ticks at whole multiples of the period (a cron on whole minutes). The sweep for
+ * tick T handles every snap due before T + period + margin, so each tick starts at least
+ * `margin` before the first due time it serves, even when the schedule fires a little late.
+ * A snap due before the next tick + margin cannot count on any sweep: the poster waits it out.
  */
 export const SWEEP_MARGIN_MS = 15_000;
 
@@ -95,9 +96,14 @@ export function newRecord(request: PostRequest, nowMs: number): SnapRecord {
   };
 }
 
+/** The first sweep tick after `nowMs`. */
+export function nextTick(nowMs: number, sweepPeriodMs: number): number {
+  return (Math.floor(nowMs / sweepPeriodMs) + 1) * sweepPeriodMs;
+}
+
 /** True when no sweep is sure to start in time for this due time, so the poster must wait it out. */
 export function posterWaitsOut(dueAtMs: number, nowMs: number, sweepPeriodMs: number): boolean {
-  return dueAtMs - nowMs <= sweepPeriodMs + SWEEP_MARGIN_MS;
+  return dueAtMs < nextTick(nowMs, sweepPeriodMs) + SWEEP_MARGIN_MS;
 }
 
 /** The end of the window a sweep started for tick `tickMs` is responsible for. */

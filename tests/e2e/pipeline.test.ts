@@ -52,24 +52,31 @@ afterAll(async () => {
 });
 
 describe('snap end to end', () => {
-  it('posts a 2-second snap exactly once and deletes it on time, leaving no record', async () => {
-    // Act
-    const reply = await p.command(TEXT.replace(/^/, '2s '), { channel_id: 'C-short' });
-    const post = await waitFor(() => postsIn('C-short')[0], 5_000);
+  it('posts short snaps exactly once each and deletes each on time, leaving no record', async () => {
+    // Act: three short snaps at once, each waited out by its poster.
+    const channels = ['C-short-2', 'C-short-3', 'C-short-4'];
+    const replies = await Promise.all(
+      channels.map((c, i) => p.command(`${i + 2}s ${TEXT}`, { channel_id: c })),
+    );
+    await waitFor(() => (channels.every((c) => postsIn(c).length === 1) ? true : undefined), 5_000);
     const during = await items();
     await p.lambda.settled();
 
     // Assess
-    expect(reply.statusCode).toBe(200);
-    expect(String(reply.body)).not.toContain('4711');
-    expect(postsIn('C-short')).toHaveLength(1);
-    const message = [...p.slack.messages.values()].find((m) => m.channel === 'C-short');
-    expect(message?.text).toBe(TEXT);
+    for (const reply of replies) {
+      expect(reply.statusCode).toBe(200);
+      expect(String(reply.body)).not.toContain('4711');
+    }
     expect(JSON.stringify(during)).not.toContain('4711');
-    const dueAt = Math.ceil((post.at + 2_000) / 1000) * 1000;
-    expect(message?.deletedAt).toBeGreaterThanOrEqual(dueAt - 1_000);
-    expect(message?.deletedAt).toBeLessThanOrEqual(dueAt + 1_500);
-    expect((await items()).filter((i) => i.channel === 'C-short')).toHaveLength(0);
+    for (const channel of channels) {
+      expect(postsIn(channel)).toHaveLength(1);
+      const message = [...p.slack.messages.values()].find((m) => m.channel === channel);
+      expect(message?.text).toBe(TEXT);
+      const dueAt = Number(/<!date\^(\d+)\^/.exec(JSON.stringify(message?.blocks))?.[1]) * 1000;
+      expect(message?.deletedAt).toBeGreaterThanOrEqual(dueAt);
+      expect(message?.deletedAt).toBeLessThanOrEqual(dueAt + 1_500);
+      expect((await items()).filter((i) => i.channel === channel)).toHaveLength(0);
+    }
   });
 
   it('leaves a longer snap to the sweeper, which deletes it at its due time', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { isTtlRemoval, judgeDeleteFailure } from '../../shared/domain/deletion';
 import { expiryContext, postFailureReply } from '../../shared/domain/replies';
 import {
@@ -6,6 +7,7 @@ import {
   dueTime,
   isPostRequest,
   newRecord,
+  nextTick,
   pickShard,
   posterWaitsOut,
   SWEEP_MARGIN_MS,
@@ -68,29 +70,35 @@ describe('snap records', () => {
 
 describe('who deletes on time', () => {
   const period = 60_000;
+  const tick = 1_800_000_000_000; // a whole minute
 
-  it('leaves the poster to wait out snaps due before a sweep is sure to start', () => {
-    expect(posterWaitsOut(10_000 + 2_000, 10_000, period)).toBe(true);
-    expect(posterWaitsOut(10_000 + period + SWEEP_MARGIN_MS, 10_000, period)).toBe(true);
-    expect(posterWaitsOut(10_000 + period + SWEEP_MARGIN_MS + 1, 10_000, period)).toBe(false);
+  it('leaves the poster to wait out snaps due before the next tick plus the margin', () => {
+    expect(nextTick(tick + 12_345, period)).toBe(tick + period);
+    expect(nextTick(tick, period)).toBe(tick + period);
+    expect(posterWaitsOut(tick + 50_000, tick + 48_000, period)).toBe(true);
+    expect(posterWaitsOut(tick + period + SWEEP_MARGIN_MS - 1, tick + 30_000, period)).toBe(true);
+    expect(posterWaitsOut(tick + period + SWEEP_MARGIN_MS, tick + 30_000, period)).toBe(false);
+    expect(posterWaitsOut(tick + period + SWEEP_MARGIN_MS, tick + 59_999, period)).toBe(false);
   });
 
-  it('gives every later snap a sweep that starts at least a margin before it is due', () => {
-    // For any posting time and due time beyond the poster's threshold, some tick T after the
-    // posting has dueAt inside its window and T <= dueAt - margin.
-    for (let offset = 0; offset < period; offset += 997) {
-      const postedAt = 5_000_000 + offset;
-      for (let delay = period + SWEEP_MARGIN_MS + 1; delay < 4 * period; delay += 1_013) {
-        const dueAt = postedAt + delay;
-        const ticks = Array.from({ length: 6 }, (_, i) => 5_000_000 + (i + 1) * period).filter(
-          (t) => t > postedAt,
-        );
-        const serving = ticks.filter(
-          (t) => dueAt < sweepWindowEnd(t, period) && t <= dueAt - SWEEP_MARGIN_MS,
-        );
-        expect(serving.length).toBeGreaterThan(0);
-      }
-    }
+  it('gives every snap the poster does not wait out a later sweep that starts a margin before it is due', () => {
+    // Property over posting times and delays: some tick T after posting has the due time in
+    // its window, and starts at least the margin before it.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 10 * period }),
+        fc.integer({ min: 1_000, max: 7 * 86_400_000 }),
+        (offset, delay) => {
+          const postedAt = tick + offset;
+          const dueAt = dueTime(postedAt, delay / 1000);
+          if (posterWaitsOut(dueAt, postedAt, period)) return;
+          const serving = Math.floor((dueAt - SWEEP_MARGIN_MS) / period) * period;
+          expect(serving).toBeGreaterThan(postedAt);
+          expect(dueAt).toBeLessThan(sweepWindowEnd(serving, period));
+          expect(serving).toBeLessThanOrEqual(dueAt - SWEEP_MARGIN_MS);
+        },
+      ),
+    );
   });
 });
 

@@ -1,0 +1,155 @@
+/**
+ * Deletion lateness, in real time: a few hundred snaps with mixed delays (2 s … 3 min), typed
+ * over the first 90 s so that many arrive while a sweep is running, through the real bundles
+ * (signed command → ack → async Invoke → poster → dynalite → sweeper on a whole-minute schedule)
+ * against the Slack stand-in. Lateness = when the stand-in received chat.delete − the due time
+ * shown in the message (Slack's own response time excluded).
+ *
+ * Side by side, the same snaps are tracked by a plain sweep — "every minute, delete what is due
+ * now" — on a second Slack stand-in and its own table, with the same due times.
+ */
+import { createSnapTable } from '../local/dynamo-local';
+import type { Pipeline } from '../local/pipeline';
+import { type StandInMessage, startSlack } from '../local/slack-stand-in';
+import { fmt, summary } from './stats';
+
+export interface LatenessResult {
+  snaps: number;
+  precise: ReturnType<typeof summary> & { early: number; missing: number };
+  plain: ReturnType<typeof summary> & { early: number; missing: number };
+  durationMs: number;
+}
+
+const dueOf = (message: StandInMessage): number | undefined => {
+  const match = /<!date\^(\d+)\^/.exec(JSON.stringify(message.blocks));
+  return match?.[1] ? Number(match[1]) * 1000 : undefined;
+};
+
+function delays(n: number): number[] {
+  // Deterministic mix: short (poster waits), around the sweep period, and long (sweeper).
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = (i * 7919) % 100;
+    if (r < 15) out.push(2 + (i % 9));
+    else if (r < 40) out.push(10 + (i % 50));
+    else if (r < 60) out.push(60 + (i % 16));
+    else out.push(76 + ((i * 13) % 105));
+  }
+  return out;
+}
+
+export async function benchLateness(p: Pipeline, count = 300, spreadMs = 90_000): Promise<LatenessResult> {
+  const started = Date.now();
+  const { SnapStore } = await import('../shared/adapters/dynamo-store');
+  const { SlackGateway } = await import('../shared/adapters/slack');
+  const { createLogger } = await import('../shared/log');
+  const plainSlack = await startSlack({ token: p.botToken });
+  await createSnapTable(p.dynamo.endpoint, 'snap-plain');
+  const plainStore = new SnapStore('snap-plain');
+  const quiet = createLogger({ fn: 'plain-sweep' }, () => {}, 'error');
+  const plainGateway = new SlackGateway({ token: p.botToken, apiUrl: plainSlack.apiUrl, log: quiet });
+
+  // Mirror every precise post onto the plain side with the same due time.
+  const mirrored: Array<Promise<void>> = [];
+  let n = 0;
+  p.slack.events.on('posted', (message: StandInMessage) => {
+    const dueAt = dueOf(message);
+    if (dueAt === undefined) return;
+    const id = `plain-${++n}`;
+    mirrored.push(
+      (async () => {
+        const ts = await plainGateway.post({
+          channel: message.channel,
+          text: message.text,
+          blocks: message.blocks,
+        });
+        await plainStore.claim({
+          id,
+          team: 'T',
+          channel: message.channel,
+          user: 'U',
+          state: 'posting',
+          dueAt,
+          expiresAt: dueAt / 1000 + 900,
+          createdAt: Date.now(),
+        });
+        await plainStore.markPosted(id, ts, String(n % 8));
+      })(),
+    );
+  });
+
+  // The plain sweep: at every whole minute, delete everything due by now.
+  let plainTimer: NodeJS.Timeout | undefined;
+  const plainRuns: Array<Promise<unknown>> = [];
+  const armPlain = () => {
+    const next = Math.floor(Date.now() / p.sweepPeriodMs) * p.sweepPeriodMs + p.sweepPeriodMs;
+    plainTimer = setTimeout(() => {
+      plainRuns.push(
+        (async () => {
+          for (const record of await plainStore.findDue(Date.now())) {
+            await plainGateway.delete(record.channel, record.ts ?? '').catch(() => undefined);
+            await plainStore.remove(record.id);
+          }
+        })(),
+      );
+      armPlain();
+    }, next - Date.now());
+  };
+  armPlain();
+  const stopPrecise = p.schedule();
+
+  // Type the commands over the spread, in 12 workspaces and 40 channels.
+  const list = delays(count);
+  await Promise.all(
+    list.map(async (delay, i) => {
+      await new Promise((r) => setTimeout(r, Math.floor((i / count) * spreadMs)));
+      await p.command(`${delay}s lateness bench ${i}`, {
+        team_id: `T${i % 12}`,
+        channel_id: `T${i % 12}-C${i % 40}`,
+      });
+    }),
+  );
+  await p.lambda.settled();
+  await Promise.all(mirrored);
+
+  // Wait until every message on both sides is gone, or a sweep period past the last due time.
+  const lastDue = Math.max(...[...p.slack.messages.values()].map((m) => dueOf(m) ?? 0));
+  const deadline = lastDue + p.sweepPeriodMs + 30_000;
+  while (Date.now() < deadline && (p.slack.live().length > 0 || plainSlack.live().length > 0)) {
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  clearTimeout(plainTimer);
+  await stopPrecise();
+  await Promise.all(plainRuns);
+
+  const measure = (messages: StandInMessage[]) => {
+    const late: number[] = [];
+    let missing = 0;
+    for (const m of messages) {
+      const due = dueOf(m);
+      if (due === undefined) continue;
+      if (m.deletedAt === undefined) missing++;
+      else late.push(m.deletedAt - due);
+    }
+    return { ...summary(late), early: late.filter((l) => l < 0).length, missing };
+  };
+  const result: LatenessResult = {
+    snaps: count,
+    precise: measure([...p.slack.messages.values()]),
+    plain: measure([...plainSlack.messages.values()]),
+    durationMs: Date.now() - started,
+  };
+  await plainSlack.close();
+
+  const row = (name: string, r: LatenessResult['precise']) =>
+    `  ${name.padEnd(28)} n=${r.n}  p50 ${fmt(r.p50, 0).padStart(9)}  p99 ${fmt(r.p99, 0).padStart(9)}  max ${fmt(r.max, 0).padStart(9)}  early ${r.early}  not deleted ${r.missing}`;
+  console.log(
+    `\ndeletion lateness (${count} snaps, delays 2 s – 3 min, typed over ${spreadMs / 1000} s, sweep every ${p.sweepPeriodMs / 1000} s; run ${(result.durationMs / 60_000).toFixed(1)} min)`,
+  );
+  console.log(row('snap (poster + sweeper)', result.precise));
+  console.log(row('plain minute sweep', result.plain));
+  console.log(
+    `  plain / snap: p99 ×${(result.plain.p99 / Math.max(1, result.precise.p99)).toFixed(0)}, max ×${(result.plain.max / Math.max(1, result.precise.max)).toFixed(0)}   (target: p99 ≤ 1000 ms, max ≤ 2000 ms, never early)`,
+  );
+  return result;
+}
