@@ -10,6 +10,8 @@
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -35,6 +37,11 @@ export interface PipelineOptions {
   env?: Record<string, string>;
   /** Count DynamoDB operations through a proxy (benchmark). */
   countDynamo?: boolean;
+  /**
+   * A real Slack workspace instead of the stand-in: the functions get the plaintext secrets
+   * (as in local runs) and call `apiUrl` (default Slack itself).
+   */
+  workspace?: { botToken: string; signingSecret: string; apiUrl?: string };
 }
 
 type AckHandler = (
@@ -71,6 +78,8 @@ export interface Pipeline {
   dynamoCounts: Map<string, number>;
   /** Runs the sweeper for a scheduled tick (default: now, floored to the second). */
   sweep(tickMs?: number, timeoutMs?: number): Promise<unknown>;
+  /** The table's records (never text), for the sandbox page and tests. */
+  records(): Promise<Array<Record<string, unknown>>>;
   /** One pass of the TTL emulation, as of `atMs` (default now). */
   expire(atMs?: number): Promise<number>;
   /**
@@ -84,11 +93,15 @@ export interface Pipeline {
 
 let counter = 0;
 
+/** The sandbox's signing secret (documented in the README, so requests can be signed by hand). */
+export const SANDBOX_SIGNING_SECRET = 'snap-sandbox-signing-secret';
+
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
   const distDir = resolve(options.distDir ?? 'dist');
   const tableName = 'snap-local';
-  const signingSecret = `local-signing-secret-${process.pid}`;
-  const botToken = `xoxb-local-${process.pid}`;
+  // Not a secret: the sandbox's requests are signed with it so that tools (curl, tests) can sign too.
+  const signingSecret = options.workspace?.signingSecret ?? SANDBOX_SIGNING_SECRET;
+  const botToken = options.workspace?.botToken ?? `xoxb-local-${process.pid}`;
   const sweepPeriodSeconds = options.sweepPeriodSeconds ?? 60;
 
   const [dynamo, slack, kms, lambda] = await Promise.all([
@@ -100,6 +113,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   await createSnapTable(dynamo.endpoint, tableName);
   const proxy = options.countDynamo ? await startCountingProxy(dynamo.endpoint, tableName) : undefined;
 
+  // The ciphertext variables win over plaintext ones; a workspace run must not inherit them.
+  if (options.workspace) {
+    delete process.env.SLACK_SIGNING_SECRET_CIPHERTEXT;
+    delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
+  }
   Object.assign(process.env, {
     AWS_REGION: 'local',
     AWS_ACCESS_KEY_ID: 'local',
@@ -110,12 +128,16 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     SNAP_TABLE_NAME: tableName,
     POSTER_FUNCTION_NAME: 'snap-poster',
     SNAP_KMS_KEY_ID: 'alias/snap-local',
-    SLACK_SIGNING_SECRET_CIPHERTEXT: kms.encrypt(signingSecret, {
-      app: 'snap',
-      secret: 'SLACK_SIGNING_SECRET',
-    }),
-    SLACK_BOT_TOKEN_CIPHERTEXT: kms.encrypt(botToken, { app: 'snap', secret: 'SLACK_BOT_TOKEN' }),
-    SLACK_API_URL: slack.apiUrl,
+    ...(options.workspace
+      ? { SLACK_SIGNING_SECRET: signingSecret, SLACK_BOT_TOKEN: botToken }
+      : {
+          SLACK_SIGNING_SECRET_CIPHERTEXT: kms.encrypt(signingSecret, {
+            app: 'snap',
+            secret: 'SLACK_SIGNING_SECRET',
+          }),
+          SLACK_BOT_TOKEN_CIPHERTEXT: kms.encrypt(botToken, { app: 'snap', secret: 'SLACK_BOT_TOKEN' }),
+        }),
+    SLACK_API_URL: options.workspace ? (options.workspace.apiUrl ?? 'https://slack.com/api/') : slack.apiUrl,
     SNAP_SWEEP_PERIOD_SECONDS: String(sweepPeriodSeconds),
     ...(options.defaultDelaySeconds
       ? { SNAP_DEFAULT_DELAY_SECONDS: String(options.defaultDelaySeconds) }
@@ -226,6 +248,15 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         lambdaContext('snap-sweeper', timeoutMs),
       ),
     expire: (atMs) => ttl.expire(atMs),
+    records: async () => {
+      const client = new DynamoDBClient({ endpoint: dynamo.endpoint });
+      try {
+        const out = await client.send(new ScanCommand({ TableName: tableName }));
+        return (out.Items ?? []).map((item) => unmarshall(item));
+      } finally {
+        client.destroy();
+      }
+    },
     schedule: () => {
       const period = sweepPeriodSeconds * 1000;
       const running = new Set<Promise<unknown>>();

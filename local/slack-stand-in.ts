@@ -45,6 +45,8 @@ export interface SlackStandInOptions {
   deletesPerMinute?: number;
   /** Per-channel chat.postMessage limit (calls per second, Slack's is ~1); 429 beyond. */
   postsPerSecond?: number;
+  /** WebSocket URL that apps.connections.open hands out (Socket Mode tests). */
+  socketUrl?: string;
 }
 
 export interface SlackStandIn extends Listening {
@@ -168,6 +170,10 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     };
     if (await applyFault(method, res, (r) => (call.result = r))) return;
     const auth = String(req.headers.authorization ?? '');
+    if (method === 'apps.connections.open') {
+      if (!auth.startsWith('Bearer xapp-') || !options.socketUrl) return fail('invalid_auth');
+      return sendJson(res, 200, { ok: true, url: options.socketUrl });
+    }
     if (auth !== `Bearer ${token}` && params.token !== token) return fail('invalid_auth');
 
     switch (method) {

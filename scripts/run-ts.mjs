@@ -1,6 +1,6 @@
 // Runs a TypeScript entry point (bench, local tools) on this Node: esbuild bundles our sources
 // (dependencies stay external, loaded from node_modules) into .bench/, then it is imported.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -11,7 +11,8 @@ if (!entry) {
   process.exit(2);
 }
 await mkdir('.bench', { recursive: true });
-const outfile = resolve('.bench', `${basename(entry, '.ts')}.mjs`);
+// One file per process: tests may start several at once.
+const outfile = resolve('.bench', `${basename(entry, '.ts')}-${process.pid}.mjs`);
 await build({
   entryPoints: [entry],
   outfile,
@@ -24,4 +25,8 @@ await build({
   logLevel: 'warning',
 });
 process.argv = [process.argv[0] ?? 'node', outfile, ...args];
-await import(pathToFileURL(outfile).href);
+try {
+  await import(pathToFileURL(outfile).href);
+} finally {
+  await rm(outfile, { force: true });
+}

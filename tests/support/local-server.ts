@@ -1,0 +1,81 @@
+/** Starts `npm start`'s server (local/start.ts) as its own process, as a user would, on a free port. */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+export interface LocalServer {
+  url: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalServer(
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<LocalServer> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['scripts/run-ts.mjs', 'local/start.ts', '--port', '0', ...args],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+    const check = () => {
+      const match = /Slack endpoint: (http:\/\/localhost:\d+)\/slack\/commands/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', check);
+    child.on('exit', (code) => reject(new Error(`server exited ${code}:\n${output}`)));
+  });
+  return {
+    url,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Collects the sandbox page's server-sent events. */
+export async function subscribe(
+  url: string,
+): Promise<{ events: Array<{ type: string; data: Record<string, unknown> }>; close(): void }> {
+  const controller = new AbortController();
+  const response = await fetch(`${url}/events`, { signal: controller.signal });
+  const events: Array<{ type: string; data: Record<string, unknown> }> = [];
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end = buffer.indexOf('\n\n');
+        while (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const type = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+          const data = /^data: (.*)$/m.exec(block)?.[1] ?? '{}';
+          events.push({ type, data: JSON.parse(data) as Record<string, unknown> });
+          end = buffer.indexOf('\n\n');
+        }
+      }
+    } catch {
+      // closed
+    }
+  })();
+  return { events, close: () => controller.abort() };
+}
