@@ -40,8 +40,9 @@ export function costModel(m: Measured): { perThousand: number; idleVariable: num
     byFn.set(run.fn, entry);
   }
   const count = (op: string) => m.dynamo.get(op) ?? 0;
-  // Index writes: each posted record enters the due-time index once and leaves it once.
-  const indexWrites = 2 * count('PutItem');
+  // Index writes: each posted record enters the due-time, author and message indexes once and
+  // leaves each once (the lease attributes are projected into none of them).
+  const indexWrites = 6 * count('PutItem');
   const writeUnits = count('PutItem') + count('UpdateItem') + count('DeleteItem') + indexWrites;
   const readUnits = count('Query') * 0.5 + count('GetItem');
   const scale = 1000 / m.snaps;

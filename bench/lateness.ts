@@ -73,7 +73,11 @@ export async function benchLateness(p: Pipeline, count = 300, spreadMs = 90_000)
           expiresAt: dueAt / 1000 + 900,
           createdAt: Date.now(),
         });
-        await plainStore.markPosted(id, ts, String(n % 8));
+        await plainStore.markPosted(
+          { id, team: 'T', channel: message.channel, user: 'U' },
+          ts,
+          String(n % 8),
+        );
       })(),
     );
   });

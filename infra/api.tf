@@ -1,4 +1,4 @@
-# The only public entry point: POST /slack/commands → ack. Throttled; access logs carry request
+# The only public entry point: POST /slack/commands and /slack/interactions → ack. Throttled; access logs carry request
 # metadata, never bodies.
 resource "aws_apigatewayv2_api" "slack" {
   name          = "${var.name_prefix}-slack"
@@ -18,6 +18,12 @@ resource "aws_apigatewayv2_integration" "ack" {
 resource "aws_apigatewayv2_route" "commands" {
   api_id    = aws_apigatewayv2_api.slack.id
   route_key = "POST ${local.command_path}"
+  target    = "integrations/${aws_apigatewayv2_integration.ack.id}"
+}
+
+resource "aws_apigatewayv2_route" "interactions" {
+  api_id    = aws_apigatewayv2_api.slack.id
+  route_key = "POST ${local.interactions_path}"
   target    = "integrations/${aws_apigatewayv2_integration.ack.id}"
 }
 
@@ -57,5 +63,5 @@ resource "aws_lambda_permission" "api" {
   action        = "lambda:InvokeFunction"
   function_name = module.ack.name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.slack.execution_arn}/*/*${local.command_path}"
+  source_arn    = "${aws_apigatewayv2_api.slack.execution_arn}/*/POST/slack/*"
 }

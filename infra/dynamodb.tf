@@ -1,5 +1,6 @@
 # The one table. Items are keyed by request id; posted items carry a shard and due time that put
-# them in the sparse due-time index the sweeper reads. TTL is the safety net; its REMOVE events
+# them in the sparse due-time index the sweeper reads, and author and message keys for the
+# author's own controls. TTL is the safety net; its REMOVE events
 # reach the reaper through the stream (old image: the reaper needs channel and ts).
 resource "aws_dynamodb_table" "snaps" {
   name         = "${var.name_prefix}-snaps"
@@ -19,6 +20,38 @@ resource "aws_dynamodb_table" "snaps" {
   attribute {
     name = local.table.due_index_range
     type = "N"
+  }
+
+  attribute {
+    name = local.table.author_index_hash
+    type = "S"
+  }
+
+  attribute {
+    name = local.table.author_index_range
+    type = "N"
+  }
+
+  attribute {
+    name = local.table.message_index_hash
+    type = "S"
+  }
+
+  # A user's live snaps, newest first (/snap list, /snap cancel); sparse.
+  global_secondary_index {
+    name               = local.table.author_index
+    hash_key           = local.table.author_index_hash
+    range_key          = local.table.author_index_range
+    projection_type    = "INCLUDE"
+    non_key_attributes = local.table.author_index_include
+  }
+
+  # The live snap behind a Slack message (the "Delete snap now" shortcut); sparse.
+  global_secondary_index {
+    name               = local.table.message_index
+    hash_key           = local.table.message_index_hash
+    projection_type    = "INCLUDE"
+    non_key_attributes = local.table.message_index_include
   }
 
   global_secondary_index {

@@ -9,6 +9,15 @@ locals {
     due_index_hash    = "dueShard"
     due_index_range   = "dueAt"
     due_index_include = ["team", "channel", "user", "state", "ts"]
+
+    author_index         = "byAuthor"
+    author_index_hash    = "author"
+    author_index_range   = "createdAt"
+    author_index_include = ["team", "channel", "user", "state", "ts", "dueAt"]
+
+    message_index         = "byMessage"
+    message_index_hash    = "message"
+    message_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "createdAt"]
   }
 
   sweep_period_seconds = var.sweep_period_minutes * 60
@@ -23,6 +32,8 @@ locals {
   bot_token_context      = { app = "snap", secret = "SLACK_BOT_TOKEN" }
   message_key_context    = { app = "snap", purpose = "message" }
 
-  command_path = "/slack/commands"
-  request_url  = "${aws_apigatewayv2_api.slack.api_endpoint}${local.command_path}"
+  command_path      = "/slack/commands"
+  interactions_path = "/slack/interactions"
+  request_url       = "${aws_apigatewayv2_api.slack.api_endpoint}${local.command_path}"
+  interactions_url  = "${aws_apigatewayv2_api.slack.api_endpoint}${local.interactions_path}"
 }

@@ -3,6 +3,11 @@ output "slash_command_url" {
   value       = local.request_url
 }
 
+output "interactions_url" {
+  description = "Interactivity Request URL (the Delete now buttons and the Delete snap now shortcut)."
+  value       = local.interactions_url
+}
+
 output "slack_app_manifest" {
   description = "The Slack app manifest (YAML) with this deployment's request URL filled in."
   value       = local.manifest_yaml

@@ -1,11 +1,21 @@
 # poster: invoked asynchronously by ack. Posts once (conditional write on the request id),
-# records the message, waits out snaps shorter than a sweep can serve. Failed events (after the
+# records the message, waits out snaps shorter than a sweep can serve; also serves the author's
+# list / cancel / delete-now requests. Failed events (after the
 # bounded retries) go to a queue; they carry no readable text.
 data "aws_iam_policy_document" "poster" {
   statement {
     sid       = "TrackSnaps"
     actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
     resources = [aws_dynamodb_table.snaps.arn]
+  }
+
+  statement {
+    sid     = "FindAuthorsSnaps"
+    actions = ["dynamodb:Query"]
+    resources = [
+      "${aws_dynamodb_table.snaps.arn}/index/${local.table.author_index}",
+      "${aws_dynamodb_table.snaps.arn}/index/${local.table.message_index}",
+    ]
   }
 
   statement {

@@ -46,6 +46,9 @@ export async function createSnapTable(endpoint: string, tableName: string): Prom
           { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
           { AttributeName: TABLE.dueIndex.partitionKey, AttributeType: 'S' },
           { AttributeName: TABLE.dueIndex.sortKey, AttributeType: 'N' },
+          { AttributeName: TABLE.authorIndex.partitionKey, AttributeType: 'S' },
+          { AttributeName: TABLE.authorIndex.sortKey, AttributeType: 'N' },
+          { AttributeName: TABLE.messageIndex.partitionKey, AttributeType: 'S' },
         ],
         KeySchema: [{ AttributeName: TABLE.partitionKey, KeyType: 'HASH' }],
         GlobalSecondaryIndexes: [
@@ -56,6 +59,19 @@ export async function createSnapTable(endpoint: string, tableName: string): Prom
               { AttributeName: TABLE.dueIndex.sortKey, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.dueIndex.projected] },
+          },
+          {
+            IndexName: TABLE.authorIndex.name,
+            KeySchema: [
+              { AttributeName: TABLE.authorIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: TABLE.authorIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.authorIndex.projected] },
+          },
+          {
+            IndexName: TABLE.messageIndex.name,
+            KeySchema: [{ AttributeName: TABLE.messageIndex.partitionKey, KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.messageIndex.projected] },
           },
         ],
       }),

@@ -12,13 +12,15 @@ import {
   COMMAND_PATH,
   type FormBody,
   type HttpResult,
+  INTERACTIONS_PATH,
   json,
+  readInteraction,
   readSlashCommand,
   verifySlackSignature,
 } from '../../shared/adapters/slack-request';
-import { acceptCommand } from '../../shared/app/accept-command';
+import { type AcceptDeps, acceptCommand, handOffAuthor } from '../../shared/app/accept-command';
 import { ackConfig } from '../../shared/config';
-import { malformedReply } from '../../shared/domain/replies';
+import { DELETE_ACTION_ID, malformedReply, unavailableReply } from '../../shared/domain/replies';
 import { sealJson } from '../../shared/domain/seal';
 import { createLogger, errorFields, type Logger } from '../../shared/log';
 
@@ -31,13 +33,20 @@ const signingSecret = await resolveSecret(config.signingSecret, 'SLACK_SIGNING_S
 
 let log: Logger = baseLog;
 
+const seal: AcceptDeps['seal'] = async (id, content) => {
+  const key = await dataKeys.current();
+  return sealJson(key.plain, key.encrypted, content, id);
+};
+const handOff: AcceptDeps['handOff'] = (payload) => invokeAsync(config.posterFunctionName, payload);
+
 /** After the form parser, the body is an object of fields. */
 type ParsedEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: FormBody };
 
 async function handle(event: ParsedEvent): Promise<HttpResult> {
-  if (event.rawPath !== COMMAND_PATH) return json(404, { error: 'not found' });
   const form = event.body;
   if (form.ssl_check === '1') return { statusCode: 200, body: '' };
+  if (event.rawPath === INTERACTIONS_PATH) return interaction(form);
+  if (event.rawPath !== COMMAND_PATH) return json(404, { error: 'not found' });
   const read = readSlashCommand(form);
   if (!read.ok) {
     log.warn('ack.malformed_command', { field: read.field });
@@ -45,15 +54,31 @@ async function handle(event: ParsedEvent): Promise<HttpResult> {
   }
   const reply = await acceptCommand(read.command, {
     limits: config.limits,
-    seal: async (id, content) => {
-      const key = await dataKeys.current();
-      return sealJson(key.plain, key.encrypted, content, id);
-    },
-    handOff: (payload) => invokeAsync(config.posterFunctionName, payload),
+    seal,
+    handOff,
     now: Date.now,
     log,
   });
   return json(200, reply);
+}
+
+/** A shortcut or button: handed to the poster; Slack only needs a quick, empty 200. */
+async function interaction(form: FormBody): Promise<HttpResult> {
+  const read = readInteraction(form, DELETE_ACTION_ID);
+  if (read.kind === 'invalid') {
+    log.warn('ack.malformed_interaction');
+    return json(400, malformedReply());
+  }
+  if (read.kind === 'ignored') return { statusCode: 200, body: '' };
+  const { interaction: i } = read;
+  const handed = await handOffAuthor(
+    { v: 1, action: i.action, team: i.team, channel: i.channel, user: i.user, receivedAt: Date.now() },
+    i.id,
+    i.responseUrl,
+    { seal, handOff },
+    log.child({ team: i.team, user: i.user }),
+  );
+  return handed ? { statusCode: 200, body: '' } : json(200, unavailableReply());
 }
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()

@@ -3,10 +3,12 @@ import type { Context } from 'aws-lambda';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
 import { DataKeyOpener, resolveSecret } from '../../shared/adapters/kms';
 import { SlackGateway } from '../../shared/adapters/slack';
+import { type AuthorOutcome, handleAuthorRequest } from '../../shared/app/author-control';
 import { systemClock } from '../../shared/app/ports';
 import { type PostOutcome, postSnap } from '../../shared/app/post-snap';
 import { tableWorkerConfig } from '../../shared/config';
-import { unsealJson } from '../../shared/domain/seal';
+import { type Sealed, unsealJson } from '../../shared/domain/seal';
+import { isAuthorRequest } from '../../shared/domain/snap';
 import { createLogger } from '../../shared/log';
 
 /** Time kept back from the Lambda timeout so the run ends by itself, not by being killed. */
@@ -22,15 +24,25 @@ const slack = new SlackGateway({
   log,
 });
 
-export async function handler(event: unknown, context: Context): Promise<{ outcome: PostOutcome }> {
-  const outcome = await postSnap(event, {
+const open = async (sealed: Sealed, id: string) => unsealJson(await keys.open(sealed.key), sealed, id);
+
+export async function handler(
+  event: unknown,
+  context: Context,
+): Promise<{ outcome: PostOutcome | AuthorOutcome }> {
+  const common = {
     store,
     slack,
     clock: systemClock,
+    open,
     log: log.child({ requestId: context.awsRequestId }),
+  };
+  // ack hands over two kinds of work: a snap to post, or an author's request about their snaps.
+  if (isAuthorRequest(event)) return { outcome: await handleAuthorRequest(event, common) };
+  const outcome = await postSnap(event, {
+    ...common,
     sweepPeriodMs: config.sweepPeriodMs,
     deadline: () => Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS,
-    open: async (sealed, id) => unsealJson(await keys.open(sealed.key), sealed, id),
   });
   return { outcome };
 }

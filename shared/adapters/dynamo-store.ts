@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { allShards, type SnapRecord } from '../domain/snap';
 import { StoreError } from '../errors';
-import { fromItem, keyOf, TABLE, toItem } from './snap-item';
+import { authorKey, fromItem, keyOf, messageKey, TABLE, toItem } from './snap-item';
 
 export { TABLE } from './snap-item';
 
@@ -70,25 +70,33 @@ export class SnapStore {
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
-  /** Records the posted message; with a lease when the poster itself will delete it. */
+  /**
+   * Records the posted message and enters it in the due-time, author and message indexes; with
+   * a lease when the poster itself will delete it.
+   */
   async markPosted(
-    id: string,
+    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
   ): Promise<void> {
+    const { id } = record;
     const names: Record<string, string> = {
       '#state': 'state',
       '#ts': 'ts',
       '#shard': TABLE.dueIndex.partitionKey,
+      '#author': TABLE.authorIndex.partitionKey,
+      '#message': TABLE.messageIndex.partitionKey,
     };
     const values: Record<string, unknown> = {
       ':posted': 'posted',
       ':posting': 'posting',
       ':ts': ts,
       ':shard': shard,
+      ':author': authorKey(record.team, record.user),
+      ':message': messageKey(record.team, record.channel, ts),
     };
-    let update = 'SET #state = :posted, #ts = :ts, #shard = :shard';
+    let update = 'SET #state = :posted, #ts = :ts, #shard = :shard, #author = :author, #message = :message';
     if (lease) {
       update += ', leaseUntil = :until, leaseOwner = :owner';
       values[':until'] = lease.until;
@@ -157,6 +165,44 @@ export class SnapStore {
       start = out.LastEvaluatedKey;
     } while (start);
     return found;
+  }
+
+  /** A user's live snaps in a workspace, newest first. */
+  async findByAuthor(team: string, user: string, limit = 100): Promise<SnapRecord[]> {
+    const out = await attempt('findByAuthor', () =>
+      documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE.authorIndex.name,
+          KeyConditionExpression: '#author = :author',
+          ExpressionAttributeNames: { '#author': TABLE.authorIndex.partitionKey },
+          ExpressionAttributeValues: { ':author': authorKey(team, user) },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      ),
+    );
+    return (out.Items ?? []).flatMap((item) => {
+      const record = fromItem(item);
+      return record?.state === 'posted' && record.ts ? [record] : [];
+    });
+  }
+
+  /** The live snap behind a posted message, if any. */
+  async findByMessage(team: string, channel: string, ts: string): Promise<SnapRecord | undefined> {
+    const out = await attempt('findByMessage', () =>
+      documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE.messageIndex.name,
+          KeyConditionExpression: '#message = :message',
+          ExpressionAttributeNames: { '#message': TABLE.messageIndex.partitionKey },
+          ExpressionAttributeValues: { ':message': messageKey(team, channel, ts) },
+        }),
+      ),
+    );
+    const record = out.Items?.[0] ? fromItem(out.Items[0]) : undefined;
+    return record?.state === 'posted' ? record : undefined;
   }
 
   /**

@@ -9,8 +9,12 @@ import type { SlashCommand } from '../app/accept-command';
 import { verifySignature } from '../domain/signature';
 import type { Logger } from '../log';
 
-/** The route Slack posts slash commands to; infra/api.tf and the app manifest use the same path. */
+/** The routes Slack posts to; infra/api.tf and the app manifest use the same paths. */
 export const COMMAND_PATH = '/slack/commands';
+export const INTERACTIONS_PATH = '/slack/interactions';
+
+/** The message shortcut's callback id, as in slack/manifest.yaml. */
+export const DELETE_SHORTCUT_CALLBACK_ID = 'delete_snap';
 
 /** Slash command payloads are a few KB; anything near this is not from Slack. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -95,4 +99,76 @@ export function readSlashCommand(
     out[key] = value;
   }
   return { ok: true, command: out as SlashCommand };
+}
+
+export interface Interaction {
+  team: string;
+  channel: string;
+  user: string;
+  /** Unique per click: the request id of the hand-off. */
+  id: string;
+  responseUrl: string;
+  action: { kind: 'delete'; snapId: string } | { kind: 'delete_message'; ts: string };
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * Reads an interactivity request (form field `payload`, JSON): the "Delete snap now" shortcut
+ * or a "Delete now" button. `ignored` for any other interaction; `invalid` for a broken payload.
+ */
+export function readInteraction(
+  form: FormBody,
+  deleteActionId: string,
+): { kind: 'interaction'; interaction: Interaction } | { kind: 'ignored' } | { kind: 'invalid' } {
+  const raw = form.payload;
+  if (typeof raw !== 'string') return { kind: 'invalid' };
+  let p: Record<string, unknown>;
+  try {
+    p = JSON.parse(raw) as Record<string, unknown>;
+  } catch {
+    return { kind: 'invalid' };
+  }
+  const obj = (v: unknown) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
+  const team = str(obj(p.team).id);
+  const user = str(obj(p.user).id);
+  const responseUrl = str(p.response_url);
+  if (p.type === 'message_action' && p.callback_id === DELETE_SHORTCUT_CALLBACK_ID) {
+    const channel = str(obj(p.channel).id);
+    const ts = str(obj(p.message).ts);
+    const trigger = str(p.trigger_id);
+    if (!team || !user || !channel || !ts || !responseUrl || !trigger) return { kind: 'invalid' };
+    return {
+      kind: 'interaction',
+      interaction: {
+        team,
+        user,
+        channel,
+        responseUrl,
+        id: `${team}:${trigger}`,
+        action: { kind: 'delete_message', ts },
+      },
+    };
+  }
+  if (p.type === 'block_actions') {
+    const actions = Array.isArray(p.actions) ? (p.actions as unknown[]).map(obj) : [];
+    const button = actions.find((a) => a.action_id === deleteActionId);
+    if (!button) return { kind: 'ignored' };
+    const snapId = str(button.value);
+    const channel = str(obj(p.channel).id) ?? str(obj(p.container).channel_id) ?? '';
+    const stamp = str(button.action_ts) ?? str(p.trigger_id);
+    if (!team || !user || !snapId || !responseUrl || !stamp) return { kind: 'invalid' };
+    return {
+      kind: 'interaction',
+      interaction: {
+        team,
+        user,
+        channel,
+        responseUrl,
+        id: `${team}:${stamp}`,
+        action: { kind: 'delete', snapId },
+      },
+    };
+  }
+  return { kind: 'ignored' };
 }

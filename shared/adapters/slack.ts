@@ -34,7 +34,7 @@ export interface PostArgs {
   identity?: Identity;
 }
 
-export type ReplyBody = { response_type: 'ephemeral'; text: string };
+export type ReplyBody = { response_type: 'ephemeral'; text: string; blocks?: unknown[] };
 
 /** Forwards the client's own warnings as bare events: its arguments can quote requests. */
 function quietLogger(log: Logger): SlackLogger {

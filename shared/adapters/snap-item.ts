@@ -15,7 +15,23 @@ export const TABLE = {
     /** What the sweeper reads from the index; everything else stays in the table. */
     projected: ['team', 'channel', 'user', 'state', 'ts'],
   },
+  /** A user's live snaps, newest first (`/snap list`, `/snap cancel`); sparse like byDue. */
+  authorIndex: {
+    name: 'byAuthor',
+    partitionKey: 'author',
+    sortKey: 'createdAt',
+    projected: ['team', 'channel', 'user', 'state', 'ts', 'dueAt'],
+  },
+  /** The live snap behind a Slack message (the "Delete snap now" shortcut); sparse. */
+  messageIndex: {
+    name: 'byMessage',
+    partitionKey: 'message',
+    projected: ['team', 'channel', 'user', 'state', 'ts', 'dueAt', 'createdAt'],
+  },
 } as const;
+
+export const authorKey = (team: string, user: string) => `${team}#${user}`;
+export const messageKey = (team: string, channel: string, ts: string) => `${team}#${channel}#${ts}`;
 
 export const keyOf = (id: string) => ({ [TABLE.partitionKey]: `snap#${id}` });
 

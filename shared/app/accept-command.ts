@@ -3,9 +3,16 @@
  * error) or a sealed hand-off to the poster plus a short confirmation. It never calls Slack.
  */
 import { type DelayLimits, parseCommand } from '../domain/command';
-import { acceptedReply, helpReply, invalidReply, type Reply, unavailableReply } from '../domain/replies';
+import {
+  acceptedReply,
+  helpReply,
+  invalidReply,
+  type Reply,
+  unavailableReply,
+  workingReply,
+} from '../domain/replies';
 import type { Sealed } from '../domain/seal';
-import type { PostRequest, SealedContent } from '../domain/snap';
+import type { AuthorRequest, PostRequest, SealedContent } from '../domain/snap';
 import { errorFields, type Logger } from '../log';
 
 export interface SlashCommand {
@@ -21,10 +28,13 @@ export interface SlashCommand {
 /** The async event ack sends the poster: routing data in the clear, content sealed. */
 export type PosterEvent = PostRequest & { sealed: Sealed };
 
+/** An author's request about their snaps; only the response_url is sealed (there is no text). */
+export type AuthorEvent = AuthorRequest & { id: string; sealed: Sealed };
+
 export interface AcceptDeps {
   limits: DelayLimits;
-  seal(id: string, content: SealedContent): Promise<Sealed>;
-  handOff(event: PosterEvent): Promise<void>;
+  seal(id: string, content: SealedContent | { responseUrl: string }): Promise<Sealed>;
+  handOff(event: PosterEvent | AuthorEvent): Promise<void>;
   now(): number;
   log: Logger;
 }
@@ -39,6 +49,24 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
     case 'invalid':
       log.info('command.invalid', { problem: parsed.problem });
       return invalidReply(parsed, command.command, deps.limits);
+    case 'list':
+    case 'cancel': {
+      const handed = await handOffAuthor(
+        {
+          v: 1,
+          action: { kind: parsed.kind },
+          team: command.team,
+          channel: command.channel,
+          user: command.user,
+          receivedAt: deps.now(),
+        },
+        `${command.team}:${command.triggerId}`,
+        command.responseUrl,
+        deps,
+        log,
+      );
+      return handed ? workingReply(parsed.kind) : unavailableReply();
+    }
     case 'snap':
       break;
   }
@@ -61,4 +89,23 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
   }
   log.info('command.accepted', { snap: id, delaySeconds: parsed.delaySeconds });
   return acceptedReply(parsed.delaySeconds);
+}
+
+/** Hands an author's request to the poster; false when that failed (already logged). */
+export async function handOffAuthor(
+  request: AuthorRequest,
+  id: string,
+  responseUrl: string,
+  deps: Pick<AcceptDeps, 'seal' | 'handOff'>,
+  log: Logger,
+): Promise<boolean> {
+  try {
+    const sealed = await deps.seal(id, { responseUrl });
+    await deps.handOff({ ...request, id, sealed });
+    log.info('author.accepted', { action: request.action.kind, request: id });
+    return true;
+  } catch (error) {
+    log.error('author.handoff_failed', { action: request.action.kind, ...errorFields(error) });
+    return false;
+  }
 }

@@ -10,11 +10,19 @@ import type { Logger } from '../log';
 
 export interface StorePort {
   claim(record: SnapRecord): Promise<ClaimResult>;
-  markPosted(id: string, ts: string, shard: string, lease?: { until: number; owner: string }): Promise<void>;
+  markPosted(
+    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user'>,
+    ts: string,
+    shard: string,
+    lease?: { until: number; owner: string },
+  ): Promise<void>;
   release(id: string): Promise<void>;
   findDue(before: number): Promise<SnapRecord[]>;
   lease(id: string, owner: string, until: number, now: number): Promise<boolean>;
   remove(id: string): Promise<void>;
+  get(id: string): Promise<SnapRecord | undefined>;
+  findByAuthor(team: string, user: string): Promise<SnapRecord[]>;
+  findByMessage(team: string, channel: string, ts: string): Promise<SnapRecord | undefined>;
 }
 
 export interface SlackPort {

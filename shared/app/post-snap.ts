@@ -153,7 +153,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   const owner = `poster:${request.id}`;
   try {
     await store.markPosted(
-      request.id,
+      request,
       ts,
       pickShard(),
       waitsOut ? { until: leaseUntil(record.dueAt), owner } : undefined,

@@ -1,5 +1,5 @@
 /**
- * The `/snap` grammar: `/snap [delay] message`, or `/snap help`.
+ * The `/snap` grammar: `/snap [delay] message`, or one of the words `help`, `list`, `cancel`.
  * The first word is a delay only when it has a delay's form; otherwise it is part of the message
  * and the default delay applies. The message is kept exactly as Slack sent it (Slack's own
  * escaping such as `<@U123>` or `&amp;` passes through untouched).
@@ -13,12 +13,17 @@ export interface DelayLimits {
 
 export type Command =
   | { kind: 'help' }
+  | { kind: 'list' }
+  | { kind: 'cancel' }
   | { kind: 'snap'; delaySeconds: number; text: string }
   | { kind: 'invalid'; problem: 'out_of_range' | 'negative' | 'no_message'; word: string };
 
 export function parseCommand(rawText: string, limits: DelayLimits): Command {
   const text = rawText.trim();
-  if (text === '' || text.toLowerCase() === 'help') return { kind: 'help' };
+  const word = text.toLowerCase();
+  if (text === '' || word === 'help') return { kind: 'help' };
+  if (word === 'list') return { kind: 'list' };
+  if (word === 'cancel') return { kind: 'cancel' };
 
   const split = /\s/.exec(text);
   const first = split ? text.slice(0, split.index) : text;

@@ -8,6 +8,7 @@ import { describeDelay } from './delay';
 export interface Reply {
   response_type: 'ephemeral';
   text: string;
+  blocks?: unknown[];
 }
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
@@ -20,6 +21,9 @@ export function helpReply(command: string, limits: DelayLimits): Reply {
       `• \`${command} 5m\`, \`2h\`, \`1d\`, \`1h30m\`, \`90\` (seconds) — also \`30sec\`, \`5min\`, \`2hrs\``,
       `• \`${command} lunch is here\` — no delay given: gone after ${describeDelay(limits.defaultSeconds)}`,
       `Delays run from 1 second to ${describeDelay(limits.maxSeconds)}. A first word that is not a delay (\`3pm\`, \`2nd\`) is part of the message.`,
+      `• \`${command} list\` — your pending snaps, each with a *Delete now* button`,
+      `• \`${command} cancel\` — delete your most recent pending snap in this channel now`,
+      `• On a snap's message menu (⋮): *Delete snap now* — only its author can.`,
       `Nothing of the text is stored: snap keeps only where the message is and when it goes.`,
     ].join('\n'),
   );
@@ -51,6 +55,12 @@ export function invalidReply(
 export function acceptedReply(delaySeconds: number): Reply {
   return ephemeral(
     `:bomb: Posting your snap — it self-destructs ${describeDelay(delaySeconds)} after it appears.`,
+  );
+}
+
+export function workingReply(kind: 'list' | 'cancel'): Reply {
+  return ephemeral(
+    kind === 'list' ? 'Looking up your pending snaps…' : 'Deleting your most recent snap in this channel…',
   );
 }
 
@@ -108,7 +118,67 @@ export function untrackedReply(deleted: boolean): Reply {
 
 /** The line under every snap: who sent it and when it goes, in the reader's own time zone. */
 export function expiryContext(user: string, dueAtMs: number): string {
+  return `:bomb: <@${user}> used snap · self-destructs ${slackDate(dueAtMs)}`;
+}
+
+/** Slack's date token: each reader sees the time in their own zone; the fallback is UTC. */
+function slackDate(dueAtMs: number): string {
   const seconds = Math.floor(dueAtMs / 1000);
   const fallback = new Date(seconds * 1000).toISOString().replace('T', ' ').replace('.000Z', ' UTC');
-  return `:bomb: <@${user}> used snap · self-destructs <!date^${seconds}^{date_short_pretty} at {time_secs}|${fallback}>`;
+  return `<!date^${seconds}^{date_short_pretty} at {time_secs}|${fallback}>`;
+}
+
+export const DELETE_ACTION_ID = 'delete_snap';
+const LIST_LIMIT = 20;
+
+/** `/snap list`: the author's pending snaps, newest first, each with a "Delete now" button. */
+export function listReply(snaps: Array<{ id: string; channel: string; dueAt: number }>): Reply {
+  if (snaps.length === 0) return ephemeral('You have no pending snaps.');
+  const shown = snaps.slice(0, LIST_LIMIT);
+  const title = `Your pending snaps (${snaps.length}), newest first:`;
+  const blocks: unknown[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: title } },
+    ...shown.map((snap) => ({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `In <#${snap.channel}> · self-destructs ${slackDate(snap.dueAt)}` },
+      accessory: {
+        type: 'button',
+        style: 'danger',
+        text: { type: 'plain_text', text: 'Delete now' },
+        action_id: DELETE_ACTION_ID,
+        value: snap.id,
+      },
+    })),
+  ];
+  if (snaps.length > shown.length) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `…and ${snaps.length - shown.length} more.` }],
+    });
+  }
+  return { response_type: 'ephemeral', text: title, blocks };
+}
+
+export function deletedEarlyReply(channel: string): Reply {
+  return ephemeral(`:wastebasket: Deleted your snap in <#${channel}>.`);
+}
+
+export function nothingToCancelReply(): Reply {
+  return ephemeral('You have no pending snap in this channel.');
+}
+
+export function notAuthorReply(): Reply {
+  return ephemeral('Only its author can delete this snap.');
+}
+
+export function alreadyGoneReply(): Reply {
+  return ephemeral('That snap is already gone — nothing left to delete.');
+}
+
+export function notASnapReply(): Reply {
+  return ephemeral('That message is not a pending snap (it may already have self-destructed).');
+}
+
+export function deleteLaterReply(): Reply {
+  return ephemeral('Slack is busy right now; the snap will still self-destruct at its time.');
 }

@@ -17,6 +17,44 @@ export interface PostRequest {
   receivedAt: number;
 }
 
+/** What the author asks of their own snaps; handled by the poster (ack never reads the table). */
+export type AuthorAction =
+  | { kind: 'list' }
+  | { kind: 'cancel' }
+  /** A "Delete now" button from the list: the snap's id. */
+  | { kind: 'delete'; snapId: string }
+  /** The "Delete snap now" message shortcut: the message clicked. */
+  | { kind: 'delete_message'; ts: string };
+
+export interface AuthorRequest {
+  v: 1;
+  action: AuthorAction;
+  team: string;
+  channel: string;
+  /** Who asked: authorisation is checked against the record, never taken from the payload. */
+  user: string;
+  receivedAt: number;
+}
+
+export function isAuthorRequest(value: unknown): value is AuthorRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  const a = v.action as Record<string, unknown> | undefined;
+  const actionOk =
+    !!a &&
+    (a.kind === 'list' ||
+      a.kind === 'cancel' ||
+      (a.kind === 'delete' && typeof a.snapId === 'string') ||
+      (a.kind === 'delete_message' && typeof a.ts === 'string'));
+  return (
+    v.v === 1 &&
+    actionOk &&
+    typeof v.team === 'string' &&
+    typeof v.channel === 'string' &&
+    typeof v.user === 'string'
+  );
+}
+
 /** The part of a request that is sealed: readable only by the poster. */
 export interface SealedContent {
   text: string;
@@ -120,6 +158,7 @@ export function isPostRequest(value: unknown): value is PostRequest {
   const v = value as Record<string, unknown>;
   return (
     v.v === 1 &&
+    v.action === undefined &&
     typeof v.id === 'string' &&
     typeof v.team === 'string' &&
     typeof v.channel === 'string' &&

@@ -160,6 +160,31 @@ describe('snap end to end', () => {
     expect((await items()).filter((i) => i.channel === 'C-emu')).toHaveLength(0);
   });
 
+  it('lets the author delete a snap early, after which nothing else touches it', async () => {
+    // Prepare
+    await p.command(`1h ${TEXT}`, { channel_id: 'C-early', user_id: 'U-author' });
+    await p.lambda.settled();
+    const [post] = postsIn('C-early');
+    const ts = String((await items()).find((i) => i.channel === 'C-early')?.ts);
+
+    // Act: someone else tries first, then the author cancels.
+    await p.command('cancel', { channel_id: 'C-early', user_id: 'U-other' });
+    await p.command('cancel', { channel_id: 'C-early', user_id: 'U-author' });
+    await p.lambda.settled();
+    await p.sweep();
+    await p.expire(Date.now() + 3 * 3_600_000);
+
+    // Assess
+    expect(post).toBeDefined();
+    const deletes = p.slack.calls.filter((c) => c.method === 'chat.delete' && c.params.ts === ts);
+    expect(deletes).toHaveLength(1);
+    expect(p.slack.live('C-early')).toHaveLength(0);
+    expect((await items()).filter((i) => i.channel === 'C-early')).toHaveLength(0);
+    const texts = p.slack.replies.map((r) => String(r.body.text));
+    expect(texts).toContain('You have no pending snap in this channel.');
+    expect(texts.some((t) => t.includes('Deleted your snap'))).toBe(true);
+  });
+
   it('never lets the message text, the signing secret or the token reach a log line', () => {
     const text = logs.lines().join('\n');
 

@@ -5,7 +5,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
-import { COMMAND_PATH } from '../../shared/adapters/slack-request';
+import {
+  COMMAND_PATH,
+  DELETE_SHORTCUT_CALLBACK_ID,
+  INTERACTIONS_PATH,
+} from '../../shared/adapters/slack-request';
 import { TABLE } from '../../shared/adapters/snap-item';
 import * as config from '../../shared/config';
 import { functionStatements, type Infra, interpolateLocals, loadInfra, resolveLocal } from '../support/infra';
@@ -77,7 +81,10 @@ describe('infra and code agree', () => {
 
   it('defines the table with the keys, index, TTL and stream the code uses', () => {
     const t = table();
-    const gsi = blocks(t.global_secondary_index)[0] ?? {};
+    const indexes = new Map(blocks(t.global_secondary_index).map((g) => [resolveLocal(infra, g.name), g]));
+    const gsi = indexes.get(TABLE.dueIndex.name) ?? {};
+    const author = indexes.get(TABLE.authorIndex.name) ?? {};
+    const message = indexes.get(TABLE.messageIndex.name) ?? {};
 
     expect(resolveLocal(infra, t.hash_key)).toBe(TABLE.partitionKey);
     expect(t.range_key).toBeUndefined();
@@ -86,6 +93,13 @@ describe('infra and code agree', () => {
     expect(resolveLocal(infra, gsi.range_key)).toBe(TABLE.dueIndex.sortKey);
     expect(gsi.projection_type).toBe('INCLUDE');
     expect(resolveLocal(infra, gsi.non_key_attributes)).toEqual([...TABLE.dueIndex.projected]);
+    expect(resolveLocal(infra, author.hash_key)).toBe(TABLE.authorIndex.partitionKey);
+    expect(resolveLocal(infra, author.range_key)).toBe(TABLE.authorIndex.sortKey);
+    expect(resolveLocal(infra, author.non_key_attributes)).toEqual([...TABLE.authorIndex.projected]);
+    expect(resolveLocal(infra, message.hash_key)).toBe(TABLE.messageIndex.partitionKey);
+    expect(message.range_key).toBeUndefined();
+    expect(resolveLocal(infra, message.non_key_attributes)).toEqual([...TABLE.messageIndex.projected]);
+    expect(indexes.size).toBe(3);
     expect(resolveLocal(infra, blocks(t.ttl)[0]?.attribute_name)).toBe(TABLE.ttlAttribute);
     expect(blocks(t.ttl)[0]?.enabled).toBe(true);
     expect(t.stream_enabled).toBe(true);
@@ -98,6 +112,9 @@ describe('infra and code agree', () => {
       [TABLE.partitionKey]: 'S',
       [TABLE.dueIndex.partitionKey]: 'S',
       [TABLE.dueIndex.sortKey]: 'N',
+      [TABLE.authorIndex.partitionKey]: 'S',
+      [TABLE.authorIndex.sortKey]: 'N',
+      [TABLE.messageIndex.partitionKey]: 'S',
     });
   });
 
@@ -124,7 +141,9 @@ describe('infra and code agree', () => {
     expect(permissions).toHaveLength(2);
     expect(infra.resource.aws_lambda_function_url).toBeUndefined();
     const route = Object.values(infra.resource.aws_apigatewayv2_route ?? {});
-    expect(route.map((r) => interpolateLocals(infra, String(r.route_key)))).toEqual([`POST ${COMMAND_PATH}`]);
+    expect(route.map((r) => interpolateLocals(infra, String(r.route_key))).sort()).toEqual(
+      [`POST ${COMMAND_PATH}`, `POST ${INTERACTIONS_PATH}`].sort(),
+    );
   });
 });
 
@@ -176,8 +195,12 @@ describe('the reaper stream filter', () => {
 describe('the Slack app manifest', () => {
   const repoYaml = readFileSync('slack/manifest.yaml', 'utf8');
   const manifest = parseYaml(repoYaml) as {
-    features: { slash_commands: Array<{ command: string; url: string }> };
+    features: {
+      slash_commands: Array<{ command: string; url: string }>;
+      shortcuts: Array<{ type: string; callback_id: string }>;
+    };
     oauth_config: { scopes: { bot: string[] } };
+    settings: { interactivity: { is_enabled: boolean; request_url: string } };
   };
 
   it('declares /snap at the path the API routes to ack', () => {
@@ -185,6 +208,14 @@ describe('the Slack app manifest', () => {
 
     expect(command?.command).toBe('/snap');
     expect(new URL(command?.url ?? '').pathname).toBe(COMMAND_PATH);
+  });
+
+  it('routes interactivity to the path ack serves, with the shortcut the code knows', () => {
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(new URL(manifest.settings.interactivity.request_url).pathname).toBe(INTERACTIONS_PATH);
+    expect(manifest.features.shortcuts).toContainEqual(
+      expect.objectContaining({ type: 'message', callback_id: DELETE_SHORTCUT_CALLBACK_ID }),
+    );
   });
 
   it('asks for the scopes the code needs', () => {
@@ -195,20 +226,22 @@ describe('the Slack app manifest', () => {
 
   it('is what Terraform renders, with the real URL in place of the placeholder', () => {
     // Prepare
-    const placeholder = String(infra.locals.manifest_placeholder_url);
-    const url = 'https://abc123.execute-api.eu-west-1.amazonaws.com/slack/commands';
+    const placeholder = String(infra.locals.manifest_placeholder_base);
+    const base = 'https://abc123.execute-api.eu-west-1.amazonaws.com';
 
-    // Act: Terraform's replace(file(manifest), placeholder, request_url)
-    const rendered = parseYaml(repoYaml.replaceAll(placeholder, url)) as typeof manifest;
+    // Act: Terraform's replace(file(manifest), placeholder, api_endpoint)
+    const rendered = parseYaml(repoYaml.replaceAll(placeholder, base)) as typeof manifest;
 
     // Assess
     expect(repoYaml).toContain(placeholder);
     expect(String(infra.locals.manifest_yaml)).toContain('slack/manifest.yaml');
-    expect(rendered.features.slash_commands[0]?.url).toBe(url);
+    expect(rendered.features.slash_commands[0]?.url).toBe(`${base}${COMMAND_PATH}`);
+    expect(rendered.settings.interactivity.request_url).toBe(`${base}${INTERACTIONS_PATH}`);
     expect(rendered.features.slash_commands[0]?.command).toBe(manifest.features.slash_commands[0]?.command);
     expect(rendered.oauth_config.scopes.bot).toEqual(manifest.oauth_config.scopes.bot);
     expect(String(infra.locals.request_url)).toContain(`\${local.command_path}`);
     expect(infra.locals.command_path).toBe(COMMAND_PATH);
+    expect(infra.locals.interactions_path).toBe(INTERACTIONS_PATH);
   });
 });
 

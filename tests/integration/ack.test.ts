@@ -208,6 +208,92 @@ describe('ack', () => {
     expect(text).not.toContain('hooks.slack.com');
   });
 
+  it('hands /snap list to the poster and says it is looking', async () => {
+    const result = await send('list');
+
+    expect(replyText(result)).toContain('Looking up your pending snaps');
+    const payload = JSON.parse(
+      Buffer.from(lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array).toString(),
+    ) as Record<string, unknown>;
+    expect(payload).toMatchObject({ v: 1, action: { kind: 'list' }, team: 'T0001', user: 'U0001' });
+    expect(JSON.stringify(payload)).not.toContain('hooks.slack.com');
+  });
+
+  it('hands the Delete snap now shortcut to the poster with the clicked message, answering 200 at once', async () => {
+    // Prepare
+    const payload = {
+      type: 'message_action',
+      callback_id: 'delete_snap',
+      trigger_id: 'trig.9',
+      team: { id: 'T0001' },
+      channel: { id: 'C0001' },
+      user: { id: 'U0002' },
+      message: { ts: '1700000000.000100', text: 'anything' },
+      response_url: 'https://hooks.slack.com/actions/T0001/1/x',
+    };
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const event = signedEvent(body, { secret: SECRET });
+    event.rawPath = '/slack/interactions';
+
+    // Act
+    const result = await call(event);
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(result.body).toBe('');
+    const sent = JSON.parse(
+      Buffer.from(lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array).toString(),
+    ) as Record<string, unknown>;
+    expect(sent).toMatchObject({
+      action: { kind: 'delete_message', ts: '1700000000.000100' },
+      team: 'T0001',
+      channel: 'C0001',
+      user: 'U0002',
+    });
+    expect(JSON.stringify(sent)).not.toContain('anything');
+  });
+
+  it('hands a Delete now button to the poster with the snap id', async () => {
+    const payload = {
+      type: 'block_actions',
+      team: { id: 'T0001' },
+      user: { id: 'U0001' },
+      container: { channel_id: 'C0001' },
+      response_url: 'https://hooks.slack.com/actions/T0001/2/y',
+      actions: [{ action_id: 'delete_snap', value: 'T0001:trig.1', action_ts: '1700000001.1' }],
+    };
+    const event = signedEvent(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), {
+      secret: SECRET,
+    });
+    event.rawPath = '/slack/interactions';
+
+    const result = await call(event);
+
+    expect(result.statusCode).toBe(200);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
+    const sent = JSON.parse(
+      Buffer.from(lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array).toString(),
+    ) as Record<string, unknown>;
+    expect(sent).toMatchObject({ action: { kind: 'delete', snapId: 'T0001:trig.1' }, user: 'U0001' });
+  });
+
+  it('verifies interactions like commands, and refuses broken payloads without acting', async () => {
+    const body = new URLSearchParams({ payload: '{"type":"message_action"' }).toString();
+    const broken = signedEvent(body, { secret: SECRET });
+    broken.rawPath = '/slack/interactions';
+    const unsigned = signedEvent(body, { secret: 'wrong' });
+    unsigned.rawPath = '/slack/interactions';
+    const other = signedEvent(new URLSearchParams({ payload: '{"type":"view_submission"}' }).toString(), {
+      secret: SECRET,
+    });
+    other.rawPath = '/slack/interactions';
+
+    expect((await call(broken)).statusCode).toBe(400);
+    expect((await call(unsigned)).statusCode).toBe(401);
+    expect((await call(other)).statusCode).toBe(200);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
+  });
+
   it('sends only AWS commands that its IAM role in infra/ allows', async () => {
     const allowed = await allowedActions('ack');
 

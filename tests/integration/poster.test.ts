@@ -6,6 +6,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
@@ -203,6 +204,110 @@ describe('poster', () => {
 
     expect(outcome).toBe('rejected');
     expect(callsTo('chat.postMessage')).toHaveLength(0);
+  });
+
+  it('answers /snap list from the author index, newest first, through response_url', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        {
+          pk: 'snap#T1:new',
+          team: 'T1',
+          channel: 'C2',
+          user: 'U1',
+          state: 'posted',
+          ts: '2.0',
+          dueAt: 1_800_000_100_000,
+        },
+        {
+          pk: 'snap#T1:old',
+          team: 'T1',
+          channel: 'C1',
+          user: 'U1',
+          state: 'posted',
+          ts: '1.0',
+          dueAt: 1_800_000_200_000,
+        },
+      ],
+    });
+    const id = `T1:list-${++n}`;
+    const sealed = sealJson(
+      DATA_KEY,
+      Buffer.from('wrapped').toString('base64'),
+      { responseUrl: slack.responseUrl(id) },
+      id,
+    );
+
+    // Act
+    const { outcome } = await invoke({
+      v: 1,
+      id,
+      action: { kind: 'list' },
+      team: 'T1',
+      channel: 'C1',
+      user: 'U1',
+      receivedAt: Date.now(),
+      sealed,
+    });
+
+    // Assess
+    expect(outcome).toBe('listed');
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      IndexName: 'byAuthor',
+      ExpressionAttributeValues: { ':author': 'T1#U1' },
+      ScanIndexForward: false,
+    });
+    const reply = slack.replies.at(-1)?.body as { blocks: Array<{ accessory?: { value: string } }> };
+    expect(reply.blocks.flatMap((b) => (b.accessory ? [b.accessory.value] : []))).toEqual([
+      'T1:new',
+      'T1:old',
+    ]);
+  });
+
+  it('deletes a snap from the shortcut only for its author, found through the message index', async () => {
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        {
+          pk: 'snap#T1:x',
+          team: 'T1',
+          channel: 'C1',
+          user: 'U1',
+          state: 'posted',
+          ts: '1.5',
+          dueAt: Date.now() + 60_000,
+        },
+      ],
+    });
+    slack.messages.set('C1/1.5', { channel: 'C1', ts: '1.5', text: 'x', blocks: [], postedAt: Date.now() });
+    const request = (user: string) => {
+      const id = `T1:short-${++n}`;
+      return {
+        v: 1,
+        id,
+        action: { kind: 'delete_message', ts: '1.5' },
+        team: 'T1',
+        channel: 'C1',
+        user,
+        receivedAt: Date.now(),
+        sealed: sealJson(
+          DATA_KEY,
+          Buffer.from('wrapped').toString('base64'),
+          { responseUrl: slack.responseUrl(id) },
+          id,
+        ),
+      };
+    };
+
+    const stranger = await invoke(request('U2'));
+    const author = await invoke(request('U1'));
+
+    expect([stranger.outcome, author.outcome]).toEqual(['not_author', 'deleted']);
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      IndexName: 'byMessage',
+      ExpressionAttributeValues: { ':message': 'T1#C1#1.5' },
+    });
+    expect(callsTo('chat.delete')).toHaveLength(1);
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: 'snap#T1:x' } });
   });
 
   it('never writes the message text or the token to its logs', () => {

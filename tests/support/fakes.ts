@@ -18,7 +18,7 @@ export class MemoryStore implements StorePort {
   }
 
   async markPosted(
-    id: string,
+    { id }: Pick<SnapRecord, 'id'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
@@ -54,6 +54,23 @@ export class MemoryStore implements StorePort {
 
   async remove(id: string): Promise<void> {
     this.records.delete(id);
+  }
+
+  async get(id: string): Promise<SnapRecord | undefined> {
+    const r = this.records.get(id);
+    return r ? { ...r } : undefined;
+  }
+
+  async findByAuthor(team: string, user: string): Promise<SnapRecord[]> {
+    return [...this.records.values()]
+      .filter((r) => r.team === team && r.user === user && r.state === 'posted' && r.ts)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((r) => ({ ...r }));
+  }
+
+  async findByMessage(team: string, channel: string, ts: string): Promise<SnapRecord | undefined> {
+    const r = [...this.records.values()].find((x) => x.team === team && x.channel === channel && x.ts === ts);
+    return r?.state === 'posted' ? { ...r } : undefined;
   }
 
   /** A posted record as the poster leaves it, for sweeps to find. */

@@ -62,6 +62,28 @@ describe('the /snap grammar', () => {
     expect(parseCommand(text, limits)).toEqual({ kind: 'help' });
   });
 
+  it.each([
+    ['list', 'list'],
+    [' LIST ', 'list'],
+    ['cancel', 'cancel'],
+    ['Cancel', 'cancel'],
+  ])('reads "%s" as the author command %s', (text, kind) => {
+    expect(parseCommand(text, limits)).toEqual({ kind });
+  });
+
+  it('keeps "list" and "cancel" as message text when more follows', () => {
+    expect(parseCommand('list of chores', limits)).toEqual({
+      kind: 'snap',
+      delaySeconds: 60,
+      text: 'list of chores',
+    });
+    expect(parseCommand('10s cancel that', limits)).toEqual({
+      kind: 'snap',
+      delaySeconds: 10,
+      text: 'cancel that',
+    });
+  });
+
   it('passes Slack escaping and line breaks through untouched', () => {
     // Prepare
     const text = '45s hey <@U123|ana> see <#C42|general> &amp; <https://x.test|this>\nline two';

@@ -1,0 +1,112 @@
+/**
+ * The author's control over their own snaps, run by the poster (ack never reads the table):
+ * list them, cancel the latest in a channel, delete one now from a button or the message
+ * shortcut. Who may delete is decided from the record — its author — never from the payload.
+ * Deleting early removes the record, so the sweeper and the reaper find nothing left to do.
+ */
+import {
+  alreadyGoneReply,
+  deletedEarlyReply,
+  deleteLaterReply,
+  listReply,
+  notASnapReply,
+  notAuthorReply,
+  nothingToCancelReply,
+  type Reply,
+} from '../domain/replies';
+import { isSealed, type Sealed } from '../domain/seal';
+import { type AuthorRequest, isAuthorRequest, type SnapRecord } from '../domain/snap';
+import { SealError } from '../errors';
+import { errorFields } from '../log';
+import { deleteSnap, Pacer } from './delete-snap';
+import type { Common, SlackPort, StorePort } from './ports';
+
+export interface AuthorDeps extends Common {
+  store: StorePort;
+  slack: SlackPort;
+  open(sealed: Sealed, id: string): Promise<unknown>;
+}
+
+export type AuthorOutcome = 'listed' | 'deleted' | 'not_author' | 'gone' | 'none' | 'kept' | 'rejected';
+
+/** How long an early deletion may keep trying (rate limits) before leaving it to its due time. */
+const EARLY_DELETE_BUDGET_MS = 20_000;
+
+export async function handleAuthorRequest(event: unknown, deps: AuthorDeps): Promise<AuthorOutcome> {
+  const e = event as { id?: unknown; sealed?: unknown } | null;
+  if (!isAuthorRequest(event) || typeof e?.id !== 'string' || !isSealed(e.sealed)) {
+    deps.log.error('author.event_invalid');
+    return 'rejected';
+  }
+  const request: AuthorRequest = event;
+  const log = deps.log.child({
+    team: request.team,
+    channel: request.channel,
+    user: request.user,
+    action: request.action.kind,
+  });
+  let responseUrl: string;
+  try {
+    const opened = (await deps.open(e.sealed, e.id)) as { responseUrl?: unknown };
+    if (typeof opened?.responseUrl !== 'string')
+      throw new SealError('Sealed author request has the wrong shape');
+    responseUrl = opened.responseUrl;
+  } catch (error) {
+    if (!(error instanceof SealError)) throw error;
+    log.error('author.seal_invalid', errorFields(error));
+    return 'rejected';
+  }
+
+  const [outcome, reply] = await decide(request, deps);
+  log.info('author.done', { outcome });
+  try {
+    await deps.slack.reply(responseUrl, reply);
+  } catch (error) {
+    log.warn('author.reply_failed', errorFields(error));
+  }
+  return outcome;
+}
+
+async function decide(request: AuthorRequest, deps: AuthorDeps): Promise<[AuthorOutcome, Reply]> {
+  const { store } = deps;
+  const action = request.action;
+  switch (action.kind) {
+    case 'list': {
+      const mine = await store.findByAuthor(request.team, request.user);
+      return [mine.length ? 'listed' : 'none', listReply(mine)];
+    }
+    case 'cancel': {
+      const latest = (await store.findByAuthor(request.team, request.user)).find(
+        (r) => r.channel === request.channel,
+      );
+      if (!latest) return ['none', nothingToCancelReply()];
+      return deleteNow(latest, deps);
+    }
+    case 'delete': {
+      const record = await store.get(action.snapId);
+      if (record?.state !== 'posted' || !record.ts) return ['gone', alreadyGoneReply()];
+      if (record.team !== request.team || record.user !== request.user)
+        return ['not_author', notAuthorReply()];
+      return deleteNow(record, deps);
+    }
+    case 'delete_message': {
+      const record = await store.findByMessage(request.team, request.channel, action.ts);
+      if (!record) return ['gone', notASnapReply()];
+      if (record.user !== request.user) return ['not_author', notAuthorReply()];
+      return deleteNow(record, deps);
+    }
+  }
+}
+
+async function deleteNow(record: SnapRecord, deps: AuthorDeps): Promise<[AuthorOutcome, Reply]> {
+  const result = await deleteSnap(
+    record,
+    deps,
+    new Pacer(deps.clock),
+    deps.clock.now() + EARLY_DELETE_BUDGET_MS,
+  );
+  if (result === 'kept') return ['kept', deleteLaterReply()];
+  return result === 'already_gone'
+    ? ['gone', alreadyGoneReply()]
+    : ['deleted', deletedEarlyReply(record.channel)];
+}

@@ -1,0 +1,135 @@
+import { describe, expect, it } from '@jest/globals';
+import { handleAuthorRequest } from '../../shared/app/author-control';
+import { sweep } from '../../shared/app/sweep';
+import type { AuthorAction } from '../../shared/domain/snap';
+import { FakeClock } from '../support/fake-clock';
+import { captureLogs, MemoryStore, ScriptedSlack } from '../support/fakes';
+
+const NOW = 1_800_000_030_000;
+
+function setup() {
+  const clock = new FakeClock(NOW);
+  const store = new MemoryStore();
+  const slack = new ScriptedSlack(clock);
+  const { log } = captureLogs();
+  const deps = { store, slack, clock, log, open: async () => ({ responseUrl: 'https://hooks.test/r' }) };
+  const ask = (action: AuthorAction, user = 'U1', channel = 'C1') =>
+    clock.drive(
+      handleAuthorRequest(
+        {
+          v: 1,
+          id: `T1:req-${Math.random()}`,
+          action,
+          team: 'T1',
+          channel,
+          user,
+          receivedAt: NOW,
+          sealed: { key: 'k', iv: 'i', data: 'd' },
+        },
+        deps,
+      ),
+    );
+  // Three live snaps: two of U1 (C1 older, C2 newer… and one more in C1 newest), one of U2.
+  store.put({ id: 'a', user: 'U1', channel: 'C1', createdAt: 1, dueAt: NOW + 600_000 });
+  store.put({ id: 'b', user: 'U1', channel: 'C2', createdAt: 2, dueAt: NOW + 700_000 });
+  store.put({ id: 'c', user: 'U1', channel: 'C1', createdAt: 3, dueAt: NOW + 800_000 });
+  store.put({ id: 'd', user: 'U2', channel: 'C1', createdAt: 4, dueAt: NOW + 900_000 });
+  return { clock, store, slack, deps, ask };
+}
+
+const lastReply = (slack: ScriptedSlack) => slack.replies.at(-1);
+
+describe('the author', () => {
+  it('lists their own pending snaps, newest first, each with a Delete now button', async () => {
+    const { slack, ask } = setup();
+
+    const outcome = await ask({ kind: 'list' });
+
+    expect(outcome).toBe('listed');
+    const blocks = lastReply(slack)?.blocks as Array<{ accessory?: { value: string; action_id: string } }>;
+    expect(blocks.flatMap((b) => (b.accessory ? [b.accessory.value] : []))).toEqual(['c', 'b', 'a']);
+    expect(blocks[1]?.accessory?.action_id).toBe('delete_snap');
+    expect(JSON.stringify(blocks)).toContain('<!date^');
+  });
+
+  it('hears that nothing is pending when nothing is', async () => {
+    const { slack, ask } = setup();
+
+    const outcome = await ask({ kind: 'list' }, 'U9');
+
+    expect(outcome).toBe('none');
+    expect(lastReply(slack)?.text).toBe('You have no pending snaps.');
+  });
+
+  it('cancels their most recent snap in this channel only, now', async () => {
+    const { store, slack, ask } = setup();
+
+    const outcome = await ask({ kind: 'cancel' }, 'U1', 'C1');
+
+    expect(outcome).toBe('deleted');
+    expect(slack.deletes.map((d) => d.channel)).toEqual(['C1']);
+    expect(store.records.has('c')).toBe(false);
+    expect([...store.records.keys()].sort()).toEqual(['a', 'b', 'd']);
+    expect(lastReply(slack)?.text).toContain('Deleted your snap');
+  });
+
+  it('deletes a snap from its button, and nobody else may', async () => {
+    const { store, slack, ask } = setup();
+
+    const stranger = await ask({ kind: 'delete', snapId: 'b' }, 'U2');
+    const strangerReply = lastReply(slack)?.text;
+    const author = await ask({ kind: 'delete', snapId: 'b' }, 'U1');
+
+    expect(stranger).toBe('not_author');
+    expect(strangerReply).toBe('Only its author can delete this snap.');
+    expect(author).toBe('deleted');
+    expect(store.records.has('b')).toBe(false);
+    expect(slack.deletes).toHaveLength(1);
+  });
+
+  it('says politely that a stale button’s snap is already gone', async () => {
+    const { slack, ask } = setup();
+    await ask({ kind: 'delete', snapId: 'a' });
+
+    const again = await ask({ kind: 'delete', snapId: 'a' });
+
+    expect(again).toBe('gone');
+    expect(lastReply(slack)?.text).toContain('already gone');
+    expect(slack.deletes).toHaveLength(1);
+  });
+
+  it('deletes from the message shortcut only when the clicker wrote the snap', async () => {
+    const { store, slack, ask } = setup();
+    const ts = store.records.get('d')?.ts ?? '';
+
+    const stranger = await ask({ kind: 'delete_message', ts }, 'U1', 'C1');
+    const author = await ask({ kind: 'delete_message', ts }, 'U2', 'C1');
+    const notASnap = await ask({ kind: 'delete_message', ts: '1.000001' }, 'U2', 'C1');
+
+    expect([stranger, author, notASnap]).toEqual(['not_author', 'deleted', 'gone']);
+    expect(store.records.has('d')).toBe(false);
+    expect(lastReply(slack)?.text).toContain('not a pending snap');
+  });
+
+  it('leaves nothing for the sweeper once a snap is deleted early', async () => {
+    const { clock, store, slack, deps, ask } = setup();
+    await ask({ kind: 'cancel' }, 'U1', 'C2');
+
+    const report = await clock.drive(
+      sweep(
+        { tickMs: NOW + 660_000, deadline: NOW + 760_000, runId: 'later' },
+        { ...deps, sweepPeriodMs: 60_000, concurrency: 2 },
+      ),
+    );
+
+    expect(store.records.has('b')).toBe(false);
+    expect(slack.deletes.filter((d) => d.channel === 'C2')).toHaveLength(1);
+    expect(report.found).toBe(1); // only 'a' (due at +600 s) is in that window
+  });
+
+  it('drops a request that is not well formed', async () => {
+    const { deps } = setup();
+
+    expect(await handleAuthorRequest({ v: 1, action: { kind: 'explode' } }, deps)).toBe('rejected');
+  });
+});
