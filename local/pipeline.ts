@@ -66,6 +66,8 @@ export interface Pipeline {
     fields?: Record<string, string>,
     headers?: Record<string, string>,
   ): Promise<APIGatewayProxyStructuredResultV2>;
+  /** Sends an interactivity payload (shortcut, button) as Slack would, to /slack/interactions. */
+  interact(payload: Record<string, unknown>): Promise<APIGatewayProxyStructuredResultV2>;
   /** The signed API Gateway event `command` sends. */
   commandEvent(
     text: string,
@@ -225,6 +227,16 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     };
     return event;
   };
+  const interact: Pipeline['interact'] = (payload) => {
+    const event = commandEvent('', {}, {});
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    event.rawPath = '/slack/interactions';
+    event.body = Buffer.from(body).toString('base64');
+    event.headers['x-slack-request-timestamp'] = timestamp;
+    event.headers['x-slack-signature'] = computeSignature(signingSecret, timestamp, body);
+    return timed('ack', ack)(event, lambdaContext('snap-ack', 10_000));
+  };
   const command: Pipeline['command'] = (text, fields, headers) =>
     timed('ack', ack)(commandEvent(text, fields, headers), lambdaContext('snap-ack', 10_000));
 
@@ -240,6 +252,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     ack,
     command,
     commandEvent,
+    interact,
     runs,
     dynamoCounts: proxy?.counts ?? new Map(),
     sweep: (tickMs = Math.floor(Date.now() / 1000) * 1000, timeoutMs = sweepWindowMs + 20_000) =>

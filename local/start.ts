@@ -168,7 +168,8 @@ function serve(p: Pipeline, sandbox: boolean) {
       send('state', { messages: p.slack.live().map(view) });
       const onPosted = (m: StandInMessage) => send('posted', view(m));
       const onDeleted = (m: StandInMessage) => send('deleted', { channel: m.channel, ts: m.ts });
-      const onReply = (r: { body: { text?: string } }) => send('reply', { text: r.body.text ?? '' });
+      const onReply = (r: { body: { text?: string; blocks?: unknown[] } }) =>
+        send('reply', { text: r.body.text ?? '', blocks: r.body.blocks ?? [] });
       p.slack.events.on('posted', onPosted).on('deleted', onDeleted).on('reply', onReply);
       req.on('close', () => {
         p.slack.events.off('posted', onPosted).off('deleted', onDeleted).off('reply', onReply);
@@ -186,6 +187,31 @@ function serve(p: Pipeline, sandbox: boolean) {
       const at = Number(new URL(req.url ?? '/', 'http://localhost').searchParams.get('at') ?? Date.now());
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ expired: await p.expire(at) }));
+      return;
+    }
+    if (req.method === 'POST' && path === '/api/interaction') {
+      // The page's "Delete now" buttons and "Delete snap now" shortcut, sent as Slack sends them.
+      const { snapId, ts } = JSON.parse((await readBody(req)).toString() || '{}') as {
+        snapId?: string;
+        ts?: string;
+      };
+      const common = {
+        team: { id: 'T0LOCAL' },
+        user: { id: 'U0LOCAL' },
+        channel: { id: 'C0LOCAL' },
+        response_url: p.slack.responseUrl(`interaction-${Date.now()}`),
+        trigger_id: `${Date.now()}.interaction`,
+      };
+      const payload = snapId
+        ? {
+            ...common,
+            type: 'block_actions',
+            actions: [{ action_id: 'delete_snap', value: snapId, action_ts: String(Date.now() / 1000) }],
+          }
+        : { ...common, type: 'message_action', callback_id: 'delete_snap', message: { ts } };
+      const result = await p.interact(payload);
+      res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: result.statusCode }));
       return;
     }
     if (req.method === 'POST' && path === '/api/command') {

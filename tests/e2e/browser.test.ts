@@ -74,4 +74,22 @@ describe('the sandbox page', () => {
 
     expect(await page.locator('[data-role="message"]').count()).toBe(0);
   });
+
+  it('lists the author’s snaps and deletes one early from its Delete now button', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/`);
+    await page.fill('#command', '/snap 1h delete me early');
+    await page.press('#command', 'Enter');
+    const message = page.locator('[data-role="message"]', { hasText: 'delete me early' });
+    await message.waitFor({ timeout: 5_000 });
+
+    await page.fill('#command', '/snap list');
+    await page.press('#command', 'Enter');
+    const button = page.locator('button[data-snap]').first();
+    await button.waitFor({ timeout: 5_000 });
+    await button.click();
+    await message.waitFor({ state: 'detached', timeout: 5_000 });
+
+    expect(await page.locator('[data-kind="ephemeral"]', { hasText: 'Deleted your snap' }).count()).toBe(1);
+  });
 });
