@@ -22,3 +22,18 @@ resource "aws_kms_ciphertext" "bot_token" {
   plaintext = var.slack_bot_token
   context   = local.bot_token_context
 }
+
+# Reading the bot token: poster, sweeper and reaper share this statement, limited to the
+# token's own encryption context.
+data "aws_iam_policy_document" "decrypt_bot_token" {
+  statement {
+    sid       = "DecryptBotToken"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.snap.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:secret"
+      values   = [local.bot_token_context.secret]
+    }
+  }
+}

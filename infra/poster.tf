@@ -3,6 +3,8 @@
 # list / cancel / delete-now requests. Failed events (after the
 # bounded retries) go to a queue; they carry no readable text.
 data "aws_iam_policy_document" "poster" {
+  source_policy_documents = [data.aws_iam_policy_document.decrypt_bot_token.json]
+
   statement {
     sid       = "TrackSnaps"
     actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
@@ -16,17 +18,6 @@ data "aws_iam_policy_document" "poster" {
       "${aws_dynamodb_table.snaps.arn}/index/${local.table.author_index}",
       "${aws_dynamodb_table.snaps.arn}/index/${local.table.message_index}",
     ]
-  }
-
-  statement {
-    sid       = "DecryptBotToken"
-    actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.snap.arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:EncryptionContext:secret"
-      values   = [local.bot_token_context.secret]
-    }
   }
 
   statement {

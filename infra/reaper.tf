@@ -1,5 +1,7 @@
 # reaper: the safety net. Only TTL deletions reach it (the filter below; the code checks again).
 data "aws_iam_policy_document" "reaper" {
+  source_policy_documents = [data.aws_iam_policy_document.decrypt_bot_token.json]
+
   statement {
     sid       = "ReadStream"
     actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
@@ -10,17 +12,6 @@ data "aws_iam_policy_document" "reaper" {
     sid       = "ListStreams"
     actions   = ["dynamodb:ListStreams"]
     resources = ["${aws_dynamodb_table.snaps.arn}/stream/*"]
-  }
-
-  statement {
-    sid       = "DecryptBotToken"
-    actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.snap.arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:EncryptionContext:secret"
-      values   = [local.bot_token_context.secret]
-    }
   }
 
   statement {

@@ -1,6 +1,8 @@
 # sweeper: the precise path. Every period, it deletes each snap due in its window at its due
 # time, reading only the sparse due-time index.
 data "aws_iam_policy_document" "sweeper" {
+  source_policy_documents = [data.aws_iam_policy_document.decrypt_bot_token.json]
+
   statement {
     sid       = "FindDueSnaps"
     actions   = ["dynamodb:Query"]
@@ -13,16 +15,6 @@ data "aws_iam_policy_document" "sweeper" {
     resources = [aws_dynamodb_table.snaps.arn]
   }
 
-  statement {
-    sid       = "DecryptBotToken"
-    actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.snap.arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:EncryptionContext:secret"
-      values   = [local.bot_token_context.secret]
-    }
-  }
 }
 
 module "sweeper" {

@@ -18,7 +18,8 @@ import type {
   Context,
   DynamoDBStreamEvent,
 } from 'aws-lambda';
-import { computeSignature } from '../shared/domain/signature';
+import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
+import { apiGatewayEvent, slackSignature } from './api-gateway';
 import { createSnapTable, type LocalDynamo, startCountingProxy, startDynamo } from './dynamo-local';
 import { type KmsStandIn, startKms } from './kms-stand-in';
 import { type LambdaStandIn, lambdaContext, startLambda } from './lambda-stand-in';
@@ -192,49 +193,19 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       trigger_id: `${Date.now()}.${id}.local`,
       ...fields,
     }).toString();
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const event: APIGatewayProxyEventV2 = {
-      version: '2.0',
-      routeKey: 'POST /slack/commands',
-      rawPath: '/slack/commands',
-      rawQueryString: '',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-slack-request-timestamp': timestamp,
-        'x-slack-signature': computeSignature(signingSecret, timestamp, body),
-        ...headers,
-      },
-      requestContext: {
-        accountId: '000000000000',
-        apiId: 'local',
-        domainName: 'localhost',
-        domainPrefix: 'localhost',
-        http: {
-          method: 'POST',
-          path: '/slack/commands',
-          protocol: 'HTTP/1.1',
-          sourceIp: '127.0.0.1',
-          userAgent: 'Slackbot',
-        },
-        requestId: `local-${id}`,
-        routeKey: 'POST /slack/commands',
-        stage: '$default',
-        time: new Date().toISOString(),
-        timeEpoch: Date.now(),
-      },
-      body: Buffer.from(body).toString('base64'),
-      isBase64Encoded: true,
-    };
-    return event;
+    return apiGatewayEvent({
+      path: COMMAND_PATH,
+      body,
+      headers: { ...slackSignature(signingSecret, body), ...headers },
+    });
   };
   const interact: Pipeline['interact'] = (payload) => {
-    const event = commandEvent('', {}, {});
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    event.rawPath = '/slack/interactions';
-    event.body = Buffer.from(body).toString('base64');
-    event.headers['x-slack-request-timestamp'] = timestamp;
-    event.headers['x-slack-signature'] = computeSignature(signingSecret, timestamp, body);
+    const event = apiGatewayEvent({
+      path: INTERACTIONS_PATH,
+      body,
+      headers: slackSignature(signingSecret, body),
+    });
     return timed('ack', ack)(event, lambdaContext('snap-ack', 10_000));
   };
   const command: Pipeline['command'] = (text, fields, headers) =>

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { apiGatewayEvent } from './api-gateway';
 import { lambdaContext } from './lambda-stand-in';
 import { type Pipeline, startPipeline } from './pipeline';
 import type { StandInMessage } from './slack-stand-in';
@@ -85,37 +86,15 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** An HTTP request as API Gateway (HTTP API, payload 2.0) hands it to ack. */
-function apiGatewayEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+function toApiGateway(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
-  return {
-    version: '2.0',
-    routeKey: `${req.method} ${url.pathname}`,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+  return apiGatewayEvent({
+    path: new URL(req.url ?? '/', 'http://localhost').pathname,
+    body,
     headers,
-    requestContext: {
-      accountId: 'local',
-      apiId: 'local',
-      domainName: 'localhost',
-      domainPrefix: 'localhost',
-      http: {
-        method: req.method ?? 'POST',
-        path: url.pathname,
-        protocol: 'HTTP/1.1',
-        sourceIp: req.socket.remoteAddress ?? '',
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: `local-${Date.now()}`,
-      routeKey: `${req.method} ${url.pathname}`,
-      stage: '$default',
-      time: new Date().toISOString(),
-      timeEpoch: Date.now(),
-    },
-    body: body.toString('base64'),
-    isBase64Encoded: true,
-  };
+    sourceIp: req.socket.remoteAddress ?? '',
+  });
 }
 
 const dueOf = (m: StandInMessage) => {
@@ -137,10 +116,7 @@ function serve(p: Pipeline, sandbox: boolean) {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method === 'POST' && path === '/slack/commands') {
       // What Slack (through a tunnel) or anyone else sends: ack verifies it as on AWS.
-      const result = await p.ack(
-        apiGatewayEvent(req, await readBody(req)),
-        lambdaContext('snap-ack', 10_000),
-      );
+      const result = await p.ack(toApiGateway(req, await readBody(req)), lambdaContext('snap-ack', 10_000));
       res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
       res.end(result.body ?? '');
       return;

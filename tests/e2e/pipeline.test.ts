@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Pipeline, startPipeline } from '../../local/pipeline';
 import { ttlStreamRecord } from '../../local/ttl-emulator';
 import { captureStdout } from '../support/logs';
+import { until } from '../support/wait';
 
 const TEXT = 'the door code is 4711';
 const logs = captureStdout();
@@ -24,19 +25,6 @@ const postsIn = (channel: string) =>
   p.slack.calls.filter(
     (c) => c.method === 'chat.postMessage' && c.params.channel === channel && c.result === 'ok',
   );
-
-async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   if (!existsSync('dist/ack/index.mjs'))
@@ -58,7 +46,7 @@ describe('snap end to end', () => {
     const replies = await Promise.all(
       channels.map((c, i) => p.command(`${i + 2}s ${TEXT}`, { channel_id: c })),
     );
-    await waitFor(() => (channels.every((c) => postsIn(c).length === 1) ? true : undefined), 5_000);
+    await until(() => (channels.every((c) => postsIn(c).length === 1) ? true : undefined), 5_000);
     const during = await items();
     await p.lambda.settled();
 
@@ -90,10 +78,7 @@ describe('snap end to end', () => {
 
     // Act: the sweeper on its schedule, every 10 s, as EventBridge would fire it.
     const stop = p.schedule();
-    await waitFor(
-      () => [...p.slack.messages.values()].find((m) => m.channel === 'C-sweep')?.deletedAt,
-      40_000,
-    );
+    await until(() => [...p.slack.messages.values()].find((m) => m.channel === 'C-sweep')?.deletedAt, 40_000);
     await stop();
 
     // Assess

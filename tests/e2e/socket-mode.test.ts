@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
 import { type LocalServer, startLocalServer } from '../support/local-server';
+import { until } from '../support/wait';
 
 const TOKEN = 'xoxb-socket-test';
 let slack: SlackStandIn;
@@ -49,16 +50,6 @@ afterAll(async () => {
   await new Promise((r) => wss?.close(r));
   await slack?.close();
 });
-
-async function until<T>(probe: () => T | undefined, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('Socket Mode', () => {
   it('announces the mode', () => {

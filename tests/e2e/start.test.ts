@@ -8,18 +8,9 @@ import { SANDBOX_SIGNING_SECRET } from '../../local/pipeline';
 import { computeSignature } from '../../shared/domain/signature';
 import { type LocalServer, startLocalServer, subscribe } from '../support/local-server';
 import { commandBody } from '../support/slack-requests';
+import { until } from '../support/wait';
 
 let server: LocalServer;
-
-async function until<T>(probe: () => T | undefined, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function signedPost(body: string, secret = SANDBOX_SIGNING_SECRET) {
   const timestamp = String(Math.floor(Date.now() / 1000));

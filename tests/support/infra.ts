@@ -70,8 +70,15 @@ export interface Statement {
 export function functionStatements(infra: Infra, fn: string): Statement[] {
   const module = infra.module[fn];
   const ref = /data\.aws_iam_policy_document\.(\w+)\.json/.exec(String(module?.policy_json))?.[1];
-  const doc = ref ? infra.data.aws_iam_policy_document?.[ref] : undefined;
-  return ((doc?.statement ?? []) as Array<Record<string, unknown>>).map((s) => ({
+  const docs = infra.data.aws_iam_policy_document ?? {};
+  const doc = ref ? docs[ref] : undefined;
+  // Statements of documents merged in with source_policy_documents count too.
+  const sources = ((doc?.source_policy_documents ?? []) as string[]).flatMap((src) => {
+    const name = /data\.aws_iam_policy_document\.(\w+)\.json/.exec(src)?.[1];
+    return name ? [docs[name]] : [];
+  });
+  const statements = [doc, ...sources].flatMap((d) => (d?.statement ?? []) as Array<Record<string, unknown>>);
+  return statements.map((s) => ({
     ...(typeof s.sid === 'string' ? { sid: s.sid } : {}),
     actions: (s.actions ?? []) as string[],
     resources: (s.resources ?? []) as string[],

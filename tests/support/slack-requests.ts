@@ -1,6 +1,7 @@
 /** Builds API Gateway (HTTP API, payload 2.0) events carrying slash commands, signed as Slack signs them. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { computeSignature } from '../../shared/domain/signature';
+import { apiGatewayEvent, slackSignature } from '../../local/api-gateway';
+import { COMMAND_PATH } from '../../shared/adapters/slack-request';
 
 export interface CommandFields {
   text: string;
@@ -42,40 +43,16 @@ export interface SignOptions {
 }
 
 export function signedEvent(body: string | Buffer, options: SignOptions): APIGatewayProxyEventV2 {
-  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  const signature = options.signature ?? computeSignature(options.secret, timestamp, raw);
-  return {
-    version: '2.0',
-    routeKey: 'POST /slack/commands',
-    rawPath: '/slack/commands',
-    rawQueryString: '',
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const signed = slackSignature(options.secret, body, timestamp);
+  return apiGatewayEvent({
+    path: COMMAND_PATH,
+    body,
+    base64: options.base64 ?? false,
     headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': timestamp,
-      'x-slack-signature': signature,
-      'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+      ...signed,
+      ...(options.signature !== undefined ? { 'x-slack-signature': options.signature } : {}),
       ...options.headers,
     },
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: 'localhost',
-      domainPrefix: 'localhost',
-      http: {
-        method: 'POST',
-        path: '/slack/commands',
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-        userAgent: 'Slackbot',
-      },
-      requestId: `req-${Date.now()}`,
-      routeKey: 'POST /slack/commands',
-      stage: '$default',
-      time: new Date().toISOString(),
-      timeEpoch: Date.now(),
-    },
-    body: options.base64 ? raw.toString('base64') : raw.toString('utf8'),
-    isBase64Encoded: options.base64 ?? false,
-  };
+  });
 }

@@ -1,0 +1,64 @@
+/**
+ * What API Gateway (HTTP API, payload 2.0) hands ack for a POST: one builder for the local
+ * pipeline, `npm start`'s real HTTP endpoint and the tests, so all of them exercise the same shape.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { computeSignature } from '../shared/domain/signature';
+
+export interface PostRequestShape {
+  path: string;
+  body: string | Buffer;
+  headers?: Record<string, string>;
+  /** API Gateway base64-encodes form bodies; tests also send them as text. */
+  base64?: boolean;
+  sourceIp?: string;
+}
+
+let requests = 0;
+
+export function apiGatewayEvent(request: PostRequestShape): APIGatewayProxyEventV2 {
+  const raw = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body;
+  const headers: Record<string, string> = { ...request.headers };
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: `POST ${request.path}`,
+    rawPath: request.path,
+    rawQueryString: '',
+    headers,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: 'POST',
+        path: request.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: request.sourceIp ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? 'Slackbot 1.0 (+https://api.slack.com/robots)',
+      },
+      requestId: `local-${now}-${++requests}`,
+      routeKey: `POST ${request.path}`,
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+    body: request.base64 === false ? raw.toString('utf8') : raw.toString('base64'),
+    isBase64Encoded: request.base64 !== false,
+  };
+}
+
+/** The headers of a form post signed as Slack signs it. */
+export function slackSignature(
+  secret: string,
+  body: string | Buffer,
+  timestamp = Math.floor(Date.now() / 1000),
+) {
+  const ts = String(timestamp);
+  return {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-slack-request-timestamp': ts,
+    'x-slack-signature': computeSignature(secret, ts, body),
+  };
+}
