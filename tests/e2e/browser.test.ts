@@ -56,7 +56,6 @@ describe('the sandbox page', () => {
     const goneAt = Date.now();
 
     // Assess
-    await expect(page.locator('[data-kind="ephemeral"]').first()).resolves;
     expect(await page.locator('[data-kind="ephemeral"]').first().textContent()).toContain('self-destructs');
     expect(goneAt).toBeGreaterThanOrEqual(dueAt);
     expect(goneAt).toBeLessThanOrEqual(dueAt + 2_000);
@@ -89,7 +88,10 @@ describe('the sandbox page', () => {
     await button.waitFor({ timeout: 5_000 });
     await button.click();
     await message.waitFor({ state: 'detached', timeout: 5_000 });
+    // The confirmation comes through response_url after the deletion itself.
+    const confirmation = page.locator('[data-kind="ephemeral"]', { hasText: 'Deleted your snap' });
+    await confirmation.waitFor({ timeout: 5_000 });
 
-    expect(await page.locator('[data-kind="ephemeral"]', { hasText: 'Deleted your snap' }).count()).toBe(1);
+    expect(await confirmation.count()).toBe(1);
   });
 });
