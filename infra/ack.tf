@@ -47,5 +47,6 @@ module "ack" {
     SLACK_SIGNING_SECRET_CIPHERTEXT = aws_kms_ciphertext.signing_secret.ciphertext_blob
     SNAP_DEFAULT_DELAY_SECONDS      = tostring(var.default_delay_seconds)
     SNAP_MAX_DELAY_SECONDS          = tostring(var.max_delay_seconds)
+    ALLOWED_TEAM_IDS                = join(",", var.allowed_team_ids)
   }
 }

@@ -53,6 +53,7 @@ module "poster" {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
     SLACK_BOT_TOKEN_CIPHERTEXT = aws_kms_ciphertext.bot_token.ciphertext_blob
     SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
+    SNAP_ALLOW_BROADCASTS      = tostring(var.allow_broadcast_mentions)
   }
 }
 

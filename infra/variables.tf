@@ -119,3 +119,20 @@ variable "api_throttle_burst" {
     error_message = "api_throttle_burst must be between 1 and 5000."
   }
 }
+
+variable "allowed_team_ids" {
+  description = "Slack workspace ids (T…, or E… for an Enterprise Grid org) allowed to use snap; commands from any other workspace are refused. Empty allows every workspace the app is installed in."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.allowed_team_ids : can(regex("^[TE][A-Z0-9]+$", id))])
+    error_message = "allowed_team_ids must hold workspace ids like T0123ABCD."
+  }
+}
+
+variable "allow_broadcast_mentions" {
+  description = "Let @channel, @here, @everyone and user-group mentions inside snaps notify people. Off by default: snap posts them inert, since the app could ping where the author may not."
+  type        = bool
+  default     = false
+}

@@ -48,6 +48,8 @@ const DAY = 86_400;
 
 export interface AckConfig {
   signingSecret: SecretSource;
+  /** Workspaces snap serves; empty means every workspace the app is installed in. */
+  allowedTeams: ReadonlySet<string>;
   posterFunctionName: string;
   kmsKeyId: string;
   limits: { defaultSeconds: number; maxSeconds: number };
@@ -59,8 +61,19 @@ export function ackConfig(env: Env): AckConfig {
   if (defaultSeconds > maxSeconds) {
     throw new ConfigError('SNAP_DEFAULT_DELAY_SECONDS must not exceed SNAP_MAX_DELAY_SECONDS');
   }
+  const allowedTeams = new Set(
+    (optional(env, 'ALLOWED_TEAM_IDS') ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  );
+  for (const team of allowedTeams) {
+    if (!/^[TE][A-Z0-9]+$/.test(team))
+      throw new ConfigError('Environment variable ALLOWED_TEAM_IDS must list workspace ids like T0123ABC');
+  }
   return {
     signingSecret: secretSource(env, 'SLACK_SIGNING_SECRET'),
+    allowedTeams,
     posterFunctionName: required(env, 'POSTER_FUNCTION_NAME'),
     kmsKeyId: required(env, 'SNAP_KMS_KEY_ID'),
     limits: { defaultSeconds, maxSeconds },
@@ -87,6 +100,18 @@ export interface TableWorkerConfig extends SlackWorkerConfig {
   sweepPeriodMs: number;
 }
 
+export interface PosterConfig extends TableWorkerConfig {
+  /** Let @channel, @here, @everyone and user-group mentions in snaps ping (default: inert). */
+  allowBroadcasts: boolean;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = optional(env, name)?.toLowerCase();
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigError(`Environment variable ${name} must be true or false`);
+}
+
 /** poster and sweeper share their configuration: both delete on time, so both know the sweep period. */
 export function tableWorkerConfig(env: Env): TableWorkerConfig {
   return {
@@ -94,6 +119,10 @@ export function tableWorkerConfig(env: Env): TableWorkerConfig {
     tableName: required(env, 'SNAP_TABLE_NAME'),
     sweepPeriodMs: integer(env, 'SNAP_SWEEP_PERIOD_SECONDS', 60, 10, 300) * 1000,
   };
+}
+
+export function posterConfig(env: Env): PosterConfig {
+  return { ...tableWorkerConfig(env), allowBroadcasts: flag(env, 'SNAP_ALLOW_BROADCASTS') };
 }
 
 export function reaperConfig(env: Env): SlackWorkerConfig {

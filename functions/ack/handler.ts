@@ -20,7 +20,12 @@ import {
 } from '../../shared/adapters/slack-request';
 import { type AcceptDeps, acceptCommand, handOffAuthor } from '../../shared/app/accept-command';
 import { ackConfig } from '../../shared/config';
-import { DELETE_ACTION_ID, malformedReply, unavailableReply } from '../../shared/domain/replies';
+import {
+  DELETE_ACTION_ID,
+  malformedReply,
+  teamNotAllowedReply,
+  unavailableReply,
+} from '../../shared/domain/replies';
 import { sealJson } from '../../shared/domain/seal';
 import { createLogger, errorFields, type Logger } from '../../shared/log';
 
@@ -54,6 +59,7 @@ async function handle(event: ParsedEvent): Promise<HttpResult> {
   }
   const reply = await acceptCommand(read.command, {
     limits: config.limits,
+    allowedTeams: config.allowedTeams,
     seal,
     handOff,
     now: Date.now,
@@ -71,6 +77,10 @@ async function interaction(form: FormBody): Promise<HttpResult> {
   }
   if (read.kind === 'ignored') return { statusCode: 200, body: '' };
   const { interaction: i } = read;
+  if (config.allowedTeams.size > 0 && !config.allowedTeams.has(i.team)) {
+    log.warn('ack.team_not_allowed', { team: i.team });
+    return json(200, teamNotAllowedReply());
+  }
   const handed = await handOffAuthor(
     { v: 1, action: i.action, team: i.team, channel: i.channel, user: i.user, receivedAt: Date.now() },
     i.id,

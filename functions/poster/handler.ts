@@ -6,7 +6,7 @@ import { SlackGateway } from '../../shared/adapters/slack';
 import { type AuthorOutcome, handleAuthorRequest } from '../../shared/app/author-control';
 import { systemClock } from '../../shared/app/ports';
 import { type PostOutcome, postSnap } from '../../shared/app/post-snap';
-import { tableWorkerConfig } from '../../shared/config';
+import { posterConfig } from '../../shared/config';
 import { type Sealed, unsealJson } from '../../shared/domain/seal';
 import { isAuthorRequest } from '../../shared/domain/snap';
 import { createLogger } from '../../shared/log';
@@ -14,7 +14,7 @@ import { createLogger } from '../../shared/log';
 /** Time kept back from the Lambda timeout so the run ends by itself, not by being killed. */
 const SAFETY_MS = 3000;
 
-const config = tableWorkerConfig(process.env);
+const config = posterConfig(process.env);
 const log = createLogger({ fn: 'poster' });
 const store = new SnapStore(config.tableName);
 const keys = new DataKeyOpener();
@@ -42,6 +42,7 @@ export async function handler(
   const outcome = await postSnap(event, {
     ...common,
     sweepPeriodMs: config.sweepPeriodMs,
+    allowBroadcasts: config.allowBroadcasts,
     deadline: () => Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS,
   });
   return { outcome };

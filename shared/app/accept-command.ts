@@ -8,6 +8,7 @@ import {
   helpReply,
   invalidReply,
   type Reply,
+  teamNotAllowedReply,
   unavailableReply,
   workingReply,
 } from '../domain/replies';
@@ -33,6 +34,8 @@ export type AuthorEvent = AuthorRequest & { id: string; sealed: Sealed };
 
 export interface AcceptDeps {
   limits: DelayLimits;
+  /** Workspaces served; empty serves all. */
+  allowedTeams: ReadonlySet<string>;
   seal(id: string, content: SealedContent | { responseUrl: string }): Promise<Sealed>;
   handOff(event: PosterEvent | AuthorEvent): Promise<void>;
   now(): number;
@@ -40,8 +43,12 @@ export interface AcceptDeps {
 }
 
 export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Promise<Reply> {
-  const parsed = parseCommand(command.text, deps.limits);
   const log = deps.log.child({ team: command.team, channel: command.channel, user: command.user });
+  if (deps.allowedTeams.size > 0 && !deps.allowedTeams.has(command.team)) {
+    log.warn('command.team_not_allowed');
+    return teamNotAllowedReply();
+  }
+  const parsed = parseCommand(command.text, deps.limits);
   switch (parsed.kind) {
     case 'help':
       log.info('command.help');

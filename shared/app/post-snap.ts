@@ -7,6 +7,7 @@
  */
 
 import type { Identity } from '../adapters/slack';
+import { neutraliseBroadcasts } from '../domain/broadcasts';
 import {
   expiryContext,
   postFailureReply,
@@ -32,6 +33,8 @@ export interface PostDeps extends Common {
   store: StorePort;
   slack: SlackPort;
   sweepPeriodMs: number;
+  /** Let broadcast mentions ping; otherwise they are posted inert. */
+  allowBroadcasts: boolean;
   /** When this invocation must have finished (ms since epoch). */
   deadline(): number;
   /** Opens the sealed content of request `id` (KMS-backed). */
@@ -115,14 +118,15 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   } catch (error) {
     log.warn('poster.identity_unavailable', errorFields(error));
   }
-  const blocks = messageBlocks(content.text, expiryContext(request.user, record.dueAt));
+  const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
+  const blocks = messageBlocks(text, expiryContext(request.user, record.dueAt));
 
   let ts: string;
   try {
     try {
       ts = await slack.post({
         channel: request.channel,
-        text: content.text,
+        text,
         blocks,
         ...(identity ? { identity } : {}),
       });
@@ -138,7 +142,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
         throw error;
       }
       log.warn('poster.customize_refused', errorFields(error));
-      ts = await slack.post({ channel: request.channel, text: content.text, blocks });
+      ts = await slack.post({ channel: request.channel, text, blocks });
     }
   } catch (error) {
     await store.release(request.id).catch((e: unknown) => log.warn('poster.release_failed', errorFields(e)));

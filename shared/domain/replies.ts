@@ -64,6 +64,10 @@ export function workingReply(kind: 'list' | 'cancel'): Reply {
   );
 }
 
+export function teamNotAllowedReply(): Reply {
+  return ephemeral('snap is not enabled for this workspace. Nothing was posted.');
+}
+
 export function malformedReply(): Reply {
   return ephemeral('That request was missing something snap needs. Please try again.');
 }

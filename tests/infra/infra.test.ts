@@ -33,6 +33,8 @@ function variablesRead(reader: (env: config.Env) => unknown): Set<string> {
     SNAP_DEFAULT_DELAY_SECONDS: '60',
     SNAP_MAX_DELAY_SECONDS: '600',
     SNAP_SWEEP_PERIOD_SECONDS: '60',
+    ALLOWED_TEAM_IDS: 'T0001',
+    SNAP_ALLOW_BROADCASTS: 'false',
   };
   const env = new Proxy({} as config.Env, {
     get: (_t, name: string) => {

@@ -310,6 +310,15 @@ describe('poster', () => {
     expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: 'snap#T1:x' } });
   });
 
+  it('posts @here, @channel and group mentions inert unless allowed', async () => {
+    const { outcome } = await invoke(event(3600, '<!here> lunch, <!subteam^S1|@oncall> too, <@U7|ana> hi'));
+
+    expect(outcome).toBe('posted');
+    const post = callsTo('chat.postMessage').at(-1);
+    expect(post?.params.text).toBe('@\u200Bhere lunch, @\u200Boncall too, <@U7|ana> hi');
+    expect(JSON.stringify(post?.params.blocks)).not.toContain('<!here>');
+  });
+
   it('never writes the message text or the token to its logs', () => {
     const text = logs.lines().join('\n');
 

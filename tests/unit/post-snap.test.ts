@@ -32,6 +32,7 @@ function setup() {
     clock,
     log,
     sweepPeriodMs: 60_000,
+    allowBroadcasts: false,
     deadline: () => NOW + 110_000,
     open: async () => content,
   };
