@@ -50,6 +50,11 @@ export function verifySlackSignature(
     before: (request) => {
       const event = request.event;
       const body = event.body ?? '';
+      // Node's decoder skips what is not base64; a body API Gateway encoded never has any.
+      if (event.isBase64Encoded && !/^[A-Za-z0-9+/]*={0,2}$/.test(body)) {
+        options.log().warn('ack.body_not_base64');
+        return json(400, { error: 'malformed body' });
+      }
       const raw = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
       if (raw.byteLength > MAX_BODY_BYTES) {
         options.log().warn('ack.body_too_large', { bytes: raw.byteLength });
