@@ -1,0 +1,161 @@
+/**
+ * Nothing lost under faults, through the built bundles against dynalite and the Slack stand-in:
+ * after each scenario every posted message is deleted (on time, or as soon as Slack allows),
+ * none early, none posted twice, and no record is left behind.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { lambdaContext } from '../../local/lambda-stand-in';
+import { type Pipeline, startPipeline } from '../../local/pipeline';
+import type { StandInMessage } from '../../local/slack-stand-in';
+import { captureStdout } from '../support/logs';
+import { until } from '../support/wait';
+
+const logs = captureStdout();
+let p: Pipeline;
+
+const dueOf = (m: StandInMessage | undefined) =>
+  Number(/<!date\^(\d+)\^/.exec(JSON.stringify(m?.blocks))?.[1]) * 1000;
+const messagesIn = (channel: string) => [...p.slack.messages.values()].filter((m) => m.channel === channel);
+const recordsIn = async (channel: string) => (await p.records()).filter((r) => r.channel === channel);
+const calls = (method: string, channel?: string) =>
+  p.slack.calls.filter((c) => c.method === method && (!channel || c.params.channel === channel));
+
+beforeAll(async () => {
+  if (!existsSync('dist/ack/index.mjs'))
+    throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+  p = await startPipeline({ sweepPeriodSeconds: 10 });
+}, 30_000);
+
+afterAll(async () => {
+  logs.restore();
+  await p?.close();
+});
+
+describe('faults', () => {
+  it('waits out a 429 on chat.delete and deletes as soon as Slack allows, never early', async () => {
+    // Prepare: the delete at due time is rate-limited for 1 s.
+    p.slack.fault('chat.delete', { status: 429, retryAfterSeconds: 1 });
+
+    // Act
+    await p.command('2s rate limited', { channel_id: 'F-429' });
+    await p.lambda.settled();
+
+    // Assess
+    const [message] = messagesIn('F-429');
+    const due = dueOf(message);
+    expect(calls('chat.delete', 'F-429').map((c) => c.result)).toEqual(['429', 'ok']);
+    expect(message?.deletedAt).toBeGreaterThanOrEqual(due + 1_000);
+    expect(message?.deletedAt).toBeLessThan(due + 2_500);
+    expect(await recordsIn('F-429')).toHaveLength(0);
+  });
+
+  it('retries chat.delete through 5xx answers and a dropped connection', async () => {
+    p.slack.fault('chat.delete', { status: 500 }, { drop: true });
+
+    await p.command('2s flaky slack', { channel_id: 'F-5xx' });
+    await p.lambda.settled();
+
+    const [message] = messagesIn('F-5xx');
+    expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
+    expect(calls('chat.delete', 'F-5xx').map((c) => c.result)).toEqual(['500', 'dropped', 'ok']);
+    expect(await recordsIn('F-5xx')).toHaveLength(0);
+  });
+
+  it('posts nothing, keeps nothing and tells the user when chat.postMessage fails', async () => {
+    p.slack.fault('chat.postMessage', { status: 500 });
+
+    await p.command('1h never posted', { channel_id: 'F-post' });
+    await p.lambda.settled();
+
+    expect(calls('chat.postMessage', 'F-post')).toHaveLength(1);
+    expect(messagesIn('F-post')).toHaveLength(0);
+    expect(await recordsIn('F-post')).toHaveLength(0);
+    expect(p.slack.replies.some((r) => String(r.body.text).includes('may not have been posted'))).toBe(true);
+  });
+
+  it('still posts, as the bot, when users.info keeps dropping the connection', async () => {
+    p.slack.fault('users.info', { drop: true }, { drop: true }, { drop: true });
+
+    await p.command('2s no profile', { channel_id: 'F-profile', user_id: 'U-noprofile' });
+    await p.lambda.settled();
+
+    const [message] = messagesIn('F-profile');
+    expect(message?.username).toBeUndefined();
+    expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
+  });
+
+  it('posts once when Lambda delivers the same async event twice', async () => {
+    await p.command('1h delivered twice', { channel_id: 'F-twice' });
+    await p.lambda.settled();
+    const first = p.lambda.invocations.find((i) => (i.payload as { channel?: string }).channel === 'F-twice');
+    const poster = await import(`${process.cwd()}/dist/poster/index.mjs`);
+
+    const again = await poster.handler(first?.payload, lambdaContext('snap-poster', 60_000));
+
+    expect(again).toEqual({ outcome: 'duplicate' });
+    expect(calls('chat.postMessage', 'F-twice')).toHaveLength(1);
+    expect(await recordsIn('F-twice')).toHaveLength(1);
+  });
+
+  it('deletes each message once when sweeps overlap, and leaves nothing', async () => {
+    // Prepare: three snaps beyond what the poster waits out (10 s period + 15 s margin).
+    for (const c of ['F-ov-1', 'F-ov-2', 'F-ov-3'])
+      await p.command('27s overlapping sweeps', { channel_id: c });
+    await p.lambda.settled();
+
+    // Act: two runs for consecutive ticks, both covering the due times.
+    const tick = Math.floor(Date.now() / 10_000) * 10_000;
+    await until(() => (Date.now() >= tick + 10_000 ? true : undefined), 11_000);
+    await Promise.all([p.sweep(tick + 10_000), p.sweep(Date.now())]);
+    const pending = async () =>
+      (await Promise.all(['F-ov-1', 'F-ov-2', 'F-ov-3'].map(recordsIn))).flat().length === 0
+        ? true
+        : undefined;
+    const stop = p.schedule();
+    await until(pending, 40_000);
+    await stop();
+
+    // Assess
+    for (const c of ['F-ov-1', 'F-ov-2', 'F-ov-3']) {
+      const [message] = messagesIn(c);
+      expect(calls('chat.delete', c)).toHaveLength(1);
+      expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
+      expect(message?.deletedAt).toBeLessThan(dueOf(message) + 1_000);
+    }
+  }, 60_000);
+
+  it('leaves what a sweep could not finish before its timeout to the next run', async () => {
+    // Prepare
+    await p.command('27s cut short', { channel_id: 'F-cut' });
+    await p.lambda.settled();
+    const [record] = await recordsIn('F-cut');
+
+    // Act: a run whose timeout ends before the due time (as if killed), then the schedule.
+    await p.sweep(Math.floor(Date.now() / 1000) * 1000, 6_000);
+    const afterCut = await recordsIn('F-cut');
+    const stop = p.schedule();
+    await until(async () => ((await recordsIn('F-cut')).length === 0 ? true : undefined), 45_000);
+    await stop();
+
+    // Assess
+    expect(afterCut).toHaveLength(1);
+    expect(afterCut[0]?.leaseUntil).toBeUndefined();
+    const [message] = messagesIn('F-cut');
+    expect(message?.deletedAt).toBeGreaterThanOrEqual(Number(record?.dueAt));
+  }, 60_000);
+
+  it('never logs message text', () => {
+    const text = logs.lines().join('\n');
+    for (const phrase of [
+      'rate limited',
+      'flaky slack',
+      'never posted',
+      'delivered twice',
+      'overlapping sweeps',
+      'cut short',
+    ]) {
+      expect(text).not.toContain(phrase);
+    }
+  });
+});
