@@ -74,7 +74,7 @@ export async function benchLateness(p: Pipeline, count = 300, spreadMs = 90_000)
           createdAt: Date.now(),
         });
         await plainStore.markPosted(
-          { id, team: 'T', channel: message.channel, user: 'U' },
+          { id, team: 'T', channel: message.channel, user: 'U', dueAt },
           ts,
           String(n % 8),
         );

@@ -12,7 +12,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { allShards, type SnapRecord } from '../domain/snap';
+import { allShards, type SnapRecord, ttlFor } from '../domain/snap';
 import { StoreError } from '../errors';
 import { authorKey, fromItem, keyOf, messageKey, TABLE, toItem } from './snap-item';
 
@@ -75,7 +75,7 @@ export class SnapStore {
    * a lease when the poster itself will delete it.
    */
   async markPosted(
-    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user'>,
+    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
@@ -87,6 +87,8 @@ export class SnapStore {
       '#shard': TABLE.dueIndex.partitionKey,
       '#author': TABLE.authorIndex.partitionKey,
       '#message': TABLE.messageIndex.partitionKey,
+      '#due': TABLE.dueIndex.sortKey,
+      '#ttl': TABLE.ttlAttribute,
     };
     const values: Record<string, unknown> = {
       ':posted': 'posted',
@@ -95,8 +97,11 @@ export class SnapStore {
       ':shard': shard,
       ':author': authorKey(record.team, record.user),
       ':message': messageKey(record.team, record.channel, ts),
+      ':due': record.dueAt,
+      ':ttl': ttlFor(record.dueAt),
     };
-    let update = 'SET #state = :posted, #ts = :ts, #shard = :shard, #author = :author, #message = :message';
+    let update =
+      'SET #state = :posted, #ts = :ts, #shard = :shard, #author = :author, #message = :message, #due = :due, #ttl = :ttl';
     if (lease) {
       update += ', leaseUntil = :until, leaseOwner = :owner';
       values[':until'] = lease.until;

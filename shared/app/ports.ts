@@ -11,7 +11,7 @@ import type { Logger } from '../log';
 export interface StorePort {
   claim(record: SnapRecord): Promise<ClaimResult>;
   markPosted(
-    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user'>,
+    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },

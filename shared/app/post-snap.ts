@@ -17,6 +17,7 @@ import {
 } from '../domain/replies';
 import { isSealed, type Sealed } from '../domain/seal';
 import {
+  dueTime,
   isPostRequest,
   leaseUntil,
   newRecord,
@@ -56,6 +57,13 @@ function isContent(value: unknown): value is SealedContent {
 
 /** Slack refuses custom usernames and icons without `chat:write.customize`: post as the bot instead. */
 const CUSTOMIZE_REFUSED = new Set(['missing_scope', 'not_allowed_token_type', 'invalid_arguments']);
+
+/**
+ * Rate-limited posts are tried again until the invocation's deadline, each wait Slack's
+ * Retry-After plus up to half as much again at random, so that posts held back together in one
+ * channel do not all come back in the same instant.
+ */
+const jittered = (ms: number) => ms + Math.floor(Math.random() * (ms / 2));
 
 /** Section blocks hold 3,000 characters; longer messages are split on line or word breaks. */
 export function messageBlocks(text: string, context: string): unknown[] {
@@ -119,30 +127,45 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     log.warn('poster.identity_unavailable', errorFields(error));
   }
   const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
-  const blocks = messageBlocks(text, expiryContext(request.user, record.dueAt));
+
+  // The due time is fixed when the post is sent, so a post delayed by a rate limit still lives
+  // as long as asked; the message shows exactly the due time that is recorded.
+  let dueAt = record.dueAt;
+  const post = (asBot: boolean) => {
+    dueAt = dueTime(clock.now(), request.delaySeconds);
+    const blocks = messageBlocks(text, expiryContext(request.user, dueAt));
+    return slack.post({
+      channel: request.channel,
+      text,
+      blocks,
+      ...(identity && !asBot ? { identity } : {}),
+    });
+  };
+  const postPaced = async (asBot: boolean): Promise<string> => {
+    // A 429 means Slack did not take the post, so waiting and trying again cannot duplicate it.
+    for (;;) {
+      try {
+        return await post(asBot);
+      } catch (error) {
+        const limited = error instanceof SlackCallError && error.kind === 'rate_limited';
+        const wait = limited ? jittered(error.retryAfterMs ?? 1000) : 0;
+        if (!limited || clock.now() + wait > deps.deadline()) throw error;
+        log.info('poster.post_rate_limited', { retryAfterMs: wait });
+        await clock.sleep(wait);
+      }
+    }
+  };
 
   let ts: string;
   try {
     try {
-      ts = await slack.post({
-        channel: request.channel,
-        text,
-        blocks,
-        ...(identity ? { identity } : {}),
-      });
+      ts = await postPaced(false);
     } catch (error) {
-      if (
-        !(
-          identity &&
-          error instanceof SlackCallError &&
-          error.kind === 'platform' &&
-          CUSTOMIZE_REFUSED.has(error.code)
-        )
-      ) {
-        throw error;
-      }
+      const refused =
+        error instanceof SlackCallError && error.kind === 'platform' && CUSTOMIZE_REFUSED.has(error.code);
+      if (!(identity && refused)) throw error;
       log.warn('poster.customize_refused', errorFields(error));
-      ts = await slack.post({ channel: request.channel, text, blocks });
+      ts = await postPaced(true);
     }
   } catch (error) {
     await store.release(request.id).catch((e: unknown) => log.warn('poster.release_failed', errorFields(e)));
@@ -153,14 +176,14 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   }
 
   const plog = log.child({ ts });
-  const waitsOut = posterWaitsOut(record.dueAt, clock.now(), deps.sweepPeriodMs);
+  const waitsOut = posterWaitsOut(dueAt, clock.now(), deps.sweepPeriodMs);
   const owner = `poster:${request.id}`;
   try {
     await store.markPosted(
-      request,
+      { ...request, dueAt },
       ts,
       pickShard(),
-      waitsOut ? { until: leaseUntil(record.dueAt), owner } : undefined,
+      waitsOut ? { until: leaseUntil(dueAt), owner } : undefined,
     );
   } catch (error) {
     if (!(error instanceof StoreError)) throw error;
@@ -176,12 +199,12 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     await tellUser(untrackedReply(deleted));
     return 'untracked';
   }
-  plog.info('poster.posted', { dueAt: record.dueAt, waitsOut });
+  plog.info('poster.posted', { dueAt, waitsOut });
   if (!waitsOut) return 'posted';
 
-  await clock.sleep(record.dueAt - clock.now());
+  await clock.sleep(dueAt - clock.now());
   const result = await deleteSnap(
-    { ...record, state: 'posted', ts },
+    { ...record, dueAt, state: 'posted', ts },
     deps,
     new Pacer(clock),
     deps.deadline(),

@@ -18,7 +18,7 @@ export class MemoryStore implements StorePort {
   }
 
   async markPosted(
-    { id }: Pick<SnapRecord, 'id'>,
+    { id, dueAt }: Pick<SnapRecord, 'id' | 'dueAt'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
@@ -27,7 +27,7 @@ export class MemoryStore implements StorePort {
     if (this.failMarkPosted || !r || r.state !== 'posting') throw new StoreError('markPosted failed');
     Object.assign(
       r,
-      { state: 'posted', ts, dueShard: shard },
+      { state: 'posted', ts, dueShard: shard, dueAt, expiresAt: Math.ceil(dueAt / 1000) + 900 },
       lease ? { leaseUntil: lease.until, leaseOwner: lease.owner } : {},
     );
   }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PosterEvent } from '../../shared/app/accept-command';
 import { messageBlocks, type PostDeps, postSnap } from '../../shared/app/post-snap';
-import { SealError, StoreError } from '../../shared/errors';
+import { dueTime } from '../../shared/domain/snap';
+import { SealError, SlackCallError, StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
 import { captureLogs, MemoryStore, platform, ScriptedSlack } from '../support/fakes';
 
@@ -126,6 +127,51 @@ describe('the poster', () => {
     expect(slack.replies).toHaveLength(1);
     expect(slack.replies[0]?.text).toContain('/invite @snap');
     expect(slack.replies[0]?.text).not.toContain('4711');
+  });
+
+  it('waits out a rate-limited post and counts the delay from when it is posted', async () => {
+    const { clock, store, slack, deps } = setup();
+    const limited = new SlackCallError('chat.postMessage', 'rate_limited', 'ratelimited', {
+      retryAfterMs: 3_000,
+    });
+    slack.failPosts(limited);
+
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+
+    expect(outcome).toBe('posted');
+    expect(slack.posts).toHaveLength(1);
+    const postedAt = slack.posts[0]?.at ?? 0;
+    expect(postedAt).toBeGreaterThanOrEqual(NOW + 3_000);
+    expect(postedAt).toBeLessThanOrEqual(NOW + 4_500);
+    expect(store.records.get('T1:trig-1')?.dueAt).toBe(dueTime(postedAt, 3600));
+    expect(JSON.stringify(slack.posts[0]?.blocks)).toContain(`<!date^${dueTime(postedAt, 3600) / 1000}^`);
+  });
+
+  it('deletes a rate-limited short snap at the due time it shows, not the one it was typed with', async () => {
+    const { clock, slack, deps } = setup();
+    slack.failPosts(
+      new SlackCallError('chat.postMessage', 'rate_limited', 'ratelimited', { retryAfterMs: 2_000 }),
+    );
+
+    const outcome = await clock.drive(postSnap(event(5), deps));
+
+    const postedAt = slack.posts[0]?.at ?? 0;
+    expect(outcome).toBe('posted_and_deleted');
+    expect(slack.deletes[0]?.at).toBe(dueTime(postedAt, 5));
+    expect(JSON.stringify(slack.posts[0]?.blocks)).toContain(`<!date^${dueTime(postedAt, 5) / 1000}^`);
+  });
+
+  it('gives up on a post rate-limited past its deadline, keeping nothing', async () => {
+    const { clock, store, slack, deps } = setup();
+    slack.failPosts(
+      new SlackCallError('chat.postMessage', 'rate_limited', 'ratelimited', { retryAfterMs: 600_000 }),
+    );
+
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+
+    expect(outcome).toBe('refused');
+    expect(store.records.size).toBe(0);
+    expect(slack.replies).toHaveLength(1);
   });
 
   it('posts as the bot with attribution when Slack refuses a custom name', async () => {
