@@ -10,7 +10,8 @@
  */
 import { createSnapTable } from '../local/dynamo-local';
 import type { Pipeline } from '../local/pipeline';
-import { type StandInMessage, startSlack } from '../local/slack-stand-in';
+import { type StandInMessage, shownDueAt, startSlack } from '../local/slack-stand-in';
+import { nextTick } from '../shared/domain/snap';
 import { fmt, summary } from './stats';
 
 export interface LatenessResult {
@@ -19,11 +20,6 @@ export interface LatenessResult {
   plain: ReturnType<typeof summary> & { early: number; missing: number };
   durationMs: number;
 }
-
-const dueOf = (message: StandInMessage): number | undefined => {
-  const match = /<!date\^(\d+)\^/.exec(JSON.stringify(message.blocks));
-  return match?.[1] ? Number(match[1]) * 1000 : undefined;
-};
 
 function delays(n: number): number[] {
   // Deterministic mix: short (poster waits), around the sweep period, and long (sweeper).
@@ -53,7 +49,7 @@ export async function benchLateness(p: Pipeline, count = 300, spreadMs = 90_000)
   const mirrored: Array<Promise<void>> = [];
   let n = 0;
   p.slack.events.on('posted', (message: StandInMessage) => {
-    const dueAt = dueOf(message);
+    const dueAt = shownDueAt(message);
     if (dueAt === undefined) return;
     const id = `plain-${++n}`;
     mirrored.push(
@@ -86,7 +82,7 @@ export async function benchLateness(p: Pipeline, count = 300, spreadMs = 90_000)
   let plainTimer: NodeJS.Timeout | undefined;
   const plainRuns: Array<Promise<unknown>> = [];
   const armPlain = () => {
-    const next = Math.floor(Date.now() / p.sweepPeriodMs) * p.sweepPeriodMs + p.sweepPeriodMs;
+    const next = nextTick(Date.now(), p.sweepPeriodMs);
     plainTimer = setTimeout(() => {
       plainRuns.push(
         (async () => {
@@ -117,7 +113,7 @@ export async function benchLateness(p: Pipeline, count = 300, spreadMs = 90_000)
   await Promise.all(mirrored);
 
   // Wait until every message on both sides is gone, or a sweep period past the last due time.
-  const lastDue = Math.max(...[...p.slack.messages.values()].map((m) => dueOf(m) ?? 0));
+  const lastDue = Math.max(...[...p.slack.messages.values()].map((m) => shownDueAt(m) ?? 0));
   const deadline = lastDue + p.sweepPeriodMs + 30_000;
   while (Date.now() < deadline && (p.slack.live().length > 0 || plainSlack.live().length > 0)) {
     await new Promise((r) => setTimeout(r, 500));
@@ -130,7 +126,7 @@ export async function benchLateness(p: Pipeline, count = 300, spreadMs = 90_000)
     const late: number[] = [];
     let missing = 0;
     for (const m of messages) {
-      const due = dueOf(m);
+      const due = shownDueAt(m);
       if (due === undefined) continue;
       if (m.deletedAt === undefined) missing++;
       else late.push(m.deletedAt - due);

@@ -12,11 +12,40 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = var.alarm_email
 }
 
+# Every alarm fires on anything above zero in five minutes; they differ only in what they watch.
 locals {
-  failure_queues = {
-    poster = aws_sqs_queue.poster_failures.name
-    reaper = aws_sqs_queue.reaper_failures.name
-  }
+  alarms = merge(
+    {
+      for name, queue in {
+        poster = aws_sqs_queue.poster_failures.name
+        reaper = aws_sqs_queue.reaper_failures.name
+        } : "${name}-failures-queued" => {
+        description = "snap: the ${name} failure queue holds messages; a snap may not have been posted or deleted"
+        namespace   = "AWS/SQS"
+        metric      = "ApproximateNumberOfMessagesVisible"
+        statistic   = "Maximum"
+        dimensions  = { QueueName = queue }
+      }
+    },
+    {
+      for name, fn in local.functions : "${name}-errors" => {
+        description = "snap: the ${name} function failed"
+        namespace   = "AWS/Lambda"
+        metric      = "Errors"
+        statistic   = "Sum"
+        dimensions  = { FunctionName = fn }
+      }
+    },
+    {
+      "sweeper-throttles" = {
+        description = "snap: sweeper invocations are throttled, so deletions run late"
+        namespace   = "AWS/Lambda"
+        metric      = "Throttles"
+        statistic   = "Sum"
+        dimensions  = { FunctionName = module.sweeper.name }
+      }
+    },
+  )
   functions = {
     ack     = module.ack.name
     poster  = module.poster.name
@@ -25,49 +54,15 @@ locals {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "failure_queue" {
-  for_each = local.failure_queues
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
 
-  alarm_name          = "${var.name_prefix}-${each.key}-failures-queued"
-  alarm_description   = "snap: the ${each.key} failure queue holds messages; a snap may not have been posted or deleted"
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = each.value }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "function_errors" {
-  for_each = local.functions
-
-  alarm_name          = "${var.name_prefix}-${each.key}-errors"
-  alarm_description   = "snap: the ${each.key} function failed"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "sweeper_throttles" {
-  alarm_name          = "${var.name_prefix}-sweeper-throttles"
-  alarm_description   = "snap: sweeper invocations are throttled, so deletions run late"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
-  dimensions          = { FunctionName = module.sweeper.name }
-  statistic           = "Sum"
+  alarm_name          = "${var.name_prefix}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
   period              = 300
   evaluation_periods  = 1
   threshold           = 0

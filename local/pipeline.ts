@@ -19,6 +19,7 @@ import type {
   DynamoDBStreamEvent,
 } from 'aws-lambda';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
+import { nextTick } from '../shared/domain/snap';
 import { apiGatewayEvent, slackSignature } from './api-gateway';
 import { createSnapTable, type LocalDynamo, startCountingProxy, startDynamo } from './dynamo-local';
 import { type KmsStandIn, startKms } from './kms-stand-in';
@@ -208,6 +209,15 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     });
     return timed('ack', ack)(event, lambdaContext('snap-ack', 10_000));
   };
+  // The event EventBridge sends for a scheduled tick.
+  const sweeperTimeoutMs = sweepWindowMs + 20_000;
+  const sweepFor = (tickMs: number, timeoutMs: number) =>
+    timed('sweeper', sweeper)(
+      { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(tickMs).toISOString() },
+      lambdaContext('snap-sweeper', timeoutMs),
+    );
+  // Reads the table for the page and the tests, beside the functions (not through the proxy).
+  const inspector = new DynamoDBClient({ endpoint: dynamo.endpoint });
   const command: Pipeline['command'] = (text, fields, headers) =>
     timed('ack', ack)(commandEvent(text, fields, headers), lambdaContext('snap-ack', 10_000));
 
@@ -226,20 +236,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     interact,
     runs,
     dynamoCounts: proxy?.counts ?? new Map(),
-    sweep: (tickMs = Math.floor(Date.now() / 1000) * 1000, timeoutMs = sweepWindowMs + 20_000) =>
-      timed('sweeper', sweeper)(
-        { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(tickMs).toISOString() },
-        lambdaContext('snap-sweeper', timeoutMs),
-      ),
+    sweep: (tickMs = Math.floor(Date.now() / 1000) * 1000, timeoutMs = sweeperTimeoutMs) =>
+      sweepFor(tickMs, timeoutMs),
     expire: (atMs) => ttl.expire(atMs),
     records: async () => {
-      const client = new DynamoDBClient({ endpoint: dynamo.endpoint });
-      try {
-        const out = await client.send(new ScanCommand({ TableName: tableName }));
-        return (out.Items ?? []).map((item) => unmarshall(item));
-      } finally {
-        client.destroy();
-      }
+      const out = await inspector.send(new ScanCommand({ TableName: tableName }));
+      return (out.Items ?? []).map((item) => unmarshall(item));
     },
     schedule: () => {
       const period = sweepPeriodSeconds * 1000;
@@ -247,13 +249,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       let timer: NodeJS.Timeout | undefined;
       let stopped = false;
       const arm = () => {
-        const next = Math.floor(Date.now() / period) * period + period;
+        const next = nextTick(Date.now(), period);
         timer = setTimeout(() => {
           if (stopped) return;
-          const run = timed('sweeper', sweeper)(
-            { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(next).toISOString() },
-            lambdaContext('snap-sweeper', sweepWindowMs + 20_000),
-          ).catch(() => undefined);
+          const run = sweepFor(next, sweeperTimeoutMs).catch(() => undefined);
           running.add(run);
           void run.finally(() => running.delete(run));
           arm();
@@ -270,6 +269,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     close: async () => {
       await lambda.settled();
       ttl.destroy();
+      inspector.destroy();
       await Promise.all([slack.close(), kms.close(), lambda.close(), dynamo.close(), proxy?.close()]);
     },
   };

@@ -62,7 +62,11 @@ export interface SlackStandIn extends Listening {
   live(channel?: string): StandInMessage[];
 }
 
-const USERS: Record<string, { name: string; display: string }> = {};
+/** The due time a snap message shows (its `<!date^…>` token), in ms; undefined if it has none. */
+export function shownDueAt(message: Pick<StandInMessage, 'blocks'> | undefined): number | undefined {
+  const match = /<!date\^(\d+)\^/.exec(JSON.stringify(message?.blocks ?? []));
+  return match?.[1] ? Number(match[1]) * 1000 : undefined;
+}
 
 export async function startSlack(options: SlackStandInOptions = {}): Promise<SlackStandIn> {
   const token = options.token ?? 'xoxb-local-stand-in';
@@ -218,7 +222,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
       }
       case 'users.info': {
         const user = String(params.user ?? '');
-        const known = USERS[user] ?? { name: user.toLowerCase(), display: `User ${user}` };
+        const known = { name: user.toLowerCase(), display: `User ${user}` };
         return sendJson(res, 200, {
           ok: true,
           user: {

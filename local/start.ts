@@ -17,7 +17,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { apiGatewayEvent } from './api-gateway';
 import { lambdaContext } from './lambda-stand-in';
 import { type Pipeline, startPipeline } from './pipeline';
-import type { StandInMessage } from './slack-stand-in';
+import { type StandInMessage, shownDueAt } from './slack-stand-in';
 
 interface Options {
   port: number;
@@ -97,17 +97,13 @@ function toApiGateway(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV
   });
 }
 
-const dueOf = (m: StandInMessage) => {
-  const match = /<!date\^(\d+)\^/.exec(JSON.stringify(m.blocks));
-  return match?.[1] ? Number(match[1]) * 1000 : undefined;
-};
 const view = (m: StandInMessage) => ({
   channel: m.channel,
   ts: m.ts,
   text: m.text,
   username: m.username,
   postedAt: m.postedAt,
-  dueAt: dueOf(m),
+  dueAt: shownDueAt(m),
 });
 
 function serve(p: Pipeline, sandbox: boolean) {

@@ -7,15 +7,14 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { lambdaContext } from '../../local/lambda-stand-in';
 import { type Pipeline, startPipeline } from '../../local/pipeline';
-import type { StandInMessage } from '../../local/slack-stand-in';
+import { type StandInMessage, shownDueAt } from '../../local/slack-stand-in';
 import { captureStdout } from '../support/logs';
 import { until } from '../support/wait';
 
 const logs = captureStdout();
 let p: Pipeline;
 
-const dueOf = (m: StandInMessage | undefined) =>
-  Number(/<!date\^(\d+)\^/.exec(JSON.stringify(m?.blocks))?.[1]) * 1000;
+const dueOf = (m: StandInMessage | undefined) => Number(shownDueAt(m));
 const messagesIn = (channel: string) => [...p.slack.messages.values()].filter((m) => m.channel === channel);
 const recordsIn = async (channel: string) => (await p.records()).filter((r) => r.channel === channel);
 const calls = (method: string, channel?: string) =>

@@ -7,13 +7,13 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Pipeline, startPipeline } from '../../local/pipeline';
-import type { StandInMessage } from '../../local/slack-stand-in';
+import { type StandInMessage, shownDueAt } from '../../local/slack-stand-in';
 import { captureStdout } from '../support/logs';
 import { until } from '../support/wait';
 
 const logs = captureStdout();
 let p: Pipeline;
-const dueOf = (m: StandInMessage) => Number(/<!date\^(\d+)\^/.exec(JSON.stringify(m.blocks))?.[1]) * 1000;
+const dueOf = (m: StandInMessage | undefined) => Number(shownDueAt(m));
 
 beforeAll(async () => {
   if (!existsSync('dist/ack/index.mjs'))

@@ -7,6 +7,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Pipeline, startPipeline } from '../../local/pipeline';
+import { shownDueAt } from '../../local/slack-stand-in';
 import { ttlStreamRecord } from '../../local/ttl-emulator';
 import { captureStdout } from '../support/logs';
 import { until } from '../support/wait';
@@ -60,7 +61,7 @@ describe('snap end to end', () => {
       expect(postsIn(channel)).toHaveLength(1);
       const message = [...p.slack.messages.values()].find((m) => m.channel === channel);
       expect(message?.text).toBe(TEXT);
-      const dueAt = Number(/<!date\^(\d+)\^/.exec(JSON.stringify(message?.blocks))?.[1]) * 1000;
+      const dueAt = Number(shownDueAt(message));
       expect(message?.deletedAt).toBeGreaterThanOrEqual(dueAt);
       expect(message?.deletedAt).toBeLessThanOrEqual(dueAt + 1_500);
       expect((await items()).filter((i) => i.channel === channel)).toHaveLength(0);
