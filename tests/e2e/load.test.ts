@@ -1,5 +1,5 @@
 /**
- * Load under Slack's limits, the suite-sized version (`npm run bench -- load` runs 2,000 snaps):
+ * Load under Slack's limits, suite-sized (the 2,000-snap run of issue #6 is not written yet):
  * bursts of snaps over several workspaces and channels, the stand-in enforcing chat.postMessage
  * per channel and chat.delete per workspace with 429 + Retry-After. Everything posted is
  * deleted, nothing early, nothing twice, no record left.
