@@ -107,6 +107,7 @@ export class SnapStore {
       values[':until'] = lease.until;
       values[':owner'] = lease.owner;
     }
+    update += ' REMOVE postingUntil'; // the claim's deadline means nothing once posted
     await attempt('markPosted', () =>
       documents.send(
         new UpdateCommand({
@@ -119,6 +120,29 @@ export class SnapStore {
         }),
       ),
     );
+  }
+
+  /**
+   * Marks a `posting` claim abandoned by a poster that died (the caller has seen it outlive its
+   * deadline), unless another delivery got there first: true for the one caller that changed it.
+   */
+  async markLost(id: string): Promise<boolean> {
+    try {
+      await documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          UpdateExpression: 'SET #state = :lost REMOVE postingUntil',
+          ConditionExpression: '#state = :posting',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':lost': 'lost', ':posting': 'posting' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw new StoreError('DynamoDB markLost failed', { cause: error });
+    }
   }
 
   /** Drops a claim whose post did not happen, so nothing waits for a message that does not exist. */

@@ -42,6 +42,9 @@ export function toItem(record: SnapRecord): Item {
   return { ...keyOf(id), ...rest };
 }
 
+const STATES: readonly string[] = ['posting', 'posted', 'lost'] satisfies SnapState[];
+const isState = (value: string | undefined): value is SnapState => STATES.includes(value ?? '');
+
 export function fromItem(item: Item): SnapRecord | undefined {
   const pk = item[TABLE.partitionKey];
   if (typeof pk !== 'string' || !pk.startsWith('snap#')) return undefined;
@@ -53,14 +56,13 @@ export function fromItem(item: Item): SnapRecord | undefined {
   const state = str('state');
   const dueAt = num('dueAt');
   const expiresAt = num('expiresAt');
-  if (!team || !channel || !user || (state !== 'posting' && state !== 'posted') || dueAt === undefined)
-    return undefined;
+  if (!team || !channel || !user || !isState(state) || dueAt === undefined) return undefined;
   const record: SnapRecord = {
     id: pk.slice('snap#'.length),
     team,
     channel,
     user,
-    state: state as SnapState,
+    state,
     dueAt,
     expiresAt: expiresAt ?? 0,
     createdAt: num('createdAt') ?? 0,
@@ -68,10 +70,12 @@ export function fromItem(item: Item): SnapRecord | undefined {
   const ts = str('ts');
   const dueShard = str('dueShard');
   const lease = num('leaseUntil');
+  const postingUntil = num('postingUntil');
   const owner = str('leaseOwner');
   if (ts) record.ts = ts;
   if (dueShard) record.dueShard = dueShard;
   if (lease !== undefined) record.leaseUntil = lease;
+  if (postingUntil !== undefined) record.postingUntil = postingUntil;
   if (owner) record.leaseOwner = owner;
   return record;
 }

@@ -17,6 +17,7 @@ export interface StorePort {
     lease?: { until: number; owner: string },
   ): Promise<void>;
   release(id: string): Promise<void>;
+  markLost(id: string): Promise<boolean>;
   findDue(before: number): Promise<SnapRecord[]>;
   lease(id: string, owner: string, until: number, now: number): Promise<boolean>;
   remove(id: string): Promise<void>;

@@ -10,6 +10,7 @@ import type { Identity } from '../adapters/slack';
 import { neutraliseBroadcasts } from '../domain/broadcasts';
 import {
   expiryContext,
+  lostTrackReply,
   postFailureReply,
   type Reply,
   slackUnavailableReply,
@@ -17,6 +18,7 @@ import {
 } from '../domain/replies';
 import { isSealed, type Sealed } from '../domain/seal';
 import {
+  abandonedAfter,
   dueTime,
   isPostRequest,
   leaseUntil,
@@ -24,9 +26,10 @@ import {
   pickShard,
   posterWaitsOut,
   type SealedContent,
+  type SnapRecord,
 } from '../domain/snap';
 import { SealError, SlackCallError, StoreError } from '../errors';
-import { errorFields } from '../log';
+import { errorFields, type Logger } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
 import type { Common, SlackPort, StorePort } from './ports';
 
@@ -48,6 +51,7 @@ export type PostOutcome =
   | 'duplicate'
   | 'refused'
   | 'untracked'
+  | 'lost'
   | 'rejected';
 
 function isContent(value: unknown): value is SealedContent {
@@ -83,6 +87,34 @@ export function messageBlocks(text: string, context: string): unknown[] {
   ];
 }
 
+/**
+ * A repeat found the first delivery's claim still `posting`: that run is either still going or
+ * died between claim and record. Once its deadline has passed (Lambda has ended it for sure)
+ * a claim still `posting` is abandoned; if Slack took the post, the message is in the channel
+ * with no ts on file, and only its author can remove it. They are told, once.
+ */
+async function settleOpenClaim(
+  claim: SnapRecord,
+  deps: PostDeps,
+  log: Logger,
+  tellUser: (reply: Reply) => Promise<void>,
+): Promise<PostOutcome> {
+  const abandonedAt = abandonedAfter(claim);
+  if (abandonedAt > deps.deadline()) {
+    log.info('poster.duplicate', { existingState: 'posting' });
+    return 'duplicate';
+  }
+  await deps.clock.sleep(abandonedAt - deps.clock.now());
+  const now = await deps.store.get(claim.id);
+  if (now?.state !== 'posting' || !(await deps.store.markLost(claim.id))) {
+    log.info('poster.duplicate', { existingState: now?.state ?? 'gone' });
+    return 'duplicate';
+  }
+  log.error('poster.lost_track', { claimedAt: claim.createdAt });
+  await tellUser(lostTrackReply(claim.channel));
+  return 'lost';
+}
+
 export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutcome> {
   const { store, slack, clock } = deps;
   const sealed = (event as { sealed?: unknown } | null)?.sealed;
@@ -111,12 +143,22 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     }
   };
 
-  const record = newRecord(request, clock.now());
+  const record = newRecord(request, clock.now(), deps.deadline());
   const claim = await store.claim(record);
   if (!claim.claimed) {
-    // A repeated delivery. If the first is still 'posting' it either runs right now or died
-    // mid-post; posting again could make a second copy, so we never do.
-    log.info('poster.duplicate', { existingState: claim.existing?.state ?? 'gone' });
+    // A repeated delivery never posts: the first may have posted already.
+    const existing = claim.existing;
+    if (existing?.state === 'posting') return settleOpenClaim(existing, deps, log, tellUser);
+    if (existing?.state === 'posted' && existing.leaseOwner === waiterOf(request.id)) {
+      // The first run recorded a short snap and died while waiting it out: take up the wait,
+      // unless the lease lapsed and a sweep took the snap meanwhile.
+      const now = deps.clock.now();
+      if (await store.lease(existing.id, waiterOf(request.id), leaseUntil(existing.dueAt), now)) {
+        log.info('poster.wait_resumed', { dueAt: existing.dueAt });
+        return waitOut(existing, deps);
+      }
+    }
+    log.info('poster.duplicate', { existingState: existing?.state ?? 'gone' });
     return 'duplicate';
   }
 
@@ -177,7 +219,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
 
   const plog = log.child({ ts });
   const waitsOut = posterWaitsOut(dueAt, clock.now(), deps.sweepPeriodMs);
-  const owner = `poster:${request.id}`;
+  const owner = waiterOf(request.id);
   try {
     await store.markPosted(
       { ...request, dueAt },
@@ -201,13 +243,15 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   }
   plog.info('poster.posted', { dueAt, waitsOut });
   if (!waitsOut) return 'posted';
+  return waitOut({ ...record, dueAt, state: 'posted', ts }, deps);
+}
 
-  await clock.sleep(dueAt - clock.now());
-  const result = await deleteSnap(
-    { ...record, dueAt, state: 'posted', ts },
-    deps,
-    new Pacer(clock),
-    deps.deadline(),
-  );
+/** The poster's lease on a snap it waits out; a repeat of the same event holds the same one. */
+const waiterOf = (id: string) => `poster:${id}`;
+
+/** Deletes a snap the poster waits out, at its due time. */
+async function waitOut(record: SnapRecord, deps: PostDeps): Promise<PostOutcome> {
+  await deps.clock.sleep(record.dueAt - deps.clock.now());
+  const result = await deleteSnap(record, deps, new Pacer(deps.clock), deps.deadline());
   return result === 'kept' ? 'posted' : 'posted_and_deleted';
 }

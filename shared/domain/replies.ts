@@ -120,6 +120,13 @@ export function untrackedReply(deleted: boolean): Reply {
   );
 }
 
+/** After a poster died between Slack's answer and the record: the author is the only one who can act. */
+export function lostTrackReply(channel: string): Reply {
+  return ephemeral(
+    `:warning: snap lost track of your snap in <#${channel}>: it may have been posted without a timer, so it would not disappear by itself. If you see it there, delete it yourself (hover over it → ⋮ → Delete message). Nothing will be posted twice.`,
+  );
+}
+
 /** The line under every snap: who sent it and when it goes, in the reader's own time zone. */
 export function expiryContext(user: string, dueAtMs: number): string {
   return `:bomb: <@${user}> used snap · self-destructs ${slackDate(dueAtMs)}`;

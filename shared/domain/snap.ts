@@ -61,7 +61,12 @@ export interface SealedContent {
   responseUrl: string;
 }
 
-export type SnapState = 'posting' | 'posted';
+/**
+ * `posting`: claimed, the post may be under way. `posted`: the message exists and is tracked.
+ * `lost`: the poster died between Slack's answer and the record, so the message (if any) has
+ * no ts on file; kept as a tombstone so no later delivery posts again.
+ */
+export type SnapState = 'posting' | 'posted' | 'lost';
 
 export interface SnapRecord {
   id: string;
@@ -76,6 +81,11 @@ export interface SnapRecord {
   /** DynamoDB TTL (seconds since epoch): the safety net, a grace period after dueAt. */
   expiresAt: number;
   createdAt: number;
+  /**
+   * While `posting`: when the claiming invocation must have ended (its Lambda deadline, ms).
+   * A claim still `posting` after that was left by a poster that died.
+   */
+  postingUntil?: number;
   /** Index shard, set only once posted: the due-time index is sparse and holds only live messages. */
   dueShard?: string;
   /** A deleter (poster or sweeper run) holds the record until this time (ms). */
@@ -120,7 +130,12 @@ export function allShards(): string[] {
   return Array.from({ length: DUE_SHARDS }, (_, i) => String(i));
 }
 
-export function newRecord(request: PostRequest, nowMs: number): SnapRecord {
+/**
+ * The claim a poster writes before posting. Its TTL (due time + 15 minutes) outlives every
+ * repeated delivery Lambda can make (events older than 10 minutes are dropped, infra/poster.tf),
+ * so a claim is never gone while a repeat could still arrive and post a second copy.
+ */
+export function newRecord(request: PostRequest, nowMs: number, postingUntil: number): SnapRecord {
   const dueAt = dueTime(nowMs, request.delaySeconds);
   return {
     id: request.id,
@@ -131,7 +146,16 @@ export function newRecord(request: PostRequest, nowMs: number): SnapRecord {
     dueAt,
     expiresAt: ttlFor(dueAt),
     createdAt: nowMs,
+    postingUntil,
   };
+}
+
+/** A claim older than any poster run that could still hold it (records from before postingUntil existed). */
+export const LONGEST_POSTER_RUN_MS = 15 * 60_000;
+
+/** When a `posting` claim is known to be abandoned: its invocation's deadline, plus a second. */
+export function abandonedAfter(record: Pick<SnapRecord, 'postingUntil' | 'createdAt'>): number {
+  return (record.postingUntil ?? record.createdAt + LONGEST_POSTER_RUN_MS) + 1000;
 }
 
 /** The first sweep tick after `nowMs`. */

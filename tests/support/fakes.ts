@@ -30,10 +30,19 @@ export class MemoryStore implements StorePort {
       { state: 'posted', ts, dueShard: shard, dueAt, expiresAt: Math.ceil(dueAt / 1000) + 900 },
       lease ? { leaseUntil: lease.until, leaseOwner: lease.owner } : {},
     );
+    delete r.postingUntil;
   }
 
   async release(id: string): Promise<void> {
     if (this.records.get(id)?.state === 'posting') this.records.delete(id);
+  }
+
+  async markLost(id: string): Promise<boolean> {
+    const r = this.records.get(id);
+    if (r?.state !== 'posting') return false;
+    r.state = 'lost';
+    delete r.postingUntil;
+    return true;
   }
 
   async findDue(before: number): Promise<SnapRecord[]> {

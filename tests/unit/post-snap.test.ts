@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PosterEvent } from '../../shared/app/accept-command';
 import { messageBlocks, type PostDeps, postSnap } from '../../shared/app/post-snap';
-import { dueTime } from '../../shared/domain/snap';
+import { dueTime, newRecord } from '../../shared/domain/snap';
 import { SealError, SlackCallError, StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
 import { captureLogs, MemoryStore, platform, ScriptedSlack } from '../support/fakes';
@@ -101,6 +101,93 @@ describe('the poster', () => {
 
     expect(outcome).toBe('duplicate');
     expect(slack.posts).toHaveLength(1);
+  });
+
+  it('waits for the deadline of a first run still posting, then finds it finished and stays quiet', async () => {
+    // Prepare: the first delivery has claimed and is still posting when the repeat arrives.
+    const { clock, store, slack, deps } = setup();
+    await store.claim(newRecord(event(3600), NOW, NOW + 50_000));
+    const finishFirst = clock
+      .sleep(20_000)
+      .then(() => store.markPosted({ ...event(3600), dueAt: NOW + 3_600_000 }, '1.1', '0'));
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+
+    // Assess
+    await finishFirst;
+    expect(outcome).toBe('duplicate');
+    expect(clock.now()).toBe(NOW + 51_000);
+    expect(slack.posts).toHaveLength(0);
+    expect(slack.replies).toHaveLength(0);
+    expect(store.records.get('T1:trig-1')?.state).toBe('posted');
+  });
+
+  it('marks a claim its dead poster left behind as lost and tells the author once, posting nothing', async () => {
+    // Prepare: a first run claimed, posted and died before recording (its deadline was NOW + 50 s).
+    const { clock, store, slack, deps, lines } = setup();
+    await store.claim(newRecord(event(3600), NOW - 10_000, NOW + 50_000));
+
+    // Act: two repeats of the same event.
+    const first = await clock.drive(postSnap(event(3600), deps));
+    const second = await clock.drive(postSnap(event(3600), deps));
+
+    // Assess
+    expect([first, second]).toEqual(['lost', 'duplicate']);
+    expect(slack.posts).toHaveLength(0);
+    expect(slack.replies).toHaveLength(1);
+    expect(slack.replies[0]?.text).toContain('lost track of your snap in <#C1>');
+    expect(store.records.get('T1:trig-1')?.state).toBe('lost');
+    expect(lines.join('\n')).toContain('poster.lost_track');
+    expect(lines.join('\n')).not.toContain('4711');
+  });
+
+  it('takes up the wait of a first run that recorded a short snap and died, deleting it on time', async () => {
+    // Prepare: the first run posted a 20 s snap, leased it for its own wait, then died.
+    const { clock, store, slack, deps } = setup();
+    await store.claim(newRecord(event(20), NOW, NOW + 50_000));
+    const ts = await slack.post({ channel: 'C1', text: 'x', blocks: [] });
+    await store.markPosted({ ...event(20), dueAt: NOW + 20_750 }, ts, '0', {
+      until: NOW + 50_750,
+      owner: 'poster:T1:trig-1',
+    });
+
+    // Act: the repeat arrives 2 s later.
+    const outcome = await clock.drive(clock.sleep(2_000).then(() => postSnap(event(20), deps)));
+
+    // Assess
+    expect(outcome).toBe('posted_and_deleted');
+    expect(slack.posts).toHaveLength(1);
+    expect(slack.deletes).toEqual([expect.objectContaining({ at: NOW + 20_750, ok: true })]);
+    expect(store.records.size).toBe(0);
+  });
+
+  it('leaves a waited-out snap to the sweep that took it over once the dead run lease lapsed', async () => {
+    const { clock, store, slack, deps } = setup();
+    await store.claim(newRecord(event(20), NOW, NOW + 50_000));
+    const ts = await slack.post({ channel: 'C1', text: 'x', blocks: [] });
+    await store.markPosted({ ...event(20), dueAt: NOW + 20_750 }, ts, '0', {
+      until: NOW + 50_750,
+      owner: 'poster:T1:trig-1',
+    });
+    await store.lease('T1:trig-1', 'sweep:run-1', NOW + 200_000, NOW + 60_000);
+
+    const outcome = await clock.drive(postSnap(event(20), deps));
+
+    expect(outcome).toBe('duplicate');
+    expect(slack.deletes).toHaveLength(0);
+  });
+
+  it('does not wait past its own deadline for a claim whose run may still be going', async () => {
+    const { clock, store, slack, deps } = setup();
+    await store.claim(newRecord(event(3600), NOW, NOW + 200_000));
+
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+
+    expect(outcome).toBe('duplicate');
+    expect(clock.now()).toBe(NOW);
+    expect(slack.replies).toHaveLength(0);
+    expect(store.records.get('T1:trig-1')?.state).toBe('posting');
   });
 
   it('takes the message down at once and tells the user when it cannot be recorded', async () => {

@@ -3,9 +3,11 @@ import fc from 'fast-check';
 import { isTtlRemoval, judgeDeleteFailure } from '../../shared/domain/deletion';
 import { expiryContext, postFailureReply } from '../../shared/domain/replies';
 import {
+  abandonedAfter,
   DUE_SHARDS,
   dueTime,
   isPostRequest,
+  LONGEST_POSTER_RUN_MS,
   newRecord,
   nextTick,
   pickShard,
@@ -38,7 +40,7 @@ describe('snap records', () => {
 
   it('start in the posting state and hold no text', () => {
     // Act
-    const record = newRecord(request, 1_000_000_000);
+    const record = newRecord(request, 1_000_000_000, 1_000_105_000);
 
     // Assess
     expect(record).toEqual({
@@ -50,7 +52,16 @@ describe('snap records', () => {
       dueAt: 1_000_030_000,
       expiresAt: 1_000_030 + TTL_GRACE_SECONDS,
       createdAt: 1_000_000_000,
+      postingUntil: 1_000_105_000,
     });
+  });
+
+  it('count a posting claim abandoned a second after the deadline of the run that made it', () => {
+    expect(abandonedAfter({ createdAt: 1_000_000_000, postingUntil: 1_000_105_000 })).toBe(1_000_106_000);
+  });
+
+  it('count an old claim without a deadline abandoned after the longest poster run', () => {
+    expect(abandonedAfter({ createdAt: 1_000_000_000 })).toBe(1_000_000_000 + LONGEST_POSTER_RUN_MS + 1000);
   });
 
   it('pick a shard among all shards', () => {
