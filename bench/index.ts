@@ -34,7 +34,7 @@ if (selected.includes('lateness') || selected.includes('warm')) {
     return write(chunk, ...rest);
   }) as typeof process.stdout.write;
 
-  const p = await startPipeline({ sweepPeriodSeconds: 60, countDynamo: true });
+  const p = await startPipeline({ sweepPeriodSeconds: 60 });
   try {
     if (selected.includes('lateness')) {
       // Idle first: what an empty sweep costs.
@@ -43,11 +43,11 @@ if (selected.includes('lateness') || selected.includes('warm')) {
       const idleSweeps = p.runs.filter((r) => r.fn === 'sweeper');
       const idle = {
         sweepMs: idleSweeps.reduce((s, r) => s + r.ms, 0) / idleSweeps.length,
-        queries: (p.dynamoCounts.get('Query') ?? 0) / idleRuns,
+        queries: (p.dynamoProxy.counts.get('Query') ?? 0) / idleRuns,
         logBytes: logBytes / idleRuns,
       };
       p.runs.length = 0;
-      p.dynamoCounts.clear();
+      p.dynamoProxy.counts.clear();
       logBytes = 0;
       const kmsBefore = p.kms.calls.length;
 
@@ -55,7 +55,7 @@ if (selected.includes('lateness') || selected.includes('warm')) {
       costModel({
         snaps: result.snaps,
         runs: p.runs,
-        dynamo: p.dynamoCounts,
+        dynamo: p.dynamoProxy.counts,
         kmsCalls: p.kms.calls.length - kmsBefore,
         logBytes,
         idle,

@@ -83,24 +83,66 @@ export async function createSnapTable(endpoint: string, tableName: string): Prom
   }
 }
 
-export interface CountingProxy {
+/** A fault the proxy answers instead of DynamoDB, as the real service can. */
+export type DynamoFault = { throttle: true } | { status: 500 } | { drop: true };
+
+export interface DynamoProxy {
   endpoint: string;
-  /** Requests per DynamoDB operation (PutItem, Query, …) since start. */
+  /** Requests per DynamoDB operation (PutItem, Query, …) on the table since start. */
   counts: Map<string, number>;
+  /** Every request body the functions sent for the table (what DynamoDB would hold or see). */
+  journal: string[];
+  /** Answer the next calls of `operation` with these faults, in order. */
+  fault(operation: string, ...faults: DynamoFault[]): void;
+  /** While down, every request fails as if the service could not be reached. */
+  setDown(down: boolean): void;
   close(): Promise<void>;
 }
 
-/** A pass-through proxy that counts DynamoDB operations on one table, for the benchmark's cost model. */
-export async function startCountingProxy(target: string, tableName: string): Promise<CountingProxy> {
+/**
+ * The functions reach dynalite through this pass-through proxy: it counts operations (the
+ * benchmark's cost model), keeps what was sent (the privacy scan) and injects faults.
+ */
+export async function startDynamoProxy(target: string, tableName: string): Promise<DynamoProxy> {
   const { request } = await import('node:http');
-  const { listen, readBody } = await import('./http-util');
+  const { listen, readBody, sendJson } = await import('./http-util');
   const counts = new Map<string, number>();
+  const journal: string[] = [];
+  const faults = new Map<string, DynamoFault[]>();
+  let down = false;
   const upstream = new URL(target);
   const server = await listen(async (req, res) => {
     const body = await readBody(req);
     const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
     const table = (JSON.parse(body.toString() || '{}') as { TableName?: string }).TableName;
-    if (table === tableName) counts.set(op, (counts.get(op) ?? 0) + 1);
+    if (table === tableName) {
+      counts.set(op, (counts.get(op) ?? 0) + 1);
+      journal.push(body.toString());
+    }
+    const fault = faults.get(op)?.shift();
+    if (down || (fault && 'drop' in fault)) {
+      res.socket?.destroy();
+      return;
+    }
+    if (fault && 'throttle' in fault) {
+      return sendJson(
+        res,
+        400,
+        {
+          __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+          message: 'The level of configured provisioned throughput for the table was exceeded.',
+        },
+        { 'content-type': 'application/x-amz-json-1.0' },
+      );
+    }
+    if (fault) {
+      return sendJson(
+        res,
+        500,
+        { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' },
+        { 'content-type': 'application/x-amz-json-1.0' },
+      );
+    }
     await new Promise<void>((resolve) => {
       const forward = request(
         {
@@ -123,5 +165,14 @@ export async function startCountingProxy(target: string, tableName: string): Pro
       forward.end(body);
     });
   });
-  return { endpoint: server.url, counts, close: server.close };
+  return {
+    endpoint: server.url,
+    counts,
+    journal,
+    fault: (op, ...list) => faults.set(op, [...(faults.get(op) ?? []), ...list]),
+    setDown: (value) => {
+      down = value;
+    },
+    close: server.close,
+  };
 }

@@ -1,7 +1,10 @@
 /**
  * A Lambda Invoke stand-in: ack's real SDK `Invoke` (through AWS_ENDPOINT_URL_LAMBDA) lands
- * here and runs the named function in this process, as Lambda would: `Event` invocations are
- * answered 202 at once and run afterwards; `RequestResponse` waits for the result.
+ * here and runs the named function as Lambda would. `RequestResponse` waits for the result;
+ * `Event` is answered 202 at once and runs afterwards, with Lambda's asynchronous semantics:
+ * a failed run is retried (default twice, after ~1 and ~2 minutes, both scalable), and an event
+ * that exhausted its retries or outlived its maximum age goes to the on-failure destination,
+ * shaped as Lambda delivers it (request payload, error type and message).
  */
 
 import { randomUUID } from 'node:crypto';
@@ -10,14 +13,41 @@ import { type Listening, listen, readBody, sendJson } from './http-util';
 
 export type LocalFunction = (event: unknown, context: Context) => Promise<unknown>;
 
-export interface LambdaStandIn extends Listening {
-  register(name: string, fn: LocalFunction, timeoutMs?: number): void;
-  /** Resolves when every invocation started so far has finished. */
-  settled(): Promise<void>;
-  invocations: Array<{ name: string; type: string; payload: unknown; error?: string }>;
+export interface FunctionOptions {
+  timeoutMs?: number;
+  /** Retries of a failed asynchronous run (Lambda: 0–2, default 2). */
+  retries?: number;
+  /** Wait before each retry (Lambda: about 1 minute, then 2). */
+  retryDelaysMs?: number[];
+  /** Events older than this are dropped to the on-failure destination (Lambda: up to 6 h). */
+  maxEventAgeMs?: number;
 }
 
-export function lambdaContext(name: string, timeoutMs: number): Context {
+/** What an on-failure destination (SQS) receives for an event Lambda gave up on. */
+export interface FailedEvent {
+  version: '1.0';
+  timestamp: string;
+  requestContext: {
+    requestId: string;
+    functionArn: string;
+    condition: 'RetriesExhausted' | 'EventAgeExceeded';
+    approximateInvokeCount: number;
+  };
+  requestPayload: unknown;
+  responseContext: { statusCode: 200; executedVersion: '$LATEST'; functionError: 'Unhandled' };
+  responsePayload: { errorType: string; errorMessage: string };
+}
+
+export interface LambdaStandIn extends Listening {
+  register(name: string, fn: LocalFunction, options?: FunctionOptions): void;
+  /** Resolves when every invocation started so far, retries included, has finished. */
+  settled(): Promise<void>;
+  invocations: Array<{ name: string; type: string; payload: unknown; attempt: number; error?: string }>;
+  /** The on-failure destination's messages. */
+  failed: FailedEvent[];
+}
+
+export function lambdaContext(name: string, timeoutMs: number, requestId: string = randomUUID()): Context {
   const started = Date.now();
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -25,7 +55,7 @@ export function lambdaContext(name: string, timeoutMs: number): Context {
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
     memoryLimitInMB: '128',
-    awsRequestId: randomUUID(),
+    awsRequestId: requestId,
     logGroupName: `/aws/lambda/${name}`,
     logStreamName: 'local',
     getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
@@ -35,10 +65,61 @@ export function lambdaContext(name: string, timeoutMs: number): Context {
   };
 }
 
+/** How a thrown error reaches Lambda's error report: its type and message (never its stack here). */
+export function errorReport(error: unknown): { errorType: string; errorMessage: string } {
+  return error instanceof Error
+    ? { errorType: error.name, errorMessage: error.message }
+    : { errorType: 'Error', errorMessage: String(error) };
+}
+
 export async function startLambda(port = 0): Promise<LambdaStandIn> {
-  const functions = new Map<string, { fn: LocalFunction; timeoutMs: number }>();
+  const functions = new Map<string, { fn: LocalFunction; options: Required<FunctionOptions> }>();
   const running = new Set<Promise<unknown>>();
   const invocations: LambdaStandIn['invocations'] = [];
+  const failed: FailedEvent[] = [];
+  const track = (work: Promise<unknown>) => {
+    running.add(work);
+    void work.finally(() => running.delete(work));
+  };
+
+  const runAsync = (name: string, payload: unknown) => {
+    const target = functions.get(name);
+    if (!target) return;
+    const { fn, options } = target;
+    const requestId = randomUUID();
+    const receivedAt = Date.now();
+    const attemptRun = async (attempt: number): Promise<void> => {
+      const entry: LambdaStandIn['invocations'][number] = { name, type: 'Event', payload, attempt };
+      invocations.push(entry);
+      try {
+        await fn(payload, lambdaContext(name, options.timeoutMs, requestId));
+        return;
+      } catch (error) {
+        const report = errorReport(error);
+        entry.error = report.errorType;
+        const delay = options.retryDelaysMs[attempt - 1] ?? options.retryDelaysMs.at(-1) ?? 0;
+        const tooOld = Date.now() + delay - receivedAt > options.maxEventAgeMs;
+        if (attempt <= options.retries && !tooOld) {
+          await new Promise((r) => setTimeout(r, delay));
+          return attemptRun(attempt + 1);
+        }
+        failed.push({
+          version: '1.0',
+          timestamp: new Date().toISOString(),
+          requestContext: {
+            requestId,
+            functionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
+            condition: tooOld ? 'EventAgeExceeded' : 'RetriesExhausted',
+            approximateInvokeCount: attempt,
+          },
+          requestPayload: payload,
+          responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+          responsePayload: report,
+        });
+      }
+    };
+    track(attemptRun(1));
+  };
 
   const server = await listen(async (req, res) => {
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? '');
@@ -49,44 +130,43 @@ export async function startLambda(port = 0): Promise<LambdaStandIn> {
         res,
         404,
         { Type: 'User', message: `Function not found: ${name}` },
-        {
-          'x-amzn-errortype': 'ResourceNotFoundException',
-        },
+        { 'x-amzn-errortype': 'ResourceNotFoundException' },
       );
     }
     const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     const payload: unknown = JSON.parse((await readBody(req)).toString() || '{}');
-    const entry: LambdaStandIn['invocations'][number] = { name, type, payload };
-    invocations.push(entry);
-    const run = target.fn(payload, lambdaContext(name, target.timeoutMs));
-    const tracked = run.catch((error: unknown) => {
-      entry.error = error instanceof Error ? error.name : 'Error';
-    });
-    running.add(tracked);
-    void tracked.finally(() => running.delete(tracked));
     if (type === 'Event') {
+      runAsync(name, payload);
       res.writeHead(202, { 'content-type': 'application/json' });
       res.end();
       return;
     }
+    const entry: LambdaStandIn['invocations'][number] = { name, type, payload, attempt: 1 };
+    invocations.push(entry);
+    const run = target.fn(payload, lambdaContext(name, target.options.timeoutMs));
+    track(run.catch(() => undefined));
     try {
       sendJson(res, 200, (await run) ?? null);
     } catch (error) {
-      sendJson(
-        res,
-        200,
-        { errorType: error instanceof Error ? error.name : 'Error' },
-        {
-          'x-amz-function-error': 'Unhandled',
-        },
-      );
+      entry.error = errorReport(error).errorType;
+      sendJson(res, 200, errorReport(error), { 'x-amz-function-error': 'Unhandled' });
     }
   }, port);
 
   return {
     ...server,
     invocations,
-    register: (name, fn, timeoutMs = 60_000) => functions.set(name, { fn, timeoutMs }),
+    failed,
+    register: (name, fn, options = {}) =>
+      functions.set(name, {
+        fn,
+        options: {
+          timeoutMs: options.timeoutMs ?? 60_000,
+          retries: options.retries ?? 2,
+          retryDelaysMs: options.retryDelaysMs ?? [60_000, 120_000],
+          maxEventAgeMs: options.maxEventAgeMs ?? 6 * 3600_000,
+        },
+      }),
     settled: async () => {
       while (running.size > 0) await Promise.all([...running]);
     },

@@ -21,7 +21,14 @@ import type {
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
 import { nextTick } from '../shared/domain/snap';
 import { apiGatewayEvent, slackSignature } from './api-gateway';
-import { createSnapTable, type LocalDynamo, startCountingProxy, startDynamo } from './dynamo-local';
+import {
+  createSnapTable,
+  type DynamoProxy,
+  type LocalDynamo,
+  startDynamo,
+  startDynamoProxy,
+} from './dynamo-local';
+import { type IsolatedFunction, isolatedFunction } from './function-process';
 import { type KmsStandIn, startKms } from './kms-stand-in';
 import { type LambdaStandIn, lambdaContext, startLambda } from './lambda-stand-in';
 import { type SlackStandIn, type SlackStandInOptions, startSlack } from './slack-stand-in';
@@ -37,13 +44,17 @@ export interface PipelineOptions {
   ttlLateByMs?: number;
   /** Environment for the bundles beyond the wiring (e.g. LOG_LEVEL). */
   env?: Record<string, string>;
-  /** Count DynamoDB operations through a proxy (benchmark). */
-  countDynamo?: boolean;
   /**
    * A real Slack workspace instead of the stand-in: the functions get the plaintext secrets
    * (as in local runs) and call `apiUrl` (default Slack itself).
    */
   workspace?: { botToken: string; signingSecret: string; apiUrl?: string };
+  /**
+   * The poster's Lambda settings. Asynchronous retries come after about 1 and 2 minutes on
+   * AWS; locally after 1 and 2 seconds unless told otherwise. `isolated` runs it in processes
+   * of its own, which the crash tests kill mid-run.
+   */
+  poster?: { timeoutMs?: number; retryDelaysMs?: number[]; isolated?: boolean };
 }
 
 type AckHandler = (
@@ -56,6 +67,8 @@ export interface Pipeline {
   slack: SlackStandIn;
   kms: KmsStandIn;
   lambda: LambdaStandIn;
+  /** The poster's own processes, when `poster.isolated` is set. */
+  posterProcess: IsolatedFunction | undefined;
   dynamo: LocalDynamo;
   tableName: string;
   signingSecret: string;
@@ -78,8 +91,8 @@ export interface Pipeline {
   ): APIGatewayProxyEventV2;
   /** How long each function run took (ms), for the benchmark's cost model. */
   runs: Array<{ fn: string; ms: number }>;
-  /** DynamoDB operations the functions sent, when `countDynamo` is set. */
-  dynamoCounts: Map<string, number>;
+  /** The functions' way to DynamoDB: operation counts, what was sent, injected faults. */
+  dynamoProxy: DynamoProxy;
   /** Runs the sweeper for a scheduled tick (default: now, floored to the second). */
   sweep(tickMs?: number, timeoutMs?: number): Promise<unknown>;
   /** The table's records (never text), for the sandbox page and tests. */
@@ -115,7 +128,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     startLambda(),
   ]);
   await createSnapTable(dynamo.endpoint, tableName);
-  const proxy = options.countDynamo ? await startCountingProxy(dynamo.endpoint, tableName) : undefined;
+  const proxy = await startDynamoProxy(dynamo.endpoint, tableName);
 
   // The ciphertext variables win over plaintext ones; a workspace run must not inherit them.
   if (options.workspace) {
@@ -126,7 +139,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     AWS_REGION: 'local',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: proxy?.endpoint ?? dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
     AWS_ENDPOINT_URL_KMS: kms.url,
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     SNAP_TABLE_NAME: tableName,
@@ -163,13 +176,22 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const load = async <T>(name: string): Promise<T> =>
     ((await import(pathToFileURL(`${distDir}/${name}/index.mjs`).href)) as { handler: T }).handler;
   const ack = await load<AckHandler>('ack');
-  const poster = await load<Fn<unknown, unknown>>('poster');
+  const posterProcess = options.poster?.isolated
+    ? isolatedFunction(`${distDir}/poster/index.mjs`, 'snap-poster')
+    : undefined;
+  const poster = posterProcess?.fn ?? (await load<Fn<unknown, unknown>>('poster'));
   const sweeper = await load<Fn<unknown, unknown>>('sweeper');
   const reaper = await load<Fn<DynamoDBStreamEvent, unknown>>('reaper');
 
-  // Timeouts as deployed (infra/): the poster covers its longest wait, the sweeper its window.
+  // Timeouts as deployed (infra/): the poster covers its longest wait, the sweeper its window;
+  // events older than 10 minutes are dropped (infra/poster.tf).
   const sweepWindowMs = (sweepPeriodSeconds + 15) * 1000;
-  lambda.register('snap-poster', timed('poster', poster), sweepWindowMs + 30_000);
+  lambda.register('snap-poster', timed('poster', poster), {
+    timeoutMs: options.poster?.timeoutMs ?? sweepWindowMs + 30_000,
+    retries: 2,
+    retryDelaysMs: options.poster?.retryDelaysMs ?? [1_000, 2_000],
+    maxEventAgeMs: 600_000,
+  });
   const ttl = new TtlEmulator({
     endpoint: dynamo.endpoint,
     tableName,
@@ -225,6 +247,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     slack,
     kms,
     lambda,
+    posterProcess,
     dynamo,
     tableName,
     signingSecret,
@@ -235,7 +258,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     commandEvent,
     interact,
     runs,
-    dynamoCounts: proxy?.counts ?? new Map(),
+    dynamoProxy: proxy,
     sweep: (tickMs = Math.floor(Date.now() / 1000) * 1000, timeoutMs = sweeperTimeoutMs) =>
       sweepFor(tickMs, timeoutMs),
     expire: (atMs) => ttl.expire(atMs),
@@ -268,9 +291,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     reaper: (event) => reaper(event, lambdaContext('snap-reaper', 60_000)),
     close: async () => {
       await lambda.settled();
+      posterProcess?.close();
       ttl.destroy();
       inspector.destroy();
-      await Promise.all([slack.close(), kms.close(), lambda.close(), dynamo.close(), proxy?.close()]);
+      await Promise.all([slack.close(), kms.close(), lambda.close(), dynamo.close(), proxy.close()]);
     },
   };
 }

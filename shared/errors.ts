@@ -6,7 +6,8 @@ export class SnapError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = new.target.name;
+    // Spelled out in each subclass too: the bundles are minified, and class names with them.
+    this.name = 'SnapError';
     this.code = code;
   }
 }
@@ -15,6 +16,7 @@ export class SnapError extends Error {
 export class ConfigError extends SnapError {
   constructor(message: string, options?: ErrorOptions) {
     super('config_invalid', message, options);
+    this.name = 'ConfigError';
   }
 }
 
@@ -22,6 +24,7 @@ export class ConfigError extends SnapError {
 export class SecretError extends SnapError {
   constructor(message: string, options?: ErrorOptions) {
     super('secret_unavailable', message, options);
+    this.name = 'SecretError';
   }
 }
 
@@ -29,6 +32,7 @@ export class SecretError extends SnapError {
 export class SealError extends SnapError {
   constructor(message: string, options?: ErrorOptions) {
     super('seal_invalid', message, options);
+    this.name = 'SealError';
   }
 }
 
@@ -36,6 +40,7 @@ export class SealError extends SnapError {
 export class EventShapeError extends SnapError {
   constructor(message: string, options?: ErrorOptions) {
     super('event_invalid', message, options);
+    this.name = 'EventShapeError';
   }
 }
 
@@ -43,6 +48,18 @@ export class EventShapeError extends SnapError {
 export class StoreError extends SnapError {
   constructor(message: string, options?: ErrorOptions) {
     super('store_failed', message, options);
+    this.name = 'StoreError';
+  }
+}
+
+/**
+ * A repeated delivery found the first run's claim still `posting` and could not wait for that
+ * run's deadline within its own: thrown so that Lambda delivers the event again later.
+ */
+export class ClaimPendingError extends SnapError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('claim_pending', message, options);
+    this.name = 'ClaimPendingError';
   }
 }
 
@@ -50,6 +67,7 @@ export class StoreError extends SnapError {
 export class InvokeError extends SnapError {
   constructor(message: string, options?: ErrorOptions) {
     super('invoke_failed', message, options);
+    this.name = 'InvokeError';
   }
 }
 
@@ -72,6 +90,7 @@ export class SlackCallError extends SnapError {
     options?: ErrorOptions & { retryAfterMs?: number },
   ) {
     super(code, `Slack ${method} failed: ${code}`, options);
+    this.name = 'SlackCallError';
     this.kind = kind;
     this.method = method;
     this.retryAfterMs = options?.retryAfterMs;

@@ -28,7 +28,7 @@ import {
   type SealedContent,
   type SnapRecord,
 } from '../domain/snap';
-import { SealError, SlackCallError, StoreError } from '../errors';
+import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../errors';
 import { errorFields, type Logger } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
 import type { Common, SlackPort, StorePort } from './ports';
@@ -87,11 +87,15 @@ export function messageBlocks(text: string, context: string): unknown[] {
   ];
 }
 
+/** How often a repeat looks again at a claim another run holds in `posting`. */
+const CLAIM_POLL_MS = 2_000;
+
 /**
- * A repeat found the first delivery's claim still `posting`: that run is either still going or
- * died between claim and record. Once its deadline has passed (Lambda has ended it for sure)
- * a claim still `posting` is abandoned; if Slack took the post, the message is in the channel
- * with no ts on file, and only its author can remove it. They are told, once.
+ * A repeat found the first delivery's claim still `posting`: that run is either still going (a
+ * concurrent repeat, usually done in a second) or died between claim and record. Once its
+ * deadline has passed, Lambda has ended it for sure, so a claim still `posting` is abandoned;
+ * if Slack took the post, the message is in the channel with no ts on file and only its author
+ * can remove it. They are told, once.
  */
 async function settleOpenClaim(
   claim: SnapRecord,
@@ -100,14 +104,20 @@ async function settleOpenClaim(
   tellUser: (reply: Reply) => Promise<void>,
 ): Promise<PostOutcome> {
   const abandonedAt = abandonedAfter(claim);
-  if (abandonedAt > deps.deadline()) {
-    log.info('poster.duplicate', { existingState: 'posting' });
-    return 'duplicate';
+  let state: SnapRecord['state'] | 'gone' = claim.state;
+  while (state === 'posting' && deps.clock.now() < abandonedAt) {
+    const wait = Math.min(CLAIM_POLL_MS, abandonedAt - deps.clock.now());
+    if (deps.clock.now() + wait > deps.deadline()) break;
+    await deps.clock.sleep(wait);
+    state = (await deps.store.get(claim.id))?.state ?? 'gone';
   }
-  await deps.clock.sleep(abandonedAt - deps.clock.now());
-  const now = await deps.store.get(claim.id);
-  if (now?.state !== 'posting' || !(await deps.store.markLost(claim.id))) {
-    log.info('poster.duplicate', { existingState: now?.state ?? 'gone' });
+  if (state === 'posting' && deps.clock.now() < abandonedAt) {
+    // Still undecided at our own deadline: a later delivery will know.
+    log.warn('poster.claim_pending', { abandonedAt });
+    throw new ClaimPendingError('The first delivery of this event may still be posting');
+  }
+  if (state !== 'posting' || !(await deps.store.markLost(claim.id))) {
+    log.info('poster.duplicate', { existingState: state });
     return 'duplicate';
   }
   log.error('poster.lost_track', { claimedAt: claim.createdAt });

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { PosterEvent } from '../../shared/app/accept-command';
 import { messageBlocks, type PostDeps, postSnap } from '../../shared/app/post-snap';
 import { dueTime, newRecord } from '../../shared/domain/snap';
-import { SealError, SlackCallError, StoreError } from '../../shared/errors';
+import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
 import { captureLogs, MemoryStore, platform, ScriptedSlack } from '../support/fakes';
 
@@ -103,7 +103,7 @@ describe('the poster', () => {
     expect(slack.posts).toHaveLength(1);
   });
 
-  it('waits for the deadline of a first run still posting, then finds it finished and stays quiet', async () => {
+  it('looks again at a claim a concurrent first run holds, and stays quiet once that run posted', async () => {
     // Prepare: the first delivery has claimed and is still posting when the repeat arrives.
     const { clock, store, slack, deps } = setup();
     await store.claim(newRecord(event(3600), NOW, NOW + 50_000));
@@ -117,7 +117,7 @@ describe('the poster', () => {
     // Assess
     await finishFirst;
     expect(outcome).toBe('duplicate');
-    expect(clock.now()).toBe(NOW + 51_000);
+    expect(clock.now()).toBe(NOW + 20_000);
     expect(slack.posts).toHaveLength(0);
     expect(slack.replies).toHaveLength(0);
     expect(store.records.get('T1:trig-1')?.state).toBe('posted');
@@ -178,14 +178,17 @@ describe('the poster', () => {
     expect(slack.deletes).toHaveLength(0);
   });
 
-  it('does not wait past its own deadline for a claim whose run may still be going', async () => {
+  it('hands a claim still undecided at its own deadline back to Lambda for a later delivery', async () => {
+    // Prepare: the first run's deadline lies beyond this run's.
     const { clock, store, slack, deps } = setup();
     await store.claim(newRecord(event(3600), NOW, NOW + 200_000));
 
-    const outcome = await clock.drive(postSnap(event(3600), deps));
+    // Act
+    const outcome = clock.drive(postSnap(event(3600), deps));
 
-    expect(outcome).toBe('duplicate');
-    expect(clock.now()).toBe(NOW);
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(ClaimPendingError);
+    expect(clock.now()).toBeLessThanOrEqual(NOW + 110_000);
     expect(slack.replies).toHaveLength(0);
     expect(store.records.get('T1:trig-1')?.state).toBe('posting');
   });

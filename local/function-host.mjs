@@ -1,0 +1,35 @@
+// Hosts one built Lambda bundle in a process of its own, as an execution environment does, so
+// that a test can kill it mid-run (local/function-process.ts drives it over IPC).
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+
+const [bundle, name] = process.argv.slice(2);
+const { handler } = await import(pathToFileURL(bundle).href);
+
+process.on('message', async (message) => {
+  const started = Date.now();
+  const context = {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
+    memoryLimitInMB: '128',
+    awsRequestId: message.requestId ?? randomUUID(),
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, message.timeoutMs - (Date.now() - started)),
+  };
+  try {
+    const result = await handler(message.event, context);
+    process.send({ id: message.id, result: result ?? null });
+  } catch (error) {
+    process.send({
+      id: message.id,
+      error: {
+        errorType: error instanceof Error ? error.name : 'Error',
+        errorMessage: error instanceof Error ? error.message : String(error),
+      },
+    });
+  }
+});
+process.send({ ready: true });

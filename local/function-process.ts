@@ -1,0 +1,105 @@
+/**
+ * Runs a built bundle in execution environments of its own (child processes, reused while
+ * warm, as Lambda reuses them), so that the crash tests can kill a function mid-run the way an
+ * out-of-memory kill or a timeout does: nothing after that point happens, and Lambda's retry
+ * starts in a fresh environment. Their log lines reach this process's stdout, where the tests
+ * capture logs.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Context } from 'aws-lambda';
+import type { LocalFunction } from './lambda-stand-in';
+
+export interface IsolatedFunction {
+  fn: LocalFunction;
+  /** Emits 'line' for every line a run writes (its structured logs). */
+  output: EventEmitter;
+  /** Kills every environment now running an invocation (SIGKILL); returns how many. */
+  killRunning(): number;
+  close(): void;
+}
+
+class FunctionError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+const HOST = resolve('local/function-host.mjs');
+
+export function isolatedFunction(bundlePath: string, name: string): IsolatedFunction {
+  const output = new EventEmitter();
+  const idle: ChildProcess[] = [];
+  const busy = new Set<ChildProcess>();
+  let sequence = 0;
+
+  const start = () =>
+    new Promise<ChildProcess>((ready, failed) => {
+      const child = fork(HOST, [resolve(bundlePath), name], {
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        env: process.env,
+      });
+      for (const stream of [child.stdout, child.stderr]) {
+        if (!stream) continue;
+        createInterface({ input: stream }).on('line', (line) => {
+          (stream === child.stdout ? process.stdout : process.stderr).write(`${line}\n`);
+          output.emit('line', line);
+        });
+      }
+      const early = (code: number | null, signal: string | null) =>
+        failed(new FunctionError('Runtime.ExitError', `Runtime exited during init: ${signal ?? code}`));
+      child.once('exit', early);
+      child.once('message', () => {
+        child.off('exit', early);
+        ready(child);
+      });
+    });
+
+  const fn: LocalFunction = async (event, context: Context) => {
+    const child = idle.pop() ?? (await start());
+    busy.add(child);
+    const id = ++sequence;
+    const timeoutMs = context.getRemainingTimeInMillis();
+    try {
+      return await new Promise((done, failed) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          failed(new FunctionError('Sandbox.Timedout', `Task timed out after ${timeoutMs / 1000} seconds`));
+        }, timeoutMs);
+        child.once('exit', (code, signal) => {
+          clearTimeout(timer);
+          failed(new FunctionError('Runtime.ExitError', `Runtime exited with error: ${signal ?? code}`));
+        });
+        child.on('message', (message: { id?: number; result?: unknown; error?: Record<string, string> }) => {
+          if (message.id !== id) return;
+          clearTimeout(timer);
+          if (message.error)
+            failed(new FunctionError(message.error.errorType ?? 'Error', message.error.errorMessage ?? ''));
+          else done(message.result);
+        });
+        child.send({ id, event, timeoutMs, requestId: context.awsRequestId });
+      });
+    } finally {
+      busy.delete(child);
+      child.removeAllListeners('message');
+      child.removeAllListeners('exit');
+      if (child.exitCode === null && child.signalCode === null) idle.push(child);
+    }
+  };
+
+  return {
+    fn,
+    output,
+    killRunning: () => {
+      for (const child of busy) child.kill('SIGKILL');
+      return busy.size;
+    },
+    close: () => {
+      for (const child of [...idle, ...busy]) child.kill('SIGKILL');
+      idle.length = 0;
+    },
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * Crashes and a failing database, end to end: the poster runs in processes of its own that are
+ * killed mid-run (as an out-of-memory kill or a timeout ends a Lambda environment), Lambda's
+ * asynchronous retries and on-failure destination are played by the stand-in, and DynamoDB
+ * throttles, fails or is unreachable through the proxy in front of dynalite. After each: no
+ * message posted twice, none deleted early, nothing left in the table, and what cannot be
+ * closed (a post Slack took just before the crash) is told to the author and logged.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type Pipeline, startPipeline } from '../../local/pipeline';
+import { type StandInMessage, shownDueAt } from '../../local/slack-stand-in';
+import { captureStdout } from '../support/logs';
+import { until } from '../support/wait';
+
+const logs = captureStdout();
+let p: Pipeline;
+
+const dueOf = (m: StandInMessage | undefined) => Number(shownDueAt(m));
+const messagesIn = (channel: string) => [...p.slack.messages.values()].filter((m) => m.channel === channel);
+const recordsIn = async (channel: string) => (await p.records()).filter((r) => r.channel === channel);
+const postsIn = (channel: string) =>
+  p.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.params.channel === channel);
+const runsFor = (channel: string) =>
+  p.lambda.invocations.filter((i) => (i.payload as { channel?: string }).channel === channel);
+
+beforeAll(async () => {
+  if (!existsSync('dist/ack/index.mjs'))
+    throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+  p = await startPipeline({
+    sweepPeriodSeconds: 10,
+    // The first retry comes after the dead run's deadline (8 s - 3 s), as Lambda's ~1 minute
+    // does after a 105 s poster's.
+    poster: { isolated: true, timeoutMs: 8_000, retryDelaysMs: [6_000, 1_000] },
+  });
+}, 30_000);
+
+afterAll(async () => {
+  logs.restore();
+  await p?.close();
+});
+
+describe('a poster that dies', () => {
+  it('after Slack took the post: never posts again, marks the claim lost and tells the author once', async () => {
+    // Prepare: kill the poster the instant Slack has taken the post, before it can record it.
+    const kill = (m: StandInMessage) => {
+      if (m.channel === 'K-post') p.posterProcess?.killRunning();
+    };
+    p.slack.events.on('posted', kill);
+
+    // Act
+    await p.command('1h crash after post', { channel_id: 'K-post' });
+    await p.lambda.settled();
+    p.slack.events.off('posted', kill);
+
+    // Assess: the retry waited out the dead run's deadline, then gave the author the job.
+    expect(runsFor('K-post').map((i) => i.error ?? 'ok')).toEqual(['Runtime.ExitError', 'ok']);
+    expect(postsIn('K-post')).toHaveLength(1);
+    const replies = p.slack.replies.filter((r) => String(r.body.text).includes('lost track'));
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.body.text).toContain('<#K-post>');
+    expect(logs.lines().some((l) => l.includes('"poster.lost_track"') && l.includes('K-post'))).toBe(true);
+    const [tombstone] = await recordsIn('K-post');
+    expect(tombstone).toMatchObject({ state: 'lost' });
+    expect(tombstone?.ts).toBeUndefined();
+    expect(p.lambda.failed).toHaveLength(0);
+
+    // Act: TTL removes the tombstone later; the reaper has nothing to delete.
+    await p.expire(Date.now() + 2 * 3600_000);
+
+    // Assess: the message the crash left untracked is the documented consequence.
+    expect(await recordsIn('K-post')).toHaveLength(0);
+    expect(
+      p.slack.calls.filter((c) => c.method === 'chat.delete' && c.params.channel === 'K-post'),
+    ).toHaveLength(0);
+    expect(messagesIn('K-post')[0]?.deletedAt).toBeUndefined();
+  }, 30_000);
+
+  it('while waiting out a short snap it had recorded: the retry takes up the wait and deletes on time', async () => {
+    // Prepare: kill the poster once it has recorded the snap and sleeps until the due time.
+    const kill = (line: string) => {
+      if (line.includes('"poster.posted"') && line.includes('K-wait')) p.posterProcess?.killRunning();
+    };
+    p.posterProcess?.output.on('line', kill);
+
+    // Act
+    await p.command('6s crash while waiting', { channel_id: 'K-wait' });
+    await p.lambda.settled();
+    p.posterProcess?.output.off('line', kill);
+
+    // Assess
+    expect(runsFor('K-wait').map((i) => i.error ?? 'ok')).toEqual(['Runtime.ExitError', 'ok']);
+    expect(logs.lines().some((l) => l.includes('"poster.wait_resumed"') && l.includes('K-wait'))).toBe(true);
+    const [message] = messagesIn('K-wait');
+    expect(postsIn('K-wait')).toHaveLength(1);
+    expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
+    expect(message?.deletedAt).toBeLessThan(dueOf(message) + 1_000);
+    expect(await recordsIn('K-wait')).toHaveLength(0);
+  }, 30_000);
+
+  it('on every delivery because DynamoDB is unreachable: posts nothing, and the failed event holds no text', async () => {
+    // Prepare
+    p.dynamoProxy.setDown(true);
+
+    // Act
+    const answer = await p.command('1h database is down', { channel_id: 'K-down' });
+    await p.lambda.settled();
+    p.dynamoProxy.setDown(false);
+
+    // Assess: ack answered (it never touches the table); three runs failed; Lambda gave up.
+    expect(answer.statusCode).toBe(200);
+    expect(runsFor('K-down').map((i) => i.error)).toEqual(['StoreError', 'StoreError', 'StoreError']);
+    expect(postsIn('K-down')).toHaveLength(0);
+    const failed = p.lambda.failed.filter((f) => JSON.stringify(f.requestPayload).includes('K-down'));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.requestContext).toMatchObject({
+      condition: 'RetriesExhausted',
+      approximateInvokeCount: 3,
+    });
+    expect(failed[0]?.requestPayload).toMatchObject({ channel: 'K-down', sealed: expect.any(Object) });
+    expect(JSON.stringify(failed[0])).not.toContain('database is down');
+    expect(await recordsIn('K-down')).toHaveLength(0);
+  }, 60_000);
+});
+
+describe('DynamoDB failing a write', () => {
+  it('throttled a few times: the SDK retries and the snap is recorded as usual', async () => {
+    // Prepare
+    p.dynamoProxy.fault('UpdateItem', { throttle: true }, { throttle: true });
+
+    // Act
+    await p.command('1h throttled twice', { channel_id: 'K-throttle' });
+    await p.lambda.settled();
+
+    // Assess
+    expect(postsIn('K-throttle')).toHaveLength(1);
+    expect(await recordsIn('K-throttle')).toEqual([expect.objectContaining({ state: 'posted' })]);
+    await p.expire(Date.now() + 2 * 3600_000);
+    expect(messagesIn('K-throttle')[0]?.deletedAt).toBeDefined();
+  }, 30_000);
+
+  it('failing the record past every retry: the message is taken down at once and the author told', async () => {
+    p.dynamoProxy.fault('UpdateItem', ...Array.from({ length: 5 }, () => ({ status: 500 }) as const));
+
+    await p.command('1h record fails', { channel_id: 'K-record' });
+    await p.lambda.settled();
+
+    const [message] = messagesIn('K-record');
+    expect(postsIn('K-record')).toHaveLength(1);
+    expect(message?.deletedAt).toBeDefined();
+    expect(p.slack.replies.some((r) => String(r.body.text).includes('removed it at once'))).toBe(true);
+    expect(await recordsIn('K-record')).toHaveLength(0);
+    expect(runsFor('K-record').map((i) => i.error ?? 'ok')).toEqual(['ok']);
+  }, 30_000);
+
+  it('failing the removal after the message was deleted: the record stays and a later sweep clears it', async () => {
+    // Prepare: the poster's delete of a short snap succeeds, then its DeleteItem fails for good.
+    p.dynamoProxy.fault('DeleteItem', ...Array.from({ length: 5 }, () => ({ status: 500 }) as const));
+
+    // Act
+    const stop = p.schedule();
+    await p.command('3s removal fails', { channel_id: 'K-remove' });
+    await p.lambda.settled();
+    const leftover = await recordsIn('K-remove');
+    await until(async () => ((await recordsIn('K-remove')).length === 0 ? true : undefined), 60_000);
+    await stop();
+
+    // Assess: deleted once, on time; the sweep found it already gone and removed the record.
+    const [message] = messagesIn('K-remove');
+    expect(leftover).toHaveLength(1);
+    expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
+    expect(message?.deletedAt).toBeLessThan(dueOf(message) + 1_000);
+    const deletes = p.slack.calls.filter(
+      (c) => c.method === 'chat.delete' && c.params.channel === 'K-remove',
+    );
+    expect(deletes.map((c) => c.result)).toEqual(['ok', 'message_not_found']);
+  }, 90_000);
+
+  it('never logs message text, and the repeat of a dead run gets the same sealed event', () => {
+    const text = logs.lines().join('\n');
+    for (const phrase of [
+      'crash after post',
+      'crash while waiting',
+      'database is down',
+      'throttled twice',
+      'record fails',
+      'removal fails',
+    ])
+      expect(text).not.toContain(phrase);
+    const [first, second] = runsFor('K-post');
+    expect(second?.payload).toEqual(first?.payload);
+  });
+});
