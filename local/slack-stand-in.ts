@@ -11,6 +11,7 @@ import { type Listening, listen, readBody, sendJson } from './http-util';
 export type Fault =
   | { error: string }
   | { status: number; retryAfterSeconds?: number }
+  /** Does what was asked, then answers after this long. */
   | { delayMs: number }
   | { drop: true };
 
@@ -113,7 +114,12 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     const fault = queue?.shift();
     if (!fault) return false;
     if ('delayMs' in fault) {
-      await new Promise((r) => setTimeout(r, fault.delayMs));
+      // Slack acts at once but answers late (past the client's timeout, if long enough).
+      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+      res.end = ((...args: unknown[]) => {
+        setTimeout(() => end(...args), fault.delayMs);
+        return res;
+      }) as typeof res.end;
       return false;
     }
     if ('drop' in fault) {

@@ -20,6 +20,8 @@ export interface SlackOptions {
   log: Logger;
   /** Per-request timeout (ms). */
   timeoutMs?: number;
+  /** Timeout of chat.postMessage (ms), longer than the others. */
+  postTimeoutMs?: number;
 }
 
 export interface Identity {
@@ -71,6 +73,9 @@ function toSlackError(method: string, error: unknown): SlackCallError {
   }
 }
 
+const POST_TIMEOUT_MS = 20_000;
+const REPLY_ATTEMPTS = 3;
+
 export class SlackGateway {
   private readonly once: WebClient;
   private readonly retrying: WebClient;
@@ -86,7 +91,13 @@ export class SlackGateway {
       logger: quietLogger(options.log),
       allowAbsoluteUrls: false,
     };
-    this.once = new WebClient(options.token, { ...base, retryConfig: { retries: 0 } });
+    // A post that times out may still have happened and is never retried, so it is given far
+    // longer than Slack ever takes: every second waited here shrinks that window.
+    this.once = new WebClient(options.token, {
+      ...base,
+      timeout: options.postTimeoutMs ?? POST_TIMEOUT_MS,
+      retryConfig: { retries: 0 },
+    });
     this.retrying = new WebClient(options.token, {
       ...base,
       retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000, randomize: true },
@@ -136,9 +147,27 @@ export class SlackGateway {
     return identity;
   }
 
-  /** Answers the user through the command's `response_url` (ephemeral by default). */
-  async reply(responseUrl: string, body: ReplyBody): Promise<void> {
+  /**
+   * Answers the user through the command's `response_url` (ephemeral by default). Tried up to
+   * three times through timeouts, 5xx and 429: a repeated ephemeral answer does no harm, a lost
+   * one leaves the author guessing.
+   */
+  async reply(responseUrl: string, body: ReplyBody, sleep = defaultSleep): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.replyOnce(responseUrl, body);
+      } catch (error) {
+        const again =
+          error instanceof SlackCallError && error.kind !== 'platform' && attempt < REPLY_ATTEMPTS;
+        if (!again) throw error;
+        await sleep(error.retryAfterMs ?? 250 * attempt);
+      }
+    }
+  }
+
+  private async replyOnce(responseUrl: string, body: ReplyBody): Promise<void> {
     let status: number;
+    let retryAfter: string | null;
     try {
       const response = await fetch(responseUrl, {
         method: 'POST',
@@ -147,13 +176,19 @@ export class SlackGateway {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       status = response.status;
+      retryAfter = response.headers.get('retry-after');
       await response.body?.cancel();
     } catch (error) {
       throw new SlackCallError('response_url', 'unavailable', 'request_failed', { cause: error });
     }
-    if (status === 429)
-      throw new SlackCallError('response_url', 'rate_limited', 'ratelimited', { retryAfterMs: 1000 });
+    if (status === 429) {
+      const seconds = Number(retryAfter);
+      const retryAfterMs = Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 10) * 1000 : 1000;
+      throw new SlackCallError('response_url', 'rate_limited', 'ratelimited', { retryAfterMs });
+    }
     if (status >= 400)
       throw new SlackCallError('response_url', status >= 500 ? 'unavailable' : 'platform', `http_${status}`);
   }
 }
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -108,7 +108,7 @@ export function postFailureReply(code: string, command = '/snap'): Reply {
 
 export function slackUnavailableReply(): Reply {
   return ephemeral(
-    ':warning: Slack did not answer in time, so your snap may not have been posted. Please check the channel and try again if it is not there.',
+    ':warning: Slack did not answer in time, so your snap may not have been posted. Please check the channel: if it is not there, try again; if it is, it has no timer, so delete it yourself.',
   );
 }
 

@@ -84,6 +84,83 @@ describe('faults', () => {
     expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
   });
 
+  it('waits for a chat.postMessage answer slower than the other calls may take, and posts once', async () => {
+    p.slack.fault('chat.postMessage', { delayMs: 6_000 });
+
+    await p.command('1h slow post', { channel_id: 'F-slowpost' });
+    await p.lambda.settled();
+
+    expect(calls('chat.postMessage', 'F-slowpost').map((c) => c.result)).toEqual(['ok']);
+    expect(await recordsIn('F-slowpost')).toEqual([expect.objectContaining({ state: 'posted' })]);
+  }, 20_000);
+
+  it('waits out a 429 on chat.postMessage and posts once when Slack allows', async () => {
+    p.slack.fault('chat.postMessage', { status: 429, retryAfterSeconds: 1 });
+
+    await p.command('1h limited post', { channel_id: 'F-429post' });
+    await p.lambda.settled();
+
+    expect(calls('chat.postMessage', 'F-429post').map((c) => c.result)).toEqual(['429', 'ok']);
+    expect(messagesIn('F-429post')).toHaveLength(1);
+    expect(await recordsIn('F-429post')).toHaveLength(1);
+  });
+
+  it('tries chat.delete again when an answer comes after the client timeout, and counts the late success', async () => {
+    // Prepare: Slack deletes on time, but answers after the 5 s client timeout.
+    p.slack.fault('chat.delete', { delayMs: 6_000 });
+
+    // Act
+    await p.command('2s slow delete', { channel_id: 'F-slowdel' });
+    await p.lambda.settled();
+
+    // Assess
+    const [message] = messagesIn('F-slowdel');
+    expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
+    expect(message?.deletedAt).toBeLessThan(dueOf(message) + 1_000);
+    expect(calls('chat.delete', 'F-slowdel').map((c) => c.result)).toEqual(['ok', 'message_not_found']);
+    expect(await recordsIn('F-slowdel')).toHaveLength(0);
+  }, 20_000);
+
+  it('posts as the bot when users.info is rate limited', async () => {
+    p.slack.fault('users.info', { status: 429, retryAfterSeconds: 30 });
+
+    await p.command('1h no profile for now', { channel_id: 'F-429info', user_id: 'U-limited' });
+    await p.lambda.settled();
+
+    expect(calls('users.info').at(-1)?.result).toBe('429');
+    expect(messagesIn('F-429info')).toHaveLength(1);
+    expect(messagesIn('F-429info')[0]?.username).toBeUndefined();
+    expect(await recordsIn('F-429info')).toHaveLength(1);
+  });
+
+  it('gets the answer to the author through a response_url that fails twice', async () => {
+    // Prepare: the post is refused, and the author's answer meets a 500 and a 429 first.
+    p.slack.fault('chat.postMessage', { error: 'not_in_channel' });
+    p.slack.fault('response_url', { status: 500 }, { status: 429, retryAfterSeconds: 1 });
+
+    // Act
+    await p.command('1h nobody invited me', { channel_id: 'F-reply' });
+    await p.lambda.settled();
+
+    // Assess
+    const attempts = p.slack.calls.filter((c) => c.method === 'response_url').slice(-3);
+    expect(attempts.map((c) => c.result)).toEqual(['500', '429', 'ok']);
+    expect(String(p.slack.replies.at(-1)?.body.text)).toContain('/invite');
+    expect(await recordsIn('F-reply')).toHaveLength(0);
+  });
+
+  it('carries on when every response_url attempt is dropped: logged, nothing kept', async () => {
+    p.slack.fault('chat.postMessage', { error: 'not_in_channel' });
+    p.slack.fault('response_url', { drop: true }, { drop: true }, { drop: true });
+
+    await p.command('1h unanswered', { channel_id: 'F-noreply' });
+    await p.lambda.settled();
+
+    expect(logs.lines().some((l) => l.includes('"poster.reply_failed"'))).toBe(true);
+    expect(await recordsIn('F-noreply')).toHaveLength(0);
+    expect(p.lambda.invocations.at(-1)?.error).toBeUndefined();
+  });
+
   it('posts once when Lambda delivers the same async event twice', async () => {
     await p.command('1h delivered twice', { channel_id: 'F-twice' });
     await p.lambda.settled();
@@ -153,6 +230,12 @@ describe('faults', () => {
       'delivered twice',
       'overlapping sweeps',
       'cut short',
+      'slow post',
+      'limited post',
+      'slow delete',
+      'no profile for now',
+      'nobody invited me',
+      'unanswered',
     ]) {
       expect(text).not.toContain(phrase);
     }
