@@ -14,6 +14,8 @@ export default {
   },
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
   setupFilesAfterEnv: ['<rootDir>/tests/support/setup.ts'],
+  globalSetup: '<rootDir>/tests/support/global-setup.cjs',
+  testSequencer: '<rootDir>/tests/support/sequencer.cjs',
   testTimeout: 20_000,
   reporters: ['default', '<rootDir>/tests/support/closing-line-reporter.cjs'],
 };

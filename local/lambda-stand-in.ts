@@ -42,7 +42,14 @@ export interface LambdaStandIn extends Listening {
   register(name: string, fn: LocalFunction, options?: FunctionOptions): void;
   /** Resolves when every invocation started so far, retries included, has finished. */
   settled(): Promise<void>;
-  invocations: Array<{ name: string; type: string; payload: unknown; attempt: number; error?: string }>;
+  invocations: Array<{
+    name: string;
+    type: string;
+    payload: unknown;
+    attempt: number;
+    error?: string;
+    errorMessage?: string;
+  }>;
   /** The on-failure destination's messages. */
   failed: FailedEvent[];
 }
@@ -97,6 +104,7 @@ export async function startLambda(port = 0): Promise<LambdaStandIn> {
       } catch (error) {
         const report = errorReport(error);
         entry.error = report.errorType;
+        entry.errorMessage = report.errorMessage;
         const delay = options.retryDelaysMs[attempt - 1] ?? options.retryDelaysMs.at(-1) ?? 0;
         const tooOld = Date.now() + delay - receivedAt > options.maxEventAgeMs;
         if (attempt <= options.retries && !tooOld) {
@@ -149,6 +157,7 @@ export async function startLambda(port = 0): Promise<LambdaStandIn> {
       sendJson(res, 200, (await run) ?? null);
     } catch (error) {
       entry.error = errorReport(error).errorType;
+      entry.errorMessage = errorReport(error).errorMessage;
       sendJson(res, 200, errorReport(error), { 'x-amz-function-error': 'Unhandled' });
     }
   }, port);

@@ -105,6 +105,8 @@ export interface Pipeline {
    */
   schedule(): () => Promise<void>;
   reaper(event: DynamoDBStreamEvent): Promise<unknown>;
+  /** Every stream event the reaper was given (TTL emulation and direct calls). */
+  reaperEvents: DynamoDBStreamEvent[];
   close(): Promise<void>;
 }
 
@@ -192,10 +194,15 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     retryDelaysMs: options.poster?.retryDelaysMs ?? [1_000, 2_000],
     maxEventAgeMs: 600_000,
   });
+  const reaperEvents: DynamoDBStreamEvent[] = [];
+  const runReaper = (event: DynamoDBStreamEvent) => {
+    reaperEvents.push(event);
+    return timed('reaper', reaper)(event, lambdaContext('snap-reaper', 60_000));
+  };
   const ttl = new TtlEmulator({
     endpoint: dynamo.endpoint,
     tableName,
-    reaper: (event) => timed('reaper', reaper)(event, lambdaContext('snap-reaper', 60_000)),
+    reaper: runReaper,
     ...(options.ttlLateByMs !== undefined ? { lateByMs: options.ttlLateByMs } : {}),
   });
 
@@ -288,7 +295,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         await Promise.all([...running]);
       };
     },
-    reaper: (event) => reaper(event, lambdaContext('snap-reaper', 60_000)),
+    reaper: runReaper,
+    reaperEvents,
     close: async () => {
       await lambda.settled();
       posterProcess?.close();

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Browser, chromium } from 'playwright-core';
 import { type LocalServer, startLocalServer } from '../support/local-server';
+import { writeLedger } from '../support/privacy';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let server: LocalServer;
@@ -34,6 +35,13 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  writeLedger({
+    suite: 'browser',
+    texts: ['hello from the browser', 'delete me early'],
+    artefacts: {
+      'server output (its logs)': server?.output().split('\n') ?? [],
+    },
+  });
   await browser?.close();
   await server?.stop();
 });

@@ -11,10 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Pipeline, startPipeline } from '../../local/pipeline';
 import { type StandInMessage, shownDueAt } from '../../local/slack-stand-in';
 import { captureStdout } from '../support/logs';
+import { watchPipeline } from '../support/privacy';
 import { until } from '../support/wait';
 
 const logs = captureStdout();
 let p: Pipeline;
+let ledger: ReturnType<typeof watchPipeline> | undefined;
 
 const dueOf = (m: StandInMessage | undefined) => Number(shownDueAt(m));
 const messagesIn = (channel: string) => [...p.slack.messages.values()].filter((m) => m.channel === channel);
@@ -33,9 +35,11 @@ beforeAll(async () => {
     // does after a 105 s poster's.
     poster: { isolated: true, timeoutMs: 8_000, retryDelaysMs: [6_000, 1_000] },
   });
+  ledger = watchPipeline(p, 'crash', logs);
 }, 30_000);
 
 afterAll(async () => {
+  await ledger?.write();
   logs.restore();
   await p?.close();
 });

@@ -9,10 +9,12 @@ import { lambdaContext } from '../../local/lambda-stand-in';
 import { type Pipeline, startPipeline } from '../../local/pipeline';
 import { type StandInMessage, shownDueAt } from '../../local/slack-stand-in';
 import { captureStdout } from '../support/logs';
+import { watchPipeline } from '../support/privacy';
 import { until } from '../support/wait';
 
 const logs = captureStdout();
 let p: Pipeline;
+let ledger: ReturnType<typeof watchPipeline> | undefined;
 
 const dueOf = (m: StandInMessage | undefined) => Number(shownDueAt(m));
 const messagesIn = (channel: string) => [...p.slack.messages.values()].filter((m) => m.channel === channel);
@@ -24,9 +26,11 @@ beforeAll(async () => {
   if (!existsSync('dist/ack/index.mjs'))
     throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
   p = await startPipeline({ sweepPeriodSeconds: 10 });
+  ledger = watchPipeline(p, 'faults', logs);
 }, 30_000);
 
 afterAll(async () => {
+  await ledger?.write();
   logs.restore();
   await p?.close();
 });

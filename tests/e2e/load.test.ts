@@ -9,19 +9,23 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Pipeline, startPipeline } from '../../local/pipeline';
 import { type StandInMessage, shownDueAt } from '../../local/slack-stand-in';
 import { captureStdout } from '../support/logs';
+import { watchPipeline } from '../support/privacy';
 import { until } from '../support/wait';
 
 const logs = captureStdout();
 let p: Pipeline;
+let ledger: ReturnType<typeof watchPipeline> | undefined;
 const dueOf = (m: StandInMessage | undefined) => Number(shownDueAt(m));
 
 beforeAll(async () => {
   if (!existsSync('dist/ack/index.mjs'))
     throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
   p = await startPipeline({ sweepPeriodSeconds: 10, slack: { postsPerSecond: 1, deletesPerMinute: 20 } });
+  ledger = watchPipeline(p, 'load', logs);
 }, 30_000);
 
 afterAll(async () => {
+  await ledger?.write();
   logs.restore();
   await p?.close();
 });

@@ -10,11 +10,13 @@ import { type Pipeline, startPipeline } from '../../local/pipeline';
 import { shownDueAt } from '../../local/slack-stand-in';
 import { ttlStreamRecord } from '../../local/ttl-emulator';
 import { captureStdout } from '../support/logs';
+import { watchPipeline } from '../support/privacy';
 import { until } from '../support/wait';
 
 const TEXT = 'the door code is 4711';
 const logs = captureStdout();
 let p: Pipeline;
+let ledger: ReturnType<typeof watchPipeline> | undefined;
 let db: DynamoDBClient;
 
 async function items(): Promise<Array<Record<string, unknown>>> {
@@ -31,10 +33,12 @@ beforeAll(async () => {
   if (!existsSync('dist/ack/index.mjs'))
     throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
   p = await startPipeline({ sweepPeriodSeconds: 10 });
+  ledger = watchPipeline(p, 'pipeline', logs);
   db = new DynamoDBClient({ endpoint: p.dynamo.endpoint });
 }, 30_000);
 
 afterAll(async () => {
+  await ledger?.write();
   logs.restore();
   db?.destroy();
   await p?.close();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
 import { type LocalServer, startLocalServer } from '../support/local-server';
+import { writeLedger } from '../support/privacy';
 import { until } from '../support/wait';
 
 const TOKEN = 'xoxb-socket-test';
@@ -45,6 +46,18 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  writeLedger({
+    suite: 'socket-mode',
+    texts: ['hello over the socket'],
+    artefacts: {
+      'server output (its logs)': server?.output().split('\n') ?? [],
+      'response_url bodies': (slack?.replies ?? []).map((r) => JSON.stringify(r)),
+      'Slack calls other than chat.postMessage': (slack?.calls ?? [])
+        .filter((c) => c.method !== 'chat.postMessage')
+        .map((c) => JSON.stringify(c)),
+      'envelope acks sent back': received.map((m) => JSON.stringify(m)),
+    },
+  });
   await server?.stop();
   for (const client of wss?.clients ?? []) client.terminate();
   await new Promise((r) => wss?.close(r));

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SANDBOX_SIGNING_SECRET } from '../../local/pipeline';
 import { computeSignature } from '../../shared/domain/signature';
 import { type LocalServer, startLocalServer, subscribe } from '../support/local-server';
+import { writeLedger } from '../support/privacy';
 import { commandBody } from '../support/slack-requests';
 import { until } from '../support/wait';
 
@@ -33,6 +34,15 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  const left = server ? await records().catch(() => []) : [];
+  writeLedger({
+    suite: 'start',
+    texts: ['hello from the test', 'safety net'],
+    artefacts: {
+      'server output (its logs)': server?.output().split('\n') ?? [],
+      'records left in the table': left.map((r) => JSON.stringify(r)),
+    },
+  });
   await server?.stop();
 });
 

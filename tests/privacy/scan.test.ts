@@ -1,0 +1,89 @@
+/**
+ * Nothing leaked, across the whole suite: every end-to-end suite left a ledger of the texts it
+ * sent and of everything its run produced outside Slack (tests/support/privacy.ts). Run last
+ * (tests/support/sequencer.cjs), this looks for each text in all of it — as typed, JSON- and
+ * URL-encoded, in either case, and in base64 at every alignment.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { LEDGER_DIR, type Ledger } from '../support/privacy';
+import { until } from '../support/wait';
+
+/** The suites in this run that keep a ledger: test files that write one. */
+function suitesWithLedger(): string[] {
+  const run = JSON.parse(readFileSync(`${LEDGER_DIR}/run.json`, 'utf8')) as string[];
+  return run
+    .filter((path) => /\b(watchPipeline|writeLedger)\(/.test(readFileSync(path, 'utf8')))
+    .map((path) => basename(path, '.test.ts'))
+    .sort();
+}
+
+/** The forms a text could take where it leaked. */
+function disguises(text: string): string[] {
+  const forms = new Set([
+    text,
+    text.toLowerCase(),
+    JSON.stringify(text).slice(1, -1),
+    encodeURIComponent(text),
+  ]);
+  forms.add(new URLSearchParams({ t: text }).toString().slice(2));
+  for (let shift = 0; shift < 3; shift++) {
+    const b64 = Buffer.from(`${'x'.repeat(shift)}${text}`).toString('base64');
+    // Drop the groups that mix in the shift or the tail: what is left appears wherever the text does.
+    const core = b64.slice(shift === 0 ? 0 : 4, -4);
+    if (core.length >= 8) forms.add(core);
+  }
+  return [...forms].filter((f) => f.length >= 6);
+}
+
+describe('the privacy scan', () => {
+  it('finds disguised texts where they are, so a miss means a clean run', () => {
+    const text = 'the vault code is 0451';
+    const haystack = [
+      `log {"msg":"oops","text":${JSON.stringify(text)}}`,
+      `body=${encodeURIComponent(text)}`,
+      `payload ${Buffer.from(`{"a":"${text}"}`).toString('base64')}`,
+    ];
+
+    for (const line of haystack) expect(disguises(text).some((form) => line.includes(form))).toBe(true);
+  });
+
+  it('finds no message text in any log, record, stream event, reply, call, queued event or error of any suite', async () => {
+    // Prepare: wait for every ledger (other workers may still be finishing their suites).
+    const expected = suitesWithLedger();
+    if (expected.length === 0)
+      throw new Error('no end-to-end suite in this run to scan: run the whole suite (npm test)');
+    await until(
+      () => (expected.every((s) => existsSync(`${LEDGER_DIR}/${s}.json`)) ? true : undefined),
+      600_000,
+    ).catch(() => {
+      const missing = expected.filter((s) => !existsSync(`${LEDGER_DIR}/${s}.json`));
+      throw new Error(`no privacy ledger from ${missing.join(', ')}, which ran`);
+    });
+    const ledgers = expected.map(
+      (s) => JSON.parse(readFileSync(`${LEDGER_DIR}/${s}.json`, 'utf8')) as Ledger,
+    );
+
+    // Act
+    const leaks: string[] = [];
+    let scanned = 0;
+    let artefacts = 0;
+    for (const ledger of ledgers) {
+      const texts = [...new Set(ledger.texts)].filter((t) => t.length >= 6);
+      scanned += texts.length;
+      for (const [where, items] of Object.entries(ledger.artefacts)) {
+        artefacts += items.length;
+        for (const item of items)
+          for (const text of texts)
+            if (disguises(text).some((form) => item.includes(form)))
+              leaks.push(`${ledger.suite}: "${text}" in ${where}: ${item.slice(0, 200)}`);
+      }
+    }
+
+    // Assess
+    console.log(`privacy scan: ${scanned} texts × ${artefacts} artefacts from ${ledgers.length} suites`);
+    expect(scanned).toBeGreaterThanOrEqual(expected.length);
+    expect(leaks).toEqual([]);
+  }, 620_000);
+});

@@ -1,0 +1,69 @@
+/**
+ * The ledger of the suite-wide privacy scan. Every end-to-end suite writes down the message
+ * texts it sent and everything its run left outside Slack itself — log lines, what reached
+ * DynamoDB, the records, stream events, ack's answers, response_url bodies, the other Slack
+ * calls, the queued poster events, Lambda's failure reports and the on-failure queue — and
+ * tests/privacy/scan.test.ts, run last, looks for every text in all of it.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Pipeline } from '../../local/pipeline';
+import { parseCommand } from '../../shared/domain/command';
+
+export const LEDGER_DIR = 'test-output/privacy';
+
+export interface Ledger {
+  suite: string;
+  texts: string[];
+  artefacts: Record<string, string[]>;
+}
+
+export function writeLedger(ledger: Ledger): void {
+  mkdirSync(LEDGER_DIR, { recursive: true });
+  writeFileSync(`${LEDGER_DIR}/${ledger.suite}.json`, JSON.stringify(ledger));
+}
+
+/** The message a command would post, if any (what must never leave Slack). */
+export function messageOf(commandText: string): string | undefined {
+  const command = parseCommand(commandText, { defaultSeconds: 60, maxSeconds: 7 * 86_400 });
+  return command.kind === 'snap' ? command.text : undefined;
+}
+
+/**
+ * Follows a pipeline from the start of a suite: remembers each command's text and ack's answer.
+ * `ledger()` gathers everything else at the end.
+ */
+export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): string[] }) {
+  const texts: string[] = [];
+  const answers: string[] = [];
+  const command = p.command;
+  p.command = async (text, fields, headers) => {
+    const message = messageOf(text);
+    if (message) texts.push(message);
+    const answer = await command(text, fields, headers);
+    answers.push(JSON.stringify(answer));
+    return answer;
+  };
+  return {
+    async write(): Promise<void> {
+      const json = (values: unknown[]) => values.map((v) => JSON.stringify(v));
+      writeLedger({
+        suite,
+        texts,
+        artefacts: {
+          'log lines': logs.lines(),
+          'requests to DynamoDB': p.dynamoProxy.journal,
+          'records left in the table': json(await p.records()),
+          'stream events to the reaper': json(p.reaperEvents),
+          "ack's answers": answers,
+          'response_url bodies': json(p.slack.replies),
+          'Slack calls other than chat.postMessage': json(
+            p.slack.calls.filter((c) => c.method !== 'chat.postMessage'),
+          ),
+          'poster events (the async queue)': json(p.lambda.invocations.map((i) => i.payload)),
+          'function errors': json(p.lambda.invocations.map((i) => i.errorMessage ?? '')),
+          'on-failure queue': json(p.lambda.failed),
+        },
+      });
+    },
+  };
+}
