@@ -1,15 +1,17 @@
 /**
  * `npm run bench [part …]`: the figures in the README. Parts: bundles, cold, lateness (with the
- * cost model from its counts), warm. Not part of `npm test`; prints its figures.
+ * cost model from its counts), warm, load (2,000 snaps under Slack's rate limits, in a process of
+ * its own). Not part of `npm test`; prints its figures.
  */
 import { startPipeline } from '../local/pipeline';
 import { benchBundles } from './bundles';
 import { benchCold } from './cold';
 import { costModel } from './cost';
 import { benchLateness } from './lateness';
+import { hideFunctionLogs } from './quiet';
 import { benchWarm } from './warm';
 
-const all = ['bundles', 'cold', 'lateness', 'warm'];
+const all = ['bundles', 'cold', 'lateness', 'warm', 'load'];
 const args = process.argv.slice(2);
 const selected = args.length > 0 ? args : all;
 for (const part of selected)
@@ -23,17 +25,7 @@ if (selected.includes('cold')) await benchCold();
 
 if (selected.includes('lateness') || selected.includes('warm')) {
   // The bundles' JSON logs are counted (for the cost model) and kept off the terminal.
-  let logBytes = 0;
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    if (text.startsWith('{"time"')) {
-      logBytes += Buffer.byteLength(text);
-      return true;
-    }
-    return write(chunk, ...rest);
-  }) as typeof process.stdout.write;
-
+  const logs = hideFunctionLogs();
   const p = await startPipeline({ sweepPeriodSeconds: 60 });
   try {
     if (selected.includes('lateness')) {
@@ -44,11 +36,11 @@ if (selected.includes('lateness') || selected.includes('warm')) {
       const idle = {
         sweepMs: idleSweeps.reduce((s, r) => s + r.ms, 0) / idleSweeps.length,
         queries: (p.dynamoProxy.counts.get('Query') ?? 0) / idleRuns,
-        logBytes: logBytes / idleRuns,
+        logBytes: logs.bytes() / idleRuns,
       };
       p.runs.length = 0;
       p.dynamoProxy.counts.clear();
-      logBytes = 0;
+      logs.reset();
       const kmsBefore = p.kms.calls.length;
 
       const result = await benchLateness(p);
@@ -57,7 +49,7 @@ if (selected.includes('lateness') || selected.includes('warm')) {
         runs: p.runs,
         dynamo: p.dynamoProxy.counts,
         kmsCalls: p.kms.calls.length - kmsBefore,
-        logBytes,
+        logBytes: logs.bytes(),
         idle,
       });
     }
@@ -65,5 +57,11 @@ if (selected.includes('lateness') || selected.includes('warm')) {
   } finally {
     await p.close();
   }
+}
+if (selected.includes('load')) {
+  // Its own process: the bundles read their configuration once, and this one's pipeline is done.
+  const { spawnSync } = await import('node:child_process');
+  const run = spawnSync(process.execPath, ['scripts/run-ts.mjs', 'bench/load.ts'], { stdio: 'inherit' });
+  if (run.status !== 0) process.exit(run.status ?? 1);
 }
 process.exit(0);

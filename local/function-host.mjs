@@ -4,6 +4,15 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
 const [bundle, name] = process.argv.slice(2);
+
+// The peak of what the functions' data takes (V8 heap and buffers), sampled; the resident set
+// also counts code and what the garbage collector has not yet returned.
+let peakHeapBytes = 0;
+const sample = () => {
+  const { heapUsed, external } = process.memoryUsage();
+  peakHeapBytes = Math.max(peakHeapBytes, heapUsed + external);
+};
+setInterval(sample, 50).unref();
 const { handler } = await import(pathToFileURL(bundle).href);
 
 process.on('message', async (message) => {
@@ -21,7 +30,14 @@ process.on('message', async (message) => {
   };
   try {
     const result = await handler(message.event, context);
-    process.send({ id: message.id, result: result ?? null });
+    // What Lambda reports as "Max Memory Used": the environment's peak resident set (KB).
+    sample();
+    process.send({
+      id: message.id,
+      result: result ?? null,
+      maxRssKb: process.resourceUsage().maxRSS,
+      peakHeapBytes,
+    });
   } catch (error) {
     process.send({
       id: message.id,
@@ -29,6 +45,8 @@ process.on('message', async (message) => {
         errorType: error instanceof Error ? error.name : 'Error',
         errorMessage: error instanceof Error ? error.message : String(error),
       },
+      maxRssKb: process.resourceUsage().maxRSS,
+      peakHeapBytes,
     });
   }
 });

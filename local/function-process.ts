@@ -16,6 +16,10 @@ export interface IsolatedFunction {
   fn: LocalFunction;
   /** Emits 'line' for every line a run writes (its structured logs). */
   output: EventEmitter;
+  /** The highest peak resident set any environment reported after a run (KB). */
+  peakRssKb(): number;
+  /** The highest V8 heap plus buffers in use any environment saw (bytes, sampled every 50 ms). */
+  peakHeapBytes(): number;
   /** Kills every environment now running an invocation (SIGKILL); returns how many. */
   killRunning(): number;
   close(): void;
@@ -30,11 +34,21 @@ class FunctionError extends Error {
 
 const HOST = resolve('local/function-host.mjs');
 
+interface HostMessage {
+  id?: number;
+  result?: unknown;
+  error?: Record<string, string>;
+  maxRssKb?: number;
+  peakHeapBytes?: number;
+}
+
 export function isolatedFunction(bundlePath: string, name: string): IsolatedFunction {
   const output = new EventEmitter();
   const idle: ChildProcess[] = [];
   const busy = new Set<ChildProcess>();
   let sequence = 0;
+  let peakRssKb = 0;
+  let peakHeapBytes = 0;
 
   const start = () =>
     new Promise<ChildProcess>((ready, failed) => {
@@ -73,9 +87,11 @@ export function isolatedFunction(bundlePath: string, name: string): IsolatedFunc
           clearTimeout(timer);
           failed(new FunctionError('Runtime.ExitError', `Runtime exited with error: ${signal ?? code}`));
         });
-        child.on('message', (message: { id?: number; result?: unknown; error?: Record<string, string> }) => {
+        child.on('message', (message: HostMessage) => {
           if (message.id !== id) return;
           clearTimeout(timer);
+          peakRssKb = Math.max(peakRssKb, message.maxRssKb ?? 0);
+          peakHeapBytes = Math.max(peakHeapBytes, message.peakHeapBytes ?? 0);
           if (message.error)
             failed(new FunctionError(message.error.errorType ?? 'Error', message.error.errorMessage ?? ''));
           else done(message.result);
@@ -93,6 +109,8 @@ export function isolatedFunction(bundlePath: string, name: string): IsolatedFunc
   return {
     fn,
     output,
+    peakRssKb: () => peakRssKb,
+    peakHeapBytes: () => peakHeapBytes,
     killRunning: () => {
       for (const child of busy) child.kill('SIGKILL');
       return busy.size;

@@ -55,6 +55,8 @@ export interface PipelineOptions {
    * of its own, which the crash tests kill mid-run.
    */
   poster?: { timeoutMs?: number; retryDelaysMs?: number[]; isolated?: boolean };
+  /** `isolated` runs each sweep in a process of its own (the load benchmark measures its memory). */
+  sweeper?: { isolated?: boolean };
 }
 
 type AckHandler = (
@@ -69,6 +71,8 @@ export interface Pipeline {
   lambda: LambdaStandIn;
   /** The poster's own processes, when `poster.isolated` is set. */
   posterProcess: IsolatedFunction | undefined;
+  /** The sweeper's own processes, when `sweeper.isolated` is set. */
+  sweeperProcess: IsolatedFunction | undefined;
   dynamo: LocalDynamo;
   tableName: string;
   signingSecret: string;
@@ -182,7 +186,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     ? isolatedFunction(`${distDir}/poster/index.mjs`, 'snap-poster')
     : undefined;
   const poster = posterProcess?.fn ?? (await load<Fn<unknown, unknown>>('poster'));
-  const sweeper = await load<Fn<unknown, unknown>>('sweeper');
+  const sweeperProcess = options.sweeper?.isolated
+    ? isolatedFunction(`${distDir}/sweeper/index.mjs`, 'snap-sweeper')
+    : undefined;
+  const sweeper = sweeperProcess?.fn ?? (await load<Fn<unknown, unknown>>('sweeper'));
   const reaper = await load<Fn<DynamoDBStreamEvent, unknown>>('reaper');
 
   // Timeouts as deployed (infra/): the poster covers its longest wait, the sweeper its window;
@@ -255,6 +262,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     kms,
     lambda,
     posterProcess,
+    sweeperProcess,
     dynamo,
     tableName,
     signingSecret,
@@ -300,6 +308,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     close: async () => {
       await lambda.settled();
       posterProcess?.close();
+      sweeperProcess?.close();
       ttl.destroy();
       inspector.destroy();
       await Promise.all([slack.close(), kms.close(), lambda.close(), dynamo.close(), proxy.close()]);

@@ -87,22 +87,23 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     return `${Math.floor(lastTs / 1e6)}.${String(lastTs % 1e6).padStart(6, '0')}`;
   };
 
+  /**
+   * A sliding-window limit: `limit` calls per `spanMs` per key. Beyond it, the seconds until the
+   * oldest call in the window ages out (Slack's Retry-After); otherwise undefined.
+   */
   const overLimit = (
     windows: Map<string, number[]>,
     key: string,
     limit: number | undefined,
     spanMs: number,
-  ) => {
-    if (!limit) return false;
+  ): number | undefined => {
+    if (!limit) return undefined;
     const now = Date.now();
     const recent = (windows.get(key) ?? []).filter((t) => now - t < spanMs);
-    if (recent.length >= limit) {
-      windows.set(key, recent);
-      return true;
-    }
-    recent.push(now);
     windows.set(key, recent);
-    return false;
+    if (recent.length >= limit) return Math.max(1, Math.ceil(((recent[0] ?? now) + spanMs - now) / 1000));
+    recent.push(now);
+    return undefined;
   };
 
   const applyFault = async (
@@ -194,9 +195,15 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         const text = String(params.text ?? '');
         if (text.length > 40_000) return fail('msg_too_long');
         if (options.refuseCustomize && (params.username || params.icon_url)) return fail('missing_scope');
-        if (overLimit(postWindows, channel, options.postsPerSecond, 1000)) {
+        const postRetryAfter = overLimit(postWindows, channel, options.postsPerSecond, 1000);
+        if (postRetryAfter) {
           call.result = '429';
-          return sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+          return sendJson(
+            res,
+            429,
+            { ok: false, error: 'ratelimited' },
+            { 'retry-after': String(postRetryAfter) },
+          );
         }
         const ts = nextTs();
         const message: StandInMessage = {
@@ -216,9 +223,15 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         const channel = String(params.channel ?? '');
         const ts = String(params.ts ?? '');
         const team = channel.split('-')[0] ?? channel;
-        if (overLimit(deleteWindows, team, options.deletesPerMinute, 60_000)) {
+        const deleteRetryAfter = overLimit(deleteWindows, team, options.deletesPerMinute, 60_000);
+        if (deleteRetryAfter) {
           call.result = '429';
-          return sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+          return sendJson(
+            res,
+            429,
+            { ok: false, error: 'ratelimited' },
+            { 'retry-after': String(deleteRetryAfter) },
+          );
         }
         const message = messages.get(`${channel}/${ts}`);
         if (!message || message.deletedAt !== undefined) return fail('message_not_found');

@@ -9,7 +9,9 @@ import { tableWorkerConfig } from '../../shared/config';
 import { createLogger } from '../../shared/log';
 
 const SAFETY_MS = 5000;
-const CONCURRENCY = 25;
+// Per workspace: enough to delete a burst due in the same second within it; Slack's limit
+// (about 50 a minute per workspace) does the rest of the pacing.
+const CONCURRENCY = 10;
 
 const config = tableWorkerConfig(process.env);
 const log = createLogger({ fn: 'sweeper' });

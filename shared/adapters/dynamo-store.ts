@@ -258,6 +258,23 @@ export class SnapStore {
     }
   }
 
+  /** Gives a record back before the lease runs out, so the next run need not wait for it. */
+  async unlease(id: string, owner: string): Promise<void> {
+    try {
+      await documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          UpdateExpression: 'REMOVE leaseUntil, leaseOwner',
+          ConditionExpression: 'leaseOwner = :owner',
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw new StoreError('DynamoDB unlease failed', { cause: error });
+    }
+  }
+
   async remove(id: string): Promise<void> {
     await attempt('remove', () =>
       documents.send(new DeleteCommand({ TableName: this.tableName, Key: keyOf(id) })),

@@ -50,6 +50,8 @@ export async function deleteSnap(
   const log = deps.log.child({ team: record.team, channel: record.channel, ts: record.ts, snap: record.id });
   if (!record.ts) return 'kept';
   for (;;) {
+    // The workspace is paused past this deleter's deadline: leave it to the next one.
+    if (pacer.opensAt >= deadline) return 'kept';
     await pacer.ready();
     let outcome: DeleteResult | undefined;
     try {

@@ -20,6 +20,7 @@ export interface StorePort {
   markLost(id: string): Promise<boolean>;
   findDue(before: number): Promise<SnapRecord[]>;
   lease(id: string, owner: string, until: number, now: number): Promise<boolean>;
+  unlease(id: string, owner: string): Promise<void>;
   remove(id: string): Promise<void>;
   get(id: string): Promise<SnapRecord | undefined>;
   findByAuthor(team: string, user: string): Promise<SnapRecord[]>;

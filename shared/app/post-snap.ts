@@ -163,7 +163,9 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       // The first run recorded a short snap and died while waiting it out: take up the wait,
       // unless the lease lapsed and a sweep took the snap meanwhile.
       const now = deps.clock.now();
-      if (await store.lease(existing.id, waiterOf(request.id), leaseUntil(existing.dueAt), now)) {
+      if (
+        await store.lease(existing.id, waiterOf(request.id), leaseUntil(Math.max(existing.dueAt, now)), now)
+      ) {
         log.info('poster.wait_resumed', { dueAt: existing.dueAt });
         return waitOut(existing, deps);
       }
@@ -263,5 +265,8 @@ const waiterOf = (id: string) => `poster:${id}`;
 async function waitOut(record: SnapRecord, deps: PostDeps): Promise<PostOutcome> {
   await deps.clock.sleep(record.dueAt - deps.clock.now());
   const result = await deleteSnap(record, deps, new Pacer(deps.clock), deps.deadline());
-  return result === 'kept' ? 'posted' : 'posted_and_deleted';
+  if (result !== 'kept') return 'posted_and_deleted';
+  // Slack would not delete it in time: the next sweep takes it up without waiting for the lease.
+  await deps.store.unlease(record.id, waiterOf(record.id));
+  return 'posted';
 }

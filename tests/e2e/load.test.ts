@@ -1,5 +1,5 @@
 /**
- * Load under Slack's limits, suite-sized (the 2,000-snap run of issue #6 is not written yet):
+ * Load under Slack's limits, suite-sized (the full 2,000-snap run is `npm run bench -- load`):
  * bursts of snaps over several workspaces and channels, the stand-in enforcing chat.postMessage
  * per channel and chat.delete per workspace with 429 + Retry-After. Everything posted is
  * deleted, nothing early, nothing twice, no record left.

@@ -61,6 +61,13 @@ export class MemoryStore implements StorePort {
     return true;
   }
 
+  async unlease(id: string, owner: string): Promise<void> {
+    const r = this.records.get(id);
+    if (r?.leaseOwner !== owner) return;
+    delete r.leaseUntil;
+    delete r.leaseOwner;
+  }
+
   async remove(id: string): Promise<void> {
     this.records.delete(id);
   }

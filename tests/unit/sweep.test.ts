@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { sweep } from '../../shared/app/sweep';
+import { RECHECK_MS, sweep } from '../../shared/app/sweep';
 import { LEASE_AFTER_DUE_MS, SWEEP_MARGIN_MS } from '../../shared/domain/snap';
 import { FakeClock } from '../support/fake-clock';
 import {
@@ -103,6 +103,42 @@ describe('a sweep', () => {
     expect(store.records.size).toBe(0);
   });
 
+  it('never lets a workspace waiting out its rate limit hold back another workspace', async () => {
+    // Prepare: one worker per workspace; workspace T1 is rate-limited for 30 s at its first delete.
+    const { clock, store, slack, deps } = setup();
+    store.put({ id: 'a1', team: 'T1', channel: 'C1', dueAt: T0 + 10_000 });
+    store.put({ id: 'a2', team: 'T1', channel: 'C1', dueAt: T0 + 10_100 });
+    store.put({ id: 'b1', team: 'T2', channel: 'C9', dueAt: T0 + 11_000 });
+    slack.failDeletes(rateLimited(30_000));
+
+    // Act
+    const report = await clock.drive(
+      sweep({ tickMs: T0, deadline: T0 + 95_000, runId: 'run-1' }, { ...deps, concurrency: 1 }),
+    );
+
+    // Assess
+    expect(report.deleted).toBe(3);
+    const okAt = (channel: string) =>
+      slack.deletes.filter((d) => d.ok && d.channel === channel).map((d) => d.at);
+    expect(okAt('C9')).toEqual([T0 + 11_000]);
+    expect(Math.min(...okAt('C1'))).toBeGreaterThanOrEqual(T0 + 40_000);
+  });
+
+  it('leases an overdue leftover from now, so an overlapping run cannot take it at once', async () => {
+    const { clock, store, run } = setup();
+    store.put({ id: 'old', dueAt: T0 - 120_000 });
+    let leased: number | undefined;
+    const lease = store.lease.bind(store);
+    store.lease = async (id, owner, until, now) => {
+      leased = until;
+      return lease(id, owner, until, now);
+    };
+
+    await clock.drive(run());
+
+    expect(leased).toBe(T0 + 400 + LEASE_AFTER_DUE_MS);
+  });
+
   it('keeps the record when a rate limit outlasts the run', async () => {
     const { clock, store, slack, run } = setup();
     store.put({ id: 'a', dueAt: T0 + 10_000 });
@@ -112,6 +148,7 @@ describe('a sweep', () => {
 
     expect(report).toMatchObject({ kept: 1, deleted: 0 });
     expect(store.records.has('a')).toBe(true);
+    expect(store.records.get('a')?.leaseUntil).toBeUndefined();
     expect(clock.now()).toBeLessThan(T0 + 95_000);
   });
 
@@ -151,7 +188,9 @@ describe('a sweep', () => {
     expect(store.records.get('late')?.leaseUntil).toBeUndefined();
   });
 
-  it('skips snaps another deleter holds, and takes them over once the lease has lapsed', async () => {
+  it('takes over, within the same run, a snap whose holder let the lease lapse or gave it back', async () => {
+    // Prepare: a poster holds one snap until due + 30 s; another's lease lapsed long ago; a third
+    // is held by an overlapping run that gives it back 12 s in.
     const { clock, store, slack, run } = setup();
     store.put({
       id: 'held',
@@ -166,11 +205,39 @@ describe('a sweep', () => {
       leaseOwner: 'poster:y',
       leaseUntil: T0 - 30_000,
     });
+    store.put({
+      id: 'given',
+      dueAt: T0 + 2_000,
+      channel: 'C7',
+      leaseOwner: 'sweep:other',
+      leaseUntil: T0 + 90_000,
+    });
+    void clock.sleep(12_000).then(() => store.unlease('given', 'sweep:other'));
+
+    // Act
+    const report = await clock.drive(run());
+
+    // Assess
+    expect(report.deleted).toBe(3);
+    const at = (channel: string) => slack.deletes.find((d) => d.channel === channel)?.at ?? 0;
+    expect(at('C9')).toBe(T0 + 400);
+    expect(at('C7')).toBeGreaterThanOrEqual(T0 + 12_000);
+    expect(at('C7')).toBeLessThanOrEqual(T0 + 12_000 + RECHECK_MS + 400);
+    expect(at('C1')).toBeGreaterThanOrEqual(T0 + 35_000);
+    expect(at('C1')).toBeLessThanOrEqual(T0 + 35_000 + RECHECK_MS + 400);
+    expect(store.records.size).toBe(0);
+  });
+
+  it('stops looking for held snaps before its deadline', async () => {
+    const { clock, store, slack, run } = setup();
+    store.put({ id: 'held', dueAt: T0 + 5_000, leaseOwner: 'sweep:other', leaseUntil: T0 + 500_000 });
 
     const report = await clock.drive(run());
 
-    expect(report).toMatchObject({ leased_elsewhere: 1, deleted: 1 });
-    expect(slack.deletes.map((d) => d.channel)).toEqual(['C9']);
+    expect(report.deleted).toBe(0);
+    expect(slack.deletes).toHaveLength(0);
+    expect(clock.now()).toBeLessThan(T0 + 95_000);
+    expect(store.records.get('held')?.leaseOwner).toBe('sweep:other');
   });
 
   it('deletes each message once when two runs overlap', async () => {

@@ -1,0 +1,148 @@
+/**
+ * Load under Slack's rate limits (issue #6), in real time: 2,000 snaps over 20 workspaces and
+ * 100 channels, typed in four bursts, through the real bundles against dynalite and a Slack
+ * stand-in that enforces chat.postMessage at 1 per second per channel and chat.delete at 50 per
+ * minute per workspace (429 + Retry-After beyond). Half the snaps spread over 2 s … 3 min; the
+ * other half of every burst falls due in the same 40 seconds, 50 per workspace, so deletions
+ * must queue behind the limit. The sweeper runs in processes of its own, on the minute, for its
+ * peak memory. Prints what was posted, deleted, early, twice and left, and the lateness
+ * distribution — rate-limited deletions apart from the rest.
+ *
+ * `npm run bench load`; it takes about six minutes.
+ */
+import { type Pipeline, startPipeline } from '../local/pipeline';
+import { type StandInMessage, shownDueAt } from '../local/slack-stand-in';
+import { hideFunctionLogs } from './quiet';
+import { quantile } from './stats';
+
+const SNAPS = 2_000;
+const WORKSPACES = 20;
+const CHANNELS = 100;
+const BURSTS = 4;
+const BURST_GAP_MS = 20_000;
+const DELETES_PER_MINUTE = 50;
+
+/** The snap's workspace and channel: 5 channels per workspace; the stand-in reads the team from the channel id. */
+function placeOf(i: number): { team: string; channel: string } {
+  const channel = i % CHANNELS;
+  const team = channel % WORKSPACES;
+  return { team: `TW${team}`, channel: `TW${team}-C${channel}` };
+}
+
+/** Seconds: even snaps spread over 2 s … 3 min; odd ones all fall due between 200 s and 240 s from the start. */
+function delayOf(i: number, burst: number): number {
+  if (i % 2 === 0) return 2 + ((i * 7919) % 179);
+  return 200 - (burst * BURST_GAP_MS) / 1000 + ((i * 31) % 40);
+}
+
+async function typeBursts(p: Pipeline): Promise<void> {
+  const perBurst = SNAPS / BURSTS;
+  for (let burst = 0; burst < BURSTS; burst++) {
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: perBurst }, (_, k) => {
+        const i = burst * perBurst + k;
+        const { team, channel } = placeOf(i);
+        return p.command(`${delayOf(i, burst)}s load bench ${i}`, { team_id: team, channel_id: channel });
+      }),
+    );
+    if (burst < BURSTS - 1) await new Promise((r) => setTimeout(r, BURST_GAP_MS - (Date.now() - started)));
+  }
+}
+
+/**
+ * The best any deleter could do under the limit: per workspace, in due order, each deletion at
+ * its due time or once the 50 before it have left the 60-second window. A snap whose best time is
+ * its due time can be on time; the others are late by necessity, by at least that much.
+ */
+function bestPossible(messages: StandInMessage[]): Map<StandInMessage, number> {
+  const best = new Map<StandInMessage, number>();
+  const byTeam = new Map<string, StandInMessage[]>();
+  for (const m of messages) {
+    const team = m.channel.split('-')[0] ?? m.channel;
+    byTeam.set(team, [...(byTeam.get(team) ?? []), m]);
+  }
+  for (const list of byTeam.values()) {
+    const due = (m: StandInMessage) => shownDueAt(m) ?? 0;
+    list.sort((a, b) => due(a) - due(b));
+    const times: number[] = [];
+    for (const [i, m] of list.entries()) {
+      const at = Math.max(due(m), (times[i - DELETES_PER_MINUTE] ?? Number.NEGATIVE_INFINITY) + 60_000);
+      times.push(at);
+      best.set(m, at);
+    }
+  }
+  return best;
+}
+
+function describe(label: string, late: number[]): string {
+  const sorted = [...late].sort((a, b) => a - b);
+  const at = (q: number) => `${(quantile(sorted, q) / 1000).toFixed(2)} s`.padStart(8);
+  return `  ${label.padEnd(34)} n=${String(sorted.length).padStart(4)}  p50 ${at(0.5)}  p90 ${at(0.9)}  p99 ${at(0.99)}  max ${at(1)}`;
+}
+
+const logs = hideFunctionLogs();
+const started = Date.now();
+const p = await startPipeline({
+  sweepPeriodSeconds: 60,
+  slack: { postsPerSecond: 1, deletesPerMinute: DELETES_PER_MINUTE },
+  sweeper: { isolated: true },
+});
+try {
+  const stop = p.schedule();
+  await typeBursts(p);
+  await p.lambda.settled();
+  const ours = () => [...p.slack.messages.values()].filter((m) => m.channel.startsWith('TW'));
+  const lastDue = Math.max(...ours().map((m) => shownDueAt(m) ?? 0));
+  // Everything should be gone within the limit's own pace; give it two sweep periods more.
+  const giveUpAt = lastDue + (SNAPS / WORKSPACES / DELETES_PER_MINUTE) * 60_000 + 2 * p.sweepPeriodMs;
+  while (
+    Date.now() < giveUpAt &&
+    (ours().some((m) => m.deletedAt === undefined) || (await p.records()).length > 0)
+  )
+    await new Promise((r) => setTimeout(r, 1_000));
+  await stop();
+
+  // Assess
+  const messages = ours();
+  const byText = new Map<string, number>();
+  for (const m of messages) byText.set(m.text, (byText.get(m.text) ?? 0) + 1);
+  const best = bestPossible(messages);
+  const lateOf = (m: StandInMessage) => (m.deletedAt ?? Number.NaN) - (shownDueAt(m) ?? Number.NaN);
+  const deleted = messages.filter((m) => m.deletedAt !== undefined);
+  const canBeOnTime = deleted.filter((m) => best.get(m) === shownDueAt(m));
+  const lateByNecessity = deleted.filter((m) => best.get(m) !== shownDueAt(m));
+  const calls = (method: string, result: string) =>
+    p.slack.calls.filter((c) => c.method === method && c.result === result).length;
+  const refusedReplies = p.slack.replies.filter((r) =>
+    /not have been posted|try again/i.test(String(r.body.text)),
+  );
+
+  console.log(
+    `\nload under Slack's limits: ${SNAPS} snaps, ${WORKSPACES} workspaces, ${CHANNELS} channels, ${BURSTS} bursts ${BURST_GAP_MS / 1000} s apart; chat.postMessage 1/s per channel, chat.delete ${DELETES_PER_MINUTE}/min per workspace; sweep every ${p.sweepPeriodMs / 1000} s (run ${((Date.now() - started) / 60_000).toFixed(1)} min)`,
+  );
+  console.log(
+    `  posted ${messages.length} (posted twice: ${[...byText.values()].filter((n) => n > 1).length}; not posted, author told: ${refusedReplies.length})  deleted ${deleted.length}  early ${deleted.filter((m) => lateOf(m) < 0).length}  not deleted ${messages.length - deleted.length}  records left ${(await p.records()).length}`,
+  );
+  console.log(
+    `  429s: chat.postMessage ${calls('chat.postMessage', '429')}, chat.delete ${calls('chat.delete', '429')}`,
+  );
+  console.log(describe('lateness, every deletion', deleted.map(lateOf)));
+  console.log(describe('  could be on time under the limit', canBeOnTime.map(lateOf)));
+  console.log(describe('  late by necessity (limit reached)', lateByNecessity.map(lateOf)));
+  console.log(
+    describe(
+      '    best any deleter could do',
+      lateByNecessity.map((m) => (best.get(m) ?? 0) - (shownDueAt(m) ?? 0)),
+    ),
+  );
+  const rss = (p.sweeperProcess?.peakRssKb() ?? 0) / 1024;
+  const heap = (p.sweeperProcess?.peakHeapBytes() ?? 0) / 1024 / 1024;
+  console.log(
+    `  sweeper peak memory: heap and buffers in use ${heap.toFixed(0)} MB, resident set ${rss.toFixed(0)} MB (it is given 256 MB)`,
+  );
+  console.log(`  function log volume: ${(logs.bytes() / 1024 / 1024).toFixed(1)} MB`);
+} finally {
+  await p.close();
+}
+process.exit(0);
