@@ -34,6 +34,7 @@ beforeAll(async () => {
     // The first retry comes after the dead run's deadline (8 s - 3 s), as Lambda's ~1 minute
     // does after a 105 s poster's.
     poster: { isolated: true, timeoutMs: 8_000, retryDelaysMs: [6_000, 1_000] },
+    sweeper: { isolated: true },
   });
   ledger = watchPipeline(p, 'crash', logs);
 }, 30_000);
@@ -127,6 +128,50 @@ describe('a poster that dies', () => {
   }, 60_000);
 });
 
+describe('a sweeper that dies mid-batch', () => {
+  it('leaves what it had leased to later runs, which delete it once the lease lapses', async () => {
+    // Prepare: three snaps for the sweeper (beyond what the poster waits out), one second apart
+    // and typed when their due times fall in one run's window (windows start 5 s past a tick of
+    // 10 s); the sweeper is killed right after its first deletion.
+    const channels = ['K-sw-1', 'K-sw-2', 'K-sw-3'];
+    await until(
+      () => (Date.now() % 10_000 >= 8_000 && Date.now() % 10_000 < 8_500 ? true : undefined),
+      11_000,
+    );
+    for (const [i, channel] of channels.entries())
+      await p.command(`${27 + i}s swept then killed`, { channel_id: channel });
+    await p.lambda.settled();
+    const kill = (m: StandInMessage) => {
+      if (m.channel === 'K-sw-1') p.sweeperProcess?.killRunning();
+    };
+    p.slack.events.on('deleted', kill);
+
+    // Act
+    const stop = p.schedule();
+    await until(
+      async () => ((await Promise.all(channels.map(recordsIn))).flat().length === 0 ? true : undefined),
+      90_000,
+    );
+    await stop();
+    p.slack.events.off('deleted', kill);
+
+    // Assess: the first on time, the others once their dead holder's lease lapsed (due + 30 s).
+    const [first, ...rest] = channels.map((c) => messagesIn(c)[0]);
+    expect(first?.deletedAt).toBeGreaterThanOrEqual(dueOf(first));
+    expect(first?.deletedAt).toBeLessThan(dueOf(first) + 1_000);
+    for (const message of rest) {
+      expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message) + 30_000);
+      expect(message?.deletedAt).toBeLessThan(dueOf(message) + 30_000 + 10_000);
+    }
+    for (const channel of channels)
+      expect(
+        p.slack.calls.filter(
+          (c) => c.method === 'chat.delete' && c.params.channel === channel && c.result === 'ok',
+        ),
+      ).toHaveLength(1);
+  }, 120_000);
+});
+
 describe('DynamoDB failing a write', () => {
   it('throttled a few times: the SDK retries and the snap is recorded as usual', async () => {
     // Prepare
@@ -189,6 +234,7 @@ describe('DynamoDB failing a write', () => {
       'throttled twice',
       'record fails',
       'removal fails',
+      'swept then killed',
     ])
       expect(text).not.toContain(phrase);
     const [first, second] = runsFor('K-post');

@@ -188,10 +188,13 @@ describe('poster', () => {
     const { outcome } = await invoke(event(2));
 
     expect(outcome).toBe('posted_and_deleted');
-    const item = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item as { dueAt: number };
+    // The due time counts from the post (recorded by markPosted), not from the claim.
+    const recorded = ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues as {
+      ':due': number;
+    };
     const deleted = callsTo('chat.delete')[0];
-    expect(deleted?.at).toBeGreaterThanOrEqual(item.dueAt);
-    expect(deleted?.at).toBeLessThan(item.dueAt + 1000);
+    expect(deleted?.at).toBeGreaterThanOrEqual(recorded[':due']);
+    expect(deleted?.at).toBeLessThan(recorded[':due'] + 1000);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: `snap#T1:trigger-${n}` } });
   });

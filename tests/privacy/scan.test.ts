@@ -12,7 +12,7 @@ import { until } from '../support/wait';
 
 /** The suites in this run that keep a ledger: test files that write one. */
 function suitesWithLedger(): string[] {
-  const run = JSON.parse(readFileSync(`${LEDGER_DIR}/run.json`, 'utf8')) as string[];
+  const run = JSON.parse(readFileSync('test-output/privacy-run.json', 'utf8')) as string[];
   return run
     .filter((path) => /\b(watchPipeline|writeLedger)\(/.test(readFileSync(path, 'utf8')))
     .map((path) => basename(path, '.test.ts'))

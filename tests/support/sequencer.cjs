@@ -7,8 +7,8 @@ class PrivacyLast extends Sequencer {
   async sort(tests) {
     const sorted = await super.sort(tests);
     const last = (t) => t.path.includes('/tests/privacy/');
-    mkdirSync('test-output/privacy', { recursive: true });
-    writeFileSync('test-output/privacy/run.json', JSON.stringify(tests.map((t) => t.path)));
+    mkdirSync('test-output', { recursive: true });
+    writeFileSync('test-output/privacy-run.json', JSON.stringify(tests.map((t) => t.path)));
     return [...sorted.filter((t) => !last(t)), ...sorted.filter(last)];
   }
 }
