@@ -65,17 +65,25 @@ describe('faults', () => {
     expect(await recordsIn('F-5xx')).toHaveLength(0);
   });
 
-  it('posts nothing, keeps nothing and tells the user when chat.postMessage fails', async () => {
-    p.slack.fault('chat.postMessage', { status: 500 });
+  it.each([
+    ['a 500', { status: 500 }, 'F-post'],
+    ['a dropped connection', { drop: true }, 'F-postdrop'],
+  ] as const)(
+    'never retries chat.postMessage after %s: keeps nothing and tells the user',
+    async (_, fault, channel) => {
+      p.slack.fault('chat.postMessage', fault);
+      const repliesBefore = p.slack.replies.length;
 
-    await p.command('1h never posted', { channel_id: 'F-post' });
-    await p.lambda.settled();
+      await p.command('1h never posted', { channel_id: channel });
+      await p.lambda.settled();
 
-    expect(calls('chat.postMessage', 'F-post')).toHaveLength(1);
-    expect(messagesIn('F-post')).toHaveLength(0);
-    expect(await recordsIn('F-post')).toHaveLength(0);
-    expect(p.slack.replies.some((r) => String(r.body.text).includes('may not have been posted'))).toBe(true);
-  });
+      expect(calls('chat.postMessage', channel)).toHaveLength(1);
+      expect(messagesIn(channel)).toHaveLength(0);
+      expect(await recordsIn(channel)).toHaveLength(0);
+      const replies = p.slack.replies.slice(repliesBefore);
+      expect(replies.some((r) => String(r.body.text).includes('may not have been posted'))).toBe(true);
+    },
+  );
 
   it('still posts, as the bot, when users.info keeps dropping the connection', async () => {
     p.slack.fault('users.info', { drop: true }, { drop: true }, { drop: true });
