@@ -1,48 +1,23 @@
-/**
- * Crashes and a failing database, end to end: the poster runs in processes of its own that are
- * killed mid-run (as an out-of-memory kill or a timeout ends a Lambda environment), Lambda's
- * asynchronous retries and on-failure destination are played by the stand-in, and DynamoDB
- * throttles, fails or is unreachable through the proxy in front of dynalite. After each: no
- * message posted twice, none deleted early, nothing left in the table, and what cannot be
- * closed (a post Slack took just before the crash) is told to the author and logged.
- */
-import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Pipeline, startPipeline } from '../../local/pipeline';
-import { type StandInMessage, shownDueAt } from '../../local/slack-stand-in';
-import { captureStdout } from '../support/logs';
-import { watchPipeline } from '../support/privacy';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { Pipeline } from '../../local/pipeline';
+import type { StandInMessage } from '../../local/slack-stand-in';
+import { dueOf, pipelineSuite } from '../support/e2e';
 import { until } from '../support/wait';
 
-const logs = captureStdout();
-let p: Pipeline;
-let ledger: ReturnType<typeof watchPipeline> | undefined;
-
-const dueOf = (m: StandInMessage | undefined) => Number(shownDueAt(m));
-const messagesIn = (channel: string) => [...p.slack.messages.values()].filter((m) => m.channel === channel);
-const recordsIn = async (channel: string) => (await p.records()).filter((r) => r.channel === channel);
-const postsIn = (channel: string) =>
-  p.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.params.channel === channel);
+const suite = pipelineSuite('crash', {
+  sweepPeriodSeconds: 10,
+  // The first retry comes after the dead run's deadline (8 s - 3 s), as Lambda's ~1 minute
+  // does after a 105 s poster's.
+  poster: { isolated: true, timeoutMs: 8_000, retryDelaysMs: [6_000, 1_000] },
+  sweeper: { isolated: true },
+});
+const { logs, messagesIn, recordsIn, calls } = suite;
+const postsIn = (channel: string) => calls('chat.postMessage', channel);
 const runsFor = (channel: string) =>
   p.lambda.invocations.filter((i) => (i.payload as { channel?: string }).channel === channel);
-
-beforeAll(async () => {
-  if (!existsSync('dist/ack/index.mjs'))
-    throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-  p = await startPipeline({
-    sweepPeriodSeconds: 10,
-    // The first retry comes after the dead run's deadline (8 s - 3 s), as Lambda's ~1 minute
-    // does after a 105 s poster's.
-    poster: { isolated: true, timeoutMs: 8_000, retryDelaysMs: [6_000, 1_000] },
-    sweeper: { isolated: true },
-  });
-  ledger = watchPipeline(p, 'crash', logs);
-}, 30_000);
-
-afterAll(async () => {
-  await ledger?.write();
-  logs.restore();
-  await p?.close();
+let p: Pipeline;
+beforeAll(() => {
+  p = suite.pipeline();
 });
 
 describe('a poster that dies', () => {

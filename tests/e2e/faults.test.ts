@@ -1,38 +1,14 @@
-/**
- * Nothing lost under faults, through the built bundles against dynalite and the Slack stand-in:
- * after each scenario every posted message is deleted (on time, or as soon as Slack allows),
- * none early, none posted twice, and no record is left behind.
- */
-import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { lambdaContext } from '../../local/lambda-stand-in';
-import { type Pipeline, startPipeline } from '../../local/pipeline';
-import { type StandInMessage, shownDueAt } from '../../local/slack-stand-in';
-import { captureStdout } from '../support/logs';
-import { watchPipeline } from '../support/privacy';
+import type { Pipeline } from '../../local/pipeline';
+import { dueOf, pipelineSuite } from '../support/e2e';
 import { until } from '../support/wait';
 
-const logs = captureStdout();
+const suite = pipelineSuite('faults', { sweepPeriodSeconds: 10 });
+const { logs, messagesIn, recordsIn, calls } = suite;
 let p: Pipeline;
-let ledger: ReturnType<typeof watchPipeline> | undefined;
-
-const dueOf = (m: StandInMessage | undefined) => Number(shownDueAt(m));
-const messagesIn = (channel: string) => [...p.slack.messages.values()].filter((m) => m.channel === channel);
-const recordsIn = async (channel: string) => (await p.records()).filter((r) => r.channel === channel);
-const calls = (method: string, channel?: string) =>
-  p.slack.calls.filter((c) => c.method === method && (!channel || c.params.channel === channel));
-
-beforeAll(async () => {
-  if (!existsSync('dist/ack/index.mjs'))
-    throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-  p = await startPipeline({ sweepPeriodSeconds: 10 });
-  ledger = watchPipeline(p, 'faults', logs);
-}, 30_000);
-
-afterAll(async () => {
-  await ledger?.write();
-  logs.restore();
-  await p?.close();
+beforeAll(() => {
+  p = suite.pipeline();
 });
 
 describe('faults', () => {

@@ -1,33 +1,16 @@
-/**
- * Load under Slack's limits, suite-sized (the full 2,000-snap run is `npm run bench -- load`):
- * bursts of snaps over several workspaces and channels, the stand-in enforcing chat.postMessage
- * per channel and chat.delete per workspace with 429 + Retry-After. Everything posted is
- * deleted, nothing early, nothing twice, no record left.
- */
-import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Pipeline, startPipeline } from '../../local/pipeline';
-import { type StandInMessage, shownDueAt } from '../../local/slack-stand-in';
-import { captureStdout } from '../support/logs';
-import { watchPipeline } from '../support/privacy';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { Pipeline } from '../../local/pipeline';
+import { dueOf, pipelineSuite } from '../support/e2e';
 import { until } from '../support/wait';
 
-const logs = captureStdout();
+const suite = pipelineSuite('load', {
+  sweepPeriodSeconds: 10,
+  slack: { postsPerSecond: 1, deletesPerMinute: 20 },
+});
+const { logs } = suite;
 let p: Pipeline;
-let ledger: ReturnType<typeof watchPipeline> | undefined;
-const dueOf = (m: StandInMessage | undefined) => Number(shownDueAt(m));
-
-beforeAll(async () => {
-  if (!existsSync('dist/ack/index.mjs'))
-    throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-  p = await startPipeline({ sweepPeriodSeconds: 10, slack: { postsPerSecond: 1, deletesPerMinute: 20 } });
-  ledger = watchPipeline(p, 'load', logs);
-}, 30_000);
-
-afterAll(async () => {
-  await ledger?.write();
-  logs.restore();
-  await p?.close();
+beforeAll(() => {
+  p = suite.pipeline();
 });
 
 describe('a burst under Slack rate limits', () => {

@@ -1,22 +1,16 @@
-/**
- * End to end: the built bundles from dist/ chained as on AWS (signed API Gateway event → ack →
- * real async Invoke → poster → dynalite → sweeper / TTL → reaper) against the Slack stand-in.
- */
-import { existsSync } from 'node:fs';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Pipeline, startPipeline } from '../../local/pipeline';
+import type { Pipeline } from '../../local/pipeline';
 import { shownDueAt } from '../../local/slack-stand-in';
 import { ttlStreamRecord } from '../../local/ttl-emulator';
-import { captureStdout } from '../support/logs';
-import { watchPipeline } from '../support/privacy';
+import { pipelineSuite } from '../support/e2e';
 import { until } from '../support/wait';
 
 const TEXT = 'the door code is 4711';
-const logs = captureStdout();
+const suite = pipelineSuite('pipeline', { sweepPeriodSeconds: 10 });
+const { logs } = suite;
 let p: Pipeline;
-let ledger: ReturnType<typeof watchPipeline> | undefined;
 let db: DynamoDBClient;
 
 async function items(): Promise<Array<Record<string, unknown>>> {
@@ -29,19 +23,13 @@ const postsIn = (channel: string) =>
     (c) => c.method === 'chat.postMessage' && c.params.channel === channel && c.result === 'ok',
   );
 
-beforeAll(async () => {
-  if (!existsSync('dist/ack/index.mjs'))
-    throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-  p = await startPipeline({ sweepPeriodSeconds: 10 });
-  ledger = watchPipeline(p, 'pipeline', logs);
+beforeAll(() => {
+  p = suite.pipeline();
   db = new DynamoDBClient({ endpoint: p.dynamo.endpoint });
-}, 30_000);
+});
 
-afterAll(async () => {
-  await ledger?.write();
-  logs.restore();
+afterAll(() => {
   db?.destroy();
-  await p?.close();
 });
 
 describe('snap end to end', () => {

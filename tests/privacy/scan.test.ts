@@ -14,7 +14,7 @@ import { until } from '../support/wait';
 function suitesWithLedger(): string[] {
   const run = JSON.parse(readFileSync('test-output/privacy-run.json', 'utf8')) as string[];
   return run
-    .filter((path) => /\b(watchPipeline|writeLedger)\(/.test(readFileSync(path, 'utf8')))
+    .filter((path) => /\b(pipelineSuite|watchPipeline|writeLedger)\(/.test(readFileSync(path, 'utf8')))
     .map((path) => basename(path, '.test.ts'))
     .sort();
 }

@@ -1,0 +1,45 @@
+/**
+ * What the end-to-end suites share: a pipeline started from the built bundles, with its logs
+ * captured and its privacy ledger kept (tests/support/privacy.ts), and ways to look at one
+ * channel of it.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll } from '@jest/globals';
+import { type Pipeline, type PipelineOptions, startPipeline } from '../../local/pipeline';
+import { type StandInMessage, shownDueAt } from '../../local/slack-stand-in';
+import { captureStdout } from './logs';
+import { watchPipeline } from './privacy';
+
+/** The due time a message shows (ms). */
+export const dueOf = (m: StandInMessage | undefined) => Number(shownDueAt(m));
+
+/** Starts the suite's pipeline before its tests and closes it after them. */
+export function pipelineSuite(suite: string, options: PipelineOptions) {
+  const logs = captureStdout();
+  let started: Pipeline | undefined;
+  let ledger: ReturnType<typeof watchPipeline> | undefined;
+  beforeAll(async () => {
+    if (!existsSync('dist/ack/index.mjs'))
+      throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    started = await startPipeline(options);
+    ledger = watchPipeline(started, suite, logs);
+  }, 30_000);
+  afterAll(async () => {
+    await ledger?.write();
+    logs.restore();
+    await started?.close();
+  });
+  const pipeline = (): Pipeline => {
+    if (!started) throw new Error('the pipeline has not started');
+    return started;
+  };
+  return {
+    logs,
+    pipeline,
+    messagesIn: (channel: string) =>
+      [...pipeline().slack.messages.values()].filter((m) => m.channel === channel),
+    recordsIn: async (channel: string) => (await pipeline().records()).filter((r) => r.channel === channel),
+    calls: (method: string, channel?: string) =>
+      pipeline().slack.calls.filter((c) => c.method === method && (!channel || c.params.channel === channel)),
+  };
+}
