@@ -163,9 +163,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       // The first run recorded a short snap and died while waiting it out: take up the wait,
       // unless the lease lapsed and a sweep took the snap meanwhile.
       const now = deps.clock.now();
-      if (
-        await store.lease(existing.id, waiterOf(request.id), leaseUntil(Math.max(existing.dueAt, now)), now)
-      ) {
+      if (await store.lease(existing.id, waiterOf(request.id), leaseUntil(existing.dueAt, now), now)) {
         log.info('poster.wait_resumed', { dueAt: existing.dueAt });
         return waitOut(existing, deps);
       }
@@ -237,7 +235,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       { ...request, dueAt },
       ts,
       pickShard(),
-      waitsOut ? { until: leaseUntil(dueAt), owner } : undefined,
+      waitsOut ? { until: leaseUntil(dueAt, clock.now()), owner } : undefined,
     );
   } catch (error) {
     if (!(error instanceof StoreError)) throw error;

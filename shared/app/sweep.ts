@@ -61,8 +61,7 @@ export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport
           continue;
         }
         try {
-          // An overdue leftover is leased from now, not from its past due time.
-          const until = leaseUntil(Math.max(record.dueAt, clock.now()));
+          const until = leaseUntil(record.dueAt, clock.now());
           if (!(await store.lease(record.id, owner, until, clock.now()))) {
             report.leased_elsewhere++;
             continue;

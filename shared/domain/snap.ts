@@ -173,8 +173,9 @@ export function sweepWindowEnd(tickMs: number, sweepPeriodMs: number): number {
   return tickMs + sweepPeriodMs + SWEEP_MARGIN_MS;
 }
 
-export function leaseUntil(dueAtMs: number): number {
-  return dueAtMs + LEASE_AFTER_DUE_MS;
+/** A deleter's lease on a snap: until 30 s past its due time, or past now for an overdue one. */
+export function leaseUntil(dueAtMs: number, nowMs: number): number {
+  return Math.max(dueAtMs, nowMs) + LEASE_AFTER_DUE_MS;
 }
 
 export function isPostRequest(value: unknown): value is PostRequest {
