@@ -77,6 +77,11 @@ export async function benchCold(runs = Number(process.env.BENCH_COLD_RUNS ?? 15)
       LOG_LEVEL: 'warn',
       BENCH_BUNDLE: pathToFileURL(resolve('dist/ack/index.mjs')).href,
     };
+    // BENCH_COMPARE=<dir with an ack index.mjs>: time that bundle too, interleaved (A/B of a change).
+    const compareWith = process.env.BENCH_COMPARE
+      ? pathToFileURL(resolve(process.env.BENCH_COMPARE, 'index.mjs')).href
+      : undefined;
+    const other: number[] = [];
     const ack: number[] = [];
     const bare: number[] = [];
     const bolt: number[] = [];
@@ -109,6 +114,16 @@ export async function benchCold(runs = Number(process.env.BENCH_COLD_RUNS ?? 15)
       ack.push(run.ms);
       imports.push(child.importMs);
       handles.push(child.handleMs);
+      if (compareWith)
+        other.push(
+          (
+            await timed(['bench/cold-child.mjs'], {
+              ...env,
+              BENCH_BUNDLE: compareWith,
+              BENCH_EVENT: JSON.stringify(event),
+            })
+          ).ms,
+        );
       bare.push((await timed(['-e', '0'], env)).ms);
       bolt.push((await timed(['--input-type=module', '-e', "await import('@slack/bolt')"], env)).ms);
     }
@@ -125,6 +140,10 @@ export async function benchCold(runs = Number(process.env.BENCH_COLD_RUNS ?? 15)
     console.log(
       `  ack: import bundle + first signed request  ${fmt(result.ackMs)}  (import/init ${fmt(result.importMs)}, request ${fmt(result.handleMs)})`,
     );
+    if (compareWith)
+      console.log(
+        `  compared bundle (${process.env.BENCH_COMPARE})  ${fmt(median(other))}  ratio to bolt ${(median(other) / result.boltMs).toFixed(2)}`,
+      );
     console.log(`  node -e 0                                  ${fmt(result.bareMs)}`);
     console.log(`  import('@slack/bolt') only                 ${fmt(result.boltMs)}`);
     console.log(
