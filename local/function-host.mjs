@@ -1,9 +1,8 @@
 // Hosts one built Lambda bundle in a process of its own, as an execution environment does, so
 // that a test can kill it mid-run (local/function-process.ts drives it over IPC).
-import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
-const [bundle, name] = process.argv.slice(2);
+const [bundle] = process.argv.slice(2);
 
 // The peak of what the functions' data takes (V8 heap and buffers), sampled; the resident set
 // also counts code and what the garbage collector has not yet returned.
@@ -16,16 +15,10 @@ setInterval(sample, 50).unref();
 const { handler } = await import(pathToFileURL(bundle).href);
 
 process.on('message', async (message) => {
+  // The invoker's context, its one function restored: the time left counts down here.
   const started = Date.now();
   const context = {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
-    memoryLimitInMB: '128',
-    awsRequestId: message.requestId ?? randomUUID(),
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: 'local',
+    ...message.context,
     getRemainingTimeInMillis: () => Math.max(0, message.timeoutMs - (Date.now() - started)),
   };
   try {

@@ -42,7 +42,7 @@ interface HostMessage {
   peakHeapBytes?: number;
 }
 
-export function isolatedFunction(bundlePath: string, name: string): IsolatedFunction {
+export function isolatedFunction(bundlePath: string): IsolatedFunction {
   const output = new EventEmitter();
   const idle: ChildProcess[] = [];
   const busy = new Set<ChildProcess>();
@@ -52,7 +52,7 @@ export function isolatedFunction(bundlePath: string, name: string): IsolatedFunc
 
   const start = () =>
     new Promise<ChildProcess>((ready, failed) => {
-      const child = fork(HOST, [resolve(bundlePath), name], {
+      const child = fork(HOST, [resolve(bundlePath)], {
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         env: process.env,
       });
@@ -96,7 +96,9 @@ export function isolatedFunction(bundlePath: string, name: string): IsolatedFunc
             failed(new FunctionError(message.error.errorType ?? 'Error', message.error.errorMessage ?? ''));
           else done(message.result);
         });
-        child.send({ id, event, timeoutMs, requestId: context.awsRequestId });
+        // Functions do not cross process boundaries; the host rebuilds the one that matters.
+        const { getRemainingTimeInMillis: _, done: _d, fail: _f, succeed: _s, ...fields } = context;
+        child.send({ id, event, timeoutMs, context: fields });
       });
     } finally {
       busy.delete(child);

@@ -183,11 +183,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     ((await import(pathToFileURL(`${distDir}/${name}/index.mjs`).href)) as { handler: T }).handler;
   const ack = await load<AckHandler>('ack');
   const posterProcess = options.poster?.isolated
-    ? isolatedFunction(`${distDir}/poster/index.mjs`, 'snap-poster')
+    ? isolatedFunction(`${distDir}/poster/index.mjs`)
     : undefined;
   const poster = posterProcess?.fn ?? (await load<Fn<unknown, unknown>>('poster'));
   const sweeperProcess = options.sweeper?.isolated
-    ? isolatedFunction(`${distDir}/sweeper/index.mjs`, 'snap-sweeper')
+    ? isolatedFunction(`${distDir}/sweeper/index.mjs`)
     : undefined;
   const sweeper = sweeperProcess?.fn ?? (await load<Fn<unknown, unknown>>('sweeper'));
   const reaper = await load<Fn<DynamoDBStreamEvent, unknown>>('reaper');
