@@ -39,6 +39,17 @@ async function attempt<T>(what: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A conditional write: true if it was applied, false if its condition did not hold. */
+async function conditionally(what: string, run: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await run();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw new StoreError(`DynamoDB ${what} failed`, { cause: error });
+  }
+}
+
 export type ClaimResult = { claimed: true } | { claimed: false; existing: SnapRecord | undefined };
 
 export class SnapStore {
@@ -46,19 +57,17 @@ export class SnapStore {
 
   /** Creates the record in state `posting` unless this request id was seen before. */
   async claim(record: SnapRecord): Promise<ClaimResult> {
-    try {
-      await documents.send(
+    const claimed = await conditionally('claim', () =>
+      documents.send(
         new PutCommand({
           TableName: this.tableName,
           Item: toItem(record),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
         }),
-      );
-      return { claimed: true };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw new StoreError('DynamoDB claim failed', { cause: error });
-    }
+      ),
+    );
+    if (claimed) return { claimed: true };
     const existing = await this.get(record.id);
     return { claimed: false, existing };
   }
@@ -127,8 +136,8 @@ export class SnapStore {
    * deadline), unless another delivery got there first: true for the one caller that changed it.
    */
   async markLost(id: string): Promise<boolean> {
-    try {
-      await documents.send(
+    return conditionally('markLost', () =>
+      documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keyOf(id),
@@ -137,18 +146,14 @@ export class SnapStore {
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':lost': 'lost', ':posting': 'posting' },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw new StoreError('DynamoDB markLost failed', { cause: error });
-    }
+      ),
+    );
   }
 
   /** Drops a claim whose post did not happen, so nothing waits for a message that does not exist. */
   async release(id: string): Promise<void> {
-    try {
-      await documents.send(
+    await conditionally('release', () =>
+      documents.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: keyOf(id),
@@ -156,10 +161,8 @@ export class SnapStore {
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':posting': 'posting' },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw new StoreError('DynamoDB release failed', { cause: error });
-    }
+      ),
+    );
   }
 
   /** Every posted record due before `before` (ms), oldest due first, across all index shards. */
@@ -239,8 +242,8 @@ export class SnapStore {
    * Keeps overlapping sweeps (and the poster's own wait) from deleting the same message twice.
    */
   async lease(id: string, owner: string, until: number, now: number): Promise<boolean> {
-    try {
-      await documents.send(
+    return conditionally('lease', () =>
+      documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keyOf(id),
@@ -250,18 +253,14 @@ export class SnapStore {
           ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
           ExpressionAttributeValues: { ':until': until, ':owner': owner, ':now': now },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw new StoreError('DynamoDB lease failed', { cause: error });
-    }
+      ),
+    );
   }
 
   /** Gives a record back before the lease runs out, so the next run need not wait for it. */
   async unlease(id: string, owner: string): Promise<void> {
-    try {
-      await documents.send(
+    await conditionally('unlease', () =>
+      documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keyOf(id),
@@ -269,10 +268,8 @@ export class SnapStore {
           ConditionExpression: 'leaseOwner = :owner',
           ExpressionAttributeValues: { ':owner': owner },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw new StoreError('DynamoDB unlease failed', { cause: error });
-    }
+      ),
+    );
   }
 
   async remove(id: string): Promise<void> {

@@ -38,9 +38,23 @@ export interface DeleteDeps extends Common {
 
 /**
  * Deletes one posted snap. Rate limits are waited out while `deadline` allows; anything that
- * can still succeed later is `kept` (its record stays for the next sweep or for TTL).
+ * can still succeed later is `kept` (its record stays for the next sweep or for TTL). A deleter
+ * holding the record's lease names itself as `leaseOwner`: what it keeps, it gives back, so the
+ * next deleter (a sweep perhaps already running) takes it up at once instead of after the lease.
  */
 export async function deleteSnap(
+  record: SnapRecord,
+  deps: DeleteDeps,
+  pacer: Pacer,
+  deadline: number,
+  leaseOwner?: string,
+): Promise<DeleteResult> {
+  const result = await attemptDelete(record, deps, pacer, deadline);
+  if (result === 'kept' && leaseOwner) await deps.store.unlease(record.id, leaseOwner);
+  return result;
+}
+
+async function attemptDelete(
   record: SnapRecord,
   deps: DeleteDeps,
   pacer: Pacer,

@@ -262,9 +262,6 @@ const waiterOf = (id: string) => `poster:${id}`;
 /** Deletes a snap the poster waits out, at its due time. */
 async function waitOut(record: SnapRecord, deps: PostDeps): Promise<PostOutcome> {
   await deps.clock.sleep(record.dueAt - deps.clock.now());
-  const result = await deleteSnap(record, deps, new Pacer(deps.clock), deps.deadline());
-  if (result !== 'kept') return 'posted_and_deleted';
-  // Slack would not delete it in time: the next sweep takes it up without waiting for the lease.
-  await deps.store.unlease(record.id, waiterOf(record.id));
-  return 'posted';
+  const result = await deleteSnap(record, deps, new Pacer(deps.clock), deps.deadline(), waiterOf(record.id));
+  return result === 'kept' ? 'posted' : 'posted_and_deleted';
 }

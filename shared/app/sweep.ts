@@ -68,11 +68,7 @@ export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport
           }
           const wait = record.dueAt - clock.now();
           if (wait > 0) await clock.sleep(wait);
-          const result = await deleteSnap(record, deps, pacer, run.deadline);
-          report[result]++;
-          // Kept for later (a rate limit past this run, Slack unavailable): the next run, which
-          // may already be running, takes it up at once instead of after the lease.
-          if (result === 'kept') await store.unlease(record.id, owner);
+          report[await deleteSnap(record, deps, pacer, run.deadline, owner)]++;
         } catch (error) {
           // One failing record must not stop the others; it stays in the table for the next run.
           report.kept++;

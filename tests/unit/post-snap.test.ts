@@ -40,6 +40,16 @@ function setup() {
   return { clock, store, slack, deps, lines };
 }
 
+/** What a first run leaves when it posted a 20 s snap, leased it for its own wait, then died. */
+async function deadWaiter(store: MemoryStore, slack: ScriptedSlack): Promise<void> {
+  await store.claim(newRecord(event(20), NOW, NOW + 50_000));
+  const ts = await slack.post({ channel: 'C1', text: 'x', blocks: [] });
+  await store.markPosted({ ...event(20), dueAt: NOW + 20_750 }, ts, '0', {
+    until: NOW + 50_750,
+    owner: 'poster:T1:trig-1',
+  });
+}
+
 describe('the poster', () => {
   it('posts once, records the message without its text, and leaves a long snap to the sweeper', async () => {
     // Prepare
@@ -145,12 +155,7 @@ describe('the poster', () => {
   it('takes up the wait of a first run that recorded a short snap and died, deleting it on time', async () => {
     // Prepare: the first run posted a 20 s snap, leased it for its own wait, then died.
     const { clock, store, slack, deps } = setup();
-    await store.claim(newRecord(event(20), NOW, NOW + 50_000));
-    const ts = await slack.post({ channel: 'C1', text: 'x', blocks: [] });
-    await store.markPosted({ ...event(20), dueAt: NOW + 20_750 }, ts, '0', {
-      until: NOW + 50_750,
-      owner: 'poster:T1:trig-1',
-    });
+    await deadWaiter(store, slack);
 
     // Act: the repeat arrives 2 s later.
     const outcome = await clock.drive(clock.sleep(2_000).then(() => postSnap(event(20), deps)));
@@ -164,12 +169,7 @@ describe('the poster', () => {
 
   it('leaves a waited-out snap to the sweep that took it over once the dead run lease lapsed', async () => {
     const { clock, store, slack, deps } = setup();
-    await store.claim(newRecord(event(20), NOW, NOW + 50_000));
-    const ts = await slack.post({ channel: 'C1', text: 'x', blocks: [] });
-    await store.markPosted({ ...event(20), dueAt: NOW + 20_750 }, ts, '0', {
-      until: NOW + 50_750,
-      owner: 'poster:T1:trig-1',
-    });
+    await deadWaiter(store, slack);
     await store.lease('T1:trig-1', 'sweep:run-1', NOW + 200_000, NOW + 60_000);
 
     const outcome = await clock.drive(postSnap(event(20), deps));
