@@ -1,11 +1,15 @@
 /**
  * ack cold start: a fresh process imports dist/ack/index.mjs and handles one signed request
- * (KMS and Invoke against local stand-ins), compared in the same run with a bare `node -e 0`
- * and with a process that only imports @slack/bolt. Runs are interleaved; medians reported.
+ * (KMS and Invoke against local stand-ins), compared in the same run with a bare `node -e 0`,
+ * with a process that only imports @slack/bolt, and with the SDK floor (bench/sdk-floor.ts: the
+ * same SDK clients making the same calls, nothing else). Runs are interleaved; medians reported.
  */
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type BuildOptions, build } from 'esbuild';
 import { startKms } from '../local/kms-stand-in';
 import { startLambda } from '../local/lambda-stand-in';
 import { computeSignature } from '../shared/domain/signature';
@@ -40,6 +44,19 @@ export interface ColdResult {
   ratioToBare: number;
   importMs: number;
   handleMs: number;
+  floorMs: number;
+  floorRatioToBolt: number;
+}
+
+/** Bundles the SDK floor with the functions' own esbuild settings (scripts/bundle-options.mjs). */
+async function buildFloor(dir: string): Promise<string> {
+  // Loaded at run time, not bundled into the bench: its plugins resolve paths from their own file.
+  const { bundleOptions } = (await import(pathToFileURL(resolve('scripts/bundle-options.mjs')).href)) as {
+    bundleOptions: (entry: string, outfile: string) => BuildOptions;
+  };
+  const outfile = join(dir, 'index.mjs');
+  await build(bundleOptions('bench/sdk-floor.ts', outfile));
+  return pathToFileURL(outfile).href;
 }
 
 export async function benchCold(runs = Number(process.env.BENCH_COLD_RUNS ?? 15)): Promise<ColdResult> {
@@ -47,7 +64,10 @@ export async function benchCold(runs = Number(process.env.BENCH_COLD_RUNS ?? 15)
   const lambda = await startLambda();
   lambda.register('snap-poster', async () => ({}));
   const secret = 'bench-signing-secret';
+  const floorDir = await mkdtemp(join(tmpdir(), 'snap-sdk-floor-'));
   try {
+    const floorBundle = await buildFloor(floorDir);
+    const secretCiphertext = kms.encrypt(secret, { app: 'snap', secret: 'SLACK_SIGNING_SECRET' });
     const body = new URLSearchParams({
       team_id: 'T1',
       channel_id: 'C1',
@@ -69,10 +89,7 @@ export async function benchCold(runs = Number(process.env.BENCH_COLD_RUNS ?? 15)
       ...(process.env.BENCH_PLAIN
         ? { SLACK_SIGNING_SECRET: secret }
         : {
-            SLACK_SIGNING_SECRET_CIPHERTEXT: kms.encrypt(secret, {
-              app: 'snap',
-              secret: 'SLACK_SIGNING_SECRET',
-            }),
+            SLACK_SIGNING_SECRET_CIPHERTEXT: secretCiphertext,
           }),
       LOG_LEVEL: 'warn',
       BENCH_BUNDLE: pathToFileURL(resolve('dist/ack/index.mjs')).href,
@@ -82,6 +99,7 @@ export async function benchCold(runs = Number(process.env.BENCH_COLD_RUNS ?? 15)
       ? pathToFileURL(resolve(process.env.BENCH_COMPARE, 'index.mjs')).href
       : undefined;
     const other: number[] = [];
+    const floor: number[] = [];
     const ack: number[] = [];
     const bare: number[] = [];
     const bolt: number[] = [];
@@ -124,6 +142,15 @@ export async function benchCold(runs = Number(process.env.BENCH_COLD_RUNS ?? 15)
             })
           ).ms,
         );
+      floor.push(
+        (
+          await timed(['bench/cold-child.mjs'], {
+            ...env,
+            SLACK_SIGNING_SECRET_CIPHERTEXT: secretCiphertext,
+            BENCH_BUNDLE: floorBundle,
+          })
+        ).ms,
+      );
       bare.push((await timed(['-e', '0'], env)).ms);
       bolt.push((await timed(['--input-type=module', '-e', "await import('@slack/bolt')"], env)).ms);
     }
@@ -135,6 +162,8 @@ export async function benchCold(runs = Number(process.env.BENCH_COLD_RUNS ?? 15)
       ratioToBare: median(ack) / median(bare),
       importMs: median(imports),
       handleMs: median(handles),
+      floorMs: median(floor),
+      floorRatioToBolt: median(floor) / median(bolt),
     };
     console.log(`\nack cold start (median of ${runs} fresh processes, interleaved)`);
     console.log(
@@ -144,6 +173,9 @@ export async function benchCold(runs = Number(process.env.BENCH_COLD_RUNS ?? 15)
       console.log(
         `  compared bundle (${process.env.BENCH_COMPARE})  ${fmt(median(other))}  ratio to bolt ${(median(other) / result.boltMs).toFixed(2)}`,
       );
+    console.log(
+      `  SDK floor: the same clients and calls only  ${fmt(result.floorMs)}  ratio to bolt ${result.floorRatioToBolt.toFixed(2)}; ack above it ${fmt(result.ackMs - result.floorMs)}`,
+    );
     console.log(`  node -e 0                                  ${fmt(result.bareMs)}`);
     console.log(`  import('@slack/bolt') only                 ${fmt(result.boltMs)}`);
     console.log(
@@ -151,6 +183,6 @@ export async function benchCold(runs = Number(process.env.BENCH_COLD_RUNS ?? 15)
     );
     return result;
   } finally {
-    await Promise.all([kms.close(), lambda.close()]);
+    await Promise.all([kms.close(), lambda.close(), rm(floorDir, { recursive: true, force: true })]);
   }
 }
