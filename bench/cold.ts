@@ -92,8 +92,8 @@ export async function benchCold(runs = Number(process.env.BENCH_COLD_RUNS ?? 15)
             SLACK_SIGNING_SECRET_CIPHERTEXT: secretCiphertext,
           }),
       LOG_LEVEL: 'warn',
-      BENCH_BUNDLE: pathToFileURL(resolve('dist/ack/index.mjs')).href,
     };
+    const ackBundle = pathToFileURL(resolve('dist/ack/index.mjs')).href;
     // BENCH_COMPARE=<dir with an ack index.mjs>: time that bundle too, interleaved (A/B of a change).
     const compareWith = process.env.BENCH_COMPARE
       ? pathToFileURL(resolve(process.env.BENCH_COMPARE, 'index.mjs')).href
@@ -119,37 +119,31 @@ export async function benchCold(runs = Number(process.env.BENCH_COLD_RUNS ?? 15)
         body,
         isBase64Encoded: false,
       };
+      // One fresh process importing `bundle` and handling this run's signed request; any answer
+      // but 200 would time a failure, so it stops the bench.
+      const coldStart = async (bundle: string, nodeArgs: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) => {
+        const run = await timed([...nodeArgs, 'bench/cold-child.mjs'], {
+          ...env,
+          ...extraEnv,
+          BENCH_BUNDLE: bundle,
+          BENCH_EVENT: JSON.stringify(event),
+        });
+        const child = JSON.parse(run.stdout) as { status: number; importMs: number; handleMs: number };
+        if (child.status !== 200) throw new Error(`cold start of ${bundle} answered ${child.status}`);
+        return { ...child, ms: run.ms };
+      };
       // BENCH_CPU_PROF=<dir> writes a CPU profile of each ack cold start there (see where the time goes).
       const profile = process.env.BENCH_CPU_PROF
         ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
         : [];
-      const run = await timed([...profile, 'bench/cold-child.mjs'], {
-        ...env,
-        BENCH_EVENT: JSON.stringify(event),
-      });
-      const child = JSON.parse(run.stdout) as { status: number; importMs: number; handleMs: number };
-      if (child.status !== 200) throw new Error(`cold ack answered ${child.status}`);
+      const run = await coldStart(ackBundle, profile);
       ack.push(run.ms);
-      imports.push(child.importMs);
-      handles.push(child.handleMs);
-      if (compareWith)
-        other.push(
-          (
-            await timed(['bench/cold-child.mjs'], {
-              ...env,
-              BENCH_BUNDLE: compareWith,
-              BENCH_EVENT: JSON.stringify(event),
-            })
-          ).ms,
-        );
+      imports.push(run.importMs);
+      handles.push(run.handleMs);
+      if (compareWith) other.push((await coldStart(compareWith)).ms);
+      // The floor always decrypts its secret, as ack does unless BENCH_PLAIN.
       floor.push(
-        (
-          await timed(['bench/cold-child.mjs'], {
-            ...env,
-            SLACK_SIGNING_SECRET_CIPHERTEXT: secretCiphertext,
-            BENCH_BUNDLE: floorBundle,
-          })
-        ).ms,
+        (await coldStart(floorBundle, [], { SLACK_SIGNING_SECRET_CIPHERTEXT: secretCiphertext })).ms,
       );
       bare.push((await timed(['-e', '0'], env)).ms);
       bolt.push((await timed(['--input-type=module', '-e', "await import('@slack/bolt')"], env)).ms);

@@ -202,16 +202,8 @@ describe('DynamoDB failing a write', () => {
 
   it('never logs message text, and the repeat of a dead run gets the same sealed event', () => {
     const text = logs.lines().join('\n');
-    for (const phrase of [
-      'crash after post',
-      'crash while waiting',
-      'database is down',
-      'throttled twice',
-      'record fails',
-      'removal fails',
-      'swept then killed',
-    ])
-      expect(text).not.toContain(phrase);
+    expect(suite.textsSent().length).toBeGreaterThanOrEqual(7);
+    for (const phrase of suite.textsSent()) expect(text).not.toContain(phrase);
     const [first, second] = runsFor('K-post');
     expect(second?.payload).toEqual(first?.payload);
   });

@@ -211,21 +211,7 @@ describe('faults', () => {
 
   it('never logs message text', () => {
     const text = logs.lines().join('\n');
-    for (const phrase of [
-      'rate limited',
-      'flaky slack',
-      'never posted',
-      'delivered twice',
-      'overlapping sweeps',
-      'cut short',
-      'slow post',
-      'limited post',
-      'slow delete',
-      'no profile for now',
-      'nobody invited me',
-      'unanswered',
-    ]) {
-      expect(text).not.toContain(phrase);
-    }
+    expect(suite.textsSent().length).toBeGreaterThanOrEqual(12);
+    for (const phrase of suite.textsSent()) expect(text).not.toContain(phrase);
   });
 });

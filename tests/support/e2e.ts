@@ -39,6 +39,8 @@ export function pipelineSuite(suite: string, options: PipelineOptions) {
     messagesIn: (channel: string) =>
       [...pipeline().slack.messages.values()].filter((m) => m.channel === channel),
     recordsIn: async (channel: string) => (await pipeline().records()).filter((r) => r.channel === channel),
+    /** The message texts this suite's commands carried: what must never leave Slack. */
+    textsSent: (): readonly string[] => ledger?.texts() ?? [],
     calls: (method: string, channel?: string) =>
       pipeline().slack.calls.filter((c) => c.method === method && (!channel || c.params.channel === channel)),
   };

@@ -44,6 +44,8 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
     return answer;
   };
   return {
+    /** The message texts of every command sent so far. */
+    texts: (): readonly string[] => texts,
     async write(): Promise<void> {
       const json = (values: unknown[]) => values.map((v) => JSON.stringify(v));
       writeLedger({
