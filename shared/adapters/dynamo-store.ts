@@ -12,6 +12,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { ClaimResult, StorePort } from '../app/ports';
 import { allShards, type SnapRecord, ttlFor } from '../domain/snap';
 import { StoreError } from '../errors';
 import { authorKey, fromItem, keyOf, messageKey, TABLE, toItem } from './snap-item';
@@ -50,9 +51,7 @@ async function conditionally(what: string, run: () => Promise<unknown>): Promise
   }
 }
 
-export type ClaimResult = { claimed: true } | { claimed: false; existing: SnapRecord | undefined };
-
-export class SnapStore {
+export class SnapStore implements StorePort {
   constructor(private readonly tableName: string) {}
 
   /** Creates the record in state `posting` unless this request id was seen before. */

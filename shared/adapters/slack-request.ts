@@ -5,7 +5,7 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { SlashCommand } from '../app/accept-command';
+import type { SlashCommand } from '../app/ports';
 import { verifySignature } from '../domain/signature';
 import type { Logger } from '../log';
 

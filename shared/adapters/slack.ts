@@ -11,6 +11,7 @@ import {
   WebClient,
   type WebClientOptions,
 } from '@slack/web-api';
+import type { Identity, PostArgs, ReplyBody, SlackPort } from '../app/ports';
 import { SlackCallError } from '../errors';
 import type { Logger } from '../log';
 
@@ -23,20 +24,6 @@ export interface SlackOptions {
   /** Timeout of chat.postMessage (ms), longer than the others. */
   postTimeoutMs?: number;
 }
-
-export interface Identity {
-  username: string;
-  iconUrl?: string;
-}
-
-export interface PostArgs {
-  channel: string;
-  text: string;
-  blocks: unknown[];
-  identity?: Identity;
-}
-
-export type ReplyBody = { response_type: 'ephemeral'; text: string; blocks?: unknown[] };
 
 /** Forwards the client's own warnings as bare events: its arguments can quote requests. */
 function quietLogger(log: Logger): SlackLogger {
@@ -76,7 +63,7 @@ function toSlackError(method: string, error: unknown): SlackCallError {
 const POST_TIMEOUT_MS = 20_000;
 const REPLY_ATTEMPTS = 3;
 
-export class SlackGateway {
+export class SlackGateway implements SlackPort {
   private readonly once: WebClient;
   private readonly retrying: WebClient;
   private readonly timeoutMs: number;

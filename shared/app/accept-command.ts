@@ -15,16 +15,7 @@ import {
 import type { Sealed } from '../domain/seal';
 import type { AuthorRequest, PostRequest, SealedContent } from '../domain/snap';
 import { errorFields, type Logger } from '../log';
-
-export interface SlashCommand {
-  command: string;
-  text: string;
-  team: string;
-  channel: string;
-  user: string;
-  triggerId: string;
-  responseUrl: string;
-}
+import type { SlashCommand } from './ports';
 
 /** The async event ack sends the poster: routing data in the clear, content sealed. */
 export type PosterEvent = PostRequest & { sealed: Sealed };

@@ -3,10 +3,37 @@
  * these; tests may substitute their own.
  */
 
-import type { ClaimResult } from '../adapters/dynamo-store';
-import type { Identity, PostArgs, ReplyBody } from '../adapters/slack';
 import type { SnapRecord } from '../domain/snap';
 import type { Logger } from '../log';
+
+/** A verified slash command, as ack's use case takes it (the Slack request adapter reads it). */
+export interface SlashCommand {
+  command: string;
+  text: string;
+  team: string;
+  channel: string;
+  user: string;
+  triggerId: string;
+  responseUrl: string;
+}
+
+/** The outcome of claiming a request id: the existing record when it was taken before. */
+export type ClaimResult = { claimed: true } | { claimed: false; existing: SnapRecord | undefined };
+
+/** The author's name and avatar, used to post under them. */
+export interface Identity {
+  username: string;
+  iconUrl?: string;
+}
+
+export interface PostArgs {
+  channel: string;
+  text: string;
+  blocks: unknown[];
+  identity?: Identity;
+}
+
+export type ReplyBody = { response_type: 'ephemeral'; text: string; blocks?: unknown[] };
 
 export interface StorePort {
   claim(record: SnapRecord): Promise<ClaimResult>;

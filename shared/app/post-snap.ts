@@ -6,7 +6,6 @@
  * Snaps due before any sweep could serve them are waited out here and deleted on time.
  */
 
-import type { Identity } from '../adapters/slack';
 import { neutraliseBroadcasts } from '../domain/broadcasts';
 import {
   expiryContext,
@@ -31,7 +30,7 @@ import {
 import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../errors';
 import { errorFields, type Logger } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
-import type { Common, SlackPort, StorePort } from './ports';
+import type { Common, Identity, SlackPort, StorePort } from './ports';
 
 export interface PostDeps extends Common {
   store: StorePort;

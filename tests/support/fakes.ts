@@ -1,7 +1,13 @@
 /** In-memory stand-ins for the use cases' ports, for unit tests of the timing and deletion logic. */
-import type { ClaimResult } from '../../shared/adapters/dynamo-store';
-import type { Identity, PostArgs, ReplyBody } from '../../shared/adapters/slack';
-import type { Clock, SlackPort, StorePort } from '../../shared/app/ports';
+import type {
+  ClaimResult,
+  Clock,
+  Identity,
+  PostArgs,
+  ReplyBody,
+  SlackPort,
+  StorePort,
+} from '../../shared/app/ports';
 import type { SnapRecord } from '../../shared/domain/snap';
 import { SlackCallError, StoreError } from '../../shared/errors';
 import { createLogger, type Logger } from '../../shared/log';
