@@ -41,6 +41,8 @@ module "ack" {
   timeout            = 10
   log_retention_days = var.log_retention_days
 
+  reserved_concurrency = local.reserved_concurrency.ack
+
   environment = {
     POSTER_FUNCTION_NAME            = module.poster.name
     SNAP_KMS_KEY_ID                 = aws_kms_key.snap.arn

@@ -11,16 +11,22 @@ resource "aws_kms_alias" "snap" {
   target_key_id = aws_kms_key.snap.key_id
 }
 
+# The ciphertexts are made under the explicit key policy (the deployer's Encrypt grant below),
+# so the first apply proves that grant instead of riding on the key's default policy.
 resource "aws_kms_ciphertext" "signing_secret" {
   key_id    = aws_kms_key.snap.key_id
   plaintext = var.slack_signing_secret
   context   = local.signing_secret_context
+
+  depends_on = [aws_kms_key_policy.snap]
 }
 
 resource "aws_kms_ciphertext" "bot_token" {
   key_id    = aws_kms_key.snap.key_id
   plaintext = var.slack_bot_token
   context   = local.bot_token_context
+
+  depends_on = [aws_kms_key_policy.snap]
 }
 
 # Reading the bot token: poster, sweeper and reaper share this statement, limited to the
@@ -36,4 +42,125 @@ data "aws_iam_policy_document" "decrypt_bot_token" {
       values   = [local.bot_token_context.secret]
     }
   }
+}
+
+# The role (or user) running Terraform, not its session: an assumed role's session ARN changes
+# from one apply to the next, the role it was issued for does not.
+data "aws_iam_session_context" "deployer" {
+  arn = data.aws_caller_identity.current.arn
+}
+
+locals {
+  account_root = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
+
+  # Every use of the key's contents, as data: who, which actions, and the encryption context the
+  # request must carry (every key listed must match; other context keys are free, so a token
+  # bound to its workspace and user still matches `purpose`). A request without that context
+  # matches no grant, so nobody decrypts anything by holding `kms:Decrypt` on `*`.
+  # The contexts are the ones shared/adapters/kms.ts passes; tests/infra holds each role's grants
+  # to what its code uses. A new function's use of the key is one more entry here, e.g. install:
+  #   install_seals_tokens = { principals = [module.install.role_arn], actions = ["kms:Encrypt", "kms:Decrypt"], context = { app = "snap", purpose = "slack-token" } }
+  #   install_client_secret = { principals = [module.install.role_arn], actions = ["kms:Decrypt"], context = { app = "snap", secret = "SLACK_CLIENT_SECRET" } }
+  key_grants = {
+    AckReadsSigningSecret = {
+      principals = [module.ack.role_arn]
+      actions    = ["kms:Decrypt"]
+      context    = local.signing_secret_context
+    }
+    AckSealsMessages = {
+      principals = [module.ack.role_arn]
+      actions    = ["kms:GenerateDataKey"]
+      context    = local.message_key_context
+    }
+    PosterOpensMessages = {
+      principals = [module.poster.role_arn]
+      actions    = ["kms:Decrypt"]
+      context    = local.message_key_context
+    }
+    DeletersReadBotToken = {
+      principals = [module.poster.role_arn, module.sweeper.role_arn, module.reaper.role_arn]
+      actions    = ["kms:Decrypt"]
+      context    = local.bot_token_context
+    }
+    # aws_kms_ciphertext above. Encrypt only: whoever deploys can replace a secret, not read one.
+    DeployerEncryptsSigningSecret = {
+      principals = [data.aws_iam_session_context.deployer.issuer_arn]
+      actions    = ["kms:Encrypt"]
+      context    = local.signing_secret_context
+    }
+    DeployerEncryptsBotToken = {
+      principals = [data.aws_iam_session_context.deployer.issuer_arn]
+      actions    = ["kms:Encrypt"]
+      context    = local.bot_token_context
+    }
+  }
+
+  # The account (through IAM: its administrators) runs the key but never uses it: no Encrypt,
+  # Decrypt, ReEncrypt or GenerateDataKey, and no CreateGrant (a grant would hand out Decrypt
+  # without the policy showing it). PutKeyPolicy stays, so nobody is ever locked out — changing
+  # who may decrypt takes a policy change, which CloudTrail records.
+  key_admin_actions = [
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+  ]
+}
+
+# In a key policy "*" means this key; the policy is its own resource because it names the
+# functions' roles, whose policies name the key.
+data "aws_iam_policy_document" "key" {
+  statement {
+    sid       = "AccountAdministersKeyOnly"
+    actions   = local.key_admin_actions
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = [local.account_root]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.key_grants
+    content {
+      sid       = statement.key
+      actions   = statement.value.actions
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = statement.value.principals
+      }
+      dynamic "condition" {
+        for_each = statement.value.context
+        content {
+          test     = "StringEquals"
+          variable = "kms:EncryptionContext:${condition.key}"
+          values   = [condition.value]
+        }
+      }
+    }
+  }
+}
+
+resource "aws_kms_key_policy" "snap" {
+  key_id = aws_kms_key.snap.id
+  policy = data.aws_iam_policy_document.key.json
 }

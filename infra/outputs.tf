@@ -29,16 +29,21 @@ output "function_names" {
 }
 
 output "poster_failures_queue_url" {
-  description = "Dead-letter queue for poster events that failed every retry (sealed; no readable text)."
+  description = "Queue of poster events that failed every retry (text sealed), kept one day; only the account root and failure_queue_reader_arns may receive from it."
   value       = aws_sqs_queue.poster_failures.url
 }
 
 output "reaper_failures_queue_url" {
-  description = "Dead-letter queue for stream batches the reaper could not process."
+  description = "Queue of stream batches the reaper could not process (pointers into the stream), kept one day; only the account root and failure_queue_reader_arns may receive from it."
   value       = aws_sqs_queue.reaper_failures.url
 }
 
 output "alarm_topic_arn" {
   description = "SNS topic the alarms notify; subscribe more endpoints to it if you like."
   value       = aws_sns_topic.alarms.arn
+}
+
+output "reserved_concurrency" {
+  description = "Reserved concurrent executions per function as deployed (-1 = none)."
+  value       = local.reserved_concurrency
 }

@@ -49,6 +49,8 @@ module "poster" {
   timeout            = local.poster_timeout
   log_retention_days = var.log_retention_days
 
+  reserved_concurrency = local.reserved_concurrency.poster
+
   environment = {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
     SLACK_BOT_TOKEN_CIPHERTEXT = aws_kms_ciphertext.bot_token.ciphertext_blob

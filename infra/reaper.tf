@@ -32,6 +32,8 @@ module "reaper" {
   timeout            = 60
   log_retention_days = var.log_retention_days
 
+  reserved_concurrency = local.reserved_concurrency.reaper
+
   environment = {
     SLACK_BOT_TOKEN_CIPHERTEXT = aws_kms_ciphertext.bot_token.ciphertext_blob
   }

@@ -136,3 +136,42 @@ variable "allow_broadcast_mentions" {
   type        = bool
   default     = false
 }
+
+variable "reserved_concurrency" {
+  description = <<-EOT
+    Reserved concurrent executions per function: a cap for the poster, a guaranteed share for ack, sweeper and reaper. -1 for one function = no reservation; null = none at all (for a new account whose Lambda quota is only 10). Defaults:
+    ack 50 — the API admits at most 40 requests at once (burst) and 20 per second; a warm ack answers in milliseconds, a cold one in under a second.
+    poster 100 — a short snap holds a poster until it is due (up to ~75 s), other snaps for well under a second; beyond 100 at once, events wait in Lambda's async queue and are retried (snaps post late, the poster-throttles alarm fires).
+    sweeper 2 — a run lasts at most the sweep period + 40 s, so at most two overlap; fewer makes deletions late.
+    reaper 10 — one execution per stream shard (parallelization factor 1); a small on-demand table has a few shards. Too few and the reaper falls behind (the iterator-age alarm fires).
+    Together 162; AWS keeps at least 100 of the account's executions (default quota 1,000) unreserved.
+  EOT
+  type = object({
+    ack     = optional(number, 50)
+    poster  = optional(number, 100)
+    sweeper = optional(number, 2)
+    reaper  = optional(number, 10)
+  })
+  default = {}
+
+  validation {
+    condition     = var.reserved_concurrency == null ? true : alltrue([for n in values(var.reserved_concurrency) : n == -1 || (n >= 1 && n <= 900 && floor(n) == n)])
+    error_message = "reserved_concurrency values must be -1 (no reservation) or whole numbers from 1 to 900 (AWS keeps 100 of the default 1,000 unreserved)."
+  }
+
+  validation {
+    condition     = var.reserved_concurrency == null ? true : var.reserved_concurrency.sweeper == -1 || var.reserved_concurrency.sweeper >= 2
+    error_message = "reserved_concurrency.sweeper must be at least 2 (two runs overlap) or -1."
+  }
+}
+
+variable "failure_queue_reader_arns" {
+  description = "IAM roles or users (ARN patterns, * allowed, e.g. an SSO permission set's role) who may receive, delete or purge messages in the two failure queues, besides the account's root user. Everyone else is denied by the queue policy, whatever their IAM policies say."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.failure_queue_reader_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", arn))])
+    error_message = "failure_queue_reader_arns must hold IAM role or user ARNs like arn:aws:iam::123456789012:role/operator."
+  }
+}

@@ -103,3 +103,114 @@ export async function allowedActions(fn: string): Promise<Set<string>> {
   const infra = await loadInfra();
   return new Set(functionStatements(infra, fn).flatMap((s) => s.actions));
 }
+
+type Scope = Record<string, unknown>;
+
+/** A dotted path (`local.a.b`, `statement.value.x`, `each.key`) looked up in the locals or the scope. */
+function lookup(infra: Infra, scope: Scope, path: string): { found: boolean; value?: unknown } {
+  const [head, ...rest] = path.split('.');
+  if (head === undefined) return { found: false };
+  let current: unknown;
+  if (head === 'local') current = infra.locals;
+  else if (head in scope) current = scope[head];
+  else return { found: false };
+  for (const part of rest) {
+    if (typeof current !== 'object' || current === null || !(part in current)) return { found: false };
+    current = (current as Record<string, unknown>)[part];
+  }
+  return { found: true, value: current };
+}
+
+/**
+ * Evaluates what hcl2json leaves as `${…}` strings, as far as offline parsing can: references to
+ * locals and to block iterators (`each`, a `dynamic` block's name) are replaced by their values;
+ * anything Terraform knows only at apply time (`module.x.role_arn`, `aws_x.y.arn`, `data.…`,
+ * `var.…`) stays as its reference, e.g. "${module.ack.role_arn}".
+ */
+export function evaluate(infra: Infra, value: unknown, scope: Scope = {}): unknown {
+  if (Array.isArray(value)) return value.map((v) => evaluate(infra, v, scope));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, evaluate(infra, v, scope)]));
+  if (typeof value !== 'string') return value;
+  const whole = /^\$\{([\w.-]+)\}$/.exec(value);
+  if (whole?.[1]) {
+    const hit = lookup(infra, scope, whole[1]);
+    return hit.found ? evaluate(infra, hit.value, scope) : value;
+  }
+  return value.replace(/\$\{([\w.-]+)\}/g, (ref, path: string) => {
+    const hit = lookup(infra, scope, path);
+    return hit.found ? String(evaluate(infra, hit.value, scope)) : ref;
+  });
+}
+
+export interface PolicyStatement {
+  sid?: string;
+  effect: 'Allow' | 'Deny';
+  actions: string[];
+  resources: string[];
+  principals: Array<{ type: string; identifiers: string[] }>;
+  conditions: Array<{ test: string; variable: string; values: string[] }>;
+}
+
+const list = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : [String(value)]);
+const blocksOf = (value: unknown) => (value ?? []) as Array<Record<string, unknown>>;
+
+/** Expands a block's `dynamic "name"` blocks (for_each over a map or object) into plain blocks. */
+function expandDynamic(infra: Infra, block: Record<string, unknown>, name: string, scope: Scope) {
+  const dynamic = (block.dynamic ?? {}) as Record<string, Array<Record<string, unknown>>>;
+  return (dynamic[name] ?? []).flatMap((d) => {
+    const forEach = evaluate(infra, d.for_each, scope);
+    if (typeof forEach !== 'object' || forEach === null)
+      throw new Error(
+        `dynamic "${name}" iterates over ${String(d.for_each)}, which offline parsing cannot resolve`,
+      );
+    const content = blocksOf(d.content)[0] ?? {};
+    return Object.entries(forEach).map(([key, value]) => ({
+      content,
+      scope: { ...scope, [name]: { key, value } },
+    }));
+  });
+}
+
+/**
+ * The statements an `aws_iam_policy_document` renders, its `dynamic` statements and conditions
+ * expanded; `each` binds the document's own for_each entry, for documents that have one.
+ */
+export function policyStatements(
+  infra: Infra,
+  doc: string,
+  each?: { key: string; value: unknown },
+): PolicyStatement[] {
+  const block = infra.data.aws_iam_policy_document?.[doc];
+  if (!block) throw new Error(`no aws_iam_policy_document "${doc}"`);
+  const scope: Scope = each ? { each } : {};
+  const raw = [
+    ...blocksOf(block.statement).map((content) => ({ content, scope })),
+    ...expandDynamic(infra, block, 'statement', scope),
+  ];
+  return raw.map(({ content, scope: s }) => {
+    const conditions = [
+      ...blocksOf(content.condition).map((c) => ({ c, cs: s })),
+      ...expandDynamic(infra, content, 'condition', s).map(({ content: c, scope: cs }) => ({ c, cs })),
+    ].map(({ c, cs }) => ({
+      test: String(evaluate(infra, c.test, cs)),
+      variable: String(evaluate(infra, c.variable, cs)),
+      values: list(evaluate(infra, c.values, cs)),
+    }));
+    const sid = evaluate(infra, content.sid, s);
+    return {
+      ...(typeof sid === 'string' ? { sid } : {}),
+      effect: (evaluate(infra, content.effect, s) ?? 'Allow') as 'Allow' | 'Deny',
+      actions: list(evaluate(infra, content.actions ?? [], s)),
+      resources: list(evaluate(infra, content.resources ?? [], s)),
+      principals: blocksOf(content.principals).map((p) => ({
+        type: String(p.type),
+        identifiers: list(evaluate(infra, p.identifiers, s)),
+      })),
+      conditions,
+    };
+  });
+}
+
+/** A Terraform expression as hcl2json leaves it in a string: tf('module.ack.name') is "${module.ack.name}". */
+export const tf = (expression: string): string => `\${${expression}}`;

@@ -1,0 +1,336 @@
+/**
+ * Who can read what: the KMS key policy (only snap's roles decrypt, each under the encryption
+ * context its code passes; the account administers the key and never uses it), the failure
+ * queues' policies and retention, and the alarm topic (only this account's CloudWatch alarms
+ * publish, and the topic is under no key CloudWatch cannot use). Parsed offline.
+ */
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { MESSAGE_KEY_CONTEXT, secretContext } from '../../shared/adapters/kms';
+import {
+  evaluate,
+  functionStatements,
+  type Infra,
+  loadInfra,
+  type PolicyStatement,
+  policyStatements,
+  tf,
+} from '../support/infra';
+
+const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper'] as const;
+const ROOT = `arn:\${data.aws_partition.current.partition}:iam::\${data.aws_caller_identity.current.account_id}:root`;
+const DEPLOYER = tf('data.aws_iam_session_context.deployer.issuer_arn');
+const role = (fn: string) => `\${module.${fn}.role_arn}`;
+/** Actions that use the key's contents (or hand out their use), as opposed to running the key. */
+const DATA_PLANE = /^kms:(Encrypt|Decrypt|ReEncrypt.*|GenerateDataKey.*|CreateGrant|\*)$/;
+
+let infra: Infra;
+let key: PolicyStatement[];
+
+beforeAll(async () => {
+  infra = await loadInfra();
+  key = policyStatements(infra, 'key');
+});
+
+const resource = (type: string, name: string) => infra.resource[type]?.[name] as Record<string, unknown>;
+const environment = (fn: string) => (infra.module[fn]?.environment ?? {}) as Record<string, string>;
+
+/** The encryption context a statement requires: every condition must be an exact match on one value. */
+function requiredContext(s: PolicyStatement): Record<string, string> | undefined {
+  const context: Record<string, string> = {};
+  for (const c of s.conditions) {
+    const name = /^kms:EncryptionContext:(.+)$/.exec(c.variable)?.[1];
+    if (!name || c.test !== 'StringEquals' || c.values.length !== 1) return undefined;
+    context[name] = c.values[0] as string;
+  }
+  return Object.keys(context).length > 0 ? context : undefined;
+}
+
+/** "principal action {context}" for each grant of the key policy, one line per principal and action. */
+function grants(statements: PolicyStatement[]): string[] {
+  return statements
+    .filter((s) => s.effect === 'Allow')
+    .flatMap((s) =>
+      s.principals.flatMap((p) =>
+        p.identifiers.flatMap((id) =>
+          s.actions.map((a) => `${id} ${a} ${JSON.stringify(requiredContext(s) ?? null)}`),
+        ),
+      ),
+    );
+}
+
+const grant = (principal: string, action: string, context: Record<string, string>) =>
+  `${principal} ${action} ${JSON.stringify(context)}`;
+
+/** The aws_kms_ciphertext resource an environment value comes from, e.g. "${aws_kms_ciphertext.bot_token.ciphertext_blob}". */
+function ciphertextContext(value: string): unknown {
+  const name = /^\$\{aws_kms_ciphertext\.(\w+)\.ciphertext_blob\}$/.exec(value)?.[1];
+  return name ? evaluate(infra, resource('aws_kms_ciphertext', name).context) : undefined;
+}
+
+describe('the KMS key policy', () => {
+  it('is checked for every function Terraform deploys', () => {
+    const deployed = Object.keys(infra.module).filter(
+      (m) => infra.module[m]?.source === './modules/function',
+    );
+
+    expect(deployed.sort()).toEqual([...FUNCTIONS].sort());
+  });
+
+  it('is explicit, its own resource, and in place before any secret is encrypted', () => {
+    const policy = resource('aws_kms_key_policy', 'snap');
+
+    expect(policy.key_id).toBe(tf('aws_kms_key.snap.id'));
+    expect(policy.policy).toBe(tf('data.aws_iam_policy_document.key.json'));
+    expect(policy.bypass_policy_lockout_safety_check).toBeUndefined();
+    expect(resource('aws_kms_key', 'snap').policy).toBeUndefined();
+    for (const name of Object.keys(infra.resource.aws_kms_ciphertext ?? {}))
+      expect(resource('aws_kms_ciphertext', name).depends_on).toContain(tf('aws_kms_key_policy.snap'));
+  });
+
+  it('lets the account administer the key, fix its policy, and nothing more', () => {
+    const rootStatements = key.filter((s) => s.principals.some((p) => p.identifiers.includes(ROOT)));
+    const rootActions = rootStatements.flatMap((s) => s.actions);
+
+    expect(rootStatements).toHaveLength(1);
+    expect(rootActions).toEqual(
+      expect.arrayContaining([
+        'kms:PutKeyPolicy',
+        'kms:GetKeyPolicy',
+        'kms:DescribeKey',
+        'kms:ScheduleKeyDeletion',
+      ]),
+    );
+    for (const action of rootActions) {
+      expect(action).not.toMatch(DATA_PLANE);
+      expect(action).not.toContain('*');
+    }
+  });
+
+  it('grants no use of the key without an exact encryption context', () => {
+    const users = key.filter((s) => s.actions.some((a) => DATA_PLANE.test(a)));
+
+    expect(users.length).toBeGreaterThan(0);
+    for (const s of users) {
+      expect([s.sid, s.effect]).toEqual([s.sid, 'Allow']);
+      expect([s.sid, requiredContext(s)]).toEqual([s.sid, expect.objectContaining({ app: 'snap' })]);
+      expect(s.actions).not.toContain('kms:CreateGrant');
+      expect(s.actions.filter((a) => a.includes('*'))).toEqual([]);
+      for (const p of s.principals) {
+        expect(p.type).toBe('AWS');
+        expect(p.identifiers).not.toContain('*');
+        expect(p.identifiers).not.toContain(ROOT);
+      }
+    }
+  });
+
+  it("gives each function's role exactly the key uses its code makes", () => {
+    // Prepare: what the code does, read from the functions' configuration. A *_CIPHERTEXT
+    // variable is decrypted under that secret's context (shared/adapters/kms.ts); a function that
+    // hands snaps to the poster (POSTER_FUNCTION_NAME) seals them with data keys from the key its
+    // SNAP_KMS_KEY_ID names, and the function it invokes opens them.
+    const expected: string[] = [];
+    for (const fn of FUNCTIONS) {
+      for (const [name, value] of Object.entries(environment(fn))) {
+        const secret = /^(\w+)_CIPHERTEXT$/.exec(name)?.[1];
+        if (!secret) continue;
+        expect([name, ciphertextContext(value)]).toEqual([name, secretContext(secret)]);
+        expected.push(grant(role(fn), 'kms:Decrypt', secretContext(secret)));
+      }
+      const invoked = /^\$\{module\.(\w+)\.name\}$/.exec(environment(fn).POSTER_FUNCTION_NAME ?? '')?.[1];
+      if (invoked) {
+        expect(environment(fn).SNAP_KMS_KEY_ID).toBe(tf('aws_kms_key.snap.arn'));
+        expected.push(grant(role(fn), 'kms:GenerateDataKey', { ...MESSAGE_KEY_CONTEXT }));
+        expected.push(grant(role(invoked), 'kms:Decrypt', { ...MESSAGE_KEY_CONTEXT }));
+      }
+    }
+
+    // Act
+    const actual = grants(key).filter((g) => FUNCTIONS.some((fn) => g.startsWith(`${role(fn)} `)));
+
+    // Assess
+    expect(expected).toContain(grant(role('poster'), 'kms:Decrypt', { ...MESSAGE_KEY_CONTEXT }));
+    expect(actual.sort()).toEqual([...new Set(expected)].sort());
+  });
+
+  it('lets whoever deploys encrypt the secrets Terraform encrypts, and not decrypt them', () => {
+    const contexts = Object.values(infra.resource.aws_kms_ciphertext ?? {}).map((c) =>
+      evaluate(infra, c.context),
+    );
+    const deployer = grants(key).filter((g) => g.startsWith(`${DEPLOYER} `));
+
+    expect(infra.data.aws_iam_session_context?.deployer?.arn).toBe(
+      tf('data.aws_caller_identity.current.arn'),
+    );
+    expect(contexts).toHaveLength(2);
+    expect(deployer.sort()).toEqual(
+      contexts.map((c) => grant(DEPLOYER, 'kms:Encrypt', c as Record<string, string>)).sort(),
+    );
+  });
+
+  it('names no principal but the account, the functions and the deployer', () => {
+    const principals = new Set(key.flatMap((s) => s.principals.flatMap((p) => p.identifiers)));
+
+    expect([...principals].sort()).toEqual([ROOT, DEPLOYER, ...FUNCTIONS.map(role)].sort());
+  });
+
+  it.each(FUNCTIONS)(
+    'grants %s every KMS action its IAM policy allows (same-account IAM alone cannot)',
+    (fn) => {
+      const iam = functionStatements(infra, fn)
+        .flatMap((s) => s.actions)
+        .filter((a) => a.startsWith('kms:'));
+      const granted = grants(key)
+        .filter((g) => g.startsWith(`${role(fn)} `))
+        .map((g) => g.split(' ')[1]);
+
+      expect(iam.length).toBeGreaterThan(0);
+      for (const action of iam) expect(granted).toContain(action);
+    },
+  );
+});
+
+describe('the failure queues', () => {
+  const queues = () => Object.keys(infra.resource.aws_sqs_queue ?? {});
+
+  /** The function whose failures Lambda delivers to a queue (its async or stream on-failure destination). */
+  function senderOf(queue: string): string | undefined {
+    const arn = `\${aws_sqs_queue.${queue}.arn}`;
+    const invokeConfigs = Object.values(infra.resource.aws_lambda_function_event_invoke_config ?? {});
+    const mappings = Object.values(infra.resource.aws_lambda_event_source_mapping ?? {});
+    const destination = (block: Record<string, unknown>, field: string) =>
+      ((block.destination_config ?? []) as Array<Record<string, Array<Record<string, unknown>>>>)[0]
+        ?.on_failure?.[0]?.[field];
+    const owner =
+      invokeConfigs.find((c) => destination(c, 'destination') === arn)?.function_name ??
+      mappings.find((m) => destination(m, 'destination_arn') === arn)?.function_name;
+    return /^\$\{module\.(\w+)\.(name|arn)\}$/.exec(String(owner))?.[1];
+  }
+
+  /** The rendered policy of a queue, through the for_each entry that names it. */
+  function queuePolicy(queue: string): PolicyStatement[] {
+    const policy = resource('aws_sqs_queue_policy', 'failures');
+    const entries = evaluate(infra, policy.for_each) as Record<string, Record<string, string>>;
+    const entry = Object.entries(entries).find(([, e]) => e.arn === `\${aws_sqs_queue.${queue}.arn}`);
+    if (!entry) throw new Error(`no queue policy for ${queue}`);
+    const [key, value] = entry;
+    expect(evaluate(infra, policy.queue_url, { each: { key, value } })).toBe(`\${aws_sqs_queue.${queue}.id}`);
+    expect(policy.policy).toBe(tf('data.aws_iam_policy_document.failure_queue[each.key].json'));
+    return policyStatements(infra, 'failure_queue', { key, value });
+  }
+
+  it('are the two on-failure destinations', () => {
+    expect(queues().map(senderOf).sort()).toEqual(['poster', 'reaper']);
+  });
+
+  it.each(['poster_failures', 'reaper_failures'])('%s keeps messages at most one day', (queue) => {
+    const retention = Number(evaluate(infra, resource('aws_sqs_queue', queue).message_retention_seconds));
+
+    expect(retention).toBeGreaterThan(0);
+    expect(retention).toBeLessThanOrEqual(86_400);
+    expect(resource('aws_sqs_queue', queue).sqs_managed_sse_enabled).toBe(true);
+  });
+
+  it.each(['poster_failures', 'reaper_failures'])('%s takes messages only from its function', (queue) => {
+    // Prepare
+    const sender = role(senderOf(queue) ?? '');
+    const arn = `\${aws_sqs_queue.${queue}.arn}`;
+
+    // Act
+    const statements = queuePolicy(queue);
+    const allows = statements.filter((s) => s.effect === 'Allow');
+    const denySend = statements.filter((s) => s.effect === 'Deny' && s.actions.includes('sqs:SendMessage'));
+
+    // Assess
+    expect(allows).toEqual([expect.objectContaining({ actions: ['sqs:SendMessage'], resources: [arn] })]);
+    expect(allows[0]?.principals).toEqual([{ type: 'AWS', identifiers: [sender] }]);
+    expect(denySend).toHaveLength(1);
+    expect(denySend[0]?.principals).toEqual([{ type: 'AWS', identifiers: ['*'] }]);
+    expect(denySend[0]?.conditions).toEqual([
+      { test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [sender] },
+    ]);
+  });
+
+  it.each(['poster_failures', 'reaper_failures'])(
+    '%s can be read, emptied or redriven only by named operators',
+    (queue) => {
+      const deny = queuePolicy(queue).filter(
+        (s) => s.effect === 'Deny' && s.actions.includes('sqs:ReceiveMessage'),
+      );
+
+      expect(deny).toHaveLength(1);
+      expect(deny[0]?.actions).toEqual(
+        expect.arrayContaining([
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:PurgeQueue',
+          'sqs:ChangeMessageVisibility',
+        ]),
+      );
+      expect(deny[0]?.principals).toEqual([{ type: 'AWS', identifiers: ['*'] }]);
+      expect(deny[0]?.conditions).toEqual([
+        {
+          test: 'ArnNotLike',
+          variable: 'aws:PrincipalArn',
+          values: [tf('concat([local.account_root], var.failure_queue_reader_arns)')],
+        },
+      ]);
+      expect(evaluate(infra, tf('local.account_root'))).toBe(ROOT);
+      expect(infra.variable.failure_queue_reader_arns?.default).toEqual([]);
+    },
+  );
+});
+
+describe('the alarm topic', () => {
+  const topic = () => resource('aws_sns_topic', 'alarms');
+  const statements = () => policyStatements(infra, 'alarm_topic');
+  const ALARMS = `arn:\${data.aws_partition.current.partition}:cloudwatch:\${data.aws_region.current.region}:\${data.aws_caller_identity.current.account_id}:alarm:*`;
+
+  it('is under no key that CloudWatch cannot use', () => {
+    // The AWS-managed alias/aws/sns cannot grant cloudwatch.amazonaws.com; no key means no such trap.
+    expect(topic().kms_master_key_id).toBeUndefined();
+    expect(JSON.stringify(infra.resource)).not.toContain('alias/aws/sns');
+  });
+
+  it("takes messages from this account's CloudWatch alarms only", () => {
+    // Prepare
+    const policy = resource('aws_sns_topic_policy', 'alarms');
+
+    // Act
+    const publishers = statements().filter((s) => s.actions.includes('sns:Publish'));
+    const allow = publishers.filter((s) => s.effect === 'Allow');
+    const deny = publishers.filter((s) => s.effect === 'Deny');
+
+    // Assess
+    expect(policy.arn).toBe(tf('aws_sns_topic.alarms.arn'));
+    expect(policy.policy).toBe(tf('data.aws_iam_policy_document.alarm_topic.json'));
+    expect(allow).toHaveLength(1);
+    expect(allow[0]?.principals).toEqual([{ type: 'Service', identifiers: ['cloudwatch.amazonaws.com'] }]);
+    expect(allow[0]?.resources).toEqual([tf('aws_sns_topic.alarms.arn')]);
+    expect(allow[0]?.conditions).toEqual(
+      expect.arrayContaining([
+        {
+          test: 'StringEquals',
+          variable: 'aws:SourceAccount',
+          values: [tf('data.aws_caller_identity.current.account_id')],
+        },
+        { test: 'ArnLike', variable: 'aws:SourceArn', values: [ALARMS] },
+      ]),
+    );
+    expect(deny).toHaveLength(1);
+    expect(deny[0]?.principals).toEqual([{ type: 'AWS', identifiers: ['*'] }]);
+    expect(deny[0]?.conditions).toEqual([
+      { test: 'ArnNotLike', variable: 'aws:SourceArn', values: [ALARMS] },
+    ]);
+  });
+
+  it('lets the account administer it and subscribe to it', () => {
+    const admin = statements().filter((s) => s.principals.some((p) => p.identifiers.includes(ROOT)));
+
+    expect(admin).toHaveLength(1);
+    expect(admin[0]?.effect).toBe('Allow');
+    expect(admin[0]?.actions).toEqual(
+      expect.arrayContaining(['sns:Subscribe', 'sns:SetTopicAttributes', 'sns:GetTopicAttributes']),
+    );
+    expect(admin[0]?.actions).not.toContain('sns:Publish');
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * Operating snap safely: reserved concurrency (a cap on the poster, a share for the others, a way
+ * to turn it off) and alarms that reach someone for every failure that must not go unnoticed,
+ * including the ones a concurrency cap makes possible. Parsed offline.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from '@cdktf/hcl2json';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { evaluate, type Infra, loadInfra, tf } from '../support/infra';
+
+const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper'] as const;
+let infra: Infra;
+
+beforeAll(async () => {
+  infra = await loadInfra();
+});
+
+/** The defaults of the reserved_concurrency object type, from `optional(number, N)`. */
+function reservationDefaults(): Record<string, number> {
+  const type = String(infra.variable.reserved_concurrency?.type);
+  return Object.fromEntries(
+    [...type.matchAll(/(\w+)\s*=\s*optional\(number,\s*(-?\d+)\)/g)].map((m) => [m[1], Number(m[2])]),
+  );
+}
+
+/** A local made of + and * over numbers, other locals and var.sweep_period_minutes, for a given period. */
+function arithmetic(name: string, periodMinutes: number): number {
+  const expand = (expr: string): string =>
+    expr
+      .replace(/^\$\{(.*)\}$/s, '$1')
+      .replace(/local\.(\w+)/g, (_m, local: string) => `(${expand(String(infra.locals[local]))})`)
+      .replace(/var\.sweep_period_minutes/g, String(periodMinutes));
+  const expr = expand(String(infra.locals[name]));
+  if (!/^[\d\s+*()]+$/.test(expr)) throw new Error(`local.${name} is not plain arithmetic: ${expr}`);
+  return Function(`return ${expr}`)() as number;
+}
+
+describe('reserved concurrency', () => {
+  it('is a typed, described, validated variable that null turns off', () => {
+    const variable = infra.variable.reserved_concurrency ?? {};
+    const conditions = ((variable.validation ?? []) as Array<{ condition: string }>).map((v) => v.condition);
+
+    expect(String(variable.type)).toMatch(/^\$\{object\(/);
+    expect(String(variable.description)).toMatch(/null/);
+    expect(variable.default).toEqual({});
+    expect(variable.nullable).not.toBe(false);
+    expect(conditions.join('\n')).toContain('var.reserved_concurrency == null ? true');
+    expect(conditions.join('\n')).toContain('sweeper >= 2');
+    expect(String(infra.locals.reserved_concurrency)).toContain('var.reserved_concurrency == null ? -1');
+  });
+
+  it.each(FUNCTIONS)('is wired into the %s function', (fn) => {
+    const main = readFileSync('infra/modules/function/main.tf', 'utf8');
+
+    expect(infra.module[fn]?.reserved_concurrency).toBe(`\${local.reserved_concurrency.${fn}}`);
+    expect(main).toMatch(/reserved_concurrent_executions\s*=\s*var\.reserved_concurrency/);
+  });
+
+  it('reserves by default what each function needs and leaves the account its 100 unreserved', () => {
+    // Prepare
+    const defaults = reservationDefaults();
+    const burst = Number(infra.variable.api_throttle_burst?.default);
+    const periods = [1, 2, 3, 4, 5];
+
+    // Act
+    const overlappingSweeps = periods.map((p) => Math.ceil(arithmetic('sweeper_timeout', p) / (p * 60)));
+    const total = Object.values(defaults).reduce((a, b) => a + b, 0);
+
+    // Assess
+    expect(Object.keys(defaults).sort()).toEqual([...FUNCTIONS].sort());
+    expect(defaults.ack).toBeGreaterThanOrEqual(burst);
+    expect(defaults.sweeper).toBeGreaterThanOrEqual(Math.max(...overlappingSweeps));
+    expect(defaults.sweeper).toBeGreaterThanOrEqual(2);
+    expect(defaults.reaper).toBeGreaterThanOrEqual(1);
+    expect(defaults.poster).toBeGreaterThanOrEqual(1);
+    expect(total).toBeLessThanOrEqual(1_000 - 100);
+  });
+
+  it('warns at plan time when the reservations do not fit the account quota', async () => {
+    const parsed = (await parse('concurrency.tf', readFileSync('infra/concurrency.tf', 'utf8'))) as {
+      check?: Record<
+        string,
+        Array<{ data?: Record<string, unknown>; assert?: Array<{ condition: string }> }>
+      >;
+    };
+    const check = parsed.check?.reserved_concurrency_fits_the_account?.[0];
+
+    expect(Object.keys(check?.data ?? {})).toEqual(['aws_servicequotas_service_quota']);
+    expect(check?.assert?.[0]?.condition).toMatch(/reserved_concurrency_total <= .*value - 100/);
+  });
+});
+
+describe('alarms', () => {
+  interface Alarm {
+    namespace: string;
+    metric: string;
+    statistic: string;
+    dimensions: Record<string, string>;
+    threshold: number;
+  }
+  const alarms = () => evaluate(infra, infra.locals.alarms) as Record<string, Alarm>;
+  const watching = (metric: string, dimension: string) =>
+    Object.values(alarms())
+      .filter((a) => a.metric === metric)
+      .map((a) => a.dimensions[dimension]);
+
+  it('all notify the topic, on alarm and on recovery', () => {
+    const resources = Object.values(infra.resource.aws_cloudwatch_metric_alarm ?? {});
+
+    expect(resources).toHaveLength(1);
+    for (const alarm of resources) {
+      expect(alarm.for_each).toBe(tf('local.alarms'));
+      expect(alarm.alarm_actions).toEqual([tf('aws_sns_topic.alarms.arn')]);
+      expect(alarm.ok_actions).toEqual([tf('aws_sns_topic.alarms.arn')]);
+      expect(alarm.threshold).toBe(tf('each.value.threshold'));
+    }
+  });
+
+  it('watch every function for errors and every failure queue for messages', () => {
+    const queues = Object.keys(infra.resource.aws_sqs_queue ?? {});
+
+    expect(watching('Errors', 'FunctionName').sort()).toEqual(
+      FUNCTIONS.map((fn) => `\${module.${fn}.name}`).sort(),
+    );
+    expect(watching('ApproximateNumberOfMessagesVisible', 'QueueName').sort()).toEqual(
+      queues.map((q) => `\${aws_sqs_queue.${q}.name}`).sort(),
+    );
+  });
+
+  it('watch each function with a failure destination for records that could not be delivered', () => {
+    expect(watching('DestinationDeliveryFailures', 'FunctionName').sort()).toEqual(
+      [tf('module.poster.name'), tf('module.reaper.name')].sort(),
+    );
+  });
+
+  it('watch throttling where a concurrency cap turns load into failure: ack, poster, sweeper', () => {
+    expect(watching('Throttles', 'FunctionName').sort()).toEqual(
+      [tf('module.ack.name'), tf('module.poster.name'), tf('module.sweeper.name')].sort(),
+    );
+  });
+
+  it("watch the reaper's iterator age: above a slow batch, well before records are given up", () => {
+    // Prepare
+    const mapping = infra.resource.aws_lambda_event_source_mapping?.reaper ?? {};
+    const reaperTimeoutMs = Number(infra.module.reaper?.timeout) * 1000;
+    const recordAgeMs = Number(mapping.maximum_record_age_in_seconds) * 1000;
+
+    // Act
+    const age = Object.values(alarms()).filter((a) => a.metric === 'IteratorAge');
+
+    // Assess
+    expect(age).toHaveLength(1);
+    expect(age[0]).toMatchObject({
+      namespace: 'AWS/Lambda',
+      statistic: 'Maximum',
+      dimensions: { FunctionName: tf('module.reaper.name') },
+    });
+    expect(age[0]?.threshold).toBeGreaterThan(reaperTimeoutMs);
+    expect(age[0]?.threshold).toBeLessThanOrEqual(15 * 60_000);
+    expect(age[0]?.threshold).toBeLessThan(recordAgeMs);
+  });
+});
