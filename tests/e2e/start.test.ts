@@ -202,9 +202,12 @@ describe('npm start while it starts, and when it is stopped', () => {
   }, 30_000);
 
   const unix = process.platform === 'win32' ? it.skip : it;
-  unix(
-    'stops everything it started when npm itself gets SIGTERM',
-    async () => {
+  unix.each([
+    { how: 'npm itself gets SIGTERM', signal: 'SIGTERM', group: false },
+    { how: 'Ctrl-C sends SIGINT to its whole process group', signal: 'SIGINT', group: true },
+  ] as const)(
+    'stops everything it started when $how',
+    async ({ signal, group }) => {
       // Prepare: the project's own package.json and `start` script, run by npm as a user runs it,
       // in a directory of its own so that its build does not replace dist/ under other suites.
       const dir = mkdtempSync(join(tmpdir(), 'snap-npm-start-'));
@@ -212,10 +215,12 @@ describe('npm start while it starts, and when it is stopped', () => {
       for (const name of ['node_modules', 'scripts', 'local', 'shared', 'functions', 'tsconfig.json'])
         symlinkSync(resolve(name), join(dir, name));
       const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
+      // detached: a process group of its own, as a terminal gives the command it runs.
       const npm = spawn('npm', ['start', '--', '--port', '0'], {
         cwd: dir,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
       });
       let output = '';
       npm.stdout.on('data', (d: Buffer) => {
@@ -232,7 +237,7 @@ describe('npm start while it starts, and when it is stopped', () => {
         started = descendants(npm.pid ?? 0);
 
         // Act
-        npm.kill('SIGTERM');
+        process.kill(group ? -(npm.pid ?? 0) : (npm.pid ?? 0), signal);
         await exited;
         const left = await until(() => {
           const alive = started.filter(isAlive);
