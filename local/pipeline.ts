@@ -31,6 +31,7 @@ import {
 import { type IsolatedFunction, isolatedFunction } from './function-process';
 import { type KmsStandIn, startKms } from './kms-stand-in';
 import { type LambdaStandIn, lambdaContext, startLambda } from './lambda-stand-in';
+import { SANDBOX } from './sandbox';
 import { type SlackStandIn, type SlackStandInOptions, startSlack } from './slack-stand-in';
 import { TtlEmulator } from './ttl-emulator';
 
@@ -129,7 +130,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
 
   const [dynamo, slack, kms, lambda] = await Promise.all([
     startDynamo(options.dynamoPath ? { path: options.dynamoPath } : {}),
-    startSlack({ token: botToken, ...options.slack }),
+    startSlack({ token: botToken, users: SANDBOX.users, ...options.slack }),
     startKms(),
     startLambda(),
   ]);
@@ -217,15 +218,15 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     const id = ++counter;
     const body = new URLSearchParams({
       token: 'unused',
-      team_id: 'T0LOCAL',
-      team_domain: 'local',
-      channel_id: 'C0LOCAL',
-      channel_name: 'general',
-      user_id: 'U0LOCAL',
-      user_name: 'you',
+      team_id: SANDBOX.team.id,
+      team_domain: SANDBOX.team.domain,
+      channel_id: SANDBOX.channel.id,
+      channel_name: SANDBOX.channel.name,
+      user_id: SANDBOX.user.id,
+      user_name: SANDBOX.user.name,
       command: '/snap',
       text,
-      api_app_id: 'A0LOCAL',
+      api_app_id: SANDBOX.appId,
       response_url: slack.responseUrl(`cmd-${id}`),
       trigger_id: `${Date.now()}.${id}.local`,
       ...fields,

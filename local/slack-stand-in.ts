@@ -48,6 +48,8 @@ export interface SlackStandInOptions {
   postsPerSecond?: number;
   /** WebSocket URL that apps.connections.open hands out (Socket Mode tests). */
   socketUrl?: string;
+  /** Names users.info answers with, by user id; others get `User <id>`. */
+  users?: Record<string, string>;
 }
 
 export interface SlackStandIn extends Listening {
@@ -241,7 +243,8 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
       }
       case 'users.info': {
         const user = String(params.user ?? '');
-        const known = { name: user.toLowerCase(), display: `User ${user}` };
+        const name = options.users?.[user];
+        const known = name ? { name, display: name } : { name: user.toLowerCase(), display: `User ${user}` };
         return sendJson(res, 200, {
           ok: true,
           user: {

@@ -4,8 +4,9 @@
  * - Sandbox (default, no Slack variables): dynalite, the Slack/KMS/Lambda stand-ins and the four
  *   bundles wired as on AWS, plus a page at http://localhost:3000/ that plays Slack.
  * - Workspace (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET set): the functions talk to your Slack
- *   workspace; Slack reaches `POST /slack/commands` through a tunnel, or, with SLACK_APP_TOKEN
- *   (xapp-…) as well, over Socket Mode with no public URL at all.
+ *   workspace; Slack reaches `POST /slack/commands` and `POST /slack/interactions` through a
+ *   tunnel, or, with SLACK_APP_TOKEN (xapp-…) as well, sends commands and interactions over
+ *   Socket Mode with no public URL at all.
  *
  * Options: --port N (or PORT), --data DIR (keep the table across runs), --sweep-period SECONDS,
  * --ttl-late SECONDS (how late the TTL emulation removes expired records).
@@ -14,9 +15,12 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
 import { apiGatewayEvent } from './api-gateway';
 import { lambdaContext } from './lambda-stand-in';
 import { type Pipeline, startPipeline } from './pipeline';
+import { readableLogs } from './readable-log';
+import { SANDBOX } from './sandbox';
 import { type StandInMessage, shownDueAt } from './slack-stand-in';
 
 interface Options {
@@ -56,29 +60,6 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-/** The functions' JSON log lines, made readable for a terminal (they hold no message text). */
-function readableLogs(): void {
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    if (!text.startsWith('{"time"')) return write(chunk, ...rest);
-    for (const line of text.split('\n').filter(Boolean)) {
-      try {
-        const { time, level, event, fn, ...fields } = JSON.parse(line) as Record<string, unknown>;
-        const extras = Object.entries(fields)
-          .filter(([k]) => k !== 'requestId' && k !== 'run')
-          .map(([k, v]) => `${k}=${v}`)
-          .join(' ');
-        const mark = level === 'error' ? '✖' : level === 'warn' ? '!' : '·';
-        write(`${String(time).slice(11, 23)} ${mark} ${String(fn).padEnd(7)} ${event} ${extras}\n`);
-      } catch {
-        write(`${line}\n`);
-      }
-    }
-    return true;
-  }) as typeof process.stdout.write;
-}
-
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -101,17 +82,27 @@ const view = (m: StandInMessage) => ({
   channel: m.channel,
   ts: m.ts,
   text: m.text,
+  blocks: m.blocks,
   username: m.username,
   postedAt: m.postedAt,
   dueAt: shownDueAt(m),
 });
 
+/** The page, with the sandbox's names in it (JSON, with `<` escaped so it cannot end the script). */
+function sandboxPage(): string {
+  const directory = JSON.stringify(SANDBOX).replace(/</g, '\\u003c');
+  return readFileSync(resolve('local/page.html'), 'utf8').replace(
+    '{"sandbox": "filled in by local/start.ts"}',
+    directory,
+  );
+}
+
 function serve(p: Pipeline, sandbox: boolean) {
-  const page = readFileSync(resolve('local/page.html'), 'utf8');
+  const page = sandboxPage();
   return async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (req.method === 'POST' && path === '/slack/commands') {
-      // What Slack (through a tunnel) or anyone else sends: ack verifies it as on AWS.
+    if (req.method === 'POST' && (path === COMMAND_PATH || path === INTERACTIONS_PATH)) {
+      // What Slack (through a tunnel) or anyone else sends: ack verifies and routes it as on AWS.
       const result = await p.ack(toApiGateway(req, await readBody(req)), lambdaContext('snap-ack', 10_000));
       res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
       res.end(result.body ?? '');
@@ -168,9 +159,9 @@ function serve(p: Pipeline, sandbox: boolean) {
         ts?: string;
       };
       const common = {
-        team: { id: 'T0LOCAL' },
-        user: { id: 'U0LOCAL' },
-        channel: { id: 'C0LOCAL' },
+        team: { id: SANDBOX.team.id },
+        user: { id: SANDBOX.user.id },
+        channel: { id: SANDBOX.channel.id },
         response_url: p.slack.responseUrl(`interaction-${Date.now()}`),
         trigger_id: `${Date.now()}.interaction`,
       };
@@ -203,7 +194,28 @@ function serve(p: Pipeline, sandbox: boolean) {
   };
 }
 
-/** Socket Mode: slash commands over a WebSocket, acknowledged within 3 s by the same ack. */
+type Envelope = {
+  ack: (response?: Record<string, unknown>) => Promise<void>;
+  body: Record<string, unknown>;
+  accepts_response_payload?: boolean;
+};
+
+/** ack's JSON answer, if it has one (an interaction's answer is usually an empty 200). */
+function answerOf(result: { statusCode?: number; body?: string }): Record<string, unknown> | undefined {
+  if (result.statusCode !== 200 || !result.body) return undefined;
+  try {
+    return JSON.parse(result.body) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Socket Mode: slash commands and interactions (the Delete now buttons, the message shortcut)
+ * over a WebSocket, each acknowledged within 3 s with ack's answer. The socket is authenticated
+ * by the app token; each payload is signed here with the signing secret so that it passes
+ * through ack's one verified path, rules and all, exactly as an HTTP request would.
+ */
 async function startSocketMode(p: Pipeline, appToken: string): Promise<{ stop(): Promise<void> }> {
   const { SocketModeClient, LogLevel } = await import('@slack/socket-mode');
   const client = new SocketModeClient({
@@ -211,23 +223,28 @@ async function startSocketMode(p: Pipeline, appToken: string): Promise<{ stop():
     logLevel: LogLevel.ERROR,
     ...(process.env.SLACK_API_URL ? { clientOptions: { slackApiUrl: process.env.SLACK_API_URL } } : {}),
   });
-  client.on(
-    'slash_commands',
-    async ({ ack, body }: { ack: (r: unknown) => Promise<void>; body: Record<string, string> }) => {
-      // The socket is authenticated by the app token; the payload is signed here with the
-      // signing secret so that it passes through ack's one verified path, rules and all.
-      const fields = Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'string'));
-      const result = await p.command(String(fields.text ?? ''), fields);
-      await ack(
-        result.statusCode === 200
-          ? JSON.parse(String(result.body))
-          : { text: 'snap could not take that command.' },
-      );
-    },
-  );
+  const refused = (kind: string, status: number | undefined) =>
+    process.stderr.write(`snap: ack answered ${status} to a Socket Mode ${kind}\n`);
+  client.on('slash_commands', async ({ ack, body }: Envelope) => {
+    const fields = Object.fromEntries(
+      Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    );
+    const result = await p.command(String(fields.text ?? ''), fields);
+    if (result.statusCode !== 200) refused('command', result.statusCode);
+    await ack(answerOf(result) ?? { text: 'snap could not take that command.' });
+  });
+  client.on('interactive', async ({ ack, body, accepts_response_payload }: Envelope) => {
+    const result = await p.interact(body);
+    if (result.statusCode !== 200) refused('interaction', result.statusCode);
+    const answer = answerOf(result);
+    // Slack reads a payload only where the envelope says it accepts one.
+    await ack(answer && accepts_response_payload ? answer : undefined);
+  });
   await client.start();
   return { stop: async () => void (await client.disconnect()) };
 }
+
+const STARTING = 'snap is starting; try again in a moment.\n';
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
@@ -247,8 +264,51 @@ async function main(): Promise<void> {
         }
       : undefined;
 
+  // Until the pipeline is ready every request gets a quick 503, never silence.
+  let handler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  const server = createServer((req, res) => {
+    if (!handler) {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' });
+      res.end(STARTING);
+      return;
+    }
+    handler(req, res).catch((error: unknown) => {
+      process.stderr.write(`snap: request failed: ${error instanceof Error ? error.name : 'error'}\n`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+
+  // Stopping: Ctrl-C, SIGTERM, a closed terminal, or the parent gone. `npm start` runs this
+  // process under `sh -c "npm run build && node …"`: npm forwards SIGINT/SIGTERM to that shell
+  // only, and the shell dies without passing them on, leaving this process to its new parent.
+  // So a changed parent means whoever started us is gone, and we stop too.
+  let stopping: Promise<void> | undefined;
+  let cleanup: () => Promise<void> = async () => undefined;
+  const stop = (why: string) => {
+    if (stopping) {
+      if (why === 'SIGINT') process.exit(130); // a second Ctrl-C: stop now
+      return;
+    }
+    process.stdout.write(`\nsnap: stopping (${why})\n`);
+    // Work in flight (a poster waiting out a short snap) must not keep the port for long.
+    setTimeout(() => {
+      process.stdout.write('snap: stopped without waiting for the work still in flight\n');
+      process.exit(0);
+    }, 5_000).unref();
+    stopping = cleanup().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop('its parent process ended');
+  }, 500).unref();
+
   // Fail on a taken port before starting anything else.
-  const server = createServer();
   await new Promise<void>((done) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       fail(
@@ -259,6 +319,13 @@ async function main(): Promise<void> {
     );
     server.listen(options.port, '127.0.0.1', () => done());
   });
+  const { port } = server.address() as { port: number };
+  const url = `http://localhost:${port}`;
+  cleanup = async () => {
+    server.closeAllConnections();
+    server.close();
+  };
+  process.stdout.write(`snap: starting on ${url} …\n`);
 
   readableLogs();
   const p = await startPipeline({
@@ -267,20 +334,25 @@ async function main(): Promise<void> {
     ...(options.data ? { dynamoPath: resolve(options.data) } : {}),
     ...(workspace ? { workspace } : {}),
   });
-  const handler = serve(p, !workspace);
-  server.on('request', (req, res) => {
-    handler(req, res).catch((error: unknown) => {
-      process.stderr.write(`snap: request failed: ${error instanceof Error ? error.name : 'error'}\n`);
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  });
   const stopSweeps = p.schedule();
   const ttl = setInterval(() => void p.expire().catch(() => undefined), 10_000);
+  cleanup = async () => {
+    clearInterval(ttl);
+    server.closeAllConnections();
+    server.close();
+    await stopSweeps();
+    await p.close();
+  };
   const socket = workspace && appToken ? await startSocketMode(p, appToken) : undefined;
+  if (socket) {
+    const closeRest = cleanup;
+    cleanup = async () => {
+      await socket.stop();
+      await closeRest();
+    };
+  }
+  handler = serve(p, !workspace);
 
-  const { port } = server.address() as { port: number };
-  const url = `http://localhost:${port}`;
   const mode = !workspace
     ? 'sandbox (no accounts: Slack, AWS and the schedule are local)'
     : socket
@@ -292,27 +364,15 @@ async function main(): Promise<void> {
       `  snap is running — ${mode}`,
       workspace
         ? socket
-          ? '  Slash commands arrive over Socket Mode; type /snap 10s hello in your workspace.'
-          : `  Point a tunnel at ${url}/slack/commands and use its URL as the /snap Request URL.`
+          ? '  Commands, buttons and the shortcut arrive over Socket Mode; type /snap 10s hello in your workspace.'
+          : `  Point a tunnel at ${url}: Request URLs ${COMMAND_PATH} (the command) and ${INTERACTIONS_PATH} (interactivity).`
         : `  Open ${url}/ and type: /snap 10s hello`,
-      `  Slack endpoint: ${url}/slack/commands   sweep every ${options.sweepPeriodSeconds} s   TTL emulation ${options.ttlLateSeconds} s late${options.data ? `   data: ${options.data}` : '   data: in memory'}`,
+      `  Slack endpoint: ${url}${COMMAND_PATH}   sweep every ${options.sweepPeriodSeconds} s   TTL emulation ${options.ttlLateSeconds} s late${options.data ? `   data: ${options.data}` : '   data: in memory'}`,
       '  Logs below never contain message text. Ctrl-C stops.',
       '',
       '',
     ].join('\n'),
   );
-
-  const stop = async () => {
-    clearInterval(ttl);
-    await socket?.stop();
-    await stopSweeps();
-    server.closeAllConnections();
-    server.close();
-    await p.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
 }
 
 await main();

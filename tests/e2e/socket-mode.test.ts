@@ -1,7 +1,8 @@
 /**
- * `npm start` in workspace mode with SLACK_APP_TOKEN: slash commands over Socket Mode, against
- * a local WebSocket stand-in speaking Slack's envelope protocol (hello → slash_commands envelope
- * → ack with envelope_id), and the Slack Web API stand-in for the posts.
+ * `npm start` in workspace mode with SLACK_APP_TOKEN: slash commands and interactions (a Delete
+ * now button, the Delete snap now shortcut) over Socket Mode, against a local WebSocket stand-in
+ * speaking Slack's envelope protocol (hello → slash_commands / interactive envelope → ack with
+ * envelope_id), and the Slack Web API stand-in for the posts and deletions.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -16,6 +17,7 @@ let wss: WebSocketServer;
 let server: LocalServer;
 let socket: WebSocket;
 const received: Array<Record<string, unknown>> = [];
+let envelopes = 0;
 
 beforeAll(async () => {
   wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -48,7 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   writeLedger({
     suite: 'socket-mode',
-    texts: ['hello over the socket'],
+    texts: ['hello over the socket', 'button over the socket', 'shortcut over the socket'],
     artefacts: {
       'server output (its logs)': server?.output().split('\n') ?? [],
       'response_url bodies': (slack?.replies ?? []).map((r) => JSON.stringify(r)),
@@ -125,5 +127,125 @@ describe('Socket Mode', () => {
 
     expect(String((ack.payload as { text?: string }).text)).toContain('negative');
     expect(slack.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(before);
+  });
+
+  /** Sends an envelope; resolves with its ack and how long the ack took. */
+  async function envelope(type: string, payload: Record<string, unknown>, accepts = false) {
+    const id = `env-${type}-${++envelopes}`;
+    const sent = Date.now();
+    socket.send(JSON.stringify({ envelope_id: id, type, accepts_response_payload: accepts, payload }));
+    const ack = await until(() => received.find((m) => m.envelope_id === id), 3_000);
+    return { ack, ms: Date.now() - sent };
+  }
+
+  const snapOverSocket = async (text: string, channel: string) => {
+    await envelope(
+      'slash_commands',
+      {
+        team_id: 'T1',
+        channel_id: channel,
+        user_id: 'U1',
+        command: '/snap',
+        text: `1h ${text}`,
+        response_url: slack.responseUrl(`post-${channel}`),
+        trigger_id: `socket.${channel}`,
+      },
+      true,
+    );
+    return (await until(() => slack.live(channel)[0], 5_000)).ts;
+  };
+  const interactive = (payload: Record<string, unknown>) =>
+    envelope('interactive', {
+      team: { id: 'T1' },
+      user: { id: 'U1' },
+      trigger_id: `t.${++envelopes}`,
+      ...payload,
+    });
+  const deleteOf = (channel: string, ts: string) =>
+    until(
+      () =>
+        slack.calls.find(
+          (c) => c.method === 'chat.delete' && c.params.channel === channel && c.params.ts === ts,
+        ),
+      5_000,
+    );
+  const replyTo = (id: string) => until(() => slack.replies.find((r) => r.id === id), 5_000);
+
+  it('acknowledges a Delete now button within 3 s and deletes the snap', async () => {
+    // Prepare
+    const ts = await snapOverSocket('button over the socket', 'C-sbutton');
+    await envelope(
+      'slash_commands',
+      {
+        team_id: 'T1',
+        channel_id: 'C-sbutton',
+        user_id: 'U1',
+        command: '/snap',
+        text: 'list',
+        response_url: slack.responseUrl('socket-list'),
+        trigger_id: 'socket.list',
+      },
+      true,
+    );
+    const blocks = ((await replyTo('socket-list')).body.blocks ?? []) as Array<{
+      text?: { text?: string };
+      accessory?: { value?: string };
+    }>;
+    const snapId = blocks.find((b) => b.text?.text?.includes('<#C-sbutton>'))?.accessory?.value;
+
+    // Act
+    const { ack, ms } = await interactive({
+      type: 'block_actions',
+      channel: { id: 'C-sbutton' },
+      response_url: slack.responseUrl('socket-button'),
+      actions: [{ action_id: 'delete_snap', value: snapId, action_ts: `${Date.now() / 1000}` }],
+    });
+    const deletion = await deleteOf('C-sbutton', ts);
+    const confirmation = await replyTo('socket-button');
+
+    // Assess
+    expect(snapId).toBeTruthy();
+    expect(ms).toBeLessThan(3_000);
+    expect(ack.payload).toEqual({});
+    expect(deletion.result).toBe('ok');
+    expect(String(confirmation.body.text)).toContain('Deleted your snap');
+  });
+
+  it('acknowledges the Delete snap now shortcut within 3 s and deletes the snap', async () => {
+    // Prepare
+    const ts = await snapOverSocket('shortcut over the socket', 'C-sshortcut');
+
+    // Act
+    const { ms } = await interactive({
+      type: 'message_action',
+      callback_id: 'delete_snap',
+      channel: { id: 'C-sshortcut' },
+      message: { ts },
+      response_url: slack.responseUrl('socket-shortcut'),
+    });
+    const deletion = await deleteOf('C-sshortcut', ts);
+    const confirmation = await replyTo('socket-shortcut');
+
+    // Assess
+    expect(ms).toBeLessThan(3_000);
+    expect(deletion.result).toBe('ok');
+    expect(String(confirmation.body.text)).toContain('Deleted your snap');
+  });
+
+  it('refuses the shortcut on someone else’s snap and leaves the snap in place', async () => {
+    const ts = await snapOverSocket('shortcut over the socket', 'C-sother');
+
+    await interactive({
+      type: 'message_action',
+      callback_id: 'delete_snap',
+      user: { id: 'U-someone-else' },
+      channel: { id: 'C-sother' },
+      message: { ts },
+      response_url: slack.responseUrl('socket-other'),
+    });
+    const refusal = await replyTo('socket-other');
+
+    expect(String(refusal.body.text)).toContain('Only its author');
+    expect(slack.live('C-sother').map((m) => m.ts)).toEqual([ts]);
   });
 });

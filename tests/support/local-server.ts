@@ -4,12 +4,23 @@ import { type ChildProcess, spawn } from 'node:child_process';
 export interface LocalServer {
   url: string;
   output: () => string;
+  /** Resolves once the server says it is running (at once if it already has). */
+  ready: Promise<void>;
+  pid: number;
   stop(): Promise<void>;
 }
 
+const STARTING = /snap: starting on (http:\/\/localhost:\d+)/;
+const RUNNING = /Slack endpoint: (http:\/\/localhost:\d+)\/slack\/commands/;
+
+/**
+ * Starts the server and resolves once it is running, or, with `listening`, as soon as it has
+ * its port (while the pipeline is still starting).
+ */
 export async function startLocalServer(
   args: string[] = [],
   env: Record<string, string> = {},
+  options: { listening?: boolean } = {},
 ): Promise<LocalServer> {
   const child: ChildProcess = spawn(
     process.execPath,
@@ -26,24 +37,36 @@ export async function startLocalServer(
   child.stderr?.on('data', (d: Buffer) => {
     output += d.toString();
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
-    const check = () => {
-      const match = /Slack endpoint: (http:\/\/localhost:\d+)\/slack\/commands/.exec(output);
-      if (match?.[1]) {
+  const waitFor = (pattern: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+      const check = () => {
+        const match = pattern.exec(output);
+        if (match?.[1]) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      };
+      check();
+      child.stdout?.on('data', check);
+      child.on('exit', (code) => {
         clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', check);
-    child.on('exit', (code) => reject(new Error(`server exited ${code}:\n${output}`)));
-  });
+        reject(new Error(`server exited ${code}:\n${output}`));
+      });
+    });
+  const running = waitFor(RUNNING);
+  const ready = running.then(() => undefined);
+  // A server stopped before it ran rejects `ready`, which its caller may never await.
+  ready.catch(() => undefined);
+  const url = await (options.listening ? waitFor(STARTING) : running);
   return {
     url,
     output: () => output,
+    ready,
+    pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
