@@ -2,8 +2,11 @@
  * The rules of "Add to Slack": OAuth state and cookie, installation keys on Enterprise Grid, the
  * pages' escaping, and the completion use case's failure paths with fakes.
  */
+
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { recordFromImage } from '../../shared/adapters/stream';
 import { completeInstall } from '../../shared/app/install';
 import type {
   BotInstallation,
@@ -13,6 +16,7 @@ import type {
   TokenSealer,
   UserAuthorization,
 } from '../../shared/app/ports';
+import { installConfig } from '../../shared/config';
 import {
   authorizeUrl,
   clearedStateCookie,
@@ -75,6 +79,18 @@ describe('the OAuth state and its cookie', () => {
         expect(isFlowToken(s)).toBe(/^[A-Za-z0-9_-]{43}$/.test(s));
       }),
     );
+  });
+
+  it('is no snap to the reaper when its item expires by TTL and reaches the stream', () => {
+    const flow = newFlow();
+    const image = marshall({
+      pk: `oauth#${flow.stateHash}`,
+      grant: 'bot',
+      nonceHash: flow.nonceHash,
+      expiresAt: 1,
+    });
+
+    expect(recordFromImage(image)).toBeUndefined();
   });
 
   it('asks Slack for the bot scopes, or the user scope alone, with the redirect URI', () => {
@@ -242,5 +258,51 @@ describe('completing an install', () => {
     expect(page.status).toBe(200);
     expect(c.saved).toHaveLength(1);
     expect(Buffer.from((c.saved[0] as BotInstallation).token).toString()).toBe('sealed(xoxb-fake)');
+  });
+});
+
+describe('installConfig', () => {
+  const env = (over: Record<string, string | undefined> = {}) => ({
+    SLACK_CLIENT_ID: '1234.5678',
+    SLACK_CLIENT_SECRET_CIPHERTEXT: 'Y2lwaGVy',
+    SLACK_SIGNING_SECRET_CIPHERTEXT: 'Y2lwaGVy',
+    SNAP_KMS_KEY_ID: 'alias/snap',
+    SNAP_TABLE_NAME: 'snaps',
+    SNAP_PUBLIC_URL: 'https://abc.execute-api.eu-west-1.amazonaws.com',
+    ...over,
+  });
+
+  it('reads the installations table from its own variable, or the snap table', () => {
+    expect(installConfig(env()).installationsTableName).toBe('snaps');
+    expect(installConfig(env({ SNAP_INSTALLATIONS_TABLE_NAME: 'installs' }))).toMatchObject({
+      tableName: 'snaps',
+      installationsTableName: 'installs',
+    });
+  });
+
+  it.each([
+    ['http://snap.example', /https URL/],
+    ['https://snap.example/', /trailing slash/],
+    ['https://snap.example?x=1', /trailing slash, query/],
+    ['not a url', /must be a URL/],
+  ])('refuses SNAP_PUBLIC_URL %s, naming it', (url, message) => {
+    expect(() => installConfig(env({ SNAP_PUBLIC_URL: url }))).toThrow(message);
+    expect(() => installConfig(env({ SNAP_PUBLIC_URL: url }))).toThrow(/SNAP_PUBLIC_URL/);
+  });
+
+  it('accepts http only on a loopback host, for local runs', () => {
+    expect(installConfig(env({ SNAP_PUBLIC_URL: 'http://localhost:3000' })).publicUrl).toBe(
+      'http://localhost:3000',
+    );
+    expect(installConfig(env({ SNAP_PUBLIC_URL: 'http://127.0.0.1:3000' })).publicUrl).toBe(
+      'http://127.0.0.1:3000',
+    );
+  });
+
+  it('names a missing client id or secret', () => {
+    expect(() => installConfig(env({ SLACK_CLIENT_ID: undefined }))).toThrow(/SLACK_CLIENT_ID/);
+    expect(() => installConfig(env({ SLACK_CLIENT_SECRET_CIPHERTEXT: undefined }))).toThrow(
+      /SLACK_CLIENT_SECRET_CIPHERTEXT/,
+    );
   });
 });
