@@ -205,12 +205,15 @@ locals {
     }
   }
 
-  functions = {
-    ack     = module.ack.name
-    poster  = module.poster.name
-    sweeper = module.sweeper.name
-    reaper  = module.reaper.name
-  }
+  functions = merge(
+    {
+      ack     = module.ack.name
+      poster  = module.poster.name
+      sweeper = module.sweeper.name
+      reaper  = module.reaper.name
+    },
+    local.install_enabled ? { install = module.install[0].name } : {},
+  )
 }
 
 resource "aws_cloudwatch_metric_alarm" "this" {

@@ -58,9 +58,9 @@ locals {
   # bound to its workspace and user still matches `purpose`). A request without that context
   # matches no grant, so nobody decrypts anything by holding `kms:Decrypt` on `*`.
   # The contexts are the ones shared/adapters/kms.ts passes; tests/infra holds each role's grants
-  # to what its code uses. A new function's use of the key is one more entry here, e.g. install:
-  #   install_seals_tokens = { principals = [module.install.role_arn], actions = ["kms:Encrypt", "kms:Decrypt"], context = { app = "snap", purpose = "slack-token" } }
-  #   install_client_secret = { principals = [module.install.role_arn], actions = ["kms:Decrypt"], context = { app = "snap", secret = "SLACK_CLIENT_SECRET" } }
+  # to what its code uses. A new function's use of the key is one more entry here.
+  # The install function's grants (install.tf) join through the key document's
+  # source_policy_documents when it is deployed.
   key_grants = {
     AckReadsSigningSecret = {
       principals = [module.ack.role_arn]
@@ -128,6 +128,8 @@ locals {
 # In a key policy "*" means this key; the policy is its own resource because it names the
 # functions' roles, whose policies name the key.
 data "aws_iam_policy_document" "key" {
+  source_policy_documents = data.aws_iam_policy_document.install_key[*].json
+
   statement {
     sid       = "AccountAdministersKeyOnly"
     actions   = local.key_admin_actions

@@ -24,7 +24,7 @@ output "table_name" {
 }
 
 output "function_names" {
-  description = "The four Lambda functions by role."
+  description = "The Lambda functions by role (install only with slack_client_id)."
   value       = local.functions
 }
 
@@ -46,4 +46,9 @@ output "alarm_topic_arn" {
 output "reserved_concurrency" {
   description = "Reserved concurrent executions per function as deployed (-1 = none)."
   value       = local.reserved_concurrency
+}
+
+output "install_url" {
+  description = "Add to Slack: send people here to install snap in their workspace (append ?as=user to let snap post as you). Null without slack_client_id."
+  value       = local.install_enabled ? "${aws_apigatewayv2_api.slack.api_endpoint}${local.install_path}" : null
 }

@@ -175,3 +175,21 @@ variable "failure_queue_reader_arns" {
     error_message = "failure_queue_reader_arns must hold IAM role or user ARNs like arn:aws:iam::123456789012:role/operator."
   }
 }
+
+variable "slack_client_id" {
+  description = "The Slack app's client id (Basic Information → App Credentials). Set it to deploy the install function: Add to Slack for any workspace or Enterprise Grid org, users letting snap post as them, and the uninstall and revoked-token events. Null: no install function."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.slack_client_id == null || can(regex("^[0-9]+\\.[0-9]+$", var.slack_client_id))
+    error_message = "slack_client_id must look like 1234567890.1234567890."
+  }
+}
+
+variable "slack_client_secret" {
+  description = "The Slack app's client secret (Basic Information → App Credentials), required with slack_client_id. Stored only as KMS ciphertext in the install function's configuration."
+  type        = string
+  sensitive   = true
+  default     = null
+}

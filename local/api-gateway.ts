@@ -62,3 +62,45 @@ export function slackSignature(
     'x-slack-signature': computeSignature(secret, ts, body),
   };
 }
+
+export interface GetRequestShape {
+  path: string;
+  /** The query string as the browser sent it, without `?`. */
+  query?: string;
+  headers?: Record<string, string>;
+  /** Cookie pairs (`name=value`), which payload 2.0 passes apart from the headers. */
+  cookies?: string[];
+}
+
+/** What API Gateway (HTTP API, payload 2.0) hands a function for a browser's GET. */
+export function apiGatewayGet(request: GetRequestShape): APIGatewayProxyEventV2 {
+  const now = Date.now();
+  const headers: Record<string, string> = { ...request.headers };
+  return {
+    version: '2.0',
+    routeKey: `GET ${request.path}`,
+    rawPath: request.path,
+    rawQueryString: request.query ?? '',
+    ...(request.cookies?.length ? { cookies: request.cookies } : {}),
+    headers,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: 'GET',
+        path: request.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: headers['user-agent'] ?? 'Mozilla/5.0',
+      },
+      requestId: `local-${now}-${++requests}`,
+      routeKey: `GET ${request.path}`,
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+    isBase64Encoded: false,
+  };
+}

@@ -1,8 +1,13 @@
 /**
  * A Slack Web API stand-in on loopback, for tests, benchmarks and `npm start`. It speaks the
- * subset snap uses — chat.postMessage, chat.delete, users.info and response_url — over real
- * HTTP, records every call, and can be told to fail: platform errors, 429 with Retry-After,
- * 5xx, slow replies and dropped connections.
+ * subset snap uses — chat.postMessage, chat.delete, users.info, response_url, and OAuth:
+ * oauth.v2.access, auth.revoke, auth.test — over real HTTP, records every call, and can be told
+ * to fail: platform errors, 429 with Retry-After, 5xx, slow replies and dropped connections.
+ *
+ * Tokens: the fixed `token` works everywhere (one-workspace mode). Tokens issued through OAuth
+ * (`authorize()` plays the person clicking "Allow", then oauth.v2.access trades the code) are
+ * bound to their workspace or org: a channel named `<team>-…` of another workspace answers
+ * `channel_not_found`, as Slack does for a channel the token cannot see.
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -50,6 +55,39 @@ export interface SlackStandInOptions {
   socketUrl?: string;
   /** Names users.info answers with, by user id; others get `User <id>`. */
   users?: Record<string, string>;
+  /** The app's OAuth credentials, which oauth.v2.access checks. */
+  clientId?: string;
+  clientSecret?: string;
+  /** Enterprise Grid orgs and their workspaces: an org-wide token reaches all of them. */
+  enterprises?: Record<string, string[]>;
+}
+
+/** What a person allows on Slack's authorize page (the stand-in skips the page itself). */
+export interface AuthorizeRequest {
+  team: string;
+  teamName?: string;
+  enterprise?: string;
+  enterpriseName?: string;
+  /** Install for the whole org (Enterprise Grid); the token is then the org's. */
+  orgWide?: boolean;
+  user: string;
+  /** Bot scopes (`scope`); empty or absent: no bot token. */
+  scope?: string[];
+  /** User scopes (`user_scope`); empty or absent: no user token. */
+  userScope?: string[];
+  /** The redirect_uri of the authorize request; oauth.v2.access must repeat it. */
+  redirectUri?: string;
+}
+
+/** A token the stand-in issued through OAuth, and what it is bound to. */
+export interface IssuedToken {
+  token: string;
+  kind: 'bot' | 'user';
+  team?: string;
+  enterprise?: string;
+  user?: string;
+  scopes: string[];
+  revoked: boolean;
 }
 
 export interface SlackStandIn extends Listening {
@@ -63,6 +101,12 @@ export interface SlackStandIn extends Listening {
   fault(method: string, ...faults: Fault[]): void;
   events: EventEmitter;
   live(channel?: string): StandInMessage[];
+  /** Plays "Allow" on Slack's authorize page: returns the code the redirect would carry (valid 10 minutes, once). */
+  authorize(request: AuthorizeRequest): string;
+  /** Every token issued through OAuth, by token. */
+  issued: Map<string, IssuedToken>;
+  /** The app is removed from a workspace or org: Slack revokes every token issued there. */
+  uninstall(key: string): void;
 }
 
 /** The due time a snap message shows (its `<!date^…>` token), in ms; undefined if it has none. */
@@ -81,6 +125,95 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
   const deleteWindows = new Map<string, number[]>();
   const postWindows = new Map<string, number[]>();
   let lastTs = 0;
+  const clientId = options.clientId ?? '1111.2222';
+  const clientSecret = options.clientSecret ?? 'stand-in-client-secret';
+  const orgOf = new Map<string, string>();
+  for (const [org, teams] of Object.entries(options.enterprises ?? {}))
+    for (const t of teams) orgOf.set(t, org);
+  const codes = new Map<string, { request: AuthorizeRequest; expiresAt: number; used: boolean }>();
+  const issued = new Map<string, IssuedToken>();
+  const revokedFixed = new Set<string>();
+  let serial = 0;
+  const random = () => `${++serial}${Math.random().toString(36).slice(2, 10)}`;
+
+  /** The bot token of a workspace or org: the same one again on reinstall, unless it was revoked. */
+  const botTokenFor = (key: string, request: AuthorizeRequest, scopes: string[]): IssuedToken => {
+    for (const t of issued.values())
+      if (t.kind === 'bot' && !t.revoked && (t.team ?? t.enterprise) === key) {
+        t.scopes = scopes;
+        return t;
+      }
+    const t: IssuedToken = {
+      token: `xoxb-${key}-${random()}`,
+      kind: 'bot',
+      ...(request.orgWide ? {} : { team: request.team }),
+      ...(request.enterprise ? { enterprise: request.enterprise } : {}),
+      scopes,
+      revoked: false,
+    };
+    issued.set(t.token, t);
+    return t;
+  };
+
+  /** May this token act in this channel? Channels named `<team>-…` belong to that workspace. */
+  const reaches = (t: IssuedToken, channel: string): boolean => {
+    const team = /^([TE][A-Z0-9]+)-/.exec(channel)?.[1];
+    if (!team) return true;
+    if (t.team) return t.team === team;
+    return !!t.enterprise && (orgOf.get(team) === t.enterprise || team === t.enterprise);
+  };
+
+  const oauthAccess = (params: Record<string, unknown>, basic: string | undefined) => {
+    let id = String(params.client_id ?? '');
+    let secret = String(params.client_secret ?? '');
+    if (basic) [id = '', secret = ''] = Buffer.from(basic, 'base64').toString().split(':');
+    if (id !== clientId) return { ok: false, error: 'invalid_client_id' };
+    if (secret !== clientSecret) return { ok: false, error: 'bad_client_secret' };
+    const grant = codes.get(String(params.code ?? ''));
+    if (!grant || grant.used || grant.expiresAt < Date.now()) return { ok: false, error: 'invalid_code' };
+    grant.used = true;
+    const r = grant.request;
+    if (r.redirectUri !== undefined && params.redirect_uri !== r.redirectUri)
+      return { ok: false, error: 'bad_redirect_uri' };
+    if (r.enterprise) orgOf.set(r.team, r.enterprise);
+    const key = r.orgWide && r.enterprise ? r.enterprise : r.team;
+    const answer: Record<string, unknown> = {
+      ok: true,
+      app_id: 'A0STANDIN',
+      team: r.orgWide ? null : { id: r.team, name: r.teamName ?? r.team },
+      enterprise: r.enterprise ? { id: r.enterprise, name: r.enterpriseName ?? r.enterprise } : null,
+      is_enterprise_install: !!r.orgWide,
+      authed_user: { id: r.user },
+    };
+    if (r.scope?.length) {
+      const bot = botTokenFor(key, r, r.scope);
+      Object.assign(answer, {
+        access_token: bot.token,
+        token_type: 'bot',
+        scope: r.scope.join(','),
+        bot_user_id: `UB${key}`,
+      });
+    }
+    if (r.userScope?.length) {
+      const user: IssuedToken = {
+        token: `xoxp-${key}-${r.user}-${random()}`,
+        kind: 'user',
+        ...(r.orgWide ? {} : { team: r.team }),
+        ...(r.enterprise ? { enterprise: r.enterprise } : {}),
+        user: r.user,
+        scopes: r.userScope,
+        revoked: false,
+      };
+      issued.set(user.token, user);
+      answer.authed_user = {
+        id: r.user,
+        scope: r.userScope.join(','),
+        access_token: user.token,
+        token_type: 'user',
+      };
+    }
+    return answer;
+  };
 
   const nextTs = () => {
     // Slack ts: seconds.microseconds, unique per channel; strictly increasing here.
@@ -187,7 +320,19 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
       if (!auth.startsWith('Bearer xapp-') || !options.socketUrl) return fail('invalid_auth');
       return sendJson(res, 200, { ok: true, url: options.socketUrl });
     }
-    if (auth !== `Bearer ${token}` && params.token !== token) return fail('invalid_auth');
+    if (method === 'oauth.v2.access') {
+      const basic = auth.startsWith('Basic ') ? auth.slice('Basic '.length) : undefined;
+      const answer = oauthAccess(params, basic);
+      if (!answer.ok) call.result = String(answer.error);
+      return sendJson(res, 200, answer);
+    }
+    const presented = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : String(params.token ?? '');
+    const grant = issued.get(presented);
+    if (presented !== token && !grant) return fail('invalid_auth');
+    if (grant?.revoked || revokedFixed.has(presented)) return fail('token_revoked');
+    if (grant && (method === 'chat.postMessage' || method === 'chat.delete')) {
+      if (!reaches(grant, String(params.channel ?? ''))) return fail('channel_not_found');
+    }
 
     switch (method) {
       case 'chat.postMessage': {
@@ -259,6 +404,20 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
           },
         });
       }
+      case 'auth.revoke': {
+        if (grant) grant.revoked = true;
+        else revokedFixed.add(presented);
+        return sendJson(res, 200, { ok: true, revoked: true });
+      }
+      case 'auth.test': {
+        return sendJson(res, 200, {
+          ok: true,
+          team_id: grant?.team ?? grant?.enterprise ?? 'T0000',
+          ...(grant?.enterprise ? { enterprise_id: grant.enterprise } : {}),
+          user_id: grant?.user ?? 'U0BOT',
+          is_enterprise_install: !!grant && !grant.team,
+        });
+      }
       default:
         return fail('unknown_method');
     }
@@ -275,8 +434,19 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     fault: (method, ...list) => faults.set(method, [...(faults.get(method) ?? []), ...list]),
     live: (channel) =>
       [...messages.values()].filter((m) => m.deletedAt === undefined && (!channel || m.channel === channel)),
+    authorize: (request) => {
+      const code = `${Date.now()}.${random()}.${randomHex()}`;
+      codes.set(code, { request, expiresAt: Date.now() + 600_000, used: false });
+      return code;
+    },
+    issued,
+    uninstall: (key) => {
+      for (const t of issued.values()) if ((t.team ?? t.enterprise) === key) t.revoked = true;
+    },
   };
 }
+
+const randomHex = () => Math.random().toString(16).slice(2, 14).padEnd(12, '0');
 
 function safeJson(text: string): unknown {
   try {

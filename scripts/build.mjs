@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 import { bundleOptions } from './bundle-options.mjs';
 
-export const FUNCTIONS = ['ack', 'poster', 'reaper', 'sweeper'];
+export const FUNCTIONS = ['ack', 'poster', 'reaper', 'sweeper', 'install'];
 
 await rm('dist', { recursive: true, force: true });
 const results = await Promise.all(

@@ -55,12 +55,8 @@ export interface AckConfig {
   limits: { defaultSeconds: number; maxSeconds: number };
 }
 
-export function ackConfig(env: Env): AckConfig {
-  const maxSeconds = integer(env, 'SNAP_MAX_DELAY_SECONDS', 7 * DAY, 1, 7 * DAY);
-  const defaultSeconds = integer(env, 'SNAP_DEFAULT_DELAY_SECONDS', 60, 1, 7 * DAY);
-  if (defaultSeconds > maxSeconds) {
-    throw new ConfigError('SNAP_DEFAULT_DELAY_SECONDS must not exceed SNAP_MAX_DELAY_SECONDS');
-  }
+/** ALLOWED_TEAM_IDS: comma-separated workspace (`T…`) or org (`E…`) ids; empty allows all. */
+function allowedTeamIds(env: Env): ReadonlySet<string> {
   const allowedTeams = new Set(
     (optional(env, 'ALLOWED_TEAM_IDS') ?? '')
       .split(',')
@@ -71,9 +67,18 @@ export function ackConfig(env: Env): AckConfig {
     if (!/^[TE][A-Z0-9]+$/.test(team))
       throw new ConfigError('Environment variable ALLOWED_TEAM_IDS must list workspace ids like T0123ABC');
   }
+  return allowedTeams;
+}
+
+export function ackConfig(env: Env): AckConfig {
+  const maxSeconds = integer(env, 'SNAP_MAX_DELAY_SECONDS', 7 * DAY, 1, 7 * DAY);
+  const defaultSeconds = integer(env, 'SNAP_DEFAULT_DELAY_SECONDS', 60, 1, 7 * DAY);
+  if (defaultSeconds > maxSeconds) {
+    throw new ConfigError('SNAP_DEFAULT_DELAY_SECONDS must not exceed SNAP_MAX_DELAY_SECONDS');
+  }
   return {
     signingSecret: secretSource(env, 'SLACK_SIGNING_SECRET'),
-    allowedTeams,
+    allowedTeams: allowedTeamIds(env),
     posterFunctionName: required(env, 'POSTER_FUNCTION_NAME'),
     kmsKeyId: required(env, 'SNAP_KMS_KEY_ID'),
     limits: { defaultSeconds, maxSeconds },
@@ -85,13 +90,17 @@ export interface SlackWorkerConfig {
   slackApiUrl: string;
 }
 
-function slackWorkerConfig(env: Env): SlackWorkerConfig {
-  const slackApiUrl = optional(env, 'SLACK_API_URL') ?? DEFAULT_SLACK_API_URL;
-  if (!/^https?:\/\//.test(slackApiUrl))
+function slackApiUrl(env: Env): string {
+  const url = optional(env, 'SLACK_API_URL') ?? DEFAULT_SLACK_API_URL;
+  if (!/^https?:\/\//.test(url))
     throw new ConfigError('Environment variable SLACK_API_URL must be an http(s) URL');
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+function slackWorkerConfig(env: Env): SlackWorkerConfig {
   return {
     botToken: secretSource(env, 'SLACK_BOT_TOKEN'),
-    slackApiUrl: slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/`,
+    slackApiUrl: slackApiUrl(env),
   };
 }
 
@@ -127,4 +136,58 @@ export function posterConfig(env: Env): PosterConfig {
 
 export function reaperConfig(env: Env): SlackWorkerConfig {
   return slackWorkerConfig(env);
+}
+
+/**
+ * SNAP_PUBLIC_URL: where Slack and browsers reach snap — https (http only on a loopback host, for
+ * local runs), no trailing slash, no query or fragment.
+ */
+export function publicUrl(env: Env, name = 'SNAP_PUBLIC_URL'): string {
+  const raw = required(env, name);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`Environment variable ${name} must be a URL`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new ConfigError(`Environment variable ${name} must be an https URL (http only on localhost)`);
+  if (raw.endsWith('/') || url.search || url.hash || url.username || url.password)
+    throw new ConfigError(
+      `Environment variable ${name} must have no trailing slash, query, fragment or credentials`,
+    );
+  return raw;
+}
+
+export interface InstallConfig {
+  clientId: string;
+  clientSecret: SecretSource;
+  signingSecret: SecretSource;
+  kmsKeyId: string;
+  /** The snap table: OAuth states (they expire by its TTL). */
+  tableName: string;
+  /** Where installations live: SNAP_INSTALLATIONS_TABLE_NAME if set, else the snap table. */
+  installationsTableName: string;
+  publicUrl: string;
+  slackApiUrl: string;
+  allowedTeams: ReadonlySet<string>;
+}
+
+export function installConfig(env: Env): InstallConfig {
+  const clientId = required(env, 'SLACK_CLIENT_ID');
+  if (!/^[0-9]+\.[0-9]+$/.test(clientId))
+    throw new ConfigError('Environment variable SLACK_CLIENT_ID must be a Slack client id like 1234.5678');
+  const tableName = required(env, 'SNAP_TABLE_NAME');
+  return {
+    clientId,
+    clientSecret: secretSource(env, 'SLACK_CLIENT_SECRET'),
+    signingSecret: secretSource(env, 'SLACK_SIGNING_SECRET'),
+    kmsKeyId: required(env, 'SNAP_KMS_KEY_ID'),
+    tableName,
+    installationsTableName: optional(env, 'SNAP_INSTALLATIONS_TABLE_NAME') ?? tableName,
+    publicUrl: publicUrl(env),
+    slackApiUrl: slackApiUrl(env),
+    allowedTeams: allowedTeamIds(env),
+  };
 }

@@ -3,7 +3,8 @@
  * Encryption contexts bind each ciphertext to its purpose (Terraform's `aws_kms_ciphertext`
  * uses the same contexts), so a signing-secret ciphertext cannot be passed off as a token.
  */
-import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { TokenScope, TokenSealer } from '../app/ports';
 import type { SecretSource } from '../config';
 import { SecretError } from '../errors';
 
@@ -110,5 +111,57 @@ export class DataKeyOpener {
     }
     this.cache.set(encrypted, plain);
     return plain;
+  }
+}
+
+/**
+ * A Slack token's encryption context: bound to its installation (workspace `T…` or org `E…`),
+ * its kind and, for a user token, its user, so that no ciphertext can be passed off as another
+ * workspace's or person's token. IAM lets roles use the key only with `purpose=slack-token`.
+ */
+export function tokenContext(scope: TokenScope): Record<string, string> {
+  return {
+    app: 'snap',
+    purpose: 'slack-token',
+    team: scope.key,
+    kind: scope.kind,
+    ...(scope.kind === 'user' && scope.user ? { user: scope.user } : {}),
+  };
+}
+
+/** Tokens are a few dozen bytes: KMS encrypts them directly, no data key needed. */
+export class KmsTokenSealer implements TokenSealer {
+  constructor(private readonly keyId: string) {}
+
+  async seal(token: string, scope: TokenScope): Promise<Uint8Array> {
+    try {
+      const out = await kms.send(
+        new EncryptCommand({
+          KeyId: this.keyId,
+          Plaintext: Buffer.from(token, 'utf8'),
+          EncryptionContext: tokenContext(scope),
+        }),
+      );
+      if (!out.CiphertextBlob) throw new Error('KMS returned no ciphertext');
+      return out.CiphertextBlob;
+    } catch (error) {
+      throw new SecretError('Could not encrypt a Slack token with KMS', { cause: error });
+    }
+  }
+
+  async open(sealed: Uint8Array, scope: TokenScope): Promise<string> {
+    try {
+      const out = await kms.send(
+        new DecryptCommand({
+          KeyId: this.keyId,
+          CiphertextBlob: sealed,
+          EncryptionContext: tokenContext(scope),
+        }),
+      );
+      if (!out.Plaintext) throw new Error('KMS returned no plaintext');
+      return Buffer.from(out.Plaintext).toString('utf8');
+    } catch (error) {
+      throw new SecretError('Could not decrypt a Slack token with KMS', { cause: error });
+    }
   }
 }

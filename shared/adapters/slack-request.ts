@@ -41,6 +41,8 @@ export interface VerifyOptions {
   signingSecret: () => string;
   nowSeconds?: () => number;
   log: () => Logger;
+  /** Prefix of the warnings logged (the function's name; default `ack`). */
+  logPrefix?: string;
 }
 
 export function verifySlackSignature(
@@ -48,16 +50,17 @@ export function verifySlackSignature(
 ): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
   return {
     before: (request) => {
+      const prefix = options.logPrefix ?? 'ack';
       const event = request.event;
       const body = event.body ?? '';
       // Node's decoder skips what is not base64; a body API Gateway encoded never has any.
       if (event.isBase64Encoded && !/^[A-Za-z0-9+/]*={0,2}$/.test(body)) {
-        options.log().warn('ack.body_not_base64');
+        options.log().warn(`${prefix}.body_not_base64`);
         return json(400, { error: 'malformed body' });
       }
       const raw = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
       if (raw.byteLength > MAX_BODY_BYTES) {
-        options.log().warn('ack.body_too_large', { bytes: raw.byteLength });
+        options.log().warn(`${prefix}.body_too_large`, { bytes: raw.byteLength });
         return json(413, { error: 'request body too large' });
       }
       const check = verifySignature(
@@ -70,7 +73,7 @@ export function verifySlackSignature(
         options.nowSeconds?.() ?? Math.floor(Date.now() / 1000),
       );
       if (!check.ok) {
-        options.log().warn('ack.signature_rejected', { reason: check.reason });
+        options.log().warn(`${prefix}.signature_rejected`, { reason: check.reason });
         return unauthorized;
       }
       // From here on the body is the verified text; the form parser reads it.

@@ -26,7 +26,7 @@ export interface SlackOptions {
 }
 
 /** Forwards the client's own warnings as bare events: its arguments can quote requests. */
-function quietLogger(log: Logger): SlackLogger {
+export function quietLogger(log: Logger): SlackLogger {
   let level = LogLevel.WARN;
   return {
     debug: () => {},
@@ -41,7 +41,7 @@ function quietLogger(log: Logger): SlackLogger {
   };
 }
 
-function toSlackError(method: string, error: unknown): SlackCallError {
+export function toSlackError(method: string, error: unknown): SlackCallError {
   const e = error as { code?: string; data?: { error?: string }; retryAfter?: number; statusCode?: number };
   switch (e?.code) {
     case ErrorCode.PlatformError:

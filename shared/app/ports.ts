@@ -3,6 +3,7 @@
  * these; tests may substitute their own.
  */
 
+import type { GrantKind, Named, OAuthGrant } from '../domain/install';
 import type { SnapRecord } from '../domain/snap';
 import type { Logger } from '../log';
 
@@ -60,6 +61,112 @@ export interface SlackPort {
   identity(user: string): Promise<Identity | undefined>;
   reply(responseUrl: string, body: ReplyBody): Promise<void>;
 }
+
+/** Where a command or a snap belongs: its workspace, and its org on Enterprise Grid. */
+export interface Workspace {
+  team: string;
+  enterprise?: string;
+}
+
+/**
+ * The Slack token to speak with. `undefined`: snap is not installed there (bot) or the user has
+ * not let snap post as them (user). One-workspace mode answers the bot token from its
+ * configuration; distributed mode reads the installation store (GetItem by key) and opens the
+ * token with KMS — cached, so a warm function asks neither.
+ */
+export interface TokenSource {
+  botToken(where: Workspace): Promise<string | undefined>;
+  userToken(where: Workspace & { user: string }): Promise<string | undefined>;
+  /** Drops what is remembered for this workspace (and user): Slack said the token is no longer valid. */
+  forget(where: Workspace & { user?: string }): void;
+}
+
+/** What a token is bound to: its encryption context names the installation's key, its kind and user. */
+export interface TokenScope {
+  /** The installation's key: the workspace (`T…`) or, for an org-wide install, the org (`E…`). */
+  key: string;
+  kind: 'bot' | 'user';
+  user?: string;
+}
+
+/** Encrypts and decrypts Slack tokens, each bound to its scope (KMS encryption context). */
+export interface TokenSealer {
+  seal(token: string, scope: TokenScope): Promise<Uint8Array>;
+  open(sealed: Uint8Array, scope: TokenScope): Promise<string>;
+}
+
+/** A workspace's (or org's) bot installation, as stored: the token only sealed. */
+export interface BotInstallation {
+  key: string;
+  team?: Named;
+  enterprise?: Named;
+  isEnterpriseInstall: boolean;
+  appId?: string;
+  botUserId: string;
+  scopes: string[];
+  token: Uint8Array;
+  /** The user who installed it. */
+  installedBy: string;
+  installedAt: number;
+}
+
+/** One user's permission to let snap post as them, as stored: the token only sealed. */
+export interface UserAuthorization {
+  key: string;
+  team?: Named;
+  enterprise?: Named;
+  user: string;
+  scopes: string[];
+  token: Uint8Array;
+  authorizedAt: number;
+}
+
+export interface Removed {
+  bot: boolean;
+  users: number;
+}
+
+/** Reads sealed tokens by key (GetItem, never Scan). */
+export interface InstallationReader {
+  botToken(key: string): Promise<Uint8Array | undefined>;
+  userToken(key: string, user: string): Promise<Uint8Array | undefined>;
+}
+
+export interface InstallationStorePort extends InstallationReader {
+  /** Stores or replaces the bot installation; the workspace's user tokens stay. */
+  saveBot(installation: BotInstallation): Promise<void>;
+  /**
+   * Stores a user's token, never touching the bot installation. False when an uninstall of that
+   * workspace ran at the same moment and took it away again (nothing is left stored then).
+   */
+  saveUser(authorization: UserAuthorization): Promise<boolean>;
+  /** `app_uninstalled`: the installation and every user token under `key` stored up to `upTo` (ms). */
+  removeWorkspace(key: string, upTo: number): Promise<Removed>;
+  /** `tokens_revoked`: these users' tokens, and the bot's if its user id is listed, stored up to `upTo`. */
+  removeTokens(key: string, tokens: { users: string[]; botUsers: string[] }, upTo: number): Promise<Removed>;
+}
+
+/** OAuth states (hashed), single-use and short-lived. */
+export interface OAuthStatePort {
+  save(flow: { stateHash: string; nonceHash: string; kind: GrantKind; notAfter: number }): Promise<void>;
+  /** Deletes the flow if it exists, is before its deadline and holds this nonce hash; its kind if so. */
+  consume(stateHash: string, nonceHash: string, now: number): Promise<GrantKind | undefined>;
+}
+
+/** Slack's OAuth methods. Failures are `SlackCallError`s (`invalid_code`…). */
+export interface SlackOAuthPort {
+  exchange(code: string, redirectUri: string): Promise<OAuthGrant>;
+  /** `auth.revoke`: gives a token back to Slack. */
+  revoke(token: string): Promise<void>;
+}
+
+/** A verified Events API request, as the Slack events reader makes it. */
+export type SlackEvent =
+  | { kind: 'url_verification'; challenge: string }
+  | { kind: 'app_uninstalled'; key: string; eventTime?: number }
+  | { kind: 'tokens_revoked'; key: string; users: string[]; botUsers: string[]; eventTime?: number }
+  | { kind: 'ignored'; type: string }
+  | { kind: 'invalid' };
 
 export interface Clock {
   now(): number;

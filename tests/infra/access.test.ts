@@ -5,7 +5,7 @@
  * publish, and the topic is under no key CloudWatch cannot use). Parsed offline.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { MESSAGE_KEY_CONTEXT, secretContext } from '../../shared/adapters/kms';
+import { MESSAGE_KEY_CONTEXT, secretContext, tokenContext } from '../../shared/adapters/kms';
 import {
   evaluate,
   functionStatements,
@@ -16,10 +16,15 @@ import {
   tf,
 } from '../support/infra';
 
-const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper'] as const;
+const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper', 'install'] as const;
 const ROOT = `arn:\${data.aws_partition.current.partition}:iam::\${data.aws_caller_identity.current.account_id}:root`;
 const DEPLOYER = tf('data.aws_iam_session_context.deployer.issuer_arn');
-const role = (fn: string) => `\${module.${fn}.role_arn}`;
+/** How Terraform names a function's role; install is deployed with `count`, so through a splat. */
+const role = (fn: string) =>
+  fn === 'install' ? tf('one(module.install[*].role_arn)') : `\${module.${fn}.role_arn}`;
+/** The part of a Slack token's encryption context that is the same for every token. */
+const { app, purpose } = tokenContext({ key: 'T0', kind: 'bot' });
+const TOKEN_CONTEXT = { app, purpose } as Record<string, string>;
 /** Actions that use the key's contents (or hand out their use), as opposed to running the key. */
 const DATA_PLANE = /^kms:(Encrypt|Decrypt|ReEncrypt.*|GenerateDataKey.*|CreateGrant|\*)$/;
 
@@ -63,7 +68,7 @@ const grant = (principal: string, action: string, context: Record<string, string
 
 /** The aws_kms_ciphertext resource an environment value comes from, e.g. "${aws_kms_ciphertext.bot_token.ciphertext_blob}". */
 function ciphertextContext(value: string): unknown {
-  const name = /^\$\{aws_kms_ciphertext\.(\w+)\.ciphertext_blob\}$/.exec(value)?.[1];
+  const name = /^\$\{aws_kms_ciphertext\.(\w+)(?:\[0\])?\.ciphertext_blob\}$/.exec(value)?.[1];
   return name ? evaluate(infra, resource('aws_kms_ciphertext', name).context) : undefined;
 }
 
@@ -136,6 +141,8 @@ describe('the KMS key policy', () => {
         expect([name, ciphertextContext(value)]).toEqual([name, secretContext(secret)]);
         expected.push(grant(role(fn), 'kms:Decrypt', secretContext(secret)));
       }
+      // The function that stores installations (it has the app's client id) seals Slack tokens.
+      if (environment(fn).SLACK_CLIENT_ID) expected.push(grant(role(fn), 'kms:Encrypt', TOKEN_CONTEXT));
       const invoked = /^\$\{module\.(\w+)\.name\}$/.exec(environment(fn).POSTER_FUNCTION_NAME ?? '')?.[1];
       if (invoked) {
         expect(environment(fn).SNAP_KMS_KEY_ID).toBe(tf('aws_kms_key.snap.arn'));
@@ -161,7 +168,7 @@ describe('the KMS key policy', () => {
     expect(infra.data.aws_iam_session_context?.deployer?.arn).toBe(
       tf('data.aws_caller_identity.current.arn'),
     );
-    expect(contexts).toHaveLength(2);
+    expect(contexts).toHaveLength(3);
     expect(deployer.sort()).toEqual(
       contexts.map((c) => grant(DEPLOYER, 'kms:Encrypt', c as Record<string, string>)).sort(),
     );

@@ -5,6 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
+import { INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
+import { tokenContext } from '../../shared/adapters/kms';
 import {
   COMMAND_PATH,
   DELETE_SHORTCUT_CALLBACK_ID,
@@ -12,9 +14,17 @@ import {
 } from '../../shared/adapters/slack-request';
 import { TABLE } from '../../shared/adapters/snap-item';
 import * as config from '../../shared/config';
+import {
+  BOT_SCOPES,
+  EVENTS_PATH,
+  INSTALL_PATH,
+  LANDING_PATH,
+  OAUTH_REDIRECT_PATH,
+  USER_SCOPES,
+} from '../../shared/domain/install';
 import { functionStatements, type Infra, interpolateLocals, loadInfra, resolveLocal } from '../support/infra';
 
-const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper'] as const;
+const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper', 'install'] as const;
 let infra: Infra;
 
 beforeAll(async () => {
@@ -35,6 +45,8 @@ function variablesRead(reader: (env: config.Env) => unknown): Set<string> {
     SNAP_SWEEP_PERIOD_SECONDS: '60',
     ALLOWED_TEAM_IDS: 'T0001',
     SNAP_ALLOW_BROADCASTS: 'false',
+    SNAP_PUBLIC_URL: 'https://snap.example',
+    SLACK_CLIENT_ID: '1234.5678',
   };
   const env = new Proxy({} as config.Env, {
     get: (_t, name: string) => {
@@ -74,8 +86,10 @@ describe('infra and code agree', () => {
   });
 
   it.each(FUNCTIONS)('gives %s exactly the environment variables its config reads', (fn) => {
-    // SLACK_API_URL is an optional override for local runs; deployments use Slack itself.
-    const expected = [...variablesRead(configReaderOf(fn))].filter((n) => n !== 'SLACK_API_URL').sort();
+    // Optional overrides: SLACK_API_URL for local runs (deployments use Slack itself), and
+    // SNAP_INSTALLATIONS_TABLE_NAME for a separate installations table (Terraform uses the one).
+    const overrides = ['SLACK_API_URL', 'SNAP_INSTALLATIONS_TABLE_NAME'];
+    const expected = [...variablesRead(configReaderOf(fn))].filter((n) => !overrides.includes(n)).sort();
     const actual = Object.keys(module(fn).environment as object).sort();
 
     expect(actual).toEqual(expected);
@@ -134,18 +148,86 @@ describe('infra and code agree', () => {
     }
   });
 
-  it('lets only ack be invoked from the internet, and only through the API', () => {
+  it('lets only ack and install be invoked from the internet, and only through the API', () => {
     const permissions = Object.values(infra.resource.aws_lambda_permission ?? {});
     const byPrincipal = permissions.map((p) => [p.principal, p.function_name]);
 
     expect(byPrincipal).toContainEqual(['apigateway.amazonaws.com', `\${module.ack.name}`]);
+    expect(byPrincipal).toContainEqual(['apigateway.amazonaws.com', `\${module.install[0].name}`]);
     expect(byPrincipal).toContainEqual(['events.amazonaws.com', `\${module.sweeper.name}`]);
-    expect(permissions).toHaveLength(2);
+    expect(permissions).toHaveLength(3);
     expect(infra.resource.aws_lambda_function_url).toBeUndefined();
-    const route = Object.values(infra.resource.aws_apigatewayv2_route ?? {});
-    expect(route.map((r) => interpolateLocals(infra, String(r.route_key))).sort()).toEqual(
-      [`POST ${COMMAND_PATH}`, `POST ${INTERACTIONS_PATH}`].sort(),
+    const routes = Object.values(infra.resource.aws_apigatewayv2_route ?? {});
+    expect(routes.map((r) => interpolateLocals(infra, String(r.route_key))).sort()).toEqual(
+      [`POST ${COMMAND_PATH}`, `POST ${INTERACTIONS_PATH}`, `\${each.value}`].sort(),
     );
+  });
+
+  it('routes exactly the install paths the code serves to install, each with its own invoke permission', () => {
+    // Prepare
+    const routes = infra.locals.install_routes as Record<string, string>;
+    const route = infra.resource.aws_apigatewayv2_route?.install as Record<string, unknown>;
+    const permission = infra.resource.aws_lambda_permission?.install as Record<string, unknown>;
+
+    // Assess
+    expect(
+      Object.values(routes)
+        .map((r) => interpolateLocals(infra, r))
+        .sort(),
+    ).toEqual(
+      [
+        `GET ${LANDING_PATH}`,
+        `GET ${INSTALL_PATH}`,
+        `GET ${OAUTH_REDIRECT_PATH}`,
+        `POST ${EVENTS_PATH}`,
+      ].sort(),
+    );
+    expect(route.for_each).toBe(`\${local.install_enabled ? local.install_routes : {}}`);
+    expect(permission.for_each).toBe(route.for_each);
+    expect(String(permission.source_arn)).toBe(
+      `\${aws_apigatewayv2_api.slack.execution_arn}/*/\${replace(each.value, " ", "")}`,
+    );
+    expect(module('install').count).toBe(`\${local.install_enabled ? 1 : 0}`);
+    expect(infra.locals.install_enabled).toBe(`\${var.slack_client_id != null}`);
+  });
+
+  it('lets install touch only its own key prefixes, seal tokens and open only its two secrets', () => {
+    // Prepare
+    type Condition = { test: string; variable: string; values: string[] };
+    const doc = infra.data.aws_iam_policy_document?.install as { statement: Array<Record<string, unknown>> };
+    const bySid = new Map(doc.statement.map((st) => [st.sid, st]));
+    const condition = (sid: string) => blocks(bySid.get(sid)?.condition)[0] as unknown as Condition;
+
+    // Assess
+    expect(condition('StoreInstallations')).toMatchObject({
+      test: 'ForAllValues:StringLike',
+      variable: 'dynamodb:LeadingKeys',
+    });
+    expect(resolveLocal(infra, condition('StoreInstallations').values)).toEqual([
+      `${INSTALLATION_PREFIX}*`,
+      `${STATE_PREFIX}*`,
+    ]);
+    expect(bySid.get('SealTokens')?.actions).toEqual(['kms:Encrypt']);
+    expect(condition('SealTokens').variable).toBe('kms:EncryptionContext:purpose');
+    expect(condition('SealTokens').values.map((v) => resolveLocal(infra, v))).toEqual([
+      tokenContext({ key: 'T0001', kind: 'bot' }).purpose,
+    ]);
+    expect(condition('DecryptSecrets').values.map((v) => interpolateLocals(infra, v))).toEqual([
+      'SLACK_SIGNING_SECRET',
+      'SLACK_CLIENT_SECRET',
+    ]);
+    expect(
+      functionStatements(infra, 'install')
+        .flatMap((st) => st.actions)
+        .sort(),
+    ).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:Encrypt',
+    ]);
   });
 });
 
@@ -201,8 +283,12 @@ describe('the Slack app manifest', () => {
       slash_commands: Array<{ command: string; url: string }>;
       shortcuts: Array<{ type: string; callback_id: string }>;
     };
-    oauth_config: { scopes: { bot: string[] } };
-    settings: { interactivity: { is_enabled: boolean; request_url: string } };
+    oauth_config: { redirect_urls: string[]; scopes: { bot: string[]; user: string[] } };
+    settings: {
+      interactivity: { is_enabled: boolean; request_url: string };
+      event_subscriptions: { request_url: string; bot_events: string[] };
+      org_deploy_enabled: boolean;
+    };
   };
 
   it('declares /snap at the path the API routes to ack', () => {
@@ -220,10 +306,24 @@ describe('the Slack app manifest', () => {
     );
   });
 
-  it('asks for the scopes the code needs', () => {
+  it('asks for the scopes the code needs, the very ones the install function requests', () => {
     expect(manifest.oauth_config.scopes.bot).toEqual(
       expect.arrayContaining(['commands', 'chat:write', 'chat:write.customize', 'users:read']),
     );
+    expect(manifest.oauth_config.scopes.bot).toEqual(BOT_SCOPES);
+    expect(manifest.oauth_config.scopes.user).toEqual(USER_SCOPES);
+  });
+
+  it('sends OAuth back, and the app’s events, to the paths install serves; org-wide installs allowed', () => {
+    expect(manifest.oauth_config.redirect_urls.map((u) => new URL(u).pathname)).toEqual([
+      OAUTH_REDIRECT_PATH,
+    ]);
+    expect(new URL(manifest.settings.event_subscriptions.request_url).pathname).toBe(EVENTS_PATH);
+    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual([
+      'app_uninstalled',
+      'tokens_revoked',
+    ]);
+    expect(manifest.settings.org_deploy_enabled).toBe(true);
   });
 
   it('is what Terraform renders, with the real URL in place of the placeholder', () => {
@@ -239,6 +339,9 @@ describe('the Slack app manifest', () => {
     expect(String(infra.locals.manifest_yaml)).toContain('slack/manifest.yaml');
     expect(rendered.features.slash_commands[0]?.url).toBe(`${base}${COMMAND_PATH}`);
     expect(rendered.settings.interactivity.request_url).toBe(`${base}${INTERACTIONS_PATH}`);
+    expect(rendered.oauth_config.redirect_urls).toEqual([`${base}${OAUTH_REDIRECT_PATH}`]);
+    expect(rendered.settings.event_subscriptions.request_url).toBe(`${base}${EVENTS_PATH}`);
+    expect(interpolateLocals(infra, String(infra.output.install_url?.value))).toContain(INSTALL_PATH);
     expect(rendered.features.slash_commands[0]?.command).toBe(manifest.features.slash_commands[0]?.command);
     expect(rendered.oauth_config.scopes.bot).toEqual(manifest.oauth_config.scopes.bot);
     expect(String(infra.locals.request_url)).toContain(`\${local.command_path}`);
@@ -260,5 +363,7 @@ describe('every variable and output', () => {
   it('keeps the Slack secrets sensitive', () => {
     expect(infra.variable.slack_signing_secret?.sensitive).toBe(true);
     expect(infra.variable.slack_bot_token?.sensitive).toBe(true);
+    expect(infra.variable.slack_client_secret?.sensitive).toBe(true);
+    expect(infra.variable.slack_client_id?.sensitive).toBeUndefined();
   });
 });

@@ -107,13 +107,24 @@ describe('alarms', () => {
   it('all notify the topic, on alarm and on recovery', () => {
     const resources = Object.values(infra.resource.aws_cloudwatch_metric_alarm ?? {});
 
-    expect(resources).toHaveLength(1);
+    // One resource over the map, plus one per optional function (counted with it).
+    const mapped = resources.filter((alarm) => alarm.for_each !== undefined);
+    expect(mapped).toHaveLength(1);
+    expect(mapped[0]?.for_each).toBe(tf('local.alarms'));
+    expect(mapped[0]?.threshold).toBe(tf('each.value.threshold'));
     for (const alarm of resources) {
-      expect(alarm.for_each).toBe(tf('local.alarms'));
       expect(alarm.alarm_actions).toEqual([tf('aws_sns_topic.alarms.arn')]);
       expect(alarm.ok_actions).toEqual([tf('aws_sns_topic.alarms.arn')]);
-      expect(alarm.threshold).toBe(tf('each.value.threshold'));
+      if (alarm.for_each === undefined) expect(alarm.count).toBeDefined();
     }
+  });
+
+  it('watch the install function for errors when it is deployed', () => {
+    const install = infra.resource.aws_cloudwatch_metric_alarm?.install_errors ?? {};
+
+    expect(install.count).toBe(tf('local.install_enabled ? 1 : 0'));
+    expect(install.metric_name).toBe('Errors');
+    expect(install.dimensions).toEqual({ FunctionName: tf('module.install[0].name') });
   });
 
   it('watch every function for errors and every failure queue for messages', () => {

@@ -188,28 +188,38 @@ export function policyStatements(
     ...blocksOf(block.statement).map((content) => ({ content, scope })),
     ...expandDynamic(infra, block, 'statement', scope),
   ];
-  return raw.map(({ content, scope: s }) => {
-    const conditions = [
-      ...blocksOf(content.condition).map((c) => ({ c, cs: s })),
-      ...expandDynamic(infra, content, 'condition', s).map(({ content: c, scope: cs }) => ({ c, cs })),
-    ].map(({ c, cs }) => ({
-      test: String(evaluate(infra, c.test, cs)),
-      variable: String(evaluate(infra, c.variable, cs)),
-      values: list(evaluate(infra, c.values, cs)),
-    }));
-    const sid = evaluate(infra, content.sid, s);
-    return {
-      ...(typeof sid === 'string' ? { sid } : {}),
-      effect: (evaluate(infra, content.effect, s) ?? 'Allow') as 'Allow' | 'Deny',
-      actions: list(evaluate(infra, content.actions ?? [], s)),
-      resources: list(evaluate(infra, content.resources ?? [], s)),
-      principals: blocksOf(content.principals).map((p) => ({
-        type: String(p.type),
-        identifiers: list(evaluate(infra, p.identifiers, s)),
-      })),
-      conditions,
-    };
-  });
+  // Documents merged in with source_policy_documents (`…[*].json` of a counted document counts
+  // as present: the tests read the configuration with every optional part deployed).
+  const sources = list(block.source_policy_documents ?? []).flatMap((ref) =>
+    [...ref.matchAll(/data\.aws_iam_policy_document\.(\w+)(?:\[[^\]]*\])?\.json/g)].map((m) => m[1] ?? ''),
+  );
+  return [
+    ...raw.map(({ content, scope: s }) => renderStatement(infra, content, s)),
+    ...sources.flatMap((name) => policyStatements(infra, name)),
+  ];
+}
+
+function renderStatement(infra: Infra, content: Record<string, unknown>, s: Scope): PolicyStatement {
+  const conditions = [
+    ...blocksOf(content.condition).map((c) => ({ c, cs: s })),
+    ...expandDynamic(infra, content, 'condition', s).map(({ content: c, scope: cs }) => ({ c, cs })),
+  ].map(({ c, cs }) => ({
+    test: String(evaluate(infra, c.test, cs)),
+    variable: String(evaluate(infra, c.variable, cs)),
+    values: list(evaluate(infra, c.values, cs)),
+  }));
+  const sid = evaluate(infra, content.sid, s);
+  return {
+    ...(typeof sid === 'string' ? { sid } : {}),
+    effect: (evaluate(infra, content.effect, s) ?? 'Allow') as 'Allow' | 'Deny',
+    actions: list(evaluate(infra, content.actions ?? [], s)),
+    resources: list(evaluate(infra, content.resources ?? [], s)),
+    principals: blocksOf(content.principals).map((p) => ({
+      type: String(p.type),
+      identifiers: list(evaluate(infra, p.identifiers, s)),
+    })),
+    conditions,
+  };
 }
 
 /** A Terraform expression as hcl2json leaves it in a string: tf('module.ack.name') is "${module.ack.name}". */

@@ -1,0 +1,158 @@
+/**
+ * install: "Add to Slack" and Slack's events about the app (API Gateway HTTP API, payload 2.0).
+ *   GET  /                      landing page with an "Add to Slack" button
+ *   GET  /slack/install         302 to Slack's authorize page (`?as=user`: post as yourself)
+ *   GET  /slack/oauth_redirect  back from Slack: check the state, exchange the code, store
+ *   POST /slack/events          signed like commands: url_verification, app_uninstalled, tokens_revoked
+ * Secrets are decrypted during init; everything a page or answer says comes from a use case.
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { InstallationStore, OAuthStates } from '../../shared/adapters/installation-store';
+import { KmsTokenSealer, resolveSecret } from '../../shared/adapters/kms';
+import { readSlackEvent } from '../../shared/adapters/slack-events';
+import { SlackOAuth } from '../../shared/adapters/slack-oauth';
+import { type HttpResult, header, json, verifySlackSignature } from '../../shared/adapters/slack-request';
+import { beginInstall, type CompleteDeps, completeInstall, handleSlackEvent } from '../../shared/app/install';
+import { systemClock } from '../../shared/app/ports';
+import { installConfig } from '../../shared/config';
+import {
+  clearedStateCookie,
+  EVENTS_PATH,
+  INSTALL_PATH,
+  installUrl,
+  LANDING_PATH,
+  OAUTH_REDIRECT_PATH,
+  readFlowCookie,
+  stateCookie,
+} from '../../shared/domain/install';
+import {
+  CONTENT_SECURITY_POLICY,
+  failedPage,
+  landingPage,
+  notFoundPage,
+  type Page,
+  renderPage,
+} from '../../shared/domain/pages';
+import { createLogger, errorFields, type Logger } from '../../shared/log';
+
+const config = installConfig(process.env);
+const baseLog = createLogger({ fn: 'install' });
+const [signingSecret, clientSecret] = await Promise.all([
+  resolveSecret(config.signingSecret, 'SLACK_SIGNING_SECRET'),
+  resolveSecret(config.clientSecret, 'SLACK_CLIENT_SECRET'),
+]);
+
+let log: Logger = baseLog;
+
+const settings = {
+  clientId: config.clientId,
+  publicUrl: config.publicUrl,
+  allowedTeams: config.allowedTeams,
+};
+const states = new OAuthStates(config.tableName);
+const store = new InstallationStore(config.installationsTableName);
+const sealer = new KmsTokenSealer(config.kmsKeyId);
+const oauth = new SlackOAuth({
+  apiUrl: config.slackApiUrl,
+  clientId: config.clientId,
+  clientSecret,
+  log: baseLog,
+});
+const deps = (): CompleteDeps => ({ settings, states, store, sealer, oauth, clock: systemClock, log });
+
+const verify = verifySlackSignature({
+  signingSecret: () => signingSecret,
+  log: () => log,
+  logPrefix: 'install',
+});
+
+function page(p: Page, cookies?: string[]): HttpResult {
+  return {
+    statusCode: p.status,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+    },
+    ...(cookies ? { cookies } : {}),
+    body: renderPage(p),
+  };
+}
+
+/** One value per name: a repeated or missing parameter reads as absent. */
+function query(event: APIGatewayProxyEventV2): (name: string) => string | undefined {
+  const params = new URLSearchParams(event.rawQueryString ?? '');
+  return (name) => {
+    const all = params.getAll(name);
+    return all.length === 1 ? all[0] : undefined;
+  };
+}
+
+function cookies(event: APIGatewayProxyEventV2): string[] {
+  return [...(event.cookies ?? []), ...(header(event, 'cookie') ?? '').split(';')];
+}
+
+async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+  const method = event.requestContext?.http?.method;
+  const path = event.rawPath;
+  if (method === 'POST' && path === EVENTS_PATH) {
+    const answer = await handleSlackEvent(readSlackEvent(event.body ?? ''), deps());
+    if (answer.kind === 'challenge') return json(200, { challenge: answer.challenge });
+    return answer.kind === 'ok' ? { statusCode: 200, body: '' } : json(400, { error: 'malformed event' });
+  }
+  if (method !== 'GET') return page(notFoundPage());
+  if (path === LANDING_PATH)
+    return page(landingPage(installUrl(config.publicUrl), installUrl(config.publicUrl, 'user')));
+  if (path === INSTALL_PATH) {
+    const as = query(event)('as');
+    if (as !== undefined && as !== 'user' && as !== 'bot') return page(notFoundPage());
+    const started = await beginInstall(as === 'user' ? 'user' : 'bot', deps());
+    return {
+      statusCode: 302,
+      headers: { location: started.location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+      cookies: [stateCookie(started.nonce, config.publicUrl)],
+      body: '',
+    };
+  }
+  if (path === OAUTH_REDIRECT_PATH) {
+    const q = query(event);
+    const code = q('code');
+    const state = q('state');
+    const error = q('error');
+    const result = await completeInstall(
+      { ...(code ? { code } : {}), ...(state ? { state } : {}), ...(error ? { error } : {}) },
+      readFlowCookie(cookies(event)),
+      deps(),
+    );
+    // The flow is over either way: the browser forgets its cookie.
+    return page(result, [clearedStateCookie(config.publicUrl)]);
+  }
+  return page(notFoundPage());
+}
+
+export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
+  .before((request) => {
+    const retry = header(request.event, 'x-slack-retry-num');
+    log = baseLog.child({ requestId: request.context.awsRequestId, ...(retry ? { slackRetry: retry } : {}) });
+  })
+  // Only Slack's events are signed; the browser routes are not.
+  .before((request) =>
+    request.event.rawPath === EVENTS_PATH && request.event.requestContext?.http?.method === 'POST'
+      ? verify.before?.(request)
+      : undefined,
+  )
+  .handler(async (event) => {
+    try {
+      return await route(event);
+    } catch (error) {
+      log.error('install.failed', errorFields(error));
+      // A 5xx makes Slack retry an event; a browser gets a page that says to try again.
+      return event.rawPath === EVENTS_PATH
+        ? json(500, { error: 'internal error' })
+        : page(failedPage(installUrl(config.publicUrl), 500));
+    }
+  });

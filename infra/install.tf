@@ -1,0 +1,208 @@
+# install: "Add to Slack" (OAuth v2) and Slack's events about the app (uninstalled, tokens
+# revoked), on the same HTTP API as ack. Deployed when the Slack app's client id is given.
+# Installations and OAuth states live in the snap table under their own key prefixes; tokens are
+# stored only as KMS ciphertext bound to their workspace (and user) by the encryption context.
+locals {
+  install_enabled = var.slack_client_id != null
+
+  landing_path        = "/"
+  install_path        = "/slack/install"
+  oauth_redirect_path = "/slack/oauth_redirect"
+  events_path         = "/slack/events"
+  install_routes = {
+    landing  = "GET ${local.landing_path}"
+    install  = "GET ${local.install_path}"
+    redirect = "GET ${local.oauth_redirect_path}"
+    events   = "POST ${local.events_path}"
+  }
+
+  # Key prefixes of the items install writes (shared/adapters/installation-store.ts).
+  install_key_prefixes = ["inst#*", "oauth#*"]
+
+  # Encryption contexts (shared/adapters/kms.ts): the client secret, and every Slack token
+  # (purpose=slack-token, plus team, kind and user, which vary per token).
+  client_secret_context = { app = "snap", secret = "SLACK_CLIENT_SECRET" }
+  token_context_purpose = "slack-token"
+
+  # The install role, or null when it is not deployed (a splat, so nothing indexes an empty list).
+  install_role_arn = one(module.install[*].role_arn)
+
+  # install's uses of the KMS key, in the key policy's shape (kms.tf, local.key_grants).
+  install_key_grants = {
+    InstallReadsSigningSecret = {
+      principals = [local.install_role_arn]
+      actions    = ["kms:Decrypt"]
+      context    = local.signing_secret_context
+    }
+    InstallReadsClientSecret = {
+      principals = [local.install_role_arn]
+      actions    = ["kms:Decrypt"]
+      context    = local.client_secret_context
+    }
+    # Tokens are sealed here and never opened here.
+    InstallSealsTokens = {
+      principals = [local.install_role_arn]
+      actions    = ["kms:Encrypt"]
+      context    = { app = "snap", purpose = local.token_context_purpose }
+    }
+    DeployerEncryptsClientSecret = {
+      principals = [data.aws_iam_session_context.deployer.issuer_arn]
+      actions    = ["kms:Encrypt"]
+      context    = local.client_secret_context
+    }
+  }
+}
+
+# Joins the key policy (kms.tf) only when install is deployed.
+data "aws_iam_policy_document" "install_key" {
+  count = local.install_enabled ? 1 : 0
+
+  dynamic "statement" {
+    for_each = local.install_key_grants
+    content {
+      sid       = statement.key
+      actions   = statement.value.actions
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = statement.value.principals
+      }
+      dynamic "condition" {
+        for_each = statement.value.context
+        content {
+          test     = "StringEquals"
+          variable = "kms:EncryptionContext:${condition.key}"
+          values   = [condition.value]
+        }
+      }
+    }
+  }
+}
+
+resource "aws_kms_ciphertext" "client_secret" {
+  count = local.install_enabled ? 1 : 0
+
+  key_id    = aws_kms_key.snap.key_id
+  plaintext = var.slack_client_secret
+  context   = local.client_secret_context
+
+  depends_on = [aws_kms_key_policy.snap]
+
+  lifecycle {
+    precondition {
+      condition     = var.slack_client_secret != null
+      error_message = "slack_client_secret is required when slack_client_id is set."
+    }
+  }
+}
+
+data "aws_iam_policy_document" "install" {
+  # Installations and OAuth states only: no snap record is within reach.
+  statement {
+    sid       = "StoreInstallations"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.snaps.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.install_key_prefixes
+    }
+  }
+
+  # It seals tokens and never opens one.
+  statement {
+    sid       = "SealTokens"
+    actions   = ["kms:Encrypt"]
+    resources = [aws_kms_key.snap.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:purpose"
+      values   = [local.token_context_purpose]
+    }
+  }
+
+  statement {
+    sid       = "DecryptSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.snap.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:secret"
+      values   = [local.signing_secret_context.secret, local.client_secret_context.secret]
+    }
+  }
+}
+
+module "install" {
+  source = "./modules/function"
+  count  = local.install_enabled ? 1 : 0
+
+  name               = "${var.name_prefix}-install"
+  description        = "snap: Add to Slack (OAuth), installation store, uninstall and revoked-token events"
+  source_dir         = "${local.dist}/install"
+  policy_json        = data.aws_iam_policy_document.install.json
+  memory_size        = 256
+  timeout            = 10
+  log_retention_days = var.log_retention_days
+
+  environment = {
+    SLACK_CLIENT_ID                 = var.slack_client_id
+    SLACK_CLIENT_SECRET_CIPHERTEXT  = aws_kms_ciphertext.client_secret[0].ciphertext_blob
+    SLACK_SIGNING_SECRET_CIPHERTEXT = aws_kms_ciphertext.signing_secret.ciphertext_blob
+    SNAP_KMS_KEY_ID                 = aws_kms_key.snap.arn
+    SNAP_TABLE_NAME                 = aws_dynamodb_table.snaps.name
+    SNAP_PUBLIC_URL                 = aws_apigatewayv2_api.slack.api_endpoint
+    ALLOWED_TEAM_IDS                = join(",", var.allowed_team_ids)
+  }
+}
+
+resource "aws_apigatewayv2_integration" "install" {
+  count = local.install_enabled ? 1 : 0
+
+  api_id                 = aws_apigatewayv2_api.slack.id
+  integration_type       = "AWS_PROXY"
+  integration_uri        = module.install[0].invoke_arn
+  integration_method     = "POST"
+  payload_format_version = "2.0"
+  timeout_milliseconds   = 10000
+}
+
+resource "aws_apigatewayv2_route" "install" {
+  for_each = local.install_enabled ? local.install_routes : {}
+
+  api_id    = aws_apigatewayv2_api.slack.id
+  route_key = each.value
+  target    = "integrations/${aws_apigatewayv2_integration.install[0].id}"
+}
+
+# One permission per route: API Gateway may invoke install for these four and nothing else
+# (source ARN: <api>/<stage>/<METHOD><path>).
+resource "aws_lambda_permission" "install" {
+  for_each = local.install_enabled ? local.install_routes : {}
+
+  statement_id  = "AllowApiGatewayInvoke-${each.key}"
+  action        = "lambda:InvokeFunction"
+  function_name = module.install[0].name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.slack.execution_arn}/*/${replace(each.value, " ", "")}"
+}
+
+# The install function's failures go to the same topic as the others' (an error here is a
+# workspace that could not install, or an uninstall whose tokens were not deleted).
+resource "aws_cloudwatch_metric_alarm" "install_errors" {
+  count = local.install_enabled ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-install-errors"
+  alarm_description   = "snap: the install function failed"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = module.install[0].name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}

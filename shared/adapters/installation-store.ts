@@ -1,0 +1,393 @@
+/**
+ * DynamoDB adapter for installations and OAuth states. Both live in the snap table under their
+ * own key prefixes (installations may go to a table of their own, `SNAP_INSTALLATIONS_TABLE_NAME`,
+ * with the same layout). The table has a hash key only, so everything of a workspace is reached
+ * by key, never by Scan:
+ *
+ *   inst#<K>        the workspace (K = T…) or org-wide (K = E…) installation: the bot token
+ *                   (sealed), its user id and scopes, names, installer, time; `users`, the set
+ *                   of user ids that have a token under K; `rev`, bumped by every write.
+ *   inst#<K>#<U>    user U's token (sealed), scopes, time.
+ *   oauth#<sha256>  an OAuth flow: the state's hash as key, the cookie nonce's hash, the grant
+ *                   kind, a deadline — and the TTL attribute, which installations never carry
+ *                   (nor any index key: none of these items appears in the snap indexes).
+ *
+ * A user's token is added to the set before it is written and checked after, and an uninstall
+ * deletes every listed token before deleting the workspace item on condition that `rev` did not
+ * move: whichever way the two interleave, no token is left that the workspace item does not list.
+ */
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type {
+  BotInstallation,
+  InstallationStorePort,
+  OAuthStatePort,
+  Removed,
+  UserAuthorization,
+} from '../app/ports';
+import type { GrantKind } from '../domain/install';
+import { StoreError } from '../errors';
+import { TABLE } from './snap-item';
+
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 4 }), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
+const PK = TABLE.partitionKey;
+/** Key prefixes of the items this adapter writes; the install role may touch no others (infra/install.tf). */
+export const INSTALLATION_PREFIX = 'inst#';
+export const STATE_PREFIX = 'oauth#';
+
+export const workspaceKey = (key: string) => ({ [PK]: `${INSTALLATION_PREFIX}${key}` });
+export const userKey = (key: string, user: string) => ({ [PK]: `${INSTALLATION_PREFIX}${key}#${user}` });
+export const stateKey = (stateHash: string) => ({ [PK]: `${STATE_PREFIX}${stateHash}` });
+
+/** The bot installation's attributes, removed together when its token is revoked. */
+const BOT_ATTRIBUTES = ['botToken', 'botUserId', 'botScopes', 'botInstalledAt', 'installedBy', 'appId'];
+/** Deletes per uninstall in flight at once: a large workspace finishes well inside Slack's 3 s. */
+const PARALLEL_DELETES = 16;
+const PRUNE_ATTEMPTS = 8;
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string })?.name === 'ConditionalCheckFailedException'
+  );
+}
+
+async function attempt<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new StoreError(`DynamoDB ${what} failed`, { cause: error });
+  }
+}
+
+/** Runs a conditional write: true if applied, false if its condition did not hold. */
+async function conditionally(what: string, run: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await run();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw new StoreError(`DynamoDB ${what} failed`, { cause: error });
+  }
+}
+
+async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>) {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await run(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+const bytes = (value: unknown) => (value instanceof Uint8Array && value.byteLength > 0 ? value : undefined);
+const stringSet = (value: unknown): Set<string> =>
+  value instanceof Set ? new Set([...value].filter((v): v is string => typeof v === 'string')) : new Set();
+
+type Item = Record<string, unknown>;
+
+export class InstallationStore implements InstallationStorePort {
+  constructor(private readonly tableName: string) {}
+
+  async botToken(key: string): Promise<Uint8Array | undefined> {
+    const item = await this.read(workspaceKey(key), 'botToken');
+    return bytes(item?.botToken);
+  }
+
+  async userToken(key: string, user: string): Promise<Uint8Array | undefined> {
+    const item = await this.read(userKey(key, user), 'userToken');
+    return bytes(item?.userToken);
+  }
+
+  async saveBot(i: BotInstallation): Promise<void> {
+    const set: Record<string, unknown> = {
+      kind: 'installation',
+      isEnterpriseInstall: i.isEnterpriseInstall,
+      teamId: i.team?.id,
+      teamName: i.team?.name,
+      enterpriseId: i.enterprise?.id,
+      enterpriseName: i.enterprise?.name,
+      appId: i.appId,
+      botUserId: i.botUserId,
+      botScopes: i.scopes.join(','),
+      botToken: i.token,
+      installedBy: i.installedBy,
+      botInstalledAt: i.installedAt,
+    };
+    const present = Object.entries(set).filter(([, v]) => v !== undefined);
+    const absent = Object.keys(set).filter((k) => set[k] === undefined);
+    const names: Record<string, string> = { '#rev': 'rev' };
+    const values: Record<string, unknown> = { ':one': 1 };
+    present.forEach(([k, v], n) => {
+      names[`#s${n}`] = k;
+      values[`:s${n}`] = v;
+    });
+    absent.forEach((k, n) => {
+      names[`#r${n}`] = k;
+    });
+    const expression =
+      `SET ${present.map((_, n) => `#s${n} = :s${n}`).join(', ')} ADD #rev :one` +
+      (absent.length ? ` REMOVE ${absent.map((_, n) => `#r${n}`).join(', ')}` : '');
+    await attempt('saveBot', () =>
+      documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: workspaceKey(i.key),
+          UpdateExpression: expression,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  async saveUser(a: UserAuthorization): Promise<boolean> {
+    // 1. List the user first, so that an uninstall reading the set from now on deletes the token.
+    await attempt('saveUser.list', () =>
+      documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: workspaceKey(a.key),
+          UpdateExpression: 'SET #kind = if_not_exists(#kind, :kind) ADD #users :user, #rev :one',
+          ExpressionAttributeNames: { '#kind': 'kind', '#users': 'users', '#rev': 'rev' },
+          ExpressionAttributeValues: { ':kind': 'installation', ':user': new Set([a.user]), ':one': 1 },
+        }),
+      ),
+    );
+    // 2. The token itself.
+    await attempt('saveUser.put', () =>
+      documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...userKey(a.key, a.user),
+            kind: 'user-token',
+            userId: a.user,
+            teamId: a.team?.id,
+            teamName: a.team?.name,
+            enterpriseId: a.enterprise?.id,
+            enterpriseName: a.enterprise?.name,
+            userScopes: a.scopes.join(','),
+            userToken: a.token,
+            authorizedAt: a.authorizedAt,
+          },
+        }),
+      ),
+    );
+    // 3. Still listed? An uninstall that ran between 1 and 3 has deleted the item or unlisted the
+    // user, and may have missed the token written in 2: take it back.
+    const workspace = await this.read(workspaceKey(a.key), 'users');
+    if (stringSet(workspace?.users).has(a.user)) return true;
+    await conditionally('saveUser.undo', () =>
+      documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: userKey(a.key, a.user),
+          ConditionExpression: 'authorizedAt = :at',
+          ExpressionAttributeValues: { ':at': a.authorizedAt },
+        }),
+      ),
+    );
+    return false;
+  }
+
+  removeWorkspace(key: string, upTo: number): Promise<Removed> {
+    return this.prune(key, upTo, (listed) => ({ users: [...listed], bot: () => true }));
+  }
+
+  removeTokens(key: string, tokens: { users: string[]; botUsers: string[] }, upTo: number): Promise<Removed> {
+    return this.prune(key, upTo, () => ({
+      users: tokens.users,
+      bot: (item) => typeof item.botUserId === 'string' && tokens.botUsers.includes(item.botUserId),
+    }));
+  }
+
+  /**
+   * Deletes the chosen user tokens and maybe the bot installation of `key` — only what was stored
+   * up to `upTo` — then the workspace item if nothing is left in it, else unlists what went. The
+   * last write is conditional on `rev`: if a user authorized meanwhile, read again and repeat.
+   */
+  private async prune(
+    key: string,
+    upTo: number,
+    choose: (listed: Set<string>) => { users: string[]; bot: (item: Item) => boolean },
+  ): Promise<Removed> {
+    const removedUsers = new Set<string>();
+    for (let round = 0; round < PRUNE_ATTEMPTS; round++) {
+      const item = await this.read(workspaceKey(key));
+      const listed = stringSet(item?.users);
+      const chosen = choose(listed);
+      const gone = new Set<string>();
+      await inParallel([...new Set(chosen.users)], PARALLEL_DELETES, async (user) => {
+        const deleted = await this.deleteUserToken(key, user, upTo);
+        if (deleted === 'kept') return;
+        gone.add(user);
+        if (deleted === 'deleted') removedUsers.add(user);
+      });
+      if (!item) return { bot: false, users: removedUsers.size };
+
+      const dropBot =
+        bytes(item.botToken) !== undefined &&
+        typeof item.botInstalledAt === 'number' &&
+        item.botInstalledAt <= upTo &&
+        chosen.bot(item);
+      const unlisted = [...listed].filter((u) => gone.has(u));
+      const remaining = listed.size - unlisted.length;
+      const botStays = bytes(item.botToken) !== undefined && !dropBot;
+      const revCondition =
+        typeof item.rev === 'number'
+          ? { ConditionExpression: '#rev = :rev', ExpressionAttributeValues: { ':rev': item.rev } }
+          : { ConditionExpression: 'attribute_not_exists(#rev)', ExpressionAttributeValues: undefined };
+
+      let applied: boolean;
+      if (remaining === 0 && !botStays) {
+        applied = await conditionally('prune.delete', () =>
+          documents.send(
+            new DeleteCommand({
+              TableName: this.tableName,
+              Key: workspaceKey(key),
+              ConditionExpression: revCondition.ConditionExpression,
+              ExpressionAttributeNames: { '#rev': 'rev' },
+              ...(revCondition.ExpressionAttributeValues
+                ? { ExpressionAttributeValues: revCondition.ExpressionAttributeValues }
+                : {}),
+            }),
+          ),
+        );
+      } else if (dropBot || unlisted.length > 0) {
+        const names: Record<string, string> = { '#rev': 'rev' };
+        const values: Record<string, unknown> = { ':one': 1, ...revCondition.ExpressionAttributeValues };
+        const parts = ['ADD #rev :one'];
+        if (unlisted.length > 0) {
+          parts.push('DELETE #users :gone');
+          names['#users'] = 'users';
+          values[':gone'] = new Set(unlisted);
+        }
+        if (dropBot) {
+          BOT_ATTRIBUTES.forEach((a, n) => {
+            names[`#b${n}`] = a;
+          });
+          parts.push(`REMOVE ${BOT_ATTRIBUTES.map((_, n) => `#b${n}`).join(', ')}`);
+        }
+        applied = await conditionally('prune.update', () =>
+          documents.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: workspaceKey(key),
+              UpdateExpression: parts.join(' '),
+              ConditionExpression: revCondition.ConditionExpression,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            }),
+          ),
+        );
+      } else {
+        return { bot: false, users: removedUsers.size };
+      }
+      if (applied) return { bot: dropBot, users: removedUsers.size };
+    }
+    throw new StoreError(`DynamoDB prune of ${key} kept meeting concurrent writes`);
+  }
+
+  /** `deleted`, `absent` (nothing there: fine), or `kept` (stored after `upTo`: a newer grant). */
+  private async deleteUserToken(
+    key: string,
+    user: string,
+    upTo: number,
+  ): Promise<'deleted' | 'absent' | 'kept'> {
+    try {
+      const out = await documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: userKey(key, user),
+          ConditionExpression: 'attribute_not_exists(#pk) OR authorizedAt <= :upTo',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: { ':upTo': upTo },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return out.Attributes ? 'deleted' : 'absent';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'kept';
+      throw new StoreError('DynamoDB delete of a user token failed', { cause: error });
+    }
+  }
+
+  private async read(key: Record<string, string>, projection?: string): Promise<Item | undefined> {
+    const out = await attempt('get', () =>
+      documents.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: key,
+          ConsistentRead: true,
+          ...(projection
+            ? { ProjectionExpression: '#p', ExpressionAttributeNames: { '#p': projection } }
+            : {}),
+        }),
+      ),
+    );
+    return out.Item;
+  }
+}
+
+/** OAuth flows in the snap table: hashed, single-use, with a deadline and the TTL attribute. */
+export class OAuthStates implements OAuthStatePort {
+  constructor(private readonly tableName: string) {}
+
+  async save(flow: {
+    stateHash: string;
+    nonceHash: string;
+    kind: GrantKind;
+    notAfter: number;
+  }): Promise<void> {
+    await attempt('saveState', () =>
+      documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...stateKey(flow.stateHash),
+            kind: 'oauth-state',
+            grant: flow.kind,
+            nonceHash: flow.nonceHash,
+            notAfter: flow.notAfter,
+            // Cleaned up by TTL if never used; the deadline above is what counts.
+            [TABLE.ttlAttribute]: Math.ceil(flow.notAfter / 1000) + 60,
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      ),
+    );
+  }
+
+  async consume(stateHash: string, nonceHash: string, now: number): Promise<GrantKind | undefined> {
+    try {
+      const out = await documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: stateKey(stateHash),
+          ConditionExpression: 'attribute_exists(#pk) AND nonceHash = :nonce AND notAfter > :now',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: { ':nonce': nonceHash, ':now': now },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const grant = out.Attributes?.grant;
+      return grant === 'bot' || grant === 'user' ? grant : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw new StoreError('DynamoDB consume of an OAuth state failed', { cause: error });
+    }
+  }
+}

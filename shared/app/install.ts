@@ -1,0 +1,240 @@
+/**
+ * install's use cases: start Slack's OAuth flow, complete it (check the state against the
+ * browser's cookie, exchange the code, store the tokens sealed), and act on Slack's events about
+ * the app (uninstalled, tokens revoked) — all through ports.
+ */
+import {
+  authorizeUrl,
+  type GrantKind,
+  hashToken,
+  installationKey,
+  installUrl,
+  isFlowToken,
+  isOAuthCode,
+  isUserId,
+  newFlow,
+  type OAuthGrant,
+  redirectUri,
+  revokedUpTo,
+  STATE_TTL_MS,
+  teamAllowed,
+} from '../domain/install';
+import {
+  authorizedPage,
+  deniedPage,
+  failedPage,
+  installedPage,
+  invalidCodePage,
+  invalidStatePage,
+  type Page,
+  teamNotAllowedPage,
+} from '../domain/pages';
+import { SlackCallError } from '../errors';
+import { errorFields } from '../log';
+import type {
+  Common,
+  InstallationStorePort,
+  OAuthStatePort,
+  SlackEvent,
+  SlackOAuthPort,
+  TokenSealer,
+} from './ports';
+
+export interface InstallSettings {
+  clientId: string;
+  /** Where Slack and browsers reach snap, without a trailing slash. */
+  publicUrl: string;
+  /** Workspaces (or orgs) snap may be installed in; empty: any. */
+  allowedTeams: ReadonlySet<string>;
+}
+
+export interface BeginDeps extends Common {
+  settings: InstallSettings;
+  states: OAuthStatePort;
+}
+
+/** Starts a flow: Slack's authorize URL to send the browser to, and the nonce for its cookie. */
+export async function beginInstall(
+  kind: GrantKind,
+  deps: BeginDeps,
+): Promise<{ location: string; nonce: string }> {
+  const flow = newFlow();
+  await deps.states.save({
+    stateHash: flow.stateHash,
+    nonceHash: flow.nonceHash,
+    kind,
+    notAfter: deps.clock.now() + STATE_TTL_MS,
+  });
+  deps.log.info('install.started', { kind });
+  return {
+    location: authorizeUrl(kind, deps.settings.clientId, deps.settings.publicUrl, flow.state),
+    nonce: flow.nonce,
+  };
+}
+
+export interface CompleteDeps extends BeginDeps {
+  oauth: SlackOAuthPort;
+  store: InstallationStorePort;
+  sealer: TokenSealer;
+}
+
+export interface RedirectQuery {
+  code?: string;
+  state?: string;
+  error?: string;
+}
+
+/** Slack's answers to a code that cannot be exchanged (any more). */
+const SPENT_CODES = new Set(['invalid_code', 'code_already_used', 'code_expired', 'invalid_grant']);
+
+/**
+ * The redirect back from Slack. Nothing is called or stored unless the state is well formed,
+ * unused, within its ten minutes and presented with the cookie of the browser that started it.
+ */
+export async function completeInstall(
+  query: RedirectQuery,
+  cookieNonce: string | undefined,
+  deps: CompleteDeps,
+): Promise<Page> {
+  const { settings, log } = deps;
+  const again = installUrl(settings.publicUrl);
+  if (query.error !== undefined) {
+    const denied = query.error === 'access_denied';
+    log.info('install.not_granted', { reason: denied ? 'access_denied' : 'other' });
+    return deniedPage(denied);
+  }
+  if (!isFlowToken(query.state) || !isFlowToken(cookieNonce) || !isOAuthCode(query.code)) {
+    log.warn('install.state_rejected', { reason: 'malformed' });
+    return invalidStatePage(again);
+  }
+  const kind = await deps.states.consume(hashToken(query.state), hashToken(cookieNonce), deps.clock.now());
+  if (!kind) {
+    log.warn('install.state_rejected', { reason: 'unknown_spent_expired_or_other_browser' });
+    return invalidStatePage(again);
+  }
+  const retry = installUrl(settings.publicUrl, kind);
+
+  let grant: OAuthGrant;
+  try {
+    grant = await deps.oauth.exchange(query.code, redirectUri(settings.publicUrl));
+  } catch (error) {
+    if (error instanceof SlackCallError && error.kind === 'platform' && SPENT_CODES.has(error.code)) {
+      log.warn('install.code_rejected', { code: error.code });
+      return invalidCodePage(retry);
+    }
+    log.error('install.exchange_failed', errorFields(error));
+    return failedPage(retry);
+  }
+
+  const key = installationKey(grant);
+  const token = kind === 'bot' ? grant.bot?.token : grant.user.token;
+  const logged = log.child({ kind, key: key ?? null, org: grant.isEnterpriseInstall });
+  if (!key || !token || !isUserId(grant.user.id)) {
+    logged.error('install.grant_incomplete', { bot: !!grant.bot, user: !!grant.user.token });
+    await giveBack(grant, deps);
+    return failedPage(retry);
+  }
+  if (!teamAllowed(grant, settings.allowedTeams)) {
+    logged.warn('install.team_not_allowed', {
+      team: grant.team?.id ?? null,
+      enterprise: grant.enterprise?.id ?? null,
+    });
+    await giveBack(grant, deps);
+    return teamNotAllowedPage(grant);
+  }
+  if (grant.expiring) logged.warn('install.expiring_tokens', {});
+
+  try {
+    const now = deps.clock.now();
+    if (kind === 'bot' && grant.bot) {
+      await deps.store.saveBot({
+        key,
+        ...(grant.team ? { team: grant.team } : {}),
+        ...(grant.enterprise ? { enterprise: grant.enterprise } : {}),
+        isEnterpriseInstall: grant.isEnterpriseInstall,
+        ...(grant.appId ? { appId: grant.appId } : {}),
+        botUserId: grant.bot.userId,
+        scopes: grant.bot.scopes,
+        token: await deps.sealer.seal(grant.bot.token, { key, kind: 'bot' }),
+        installedBy: grant.user.id,
+        installedAt: now,
+      });
+      logged.info('install.installed');
+      return installedPage(grant);
+    }
+    const user = grant.user.id;
+    const saved = await deps.store.saveUser({
+      key,
+      ...(grant.team ? { team: grant.team } : {}),
+      ...(grant.enterprise ? { enterprise: grant.enterprise } : {}),
+      user,
+      scopes: grant.user.scopes,
+      token: await deps.sealer.seal(token, { key, kind: 'user', user }),
+      authorizedAt: now,
+    });
+    if (!saved) {
+      logged.warn('install.uninstalled_meanwhile', { user });
+      return failedPage(retry, 409);
+    }
+    logged.info('install.user_authorized', { user });
+    return authorizedPage(grant);
+  } catch (error) {
+    logged.error('install.store_failed', errorFields(error));
+    await giveBack(grant, deps);
+    return failedPage(retry, 503);
+  }
+}
+
+/** Tokens that will not be stored are given back to Slack at once, so none lingers unused. */
+async function giveBack(grant: OAuthGrant, deps: CompleteDeps): Promise<void> {
+  const tokens = [grant.bot?.token, grant.user.token].filter((t): t is string => !!t);
+  for (const token of tokens) {
+    try {
+      await deps.oauth.revoke(token);
+    } catch (error) {
+      deps.log.warn('install.revoke_failed', errorFields(error));
+    }
+  }
+}
+
+export type EventAnswer = { kind: 'challenge'; challenge: string } | { kind: 'ok' } | { kind: 'invalid' };
+
+export interface EventDeps extends Common {
+  store: InstallationStorePort;
+}
+
+/**
+ * `app_uninstalled`: the installation and every user token of that workspace (or org) go.
+ * `tokens_revoked`: the listed tokens go. Both are deletes by key, so Slack's retries repeat
+ * them harmlessly; what was stored after the event (a reinstall) is left alone.
+ */
+export async function handleSlackEvent(event: SlackEvent, deps: EventDeps): Promise<EventAnswer> {
+  const { log } = deps;
+  switch (event.kind) {
+    case 'url_verification':
+      return { kind: 'challenge', challenge: event.challenge };
+    case 'invalid':
+      log.warn('install.event_malformed');
+      return { kind: 'invalid' };
+    case 'ignored':
+      log.info('install.event_ignored', { type: event.type });
+      return { kind: 'ok' };
+    case 'app_uninstalled': {
+      const removed = await deps.store.removeWorkspace(
+        event.key,
+        revokedUpTo(event.eventTime, deps.clock.now()),
+      );
+      log.info('install.uninstalled', { key: event.key, bot: removed.bot, users: removed.users });
+      return { kind: 'ok' };
+    }
+    case 'tokens_revoked': {
+      const removed = await deps.store.removeTokens(
+        event.key,
+        { users: event.users, botUsers: event.botUsers },
+        revokedUpTo(event.eventTime, deps.clock.now()),
+      );
+      log.info('install.tokens_revoked', { key: event.key, bot: removed.bot, users: removed.users });
+      return { kind: 'ok' };
+    }
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * "Add to Slack": the rules of the OAuth flow and of the installation store's keys, without any
+ * outside system. What Slack grants is modelled on `@slack/oauth`'s `Installation` (team,
+ * enterprise, isEnterpriseInstall, bot { token, userId, scopes }, user { id, token, scopes },
+ * appId), so the stored items can be read back into that shape if a Bolt app ever needs them.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+
+/** The install function's routes; infra/install.tf and slack/manifest.yaml use the same paths. */
+export const LANDING_PATH = '/';
+export const INSTALL_PATH = '/slack/install';
+export const OAUTH_REDIRECT_PATH = '/slack/oauth_redirect';
+export const EVENTS_PATH = '/slack/events';
+
+export const SLACK_AUTHORIZE_URL = 'https://slack.com/oauth/v2/authorize';
+
+/**
+ * The bot scopes an install asks for. slack/manifest.yaml declares the app's scopes for Slack;
+ * a test holds the two lists equal (the bundle cannot read the manifest at run time).
+ */
+export const BOT_SCOPES = [
+  'commands',
+  'chat:write',
+  'chat:write.customize',
+  'chat:write.public',
+  'users:read',
+];
+/** What a user allows with `?as=user`: posting as them, nothing else. */
+export const USER_SCOPES = ['chat:write'];
+
+/** `bot`: snap is added to a workspace or org. `user`: one person lets snap post as them. */
+export type GrantKind = 'bot' | 'user';
+
+export interface Named {
+  id: string;
+  name?: string;
+}
+
+/** What `oauth.v2.access` granted, after the shape of `@slack/oauth`'s `Installation` (v2). */
+export interface OAuthGrant {
+  appId?: string;
+  /** Absent for an org-wide install on Enterprise Grid. */
+  team?: Named;
+  enterprise?: Named;
+  isEnterpriseInstall: boolean;
+  /** The person who went through Slack's authorize page; their token only if user scopes were granted. */
+  user: { id: string; token?: string; scopes: string[] };
+  bot?: { token: string; userId: string; scopes: string[] };
+  /** Slack issued expiring tokens (token rotation is on): snap does not refresh them. */
+  expiring: boolean;
+}
+
+const TEAM_ID = /^[TE][A-Z0-9]{2,30}$/;
+const USER_ID = /^[UWB][A-Z0-9]{2,30}$/;
+
+export const isTeamId = (value: unknown): value is string => typeof value === 'string' && TEAM_ID.test(value);
+export const isUserId = (value: unknown): value is string => typeof value === 'string' && USER_ID.test(value);
+
+/**
+ * The key an installation is stored under: the org (`E…`) for an org-wide install, else the
+ * workspace (`T…`). Undefined when Slack's answer names neither.
+ */
+export function installationKey(grant: Pick<OAuthGrant, 'team' | 'enterprise' | 'isEnterpriseInstall'>) {
+  const key = grant.isEnterpriseInstall ? grant.enterprise?.id : grant.team?.id;
+  return isTeamId(key) ? key : undefined;
+}
+
+/**
+ * Where to look for the installation serving a command from workspace `team` of org
+ * `enterprise`: the workspace's own first, then an org-wide one.
+ */
+export function lookupKeys(where: { team: string; enterprise?: string }): string[] {
+  const keys = [where.team];
+  if (where.enterprise && where.enterprise !== where.team) keys.push(where.enterprise);
+  return keys.filter(isTeamId);
+}
+
+/** ALLOWED_TEAM_IDS: empty allows all; otherwise the workspace or its org must be listed. */
+export function teamAllowed(
+  grant: Pick<OAuthGrant, 'team' | 'enterprise'>,
+  allowed: ReadonlySet<string>,
+): boolean {
+  if (allowed.size === 0) return true;
+  return (
+    (!!grant.team && allowed.has(grant.team.id)) || (!!grant.enterprise && allowed.has(grant.enterprise.id))
+  );
+}
+
+/**
+ * Slack's clock and Lambda's differ a little, and `event_time` has whole seconds: a token stored
+ * up to this long after an uninstall or revocation event's time is taken as covered by it. A
+ * person reinstalling goes through Slack's authorize page, which takes far longer, so a retried
+ * event (Slack retries for minutes) never removes a newer installation.
+ */
+export const EVENT_CLOCK_MARGIN_MS = 5_000;
+
+/** The latest storage time (ms) of the tokens an event dated `eventTimeSeconds` revokes. */
+export function revokedUpTo(eventTimeSeconds: number | undefined, now: number): number {
+  if (eventTimeSeconds === undefined || !Number.isFinite(eventTimeSeconds)) return now;
+  return Math.min(now, eventTimeSeconds * 1000 + EVENT_CLOCK_MARGIN_MS);
+}
+
+/*
+ * The OAuth state, bound to the browser that started the flow.
+ *
+ * `GET /slack/install` makes two random values: the `state`, which travels in Slack's authorize
+ * URL and comes back in the redirect's query, and a `nonce`, which only goes into an HttpOnly
+ * cookie limited to the redirect route. The table keeps one item per flow, keyed by the state's
+ * SHA-256 and holding the nonce's SHA-256, with a 10-minute deadline (and the TTL attribute so
+ * it is cleaned up). The redirect deletes that item with one conditional DeleteItem — it must
+ * exist, be within its deadline and hold the hash of the nonce the cookie presents — so:
+ * - a state is used at most once (two racing redirects: one delete wins);
+ * - someone who learns the URL (history, a proxy log, a shared screen, a Referer) holds the
+ *   state but not the cookie, so cannot complete the flow in another browser; and a victim lured
+ *   to an attacker's redirect URL lacks the attacker's cookie (no login CSRF);
+ * - a failed attempt with the wrong cookie does not burn the state for the right browser;
+ * - whoever reads the table (or a backup) learns only hashes, which complete nothing.
+ * Nothing is stored unless all of that holds, and `oauth.v2.access` is not even called.
+ */
+export const STATE_TTL_MS = 10 * 60_000;
+export const STATE_COOKIE = 'snap_oauth';
+
+/** 32 random bytes, base64url: 43 characters. */
+const RANDOM_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+export interface NewFlow {
+  state: string;
+  nonce: string;
+  stateHash: string;
+  nonceHash: string;
+}
+
+export function hashToken(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('base64url');
+}
+
+export function newFlow(random: (bytes: number) => Buffer = randomBytes): NewFlow {
+  const state = random(32).toString('base64url');
+  const nonce = random(32).toString('base64url');
+  return { state, nonce, stateHash: hashToken(state), nonceHash: hashToken(nonce) };
+}
+
+/** True for a value shaped like the states and nonces this code makes (anything else is refused unread). */
+export const isFlowToken = (value: unknown): value is string =>
+  typeof value === 'string' && RANDOM_TOKEN.test(value);
+
+/** Slack's OAuth codes are dot-separated digits and hex; anything far from that is refused unsent. */
+export const isOAuthCode = (value: unknown): value is string =>
+  typeof value === 'string' && /^[A-Za-z0-9._-]{8,256}$/.test(value);
+
+/** Where the cookie is sent: only the redirect route, under the public URL's path if it has one. */
+export function cookiePath(publicUrl: string): string {
+  return `${new URL(publicUrl).pathname.replace(/\/$/, '')}${OAUTH_REDIRECT_PATH}`;
+}
+
+export function stateCookie(nonce: string, publicUrl: string): string {
+  return `${STATE_COOKIE}=${nonce}; Path=${cookiePath(publicUrl)}; Max-Age=${STATE_TTL_MS / 1000}; HttpOnly; Secure; SameSite=Lax`;
+}
+
+export function clearedStateCookie(publicUrl: string): string {
+  return `${STATE_COOKIE}=; Path=${cookiePath(publicUrl)}; Max-Age=0; HttpOnly; Secure; SameSite=Lax`;
+}
+
+/**
+ * The flow cookie among the request's cookies (API Gateway's `cookies` array, or `Cookie`
+ * headers' pairs). Undefined if absent, or if several differ (nothing to choose between).
+ */
+export function readFlowCookie(pairs: readonly string[]): string | undefined {
+  const values = new Set<string>();
+  for (const pair of pairs.flatMap((p) => p.split(';'))) {
+    const at = pair.indexOf('=');
+    if (at < 0 || pair.slice(0, at).trim() !== STATE_COOKIE) continue;
+    values.add(pair.slice(at + 1).trim());
+  }
+  return values.size === 1 ? [...values][0] : undefined;
+}
+
+/** Slack's authorize URL for a bot install or a user's own authorization. */
+export function authorizeUrl(kind: GrantKind, clientId: string, publicUrl: string, state: string): string {
+  const params = new URLSearchParams({ client_id: clientId });
+  if (kind === 'bot') params.set('scope', BOT_SCOPES.join(','));
+  else params.set('user_scope', USER_SCOPES.join(','));
+  params.set('redirect_uri', redirectUri(publicUrl));
+  params.set('state', state);
+  return `${SLACK_AUTHORIZE_URL}?${params.toString()}`;
+}
+
+export const redirectUri = (publicUrl: string) => `${publicUrl}${OAUTH_REDIRECT_PATH}`;
+export const installUrl = (publicUrl: string, kind: GrantKind = 'bot') =>
+  `${publicUrl}${INSTALL_PATH}${kind === 'user' ? '?as=user' : ''}`;

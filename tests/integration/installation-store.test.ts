@@ -1,0 +1,279 @@
+/**
+ * The installation store against dynalite (real conditional writes and sets): uninstall and
+ * revocation reach every token of a workspace by key, and a user authorizing while the workspace
+ * is uninstalled never leaves a token the workspace item does not list. A gate in front of
+ * dynalite holds chosen requests to force each interleaving.
+ */
+import { request } from 'node:http';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { createSnapTable, type LocalDynamo, startDynamo } from '../../local/dynamo-local';
+import { type Listening, listen, readBody } from '../../local/http-util';
+import type { InstallationStore as Store } from '../../shared/adapters/installation-store';
+import type { BotInstallation, UserAuthorization } from '../../shared/app/ports';
+
+let table = 'snap-store-0';
+let dynamo: LocalDynamo;
+let gate: Listening;
+let reader: DynamoDBClient;
+let InstallationStore: typeof Store;
+const operations: string[] = [];
+
+/** Requests matching a hold wait until it is released; `reached` resolves when one arrives. */
+interface Hold {
+  op: string;
+  pk: string;
+  reached: Promise<void>;
+  release: () => void;
+}
+const holds: Array<Hold & { arrived: () => void; wait: Promise<void> }> = [];
+
+function hold(op: string, pk: string): Hold {
+  let arrived = () => {};
+  let release = () => {};
+  const reached = new Promise<void>((r) => {
+    arrived = r;
+  });
+  const wait = new Promise<void>((r) => {
+    release = r;
+  });
+  const h = { op, pk, reached, release, arrived, wait };
+  holds.push(h);
+  return h;
+}
+
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  const upstream = new URL(dynamo.endpoint);
+  gate = await listen(async (req, res) => {
+    const body = await readBody(req);
+    const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    operations.push(op);
+    const text = body.toString();
+    const at = holds.findIndex((h) => h.op === op && text.includes(`"S":"${h.pk}"`));
+    if (at >= 0) {
+      const [h] = holds.splice(at, 1);
+      h?.arrived();
+      await h?.wait;
+    }
+    const forward = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 500, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    forward.end(body);
+  });
+  Object.assign(process.env, {
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: gate.url,
+  });
+  ({ InstallationStore } = await import('../../shared/adapters/installation-store'));
+  reader = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+});
+
+afterAll(async () => {
+  reader.destroy();
+  await gate.close();
+  await dynamo.close();
+});
+
+let n = 0;
+beforeEach(async () => {
+  table = `snap-store-${++n}`;
+  await createSnapTable(dynamo.endpoint, table);
+});
+
+const sealed = (text: string) => new Uint8Array(Buffer.from(`sealed:${text}`));
+
+function bot(key: string, installedAt = Date.now()): BotInstallation {
+  return {
+    key,
+    team: { id: key, name: `${key} Inc` },
+    isEnterpriseInstall: false,
+    botUserId: `UB${key}`,
+    scopes: ['commands', 'chat:write'],
+    token: sealed(`bot-${key}`),
+    installedBy: 'U0ANA',
+    installedAt,
+  };
+}
+
+function user(key: string, id: string, authorizedAt = Date.now()): UserAuthorization {
+  return {
+    key,
+    team: { id: key },
+    user: id,
+    scopes: ['chat:write'],
+    token: sealed(`${key}-${id}`),
+    authorizedAt,
+  };
+}
+
+async function items(): Promise<Array<Record<string, unknown>>> {
+  const out = await reader.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
+  return (out.Items ?? []).map((i) => unmarshall(i));
+}
+
+const keys = async (prefix: string) =>
+  (await items())
+    .map((i) => String(i.pk))
+    .filter((pk) => pk.startsWith(prefix))
+    .sort();
+
+/** Every user token is listed by its workspace item: the invariant that makes uninstall complete. */
+async function orphans(): Promise<string[]> {
+  const all = await items();
+  return all
+    .filter((i) => /^inst#[^#]+#/.test(String(i.pk)))
+    .filter((i) => {
+      const [, key, id] = String(i.pk).split('#');
+      const workspace = all.find((w) => w.pk === `inst#${key}`);
+      return !(workspace?.users instanceof Set && workspace.users.has(id));
+    })
+    .map((i) => String(i.pk));
+}
+
+const FAR = () => Date.now() + 60_000;
+
+describe('the installation store on dynalite', () => {
+  it('uninstalls a workspace: its installation and every user token, nothing of another workspace', async () => {
+    // Prepare
+    const store = new InstallationStore(table);
+    await store.saveBot(bot('T0ONE'));
+    await store.saveUser(user('T0ONE', 'U0A'));
+    await store.saveUser(user('T0ONE', 'U0B'));
+    await store.saveBot(bot('T0TWO'));
+    await store.saveUser(user('T0TWO', 'U0A'));
+    operations.length = 0;
+
+    // Act
+    const removed = await store.removeWorkspace('T0ONE', FAR());
+    const again = await store.removeWorkspace('T0ONE', FAR());
+
+    // Assess
+    expect(removed).toEqual({ bot: true, users: 2 });
+    expect(again).toEqual({ bot: false, users: 0 });
+    expect(await keys('inst#T0ONE')).toEqual([]);
+    expect(await keys('inst#T0TWO')).toEqual(['inst#T0TWO', 'inst#T0TWO#U0A']);
+    expect(operations).not.toContain('Scan');
+    expect(operations).not.toContain('Query');
+  });
+
+  it('keeps a reinstall and a user authorization stored after the uninstall event', async () => {
+    // Prepare
+    const store = new InstallationStore(table);
+    const event = Date.now();
+    await store.saveBot(bot('T0ONE', event + 60_000));
+    await store.saveUser(user('T0ONE', 'U0OLD', event - 60_000));
+    await store.saveUser(user('T0ONE', 'U0NEW', event + 60_000));
+
+    // Act
+    const removed = await store.removeWorkspace('T0ONE', event);
+
+    // Assess
+    expect(removed).toEqual({ bot: false, users: 1 });
+    expect(await keys('inst#T0ONE')).toEqual(['inst#T0ONE', 'inst#T0ONE#U0NEW']);
+    expect((await items()).find((i) => i.pk === 'inst#T0ONE')?.users).toEqual(new Set(['U0NEW']));
+    expect(await orphans()).toEqual([]);
+  });
+
+  it('revokes listed tokens only, the bot when its user is listed, and an unlisted leftover too', async () => {
+    // Prepare
+    const store = new InstallationStore(table);
+    await store.saveBot(bot('T0ONE'));
+    await store.saveUser(user('T0ONE', 'U0A'));
+    await store.saveUser(user('T0ONE', 'U0B'));
+
+    // Act
+    const users = await store.removeTokens(
+      'T0ONE',
+      { users: ['U0A', 'U0GHOST'], botUsers: ['UBSOMEONE'] },
+      FAR(),
+    );
+    const botToo = await store.removeTokens('T0ONE', { users: [], botUsers: ['UBT0ONE'] }, FAR());
+    const last = await store.removeTokens('T0ONE', { users: ['U0B'], botUsers: [] }, FAR());
+
+    // Assess
+    expect(users).toEqual({ bot: false, users: 1 });
+    expect(botToo).toEqual({ bot: true, users: 0 });
+    expect(last).toEqual({ bot: false, users: 1 });
+    expect(await keys('inst#')).toEqual([]);
+  });
+
+  it('takes back a user token written after an uninstall that read the workspace before it', async () => {
+    // Prepare: the user is listed (step 1 done); their token write is held.
+    const store = new InstallationStore(table);
+    await store.saveBot(bot('T0ONE'));
+    const put = hold('PutItem', 'inst#T0ONE#U0LATE');
+    const saving = store.saveUser(user('T0ONE', 'U0LATE'));
+    await put.reached;
+
+    // Act: the uninstall runs to its end, then the held write lands.
+    await store.removeWorkspace('T0ONE', FAR());
+    put.release();
+    const saved = await saving;
+
+    // Assess
+    expect(saved).toBe(false);
+    expect(await keys('inst#T0ONE')).toEqual([]);
+  });
+
+  it('repeats an uninstall whose workspace item changed under it, so a user added meanwhile goes too', async () => {
+    // Prepare: the uninstall has read the workspace; its final delete is held.
+    const store = new InstallationStore(table);
+    await store.saveBot(bot('T0ONE'));
+    await store.saveUser(user('T0ONE', 'U0A'));
+    const last = hold('DeleteItem', 'inst#T0ONE');
+    const uninstalling = store.removeWorkspace('T0ONE', FAR());
+    await last.reached;
+
+    // Act: a user authorizes completely, then the uninstall's delete goes on.
+    const saved = await store.saveUser(user('T0ONE', 'U0MEANWHILE'));
+    last.release();
+    const removed = await uninstalling;
+
+    // Assess
+    expect(saved).toBe(true);
+    expect(removed).toEqual({ bot: true, users: 2 });
+    expect(await keys('inst#T0ONE')).toEqual([]);
+  });
+
+  it('never leaves an unlisted token however authorizations and uninstalls interleave (random concurrency)', async () => {
+    const store = new InstallationStore(table);
+    for (let round = 0; round < 15; round++) {
+      // Prepare
+      await store.saveBot(bot('T0ONE'));
+      const users = Array.from({ length: 4 }, (_, i) => `U0R${round}X${i}`);
+
+      // Act
+      const outcomes = await Promise.all([
+        ...users.map((u) => store.saveUser(user('T0ONE', u))),
+        store.removeWorkspace('T0ONE', FAR()).then(() => 'uninstalled' as const),
+      ]);
+
+      // Assess
+      expect(await orphans()).toEqual([]);
+      const left = await keys('inst#T0ONE#');
+      const kept = users.filter((_, i) => outcomes[i] === true).map((u) => `inst#T0ONE#${u}`);
+      for (const pk of left) expect(kept).toContain(pk);
+      await store.removeWorkspace('T0ONE', FAR());
+      expect(await keys('inst#')).toEqual([]);
+    }
+  });
+});

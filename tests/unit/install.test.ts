@@ -1,0 +1,308 @@
+/**
+ * The rules of "Add to Slack": OAuth state and cookie, installation keys on Enterprise Grid, the
+ * pages' escaping, and the completion use case's failure paths with fakes.
+ */
+
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { recordFromImage } from '../../shared/adapters/stream';
+import { completeInstall } from '../../shared/app/install';
+import type {
+  BotInstallation,
+  InstallationStorePort,
+  OAuthStatePort,
+  SlackOAuthPort,
+  TokenSealer,
+  UserAuthorization,
+} from '../../shared/app/ports';
+import { installConfig } from '../../shared/config';
+import {
+  authorizeUrl,
+  clearedStateCookie,
+  EVENT_CLOCK_MARGIN_MS,
+  type GrantKind,
+  hashToken,
+  installationKey,
+  isFlowToken,
+  lookupKeys,
+  newFlow,
+  type OAuthGrant,
+  readFlowCookie,
+  revokedUpTo,
+  STATE_COOKIE,
+  stateCookie,
+  teamAllowed,
+} from '../../shared/domain/install';
+import { escapeHtml, installedPage, renderPage, teamNotAllowedPage } from '../../shared/domain/pages';
+import { SlackCallError, StoreError } from '../../shared/errors';
+import { createLogger } from '../../shared/log';
+
+describe('the OAuth state and its cookie', () => {
+  it('makes a fresh, well-formed state and nonce each time, and keeps only their hashes apart', () => {
+    const a = newFlow();
+    const b = newFlow();
+
+    expect(isFlowToken(a.state) && isFlowToken(a.nonce)).toBe(true);
+    expect(new Set([a.state, a.nonce, b.state, b.nonce]).size).toBe(4);
+    expect(a.stateHash).toBe(hashToken(a.state));
+    expect(a.nonceHash).toBe(hashToken(a.nonce));
+    expect(a.stateHash).not.toContain(a.state);
+  });
+
+  it('sets an HttpOnly, Secure, SameSite=Lax cookie for the redirect route only, for ten minutes', () => {
+    const cookie = stateCookie('n'.repeat(43), 'https://snap.example');
+
+    expect(cookie.split('; ')).toEqual([
+      `${STATE_COOKIE}=${'n'.repeat(43)}`,
+      'Path=/slack/oauth_redirect',
+      'Max-Age=600',
+      'HttpOnly',
+      'Secure',
+      'SameSite=Lax',
+    ]);
+    expect(stateCookie('x', 'https://example.org/snap')).toContain('Path=/snap/slack/oauth_redirect;');
+    expect(clearedStateCookie('https://snap.example')).toContain('Max-Age=0');
+  });
+
+  it('reads the cookie among others, and refuses two different values', () => {
+    expect(readFlowCookie(['a=1', `${STATE_COOKIE}=abc`])).toBe('abc');
+    expect(readFlowCookie([`a=1; ${STATE_COOKIE}=abc; b=2`])).toBe('abc');
+    expect(readFlowCookie([`${STATE_COOKIE}=abc`, `${STATE_COOKIE}=abc`])).toBe('abc');
+    expect(readFlowCookie([`${STATE_COOKIE}=abc`, `${STATE_COOKIE}=def`])).toBeUndefined();
+    expect(readFlowCookie(['snap_oauthx=abc', ''])).toBeUndefined();
+  });
+
+  it('accepts only the exact shape it makes as a state or nonce (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 100 }), (s) => {
+        expect(isFlowToken(s)).toBe(/^[A-Za-z0-9_-]{43}$/.test(s));
+      }),
+    );
+  });
+
+  it('is no snap to the reaper when its item expires by TTL and reaches the stream', () => {
+    const flow = newFlow();
+    const image = marshall({
+      pk: `oauth#${flow.stateHash}`,
+      grant: 'bot',
+      nonceHash: flow.nonceHash,
+      expiresAt: 1,
+    });
+
+    expect(recordFromImage(image)).toBeUndefined();
+  });
+
+  it('asks Slack for the bot scopes, or the user scope alone, with the redirect URI', () => {
+    const bot = new URL(authorizeUrl('bot', '1.2', 'https://snap.example', 'S'));
+    const user = new URL(authorizeUrl('user', '1.2', 'https://snap.example', 'S'));
+
+    expect(bot.searchParams.get('scope')).toContain('chat:write');
+    expect(bot.searchParams.get('user_scope')).toBeNull();
+    expect(user.searchParams.get('user_scope')).toBe('chat:write');
+    expect(user.searchParams.get('scope')).toBeNull();
+    expect(bot.searchParams.get('redirect_uri')).toBe('https://snap.example/slack/oauth_redirect');
+  });
+});
+
+describe('installation keys', () => {
+  it('keys an org-wide install by the org and any other by the workspace', () => {
+    expect(
+      installationKey({ team: { id: 'T01' }, enterprise: { id: 'E01' }, isEnterpriseInstall: false }),
+    ).toBe('T01');
+    expect(installationKey({ enterprise: { id: 'E01' }, isEnterpriseInstall: true })).toBe('E01');
+    expect(installationKey({ team: { id: 'T01' }, isEnterpriseInstall: true })).toBeUndefined();
+    expect(installationKey({ team: { id: 'x#y' }, isEnterpriseInstall: false })).toBeUndefined();
+  });
+
+  it('looks in the workspace first, then its org', () => {
+    expect(lookupKeys({ team: 'T01', enterprise: 'E01' })).toEqual(['T01', 'E01']);
+    expect(lookupKeys({ team: 'T01' })).toEqual(['T01']);
+    expect(lookupKeys({ team: 'bad#id' })).toEqual([]);
+  });
+
+  it('allows a workspace when it or its org is listed, or when nothing is', () => {
+    const grant = { team: { id: 'T01' }, enterprise: { id: 'E01' } };
+
+    expect(teamAllowed(grant, new Set())).toBe(true);
+    expect(teamAllowed(grant, new Set(['E01']))).toBe(true);
+    expect(teamAllowed(grant, new Set(['T01']))).toBe(true);
+    expect(teamAllowed(grant, new Set(['T02']))).toBe(false);
+  });
+
+  it('takes what was stored up to a few seconds after an event as covered by it, never later than now', () => {
+    expect(revokedUpTo(1_000, 5_000_000)).toBe(1_000_000 + EVENT_CLOCK_MARGIN_MS);
+    expect(revokedUpTo(9_999_999, 5_000_000)).toBe(5_000_000);
+    expect(revokedUpTo(undefined, 5_000_000)).toBe(5_000_000);
+  });
+});
+
+describe('pages', () => {
+  const grant = (name: string): OAuthGrant => ({
+    team: { id: 'T01', name },
+    isEnterpriseInstall: false,
+    user: { id: 'U01', scopes: [] },
+    expiring: false,
+  });
+
+  it('escape every name they show (property)', () => {
+    fc.assert(
+      fc.property(fc.string(), (name) => {
+        const html =
+          renderPage(installedPage(grant(`<script>${name}`))) + renderPage(teamNotAllowedPage(grant(name)));
+        expect(html).not.toContain('<script>');
+        expect(html).toContain(escapeHtml(name));
+      }),
+    );
+  });
+
+  it('carry no script and no external asset', () => {
+    const html = renderPage(installedPage(grant('Acme')));
+
+    expect(html).not.toMatch(/<script|<img|<link|src=/i);
+    expect(html).toContain('<meta name="viewport"');
+  });
+});
+
+/** Fakes for the completion use case: a state that is always valid, a Slack that grants. */
+function completion(options: { grant?: Partial<OAuthGrant>; exchange?: Error; store?: Error } = {}) {
+  const revoked: string[] = [];
+  const saved: Array<BotInstallation | UserAuthorization> = [];
+  const states: OAuthStatePort = {
+    save: async () => {},
+    consume: async (): Promise<GrantKind> => 'bot',
+  };
+  const oauth: SlackOAuthPort = {
+    exchange: async () => {
+      if (options.exchange) throw options.exchange;
+      return {
+        team: { id: 'T01', name: 'Acme' },
+        isEnterpriseInstall: false,
+        user: { id: 'U01', scopes: [] },
+        bot: { token: 'xoxb-fake', userId: 'UB01', scopes: ['commands'] },
+        expiring: false,
+        ...options.grant,
+      };
+    },
+    revoke: async (token) => {
+      revoked.push(token);
+    },
+  };
+  const store = {
+    saveBot: async (i: BotInstallation) => {
+      if (options.store) throw options.store;
+      saved.push(i);
+    },
+    saveUser: async (a: UserAuthorization) => {
+      saved.push(a);
+      return true;
+    },
+  } as unknown as InstallationStorePort;
+  const sealer: TokenSealer = {
+    seal: async (t) => new Uint8Array(Buffer.from(`sealed(${t})`)),
+    open: async () => '',
+  };
+  const deps = {
+    settings: { clientId: '1.2', publicUrl: 'https://snap.example', allowedTeams: new Set<string>() },
+    states,
+    oauth,
+    store,
+    sealer,
+    clock: { now: () => 1_000, sleep: async () => {} },
+    log: createLogger({}, () => {}),
+  };
+  const flow = newFlow();
+  return {
+    revoked,
+    saved,
+    run: () => completeInstall({ code: '123.456.abc', state: flow.state }, flow.nonce, deps),
+  };
+}
+
+describe('completing an install', () => {
+  it('gives the tokens back to Slack when it cannot store them', async () => {
+    const c = completion({ store: new StoreError('DynamoDB saveBot failed') });
+
+    const page = await c.run();
+
+    expect(page.status).toBe(503);
+    expect(c.revoked).toEqual(['xoxb-fake']);
+  });
+
+  it('gives the tokens back when Slack granted no bot token for an install', async () => {
+    const c = completion({ grant: { bot: undefined, user: { id: 'U01', token: 'xoxp-stray', scopes: [] } } });
+
+    const page = await c.run();
+
+    expect(page.status).toBe(502);
+    expect(c.revoked).toEqual(['xoxp-stray']);
+    expect(c.saved).toEqual([]);
+  });
+
+  it('says that did not work when Slack cannot be reached, and stores nothing', async () => {
+    const c = completion({
+      exchange: new SlackCallError('oauth.v2.access', 'unavailable', 'request_failed'),
+    });
+
+    const page = await c.run();
+
+    expect(page.status).toBe(502);
+    expect(c.saved).toEqual([]);
+  });
+
+  it('stores only the bot token of a bot install, sealed, even if Slack also sent a user token', async () => {
+    const c = completion({ grant: { user: { id: 'U01', token: 'xoxp-extra', scopes: ['chat:write'] } } });
+
+    const page = await c.run();
+
+    expect(page.status).toBe(200);
+    expect(c.saved).toHaveLength(1);
+    expect(Buffer.from((c.saved[0] as BotInstallation).token).toString()).toBe('sealed(xoxb-fake)');
+  });
+});
+
+describe('installConfig', () => {
+  const env = (over: Record<string, string | undefined> = {}) => ({
+    SLACK_CLIENT_ID: '1234.5678',
+    SLACK_CLIENT_SECRET_CIPHERTEXT: 'Y2lwaGVy',
+    SLACK_SIGNING_SECRET_CIPHERTEXT: 'Y2lwaGVy',
+    SNAP_KMS_KEY_ID: 'alias/snap',
+    SNAP_TABLE_NAME: 'snaps',
+    SNAP_PUBLIC_URL: 'https://abc.execute-api.eu-west-1.amazonaws.com',
+    ...over,
+  });
+
+  it('reads the installations table from its own variable, or the snap table', () => {
+    expect(installConfig(env()).installationsTableName).toBe('snaps');
+    expect(installConfig(env({ SNAP_INSTALLATIONS_TABLE_NAME: 'installs' }))).toMatchObject({
+      tableName: 'snaps',
+      installationsTableName: 'installs',
+    });
+  });
+
+  it.each([
+    ['http://snap.example', /https URL/],
+    ['https://snap.example/', /trailing slash/],
+    ['https://snap.example?x=1', /trailing slash, query/],
+    ['not a url', /must be a URL/],
+  ])('refuses SNAP_PUBLIC_URL %s, naming it', (url, message) => {
+    expect(() => installConfig(env({ SNAP_PUBLIC_URL: url }))).toThrow(message);
+    expect(() => installConfig(env({ SNAP_PUBLIC_URL: url }))).toThrow(/SNAP_PUBLIC_URL/);
+  });
+
+  it('accepts http only on a loopback host, for local runs', () => {
+    expect(installConfig(env({ SNAP_PUBLIC_URL: 'http://localhost:3000' })).publicUrl).toBe(
+      'http://localhost:3000',
+    );
+    expect(installConfig(env({ SNAP_PUBLIC_URL: 'http://127.0.0.1:3000' })).publicUrl).toBe(
+      'http://127.0.0.1:3000',
+    );
+  });
+
+  it('names a missing client id or secret', () => {
+    expect(() => installConfig(env({ SLACK_CLIENT_ID: undefined }))).toThrow(/SLACK_CLIENT_ID/);
+    expect(() => installConfig(env({ SLACK_CLIENT_SECRET_CIPHERTEXT: undefined }))).toThrow(
+      /SLACK_CLIENT_SECRET_CIPHERTEXT/,
+    );
+  });
+});
