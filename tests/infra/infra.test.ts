@@ -35,6 +35,9 @@ function variablesRead(reader: (env: config.Env) => unknown): Set<string> {
     SNAP_SWEEP_PERIOD_SECONDS: '60',
     ALLOWED_TEAM_IDS: 'T0001',
     SNAP_ALLOW_BROADCASTS: 'false',
+    SNAP_LIMIT_USER_PER_MINUTE: '30',
+    SNAP_LIMIT_TEAM_PER_MINUTE: '300',
+    SNAP_LIMIT_USER_PENDING: '50',
   };
   const env = new Proxy({} as config.Env, {
     get: (_t, name: string) => {
