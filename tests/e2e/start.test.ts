@@ -116,7 +116,8 @@ describe('npm start (sandbox)', () => {
     );
     stream.close();
 
-    expect(await response.json()).toMatchObject({ expired: 1 });
+    // The record, and with it the rate-limit counters of this run's snaps (the reaper ignores those).
+    expect(((await response.json()) as { expired: number }).expired).toBeGreaterThanOrEqual(1);
     expect(deleted).toBeDefined();
     expect((await records()).some((r) => r.ts === posted.data.ts)).toBe(false);
   });

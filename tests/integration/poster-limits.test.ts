@@ -18,6 +18,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext } from '../../local/lambda-stand-in';
 import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
 import type { PosterEvent } from '../../shared/app/accept-command';
+import { POST_RETRY_BUDGET_MS } from '../../shared/app/post-snap';
 import { DEFAULT_LIMITS } from '../../shared/domain/limits';
 import { sealJson } from '../../shared/domain/seal';
 import { recordIamActions } from '../support/iam';
@@ -202,6 +203,31 @@ describe('poster limits (defaults)', () => {
     expect(outcome).toBe('posted');
     expect(logs.lines().join('\n')).toContain('"event":"poster.limits_unchecked"');
   });
+
+  it('gives up on a post Slack keeps rate-limiting once the retry budget is spent, and says Slack is busy', async () => {
+    // Prepare: Retry-After 6 s (waited 6–9 s with jitter): one retry fits in the 10 s budget, a second does not.
+    slack.fault(
+      'chat.postMessage',
+      { status: 429, retryAfterSeconds: 6 },
+      { status: 429, retryAfterSeconds: 6 },
+    );
+    const started = Date.now();
+
+    // Act
+    const e = event();
+    const { outcome } = await invoke(e);
+
+    // Assess
+    const elapsed = Date.now() - started;
+    expect(outcome).toBe('refused');
+    expect(callsTo('chat.postMessage').map((c) => c.result)).toEqual(['429', '429']);
+    expect(elapsed).toBeGreaterThanOrEqual(6_000);
+    expect(elapsed).toBeLessThan(POST_RETRY_BUDGET_MS);
+    expect(String(slack.replies.at(-1)?.body.text)).toBe(
+      ':warning: Your snap was not posted. Slack is busy in this channel right now and did not take it. Try again in a minute. (/snap)',
+    );
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: `snap#${e.id}` } });
+  }, 20_000);
 
   it('never writes the message text to its logs', () => {
     expect(logs.lines().join('\n')).toContain('"event":"poster.limited"');
