@@ -2,8 +2,8 @@
  * poster's use case: post once, record always, tell the user when it cannot.
  *
  * Order matters: claim the request id (idempotency) → check the limits → post → record the ts.
- * A refusal or a failure before
- * the post releases the claim; a failure to record takes the message back down at once.
+ * A refusal or a failure before the post releases the claim; a failure to record takes the
+ * message back down at once.
  * Snaps due before any sweep could serve them are waited out here and deleted on time.
  */
 

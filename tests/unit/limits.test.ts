@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { PosterEvent } from '../../shared/app/accept-command';
 import { checkLimits } from '../../shared/app/limits';
 import { POST_RETRY_BUDGET_MS, type PostDeps, postSnap } from '../../shared/app/post-snap';
+import { posterConfig } from '../../shared/config';
 import {
   DEFAULT_LIMITS,
   type Limits,
@@ -75,6 +76,35 @@ describe('the limit rules', () => {
     expect(pending.text).toContain('You have 50 snaps waiting to self-destruct');
     expect(pending.text).toContain('Nothing was posted');
     expect(pending.text).toContain('/snap list');
+  });
+});
+
+describe('the limits configuration', () => {
+  const base = { SNAP_TABLE_NAME: 'snaps', SLACK_BOT_TOKEN: 'xoxb-test' };
+
+  it('uses the defaults when nothing is set, and takes 0 to turn a limit off', () => {
+    const defaults = posterConfig(base).limits;
+    const off = posterConfig({
+      ...base,
+      SNAP_LIMIT_USER_PER_MINUTE: '0',
+      SNAP_LIMIT_TEAM_PER_MINUTE: '600',
+      SNAP_LIMIT_USER_PENDING: '0',
+    }).limits;
+
+    expect(defaults).toEqual({ userPerMinute: 30, teamPerMinute: 300, userPending: 50 });
+    expect(off).toEqual({ userPerMinute: 0, teamPerMinute: 600, userPending: 0 });
+  });
+
+  it('names the variable that is not a whole number in range', () => {
+    expect(() => posterConfig({ ...base, SNAP_LIMIT_USER_PENDING: 'ten' })).toThrow(
+      'Environment variable SNAP_LIMIT_USER_PENDING must be a whole number',
+    );
+    expect(() => posterConfig({ ...base, SNAP_LIMIT_TEAM_PER_MINUTE: '-1' })).toThrow(
+      'SNAP_LIMIT_TEAM_PER_MINUTE',
+    );
+    expect(() => posterConfig({ ...base, SNAP_LIMIT_USER_PER_MINUTE: '100001' })).toThrow(
+      'Environment variable SNAP_LIMIT_USER_PER_MINUTE must be between 0 and 100000',
+    );
   });
 });
 
