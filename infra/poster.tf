@@ -56,6 +56,9 @@ module "poster" {
     SLACK_BOT_TOKEN_CIPHERTEXT = aws_kms_ciphertext.bot_token.ciphertext_blob
     SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
     SNAP_ALLOW_BROADCASTS      = tostring(var.allow_broadcast_mentions)
+    SNAP_LIMIT_USER_PER_MINUTE = tostring(var.snaps_per_user_per_minute)
+    SNAP_LIMIT_TEAM_PER_MINUTE = tostring(var.snaps_per_workspace_per_minute)
+    SNAP_LIMIT_USER_PENDING    = tostring(var.pending_snaps_per_user)
   }
 }
 

@@ -193,3 +193,36 @@ variable "slack_client_secret" {
   sensitive   = true
   default     = null
 }
+
+variable "snaps_per_user_per_minute" {
+  description = "Snaps one user may post per minute in one workspace (SNAP_LIMIT_USER_PER_MINUTE); beyond it the author is told when to try again and nothing is posted. 0 turns the limit off. The default, one every 2 seconds for a whole minute, is beyond anyone typing and reached by a script in 1.5 s."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.snaps_per_user_per_minute >= 0 && var.snaps_per_user_per_minute <= 100000 && floor(var.snaps_per_user_per_minute) == var.snaps_per_user_per_minute
+    error_message = "snaps_per_user_per_minute must be a whole number from 0 (off) to 100000."
+  }
+}
+
+variable "snaps_per_workspace_per_minute" {
+  description = "Snaps one workspace may post per minute, all its users together (SNAP_LIMIT_TEAM_PER_MINUTE). 0 turns the limit off. The default is ten users at their own limit, and about what Slack itself accepts from an app in one workspace (several hundred posts a minute)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.snaps_per_workspace_per_minute >= 0 && var.snaps_per_workspace_per_minute <= 100000 && floor(var.snaps_per_workspace_per_minute) == var.snaps_per_workspace_per_minute
+    error_message = "snaps_per_workspace_per_minute must be a whole number from 0 (off) to 100000."
+  }
+}
+
+variable "pending_snaps_per_user" {
+  description = "Snaps one user may have waiting to self-destruct in one workspace (SNAP_LIMIT_USER_PENDING). 0 turns the limit off. The default is more than two pages of /snap list, and about a minute of Slack's chat.delete budget for a workspace, so one user's snaps falling due together hold others' deletions back by a minute at most."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.pending_snaps_per_user >= 0 && var.pending_snaps_per_user <= 100000 && floor(var.pending_snaps_per_user) == var.pending_snaps_per_user
+    error_message = "pending_snaps_per_user must be a whole number from 0 (off) to 100000."
+  }
+}

@@ -100,7 +100,10 @@ export interface Pipeline {
   dynamoProxy: DynamoProxy;
   /** Runs the sweeper for a scheduled tick (default: now, floored to the second). */
   sweep(tickMs?: number, timeoutMs?: number): Promise<unknown>;
-  /** The table's records (never text), for the sandbox page and tests. */
+  /**
+   * The table's snap records (never text), for the sandbox page and tests; the rate-limit
+   * counters beside them are left out (they track no message and go by TTL).
+   */
   records(): Promise<Array<Record<string, unknown>>>;
   /** One pass of the TTL emulation, as of `atMs` (default now). */
   expire(atMs?: number): Promise<number>;
@@ -280,7 +283,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     expire: (atMs) => ttl.expire(atMs),
     records: async () => {
       const out = await inspector.send(new ScanCommand({ TableName: tableName }));
-      return (out.Items ?? []).map((item) => unmarshall(item));
+      return (out.Items ?? [])
+        .map((item) => unmarshall(item))
+        .filter((r) => String(r.pk).startsWith('snap#'));
     },
     schedule: () => {
       const period = sweepPeriodSeconds * 1000;

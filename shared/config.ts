@@ -2,6 +2,7 @@
  * Environment readers. Each function reads its configuration once, at cold start, through
  * these helpers, so a missing or malformed variable fails the init with an error naming it.
  */
+import { DEFAULT_LIMITS, type Limits } from './domain/limits';
 import { ConfigError } from './errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -112,6 +113,7 @@ export interface TableWorkerConfig extends SlackWorkerConfig {
 export interface PosterConfig extends TableWorkerConfig {
   /** Let @channel, @here, @everyone and user-group mentions in snaps ping (default: inert). */
   allowBroadcasts: boolean;
+  limits: Limits;
 }
 
 function flag(env: Env, name: string): boolean {
@@ -130,8 +132,19 @@ export function tableWorkerConfig(env: Env): TableWorkerConfig {
   };
 }
 
+/** A limit's largest setting; `0` turns it off. */
+const LIMIT_MAX = 100_000;
+
 export function posterConfig(env: Env): PosterConfig {
-  return { ...tableWorkerConfig(env), allowBroadcasts: flag(env, 'SNAP_ALLOW_BROADCASTS') };
+  return {
+    ...tableWorkerConfig(env),
+    allowBroadcasts: flag(env, 'SNAP_ALLOW_BROADCASTS'),
+    limits: {
+      userPerMinute: integer(env, 'SNAP_LIMIT_USER_PER_MINUTE', DEFAULT_LIMITS.userPerMinute, 0, LIMIT_MAX),
+      teamPerMinute: integer(env, 'SNAP_LIMIT_TEAM_PER_MINUTE', DEFAULT_LIMITS.teamPerMinute, 0, LIMIT_MAX),
+      userPending: integer(env, 'SNAP_LIMIT_USER_PENDING', DEFAULT_LIMITS.userPending, 0, LIMIT_MAX),
+    },
+  };
 }
 
 export function reaperConfig(env: Env): SlackWorkerConfig {

@@ -43,6 +43,7 @@ export async function handler(
     ...common,
     sweepPeriodMs: config.sweepPeriodMs,
     allowBroadcasts: config.allowBroadcasts,
+    limits: config.limits,
     deadline: () => Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS,
   });
   return { outcome };

@@ -13,6 +13,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ClaimResult, StorePort } from '../app/ports';
+import type { WindowCounter } from '../domain/limits';
 import { allShards, type SnapRecord, ttlFor } from '../domain/snap';
 import { StoreError } from '../errors';
 import { authorKey, fromItem, keyOf, messageKey, TABLE, toItem } from './snap-item';
@@ -276,4 +277,57 @@ export class SnapStore implements StorePort {
       documents.send(new DeleteCommand({ TableName: this.tableName, Key: keyOf(id) })),
     );
   }
+
+  /**
+   * Counts one snap in a rate-limit window unless it is full: one conditional ADD, so concurrent
+   * posters never count past the limit. The counter item holds only its count and the TTL
+   * attribute — no index key, so no sweep or query meets it, and the reaper ignores its TTL
+   * removal (its key is not a snap's).
+   */
+  async countInWindow(counter: WindowCounter): Promise<boolean> {
+    return conditionally('countInWindow', () =>
+      documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: counterKeyOf(counter.name),
+          UpdateExpression: 'ADD #n :one SET #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
+          ExpressionAttributeNames: { '#n': 'n', '#ttl': TABLE.ttlAttribute },
+          ExpressionAttributeValues: { ':one': 1, ':limit': counter.limit, ':ttl': counter.expiresAt },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * A user's live snaps, counted in the sparse author index (only posted snaps carry its key), so
+   * the count follows every deletion path by itself and cannot drift the way a separate counter
+   * would when a decrement is lost. Reads at most `atMost` index entries.
+   */
+  async countByAuthor(team: string, user: string, atMost: number): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await attempt('countByAuthor', () =>
+        documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: TABLE.authorIndex.name,
+            KeyConditionExpression: '#author = :author',
+            ExpressionAttributeNames: { '#author': TABLE.authorIndex.partitionKey },
+            ExpressionAttributeValues: { ':author': authorKey(team, user) },
+            Select: 'COUNT',
+            Limit: atMost - count,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      count += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start && count < atMost);
+    return count;
+  }
 }
+
+/** Rate-limit counters share the table under their own key prefix. */
+const counterKeyOf = (name: string) => ({ [TABLE.partitionKey]: `limit#${name}` });

@@ -4,6 +4,7 @@
  */
 
 import type { GrantKind, Named, OAuthGrant } from '../domain/install';
+import type { WindowCounter } from '../domain/limits';
 import type { SnapRecord } from '../domain/snap';
 import type { Logger } from '../log';
 
@@ -53,6 +54,10 @@ export interface StorePort {
   get(id: string): Promise<SnapRecord | undefined>;
   findByAuthor(team: string, user: string): Promise<SnapRecord[]>;
   findByMessage(team: string, channel: string, ts: string): Promise<SnapRecord | undefined>;
+  /** Counts one snap in a fixed-window counter unless it already holds its limit: false when full. */
+  countInWindow(counter: WindowCounter): Promise<boolean>;
+  /** A user's live snaps in a workspace, counted up to `atMost` (enough to know a limit is met). */
+  countByAuthor(team: string, user: string, atMost: number): Promise<number>;
 }
 
 export interface SlackPort {

@@ -1,15 +1,18 @@
 /**
  * poster's use case: post once, record always, tell the user when it cannot.
  *
- * Order matters: claim the request id (idempotency) → post → record the ts. A failure before
- * the post releases the claim; a failure to record takes the message back down at once.
+ * Order matters: claim the request id (idempotency) → check the limits → post → record the ts.
+ * A refusal or a failure before the post releases the claim; a failure to record takes the
+ * message back down at once.
  * Snaps due before any sweep could serve them are waited out here and deleted on time.
  */
 
 import { neutraliseBroadcasts } from '../domain/broadcasts';
+import type { Limits } from '../domain/limits';
 import {
   expiryContext,
   lostTrackReply,
+  overLimitReply,
   postFailureReply,
   type Reply,
   slackUnavailableReply,
@@ -30,6 +33,7 @@ import {
 import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../errors';
 import { errorFields, type Logger } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
+import { checkLimits } from './limits';
 import type { Common, Identity, SlackPort, StorePort } from './ports';
 
 export interface PostDeps extends Common {
@@ -38,6 +42,8 @@ export interface PostDeps extends Common {
   sweepPeriodMs: number;
   /** Let broadcast mentions ping; otherwise they are posted inert. */
   allowBroadcasts: boolean;
+  /** Rate and pending limits checked before each post (0 turns one off). */
+  limits: Limits;
   /** When this invocation must have finished (ms since epoch). */
   deadline(): number;
   /** Opens the sealed content of request `id` (KMS-backed). */
@@ -49,6 +55,7 @@ export type PostOutcome =
   | 'posted_and_deleted'
   | 'duplicate'
   | 'refused'
+  | 'limited'
   | 'untracked'
   | 'lost'
   | 'rejected';
@@ -62,11 +69,20 @@ function isContent(value: unknown): value is SealedContent {
 const CUSTOMIZE_REFUSED = new Set(['missing_scope', 'not_allowed_token_type', 'invalid_arguments']);
 
 /**
- * Rate-limited posts are tried again until the invocation's deadline, each wait Slack's
- * Retry-After plus up to half as much again at random, so that posts held back together in one
- * channel do not all come back in the same instant.
+ * Rate-limited posts are tried again, each wait Slack's Retry-After plus up to half as much again
+ * at random, so that posts held back together in one channel do not all come back in the same
+ * instant.
  */
 const jittered = (ms: number) => ms + Math.floor(Math.random() * (ms / 2));
+
+/**
+ * …but only for this long. Slack takes about one post a second per channel and answers its
+ * per-channel 429 with Retry-After 1 s, so 10 s lets a snap wait behind a burst of some ten others
+ * in its channel. A channel that stays limited longer is being flooded (or the workspace is over
+ * Slack's own limit, whose Retry-After is longer than this, so it is not waited at all): the
+ * author is told Slack is busy instead of a poster (256 MB) being held up to its deadline.
+ */
+export const POST_RETRY_BUDGET_MS = 10_000;
 
 /** Section blocks hold 3,000 characters; longer messages are split on line or word breaks. */
 export function messageBlocks(text: string, context: string): unknown[] {
@@ -171,6 +187,15 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'duplicate';
   }
 
+  const refusal = await checkLimits(request, deps, log);
+  if (refusal) {
+    // Nothing was posted: like any refusal before the post, the claim is released.
+    await store.release(request.id).catch((e: unknown) => log.warn('poster.release_failed', errorFields(e)));
+    log.info('poster.limited', { limit: refusal.limit });
+    await tellUser(overLimitReply(refusal, clock.now()));
+    return 'limited';
+  }
+
   let identity: Identity | undefined;
   try {
     identity = await slack.identity(request.user);
@@ -192,6 +217,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       ...(identity && !asBot ? { identity } : {}),
     });
   };
+  const retryUntil = Math.min(deps.deadline(), clock.now() + POST_RETRY_BUDGET_MS);
   const postPaced = async (asBot: boolean): Promise<string> => {
     // A 429 means Slack did not take the post, so waiting and trying again cannot duplicate it.
     for (;;) {
@@ -200,7 +226,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       } catch (error) {
         const limited = error instanceof SlackCallError && error.kind === 'rate_limited';
         const wait = limited ? jittered(error.retryAfterMs ?? 1000) : 0;
-        if (!limited || clock.now() + wait > deps.deadline()) throw error;
+        if (!limited || clock.now() + wait > retryUntil) throw error;
         log.info('poster.post_rate_limited', { retryAfterMs: wait });
         await clock.sleep(wait);
       }

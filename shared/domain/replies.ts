@@ -4,6 +4,7 @@
  */
 import type { Command, DelayLimits } from './command';
 import { describeDelay } from './delay';
+import type { LimitRefusal } from './limits';
 
 export interface Reply {
   response_type: 'ephemeral';
@@ -101,9 +102,27 @@ export function postFailureReply(code: string, command = '/snap'): Reply {
       'Snap has been uninstalled or its token revoked. Ask whoever installed it to reinstall.',
     missing_scope:
       'Snap lacks a permission it needs. Ask whoever installed it to reinstall it from its manifest.',
+    ratelimited: 'Slack is busy in this channel right now and did not take it. Try again in a minute.',
   };
   const fix = fixes[code] ?? `Slack refused the post (\`${code}\`).`;
   return ephemeral(`:warning: Your snap was not posted. ${fix} (${command})`);
+}
+
+/** A snap refused by one of the limits (shared/domain/limits.ts): which one, and when to try again. */
+export function overLimitReply(refusal: LimitRefusal, nowMs: number): Reply {
+  if (refusal.limit === 'user_pending') {
+    return ephemeral(
+      `:hourglass: You have ${refusal.max} snap${refusal.max === 1 ? '' : 's'} waiting to self-destruct, the most snap keeps for one person. Nothing was posted. Try again once one of them is gone, or delete some now with \`/snap list\`.`,
+    );
+  }
+  const seconds = Math.max(1, Math.ceil((refusal.retryAt - nowMs) / 1000));
+  const who =
+    refusal.limit === 'user_per_minute'
+      ? `You are sending snaps faster than snap allows (${refusal.max} a minute)`
+      : `This workspace is sending snaps faster than snap allows (${refusal.max} a minute for everyone together)`;
+  return ephemeral(
+    `:hourglass: ${who}. Nothing was posted. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+  );
 }
 
 export function slackUnavailableReply(): Reply {

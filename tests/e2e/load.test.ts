@@ -36,9 +36,12 @@ describe('a burst under Slack rate limits', () => {
     );
     await stop();
 
-    // Assess
+    // Assess: each snap is posted once, or — held back by Slack's 429s past the poster's retry
+    // budget (ten a channel within seconds) — not posted and its author told Slack is busy.
     const posted = [...p.slack.messages.values()].filter((m) => m.channel.startsWith('TL'));
-    expect(posted).toHaveLength(60);
+    const busy = p.slack.replies.filter((r) => String(r.body.text).includes('Slack is busy'));
+    expect(posted.length + busy.length).toBe(60);
+    expect(new Set(posted.map((m) => m.text)).size).toBe(posted.length);
     expect(p.slack.calls.some((c) => c.result === '429')).toBe(true);
     for (const m of posted) {
       expect(m.deletedAt).toBeGreaterThanOrEqual(dueOf(m));
@@ -47,7 +50,7 @@ describe('a burst under Slack rate limits', () => {
     expect(new Set(deletes.map((c) => `${c.params.channel}/${c.params.ts}`)).size).toBe(deletes.length);
     const late = posted.map((m) => (m.deletedAt ?? 0) - dueOf(m)).sort((a, b) => a - b);
     console.log(
-      `load: 60 snaps, lateness p50 ${late[30]} ms, max ${late.at(-1)} ms (rate-limited deletes wait their turn)`,
+      `load: 60 snaps, ${posted.length} posted (${busy.length} told Slack is busy), lateness p50 ${late[Math.floor(late.length / 2)]} ms, max ${late.at(-1)} ms (rate-limited deletes wait their turn)`,
     );
   }, 200_000);
 

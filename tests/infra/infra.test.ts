@@ -47,6 +47,9 @@ function variablesRead(reader: (env: config.Env) => unknown): Set<string> {
     SNAP_ALLOW_BROADCASTS: 'false',
     SNAP_PUBLIC_URL: 'https://snap.example',
     SLACK_CLIENT_ID: '1234.5678',
+    SNAP_LIMIT_USER_PER_MINUTE: '30',
+    SNAP_LIMIT_TEAM_PER_MINUTE: '300',
+    SNAP_LIMIT_USER_PENDING: '50',
   };
   const env = new Proxy({} as config.Env, {
     get: (_t, name: string) => {

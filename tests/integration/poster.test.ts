@@ -61,6 +61,10 @@ beforeAll(async () => {
   process.env.SLACK_BOT_TOKEN_CIPHERTEXT = Buffer.from('kms-token').toString('base64');
   process.env.SLACK_API_URL = slack.apiUrl;
   process.env.SNAP_SWEEP_PERIOD_SECONDS = '10';
+  // The limits have their own suite (poster-limits.test.ts); here every DynamoDB call is the snap's.
+  process.env.SNAP_LIMIT_USER_PER_MINUTE = '0';
+  process.env.SNAP_LIMIT_TEAM_PER_MINUTE = '0';
+  process.env.SNAP_LIMIT_USER_PENDING = '0';
   kms.on(DecryptCommand).callsFake((input: { EncryptionContext?: Record<string, string> }) => {
     if (input.EncryptionContext?.secret === 'SLACK_BOT_TOKEN') return { Plaintext: Buffer.from(TOKEN) };
     if (input.EncryptionContext?.purpose === 'message') return { Plaintext: DATA_KEY };

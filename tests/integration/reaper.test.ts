@@ -97,6 +97,24 @@ describe('reaper', () => {
     expect(deletes()).toHaveLength(0);
   });
 
+  it('ignores the TTL removal of a rate-limit counter', async () => {
+    // Prepare: a counter item as the poster writes it, expired by TTL.
+    const counter = removal('C1', { live: false }).record;
+    const image = { pk: 'limit#user#T1#U1#29000000', n: 30, expiresAt: 1_740_000_120 };
+    counter.dynamodb = {
+      ...counter.dynamodb,
+      OldImage: marshall(image) as never,
+      Keys: marshall({ pk: image.pk }) as never,
+    };
+
+    // Act
+    const result = await handler({ Records: [counter] });
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(deletes()).toHaveLength(0);
+  });
+
   it('reports only retryable failures back to Lambda in a mixed batch', async () => {
     // Prepare
     const good = removal('C1');

@@ -8,6 +8,7 @@ import type {
   SlackPort,
   StorePort,
 } from '../../shared/app/ports';
+import type { WindowCounter } from '../../shared/domain/limits';
 import type { SnapRecord } from '../../shared/domain/snap';
 import { SlackCallError, StoreError } from '../../shared/errors';
 import { createLogger, type Logger } from '../../shared/log';
@@ -93,6 +94,20 @@ export class MemoryStore implements StorePort {
   async findByMessage(team: string, channel: string, ts: string): Promise<SnapRecord | undefined> {
     const r = [...this.records.values()].find((x) => x.team === team && x.channel === channel && x.ts === ts);
     return r?.state === 'posted' ? { ...r } : undefined;
+  }
+
+  /** Rate-limit counters by name, with the TTL each was given. */
+  readonly counters = new Map<string, { n: number; expiresAt: number }>();
+
+  async countInWindow(counter: WindowCounter): Promise<boolean> {
+    const n = this.counters.get(counter.name)?.n ?? 0;
+    if (n >= counter.limit) return false;
+    this.counters.set(counter.name, { n: n + 1, expiresAt: counter.expiresAt });
+    return true;
+  }
+
+  async countByAuthor(team: string, user: string, atMost: number): Promise<number> {
+    return Math.min(atMost, (await this.findByAuthor(team, user)).length);
   }
 
   /** A posted record as the poster leaves it, for sweeps to find. */

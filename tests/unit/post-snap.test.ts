@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PosterEvent } from '../../shared/app/accept-command';
 import { messageBlocks, type PostDeps, postSnap } from '../../shared/app/post-snap';
+import { DEFAULT_LIMITS } from '../../shared/domain/limits';
 import { dueTime, newRecord } from '../../shared/domain/snap';
 import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
@@ -34,6 +35,7 @@ function setup() {
     log,
     sweepPeriodMs: 60_000,
     allowBroadcasts: false,
+    limits: DEFAULT_LIMITS,
     deadline: () => NOW + 110_000,
     open: async () => content,
   };

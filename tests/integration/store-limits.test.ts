@@ -1,0 +1,116 @@
+/**
+ * The store's limit methods against a real DynamoDB API (dynalite): the conditional counter under
+ * concurrent posters, and the pending count through the sparse author index.
+ */
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createSnapTable, type LocalDynamo, startDynamo } from '../../local/dynamo-local';
+import type { SnapStore } from '../../shared/adapters/dynamo-store';
+import { recordFromImage } from '../../shared/adapters/stream';
+import { DEFAULT_LIMITS, userCounter } from '../../shared/domain/limits';
+import { newRecord } from '../../shared/domain/snap';
+
+const TABLE_NAME = 'snap-limits';
+const T0 = 30_000_000 * 60_000;
+let dynamo: LocalDynamo;
+let store: SnapStore;
+let raw: DynamoDBClient;
+
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  await createSnapTable(dynamo.endpoint, TABLE_NAME);
+  Object.assign(process.env, {
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+  });
+  const { SnapStore } = await import('../../shared/adapters/dynamo-store');
+  store = new SnapStore(TABLE_NAME);
+  raw = new DynamoDBClient({ endpoint: dynamo.endpoint });
+});
+
+afterAll(async () => {
+  raw.destroy();
+  await dynamo.close();
+});
+
+const items = async () => (await raw.send(new ScanCommand({ TableName: TABLE_NAME }))).Items ?? [];
+
+async function posted(id: string, user: string, createdAt: number): Promise<void> {
+  const request = { v: 1 as const, id, team: 'T1', channel: 'C1', user, delaySeconds: 3600, receivedAt: T0 };
+  await store.claim(newRecord(request, createdAt, createdAt + 60_000));
+  await store.markPosted({ ...request, dueAt: createdAt + 3_600_000 }, `${createdAt / 1000}.000100`, '0');
+}
+
+describe('the rate-limit counter in DynamoDB', () => {
+  it('lets exactly the limit through when many posters count at once, and holds nothing but the count and its TTL', async () => {
+    // Prepare
+    const counter = userCounter({ ...DEFAULT_LIMITS, userPerMinute: 30 }, 'T1', 'U-burst', T0 + 5_000);
+    if (!counter) throw new Error('limit is on');
+
+    // Act: 50 posters of the same user in the same minute.
+    const results = await Promise.all(Array.from({ length: 50 }, () => store.countInWindow(counter)));
+
+    // Assess
+    expect(results.filter(Boolean)).toHaveLength(30);
+    const item = (await items()).find((i) => i.pk?.S === `limit#${counter.name}`);
+    expect(item).toEqual({
+      pk: { S: `limit#user#T1#U-burst#${T0 / 60_000}` },
+      n: { N: '30' },
+      expiresAt: { N: String((T0 + 60_000) / 1000 + 60) },
+    });
+  });
+
+  it('counts the next minute afresh', async () => {
+    const limits = { ...DEFAULT_LIMITS, userPerMinute: 1 };
+    const first = userCounter(limits, 'T1', 'U-edge', T0 + 59_999);
+    const next = userCounter(limits, 'T1', 'U-edge', T0 + 60_000);
+    if (!first || !next) throw new Error('limit is on');
+
+    const results = [
+      await store.countInWindow(first),
+      await store.countInWindow(first),
+      await store.countInWindow(next),
+    ];
+
+    expect(results).toEqual([true, false, true]);
+  });
+
+  it('is not a snap to the reaper when TTL removes it', async () => {
+    const counter = userCounter(DEFAULT_LIMITS, 'T1', 'U-ttl', T0);
+    if (!counter) throw new Error('limit is on');
+    await store.countInWindow(counter);
+
+    const image = (await items()).find((i) => i.pk?.S === `limit#${counter.name}`);
+
+    expect(image).toBeDefined();
+    expect(recordFromImage(image)).toBeUndefined();
+  });
+});
+
+describe('the pending count through the author index', () => {
+  it('counts the author posted snaps only, up to the bound asked, and follows a deletion', async () => {
+    // Prepare: five posted snaps by U-many, one claim still posting, one snap by someone else.
+    for (let i = 0; i < 5; i++) await posted(`T1:many-${i}`, 'U-many', T0 + i * 1000);
+    await store.claim(
+      newRecord(
+        { v: 1, id: 'T1:open', team: 'T1', channel: 'C1', user: 'U-many', delaySeconds: 60, receivedAt: T0 },
+        T0,
+        T0 + 60_000,
+      ),
+    );
+    await posted('T1:other', 'U-other', T0);
+
+    // Act
+    const all = await store.countByAuthor('T1', 'U-many', 100);
+    const bounded = await store.countByAuthor('T1', 'U-many', 3);
+    await store.remove('T1:many-0');
+    const afterDeletion = await store.countByAuthor('T1', 'U-many', 100);
+
+    // Assess
+    expect([all, bounded, afterDeletion]).toEqual([5, 3, 4]);
+    expect(await store.countByAuthor('T1', 'U-other', 100)).toBe(1);
+    expect(await store.countByAuthor('T2', 'U-many', 100)).toBe(0);
+  });
+});
