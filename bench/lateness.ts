@@ -11,7 +11,7 @@
 import { createSnapTable } from '../local/dynamo-local';
 import type { Pipeline } from '../local/pipeline';
 import { type StandInMessage, shownDueAt, startSlack } from '../local/slack-stand-in';
-import { nextTick } from '../shared/domain/snap';
+import { nextTick, tombstone } from '../shared/domain/snap';
 import { fmt, summary } from './stats';
 
 export interface LatenessResult {
@@ -88,7 +88,7 @@ export async function benchLateness(p: Pipeline, count = 300, spreadMs = 90_000)
         (async () => {
           for (const record of await plainStore.findDue(Date.now())) {
             await plainGateway.delete(record.channel, record.ts ?? '').catch(() => undefined);
-            await plainStore.remove(record.id);
+            await plainStore.bury(tombstone(record.id, 'done', Date.now()));
           }
         })(),
       );

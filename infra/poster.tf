@@ -7,7 +7,7 @@ data "aws_iam_policy_document" "poster" {
 
   statement {
     sid       = "TrackSnaps"
-    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.snaps.arn]
   }
 

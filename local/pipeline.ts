@@ -19,6 +19,7 @@ import type {
   DynamoDBStreamEvent,
 } from 'aws-lambda';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
+import { isTombstoneItem } from '../shared/adapters/snap-item';
 import { nextTick } from '../shared/domain/snap';
 import { apiGatewayEvent, slackSignature } from './api-gateway';
 import {
@@ -99,8 +100,10 @@ export interface Pipeline {
   dynamoProxy: DynamoProxy;
   /** Runs the sweeper for a scheduled tick (default: now, floored to the second). */
   sweep(tickMs?: number, timeoutMs?: number): Promise<unknown>;
-  /** The table's records (never text), for the sandbox page and tests. */
+  /** The table's live records (never text; tombstones left out: to a reader they are gone), for the sandbox page and tests. */
   records(): Promise<Array<Record<string, unknown>>>;
+  /** Every item in the table, tombstones included. */
+  items(): Promise<Array<Record<string, unknown>>>;
   /** One pass of the TTL emulation, as of `atMs` (default now). */
   expire(atMs?: number): Promise<number>;
   /**
@@ -254,6 +257,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     );
   // Reads the table for the page and the tests, beside the functions (not through the proxy).
   const inspector = new DynamoDBClient({ endpoint: dynamo.endpoint });
+  const items = async () => {
+    const out = await inspector.send(new ScanCommand({ TableName: tableName }));
+    return (out.Items ?? []).map((item) => unmarshall(item));
+  };
   const command: Pipeline['command'] = (text, fields, headers) =>
     timed('ack', ack)(commandEvent(text, fields, headers), lambdaContext('snap-ack', 10_000));
 
@@ -277,10 +284,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     sweep: (tickMs = Math.floor(Date.now() / 1000) * 1000, timeoutMs = sweeperTimeoutMs) =>
       sweepFor(tickMs, timeoutMs),
     expire: (atMs) => ttl.expire(atMs),
-    records: async () => {
-      const out = await inspector.send(new ScanCommand({ TableName: tableName }));
-      return (out.Items ?? []).map((item) => unmarshall(item));
-    },
+    records: async () => (await items()).filter((item) => !isTombstoneItem(item)),
+    items,
     schedule: () => {
       const period = sweepPeriodSeconds * 1000;
       const running = new Set<Promise<unknown>>();

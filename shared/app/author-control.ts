@@ -2,10 +2,14 @@
  * The author's control over their own snaps, run by the poster (ack never reads the table):
  * list them, cancel the latest in a channel, delete one now from a button or the message
  * shortcut. Who may delete is decided from the record — its author — never from the payload.
- * Deleting early removes the record, so the sweeper and the reaper find nothing left to do.
+ * Deleting early leaves a tombstone, so the sweeper and the reaper find nothing left to do.
+ * Each request acts once: its id is claimed (a tombstone of its own) before anything is done,
+ * so a repeated delivery or a replayed signed request — `/snap cancel` sent again after the
+ * author posted a newer snap — does nothing.
  */
 import {
   alreadyGoneReply,
+  authorFailedReply,
   deletedEarlyReply,
   deleteLaterReply,
   listReply,
@@ -15,7 +19,7 @@ import {
   type Reply,
 } from '../domain/replies';
 import { isSealed, type Sealed } from '../domain/seal';
-import { type AuthorRequest, isAuthorRequest, type SnapRecord } from '../domain/snap';
+import { type AuthorRequest, isAuthorRequest, type SnapRecord, tombstone } from '../domain/snap';
 import { SealError } from '../errors';
 import { errorFields } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
@@ -27,7 +31,16 @@ export interface AuthorDeps extends Common {
   open(sealed: Sealed, id: string): Promise<unknown>;
 }
 
-export type AuthorOutcome = 'listed' | 'deleted' | 'not_author' | 'gone' | 'none' | 'kept' | 'rejected';
+export type AuthorOutcome =
+  | 'listed'
+  | 'deleted'
+  | 'not_author'
+  | 'gone'
+  | 'none'
+  | 'kept'
+  | 'rejected'
+  | 'duplicate'
+  | 'failed';
 
 /** How long an early deletion may keep trying (rate limits) before leaving it to its due time. */
 const EARLY_DELETE_BUDGET_MS = 20_000;
@@ -44,6 +57,7 @@ export async function handleAuthorRequest(event: unknown, deps: AuthorDeps): Pro
     channel: request.channel,
     user: request.user,
     action: request.action.kind,
+    request: e.id,
   });
   let responseUrl: string;
   try {
@@ -57,7 +71,22 @@ export async function handleAuthorRequest(event: unknown, deps: AuthorDeps): Pro
     return 'rejected';
   }
 
-  const [outcome, reply] = await decide(request, deps);
+  // The claim is written before acting: only one delivery of this request id gets past it.
+  if (!(await deps.store.claimRequest(tombstone(e.id, 'done', deps.clock.now())))) {
+    // Its first delivery answered the author already; a second answer would only confuse.
+    log.info('author.duplicate', { request: e.id });
+    return 'duplicate';
+  }
+  let outcome: AuthorOutcome;
+  let reply: Reply;
+  try {
+    [outcome, reply] = await decide(request, deps);
+  } catch (error) {
+    // The request id is spent, so a retry by Lambda would do nothing: the author is asked to
+    // try again instead (a new request, a new id).
+    log.error('author.failed', errorFields(error));
+    [outcome, reply] = ['failed', authorFailedReply()];
+  }
   log.info('author.done', { outcome });
   try {
     await deps.slack.reply(responseUrl, reply);

@@ -1,10 +1,11 @@
 /**
- * The one deletion step every precise path uses (poster's short wait, sweeper): delete the
- * Slack message, then the record. The record goes only once the message is known gone, so a
- * crash anywhere leaves it for the next attempt.
+ * The one deletion step every precise path uses (poster's short wait, sweeper, the author's
+ * early deletion): delete the Slack message, then turn the record into its tombstone. The record
+ * changes only once the message is known gone, so a crash anywhere leaves it for the next
+ * attempt; the tombstone keeps any later delivery of the same request from posting it again.
  */
 import { judgeDeleteFailure } from '../domain/deletion';
-import type { SnapRecord } from '../domain/snap';
+import { type SnapRecord, tombstone } from '../domain/snap';
 import { SlackCallError } from '../errors';
 import { errorFields } from '../log';
 import type { Common, SlackPort, StorePort } from './ports';
@@ -95,10 +96,10 @@ async function attemptDelete(
       }
     }
     try {
-      await store.remove(record.id);
+      await store.bury(tombstone(record.id, 'done', clock.now()));
     } catch (error) {
       // The message is gone; the record will be found again and end as already_gone.
-      log.warn('snap.record_remove_failed', errorFields(error));
+      log.warn('snap.record_bury_failed', errorFields(error));
     }
     return outcome;
   }

@@ -1,9 +1,12 @@
 /**
  * poster's use case: post once, record always, tell the user when it cannot.
  *
- * Order matters: claim the request id (idempotency) → post → record the ts. A failure before
- * the post releases the claim; a failure to record takes the message back down at once.
- * Snaps due before any sweep could serve them are waited out here and deleted on time.
+ * Order matters: claim the request id (idempotency) → post → record the ts. A request id posts
+ * at most once, ever: every way a request ends leaves its tombstone — `done` when the message is
+ * gone or was never posted, `lost` when it may exist untracked — and only a failure thrown for
+ * Lambda to retry leaves the claim `posting`, for the retry to settle. A failure to record takes
+ * the message back down at once. Snaps due before any sweep could serve them are waited out here
+ * and deleted on time.
  */
 
 import { neutraliseBroadcasts } from '../domain/broadcasts';
@@ -26,6 +29,8 @@ import {
   posterWaitsOut,
   type SealedContent,
   type SnapRecord,
+  type StoredRecord,
+  tombstone,
 } from '../domain/snap';
 import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../errors';
 import { errorFields, type Logger } from '../log';
@@ -103,7 +108,7 @@ async function settleOpenClaim(
   tellUser: (reply: Reply) => Promise<void>,
 ): Promise<PostOutcome> {
   const abandonedAt = abandonedAfter(claim);
-  let state: SnapRecord['state'] | 'gone' = claim.state;
+  let state: StoredRecord['state'] | 'gone' = claim.state;
   while (state === 'posting' && deps.clock.now() < abandonedAt) {
     const wait = Math.min(CLAIM_POLL_MS, abandonedAt - deps.clock.now());
     if (deps.clock.now() + wait > deps.deadline()) break;
@@ -115,10 +120,11 @@ async function settleOpenClaim(
     log.warn('poster.claim_pending', { abandonedAt });
     throw new ClaimPendingError('The first delivery of this event may still be posting');
   }
-  if (state !== 'posting' || !(await deps.store.markLost(claim.id))) {
+  if (state !== 'posting' || !(await deps.store.markLost(tombstone(claim.id, 'lost', deps.clock.now())))) {
     log.info('poster.duplicate', { existingState: state });
     return 'duplicate';
   }
+  // The tombstone keeps no channel: the claim read before it was replaced says where to look.
   log.error('poster.lost_track', { claimedAt: claim.createdAt });
   await tellUser(lostTrackReply(claim.channel));
   return 'lost';
@@ -149,6 +155,18 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       await slack.reply(content.responseUrl, reply);
     } catch (error) {
       log.warn('poster.reply_failed', errorFields(error));
+    }
+  };
+
+  /** Ends the claim for good: `lost` only while it is still `posting` (a record written after all stays). */
+  const settle = async (state: 'done' | 'lost', settleLog: Logger) => {
+    const end = tombstone(request.id, state, clock.now());
+    try {
+      if (state === 'lost') await store.markLost(end);
+      else await store.bury(end);
+    } catch (error) {
+      // The claim stays `posting`: a later delivery waits out this run's deadline and settles it.
+      settleLog.warn('poster.settle_failed', { state, ...errorFields(error) });
     }
   };
 
@@ -219,11 +237,16 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       ts = await postPaced(true);
     }
   } catch (error) {
-    await store.release(request.id).catch((e: unknown) => log.warn('poster.release_failed', errorFields(e)));
+    // Not Slack's answer: thrown for Lambda to retry, the claim left `posting` for the retry.
     if (!(error instanceof SlackCallError)) throw error;
     log.warn('poster.post_failed', errorFields(error));
-    await tellUser(error.kind === 'unavailable' ? slackUnavailableReply() : postFailureReply(error.code));
-    return 'refused';
+    // No answer (timeout, 5xx, dropped connection): the post may have happened, so the claim is
+    // lost, never released. A clear refusal posted nothing, and the author was told to try
+    // again: a late repeat of this request must not post behind that new try.
+    const unclear = error.kind === 'unavailable';
+    await settle(unclear ? 'lost' : 'done', log);
+    await tellUser(unclear ? slackUnavailableReply() : postFailureReply(error.code));
+    return unclear ? 'lost' : 'refused';
   }
 
   const plog = log.child({ ts });
@@ -246,7 +269,8 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     } catch (deleteError) {
       plog.error('poster.takedown_failed', errorFields(deleteError));
     }
-    await store.release(request.id).catch((e: unknown) => plog.warn('poster.release_failed', errorFields(e)));
+    // Taken down: done. Still up: lost, unless the record was written after all (then it is tracked).
+    await settle(deleted ? 'done' : 'lost', plog);
     await tellUser(untrackedReply(deleted));
     return 'untracked';
   }

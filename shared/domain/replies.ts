@@ -190,6 +190,10 @@ export function notASnapReply(): Reply {
   return ephemeral('That message is not a pending snap (it may already have self-destructed).');
 }
 
+export function authorFailedReply(): Reply {
+  return ephemeral('snap could not do that right now. Please try again in a moment.');
+}
+
 export function deleteLaterReply(): Reply {
   return ephemeral('Slack is busy right now; the snap will still self-destruct at its time.');
 }

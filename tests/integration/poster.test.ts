@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
-  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -78,7 +77,6 @@ beforeEach(() => {
   ddb.reset();
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
-  ddb.on(DeleteCommand).resolves({});
   slack.calls.length = 0;
   slack.replies.length = 0;
 });
@@ -152,7 +150,7 @@ describe('poster', () => {
     expect(slack.replies.at(-1)?.body.text).toContain('removed it at once');
   });
 
-  it('tells the user to invite the app when it is not in the channel, and keeps no record', async () => {
+  it('tells the user to invite the app when it is not in the channel, and keeps only a tombstone', async () => {
     const e = { ...event(60), channel: 'C-not-member' };
 
     const { outcome } = await invoke(e);
@@ -160,17 +158,26 @@ describe('poster', () => {
     expect(outcome).toBe('refused');
     expect(slack.replies.at(-1)?.body).toMatchObject({ response_type: 'ephemeral' });
     expect(String(slack.replies.at(-1)?.body.text)).toContain('/invite @snap');
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { ConditionExpression: '#state = :posting' });
+    expect(ddb.commandCalls(PutCommand)[1]?.args[0].input.Item).toEqual({
+      pk: `snap#${e.id}`,
+      state: 'done',
+      expiresAt: expect.any(Number),
+    });
   });
 
-  it('never retries chat.postMessage after a server error, and says the outcome is unknown', async () => {
+  it('never retries chat.postMessage after a server error, says the outcome is unknown, marks the claim lost', async () => {
     slack.fault('chat.postMessage', { status: 500 });
+    const e = event(60);
 
-    const { outcome } = await invoke(event(60));
+    const { outcome } = await invoke(e);
 
-    expect(outcome).toBe('refused');
+    expect(outcome).toBe('lost');
     expect(callsTo('chat.postMessage')).toHaveLength(1);
     expect(String(slack.replies.at(-1)?.body.text)).toContain('may not have been posted');
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: { pk: `snap#${e.id}`, state: 'lost', expiresAt: expect.any(Number) },
+      ConditionExpression: '#state = :posting',
+    });
   });
 
   it('still posts, as the bot, when the user profile cannot be read', async () => {
@@ -196,7 +203,9 @@ describe('poster', () => {
     expect(deleted?.at).toBeGreaterThanOrEqual(recorded[':due']);
     expect(deleted?.at).toBeLessThan(recorded[':due'] + 1000);
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: `snap#T1:trigger-${n}` } });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: { pk: `snap#T1:trigger-${n}`, state: 'done', expiresAt: expect.any(Number) },
+    });
   });
 
   it('drops an event whose sealed payload was tampered with, posting nothing', async () => {
@@ -310,7 +319,9 @@ describe('poster', () => {
       ExpressionAttributeValues: { ':message': 'T1#C1#1.5' },
     });
     expect(callsTo('chat.delete')).toHaveLength(1);
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: 'snap#T1:x' } });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: { pk: 'snap#T1:x', state: 'done', expiresAt: expect.any(Number) },
+    });
   });
 
   it('posts @here, @channel and group mentions inert unless allowed', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { handleAuthorRequest } from '../../shared/app/author-control';
 import { sweep } from '../../shared/app/sweep';
-import type { AuthorAction } from '../../shared/domain/snap';
+import { type AuthorAction, TOMBSTONE_TTL_SECONDS } from '../../shared/domain/snap';
+import { StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
 import { captureLogs, MemoryStore, ScriptedSlack } from '../support/fakes';
 
@@ -13,12 +14,12 @@ function setup() {
   const slack = new ScriptedSlack(clock);
   const { log } = captureLogs();
   const deps = { store, slack, clock, log, open: async () => ({ responseUrl: 'https://hooks.test/r' }) };
-  const ask = (action: AuthorAction, user = 'U1', channel = 'C1') =>
+  const ask = (action: AuthorAction, user = 'U1', channel = 'C1', id = `T1:req-${Math.random()}`) =>
     clock.drive(
       handleAuthorRequest(
         {
           v: 1,
-          id: `T1:req-${Math.random()}`,
+          id,
           action,
           team: 'T1',
           channel,
@@ -69,8 +70,43 @@ describe('the author', () => {
     expect(outcome).toBe('deleted');
     expect(slack.deletes.map((d) => d.channel)).toEqual(['C1']);
     expect(store.records.has('c')).toBe(false);
+    expect(store.tombstones.get('c')?.state).toBe('done');
     expect([...store.records.keys()].sort()).toEqual(['a', 'b', 'd']);
     expect(lastReply(slack)?.text).toContain('Deleted your snap');
+  });
+
+  it('does nothing when the same cancel comes again, even with a newer snap to take', async () => {
+    // Prepare: a cancel took 'c'; the author's oldest in C1, 'a', is now the latest there.
+    const { store, slack, ask } = setup();
+    await ask({ kind: 'cancel' }, 'U1', 'C1', 'T1:cancel-1');
+    const replies = slack.replies.length;
+
+    // Act: the same request again (Lambda's repeat, or a replayed signed request).
+    const again = await ask({ kind: 'cancel' }, 'U1', 'C1', 'T1:cancel-1');
+
+    // Assess
+    expect(again).toBe('duplicate');
+    expect(store.records.has('a')).toBe(true);
+    expect(slack.deletes).toHaveLength(1);
+    expect(slack.replies).toHaveLength(replies);
+    expect(store.tombstones.get('T1:cancel-1')).toEqual({
+      id: 'T1:cancel-1',
+      state: 'done',
+      expiresAt: NOW / 1000 + TOMBSTONE_TTL_SECONDS,
+    });
+  });
+
+  it('asks the author to try again when the table fails, and acts on nothing', async () => {
+    const { store, slack, ask } = setup();
+    store.findByAuthor = async () => {
+      throw new StoreError('DynamoDB findByAuthor failed');
+    };
+
+    const outcome = await ask({ kind: 'cancel' }, 'U1', 'C1');
+
+    expect(outcome).toBe('failed');
+    expect(slack.deletes).toHaveLength(0);
+    expect(lastReply(slack)?.text).toContain('try again');
   });
 
   it('deletes a snap from its button, and nobody else may', async () => {
