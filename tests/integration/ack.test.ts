@@ -217,6 +217,33 @@ describe('ack', () => {
     expect(text).not.toContain('hooks.slack.com');
   });
 
+  it('logs Slack’s retry number only once the request is verified, and only as a small number', async () => {
+    // Prepare: an attacker-chosen header on an unsigned request, then real and junk retry numbers.
+    const junk = 'x'.repeat(10_000);
+    const linesOf = async (event: APIGatewayProxyEventV2) => {
+      const before = logs.lines().length;
+      await call(event);
+      return logs
+        .lines()
+        .slice(before)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    const retried = (secret: string, retry: string) =>
+      signedEvent(commandBody({ text: '30s hi' }), { secret, headers: { 'x-slack-retry-num': retry } });
+
+    // Act
+    const forged = await linesOf(retried('wrong', junk));
+    const real = await linesOf(retried(SECRET, '2'));
+    const odd = await linesOf(retried(SECRET, `1${junk}`));
+
+    // Assess
+    expect(forged.map((l) => l.event)).toEqual(['ack.signature_rejected']);
+    expect(forged[0]).not.toHaveProperty('slackRetry');
+    expect(real.find((l) => l.event === 'command.accepted')).toMatchObject({ slackRetry: 2 });
+    expect(odd.find((l) => l.event === 'command.accepted')).not.toHaveProperty('slackRetry');
+    expect(logs.lines().join('\n')).not.toContain(junk);
+  });
+
   it('hands /snap list to the poster and says it is looking', async () => {
     const result = await send('list');
 
