@@ -40,9 +40,9 @@ const signingSecret = await resolveSecret(config.signingSecret, 'SLACK_SIGNING_S
 
 let log: Logger = baseLog;
 
-const seal: AcceptDeps['seal'] = async (id, content) => {
+const seal: AcceptDeps['seal'] = async (aad, content) => {
   const key = await dataKeys.current();
-  return sealJson(key.plain, key.encrypted, content, id);
+  return sealJson(key.plain, key.encrypted, content, aad);
 };
 const handOff: AcceptDeps['handOff'] = (payload) => invokeAsync(config.posterFunctionName, payload);
 

@@ -24,7 +24,7 @@ const slack = new SlackGateway({
   log,
 });
 
-const open = async (sealed: Sealed, id: string) => unsealJson(await keys.open(sealed.key), sealed, id);
+const open = async (sealed: Sealed, aad: string) => unsealJson(await keys.open(sealed.key), sealed, aad);
 
 export async function handler(
   event: unknown,

@@ -18,7 +18,7 @@ import {
   nothingToCancelReply,
   type Reply,
 } from '../domain/replies';
-import { isSealed, type Sealed } from '../domain/seal';
+import { authorAad, isSealed, type Sealed } from '../domain/seal';
 import { type AuthorRequest, isAuthorRequest, type SnapRecord, tombstone } from '../domain/snap';
 import { SealError } from '../errors';
 import { errorFields } from '../log';
@@ -28,7 +28,8 @@ import type { Common, SlackPort, StorePort } from './ports';
 export interface AuthorDeps extends Common {
   store: StorePort;
   slack: SlackPort;
-  open(sealed: Sealed, id: string): Promise<unknown>;
+  /** Opens sealed content bound to `aad`, the event's clear fields (KMS-backed). */
+  open(sealed: Sealed, aad: string): Promise<unknown>;
 }
 
 export type AuthorOutcome =
@@ -61,7 +62,7 @@ export async function handleAuthorRequest(event: unknown, deps: AuthorDeps): Pro
   });
   let responseUrl: string;
   try {
-    const opened = (await deps.open(e.sealed, e.id)) as { responseUrl?: unknown };
+    const opened = (await deps.open(e.sealed, authorAad(e.id, request))) as { responseUrl?: unknown };
     if (typeof opened?.responseUrl !== 'string')
       throw new SealError('Sealed author request has the wrong shape');
     responseUrl = opened.responseUrl;

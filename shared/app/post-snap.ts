@@ -18,7 +18,7 @@ import {
   slackUnavailableReply,
   untrackedReply,
 } from '../domain/replies';
-import { isSealed, type Sealed } from '../domain/seal';
+import { isSealed, postAad, type Sealed } from '../domain/seal';
 import {
   abandonedAfter,
   dueTime,
@@ -45,8 +45,8 @@ export interface PostDeps extends Common {
   allowBroadcasts: boolean;
   /** When this invocation must have finished (ms since epoch). */
   deadline(): number;
-  /** Opens the sealed content of request `id` (KMS-backed). */
-  open(sealed: Sealed, id: string): Promise<unknown>;
+  /** Opens sealed content bound to `aad`, the event's clear fields (KMS-backed). */
+  open(sealed: Sealed, aad: string): Promise<unknown>;
 }
 
 export type PostOutcome =
@@ -142,7 +142,8 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   const log = deps.log.child({ team: request.team, channel: request.channel, snap: request.id });
   let content: SealedContent;
   try {
-    const opened = await deps.open(sealed, request.id);
+    // Any clear field changed since ack sealed the event and the seal does not open.
+    const opened = await deps.open(sealed, postAad(request));
     if (!isContent(opened)) throw new SealError('Sealed content has the wrong shape');
     content = opened;
   } catch (error) {

@@ -51,7 +51,8 @@ export function isAuthorRequest(value: unknown): value is AuthorRequest {
     actionOk &&
     typeof v.team === 'string' &&
     typeof v.channel === 'string' &&
-    typeof v.user === 'string'
+    typeof v.user === 'string' &&
+    typeof v.receivedAt === 'number'
   );
 }
 

@@ -201,10 +201,102 @@ describe('a replayed /snap cancel', () => {
   });
 });
 
+type Event = Record<string, unknown> & { id: string; receivedAt: number };
+
+/**
+ * An event as it sits in the poster's on-failure queue: sealed, never acted upon (DynamoDB was
+ * unreachable on every delivery), so nothing but its seal stands between it and a post.
+ */
+async function unclaimedEvent(send: () => Promise<unknown>, channel: string): Promise<Event> {
+  p.dynamoProxy.setDown(true);
+  try {
+    await send();
+    await p.lambda.settled();
+  } finally {
+    p.dynamoProxy.setDown(false);
+  }
+  const failed = p.lambda.failed.find((f) => (f.requestPayload as Payload).channel === channel);
+  if (!failed) throw new Error(`no failed event for ${channel}`);
+  return failed.requestPayload as Event;
+}
+
+async function deliver(event: unknown): Promise<string> {
+  const poster = (await import(`${process.cwd()}/dist/poster/index.mjs`)) as {
+    handler: (event: unknown, context: unknown) => Promise<{ outcome: string }>;
+  };
+  return (await poster.handler(event, lambdaContext('snap-poster', 60_000))).outcome;
+}
+
+const sealRefusals = () => logs.lines().filter((l) => l.includes('"poster.seal_invalid"')).length;
+
+describe('a sealed event changed on its way to the poster', () => {
+  it('is refused when any clear field of a snap was changed, and posts only as sealed', async () => {
+    // Prepare
+    const event = await unclaimedEvent(
+      () => p.command('1h sealed for one place', { channel_id: 'R-seal' }),
+      'R-seal',
+    );
+    const changes: Array<[string, Partial<Event>]> = [
+      ['id', { id: `${event.id}.other` }],
+      ['team', { team: 'T0OTHER' }],
+      ['channel', { channel: 'R-seal-elsewhere' }],
+      ['user', { user: 'U0OTHER' }],
+      ['delaySeconds', { delaySeconds: 86_400 }],
+      ['receivedAt', { receivedAt: event.receivedAt - 1_000 }],
+    ];
+    const refusalsBefore = sealRefusals();
+
+    // Act
+    const outcomes: Array<[string, string]> = [];
+    for (const [field, change] of changes) outcomes.push([field, await deliver({ ...event, ...change })]);
+    const untouched = await deliver(event);
+
+    // Assess
+    expect(outcomes).toEqual(changes.map(([field]) => [field, 'rejected']));
+    expect(sealRefusals() - refusalsBefore).toBe(changes.length);
+    expect(calls('chat.postMessage', 'R-seal-elsewhere')).toHaveLength(0);
+    expect(untouched).toBe('posted');
+    expect(posts('R-seal')).toHaveLength(1);
+    expect(p.slack.live('R-seal')[0]?.username).toBe('User U0LOCAL');
+  }, 30_000);
+
+  it('is refused when any clear field of an author request was changed', async () => {
+    // Prepare: a snap, and a cancel of it that never reached the table.
+    await p.command('1h to be cancelled as sealed', { channel_id: 'R-seal-cancel' });
+    await p.lambda.settled();
+    const target = snapEventIn('R-seal-cancel');
+    const event = await unclaimedEvent(
+      () => p.command('cancel', { channel_id: 'R-seal-cancel' }),
+      'R-seal-cancel',
+    );
+    const changes: Array<[string, Partial<Event>]> = [
+      ['id', { id: `${event.id}.other` }],
+      ['action', { action: { kind: 'delete', snapId: target.id } }],
+      ['team', { team: 'T0OTHER' }],
+      ['channel', { channel: 'R-seal-elsewhere' }],
+      ['user', { user: 'U0OTHER' }],
+      ['receivedAt', { receivedAt: event.receivedAt - 1_000 }],
+    ];
+    const refusalsBefore = logs.lines().filter((l) => l.includes('"author.seal_invalid"')).length;
+
+    // Act
+    const outcomes: Array<[string, string]> = [];
+    for (const [field, change] of changes) outcomes.push([field, await deliver({ ...event, ...change })]);
+
+    // Assess
+    expect(outcomes).toEqual(changes.map(([field]) => [field, 'rejected']));
+    expect(logs.lines().filter((l) => l.includes('"author.seal_invalid"')).length - refusalsBefore).toBe(
+      changes.length,
+    );
+    expect(p.slack.live('R-seal-cancel')).toHaveLength(1);
+    expect(await deliver(event)).toBe('deleted');
+  }, 30_000);
+});
+
 describe('the replay suite', () => {
   it('never logs message text', () => {
     const text = logs.lines().join('\n');
-    expect(suite.textsSent().length).toBeGreaterThanOrEqual(7);
+    expect(suite.textsSent().length).toBeGreaterThanOrEqual(9);
     for (const phrase of suite.textsSent()) expect(text).not.toContain(phrase);
   });
 });

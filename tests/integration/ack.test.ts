@@ -5,7 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext } from '../../local/lambda-stand-in';
-import { unsealJson } from '../../shared/domain/seal';
+import { postAad, unsealJson } from '../../shared/domain/seal';
+import type { PostRequest } from '../../shared/domain/snap';
 import { recordIamActions } from '../support/iam';
 import { allowedActions } from '../support/infra';
 import { captureStdout } from '../support/logs';
@@ -84,17 +85,17 @@ describe('ack', () => {
     const payload = JSON.parse(Buffer.from(input?.Payload as Uint8Array).toString()) as Record<
       string,
       unknown
-    > & {
-      id: string;
-      sealed: { key: string; iv: string; data: string };
-    };
+    > &
+      PostRequest & {
+        sealed: { key: string; iv: string; data: string };
+      };
     const wire = JSON.stringify(payload);
     expect(wire).not.toContain('4711');
     expect(wire).not.toContain('hooks.slack.com');
     expect(payload).toMatchObject({ v: 1, team: 'T0001', channel: 'C0001', user: 'U0001', delaySeconds: 45 });
     expect(payload.id).toMatch(/^T0001:/);
     expect(Buffer.from(payload.sealed.key, 'base64').toString()).toBe('wrapped-data-key');
-    expect(unsealJson(DATA_KEY, payload.sealed, payload.id)).toEqual({
+    expect(unsealJson(DATA_KEY, payload.sealed, postAad(payload))).toEqual({
       text: 'the door code is 4711',
       responseUrl: 'https://hooks.slack.com/commands/T0001/1/abc',
     });

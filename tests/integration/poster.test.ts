@@ -13,8 +13,9 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext } from '../../local/lambda-stand-in';
 import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
-import type { PosterEvent } from '../../shared/app/accept-command';
-import { sealJson } from '../../shared/domain/seal';
+import type { AuthorEvent, PosterEvent } from '../../shared/app/accept-command';
+import { authorAad, postAad, sealJson } from '../../shared/domain/seal';
+import type { AuthorAction, AuthorRequest, PostRequest } from '../../shared/domain/snap';
 import { recordIamActions } from '../support/iam';
 import { allowedActions } from '../support/infra';
 import { captureStdout } from '../support/logs';
@@ -22,6 +23,7 @@ import { captureStdout } from '../support/logs';
 const TOKEN = 'xoxb-integration';
 const DATA_KEY = randomBytes(32);
 const TEXT = 'the door code is 4711';
+const WRAPPED_KEY = Buffer.from('wrapped').toString('base64');
 const kms = mockClient(KMSClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 const logs = captureStdout();
@@ -33,9 +35,14 @@ let slack: SlackStandIn;
 let handler: (event: unknown, context: Context) => Promise<{ outcome: string }>;
 let n = 0;
 
-function event(delaySeconds: number, text = TEXT): PosterEvent {
+/** A poster event as ack makes it: clear fields, and the content sealed with them bound in. */
+function event(
+  delaySeconds: number,
+  text = TEXT,
+  fields: Partial<Pick<PostRequest, 'channel' | 'user'>> = {},
+): PosterEvent {
   const id = `T1:trigger-${++n}`;
-  return {
+  const request: PostRequest = {
     v: 1,
     id,
     team: 'T1',
@@ -43,13 +50,17 @@ function event(delaySeconds: number, text = TEXT): PosterEvent {
     user: 'U1',
     delaySeconds,
     receivedAt: Date.now(),
-    sealed: sealJson(
-      DATA_KEY,
-      Buffer.from('wrapped').toString('base64'),
-      { text, responseUrl: slack.responseUrl(id) },
-      id,
-    ),
+    ...fields,
   };
+  const content = { text, responseUrl: slack.responseUrl(id) };
+  return { ...request, sealed: sealJson(DATA_KEY, WRAPPED_KEY, content, postAad(request)) };
+}
+
+/** An author's request as ack makes it. */
+function authorEvent(id: string, action: AuthorAction, user = 'U1'): AuthorEvent {
+  const request: AuthorRequest = { v: 1, action, team: 'T1', channel: 'C1', user, receivedAt: Date.now() };
+  const content = { responseUrl: slack.responseUrl(id) };
+  return { ...request, id, sealed: sealJson(DATA_KEY, WRAPPED_KEY, content, authorAad(id, request)) };
 }
 
 const invoke = (e: unknown) => handler(e, lambdaContext('snap-poster', 120_000));
@@ -151,7 +162,7 @@ describe('poster', () => {
   });
 
   it('tells the user to invite the app when it is not in the channel, and keeps only a tombstone', async () => {
-    const e = { ...event(60), channel: 'C-not-member' };
+    const e = event(60, TEXT, { channel: 'C-not-member' });
 
     const { outcome } = await invoke(e);
 
@@ -183,7 +194,7 @@ describe('poster', () => {
   it('still posts, as the bot, when the user profile cannot be read', async () => {
     slack.fault('users.info', { status: 500 }, { status: 500 }, { status: 500 });
 
-    const { outcome } = await invoke({ ...event(3600), user: 'U-fresh' });
+    const { outcome } = await invoke(event(3600, TEXT, { user: 'U-fresh' }));
 
     expect(outcome).toBe('posted');
     expect(callsTo('chat.postMessage')[0]?.params.username).toBeUndefined();
@@ -242,25 +253,8 @@ describe('poster', () => {
         },
       ],
     });
-    const id = `T1:list-${++n}`;
-    const sealed = sealJson(
-      DATA_KEY,
-      Buffer.from('wrapped').toString('base64'),
-      { responseUrl: slack.responseUrl(id) },
-      id,
-    );
-
     // Act
-    const { outcome } = await invoke({
-      v: 1,
-      id,
-      action: { kind: 'list' },
-      team: 'T1',
-      channel: 'C1',
-      user: 'U1',
-      receivedAt: Date.now(),
-      sealed,
-    });
+    const { outcome } = await invoke(authorEvent(`T1:list-${++n}`, { kind: 'list' }));
 
     // Assess
     expect(outcome).toBe('listed');
@@ -291,24 +285,8 @@ describe('poster', () => {
       ],
     });
     slack.messages.set('C1/1.5', { channel: 'C1', ts: '1.5', text: 'x', blocks: [], postedAt: Date.now() });
-    const request = (user: string) => {
-      const id = `T1:short-${++n}`;
-      return {
-        v: 1,
-        id,
-        action: { kind: 'delete_message', ts: '1.5' },
-        team: 'T1',
-        channel: 'C1',
-        user,
-        receivedAt: Date.now(),
-        sealed: sealJson(
-          DATA_KEY,
-          Buffer.from('wrapped').toString('base64'),
-          { responseUrl: slack.responseUrl(id) },
-          id,
-        ),
-      };
-    };
+    const request = (user: string) =>
+      authorEvent(`T1:short-${++n}`, { kind: 'delete_message', ts: '1.5' }, user);
 
     const stranger = await invoke(request('U2'));
     const author = await invoke(request('U1'));
