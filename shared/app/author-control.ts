@@ -19,7 +19,7 @@ import {
   type Reply,
 } from '../domain/replies';
 import { authorAad, isSealed, type Sealed } from '../domain/seal';
-import { type AuthorRequest, isAuthorRequest, type SnapRecord, tombstone } from '../domain/snap';
+import { type AuthorRequest, isAuthorRequest, type SnapRecord, staleness, tombstone } from '../domain/snap';
 import { SealError } from '../errors';
 import { errorFields } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
@@ -72,6 +72,11 @@ export async function handleAuthorRequest(event: unknown, deps: AuthorDeps): Pro
     return 'rejected';
   }
 
+  const stale = staleness(request.receivedAt, deps.clock.now());
+  if (stale) {
+    log.warn('author.event_stale', { staleness: stale, ageMs: deps.clock.now() - request.receivedAt });
+    return 'rejected';
+  }
   // The claim is written before acting: only one delivery of this request id gets past it.
   if (!(await deps.store.claimRequest(tombstone(e.id, 'done', deps.clock.now())))) {
     // Its first delivery answered the author already; a second answer would only confuse.

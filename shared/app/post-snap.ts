@@ -21,6 +21,7 @@ import {
 import { isSealed, postAad, type Sealed } from '../domain/seal';
 import {
   abandonedAfter,
+  delayWithinLimits,
   dueTime,
   isPostRequest,
   leaseUntil,
@@ -30,6 +31,7 @@ import {
   type SealedContent,
   type SnapRecord,
   type StoredRecord,
+  staleness,
   tombstone,
 } from '../domain/snap';
 import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../errors';
@@ -149,6 +151,16 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   } catch (error) {
     if (!(error instanceof SealError)) throw error; // KMS trouble: let Lambda retry the event
     log.error('poster.seal_invalid', errorFields(error));
+    return 'rejected';
+  }
+  // Checked once the seal vouches for the fields; refused for good, no retry could change it.
+  const stale = staleness(request.receivedAt, clock.now());
+  if (stale) {
+    log.warn('poster.event_stale', { staleness: stale, ageMs: clock.now() - request.receivedAt });
+    return 'rejected';
+  }
+  if (!delayWithinLimits(request.delaySeconds)) {
+    log.error('poster.delay_out_of_range', { delaySeconds: request.delaySeconds });
     return 'rejected';
   }
   const tellUser = async (reply: Reply) => {

@@ -25,7 +25,8 @@ export function postAad(
 /** The associated data of an author's request: its id, the whole action and whose it is. */
 export function authorAad(id: string, request: AuthorRequest): string {
   const { v, action, team, channel, user, receivedAt } = request;
-  const target = action.kind === 'delete' ? action.snapId : action.kind === 'delete_message' ? action.ts : null;
+  const target =
+    action.kind === 'delete' ? action.snapId : action.kind === 'delete_message' ? action.ts : null;
   return JSON.stringify(['snap/author', v, id, action.kind, target, team, channel, user, receivedAt]);
 }
 

@@ -3,6 +3,7 @@
  * Slack coordinates — team, channel, ts — with its due time; it never holds the text.
  */
 import { randomInt } from 'node:crypto';
+import { MIN_DELAY_SECONDS, SEVEN_DAYS_SECONDS } from './delay';
 
 /** How a request travels from ack to poster (the async Invoke payload). */
 export interface PostRequest {
@@ -124,6 +125,27 @@ export function isTombstone(record: StoredRecord): record is Tombstone {
  * infra/poster.tf (`maximum_event_age_in_seconds`; a test keeps them equal).
  */
 export const MAX_EVENT_AGE_MS = 600_000;
+
+/** How far ahead of the poster's clock ack's may run before an event counts as from the future. */
+export const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Why an event is no longer (or not yet) to be acted on: older than Lambda would deliver it, or
+ * stamped ahead of any clock skew. Only ack stamps `receivedAt`, and the seal binds it.
+ */
+export function staleness(receivedAt: number, nowMs: number): 'too_old' | 'from_the_future' | undefined {
+  const age = nowMs - receivedAt;
+  if (age > MAX_EVENT_AGE_MS) return 'too_old';
+  if (age < -CLOCK_SKEW_MS) return 'from_the_future';
+  return undefined;
+}
+
+/** A delay within the absolute limits (1 s – 7 days), whatever ack's configuration. */
+export function delayWithinLimits(delaySeconds: number): boolean {
+  return (
+    Number.isInteger(delaySeconds) && delaySeconds >= MIN_DELAY_SECONDS && delaySeconds <= SEVEN_DAYS_SECONDS
+  );
+}
 
 /**
  * How long a tombstone outlives the moment it is written (seconds). The last delivery that

@@ -12,6 +12,7 @@ import {
 } from '../../shared/adapters/slack-request';
 import { TABLE } from '../../shared/adapters/snap-item';
 import * as config from '../../shared/config';
+import { MAX_EVENT_AGE_MS } from '../../shared/domain/snap';
 import { functionStatements, type Infra, interpolateLocals, loadInfra, resolveLocal } from '../support/infra';
 
 const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper'] as const;
@@ -132,6 +133,15 @@ describe('infra and code agree', () => {
         expect(resource).toMatch(/^\$\{(aws_|module\.)/);
       }
     }
+  });
+
+  it('drops poster events at the age the poster refuses them', () => {
+    const invokeConfig = infra.resource.aws_lambda_function_event_invoke_config?.poster as Record<
+      string,
+      unknown
+    >;
+
+    expect(invokeConfig.maximum_event_age_in_seconds).toBe(MAX_EVENT_AGE_MS / 1000);
   });
 
   it('lets only ack be invoked from the internet, and only through the API', () => {

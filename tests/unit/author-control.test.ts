@@ -163,6 +163,32 @@ describe('the author', () => {
     expect(report.found).toBe(1); // only 'a' (due at +600 s) is in that window
   });
 
+  it('refuses a request older than Lambda delivers: nothing deleted, nothing claimed', async () => {
+    const { store, slack, deps, clock } = setup();
+
+    const outcome = await clock.drive(
+      handleAuthorRequest(
+        {
+          v: 1,
+          id: 'T1:late',
+          action: { kind: 'cancel' },
+          team: 'T1',
+          channel: 'C1',
+          user: 'U1',
+          receivedAt: NOW - 600_001,
+          sealed: { key: 'k', iv: 'i', data: 'd' },
+        },
+        deps,
+      ),
+    );
+
+    expect(outcome).toBe('rejected');
+    expect(slack.deletes).toHaveLength(0);
+    expect(slack.replies).toHaveLength(0);
+    expect(store.records.size).toBe(4);
+    expect(store.tombstones.size).toBe(0);
+  });
+
   it('drops a request that is not well formed', async () => {
     const { deps } = setup();
 

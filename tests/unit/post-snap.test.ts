@@ -371,6 +371,40 @@ describe('the poster', () => {
     expect(slack.posts).toHaveLength(0);
   });
 
+  it.each([
+    ['older than Lambda delivers (600 s)', { receivedAt: NOW - 600_001 }, 'too_old'],
+    ['stamped more than a minute ahead', { receivedAt: NOW + 60_001 }, 'from_the_future'],
+  ])('refuses an event %s: nothing posted, nothing claimed, no retry', async (_name, change, why) => {
+    const { clock, store, slack, deps, lines } = setup();
+
+    const outcome = await clock.drive(postSnap({ ...event(30), ...change }, deps));
+
+    expect(outcome).toBe('rejected');
+    expect(slack.posts).toHaveLength(0);
+    expect(slack.replies).toHaveLength(0);
+    expect(store.records.size + store.tombstones.size).toBe(0);
+    expect(lines.find((l) => l.includes('"poster.event_stale"'))).toContain(`"staleness":"${why}"`);
+  });
+
+  it('still posts an event just inside the event age', async () => {
+    const { clock, slack, deps } = setup();
+
+    const outcome = await clock.drive(postSnap({ ...event(3600), receivedAt: NOW - 599_000 }, deps));
+
+    expect(outcome).toBe('posted');
+    expect(slack.posts).toHaveLength(1);
+  });
+
+  it.each([0, 604_801])('refuses a delay of %i s, outside 1 s – 7 days: nothing posted', async (delay) => {
+    const { clock, store, slack, deps } = setup();
+
+    const outcome = await clock.drive(postSnap(event(delay), deps));
+
+    expect(outcome).toBe('rejected');
+    expect(slack.posts).toHaveLength(0);
+    expect(store.records.size).toBe(0);
+  });
+
   it('lets Lambda retry when the key service itself fails', async () => {
     const { clock, deps } = setup();
     deps.open = async () => {
