@@ -54,6 +54,7 @@ module "poster" {
     SLACK_BOT_TOKEN_CIPHERTEXT = aws_kms_ciphertext.bot_token.ciphertext_blob
     SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
     SNAP_ALLOW_BROADCASTS      = tostring(var.allow_broadcast_mentions)
+    SLACK_RESPONSE_URL_PREFIX  = "https://hooks.slack.com/"
   }
 }
 

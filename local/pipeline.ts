@@ -164,6 +164,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
           SLACK_BOT_TOKEN_CIPHERTEXT: kms.encrypt(botToken, { app: 'snap', secret: 'SLACK_BOT_TOKEN' }),
         }),
     SLACK_API_URL: options.workspace ? (options.workspace.apiUrl ?? 'https://slack.com/api/') : slack.apiUrl,
+    // A real workspace's response_urls are Slack's own (the default); the stand-in's are local.
+    ...(options.workspace ? {} : { SLACK_RESPONSE_URL_PREFIX: slack.responseUrlPrefix }),
     SNAP_SWEEP_PERIOD_SECONDS: String(sweepPeriodSeconds),
     ...(options.defaultDelaySeconds
       ? { SNAP_DEFAULT_DELAY_SECONDS: String(options.defaultDelaySeconds) }

@@ -44,6 +44,9 @@ export function secretSource(env: Env, name: string): SecretSource {
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
+/** Where Slack's `response_url`s live; the poster answers no other URL. */
+export const DEFAULT_RESPONSE_URL_PREFIX = 'https://hooks.slack.com/';
+
 const DAY = 86_400;
 
 export interface AckConfig {
@@ -103,6 +106,8 @@ export interface TableWorkerConfig extends SlackWorkerConfig {
 export interface PosterConfig extends TableWorkerConfig {
   /** Let @channel, @here, @everyone and user-group mentions in snaps ping (default: inert). */
   allowBroadcasts: boolean;
+  /** The poster answers only `response_url`s that start with this. */
+  responseUrlPrefix: string;
 }
 
 function flag(env: Env, name: string): boolean {
@@ -121,8 +126,23 @@ export function tableWorkerConfig(env: Env): TableWorkerConfig {
   };
 }
 
+/**
+ * A URL prefix that ends with `/`, so that it ends the host too: `https://hooks.slack.com`
+ * alone would also admit `https://hooks.slack.com.example.net/`.
+ */
+function urlPrefix(env: Env, name: string, fallback: string): string {
+  const value = optional(env, name) ?? fallback;
+  if (!/^https?:\/\/[^/?#]+\/[^?#]*$/.test(value) || !value.endsWith('/'))
+    throw new ConfigError(`Environment variable ${name} must be an http(s) URL ending with /`);
+  return value;
+}
+
 export function posterConfig(env: Env): PosterConfig {
-  return { ...tableWorkerConfig(env), allowBroadcasts: flag(env, 'SNAP_ALLOW_BROADCASTS') };
+  return {
+    ...tableWorkerConfig(env),
+    allowBroadcasts: flag(env, 'SNAP_ALLOW_BROADCASTS'),
+    responseUrlPrefix: urlPrefix(env, 'SLACK_RESPONSE_URL_PREFIX', DEFAULT_RESPONSE_URL_PREFIX),
+  };
 }
 
 export function reaperConfig(env: Env): SlackWorkerConfig {

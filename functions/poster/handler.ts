@@ -21,6 +21,7 @@ const keys = new DataKeyOpener();
 const slack = new SlackGateway({
   token: await resolveSecret(config.botToken, 'SLACK_BOT_TOKEN'),
   apiUrl: config.slackApiUrl,
+  responseUrlPrefix: config.responseUrlPrefix,
   log,
 });
 

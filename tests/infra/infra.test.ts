@@ -36,6 +36,7 @@ function variablesRead(reader: (env: config.Env) => unknown): Set<string> {
     SNAP_SWEEP_PERIOD_SECONDS: '60',
     ALLOWED_TEAM_IDS: 'T0001',
     SNAP_ALLOW_BROADCASTS: 'false',
+    SLACK_RESPONSE_URL_PREFIX: 'https://hooks.slack.com/',
   };
   const env = new Proxy({} as config.Env, {
     get: (_t, name: string) => {

@@ -40,6 +40,7 @@ function event(
   delaySeconds: number,
   text = TEXT,
   fields: Partial<Pick<PostRequest, 'channel' | 'user'>> = {},
+  responseUrl?: string,
 ): PosterEvent {
   const id = `T1:trigger-${++n}`;
   const request: PostRequest = {
@@ -52,7 +53,7 @@ function event(
     receivedAt: Date.now(),
     ...fields,
   };
-  const content = { text, responseUrl: slack.responseUrl(id) };
+  const content = { text, responseUrl: responseUrl ?? slack.responseUrl(id) };
   return { ...request, sealed: sealJson(DATA_KEY, WRAPPED_KEY, content, postAad(request)) };
 }
 
@@ -71,6 +72,7 @@ beforeAll(async () => {
   process.env.SLACK_BOT_TOKEN_CIPHERTEXT = Buffer.from('kms-token').toString('base64');
   process.env.SLACK_API_URL = slack.apiUrl;
   process.env.SNAP_SWEEP_PERIOD_SECONDS = '10';
+  process.env.SLACK_RESPONSE_URL_PREFIX = slack.responseUrlPrefix;
   kms.on(DecryptCommand).callsFake((input: { EncryptionContext?: Record<string, string> }) => {
     if (input.EncryptionContext?.secret === 'SLACK_BOT_TOKEN') return { Plaintext: Buffer.from(TOKEN) };
     if (input.EncryptionContext?.purpose === 'message') return { Plaintext: DATA_KEY };
@@ -189,6 +191,24 @@ describe('poster', () => {
       Item: { pk: `snap#${e.id}`, state: 'lost', expiresAt: expect.any(Number) },
       ConditionExpression: '#state = :posting',
     });
+  });
+
+  it('answers no response_url outside the configured prefix, and logs the refusal without the URL', async () => {
+    // Prepare: a refused post whose (sealed, signed) response_url points somewhere else.
+    const elsewhere = `${slack.url}/elsewhere/${n + 1}`;
+    const e = event(60, TEXT, { channel: 'C-not-member' }, elsewhere);
+    const before = logs.lines().length;
+
+    // Act
+    const { outcome } = await invoke(e);
+
+    // Assess
+    const lines = logs.lines().slice(before).join('\n');
+    expect(outcome).toBe('refused');
+    expect(slack.calls.filter((c) => c.method.includes('elsewhere'))).toHaveLength(0);
+    expect(slack.replies).toHaveLength(0);
+    expect(lines).toContain('"error":"response_url_refused"');
+    expect(lines).not.toContain('/elsewhere/');
   });
 
   it('still posts, as the bot, when the user profile cannot be read', async () => {
