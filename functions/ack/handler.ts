@@ -60,7 +60,7 @@ async function handle(event: ParsedEvent): Promise<HttpResult> {
   const read = readSlashCommand(form);
   if (!read.ok) {
     log.warn('ack.malformed_command', { field: read.field });
-    return json(400, malformedReply());
+    return json(400, malformedReply(read.field));
   }
   const reply = await acceptCommand(read.command, {
     limits: config.limits,

@@ -68,8 +68,13 @@ export function teamNotAllowedReply(): Reply {
   return ephemeral('snap is not enabled for this workspace. Nothing was posted.');
 }
 
-export function malformedReply(): Reply {
-  return ephemeral('That request was missing something snap needs. Please try again.');
+/**
+ * A signed request without what snap needs. It came from Slack or from whoever holds the signing
+ * secret, so naming the form field (one of a fixed list, never the request's own text) helps.
+ */
+export function malformedReply(field?: string): Reply {
+  const what = field ? `: a usable \`${field}\`` : '';
+  return ephemeral(`That request was missing something snap needs${what}. Please try again.`);
 }
 
 export function unavailableReply(): Reply {

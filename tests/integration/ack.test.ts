@@ -193,6 +193,9 @@ describe('ack', () => {
     );
 
     expect(noChannel.statusCode).toBe(400);
+    expect(replyText(noChannel)).toBe(
+      'That request was missing something snap needs: a usable `channel_id`. Please try again.',
+    );
     expect(notForm.statusCode).toBe(415);
     expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
   });
