@@ -7,6 +7,8 @@
  * so a repeated delivery or a replayed signed request — `/snap cancel` sent again after the
  * author posted a newer snap — does nothing.
  */
+
+import type { DeletionReason } from '../domain/deletion';
 import {
   alreadyGoneReply,
   authorFailedReply,
@@ -115,30 +117,36 @@ async function decide(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
         (r) => r.channel === request.channel,
       );
       if (!latest) return ['none', nothingToCancelReply()];
-      return deleteNow(latest, deps);
+      return deleteNow(latest, deps, 'cancel');
     }
     case 'delete': {
       const record = await store.get(action.snapId);
       if (record?.state !== 'posted' || !record.ts) return ['gone', alreadyGoneReply()];
       if (record.team !== request.team || record.user !== request.user)
         return ['not_author', notAuthorReply()];
-      return deleteNow(record, deps);
+      return deleteNow(record, deps, 'button');
     }
     case 'delete_message': {
       const record = await store.findByMessage(request.team, request.channel, action.ts);
       if (!record) return ['gone', notASnapReply()];
       if (record.user !== request.user) return ['not_author', notAuthorReply()];
-      return deleteNow(record, deps);
+      return deleteNow(record, deps, 'shortcut');
     }
   }
 }
 
-async function deleteNow(record: SnapRecord, deps: AuthorDeps): Promise<[AuthorOutcome, Reply]> {
+async function deleteNow(
+  record: SnapRecord,
+  deps: AuthorDeps,
+  reason: Exclude<DeletionReason, 'due'>,
+): Promise<[AuthorOutcome, Reply]> {
   const result = await deleteSnap(
     record,
     deps,
     new Pacer(deps.clock),
     deps.clock.now() + EARLY_DELETE_BUDGET_MS,
+    undefined,
+    reason,
   );
   if (result === 'kept') return ['kept', deleteLaterReply()];
   return result === 'already_gone'

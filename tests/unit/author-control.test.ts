@@ -12,7 +12,7 @@ function setup() {
   const clock = new FakeClock(NOW);
   const store = new MemoryStore();
   const slack = new ScriptedSlack(clock);
-  const { log } = captureLogs();
+  const { log, lines } = captureLogs();
   const deps = { store, slack, clock, log, open: async () => ({ responseUrl: 'https://hooks.test/r' }) };
   const ask = (action: AuthorAction, user = 'U1', channel = 'C1', id = `T1:req-${Math.random()}`) =>
     clock.drive(
@@ -35,7 +35,7 @@ function setup() {
   store.put({ id: 'b', user: 'U1', channel: 'C2', createdAt: 2, dueAt: NOW + 700_000 });
   store.put({ id: 'c', user: 'U1', channel: 'C1', createdAt: 3, dueAt: NOW + 800_000 });
   store.put({ id: 'd', user: 'U2', channel: 'C1', createdAt: 4, dueAt: NOW + 900_000 });
-  return { clock, store, slack, deps, ask };
+  return { clock, store, slack, deps, ask, lines };
 }
 
 const lastReply = (slack: ScriptedSlack) => slack.replies.at(-1);
@@ -187,6 +187,28 @@ describe('the author', () => {
     expect(slack.replies).toHaveLength(0);
     expect(store.records.size).toBe(4);
     expect(store.tombstones.size).toBe(0);
+  });
+
+  it('logs each early deletion as early, with its reason and how early, never as negative lateness', async () => {
+    // Prepare: 'c' (C1) is due in 800 s, 'b' in 700 s, 'd' (U2's) in 900 s.
+    const { store, ask, lines } = setup();
+    const ts = store.records.get('d')?.ts ?? '';
+
+    // Act
+    await ask({ kind: 'cancel' }, 'U1', 'C1');
+    await ask({ kind: 'delete', snapId: 'b' }, 'U1');
+    await ask({ kind: 'delete_message', ts }, 'U2', 'C1');
+
+    // Assess
+    const deletions = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => String(l.event).startsWith('snap.deleted'));
+    expect(deletions.map(({ event, reason, earlyMs, snap }) => ({ event, reason, earlyMs, snap }))).toEqual([
+      { event: 'snap.deleted_early', reason: 'cancel', earlyMs: 800_000, snap: 'c' },
+      { event: 'snap.deleted_early', reason: 'button', earlyMs: 700_000, snap: 'b' },
+      { event: 'snap.deleted_early', reason: 'shortcut', earlyMs: 900_000, snap: 'd' },
+    ]);
+    expect(deletions.some((l) => 'lateMs' in l)).toBe(false);
   });
 
   it('drops a request that is not well formed', async () => {
