@@ -102,7 +102,7 @@ export class SlackGateway implements SlackPort {
       const out = await this.once.chat.postMessage({
         channel: args.channel,
         text: args.text,
-        blocks: args.blocks as never,
+        blocks: args.blocks,
         unfurl_links: false,
         unfurl_media: false,
         ...(args.identity ? { username: args.identity.username, icon_url: args.identity.iconUrl } : {}),

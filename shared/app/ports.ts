@@ -3,6 +3,7 @@
  * these; tests may substitute their own.
  */
 
+import type { KnownBlock } from '@slack/types';
 import type { SnapRecord, StoredRecord, Tombstone } from '../domain/snap';
 import type { Logger } from '../log';
 
@@ -29,11 +30,11 @@ export interface Identity {
 export interface PostArgs {
   channel: string;
   text: string;
-  blocks: unknown[];
+  blocks: KnownBlock[];
   identity?: Identity;
 }
 
-export type ReplyBody = { response_type: 'ephemeral'; text: string; blocks?: unknown[] };
+export type ReplyBody = { response_type: 'ephemeral'; text: string; blocks?: KnownBlock[] };
 
 export interface StorePort {
   claim(record: SnapRecord): Promise<ClaimResult>;

@@ -9,6 +9,7 @@
  * and deleted on time.
  */
 
+import type { KnownBlock, SectionBlock } from '@slack/types';
 import { neutraliseBroadcasts } from '../domain/broadcasts';
 import {
   expiryContext,
@@ -76,7 +77,7 @@ const CUSTOMIZE_REFUSED = new Set(['missing_scope', 'not_allowed_token_type', 'i
 const jittered = (ms: number) => ms + Math.floor(Math.random() * (ms / 2));
 
 /** Section blocks hold 3,000 characters; longer messages are split on line or word breaks. */
-export function messageBlocks(text: string, context: string): unknown[] {
+export function messageBlocks(text: string, context: string): KnownBlock[] {
   const chunks: string[] = [];
   let rest = text;
   while (rest.length > 3000) {
@@ -88,7 +89,7 @@ export function messageBlocks(text: string, context: string): unknown[] {
   }
   chunks.push(rest);
   return [
-    ...chunks.map((chunk) => ({ type: 'section', text: { type: 'mrkdwn', text: chunk } })),
+    ...chunks.map((chunk): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text: chunk } })),
     { type: 'context', elements: [{ type: 'mrkdwn', text: context }] },
   ];
 }

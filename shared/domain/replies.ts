@@ -2,13 +2,15 @@
  * Everything snap says to a person. Replies are ephemeral (only the author sees them) and never
  * echo the message text.
  */
+// Types only (erased at build): Block Kit's shape, so the type checker catches a malformed block.
+import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { Command, DelayLimits } from './command';
 import { describeDelay } from './delay';
 
 export interface Reply {
   response_type: 'ephemeral';
   text: string;
-  blocks?: unknown[];
+  blocks?: KnownBlock[];
 }
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
@@ -152,19 +154,21 @@ export function listReply(snaps: Array<{ id: string; channel: string; dueAt: num
   if (snaps.length === 0) return ephemeral('You have no pending snaps.');
   const shown = snaps.slice(0, LIST_LIMIT);
   const title = `Your pending snaps (${snaps.length}), newest first:`;
-  const blocks: unknown[] = [
+  const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: title } },
-    ...shown.map((snap) => ({
-      type: 'section',
-      text: { type: 'mrkdwn', text: `In <#${snap.channel}> · self-destructs ${slackDate(snap.dueAt)}` },
-      accessory: {
-        type: 'button',
-        style: 'danger',
-        text: { type: 'plain_text', text: 'Delete now' },
-        action_id: DELETE_ACTION_ID,
-        value: snap.id,
-      },
-    })),
+    ...shown.map(
+      (snap): SectionBlock => ({
+        type: 'section',
+        text: { type: 'mrkdwn', text: `In <#${snap.channel}> · self-destructs ${slackDate(snap.dueAt)}` },
+        accessory: {
+          type: 'button',
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Delete now' },
+          action_id: DELETE_ACTION_ID,
+          value: snap.id,
+        },
+      }),
+    ),
   ];
   if (snaps.length > shown.length) {
     blocks.push({
