@@ -41,8 +41,9 @@ export function costModel(m: Measured): { perThousand: number; idleVariable: num
   }
   const count = (op: string) => m.dynamo.get(op) ?? 0;
   // Index writes: each posted record enters the due-time, author and message indexes once and
-  // leaves each once (the lease attributes are projected into none of them).
-  const indexWrites = 6 * count('PutItem');
+  // leaves each once when its tombstone replaces it (the lease attributes are projected into
+  // none of them). A snap makes two PutItems, its claim and its tombstone: 3 index writes each.
+  const indexWrites = 3 * count('PutItem');
   const writeUnits = count('PutItem') + count('UpdateItem') + count('DeleteItem') + indexWrites;
   const readUnits = count('Query') * 0.5 + count('GetItem');
   const scale = 1000 / m.snaps;

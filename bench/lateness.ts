@@ -8,10 +8,11 @@
  * Side by side, the same snaps are tracked by a plain sweep — "every minute, delete what is due
  * now" — on a second Slack stand-in and its own table, with the same due times.
  */
+import type { KnownBlock } from '@slack/types';
 import { createSnapTable } from '../local/dynamo-local';
 import type { Pipeline } from '../local/pipeline';
 import { type StandInMessage, shownDueAt, startSlack } from '../local/slack-stand-in';
-import { nextTick } from '../shared/domain/snap';
+import { nextTick, tombstone } from '../shared/domain/snap';
 import { fmt, summary } from './stats';
 
 export interface LatenessResult {
@@ -57,7 +58,8 @@ export async function benchLateness(p: Pipeline, count = 300, spreadMs = 90_000)
         const ts = await plainGateway.post({
           channel: message.channel,
           text: message.text,
-          blocks: message.blocks,
+          // What the stand-in received is what snap posted: Block Kit blocks.
+          blocks: message.blocks as KnownBlock[],
         });
         await plainStore.claim({
           id,
@@ -88,7 +90,7 @@ export async function benchLateness(p: Pipeline, count = 300, spreadMs = 90_000)
         (async () => {
           for (const record of await plainStore.findDue(Date.now())) {
             await plainGateway.delete(record.channel, record.ts ?? '').catch(() => undefined);
-            await plainStore.remove(record.id);
+            await plainStore.bury(tombstone(record.id, 'done', Date.now()));
           }
         })(),
       );

@@ -7,7 +7,7 @@ data "aws_iam_policy_document" "poster" {
 
   statement {
     sid       = "TrackSnaps"
-    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.snaps.arn]
   }
 
@@ -59,6 +59,7 @@ module "poster" {
     SNAP_LIMIT_USER_PER_MINUTE = tostring(var.snaps_per_user_per_minute)
     SNAP_LIMIT_TEAM_PER_MINUTE = tostring(var.snaps_per_workspace_per_minute)
     SNAP_LIMIT_USER_PENDING    = tostring(var.pending_snaps_per_user)
+    SLACK_RESPONSE_URL_PREFIX  = "https://hooks.slack.com/"
   }
 }
 

@@ -9,9 +9,10 @@ data "aws_iam_policy_document" "sweeper" {
     resources = ["${aws_dynamodb_table.snaps.arn}/index/${local.table.due_index}"]
   }
 
+  # A deleted snap's record is replaced by its tombstone (PutItem), never deleted.
   statement {
-    sid       = "LeaseAndRemoveSnaps"
-    actions   = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    sid       = "LeaseAndBurySnaps"
+    actions   = ["dynamodb:UpdateItem", "dynamodb:PutItem"]
     resources = [aws_dynamodb_table.snaps.arn]
   }
 

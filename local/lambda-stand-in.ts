@@ -40,6 +40,11 @@ export interface FailedEvent {
 
 export interface LambdaStandIn extends Listening {
   register(name: string, fn: LocalFunction, options?: FunctionOptions): void;
+  /**
+   * Delivers an asynchronous event again, as Lambda's at-least-once delivery may: a fresh run
+   * with the same payload (its own retries and age limit included).
+   */
+  redeliver(name: string, payload: unknown): void;
   /** Resolves when every invocation started so far, retries included, has finished. */
   settled(): Promise<void>;
   invocations: Array<{
@@ -176,6 +181,7 @@ export async function startLambda(port = 0): Promise<LambdaStandIn> {
           maxEventAgeMs: options.maxEventAgeMs ?? 6 * 3600_000,
         },
       }),
+    redeliver: (name, payload) => runAsync(name, payload),
     settled: async () => {
       while (running.size > 0) await Promise.all([...running]);
     },

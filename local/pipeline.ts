@@ -19,6 +19,7 @@ import type {
   DynamoDBStreamEvent,
 } from 'aws-lambda';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
+import { isTombstoneItem } from '../shared/adapters/snap-item';
 import { nextTick } from '../shared/domain/snap';
 import { apiGatewayEvent, slackSignature } from './api-gateway';
 import {
@@ -101,10 +102,12 @@ export interface Pipeline {
   /** Runs the sweeper for a scheduled tick (default: now, floored to the second). */
   sweep(tickMs?: number, timeoutMs?: number): Promise<unknown>;
   /**
-   * The table's snap records (never text), for the sandbox page and tests; the rate-limit
-   * counters beside them are left out (they track no message and go by TTL).
+   * The table's live snap records (never text), for the sandbox page and tests: tombstones (to a
+   * reader they are gone) and rate-limit counters (they track no message) are left out.
    */
   records(): Promise<Array<Record<string, unknown>>>;
+  /** Every item in the table, tombstones included. */
+  items(): Promise<Array<Record<string, unknown>>>;
   /** One pass of the TTL emulation, as of `atMs` (default now). */
   expire(atMs?: number): Promise<number>;
   /**
@@ -165,6 +168,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
           SLACK_BOT_TOKEN_CIPHERTEXT: kms.encrypt(botToken, { app: 'snap', secret: 'SLACK_BOT_TOKEN' }),
         }),
     SLACK_API_URL: options.workspace ? (options.workspace.apiUrl ?? 'https://slack.com/api/') : slack.apiUrl,
+    // A real workspace's response_urls are Slack's own (the default); the stand-in's are local.
+    ...(options.workspace ? {} : { SLACK_RESPONSE_URL_PREFIX: slack.responseUrlPrefix }),
     SNAP_SWEEP_PERIOD_SECONDS: String(sweepPeriodSeconds),
     ...(options.defaultDelaySeconds
       ? { SNAP_DEFAULT_DELAY_SECONDS: String(options.defaultDelaySeconds) }
@@ -258,6 +263,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     );
   // Reads the table for the page and the tests, beside the functions (not through the proxy).
   const inspector = new DynamoDBClient({ endpoint: dynamo.endpoint });
+  const items = async () => {
+    const out = await inspector.send(new ScanCommand({ TableName: tableName }));
+    return (out.Items ?? []).map((item) => unmarshall(item));
+  };
   const command: Pipeline['command'] = (text, fields, headers) =>
     timed('ack', ack)(commandEvent(text, fields, headers), lambdaContext('snap-ack', 10_000));
 
@@ -281,12 +290,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     sweep: (tickMs = Math.floor(Date.now() / 1000) * 1000, timeoutMs = sweeperTimeoutMs) =>
       sweepFor(tickMs, timeoutMs),
     expire: (atMs) => ttl.expire(atMs),
-    records: async () => {
-      const out = await inspector.send(new ScanCommand({ TableName: tableName }));
-      return (out.Items ?? [])
-        .map((item) => unmarshall(item))
-        .filter((r) => String(r.pk).startsWith('snap#'));
-    },
+    records: async () =>
+      (await items()).filter((item) => String(item.pk).startsWith('snap#') && !isTombstoneItem(item)),
+    items,
     schedule: () => {
       const period = sweepPeriodSeconds * 1000;
       const running = new Set<Promise<unknown>>();

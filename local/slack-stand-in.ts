@@ -94,6 +94,8 @@ export interface SlackStandIn extends Listening {
   apiUrl: string;
   /** A response_url that this stand-in records replies on. */
   responseUrl(id: string): string;
+  /** What every such response_url starts with (the poster's SLACK_RESPONSE_URL_PREFIX here). */
+  responseUrlPrefix: string;
   calls: Call[];
   messages: Map<string, StandInMessage>;
   replies: Array<{ id: string; body: Record<string, unknown>; at: number }>;
@@ -427,6 +429,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     ...server,
     apiUrl: `${server.url}/api/`,
     responseUrl: (id) => `${server.url}/response/${encodeURIComponent(id)}`,
+    responseUrlPrefix: `${server.url}/response/`,
     calls,
     messages,
     replies,

@@ -45,6 +45,9 @@ export function secretSource(env: Env, name: string): SecretSource {
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
+/** Where Slack's `response_url`s live; the poster answers no other URL. */
+export const DEFAULT_RESPONSE_URL_PREFIX = 'https://hooks.slack.com/';
+
 const DAY = 86_400;
 
 export interface AckConfig {
@@ -114,6 +117,8 @@ export interface PosterConfig extends TableWorkerConfig {
   /** Let @channel, @here, @everyone and user-group mentions in snaps ping (default: inert). */
   allowBroadcasts: boolean;
   limits: Limits;
+  /** The poster answers only `response_url`s that start with this. */
+  responseUrlPrefix: string;
 }
 
 function flag(env: Env, name: string): boolean {
@@ -134,6 +139,16 @@ export function tableWorkerConfig(env: Env): TableWorkerConfig {
 
 /** A limit's largest setting; `0` turns it off. */
 const LIMIT_MAX = 100_000;
+/**
+ * A URL prefix that ends with `/`, so that it ends the host too: `https://hooks.slack.com`
+ * alone would also admit `https://hooks.slack.com.example.net/`.
+ */
+function urlPrefix(env: Env, name: string, fallback: string): string {
+  const value = optional(env, name) ?? fallback;
+  if (!/^https?:\/\/[^/?#]+\/[^?#]*$/.test(value) || !value.endsWith('/'))
+    throw new ConfigError(`Environment variable ${name} must be an http(s) URL ending with /`);
+  return value;
+}
 
 export function posterConfig(env: Env): PosterConfig {
   return {
@@ -144,6 +159,7 @@ export function posterConfig(env: Env): PosterConfig {
       teamPerMinute: integer(env, 'SNAP_LIMIT_TEAM_PER_MINUTE', DEFAULT_LIMITS.teamPerMinute, 0, LIMIT_MAX),
       userPending: integer(env, 'SNAP_LIMIT_USER_PENDING', DEFAULT_LIMITS.userPending, 0, LIMIT_MAX),
     },
+    responseUrlPrefix: urlPrefix(env, 'SLACK_RESPONSE_URL_PREFIX', DEFAULT_RESPONSE_URL_PREFIX),
   };
 }
 

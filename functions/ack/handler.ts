@@ -12,10 +12,12 @@ import {
   COMMAND_PATH,
   type FormBody,
   type HttpResult,
+  header,
   INTERACTIONS_PATH,
   json,
   readInteraction,
   readSlashCommand,
+  retryNumber,
   verifySlackSignature,
 } from '../../shared/adapters/slack-request';
 import { type AcceptDeps, acceptCommand, handOffAuthor } from '../../shared/app/accept-command';
@@ -38,9 +40,9 @@ const signingSecret = await resolveSecret(config.signingSecret, 'SLACK_SIGNING_S
 
 let log: Logger = baseLog;
 
-const seal: AcceptDeps['seal'] = async (id, content) => {
+const seal: AcceptDeps['seal'] = async (aad, content) => {
   const key = await dataKeys.current();
-  return sealJson(key.plain, key.encrypted, content, id);
+  return sealJson(key.plain, key.encrypted, content, aad);
 };
 const handOff: AcceptDeps['handOff'] = (payload) => invokeAsync(config.posterFunctionName, payload);
 
@@ -48,6 +50,9 @@ const handOff: AcceptDeps['handOff'] = (payload) => invokeAsync(config.posterFun
 type ParsedEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: FormBody };
 
 async function handle(event: ParsedEvent): Promise<HttpResult> {
+  // Only a verified request's headers are worth a log field; even then, only a small number.
+  const retry = retryNumber(header(event, 'x-slack-retry-num'));
+  if (retry !== undefined) log = log.child({ slackRetry: retry });
   const form = event.body;
   if (form.ssl_check === '1') return { statusCode: 200, body: '' };
   if (event.rawPath === INTERACTIONS_PATH) return interaction(form);
@@ -55,7 +60,7 @@ async function handle(event: ParsedEvent): Promise<HttpResult> {
   const read = readSlashCommand(form);
   if (!read.ok) {
     log.warn('ack.malformed_command', { field: read.field });
-    return json(400, malformedReply());
+    return json(400, malformedReply(read.field));
   }
   const reply = await acceptCommand(read.command, {
     limits: config.limits,
@@ -93,8 +98,7 @@ async function interaction(form: FormBody): Promise<HttpResult> {
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
   .before((request) => {
-    const retry = request.event.headers?.['x-slack-retry-num'];
-    log = baseLog.child({ requestId: request.context.awsRequestId, ...(retry ? { slackRetry: retry } : {}) });
+    log = baseLog.child({ requestId: request.context.awsRequestId });
   })
   .use(
     httpErrorHandler({

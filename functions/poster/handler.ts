@@ -21,10 +21,11 @@ const keys = new DataKeyOpener();
 const slack = new SlackGateway({
   token: await resolveSecret(config.botToken, 'SLACK_BOT_TOKEN'),
   apiUrl: config.slackApiUrl,
+  responseUrlPrefix: config.responseUrlPrefix,
   log,
 });
 
-const open = async (sealed: Sealed, id: string) => unsealJson(await keys.open(sealed.key), sealed, id);
+const open = async (sealed: Sealed, aad: string) => unsealJson(await keys.open(sealed.key), sealed, aad);
 
 export async function handler(
   event: unknown,

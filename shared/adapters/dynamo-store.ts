@@ -1,11 +1,11 @@
 /**
  * DynamoDB adapter: the one table. Items are keyed by request id, so the poster's conditional
  * write is its idempotency check; posted items join a sparse, sharded index on their due time,
- * which is all the sweeper ever reads (never a Scan).
+ * which is all the sweeper ever reads (never a Scan). A settled request is never deleted: a
+ * PutItem replaces it with its tombstone (key, state, TTL), and TTL removes that later.
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -14,9 +14,18 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ClaimResult, StorePort } from '../app/ports';
 import type { WindowCounter } from '../domain/limits';
-import { allShards, type SnapRecord, ttlFor } from '../domain/snap';
+import { allShards, type SnapRecord, type StoredRecord, type Tombstone, ttlFor } from '../domain/snap';
 import { StoreError } from '../errors';
-import { authorKey, fromItem, keyOf, messageKey, TABLE, toItem } from './snap-item';
+import {
+  authorKey,
+  fromItem,
+  keyOf,
+  liveFromItem,
+  messageKey,
+  TABLE,
+  toItem,
+  tombstoneItem,
+} from './snap-item';
 
 export { TABLE } from './snap-item';
 
@@ -72,7 +81,7 @@ export class SnapStore implements StorePort {
     return { claimed: false, existing };
   }
 
-  async get(id: string): Promise<SnapRecord | undefined> {
+  async get(id: string): Promise<StoredRecord | undefined> {
     const out = await attempt('get', () =>
       documents.send(new GetCommand({ TableName: this.tableName, Key: keyOf(id), ConsistentRead: true })),
     );
@@ -132,34 +141,46 @@ export class SnapStore implements StorePort {
   }
 
   /**
-   * Marks a `posting` claim abandoned by a poster that died (the caller has seen it outlive its
-   * deadline), unless another delivery got there first: true for the one caller that changed it.
+   * Replaces a `posting` claim by a `lost` tombstone (the post may have happened; nothing more is
+   * known), unless the claim moved on — another delivery settled it, or the record was written
+   * after all: true for the one caller that changed it.
    */
-  async markLost(id: string): Promise<boolean> {
+  async markLost(tombstone: Tombstone): Promise<boolean> {
     return conditionally('markLost', () =>
       documents.send(
-        new UpdateCommand({
+        new PutCommand({
           TableName: this.tableName,
-          Key: keyOf(id),
-          UpdateExpression: 'SET #state = :lost REMOVE postingUntil',
+          Item: tombstoneItem(tombstone),
           ConditionExpression: '#state = :posting',
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':lost': 'lost', ':posting': 'posting' },
+          ExpressionAttributeValues: { ':posting': 'posting' },
         }),
       ),
     );
   }
 
-  /** Drops a claim whose post did not happen, so nothing waits for a message that does not exist. */
-  async release(id: string): Promise<void> {
-    await conditionally('release', () =>
+  /**
+   * Replaces whatever the table holds for a request with its tombstone. A whole-item PutItem, so
+   * nothing else survives: the record leaves every index, its lease and coordinates go with it.
+   */
+  async bury(tombstone: Tombstone): Promise<void> {
+    await attempt('bury', () =>
+      documents.send(new PutCommand({ TableName: this.tableName, Item: tombstoneItem(tombstone) })),
+    );
+  }
+
+  /**
+   * Claims a request that leaves no record of its own (an author's list, cancel or delete): writes
+   * its tombstone unless the request id was seen before. True for the first delivery only.
+   */
+  async claimRequest(tombstone: Tombstone): Promise<boolean> {
+    return conditionally('claimRequest', () =>
       documents.send(
-        new DeleteCommand({
+        new PutCommand({
           TableName: this.tableName,
-          Key: keyOf(id),
-          ConditionExpression: '#state = :posting',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':posting': 'posting' },
+          Item: tombstoneItem(tombstone),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
         }),
       ),
     );
@@ -215,7 +236,7 @@ export class SnapStore implements StorePort {
       ),
     );
     return (out.Items ?? []).flatMap((item) => {
-      const record = fromItem(item);
+      const record = liveFromItem(item);
       return record?.state === 'posted' && record.ts ? [record] : [];
     });
   }
@@ -233,13 +254,14 @@ export class SnapStore implements StorePort {
         }),
       ),
     );
-    const record = out.Items?.[0] ? fromItem(out.Items[0]) : undefined;
+    const record = out.Items?.[0] ? liveFromItem(out.Items[0]) : undefined;
     return record?.state === 'posted' ? record : undefined;
   }
 
   /**
    * Takes the record for one deleter until `until`, unless another holds an unexpired lease.
    * Keeps overlapping sweeps (and the poster's own wait) from deleting the same message twice.
+   * Only a posted record can be leased: a tombstone (deleted meanwhile) is left alone.
    */
   async lease(id: string, owner: string, until: number, now: number): Promise<boolean> {
     return conditionally('lease', () =>
@@ -249,9 +271,9 @@ export class SnapStore implements StorePort {
           Key: keyOf(id),
           UpdateExpression: 'SET leaseUntil = :until, leaseOwner = :owner',
           ConditionExpression:
-            'attribute_exists(#pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
-          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
-          ExpressionAttributeValues: { ':until': until, ':owner': owner, ':now': now },
+            '#state = :posted AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':until': until, ':owner': owner, ':now': now, ':posted': 'posted' },
         }),
       ),
     );
@@ -269,12 +291,6 @@ export class SnapStore implements StorePort {
           ExpressionAttributeValues: { ':owner': owner },
         }),
       ),
-    );
-  }
-
-  async remove(id: string): Promise<void> {
-    await attempt('remove', () =>
-      documents.send(new DeleteCommand({ TableName: this.tableName, Key: keyOf(id) })),
     );
   }
 

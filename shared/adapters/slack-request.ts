@@ -21,7 +21,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
-export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+export function header(event: Pick<APIGatewayProxyEventV2, 'headers'>, name: string): string | undefined {
   const headers = event.headers ?? {};
   const direct = headers[name];
   if (direct !== undefined) return direct;
@@ -82,6 +82,14 @@ export function verifySlackSignature(
       return undefined;
     },
   };
+}
+
+/**
+ * Slack's `x-slack-retry-num` (1–3 on a retried request), as a number worth logging; anything
+ * else — absent, not a small whole number — is left out rather than logged as sent.
+ */
+export function retryNumber(value: string | undefined): number | undefined {
+  return value !== undefined && /^\d{1,2}$/.test(value) ? Number(value) : undefined;
 }
 
 export type FormBody = Record<string, string | string[] | undefined>;

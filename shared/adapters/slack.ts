@@ -12,6 +12,7 @@ import {
   type WebClientOptions,
 } from '@slack/web-api';
 import type { Identity, PostArgs, ReplyBody, SlackPort } from '../app/ports';
+import { DEFAULT_RESPONSE_URL_PREFIX } from '../config';
 import { SlackCallError } from '../errors';
 import type { Logger } from '../log';
 
@@ -23,6 +24,8 @@ export interface SlackOptions {
   timeoutMs?: number;
   /** Timeout of chat.postMessage (ms), longer than the others. */
   postTimeoutMs?: number;
+  /** Replies go only to `response_url`s that start with this (default Slack's own). */
+  responseUrlPrefix?: string;
 }
 
 /** Forwards the client's own warnings as bare events: its arguments can quote requests. */
@@ -67,10 +70,12 @@ export class SlackGateway implements SlackPort {
   private readonly once: WebClient;
   private readonly retrying: WebClient;
   private readonly timeoutMs: number;
+  private readonly responseUrlPrefix: string;
   private readonly profiles = new Map<string, { identity: Identity | undefined; at: number }>();
 
   constructor(options: SlackOptions) {
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.responseUrlPrefix = options.responseUrlPrefix ?? DEFAULT_RESPONSE_URL_PREFIX;
     const base: WebClientOptions = {
       slackApiUrl: options.apiUrl,
       timeout: this.timeoutMs,
@@ -97,7 +102,7 @@ export class SlackGateway implements SlackPort {
       const out = await this.once.chat.postMessage({
         channel: args.channel,
         text: args.text,
-        blocks: args.blocks as never,
+        blocks: args.blocks,
         unfurl_links: false,
         unfurl_media: false,
         ...(args.identity ? { username: args.identity.username, icon_url: args.identity.iconUrl } : {}),
@@ -140,6 +145,10 @@ export class SlackGateway implements SlackPort {
    * one leaves the author guessing.
    */
   async reply(responseUrl: string, body: ReplyBody, sleep = defaultSleep): Promise<void> {
+    // The URL came sealed from a signed request, yet it is a place snap would send text to: only
+    // Slack's. Refused without a call; the error names no URL.
+    if (!responseUrl.startsWith(this.responseUrlPrefix))
+      throw new SlackCallError('response_url', 'platform', 'response_url_refused');
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.replyOnce(responseUrl, body);

@@ -2,7 +2,7 @@
  * How a snap record is laid out as a DynamoDB item. Kept apart from the store so that code
  * reading items from elsewhere (the reaper's stream images) needs no DynamoDB client.
  */
-import type { SnapRecord, SnapState } from '../domain/snap';
+import type { FinalState, SnapRecord, SnapState, StoredRecord, Tombstone } from '../domain/snap';
 
 /** The table's shape; `infra/dynamodb.tf` must agree (a test checks it). */
 export const TABLE = {
@@ -42,29 +42,48 @@ export function toItem(record: SnapRecord): Item {
   return { ...keyOf(id), ...rest };
 }
 
-const STATES: readonly string[] = ['posting', 'posted', 'lost'] satisfies SnapState[];
-const isState = (value: string | undefined): value is SnapState => STATES.includes(value ?? '');
+/** A tombstone's whole item: its key, its state, its TTL — written by a PutItem that replaces the record. */
+export function tombstoneItem(tombstone: Tombstone): Item {
+  return { ...keyOf(tombstone.id), state: tombstone.state, [TABLE.ttlAttribute]: tombstone.expiresAt };
+}
 
-export function fromItem(item: Item): SnapRecord | undefined {
+const LIVE: readonly string[] = ['posting', 'posted'] satisfies SnapState[];
+const FINAL: readonly string[] = ['done', 'lost'] satisfies FinalState[];
+const isLive = (value: string | undefined): value is SnapState => LIVE.includes(value ?? '');
+const isFinal = (value: string | undefined): value is FinalState => FINAL.includes(value ?? '');
+
+/** True for an item that is a tombstone: what is left of a request once it is settled. */
+export function isTombstoneItem(item: Item): boolean {
+  return typeof item.state === 'string' && isFinal(item.state);
+}
+
+/**
+ * A snap item as the record or tombstone it is; undefined for anything else (another item kind,
+ * a damaged item). A tombstone is read from its state alone: whatever else an item in a final
+ * state carries (a `lost` record from before tombstones) is ignored.
+ */
+export function fromItem(item: Item): StoredRecord | undefined {
   const pk = item[TABLE.partitionKey];
   if (typeof pk !== 'string' || !pk.startsWith('snap#')) return undefined;
   const str = (k: string) => (typeof item[k] === 'string' ? (item[k] as string) : undefined);
   const num = (k: string) => (typeof item[k] === 'number' ? (item[k] as number) : undefined);
+  const id = pk.slice('snap#'.length);
+  const state = str('state');
+  const expiresAt = num(TABLE.ttlAttribute) ?? 0;
+  if (isFinal(state)) return { id, state, expiresAt };
   const team = str('team');
   const channel = str('channel');
   const user = str('user');
-  const state = str('state');
   const dueAt = num('dueAt');
-  const expiresAt = num('expiresAt');
-  if (!team || !channel || !user || !isState(state) || dueAt === undefined) return undefined;
+  if (!team || !channel || !user || !isLive(state) || dueAt === undefined) return undefined;
   const record: SnapRecord = {
-    id: pk.slice('snap#'.length),
+    id,
     team,
     channel,
     user,
     state,
     dueAt,
-    expiresAt: expiresAt ?? 0,
+    expiresAt,
     createdAt: num('createdAt') ?? 0,
   };
   const ts = str('ts');
@@ -78,4 +97,10 @@ export function fromItem(item: Item): SnapRecord | undefined {
   if (postingUntil !== undefined) record.postingUntil = postingUntil;
   if (owner) record.leaseOwner = owner;
   return record;
+}
+
+/** A live snap record from an item; undefined for a tombstone or anything that is not a snap. */
+export function liveFromItem(item: Item): SnapRecord | undefined {
+  const record = fromItem(item);
+  return record?.state === 'posting' || record?.state === 'posted' ? record : undefined;
 }

@@ -12,7 +12,7 @@ import {
   unavailableReply,
   workingReply,
 } from '../domain/replies';
-import type { Sealed } from '../domain/seal';
+import { authorAad, postAad, type Sealed } from '../domain/seal';
 import type { AuthorRequest, PostRequest, SealedContent } from '../domain/snap';
 import { errorFields, type Logger } from '../log';
 import type { SlashCommand } from './ports';
@@ -27,7 +27,8 @@ export interface AcceptDeps {
   limits: DelayLimits;
   /** Workspaces served; empty serves all. */
   allowedTeams: ReadonlySet<string>;
-  seal(id: string, content: SealedContent | { responseUrl: string }): Promise<Sealed>;
+  /** Seals `content` with `aad` (the event's clear fields, `postAad`/`authorAad`) as associated data. */
+  seal(aad: string, content: SealedContent | { responseUrl: string }): Promise<Sealed>;
   handOff(event: PosterEvent | AuthorEvent): Promise<void>;
   now(): number;
   log: Logger;
@@ -70,8 +71,7 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
   }
   const id = `${command.team}:${command.triggerId}`;
   try {
-    const sealed = await deps.seal(id, { text: parsed.text, responseUrl: command.responseUrl });
-    await deps.handOff({
+    const request: PostRequest = {
       v: 1,
       id,
       team: command.team,
@@ -79,8 +79,9 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
       user: command.user,
       delaySeconds: parsed.delaySeconds,
       receivedAt: deps.now(),
-      sealed,
-    });
+    };
+    const sealed = await deps.seal(postAad(request), { text: parsed.text, responseUrl: command.responseUrl });
+    await deps.handOff({ ...request, sealed });
   } catch (error) {
     log.error('command.handoff_failed', { snap: id, ...errorFields(error) });
     return unavailableReply();
@@ -98,7 +99,7 @@ export async function handOffAuthor(
   log: Logger,
 ): Promise<boolean> {
   try {
-    const sealed = await deps.seal(id, { responseUrl });
+    const sealed = await deps.seal(authorAad(id, request), { responseUrl });
     await deps.handOff({ ...request, id, sealed });
     log.info('author.accepted', { action: request.action.kind, request: id });
     return true;

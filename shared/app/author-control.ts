@@ -2,10 +2,16 @@
  * The author's control over their own snaps, run by the poster (ack never reads the table):
  * list them, cancel the latest in a channel, delete one now from a button or the message
  * shortcut. Who may delete is decided from the record — its author — never from the payload.
- * Deleting early removes the record, so the sweeper and the reaper find nothing left to do.
+ * Deleting early leaves a tombstone, so the sweeper and the reaper find nothing left to do.
+ * Each request acts once: its id is claimed (a tombstone of its own) before anything is done,
+ * so a repeated delivery or a replayed signed request — `/snap cancel` sent again after the
+ * author posted a newer snap — does nothing.
  */
+
+import type { DeletionReason } from '../domain/deletion';
 import {
   alreadyGoneReply,
+  authorFailedReply,
   deletedEarlyReply,
   deleteLaterReply,
   listReply,
@@ -14,8 +20,8 @@ import {
   nothingToCancelReply,
   type Reply,
 } from '../domain/replies';
-import { isSealed, type Sealed } from '../domain/seal';
-import { type AuthorRequest, isAuthorRequest, type SnapRecord } from '../domain/snap';
+import { authorAad, isSealed, type Sealed } from '../domain/seal';
+import { type AuthorRequest, isAuthorRequest, type SnapRecord, staleness, tombstone } from '../domain/snap';
 import { SealError } from '../errors';
 import { errorFields } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
@@ -24,10 +30,20 @@ import type { Common, SlackPort, StorePort } from './ports';
 export interface AuthorDeps extends Common {
   store: StorePort;
   slack: SlackPort;
-  open(sealed: Sealed, id: string): Promise<unknown>;
+  /** Opens sealed content bound to `aad`, the event's clear fields (KMS-backed). */
+  open(sealed: Sealed, aad: string): Promise<unknown>;
 }
 
-export type AuthorOutcome = 'listed' | 'deleted' | 'not_author' | 'gone' | 'none' | 'kept' | 'rejected';
+export type AuthorOutcome =
+  | 'listed'
+  | 'deleted'
+  | 'not_author'
+  | 'gone'
+  | 'none'
+  | 'kept'
+  | 'rejected'
+  | 'duplicate'
+  | 'failed';
 
 /** How long an early deletion may keep trying (rate limits) before leaving it to its due time. */
 const EARLY_DELETE_BUDGET_MS = 20_000;
@@ -44,10 +60,11 @@ export async function handleAuthorRequest(event: unknown, deps: AuthorDeps): Pro
     channel: request.channel,
     user: request.user,
     action: request.action.kind,
+    request: e.id,
   });
   let responseUrl: string;
   try {
-    const opened = (await deps.open(e.sealed, e.id)) as { responseUrl?: unknown };
+    const opened = (await deps.open(e.sealed, authorAad(e.id, request))) as { responseUrl?: unknown };
     if (typeof opened?.responseUrl !== 'string')
       throw new SealError('Sealed author request has the wrong shape');
     responseUrl = opened.responseUrl;
@@ -57,7 +74,27 @@ export async function handleAuthorRequest(event: unknown, deps: AuthorDeps): Pro
     return 'rejected';
   }
 
-  const [outcome, reply] = await decide(request, deps);
+  const stale = staleness(request.receivedAt, deps.clock.now());
+  if (stale) {
+    log.warn('author.event_stale', { staleness: stale, ageMs: deps.clock.now() - request.receivedAt });
+    return 'rejected';
+  }
+  // The claim is written before acting: only one delivery of this request id gets past it.
+  if (!(await deps.store.claimRequest(tombstone(e.id, 'done', deps.clock.now())))) {
+    // Its first delivery answered the author already; a second answer would only confuse.
+    log.info('author.duplicate', { request: e.id });
+    return 'duplicate';
+  }
+  let outcome: AuthorOutcome;
+  let reply: Reply;
+  try {
+    [outcome, reply] = await decide(request, deps);
+  } catch (error) {
+    // The request id is spent, so a retry by Lambda would do nothing: the author is asked to
+    // try again instead (a new request, a new id).
+    log.error('author.failed', errorFields(error));
+    [outcome, reply] = ['failed', authorFailedReply()];
+  }
   log.info('author.done', { outcome });
   try {
     await deps.slack.reply(responseUrl, reply);
@@ -80,30 +117,36 @@ async function decide(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
         (r) => r.channel === request.channel,
       );
       if (!latest) return ['none', nothingToCancelReply()];
-      return deleteNow(latest, deps);
+      return deleteNow(latest, deps, 'cancel');
     }
     case 'delete': {
       const record = await store.get(action.snapId);
       if (record?.state !== 'posted' || !record.ts) return ['gone', alreadyGoneReply()];
       if (record.team !== request.team || record.user !== request.user)
         return ['not_author', notAuthorReply()];
-      return deleteNow(record, deps);
+      return deleteNow(record, deps, 'button');
     }
     case 'delete_message': {
       const record = await store.findByMessage(request.team, request.channel, action.ts);
       if (!record) return ['gone', notASnapReply()];
       if (record.user !== request.user) return ['not_author', notAuthorReply()];
-      return deleteNow(record, deps);
+      return deleteNow(record, deps, 'shortcut');
     }
   }
 }
 
-async function deleteNow(record: SnapRecord, deps: AuthorDeps): Promise<[AuthorOutcome, Reply]> {
+async function deleteNow(
+  record: SnapRecord,
+  deps: AuthorDeps,
+  reason: Exclude<DeletionReason, 'due'>,
+): Promise<[AuthorOutcome, Reply]> {
   const result = await deleteSnap(
     record,
     deps,
     new Pacer(deps.clock),
     deps.clock.now() + EARLY_DELETE_BUDGET_MS,
+    undefined,
+    reason,
   );
   if (result === 'kept') return ['kept', deleteLaterReply()];
   return result === 'already_gone'

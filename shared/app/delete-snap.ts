@@ -1,10 +1,11 @@
 /**
- * The one deletion step every precise path uses (poster's short wait, sweeper): delete the
- * Slack message, then the record. The record goes only once the message is known gone, so a
- * crash anywhere leaves it for the next attempt.
+ * The one deletion step every precise path uses (poster's short wait, sweeper, the author's
+ * early deletion): delete the Slack message, then turn the record into its tombstone. The record
+ * changes only once the message is known gone, so a crash anywhere leaves it for the next
+ * attempt; the tombstone keeps any later delivery of the same request from posting it again.
  */
-import { judgeDeleteFailure } from '../domain/deletion';
-import type { SnapRecord } from '../domain/snap';
+import { type DeletionReason, deletionTiming, judgeDeleteFailure } from '../domain/deletion';
+import { type SnapRecord, tombstone } from '../domain/snap';
 import { SlackCallError } from '../errors';
 import { errorFields } from '../log';
 import type { Common, SlackPort, StorePort } from './ports';
@@ -41,6 +42,7 @@ export interface DeleteDeps extends Common {
  * can still succeed later is `kept` (its record stays for the next sweep or for TTL). A deleter
  * holding the record's lease names itself as `leaseOwner`: what it keeps, it gives back, so the
  * next deleter (a sweep perhaps already running) takes it up at once instead of after the lease.
+ * `reason` says whether the due time came or the author asked early (it shapes the log line).
  */
 export async function deleteSnap(
   record: SnapRecord,
@@ -48,8 +50,9 @@ export async function deleteSnap(
   pacer: Pacer,
   deadline: number,
   leaseOwner?: string,
+  reason: DeletionReason = 'due',
 ): Promise<DeleteResult> {
-  const result = await attemptDelete(record, deps, pacer, deadline);
+  const result = await attemptDelete(record, deps, pacer, deadline, reason);
   if (result === 'kept' && leaseOwner) await deps.store.unlease(record.id, leaseOwner);
   return result;
 }
@@ -59,6 +62,7 @@ async function attemptDelete(
   deps: DeleteDeps,
   pacer: Pacer,
   deadline: number,
+  reason: DeletionReason,
 ): Promise<DeleteResult> {
   const { slack, store, clock } = deps;
   const log = deps.log.child({ team: record.team, channel: record.channel, ts: record.ts, snap: record.id });
@@ -71,7 +75,8 @@ async function attemptDelete(
     try {
       await slack.delete(record.channel, record.ts);
       outcome = 'deleted';
-      log.info('snap.deleted', { lateMs: clock.now() - record.dueAt });
+      const { event, ...timing } = deletionTiming(reason, record.dueAt, clock.now());
+      log.info(event, { ...(reason === 'due' ? {} : { reason }), ...timing });
     } catch (error) {
       if (!(error instanceof SlackCallError)) throw error;
       const verdict = judgeDeleteFailure(error.kind, error.code);
@@ -95,10 +100,10 @@ async function attemptDelete(
       }
     }
     try {
-      await store.remove(record.id);
+      await store.bury(tombstone(record.id, 'done', clock.now()));
     } catch (error) {
       // The message is gone; the record will be found again and end as already_gone.
-      log.warn('snap.record_remove_failed', errorFields(error));
+      log.warn('snap.record_bury_failed', errorFields(error));
     }
     return outcome;
   }

@@ -3,9 +3,10 @@
  * these; tests may substitute their own.
  */
 
+import type { KnownBlock } from '@slack/types';
 import type { GrantKind, Named, OAuthGrant } from '../domain/install';
 import type { WindowCounter } from '../domain/limits';
-import type { SnapRecord } from '../domain/snap';
+import type { SnapRecord, StoredRecord, Tombstone } from '../domain/snap';
 import type { Logger } from '../log';
 
 /** A verified slash command, as ack's use case takes it (the Slack request adapter reads it). */
@@ -19,8 +20,8 @@ export interface SlashCommand {
   responseUrl: string;
 }
 
-/** The outcome of claiming a request id: the existing record when it was taken before. */
-export type ClaimResult = { claimed: true } | { claimed: false; existing: SnapRecord | undefined };
+/** The outcome of claiming a request id: what the table holds for it when it was taken before. */
+export type ClaimResult = { claimed: true } | { claimed: false; existing: StoredRecord | undefined };
 
 /** The author's name and avatar, used to post under them. */
 export interface Identity {
@@ -31,11 +32,11 @@ export interface Identity {
 export interface PostArgs {
   channel: string;
   text: string;
-  blocks: unknown[];
+  blocks: KnownBlock[];
   identity?: Identity;
 }
 
-export type ReplyBody = { response_type: 'ephemeral'; text: string; blocks?: unknown[] };
+export type ReplyBody = { response_type: 'ephemeral'; text: string; blocks?: KnownBlock[] };
 
 export interface StorePort {
   claim(record: SnapRecord): Promise<ClaimResult>;
@@ -45,13 +46,16 @@ export interface StorePort {
     shard: string,
     lease?: { until: number; owner: string },
   ): Promise<void>;
-  release(id: string): Promise<void>;
-  markLost(id: string): Promise<boolean>;
+  /** Replaces a `posting` claim by its `lost` tombstone; false when the claim had moved on. */
+  markLost(tombstone: Tombstone): Promise<boolean>;
+  /** Replaces whatever is held for the request by its tombstone (every deletion path, every settled request). */
+  bury(tombstone: Tombstone): Promise<void>;
+  /** Writes the tombstone of a request that leaves no record, unless its id was seen: true the first time. */
+  claimRequest(tombstone: Tombstone): Promise<boolean>;
   findDue(before: number): Promise<SnapRecord[]>;
   lease(id: string, owner: string, until: number, now: number): Promise<boolean>;
   unlease(id: string, owner: string): Promise<void>;
-  remove(id: string): Promise<void>;
-  get(id: string): Promise<SnapRecord | undefined>;
+  get(id: string): Promise<StoredRecord | undefined>;
   findByAuthor(team: string, user: string): Promise<SnapRecord[]>;
   findByMessage(team: string, channel: string, ts: string): Promise<SnapRecord | undefined>;
   /** Counts one snap in a fixed-window counter unless it already holds its limit: false when full. */

@@ -2,11 +2,14 @@
  * poster's use case: post once, record always, tell the user when it cannot.
  *
  * Order matters: claim the request id (idempotency) → check the limits → post → record the ts.
- * A refusal or a failure before the post releases the claim; a failure to record takes the
- * message back down at once.
- * Snaps due before any sweep could serve them are waited out here and deleted on time.
+ * A request id posts at most once, ever: every way a request ends leaves its tombstone — `done`
+ * when the message is gone or was never posted, `lost` when it may exist untracked — and only a
+ * failure thrown for Lambda to retry leaves the claim `posting`, for the retry to settle. A
+ * failure to record takes the message back down at once. Snaps due before any sweep could serve
+ * them are waited out here and deleted on time.
  */
 
+import type { KnownBlock, SectionBlock } from '@slack/types';
 import { neutraliseBroadcasts } from '../domain/broadcasts';
 import type { Limits } from '../domain/limits';
 import {
@@ -18,9 +21,10 @@ import {
   slackUnavailableReply,
   untrackedReply,
 } from '../domain/replies';
-import { isSealed, type Sealed } from '../domain/seal';
+import { isSealed, postAad, type Sealed } from '../domain/seal';
 import {
   abandonedAfter,
+  delayWithinLimits,
   dueTime,
   isPostRequest,
   leaseUntil,
@@ -29,6 +33,9 @@ import {
   posterWaitsOut,
   type SealedContent,
   type SnapRecord,
+  type StoredRecord,
+  staleness,
+  tombstone,
 } from '../domain/snap';
 import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../errors';
 import { errorFields, type Logger } from '../log';
@@ -46,8 +53,8 @@ export interface PostDeps extends Common {
   limits: Limits;
   /** When this invocation must have finished (ms since epoch). */
   deadline(): number;
-  /** Opens the sealed content of request `id` (KMS-backed). */
-  open(sealed: Sealed, id: string): Promise<unknown>;
+  /** Opens sealed content bound to `aad`, the event's clear fields (KMS-backed). */
+  open(sealed: Sealed, aad: string): Promise<unknown>;
 }
 
 export type PostOutcome =
@@ -85,7 +92,7 @@ const jittered = (ms: number) => ms + Math.floor(Math.random() * (ms / 2));
 export const POST_RETRY_BUDGET_MS = 10_000;
 
 /** Section blocks hold 3,000 characters; longer messages are split on line or word breaks. */
-export function messageBlocks(text: string, context: string): unknown[] {
+export function messageBlocks(text: string, context: string): KnownBlock[] {
   const chunks: string[] = [];
   let rest = text;
   while (rest.length > 3000) {
@@ -97,7 +104,7 @@ export function messageBlocks(text: string, context: string): unknown[] {
   }
   chunks.push(rest);
   return [
-    ...chunks.map((chunk) => ({ type: 'section', text: { type: 'mrkdwn', text: chunk } })),
+    ...chunks.map((chunk): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text: chunk } })),
     { type: 'context', elements: [{ type: 'mrkdwn', text: context }] },
   ];
 }
@@ -119,7 +126,7 @@ async function settleOpenClaim(
   tellUser: (reply: Reply) => Promise<void>,
 ): Promise<PostOutcome> {
   const abandonedAt = abandonedAfter(claim);
-  let state: SnapRecord['state'] | 'gone' = claim.state;
+  let state: StoredRecord['state'] | 'gone' = claim.state;
   while (state === 'posting' && deps.clock.now() < abandonedAt) {
     const wait = Math.min(CLAIM_POLL_MS, abandonedAt - deps.clock.now());
     if (deps.clock.now() + wait > deps.deadline()) break;
@@ -131,10 +138,11 @@ async function settleOpenClaim(
     log.warn('poster.claim_pending', { abandonedAt });
     throw new ClaimPendingError('The first delivery of this event may still be posting');
   }
-  if (state !== 'posting' || !(await deps.store.markLost(claim.id))) {
+  if (state !== 'posting' || !(await deps.store.markLost(tombstone(claim.id, 'lost', deps.clock.now())))) {
     log.info('poster.duplicate', { existingState: state });
     return 'duplicate';
   }
+  // The tombstone keeps no channel: the claim read before it was replaced says where to look.
   log.error('poster.lost_track', { claimedAt: claim.createdAt });
   await tellUser(lostTrackReply(claim.channel));
   return 'lost';
@@ -152,7 +160,8 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   const log = deps.log.child({ team: request.team, channel: request.channel, snap: request.id });
   let content: SealedContent;
   try {
-    const opened = await deps.open(sealed, request.id);
+    // Any clear field changed since ack sealed the event and the seal does not open.
+    const opened = await deps.open(sealed, postAad(request));
     if (!isContent(opened)) throw new SealError('Sealed content has the wrong shape');
     content = opened;
   } catch (error) {
@@ -160,11 +169,33 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     log.error('poster.seal_invalid', errorFields(error));
     return 'rejected';
   }
+  // Checked once the seal vouches for the fields; refused for good, no retry could change it.
+  const stale = staleness(request.receivedAt, clock.now());
+  if (stale) {
+    log.warn('poster.event_stale', { staleness: stale, ageMs: clock.now() - request.receivedAt });
+    return 'rejected';
+  }
+  if (!delayWithinLimits(request.delaySeconds)) {
+    log.error('poster.delay_out_of_range', { delaySeconds: request.delaySeconds });
+    return 'rejected';
+  }
   const tellUser = async (reply: Reply) => {
     try {
       await slack.reply(content.responseUrl, reply);
     } catch (error) {
       log.warn('poster.reply_failed', errorFields(error));
+    }
+  };
+
+  /** Ends the claim for good: `lost` only while it is still `posting` (a record written after all stays). */
+  const settle = async (state: 'done' | 'lost', settleLog: Logger) => {
+    const end = tombstone(request.id, state, clock.now());
+    try {
+      if (state === 'lost') await store.markLost(end);
+      else await store.bury(end);
+    } catch (error) {
+      // The claim stays `posting`: a later delivery waits out this run's deadline and settles it.
+      settleLog.warn('poster.settle_failed', { state, ...errorFields(error) });
     }
   };
 
@@ -189,8 +220,9 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
 
   const refusal = await checkLimits(request, deps, log);
   if (refusal) {
-    // Nothing was posted: like any refusal before the post, the claim is released.
-    await store.release(request.id).catch((e: unknown) => log.warn('poster.release_failed', errorFields(e)));
+    // Nothing was posted, and the author is told when to try again: like any clear refusal, the
+    // claim is settled for good, so a late repeat of this request cannot post behind that new try.
+    await settle('done', log);
     log.info('poster.limited', { limit: refusal.limit });
     await tellUser(overLimitReply(refusal, clock.now()));
     return 'limited';
@@ -245,11 +277,16 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       ts = await postPaced(true);
     }
   } catch (error) {
-    await store.release(request.id).catch((e: unknown) => log.warn('poster.release_failed', errorFields(e)));
+    // Not Slack's answer: thrown for Lambda to retry, the claim left `posting` for the retry.
     if (!(error instanceof SlackCallError)) throw error;
     log.warn('poster.post_failed', errorFields(error));
-    await tellUser(error.kind === 'unavailable' ? slackUnavailableReply() : postFailureReply(error.code));
-    return 'refused';
+    // No answer (timeout, 5xx, dropped connection): the post may have happened, so the claim is
+    // lost, never released. A clear refusal posted nothing, and the author was told to try
+    // again: a late repeat of this request must not post behind that new try.
+    const unclear = error.kind === 'unavailable';
+    await settle(unclear ? 'lost' : 'done', log);
+    await tellUser(unclear ? slackUnavailableReply() : postFailureReply(error.code));
+    return unclear ? 'lost' : 'refused';
   }
 
   const plog = log.child({ ts });
@@ -272,7 +309,8 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     } catch (deleteError) {
       plog.error('poster.takedown_failed', errorFields(deleteError));
     }
-    await store.release(request.id).catch((e: unknown) => plog.warn('poster.release_failed', errorFields(e)));
+    // Taken down: done. Still up: lost, unless the record was written after all (then it is tracked).
+    await settle(deleted ? 'done' : 'lost', plog);
     await tellUser(untrackedReply(deleted));
     return 'untracked';
   }

@@ -5,6 +5,25 @@
  */
 import type { SlackFailureKind } from '../errors';
 
+/**
+ * Why a snap is deleted: its due time came (`due`), or its author asked first — `/snap cancel`,
+ * a list's *Delete now* button, the *Delete snap now* shortcut.
+ */
+export type DeletionReason = 'due' | 'cancel' | 'button' | 'shortcut';
+
+/**
+ * How a deletion is logged: against its due time (`lateMs`, never negative for the deleters,
+ * which never start early), or, when its author asked before that, as early (`earlyMs`).
+ */
+export function deletionTiming(
+  reason: DeletionReason,
+  dueAtMs: number,
+  nowMs: number,
+): { event: 'snap.deleted'; lateMs: number } | { event: 'snap.deleted_early'; earlyMs: number } {
+  if (reason !== 'due' && nowMs < dueAtMs) return { event: 'snap.deleted_early', earlyMs: dueAtMs - nowMs };
+  return { event: 'snap.deleted', lateMs: nowMs - dueAtMs };
+}
+
 export type DeleteVerdict =
   /** The message is gone (now or earlier): remove the record. */
   | 'done'
@@ -40,8 +59,9 @@ export interface RemovalIdentity {
 }
 
 /**
- * True only for deletions made by TTL. The sweeper's and poster's own DeleteItem calls produce
- * REMOVE records too, without this identity: those messages are already handled.
+ * True only for deletions made by TTL. Nothing else deletes items now (a deleted snap's record
+ * is replaced by its tombstone: a MODIFY), but a REMOVE without this identity — someone
+ * deleting an item by hand — is not TTL's and is left alone.
  */
 export function isTtlRemoval(record: RemovalIdentity): boolean {
   return (

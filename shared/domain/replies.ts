@@ -2,6 +2,8 @@
  * Everything snap says to a person. Replies are ephemeral (only the author sees them) and never
  * echo the message text.
  */
+// Types only (erased at build): Block Kit's shape, so the type checker catches a malformed block.
+import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { Command, DelayLimits } from './command';
 import { describeDelay } from './delay';
 import type { LimitRefusal } from './limits';
@@ -9,7 +11,7 @@ import type { LimitRefusal } from './limits';
 export interface Reply {
   response_type: 'ephemeral';
   text: string;
-  blocks?: unknown[];
+  blocks?: KnownBlock[];
 }
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
@@ -69,8 +71,13 @@ export function teamNotAllowedReply(): Reply {
   return ephemeral('snap is not enabled for this workspace. Nothing was posted.');
 }
 
-export function malformedReply(): Reply {
-  return ephemeral('That request was missing something snap needs. Please try again.');
+/**
+ * A signed request without what snap needs. It came from Slack or from whoever holds the signing
+ * secret, so naming the form field (one of a fixed list, never the request's own text) helps.
+ */
+export function malformedReply(field?: string): Reply {
+  const what = field ? `: a usable \`${field}\`` : '';
+  return ephemeral(`That request was missing something snap needs${what}. Please try again.`);
 }
 
 export function unavailableReply(): Reply {
@@ -166,19 +173,21 @@ export function listReply(snaps: Array<{ id: string; channel: string; dueAt: num
   if (snaps.length === 0) return ephemeral('You have no pending snaps.');
   const shown = snaps.slice(0, LIST_LIMIT);
   const title = `Your pending snaps (${snaps.length}), newest first:`;
-  const blocks: unknown[] = [
+  const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: title } },
-    ...shown.map((snap) => ({
-      type: 'section',
-      text: { type: 'mrkdwn', text: `In <#${snap.channel}> · self-destructs ${slackDate(snap.dueAt)}` },
-      accessory: {
-        type: 'button',
-        style: 'danger',
-        text: { type: 'plain_text', text: 'Delete now' },
-        action_id: DELETE_ACTION_ID,
-        value: snap.id,
-      },
-    })),
+    ...shown.map(
+      (snap): SectionBlock => ({
+        type: 'section',
+        text: { type: 'mrkdwn', text: `In <#${snap.channel}> · self-destructs ${slackDate(snap.dueAt)}` },
+        accessory: {
+          type: 'button',
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Delete now' },
+          action_id: DELETE_ACTION_ID,
+          value: snap.id,
+        },
+      }),
+    ),
   ];
   if (snaps.length > shown.length) {
     blocks.push({
@@ -207,6 +216,10 @@ export function alreadyGoneReply(): Reply {
 
 export function notASnapReply(): Reply {
   return ephemeral('That message is not a pending snap (it may already have self-destructed).');
+}
+
+export function authorFailedReply(): Reply {
+  return ephemeral('snap could not do that right now. Please try again in a moment.');
 }
 
 export function deleteLaterReply(): Reply {

@@ -1,11 +1,34 @@
 /**
  * Sealing the message for its trip from ack to poster. Lambda keeps async events for hours and
  * drops failed ones, payload and all, into the on-failure queue, so the payload must not be
- * readable there: AES-256-GCM under a KMS data key, with the request id as associated data so
- * a sealed payload cannot be replayed inside another request's event.
+ * readable there: AES-256-GCM under a KMS data key. Every clear field that travels with it is
+ * bound in as associated data, so a sealed payload opens only inside the very event ack made:
+ * not under another request id, nor redirected to another workspace, channel or author, nor
+ * with another delay, receipt time or action.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { SealError } from '../errors';
+import type { AuthorRequest, PostRequest } from './snap';
+
+/**
+ * The associated data of a snap's event: a JSON array in a fixed order, led by a tag naming the
+ * event kind and version. Each field is quoted or a number, so no two different events encode
+ * alike (unlike joining strings, where `a:b` + `c` and `a` + `b:c` would).
+ */
+export function postAad(
+  request: Pick<PostRequest, 'v' | 'id' | 'team' | 'channel' | 'user' | 'delaySeconds' | 'receivedAt'>,
+): string {
+  const { v, id, team, channel, user, delaySeconds, receivedAt } = request;
+  return JSON.stringify(['snap/post', v, id, team, channel, user, delaySeconds, receivedAt]);
+}
+
+/** The associated data of an author's request: its id, the whole action and whose it is. */
+export function authorAad(id: string, request: AuthorRequest): string {
+  const { v, action, team, channel, user, receivedAt } = request;
+  const target =
+    action.kind === 'delete' ? action.snapId : action.kind === 'delete_message' ? action.ts : null;
+  return JSON.stringify(['snap/author', v, id, action.kind, target, team, channel, user, receivedAt]);
+}
 
 export interface Sealed {
   /** The data key, encrypted by KMS (base64), so the receiver can have KMS decrypt it. */

@@ -3,6 +3,7 @@
  * Slack coordinates — team, channel, ts — with its due time; it never holds the text.
  */
 import { randomInt } from 'node:crypto';
+import { MIN_DELAY_SECONDS, SEVEN_DAYS_SECONDS } from './delay';
 
 /** How a request travels from ack to poster (the async Invoke payload). */
 export interface PostRequest {
@@ -51,7 +52,8 @@ export function isAuthorRequest(value: unknown): value is AuthorRequest {
     actionOk &&
     typeof v.team === 'string' &&
     typeof v.channel === 'string' &&
-    typeof v.user === 'string'
+    typeof v.user === 'string' &&
+    typeof v.receivedAt === 'number'
   );
 }
 
@@ -61,12 +63,30 @@ export interface SealedContent {
   responseUrl: string;
 }
 
+/** `posting`: claimed, the post may be under way. `posted`: the message exists and is tracked. */
+export type SnapState = 'posting' | 'posted';
+
 /**
- * `posting`: claimed, the post may be under way. `posted`: the message exists and is tracked.
- * `lost`: the poster died between Slack's answer and the record, so the message (if any) has
- * no ts on file; kept as a tombstone so no later delivery posts again.
+ * How a request ends, for good:
+ * - `done`: settled — its message deleted (on time or early), never posted (Slack refused it), or
+ *   the author's request about their snaps taken up;
+ * - `lost`: the post may have happened without a `ts` on file (the poster died between Slack's
+ *   answer and the record, or Slack's answer never came). Only its author can remove it.
  */
-export type SnapState = 'posting' | 'posted' | 'lost';
+export type FinalState = 'done' | 'lost';
+
+/**
+ * What is left of a request once it is settled: only what idempotency needs — the request id,
+ * its final state, its TTL. No channel, `ts`, author or index key: nothing looks for it, nothing
+ * can act on it, it tells nobody anything. While it lasts, no delivery of the same request id
+ * (Lambda's repeats, a replayed signed request) posts or deletes anything.
+ */
+export interface Tombstone {
+  id: string;
+  state: FinalState;
+  /** DynamoDB TTL (seconds since epoch). */
+  expiresAt: number;
+}
 
 export interface SnapRecord {
   id: string;
@@ -91,6 +111,54 @@ export interface SnapRecord {
   /** A deleter (poster or sweeper run) holds the record until this time (ms). */
   leaseUntil?: number;
   leaseOwner?: string;
+}
+
+/** What the table may hold for a request id: a live snap, or the tombstone of a settled request. */
+export type StoredRecord = SnapRecord | Tombstone;
+
+export function isTombstone(record: StoredRecord): record is Tombstone {
+  return record.state === 'done' || record.state === 'lost';
+}
+
+/**
+ * The oldest event the poster acts on (ms after ack received it), as Lambda's own limit in
+ * infra/poster.tf (`maximum_event_age_in_seconds`; a test keeps them equal).
+ */
+export const MAX_EVENT_AGE_MS = 600_000;
+
+/** How far ahead of the poster's clock ack's may run before an event counts as from the future. */
+export const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Why an event is no longer (or not yet) to be acted on: older than Lambda would deliver it, or
+ * stamped ahead of any clock skew. Only ack stamps `receivedAt`, and the seal binds it.
+ */
+export function staleness(receivedAt: number, nowMs: number): 'too_old' | 'from_the_future' | undefined {
+  const age = nowMs - receivedAt;
+  if (age > MAX_EVENT_AGE_MS) return 'too_old';
+  if (age < -CLOCK_SKEW_MS) return 'from_the_future';
+  return undefined;
+}
+
+/** A delay within the absolute limits (1 s – 7 days), whatever ack's configuration. */
+export function delayWithinLimits(delaySeconds: number): boolean {
+  return (
+    Number.isInteger(delaySeconds) && delaySeconds >= MIN_DELAY_SECONDS && delaySeconds <= SEVEN_DAYS_SECONDS
+  );
+}
+
+/**
+ * How long a tombstone outlives the moment it is written (seconds). The last delivery that
+ * could still carry its request id starts at most 300 s (Slack's signature window, a replay of
+ * the signed request) + 600 s (the poster's event age, Lambda's retries of that replay) after
+ * the first one, and claims within its run — 15 minutes at most, Lambda's longest timeout.
+ * A tombstone is written after the first delivery, so an hour covers 1,800 s twice over; its
+ * cost is one small item per request for an hour.
+ */
+export const TOMBSTONE_TTL_SECONDS = 3600;
+
+export function tombstone(id: string, state: FinalState, nowMs: number): Tombstone {
+  return { id, state, expiresAt: Math.ceil(nowMs / 1000) + TOMBSTONE_TTL_SECONDS };
 }
 
 /** Spread the due-time index over shards so one partition never takes every write. */
@@ -133,7 +201,8 @@ export function allShards(): string[] {
 /**
  * The claim a poster writes before posting. Its TTL (due time + 15 minutes) outlives every
  * repeated delivery Lambda can make (events older than 10 minutes are dropped, infra/poster.tf),
- * so a claim is never gone while a repeat could still arrive and post a second copy.
+ * so a claim is never gone while a repeat could still arrive and post a second copy; once the
+ * request is settled, its tombstone takes over.
  */
 export function newRecord(request: PostRequest, nowMs: number, postingUntil: number): SnapRecord {
   const dueAt = dueTime(nowMs, request.delaySeconds);

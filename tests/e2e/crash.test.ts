@@ -43,16 +43,16 @@ describe('a poster that dies', () => {
     expect(replies).toHaveLength(1);
     expect(replies[0]?.body.text).toContain('<#K-post>');
     expect(logs.lines().some((l) => l.includes('"poster.lost_track"') && l.includes('K-post'))).toBe(true);
-    const [tombstone] = await recordsIn('K-post');
-    expect(tombstone).toMatchObject({ state: 'lost' });
-    expect(tombstone?.ts).toBeUndefined();
+    const id = (runsFor('K-post')[0]?.payload as { id?: string } | undefined)?.id;
+    const tombstoneOf = async () => (await p.items()).find((i) => i.pk === `snap#${id}`);
+    expect(await tombstoneOf()).toEqual({ pk: `snap#${id}`, state: 'lost', expiresAt: expect.any(Number) });
     expect(p.lambda.failed).toHaveLength(0);
 
     // Act: TTL removes the tombstone later; the reaper has nothing to delete.
     await p.expire(Date.now() + 2 * 3600_000);
 
     // Assess: the message the crash left untracked is the documented consequence.
-    expect(await recordsIn('K-post')).toHaveLength(0);
+    expect(await tombstoneOf()).toBeUndefined();
     expect(
       p.slack.calls.filter((c) => c.method === 'chat.delete' && c.params.channel === 'K-post'),
     ).toHaveLength(0);
@@ -180,9 +180,15 @@ describe('DynamoDB failing a write', () => {
     expect(runsFor('K-record').map((i) => i.error ?? 'ok')).toEqual(['ok']);
   }, 30_000);
 
-  it('failing the removal after the message was deleted: the record stays and a later sweep clears it', async () => {
-    // Prepare: the poster's delete of a short snap succeeds, then its DeleteItem fails for good.
-    p.dynamoProxy.fault('DeleteItem', ...Array.from({ length: 5 }, () => ({ status: 500 }) as const));
+  it('failing the tombstone after the message was deleted: the record stays and a later sweep settles it', async () => {
+    // Prepare: once the post is under way (its claim written), every PutItem fails for good: the
+    // poster's delete of the short snap succeeds, then the tombstone that replaces its record fails.
+    const failPuts = (m: StandInMessage) => {
+      if (m.channel !== 'K-remove') return;
+      p.slack.events.off('posted', failPuts);
+      p.dynamoProxy.fault('PutItem', ...Array.from({ length: 5 }, () => ({ status: 500 }) as const));
+    };
+    p.slack.events.on('posted', failPuts);
 
     // Act
     const stop = p.schedule();
@@ -192,7 +198,7 @@ describe('DynamoDB failing a write', () => {
     await until(async () => ((await recordsIn('K-remove')).length === 0 ? true : undefined), 60_000);
     await stop();
 
-    // Assess: deleted once, on time; the sweep found it already gone and removed the record.
+    // Assess: deleted once, on time; the sweep found it already gone and buried the record.
     const [message] = messagesIn('K-remove');
     expect(leftover).toHaveLength(1);
     expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));

@@ -45,7 +45,7 @@ describe('faults', () => {
     ['a 500', { status: 500 }, 'F-post'],
     ['a dropped connection', { drop: true }, 'F-postdrop'],
   ] as const)(
-    'never retries chat.postMessage after %s: keeps nothing and tells the user',
+    'never retries chat.postMessage after %s: keeps no record of where it is and tells the user',
     async (_, fault, channel) => {
       p.slack.fault('chat.postMessage', fault);
       const repliesBefore = p.slack.replies.length;

@@ -43,6 +43,8 @@ beforeAll(async () => {
     SLACK_SIGNING_SECRET: 'workspace-signing-secret',
     SLACK_APP_TOKEN: 'xapp-1-test',
     SLACK_API_URL: slack.apiUrl,
+    // The poster answers only response_urls under this prefix: the stand-in's, not Slack's.
+    SLACK_RESPONSE_URL_PREFIX: slack.responseUrlPrefix,
   });
   socket = await connected;
 }, 60_000);

@@ -123,8 +123,8 @@ describe('npm start (sandbox)', () => {
     );
     stream.close();
 
-    // At least this record; tombstones other tests left and this run's rate-limit counters may
-    // expire with it (the reaper ignores both).
+    // At least this record; the tombstones of earlier snaps and this run's rate-limit counters
+    // may expire with it (the reaper ignores both).
     expect(((await response.json()) as { expired: number }).expired).toBeGreaterThanOrEqual(1);
     expect(deleted).toBeDefined();
     expect((await records()).some((r) => r.ts === posted.data.ts)).toBe(false);

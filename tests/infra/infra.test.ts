@@ -22,6 +22,7 @@ import {
   OAUTH_REDIRECT_PATH,
   USER_SCOPES,
 } from '../../shared/domain/install';
+import { MAX_EVENT_AGE_MS } from '../../shared/domain/snap';
 import { functionStatements, type Infra, interpolateLocals, loadInfra, resolveLocal } from '../support/infra';
 
 const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper', 'install'] as const;
@@ -50,6 +51,7 @@ function variablesRead(reader: (env: config.Env) => unknown): Set<string> {
     SNAP_LIMIT_USER_PER_MINUTE: '30',
     SNAP_LIMIT_TEAM_PER_MINUTE: '300',
     SNAP_LIMIT_USER_PENDING: '50',
+    SLACK_RESPONSE_URL_PREFIX: 'https://hooks.slack.com/',
   };
   const env = new Proxy({} as config.Env, {
     get: (_t, name: string) => {
@@ -149,6 +151,15 @@ describe('infra and code agree', () => {
         expect(resource).toMatch(/^\$\{(aws_|module\.)/);
       }
     }
+  });
+
+  it('drops poster events at the age the poster refuses them', () => {
+    const invokeConfig = infra.resource.aws_lambda_function_event_invoke_config?.poster as Record<
+      string,
+      unknown
+    >;
+
+    expect(invokeConfig.maximum_event_age_in_seconds).toBe(MAX_EVENT_AGE_MS / 1000);
   });
 
   it('lets only ack and install be invoked from the internet, and only through the API', () => {

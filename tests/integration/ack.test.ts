@@ -5,7 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext } from '../../local/lambda-stand-in';
-import { unsealJson } from '../../shared/domain/seal';
+import { postAad, unsealJson } from '../../shared/domain/seal';
+import type { PostRequest } from '../../shared/domain/snap';
 import { recordIamActions } from '../support/iam';
 import { allowedActions } from '../support/infra';
 import { captureStdout } from '../support/logs';
@@ -84,17 +85,17 @@ describe('ack', () => {
     const payload = JSON.parse(Buffer.from(input?.Payload as Uint8Array).toString()) as Record<
       string,
       unknown
-    > & {
-      id: string;
-      sealed: { key: string; iv: string; data: string };
-    };
+    > &
+      PostRequest & {
+        sealed: { key: string; iv: string; data: string };
+      };
     const wire = JSON.stringify(payload);
     expect(wire).not.toContain('4711');
     expect(wire).not.toContain('hooks.slack.com');
     expect(payload).toMatchObject({ v: 1, team: 'T0001', channel: 'C0001', user: 'U0001', delaySeconds: 45 });
     expect(payload.id).toMatch(/^T0001:/);
     expect(Buffer.from(payload.sealed.key, 'base64').toString()).toBe('wrapped-data-key');
-    expect(unsealJson(DATA_KEY, payload.sealed, payload.id)).toEqual({
+    expect(unsealJson(DATA_KEY, payload.sealed, postAad(payload))).toEqual({
       text: 'the door code is 4711',
       responseUrl: 'https://hooks.slack.com/commands/T0001/1/abc',
     });
@@ -192,6 +193,9 @@ describe('ack', () => {
     );
 
     expect(noChannel.statusCode).toBe(400);
+    expect(replyText(noChannel)).toBe(
+      'That request was missing something snap needs: a usable `channel_id`. Please try again.',
+    );
     expect(notForm.statusCode).toBe(415);
     expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
   });
@@ -215,6 +219,33 @@ describe('ack', () => {
     expect(text).not.toContain('4711');
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain('hooks.slack.com');
+  });
+
+  it('logs Slack’s retry number only once the request is verified, and only as a small number', async () => {
+    // Prepare: an attacker-chosen header on an unsigned request, then real and junk retry numbers.
+    const junk = 'x'.repeat(10_000);
+    const linesOf = async (event: APIGatewayProxyEventV2) => {
+      const before = logs.lines().length;
+      await call(event);
+      return logs
+        .lines()
+        .slice(before)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    const retried = (secret: string, retry: string) =>
+      signedEvent(commandBody({ text: '30s hi' }), { secret, headers: { 'x-slack-retry-num': retry } });
+
+    // Act
+    const forged = await linesOf(retried('wrong', junk));
+    const real = await linesOf(retried(SECRET, '2'));
+    const odd = await linesOf(retried(SECRET, `1${junk}`));
+
+    // Assess
+    expect(forged.map((l) => l.event)).toEqual(['ack.signature_rejected']);
+    expect(forged[0]).not.toHaveProperty('slackRetry');
+    expect(real.find((l) => l.event === 'command.accepted')).toMatchObject({ slackRetry: 2 });
+    expect(odd.find((l) => l.event === 'command.accepted')).not.toHaveProperty('slackRetry');
+    expect(logs.lines().join('\n')).not.toContain(junk);
   });
 
   it('hands /snap list to the poster and says it is looking', async () => {

@@ -20,7 +20,7 @@ import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
 import type { PosterEvent } from '../../shared/app/accept-command';
 import { POST_RETRY_BUDGET_MS } from '../../shared/app/post-snap';
 import { DEFAULT_LIMITS } from '../../shared/domain/limits';
-import { sealJson } from '../../shared/domain/seal';
+import { postAad, sealJson } from '../../shared/domain/seal';
 import { recordIamActions } from '../support/iam';
 import { allowedActions } from '../support/infra';
 import { captureStdout } from '../support/logs';
@@ -41,19 +41,22 @@ let n = 0;
 
 function event(user = 'U1'): PosterEvent {
   const id = `T1:limits-${++n}`;
-  return {
-    v: 1,
+  const request = {
+    v: 1 as const,
     id,
     team: 'T1',
     channel: 'C1',
     user,
     delaySeconds: 3600,
     receivedAt: Date.now(),
+  };
+  return {
+    ...request,
     sealed: sealJson(
       DATA_KEY,
       Buffer.from('wrapped').toString('base64'),
       { text: TEXT, responseUrl: slack.responseUrl(id) },
-      id,
+      postAad(request),
     ),
   };
 }
@@ -85,6 +88,7 @@ beforeAll(async () => {
   process.env.SLACK_BOT_TOKEN_CIPHERTEXT = Buffer.from('kms-token').toString('base64');
   process.env.SLACK_API_URL = slack.apiUrl;
   process.env.SNAP_SWEEP_PERIOD_SECONDS = '10';
+  process.env.SLACK_RESPONSE_URL_PREFIX = slack.responseUrlPrefix;
   kms.on(DecryptCommand).callsFake((input: { EncryptionContext?: Record<string, string> }) => {
     if (input.EncryptionContext?.secret === 'SLACK_BOT_TOKEN') return { Plaintext: Buffer.from(TOKEN) };
     if (input.EncryptionContext?.purpose === 'message') return { Plaintext: DATA_KEY };
@@ -148,7 +152,7 @@ describe('poster limits (defaults)', () => {
     for (const c of ddb.calls()) expect(JSON.stringify(c.args[0].input)).not.toContain('31-7-22');
   });
 
-  it('refuses an author over the per-minute limit: says when to try again, posts nothing, releases the claim', async () => {
+  it('refuses an author over the per-minute limit: says when to try again, posts nothing, settles the claim for good', async () => {
     // Prepare: the user's counter for this minute is full.
     failCounters('limit#user#');
 
@@ -166,10 +170,11 @@ describe('poster limits (defaults)', () => {
     );
     expect(slack.replies.at(-1)?.body.response_type).toBe('ephemeral');
     expect(counterUpdates().map((u) => String(u.Key?.pk).split('#')[1])).toEqual(['user']);
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
-      Key: { pk: `snap#${e.id}` },
-      ConditionExpression: '#state = :posting',
+    // A tombstone, not a release: a late repeat of this request must not post behind a new try.
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ pk: `snap#${e.id}`, state: 'done' }),
     });
+    expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
   });
 
   it('refuses an author who already has the most pending snaps, without touching the workspace counter', async () => {
@@ -226,7 +231,9 @@ describe('poster limits (defaults)', () => {
     expect(String(slack.replies.at(-1)?.body.text)).toBe(
       ':warning: Your snap was not posted. Slack is busy in this channel right now and did not take it. Try again in a minute. (/snap)',
     );
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: `snap#${e.id}` } });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ pk: `snap#${e.id}`, state: 'done' }),
+    });
   }, 20_000);
 
   it('never writes the message text to its logs', () => {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
-  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -14,8 +13,9 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext } from '../../local/lambda-stand-in';
 import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
-import type { PosterEvent } from '../../shared/app/accept-command';
-import { sealJson } from '../../shared/domain/seal';
+import type { AuthorEvent, PosterEvent } from '../../shared/app/accept-command';
+import { authorAad, postAad, sealJson } from '../../shared/domain/seal';
+import type { AuthorAction, AuthorRequest, PostRequest } from '../../shared/domain/snap';
 import { recordIamActions } from '../support/iam';
 import { allowedActions } from '../support/infra';
 import { captureStdout } from '../support/logs';
@@ -23,6 +23,7 @@ import { captureStdout } from '../support/logs';
 const TOKEN = 'xoxb-integration';
 const DATA_KEY = randomBytes(32);
 const TEXT = 'the door code is 4711';
+const WRAPPED_KEY = Buffer.from('wrapped').toString('base64');
 const kms = mockClient(KMSClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 const logs = captureStdout();
@@ -34,9 +35,15 @@ let slack: SlackStandIn;
 let handler: (event: unknown, context: Context) => Promise<{ outcome: string }>;
 let n = 0;
 
-function event(delaySeconds: number, text = TEXT): PosterEvent {
+/** A poster event as ack makes it: clear fields, and the content sealed with them bound in. */
+function event(
+  delaySeconds: number,
+  text = TEXT,
+  fields: Partial<Pick<PostRequest, 'channel' | 'user'>> = {},
+  responseUrl?: string,
+): PosterEvent {
   const id = `T1:trigger-${++n}`;
-  return {
+  const request: PostRequest = {
     v: 1,
     id,
     team: 'T1',
@@ -44,13 +51,17 @@ function event(delaySeconds: number, text = TEXT): PosterEvent {
     user: 'U1',
     delaySeconds,
     receivedAt: Date.now(),
-    sealed: sealJson(
-      DATA_KEY,
-      Buffer.from('wrapped').toString('base64'),
-      { text, responseUrl: slack.responseUrl(id) },
-      id,
-    ),
+    ...fields,
   };
+  const content = { text, responseUrl: responseUrl ?? slack.responseUrl(id) };
+  return { ...request, sealed: sealJson(DATA_KEY, WRAPPED_KEY, content, postAad(request)) };
+}
+
+/** An author's request as ack makes it. */
+function authorEvent(id: string, action: AuthorAction, user = 'U1'): AuthorEvent {
+  const request: AuthorRequest = { v: 1, action, team: 'T1', channel: 'C1', user, receivedAt: Date.now() };
+  const content = { responseUrl: slack.responseUrl(id) };
+  return { ...request, id, sealed: sealJson(DATA_KEY, WRAPPED_KEY, content, authorAad(id, request)) };
 }
 
 const invoke = (e: unknown) => handler(e, lambdaContext('snap-poster', 120_000));
@@ -65,6 +76,7 @@ beforeAll(async () => {
   process.env.SNAP_LIMIT_USER_PER_MINUTE = '0';
   process.env.SNAP_LIMIT_TEAM_PER_MINUTE = '0';
   process.env.SNAP_LIMIT_USER_PENDING = '0';
+  process.env.SLACK_RESPONSE_URL_PREFIX = slack.responseUrlPrefix;
   kms.on(DecryptCommand).callsFake((input: { EncryptionContext?: Record<string, string> }) => {
     if (input.EncryptionContext?.secret === 'SLACK_BOT_TOKEN') return { Plaintext: Buffer.from(TOKEN) };
     if (input.EncryptionContext?.purpose === 'message') return { Plaintext: DATA_KEY };
@@ -82,7 +94,6 @@ beforeEach(() => {
   ddb.reset();
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
-  ddb.on(DeleteCommand).resolves({});
   slack.calls.length = 0;
   slack.replies.length = 0;
 });
@@ -156,31 +167,58 @@ describe('poster', () => {
     expect(slack.replies.at(-1)?.body.text).toContain('removed it at once');
   });
 
-  it('tells the user to invite the app when it is not in the channel, and keeps no record', async () => {
-    const e = { ...event(60), channel: 'C-not-member' };
+  it('tells the user to invite the app when it is not in the channel, and keeps only a tombstone', async () => {
+    const e = event(60, TEXT, { channel: 'C-not-member' });
 
     const { outcome } = await invoke(e);
 
     expect(outcome).toBe('refused');
     expect(slack.replies.at(-1)?.body).toMatchObject({ response_type: 'ephemeral' });
     expect(String(slack.replies.at(-1)?.body.text)).toContain('/invite @snap');
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { ConditionExpression: '#state = :posting' });
+    expect(ddb.commandCalls(PutCommand)[1]?.args[0].input.Item).toEqual({
+      pk: `snap#${e.id}`,
+      state: 'done',
+      expiresAt: expect.any(Number),
+    });
   });
 
-  it('never retries chat.postMessage after a server error, and says the outcome is unknown', async () => {
+  it('never retries chat.postMessage after a server error, says the outcome is unknown, marks the claim lost', async () => {
     slack.fault('chat.postMessage', { status: 500 });
+    const e = event(60);
 
-    const { outcome } = await invoke(event(60));
+    const { outcome } = await invoke(e);
 
-    expect(outcome).toBe('refused');
+    expect(outcome).toBe('lost');
     expect(callsTo('chat.postMessage')).toHaveLength(1);
     expect(String(slack.replies.at(-1)?.body.text)).toContain('may not have been posted');
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: { pk: `snap#${e.id}`, state: 'lost', expiresAt: expect.any(Number) },
+      ConditionExpression: '#state = :posting',
+    });
+  });
+
+  it('answers no response_url outside the configured prefix, and logs the refusal without the URL', async () => {
+    // Prepare: a refused post whose (sealed, signed) response_url points somewhere else.
+    const elsewhere = `${slack.url}/elsewhere/${n + 1}`;
+    const e = event(60, TEXT, { channel: 'C-not-member' }, elsewhere);
+    const before = logs.lines().length;
+
+    // Act
+    const { outcome } = await invoke(e);
+
+    // Assess
+    const lines = logs.lines().slice(before).join('\n');
+    expect(outcome).toBe('refused');
+    expect(slack.calls.filter((c) => c.method.includes('elsewhere'))).toHaveLength(0);
+    expect(slack.replies).toHaveLength(0);
+    expect(lines).toContain('"error":"response_url_refused"');
+    expect(lines).not.toContain('/elsewhere/');
   });
 
   it('still posts, as the bot, when the user profile cannot be read', async () => {
     slack.fault('users.info', { status: 500 }, { status: 500 }, { status: 500 });
 
-    const { outcome } = await invoke({ ...event(3600), user: 'U-fresh' });
+    const { outcome } = await invoke(event(3600, TEXT, { user: 'U-fresh' }));
 
     expect(outcome).toBe('posted');
     expect(callsTo('chat.postMessage')[0]?.params.username).toBeUndefined();
@@ -200,7 +238,9 @@ describe('poster', () => {
     expect(deleted?.at).toBeGreaterThanOrEqual(recorded[':due']);
     expect(deleted?.at).toBeLessThan(recorded[':due'] + 1000);
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: `snap#T1:trigger-${n}` } });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: { pk: `snap#T1:trigger-${n}`, state: 'done', expiresAt: expect.any(Number) },
+    });
   });
 
   it('drops an event whose sealed payload was tampered with, posting nothing', async () => {
@@ -237,25 +277,8 @@ describe('poster', () => {
         },
       ],
     });
-    const id = `T1:list-${++n}`;
-    const sealed = sealJson(
-      DATA_KEY,
-      Buffer.from('wrapped').toString('base64'),
-      { responseUrl: slack.responseUrl(id) },
-      id,
-    );
-
     // Act
-    const { outcome } = await invoke({
-      v: 1,
-      id,
-      action: { kind: 'list' },
-      team: 'T1',
-      channel: 'C1',
-      user: 'U1',
-      receivedAt: Date.now(),
-      sealed,
-    });
+    const { outcome } = await invoke(authorEvent(`T1:list-${++n}`, { kind: 'list' }));
 
     // Assess
     expect(outcome).toBe('listed');
@@ -286,24 +309,8 @@ describe('poster', () => {
       ],
     });
     slack.messages.set('C1/1.5', { channel: 'C1', ts: '1.5', text: 'x', blocks: [], postedAt: Date.now() });
-    const request = (user: string) => {
-      const id = `T1:short-${++n}`;
-      return {
-        v: 1,
-        id,
-        action: { kind: 'delete_message', ts: '1.5' },
-        team: 'T1',
-        channel: 'C1',
-        user,
-        receivedAt: Date.now(),
-        sealed: sealJson(
-          DATA_KEY,
-          Buffer.from('wrapped').toString('base64'),
-          { responseUrl: slack.responseUrl(id) },
-          id,
-        ),
-      };
-    };
+    const request = (user: string) =>
+      authorEvent(`T1:short-${++n}`, { kind: 'delete_message', ts: '1.5' }, user);
 
     const stranger = await invoke(request('U2'));
     const author = await invoke(request('U1'));
@@ -314,7 +321,9 @@ describe('poster', () => {
       ExpressionAttributeValues: { ':message': 'T1#C1#1.5' },
     });
     expect(callsTo('chat.delete')).toHaveLength(1);
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: 'snap#T1:x' } });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: { pk: 'snap#T1:x', state: 'done', expiresAt: expect.any(Number) },
+    });
   });
 
   it('posts @here, @channel and group mentions inert unless allowed', async () => {

@@ -1,7 +1,7 @@
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
-  DeleteCommand,
   DynamoDBDocumentClient,
+  PutCommand,
   QueryCommand,
   ScanCommand,
   UpdateCommand,
@@ -59,7 +59,7 @@ beforeEach(() => {
   ddb.reset();
   ddb.on(QueryCommand).resolves({ Items: [] });
   ddb.on(UpdateCommand).resolves({});
-  ddb.on(DeleteCommand).resolves({});
+  ddb.on(PutCommand).resolves({});
   slack.calls.length = 0;
 });
 
@@ -81,7 +81,7 @@ describe('sweeper', () => {
     expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 0);
   });
 
-  it('deletes due snaps at their due time, then removes their records', async () => {
+  it('deletes due snaps at their due time, then leaves only their tombstones', async () => {
     // Prepare
     const now = Date.now();
     const items = [posted('1', now - 5_000), posted('2', now + 1_500, 'C2')];
@@ -96,7 +96,11 @@ describe('sweeper', () => {
     expect(deletes.map((d) => d.params.ts)).toEqual(items.map((i) => i.ts));
     expect(deletes[1]?.at).toBeGreaterThanOrEqual(now + 1_500);
     expect(deletes[1]?.at).toBeLessThan(now + 2_500);
-    expect(ddb).toHaveReceivedCommandTimes(DeleteCommand, 2);
+    const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
+    expect(puts.map((put) => put.Item)).toEqual(
+      ['snap#T1:1', 'snap#T1:2'].map((pk) => ({ pk, state: 'done', expiresAt: expect.any(Number) })),
+    );
+    expect(puts.every((put) => put.ConditionExpression === undefined)).toBe(true);
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, { Key: { pk: 'snap#T1:1' } });
   });
 
@@ -122,7 +126,7 @@ describe('sweeper', () => {
     const report = await run();
 
     expect(report.kept).toBe(1);
-    expect(ddb).toHaveReceivedCommandTimes(DeleteCommand, 0);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0);
   });
 
   it('skips a snap another deleter has leased', async () => {

@@ -9,19 +9,25 @@ import type {
   StorePort,
 } from '../../shared/app/ports';
 import type { WindowCounter } from '../../shared/domain/limits';
-import type { SnapRecord } from '../../shared/domain/snap';
+import type { SnapRecord, StoredRecord, Tombstone } from '../../shared/domain/snap';
 import { SlackCallError, StoreError } from '../../shared/errors';
 import { createLogger, type Logger } from '../../shared/log';
 
+/** Live records and tombstones; `records` holds the live ones for the tests to look at. */
 export class MemoryStore implements StorePort {
   readonly records = new Map<string, SnapRecord>();
+  readonly tombstones = new Map<string, Tombstone>();
   failMarkPosted = false;
 
   async claim(record: SnapRecord): Promise<ClaimResult> {
-    const existing = this.records.get(record.id);
+    const existing = this.stored(record.id);
     if (existing) return { claimed: false, existing: { ...existing } };
     this.records.set(record.id, { ...record });
     return { claimed: true };
+  }
+
+  private stored(id: string): StoredRecord | undefined {
+    return this.records.get(id) ?? this.tombstones.get(id);
   }
 
   async markPosted(
@@ -40,15 +46,20 @@ export class MemoryStore implements StorePort {
     delete r.postingUntil;
   }
 
-  async release(id: string): Promise<void> {
-    if (this.records.get(id)?.state === 'posting') this.records.delete(id);
+  async markLost(tombstone: Tombstone): Promise<boolean> {
+    if (this.records.get(tombstone.id)?.state !== 'posting') return false;
+    await this.bury(tombstone);
+    return true;
   }
 
-  async markLost(id: string): Promise<boolean> {
-    const r = this.records.get(id);
-    if (r?.state !== 'posting') return false;
-    r.state = 'lost';
-    delete r.postingUntil;
+  async bury(tombstone: Tombstone): Promise<void> {
+    this.records.delete(tombstone.id);
+    this.tombstones.set(tombstone.id, { ...tombstone });
+  }
+
+  async claimRequest(tombstone: Tombstone): Promise<boolean> {
+    if (this.stored(tombstone.id)) return false;
+    this.tombstones.set(tombstone.id, { ...tombstone });
     return true;
   }
 
@@ -61,7 +72,7 @@ export class MemoryStore implements StorePort {
 
   async lease(id: string, owner: string, until: number, now: number): Promise<boolean> {
     const r = this.records.get(id);
-    if (!r) return false;
+    if (r?.state !== 'posted') return false;
     if (r.leaseUntil !== undefined && r.leaseUntil >= now && r.leaseOwner !== owner) return false;
     r.leaseUntil = until;
     r.leaseOwner = owner;
@@ -75,12 +86,8 @@ export class MemoryStore implements StorePort {
     delete r.leaseOwner;
   }
 
-  async remove(id: string): Promise<void> {
-    this.records.delete(id);
-  }
-
-  async get(id: string): Promise<SnapRecord | undefined> {
-    const r = this.records.get(id);
+  async get(id: string): Promise<StoredRecord | undefined> {
+    const r = this.stored(id);
     return r ? { ...r } : undefined;
   }
 
@@ -186,7 +193,7 @@ export class ScriptedSlack implements SlackPort {
 
 export const rateLimited = (ms: number) =>
   new SlackCallError('chat.delete', 'rate_limited', 'ratelimited', { retryAfterMs: ms });
-export const unavailable = () => new SlackCallError('chat.delete', 'unavailable', 'http_500');
+export const unavailable = (method = 'chat.delete') => new SlackCallError(method, 'unavailable', 'http_500');
 export const platform = (code: string, method = 'chat.delete') =>
   new SlackCallError(method, 'platform', code);
 

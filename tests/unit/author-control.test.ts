@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { handleAuthorRequest } from '../../shared/app/author-control';
 import { sweep } from '../../shared/app/sweep';
-import type { AuthorAction } from '../../shared/domain/snap';
+import { type AuthorAction, TOMBSTONE_TTL_SECONDS } from '../../shared/domain/snap';
+import { StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
 import { captureLogs, MemoryStore, ScriptedSlack } from '../support/fakes';
 
@@ -11,14 +12,14 @@ function setup() {
   const clock = new FakeClock(NOW);
   const store = new MemoryStore();
   const slack = new ScriptedSlack(clock);
-  const { log } = captureLogs();
+  const { log, lines } = captureLogs();
   const deps = { store, slack, clock, log, open: async () => ({ responseUrl: 'https://hooks.test/r' }) };
-  const ask = (action: AuthorAction, user = 'U1', channel = 'C1') =>
+  const ask = (action: AuthorAction, user = 'U1', channel = 'C1', id = `T1:req-${Math.random()}`) =>
     clock.drive(
       handleAuthorRequest(
         {
           v: 1,
-          id: `T1:req-${Math.random()}`,
+          id,
           action,
           team: 'T1',
           channel,
@@ -34,7 +35,7 @@ function setup() {
   store.put({ id: 'b', user: 'U1', channel: 'C2', createdAt: 2, dueAt: NOW + 700_000 });
   store.put({ id: 'c', user: 'U1', channel: 'C1', createdAt: 3, dueAt: NOW + 800_000 });
   store.put({ id: 'd', user: 'U2', channel: 'C1', createdAt: 4, dueAt: NOW + 900_000 });
-  return { clock, store, slack, deps, ask };
+  return { clock, store, slack, deps, ask, lines };
 }
 
 const lastReply = (slack: ScriptedSlack) => slack.replies.at(-1);
@@ -69,8 +70,43 @@ describe('the author', () => {
     expect(outcome).toBe('deleted');
     expect(slack.deletes.map((d) => d.channel)).toEqual(['C1']);
     expect(store.records.has('c')).toBe(false);
+    expect(store.tombstones.get('c')?.state).toBe('done');
     expect([...store.records.keys()].sort()).toEqual(['a', 'b', 'd']);
     expect(lastReply(slack)?.text).toContain('Deleted your snap');
+  });
+
+  it('does nothing when the same cancel comes again, even with a newer snap to take', async () => {
+    // Prepare: a cancel took 'c'; the author's oldest in C1, 'a', is now the latest there.
+    const { store, slack, ask } = setup();
+    await ask({ kind: 'cancel' }, 'U1', 'C1', 'T1:cancel-1');
+    const replies = slack.replies.length;
+
+    // Act: the same request again (Lambda's repeat, or a replayed signed request).
+    const again = await ask({ kind: 'cancel' }, 'U1', 'C1', 'T1:cancel-1');
+
+    // Assess
+    expect(again).toBe('duplicate');
+    expect(store.records.has('a')).toBe(true);
+    expect(slack.deletes).toHaveLength(1);
+    expect(slack.replies).toHaveLength(replies);
+    expect(store.tombstones.get('T1:cancel-1')).toEqual({
+      id: 'T1:cancel-1',
+      state: 'done',
+      expiresAt: NOW / 1000 + TOMBSTONE_TTL_SECONDS,
+    });
+  });
+
+  it('asks the author to try again when the table fails, and acts on nothing', async () => {
+    const { store, slack, ask } = setup();
+    store.findByAuthor = async () => {
+      throw new StoreError('DynamoDB findByAuthor failed');
+    };
+
+    const outcome = await ask({ kind: 'cancel' }, 'U1', 'C1');
+
+    expect(outcome).toBe('failed');
+    expect(slack.deletes).toHaveLength(0);
+    expect(lastReply(slack)?.text).toContain('try again');
   });
 
   it('deletes a snap from its button, and nobody else may', async () => {
@@ -125,6 +161,54 @@ describe('the author', () => {
     expect(store.records.has('b')).toBe(false);
     expect(slack.deletes.filter((d) => d.channel === 'C2')).toHaveLength(1);
     expect(report.found).toBe(1); // only 'a' (due at +600 s) is in that window
+  });
+
+  it('refuses a request older than Lambda delivers: nothing deleted, nothing claimed', async () => {
+    const { store, slack, deps, clock } = setup();
+
+    const outcome = await clock.drive(
+      handleAuthorRequest(
+        {
+          v: 1,
+          id: 'T1:late',
+          action: { kind: 'cancel' },
+          team: 'T1',
+          channel: 'C1',
+          user: 'U1',
+          receivedAt: NOW - 600_001,
+          sealed: { key: 'k', iv: 'i', data: 'd' },
+        },
+        deps,
+      ),
+    );
+
+    expect(outcome).toBe('rejected');
+    expect(slack.deletes).toHaveLength(0);
+    expect(slack.replies).toHaveLength(0);
+    expect(store.records.size).toBe(4);
+    expect(store.tombstones.size).toBe(0);
+  });
+
+  it('logs each early deletion as early, with its reason and how early, never as negative lateness', async () => {
+    // Prepare: 'c' (C1) is due in 800 s, 'b' in 700 s, 'd' (U2's) in 900 s.
+    const { store, ask, lines } = setup();
+    const ts = store.records.get('d')?.ts ?? '';
+
+    // Act
+    await ask({ kind: 'cancel' }, 'U1', 'C1');
+    await ask({ kind: 'delete', snapId: 'b' }, 'U1');
+    await ask({ kind: 'delete_message', ts }, 'U2', 'C1');
+
+    // Assess
+    const deletions = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => String(l.event).startsWith('snap.deleted'));
+    expect(deletions.map(({ event, reason, earlyMs, snap }) => ({ event, reason, earlyMs, snap }))).toEqual([
+      { event: 'snap.deleted_early', reason: 'cancel', earlyMs: 800_000, snap: 'c' },
+      { event: 'snap.deleted_early', reason: 'button', earlyMs: 700_000, snap: 'b' },
+      { event: 'snap.deleted_early', reason: 'shortcut', earlyMs: 900_000, snap: 'd' },
+    ]);
+    expect(deletions.some((l) => 'lateMs' in l)).toBe(false);
   });
 
   it('drops a request that is not well formed', async () => {

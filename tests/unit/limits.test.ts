@@ -11,6 +11,7 @@ import {
   userCounter,
 } from '../../shared/domain/limits';
 import { overLimitReply } from '../../shared/domain/replies';
+import { tombstone } from '../../shared/domain/snap';
 import { SlackCallError, StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
 import { captureLogs, MemoryStore, ScriptedSlack } from '../support/fakes';
@@ -166,7 +167,7 @@ describe('checking the limits before a post', () => {
     // Act
     const full = await check('U1');
     const other = await check('U2');
-    await store.remove('T1:a');
+    await store.bury(tombstone('T1:a', 'done', T0));
     const afterOneGone = await check('U1');
 
     // Assess

@@ -2,10 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import type { PosterEvent } from '../../shared/app/accept-command';
 import { messageBlocks, type PostDeps, postSnap } from '../../shared/app/post-snap';
 import { DEFAULT_LIMITS } from '../../shared/domain/limits';
-import { dueTime, newRecord } from '../../shared/domain/snap';
+import { dueTime, newRecord, TOMBSTONE_TTL_SECONDS } from '../../shared/domain/snap';
 import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
-import { captureLogs, MemoryStore, platform, ScriptedSlack } from '../support/fakes';
+import { captureLogs, MemoryStore, platform, ScriptedSlack, unavailable } from '../support/fakes';
 
 const NOW = 1_800_000_000_250;
 const content = { text: 'the door code is 4711', responseUrl: 'https://hooks.test/r' };
@@ -94,10 +94,10 @@ describe('the poster', () => {
   it('holds a lease on a snap it waits out, so a sweep does not delete it too', async () => {
     const { clock, store, deps } = setup();
     let leaseSeen: number | undefined;
-    const original = store.remove.bind(store);
-    store.remove = async (id) => {
-      leaseSeen = store.records.get(id)?.leaseUntil;
-      return original(id);
+    const original = store.bury.bind(store);
+    store.bury = async (tombstone) => {
+      leaseSeen = store.records.get(tombstone.id)?.leaseUntil;
+      return original(tombstone);
     };
 
     await clock.drive(postSnap(event(20), deps));
@@ -149,7 +149,12 @@ describe('the poster', () => {
     expect(slack.posts).toHaveLength(0);
     expect(slack.replies).toHaveLength(1);
     expect(slack.replies[0]?.text).toContain('lost track of your snap in <#C1>');
-    expect(store.records.get('T1:trig-1')?.state).toBe('lost');
+    expect(store.records.size).toBe(0);
+    expect(store.tombstones.get('T1:trig-1')).toEqual({
+      id: 'T1:trig-1',
+      state: 'lost',
+      expiresAt: Math.ceil(clock.now() / 1000) + TOMBSTONE_TTL_SECONDS,
+    });
     expect(lines.join('\n')).toContain('poster.lost_track');
     expect(lines.join('\n')).not.toContain('4711');
   });
@@ -205,7 +210,51 @@ describe('the poster', () => {
     expect(slack.deletes).toHaveLength(1);
     expect(slack.live.size).toBe(0);
     expect(store.records.size).toBe(0);
+    expect(store.tombstones.get('T1:trig-1')?.state).toBe('done');
     expect(slack.replies[0]?.text).toContain('removed it at once');
+  });
+
+  it('marks the claim lost when a message it cannot record cannot be taken down either', async () => {
+    const { clock, store, slack, deps } = setup();
+    store.failMarkPosted = true;
+    slack.failDeletes(unavailable(), unavailable());
+
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+    const repeat = await clock.drive(postSnap(event(3600), deps));
+
+    expect([outcome, repeat]).toEqual(['untracked', 'duplicate']);
+    expect(slack.posts).toHaveLength(1);
+    expect(store.tombstones.get('T1:trig-1')?.state).toBe('lost');
+    expect(slack.replies.map((r) => r.text)).toEqual([expect.stringContaining('delete it by hand')]);
+  });
+
+  it('never releases a claim whose post may have happened: it is lost, and a repeat posts nothing', async () => {
+    // Prepare: Slack does not answer the post (a timeout, a 5xx, a dropped connection).
+    const { clock, store, slack, deps } = setup();
+    slack.failPosts(unavailable('chat.postMessage'));
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+    const repeat = await clock.drive(postSnap(event(3600), deps));
+
+    // Assess
+    expect([outcome, repeat]).toEqual(['lost', 'duplicate']);
+    expect(slack.posts).toHaveLength(0);
+    expect(store.tombstones.get('T1:trig-1')?.state).toBe('lost');
+    expect(slack.replies.map((r) => r.text)).toEqual([expect.stringContaining('may not have been posted')]);
+  });
+
+  it('leaves the claim for Lambda’s retry when posting fails in a way Slack did not answer for', async () => {
+    const { clock, store, slack, deps } = setup();
+    slack.failPosts(() => {
+      throw new TypeError('a bug, not Slack');
+    });
+
+    const outcome = clock.drive(postSnap(event(3600), deps));
+
+    await expect(outcome).rejects.toBeInstanceOf(TypeError);
+    expect(store.records.get('T1:trig-1')?.state).toBe('posting');
+    expect(slack.replies).toHaveLength(0);
   });
 
   it('tells the user what to do when Slack refuses the post, and keeps nothing', async () => {
@@ -219,6 +268,40 @@ describe('the poster', () => {
     expect(slack.replies).toHaveLength(1);
     expect(slack.replies[0]?.text).toContain('/invite @snap');
     expect(slack.replies[0]?.text).not.toContain('4711');
+  });
+
+  it('posts nothing for a late repeat of a refused snap: the author was told to try again', async () => {
+    // Prepare: refused; by the time the repeat comes, the app was invited.
+    const { clock, store, slack, deps } = setup();
+    slack.failPosts(platform('not_in_channel', 'chat.postMessage'));
+    await clock.drive(postSnap(event(30), deps));
+
+    // Act
+    const repeat = await clock.drive(postSnap(event(30), deps));
+
+    // Assess
+    expect(repeat).toBe('duplicate');
+    expect(slack.posts).toHaveLength(0);
+    expect(store.tombstones.get('T1:trig-1')?.state).toBe('done');
+  });
+
+  it('posts nothing for a repeat that comes after the snap was deleted', async () => {
+    // Prepare: a short snap, posted, waited out and deleted.
+    const { clock, store, slack, deps } = setup();
+    await clock.drive(postSnap(event(5), deps));
+
+    // Act
+    const repeat = await clock.drive(postSnap(event(5), deps));
+
+    // Assess
+    expect(repeat).toBe('duplicate');
+    expect(slack.posts).toHaveLength(1);
+    expect(store.records.size).toBe(0);
+    expect(store.tombstones.get('T1:trig-1')).toEqual({
+      id: 'T1:trig-1',
+      state: 'done',
+      expiresAt: 1_800_000_006 + TOMBSTONE_TTL_SECONDS,
+    });
   });
 
   it('waits out a rate-limited post and counts the delay from when it is posted', async () => {
@@ -263,6 +346,7 @@ describe('the poster', () => {
 
     expect(outcome).toBe('refused');
     expect(store.records.size).toBe(0);
+    expect(store.tombstones.get('T1:trig-1')?.state).toBe('done');
     expect(slack.replies).toHaveLength(1);
   });
 
@@ -287,6 +371,40 @@ describe('the poster', () => {
     };
     expect(await clock.drive(postSnap(event(30), deps))).toBe('rejected');
     expect(slack.posts).toHaveLength(0);
+  });
+
+  it.each([
+    ['older than Lambda delivers (600 s)', { receivedAt: NOW - 600_001 }, 'too_old'],
+    ['stamped more than a minute ahead', { receivedAt: NOW + 60_001 }, 'from_the_future'],
+  ])('refuses an event %s: nothing posted, nothing claimed, no retry', async (_name, change, why) => {
+    const { clock, store, slack, deps, lines } = setup();
+
+    const outcome = await clock.drive(postSnap({ ...event(30), ...change }, deps));
+
+    expect(outcome).toBe('rejected');
+    expect(slack.posts).toHaveLength(0);
+    expect(slack.replies).toHaveLength(0);
+    expect(store.records.size + store.tombstones.size).toBe(0);
+    expect(lines.find((l) => l.includes('"poster.event_stale"'))).toContain(`"staleness":"${why}"`);
+  });
+
+  it('still posts an event just inside the event age', async () => {
+    const { clock, slack, deps } = setup();
+
+    const outcome = await clock.drive(postSnap({ ...event(3600), receivedAt: NOW - 599_000 }, deps));
+
+    expect(outcome).toBe('posted');
+    expect(slack.posts).toHaveLength(1);
+  });
+
+  it.each([0, 604_801])('refuses a delay of %i s, outside 1 s – 7 days: nothing posted', async (delay) => {
+    const { clock, store, slack, deps } = setup();
+
+    const outcome = await clock.drive(postSnap(event(delay), deps));
+
+    expect(outcome).toBe('rejected');
+    expect(slack.posts).toHaveLength(0);
+    expect(store.records.size).toBe(0);
   });
 
   it('lets Lambda retry when the key service itself fails', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { seal, sealJson, unseal, unsealJson } from '../../shared/domain/seal';
+import { authorAad, postAad, seal, sealJson, unseal, unsealJson } from '../../shared/domain/seal';
+import type { AuthorRequest, PostRequest } from '../../shared/domain/snap';
 import { SealError } from '../../shared/errors';
 
 const key = randomBytes(32);
@@ -47,5 +48,75 @@ describe('sealing a message for the trip to the poster', () => {
 
   it('uses a fresh nonce every time', () => {
     expect(seal(key, 'k', 'same', 'id').iv).not.toBe(seal(key, 'k', 'same', 'id').iv);
+  });
+});
+
+const post: PostRequest = {
+  v: 1,
+  id: 'T1:trig',
+  team: 'T1',
+  channel: 'C1',
+  user: 'U1',
+  delaySeconds: 30,
+  receivedAt: 1_800_000_000_000,
+};
+const author: AuthorRequest = {
+  v: 1,
+  action: { kind: 'delete', snapId: 'T1:snap' },
+  team: 'T1',
+  channel: 'C1',
+  user: 'U1',
+  receivedAt: 1_800_000_000_000,
+};
+
+describe('what a seal is bound to', () => {
+  it('binds every clear field of a snap event: changing any one changes the associated data', () => {
+    const changed: Array<Partial<PostRequest>> = [
+      { id: 'T1:other' },
+      { team: 'T2' },
+      { channel: 'C2' },
+      { user: 'U2' },
+      { delaySeconds: 31 },
+      { receivedAt: 1_800_000_000_001 },
+    ];
+
+    const aads = new Set([postAad(post), ...changed.map((c) => postAad({ ...post, ...c }))]);
+
+    expect(aads.size).toBe(changed.length + 1);
+  });
+
+  it('binds the whole action of an author request, its id and whose it is', () => {
+    const changed: Array<[string, AuthorRequest]> = [
+      ['T1:other', author],
+      ['T1:req', { ...author, action: { kind: 'delete', snapId: 'T1:another' } }],
+      ['T1:req', { ...author, action: { kind: 'delete_message', ts: 'T1:snap' } }],
+      ['T1:req', { ...author, action: { kind: 'cancel' } }],
+      ['T1:req', { ...author, team: 'T2' }],
+      ['T1:req', { ...author, channel: 'C2' }],
+      ['T1:req', { ...author, user: 'U2' }],
+      ['T1:req', { ...author, receivedAt: 1 }],
+    ];
+
+    const aads = new Set([authorAad('T1:req', author), ...changed.map(([id, r]) => authorAad(id, r))]);
+
+    expect(aads.size).toBe(changed.length + 1);
+  });
+
+  it('encodes fields unambiguously: moving a separator between fields changes it', () => {
+    const a = postAad({ ...post, team: 'T1:C', channel: '1' });
+    const b = postAad({ ...post, team: 'T1', channel: ':C1' });
+
+    expect(a).not.toBe(b);
+  });
+
+  it('never opens a snap event’s seal as an author request’s, or the reverse', () => {
+    const sealed = sealJson(
+      key,
+      'k',
+      { responseUrl: 'https://r' },
+      authorAad('T1:trig', { ...author, action: { kind: 'list' } }),
+    );
+
+    expect(() => unsealJson(key, sealed, postAad(post))).toThrow(SealError);
   });
 });
