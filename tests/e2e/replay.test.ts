@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { lambdaContext } from '../../local/lambda-stand-in';
 import type { Pipeline } from '../../local/pipeline';
+import { SANDBOX } from '../../local/sandbox';
 import { pipelineSuite } from '../support/e2e';
 
 const suite = pipelineSuite('replay', { sweepPeriodSeconds: 10 });
@@ -257,7 +258,7 @@ describe('a sealed event changed on its way to the poster', () => {
     expect(calls('chat.postMessage', 'R-seal-elsewhere')).toHaveLength(0);
     expect(untouched).toBe('posted');
     expect(posts('R-seal')).toHaveLength(1);
-    expect(p.slack.live('R-seal')[0]?.username).toBe('User U0LOCAL');
+    expect(p.slack.live('R-seal')[0]?.username).toBe(SANDBOX.user.name);
   }, 30_000);
 
   it('is refused when any clear field of an author request was changed', async () => {

@@ -25,6 +25,8 @@ beforeAll(async () => {
     SLACK_BOT_TOKEN: TOKEN,
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_API_URL: slack.apiUrl,
+    // The stand-in plays Slack's response_urls too (a real workspace's are under the default).
+    SLACK_RESPONSE_URL_PREFIX: slack.responseUrlPrefix,
   });
 }, 60_000);
 
