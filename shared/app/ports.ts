@@ -46,9 +46,15 @@ export interface StorePort {
   release(id: string): Promise<void>;
   markLost(id: string): Promise<boolean>;
   findDue(before: number): Promise<SnapRecord[]>;
+  /**
+   * Takes a posted record for one deleter until `until` (and keeps it from expiring meanwhile),
+   * unless another holds an unexpired lease: false if not taken.
+   */
   lease(id: string, owner: string, until: number, now: number): Promise<boolean>;
   unlease(id: string, owner: string): Promise<void>;
   remove(id: string): Promise<void>;
+  /** Writes a record TTL removed back, unless its key holds an item again: false then. */
+  putBack(record: SnapRecord): Promise<boolean>;
   get(id: string): Promise<SnapRecord | undefined>;
   findByAuthor(team: string, user: string): Promise<SnapRecord[]>;
   findByMessage(team: string, channel: string, ts: string): Promise<SnapRecord | undefined>;

@@ -8,13 +8,14 @@ import type {
   SlackPort,
   StorePort,
 } from '../../shared/app/ports';
-import type { SnapRecord } from '../../shared/domain/snap';
+import { leaseTtl, type SnapRecord, ttlFor } from '../../shared/domain/snap';
 import { SlackCallError, StoreError } from '../../shared/errors';
 import { createLogger, type Logger } from '../../shared/log';
 
 export class MemoryStore implements StorePort {
   readonly records = new Map<string, SnapRecord>();
   failMarkPosted = false;
+  failPutBack = false;
 
   async claim(record: SnapRecord): Promise<ClaimResult> {
     const existing = this.records.get(record.id);
@@ -33,7 +34,13 @@ export class MemoryStore implements StorePort {
     if (this.failMarkPosted || !r || r.state !== 'posting') throw new StoreError('markPosted failed');
     Object.assign(
       r,
-      { state: 'posted', ts, dueShard: shard, dueAt, expiresAt: Math.ceil(dueAt / 1000) + 900 },
+      {
+        state: 'posted',
+        ts,
+        dueShard: shard,
+        dueAt,
+        expiresAt: lease ? leaseTtl(lease.until) : ttlFor(dueAt),
+      },
       lease ? { leaseUntil: lease.until, leaseOwner: lease.owner } : {},
     );
     delete r.postingUntil;
@@ -60,10 +67,11 @@ export class MemoryStore implements StorePort {
 
   async lease(id: string, owner: string, until: number, now: number): Promise<boolean> {
     const r = this.records.get(id);
-    if (!r) return false;
+    if (r?.state !== 'posted') return false;
     if (r.leaseUntil !== undefined && r.leaseUntil >= now && r.leaseOwner !== owner) return false;
     r.leaseUntil = until;
     r.leaseOwner = owner;
+    r.expiresAt = leaseTtl(until);
     return true;
   }
 
@@ -76,6 +84,13 @@ export class MemoryStore implements StorePort {
 
   async remove(id: string): Promise<void> {
     this.records.delete(id);
+  }
+
+  async putBack(record: SnapRecord): Promise<boolean> {
+    if (this.failPutBack) throw new StoreError('putBack failed');
+    if (this.records.has(record.id)) return false;
+    this.records.set(record.id, { ...record });
+    return true;
   }
 
   async get(id: string): Promise<SnapRecord | undefined> {
