@@ -14,6 +14,14 @@ data "aws_iam_policy_document" "reaper" {
     resources = ["${aws_dynamodb_table.snaps.arn}/stream/*"]
   }
 
+  # A record whose message Slack cannot delete yet (rate limits, an outage) goes back into the
+  # table for the sweeper (conditional PutItem), instead of failing its batch until it is lost.
+  statement {
+    sid       = "PutBackSnaps"
+    actions   = ["dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.snaps.arn]
+  }
+
   statement {
     sid       = "ReportFailedBatches"
     actions   = ["sqs:SendMessage"]
@@ -35,6 +43,7 @@ module "reaper" {
   reserved_concurrency = local.reserved_concurrency.reaper
 
   environment = {
+    SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
     SLACK_BOT_TOKEN_CIPHERTEXT = aws_kms_ciphertext.bot_token.ciphertext_blob
   }
 }

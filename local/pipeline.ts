@@ -16,6 +16,7 @@ import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
   Context,
+  DynamoDBRecord,
   DynamoDBStreamEvent,
 } from 'aws-lambda';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
@@ -118,6 +119,8 @@ export interface Pipeline {
   reaper(event: DynamoDBStreamEvent): Promise<unknown>;
   /** Every stream event the reaper was given (TTL emulation and direct calls). */
   reaperEvents: DynamoDBStreamEvent[];
+  /** Stream records the reaper failed through every retry of the TTL emulation (lost on AWS). */
+  reaperGivenUp: DynamoDBRecord[];
   close(): Promise<void>;
 }
 
@@ -317,6 +320,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     },
     reaper: runReaper,
     reaperEvents,
+    reaperGivenUp: ttl.givenUp,
     close: async () => {
       await lambda.settled();
       posterProcess?.close();

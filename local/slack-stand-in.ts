@@ -101,6 +101,8 @@ export interface SlackStandIn extends Listening {
   replies: Array<{ id: string; body: Record<string, unknown>; at: number }>;
   /** Queue faults for the next calls of `method` ('response_url' for replies). */
   fault(method: string, ...faults: Fault[]): void;
+  /** Every call of `method` fails with `fault` (after any queued ones) until called without one. */
+  outage(method: string, fault?: Fault): void;
   events: EventEmitter;
   live(channel?: string): StandInMessage[];
   /** Plays "Allow" on Slack's authorize page: returns the code the redirect would carry (valid 10 minutes, once). */
@@ -123,6 +125,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
   const messages = new Map<string, StandInMessage>();
   const replies: SlackStandIn['replies'] = [];
   const faults = new Map<string, Fault[]>();
+  const outages = new Map<string, Fault>();
   const events = new EventEmitter();
   const deleteWindows = new Map<string, number[]>();
   const postWindows = new Map<string, number[]>();
@@ -249,7 +252,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     record: (r: string) => void,
   ): Promise<boolean> => {
     const queue = faults.get(method);
-    const fault = queue?.shift();
+    const fault = queue?.shift() ?? outages.get(method);
     if (!fault) return false;
     if ('delayMs' in fault) {
       // Slack acts at once but answers late (past the client's timeout, if long enough).
@@ -435,6 +438,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     replies,
     events,
     fault: (method, ...list) => faults.set(method, [...(faults.get(method) ?? []), ...list]),
+    outage: (method, fault) => (fault ? outages.set(method, fault) : outages.delete(method)),
     live: (channel) =>
       [...messages.values()].filter((m) => m.deletedAt === undefined && (!channel || m.channel === channel)),
     authorize: (request) => {

@@ -1,7 +1,11 @@
 /**
  * What dynalite lacks: DynamoDB's TTL process and its stream. Expired items are deleted and
  * handed to the reaper as the REMOVE stream records AWS produces for TTL deletions
- * (`userIdentity` Service / dynamodb.amazonaws.com, OldImage), optionally late, as real TTL is.
+ * (`userIdentity` Service / dynamodb.amazonaws.com, OldImage), optionally late, as real TTL is,
+ * in batches and with the retries of the event source mapping in infra/reaper.tf: a batch that
+ * throws, or reports items failed, is retried from its first failed record, and what still
+ * fails after the last retry is given up (on AWS, its coordinates go to the failure queue and
+ * the record is lost).
  */
 import { DeleteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -15,6 +19,10 @@ export interface TtlEmulatorOptions {
   lateByMs?: number;
   now?: () => number;
 }
+
+/** The event source mapping's settings (infra/reaper.tf). */
+export const REAPER_BATCH_SIZE = 25;
+export const REAPER_MAX_RETRIES = 10;
 
 let sequence = 1_000_000;
 
@@ -40,8 +48,33 @@ export function ttlStreamRecord(oldImage: Record<string, unknown>): DynamoDBReco
 
 export class TtlEmulator {
   private readonly client: DynamoDBClient;
+  /** Stream records the reaper still failed after every retry: on AWS, lost with their messages. */
+  readonly givenUp: DynamoDBRecord[] = [];
   constructor(private readonly options: TtlEmulatorOptions) {
     this.client = new DynamoDBClient({ endpoint: options.endpoint });
+  }
+
+  /** Hands one batch to the reaper as Lambda does: retried from the first failed record. */
+  private async deliver(batch: DynamoDBRecord[]): Promise<void> {
+    let pending = batch;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      let firstFailed: number;
+      try {
+        const result = (await this.options.reaper({ Records: pending })) as
+          | { batchItemFailures?: Array<{ itemIdentifier?: string }> }
+          | undefined;
+        const failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        firstFailed = pending.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber));
+      } catch {
+        firstFailed = 0;
+      }
+      if (firstFailed < 0) return;
+      pending = pending.slice(firstFailed);
+      if (attempt === REAPER_MAX_RETRIES) {
+        this.givenUp.push(...pending);
+        return;
+      }
+    }
   }
 
   /** One pass of the TTL process as of `now`; returns how many items it expired. */
@@ -73,7 +106,8 @@ export class TtlEmulator {
       }
       start = page.LastEvaluatedKey as Record<string, never> | undefined;
     } while (start);
-    if (records.length > 0) await this.options.reaper({ Records: records });
+    for (let i = 0; i < records.length; i += REAPER_BATCH_SIZE)
+      await this.deliver(records.slice(i, i + REAPER_BATCH_SIZE));
     return records.length;
   }
 

@@ -163,8 +163,13 @@ export function posterConfig(env: Env): PosterConfig {
   };
 }
 
-export function reaperConfig(env: Env): SlackWorkerConfig {
-  return slackWorkerConfig(env);
+export interface ReaperConfig extends SlackWorkerConfig {
+  /** Where a record goes back when its message cannot be deleted yet. */
+  tableName: string;
+}
+
+export function reaperConfig(env: Env): ReaperConfig {
+  return { ...slackWorkerConfig(env), tableName: required(env, 'SNAP_TABLE_NAME') };
 }
 
 /**

@@ -1,14 +1,17 @@
 /** reaper: DynamoDB stream → for TTL removals only, delete the message the precise path missed. */
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { SnapStore } from '../../shared/adapters/dynamo-store';
 import { resolveSecret } from '../../shared/adapters/kms';
 import { SlackGateway } from '../../shared/adapters/slack';
 import { recordFromImage } from '../../shared/adapters/stream';
+import { systemClock } from '../../shared/app/ports';
 import { type ReapResult, reap } from '../../shared/app/reap';
 import { reaperConfig } from '../../shared/config';
 import { createLogger } from '../../shared/log';
 
 const config = reaperConfig(process.env);
 const log = createLogger({ fn: 'reaper' });
+const store = new SnapStore(config.tableName);
 const slack = new SlackGateway({
   token: await resolveSecret(config.botToken, 'SLACK_BOT_TOKEN'),
   apiUrl: config.slackApiUrl,
@@ -22,5 +25,5 @@ export async function handler(event: DynamoDBStreamEvent): Promise<ReapResult> {
     sequenceNumber: r.dynamodb?.SequenceNumber ?? String(i),
     snap: recordFromImage(r.dynamodb?.OldImage as Record<string, unknown> | undefined),
   }));
-  return reap(records, { slack, log });
+  return reap(records, { slack, store, clock: systemClock, log });
 }

@@ -14,7 +14,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ClaimResult, StorePort } from '../app/ports';
 import type { WindowCounter } from '../domain/limits';
-import { allShards, type SnapRecord, type StoredRecord, type Tombstone, ttlFor } from '../domain/snap';
+import {
+  allShards,
+  leaseTtl,
+  type SnapRecord,
+  type StoredRecord,
+  type Tombstone,
+  ttlFor,
+} from '../domain/snap';
 import { StoreError } from '../errors';
 import {
   authorKey,
@@ -116,7 +123,8 @@ export class SnapStore implements StorePort {
       ':author': authorKey(record.team, record.user),
       ':message': messageKey(record.team, record.channel, ts),
       ':due': record.dueAt,
-      ':ttl': ttlFor(record.dueAt),
+      // A poster that waits the snap out holds a lease, and a lease keeps the record alive past it.
+      ':ttl': lease ? leaseTtl(lease.until) : ttlFor(record.dueAt),
     };
     let update =
       'SET #state = :posted, #ts = :ts, #shard = :shard, #author = :author, #message = :message, #due = :due, #ttl = :ttl';
@@ -259,9 +267,11 @@ export class SnapStore implements StorePort {
   }
 
   /**
-   * Takes the record for one deleter until `until`, unless another holds an unexpired lease.
-   * Keeps overlapping sweeps (and the poster's own wait) from deleting the same message twice.
-   * Only a posted record can be leased: a tombstone (deleted meanwhile) is left alone.
+   * Takes a posted record for one deleter until `until`, unless another holds an unexpired
+   * lease. Keeps overlapping sweeps (and the poster's own wait) from deleting the same message
+   * twice. The same write moves the TTL past the lease (`leaseTtl`), so TTL cannot take the
+   * record from under a deleter that still works on it; no other item (a claim, a tombstone)
+   * is ever leased.
    */
   async lease(id: string, owner: string, until: number, now: number): Promise<boolean> {
     return conditionally('lease', () =>
@@ -269,11 +279,21 @@ export class SnapStore implements StorePort {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keyOf(id),
-          UpdateExpression: 'SET leaseUntil = :until, leaseOwner = :owner',
+          UpdateExpression: 'SET leaseUntil = :until, leaseOwner = :owner, #ttl = :ttl',
           ConditionExpression:
-            '#state = :posted AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':until': until, ':owner': owner, ':now': now, ':posted': 'posted' },
+            'attribute_exists(#pk) AND #state = :posted AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
+          ExpressionAttributeNames: {
+            '#pk': TABLE.partitionKey,
+            '#state': 'state',
+            '#ttl': TABLE.ttlAttribute,
+          },
+          ExpressionAttributeValues: {
+            ':until': until,
+            ':owner': owner,
+            ':now': now,
+            ':posted': 'posted',
+            ':ttl': leaseTtl(until),
+          },
         }),
       ),
     );
@@ -342,6 +362,30 @@ export class SnapStore implements StorePort {
       start = out.LastEvaluatedKey;
     } while (start && count < atMost);
     return count;
+  }
+
+  /**
+   * Writes back a posted record that TTL removed while its message could not be deleted, with
+   * its index keys, so the sweeper finds it again. Conditional: if the key holds an item again
+   * (an earlier delivery of the same stream record put it back), that one stands.
+   */
+  async putBack(record: SnapRecord): Promise<boolean> {
+    if (!record.ts) throw new StoreError('putBack needs a posted record');
+    const item = {
+      ...toItem(record),
+      [TABLE.authorIndex.partitionKey]: authorKey(record.team, record.user),
+      [TABLE.messageIndex.partitionKey]: messageKey(record.team, record.channel, record.ts),
+    };
+    return conditionally('putBack', () =>
+      documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+        }),
+      ),
+    );
   }
 }
 

@@ -53,8 +53,14 @@ export interface StorePort {
   /** Writes the tombstone of a request that leaves no record, unless its id was seen: true the first time. */
   claimRequest(tombstone: Tombstone): Promise<boolean>;
   findDue(before: number): Promise<SnapRecord[]>;
+  /**
+   * Takes a posted record for one deleter until `until` (and keeps it from expiring meanwhile),
+   * unless another holds an unexpired lease: false if not taken.
+   */
   lease(id: string, owner: string, until: number, now: number): Promise<boolean>;
   unlease(id: string, owner: string): Promise<void>;
+  /** Writes a record TTL removed back, unless its key holds an item again: false then. */
+  putBack(record: SnapRecord): Promise<boolean>;
   get(id: string): Promise<StoredRecord | undefined>;
   findByAuthor(team: string, user: string): Promise<SnapRecord[]>;
   findByMessage(team: string, channel: string, ts: string): Promise<SnapRecord | undefined>;

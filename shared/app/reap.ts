@@ -1,13 +1,18 @@
 /**
  * reaper's use case, the safety net: when TTL removes a record whose message the precise path
- * did not delete, delete it now. Only TTL removals count; retryable failures go back to Lambda
- * as partial batch failures, permanent ones are logged and dropped.
+ * did not delete, delete it now. Only TTL removals count. When Slack cannot delete it now for a
+ * reason that may pass (rate limits, an outage, a token being fixed), the record goes back into
+ * the table for the sweeper — retrying here would meet the same limit, and a batch that fails
+ * its retries would leave the message with nothing that knows it. Only a record that cannot be
+ * put back goes back to Lambda as a partial batch failure; permanent failures are logged and
+ * dropped. A snap the reaper settles leaves a tombstone, as every other deletion path does: TTL
+ * removed its record, and a late repeat of its request must still find that it was handled.
  */
 import { isTtlRemoval, judgeDeleteFailure, type RemovalIdentity } from '../domain/deletion';
-import type { SnapRecord } from '../domain/snap';
+import { putBackRecord, type SnapRecord, tombstone } from '../domain/snap';
 import { SlackCallError } from '../errors';
 import { errorFields } from '../log';
-import type { Common, SlackPort } from './ports';
+import type { Common, SlackPort, StorePort } from './ports';
 
 export interface RemovalRecord extends RemovalIdentity {
   /** The stream sequence number, reported back when the record must be retried. */
@@ -15,8 +20,9 @@ export interface RemovalRecord extends RemovalIdentity {
   snap: SnapRecord | undefined;
 }
 
-export interface ReapDeps extends Pick<Common, 'log'> {
+export interface ReapDeps extends Common {
   slack: SlackPort;
+  store: Pick<StorePort, 'putBack' | 'claimRequest'>;
 }
 
 export interface ReapResult {
@@ -24,23 +30,45 @@ export interface ReapResult {
 }
 
 export async function reap(records: RemovalRecord[], deps: ReapDeps): Promise<ReapResult> {
+  const { clock } = deps;
   const failures: ReapResult['batchItemFailures'] = [];
   for (const record of records) {
     if (!isTtlRemoval(record)) continue;
     const snap = record.snap;
     if (snap?.state !== 'posted' || !snap.ts) continue; // never posted: nothing to delete
     const log = deps.log.child({ team: snap.team, channel: snap.channel, ts: snap.ts, snap: snap.id });
+    // Conditional: if the key holds an item again (a put-back), that one stands.
+    const settle = () =>
+      deps.store
+        .claimRequest(tombstone(snap.id, 'done', clock.now()))
+        .catch((error: unknown) => log.warn('reaper.tombstone_failed', errorFields(error)));
     try {
       await deps.slack.delete(snap.channel, snap.ts);
-      log.info('reaper.deleted', { lateMs: Date.now() - snap.dueAt });
+      log.info('reaper.deleted', { lateMs: clock.now() - snap.dueAt });
+      await settle();
     } catch (error) {
       const verdict = error instanceof SlackCallError ? judgeDeleteFailure(error.kind, error.code) : 'retry';
       if (verdict === 'done') {
         log.info('reaper.already_gone');
-      } else if (verdict === 'give_up') {
+        await settle();
+        continue;
+      }
+      if (verdict === 'give_up') {
         log.warn('reaper.delete_given_up', errorFields(error));
-      } else {
-        log.warn('reaper.delete_retry', errorFields(error));
+        await settle();
+        continue;
+      }
+      const back = putBackRecord(snap, clock.now());
+      if (!back) {
+        // Tried for days: an operator has to delete this one by hand (the line says where).
+        log.error('reaper.delete_abandoned', { ...errorFields(error), overdueMs: clock.now() - snap.dueAt });
+        continue;
+      }
+      try {
+        const written = await deps.store.putBack(back);
+        log.warn(written ? 'reaper.put_back' : 'reaper.put_back_already', errorFields(error));
+      } catch (putError) {
+        log.error('reaper.put_back_failed', errorFields(putError));
         failures.push({ itemIdentifier: record.sequenceNumber });
       }
     }

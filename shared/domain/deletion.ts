@@ -47,8 +47,8 @@ export function judgeDeleteFailure(kind: SlackFailureKind, code: string): Delete
   if (kind !== 'platform') return 'retry';
   if (GONE.has(code)) return 'done';
   if (NEVER.has(code)) return 'give_up';
-  // Auth and unknown errors: keep the record — an operator can fix a token, and TTL plus the
-  // reaper's bounded retries end the attempts eventually.
+  // Auth and unknown errors: keep the record — an operator can fix a token; the reaper stops
+  // putting such a record back a week after its due time (KEEP_TRYING_AFTER_DUE_MS).
   return 'retry';
 }
 

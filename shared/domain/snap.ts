@@ -167,7 +167,9 @@ export const DUE_SHARDS = 8;
 /**
  * Time between the due time and the TTL. TTL is the net for when the precise path failed; a
  * grace period keeps it from racing the sweeper (TTL never fires before its time, so a TTL
- * deletion is never early either way).
+ * deletion is never early either way). A deleter that holds a record pushes its TTL to the
+ * same grace past the end of its lease (`leaseTtl`), so a record is never removed while a
+ * deleter still works on it.
  */
 export const TTL_GRACE_SECONDS = 15 * 60;
 
@@ -245,6 +247,34 @@ export function sweepWindowEnd(tickMs: number, sweepPeriodMs: number): number {
 /** A deleter's lease on a snap: until 30 s past its due time, or past now for an overdue one. */
 export function leaseUntil(dueAtMs: number, nowMs: number): number {
   return Math.max(dueAtMs, nowMs) + LEASE_AFTER_DUE_MS;
+}
+
+/**
+ * The TTL a lease write sets: the grace period past the lease's end. Every TTL a record gets is
+ * the grace period past some moment (its due time, a lease's end, a put-back), and leases only
+ * move later, so this never shortens what the record had; a deleter that keeps the record
+ * gives it back before its lease ends, leaving the next attempt the whole grace period.
+ */
+export function leaseTtl(leaseUntilMs: number): number {
+  return ttlFor(leaseUntilMs);
+}
+
+/**
+ * How long after its due time a record TTL removed is still put back for another try when
+ * Slack cannot delete its message for a reason that may pass (an outage, rate limits, a token
+ * being fixed). Beyond it the reaper gives up and logs the message's coordinates as an error.
+ */
+export const KEEP_TRYING_AFTER_DUE_MS = 7 * 24 * 3_600_000;
+
+/**
+ * The record the reaper puts back when TTL removed it before its message could be deleted: the
+ * same snap, unleased, in the due-time index at its own (past) due time, so the next sweep finds
+ * it overdue, with a fresh TTL a grace period from now. Undefined once it is past trying.
+ */
+export function putBackRecord(snap: SnapRecord, nowMs: number): SnapRecord | undefined {
+  if (snap.state !== 'posted' || !snap.ts || nowMs > snap.dueAt + KEEP_TRYING_AFTER_DUE_MS) return undefined;
+  const { leaseUntil: _until, leaseOwner: _owner, postingUntil: _posting, ...rest } = snap;
+  return { ...rest, dueShard: snap.dueShard ?? pickShard(), expiresAt: ttlFor(nowMs) };
 }
 
 export function isPostRequest(value: unknown): value is PostRequest {

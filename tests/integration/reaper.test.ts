@@ -1,4 +1,5 @@
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -11,13 +12,19 @@ import { captureStdout } from '../support/logs';
 
 const TOKEN = 'xoxb-reaper';
 const kms = mockClient(KMSClient);
+const ddb = mockClient(DynamoDBDocumentClient);
 const logs = captureStdout();
-const sent = recordIamActions([[kms, 'kms']]);
+const sent = recordIamActions([
+  [kms, 'kms'],
+  [ddb, 'dynamodb'],
+]);
 let slack: SlackStandIn;
 let handler: (event: DynamoDBStreamEvent) => Promise<ReapResult>;
 let seq = 100;
 
 const TTL = { type: 'Service', principalId: 'dynamodb.amazonaws.com' };
+/** Due long enough ago for TTL to have removed the record. */
+const DUE = Math.floor(Date.now() / 1000) * 1000 - 20 * 60_000;
 
 function removal(
   channel: string,
@@ -34,8 +41,14 @@ function removal(
     user: 'U1',
     state: options.state ?? 'posted',
     ts,
-    dueAt: 1,
-    expiresAt: 2,
+    dueAt: DUE,
+    expiresAt: DUE / 1000 + 900,
+    createdAt: DUE - 60_000,
+    dueShard: '6',
+    author: 'T1#U1',
+    message: `T1#${channel}#${ts}`,
+    leaseUntil: DUE + 30_000,
+    leaseOwner: 'sweep:gone',
   };
   const record: DynamoDBRecord = {
     eventID: String(seq),
@@ -57,6 +70,7 @@ function removal(
 
 beforeAll(async () => {
   slack = await startSlack({ token: TOKEN });
+  process.env.SNAP_TABLE_NAME = 'snap-test';
   process.env.SLACK_BOT_TOKEN_CIPHERTEXT = Buffer.from('kms-token').toString('base64');
   process.env.SLACK_API_URL = slack.apiUrl;
   kms.on(DecryptCommand).resolves({ Plaintext: Buffer.from(TOKEN) });
@@ -70,6 +84,8 @@ afterAll(async () => {
 
 beforeEach(() => {
   slack.calls.length = 0;
+  ddb.reset();
+  ddb.on(PutCommand).resolves({});
 });
 
 const deletes = () => slack.calls.filter((c) => c.method === 'chat.delete');
@@ -115,11 +131,11 @@ describe('reaper', () => {
     expect(deletes()).toHaveLength(0);
   });
 
-  it('reports only retryable failures back to Lambda in a mixed batch', async () => {
+  it('puts a record whose message Slack cannot delete now back for the sweeper, in a mixed batch', async () => {
     // Prepare
     const good = removal('C1');
     const gone = removal('C1', { live: false });
-    const slow = removal('C1');
+    const limited = removal('C2');
     const permanent = removal('C1');
     slack.fault(
       'chat.delete',
@@ -128,13 +144,67 @@ describe('reaper', () => {
       { status: 429, retryAfterSeconds: 30 },
       { error: 'channel_not_found' },
     );
+    const before = Math.floor(Date.now() / 1000);
 
     // Act
-    const result = await handler({ Records: [good.record, gone.record, slow.record, permanent.record] });
+    const result = await handler({ Records: [good.record, gone.record, limited.record, permanent.record] });
 
     // Assess
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: slow.record.dynamodb?.SequenceNumber }]);
+    expect(result.batchItemFailures).toEqual([]);
     expect(deletes().map((d) => d.result)).toEqual(['ok', 'message_not_found', '429', 'channel_not_found']);
+    const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
+    // The three it settled leave tombstones; the rate-limited one goes back whole.
+    const tombstones = puts.filter((p) => p.Item?.state === 'done');
+    expect(tombstones.map((p) => p.Item?.pk).sort()).toEqual(
+      [good, gone, permanent].map((r) => `snap#T1:${Number(r.record.dynamodb?.SequenceNumber)}`).sort(),
+    );
+    for (const t of tombstones)
+      expect(Object.keys(t.Item ?? {}).sort()).toEqual(['expiresAt', 'pk', 'state']);
+    const backs = puts.filter((p) => p.Item?.state === 'posted');
+    expect(backs).toHaveLength(1);
+    const { Item: item, ...put } = backs[0] ?? {};
+    expect(put).toEqual({
+      TableName: 'snap-test',
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': 'pk' },
+    });
+    expect(item).toEqual({
+      pk: `snap#T1:${Number(limited.record.dynamodb?.SequenceNumber)}`,
+      team: 'T1',
+      channel: 'C2',
+      user: 'U1',
+      state: 'posted',
+      ts: limited.ts,
+      dueAt: DUE,
+      dueShard: '6',
+      createdAt: DUE - 60_000,
+      author: 'T1#U1',
+      message: `T1#C2#${limited.ts}`,
+      expiresAt: expect.any(Number),
+    });
+    expect(item?.expiresAt).toBeGreaterThanOrEqual(before + 900);
+    expect(item?.expiresAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 900);
+  });
+
+  it('reports a record back to Lambda only when it cannot be put back; one already back stands', async () => {
+    // Prepare
+    const unputtable = removal('C3');
+    const alreadyBack = removal('C4');
+    slack.fault('chat.delete', { status: 503 }, { status: 503 }, { status: 503 });
+    slack.fault('chat.delete', { status: 503 }, { status: 503 }, { status: 503 });
+    ddb
+      .on(PutCommand)
+      .rejectsOnce(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }))
+      .rejects(Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' }));
+
+    // Act
+    const result = await handler({ Records: [unputtable.record, alreadyBack.record] });
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([
+      { itemIdentifier: unputtable.record.dynamodb?.SequenceNumber },
+    ]);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(2);
   });
 
   it('logs no token', () => {

@@ -9,7 +9,13 @@ import type {
   StorePort,
 } from '../../shared/app/ports';
 import type { WindowCounter } from '../../shared/domain/limits';
-import type { SnapRecord, StoredRecord, Tombstone } from '../../shared/domain/snap';
+import {
+  leaseTtl,
+  type SnapRecord,
+  type StoredRecord,
+  type Tombstone,
+  ttlFor,
+} from '../../shared/domain/snap';
 import { SlackCallError, StoreError } from '../../shared/errors';
 import { createLogger, type Logger } from '../../shared/log';
 
@@ -18,6 +24,7 @@ export class MemoryStore implements StorePort {
   readonly records = new Map<string, SnapRecord>();
   readonly tombstones = new Map<string, Tombstone>();
   failMarkPosted = false;
+  failPutBack = false;
 
   async claim(record: SnapRecord): Promise<ClaimResult> {
     const existing = this.stored(record.id);
@@ -40,7 +47,13 @@ export class MemoryStore implements StorePort {
     if (this.failMarkPosted || !r || r.state !== 'posting') throw new StoreError('markPosted failed');
     Object.assign(
       r,
-      { state: 'posted', ts, dueShard: shard, dueAt, expiresAt: Math.ceil(dueAt / 1000) + 900 },
+      {
+        state: 'posted',
+        ts,
+        dueShard: shard,
+        dueAt,
+        expiresAt: lease ? leaseTtl(lease.until) : ttlFor(dueAt),
+      },
       lease ? { leaseUntil: lease.until, leaseOwner: lease.owner } : {},
     );
     delete r.postingUntil;
@@ -76,6 +89,7 @@ export class MemoryStore implements StorePort {
     if (r.leaseUntil !== undefined && r.leaseUntil >= now && r.leaseOwner !== owner) return false;
     r.leaseUntil = until;
     r.leaseOwner = owner;
+    r.expiresAt = leaseTtl(until);
     return true;
   }
 
@@ -84,6 +98,13 @@ export class MemoryStore implements StorePort {
     if (r?.leaseOwner !== owner) return;
     delete r.leaseUntil;
     delete r.leaseOwner;
+  }
+
+  async putBack(record: SnapRecord): Promise<boolean> {
+    if (this.failPutBack) throw new StoreError('putBack failed');
+    if (this.records.has(record.id) || this.tombstones.has(record.id)) return false;
+    this.records.set(record.id, { ...record });
+    return true;
   }
 
   async get(id: string): Promise<StoredRecord | undefined> {

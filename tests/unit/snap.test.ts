@@ -7,11 +7,15 @@ import {
   DUE_SHARDS,
   dueTime,
   isPostRequest,
+  KEEP_TRYING_AFTER_DUE_MS,
   LONGEST_POSTER_RUN_MS,
+  leaseTtl,
+  leaseUntil,
   newRecord,
   nextTick,
   pickShard,
   posterWaitsOut,
+  putBackRecord,
   SWEEP_MARGIN_MS,
   sweepWindowEnd,
   TTL_GRACE_SECONDS,
@@ -36,6 +40,49 @@ describe('snap records', () => {
 
   it('expire by TTL only after a grace period past the due time', () => {
     expect(ttlFor(1_000_030_000)).toBe(1_000_030 + TTL_GRACE_SECONDS);
+  });
+
+  it('stay, while leased, until a grace period past the lease, which only ever moves later', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1_000_000, max: 2_000_000 }).map((s) => s * 1000),
+        fc.integer({ min: -3_600_000, max: 3_600_000 }),
+        fc.integer({ min: 0, max: 3_600_000 }),
+        (dueAt, sinceDue, later) => {
+          const first = leaseTtl(leaseUntil(dueAt, dueAt + sinceDue));
+          const second = leaseTtl(leaseUntil(dueAt, dueAt + sinceDue + later));
+          expect(first).toBeGreaterThanOrEqual(ttlFor(dueAt));
+          expect(first * 1000).toBeGreaterThanOrEqual(
+            leaseUntil(dueAt, dueAt + sinceDue) + TTL_GRACE_SECONDS * 1000,
+          );
+          expect(second).toBeGreaterThanOrEqual(first);
+        },
+      ),
+    );
+  });
+
+  it('go back, when TTL removed them too early, at their own due time, unleased, expiring a grace period from now', () => {
+    // Prepare
+    const now = 1_000_000_000_000;
+    const snap = {
+      ...newRecord(request, now - 3_600_000, now - 3_500_000),
+      state: 'posted' as const,
+      ts: '1.000100',
+      dueShard: '3',
+      leaseUntil: now - 1_000_000,
+      leaseOwner: 'sweep:x',
+    };
+    delete (snap as { postingUntil?: number }).postingUntil;
+
+    // Act
+    const back = putBackRecord(snap, now);
+
+    // Assess
+    const { leaseUntil: _u, leaseOwner: _o, ...rest } = snap;
+    expect(back).toEqual({ ...rest, expiresAt: now / 1000 + TTL_GRACE_SECONDS });
+    expect(putBackRecord({ ...snap, dueShard: undefined } as never, now)?.dueShard).toMatch(/^[0-7]$/);
+    expect(putBackRecord({ ...snap, state: 'posting' }, now)).toBeUndefined();
+    expect(putBackRecord(snap, snap.dueAt + KEEP_TRYING_AFTER_DUE_MS + 1)).toBeUndefined();
   });
 
   it('start in the posting state and hold no text', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { RECHECK_MS, sweep } from '../../shared/app/sweep';
-import { LEASE_AFTER_DUE_MS, SWEEP_MARGIN_MS } from '../../shared/domain/snap';
+import { LEASE_AFTER_DUE_MS, SWEEP_MARGIN_MS, TTL_GRACE_SECONDS } from '../../shared/domain/snap';
 import { FakeClock } from '../support/fake-clock';
 import {
   captureLogs,
@@ -150,6 +150,27 @@ describe('a sweep', () => {
     expect(store.records.has('a')).toBe(true);
     expect(store.records.get('a')?.leaseUntil).toBeUndefined();
     expect(clock.now()).toBeLessThan(T0 + 95_000);
+  });
+
+  it('keeps what it leases from expiring: the TTL moves a grace period past the lease, beyond the next runs', async () => {
+    // Prepare: one snap due in this window, one overdue so long that its TTL would fall within the minute.
+    const { clock, store, slack, run } = setup();
+    store.put({ id: 'due', dueAt: T0 + 10_000, channel: 'C1' });
+    store.put({ id: 'backlog', dueAt: T0 - (TTL_GRACE_SECONDS - 30) * 1000, channel: 'C2' });
+    slack.failDeletes(unavailable(), unavailable());
+
+    // Act
+    const report = await clock.drive(run());
+
+    // Assess
+    expect(report).toMatchObject({ kept: 2, deleted: 0 });
+    for (const id of ['due', 'backlog']) {
+      const record = store.records.get(id);
+      expect(record?.leaseUntil).toBeUndefined();
+      expect((record?.expiresAt ?? 0) * 1000).toBeGreaterThanOrEqual(
+        T0 + LEASE_AFTER_DUE_MS + TTL_GRACE_SECONDS * 1000,
+      );
+    }
   });
 
   it('keeps a record Slack could not delete and carries on with the others', async () => {

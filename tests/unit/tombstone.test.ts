@@ -11,7 +11,7 @@ import { recordFromImage } from '../../shared/adapters/stream';
 import { reap } from '../../shared/app/reap';
 import { isTombstone, MAX_EVENT_AGE_MS, TOMBSTONE_TTL_SECONDS, tombstone } from '../../shared/domain/snap';
 import { FakeClock } from '../support/fake-clock';
-import { captureLogs, ScriptedSlack } from '../support/fakes';
+import { captureLogs, MemoryStore, ScriptedSlack } from '../support/fakes';
 
 const NOW = 1_800_000_000_400;
 
@@ -108,12 +108,54 @@ describe('the reaper, when TTL removes a tombstone', () => {
           snap: recordFromImage(image),
         },
       ],
-      { slack, log },
+      { slack, log, store: new MemoryStore(), clock: new FakeClock(NOW) },
     );
 
     // Assess
     expect(recordFromImage(image)).toBeUndefined();
     expect(slack.deletes).toHaveLength(0);
     expect(result.batchItemFailures).toEqual([]);
+  });
+});
+
+describe('the reaper, when TTL removes a snap it then deletes', () => {
+  const ttlRemoval = (snap: ReturnType<MemoryStore['put']>) => ({
+    eventName: 'REMOVE',
+    userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+    sequenceNumber: '1',
+    snap,
+  });
+
+  it('leaves a tombstone, so a late repeat of its request still finds it handled', async () => {
+    // Prepare: a posted snap whose record TTL removed (the store no longer holds it).
+    const clock = new FakeClock(NOW);
+    const slack = new ScriptedSlack(clock);
+    const store = new MemoryStore();
+    const snap = store.put({ id: 'T1:ttl', dueAt: NOW - 1_000_000 });
+    store.records.delete(snap.id);
+    const { log } = captureLogs();
+
+    // Act
+    const result = await reap([ttlRemoval(snap)], { slack, log, store, clock });
+
+    // Assess
+    expect(slack.deletes.map((d) => d.ts)).toEqual([snap.ts]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(store.tombstones.get(snap.id)).toEqual(tombstone(snap.id, 'done', NOW));
+  });
+
+  it('leaves the record a put-back wrote alone', async () => {
+    // Prepare: another delivery of the same stream record put the snap back meanwhile.
+    const clock = new FakeClock(NOW);
+    const store = new MemoryStore();
+    const snap = store.put({ id: 'T1:back', dueAt: NOW - 1_000_000 });
+    const { log } = captureLogs();
+
+    // Act
+    await reap([ttlRemoval(snap)], { slack: new ScriptedSlack(clock), log, store, clock });
+
+    // Assess
+    expect(store.records.get(snap.id)?.state).toBe('posted');
+    expect(store.tombstones.has(snap.id)).toBe(false);
   });
 });
