@@ -33,7 +33,7 @@ const logs = captureStdout();
 let h: InstallHarness;
 
 beforeAll(async () => {
-  h = await startInstallHarness({ ALLOWED_TEAM_IDS: 'T0ACME,T0BETA,T0GONE,T0BACK,T0REV,T0SAFE,E0ORG' });
+  h = await startInstallHarness({ ALLOWED_TEAM_IDS: 'T0ACME,T0BETA,T0GONE,T0BACK,T0REV,T0SAFE,T0EDIT,E0ORG' });
 });
 
 afterAll(async () => {
@@ -234,6 +234,35 @@ describe('GET /slack/oauth_redirect', () => {
     const tokens = storedTokens(new InstallationStore(TABLE), new KmsTokenSealer('alias/snap'));
     expect(await tokens.userToken({ team: 'T0ACME', user: 'U0BOB' })).toBe(sealed?.plaintext);
     expect(await tokens.userToken({ team: 'T0ACME', user: 'U0ANA' })).toBeUndefined();
+  });
+
+  it('never revokes the workspace’s bot token when a user authorization is turned into a bot grant', async () => {
+    // Prepare: the workspace is installed; a member starts ?as=user and, on Slack's page, edits
+    // the request to ask for bot scopes instead (Slack then hands back the bot token in use).
+    await authorizeThrough(h, '', workspace('T0EDIT'));
+    const bot = await byKey('inst#T0EDIT');
+    const start = await h.call(apiGatewayGet({ path: '/slack/install', query: 'as=user' }));
+    const to = location(start);
+    const code = h.slack.authorize({
+      team: 'T0EDIT',
+      user: 'U0MEMBER',
+      scope: ['commands'],
+      userScope: [],
+      redirectUri: String(to.searchParams.get('redirect_uri')),
+    });
+
+    // Act
+    const result = await h.call(
+      redirectRequest({ code, state: String(to.searchParams.get('state')) }, flowCookie(start)),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(502);
+    const issued = [...h.slack.issued.values()].filter((t) => t.team === 'T0EDIT' && t.kind === 'bot');
+    expect(issued.length).toBeGreaterThan(0);
+    expect(issued.every((t) => !t.revoked)).toBe(true);
+    expect(h.slack.calls.filter((c) => c.method === 'auth.revoke')).toHaveLength(0);
+    expect(await byKey('inst#T0EDIT')).toEqual(bot);
   });
 
   it('refuses a state that was never issued, a replay, an expired one and one without its cookie: 400, no token call, nothing stored', async () => {
