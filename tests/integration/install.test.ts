@@ -33,7 +33,9 @@ const logs = captureStdout();
 let h: InstallHarness;
 
 beforeAll(async () => {
-  h = await startInstallHarness({ ALLOWED_TEAM_IDS: 'T0ACME,T0BETA,T0GONE,T0BACK,T0REV,T0SAFE,T0EDIT,E0ORG' });
+  h = await startInstallHarness({
+    ALLOWED_TEAM_IDS: 'T0ACME,T0BETA,T0GONE,T0BACK,T0REV,T0SAFE,T0EDIT,E0ORG',
+  });
 });
 
 afterAll(async () => {
@@ -368,6 +370,39 @@ describe('GET /slack/oauth_redirect', () => {
 });
 
 describe('POST /slack/events', () => {
+  it('logs Slack’s retry number only from a verified event, and only as a small number', async () => {
+    // Prepare: an attacker-chosen header on any route and on an unsigned event, then real and junk retries.
+    const junk = 'x'.repeat(5_000);
+    const linesOf = async (event: Parameters<typeof h.call>[0]) => {
+      const before = logs.lines().length;
+      await h.call(event);
+      return logs
+        .lines()
+        .slice(before)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    const ignored = (options: { secret?: string; retry: string }) =>
+      signedEvent(eventCallback({ type: 'message' }, { team: 'T0ACME' }), {
+        ...(options.secret ? { secret: options.secret } : {}),
+        headers: { 'x-slack-retry-num': options.retry },
+      });
+
+    // Act
+    const browser = await linesOf(
+      apiGatewayGet({ path: '/slack/install', headers: { 'x-slack-retry-num': junk } }),
+    );
+    const forged = await linesOf(ignored({ secret: 'wrong-secret', retry: junk }));
+    const real = await linesOf(ignored({ retry: '2' }));
+    const odd = await linesOf(ignored({ retry: `1${junk}` }));
+
+    // Assess
+    expect(browser.length).toBeGreaterThan(0);
+    for (const line of [...browser, ...forged]) expect(line).not.toHaveProperty('slackRetry');
+    expect(real.find((l) => l.event === 'install.event_ignored')).toMatchObject({ slackRetry: 2 });
+    expect(odd.find((l) => l.event === 'install.event_ignored')).not.toHaveProperty('slackRetry');
+    expect(logs.lines().join('\n')).not.toContain(junk);
+  });
+
   it('answers url_verification with the challenge', async () => {
     const result = await h.call(
       signedEvent({ type: 'url_verification', challenge: 'c0ffee-123', token: 'x' }),
