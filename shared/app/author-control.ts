@@ -17,6 +17,7 @@ import {
   listReply,
   notASnapReply,
   notAuthorReply,
+  notDeletedReply,
   nothingToCancelReply,
   type Reply,
 } from '../domain/replies';
@@ -43,7 +44,9 @@ export type AuthorOutcome =
   | 'kept'
   | 'rejected'
   | 'duplicate'
-  | 'failed';
+  | 'failed'
+  /** Slack refused for good (compliance exports, an archived channel): the author must delete it. */
+  | 'not_deleted';
 
 /** How long an early deletion may keep trying (rate limits) before leaving it to its due time. */
 const EARLY_DELETE_BUDGET_MS = 20_000;
@@ -148,8 +151,14 @@ async function deleteNow(
     undefined,
     reason,
   );
-  if (result === 'kept') return ['kept', deleteLaterReply()];
-  return result === 'already_gone'
-    ? ['gone', alreadyGoneReply()]
-    : ['deleted', deletedEarlyReply(record.channel)];
+  switch (result) {
+    case 'kept':
+      return ['kept', deleteLaterReply()];
+    case 'already_gone':
+      return ['gone', alreadyGoneReply()];
+    case 'given_up':
+      return ['not_deleted', notDeletedReply(record.channel)];
+    case 'deleted':
+      return ['deleted', deletedEarlyReply(record.channel)];
+  }
 }

@@ -202,6 +202,13 @@ export function deletedEarlyReply(channel: string): Reply {
   return ephemeral(`:wastebasket: Deleted your snap in <#${channel}>.`);
 }
 
+/** Slack refused to delete it for good: snap has nothing more it can do, the author can. */
+export function notDeletedReply(channel: string): Reply {
+  return ephemeral(
+    `:warning: Slack would not delete your snap in <#${channel}> (the workspace or channel keeps its messages), so it stays there. Please delete it yourself: hover over it → ⋮ → Delete message.`,
+  );
+}
+
 export function nothingToCancelReply(): Reply {
   return ephemeral('You have no pending snap in this channel.');
 }
