@@ -70,7 +70,7 @@ describe('the OAuth state and its cookie', () => {
     expect(readFlowCookie([`a=1; ${STATE_COOKIE}=abc; b=2`])).toBe('abc');
     expect(readFlowCookie([`${STATE_COOKIE}=abc`, `${STATE_COOKIE}=abc`])).toBe('abc');
     expect(readFlowCookie([`${STATE_COOKIE}=abc`, `${STATE_COOKIE}=def`])).toBeUndefined();
-    expect(readFlowCookie(['snap_oauthx=abc', ''])).toBeUndefined();
+    expect(readFlowCookie([`${STATE_COOKIE}x=abc`, ''])).toBeUndefined();
   });
 
   it('accepts only the exact shape it makes as a state or nonce (property)', () => {
