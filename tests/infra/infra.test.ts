@@ -134,6 +134,8 @@ describe('infra and code agree', () => {
     expect(['OLD_IMAGE', 'NEW_AND_OLD_IMAGES']).toContain(t.stream_view_type);
     expect(t.billing_mode).toBe('PAY_PER_REQUEST');
     expect(blocks(t.point_in_time_recovery)[0]?.enabled).toBe(true);
+    // Backups hold deleted installations and snap coordinates: a week, not the default 35 days.
+    expect(blocks(t.point_in_time_recovery)[0]?.recovery_period_in_days).toBe(7);
     expect(blocks(t.server_side_encryption)[0]?.enabled).toBe(true);
     const types = Object.fromEntries(blocks(t.attribute).map((a) => [resolveLocal(infra, a.name), a.type]));
     expect(types).toEqual({
