@@ -7,6 +7,7 @@ import { startPipeline } from '../local/pipeline';
 import { benchBundles } from './bundles';
 import { benchCold } from './cold';
 import { costModel } from './cost';
+import { memorySizes } from './infra';
 import { benchLateness } from './lateness';
 import { hideFunctionLogs } from './quiet';
 import { benchWarm } from './warm';
@@ -51,6 +52,7 @@ if (selected.includes('lateness') || selected.includes('warm')) {
         kmsCalls: p.kms.calls.length - kmsBefore,
         logBytes: logs.bytes(),
         idle,
+        memoryMb: await memorySizes(),
       });
     }
     if (selected.includes('warm')) await benchWarm(p);

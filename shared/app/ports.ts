@@ -45,7 +45,8 @@ export interface StorePort {
   ): Promise<void>;
   release(id: string): Promise<void>;
   markLost(id: string): Promise<boolean>;
-  findDue(before: number): Promise<SnapRecord[]>;
+  /** Posted records due before `before` (ms), oldest due first, read as they are consumed. */
+  findDue(before: number): AsyncIterable<SnapRecord>;
   /**
    * Takes a posted record for one deleter until `until` (and keeps it from expiring meanwhile),
    * unless another holds an unexpired lease: false if not taken.
