@@ -15,6 +15,13 @@ data "aws_iam_policy_document" "sweeper" {
     resources = [aws_dynamodb_table.snaps.arn]
   }
 
+  # A refused lease: is the snap gone, or held, and until when?
+  statement {
+    sid       = "ReadHeldSnaps"
+    actions   = ["dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.snaps.arn]
+  }
+
 }
 
 # 512 MB: at 256 MB a burst of a thousand deletions peaks near 150 MB resident (V8 sized by

@@ -11,7 +11,7 @@
  * `RUN_LIMIT`, reading the index on only as fast as lanes empty; the rest waits in the table
  * for the next run, however large a backlog grows.
  */
-import { LEASE_AFTER_DUE_MS, leaseUntil, type SnapRecord, sweepWindowEnd } from '../domain/snap';
+import { leaseUntil, type SnapRecord, sweepWindowEnd } from '../domain/snap';
 import { errorFields } from '../log';
 import { type DeleteResult, deleteSnap, Pacer } from './delete-snap';
 import type { Common, SlackPort, StorePort } from './ports';
@@ -36,6 +36,8 @@ export type SweepReport = Record<DeleteResult | 'found' | 'leased_elsewhere' | '
 
 /** The longest a run waits before trying again to lease a snap another deleter held. */
 export const RECHECK_MS = 5_000;
+/** Leases refused per snap before a run leaves it to whoever holds it. */
+const MAX_TRIES = 20;
 /** A lease is taken this long before the due time, so that the write is done when it comes. */
 export const LEASE_AHEAD_MS = 2_000;
 /** A deleter gives a snap back this long before its lease ends rather than act on a lapsed one. */
@@ -53,9 +55,8 @@ interface Job {
   record: SnapRecord;
   /** Not to be tried before (ms): set while another deleter holds the snap. */
   notBefore: number;
+  /** Leases refused so far. */
   tries: number;
-  /** When this run first found the snap held by another deleter. */
-  heldSince?: number;
   /** Slack was asked at least once: what is left is `kept`, not `left_for_next_run`. */
   attempted: boolean;
 }
@@ -232,16 +233,19 @@ export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport
     lane.queue.splice(i, 0, job);
   };
 
-  /** A snap another deleter holds: try again shortly, while its holder's lease can still end. */
-  const heldElsewhere = (job: Job): Outcome | 'again' => {
+  /**
+   * The lease was refused: the snap is gone (another deleter, or its author, deleted it) or held.
+   * A held one is tried again when its holder's lease ends, or sooner if the holder gives it back
+   * (a run that hands over, a deleter told to wait past its lease), as long as this run lasts.
+   */
+  const heldElsewhere = async (job: Job): Promise<Outcome | 'again'> => {
+    const current = await store.get(job.record.id);
     const now = clock.now();
-    job.heldSince ??= now;
-    // No lease outlasts this (taken at the due time or later, it ends 30 s after); a snap still
-    // held past it was deleted by its holder, or taken again.
-    const lastTry = Math.max(job.record.dueAt, job.heldSince) + LEASE_AFTER_DUE_MS + RECHECK_MS;
-    const delay = Math.min(RECHECK_MS, 1_000 * 2 ** job.tries++);
-    if (now + delay > lastTry || now + delay >= run.deadline) return 'leased_elsewhere';
-    job.notBefore = now + delay;
+    if (current?.state !== 'posted' || current.ts !== job.record.ts) return 'leased_elsewhere';
+    const leaseEnd = current.leaseUntil ?? now;
+    if (leaseEnd >= run.deadline || job.tries >= MAX_TRIES) return 'leased_elsewhere';
+    const poll = Math.min(RECHECK_MS, 1_000 * 2 ** job.tries++);
+    job.notBefore = Math.max(now + 1, Math.min(leaseEnd + 1, now + poll));
     return 'again';
   };
 
@@ -276,7 +280,7 @@ export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport
     try {
       if (singleFile && !(await turn.take())) return left;
       const until = leaseUntil(record.dueAt, clock.now());
-      if (!(await store.lease(record.id, owner, until, clock.now()))) return heldElsewhere(job);
+      if (!(await store.lease(record.id, owner, until, clock.now()))) return await heldElsewhere(job);
       const wait = record.dueAt - clock.now();
       if (wait > 0) await clock.sleep(wait);
       job.attempted = true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { LANE_LIMIT, RECHECK_MS, RUN_LIMIT, sweep } from '../../shared/app/sweep';
+import { LANE_LIMIT, LEASE_AHEAD_MS, RECHECK_MS, RUN_LIMIT, sweep } from '../../shared/app/sweep';
 import { LEASE_AFTER_DUE_MS, SWEEP_MARGIN_MS, TTL_GRACE_SECONDS } from '../../shared/domain/snap';
 import { FakeClock } from '../support/fake-clock';
 import {
@@ -247,6 +247,18 @@ describe('a sweep', () => {
     expect(at('C1')).toBeGreaterThanOrEqual(T0 + 35_000);
     expect(at('C1')).toBeLessThanOrEqual(T0 + 35_000 + RECHECK_MS + 400);
     expect(store.records.size).toBe(0);
+  });
+
+  it('lets go at once of a snap deleted elsewhere while it waited for it (its author deleted it early)', async () => {
+    const { clock, store, slack, run } = setup();
+    store.put({ id: 'early', dueAt: T0 + 10_000 });
+    void clock.sleep(5_000).then(() => store.remove('early'));
+
+    const report = await clock.drive(run());
+
+    expect(report).toMatchObject({ found: 1, leased_elsewhere: 1, deleted: 0 });
+    expect(slack.deletes).toHaveLength(0);
+    expect(clock.now()).toBe(T0 + 10_000 - LEASE_AHEAD_MS);
   });
 
   it('stops looking for held snaps before its deadline', async () => {
