@@ -3,6 +3,7 @@
  * bytes, KMS calls) times published prices. Prices: AWS on-demand list prices for us-east-1 /
  * eu-west-1 as of November 2026; free tiers ignored.
  */
+import { judged } from './stats';
 export const PRICES = {
   lambdaGbSecond: 0.0000133334, // arm64
   lambdaRequest: 0.2 / 1e6,
@@ -15,9 +16,6 @@ export const PRICES = {
   logGb: 0.5,
 };
 
-/** Memory per function as in infra/ (MB). */
-export const MEMORY_MB: Record<string, number> = { ack: 512, poster: 256, sweeper: 256, reaper: 256 };
-const ALARMS = 7;
 const MINUTES_PER_MONTH = 43_200;
 
 export interface Measured {
@@ -27,11 +25,18 @@ export interface Measured {
   kmsCalls: number;
   logBytes: number;
   idle: { sweepMs: number; queries: number; logBytes: number };
+  /** Memory per function as infra/ gives it (MB; bench/infra.ts). */
+  memoryMb: Record<string, number>;
+  /** The alarms infra/ defines, always and with optional parts (bench/infra.ts). */
+  alarms: { always: number; optional: number };
 }
 
-const gbSeconds = (fn: string, ms: number) => (ms / 1000) * ((MEMORY_MB[fn] ?? 256) / 1024);
-
 export function costModel(m: Measured): { perThousand: number; idleVariable: number; idleFixed: number } {
+  const gbSeconds = (fn: string, ms: number) => {
+    const mb = m.memoryMb[fn];
+    if (mb === undefined) throw new Error(`no memory size for ${fn}`);
+    return (ms / 1000) * (mb / 1024);
+  };
   const byFn = new Map<string, { n: number; gbs: number }>();
   for (const run of m.runs) {
     const entry = byFn.get(run.fn) ?? { n: 0, gbs: 0 };
@@ -70,15 +75,20 @@ export function costModel(m: Measured): { perThousand: number; idleVariable: num
       PRICES.lambdaRequest +
       m.idle.queries * 0.5 * PRICES.readUnit +
       (m.idle.logBytes / 1024 ** 3) * PRICES.logGb);
-  const idleFixed = PRICES.kmsKeyMonth + ALARMS * PRICES.alarmMonth;
+  const idleFixed = PRICES.kmsKeyMonth + m.alarms.always * PRICES.alarmMonth;
 
   console.log(`\ncost model (measured counts × list prices, Nov 2026, free tiers ignored)`);
   for (const [what, usd] of lines)
     console.log(`  ${what.padEnd(52)} $${(usd * scale).toFixed(5)} per 1,000 snaps`);
-  console.log(`  per 1,000 snaps (this mix): $${(total * scale).toFixed(4)}   (target ≤ $0.05)`);
+  const perThousand = total * scale;
   console.log(
-    `  idle month: sweeper ${MINUTES_PER_MONTH} empty runs (${m.idle.sweepMs.toFixed(0)} ms, ${m.idle.queries} queries, ${m.idle.logBytes} log bytes each) $${idleVariable.toFixed(3)}` +
-      ` + fixed (KMS key $${PRICES.kmsKeyMonth.toFixed(2)}, ${ALARMS} alarms $${(ALARMS * PRICES.alarmMonth).toFixed(2)}) = $${(idleVariable + idleFixed).toFixed(2)}`,
+    `  per 1,000 snaps (this mix): $${perThousand.toFixed(4)}  ${judged('≤ $0.05', perThousand <= 0.05)}`,
   );
-  return { perThousand: total * scale, idleVariable, idleFixed };
+  console.log(
+    `  idle month, snap's own: sweeper ${MINUTES_PER_MONTH} empty runs (${m.idle.sweepMs.toFixed(0)} ms at ${m.memoryMb.sweeper} MB, ${m.idle.queries} queries, ${m.idle.logBytes} log bytes each) $${idleVariable.toFixed(3)}  ${judged('≤ $0.10', idleVariable <= 0.1)}`,
+  );
+  console.log(
+    `  fixed fees, apart: KMS key $${PRICES.kmsKeyMonth.toFixed(2)}, ${m.alarms.always} alarms $${(m.alarms.always * PRICES.alarmMonth).toFixed(2)} = $${idleFixed.toFixed(2)} a month (+$${(m.alarms.optional * PRICES.alarmMonth).toFixed(2)} for ${m.alarms.optional} alarm(s) of optional parts)`,
+  );
+  return { perThousand, idleVariable, idleFixed };
 }

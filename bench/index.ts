@@ -1,5 +1,5 @@
 /**
- * `npm run bench [part …]`: the figures in the README. Parts: bundles, cold, lateness (with the
+ * `npm run bench [part …]`: the figures in docs/performance.md. Parts: bundles, cold, lateness (with the
  * cost model from its counts), warm, load (2,000 snaps under Slack's rate limits, in a process of
  * its own), flood (one user flooding, limits on and off, each in a process of its own). Not part
  * of `npm test`; prints its figures.
@@ -8,6 +8,7 @@ import { startPipeline } from '../local/pipeline';
 import { benchBundles } from './bundles';
 import { benchCold } from './cold';
 import { costModel } from './cost';
+import { alarmCounts, memorySizes } from './infra';
 import { benchLateness } from './lateness';
 import { hideFunctionLogs } from './quiet';
 import { benchWarm } from './warm';
@@ -52,6 +53,8 @@ if (selected.includes('lateness') || selected.includes('warm')) {
         kmsCalls: p.kms.calls.length - kmsBefore,
         logBytes: logs.bytes(),
         idle,
+        memoryMb: await memorySizes(),
+        alarms: await alarmCounts(),
       });
     }
     if (selected.includes('warm')) await benchWarm(p);

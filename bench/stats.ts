@@ -19,3 +19,9 @@ export function summary(values: number[]): { n: number; p50: number; p99: number
 export const median = (values: number[]) => summary(values).p50;
 
 export const fmt = (ms: number, digits = 1) => `${ms.toFixed(digits)} ms`;
+
+/** How a figure stands against its target (DESIGN.md "Numbers to reach"). */
+export const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
+
+/** `figure (target …): met` — what every judged line of the benchmark ends with. */
+export const judged = (target: string, met: boolean) => `(target ${target}: ${verdict(met)})`;

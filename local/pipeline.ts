@@ -58,8 +58,11 @@ export interface PipelineOptions {
    * of its own, which the crash tests kill mid-run.
    */
   poster?: { timeoutMs?: number; retryDelaysMs?: number[]; isolated?: boolean };
-  /** `isolated` runs each sweep in a process of its own (the load benchmark measures its memory). */
-  sweeper?: { isolated?: boolean };
+  /**
+   * `isolated` runs each sweep in a process of its own (the load benchmark measures its memory),
+   * started as Lambda starts Node for `memoryMb` when given (local/function-process.ts).
+   */
+  sweeper?: { isolated?: boolean; memoryMb?: number };
 }
 
 type AckHandler = (
@@ -199,7 +202,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     : undefined;
   const poster = posterProcess?.fn ?? (await load<Fn<unknown, unknown>>('poster'));
   const sweeperProcess = options.sweeper?.isolated
-    ? isolatedFunction(`${distDir}/sweeper/index.mjs`)
+    ? isolatedFunction(
+        `${distDir}/sweeper/index.mjs`,
+        options.sweeper.memoryMb ? { memoryMb: options.sweeper.memoryMb } : {},
+      )
     : undefined;
   const sweeper = sweeperProcess?.fn ?? (await load<Fn<unknown, unknown>>('sweeper'));
   const reaper = await load<Fn<DynamoDBStreamEvent, unknown>>('reaper');

@@ -42,6 +42,9 @@ const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 
   marshallOptions: { removeUndefinedValues: true },
 });
 
+/** Records per due-index page: what one shard's reader holds at a time. */
+const DUE_PAGE_SIZE = 100;
+
 function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
@@ -194,38 +197,69 @@ export class SnapStore implements StorePort {
     );
   }
 
-  /** Every posted record due before `before` (ms), oldest due first, across all index shards. */
-  async findDue(before: number): Promise<SnapRecord[]> {
-    const perShard = await Promise.all(allShards().map((shard) => this.queryShard(shard, before)));
-    return perShard.flat().sort((a, b) => a.dueAt - b.dueAt);
+  /**
+   * Every posted record due before `before` (ms), oldest due first, across all index shards —
+   * read a page at a time per shard and merged, so a caller that stops early, or a backlog of
+   * any size, never holds more than a page per shard here.
+   */
+  async *findDue(before: number): AsyncGenerator<SnapRecord> {
+    const shards = allShards().map((shard) => ({
+      shard,
+      page: [] as SnapRecord[],
+      start: undefined as Record<string, unknown> | undefined,
+      done: false,
+    }));
+    const fill = async (s: (typeof shards)[number]) => {
+      // A page may hold nothing posted (the index is sparse, but states change): read on.
+      while (s.page.length === 0 && !s.done) {
+        const out = await this.queryShard(s.shard, before, s.start);
+        s.page = out.records;
+        s.start = out.next;
+        s.done = out.next === undefined;
+      }
+    };
+    await Promise.all(shards.map(fill));
+    for (;;) {
+      let earliest: (typeof shards)[number] | undefined;
+      for (const s of shards) {
+        const head = s.page[0];
+        if (head && (!earliest || head.dueAt < (earliest.page[0]?.dueAt ?? Number.POSITIVE_INFINITY)))
+          earliest = s;
+      }
+      const record = earliest?.page.shift();
+      if (!earliest || !record) return;
+      yield record;
+      if (earliest.page.length === 0) await fill(earliest);
+    }
   }
 
-  private async queryShard(shard: string, before: number): Promise<SnapRecord[]> {
-    const found: SnapRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await attempt('findDue', () =>
-        documents.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: TABLE.dueIndex.name,
-            KeyConditionExpression: '#shard = :shard AND #due < :before',
-            ExpressionAttributeNames: {
-              '#shard': TABLE.dueIndex.partitionKey,
-              '#due': TABLE.dueIndex.sortKey,
-            },
-            ExpressionAttributeValues: { ':shard': shard, ':before': before },
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      for (const item of out.Items ?? []) {
-        const record = fromItem(item);
-        if (record?.state === 'posted' && record.ts) found.push(record);
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return found;
+  private async queryShard(
+    shard: string,
+    before: number,
+    start: Record<string, unknown> | undefined,
+  ): Promise<{ records: SnapRecord[]; next: Record<string, unknown> | undefined }> {
+    const out = await attempt('findDue', () =>
+      documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE.dueIndex.name,
+          KeyConditionExpression: '#shard = :shard AND #due < :before',
+          ExpressionAttributeNames: {
+            '#shard': TABLE.dueIndex.partitionKey,
+            '#due': TABLE.dueIndex.sortKey,
+          },
+          ExpressionAttributeValues: { ':shard': shard, ':before': before },
+          ExclusiveStartKey: start,
+          Limit: DUE_PAGE_SIZE,
+        }),
+      ),
+    );
+    const records: SnapRecord[] = [];
+    for (const item of out.Items ?? []) {
+      const record = fromItem(item);
+      if (record?.state === 'posted' && record.ts) records.push(record);
+    }
+    return { records, next: out.LastEvaluatedKey };
   }
 
   /** A user's live snaps in a workspace, newest first. */

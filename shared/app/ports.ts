@@ -52,7 +52,8 @@ export interface StorePort {
   bury(tombstone: Tombstone): Promise<void>;
   /** Writes the tombstone of a request that leaves no record, unless its id was seen: true the first time. */
   claimRequest(tombstone: Tombstone): Promise<boolean>;
-  findDue(before: number): Promise<SnapRecord[]>;
+  /** Posted records due before `before` (ms), oldest due first, read as they are consumed. */
+  findDue(before: number): AsyncIterable<SnapRecord>;
   /**
    * Takes a posted record for one deleter until `until` (and keeps it from expiring meanwhile),
    * unless another holds an unexpired lease: false if not taken.

@@ -1,6 +1,7 @@
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
@@ -129,17 +130,20 @@ describe('sweeper', () => {
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0);
   });
 
-  it('skips a snap another deleter has leased', async () => {
+  it('skips a snap another deleter has leased beyond this run, reading when its lease ends', async () => {
     const item = posted('5', Date.now() - 1_000);
     ddb.on(QueryCommand, { ExpressionAttributeValues: { ':shard': '3' } }).resolves({ Items: [item] });
     ddb
       .on(UpdateCommand)
       .rejects(Object.assign(new Error('held'), { name: 'ConditionalCheckFailedException' }));
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { ...item, leaseOwner: 'sweep:other', leaseUntil: Date.now() + 60_000 } });
 
-    // A run too short to look again (the holder keeps it beyond any recheck).
-    const report = await run(undefined, 8_000);
+    const report = await run(undefined, 30_000);
 
     expect(report.leased_elsewhere).toBe(1);
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: { pk: item.pk }, ConsistentRead: true });
     expect(slack.calls.filter((c) => c.method === 'chat.delete')).toHaveLength(0);
   });
 

@@ -76,11 +76,19 @@ export class MemoryStore implements StorePort {
     return true;
   }
 
-  async findDue(before: number): Promise<SnapRecord[]> {
-    return [...this.records.values()]
+  async *findDue(before: number): AsyncGenerator<SnapRecord> {
+    const due = [...this.records.values()]
       .filter((r) => r.state === 'posted' && r.ts && r.dueShard !== undefined && r.dueAt < before)
       .map((r) => ({ ...r }))
       .sort((a, b) => a.dueAt - b.dueAt);
+    yield* due;
+  }
+
+  /** Everything `findDue` would hand out, at once (for assertions). */
+  async due(before: number): Promise<SnapRecord[]> {
+    const all: SnapRecord[] = [];
+    for await (const record of this.findDue(before)) all.push(record);
+    return all;
   }
 
   async lease(id: string, owner: string, until: number, now: number): Promise<boolean> {

@@ -76,7 +76,7 @@ describe('the reaper', () => {
       const back = store.records.get(record.snap?.id ?? '');
       const { leaseUntil: _u, leaseOwner: _o, expiresAt: _e, ...kept } = record.snap as SnapRecord;
       expect(back).toEqual({ ...kept, expiresAt: NOW / 1000 + TTL_GRACE_SECONDS });
-      expect(await store.findDue(NOW)).toEqual([back]);
+      expect(await store.due(NOW)).toEqual([back]);
     },
   );
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { RECHECK_MS, sweep } from '../../shared/app/sweep';
-import { LEASE_AFTER_DUE_MS, SWEEP_MARGIN_MS, TTL_GRACE_SECONDS } from '../../shared/domain/snap';
+import { LANE_LIMIT, LEASE_AHEAD_MS, RECHECK_MS, RUN_LIMIT, sweep } from '../../shared/app/sweep';
+import { LEASE_AFTER_DUE_MS, SWEEP_MARGIN_MS, TTL_GRACE_SECONDS, tombstone } from '../../shared/domain/snap';
 import { FakeClock } from '../support/fake-clock';
 import {
   captureLogs,
@@ -249,6 +249,18 @@ describe('a sweep', () => {
     expect(store.records.size).toBe(0);
   });
 
+  it('lets go at once of a snap deleted elsewhere while it waited for it (its author deleted it early)', async () => {
+    const { clock, store, slack, run } = setup();
+    store.put({ id: 'early', dueAt: T0 + 10_000 });
+    void clock.sleep(5_000).then(() => store.bury(tombstone('early', 'done', clock.now())));
+
+    const report = await clock.drive(run());
+
+    expect(report).toMatchObject({ found: 1, leased_elsewhere: 1, deleted: 0 });
+    expect(slack.deletes).toHaveLength(0);
+    expect(clock.now()).toBe(T0 + 10_000 - LEASE_AHEAD_MS);
+  });
+
   it('stops looking for held snaps before its deadline', async () => {
     const { clock, store, slack, run } = setup();
     store.put({ id: 'held', dueAt: T0 + 5_000, leaseOwner: 'sweep:other', leaseUntil: T0 + 500_000 });
@@ -274,5 +286,154 @@ describe('a sweep', () => {
     // Assess
     expect(slack.deletes).toHaveLength(10);
     expect(store.records.size).toBe(0);
+  });
+
+  it('never acts on a lapsed lease: a snap paused past its lease is given back and taken anew when the workspace opens', async () => {
+    // Prepare: the first delete is told to wait 41 s, longer than the 30 s lease.
+    const { clock, store, slack, run } = setup();
+    store.put({ id: 'a', dueAt: T0 + 10_000, channel: 'C1' });
+    slack.failDeletes(rateLimited(41_000));
+    const unleasedAtCall: number[] = [];
+    const remove = slack.delete.bind(slack);
+    slack.delete = async (channel, ts) => {
+      const r = store.records.get('a');
+      if (!r?.leaseOwner?.startsWith('sweep:') || (r.leaseUntil ?? 0) <= clock.now())
+        unleasedAtCall.push(clock.now());
+      return remove(channel, ts);
+    };
+
+    // Act
+    const report = await clock.drive(run());
+
+    // Assess
+    expect(report.deleted).toBe(1);
+    expect(slack.deletes.map((d) => [d.at, d.ok])).toEqual([
+      [T0 + 10_000, false],
+      [T0 + 51_000, true],
+    ]);
+    expect(unleasedAtCall).toEqual([]);
+  });
+
+  it('holds no more than a lane’s share of one workspace, leaving the rest in the table without holding back another workspace', async () => {
+    // Prepare: more snaps in one workspace than its lane holds, due together; one in another workspace.
+    const { clock, store, slack, run } = setup();
+    const many = LANE_LIMIT + 100;
+    for (let i = 0; i < many; i++)
+      store.put({ id: `w${i}`, team: 'T1', channel: 'C1', ts: `${i}.000100`, dueAt: T0 + 50_000 });
+    store.put({ id: 'other', team: 'T2', channel: 'C2', dueAt: T0 + 50_000 });
+
+    // Act
+    const report = await clock.drive(run());
+
+    // Assess
+    expect(report.found).toBe(many + 1);
+    expect(report.left_for_next_run).toBeGreaterThanOrEqual(100 - 10);
+    expect(report.deleted + report.left_for_next_run).toBe(many + 1);
+    expect(store.records.size).toBe(report.left_for_next_run);
+    expect(slack.deletes.find((d) => d.channel === 'C2')?.at).toBe(T0 + 50_000);
+  });
+
+  it('reads the index on only as fast as what it holds is done, never holding more than its limit', async () => {
+    // Prepare: more snaps than a run holds, each workspace with one, all due in this window.
+    const { clock, store, slack, run } = setup();
+    const count = RUN_LIMIT + 300;
+    for (let i = 0; i < count; i++)
+      store.put({ id: `s${i}`, team: `T${i}`, channel: `C${i}`, dueAt: T0 + 10_000 });
+    let read = 0;
+    let mostHeld = 0;
+    const findDue = store.findDue.bind(store);
+    store.findDue = async function* (before) {
+      for await (const record of findDue(before)) {
+        read++;
+        mostHeld = Math.max(mostHeld, read - slack.deletes.length);
+        yield record;
+      }
+    };
+
+    // Act
+    const report = await clock.drive(run());
+
+    // Assess
+    expect(report.deleted).toBe(count);
+    expect(mostHeld).toBeLessThanOrEqual(RUN_LIMIT + 1);
+    expect(Math.max(...slack.deletes.map((d) => d.at))).toBe(T0 + 10_000);
+  });
+
+  it('after the next run’s tick leaves it what is overdue, but still deletes what falls due late in its own window', async () => {
+    // Prepare: a run for the previous tick, 1.5 s past the handover; one snap overdue since before
+    // the handover, one due after it and already behind by more than a second.
+    const clock = new FakeClock(T0 + 1_500);
+    const store = new MemoryStore();
+    const slack = new ScriptedSlack(clock);
+    const { log } = captureLogs();
+    store.put({ id: 'overdue', dueAt: T0 - 5_000, channel: 'C1' });
+    store.put({ id: 'tail', dueAt: T0 + 100, channel: 'C2' });
+
+    // Act
+    const report = await clock.drive(
+      sweep(
+        { tickMs: T0 - PERIOD, deadline: T0 + 35_000, runId: 'old' },
+        { store, slack, clock, log, sweepPeriodMs: PERIOD, concurrency: 4 },
+      ),
+    );
+
+    // Assess
+    expect(report).toMatchObject({ deleted: 1, left_for_next_run: 1 });
+    expect(slack.deletes).toEqual([expect.objectContaining({ channel: 'C2', at: T0 + 1_500 })]);
+    expect(store.records.get('overdue')?.leaseUntil).toBeUndefined();
+  });
+
+  it('keeps a workspace under Slack’s limit within seconds of the best any deleter could do, across overlapping runs, deleting each once', async () => {
+    // Prepare: 140 snaps in one workspace, due over 40 s; Slack lets 50 deletions through per
+    // sliding minute and answers 429 with the whole seconds until the next slot. A run starts
+    // on every tick and overlaps the next by half a minute, as scheduled.
+    const { clock, store, deps } = setup();
+    const dues: number[] = [];
+    for (let i = 0; i < 140; i++) {
+      const dueAt = T0 + 20_000 + Math.floor((i * 40_000) / 140 / 1000) * 1000;
+      dues.push(dueAt);
+      store.put({ id: `s${i}`, channel: `C${i}`, dueAt });
+    }
+    const calls: Array<{ channel: string; at: number; result: 'ok' | '429' | 'not_found' }> = [];
+    const window: number[] = [];
+    const slack = new ScriptedSlack(clock);
+    slack.delete = async (channel) => {
+      const now = clock.now();
+      while (window.length > 0 && (window[0] ?? 0) <= now - 60_000) window.shift();
+      if (window.length >= 50) {
+        calls.push({ channel, at: now, result: '429' });
+        throw rateLimited(Math.ceil(((window[0] ?? now) + 60_000 - now) / 1000) * 1000);
+      }
+      window.push(now);
+      const again = calls.some((c) => c.channel === channel && c.result === 'ok');
+      calls.push({ channel, at: now, result: again ? 'not_found' : 'ok' });
+      if (again) throw platform('message_not_found');
+    };
+    // Act
+    const runs = [0, 1, 2, 3].map(async (k) => {
+      if (k > 0) await clock.sleep(k * PERIOD);
+      return sweep(
+        { tickMs: T0 + k * PERIOD, deadline: T0 + k * PERIOD + 95_000, runId: `run-${k}` },
+        { ...deps, slack, concurrency: 10 },
+      );
+    });
+    await clock.drive(Promise.all(runs));
+
+    // Assess: each deleted once, never early, none more than 5 s after the best possible: in due
+    // order (snaps due together in the order they went), each at its due time or when the 50th
+    // deletion before it leaves the window.
+    const deletedAt = new Map(calls.filter((c) => c.result === 'ok').map((c) => [c.channel, c.at]));
+    const at = (i: number) => deletedAt.get(`C${i}`) ?? Number.POSITIVE_INFINITY;
+    const order = dues.map((_, i) => i).sort((a, b) => (dues[a] ?? 0) - (dues[b] ?? 0) || at(a) - at(b));
+    const best: number[] = [];
+    for (const [k, i] of order.entries())
+      best[i] = Math.max(dues[i] ?? 0, (best[order[k - 50] ?? -1] ?? Number.NEGATIVE_INFINITY) + 60_000);
+    expect(deletedAt.size).toBe(140);
+    expect(calls.filter((c) => c.result === 'not_found')).toEqual([]);
+    expect(store.records.size).toBe(0);
+    for (const [i, due] of dues.entries()) {
+      expect(at(i)).toBeGreaterThanOrEqual(due);
+      expect(at(i) - (best[i] ?? 0)).toBeLessThanOrEqual(5_000);
+    }
   });
 });
