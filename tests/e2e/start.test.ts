@@ -112,7 +112,8 @@ describe('npm start (sandbox)', () => {
       () => stream.events.find((e) => e.type === 'posted' && e.data.channel === 'C-ttl'),
       5_000,
     );
-    const [row] = (await records()).filter((r) => r.ts === posted.data.ts);
+    // Slack shows the message a moment before the poster has recorded it.
+    const row = await until(async () => (await records()).find((r) => r.ts === posted.data.ts), 5_000);
 
     const response = await fetch(`${server.url}/api/expire?at=${Number(row?.expiresAt) * 1000 + 1000}`, {
       method: 'POST',
