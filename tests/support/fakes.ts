@@ -17,7 +17,7 @@ import {
   type Tombstone,
   ttlFor,
 } from '../../shared/domain/snap';
-import { NoTokenError, SlackCallError, StoreError } from '../../shared/errors';
+import { NoTokenError, SlackCallError, StoreError, TokenUnavailableError } from '../../shared/errors';
 import { createLogger, type Logger } from '../../shared/log';
 
 /** Live records and tombstones; `records` holds the live ones for the tests to look at. */
@@ -39,7 +39,7 @@ export class MemoryStore implements StorePort {
   }
 
   async markPosted(
-    { id, dueAt }: Pick<SnapRecord, 'id' | 'dueAt'>,
+    { id, dueAt, postedAs }: Pick<SnapRecord, 'id' | 'dueAt' | 'postedAs'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
@@ -53,6 +53,7 @@ export class MemoryStore implements StorePort {
         ts,
         dueShard: shard,
         dueAt,
+        ...(postedAs ? { postedAs } : {}),
         expiresAt: lease ? leaseTtl(lease.until) : ttlFor(dueAt),
       },
       lease ? { leaseUntil: lease.until, leaseOwner: lease.owner } : {},
@@ -176,6 +177,8 @@ export class ScriptedSlack implements SlackPort {
   readonly authorized = new Set<string>();
   readonly deadUsers = new Set<string>();
   readonly outOfBotReach = new Set<string>();
+  /** The token lookup itself fails (the store or KMS does not answer). */
+  lookupFails = false;
   private readonly deleteScript: Script[] = [];
   private readonly postScript: Script[] = [];
   private seq = 0;
@@ -192,6 +195,7 @@ export class ScriptedSlack implements SlackPort {
 
   /** Throws what a call as `speaker` meets before Slack acts: no token, or a token Slack calls dead. */
   private speak(speaker: Speaker, method: string): void {
+    if (this.lookupFails) throw new TokenUnavailableError('lookup failed');
     if (speaker.as === 'bot' && !this.botInstalled) throw new NoTokenError('bot');
     if (speaker.as === 'user' && !this.authorized.has(speaker.user)) throw new NoTokenError('user');
     if (speaker.as === 'user' && this.deadUsers.has(speaker.user))
