@@ -62,6 +62,7 @@ export async function handler(
     allowBroadcasts: config.allowBroadcasts,
     limits: config.limits,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    ...(stored ? { tokens } : {}),
   });
   return { outcome };
 }

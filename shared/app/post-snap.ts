@@ -62,7 +62,7 @@ import {
 import { errorFields, type Logger } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
 import { checkLimits } from './limits';
-import type { Common, Identity, SlackPort, Speaker, StorePort } from './ports';
+import type { Common, Identity, SlackPort, Speaker, StorePort, TokenSource } from './ports';
 import { botOf, userOf } from './speaker';
 
 export interface PostDeps extends Common {
@@ -82,6 +82,8 @@ export interface PostDeps extends Common {
    * or let it post as someone; absent in one-workspace mode without install (no links then).
    */
   publicUrl?: string;
+  /** The warm tokens, so a "no" remembered for the author can be checked afresh before refusing. */
+  tokens?: Pick<TokenSource, 'forget'>;
 }
 
 export type PostOutcome =
@@ -307,6 +309,13 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     try {
       return await postPaced(bot, identity);
     } catch (error) {
+      if (error instanceof SlackCallError && isDeadToken(error.kind, error.code)) {
+        // A token remembered from before an uninstall (or a reinstall): Slack refused it, so
+        // nothing was posted, and the adapter forgot it. Once more with a fresh lookup: a new
+        // token posts, none means snap is no longer installed there.
+        log.warn('poster.bot_token_dead', errorFields(error));
+        return postPaced(bot, identity);
+      }
       const refused =
         error instanceof SlackCallError && error.kind === 'platform' && CUSTOMIZE_REFUSED.has(error.code);
       if (!(identity && refused)) throw error;
@@ -331,7 +340,26 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
         log.warn('poster.author_token_dead', errorFields(error));
       } else throw error;
       postedAs = 'bot';
-      ts = await postAsBot();
+      try {
+        ts = await postAsBot();
+      } catch (botError) {
+        const outOfReach =
+          botError instanceof SlackCallError && BOT_OUT_OF_REACH.has(botError.code) && deps.tokens;
+        if (!(outOfReach && authorToken === 'none')) throw botError;
+        // Only the author's own token could post here. "They have none" may be a few seconds
+        // old (misses are remembered briefly) and they may just have allowed it: look again.
+        deps.tokens?.forget(author);
+        postedAs = 'user';
+        try {
+          ts = await postPaced(author);
+        } catch (again) {
+          const dead = again instanceof SlackCallError && isDeadToken(again.kind, again.code);
+          if (!(again instanceof NoTokenError || dead)) throw again;
+          if (dead) authorToken = 'dead';
+          postedAs = 'bot';
+          throw botError;
+        }
+      }
     }
   } catch (error) {
     if (error instanceof NoTokenError) {

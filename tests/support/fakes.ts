@@ -179,6 +179,11 @@ export class ScriptedSlack implements SlackPort {
   readonly outOfBotReach = new Set<string>();
   /** The token lookup itself fails (the store or KMS does not answer). */
   lookupFails = false;
+  /**
+   * The bot's token was remembered from before an uninstall: Slack refuses it once, and the
+   * lookup after that (the adapter forgot it) finds none.
+   */
+  botRemovedButRemembered = false;
   private readonly deleteScript: Script[] = [];
   private readonly postScript: Script[] = [];
   private seq = 0;
@@ -196,6 +201,12 @@ export class ScriptedSlack implements SlackPort {
   /** Throws what a call as `speaker` meets before Slack acts: no token, or a token Slack calls dead. */
   private speak(speaker: Speaker, method: string): void {
     if (this.lookupFails) throw new TokenUnavailableError('lookup failed');
+    // users.info answers from the adapter's profile cache meanwhile: only Slack calls meet it.
+    if (speaker.as === 'bot' && this.botRemovedButRemembered && method !== 'users.info') {
+      this.botRemovedButRemembered = false;
+      this.botInstalled = false;
+      throw new SlackCallError(method, 'platform', 'token_revoked');
+    }
     if (speaker.as === 'bot' && !this.botInstalled) throw new NoTokenError('bot');
     if (speaker.as === 'user' && !this.authorized.has(speaker.user)) throw new NoTokenError('user');
     if (speaker.as === 'user' && this.deadUsers.has(speaker.user))

@@ -117,6 +117,17 @@ describe('the poster, choosing whose token posts', () => {
     expect(events()).toContain('poster.not_installed');
   });
 
+  it('looks a remembered bot token up again when Slack calls it dead: removed since, so the install link', async () => {
+    const { slack, store, post, events } = poster();
+    slack.botRemovedButRemembered = true;
+
+    expect(await post(event(60))).toBe('not_installed');
+    expect(slack.posts).toHaveLength(0);
+    expect(store.records.size).toBe(0);
+    expect(slack.replies[0]?.text).toContain(`<${PUBLIC_URL}/slack/install|`);
+    expect(events()).toContain('poster.bot_token_dead');
+  });
+
   it('posts as the author in a workspace without the bot, where they let snap post as them', async () => {
     const { slack, post } = poster();
     slack.botInstalled = false;
@@ -141,6 +152,38 @@ describe('the poster, choosing whose token posts', () => {
     expect(store.tombstones.get('T1:trig-1')?.state).toBe('done');
     expect(slack.replies[0]?.text).toContain(`<${PUBLIC_URL}/slack/install?as=user|`);
     expect(slack.replies[0]?.text).toContain('/snap revoke');
+  });
+
+  it('looks again for the author’s own token before refusing them a DM: they may just have allowed snap', async () => {
+    // Prepare: the miss remembered for U1 is stale; the store has their token by now.
+    const { slack, deps, clock, store } = poster();
+    slack.outOfBotReach.add('D1');
+    const forgotten: unknown[] = [];
+    deps.tokens = {
+      forget: (where) => {
+        forgotten.push(where);
+        slack.authorized.add('U1');
+      },
+    };
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(3600, { channel: 'D1' }), deps));
+
+    // Assess
+    expect(outcome).toBe('posted');
+    expect(forgotten).toEqual([AUTHOR]);
+    expect(slack.posts.map((p) => p.speaker)).toEqual([AUTHOR]);
+    expect(store.records.get('T1:trig-1')).toMatchObject({ postedAs: 'user' });
+  });
+
+  it('still refuses, with the link, when the second look finds no token either', async () => {
+    const { slack, deps, clock } = poster();
+    slack.outOfBotReach.add('D1');
+    deps.tokens = { forget: () => {} };
+
+    expect(await clock.drive(postSnap(event(60, { channel: 'D1' }), deps))).toBe('refused');
+    expect(slack.posts).toHaveLength(0);
+    expect(slack.replies[0]?.text).toContain('/slack/install?as=user');
   });
 
   it('posts in that DM as the author once they have let snap post as them', async () => {
