@@ -83,6 +83,7 @@ describe('posting as yourself, beside one workspace’s bot token', () => {
     expect(String(refusal.body.text)).toContain(`<${p().publicUrl}/slack/install?as=user|`);
     expect(live(DM)).toHaveLength(0);
     expect(page.statusCode).toBe(200);
+    expect(String(page.body)).toContain('<code>/snap revoke</code>');
     expect(message).toMatchObject({ user: ME });
     expect(message.botId).toBeUndefined();
     expect(by('chat.postMessage', DM)).toEqual([`user:${TEAM}:${ME}`]);
