@@ -37,9 +37,23 @@ resource "aws_apigatewayv2_stage" "default" {
   name        = "$default"
   auto_deploy = true
 
+  # Route settings name routes by key; they must exist first.
+  depends_on = [aws_apigatewayv2_route.install]
+
   default_route_settings {
     throttling_rate_limit  = var.api_throttle_rate
     throttling_burst_limit = var.api_throttle_burst
+  }
+
+  # The install routes serve browsers, a few requests per installation, and anyone may call them
+  # without a signature: their own, smaller allowance caps what anonymous traffic there costs.
+  dynamic "route_settings" {
+    for_each = { for name, route in local.install_routes : name => route if local.install_enabled }
+    content {
+      route_key              = route_settings.value
+      throttling_rate_limit  = var.install_throttle_rate
+      throttling_burst_limit = var.install_throttle_burst
+    }
   }
 
   access_log_settings {

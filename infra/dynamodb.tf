@@ -70,8 +70,11 @@ resource "aws_dynamodb_table" "snaps" {
   stream_enabled   = true
   stream_view_type = "OLD_IMAGE"
 
+  # Backups keep what the table held, deleted installations (sealed tokens) and snap coordinates
+  # included: a week is enough to recover from a mistake, and no longer than that.
   point_in_time_recovery {
-    enabled = true
+    enabled                 = true
+    recovery_period_in_days = 7
   }
 
   # The AWS-managed key (aws/dynamodb): the table holds no message text or secret, and its key

@@ -121,6 +121,28 @@ variable "api_throttle_burst" {
   }
 }
 
+variable "install_throttle_rate" {
+  description = "Steady-state requests per second each install route (the landing page, /slack/install, the OAuth redirect, /slack/events) accepts; people install a few times, and these routes take unsigned requests."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.install_throttle_rate >= 1 && var.install_throttle_rate <= 10000
+    error_message = "install_throttle_rate must be between 1 and 10000."
+  }
+}
+
+variable "install_throttle_burst" {
+  description = "Burst each install route accepts above its steady rate."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.install_throttle_burst >= 1 && var.install_throttle_burst <= 5000
+    error_message = "install_throttle_burst must be between 1 and 5000."
+  }
+}
+
 variable "allowed_team_ids" {
   description = "Slack workspace ids (T…, or E… for an Enterprise Grid org) allowed to use snap; commands from any other workspace are refused. Empty allows every workspace the app is installed in."
   type        = list(string)

@@ -12,7 +12,13 @@ import { InstallationStore, OAuthStates } from '../../shared/adapters/installati
 import { KmsTokenSealer, resolveSecret } from '../../shared/adapters/kms';
 import { readSlackEvent } from '../../shared/adapters/slack-events';
 import { SlackOAuth } from '../../shared/adapters/slack-oauth';
-import { type HttpResult, header, json, verifySlackSignature } from '../../shared/adapters/slack-request';
+import {
+  type HttpResult,
+  header,
+  json,
+  retryNumber,
+  verifySlackSignature,
+} from '../../shared/adapters/slack-request';
 import { beginInstall, type CompleteDeps, completeInstall, handleSlackEvent } from '../../shared/app/install';
 import { systemClock } from '../../shared/app/ports';
 import { installConfig } from '../../shared/config';
@@ -100,6 +106,9 @@ async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
   const method = event.requestContext?.http?.method;
   const path = event.rawPath;
   if (method === 'POST' && path === EVENTS_PATH) {
+    // Reached only once the signature is verified; even then only a small number is logged.
+    const retry = retryNumber(header(event, 'x-slack-retry-num'));
+    if (retry !== undefined) log = log.child({ slackRetry: retry });
     const answer = await handleSlackEvent(readSlackEvent(event.body ?? ''), deps());
     if (answer.kind === 'challenge') return json(200, { challenge: answer.challenge });
     return answer.kind === 'ok' ? { statusCode: 200, body: '' } : json(400, { error: 'malformed event' });
@@ -136,8 +145,8 @@ async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
   .before((request) => {
-    const retry = header(request.event, 'x-slack-retry-num');
-    log = baseLog.child({ requestId: request.context.awsRequestId, ...(retry ? { slackRetry: retry } : {}) });
+    // Nothing from the request joins the log lines before its signature is checked.
+    log = baseLog.child({ requestId: request.context.awsRequestId });
   })
   // Only Slack's events are signed; the browser routes are not.
   .before((request) =>

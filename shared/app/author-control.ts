@@ -17,12 +17,12 @@ import { lookupKeys } from '../domain/install';
 import {
   alreadyGoneReply,
   authorFailedReply,
-  cannotDeleteReply,
   deletedEarlyReply,
   deleteLaterReply,
   listReply,
   notASnapReply,
   notAuthorReply,
+  notDeletedReply,
   nothingToCancelReply,
   nothingToRevokeReply,
   type Reply,
@@ -60,7 +60,9 @@ export type AuthorOutcome =
   | 'rejected'
   | 'duplicate'
   | 'failed'
-  | 'revoked';
+  | 'revoked'
+  /** Slack refused for good (compliance exports, an archived channel) or its token is gone: the author must delete it. */
+  | 'not_deleted';
 
 /** How long an early deletion may keep trying (rate limits) before leaving it to its due time. */
 const EARLY_DELETE_BUDGET_MS = 20_000;
@@ -204,9 +206,14 @@ async function deleteNow(
     undefined,
     reason,
   );
-  if (result === 'kept') return ['kept', deleteLaterReply()];
-  if (result === 'given_up') return ['gone', cannotDeleteReply()];
-  return result === 'already_gone'
-    ? ['gone', alreadyGoneReply()]
-    : ['deleted', deletedEarlyReply(record.channel)];
+  switch (result) {
+    case 'kept':
+      return ['kept', deleteLaterReply()];
+    case 'already_gone':
+      return ['gone', alreadyGoneReply()];
+    case 'given_up':
+      return ['not_deleted', notDeletedReply(record.channel)];
+    case 'deleted':
+      return ['deleted', deletedEarlyReply(record.channel)];
+  }
 }

@@ -97,7 +97,8 @@ async function attemptDelete(
           log.info('snap.already_gone');
         } else if (verdict === 'give_up') {
           outcome = 'given_up';
-          log.warn('snap.delete_given_up', errorFields(error));
+          // The message stays in Slack and nothing will try again: an operator should see it.
+          log.error('snap.delete_given_up', errorFields(error));
         } else if (error.kind === 'rate_limited' && error.retryAfterMs !== undefined) {
           pacer.backOff(error.retryAfterMs);
           if (pacer.opensAt < deadline) {

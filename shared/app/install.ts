@@ -130,8 +130,9 @@ export async function completeInstall(
   const token = kind === 'bot' ? grant.bot?.token : grant.user.token;
   const logged = log.child({ kind, key: key ?? null, org: grant.isEnterpriseInstall });
   if (!key || !token || !isUserId(grant.user.id)) {
+    // Nothing is revoked: a token of the other kind (a member who edited the authorize URL of
+    // ?as=user to ask for bot scopes) may be the very one the workspace runs on.
     logged.error('install.grant_incomplete', { bot: !!grant.bot, user: !!grant.user.token });
-    await giveBack(grant, deps);
     return failedPage(retry);
   }
   if (!teamAllowed(grant, settings.allowedTeams)) {
@@ -139,7 +140,7 @@ export async function completeInstall(
       team: grant.team?.id ?? null,
       enterprise: grant.enterprise?.id ?? null,
     });
-    await giveBack(grant, deps);
+    await giveBack(token, deps);
     return teamNotAllowedPage(grant);
   }
   if (grant.expiring) logged.warn('install.expiring_tokens', {});
@@ -179,21 +180,23 @@ export async function completeInstall(
     logged.info('install.user_authorized', { user });
     return authorizedPage(grant);
   } catch (error) {
+    // Kept, not revoked: Slack hands back the same token when snap is installed (or a user
+    // authorizes) again, so this may be the token the workspace already runs on.
     logged.error('install.store_failed', errorFields(error));
-    await giveBack(grant, deps);
     return failedPage(retry, 503);
   }
 }
 
-/** Tokens that will not be stored are given back to Slack at once, so none lingers unused. */
-async function giveBack(grant: OAuthGrant, deps: CompleteDeps): Promise<void> {
-  const tokens = [grant.bot?.token, grant.user.token].filter((t): t is string => !!t);
-  for (const token of tokens) {
-    try {
-      await deps.oauth.revoke(token);
-    } catch (error) {
-      deps.log.warn('install.revoke_failed', errorFields(error));
-    }
+/**
+ * The token a refused workspace was just issued is given back to Slack, so none lingers unused.
+ * Only the kind asked for, and only for a workspace snap does not serve: any other token in a
+ * grant may be one snap relies on (Slack reissues the same token on a repeated install).
+ */
+async function giveBack(token: string, deps: CompleteDeps): Promise<void> {
+  try {
+    await deps.oauth.revoke(token);
+  } catch (error) {
+    deps.log.warn('install.revoke_failed', errorFields(error));
   }
 }
 

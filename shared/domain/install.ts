@@ -118,7 +118,11 @@ export function revokedUpTo(eventTimeSeconds: number | undefined, now: number): 
  * Nothing is stored unless all of that holds, and `oauth.v2.access` is not even called.
  */
 export const STATE_TTL_MS = 10 * 60_000;
-export const STATE_COOKIE = 'snap_oauth';
+/**
+ * `__Secure-`: a browser accepts it only with `Secure` from an https origin (or localhost), so a
+ * sibling host on plain http cannot plant a flow cookie of its own.
+ */
+export const STATE_COOKIE = '__Secure-snap_oauth';
 
 /** 32 random bytes, base64url: 43 characters. */
 const RANDOM_TOKEN = /^[A-Za-z0-9_-]{43}$/;

@@ -207,6 +207,13 @@ export function deletedEarlyReply(channel: string): Reply {
   return ephemeral(`:wastebasket: Deleted your snap in <#${channel}>.`);
 }
 
+/** Slack refused to delete it for good: snap has nothing more it can do, the author can. */
+export function notDeletedReply(channel: string): Reply {
+  return ephemeral(
+    `:warning: Slack would not delete your snap in <#${channel}> (the workspace or channel keeps its messages, or snap’s permission that posted it is gone), so it stays there. Please delete it yourself: hover over it → ⋮ → Delete message.`,
+  );
+}
+
 export function nothingToCancelReply(): Reply {
   return ephemeral('You have no pending snap in this channel.');
 }
@@ -274,12 +281,5 @@ export function nothingToRevokeReply(): Reply {
 export function revokeLaterReply(taken: number, left: number): Reply {
   return ephemeral(
     `:hourglass: Slack is busy: snap took down ${taken} of your pending snaps posted as you, and ${left} could not be deleted yet. Nothing was revoked, so that none of them is left with nothing able to delete it: try \`/snap revoke\` again in a minute.`,
-  );
-}
-
-/** An early deletion that can never succeed: the token that posted it is gone, or Slack refused for good. */
-export function cannotDeleteReply(): Reply {
-  return ephemeral(
-    ':warning: snap can no longer delete that snap (the permission that posted it is gone, or Slack refused). Delete it yourself: hover over it → ⋮ → Delete message.',
   );
 }

@@ -235,6 +235,8 @@ describe('infra and code agree', () => {
     expect(['OLD_IMAGE', 'NEW_AND_OLD_IMAGES']).toContain(t.stream_view_type);
     expect(t.billing_mode).toBe('PAY_PER_REQUEST');
     expect(blocks(t.point_in_time_recovery)[0]?.enabled).toBe(true);
+    // Backups hold deleted installations and snap coordinates: a week, not the default 35 days.
+    expect(blocks(t.point_in_time_recovery)[0]?.recovery_period_in_days).toBe(7);
     expect(blocks(t.server_side_encryption)[0]?.enabled).toBe(true);
     const types = Object.fromEntries(blocks(t.attribute).map((a) => [resolveLocal(infra, a.name), a.type]));
     expect(types).toEqual({
@@ -283,6 +285,25 @@ describe('infra and code agree', () => {
     expect(routes.map((r) => interpolateLocals(infra, String(r.route_key))).sort()).toEqual(
       [`POST ${COMMAND_PATH}`, `POST ${INTERACTIONS_PATH}`, `\${each.value}`].sort(),
     );
+  });
+
+  it('gives every install route, which takes unsigned requests, its own smaller throttle', () => {
+    const stage = infra.resource.aws_apigatewayv2_stage?.default as Record<string, unknown>;
+    const dynamic = (stage.dynamic as Record<string, Array<Record<string, unknown>>>).route_settings?.[0];
+    const content = blocks(dynamic?.content)[0];
+    const variable = (name: string) => infra.variable[name] as Record<string, unknown>;
+
+    expect(String(dynamic?.for_each)).toContain('local.install_routes');
+    expect(String(dynamic?.for_each)).toContain('local.install_enabled');
+    expect(content).toMatchObject({
+      route_key: tf('route_settings.value'),
+      throttling_rate_limit: tf('var.install_throttle_rate'),
+      throttling_burst_limit: tf('var.install_throttle_burst'),
+    });
+    expect(Number(variable('install_throttle_rate').default)).toBeLessThan(
+      Number(variable('api_throttle_rate').default),
+    );
+    expect(stage.depends_on).toContain(tf('aws_apigatewayv2_route.install'));
   });
 
   it('routes exactly the install paths the code serves to install, each with its own invoke permission', () => {
@@ -356,9 +377,14 @@ describe('infra and code agree', () => {
 describe('the reaper stream filter', () => {
   const pattern = JSON.parse(readFileSync('infra/reaper-filter.json', 'utf8')) as Record<string, unknown>;
 
-  /** Lambda event filtering for the pattern forms used here: arrays of exact values, nested objects. */
+  /** Lambda event filtering for the pattern forms used here: arrays of exact values or prefixes, nested objects. */
   function matches(rule: unknown, value: unknown): boolean {
-    if (Array.isArray(rule)) return rule.some((v) => v === value);
+    if (Array.isArray(rule))
+      return rule.some((v) =>
+        typeof v === 'object' && v !== null && 'prefix' in v
+          ? typeof value === 'string' && value.startsWith(String((v as { prefix: unknown }).prefix))
+          : v === value,
+      );
     if (typeof rule === 'object' && rule !== null) {
       if (typeof value !== 'object' || value === null) return false;
       return Object.entries(rule).every(([k, r]) => matches(r, (value as Record<string, unknown>)[k]));
@@ -369,8 +395,10 @@ describe('the reaper stream filter', () => {
   const ttlRemove = {
     eventName: 'REMOVE',
     userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
-    dynamodb: { OldImage: {} },
+    dynamodb: { Keys: { pk: { S: 'snap#T1:1.2.3' } }, OldImage: {} },
   };
+  /** The TTL removal of another kind of item in the same table. */
+  const expiredItem = (pk: string) => ({ ...ttlRemove, dynamodb: { Keys: { pk: { S: pk } }, OldImage: {} } });
 
   it('is referenced by the event source mapping', () => {
     const mapping = infra.resource.aws_lambda_event_source_mapping?.reaper as Record<string, unknown>;
@@ -393,6 +421,9 @@ describe('the reaper stream filter', () => {
     ],
     ['an insert', { ...ttlRemove, eventName: 'INSERT' }],
     ['a modification', { ...ttlRemove, eventName: 'MODIFY' }],
+    // Abandoned OAuth flows and rate-limit counters expire by TTL too; they never wake the reaper.
+    ['an expired OAuth state', expiredItem('oauth#9f86d081884c7d65')],
+    ['an expired rate-limit counter', expiredItem('limit#user#T1#U1#29000000')],
   ])('holds back %s', (_name, record) => {
     expect(matches(pattern, record)).toBe(false);
   });

@@ -33,7 +33,9 @@ const logs = captureStdout();
 let h: InstallHarness;
 
 beforeAll(async () => {
-  h = await startInstallHarness({ ALLOWED_TEAM_IDS: 'T0ACME,T0BETA,T0GONE,T0BACK,T0REV,T0SAFE,E0ORG' });
+  h = await startInstallHarness({
+    ALLOWED_TEAM_IDS: 'T0ACME,T0BETA,T0GONE,T0BACK,T0REV,T0SAFE,T0EDIT,E0ORG',
+  });
 });
 
 afterAll(async () => {
@@ -236,6 +238,35 @@ describe('GET /slack/oauth_redirect', () => {
     expect(await tokens.userToken({ team: 'T0ACME', user: 'U0ANA' })).toBeUndefined();
   });
 
+  it('never revokes the workspace’s bot token when a user authorization is turned into a bot grant', async () => {
+    // Prepare: the workspace is installed; a member starts ?as=user and, on Slack's page, edits
+    // the request to ask for bot scopes instead (Slack then hands back the bot token in use).
+    await authorizeThrough(h, '', workspace('T0EDIT'));
+    const bot = await byKey('inst#T0EDIT');
+    const start = await h.call(apiGatewayGet({ path: '/slack/install', query: 'as=user' }));
+    const to = location(start);
+    const code = h.slack.authorize({
+      team: 'T0EDIT',
+      user: 'U0MEMBER',
+      scope: ['commands'],
+      userScope: [],
+      redirectUri: String(to.searchParams.get('redirect_uri')),
+    });
+
+    // Act
+    const result = await h.call(
+      redirectRequest({ code, state: String(to.searchParams.get('state')) }, flowCookie(start)),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(502);
+    const issued = [...h.slack.issued.values()].filter((t) => t.team === 'T0EDIT' && t.kind === 'bot');
+    expect(issued.length).toBeGreaterThan(0);
+    expect(issued.every((t) => !t.revoked)).toBe(true);
+    expect(h.slack.calls.filter((c) => c.method === 'auth.revoke')).toHaveLength(0);
+    expect(await byKey('inst#T0EDIT')).toEqual(bot);
+  });
+
   it('refuses a state that was never issued, a replay, an expired one and one without its cookie: 400, no token call, nothing stored', async () => {
     // Prepare
     const before = exchanges();
@@ -339,6 +370,39 @@ describe('GET /slack/oauth_redirect', () => {
 });
 
 describe('POST /slack/events', () => {
+  it('logs Slack’s retry number only from a verified event, and only as a small number', async () => {
+    // Prepare: an attacker-chosen header on any route and on an unsigned event, then real and junk retries.
+    const junk = 'x'.repeat(5_000);
+    const linesOf = async (event: Parameters<typeof h.call>[0]) => {
+      const before = logs.lines().length;
+      await h.call(event);
+      return logs
+        .lines()
+        .slice(before)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    const ignored = (options: { secret?: string; retry: string }) =>
+      signedEvent(eventCallback({ type: 'message' }, { team: 'T0ACME' }), {
+        ...(options.secret ? { secret: options.secret } : {}),
+        headers: { 'x-slack-retry-num': options.retry },
+      });
+
+    // Act
+    const browser = await linesOf(
+      apiGatewayGet({ path: '/slack/install', headers: { 'x-slack-retry-num': junk } }),
+    );
+    const forged = await linesOf(ignored({ secret: 'wrong-secret', retry: junk }));
+    const real = await linesOf(ignored({ retry: '2' }));
+    const odd = await linesOf(ignored({ retry: `1${junk}` }));
+
+    // Assess
+    expect(browser.length).toBeGreaterThan(0);
+    for (const line of [...browser, ...forged]) expect(line).not.toHaveProperty('slackRetry');
+    expect(real.find((l) => l.event === 'install.event_ignored')).toMatchObject({ slackRetry: 2 });
+    expect(odd.find((l) => l.event === 'install.event_ignored')).not.toHaveProperty('slackRetry');
+    expect(logs.lines().join('\n')).not.toContain(junk);
+  });
+
   it('answers url_verification with the challenge', async () => {
     const result = await h.call(
       signedEvent({ type: 'url_verification', challenge: 'c0ffee-123', token: 'x' }),

@@ -151,7 +151,7 @@ export async function startInstallHarness(
   };
 }
 
-/** The `snap_oauth` nonce a response sets, if any. */
+/** The flow cookie's nonce a response sets, if any. */
 export function flowCookie(result: Result): string | undefined {
   for (const cookie of result.cookies ?? []) {
     const match = new RegExp(`^${STATE_COOKIE}=([^;]*)`).exec(cookie);

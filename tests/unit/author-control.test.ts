@@ -4,7 +4,7 @@ import { sweep } from '../../shared/app/sweep';
 import { type AuthorAction, TOMBSTONE_TTL_SECONDS } from '../../shared/domain/snap';
 import { StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
-import { captureLogs, MemoryStore, ScriptedSlack } from '../support/fakes';
+import { captureLogs, MemoryStore, platform, ScriptedSlack } from '../support/fakes';
 
 const NOW = 1_800_000_030_000;
 
@@ -128,6 +128,24 @@ describe('the author', () => {
     expect(author).toBe('deleted');
     expect(store.records.has('b')).toBe(false);
     expect(slack.deletes).toHaveLength(1);
+  });
+
+  it('tells the author when Slack will not delete their snap, instead of claiming it is gone', async () => {
+    // Prepare: the workspace keeps messages for compliance exports, so Slack refuses for good.
+    const { slack, ask, lines } = setup();
+    slack.failDeletes(platform('compliance_exports_prevent_deletion'));
+
+    // Act
+    const outcome = await ask({ kind: 'cancel' });
+
+    // Assess
+    expect(outcome).toBe('not_deleted');
+    expect(lastReply(slack)?.text).toContain('Slack would not delete your snap');
+    expect(lastReply(slack)?.text).not.toContain('Deleted your snap');
+    const given = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.event === 'snap.delete_given_up');
+    expect(given?.level).toBe('error');
   });
 
   it('says politely that a stale button’s snap is already gone', async () => {

@@ -70,7 +70,7 @@ describe('the OAuth state and its cookie', () => {
     expect(readFlowCookie([`a=1; ${STATE_COOKIE}=abc; b=2`])).toBe('abc');
     expect(readFlowCookie([`${STATE_COOKIE}=abc`, `${STATE_COOKIE}=abc`])).toBe('abc');
     expect(readFlowCookie([`${STATE_COOKIE}=abc`, `${STATE_COOKIE}=def`])).toBeUndefined();
-    expect(readFlowCookie(['snap_oauthx=abc', ''])).toBeUndefined();
+    expect(readFlowCookie([`${STATE_COOKIE}x=abc`, ''])).toBeUndefined();
   });
 
   it('accepts only the exact shape it makes as a state or nonce (property)', () => {
@@ -165,12 +165,20 @@ describe('pages', () => {
 });
 
 /** Fakes for the completion use case: a state that is always valid, a Slack that grants. */
-function completion(options: { grant?: Partial<OAuthGrant>; exchange?: Error; store?: Error } = {}) {
+function completion(
+  options: {
+    grant?: Partial<OAuthGrant>;
+    exchange?: Error;
+    store?: Error;
+    kind?: GrantKind;
+    allowedTeams?: string[];
+  } = {},
+) {
   const revoked: string[] = [];
   const saved: Array<BotInstallation | UserAuthorization> = [];
   const states: OAuthStatePort = {
     save: async () => {},
-    consume: async (): Promise<GrantKind> => 'bot',
+    consume: async (): Promise<GrantKind> => options.kind ?? 'bot',
   };
   const oauth: SlackOAuthPort = {
     exchange: async () => {
@@ -203,7 +211,11 @@ function completion(options: { grant?: Partial<OAuthGrant>; exchange?: Error; st
     open: async () => '',
   };
   const deps = {
-    settings: { clientId: '1.2', publicUrl: 'https://snap.example', allowedTeams: new Set<string>() },
+    settings: {
+      clientId: '1.2',
+      publicUrl: 'https://snap.example',
+      allowedTeams: new Set<string>(options.allowedTeams ?? []),
+    },
     states,
     oauth,
     store,
@@ -220,23 +232,48 @@ function completion(options: { grant?: Partial<OAuthGrant>; exchange?: Error; st
 }
 
 describe('completing an install', () => {
-  it('gives the tokens back to Slack when it cannot store them', async () => {
+  // Slack hands back the same bot token when an installed app is installed again, and the same
+  // user token when a user authorizes again: a token in a grant may be one snap already relies on.
+  it('keeps the tokens it could not store, which may be the ones the workspace already runs on', async () => {
     const c = completion({ store: new StoreError('DynamoDB saveBot failed') });
 
     const page = await c.run();
 
     expect(page.status).toBe(503);
-    expect(c.revoked).toEqual(['xoxb-fake']);
+    expect(c.revoked).toEqual([]);
   });
 
-  it('gives the tokens back when Slack granted no bot token for an install', async () => {
+  it('revokes nothing when Slack granted no bot token for an install, not even the user token it sent', async () => {
     const c = completion({ grant: { bot: undefined, user: { id: 'U01', token: 'xoxp-stray', scopes: [] } } });
 
     const page = await c.run();
 
     expect(page.status).toBe(502);
-    expect(c.revoked).toEqual(['xoxp-stray']);
+    expect(c.revoked).toEqual([]);
     expect(c.saved).toEqual([]);
+  });
+
+  it('never revokes the bot token of a workspace when a user authorization comes back without a user token', async () => {
+    // A member edits the authorize URL of ?as=user to ask for bot scopes instead.
+    const c = completion({ kind: 'user', grant: { user: { id: 'U01', scopes: [] } } });
+
+    const page = await c.run();
+
+    expect(page.status).toBe(502);
+    expect(c.revoked).toEqual([]);
+    expect(c.saved).toEqual([]);
+  });
+
+  it('gives back only the token it asked for when the workspace is not allowed', async () => {
+    const c = completion({
+      allowedTeams: ['T0HOME'],
+      grant: { user: { id: 'U01', token: 'xoxp-theirs', scopes: ['chat:write'] } },
+    });
+
+    const page = await c.run();
+
+    expect(page.status).toBe(403);
+    expect(c.revoked).toEqual(['xoxb-fake']);
   });
 
   it('says that did not work when Slack cannot be reached, and stores nothing', async () => {

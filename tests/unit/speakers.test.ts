@@ -465,9 +465,9 @@ describe('the author, with snaps posted as them', () => {
     const { store, slack, ask } = author();
     store.put({ team: TEAM, id: 'mine', dueAt: NOW + 600_000, channel: 'C1', postedAs: 'user' });
 
-    expect(await ask({ kind: 'delete', snapId: 'mine' })).toBe('gone');
+    expect(await ask({ kind: 'delete', snapId: 'mine' })).toBe('not_deleted');
     expect(slack.deletes).toHaveLength(0);
-    expect(slack.replies.at(-1)?.text).toContain('Delete it yourself');
+    expect(slack.replies.at(-1)?.text).toContain('delete it yourself');
   });
 
   it('revokes: takes down every pending snap posted as them (and none posted by the bot), gives the token back, deletes it wherever it is kept, forgets it, and counts', async () => {
