@@ -4,6 +4,14 @@ resource "aws_kms_key" "snap" {
   description             = "${var.name_prefix}: Slack secrets and message sealing"
   enable_key_rotation     = true
   deletion_window_in_days = 7
+
+  lifecycle {
+    # One workspace needs its bot token; distributed mode needs Add to Slack to get any token.
+    precondition {
+      condition     = var.slack_bot_token != null || var.slack_client_id != null
+      error_message = "Give slack_bot_token (one workspace), slack_client_id and slack_client_secret (distributed: any workspace through Add to Slack), or both."
+    }
+  }
 }
 
 resource "aws_kms_alias" "snap" {
@@ -21,7 +29,10 @@ resource "aws_kms_ciphertext" "signing_secret" {
   depends_on = [aws_kms_key_policy.snap]
 }
 
+# One-workspace mode only (tokens.tf): distributed mode has no bot token of its own.
 resource "aws_kms_ciphertext" "bot_token" {
+  count = local.one_workspace ? 1 : 0
+
   key_id    = aws_kms_key.snap.key_id
   plaintext = var.slack_bot_token
   context   = local.bot_token_context
@@ -30,8 +41,10 @@ resource "aws_kms_ciphertext" "bot_token" {
 }
 
 # Reading the bot token: poster, sweeper and reaper share this statement, limited to the
-# token's own encryption context.
+# token's own encryption context. One-workspace mode only.
 data "aws_iam_policy_document" "decrypt_bot_token" {
+  count = local.one_workspace ? 1 : 0
+
   statement {
     sid       = "DecryptBotToken"
     actions   = ["kms:Decrypt"]
@@ -59,8 +72,9 @@ locals {
   # matches no grant, so nobody decrypts anything by holding `kms:Decrypt` on `*`.
   # The contexts are the ones shared/adapters/kms.ts passes; tests/infra holds each role's grants
   # to what its code uses. A new function's use of the key is one more entry here.
-  # The install function's grants (install.tf) join through the key document's
-  # source_policy_documents when it is deployed.
+  # Grants that exist in one mode only join through the key document's source_policy_documents:
+  # the bot token's (below) with a bot token, install's (install.tf) and the stored tokens'
+  # (tokens.tf) with install.
   key_grants = {
     AckReadsSigningSecret = {
       principals = [module.ack.role_arn]
@@ -77,16 +91,20 @@ locals {
       actions    = ["kms:Decrypt"]
       context    = local.message_key_context
     }
-    DeletersReadBotToken = {
-      principals = [module.poster.role_arn, module.sweeper.role_arn, module.reaper.role_arn]
-      actions    = ["kms:Decrypt"]
-      context    = local.bot_token_context
-    }
     # aws_kms_ciphertext above. Encrypt only: whoever deploys can replace a secret, not read one.
     DeployerEncryptsSigningSecret = {
       principals = [data.aws_iam_session_context.deployer.issuer_arn]
       actions    = ["kms:Encrypt"]
       context    = local.signing_secret_context
+    }
+  }
+
+  # One-workspace mode: the bot token in the deleters' configuration.
+  bot_token_key_grants = {
+    DeletersReadBotToken = {
+      principals = [module.poster.role_arn, module.sweeper.role_arn, module.reaper.role_arn]
+      actions    = ["kms:Decrypt"]
+      context    = local.bot_token_context
     }
     DeployerEncryptsBotToken = {
       principals = [data.aws_iam_session_context.deployer.issuer_arn]
@@ -125,10 +143,40 @@ locals {
   ]
 }
 
+# Joins the key policy only with a bot token (one-workspace mode).
+data "aws_iam_policy_document" "bot_token_key" {
+  count = local.one_workspace ? 1 : 0
+
+  dynamic "statement" {
+    for_each = local.bot_token_key_grants
+    content {
+      sid       = statement.key
+      actions   = statement.value.actions
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = statement.value.principals
+      }
+      dynamic "condition" {
+        for_each = statement.value.context
+        content {
+          test     = "StringEquals"
+          variable = "kms:EncryptionContext:${condition.key}"
+          values   = [condition.value]
+        }
+      }
+    }
+  }
+}
+
 # In a key policy "*" means this key; the policy is its own resource because it names the
 # functions' roles, whose policies name the key.
 data "aws_iam_policy_document" "key" {
-  source_policy_documents = data.aws_iam_policy_document.install_key[*].json
+  source_policy_documents = concat(
+    data.aws_iam_policy_document.install_key[*].json,
+    data.aws_iam_policy_document.bot_token_key[*].json,
+    data.aws_iam_policy_document.stored_token_key[*].json,
+  )
 
   statement {
     sid       = "AccountAdministersKeyOnly"

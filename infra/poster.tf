@@ -3,7 +3,11 @@
 # list / cancel / delete-now requests. Failed events (after the
 # bounded retries) go to a queue; they carry no readable text.
 data "aws_iam_policy_document" "poster" {
-  source_policy_documents = [data.aws_iam_policy_document.decrypt_bot_token.json]
+  source_policy_documents = concat(
+    data.aws_iam_policy_document.decrypt_bot_token[*].json,
+    data.aws_iam_policy_document.read_stored_tokens[*].json,
+    data.aws_iam_policy_document.revoke_user_tokens[*].json,
+  )
 
   statement {
     sid       = "TrackSnaps"
@@ -53,13 +57,15 @@ module "poster" {
 
   environment = {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
-    SLACK_BOT_TOKEN_CIPHERTEXT = aws_kms_ciphertext.bot_token.ciphertext_blob
+    SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
     SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
     SNAP_ALLOW_BROADCASTS      = tostring(var.allow_broadcast_mentions)
     SNAP_LIMIT_USER_PER_MINUTE = tostring(var.snaps_per_user_per_minute)
     SNAP_LIMIT_TEAM_PER_MINUTE = tostring(var.snaps_per_workspace_per_minute)
     SNAP_LIMIT_USER_PENDING    = tostring(var.pending_snaps_per_user)
     SLACK_RESPONSE_URL_PREFIX  = "https://hooks.slack.com/"
+    # The links that add snap to a workspace or let it post as someone (install.tf).
+    SNAP_PUBLIC_URL = local.install_enabled ? aws_apigatewayv2_api.slack.api_endpoint : null
   }
 }
 

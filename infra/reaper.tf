@@ -1,6 +1,9 @@
 # reaper: the safety net. Only TTL deletions reach it (the filter below; the code checks again).
 data "aws_iam_policy_document" "reaper" {
-  source_policy_documents = [data.aws_iam_policy_document.decrypt_bot_token.json]
+  source_policy_documents = concat(
+    data.aws_iam_policy_document.decrypt_bot_token[*].json,
+    data.aws_iam_policy_document.read_stored_tokens[*].json,
+  )
 
   statement {
     sid       = "ReadStream"
@@ -44,7 +47,7 @@ module "reaper" {
 
   environment = {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
-    SLACK_BOT_TOKEN_CIPHERTEXT = aws_kms_ciphertext.bot_token.ciphertext_blob
+    SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
   }
 }
 

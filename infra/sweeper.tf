@@ -1,7 +1,10 @@
 # sweeper: the precise path. Every period, it deletes each snap due in its window at its due
 # time, reading only the sparse due-time index.
 data "aws_iam_policy_document" "sweeper" {
-  source_policy_documents = [data.aws_iam_policy_document.decrypt_bot_token.json]
+  source_policy_documents = concat(
+    data.aws_iam_policy_document.decrypt_bot_token[*].json,
+    data.aws_iam_policy_document.read_stored_tokens[*].json,
+  )
 
   statement {
     sid       = "FindDueSnaps"
@@ -43,7 +46,7 @@ module "sweeper" {
 
   environment = {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
-    SLACK_BOT_TOKEN_CIPHERTEXT = aws_kms_ciphertext.bot_token.ciphertext_blob
+    SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
     SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
   }
 }

@@ -33,13 +33,14 @@ variable "slack_signing_secret" {
 }
 
 variable "slack_bot_token" {
-  description = "The Slack app's bot token (OAuth & Permissions → Bot User OAuth Token, starts with xoxb-). Stored only as KMS ciphertext in the function configuration."
+  description = "The Slack app's bot token (OAuth & Permissions → Bot User OAuth Token, starts with xoxb-): one-workspace mode, every bot call uses it. Stored only as KMS ciphertext in the function configuration. Null: distributed mode — each workspace's token comes from Add to Slack (slack_client_id is then required)."
   type        = string
   sensitive   = true
+  default     = null
 
   validation {
-    condition     = startswith(var.slack_bot_token, "xoxb-")
-    error_message = "slack_bot_token must be a bot token starting with xoxb-."
+    condition     = var.slack_bot_token == null || startswith(coalesce(var.slack_bot_token, "-"), "xoxb-")
+    error_message = "slack_bot_token must be a bot token starting with xoxb- (or null for distributed mode)."
   }
 }
 

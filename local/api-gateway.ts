@@ -104,3 +104,29 @@ export function apiGatewayGet(request: GetRequestShape): APIGatewayProxyEventV2 
     isBase64Encoded: false,
   };
 }
+
+/**
+ * Any HTTP request as API Gateway (HTTP API, payload 2.0) hands it to a function: a GET with its
+ * query and cookies, or a POST with its body (base64, as API Gateway sends form posts). For local
+ * fronts that serve the functions over real HTTP (the pipeline's public URL).
+ */
+export function fromHttpRequest(
+  request: { method?: string; url?: string; headers: Record<string, string | string[] | undefined> },
+  body: Buffer,
+  sourceIp = '127.0.0.1',
+): APIGatewayProxyEventV2 {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(request.headers))
+    if (typeof v === 'string') headers[k.toLowerCase()] = v;
+  if (request.method !== 'POST') {
+    const { cookie, ...rest } = headers;
+    return apiGatewayGet({
+      path: url.pathname,
+      query: url.search.slice(1),
+      headers: rest,
+      ...(cookie ? { cookies: cookie.split(';').map((c) => c.trim()) } : {}),
+    });
+  }
+  return apiGatewayEvent({ path: url.pathname, body, headers, sourceIp });
+}

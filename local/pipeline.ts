@@ -4,10 +4,17 @@
  * async Invoke into the poster, the sweeper on its schedule, TTL removals into the reaper.
  * Used by the end-to-end tests, the benchmark and `npm start`.
  *
+ * With `install`, the fifth bundle too: "Add to Slack" through OAuth with the stand-in (which
+ * plays Slack's authorize page when `authorize` is called), Slack's events about the app, and
+ * `SNAP_PUBLIC_URL` on a local HTTP front that serves install's routes (and ack's) as API
+ * Gateway would, so the links snap hands out can be followed. With `distributed` as well, no
+ * bot token is configured: each workspace's (or org's) token comes from the installations.
+ *
  * The bundles read their configuration from process.env when imported, as on Lambda, so one
  * process hosts one pipeline.
  */
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -21,8 +28,15 @@ import type {
 } from 'aws-lambda';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
 import { isTombstoneItem } from '../shared/adapters/snap-item';
+import {
+  EVENTS_PATH,
+  INSTALL_PATH,
+  LANDING_PATH,
+  OAUTH_REDIRECT_PATH,
+  STATE_COOKIE,
+} from '../shared/domain/install';
 import { nextTick } from '../shared/domain/snap';
-import { apiGatewayEvent, slackSignature } from './api-gateway';
+import { apiGatewayEvent, apiGatewayGet, fromHttpRequest, slackSignature } from './api-gateway';
 import {
   createSnapTable,
   type DynamoProxy,
@@ -31,6 +45,7 @@ import {
   startDynamoProxy,
 } from './dynamo-local';
 import { type IsolatedFunction, isolatedFunction } from './function-process';
+import { type Listening, listen, readBody } from './http-util';
 import { type KmsStandIn, startKms } from './kms-stand-in';
 import { type LambdaStandIn, lambdaContext, startLambda } from './lambda-stand-in';
 import { SANDBOX } from './sandbox';
@@ -63,12 +78,47 @@ export interface PipelineOptions {
    * started as Lambda starts Node for `memoryMb` when given (local/function-process.ts).
    */
   sweeper?: { isolated?: boolean; memoryMb?: number };
+  /**
+   * Host the install function too. `clientId`/`clientSecret`: the Slack app's OAuth credentials
+   * (the stand-in checks them; default the stand-in's). `publicUrl`: where browsers reach snap
+   * (SNAP_PUBLIC_URL, http on a loopback host), for a host that serves install's routes itself
+   * through `Pipeline.install`; without it the pipeline starts its own front and uses its URL.
+   */
+  install?: { clientId?: string; clientSecret?: string; publicUrl?: string };
+  /**
+   * Distributed mode: no bot token variable, each workspace's (or org's) bot token from the
+   * installations that `authorize` stores. Needs `install`.
+   */
+  distributed?: boolean;
+}
+
+/** "Add to Slack" as one person does it, in one workspace (or org). */
+export interface Grant {
+  /** `bot` (default): add snap to the workspace; `user`: let snap post as this person. */
+  as?: 'bot' | 'user';
+  team: string;
+  teamName?: string;
+  /** The workspace's Enterprise Grid org. */
+  enterprise?: string;
+  enterpriseName?: string;
+  /** Add snap to the whole org (needs `enterprise`); the token is then the org's. */
+  orgWide?: boolean;
+  /** Who goes through Slack's authorize page. */
+  user: string;
+}
+
+/** Where an event about the app comes from: a workspace, or an org for an org-wide install. */
+export interface EventSource {
+  team?: string;
+  enterprise?: string;
+  orgWide?: boolean;
 }
 
 type AckHandler = (
   event: APIGatewayProxyEventV2,
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
+type InstallHandler = AckHandler;
 type Fn<E, R> = (event: E, context: Context) => Promise<R>;
 
 export interface Pipeline {
@@ -124,6 +174,28 @@ export interface Pipeline {
   reaperEvents: DynamoDBStreamEvent[];
   /** Stream records the reaper failed through every retry of the TTL emulation (lost on AWS). */
   reaperGivenUp: DynamoDBRecord[];
+  /** Where browsers and Slack reach snap (SNAP_PUBLIC_URL), when install is hosted. */
+  publicUrl: string | undefined;
+  /** The install function, as API Gateway calls it (payload 2.0); undefined without `install`. */
+  install: InstallHandler | undefined;
+  /** Every answer install gave (pages, redirects, event answers), for the privacy ledger. */
+  installAnswers: APIGatewayProxyStructuredResultV2[];
+  /** The app's client secret when install is hosted (never a real one). */
+  clientSecret: string | undefined;
+  /** Whether bot tokens come from the installations (no bot token configured). */
+  distributed: boolean;
+  /**
+   * "Add to Slack" end to end: GET /slack/install (`?as=user` for a user), "Allow" on the
+   * stand-in's authorize page, back to /slack/oauth_redirect with the browser's cookie. Returns
+   * install's page. Needs `install`.
+   */
+  authorize(grant: Grant): Promise<APIGatewayProxyStructuredResultV2>;
+  /** Sends Slack's Events API callback (`event`: its inner event) to install, signed. */
+  slackEvent(event: Record<string, unknown>, from: EventSource): Promise<APIGatewayProxyStructuredResultV2>;
+  /** The app is removed from a workspace or org: Slack revokes its tokens and tells install. */
+  uninstall(from: EventSource): Promise<APIGatewayProxyStructuredResultV2>;
+  /** A user removes the app's access to their account: Slack revokes their token and tells install. */
+  revokeUser(from: EventSource & { user: string }): Promise<APIGatewayProxyStructuredResultV2>;
   close(): Promise<void>;
 }
 
@@ -132,7 +204,15 @@ let counter = 0;
 /** The sandbox's signing secret (documented in the README, so requests can be signed by hand). */
 export const SANDBOX_SIGNING_SECRET = 'snap-sandbox-signing-secret';
 
+/** The sandbox app's OAuth credentials (local only; the stand-in checks them). */
+export const SANDBOX_CLIENT_ID = '1111.2222';
+export const SANDBOX_CLIENT_SECRET = 'snap-sandbox-client-secret';
+
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
+  if (options.distributed && !options.install)
+    throw new Error('distributed mode needs install: its tokens come from Add to Slack');
+  if (options.workspace && options.install)
+    throw new Error('a real workspace runs in one-workspace mode, without the local install function');
   const distDir = resolve(options.distDir ?? 'dist');
   const tableName = 'snap-local';
   // Not a secret: the sandbox's requests are signed with it so that tools (curl, tests) can sign too.
@@ -140,12 +220,33 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const botToken = options.workspace?.botToken ?? `xoxb-local-${process.pid}`;
   const sweepPeriodSeconds = options.sweepPeriodSeconds ?? 60;
 
+  const clientId = options.install?.clientId ?? SANDBOX_CLIENT_ID;
+  const clientSecret = options.install ? (options.install.clientSecret ?? SANDBOX_CLIENT_SECRET) : undefined;
   const [dynamo, slack, kms, lambda] = await Promise.all([
     startDynamo(options.dynamoPath ? { path: options.dynamoPath } : {}),
-    startSlack({ token: botToken, users: SANDBOX.users, ...options.slack }),
+    startSlack({
+      token: botToken,
+      users: SANDBOX.users,
+      ...(options.install ? { clientId, clientSecret } : {}),
+      ...options.slack,
+    }),
     startKms(),
     startLambda(),
   ]);
+  // The public front answers once the functions are loaded; its URL is needed before that.
+  let serveFront: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  const front: Listening | undefined =
+    options.install && !options.install.publicUrl
+      ? await listen(async (req, res) => {
+          if (!serveFront) {
+            res.writeHead(503);
+            res.end();
+            return;
+          }
+          await serveFront(req, res);
+        })
+      : undefined;
+  const publicUrl = options.install ? (options.install.publicUrl ?? front?.url) : undefined;
   await createSnapTable(dynamo.endpoint, tableName);
   const proxy = await startDynamoProxy(dynamo.endpoint, tableName);
 
@@ -153,6 +254,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   if (options.workspace) {
     delete process.env.SLACK_SIGNING_SECRET_CIPHERTEXT;
     delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
+  }
+  // Distributed: no bot token variable of either kind.
+  if (options.distributed) {
+    delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
+    delete process.env.SLACK_BOT_TOKEN;
   }
   Object.assign(process.env, {
     AWS_REGION: 'local',
@@ -171,8 +277,22 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
             app: 'snap',
             secret: 'SLACK_SIGNING_SECRET',
           }),
-          SLACK_BOT_TOKEN_CIPHERTEXT: kms.encrypt(botToken, { app: 'snap', secret: 'SLACK_BOT_TOKEN' }),
+          ...(options.distributed
+            ? {}
+            : {
+                SLACK_BOT_TOKEN_CIPHERTEXT: kms.encrypt(botToken, { app: 'snap', secret: 'SLACK_BOT_TOKEN' }),
+              }),
         }),
+    ...(options.install && publicUrl && clientSecret
+      ? {
+          SLACK_CLIENT_ID: clientId,
+          SLACK_CLIENT_SECRET_CIPHERTEXT: kms.encrypt(clientSecret, {
+            app: 'snap',
+            secret: 'SLACK_CLIENT_SECRET',
+          }),
+          SNAP_PUBLIC_URL: publicUrl,
+        }
+      : {}),
     SLACK_API_URL: options.workspace ? (options.workspace.apiUrl ?? 'https://slack.com/api/') : slack.apiUrl,
     // A real workspace's response_urls are Slack's own (the default); the stand-in's are local.
     ...(options.workspace ? {} : { SLACK_RESPONSE_URL_PREFIX: slack.responseUrlPrefix }),
@@ -209,6 +329,15 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     : undefined;
   const sweeper = sweeperProcess?.fn ?? (await load<Fn<unknown, unknown>>('sweeper'));
   const reaper = await load<Fn<DynamoDBStreamEvent, unknown>>('reaper');
+  const installAnswers: APIGatewayProxyStructuredResultV2[] = [];
+  const installBundle = options.install ? await load<InstallHandler>('install') : undefined;
+  const install: InstallHandler | undefined = installBundle
+    ? async (event, context) => {
+        const answer = await timed('install', installBundle)(event, context);
+        installAnswers.push(answer);
+        return answer;
+      }
+    : undefined;
 
   // Timeouts as deployed (infra/): the poster covers its longest wait, the sweeper its window;
   // events older than 10 minutes are dropped (infra/poster.tf).
@@ -279,6 +408,89 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const command: Pipeline['command'] = (text, fields, headers) =>
     timed('ack', ack)(commandEvent(text, fields, headers), lambdaContext('snap-ack', 10_000));
 
+  const needInstall = (): InstallHandler => {
+    if (!install) throw new Error('install is not hosted: start the pipeline with { install: {} }');
+    return install;
+  };
+  const installContext = () => lambdaContext('snap-install', 10_000);
+  const authorize: Pipeline['authorize'] = async (grant) => {
+    const call = needInstall();
+    const start = await call(
+      apiGatewayGet({ path: INSTALL_PATH, query: grant.as === 'user' ? 'as=user' : '' }),
+      installContext(),
+    );
+    const to = new URL(String(start.headers?.location));
+    const nonce = (start.cookies ?? [])
+      .map((c) => new RegExp(`^${STATE_COOKIE}=([^;]*)`).exec(c)?.[1])
+      .find(Boolean);
+    const { as: _kind, ...who } = grant;
+    const code = slack.authorize({
+      ...who,
+      scope: to.searchParams.get('scope')?.split(',').filter(Boolean) ?? [],
+      userScope: to.searchParams.get('user_scope')?.split(',').filter(Boolean) ?? [],
+      redirectUri: String(to.searchParams.get('redirect_uri')),
+    });
+    return call(
+      apiGatewayGet({
+        path: OAUTH_REDIRECT_PATH,
+        query: new URLSearchParams({ code, state: String(to.searchParams.get('state')) }).toString(),
+        ...(nonce ? { cookies: [`${STATE_COOKIE}=${nonce}`] } : {}),
+      }),
+      installContext(),
+    );
+  };
+  let events = 0;
+  const slackEvent: Pipeline['slackEvent'] = (event, from) => {
+    const body = JSON.stringify({
+      token: 'unused',
+      team_id: from.orgWide ? null : (from.team ?? null),
+      enterprise_id: from.enterprise ?? null,
+      api_app_id: SANDBOX.appId,
+      event,
+      type: 'event_callback',
+      event_id: `Ev${Date.now()}${++events}`,
+      event_time: Math.floor(Date.now() / 1000),
+      is_enterprise_install: !!from.orgWide,
+      authorizations: [
+        {
+          enterprise_id: from.enterprise ?? null,
+          team_id: from.orgWide ? null : (from.team ?? null),
+          user_id: 'UBOT',
+          is_bot: true,
+          is_enterprise_install: !!from.orgWide,
+        },
+      ],
+    });
+    return needInstall()(
+      apiGatewayEvent({
+        path: EVENTS_PATH,
+        body,
+        headers: { ...slackSignature(signingSecret, body), 'content-type': 'application/json' },
+      }),
+      installContext(),
+    );
+  };
+  const keyOf = (from: EventSource) => String(from.orgWide ? from.enterprise : from.team);
+
+  // The public front: install's routes, and ack's, over HTTP as API Gateway serves them.
+  const installRoutes = new Set([LANDING_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH, EVENTS_PATH]);
+  serveFront = async (req, res) => {
+    const event = fromHttpRequest(req, await readBody(req));
+    const toAck = event.rawPath === COMMAND_PATH || event.rawPath === INTERACTIONS_PATH;
+    const handler = toAck ? ack : installRoutes.has(event.rawPath) ? install : undefined;
+    if (!handler) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found\n');
+      return;
+    }
+    const answer = await handler(event, lambdaContext(toAck ? 'snap-ack' : 'snap-install', 10_000));
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(answer.headers ?? {})) headers[k] = String(v);
+    if (answer.cookies?.length) headers['set-cookie'] = answer.cookies;
+    res.writeHead(answer.statusCode ?? 200, headers);
+    res.end(answer.isBase64Encoded ? Buffer.from(answer.body ?? '', 'base64') : (answer.body ?? ''));
+  };
+
   return {
     slack,
     kms,
@@ -327,13 +539,35 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     reaper: runReaper,
     reaperEvents,
     reaperGivenUp: ttl.givenUp,
+    publicUrl,
+    install,
+    installAnswers,
+    clientSecret,
+    distributed: !!options.distributed,
+    authorize,
+    slackEvent,
+    uninstall: (from) => {
+      slack.uninstall(keyOf(from));
+      return slackEvent({ type: 'app_uninstalled' }, from);
+    },
+    revokeUser: ({ user, ...from }) => {
+      slack.revokeUser(user);
+      return slackEvent({ type: 'tokens_revoked', tokens: { oauth: [user], bot: [] } }, from);
+    },
     close: async () => {
       await lambda.settled();
       posterProcess?.close();
       sweeperProcess?.close();
       ttl.destroy();
       inspector.destroy();
-      await Promise.all([slack.close(), kms.close(), lambda.close(), dynamo.close(), proxy.close()]);
+      await Promise.all([
+        slack.close(),
+        kms.close(),
+        lambda.close(),
+        dynamo.close(),
+        proxy.close(),
+        ...(front ? [front.close()] : []),
+      ]);
     },
   };
 }

@@ -8,6 +8,13 @@
  * (`authorize()` plays the person clicking "Allow", then oauth.v2.access trades the code) are
  * bound to their workspace or org: a channel named `<team>-…` of another workspace answers
  * `channel_not_found`, as Slack does for a channel the token cannot see.
+ *
+ * Who may post where (`conversations`, for the ids declared there; others are open to every
+ * token as before): a bot token cannot see a direct message between two people, a group DM, or
+ * a private channel it was not invited to (`channel_not_found`); a user token posts where its
+ * user is a member. A message posted with a user token is that user's (`user`, no bot badge), one
+ * posted with a bot token the bot's (`botId`), and only a token of its author deletes it
+ * (`cant_delete_message` otherwise). Calls record who made them (`by`), never the token.
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -27,6 +34,10 @@ export interface StandInMessage {
   blocks: unknown[];
   username?: string;
   iconUrl?: string;
+  /** Posted with a user token: the message is this user's own (no app badge). */
+  user?: string;
+  /** Posted with a bot token: the app's bot user. */
+  botId?: string;
   postedAt: number;
   deletedAt?: number;
 }
@@ -37,6 +48,21 @@ export interface Call {
   at: number;
   /** What the stand-in answered: 'ok', a Slack error code, or an HTTP status / 'dropped'. */
   result: string;
+  /**
+   * Whose token made it: `fixed` (the one-workspace token), `bot:<T|E>`, `user:<T|E>:<U>`, or
+   * `unknown`. Never the token itself.
+   */
+  by?: string;
+}
+
+/** A conversation whose membership the stand-in enforces. */
+export interface Conversation {
+  /** `channel`: public; `private`: a private channel; `im`: a DM between two people; `mpim`: a group DM. */
+  kind: 'channel' | 'private' | 'im' | 'mpim';
+  /** The people in it (user ids). */
+  members: string[];
+  /** snap's bot was invited (private channels only; a bot is never in a DM between two people). */
+  bot?: boolean;
 }
 
 export interface SlackStandInOptions {
@@ -60,6 +86,8 @@ export interface SlackStandInOptions {
   clientSecret?: string;
   /** Enterprise Grid orgs and their workspaces: an org-wide token reaches all of them. */
   enterprises?: Record<string, string[]>;
+  /** Conversations whose membership is enforced, by id (see the top of this file). */
+  conversations?: Record<string, Conversation>;
 }
 
 /** What a person allows on Slack's authorize page (the stand-in skips the page itself). */
@@ -111,6 +139,10 @@ export interface SlackStandIn extends Listening {
   issued: Map<string, IssuedToken>;
   /** The app is removed from a workspace or org: Slack revokes every token issued there. */
   uninstall(key: string): void;
+  /** A user removes the app's access to their account: Slack revokes their user tokens. */
+  revokeUser(user: string): void;
+  /** Conversations whose membership is enforced; add to it at any time. */
+  conversations: Map<string, Conversation>;
 }
 
 /** The due time a snap message shows (its `<!date^…>` token), in ms; undefined if it has none. */
@@ -138,6 +170,29 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
   const codes = new Map<string, { request: AuthorizeRequest; expiresAt: number; used: boolean }>();
   const issued = new Map<string, IssuedToken>();
   const revokedFixed = new Set<string>();
+  const conversations = new Map(Object.entries(options.conversations ?? {}));
+  /** Whose token it is, for the call log: never the token. */
+  const speaker = (presented: string, grant: IssuedToken | undefined): string => {
+    if (presented === token) return 'fixed';
+    if (!grant) return 'unknown';
+    const key = grant.team ?? grant.enterprise ?? '?';
+    return grant.kind === 'bot' ? `bot:${key}` : `user:${key}:${grant.user}`;
+  };
+  /**
+   * Whether this token may act in this conversation: a bot never sees a DM between two people or
+   * a private channel it is not in; a user must be a member (public channels: `not_in_channel`).
+   */
+  const visibility = (grant: IssuedToken | undefined, channel: string): string | undefined => {
+    const c = conversations.get(channel);
+    if (!c) return undefined;
+    if (grant?.kind === 'user') {
+      if (grant.user && c.members.includes(grant.user)) return undefined;
+      return c.kind === 'channel' ? 'not_in_channel' : 'channel_not_found';
+    }
+    if (c.kind === 'im' || c.kind === 'mpim') return 'channel_not_found';
+    if (c.kind === 'private' && !c.bot) return 'channel_not_found';
+    return undefined;
+  };
   let serial = 0;
   const random = () => `${++serial}${Math.random().toString(36).slice(2, 10)}`;
 
@@ -333,11 +388,18 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     }
     const presented = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : String(params.token ?? '');
     const grant = issued.get(presented);
+    call.by = speaker(presented, grant);
     if (presented !== token && !grant) return fail('invalid_auth');
     if (grant?.revoked || revokedFixed.has(presented)) return fail('token_revoked');
     if (grant && (method === 'chat.postMessage' || method === 'chat.delete')) {
       if (!reaches(grant, String(params.channel ?? ''))) return fail('channel_not_found');
     }
+    if (method === 'chat.postMessage' || method === 'chat.delete') {
+      const hidden = visibility(grant, String(params.channel ?? ''));
+      if (hidden) return fail(hidden);
+    }
+    // A user token carries only the scopes its user granted (chat:write).
+    if (grant?.kind === 'user' && method === 'users.info') return fail('missing_scope');
 
     switch (method) {
       case 'chat.postMessage': {
@@ -358,18 +420,26 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
           );
         }
         const ts = nextTs();
+        // A user's message is theirs: Slack ignores a name or icon a user token sends.
+        const byUser = grant?.kind === 'user' ? grant.user : undefined;
         const message: StandInMessage = {
           channel,
           ts,
           text,
           blocks: Array.isArray(params.blocks) ? params.blocks : [],
           postedAt: Date.now(),
-          ...(params.username ? { username: String(params.username) } : {}),
-          ...(params.icon_url ? { iconUrl: String(params.icon_url) } : {}),
+          ...(byUser ? { user: byUser } : { botId: BOT_ID }),
+          ...(params.username && !byUser ? { username: String(params.username) } : {}),
+          ...(params.icon_url && !byUser ? { iconUrl: String(params.icon_url) } : {}),
         };
         messages.set(`${channel}/${ts}`, message);
         events.emit('posted', message);
-        return sendJson(res, 200, { ok: true, channel, ts, message: { text, ts } });
+        return sendJson(res, 200, {
+          ok: true,
+          channel,
+          ts,
+          message: { text, ts, ...(byUser ? { user: byUser } : { bot_id: BOT_ID }) },
+        });
       }
       case 'chat.delete': {
         const channel = String(params.channel ?? '');
@@ -387,6 +457,12 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         }
         const message = messages.get(`${channel}/${ts}`);
         if (!message || message.deletedAt !== undefined) return fail('message_not_found');
+        // Only its author deletes a message: the bot its own, a user theirs.
+        const mine =
+          message.user !== undefined
+            ? grant?.kind === 'user' && grant.user === message.user
+            : message.botId === undefined || grant?.kind !== 'user';
+        if (!mine) return fail('cant_delete_message');
         message.deletedAt = Date.now();
         events.emit('deleted', message);
         return sendJson(res, 200, { ok: true, channel, ts });
@@ -450,8 +526,15 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     uninstall: (key) => {
       for (const t of issued.values()) if ((t.team ?? t.enterprise) === key) t.revoked = true;
     },
+    revokeUser: (user) => {
+      for (const t of issued.values()) if (t.kind === 'user' && t.user === user) t.revoked = true;
+    },
+    conversations,
   };
 }
+
+/** The bot user id every bot-posted message carries. */
+const BOT_ID = 'B0STANDIN';
 
 const randomHex = () => Math.random().toString(16).slice(2, 14).padEnd(12, '0');
 

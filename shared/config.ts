@@ -43,6 +43,11 @@ export function secretSource(env: Env, name: string): SecretSource {
   throw new ConfigError(`Environment variable ${name}_CIPHERTEXT is required (or ${name} for local runs)`);
 }
 
+/** A secret that may be absent altogether (the bot token: its absence means distributed mode). */
+export function optionalSecretSource(env: Env, name: string): SecretSource | undefined {
+  return optional(env, `${name}_CIPHERTEXT`) || optional(env, name) ? secretSource(env, name) : undefined;
+}
+
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
 /** Where Slack's `response_url`s live; the poster answers no other URL. */
@@ -89,9 +94,18 @@ export function ackConfig(env: Env): AckConfig {
   };
 }
 
+/**
+ * The functions that speak to Slack for snaps (poster, sweeper, reaper). With a bot token
+ * (`SLACK_BOT_TOKEN_CIPHERTEXT`, or `SLACK_BOT_TOKEN` locally) snap serves one workspace and
+ * every bot call uses it; without one it runs distributed: each workspace's (or org's) bot token
+ * comes from the installation store. Users' own tokens always come from the store.
+ */
 export interface SlackWorkerConfig {
-  botToken: SecretSource;
+  /** Absent: distributed mode. */
+  botToken: SecretSource | undefined;
   slackApiUrl: string;
+  /** Where installations and users' tokens are stored (SNAP_INSTALLATIONS_TABLE_NAME, else the snap table). */
+  installationsTableName: string;
 }
 
 function slackApiUrl(env: Env): string {
@@ -103,8 +117,10 @@ function slackApiUrl(env: Env): string {
 
 function slackWorkerConfig(env: Env): SlackWorkerConfig {
   return {
-    botToken: secretSource(env, 'SLACK_BOT_TOKEN'),
+    botToken: optionalSecretSource(env, 'SLACK_BOT_TOKEN'),
     slackApiUrl: slackApiUrl(env),
+    installationsTableName:
+      optional(env, 'SNAP_INSTALLATIONS_TABLE_NAME') ?? required(env, 'SNAP_TABLE_NAME'),
   };
 }
 
@@ -119,6 +135,13 @@ export interface PosterConfig extends TableWorkerConfig {
   limits: Limits;
   /** The poster answers only `response_url`s that start with this. */
   responseUrlPrefix: string;
+  /**
+   * SNAP_PUBLIC_URL, for the links that add snap or let it post as someone. Required in
+   * distributed mode; in one-workspace mode it says the install function is deployed too.
+   */
+  publicUrl: string | undefined;
+  /** Whether users' own tokens may be in the store: distributed mode, or install deployed beside one workspace. */
+  usersInStore: boolean;
 }
 
 function flag(env: Env, name: string): boolean {
@@ -151,8 +174,16 @@ function urlPrefix(env: Env, name: string, fallback: string): string {
 }
 
 export function posterConfig(env: Env): PosterConfig {
+  const worker = tableWorkerConfig(env);
+  if (!worker.botToken && !optional(env, 'SNAP_PUBLIC_URL'))
+    throw new ConfigError(
+      'Environment variable SNAP_PUBLIC_URL is required in distributed mode (no SLACK_BOT_TOKEN_CIPHERTEXT): the poster links to the install function',
+    );
+  const link = optional(env, 'SNAP_PUBLIC_URL') ? publicUrl(env) : undefined;
   return {
-    ...tableWorkerConfig(env),
+    ...worker,
+    publicUrl: link,
+    usersInStore: !worker.botToken || link !== undefined,
     allowBroadcasts: flag(env, 'SNAP_ALLOW_BROADCASTS'),
     limits: {
       userPerMinute: integer(env, 'SNAP_LIMIT_USER_PER_MINUTE', DEFAULT_LIMITS.userPerMinute, 0, LIMIT_MAX),

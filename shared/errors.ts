@@ -72,6 +72,32 @@ export class InvokeError extends SnapError {
 }
 
 /**
+ * snap holds no Slack token for whom a call would speak as: the workspace (or its org) has not
+ * installed snap or removed it (`bot`), or the user has not let snap post as them or took it
+ * back (`user`). Nothing was sent to Slack.
+ */
+export class NoTokenError extends SnapError {
+  readonly speaker: 'bot' | 'user';
+  constructor(speaker: 'bot' | 'user', options?: ErrorOptions) {
+    super(
+      'no_token',
+      `No Slack ${speaker} token for this workspace${speaker === 'user' ? ' and user' : ''}`,
+      options,
+    );
+    this.name = 'NoTokenError';
+    this.speaker = speaker;
+  }
+}
+
+/** Looking up a Slack token failed (the installation store or KMS did not answer): nothing was sent to Slack. */
+export class TokenUnavailableError extends SnapError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('token_unavailable', message, options);
+    this.name = 'TokenUnavailableError';
+  }
+}
+
+/**
  * How a Slack Web API call failed, reduced to what the callers decide on:
  * - `platform`: Slack answered `ok: false` with `code` (e.g. `not_in_channel`);
  * - `rate_limited`: HTTP 429, retry after `retryAfterMs`;

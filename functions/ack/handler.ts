@@ -20,7 +20,7 @@ import {
   retryNumber,
   verifySlackSignature,
 } from '../../shared/adapters/slack-request';
-import { type AcceptDeps, acceptCommand, handOffAuthor } from '../../shared/app/accept-command';
+import { type AcceptDeps, acceptCommand, handOffAuthor, teamServed } from '../../shared/app/accept-command';
 import { ackConfig } from '../../shared/config';
 import {
   DELETE_ACTION_ID,
@@ -82,12 +82,20 @@ async function interaction(form: FormBody): Promise<HttpResult> {
   }
   if (read.kind === 'ignored') return { statusCode: 200, body: '' };
   const { interaction: i } = read;
-  if (config.allowedTeams.size > 0 && !config.allowedTeams.has(i.team)) {
+  if (!teamServed(config.allowedTeams, i)) {
     log.warn('ack.team_not_allowed', { team: i.team });
     return json(200, teamNotAllowedReply());
   }
   const handed = await handOffAuthor(
-    { v: 1, action: i.action, team: i.team, channel: i.channel, user: i.user, receivedAt: Date.now() },
+    {
+      v: 1,
+      action: i.action,
+      team: i.team,
+      ...(i.enterprise ? { enterprise: i.enterprise } : {}),
+      channel: i.channel,
+      user: i.user,
+      receivedAt: Date.now(),
+    },
     i.id,
     i.responseUrl,
     { seal, handOff },

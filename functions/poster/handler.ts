@@ -1,11 +1,13 @@
 /** poster: async-invoked by ack → post once, record, wait out short snaps. */
 import type { Context } from 'aws-lambda';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
-import { DataKeyOpener, resolveSecret } from '../../shared/adapters/kms';
-import { SlackGateway } from '../../shared/adapters/slack';
+import { InstallationStore } from '../../shared/adapters/installation-store';
+import { DataKeyOpener, KmsTokenOpener, resolveSecret } from '../../shared/adapters/kms';
+import { SlackSpeakers } from '../../shared/adapters/slack';
 import { type AuthorOutcome, handleAuthorRequest } from '../../shared/app/author-control';
 import { systemClock } from '../../shared/app/ports';
 import { type PostOutcome, postSnap } from '../../shared/app/post-snap';
+import { cachedTokens, fixedBotToken, storedTokens } from '../../shared/app/token-source';
 import { posterConfig } from '../../shared/config';
 import { type Sealed, unsealJson } from '../../shared/domain/seal';
 import { isAuthorRequest } from '../../shared/domain/snap';
@@ -18,8 +20,15 @@ const config = posterConfig(process.env);
 const log = createLogger({ fn: 'poster' });
 const store = new SnapStore(config.tableName);
 const keys = new DataKeyOpener();
-const slack = new SlackGateway({
-  token: await resolveSecret(config.botToken, 'SLACK_BOT_TOKEN'),
+// One-workspace mode: the configured bot token (users' own from the store when install is
+// deployed). Distributed: every token from the store, behind a cache of at most five minutes.
+const installations = config.usersInStore ? new InstallationStore(config.installationsTableName) : undefined;
+const stored = installations ? cachedTokens(storedTokens(installations, new KmsTokenOpener())) : undefined;
+const tokens = config.botToken
+  ? fixedBotToken(await resolveSecret(config.botToken, 'SLACK_BOT_TOKEN'), stored)
+  : (stored as NonNullable<typeof stored>);
+const slack = new SlackSpeakers({
+  tokens,
   apiUrl: config.slackApiUrl,
   responseUrlPrefix: config.responseUrlPrefix,
   log,
@@ -37,15 +46,23 @@ export async function handler(
     clock: systemClock,
     open,
     log: log.child({ requestId: context.awsRequestId }),
+    deadline: () => Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS,
   };
   // ack hands over two kinds of work: a snap to post, or an author's request about their snaps.
-  if (isAuthorRequest(event)) return { outcome: await handleAuthorRequest(event, common) };
+  if (isAuthorRequest(event))
+    return {
+      outcome: await handleAuthorRequest(event, {
+        ...common,
+        ...(installations ? { installations, tokens } : {}),
+      }),
+    };
   const outcome = await postSnap(event, {
     ...common,
     sweepPeriodMs: config.sweepPeriodMs,
     allowBroadcasts: config.allowBroadcasts,
     limits: config.limits,
-    deadline: () => Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS,
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    ...(stored ? { tokens } : {}),
   });
   return { outcome };
 }

@@ -1,19 +1,28 @@
 /** reaper: DynamoDB stream → for TTL removals only, delete the message the precise path missed. */
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
-import { resolveSecret } from '../../shared/adapters/kms';
-import { SlackGateway } from '../../shared/adapters/slack';
+import { InstallationStore } from '../../shared/adapters/installation-store';
+import { KmsTokenOpener, resolveSecret } from '../../shared/adapters/kms';
+import { SlackSpeakers } from '../../shared/adapters/slack';
 import { recordFromImage } from '../../shared/adapters/stream';
 import { systemClock } from '../../shared/app/ports';
 import { type ReapResult, reap } from '../../shared/app/reap';
+import { cachedTokens, fixedBotToken, storedTokens } from '../../shared/app/token-source';
 import { reaperConfig } from '../../shared/config';
 import { createLogger } from '../../shared/log';
 
 const config = reaperConfig(process.env);
 const log = createLogger({ fn: 'reaper' });
 const store = new SnapStore(config.tableName);
-const slack = new SlackGateway({
-  token: await resolveSecret(config.botToken, 'SLACK_BOT_TOKEN'),
+// Whatever token posted a snap deletes it: users' own always come from the store (only records
+// posted as a user ask for one), bot tokens from the configuration or, distributed, the store.
+const stored = cachedTokens(
+  storedTokens(new InstallationStore(config.installationsTableName), new KmsTokenOpener()),
+);
+const slack = new SlackSpeakers({
+  tokens: config.botToken
+    ? fixedBotToken(await resolveSecret(config.botToken, 'SLACK_BOT_TOKEN'), stored)
+    : stored,
   apiUrl: config.slackApiUrl,
   log,
 });

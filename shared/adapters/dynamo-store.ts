@@ -103,7 +103,7 @@ export class SnapStore implements StorePort {
    * a lease when the poster itself will delete it.
    */
   async markPosted(
-    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt'>,
+    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt' | 'postedAs'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
@@ -117,9 +117,11 @@ export class SnapStore implements StorePort {
       '#message': TABLE.messageIndex.partitionKey,
       '#due': TABLE.dueIndex.sortKey,
       '#ttl': TABLE.ttlAttribute,
+      '#as': 'postedAs',
     };
     const values: Record<string, unknown> = {
       ':posted': 'posted',
+      ':as': record.postedAs ?? 'bot',
       ':posting': 'posting',
       ':ts': ts,
       ':shard': shard,
@@ -130,7 +132,7 @@ export class SnapStore implements StorePort {
       ':ttl': lease ? leaseTtl(lease.until) : ttlFor(record.dueAt),
     };
     let update =
-      'SET #state = :posted, #ts = :ts, #shard = :shard, #author = :author, #message = :message, #due = :due, #ttl = :ttl';
+      'SET #state = :posted, #ts = :ts, #shard = :shard, #author = :author, #message = :message, #due = :due, #ttl = :ttl, #as = :as';
     if (lease) {
       update += ', leaseUntil = :until, leaseOwner = :owner';
       values[':until'] = lease.until;

@@ -129,9 +129,30 @@ export function tokenContext(scope: TokenScope): Record<string, string> {
   };
 }
 
+/**
+ * Opens stored Slack tokens (poster, sweeper, reaper). No key id: a symmetric key's ciphertext
+ * names its key, so these functions need no `SNAP_KMS_KEY_ID`; the encryption context still has
+ * to match the token's workspace, kind and user exactly, or KMS refuses.
+ */
+export class KmsTokenOpener implements Pick<TokenSealer, 'open'> {
+  async open(sealed: Uint8Array, scope: TokenScope): Promise<string> {
+    try {
+      const out = await kms.send(
+        new DecryptCommand({ CiphertextBlob: sealed, EncryptionContext: tokenContext(scope) }),
+      );
+      if (!out.Plaintext) throw new Error('KMS returned no plaintext');
+      return Buffer.from(out.Plaintext).toString('utf8');
+    } catch (error) {
+      throw new SecretError('Could not decrypt a Slack token with KMS', { cause: error });
+    }
+  }
+}
+
 /** Tokens are a few dozen bytes: KMS encrypts them directly, no data key needed. */
-export class KmsTokenSealer implements TokenSealer {
-  constructor(private readonly keyId: string) {}
+export class KmsTokenSealer extends KmsTokenOpener implements TokenSealer {
+  constructor(private readonly keyId: string) {
+    super();
+  }
 
   async seal(token: string, scope: TokenScope): Promise<Uint8Array> {
     try {
@@ -146,22 +167,6 @@ export class KmsTokenSealer implements TokenSealer {
       return out.CiphertextBlob;
     } catch (error) {
       throw new SecretError('Could not encrypt a Slack token with KMS', { cause: error });
-    }
-  }
-
-  async open(sealed: Uint8Array, scope: TokenScope): Promise<string> {
-    try {
-      const out = await kms.send(
-        new DecryptCommand({
-          KeyId: this.keyId,
-          CiphertextBlob: sealed,
-          EncryptionContext: tokenContext(scope),
-        }),
-      );
-      if (!out.Plaintext) throw new Error('KMS returned no plaintext');
-      return Buffer.from(out.Plaintext).toString('utf8');
-    } catch (error) {
-      throw new SecretError('Could not decrypt a Slack token with KMS', { cause: error });
     }
   }
 }

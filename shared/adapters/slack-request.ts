@@ -104,7 +104,15 @@ const FIELDS = {
   responseUrl: 'response_url',
 } as const;
 
-/** The slash command in a parsed form, or the name of the first field missing or repeated. */
+/** An Enterprise Grid org id as Slack sends it; anything else reads as no org. */
+const ORG_ID = /^E[A-Z0-9]{2,30}$/;
+const orgId = (value: unknown): string | undefined =>
+  typeof value === 'string' && ORG_ID.test(value) ? value : undefined;
+
+/**
+ * The slash command in a parsed form, or the name of the first field missing or repeated.
+ * `enterprise_id` comes only from workspaces of an Enterprise Grid org.
+ */
 export function readSlashCommand(
   form: FormBody,
 ): { ok: true; command: SlashCommand } | { ok: false; field: string } {
@@ -114,11 +122,14 @@ export function readSlashCommand(
     if (typeof value !== 'string' || (key !== 'text' && value === '')) return { ok: false, field };
     out[key] = value;
   }
-  return { ok: true, command: out as SlashCommand };
+  const enterprise = orgId(form.enterprise_id);
+  return { ok: true, command: { ...(out as SlashCommand), ...(enterprise ? { enterprise } : {}) } };
 }
 
 export interface Interaction {
   team: string;
+  /** The workspace's Enterprise Grid org, if any. */
+  enterprise?: string;
   channel: string;
   user: string;
   /** Unique per click: the request id of the hand-off. */
@@ -149,6 +160,8 @@ export function readInteraction(
   const team = str(obj(p.team).id);
   const user = str(obj(p.user).id);
   const responseUrl = str(p.response_url);
+  const enterprise = orgId(obj(p.enterprise).id) ?? orgId(obj(p.team).enterprise_id);
+  const org = enterprise ? { enterprise } : {};
   if (p.type === 'message_action' && p.callback_id === DELETE_SHORTCUT_CALLBACK_ID) {
     const channel = str(obj(p.channel).id);
     const ts = str(obj(p.message).ts);
@@ -158,6 +171,7 @@ export function readInteraction(
       kind: 'interaction',
       interaction: {
         team,
+        ...org,
         user,
         channel,
         responseUrl,
@@ -178,6 +192,7 @@ export function readInteraction(
       kind: 'interaction',
       interaction: {
         team,
+        ...org,
         user,
         channel,
         responseUrl,

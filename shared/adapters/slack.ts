@@ -3,6 +3,12 @@
  * Retries are bounded and short (a Lambda lives minutes; the client's default retries for ~30),
  * 429s come back to the caller at once so it can schedule around them, and `chat.postMessage`
  * is never retried: a retry after a lost response could post the message twice.
+ *
+ * `SlackSpeakers` is the port: each call speaks as someone (`Speaker`), whose token it looks up
+ * through the `TokenSource` — the configured bot token, or the store's behind its cache — and
+ * each token gets its own `SlackGateway` (a pair of web-api clients), created on first use and
+ * kept, a bounded number of them. No token: `NoTokenError`, before any request. A dead token
+ * (Slack says so): forgotten, cache and clients.
  */
 import {
   ErrorCode,
@@ -11,9 +17,10 @@ import {
   WebClient,
   type WebClientOptions,
 } from '@slack/web-api';
-import type { Identity, PostArgs, ReplyBody, SlackPort } from '../app/ports';
+import type { Identity, PostArgs, ReplyBody, SlackPort, Speaker, TokenSource, Workspace } from '../app/ports';
 import { DEFAULT_RESPONSE_URL_PREFIX } from '../config';
-import { SlackCallError } from '../errors';
+import { isDeadToken } from '../domain/deletion';
+import { NoTokenError, SlackCallError, TokenUnavailableError } from '../errors';
 import type { Logger } from '../log';
 
 export interface SlackOptions {
@@ -66,7 +73,8 @@ export function toSlackError(method: string, error: unknown): SlackCallError {
 const POST_TIMEOUT_MS = 20_000;
 const REPLY_ATTEMPTS = 3;
 
-export class SlackGateway implements SlackPort {
+/** One token's way to Slack: a client that never retries (posts) and one that does. */
+export class SlackGateway {
   private readonly once: WebClient;
   private readonly retrying: WebClient;
   private readonly timeoutMs: number;
@@ -119,6 +127,15 @@ export class SlackGateway implements SlackPort {
       await this.retrying.chat.delete({ channel, ts });
     } catch (error) {
       throw toSlackError('chat.delete', error);
+    }
+  }
+
+  /** Gives this gateway's token back to Slack (`auth.revoke`). */
+  async revoke(): Promise<void> {
+    try {
+      await this.retrying.auth.revoke();
+    } catch (error) {
+      throw toSlackError('auth.revoke', error);
     }
   }
 
@@ -188,3 +205,107 @@ export class SlackGateway implements SlackPort {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface SpeakersOptions extends Omit<SlackOptions, 'token'> {
+  /** Where each speaker's token comes from. */
+  tokens: TokenSource;
+  /** How many tokens' gateways are kept (least recently used dropped; default 500). */
+  maxGateways?: number;
+}
+
+const MAX_GATEWAYS = 500;
+
+const whereOf = (speaker: Speaker): Workspace & { user?: string } => ({
+  team: speaker.team,
+  ...(speaker.enterprise ? { enterprise: speaker.enterprise } : {}),
+  ...(speaker.as === 'user' ? { user: speaker.user } : {}),
+});
+
+/** The Slack port: every Web API call as its speaker, with that speaker's token. */
+export class SlackSpeakers implements SlackPort {
+  private readonly tokens: TokenSource;
+  private readonly options: SlackOptions;
+  private readonly maxGateways: number;
+  /** By token, least recently used first. */
+  private readonly gateways = new Map<string, SlackGateway>();
+  /** For replies, which speak to a `response_url` with no token. */
+  private readonly replier: SlackGateway;
+
+  constructor(options: SpeakersOptions) {
+    const { tokens, maxGateways, ...rest } = options;
+    this.tokens = tokens;
+    this.options = { ...rest, token: '' };
+    this.maxGateways = Math.max(1, maxGateways ?? MAX_GATEWAYS);
+    this.replier = new SlackGateway(this.options);
+  }
+
+  post(speaker: Speaker, args: PostArgs): Promise<string> {
+    // A user speaks as themselves: their name and avatar come with their token.
+    const { identity: _mine, ...plain } = args;
+    return this.call(speaker, (g) => g.post(speaker.as === 'bot' ? args : plain));
+  }
+
+  delete(speaker: Speaker, channel: string, ts: string): Promise<void> {
+    return this.call(speaker, (g) => g.delete(channel, ts));
+  }
+
+  identity(speaker: Speaker & { as: 'bot' }, user: string): Promise<Identity | undefined> {
+    return this.call(speaker, (g) => g.identity(user));
+  }
+
+  reply(responseUrl: string, body: ReplyBody): Promise<void> {
+    return this.replier.reply(responseUrl, body);
+  }
+
+  async revoke(speaker: Speaker): Promise<void> {
+    const token = await this.tokenFor(speaker);
+    await this.call(speaker, (g) => g.revoke(), token);
+    this.gateways.delete(token);
+  }
+
+  /** The speaker's token, or why there is none. Never logged, never in an error. */
+  private async tokenFor(speaker: Speaker): Promise<string> {
+    let token: string | undefined;
+    try {
+      token =
+        speaker.as === 'bot'
+          ? await this.tokens.botToken(whereOf(speaker))
+          : await this.tokens.userToken({ ...whereOf(speaker), user: speaker.user });
+    } catch (error) {
+      throw new TokenUnavailableError(`Could not look up a Slack ${speaker.as} token`, { cause: error });
+    }
+    if (!token) throw new NoTokenError(speaker.as);
+    return token;
+  }
+
+  private gatewayFor(token: string): SlackGateway {
+    const hit = this.gateways.get(token);
+    if (hit) {
+      this.gateways.delete(token);
+      this.gateways.set(token, hit); // most recently used last
+      return hit;
+    }
+    const made = new SlackGateway({ ...this.options, token });
+    this.gateways.set(token, made);
+    while (this.gateways.size > this.maxGateways) {
+      const oldest = this.gateways.keys().next().value;
+      if (oldest === undefined) break;
+      this.gateways.delete(oldest);
+    }
+    return made;
+  }
+
+  /** One call as `speaker`; a token Slack calls dead is forgotten on the way out. */
+  private async call<T>(speaker: Speaker, run: (g: SlackGateway) => Promise<T>, known?: string): Promise<T> {
+    const token = known ?? (await this.tokenFor(speaker));
+    try {
+      return await run(this.gatewayFor(token));
+    } catch (error) {
+      if (error instanceof SlackCallError && isDeadToken(error.kind, error.code)) {
+        this.tokens.forget(whereOf(speaker));
+        this.gateways.delete(token);
+      }
+      throw error;
+    }
+  }
+}

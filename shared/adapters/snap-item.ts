@@ -12,21 +12,24 @@ export const TABLE = {
     name: 'byDue',
     partitionKey: 'dueShard',
     sortKey: 'dueAt',
-    /** What the sweeper reads from the index; everything else stays in the table. */
-    projected: ['team', 'channel', 'user', 'state', 'ts'],
+    /**
+     * What the sweeper reads from the index; everything else stays in the table. `enterprise` and
+     * `postedAs` say whose token deletes the snap (a projection change rebuilds the index).
+     */
+    projected: ['team', 'channel', 'user', 'state', 'ts', 'enterprise', 'postedAs'],
   },
   /** A user's live snaps, newest first (`/snap list`, `/snap cancel`); sparse like byDue. */
   authorIndex: {
     name: 'byAuthor',
     partitionKey: 'author',
     sortKey: 'createdAt',
-    projected: ['team', 'channel', 'user', 'state', 'ts', 'dueAt'],
+    projected: ['team', 'channel', 'user', 'state', 'ts', 'dueAt', 'enterprise', 'postedAs'],
   },
   /** The live snap behind a Slack message (the "Delete snap now" shortcut); sparse. */
   messageIndex: {
     name: 'byMessage',
     partitionKey: 'message',
-    projected: ['team', 'channel', 'user', 'state', 'ts', 'dueAt', 'createdAt'],
+    projected: ['team', 'channel', 'user', 'state', 'ts', 'dueAt', 'createdAt', 'enterprise', 'postedAs'],
   },
 } as const;
 
@@ -86,6 +89,10 @@ export function fromItem(item: Item): StoredRecord | undefined {
     expiresAt,
     createdAt: num('createdAt') ?? 0,
   };
+  const enterprise = str('enterprise');
+  const postedAs = str('postedAs');
+  if (enterprise) record.enterprise = enterprise;
+  if (postedAs === 'user' || postedAs === 'bot') record.postedAs = postedAs;
   const ts = str('ts');
   const dueShard = str('dueShard');
   const lease = num('leaseUntil');

@@ -34,9 +34,20 @@ export interface AcceptDeps {
   log: Logger;
 }
 
+/** ALLOWED_TEAM_IDS: empty serves all; otherwise the workspace or its Enterprise Grid org must be listed. */
+export function teamServed(
+  allowed: ReadonlySet<string>,
+  where: { team: string; enterprise?: string },
+): boolean {
+  return (
+    allowed.size === 0 || allowed.has(where.team) || (!!where.enterprise && allowed.has(where.enterprise))
+  );
+}
+
 export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Promise<Reply> {
   const log = deps.log.child({ team: command.team, channel: command.channel, user: command.user });
-  if (deps.allowedTeams.size > 0 && !deps.allowedTeams.has(command.team)) {
+  const org = command.enterprise ? { enterprise: command.enterprise } : {};
+  if (!teamServed(deps.allowedTeams, command)) {
     log.warn('command.team_not_allowed');
     return teamNotAllowedReply();
   }
@@ -49,12 +60,14 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
       log.info('command.invalid', { problem: parsed.problem });
       return invalidReply(parsed, command.command, deps.limits);
     case 'list':
-    case 'cancel': {
+    case 'cancel':
+    case 'revoke': {
       const handed = await handOffAuthor(
         {
           v: 1,
           action: { kind: parsed.kind },
           team: command.team,
+          ...org,
           channel: command.channel,
           user: command.user,
           receivedAt: deps.now(),
@@ -75,6 +88,7 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
       v: 1,
       id,
       team: command.team,
+      ...org,
       channel: command.channel,
       user: command.user,
       delaySeconds: parsed.delaySeconds,

@@ -6,9 +6,14 @@
  * Each request acts once: its id is claimed (a tombstone of its own) before anything is done,
  * so a repeated delivery or a replayed signed request — `/snap cancel` sent again after the
  * author posted a newer snap — does nothing.
+ *
+ * `/snap revoke` takes back the author's permission for snap to post as them: every pending snap
+ * posted with their token is deleted first (once the token is given back nothing could delete
+ * those), then the token goes back to Slack (`auth.revoke`), out of the store, out of the cache.
  */
 
-import type { DeletionReason } from '../domain/deletion';
+import { type DeletionReason, isDeadToken } from '../domain/deletion';
+import { lookupKeys } from '../domain/install';
 import {
   alreadyGoneReply,
   authorFailedReply,
@@ -19,20 +24,30 @@ import {
   notAuthorReply,
   notDeletedReply,
   nothingToCancelReply,
+  nothingToRevokeReply,
   type Reply,
+  revokedReply,
+  revokeLaterReply,
 } from '../domain/replies';
 import { authorAad, isSealed, type Sealed } from '../domain/seal';
 import { type AuthorRequest, isAuthorRequest, type SnapRecord, staleness, tombstone } from '../domain/snap';
-import { SealError } from '../errors';
+import { NoTokenError, SealError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
-import type { Common, SlackPort, StorePort } from './ports';
+import type { Common, InstallationStorePort, SlackPort, StorePort, TokenSource } from './ports';
+import { userOf } from './speaker';
 
 export interface AuthorDeps extends Common {
   store: StorePort;
   slack: SlackPort;
   /** Opens sealed content bound to `aad`, the event's clear fields (KMS-backed). */
   open(sealed: Sealed, aad: string): Promise<unknown>;
+  /** When this invocation must have finished (ms since epoch). */
+  deadline(): number;
+  /** Where users' tokens are stored; absent where none can be (one-workspace mode without install). */
+  installations?: Pick<InstallationStorePort, 'removeTokens'>;
+  /** The warm tokens to forget once a user's is revoked. */
+  tokens?: Pick<TokenSource, 'forget'>;
 }
 
 export type AuthorOutcome =
@@ -45,11 +60,14 @@ export type AuthorOutcome =
   | 'rejected'
   | 'duplicate'
   | 'failed'
-  /** Slack refused for good (compliance exports, an archived channel): the author must delete it. */
+  | 'revoked'
+  /** Slack refused for good (compliance exports, an archived channel) or its token is gone: the author must delete it. */
   | 'not_deleted';
 
 /** How long an early deletion may keep trying (rate limits) before leaving it to its due time. */
 const EARLY_DELETE_BUDGET_MS = 20_000;
+/** How long `/snap revoke` may spend deleting the author's snaps (Slack takes some 50 a minute). */
+const REVOKE_DELETE_BUDGET_MS = 60_000;
 
 export async function handleAuthorRequest(event: unknown, deps: AuthorDeps): Promise<AuthorOutcome> {
   const e = event as { id?: unknown; sealed?: unknown } | null;
@@ -135,7 +153,44 @@ async function decide(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
       if (record.user !== request.user) return ['not_author', notAuthorReply()];
       return deleteNow(record, deps, 'shortcut');
     }
+    case 'revoke':
+      return revoke(request, deps);
   }
+}
+
+async function revoke(request: AuthorRequest, deps: AuthorDeps): Promise<[AuthorOutcome, Reply]> {
+  const { installations, clock } = deps;
+  if (!installations) return ['none', nothingToRevokeReply()];
+  const author = userOf(request);
+  const mine = (await deps.store.findByAuthor(request.team, request.user)).filter(
+    (r) => r.postedAs === 'user',
+  );
+  const pacer = new Pacer(clock);
+  const deadline = Math.min(deps.deadline(), clock.now() + REVOKE_DELETE_BUDGET_MS);
+  let taken = 0;
+  let left = 0;
+  for (const record of mine) {
+    const result = await deleteSnap(record, deps, pacer, deadline, undefined, 'revoke');
+    if (result === 'deleted') taken++;
+    else if (result === 'kept') left++;
+  }
+  // A snap still up keeps the token: revoking now would leave it with nothing able to delete it.
+  if (left > 0) return ['kept', revokeLaterReply(taken, left)];
+  try {
+    await deps.slack.revoke(author);
+  } catch (error) {
+    if (error instanceof NoTokenError) return ['none', nothingToRevokeReply()];
+    // Slack no longer takes the token (revoked there already): what is left is forgetting it here.
+    if (!(error instanceof SlackCallError && isDeadToken(error.kind, error.code))) throw error;
+  }
+  // Given back first, then deleted: a failure in between leaves a dead token that the next
+  // `/snap revoke` (or Slack's tokens_revoked event) removes, never a live one without its owner's consent.
+  const upTo = clock.now();
+  for (const key of lookupKeys(request))
+    await installations.removeTokens(key, { users: [request.user], botUsers: [] }, upTo);
+  deps.tokens?.forget(author);
+  deps.log.info('author.revoked', { team: request.team, user: request.user, taken });
+  return ['revoked', revokedReply(taken)];
 }
 
 async function deleteNow(

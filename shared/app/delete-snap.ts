@@ -6,9 +6,10 @@
  */
 import { type DeletionReason, deletionTiming, judgeDeleteFailure } from '../domain/deletion';
 import { type SnapRecord, tombstone } from '../domain/snap';
-import { SlackCallError } from '../errors';
+import { NoTokenError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
 import type { Common, SlackPort, StorePort } from './ports';
+import { speakerOf } from './speaker';
 
 export type DeleteResult = 'deleted' | 'already_gone' | 'given_up' | 'kept';
 
@@ -43,6 +44,9 @@ export interface DeleteDeps extends Common {
  * holding the record's lease names itself as `leaseOwner`: what it keeps, it gives back, so the
  * next deleter (a sweep perhaps already running) takes it up at once instead of after the lease.
  * `reason` says whether the due time came or the author asked early (it shapes the log line).
+ * The token that posted the snap deletes it; when snap holds that token no more (the workspace
+ * removed snap, the author took their permission back), nothing ever can: the record is dropped
+ * as `given_up`, logged as `snap.token_gone`, and the message stays in Slack.
  */
 export async function deleteSnap(
   record: SnapRecord,
@@ -73,37 +77,46 @@ async function attemptDelete(
     await pacer.ready();
     let outcome: DeleteResult | undefined;
     try {
-      await slack.delete(record.channel, record.ts);
+      await slack.delete(speakerOf(record), record.channel, record.ts);
       outcome = 'deleted';
       const { event, ...timing } = deletionTiming(reason, record.dueAt, clock.now());
       log.info(event, { ...(reason === 'due' ? {} : { reason }), ...timing });
     } catch (error) {
-      if (!(error instanceof SlackCallError)) throw error;
-      const verdict = judgeDeleteFailure(error.kind, error.code);
-      if (verdict === 'done') {
-        outcome = 'already_gone';
-        log.info('snap.already_gone');
-      } else if (verdict === 'give_up') {
+      if (error instanceof NoTokenError) {
+        // No token can be found again later: retrying would only keep the record for nothing.
         outcome = 'given_up';
-        // The message stays in Slack and nothing will try again: an operator should see it.
-        log.error('snap.delete_given_up', errorFields(error));
-      } else if (error.kind === 'rate_limited' && error.retryAfterMs !== undefined) {
-        pacer.backOff(error.retryAfterMs);
-        if (pacer.opensAt < deadline) {
-          log.info('snap.delete_rate_limited', { retryAfterMs: error.retryAfterMs });
-          continue;
-        }
-        log.warn('snap.delete_deferred', errorFields(error));
-        return 'kept';
+        log.warn('snap.token_gone', {
+          postedAs: record.postedAs ?? 'bot',
+          ...(reason === 'due' ? {} : { reason }),
+        });
       } else {
-        log.warn('snap.delete_deferred', errorFields(error));
-        return 'kept';
+        if (!(error instanceof SlackCallError)) throw error;
+        const verdict = judgeDeleteFailure(error.kind, error.code);
+        if (verdict === 'done') {
+          outcome = 'already_gone';
+          log.info('snap.already_gone');
+        } else if (verdict === 'give_up') {
+          outcome = 'given_up';
+          // The message stays in Slack and nothing will try again: an operator should see it.
+          log.error('snap.delete_given_up', errorFields(error));
+        } else if (error.kind === 'rate_limited' && error.retryAfterMs !== undefined) {
+          pacer.backOff(error.retryAfterMs);
+          if (pacer.opensAt < deadline) {
+            log.info('snap.delete_rate_limited', { retryAfterMs: error.retryAfterMs });
+            continue;
+          }
+          log.warn('snap.delete_deferred', errorFields(error));
+          return 'kept';
+        } else {
+          log.warn('snap.delete_deferred', errorFields(error));
+          return 'kept';
+        }
       }
     }
     try {
       await store.bury(tombstone(record.id, 'done', clock.now()));
     } catch (error) {
-      // The message is gone; the record will be found again and end as already_gone.
+      // The message is gone (or nothing can delete it): found again, the record settles the same way.
       log.warn('snap.record_bury_failed', errorFields(error));
     }
     return outcome;

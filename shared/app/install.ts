@@ -237,6 +237,10 @@ export async function handleSlackEvent(event: SlackEvent, deps: EventDeps): Prom
         revokedUpTo(event.eventTime, deps.clock.now()),
       );
       log.info('install.tokens_revoked', { key: event.key, bot: removed.bot, users: removed.users });
+      // A user took back snap's permission to post as them, in Slack: Slack has revoked the
+      // token, so their snaps still pending that were posted as them can no longer be deleted by
+      // snap (the deleters will drop their records as token_gone). Said once per user, here.
+      for (const user of event.users) log.warn('install.user_token_revoked', { key: event.key, user });
       return { kind: 'ok' };
     }
   }

@@ -14,6 +14,8 @@ export interface SlashCommand {
   command: string;
   text: string;
   team: string;
+  /** The Enterprise Grid org of the workspace, when it has one (`enterprise_id`). */
+  enterprise?: string;
   channel: string;
   user: string;
   triggerId: string;
@@ -41,7 +43,7 @@ export type ReplyBody = { response_type: 'ephemeral'; text: string; blocks?: Kno
 export interface StorePort {
   claim(record: SnapRecord): Promise<ClaimResult>;
   markPosted(
-    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt'>,
+    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt' | 'postedAs'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
@@ -71,11 +73,29 @@ export interface StorePort {
   countByAuthor(team: string, user: string, atMost: number): Promise<number>;
 }
 
+/**
+ * Whose Slack token a call speaks with: snap's bot in a workspace (or in its org, on Enterprise
+ * Grid), or a user of it who let snap post as them. The Slack adapter finds the token itself
+ * (`TokenSource`); the use cases never hold one.
+ */
+export type Speaker = ({ as: 'bot' } & Workspace) | ({ as: 'user'; user: string } & Workspace);
+
+/**
+ * Slack's Web API and `response_url`s. Every Web API call names its speaker; when snap holds no
+ * token for it, the call fails with `NoTokenError` before reaching Slack (and with
+ * `TokenUnavailableError` when the lookup itself failed). Other failures are `SlackCallError`s;
+ * one saying the token is dead (`invalid_auth`, `token_revoked`, `account_inactive`) has made
+ * the adapter forget that token, so the next call looks it up again.
+ */
 export interface SlackPort {
-  post(args: PostArgs): Promise<string>;
-  delete(channel: string, ts: string): Promise<void>;
-  identity(user: string): Promise<Identity | undefined>;
+  /** Posts a message; its `ts`. A user speaks in their own name: `identity` is for the bot only. */
+  post(speaker: Speaker, args: PostArgs): Promise<string>;
+  delete(speaker: Speaker, channel: string, ts: string): Promise<void>;
+  /** A user's display name and avatar, read with the bot's token. */
+  identity(speaker: Speaker & { as: 'bot' }, user: string): Promise<Identity | undefined>;
   reply(responseUrl: string, body: ReplyBody): Promise<void>;
+  /** Gives the speaker's token back to Slack (`auth.revoke`). */
+  revoke(speaker: Speaker): Promise<void>;
 }
 
 /** Where a command or a snap belongs: its workspace, and its org on Enterprise Grid. */

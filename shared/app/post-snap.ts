@@ -7,18 +7,31 @@
  * failure thrown for Lambda to retry leaves the claim `posting`, for the retry to settle. A
  * failure to record takes the message back down at once. Snaps due before any sweep could serve
  * them are waited out here and deleted on time.
+ *
+ * Whose token posts: the author's own, once they let snap post as them (their message, in every
+ * conversation they can write in); otherwise snap's bot, under the author's name where Slack
+ * allows it. Where the bot cannot reach (a direct message between two people, a private channel
+ * it is not in), the author is offered the link that lets snap post as them; where snap is not
+ * installed at all (distributed mode), the link that adds it. Either way nothing is posted or
+ * recorded — the request's tombstone only.
  */
 
 import type { KnownBlock, SectionBlock } from '@slack/types';
 import { neutraliseBroadcasts } from '../domain/broadcasts';
+import { isDeadToken } from '../domain/deletion';
+import { installUrl } from '../domain/install';
 import type { Limits } from '../domain/limits';
 import {
   expiryContext,
   lostTrackReply,
+  notInstalledReply,
   overLimitReply,
+  postAsYouReply,
   postFailureReply,
   type Reply,
+  reauthorizeReply,
   slackUnavailableReply,
+  unavailableReply,
   untrackedReply,
 } from '../domain/replies';
 import { isSealed, postAad, type Sealed } from '../domain/seal';
@@ -29,6 +42,7 @@ import {
   isPostRequest,
   leaseUntil,
   newRecord,
+  type PostedAs,
   pickShard,
   posterWaitsOut,
   type SealedContent,
@@ -37,11 +51,19 @@ import {
   staleness,
   tombstone,
 } from '../domain/snap';
-import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../errors';
+import {
+  ClaimPendingError,
+  NoTokenError,
+  SealError,
+  SlackCallError,
+  StoreError,
+  TokenUnavailableError,
+} from '../errors';
 import { errorFields, type Logger } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
 import { checkLimits } from './limits';
-import type { Common, Identity, SlackPort, StorePort } from './ports';
+import type { Common, Identity, SlackPort, Speaker, StorePort, TokenSource } from './ports';
+import { botOf, userOf } from './speaker';
 
 export interface PostDeps extends Common {
   store: StorePort;
@@ -55,6 +77,13 @@ export interface PostDeps extends Common {
   deadline(): number;
   /** Opens sealed content bound to `aad`, the event's clear fields (KMS-backed). */
   open(sealed: Sealed, aad: string): Promise<unknown>;
+  /**
+   * Where people reach snap's install function (`SNAP_PUBLIC_URL`), for the links that add snap
+   * or let it post as someone; absent in one-workspace mode without install (no links then).
+   */
+  publicUrl?: string;
+  /** The warm tokens, so a "no" remembered for the author can be checked afresh before refusing. */
+  tokens?: Pick<TokenSource, 'forget'>;
 }
 
 export type PostOutcome =
@@ -65,7 +94,11 @@ export type PostOutcome =
   | 'limited'
   | 'untracked'
   | 'lost'
-  | 'rejected';
+  | 'rejected'
+  /** Distributed mode: snap holds no token for the workspace (not installed, or removed). */
+  | 'not_installed'
+  /** The token could not be looked up (store or KMS trouble): nothing posted. */
+  | 'unavailable';
 
 function isContent(value: unknown): value is SealedContent {
   const v = value as Partial<SealedContent> | null;
@@ -74,6 +107,9 @@ function isContent(value: unknown): value is SealedContent {
 
 /** Slack refuses custom usernames and icons without `chat:write.customize`: post as the bot instead. */
 const CUSTOMIZE_REFUSED = new Set(['missing_scope', 'not_allowed_token_type', 'invalid_arguments']);
+
+/** Slack's answers when the bot cannot reach a conversation its author can: only the author's token could post there. */
+const BOT_OUT_OF_REACH = new Set(['channel_not_found', 'not_in_channel']);
 
 /**
  * Rate-limited posts are tried again, each wait Slack's Retry-After plus up to half as much again
@@ -228,33 +264,29 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'limited';
   }
 
-  let identity: Identity | undefined;
-  try {
-    identity = await slack.identity(request.user);
-  } catch (error) {
-    log.warn('poster.identity_unavailable', errorFields(error));
-  }
   const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
+  const author = userOf(request);
+  const bot = botOf(request);
 
   // The due time is fixed when the post is sent, so a post delayed by a rate limit still lives
   // as long as asked; the message shows exactly the due time that is recorded.
   let dueAt = record.dueAt;
-  const post = (asBot: boolean) => {
+  const post = (speaker: Speaker, identity?: Identity) => {
     dueAt = dueTime(clock.now(), request.delaySeconds);
     const blocks = messageBlocks(text, expiryContext(request.user, dueAt));
-    return slack.post({
+    return slack.post(speaker, {
       channel: request.channel,
       text,
       blocks,
-      ...(identity && !asBot ? { identity } : {}),
+      ...(identity ? { identity } : {}),
     });
   };
   const retryUntil = Math.min(deps.deadline(), clock.now() + POST_RETRY_BUDGET_MS);
-  const postPaced = async (asBot: boolean): Promise<string> => {
+  const postPaced = async (speaker: Speaker, identity?: Identity): Promise<string> => {
     // A 429 means Slack did not take the post, so waiting and trying again cannot duplicate it.
     for (;;) {
       try {
-        return await post(asBot);
+        return await post(speaker, identity);
       } catch (error) {
         const limited = error instanceof SlackCallError && error.kind === 'rate_limited';
         const wait = limited ? jittered(error.retryAfterMs ?? 1000) : 0;
@@ -264,28 +296,106 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       }
     }
   };
-
-  let ts: string;
-  try {
+  /** The bot posts under the author's name and avatar where Slack allows it, plainly otherwise. */
+  const postAsBot = async (): Promise<string> => {
+    let identity: Identity | undefined;
     try {
-      ts = await postPaced(false);
+      identity = await slack.identity(bot, request.user);
     } catch (error) {
+      // No bot token (or no way to look for one): the post would meet the same.
+      if (error instanceof NoTokenError || error instanceof TokenUnavailableError) throw error;
+      log.warn('poster.identity_unavailable', errorFields(error));
+    }
+    try {
+      return await postPaced(bot, identity);
+    } catch (error) {
+      if (error instanceof SlackCallError && isDeadToken(error.kind, error.code)) {
+        // A token remembered from before an uninstall (or a reinstall): Slack refused it, so
+        // nothing was posted, and the adapter forgot it. Once more with a fresh lookup: a new
+        // token posts, none means snap is no longer installed there.
+        log.warn('poster.bot_token_dead', errorFields(error));
+        return postPaced(bot, identity);
+      }
       const refused =
         error instanceof SlackCallError && error.kind === 'platform' && CUSTOMIZE_REFUSED.has(error.code);
       if (!(identity && refused)) throw error;
       log.warn('poster.customize_refused', errorFields(error));
-      ts = await postPaced(true);
+      return postPaced(bot);
+    }
+  };
+
+  let postedAs = 'user' as PostedAs;
+  /** What became of the author's own token: used, never given, or refused by Slack as dead. */
+  let authorToken = 'used' as 'used' | 'none' | 'dead';
+  let ts: string;
+  try {
+    try {
+      ts = await postPaced(author);
+    } catch (error) {
+      if (error instanceof NoTokenError) authorToken = 'none';
+      else if (error instanceof SlackCallError && isDeadToken(error.kind, error.code)) {
+        // Taken back in Slack (the store learns it from the tokens_revoked event): the adapter
+        // forgot it, and the bot posts instead where it can.
+        authorToken = 'dead';
+        log.warn('poster.author_token_dead', errorFields(error));
+      } else throw error;
+      postedAs = 'bot';
+      try {
+        ts = await postAsBot();
+      } catch (botError) {
+        const outOfReach =
+          botError instanceof SlackCallError && BOT_OUT_OF_REACH.has(botError.code) && deps.tokens;
+        if (!(outOfReach && authorToken === 'none')) throw botError;
+        // Only the author's own token could post here. "They have none" may be a few seconds
+        // old (misses are remembered briefly) and they may just have allowed it: look again.
+        deps.tokens?.forget(author);
+        postedAs = 'user';
+        try {
+          ts = await postPaced(author);
+        } catch (again) {
+          const dead = again instanceof SlackCallError && isDeadToken(again.kind, again.code);
+          if (!(again instanceof NoTokenError || dead)) throw again;
+          if (dead) authorToken = 'dead';
+          postedAs = 'bot';
+          throw botError;
+        }
+      }
     }
   } catch (error) {
+    if (error instanceof NoTokenError) {
+      // Distributed mode, a workspace without snap: the author learns how to add it.
+      await settle('done', log);
+      log.warn('poster.not_installed', { enterprise: request.enterprise ?? null });
+      if (deps.publicUrl) await tellUser(notInstalledReply(installUrl(deps.publicUrl)));
+      return 'not_installed';
+    }
+    if (error instanceof TokenUnavailableError) {
+      // The lookup failed before any post was sent: nothing to track, the author may try again.
+      log.error('poster.token_unavailable', errorFields(error));
+      await settle('done', log);
+      await tellUser(unavailableReply());
+      return 'unavailable';
+    }
     // Not Slack's answer: thrown for Lambda to retry, the claim left `posting` for the retry.
     if (!(error instanceof SlackCallError)) throw error;
-    log.warn('poster.post_failed', errorFields(error));
+    log.warn('poster.post_failed', { ...errorFields(error), postedAs });
     // No answer (timeout, 5xx, dropped connection): the post may have happened, so the claim is
     // lost, never released. A clear refusal posted nothing, and the author was told to try
     // again: a late repeat of this request must not post behind that new try.
     const unclear = error.kind === 'unavailable';
     await settle(unclear ? 'lost' : 'done', log);
-    await tellUser(unclear ? slackUnavailableReply() : postFailureReply(error.code));
+    if (unclear) await tellUser(slackUnavailableReply());
+    else {
+      const beyondBot = postedAs === 'bot' && BOT_OUT_OF_REACH.has(error.code) && deps.publicUrl;
+      const authorize = deps.publicUrl ? installUrl(deps.publicUrl, 'user') : '';
+      await tellUser(
+        !beyondBot
+          ? postFailureReply(error.code)
+          : authorToken === 'dead'
+            ? reauthorizeReply(authorize)
+            : postAsYouReply(authorize),
+      );
+    }
     return unclear ? 'lost' : 'refused';
   }
 
@@ -294,7 +404,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   const owner = waiterOf(request.id);
   try {
     await store.markPosted(
-      { ...request, dueAt },
+      { ...request, dueAt, postedAs },
       ts,
       pickShard(),
       waitsOut ? { until: leaseUntil(dueAt, clock.now()), owner } : undefined,
@@ -304,7 +414,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     plog.error('poster.record_failed', errorFields(error));
     let deleted = false;
     try {
-      await slack.delete(request.channel, ts);
+      await slack.delete(postedAs === 'user' ? author : bot, request.channel, ts);
       deleted = true;
     } catch (deleteError) {
       plog.error('poster.takedown_failed', errorFields(deleteError));
@@ -314,9 +424,9 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     await tellUser(untrackedReply(deleted));
     return 'untracked';
   }
-  plog.info('poster.posted', { dueAt, waitsOut });
+  plog.info('poster.posted', { dueAt, waitsOut, postedAs });
   if (!waitsOut) return 'posted';
-  return waitOut({ ...record, dueAt, state: 'posted', ts }, deps);
+  return waitOut({ ...record, dueAt, state: 'posted', ts, postedAs }, deps);
 }
 
 /** The poster's lease on a snap it waits out; a repeat of the same event holds the same one. */

@@ -7,12 +7,16 @@
  * put back goes back to Lambda as a partial batch failure; permanent failures are logged and
  * dropped. A snap the reaper settles leaves a tombstone, as every other deletion path does: TTL
  * removed its record, and a late repeat of its request must still find that it was handled.
+ * The token that posted a snap deletes it; a snap whose token snap no longer holds (the workspace
+ * removed snap, its author took their permission back) is settled with `reaper.token_gone`:
+ * nothing could ever delete it, so putting it back would only keep a record for nothing.
  */
 import { isTtlRemoval, judgeDeleteFailure, type RemovalIdentity } from '../domain/deletion';
 import { putBackRecord, type SnapRecord, tombstone } from '../domain/snap';
-import { SlackCallError } from '../errors';
+import { NoTokenError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
 import type { Common, SlackPort, StorePort } from './ports';
+import { speakerOf } from './speaker';
 
 export interface RemovalRecord extends RemovalIdentity {
   /** The stream sequence number, reported back when the record must be retried. */
@@ -43,10 +47,15 @@ export async function reap(records: RemovalRecord[], deps: ReapDeps): Promise<Re
         .claimRequest(tombstone(snap.id, 'done', clock.now()))
         .catch((error: unknown) => log.warn('reaper.tombstone_failed', errorFields(error)));
     try {
-      await deps.slack.delete(snap.channel, snap.ts);
+      await deps.slack.delete(speakerOf(snap), snap.channel, snap.ts);
       log.info('reaper.deleted', { lateMs: clock.now() - snap.dueAt });
       await settle();
     } catch (error) {
+      if (error instanceof NoTokenError) {
+        log.warn('reaper.token_gone', { postedAs: snap.postedAs ?? 'bot' });
+        await settle();
+        continue;
+      }
       const verdict = error instanceof SlackCallError ? judgeDeleteFailure(error.kind, error.code) : 'retry';
       if (verdict === 'done') {
         log.info('reaper.already_gone');

@@ -1,5 +1,6 @@
 /**
- * The `/snap` grammar: `/snap [delay] message`, or one of the words `help`, `list`, `cancel`.
+ * The `/snap` grammar: `/snap [delay] message`, or one of the words `help`, `list`, `cancel`,
+ * `revoke`.
  * The first word is a delay only when it has a delay's form; otherwise it is part of the message
  * and the default delay applies. The message is kept exactly as Slack sent it (Slack's own
  * escaping such as `<@U123>` or `&amp;` passes through untouched).
@@ -15,6 +16,7 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'list' }
   | { kind: 'cancel' }
+  | { kind: 'revoke' }
   | { kind: 'snap'; delaySeconds: number; text: string }
   | { kind: 'invalid'; problem: 'out_of_range' | 'negative' | 'no_message'; word: string };
 
@@ -24,6 +26,7 @@ export function parseCommand(rawText: string, limits: DelayLimits): Command {
   if (text === '' || word === 'help') return { kind: 'help' };
   if (word === 'list') return { kind: 'list' };
   if (word === 'cancel') return { kind: 'cancel' };
+  if (word === 'revoke') return { kind: 'revoke' };
 
   const split = /\s/.exec(text);
   const first = split ? text.slice(0, split.index) : text;

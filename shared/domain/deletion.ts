@@ -7,9 +7,10 @@ import type { SlackFailureKind } from '../errors';
 
 /**
  * Why a snap is deleted: its due time came (`due`), or its author asked first — `/snap cancel`,
- * a list's *Delete now* button, the *Delete snap now* shortcut.
+ * a list's *Delete now* button, the *Delete snap now* shortcut, or `/snap revoke` (which takes
+ * down every snap posted as its author before giving their token back).
  */
-export type DeletionReason = 'due' | 'cancel' | 'button' | 'shortcut';
+export type DeletionReason = 'due' | 'cancel' | 'button' | 'shortcut' | 'revoke';
 
 /**
  * How a deletion is logged: against its due time (`lateMs`, never negative for the deleters,
@@ -42,6 +43,17 @@ const NEVER = new Set([
   'team_not_found',
   'invalid_ts',
 ]);
+
+/**
+ * Slack's answers that mean the token itself no longer works: revoked (the app removed, the
+ * user took their permission back), or never valid. The Slack adapter forgets such a token, so
+ * the next call looks it up again and finds a new one, or none.
+ */
+const DEAD_TOKEN = new Set(['invalid_auth', 'token_revoked', 'account_inactive', 'not_authed']);
+
+export function isDeadToken(kind: SlackFailureKind, code: string): boolean {
+  return kind === 'platform' && DEAD_TOKEN.has(code);
+}
 
 export function judgeDeleteFailure(kind: SlackFailureKind, code: string): DeleteVerdict {
   if (kind !== 'platform') return 'retry';

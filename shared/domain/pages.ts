@@ -129,7 +129,10 @@ export function authorizedPage(grant: OAuthGrant): Page {
         'You allowed one thing: writing messages as you (<code>chat:write</code>). snap cannot read your messages.',
       ) +
       p(
-        '<span class="fine">To take it back, remove snap’s access to your account in Slack (the app’s page under Manage apps). Snaps still pending then stay in Slack: snap can no longer delete them.</span>',
+        'To take it back, type <code>/snap revoke</code>: your pending snaps posted as you are deleted first, then the permission is given back.',
+      ) +
+      p(
+        '<span class="fine">Removing snap’s access to your account in Slack (the app’s page under Manage apps) takes it back too, but snaps still pending then stay in Slack: snap can no longer delete them.</span>',
       ) +
       backToSlack(grant.team?.id),
   };

@@ -27,6 +27,8 @@ export function helpReply(command: string, limits: DelayLimits): Reply {
       `• \`${command} list\` — your pending snaps, each with a *Delete now* button`,
       `• \`${command} cancel\` — delete your most recent pending snap in this channel now`,
       `• On a snap's message menu (⋮): *Delete snap now* — only its author can.`,
+      `Where snap itself cannot post — a direct message with someone else, a group DM, a private channel it is not in — it offers a link to let it post *as you*: then your snaps are your own messages, deleted on time, wherever you can write.`,
+      `• \`${command} revoke\` — stop that: your pending snaps posted as you are deleted now, and snap gives your permission back`,
       `Nothing of the text is stored: snap keeps only where the message is and when it goes.`,
     ].join('\n'),
   );
@@ -61,10 +63,13 @@ export function acceptedReply(delaySeconds: number): Reply {
   );
 }
 
-export function workingReply(kind: 'list' | 'cancel'): Reply {
-  return ephemeral(
-    kind === 'list' ? 'Looking up your pending snaps…' : 'Deleting your most recent snap in this channel…',
-  );
+export function workingReply(kind: 'list' | 'cancel' | 'revoke'): Reply {
+  const text = {
+    list: 'Looking up your pending snaps…',
+    cancel: 'Deleting your most recent snap in this channel…',
+    revoke: 'Taking back snap’s permission to post as you…',
+  };
+  return ephemeral(text[kind]);
 }
 
 export function teamNotAllowedReply(): Reply {
@@ -205,7 +210,7 @@ export function deletedEarlyReply(channel: string): Reply {
 /** Slack refused to delete it for good: snap has nothing more it can do, the author can. */
 export function notDeletedReply(channel: string): Reply {
   return ephemeral(
-    `:warning: Slack would not delete your snap in <#${channel}> (the workspace or channel keeps its messages), so it stays there. Please delete it yourself: hover over it → ⋮ → Delete message.`,
+    `:warning: Slack would not delete your snap in <#${channel}> (the workspace or channel keeps its messages, or snap’s permission that posted it is gone), so it stays there. Please delete it yourself: hover over it → ⋮ → Delete message.`,
   );
 }
 
@@ -231,4 +236,50 @@ export function authorFailedReply(): Reply {
 
 export function deleteLaterReply(): Reply {
   return ephemeral('Slack is busy right now; the snap will still self-destruct at its time.');
+}
+
+/** Slack's link syntax: `<url|label>`. */
+const link = (url: string, label: string) => `<${url}|${label}>`;
+
+/** Distributed mode: the snap's workspace (or org) has not installed snap, or removed it. */
+export function notInstalledReply(installUrl: string): Reply {
+  return ephemeral(
+    `:warning: snap is not installed in this workspace (or was removed from it), so nothing was posted. Whoever may add apps here can add it: ${link(installUrl, 'Add snap to Slack')}.`,
+  );
+}
+
+/** snap's bot cannot reach this conversation, and its author has not let snap post as them. */
+export function postAsYouReply(authorizeUrl: string): Reply {
+  return ephemeral(
+    `:lock: I cannot post in this conversation: it is a direct message with someone else, a group DM, or a private channel I am not in. Nothing was posted. ${link(authorizeUrl, 'Let snap post as you')}: from then on your snaps are your own messages, deleted on time, wherever you can write (take it back any time with \`/snap revoke\`). In a private channel, inviting me with \`/invite @snap\` works too.`,
+  );
+}
+
+/** The author's own token was refused by Slack, and snap's bot cannot reach this conversation either. */
+export function reauthorizeReply(authorizeUrl: string): Reply {
+  return ephemeral(
+    `:warning: Your permission for snap to post as you no longer works (it was taken back in Slack), and I cannot post in this conversation myself. Nothing was posted. ${link(authorizeUrl, 'Let snap post as you again')}.`,
+  );
+}
+
+/** `/snap revoke` done: the author's token is given back and deleted; how many snaps it took down. */
+export function revokedReply(taken: number): Reply {
+  const snaps =
+    taken === 0
+      ? 'You had no pending snaps posted as you.'
+      : `It took down ${taken} pending snap${taken === 1 ? '' : 's'} posted as you.`;
+  return ephemeral(
+    `:white_check_mark: snap no longer posts as you: your permission is given back to Slack and deleted. ${snaps}`,
+  );
+}
+
+export function nothingToRevokeReply(): Reply {
+  return ephemeral('snap does not post as you, so there is nothing to revoke.');
+}
+
+/** `/snap revoke` could not delete every snap posted as the author yet, so it revoked nothing. */
+export function revokeLaterReply(taken: number, left: number): Reply {
+  return ephemeral(
+    `:hourglass: Slack is busy: snap took down ${taken} of your pending snaps posted as you, and ${left} could not be deleted yet. Nothing was revoked, so that none of them is left with nothing able to delete it: try \`/snap revoke\` again in a minute.`,
+  );
 }

@@ -13,13 +13,29 @@ import type { AuthorRequest, PostRequest } from './snap';
 /**
  * The associated data of a snap's event: a JSON array in a fixed order, led by a tag naming the
  * event kind and version. Each field is quoted or a number, so no two different events encode
- * alike (unlike joining strings, where `a:b` + `c` and `a` + `b:c` would).
+ * alike (unlike joining strings, where `a:b` + `c` and `a` + `b:c` would). The Enterprise Grid
+ * org, present only on Grid, is the last element when there is one: an event without it encodes
+ * as before (events sealed by the previous ack still open during a deploy), and adding or
+ * removing it changes the array's length, so neither goes unnoticed.
  */
 export function postAad(
-  request: Pick<PostRequest, 'v' | 'id' | 'team' | 'channel' | 'user' | 'delaySeconds' | 'receivedAt'>,
+  request: Pick<
+    PostRequest,
+    'v' | 'id' | 'team' | 'enterprise' | 'channel' | 'user' | 'delaySeconds' | 'receivedAt'
+  >,
 ): string {
   const { v, id, team, channel, user, delaySeconds, receivedAt } = request;
-  return JSON.stringify(['snap/post', v, id, team, channel, user, delaySeconds, receivedAt]);
+  return JSON.stringify([
+    'snap/post',
+    v,
+    id,
+    team,
+    channel,
+    user,
+    delaySeconds,
+    receivedAt,
+    ...org(request.enterprise),
+  ]);
 }
 
 /** The associated data of an author's request: its id, the whole action and whose it is. */
@@ -27,8 +43,22 @@ export function authorAad(id: string, request: AuthorRequest): string {
   const { v, action, team, channel, user, receivedAt } = request;
   const target =
     action.kind === 'delete' ? action.snapId : action.kind === 'delete_message' ? action.ts : null;
-  return JSON.stringify(['snap/author', v, id, action.kind, target, team, channel, user, receivedAt]);
+  return JSON.stringify([
+    'snap/author',
+    v,
+    id,
+    action.kind,
+    target,
+    team,
+    channel,
+    user,
+    receivedAt,
+    ...org(request.enterprise),
+  ]);
 }
+
+/** The org as a trailing element, or nothing. An empty string is a value like any other. */
+const org = (enterprise: string | undefined): string[] => (enterprise === undefined ? [] : [enterprise]);
 
 export interface Sealed {
   /** The data key, encrypted by KMS (base64), so the receiver can have KMS decrypt it. */

@@ -11,6 +11,8 @@ export interface PostRequest {
   /** `team:trigger_id`: unique per slash command, identical when Slack or Lambda repeats it. */
   id: string;
   team: string;
+  /** The workspace's Enterprise Grid org, if any: an org-wide installation's token is found by it. */
+  enterprise?: string;
   channel: string;
   user: string;
   delaySeconds: number;
@@ -25,12 +27,15 @@ export type AuthorAction =
   /** A "Delete now" button from the list: the snap's id. */
   | { kind: 'delete'; snapId: string }
   /** The "Delete snap now" message shortcut: the message clicked. */
-  | { kind: 'delete_message'; ts: string };
+  | { kind: 'delete_message'; ts: string }
+  /** `/snap revoke`: take back snap's permission to post as the author. */
+  | { kind: 'revoke' };
 
 export interface AuthorRequest {
   v: 1;
   action: AuthorAction;
   team: string;
+  enterprise?: string;
   channel: string;
   /** Who asked: authorisation is checked against the record, never taken from the payload. */
   user: string;
@@ -45,12 +50,14 @@ export function isAuthorRequest(value: unknown): value is AuthorRequest {
     !!a &&
     (a.kind === 'list' ||
       a.kind === 'cancel' ||
+      a.kind === 'revoke' ||
       (a.kind === 'delete' && typeof a.snapId === 'string') ||
       (a.kind === 'delete_message' && typeof a.ts === 'string'));
   return (
     v.v === 1 &&
     actionOk &&
     typeof v.team === 'string' &&
+    isOptionalId(v.enterprise) &&
     typeof v.channel === 'string' &&
     typeof v.user === 'string' &&
     typeof v.receivedAt === 'number'
@@ -88,12 +95,22 @@ export interface Tombstone {
   expiresAt: number;
 }
 
+/**
+ * Whose token posted a snap, and so deletes it: snap's bot, or its author's own token (the author
+ * let snap post as them). Records from before this was kept were all posted by the bot.
+ */
+export type PostedAs = 'bot' | 'user';
+
 export interface SnapRecord {
   id: string;
   team: string;
+  /** The workspace's Enterprise Grid org, if any (where an org-wide installation's token is found). */
+  enterprise?: string;
   channel: string;
   user: string;
   state: SnapState;
+  /** Set once posted; absent means the bot. */
+  postedAs?: PostedAs;
   /** Slack's message timestamp, set once posted. */
   ts?: string;
   /** When the message must disappear (ms since epoch, whole seconds). */
@@ -211,6 +228,7 @@ export function newRecord(request: PostRequest, nowMs: number, postingUntil: num
   return {
     id: request.id,
     team: request.team,
+    ...(request.enterprise ? { enterprise: request.enterprise } : {}),
     channel: request.channel,
     user: request.user,
     state: 'posting',
@@ -285,6 +303,7 @@ export function isPostRequest(value: unknown): value is PostRequest {
     v.action === undefined &&
     typeof v.id === 'string' &&
     typeof v.team === 'string' &&
+    isOptionalId(v.enterprise) &&
     typeof v.channel === 'string' &&
     typeof v.user === 'string' &&
     typeof v.delaySeconds === 'number' &&
@@ -292,4 +311,9 @@ export function isPostRequest(value: unknown): value is PostRequest {
     v.delaySeconds > 0 &&
     typeof v.receivedAt === 'number'
   );
+}
+
+/** An optional clear field: absent, or a non-empty string. */
+function isOptionalId(value: unknown): boolean {
+  return value === undefined || (typeof value === 'string' && value !== '');
 }

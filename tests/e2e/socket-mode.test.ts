@@ -53,6 +53,7 @@ afterAll(async () => {
   writeLedger({
     suite: 'socket-mode',
     texts: ['hello over the socket', 'button over the socket', 'shortcut over the socket'],
+    secrets: [TOKEN, 'xapp-1-test'],
     artefacts: {
       'server output (its logs)': server?.output().split('\n') ?? [],
       'response_url bodies': (slack?.replies ?? []).map((r) => JSON.stringify(r)),

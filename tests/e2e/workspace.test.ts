@@ -34,6 +34,7 @@ afterAll(async () => {
   writeLedger({
     suite: 'workspace',
     texts: TEXTS,
+    secrets: [TOKEN],
     artefacts: {
       'server output (its logs)': server?.output().split('\n') ?? [],
       'response_url bodies': (slack?.replies ?? []).map((r) => JSON.stringify(r)),

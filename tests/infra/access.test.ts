@@ -4,16 +4,23 @@
  * queues' policies and retention, and the alarm topic (only this account's CloudWatch alarms
  * publish, and the topic is under no key CloudWatch cannot use). Parsed offline.
  */
+
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { MESSAGE_KEY_CONTEXT, secretContext, tokenContext } from '../../shared/adapters/kms';
 import {
+  configReaderOf,
+  deployedIn,
   evaluate,
   functionStatements,
   type Infra,
   loadInfra,
+  MODES,
+  type Mode,
   type PolicyStatement,
   policyStatements,
+  setIn,
   tf,
+  variablesRead,
 } from '../support/infra';
 
 const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper', 'install'] as const;
@@ -38,6 +45,20 @@ beforeAll(async () => {
 
 const resource = (type: string, name: string) => infra.resource[type]?.[name] as Record<string, unknown>;
 const environment = (fn: string) => (infra.module[fn]?.environment ?? {}) as Record<string, string>;
+/** A function's environment as Terraform sets it in `mode`. */
+const environmentIn = (fn: string, mode: Mode) =>
+  Object.fromEntries(Object.entries(environment(fn)).filter(([, value]) => setIn(value, mode)));
+const MODE_NAMES = Object.keys(MODES);
+const modeOf = (name: string): Mode => MODES[name] as Mode;
+
+/** The configuration a function's code reads, from an environment where every variable is set. */
+function configOf(fn: string): Record<string, unknown> {
+  let read: Record<string, unknown> = {};
+  variablesRead((env) => {
+    read = configReaderOf(fn)(env) as Record<string, unknown>;
+  });
+  return read;
+}
 
 /** The encryption context a statement requires: every condition must be an exact match on one value. */
 function requiredContext(s: PolicyStatement): Record<string, string> | undefined {
@@ -66,9 +87,16 @@ function grants(statements: PolicyStatement[]): string[] {
 const grant = (principal: string, action: string, context: Record<string, string>) =>
   `${principal} ${action} ${JSON.stringify(context)}`;
 
-/** The aws_kms_ciphertext resource an environment value comes from, e.g. "${aws_kms_ciphertext.bot_token.ciphertext_blob}". */
+/**
+ * The aws_kms_ciphertext resource an environment value comes from, e.g.
+ * "${aws_kms_ciphertext.signing_secret.ciphertext_blob}" or, in one mode only,
+ * "${local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null}".
+ */
 function ciphertextContext(value: string): unknown {
-  const name = /^\$\{aws_kms_ciphertext\.(\w+)(?:\[0\])?\.ciphertext_blob\}$/.exec(value)?.[1];
+  const name =
+    /^\$\{(?:local\.\w+ \? )?aws_kms_ciphertext\.(\w+)(?:\[0\])?\.ciphertext_blob(?: : null)?\}$/.exec(
+      value,
+    )?.[1];
   return name ? evaluate(infra, resource('aws_kms_ciphertext', name).context) : undefined;
 }
 
@@ -128,35 +156,63 @@ describe('the KMS key policy', () => {
     }
   });
 
-  it("gives each function's role exactly the key uses its code makes", () => {
-    // Prepare: what the code does, read from the functions' configuration. A *_CIPHERTEXT
-    // variable is decrypted under that secret's context (shared/adapters/kms.ts); a function that
-    // hands snaps to the poster (POSTER_FUNCTION_NAME) seals them with data keys from the key its
-    // SNAP_KMS_KEY_ID names, and the function it invokes opens them.
+  it.each(MODE_NAMES)("gives each function's role exactly the key uses its code makes (%s)", (name) => {
+    // Prepare: what the code does, read from the functions' configuration in this mode. A
+    // *_CIPHERTEXT variable is decrypted under that secret's context (shared/adapters/kms.ts); a
+    // function that hands snaps to the poster (POSTER_FUNCTION_NAME) seals them with data keys
+    // from the key its SNAP_KMS_KEY_ID names, and the function it invokes opens them; the
+    // function that stores installations (it has the app's client id) seals Slack tokens; and
+    // the functions that speak to Slack for snaps (their configuration has a bot token slot) open
+    // stored tokens wherever such a function is deployed to store them.
+    const mode = modeOf(name);
+    const deployed = FUNCTIONS.filter((fn) => deployedIn(infra.module[fn], mode));
+    const tokensStored = deployed.some((fn) => environmentIn(fn, mode).SLACK_CLIENT_ID);
     const expected: string[] = [];
-    for (const fn of FUNCTIONS) {
-      for (const [name, value] of Object.entries(environment(fn))) {
-        const secret = /^(\w+)_CIPHERTEXT$/.exec(name)?.[1];
+    for (const fn of deployed) {
+      const env = environmentIn(fn, mode);
+      for (const [variable, value] of Object.entries(env)) {
+        const secret = /^(\w+)_CIPHERTEXT$/.exec(variable)?.[1];
         if (!secret) continue;
-        expect([name, ciphertextContext(value)]).toEqual([name, secretContext(secret)]);
+        expect([variable, ciphertextContext(value)]).toEqual([variable, secretContext(secret)]);
         expected.push(grant(role(fn), 'kms:Decrypt', secretContext(secret)));
       }
-      // The function that stores installations (it has the app's client id) seals Slack tokens.
-      if (environment(fn).SLACK_CLIENT_ID) expected.push(grant(role(fn), 'kms:Encrypt', TOKEN_CONTEXT));
-      const invoked = /^\$\{module\.(\w+)\.name\}$/.exec(environment(fn).POSTER_FUNCTION_NAME ?? '')?.[1];
+      if (env.SLACK_CLIENT_ID) expected.push(grant(role(fn), 'kms:Encrypt', TOKEN_CONTEXT));
+      if (tokensStored && 'botToken' in configOf(fn))
+        expected.push(grant(role(fn), 'kms:Decrypt', TOKEN_CONTEXT));
+      const invoked = /^\$\{module\.(\w+)\.name\}$/.exec(env.POSTER_FUNCTION_NAME ?? '')?.[1];
       if (invoked) {
-        expect(environment(fn).SNAP_KMS_KEY_ID).toBe(tf('aws_kms_key.snap.arn'));
+        expect(env.SNAP_KMS_KEY_ID).toBe(tf('aws_kms_key.snap.arn'));
         expected.push(grant(role(fn), 'kms:GenerateDataKey', { ...MESSAGE_KEY_CONTEXT }));
         expected.push(grant(role(invoked), 'kms:Decrypt', { ...MESSAGE_KEY_CONTEXT }));
       }
     }
 
     // Act
-    const actual = grants(key).filter((g) => FUNCTIONS.some((fn) => g.startsWith(`${role(fn)} `)));
+    const actual = grants(policyStatements(infra, 'key', undefined, mode)).filter((g) =>
+      FUNCTIONS.some((fn) => g.startsWith(`${role(fn)} `)),
+    );
 
     // Assess
     expect(expected).toContain(grant(role('poster'), 'kms:Decrypt', { ...MESSAGE_KEY_CONTEXT }));
     expect(actual.sort()).toEqual([...new Set(expected)].sort());
+  });
+
+  it('lets the deleters decrypt the bot token only with one, and stored tokens only with install', () => {
+    const bot = (mode: string) =>
+      grants(policyStatements(infra, 'key', undefined, modeOf(mode))).filter((g) =>
+        g.endsWith(JSON.stringify(secretContext('SLACK_BOT_TOKEN'))),
+      );
+    const stored = (mode: string) =>
+      grants(policyStatements(infra, 'key', undefined, modeOf(mode))).filter(
+        (g) => g.includes('kms:Decrypt') && g.endsWith(JSON.stringify(TOKEN_CONTEXT)),
+      );
+
+    expect(bot('distributed')).toEqual([]);
+    expect(bot('one-workspace')).toHaveLength(4); // the three deleters, and the deployer's Encrypt
+    expect(stored('one-workspace')).toEqual([]);
+    expect(stored('distributed').sort()).toEqual(
+      ['poster', 'reaper', 'sweeper'].map((fn) => grant(role(fn), 'kms:Decrypt', TOKEN_CONTEXT)),
+    );
   });
 
   it('lets whoever deploys encrypt the secrets Terraform encrypts, and not decrypt them', () => {
@@ -180,13 +236,15 @@ describe('the KMS key policy', () => {
     expect([...principals].sort()).toEqual([ROOT, DEPLOYER, ...FUNCTIONS.map(role)].sort());
   });
 
-  it.each(FUNCTIONS)(
-    'grants %s every KMS action its IAM policy allows (same-account IAM alone cannot)',
-    (fn) => {
-      const iam = functionStatements(infra, fn)
+  it.each(FUNCTIONS.flatMap((fn) => MODE_NAMES.map((mode) => [fn, mode] as const)))(
+    'grants %s every KMS action its IAM policy allows (same-account IAM alone cannot) (%s)',
+    (fn, name) => {
+      const mode = modeOf(name);
+      if (!deployedIn(infra.module[fn], mode)) return;
+      const iam = functionStatements(infra, fn, mode)
         .flatMap((s) => s.actions)
         .filter((a) => a.startsWith('kms:'));
-      const granted = grants(key)
+      const granted = grants(policyStatements(infra, 'key', undefined, mode))
         .filter((g) => g.startsWith(`${role(fn)} `))
         .map((g) => g.split(' ')[1]);
 

@@ -13,7 +13,7 @@ import {
   INTERACTIONS_PATH,
 } from '../../shared/adapters/slack-request';
 import { TABLE } from '../../shared/adapters/snap-item';
-import * as config from '../../shared/config';
+import type * as config from '../../shared/config';
 import {
   BOT_SCOPES,
   EVENTS_PATH,
@@ -24,12 +24,18 @@ import {
 } from '../../shared/domain/install';
 import { MAX_EVENT_AGE_MS } from '../../shared/domain/snap';
 import {
+  configReaderOf,
+  deployedIn,
   functionStatements,
   type Infra,
   interpolateLocals,
   loadInfra,
+  MODES,
+  type Mode,
   resolveLocal,
+  setIn,
   tf,
+  variablesRead,
 } from '../support/infra';
 
 const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper', 'install'] as const;
@@ -43,41 +49,30 @@ const module = (fn: string) => infra.module[fn] as Record<string, unknown>;
 const table = () => infra.resource.aws_dynamodb_table?.snaps as Record<string, unknown>;
 const blocks = (value: unknown) => (value ?? []) as Array<Record<string, unknown>>;
 
-/** Calls a config reader with every variable set, recording which names it reads. */
-function variablesRead(reader: (env: config.Env) => unknown): Set<string> {
-  const read = new Set<string>();
-  const values: Record<string, string> = {
-    SLACK_API_URL: 'https://slack.example/api/',
-    SNAP_DEFAULT_DELAY_SECONDS: '60',
-    SNAP_MAX_DELAY_SECONDS: '600',
-    SNAP_SWEEP_PERIOD_SECONDS: '60',
-    ALLOWED_TEAM_IDS: 'T0001',
-    SNAP_ALLOW_BROADCASTS: 'false',
-    SNAP_PUBLIC_URL: 'https://snap.example',
-    SLACK_CLIENT_ID: '1234.5678',
-    SNAP_LIMIT_USER_PER_MINUTE: '30',
-    SNAP_LIMIT_TEAM_PER_MINUTE: '300',
-    SNAP_LIMIT_USER_PENDING: '50',
-    SLACK_RESPONSE_URL_PREFIX: 'https://hooks.slack.com/',
-  };
-  const env = new Proxy({} as config.Env, {
-    get: (_t, name: string) => {
-      read.add(name);
-      return values[name] ?? 'x';
-    },
-  });
-  reader(env);
-  return read;
+/** Plaintext fallbacks for local runs: Terraform never sets them. */
+const PLAINTEXT_FALLBACKS = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_CLIENT_SECRET'];
+/** Optional overrides: SLACK_API_URL for local runs, SNAP_INSTALLATIONS_TABLE_NAME for a table of its own. */
+const OVERRIDES = ['SLACK_API_URL', 'SNAP_INSTALLATIONS_TABLE_NAME'];
+
+/** A function's environment as Terraform sets it in `mode`: the names set, and those left out. */
+function environmentIn(fn: string, mode: Mode): { set: string[]; unset: string[] } {
+  const env = (module(fn).environment ?? {}) as Record<string, unknown>;
+  const names = Object.keys(env);
+  return { set: names.filter((n) => setIn(env[n], mode)), unset: names.filter((n) => !setIn(env[n], mode)) };
 }
 
-/** Which config reader a handler calls at cold start, read from its source. */
-function configReaderOf(fn: string): (env: config.Env) => unknown {
-  const source = readFileSync(`functions/${fn}/handler.ts`, 'utf8');
-  const name = /(\w+Config)\(process\.env\)/.exec(source)?.[1];
-  const reader = name ? (config as unknown as Record<string, unknown>)[name] : undefined;
-  if (typeof reader !== 'function') throw new Error(`functions/${fn}/handler.ts reads no known config`);
-  return reader as (env: config.Env) => unknown;
+/** What a function's configuration reader makes of its environment in `mode`. */
+function configIn(fn: string, mode: Mode): { read: Set<string>; config: unknown; absent: Set<string> } {
+  const absent = new Set([...environmentIn(fn, mode).unset, ...PLAINTEXT_FALLBACKS]);
+  let config: unknown;
+  const read = variablesRead((env) => {
+    config = configReaderOf(fn)(env);
+  }, absent);
+  return { read, config, absent };
 }
+
+const MODE_NAMES = Object.keys(MODES);
+const modeOf = (name: string): Mode => MODES[name] as Mode;
 
 describe('infra and code agree', () => {
   it.each(FUNCTIONS)('deploys %s from its bundle in dist/, on Node.js 24, arm64', (fn) => {
@@ -97,14 +92,120 @@ describe('infra and code agree', () => {
     );
   });
 
-  it.each(FUNCTIONS)('gives %s exactly the environment variables its config reads', (fn) => {
-    // Optional overrides: SLACK_API_URL for local runs (deployments use Slack itself), and
-    // SNAP_INSTALLATIONS_TABLE_NAME for a separate installations table (Terraform uses the one).
-    const overrides = ['SLACK_API_URL', 'SNAP_INSTALLATIONS_TABLE_NAME'];
-    const expected = [...variablesRead(configReaderOf(fn))].filter((n) => !overrides.includes(n)).sort();
-    const actual = Object.keys(module(fn).environment as object).sort();
+  it.each(FUNCTIONS.flatMap((fn) => MODE_NAMES.map((mode) => [fn, mode] as const)))(
+    'gives %s (%s) exactly the environment variables its config reads',
+    (fn, name) => {
+      // Prepare
+      const mode = modeOf(name);
+      if (!deployedIn(module(fn), mode)) {
+        expect([fn, name]).toEqual(['install', 'one-workspace']);
+        return;
+      }
 
-    expect(actual).toEqual(expected);
+      // Act: the config reads what is set and looks for what is not (optional variables).
+      const { read, absent } = configIn(fn, mode);
+      const expected = [...read].filter((n) => !OVERRIDES.includes(n) && !absent.has(n)).sort();
+
+      // Assess
+      expect(environmentIn(fn, mode).set.sort()).toEqual(expected);
+    },
+  );
+
+  it.each(['poster', 'sweeper', 'reaper'])(
+    'runs %s with the bot token in one-workspace mode and distributed (no bot token, tokens from the store) when slack_bot_token is null',
+    (fn) => {
+      const one = configIn(fn, modeOf('one-workspace')).config as config.SlackWorkerConfig;
+      const withInstall = configIn(fn, modeOf('one-workspace with install'))
+        .config as config.SlackWorkerConfig;
+      const distributed = configIn(fn, modeOf('distributed')).config as config.SlackWorkerConfig;
+
+      expect(one.botToken).toEqual({ kind: 'kms', ciphertext: 'x' });
+      expect(withInstall.botToken).toEqual({ kind: 'kms', ciphertext: 'x' });
+      expect(distributed.botToken).toBeUndefined();
+      expect(environmentIn(fn, modeOf('distributed')).set).not.toContain('SLACK_BOT_TOKEN_CIPHERTEXT');
+    },
+  );
+
+  it('gives the poster its links exactly when install is deployed, and reads users’ tokens from the store then', () => {
+    const one = configIn('poster', modeOf('one-workspace')).config as config.PosterConfig;
+    const withInstall = configIn('poster', modeOf('one-workspace with install'))
+      .config as config.PosterConfig;
+    const distributed = configIn('poster', modeOf('distributed')).config as config.PosterConfig;
+
+    expect([one.publicUrl, one.usersInStore]).toEqual([undefined, false]);
+    expect([withInstall.publicUrl, withInstall.usersInStore]).toEqual(['https://snap.example', true]);
+    expect([distributed.publicUrl, distributed.usersInStore]).toEqual(['https://snap.example', true]);
+    expect(module('poster').environment).toMatchObject({
+      SNAP_PUBLIC_URL: `\${local.install_enabled ? aws_apigatewayv2_api.slack.api_endpoint : null}`,
+    });
+  });
+
+  it('requires a bot token or a client id, and accepts a null bot token', () => {
+    const key = infra.resource.aws_kms_key?.snap as {
+      lifecycle?: Array<{ precondition?: Array<{ condition: string }> }>;
+    };
+    const conditions = (key.lifecycle?.[0]?.precondition ?? []).map((p) => p.condition);
+    const variable = infra.variable.slack_bot_token as {
+      default?: unknown;
+      validation?: Array<{ condition: string }>;
+    };
+
+    expect(conditions).toContain(tf('var.slack_bot_token != null || var.slack_client_id != null'));
+    expect(variable.default).toBeNull();
+    expect(variable.validation?.[0]?.condition).toMatch(/^\$\{var\.slack_bot_token == null \|\|/);
+    expect(infra.locals.one_workspace).toBe(tf('var.slack_bot_token != null'));
+    expect(infra.locals.tokens_in_store).toBe(tf('local.install_enabled'));
+  });
+
+  it('leaves null variables out of every function’s environment, so one map serves every mode', () => {
+    const main = readFileSync('infra/modules/function/main.tf', 'utf8');
+
+    expect(main).toContain('{ for name, value in var.environment : name => value if value != null }');
+  });
+
+  it('lets poster, sweeper and reaper read only installation items, by key, and open only Slack tokens, only when install is deployed', () => {
+    // Prepare
+    type Condition = { test: string; variable: string; values: string[] };
+    const docs = infra.data.aws_iam_policy_document ?? {};
+    const statements = (doc: string) =>
+      (docs[doc]?.statement ?? []) as Array<{ sid: string; actions: string[]; condition: Condition[] }>;
+    const read = statements('read_stored_tokens');
+    const revoke = statements('revoke_user_tokens');
+
+    // Assess
+    for (const doc of ['read_stored_tokens', 'revoke_user_tokens', 'stored_token_key'])
+      expect([doc, docs[doc]?.count]).toEqual([doc, tf('local.tokens_in_store ? 1 : 0')]);
+    expect(read.map((st) => [st.sid, st.actions])).toEqual([
+      ['ReadStoredTokens', ['dynamodb:GetItem']],
+      ['OpenStoredTokens', ['kms:Decrypt']],
+    ]);
+    for (const st of [read[0], revoke[0]]) {
+      expect(st?.condition[0]).toMatchObject({
+        test: 'ForAllValues:StringLike',
+        variable: 'dynamodb:LeadingKeys',
+      });
+      expect(resolveLocal(infra, st?.condition[0]?.values)).toEqual([`${INSTALLATION_PREFIX}*`]);
+    }
+    expect(read[1]?.condition[0]).toMatchObject({
+      test: 'StringEquals',
+      variable: 'kms:EncryptionContext:purpose',
+    });
+    expect(read[1]?.condition[0]?.values.map((v) => resolveLocal(infra, v))).toEqual([
+      tokenContext({ key: 'T0001', kind: 'bot' }).purpose,
+    ]);
+    expect(revoke.map((st) => [st.sid, [...st.actions].sort()])).toEqual([
+      ['RevokeUserTokens', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']],
+    ]);
+    // Without install, no statement of theirs names installation items; distributed, no bot token.
+    for (const fn of ['poster', 'sweeper', 'reaper']) {
+      const alone = functionStatements(infra, fn, modeOf('one-workspace'));
+      const distributed = functionStatements(infra, fn, modeOf('distributed'));
+      expect(alone.map((st) => st.sid)).not.toContain('ReadStoredTokens');
+      expect(alone.map((st) => st.sid)).toContain('DecryptBotToken');
+      expect(distributed.map((st) => st.sid)).toContain('ReadStoredTokens');
+      expect(distributed.map((st) => st.sid)).not.toContain('DecryptBotToken');
+      expect(distributed.some((st) => st.sid === 'RevokeUserTokens')).toBe(fn === 'poster');
+    }
   });
 
   it('defines the table with the keys, index, TTL and stream the code uses', () => {

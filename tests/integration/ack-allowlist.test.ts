@@ -17,7 +17,7 @@ beforeAll(async () => {
   process.env.SLACK_SIGNING_SECRET_CIPHERTEXT = Buffer.from('c').toString('base64');
   process.env.POSTER_FUNCTION_NAME = 'snap-poster';
   process.env.SNAP_KMS_KEY_ID = 'alias/snap';
-  process.env.ALLOWED_TEAM_IDS = 'T0001, T0003';
+  process.env.ALLOWED_TEAM_IDS = 'T0001, T0003, E0ORG';
   kms.on(DecryptCommand).resolves({ Plaintext: Buffer.from(SECRET) });
   kms
     .on(GenerateDataKeyCommand)
@@ -26,9 +26,12 @@ beforeAll(async () => {
   ({ handler } = (await import('../../functions/ack/handler')) as unknown as { handler: typeof handler });
 });
 
-const send = (team: string) =>
+const send = (team: string, enterprise?: string) =>
   handler(
-    signedEvent(commandBody({ text: '30s hi', team_id: team }), { secret: SECRET }),
+    signedEvent(
+      commandBody({ text: '30s hi', team_id: team, ...(enterprise ? { enterprise_id: enterprise } : {}) }),
+      { secret: SECRET },
+    ),
     lambdaContext('snap-ack', 3000),
   );
 
@@ -45,6 +48,17 @@ describe('ack with ALLOWED_TEAM_IDS', () => {
     const result = await send('T0003');
 
     expect(String(result.body)).toContain('self-destructs');
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
+  });
+
+  it('serves every workspace of a listed Enterprise Grid org, and no other org’s', async () => {
+    lambda.resetHistory();
+
+    const inOrg = await send('T0SUB1', 'E0ORG');
+    const otherOrg = await send('T0SUB9', 'E0OTHER');
+
+    expect(String(inOrg.body)).toContain('self-destructs');
+    expect(String(otherOrg.body)).toContain('not enabled for this workspace');
     expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
   });
 });

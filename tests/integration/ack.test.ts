@@ -259,6 +259,69 @@ describe('ack', () => {
     expect(JSON.stringify(payload)).not.toContain('hooks.slack.com');
   });
 
+  it('hands /snap revoke to the poster, as the author asking, and says it is taking the permission back', async () => {
+    const result = await send('revoke');
+
+    expect(replyText(result)).toContain('Taking back');
+    const payload = JSON.parse(
+      Buffer.from(lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array).toString(),
+    ) as Record<string, unknown>;
+    expect(payload).toMatchObject({ v: 1, action: { kind: 'revoke' }, team: 'T0001', user: 'U0001' });
+  });
+
+  it('passes the Enterprise Grid org of a command on, bound into the seal', async () => {
+    // Act
+    await call(
+      signedEvent(commandBody({ text: '45s in the org', enterprise_id: 'E0ORG' }), { secret: SECRET }),
+    );
+    await call(
+      signedEvent(commandBody({ text: '45s not an org id', enterprise_id: 'nonsense' }), { secret: SECRET }),
+    );
+
+    // Assess
+    const [inOrg, odd] = lambda.commandCalls(InvokeCommand).map(
+      (c) =>
+        JSON.parse(Buffer.from(c.args[0].input.Payload as Uint8Array).toString()) as PostRequest & {
+          sealed: { key: string; iv: string; data: string };
+        },
+    );
+    expect(inOrg?.enterprise).toBe('E0ORG');
+    expect(unsealJson(DATA_KEY, inOrg?.sealed as never, postAad(inOrg as PostRequest))).toMatchObject({
+      text: 'in the org',
+    });
+    expect(() =>
+      unsealJson(
+        DATA_KEY,
+        inOrg?.sealed as never,
+        postAad({ ...(inOrg as PostRequest), enterprise: 'E0OTHER' }),
+      ),
+    ).toThrow();
+    expect(odd).not.toHaveProperty('enterprise');
+  });
+
+  it('passes the org of an interaction on', async () => {
+    const payload = {
+      type: 'block_actions',
+      team: { id: 'T0001', enterprise_id: 'E0ORG' },
+      enterprise: { id: 'E0ORG' },
+      user: { id: 'U0001' },
+      container: { channel_id: 'C0001' },
+      response_url: 'https://hooks.slack.com/actions/T0001/2/y',
+      actions: [{ action_id: 'delete_snap', value: 'T0001:trig.1', action_ts: '1700000001.2' }],
+    };
+    const event = signedEvent(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), {
+      secret: SECRET,
+    });
+    event.rawPath = '/slack/interactions';
+
+    await call(event);
+
+    const sent = JSON.parse(
+      Buffer.from(lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array).toString(),
+    ) as Record<string, unknown>;
+    expect(sent).toMatchObject({ team: 'T0001', enterprise: 'E0ORG', action: { kind: 'delete' } });
+  });
+
   it('hands the Delete snap now shortcut to the poster with the clicked message, answering 200 at once', async () => {
     // Prepare
     const payload = {

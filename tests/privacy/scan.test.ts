@@ -2,12 +2,13 @@
  * Nothing leaked, across the whole suite: every end-to-end suite left a ledger of the texts it
  * sent and of everything its run produced outside Slack (tests/support/privacy.ts). Run last
  * (tests/support/sequencer.cjs), this looks for each text in all of it — as typed, JSON- and
- * URL-encoded, in either case, and in base64 at every alignment.
+ * URL-encoded, in either case, and in base64 at every alignment — and for each secret of the run
+ * (every Slack token, the client secret) in all of it but what Slack itself received.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { LEDGER_DIR, type Ledger } from '../support/privacy';
+import { LEDGER_DIR, type Ledger, TO_SLACK } from '../support/privacy';
 import { until } from '../support/wait';
 
 /** The suites in this run that must have left a ledger: every end-to-end suite. */
@@ -86,4 +87,34 @@ describe('the privacy scan', () => {
     expect(scanned).toBeGreaterThanOrEqual(expected.length);
     expect(leaks).toEqual([]);
   }, 620_000);
+
+  it('finds no Slack token (bot or user) and no client secret in any log, record, page, reply or event of any suite', async () => {
+    // Prepare: the ledgers the test before waited for.
+    const ledgers = suitesWithLedger()
+      .filter((s) => existsSync(`${LEDGER_DIR}/${s}.json`))
+      .map((s) => JSON.parse(readFileSync(`${LEDGER_DIR}/${s}.json`, 'utf8')) as Ledger);
+
+    // Act
+    const leaks: string[] = [];
+    let secrets = 0;
+    for (const ledger of ledgers) {
+      const mine = [...new Set(ledger.secrets ?? [])].filter((t) => t.length >= 8);
+      secrets += mine.length;
+      for (const [where, items] of Object.entries(ledger.artefacts)) {
+        if (where === TO_SLACK) continue;
+        for (const item of items)
+          for (const secret of mine)
+            if (disguises(secret).some((form) => item.includes(form)))
+              leaks.push(`${ledger.suite}: a secret (${secret.slice(0, 5)}…) in ${where}`);
+      }
+    }
+
+    // Assess: every suite that lists its secrets has at least its bot token; those with Add to
+    // Slack many more.
+    const listing = ledgers.filter((l) => l.secrets !== undefined);
+    console.log(`privacy scan: ${secrets} tokens and client secrets from ${listing.length} suites`);
+    expect(listing.length).toBeGreaterThan(0);
+    expect(secrets).toBeGreaterThanOrEqual(listing.length);
+    expect(leaks).toEqual([]);
+  });
 });

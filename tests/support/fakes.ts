@@ -6,6 +6,7 @@ import type {
   PostArgs,
   ReplyBody,
   SlackPort,
+  Speaker,
   StorePort,
 } from '../../shared/app/ports';
 import type { WindowCounter } from '../../shared/domain/limits';
@@ -16,7 +17,7 @@ import {
   type Tombstone,
   ttlFor,
 } from '../../shared/domain/snap';
-import { SlackCallError, StoreError } from '../../shared/errors';
+import { NoTokenError, SlackCallError, StoreError, TokenUnavailableError } from '../../shared/errors';
 import { createLogger, type Logger } from '../../shared/log';
 
 /** Live records and tombstones; `records` holds the live ones for the tests to look at. */
@@ -38,7 +39,7 @@ export class MemoryStore implements StorePort {
   }
 
   async markPosted(
-    { id, dueAt }: Pick<SnapRecord, 'id' | 'dueAt'>,
+    { id, dueAt, postedAs }: Pick<SnapRecord, 'id' | 'dueAt' | 'postedAs'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
@@ -52,6 +53,7 @@ export class MemoryStore implements StorePort {
         ts,
         dueShard: shard,
         dueAt,
+        ...(postedAs ? { postedAs } : {}),
         expiresAt: lease ? leaseTtl(lease.until) : ttlFor(dueAt),
       },
       lease ? { leaseUntil: lease.until, leaseOwner: lease.owner } : {},
@@ -166,12 +168,30 @@ export class MemoryStore implements StorePort {
 
 type Script = (() => SlackCallError | undefined) | SlackCallError;
 
+/**
+ * Slack as the use cases see it. Tokens: the bot's is there unless `botInstalled` is false; a
+ * user's only once they are in `authorized` (and Slack calls it dead while in `deadUsers`).
+ * `outOfBotReach` channels are conversations the bot cannot post in (a DM between two people).
+ * Every call records the speaker it was made as.
+ */
 export class ScriptedSlack implements SlackPort {
-  readonly deletes: Array<{ channel: string; ts: string; at: number; ok: boolean }> = [];
-  readonly posts: Array<PostArgs & { at: number }> = [];
+  readonly deletes: Array<{ channel: string; ts: string; at: number; ok: boolean; speaker: Speaker }> = [];
+  readonly posts: Array<PostArgs & { at: number; speaker: Speaker }> = [];
   readonly replies: ReplyBody[] = [];
+  readonly revoked: Speaker[] = [];
   readonly live = new Set<string>();
   readonly gone = new Set<string>();
+  botInstalled = true;
+  readonly authorized = new Set<string>();
+  readonly deadUsers = new Set<string>();
+  readonly outOfBotReach = new Set<string>();
+  /** The token lookup itself fails (the store or KMS does not answer). */
+  lookupFails = false;
+  /**
+   * The bot's token was remembered from before an uninstall: Slack refuses it once, and the
+   * lookup after that (the adapter forgot it) finds none.
+   */
+  botRemovedButRemembered = false;
   private readonly deleteScript: Script[] = [];
   private readonly postScript: Script[] = [];
   private seq = 0;
@@ -186,39 +206,68 @@ export class ScriptedSlack implements SlackPort {
     this.postScript.push(...errors);
   }
 
-  async post(args: PostArgs): Promise<string> {
+  /** Throws what a call as `speaker` meets before Slack acts: no token, or a token Slack calls dead. */
+  private speak(speaker: Speaker, method: string): void {
+    if (this.lookupFails) throw new TokenUnavailableError('lookup failed');
+    // users.info answers from the adapter's profile cache meanwhile: only Slack calls meet it.
+    if (speaker.as === 'bot' && this.botRemovedButRemembered && method !== 'users.info') {
+      this.botRemovedButRemembered = false;
+      this.botInstalled = false;
+      throw new SlackCallError(method, 'platform', 'token_revoked');
+    }
+    if (speaker.as === 'bot' && !this.botInstalled) throw new NoTokenError('bot');
+    if (speaker.as === 'user' && !this.authorized.has(speaker.user)) throw new NoTokenError('user');
+    if (speaker.as === 'user' && this.deadUsers.has(speaker.user))
+      throw new SlackCallError(method, 'platform', 'token_revoked');
+  }
+
+  async post(speaker: Speaker, args: PostArgs): Promise<string> {
+    this.speak(speaker, 'chat.postMessage');
+    if (speaker.as === 'bot' && this.outOfBotReach.has(args.channel))
+      throw new SlackCallError('chat.postMessage', 'platform', 'channel_not_found');
     const next = this.postScript.shift();
     const error = typeof next === 'function' ? next() : next;
     if (error) throw error;
     const ts = `${Math.floor(this.clock.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
-    this.posts.push({ ...args, at: this.clock.now() });
+    this.posts.push({ ...args, at: this.clock.now(), speaker });
     this.live.add(`${args.channel}/${ts}`);
     return ts;
   }
 
-  async delete(channel: string, ts: string): Promise<void> {
+  async delete(speaker: Speaker, channel: string, ts: string): Promise<void> {
+    this.speak(speaker, 'chat.delete');
     const next = this.deleteScript.shift();
     const error = typeof next === 'function' ? next() : next;
     if (error) {
-      this.deletes.push({ channel, ts, at: this.clock.now(), ok: false });
+      this.deletes.push({ channel, ts, at: this.clock.now(), ok: false, speaker });
       throw error;
     }
     const key = `${channel}/${ts}`;
     const first = !this.gone.has(key);
     this.gone.add(key);
     this.live.delete(key);
-    this.deletes.push({ channel, ts, at: this.clock.now(), ok: first });
+    this.deletes.push({ channel, ts, at: this.clock.now(), ok: first, speaker });
     if (!first) throw new SlackCallError('chat.delete', 'platform', 'message_not_found');
   }
 
-  async identity(user: string): Promise<Identity | undefined> {
+  async identity(speaker: Speaker & { as: 'bot' }, user: string): Promise<Identity | undefined> {
+    this.speak(speaker, 'users.info');
     return { username: `name-${user}` };
   }
 
   async reply(_url: string, body: ReplyBody): Promise<void> {
     this.replies.push(body);
   }
+
+  async revoke(speaker: Speaker): Promise<void> {
+    this.speak(speaker, 'auth.revoke');
+    this.revoked.push(speaker);
+    if (speaker.as === 'user') this.authorized.delete(speaker.user);
+  }
 }
+
+/** The bot of workspace T1, the speaker most unit tests expect. */
+export const BOT: Speaker = { as: 'bot', team: 'T1' };
 
 export const rateLimited = (ms: number) =>
   new SlackCallError('chat.delete', 'rate_limited', 'ratelimited', { retryAfterMs: ms });

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
+import * as config from '../../shared/config';
 
 type Block = Record<string, unknown>;
 export interface Infra {
@@ -60,22 +61,70 @@ export function interpolateLocals(infra: Infra, value: string): string {
   return value.replace(/\$\{local\.([\w.]+)\}/g, (whole) => String(resolveLocal(infra, whole)));
 }
 
+/**
+ * How Terraform deploys snap, chosen by its variables: `one_workspace` (slack_bot_token given)
+ * and `install_enabled` (slack_client_id given). At least one token source is required.
+ */
+export interface Mode {
+  one_workspace: boolean;
+  install_enabled: boolean;
+}
+
+export const MODES: Record<string, Mode> = {
+  'one-workspace': { one_workspace: true, install_enabled: false },
+  'one-workspace with install': { one_workspace: true, install_enabled: true },
+  distributed: { one_workspace: false, install_enabled: true },
+};
+
+/** Locals that only rename a mode's flag (`tokens_in_store = local.install_enabled`). */
+const ALIASES: Record<string, keyof Mode> = { tokens_in_store: 'install_enabled' };
+
+/** The local a value or count depends on, when it has the form `${local.flag ? … : …}`. */
+function flagOf(value: unknown): { flag: keyof Mode; whenTrue: string; whenFalse: string } | undefined {
+  const match = /^\$\{local\.(\w+) \? (.+) : (.+)\}$/.exec(String(value));
+  if (!match?.[1] || !match[2] || !match[3]) return undefined;
+  const flag = ALIASES[match[1]] ?? match[1];
+  if (flag !== 'one_workspace' && flag !== 'install_enabled')
+    throw new Error(`${String(value)} depends on local.${match[1]}, which no mode sets`);
+  return { flag, whenTrue: match[2], whenFalse: match[3] };
+}
+
+/** Whether an environment value is set in this mode: `${local.flag ? x : null}` only when the flag holds. */
+export function setIn(value: unknown, mode: Mode): boolean {
+  const conditional = flagOf(value);
+  if (!conditional) return value !== null && value !== undefined;
+  const chosen = mode[conditional.flag] ? conditional.whenTrue : conditional.whenFalse;
+  return chosen !== 'null';
+}
+
+/** Whether a counted block (`count = ${local.flag ? 1 : 0}`) exists in this mode; uncounted ones always do. */
+export function deployedIn(block: Record<string, unknown> | undefined, mode: Mode): boolean {
+  if (block?.count === undefined) return block !== undefined;
+  const conditional = flagOf(block.count);
+  if (!conditional) throw new Error(`count ${String(block.count)} cannot be read offline`);
+  return (mode[conditional.flag] ? conditional.whenTrue : conditional.whenFalse) === '1';
+}
+
 export interface Statement {
   sid?: string;
   actions: string[];
   resources: string[];
 }
 
-/** The statements of the policy document a function's module gets as `policy_json`. */
-export function functionStatements(infra: Infra, fn: string): Statement[] {
+/**
+ * The statements of the policy document a function's module gets as `policy_json`; in `mode`,
+ * only the counted documents deployed in it (without a mode: every document).
+ */
+export function functionStatements(infra: Infra, fn: string, mode?: Mode): Statement[] {
   const module = infra.module[fn];
   const ref = /data\.aws_iam_policy_document\.(\w+)\.json/.exec(String(module?.policy_json))?.[1];
   const docs = infra.data.aws_iam_policy_document ?? {};
   const doc = ref ? docs[ref] : undefined;
-  // Statements of documents merged in with source_policy_documents count too.
-  const sources = ((doc?.source_policy_documents ?? []) as string[]).flatMap((src) => {
-    const name = /data\.aws_iam_policy_document\.(\w+)\.json/.exec(src)?.[1];
-    return name ? [docs[name]] : [];
+  // Statements of documents merged in with source_policy_documents count too (a counted
+  // document's, `…[*].json`, as if deployed: the tests read every optional part).
+  const sources = sourceDocuments(doc?.source_policy_documents).flatMap((name) => {
+    const source = docs[name];
+    return source && (!mode || deployedIn(source, mode)) ? [source] : [];
   });
   const statements = [doc, ...sources].flatMap((d) => (d?.statement ?? []) as Array<Record<string, unknown>>);
   return statements.map((s) => ({
@@ -83,6 +132,21 @@ export function functionStatements(infra: Infra, fn: string): Statement[] {
     actions: (s.actions ?? []) as string[],
     resources: (s.resources ?? []) as string[],
   }));
+}
+
+/**
+ * The documents a `source_policy_documents` value names — a list of `….json` references or one
+ * expression such as `concat(a[*].json, b[*].json)`.
+ */
+export function sourceDocuments(value: unknown): string[] {
+  const refs = Array.isArray(value)
+    ? (value as unknown[]).map(String)
+    : value === undefined
+      ? []
+      : [String(value)];
+  return refs.flatMap((ref) =>
+    [...ref.matchAll(/data\.aws_iam_policy_document\.(\w+)(?:\[[^\]]*\])?\.json/g)].map((m) => m[1] ?? ''),
+  );
 }
 
 /** IAM action for an SDK command the code sent, e.g. lib-dynamodb PutCommand → dynamodb:PutItem. */
@@ -180,6 +244,7 @@ export function policyStatements(
   infra: Infra,
   doc: string,
   each?: { key: string; value: unknown },
+  mode?: Mode,
 ): PolicyStatement[] {
   const block = infra.data.aws_iam_policy_document?.[doc];
   if (!block) throw new Error(`no aws_iam_policy_document "${doc}"`);
@@ -190,12 +255,12 @@ export function policyStatements(
   ];
   // Documents merged in with source_policy_documents (`…[*].json` of a counted document counts
   // as present: the tests read the configuration with every optional part deployed).
-  const sources = list(block.source_policy_documents ?? []).flatMap((ref) =>
-    [...ref.matchAll(/data\.aws_iam_policy_document\.(\w+)(?:\[[^\]]*\])?\.json/g)].map((m) => m[1] ?? ''),
+  const sources = sourceDocuments(block.source_policy_documents).filter(
+    (name) => !mode || deployedIn(infra.data.aws_iam_policy_document?.[name], mode),
   );
   return [
     ...raw.map(({ content, scope: s }) => renderStatement(infra, content, s)),
-    ...sources.flatMap((name) => policyStatements(infra, name)),
+    ...sources.flatMap((name) => policyStatements(infra, name, undefined, mode)),
   ];
 }
 
@@ -224,3 +289,42 @@ function renderStatement(infra: Infra, content: Record<string, unknown>, s: Scop
 
 /** A Terraform expression as hcl2json leaves it in a string: tf('module.ack.name') is "${module.ack.name}". */
 export const tf = (expression: string): string => `\${${expression}}`;
+
+/** Calls a config reader with every variable set but `absent`, recording which names it reads. */
+export function variablesRead(
+  reader: (env: config.Env) => unknown,
+  absent: ReadonlySet<string> = new Set(),
+): Set<string> {
+  const read = new Set<string>();
+  const values: Record<string, string> = {
+    SLACK_API_URL: 'https://slack.example/api/',
+    SNAP_DEFAULT_DELAY_SECONDS: '60',
+    SNAP_MAX_DELAY_SECONDS: '600',
+    SNAP_SWEEP_PERIOD_SECONDS: '60',
+    ALLOWED_TEAM_IDS: 'T0001',
+    SNAP_ALLOW_BROADCASTS: 'false',
+    SNAP_PUBLIC_URL: 'https://snap.example',
+    SLACK_CLIENT_ID: '1234.5678',
+    SNAP_LIMIT_USER_PER_MINUTE: '30',
+    SNAP_LIMIT_TEAM_PER_MINUTE: '300',
+    SNAP_LIMIT_USER_PENDING: '50',
+    SLACK_RESPONSE_URL_PREFIX: 'https://hooks.slack.com/',
+  };
+  const env = new Proxy({} as config.Env, {
+    get: (_t, name: string) => {
+      read.add(name);
+      return absent.has(name) ? undefined : (values[name] ?? 'x');
+    },
+  });
+  reader(env);
+  return read;
+}
+
+/** Which config reader a handler calls at cold start, read from its source. */
+export function configReaderOf(fn: string): (env: config.Env) => unknown {
+  const source = readFileSync(`functions/${fn}/handler.ts`, 'utf8');
+  const name = /(\w+Config)\(process\.env\)/.exec(source)?.[1];
+  const reader = name ? (config as unknown as Record<string, unknown>)[name] : undefined;
+  if (typeof reader !== 'function') throw new Error(`functions/${fn}/handler.ts reads no known config`);
+  return reader as (env: config.Env) => unknown;
+}

@@ -4,7 +4,7 @@
  * context, and the real @slack/web-api talking to the Slack stand-in over HTTP.
  */
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -18,7 +18,12 @@ import {
   startDynamoProxy,
 } from '../../local/dynamo-local';
 import { lambdaContext } from '../../local/lambda-stand-in';
-import { type AuthorizeRequest, type SlackStandIn, startSlack } from '../../local/slack-stand-in';
+import {
+  type AuthorizeRequest,
+  type SlackStandIn,
+  type SlackStandInOptions,
+  startSlack,
+} from '../../local/slack-stand-in';
 import { EVENTS_PATH, OAUTH_REDIRECT_PATH, STATE_COOKIE } from '../../shared/domain/install';
 
 export const SIGNING_SECRET = 'install-signing-secret';
@@ -47,6 +52,8 @@ export interface InstallHarness {
   items(): Promise<Array<Record<string, unknown>>>;
   /** Writes an item beside the function (as if written earlier), not through the proxy. */
   put(item: Record<string, unknown>): Promise<void>;
+  /** Deletes an item beside the function (as TTL would), not through the proxy. */
+  remove(pk: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,7 +63,17 @@ type KmsMock = ReturnType<typeof mockKms>;
 const sameContext = (a: Record<string, string> | undefined, b: Record<string, string>) =>
   JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b).sort());
 
-export async function startInstallHarness(env: Record<string, string> = {}): Promise<InstallHarness> {
+export interface HarnessOptions {
+  /** What KMS answers for the message data key (the poster's sealed events), if anything. */
+  dataKey?: Buffer;
+  /** More for the Slack stand-in (conversations, users…). */
+  slack?: SlackStandInOptions;
+}
+
+export async function startInstallHarness(
+  env: Record<string, string> = {},
+  options: HarnessOptions = {},
+): Promise<InstallHarness> {
   const dynamo: LocalDynamo = await startDynamo();
   await createSnapTable(dynamo.endpoint, TABLE);
   const proxy = await startDynamoProxy(dynamo.endpoint, TABLE);
@@ -65,6 +82,7 @@ export async function startInstallHarness(env: Record<string, string> = {}): Pro
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
     enterprises: { E0ORG: ['T0SUB1', 'T0SUB2'] },
+    ...options.slack,
   });
   const kms = mockKms();
   const sealed = new Map<string, Sealed>();
@@ -72,6 +90,7 @@ export async function startInstallHarness(env: Record<string, string> = {}): Pro
     const context = input.EncryptionContext ?? {};
     if (context.secret === 'SLACK_SIGNING_SECRET') return { Plaintext: Buffer.from(SIGNING_SECRET) };
     if (context.secret === 'SLACK_CLIENT_SECRET') return { Plaintext: Buffer.from(CLIENT_SECRET) };
+    if (context.purpose === 'message' && options.dataKey) return { Plaintext: options.dataKey };
     const entry = sealed.get(Buffer.from(input.CiphertextBlob ?? []).toString('hex'));
     if (!entry || !sameContext(context, entry.context)) {
       throw Object.assign(new Error('InvalidCiphertextException'), { name: 'InvalidCiphertextException' });
@@ -121,6 +140,9 @@ export async function startInstallHarness(env: Record<string, string> = {}): Pro
     },
     put: async (item) => {
       await reader.send(new PutItemCommand({ TableName: TABLE, Item: marshall(item) }));
+    },
+    remove: async (pk) => {
+      await reader.send(new DeleteItemCommand({ TableName: TABLE, Key: marshall({ pk }) }));
     },
     close: async () => {
       reader.destroy();

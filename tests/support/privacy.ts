@@ -2,8 +2,11 @@
  * The ledger of the suite-wide privacy scan. Every end-to-end suite writes down the message
  * texts it sent and everything its run left outside Slack itself — log lines, what reached
  * DynamoDB, the records, stream events, ack's answers, response_url bodies, the other Slack
- * calls, the queued poster events, Lambda's failure reports and the on-failure queue — and
- * tests/privacy/scan.test.ts, run last, looks for every text in all of it.
+ * calls, the queued poster events, Lambda's failure reports and the on-failure queue, install's
+ * pages — and tests/privacy/scan.test.ts, run last, looks for every text in all of it. It also
+ * writes down the secrets of the run — every Slack token (bot and user, the configured one and
+ * each issued through OAuth) and the app's client secret — which must never appear anywhere but
+ * in what Slack itself received.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Pipeline } from '../../local/pipeline';
@@ -14,8 +17,17 @@ export const LEDGER_DIR = 'test-output/privacy';
 export interface Ledger {
   suite: string;
   texts: string[];
+  /** Tokens and the client secret of the run: in no artefact but the calls Slack received. */
+  secrets?: string[];
   artefacts: Record<string, string[]>;
 }
+
+/**
+ * The artefact that records the requests Slack itself received: the client secret goes to
+ * oauth.v2.access by design (tokens travel in headers, which it does not record). Every other
+ * artefact must hold no secret.
+ */
+export const TO_SLACK = 'Slack calls other than chat.postMessage';
 
 export function writeLedger(ledger: Ledger): void {
   mkdirSync(LEDGER_DIR, { recursive: true });
@@ -58,6 +70,7 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
       writeLedger({
         suite,
         texts,
+        secrets: [p.botToken, ...p.slack.issued.keys(), ...(p.clientSecret ? [p.clientSecret] : [])],
         artefacts: {
           'log lines': logs.lines(),
           'requests to DynamoDB': p.dynamoProxy.journal,
@@ -65,9 +78,8 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
           'stream events to the reaper': json(p.reaperEvents),
           "ack's answers": answers,
           'response_url bodies': json(p.slack.replies),
-          'Slack calls other than chat.postMessage': json(
-            p.slack.calls.filter((c) => c.method !== 'chat.postMessage'),
-          ),
+          [TO_SLACK]: json(p.slack.calls.filter((c) => c.method !== 'chat.postMessage')),
+          "install's pages and answers": json(p.installAnswers),
           'poster events (the async queue)': json(p.lambda.invocations.map((i) => i.payload)),
           'function errors': json(p.lambda.invocations.map((i) => i.errorMessage ?? '')),
           'on-failure queue': json(p.lambda.failed),

@@ -11,6 +11,8 @@ export interface CommandFields {
   trigger_id?: string;
   response_url?: string;
   command?: string;
+  /** Only workspaces of an Enterprise Grid org send one. */
+  enterprise_id?: string;
 }
 
 let triggers = 0;
@@ -30,6 +32,7 @@ export function commandBody(fields: CommandFields): string {
     is_enterprise_install: 'false',
     response_url: fields.response_url ?? 'https://hooks.slack.com/commands/T0001/1/abc',
     trigger_id: fields.trigger_id ?? `${Date.now()}.${++triggers}.deadbeef`,
+    ...(fields.enterprise_id ? { enterprise_id: fields.enterprise_id } : {}),
   });
   return form.toString();
 }

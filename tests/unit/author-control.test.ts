@@ -13,7 +13,14 @@ function setup() {
   const store = new MemoryStore();
   const slack = new ScriptedSlack(clock);
   const { log, lines } = captureLogs();
-  const deps = { store, slack, clock, log, open: async () => ({ responseUrl: 'https://hooks.test/r' }) };
+  const deps = {
+    store,
+    slack,
+    clock,
+    log,
+    open: async () => ({ responseUrl: 'https://hooks.test/r' }),
+    deadline: () => clock.now() + 100_000,
+  };
   const ask = (action: AuthorAction, user = 'U1', channel = 'C1', id = `T1:req-${Math.random()}`) =>
     clock.drive(
       handleAuthorRequest(

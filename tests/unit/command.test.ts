@@ -67,8 +67,18 @@ describe('the /snap grammar', () => {
     [' LIST ', 'list'],
     ['cancel', 'cancel'],
     ['Cancel', 'cancel'],
+    ['revoke', 'revoke'],
+    [' REVOKE ', 'revoke'],
   ])('reads "%s" as the author command %s', (text, kind) => {
     expect(parseCommand(text, limits)).toEqual({ kind });
+  });
+
+  it('keeps "revoke" as message text when more follows', () => {
+    expect(parseCommand('revoke the old key', limits)).toEqual({
+      kind: 'snap',
+      delaySeconds: 60,
+      text: 'revoke the old key',
+    });
   });
 
   it('keeps "list" and "cancel" as message text when more follows', () => {

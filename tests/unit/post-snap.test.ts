@@ -5,7 +5,7 @@ import { DEFAULT_LIMITS } from '../../shared/domain/limits';
 import { dueTime, newRecord, TOMBSTONE_TTL_SECONDS } from '../../shared/domain/snap';
 import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
-import { captureLogs, MemoryStore, platform, ScriptedSlack, unavailable } from '../support/fakes';
+import { BOT, captureLogs, MemoryStore, platform, ScriptedSlack, unavailable } from '../support/fakes';
 
 const NOW = 1_800_000_000_250;
 const content = { text: 'the door code is 4711', responseUrl: 'https://hooks.test/r' };
@@ -45,7 +45,7 @@ function setup() {
 /** What a first run leaves when it posted a 20 s snap, leased it for its own wait, then died. */
 async function deadWaiter(store: MemoryStore, slack: ScriptedSlack): Promise<void> {
   await store.claim(newRecord(event(20), NOW, NOW + 50_000));
-  const ts = await slack.post({ channel: 'C1', text: 'x', blocks: [] });
+  const ts = await slack.post(BOT, { channel: 'C1', text: 'x', blocks: [] });
   await store.markPosted({ ...event(20), dueAt: NOW + 20_750 }, ts, '0', {
     until: NOW + 50_750,
     owner: 'poster:T1:trig-1',

@@ -102,6 +102,26 @@ describe('what a seal is bound to', () => {
     expect(aads.size).toBe(changed.length + 1);
   });
 
+  it('binds the Enterprise Grid org when there is one: adding, removing or changing it changes the associated data', () => {
+    const inOrg = postAad({ ...post, enterprise: 'E1' });
+    const aads = new Set([
+      postAad(post),
+      inOrg,
+      postAad({ ...post, enterprise: 'E2' }),
+      authorAad('T1:req', author),
+      authorAad('T1:req', { ...author, enterprise: 'E1' }),
+    ]);
+
+    expect(aads.size).toBe(5);
+    expect(JSON.parse(inOrg)).toHaveLength((JSON.parse(postAad(post)) as unknown[]).length + 1);
+  });
+
+  it('encodes an event without an org exactly as before orgs were bound, so events sealed then still open', () => {
+    expect(postAad(post)).toBe(
+      JSON.stringify(['snap/post', 1, post.id, 'T1', 'C1', 'U1', 30, 1_800_000_000_000]),
+    );
+  });
+
   it('encodes fields unambiguously: moving a separator between fields changes it', () => {
     const a = postAad({ ...post, team: 'T1:C', channel: '1' });
     const b = postAad({ ...post, team: 'T1', channel: ':C1' });

@@ -295,11 +295,11 @@ describe('a sweep', () => {
     slack.failDeletes(rateLimited(41_000));
     const unleasedAtCall: number[] = [];
     const remove = slack.delete.bind(slack);
-    slack.delete = async (channel, ts) => {
+    slack.delete = async (speaker, channel, ts) => {
       const r = store.records.get('a');
       if (!r?.leaseOwner?.startsWith('sweep:') || (r.leaseUntil ?? 0) <= clock.now())
         unleasedAtCall.push(clock.now());
-      return remove(channel, ts);
+      return remove(speaker, channel, ts);
     };
 
     // Act
@@ -397,7 +397,7 @@ describe('a sweep', () => {
     const calls: Array<{ channel: string; at: number; result: 'ok' | '429' | 'not_found' }> = [];
     const window: number[] = [];
     const slack = new ScriptedSlack(clock);
-    slack.delete = async (channel) => {
+    slack.delete = async (_speaker, channel) => {
       const now = clock.now();
       while (window.length > 0 && (window[0] ?? 0) <= now - 60_000) window.shift();
       if (window.length >= 50) {

@@ -73,7 +73,7 @@ resource "aws_lambda_function" "this" {
   reserved_concurrent_executions = var.reserved_concurrency
 
   environment {
-    variables = merge(var.environment, { NODE_OPTIONS = "--enable-source-maps" })
+    variables = merge({ for name, value in var.environment : name => value if value != null }, { NODE_OPTIONS = "--enable-source-maps" })
   }
 
   logging_config {

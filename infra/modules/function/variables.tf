@@ -19,7 +19,7 @@ variable "policy_json" {
 }
 
 variable "environment" {
-  description = "Environment variables (the function's configuration)."
+  description = "Environment variables (the function's configuration); a null value leaves the variable out, so one map serves every mode."
   type        = map(string)
 }
 

@@ -1,0 +1,287 @@
+/**
+ * The Slack port with real `@slack/web-api` clients against the stand-in, which enforces who may
+ * post where as Slack does: each call speaks with its speaker's token (looked up through a
+ * TokenSource), one pair of clients per token, and a token Slack calls dead is forgotten.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
+import { SlackSpeakers } from '../../shared/adapters/slack';
+import type { Speaker, TokenSource, Workspace } from '../../shared/app/ports';
+import { NoTokenError, SlackCallError, TokenUnavailableError } from '../../shared/errors';
+import { captureLogs } from '../support/fakes';
+
+const ANA = 'U0ANA';
+const BEN = 'U0BEN';
+const CAL = 'U0CAL';
+let slack: SlackStandIn;
+const tokens = { bot: '', ana: '', ben: '' };
+
+/** A token source over what the stand-in issued; it counts lookups and remembers what it was told to forget. */
+class Tokens implements TokenSource {
+  lookups = 0;
+  failing = false;
+  readonly forgotten: Array<Workspace & { user?: string }> = [];
+  readonly users = new Map<string, string>();
+  bot: string | undefined;
+
+  async botToken(): Promise<string | undefined> {
+    this.lookups++;
+    if (this.failing) throw new Error('store down');
+    return this.bot;
+  }
+
+  async userToken(where: Workspace & { user: string }): Promise<string | undefined> {
+    this.lookups++;
+    if (this.failing) throw new Error('store down');
+    return this.users.get(where.user);
+  }
+
+  forget(where: Workspace & { user?: string }): void {
+    this.forgotten.push(where);
+  }
+}
+
+const bot: Speaker = { as: 'bot', team: 'T0ACME' };
+const as = (user: string): Speaker => ({ as: 'user', team: 'T0ACME', user });
+const message = { text: 'the door code is 4711', blocks: [] };
+
+beforeAll(async () => {
+  slack = await startSlack({
+    conversations: {
+      'T0ACME-D1': { kind: 'im', members: [ANA, BEN] },
+      'T0ACME-G1': { kind: 'mpim', members: [ANA, BEN, CAL] },
+      'T0ACME-P1': { kind: 'private', members: [ANA] },
+      'T0ACME-P2': { kind: 'private', members: [ANA], bot: true },
+      'T0ACME-C1': { kind: 'channel', members: [ANA] },
+    },
+  });
+  const grant = (user: string, bot: boolean) =>
+    slack.authorize({
+      team: 'T0ACME',
+      user,
+      ...(bot ? { scope: ['chat:write'] } : { userScope: ['chat:write'] }),
+    });
+  const trade = async (code: string) =>
+    (await (
+      await fetch(`${slack.apiUrl}oauth.v2.access`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: '1111.2222', client_secret: 'stand-in-client-secret', code }),
+      })
+    ).json()) as { access_token?: string; authed_user: { access_token?: string } };
+  tokens.bot = String((await trade(grant(ANA, true))).access_token);
+  tokens.ana = String((await trade(grant(ANA, false))).authed_user.access_token);
+  tokens.ben = String((await trade(grant(BEN, false))).authed_user.access_token);
+});
+
+afterAll(async () => {
+  await slack.close();
+});
+
+function speakers() {
+  const source = new Tokens();
+  source.bot = tokens.bot;
+  source.users.set(ANA, tokens.ana).set(BEN, tokens.ben);
+  const port = new SlackSpeakers({
+    tokens: source,
+    apiUrl: slack.apiUrl,
+    log: captureLogs().log,
+    responseUrlPrefix: slack.responseUrlPrefix,
+  });
+  return { source, port };
+}
+
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'ok',
+    (error: unknown) => (error instanceof SlackCallError ? error.code : (error as Error).name),
+  );
+
+beforeEach(() => {
+  slack.calls.length = 0;
+});
+
+describe('the Slack stand-in, on who may post where', () => {
+  it('refuses the bot a DM between two people, a group DM and a private channel it is not in', async () => {
+    const { port } = speakers();
+
+    const answers = await Promise.all(
+      ['T0ACME-D1', 'T0ACME-G1', 'T0ACME-P1'].map((channel) =>
+        failure(port.post(bot, { channel, ...message })),
+      ),
+    );
+
+    expect(answers).toEqual(['channel_not_found', 'channel_not_found', 'channel_not_found']);
+    expect(slack.live()).toHaveLength(0);
+  });
+
+  it('lets the bot post in a public channel and a private one it was invited to, as the bot', async () => {
+    const { port } = speakers();
+
+    const ts = await port.post(bot, { channel: 'T0ACME-P2', ...message });
+
+    expect(slack.messages.get(`T0ACME-P2/${ts}`)).toMatchObject({ botId: expect.any(String) });
+    expect(slack.messages.get(`T0ACME-P2/${ts}`)?.user).toBeUndefined();
+    expect(await failure(port.post(bot, { channel: 'T0ACME-C1', ...message }))).toBe('ok');
+  });
+
+  it('lets a user post where they are a member, as themselves: their message, no bot, no name or icon of the bot', async () => {
+    const { port } = speakers();
+
+    const ts = await port.post(as(ANA), {
+      channel: 'T0ACME-D1',
+      ...message,
+      identity: { username: 'snap pretending', iconUrl: 'https://x.example/i.png' },
+    });
+
+    const posted = slack.messages.get(`T0ACME-D1/${ts}`);
+    expect(posted).toMatchObject({ user: ANA });
+    expect(posted?.botId).toBeUndefined();
+    expect(posted?.username).toBeUndefined();
+    expect(slack.calls.find((c) => c.method === 'chat.postMessage')?.params).not.toHaveProperty('username');
+  });
+
+  it('refuses a user where they are not a member', async () => {
+    const { port } = speakers();
+
+    expect(await failure(port.post(as(BEN), { channel: 'T0ACME-P1', ...message }))).toBe('channel_not_found');
+    expect(await failure(port.post(as(BEN), { channel: 'T0ACME-C1', ...message }))).toBe('not_in_channel');
+  });
+
+  it('lets only a message’s author delete it: the user theirs, the bot its own', async () => {
+    // Prepare
+    const { port } = speakers();
+    const anas = await port.post(as(ANA), { channel: 'T0ACME-G1', ...message });
+    const bots = await port.post(bot, { channel: 'T0ACME-C1', ...message });
+
+    // Act
+    const answers = [
+      await failure(port.delete(as(BEN), 'T0ACME-G1', anas)),
+      await failure(port.delete(bot, 'T0ACME-G1', anas)),
+      await failure(port.delete(as(ANA), 'T0ACME-C1', bots)),
+      await failure(port.delete(as(ANA), 'T0ACME-G1', anas)),
+      await failure(port.delete(bot, 'T0ACME-C1', bots)),
+    ];
+
+    // Assess
+    expect(answers).toEqual(['cant_delete_message', 'channel_not_found', 'cant_delete_message', 'ok', 'ok']);
+  });
+
+  it('records who made each call, never the token', async () => {
+    const { port } = speakers();
+
+    await port.post(as(ANA), { channel: 'T0ACME-D1', ...message });
+    await port.post(bot, { channel: 'T0ACME-C1', ...message });
+
+    expect(slack.calls.map((c) => c.by)).toEqual([`user:T0ACME:${ANA}`, 'bot:T0ACME']);
+    expect(JSON.stringify(slack.calls)).not.toContain(tokens.ana);
+  });
+});
+
+describe('the Slack port, speaking as someone', () => {
+  it('uses one pair of clients per token: the second call neither makes new clients nor asks for more than the token', async () => {
+    const { port, source } = speakers();
+
+    await port.post(bot, { channel: 'T0ACME-C1', ...message });
+    const gateways = (port as unknown as { gateways: Map<string, unknown> }).gateways;
+    const first = gateways.get(tokens.bot);
+    await port.post(bot, { channel: 'T0ACME-C1', ...message });
+    await port.post(as(ANA), { channel: 'T0ACME-D1', ...message });
+
+    expect(gateways.get(tokens.bot)).toBe(first);
+    expect(gateways.size).toBe(2);
+    expect(source.lookups).toBe(3);
+  });
+
+  it('keeps a bounded number of clients, dropping the least recently used', async () => {
+    const source = new Tokens();
+    source.bot = tokens.bot;
+    source.users.set(ANA, tokens.ana).set(BEN, tokens.ben);
+    const port = new SlackSpeakers({
+      tokens: source,
+      apiUrl: slack.apiUrl,
+      log: captureLogs().log,
+      maxGateways: 2,
+    });
+
+    await port.post(bot, { channel: 'T0ACME-C1', ...message });
+    await port.post(as(ANA), { channel: 'T0ACME-D1', ...message });
+    await port.post(as(BEN), { channel: 'T0ACME-D1', ...message });
+
+    const gateways = (port as unknown as { gateways: Map<string, unknown> }).gateways;
+    expect([...gateways.keys()]).toEqual([tokens.ana, tokens.ben]);
+  });
+
+  it('raises NoTokenError, before any request, for a speaker snap holds no token for', async () => {
+    const { port, source } = speakers();
+    source.bot = undefined;
+
+    const answers = [
+      await port.post(bot, { channel: 'T0ACME-C1', ...message }).catch((e: unknown) => e),
+      await port.delete(as(CAL), 'T0ACME-G1', '1.2').catch((e: unknown) => e),
+    ];
+
+    expect(answers[0]).toBeInstanceOf(NoTokenError);
+    expect(answers[0]).toMatchObject({ speaker: 'bot' });
+    expect(answers[1]).toMatchObject({ speaker: 'user' });
+    expect(slack.calls).toHaveLength(0);
+  });
+
+  it('raises TokenUnavailableError when the lookup itself fails', async () => {
+    const { port, source } = speakers();
+    source.failing = true;
+
+    const error = await port.post(bot, { channel: 'T0ACME-C1', ...message }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TokenUnavailableError);
+    expect(slack.calls).toHaveLength(0);
+  });
+
+  it('forgets a token Slack calls dead, and drops its clients', async () => {
+    // Prepare
+    const { port, source } = speakers();
+    const dead = slack.authorize({ team: 'T0ACME', user: CAL, userScope: ['chat:write'] });
+    const answer = (await (
+      await fetch(`${slack.apiUrl}oauth.v2.access`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          client_id: '1111.2222',
+          client_secret: 'stand-in-client-secret',
+          code: dead,
+        }),
+      })
+    ).json()) as { authed_user: { access_token: string } };
+    source.users.set(CAL, answer.authed_user.access_token);
+    await port.post(as(CAL), { channel: 'T0ACME-G1', ...message });
+    slack.revokeUser(CAL);
+
+    // Act
+    const code = await failure(port.post(as(CAL), { channel: 'T0ACME-G1', ...message }));
+
+    // Assess
+    expect(code).toBe('token_revoked');
+    expect(source.forgotten).toEqual([{ team: 'T0ACME', user: CAL }]);
+    const gateways = (port as unknown as { gateways: Map<string, unknown> }).gateways;
+    expect(gateways.has(answer.authed_user.access_token)).toBe(false);
+  });
+
+  it('revokes a user’s token with auth.revoke, after which Slack refuses it', async () => {
+    const { port } = speakers();
+    const code = slack.authorize({ team: 'T0ACME', user: ANA, userScope: ['chat:write'] });
+    const fresh = (await (
+      await fetch(`${slack.apiUrl}oauth.v2.access`, {
+        method: 'POST',
+        body: new URLSearchParams({ client_id: '1111.2222', client_secret: 'stand-in-client-secret', code }),
+      })
+    ).json()) as { authed_user: { access_token: string } };
+    const source = new Tokens();
+    source.users.set(ANA, fresh.authed_user.access_token);
+    const mine = new SlackSpeakers({ tokens: source, apiUrl: slack.apiUrl, log: captureLogs().log });
+
+    await mine.revoke(as(ANA));
+
+    expect(slack.issued.get(fresh.authed_user.access_token)?.revoked).toBe(true);
+    expect(await failure(mine.post(as(ANA), { channel: 'T0ACME-D1', ...message }))).toBe('token_revoked');
+    expect(await failure(port.post(as(ANA), { channel: 'T0ACME-D1', ...message }))).toBe('ok');
+  });
+});

@@ -1,0 +1,538 @@
+/**
+ * Whose token speaks, decided in the use cases: the poster posts as the author once they let
+ * snap post as them, else as the bot; where snap holds no token (distributed mode, a workspace
+ * without snap) or the bot cannot reach (a DM between two people) the author gets a link and
+ * nothing is posted or recorded; every deleter deletes with the token that posted, and drops a
+ * record whose token is gone.
+ */
+import { describe, expect, it } from '@jest/globals';
+import type { PosterEvent } from '../../shared/app/accept-command';
+import { type AuthorDeps, handleAuthorRequest } from '../../shared/app/author-control';
+import type { Speaker } from '../../shared/app/ports';
+import { type PostDeps, postSnap } from '../../shared/app/post-snap';
+import { reap } from '../../shared/app/reap';
+import { sweep } from '../../shared/app/sweep';
+import { DEFAULT_LIMITS } from '../../shared/domain/limits';
+import type { AuthorAction, SnapRecord } from '../../shared/domain/snap';
+import { FakeClock } from '../support/fake-clock';
+import { captureLogs, MemoryStore, rateLimited, ScriptedSlack } from '../support/fakes';
+
+const NOW = 1_800_000_000_250;
+const PUBLIC_URL = 'https://snap.example';
+const content = { text: 'the door code is 4711', responseUrl: 'https://hooks.test/r' };
+
+function event(delaySeconds: number, fields: Partial<PosterEvent> = {}): PosterEvent {
+  return {
+    v: 1,
+    id: 'T1:trig-1',
+    team: 'T1',
+    channel: 'C1',
+    user: 'U1',
+    delaySeconds,
+    receivedAt: NOW,
+    sealed: { key: 'k', iv: 'iv', data: 'data' },
+    ...fields,
+  };
+}
+
+function poster(options: { publicUrl?: string } = { publicUrl: PUBLIC_URL }) {
+  const clock = new FakeClock(NOW);
+  const store = new MemoryStore();
+  const slack = new ScriptedSlack(clock);
+  const { log, lines } = captureLogs();
+  const deps: PostDeps = {
+    store,
+    slack,
+    clock,
+    log,
+    sweepPeriodMs: 60_000,
+    allowBroadcasts: false,
+    limits: DEFAULT_LIMITS,
+    deadline: () => NOW + 110_000,
+    open: async () => content,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+  };
+  const post = (e: PosterEvent) => clock.drive(postSnap(e, deps));
+  const events = () => lines.map((l) => (JSON.parse(l) as { event: string }).event);
+  return { clock, store, slack, deps, post, events, lines };
+}
+
+const AUTHOR: Speaker = { as: 'user', team: 'T1', user: 'U1' };
+const BOT: Speaker = { as: 'bot', team: 'T1' };
+
+describe('the poster, choosing whose token posts', () => {
+  it('posts as the author once they let snap post as them: their own message, no name or icon of the bot, recorded as theirs', async () => {
+    // Prepare
+    const { slack, store, post } = poster();
+    slack.authorized.add('U1');
+
+    // Act
+    const outcome = await post(event(3600));
+
+    // Assess
+    expect(outcome).toBe('posted');
+    expect(slack.posts).toHaveLength(1);
+    expect(slack.posts[0]?.speaker).toEqual(AUTHOR);
+    expect(slack.posts[0]?.identity).toBeUndefined();
+    expect(JSON.stringify(slack.posts[0]?.blocks)).toContain('self-destructs');
+    expect(store.records.get('T1:trig-1')).toMatchObject({ state: 'posted', postedAs: 'user' });
+  });
+
+  it('posts as the bot under the author’s name when they have not, recorded as the bot’s', async () => {
+    const { slack, store, post } = poster();
+
+    const outcome = await post(event(3600));
+
+    expect(outcome).toBe('posted');
+    expect(slack.posts.map((p) => p.speaker)).toEqual([BOT]);
+    expect(slack.posts[0]?.identity).toEqual({ username: 'name-U1' });
+    expect(store.records.get('T1:trig-1')).toMatchObject({ postedAs: 'bot' });
+  });
+
+  it('carries the Enterprise Grid org to every token it asks for, and into the record', async () => {
+    const { slack, store, post } = poster();
+
+    await post(event(3600, { enterprise: 'E1' }));
+
+    expect(slack.posts[0]?.speaker).toEqual({ as: 'bot', team: 'T1', enterprise: 'E1' });
+    expect(store.records.get('T1:trig-1')).toMatchObject({ enterprise: 'E1' });
+  });
+
+  it('tells the author of a workspace without snap how to add it, and posts and records nothing', async () => {
+    // Prepare: distributed mode, no installation for T1.
+    const { slack, store, post, events } = poster();
+    slack.botInstalled = false;
+
+    // Act
+    const outcome = await post(event(60));
+
+    // Assess
+    expect(outcome).toBe('not_installed');
+    expect(slack.posts).toHaveLength(0);
+    expect(store.records.size).toBe(0);
+    expect(store.tombstones.get('T1:trig-1')?.state).toBe('done');
+    expect(slack.replies).toHaveLength(1);
+    expect(slack.replies[0]?.text).toContain(`<${PUBLIC_URL}/slack/install|`);
+    expect(slack.replies[0]?.text).not.toContain('as=user');
+    expect(events()).toContain('poster.not_installed');
+  });
+
+  it('looks a remembered bot token up again when Slack calls it dead: removed since, so the install link', async () => {
+    const { slack, store, post, events } = poster();
+    slack.botRemovedButRemembered = true;
+
+    expect(await post(event(60))).toBe('not_installed');
+    expect(slack.posts).toHaveLength(0);
+    expect(store.records.size).toBe(0);
+    expect(slack.replies[0]?.text).toContain(`<${PUBLIC_URL}/slack/install|`);
+    expect(events()).toContain('poster.bot_token_dead');
+  });
+
+  it('posts as the author in a workspace without the bot, where they let snap post as them', async () => {
+    const { slack, post } = poster();
+    slack.botInstalled = false;
+    slack.authorized.add('U1');
+
+    expect(await post(event(3600))).toBe('posted');
+    expect(slack.posts.map((p) => p.speaker)).toEqual([AUTHOR]);
+  });
+
+  it('offers the ?as=user link where the bot cannot post (a DM between two people), posting and recording nothing', async () => {
+    // Prepare
+    const { slack, store, post } = poster();
+    slack.outOfBotReach.add('D1');
+
+    // Act
+    const outcome = await post(event(60, { channel: 'D1' }));
+
+    // Assess
+    expect(outcome).toBe('refused');
+    expect(slack.posts).toHaveLength(0);
+    expect(store.records.size).toBe(0);
+    expect(store.tombstones.get('T1:trig-1')?.state).toBe('done');
+    expect(slack.replies[0]?.text).toContain(`<${PUBLIC_URL}/slack/install?as=user|`);
+    expect(slack.replies[0]?.text).toContain('/snap revoke');
+  });
+
+  it('looks again for the author’s own token before refusing them a DM: they may just have allowed snap', async () => {
+    // Prepare: the miss remembered for U1 is stale; the store has their token by now.
+    const { slack, deps, clock, store } = poster();
+    slack.outOfBotReach.add('D1');
+    const forgotten: unknown[] = [];
+    deps.tokens = {
+      forget: (where) => {
+        forgotten.push(where);
+        slack.authorized.add('U1');
+      },
+    };
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(3600, { channel: 'D1' }), deps));
+
+    // Assess
+    expect(outcome).toBe('posted');
+    expect(forgotten).toEqual([AUTHOR]);
+    expect(slack.posts.map((p) => p.speaker)).toEqual([AUTHOR]);
+    expect(store.records.get('T1:trig-1')).toMatchObject({ postedAs: 'user' });
+  });
+
+  it('still refuses, with the link, when the second look finds no token either', async () => {
+    const { slack, deps, clock } = poster();
+    slack.outOfBotReach.add('D1');
+    deps.tokens = { forget: () => {} };
+
+    expect(await clock.drive(postSnap(event(60, { channel: 'D1' }), deps))).toBe('refused');
+    expect(slack.posts).toHaveLength(0);
+    expect(slack.replies[0]?.text).toContain('/slack/install?as=user');
+  });
+
+  it('posts in that DM as the author once they have let snap post as them', async () => {
+    const { slack, post } = poster();
+    slack.outOfBotReach.add('D1');
+    slack.authorized.add('U1');
+
+    expect(await post(event(3600, { channel: 'D1' }))).toBe('posted');
+    expect(slack.posts.map((p) => [p.channel, p.speaker])).toEqual([['D1', AUTHOR]]);
+  });
+
+  it('offers no link without an install function (one-workspace mode), only why', async () => {
+    const { slack, post } = poster({});
+    slack.outOfBotReach.add('D1');
+
+    expect(await post(event(60, { channel: 'D1' }))).toBe('refused');
+    expect(slack.replies[0]?.text).toContain('direct messages with other people are out of my reach');
+    expect(slack.replies[0]?.text).not.toContain('slack/install');
+  });
+
+  it('falls back to the bot when Slack calls the author’s token dead, where the bot can post', async () => {
+    const { slack, store, post, events } = poster();
+    slack.authorized.add('U1');
+    slack.deadUsers.add('U1');
+
+    expect(await post(event(3600))).toBe('posted');
+    expect(slack.posts.map((p) => p.speaker)).toEqual([BOT]);
+    expect(store.records.get('T1:trig-1')).toMatchObject({ postedAs: 'bot' });
+    expect(events()).toContain('poster.author_token_dead');
+  });
+
+  it('asks the author to allow snap again when their token is dead and the bot cannot reach', async () => {
+    const { slack, store, post } = poster();
+    slack.authorized.add('U1');
+    slack.deadUsers.add('U1');
+    slack.outOfBotReach.add('D1');
+
+    expect(await post(event(60, { channel: 'D1' }))).toBe('refused');
+    expect(slack.posts).toHaveLength(0);
+    expect(store.records.size).toBe(0);
+    expect(slack.replies[0]?.text).toContain('no longer works');
+    expect(slack.replies[0]?.text).toContain(`<${PUBLIC_URL}/slack/install?as=user|`);
+  });
+
+  it('posts nothing and asks to try again when the token cannot be looked up', async () => {
+    const { slack, store, post } = poster();
+    slack.lookupFails = true;
+
+    expect(await post(event(60))).toBe('unavailable');
+    expect(slack.posts).toHaveLength(0);
+    expect(store.records.size).toBe(0);
+    expect(store.tombstones.get('T1:trig-1')?.state).toBe('done');
+    expect(slack.replies[0]?.text).toContain('Nothing was posted');
+  });
+
+  it('deletes a short snap it posted as the author with the author’s token, on time', async () => {
+    const { slack, post } = poster();
+    slack.authorized.add('U1');
+
+    const outcome = await post(event(5));
+
+    expect(outcome).toBe('posted_and_deleted');
+    expect(slack.deletes).toEqual([expect.objectContaining({ ok: true, speaker: AUTHOR })]);
+  });
+});
+
+/** A posted record, as the store holds it. */
+const posted = (store: MemoryStore, id: string, dueAt: number, more: Partial<SnapRecord> = {}) =>
+  store.put({ id, dueAt, channel: `C-${id}`, ...more });
+
+describe('the deleters, with the token that posted', () => {
+  const T0 = 1_800_000_000_000;
+
+  function sweeper() {
+    const clock = new FakeClock(T0 + 400);
+    const store = new MemoryStore();
+    const slack = new ScriptedSlack(clock);
+    const { log, lines } = captureLogs();
+    const run = () =>
+      clock.drive(
+        sweep(
+          { tickMs: T0, deadline: T0 + 95_000, runId: 'run' },
+          { store, slack, clock, log, sweepPeriodMs: 60_000, concurrency: 4 },
+        ),
+      );
+    return { clock, store, slack, run, lines };
+  }
+
+  it('sweeps a snap posted as its author with their token, and one posted by an org’s bot with the org', async () => {
+    // Prepare
+    const { store, slack, run } = sweeper();
+    slack.authorized.add('U1');
+    posted(store, 'mine', T0 + 5_000, { postedAs: 'user' });
+    posted(store, 'org', T0 + 6_000, { postedAs: 'bot', team: 'T2', enterprise: 'E1' });
+    posted(store, 'old', T0 + 7_000); // from before records said whose token posted them
+
+    // Act
+    const report = await run();
+
+    // Assess
+    expect(report).toMatchObject({ deleted: 3 });
+    expect(slack.deletes.map((d) => [d.channel, d.speaker])).toEqual([
+      ['C-mine', AUTHOR],
+      ['C-org', { as: 'bot', team: 'T2', enterprise: 'E1' }],
+      ['C-old', BOT],
+    ]);
+  });
+
+  it('drops a record whose token is gone with a token_gone line, and never tries Slack again for it', async () => {
+    // Prepare: U1 took their permission back; their snap is still pending.
+    const { store, slack, run, lines } = sweeper();
+    posted(store, 'orphan', T0 + 5_000, { postedAs: 'user' });
+
+    // Act
+    const report = await run();
+
+    // Assess
+    expect(report).toMatchObject({ given_up: 1, kept: 0 });
+    expect(slack.deletes).toHaveLength(0);
+    expect(store.records.size).toBe(0);
+    expect(store.tombstones.get('orphan')?.state).toBe('done');
+    const line = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.event === 'snap.token_gone');
+    expect(line).toMatchObject({ level: 'warn', snap: 'orphan', postedAs: 'user' });
+  });
+
+  it('keeps a record whose token Slack calls dead, for the next lookup to decide', async () => {
+    const { store, slack, run } = sweeper();
+    slack.authorized.add('U1');
+    slack.deadUsers.add('U1');
+    posted(store, 'later', T0 + 5_000, { postedAs: 'user' });
+
+    const report = await run();
+
+    expect(report).toMatchObject({ kept: 1 });
+    expect(store.records.has('later')).toBe(true);
+  });
+
+  it('has the reaper drop a removed record whose token is gone, without putting it back', async () => {
+    // Prepare
+    const clock = new FakeClock(T0);
+    const store = new MemoryStore();
+    const slack = new ScriptedSlack(clock);
+    const { log, lines } = captureLogs();
+    const snap: SnapRecord = {
+      id: 'T1:gone',
+      team: 'T1',
+      channel: 'D1',
+      user: 'U1',
+      state: 'posted',
+      postedAs: 'user',
+      ts: '1800000000.000100',
+      dueAt: T0 - 20 * 60_000,
+      expiresAt: (T0 - 5 * 60_000) / 1000,
+      createdAt: T0 - 21 * 60_000,
+      dueShard: '1',
+    };
+
+    // Act
+    const result = await reap(
+      [
+        {
+          eventName: 'REMOVE',
+          userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+          sequenceNumber: '1',
+          snap,
+        },
+      ],
+      { store, slack, clock, log },
+    );
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(store.records.size).toBe(0);
+    expect(store.tombstones.get('T1:gone')?.state).toBe('done');
+    expect(lines.some((l) => l.includes('"event":"reaper.token_gone"'))).toBe(true);
+  });
+
+  it('has the reaper delete with the author’s token when it still holds it', async () => {
+    const clock = new FakeClock(T0);
+    const store = new MemoryStore();
+    const slack = new ScriptedSlack(clock);
+    slack.authorized.add('U1');
+    const snap = posted(new MemoryStore(), 'T1:r', T0 - 20 * 60_000, { postedAs: 'user', enterprise: 'E1' });
+
+    await reap(
+      [
+        {
+          eventName: 'REMOVE',
+          userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+          sequenceNumber: '1',
+          snap,
+        },
+      ],
+      { store, slack, clock, log: captureLogs().log },
+    );
+
+    expect(slack.deletes.map((d) => d.speaker)).toEqual([
+      { as: 'user', team: 'T1', enterprise: 'E1', user: 'U1' },
+    ]);
+  });
+});
+
+/** Real-looking ids: the store keys installations by them. */
+const TEAM = 'T0ONE';
+
+describe('the author, with snaps posted as them', () => {
+  function author(options: { installations?: boolean } = { installations: true }) {
+    const clock = new FakeClock(NOW);
+    const store = new MemoryStore();
+    const slack = new ScriptedSlack(clock);
+    const { log, lines } = captureLogs();
+    const removed: Array<{ key: string; users: string[]; upTo: number }> = [];
+    const forgotten: unknown[] = [];
+    const deps: AuthorDeps = {
+      store,
+      slack,
+      clock,
+      log,
+      open: async () => ({ responseUrl: 'https://hooks.test/r' }),
+      deadline: () => clock.now() + 100_000,
+      ...(options.installations
+        ? {
+            installations: {
+              removeTokens: async (key, tokens, upTo) => {
+                removed.push({ key, users: tokens.users, upTo });
+                return { bot: false, users: tokens.users.length };
+              },
+            },
+            tokens: { forget: (where) => forgotten.push(where) },
+          }
+        : {}),
+    };
+    let n = 0;
+    const ask = (action: AuthorAction, enterprise?: string) =>
+      clock.drive(
+        handleAuthorRequest(
+          {
+            v: 1,
+            id: `${TEAM}:req-${++n}`,
+            action,
+            team: TEAM,
+            ...(enterprise ? { enterprise } : {}),
+            channel: 'C1',
+            user: 'U1',
+            receivedAt: NOW,
+            sealed: { key: 'k', iv: 'i', data: 'd' },
+          },
+          deps,
+        ),
+      );
+    return { clock, store, slack, ask, removed, forgotten, lines };
+  }
+
+  it.each([
+    ['/snap cancel', { kind: 'cancel' } as AuthorAction],
+    ['a Delete now button', { kind: 'delete', snapId: 'mine' } as AuthorAction],
+  ])('deletes a snap posted as them with their own token through %s', async (_how, action) => {
+    const { store, slack, ask } = author();
+    slack.authorized.add('U1');
+    store.put({ team: TEAM, id: 'mine', dueAt: NOW + 600_000, channel: 'C1', postedAs: 'user' });
+
+    expect(await ask(action)).toBe('deleted');
+    expect(slack.deletes.map((d) => d.speaker)).toEqual([{ ...AUTHOR, team: TEAM }]);
+  });
+
+  it('deletes through the shortcut with their own token, and says so', async () => {
+    const { store, slack, ask } = author();
+    slack.authorized.add('U1');
+    const mine = store.put({ team: TEAM, id: 'mine', dueAt: NOW + 600_000, channel: 'C1', postedAs: 'user' });
+
+    expect(await ask({ kind: 'delete_message', ts: mine.ts ?? '' })).toBe('deleted');
+    expect(slack.deletes.map((d) => d.speaker)).toEqual([{ ...AUTHOR, team: TEAM }]);
+    expect(slack.replies.at(-1)?.text).toContain('Deleted your snap');
+  });
+
+  it('tells them to delete it themselves when its token is gone, instead of claiming it was deleted', async () => {
+    const { store, slack, ask } = author();
+    store.put({ team: TEAM, id: 'mine', dueAt: NOW + 600_000, channel: 'C1', postedAs: 'user' });
+
+    expect(await ask({ kind: 'delete', snapId: 'mine' })).toBe('not_deleted');
+    expect(slack.deletes).toHaveLength(0);
+    expect(slack.replies.at(-1)?.text).toContain('delete it yourself');
+  });
+
+  it('revokes: takes down every pending snap posted as them (and none posted by the bot), gives the token back, deletes it wherever it is kept, forgets it, and counts', async () => {
+    // Prepare: two snaps posted as U1, one by the bot, one of another user.
+    const { store, slack, ask, removed, forgotten } = author();
+    slack.authorized.add('U1');
+    store.put({ team: TEAM, id: 'a', dueAt: NOW + 600_000, channel: 'D1', postedAs: 'user', createdAt: 1 });
+    store.put({ team: TEAM, id: 'b', dueAt: NOW + 700_000, channel: 'G1', postedAs: 'user', createdAt: 2 });
+    store.put({ team: TEAM, id: 'c', dueAt: NOW + 800_000, channel: 'C1', postedAs: 'bot', createdAt: 3 });
+    store.put({
+      team: TEAM,
+      id: 'd',
+      dueAt: NOW + 800_000,
+      channel: 'C1',
+      postedAs: 'user',
+      user: 'U2',
+      createdAt: 4,
+    });
+
+    // Act
+    const outcome = await ask({ kind: 'revoke' }, 'E0ORG');
+
+    // Assess
+    expect(outcome).toBe('revoked');
+    expect(slack.deletes.map((d) => [d.channel, d.speaker.as])).toEqual([
+      ['G1', 'user'],
+      ['D1', 'user'],
+    ]);
+    expect([...store.records.keys()].sort()).toEqual(['c', 'd']);
+    expect(slack.revoked).toEqual([{ as: 'user', team: TEAM, enterprise: 'E0ORG', user: 'U1' }]);
+    expect(removed.map((r) => [r.key, r.users])).toEqual([
+      [TEAM, ['U1']],
+      ['E0ORG', ['U1']],
+    ]);
+    expect(forgotten).toEqual([{ as: 'user', team: TEAM, enterprise: 'E0ORG', user: 'U1' }]);
+    expect(slack.replies.at(-1)?.text).toContain('took down 2 pending snaps');
+  });
+
+  it('revokes nothing while a snap posted as them is still up, and says to try again', async () => {
+    const { store, slack, ask, removed } = author();
+    slack.authorized.add('U1');
+    store.put({ team: TEAM, id: 'a', dueAt: NOW + 600_000, channel: 'D1', postedAs: 'user' });
+    slack.failDeletes(rateLimited(120_000));
+
+    expect(await ask({ kind: 'revoke' })).toBe('kept');
+    expect(slack.revoked).toEqual([]);
+    expect(removed).toEqual([]);
+    expect(store.records.has('a')).toBe(true);
+    expect(slack.replies.at(-1)?.text).toContain('Nothing was revoked');
+  });
+
+  it('tells someone who never let snap post as them that there is nothing to revoke', async () => {
+    const { slack, ask, removed } = author();
+
+    expect(await ask({ kind: 'revoke' })).toBe('none');
+    expect(slack.revoked).toEqual([]);
+    expect(removed).toEqual([]);
+    expect(slack.replies.at(-1)?.text).toContain('nothing to revoke');
+  });
+
+  it('has nothing to revoke where no user token can be stored (one workspace without install)', async () => {
+    const { slack, ask } = author({});
+    slack.authorized.add('U1');
+
+    expect(await ask({ kind: 'revoke' })).toBe('none');
+    expect(slack.revoked).toEqual([]);
+  });
+});
