@@ -80,7 +80,8 @@ describe('a Slack outage longer than the grace period', () => {
         expect(round.map((r) => r.dueAt).sort()).toEqual(whileFailing.map((r) => r.dueAt).sort());
         for (const r of round) {
           expect(r).toMatchObject({ state: 'posted', dueShard: expect.any(String) });
-          expect(r.leaseOwner).toBeUndefined();
+          // Put back unleased — though the running sweep may already have taken it up again.
+          expect(r.leaseOwner === undefined || String(r.leaseOwner).startsWith('sweep:')).toBe(true);
           expect(Number(r.expiresAt)).toBeGreaterThanOrEqual(
             Math.floor(Date.now() / 1000) + TTL_GRACE_SECONDS - 60,
           );
