@@ -245,9 +245,10 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       // The first run recorded a short snap and died while waiting it out: take up the wait,
       // unless the lease lapsed and a sweep took the snap meanwhile.
       const now = deps.clock.now();
-      if (await store.lease(existing.id, waiterOf(request.id), leaseUntil(existing.dueAt, now), now)) {
+      const until = leaseUntil(existing.dueAt, now);
+      if (await store.lease(existing.id, waiterOf(request.id), until, now)) {
         log.info('poster.wait_resumed', { dueAt: existing.dueAt });
-        return waitOut(existing, deps);
+        return waitOut(existing, until, deps);
       }
     }
     log.info('poster.duplicate', { existingState: existing?.state ?? 'gone' });
@@ -402,12 +403,13 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   const plog = log.child({ ts });
   const waitsOut = posterWaitsOut(dueAt, clock.now(), deps.sweepPeriodMs);
   const owner = waiterOf(request.id);
+  const until = leaseUntil(dueAt, clock.now());
   try {
     await store.markPosted(
       { ...request, dueAt, postedAs },
       ts,
       pickShard(),
-      waitsOut ? { until: leaseUntil(dueAt, clock.now()), owner } : undefined,
+      waitsOut ? { until, owner } : undefined,
     );
   } catch (error) {
     if (!(error instanceof StoreError)) throw error;
@@ -426,15 +428,18 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   }
   plog.info('poster.posted', { dueAt, waitsOut, postedAs });
   if (!waitsOut) return 'posted';
-  return waitOut({ ...record, dueAt, state: 'posted', ts, postedAs }, deps);
+  return waitOut({ ...record, dueAt, state: 'posted', ts, postedAs }, until, deps);
 }
 
 /** The poster's lease on a snap it waits out; a repeat of the same event holds the same one. */
 const waiterOf = (id: string) => `poster:${id}`;
 
 /** Deletes a snap the poster waits out, at its due time. */
-async function waitOut(record: SnapRecord, deps: PostDeps): Promise<PostOutcome> {
+async function waitOut(record: SnapRecord, leaseEnd: number, deps: PostDeps): Promise<PostOutcome> {
   await deps.clock.sleep(record.dueAt - deps.clock.now());
-  const result = await deleteSnap(record, deps, new Pacer(deps.clock), deps.deadline(), waiterOf(record.id));
+  // Never past its own lease: a sweep may take the snap up from then on, and two deleters would
+  // spend two of the workspace's rate-limited deletions on one message. What is left goes back.
+  const deadline = Math.min(deps.deadline(), leaseEnd);
+  const result = await deleteSnap(record, deps, new Pacer(deps.clock), deadline, waiterOf(record.id));
   return result === 'kept' ? 'posted' : 'posted_and_deleted';
 }

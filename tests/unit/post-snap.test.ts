@@ -5,7 +5,15 @@ import { DEFAULT_LIMITS } from '../../shared/domain/limits';
 import { dueTime, newRecord, TOMBSTONE_TTL_SECONDS } from '../../shared/domain/snap';
 import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
-import { BOT, captureLogs, MemoryStore, platform, ScriptedSlack, unavailable } from '../support/fakes';
+import {
+  BOT,
+  captureLogs,
+  MemoryStore,
+  platform,
+  rateLimited,
+  ScriptedSlack,
+  unavailable,
+} from '../support/fakes';
 
 const NOW = 1_800_000_000_250;
 const content = { text: 'the door code is 4711', responseUrl: 'https://hooks.test/r' };
@@ -89,6 +97,24 @@ describe('the poster', () => {
     expect(outcome).toBe('posted_and_deleted');
     expect(slack.deletes).toEqual([expect.objectContaining({ at: 1_800_000_006_000, ok: true })]);
     expect(store.records.size).toBe(0);
+  });
+
+  it('gives a waited-out snap back at the end of its lease when Slack holds the deletion longer', async () => {
+    // Prepare: Slack rate-limits the deletion for 40 s, longer than the poster's lease (30 s
+    // past due) though within its own deadline: from the lease's end a sweep may take it up.
+    const { clock, store, slack, deps } = setup();
+    slack.failDeletes(rateLimited(40_000));
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(5), deps));
+
+    // Assess: one attempt, then the snap is given back for the sweep instead of a second deleter.
+    expect(outcome).toBe('posted');
+    expect(slack.deletes).toHaveLength(1);
+    const record = store.records.get('T1:trig-1');
+    expect(record?.state).toBe('posted');
+    expect(record?.leaseOwner).toBeUndefined();
+    expect(clock.now()).toBeLessThan(1_800_000_006_000 + 30_000);
   });
 
   it('holds a lease on a snap it waits out, so a sweep does not delete it too', async () => {
