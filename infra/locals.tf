@@ -27,6 +27,12 @@ locals {
   sweeper_timeout      = local.sweep_window_seconds + 25
   poster_timeout       = local.sweep_window_seconds + 40
 
+  # Key prefixes of the items each function writes (shared/adapters/snap-item.ts): every
+  # item-level DynamoDB statement is confined to its own with dynamodb:LeadingKeys, so no role
+  # reaches another kind of item in the shared table (installations above all).
+  snap_keys    = ["snap#*"]
+  counter_keys = ["limit#*"]
+
   # Encryption contexts the code passes to KMS (shared/adapters/kms.ts).
   signing_secret_context = { app = "snap", secret = "SLACK_SIGNING_SECRET" }
   bot_token_context      = { app = "snap", secret = "SLACK_BOT_TOKEN" }

@@ -13,6 +13,11 @@ data "aws_iam_policy_document" "poster" {
     sid       = "TrackSnaps"
     actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.snaps.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = concat(local.snap_keys, local.counter_keys)
+    }
   }
 
   statement {

@@ -23,6 +23,11 @@ data "aws_iam_policy_document" "reaper" {
     sid       = "PutBackSnaps"
     actions   = ["dynamodb:PutItem"]
     resources = [aws_dynamodb_table.snaps.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.snap_keys
+    }
   }
 
   statement {

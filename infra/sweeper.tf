@@ -17,6 +17,11 @@ data "aws_iam_policy_document" "sweeper" {
     sid       = "LeaseAndBurySnaps"
     actions   = ["dynamodb:UpdateItem", "dynamodb:PutItem"]
     resources = [aws_dynamodb_table.snaps.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.snap_keys
+    }
   }
 
   # A refused lease: is the snap gone, or held, and until when?
@@ -24,6 +29,11 @@ data "aws_iam_policy_document" "sweeper" {
     sid       = "ReadHeldSnaps"
     actions   = ["dynamodb:GetItem"]
     resources = [aws_dynamodb_table.snaps.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.snap_keys
+    }
   }
 
 }

@@ -25,6 +25,7 @@ import {
 import { StoreError } from '../errors';
 import {
   authorKey,
+  COUNTER_PREFIX,
   fromItem,
   keyOf,
   liveFromItem,
@@ -426,4 +427,4 @@ export class SnapStore implements StorePort {
 }
 
 /** Rate-limit counters share the table under their own key prefix. */
-const counterKeyOf = (name: string) => ({ [TABLE.partitionKey]: `limit#${name}` });
+const counterKeyOf = (name: string) => ({ [TABLE.partitionKey]: `${COUNTER_PREFIX}${name}` });

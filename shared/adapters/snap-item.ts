@@ -36,7 +36,11 @@ export const TABLE = {
 export const authorKey = (team: string, user: string) => `${team}#${user}`;
 export const messageKey = (team: string, channel: string, ts: string) => `${team}#${channel}#${ts}`;
 
-export const keyOf = (id: string) => ({ [TABLE.partitionKey]: `snap#${id}` });
+/** Key prefixes of the items the snap functions write; IAM confines each role to its own (infra/locals.tf). */
+export const SNAP_PREFIX = 'snap#';
+export const COUNTER_PREFIX = 'limit#';
+
+export const keyOf = (id: string) => ({ [TABLE.partitionKey]: `${SNAP_PREFIX}${id}` });
 
 export type Item = Record<string, unknown>;
 

@@ -6,7 +6,9 @@
  */
 
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import { MESSAGE_KEY_CONTEXT, secretContext, tokenContext } from '../../shared/adapters/kms';
+import { COUNTER_PREFIX, SNAP_PREFIX } from '../../shared/adapters/snap-item';
 import {
   configReaderOf,
   deployedIn,
@@ -397,5 +399,45 @@ describe('the alarm topic', () => {
       expect.arrayContaining(['sns:Subscribe', 'sns:SetTopicAttributes', 'sns:GetTopicAttributes']),
     );
     expect(admin[0]?.actions).not.toContain('sns:Publish');
+  });
+});
+
+describe('the table, shared by every kind of item', () => {
+  const ITEM_ACTIONS =
+    /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|BatchGetItem|BatchWriteItem|ConditionCheckItem)$/;
+  /** The key prefixes the code writes, as IAM patterns. */
+  const PREFIXES = [SNAP_PREFIX, COUNTER_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX].map((p) => `${p}*`);
+
+  /** A function's role statements that act on single items of the table. */
+  const itemStatements = (fn: string) => {
+    const doc = /data\.aws_iam_policy_document\.(\w+)\.json/.exec(String(infra.module[fn]?.policy_json))?.[1];
+    if (!doc) throw new Error(`${fn} has no policy document`);
+    return policyStatements(infra, doc).filter(
+      (s) =>
+        s.actions.some((a) => ITEM_ACTIONS.test(a)) &&
+        s.resources.includes(tf('aws_dynamodb_table.snaps.arn')),
+    );
+  };
+  const leadingKeys = (s: PolicyStatement) =>
+    s.conditions.find((c) => c.variable === 'dynamodb:LeadingKeys' && c.test === 'ForAllValues:StringLike')
+      ?.values ?? [];
+
+  it.each(FUNCTIONS)('confines %s to the key prefixes of the items it owns', (fn) => {
+    const statements = itemStatements(fn);
+
+    for (const s of statements) {
+      expect([s.sid, leadingKeys(s).length > 0]).toEqual([s.sid, true]);
+      for (const key of leadingKeys(s)) expect(PREFIXES).toContain(key);
+    }
+  });
+
+  it('lets the poster write snaps and rate-limit counters, the sweeper and reaper snaps only', () => {
+    const keysOf = (fn: string) => new Set(itemStatements(fn).flatMap(leadingKeys));
+
+    expect([...keysOf('poster')]).toEqual(expect.arrayContaining([`${SNAP_PREFIX}*`, `${COUNTER_PREFIX}*`]));
+    for (const fn of ['sweeper', 'reaper']) {
+      const writes = itemStatements(fn).filter((s) => s.actions.some((a) => a !== 'dynamodb:GetItem'));
+      expect([fn, [...new Set(writes.flatMap(leadingKeys))]]).toEqual([fn, [`${SNAP_PREFIX}*`]]);
+    }
   });
 });

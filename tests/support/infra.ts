@@ -196,6 +196,12 @@ export function evaluate(infra: Infra, value: unknown, scope: Scope = {}): unkno
   if (typeof value === 'object' && value !== null)
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, evaluate(infra, v, scope)]));
   if (typeof value !== 'string') return value;
+  // concat() of references, as the IAM conditions use it: a list of lists joined.
+  const concat = /^\$\{concat\(([\w.,\s-]+)\)\}$/.exec(value);
+  if (concat?.[1]) {
+    const parts = concat[1].split(',').map((ref) => evaluate(infra, `\${${ref.trim()}}`, scope));
+    if (parts.every(Array.isArray)) return (parts as unknown[][]).flat();
+  }
   const whole = /^\$\{([\w.-]+)\}$/.exec(value);
   if (whole?.[1]) {
     const hit = lookup(infra, scope, whole[1]);
