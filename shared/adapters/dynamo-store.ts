@@ -12,7 +12,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ClaimResult, StorePort } from '../app/ports';
+import type { AuthorRef, ClaimResult, StorePort } from '../app/ports';
 import type { WindowCounter } from '../domain/limits';
 import {
   allShards,
@@ -126,7 +126,7 @@ export class SnapStore implements StorePort {
       ':posting': 'posting',
       ':ts': ts,
       ':shard': shard,
-      ':author': authorKey(record.team, record.user),
+      ':author': authorKey(record),
       ':message': messageKey(record.team, record.channel, ts),
       ':due': record.dueAt,
       // A poster that waits the snap out holds a lease, and a lease keeps the record alive past it.
@@ -265,25 +265,32 @@ export class SnapStore implements StorePort {
     return { records, next: out.LastEvaluatedKey };
   }
 
-  /** A user's live snaps in a workspace, newest first. */
-  async findByAuthor(team: string, user: string, limit = 100): Promise<SnapRecord[]> {
-    const out = await attempt('findByAuthor', () =>
-      documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE.authorIndex.name,
-          KeyConditionExpression: '#author = :author',
-          ExpressionAttributeNames: { '#author': TABLE.authorIndex.partitionKey },
-          ExpressionAttributeValues: { ':author': authorKey(team, user) },
-          ScanIndexForward: false,
-          Limit: limit,
-        }),
-      ),
-    );
-    return (out.Items ?? []).flatMap((item) => {
-      const record = liveFromItem(item);
-      return record?.state === 'posted' && record.ts ? [record] : [];
-    });
+  /** An author's live snaps (in their workspace, or their org on Grid), newest first, at most `limit`. */
+  async findByAuthor(author: AuthorRef, limit = 100): Promise<SnapRecord[]> {
+    const found: SnapRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await attempt('findByAuthor', () =>
+        documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: TABLE.authorIndex.name,
+            KeyConditionExpression: '#author = :author',
+            ExpressionAttributeNames: { '#author': TABLE.authorIndex.partitionKey },
+            ExpressionAttributeValues: { ':author': authorKey(author) },
+            ScanIndexForward: false,
+            ...(Number.isFinite(limit) ? { Limit: limit - found.length } : {}),
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) {
+        const record = liveFromItem(item);
+        if (record?.state === 'posted' && record.ts) found.push(record);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start && found.length < limit);
+    return found;
   }
 
   /** The live snap behind a posted message, if any. */
@@ -377,7 +384,7 @@ export class SnapStore implements StorePort {
    * the count follows every deletion path by itself and cannot drift the way a separate counter
    * would when a decrement is lost. Reads at most `atMost` index entries.
    */
-  async countByAuthor(team: string, user: string, atMost: number): Promise<number> {
+  async countByAuthor(author: AuthorRef, atMost: number): Promise<number> {
     let count = 0;
     let start: Record<string, unknown> | undefined;
     do {
@@ -388,7 +395,7 @@ export class SnapStore implements StorePort {
             IndexName: TABLE.authorIndex.name,
             KeyConditionExpression: '#author = :author',
             ExpressionAttributeNames: { '#author': TABLE.authorIndex.partitionKey },
-            ExpressionAttributeValues: { ':author': authorKey(team, user) },
+            ExpressionAttributeValues: { ':author': authorKey(author) },
             Select: 'COUNT',
             Limit: atMost - count,
             ExclusiveStartKey: start,
@@ -410,7 +417,7 @@ export class SnapStore implements StorePort {
     if (!record.ts) throw new StoreError('putBack needs a posted record');
     const item = {
       ...toItem(record),
-      [TABLE.authorIndex.partitionKey]: authorKey(record.team, record.user),
+      [TABLE.authorIndex.partitionKey]: authorKey(record),
       [TABLE.messageIndex.partitionKey]: messageKey(record.team, record.channel, record.ts),
     };
     return conditionally('putBack', () =>

@@ -33,7 +33,13 @@ export const TABLE = {
   },
 } as const;
 
-export const authorKey = (team: string, user: string) => `${team}#${user}`;
+/**
+ * The author index's key: the user within their workspace, or within their org on Enterprise
+ * Grid, where a user's id and a token they granted to an org-wide install span every workspace
+ * of the org — so `/snap list` and `/snap revoke` see all of their snaps, wherever posted.
+ */
+export const authorKey = (author: { team: string; user: string; enterprise?: string | undefined }) =>
+  `${author.enterprise ?? author.team}#${author.user}`;
 export const messageKey = (team: string, channel: string, ts: string) => `${team}#${channel}#${ts}`;
 
 /** Key prefixes of the items the snap functions write; IAM confines each role to its own (infra/locals.tf). */

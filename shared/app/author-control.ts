@@ -34,7 +34,7 @@ import { type AuthorRequest, isAuthorRequest, type SnapRecord, staleness, tombst
 import { NoTokenError, SealError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
-import type { Common, InstallationStorePort, SlackPort, StorePort, TokenSource } from './ports';
+import type { AuthorRef, Common, InstallationStorePort, SlackPort, StorePort, TokenSource } from './ports';
 import { userOf } from './speaker';
 
 export interface AuthorDeps extends Common {
@@ -45,7 +45,7 @@ export interface AuthorDeps extends Common {
   /** When this invocation must have finished (ms since epoch). */
   deadline(): number;
   /** Where users' tokens are stored; absent where none can be (one-workspace mode without install). */
-  installations?: Pick<InstallationStorePort, 'removeTokens'>;
+  installations?: Pick<InstallationStorePort, 'removeTokens' | 'userToken'>;
   /** The warm tokens to forget once a user's is revoked. */
   tokens?: Pick<TokenSource, 'forget'>;
 }
@@ -130,21 +130,18 @@ async function decide(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
   const action = request.action;
   switch (action.kind) {
     case 'list': {
-      const mine = await store.findByAuthor(request.team, request.user);
+      const mine = await store.findByAuthor(authorOf(request));
       return [mine.length ? 'listed' : 'none', listReply(mine)];
     }
     case 'cancel': {
-      const latest = (await store.findByAuthor(request.team, request.user)).find(
-        (r) => r.channel === request.channel,
-      );
+      const latest = (await store.findByAuthor(authorOf(request))).find((r) => r.channel === request.channel);
       if (!latest) return ['none', nothingToCancelReply()];
       return deleteNow(latest, deps, 'cancel');
     }
     case 'delete': {
       const record = await store.get(action.snapId);
       if (record?.state !== 'posted' || !record.ts) return ['gone', alreadyGoneReply()];
-      if (record.team !== request.team || record.user !== request.user)
-        return ['not_author', notAuthorReply()];
+      if (!sameAuthor(record, request)) return ['not_author', notAuthorReply()];
       return deleteNow(record, deps, 'button');
     }
     case 'delete_message': {
@@ -162,7 +159,9 @@ async function revoke(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
   const { installations, clock } = deps;
   if (!installations) return ['none', nothingToRevokeReply()];
   const author = userOf(request);
-  const mine = (await deps.store.findByAuthor(request.team, request.user)).filter(
+  // Every pending snap posted as them — on Grid in every workspace of the org, which a token
+  // granted to an org-wide install reaches — and all of them, not a page.
+  const mine = (await deps.store.findByAuthor(authorOf(request), Number.POSITIVE_INFINITY)).filter(
     (r) => r.postedAs === 'user',
   );
   const pacer = new Pacer(clock);
@@ -176,20 +175,28 @@ async function revoke(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
   }
   // A snap still up keeps the token: revoking now would leave it with nothing able to delete it.
   if (left > 0) return ['kept', revokeLaterReply(taken, left)];
-  try {
-    await deps.slack.revoke(author);
-  } catch (error) {
-    if (error instanceof NoTokenError) return ['none', nothingToRevokeReply()];
-    // Slack no longer takes the token (revoked there already): what is left is forgetting it here.
-    if (!(error instanceof SlackCallError && isDeadToken(error.kind, error.code))) throw error;
-  }
-  // Given back first, then deleted: a failure in between leaves a dead token that the next
-  // `/snap revoke` (or Slack's tokens_revoked event) removes, never a live one without its owner's consent.
+  // Each token they granted goes back to Slack, then out of the store: the workspace's and, on
+  // Grid, the org's. The port speaks with the first one found, so they go in lookup order.
   const upTo = clock.now();
-  for (const key of lookupKeys(request))
+  let revoked = 0;
+  for (const key of lookupKeys(request)) {
+    if (!(await installations.userToken(key, request.user))) continue;
+    try {
+      await deps.slack.revoke(author);
+    } catch (error) {
+      if (!(error instanceof NoTokenError)) {
+        // Slack no longer takes the token (revoked there already): what is left is forgetting it here.
+        if (!(error instanceof SlackCallError && isDeadToken(error.kind, error.code))) throw error;
+      }
+    }
+    // Given back first, then deleted: a failure in between leaves a dead token that the next
+    // `/snap revoke` (or Slack's tokens_revoked event) removes, never a live one without its owner's consent.
     await installations.removeTokens(key, { users: [request.user], botUsers: [] }, upTo);
-  deps.tokens?.forget(author);
-  deps.log.info('author.revoked', { team: request.team, user: request.user, taken });
+    deps.tokens?.forget(author);
+    revoked++;
+  }
+  if (revoked === 0) return ['none', nothingToRevokeReply()];
+  deps.log.info('author.revoked', { team: request.team, user: request.user, taken, tokens: revoked });
   return ['revoked', revokedReply(taken)];
 }
 
@@ -216,4 +223,19 @@ async function deleteNow(
     case 'deleted':
       return ['deleted', deletedEarlyReply(record.channel)];
   }
+}
+
+/** The author a request speaks for: its user, in its workspace and (on Grid) its org. */
+function authorOf(request: AuthorRequest): AuthorRef {
+  return {
+    team: request.team,
+    user: request.user,
+    ...(request.enterprise ? { enterprise: request.enterprise } : {}),
+  };
+}
+
+/** The record's author is the one asking: the same user, in the same workspace or, on Grid, the same org. */
+function sameAuthor(record: SnapRecord, request: AuthorRequest): boolean {
+  if (record.user !== request.user) return false;
+  return record.team === request.team || (!!record.enterprise && record.enterprise === request.enterprise);
 }

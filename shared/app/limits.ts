@@ -13,7 +13,7 @@ import {
 } from '../domain/limits';
 import { StoreError } from '../errors';
 import { errorFields, type Logger } from '../log';
-import type { Common, StorePort } from './ports';
+import type { AuthorRef, Common, StorePort } from './ports';
 
 export interface LimitDeps extends Pick<Common, 'clock'> {
   store: StorePort;
@@ -26,7 +26,7 @@ export interface LimitDeps extends Pick<Common, 'clock'> {
  * so a user refused for flooding does not use up the workspace's minute for everyone else.
  */
 export async function checkLimits(
-  author: { team: string; user: string },
+  author: AuthorRef,
   deps: LimitDeps,
   log: Logger,
 ): Promise<LimitRefusal | undefined> {
@@ -36,7 +36,7 @@ export async function checkLimits(
   const ours = teamCounter(limits, author.team, now);
   try {
     const [pending, counted] = await Promise.all([
-      limits.userPending > 0 ? store.countByAuthor(author.team, author.user, limits.userPending) : 0,
+      limits.userPending > 0 ? store.countByAuthor(author, limits.userPending) : 0,
       mine ? store.countInWindow(mine) : true,
     ]);
     if (overPending(limits, pending)) return { limit: 'user_pending', max: limits.userPending };

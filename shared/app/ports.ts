@@ -65,12 +65,13 @@ export interface StorePort {
   /** Writes a record TTL removed back, unless its key holds an item again: false then. */
   putBack(record: SnapRecord): Promise<boolean>;
   get(id: string): Promise<StoredRecord | undefined>;
-  findByAuthor(team: string, user: string): Promise<SnapRecord[]>;
+  /** An author's live snaps (their workspace's, or their org's on Grid), newest first, at most `limit` (default 100). */
+  findByAuthor(author: AuthorRef, limit?: number): Promise<SnapRecord[]>;
   findByMessage(team: string, channel: string, ts: string): Promise<SnapRecord | undefined>;
   /** Counts one snap in a fixed-window counter unless it already holds its limit: false when full. */
   countInWindow(counter: WindowCounter): Promise<boolean>;
   /** A user's live snaps in a workspace, counted up to `atMost` (enough to know a limit is met). */
-  countByAuthor(team: string, user: string, atMost: number): Promise<number>;
+  countByAuthor(author: AuthorRef, atMost: number): Promise<number>;
 }
 
 /**
@@ -103,6 +104,9 @@ export interface Workspace {
   team: string;
   enterprise?: string;
 }
+
+/** Whose snaps: a user of a workspace, and of its org on Enterprise Grid (where user ids span the org). */
+export type AuthorRef = Workspace & { user: string };
 
 /**
  * The Slack token to speak with. `undefined`: snap is not installed there (bot) or the user has

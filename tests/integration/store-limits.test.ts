@@ -103,14 +103,14 @@ describe('the pending count through the author index', () => {
     await posted('T1:other', 'U-other', T0);
 
     // Act
-    const all = await store.countByAuthor('T1', 'U-many', 100);
-    const bounded = await store.countByAuthor('T1', 'U-many', 3);
+    const all = await store.countByAuthor({ team: 'T1', user: 'U-many' }, 100);
+    const bounded = await store.countByAuthor({ team: 'T1', user: 'U-many' }, 3);
     await store.bury(tombstone('T1:many-0', 'done', T0));
-    const afterDeletion = await store.countByAuthor('T1', 'U-many', 100);
+    const afterDeletion = await store.countByAuthor({ team: 'T1', user: 'U-many' }, 100);
 
     // Assess
     expect([all, bounded, afterDeletion]).toEqual([5, 3, 4]);
-    expect(await store.countByAuthor('T1', 'U-other', 100)).toBe(1);
-    expect(await store.countByAuthor('T2', 'U-many', 100)).toBe(0);
+    expect(await store.countByAuthor({ team: 'T1', user: 'U-other' }, 100)).toBe(1);
+    expect(await store.countByAuthor({ team: 'T2', user: 'U-many' }, 100)).toBe(0);
   });
 });

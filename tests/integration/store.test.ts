@@ -93,7 +93,7 @@ describe('the store', () => {
     const { id, ts, dueAt } = await posted();
     const before = {
       due: (await due(dueAt + 1)).some((r) => r.id === id),
-      author: (await store.findByAuthor('T1', 'U1')).some((r) => r.id === id),
+      author: (await store.findByAuthor({ team: 'T1', user: 'U1' })).some((r) => r.id === id),
       message: (await store.findByMessage('T1', 'C1', ts))?.id,
     };
 
@@ -103,7 +103,7 @@ describe('the store', () => {
     // Assess
     expect(before).toEqual({ due: true, author: true, message: id });
     expect((await due(dueAt + 1)).some((r) => r.id === id)).toBe(false);
-    expect((await store.findByAuthor('T1', 'U1')).some((r) => r.id === id)).toBe(false);
+    expect((await store.findByAuthor({ team: 'T1', user: 'U1' })).some((r) => r.id === id)).toBe(false);
     expect(await store.findByMessage('T1', 'C1', ts)).toBeUndefined();
   });
 

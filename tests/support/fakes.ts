@@ -1,5 +1,6 @@
 /** In-memory stand-ins for the use cases' ports, for unit tests of the timing and deletion logic. */
 import type {
+  AuthorRef,
   ClaimResult,
   Clock,
   Identity,
@@ -122,10 +123,15 @@ export class MemoryStore implements StorePort {
     return r ? { ...r } : undefined;
   }
 
-  async findByAuthor(team: string, user: string): Promise<SnapRecord[]> {
+  /** As the author index keys them: the user within their workspace, or their org on Grid. */
+  async findByAuthor(author: AuthorRef, limit = 100): Promise<SnapRecord[]> {
+    const key = author.enterprise ?? author.team;
     return [...this.records.values()]
-      .filter((r) => r.team === team && r.user === user && r.state === 'posted' && r.ts)
+      .filter(
+        (r) => (r.enterprise ?? r.team) === key && r.user === author.user && r.state === 'posted' && r.ts,
+      )
       .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, limit)
       .map((r) => ({ ...r }));
   }
 
@@ -144,8 +150,8 @@ export class MemoryStore implements StorePort {
     return true;
   }
 
-  async countByAuthor(team: string, user: string, atMost: number): Promise<number> {
-    return Math.min(atMost, (await this.findByAuthor(team, user)).length);
+  async countByAuthor(author: AuthorRef, atMost: number): Promise<number> {
+    return Math.min(atMost, (await this.findByAuthor(author)).length);
   }
 
   /** A posted record as the poster leaves it, for sweeps to find. */

@@ -399,6 +399,8 @@ describe('the author, with snaps posted as them', () => {
     const { log, lines } = captureLogs();
     const removed: Array<{ key: string; users: string[]; upTo: number }> = [];
     const forgotten: unknown[] = [];
+    /** Where users' tokens are stored, as `<installation key>#<user>`. */
+    const stored = new Set<string>();
     const deps: AuthorDeps = {
       store,
       slack,
@@ -409,8 +411,15 @@ describe('the author, with snaps posted as them', () => {
       ...(options.installations
         ? {
             installations: {
+              userToken: async (key, user) =>
+                stored.has(`${key}#${user}`) ? new Uint8Array([1]) : undefined,
               removeTokens: async (key, tokens, upTo) => {
                 removed.push({ key, users: tokens.users, upTo });
+                for (const user of tokens.users) {
+                  stored.delete(`${key}#${user}`);
+                  // The token source finds the user's next token (the org's), if any is left.
+                  if ([...stored].some((s) => s.endsWith(`#${user}`))) slack.authorized.add(user);
+                }
                 return { bot: false, users: tokens.users.length };
               },
             },
@@ -436,7 +445,7 @@ describe('the author, with snaps posted as them', () => {
           deps,
         ),
       );
-    return { clock, store, slack, ask, removed, forgotten, lines };
+    return { clock, store, slack, ask, removed, forgotten, lines, stored };
   }
 
   it.each([
@@ -472,8 +481,9 @@ describe('the author, with snaps posted as them', () => {
 
   it('revokes: takes down every pending snap posted as them (and none posted by the bot), gives the token back, deletes it wherever it is kept, forgets it, and counts', async () => {
     // Prepare: two snaps posted as U1, one by the bot, one of another user.
-    const { store, slack, ask, removed, forgotten } = author();
+    const { store, slack, ask, removed, forgotten, stored } = author();
     slack.authorized.add('U1');
+    stored.add(`${TEAM}#U1`);
     store.put({ team: TEAM, id: 'a', dueAt: NOW + 600_000, channel: 'D1', postedAs: 'user', createdAt: 1 });
     store.put({ team: TEAM, id: 'b', dueAt: NOW + 700_000, channel: 'G1', postedAs: 'user', createdAt: 2 });
     store.put({ team: TEAM, id: 'c', dueAt: NOW + 800_000, channel: 'C1', postedAs: 'bot', createdAt: 3 });
@@ -488,7 +498,7 @@ describe('the author, with snaps posted as them', () => {
     });
 
     // Act
-    const outcome = await ask({ kind: 'revoke' }, 'E0ORG');
+    const outcome = await ask({ kind: 'revoke' });
 
     // Assess
     expect(outcome).toBe('revoked');
@@ -497,13 +507,45 @@ describe('the author, with snaps posted as them', () => {
       ['D1', 'user'],
     ]);
     expect([...store.records.keys()].sort()).toEqual(['c', 'd']);
-    expect(slack.revoked).toEqual([{ as: 'user', team: TEAM, enterprise: 'E0ORG', user: 'U1' }]);
-    expect(removed.map((r) => [r.key, r.users])).toEqual([
-      [TEAM, ['U1']],
-      ['E0ORG', ['U1']],
-    ]);
-    expect(forgotten).toEqual([{ as: 'user', team: TEAM, enterprise: 'E0ORG', user: 'U1' }]);
+    expect(slack.revoked).toEqual([{ as: 'user', team: TEAM, user: 'U1' }]);
+    expect(removed.map((r) => [r.key, r.users])).toEqual([[TEAM, ['U1']]]);
+    expect(forgotten).toEqual([{ as: 'user', team: TEAM, user: 'U1' }]);
     expect(slack.replies.at(-1)?.text).toContain('took down 2 pending snaps');
+  });
+
+  it('revokes on Enterprise Grid: their snaps in every workspace of the org, and each token they granted', async () => {
+    // Prepare: U1 granted a token to the org-wide install and one to their own workspace; they
+    // posted as themselves in two workspaces of the org.
+    const { store, slack, ask, removed, stored } = author();
+    slack.authorized.add('U1');
+    stored.add(`${TEAM}#U1`).add('E0ORG#U1');
+    const grid = { enterprise: 'E0ORG', postedAs: 'user' as const };
+    store.put({ ...grid, team: TEAM, id: 'here', dueAt: NOW + 600_000, channel: 'D1', createdAt: 1 });
+    store.put({ ...grid, team: 'T0TWO', id: 'there', dueAt: NOW + 600_000, channel: 'D2', createdAt: 2 });
+
+    // Act
+    const outcome = await ask({ kind: 'revoke' }, 'E0ORG');
+
+    // Assess
+    expect(outcome).toBe('revoked');
+    expect(slack.deletes.map((d) => d.channel).sort()).toEqual(['D1', 'D2']);
+    expect(store.records.size).toBe(0);
+    expect(slack.revoked).toHaveLength(2);
+    expect(removed.map((r) => r.key)).toEqual([TEAM, 'E0ORG']);
+    expect(stored.size).toBe(0);
+    expect(slack.replies.at(-1)?.text).toContain('took down 2 pending snaps');
+  });
+
+  it('lists and deletes on Grid the snaps they posted from another workspace of the org', async () => {
+    const { store, slack, ask } = author();
+    slack.authorized.add('U1');
+    store.put({ team: 'T0TWO', enterprise: 'E0ORG', id: 'there', dueAt: NOW + 600_000, postedAs: 'user' });
+
+    const listed = await ask({ kind: 'list' }, 'E0ORG');
+    const deleted = await ask({ kind: 'delete', snapId: 'there' }, 'E0ORG');
+
+    expect(listed).toBe('listed');
+    expect(deleted).toBe('deleted');
   });
 
   it('revokes nothing while a snap posted as them is still up, and says to try again', async () => {
