@@ -28,6 +28,17 @@ export interface Ledger {
  * artefact must hold no secret.
  */
 export const TO_SLACK = 'Slack calls other than chat.postMessage';
+/** The posts themselves: the text belongs there, a token or secret never does. */
+export const POSTED = 'messages posted to Slack (scanned for secrets only)';
+
+/** Slack's calls as the ledger keeps them: the client secret that oauth.v2.access must carry, masked. */
+export function callsForLedger(calls: ReadonlyArray<{ method: string; params: Record<string, unknown> }>) {
+  return calls.map((c) =>
+    c.method === 'oauth.v2.access' && 'client_secret' in c.params
+      ? { ...c, params: { ...c.params, client_secret: '[the client secret, as Slack requires]' } }
+      : c,
+  );
+}
 
 export function writeLedger(ledger: Ledger): void {
   mkdirSync(LEDGER_DIR, { recursive: true });
@@ -70,7 +81,12 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
       writeLedger({
         suite,
         texts,
-        secrets: [p.botToken, ...p.slack.issued.keys(), ...(p.clientSecret ? [p.clientSecret] : [])],
+        secrets: [
+          p.botToken,
+          p.signingSecret,
+          ...p.slack.issued.keys(),
+          ...(p.clientSecret ? [p.clientSecret] : []),
+        ],
         artefacts: {
           'log lines': logs.lines(),
           'requests to DynamoDB': p.dynamoProxy.journal,
@@ -78,7 +94,8 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
           'stream events to the reaper': json(p.reaperEvents),
           "ack's answers": answers,
           'response_url bodies': json(p.slack.replies),
-          [TO_SLACK]: json(p.slack.calls.filter((c) => c.method !== 'chat.postMessage')),
+          [TO_SLACK]: json(callsForLedger(p.slack.calls.filter((c) => c.method !== 'chat.postMessage'))),
+          [POSTED]: json(p.slack.calls.filter((c) => c.method === 'chat.postMessage')),
           "install's pages and answers": json(p.installAnswers),
           'poster events (the async queue)': json(p.lambda.invocations.map((i) => i.payload)),
           'function errors': json(p.lambda.invocations.map((i) => i.errorMessage ?? '')),
