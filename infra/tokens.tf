@@ -92,3 +92,13 @@ data "aws_iam_policy_document" "stored_token_key" {
     }
   }
 }
+
+# One workspace with install deployed (for users' own tokens): the bot token in the configuration
+# belongs to one workspace, and every command that reaches ack is posted with it. Any other
+# workspace that adds the app (public distribution) would have its snaps posted with that token.
+check "one_workspace_serves_its_own" {
+  assert {
+    condition     = !(local.one_workspace && local.install_enabled) || length(var.allowed_team_ids) > 0
+    error_message = "With slack_bot_token and slack_client_id both set, set allowed_team_ids to your workspace: commands from any other workspace that installs the app would be posted with your workspace's bot token. (Or leave slack_bot_token out for distributed mode.)"
+  }
+}

@@ -3,6 +3,7 @@
  * route, Slack manifest. Parsed offline (no terraform binary needed).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 import { INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
@@ -518,5 +519,17 @@ describe('every variable and output', () => {
     expect(infra.variable.slack_bot_token?.sensitive).toBe(true);
     expect(infra.variable.slack_client_secret?.sensitive).toBe(true);
     expect(infra.variable.slack_client_id?.sensitive).toBeUndefined();
+  });
+});
+
+describe('one workspace with install deployed', () => {
+  it('warns at plan time unless allowed_team_ids keeps other workspaces off the one bot token', async () => {
+    const parsed = (await parse('tokens.tf', readFileSync('infra/tokens.tf', 'utf8'))) as {
+      check?: Record<string, Array<{ assert: Array<{ condition: string }> }>>;
+    };
+    const condition = parsed.check?.one_workspace_serves_its_own?.[0]?.assert[0]?.condition ?? '';
+
+    expect(condition).toContain('local.one_workspace && local.install_enabled');
+    expect(condition).toContain('length(var.allowed_team_ids) > 0');
   });
 });
