@@ -30,12 +30,17 @@ export async function alarmCounts(): Promise<{ always: number; optional: number 
   const always = Object.keys(parsed.locals?.find((l) => l.alarms)?.alarms ?? {}).length;
   if (always === 0) throw new Error('infra/alarms.tf: no local.alarms map');
   let optional = 0;
+  let extra = 0;
   for (const file of readdirSync('infra').filter((f) => f.endsWith('.tf'))) {
     const tf = (await parse(file, readFileSync(`infra/${file}`, 'utf8'))) as {
-      resource?: { aws_cloudwatch_metric_alarm?: Record<string, Array<{ count?: unknown }>> };
+      resource?: {
+        aws_cloudwatch_metric_alarm?: Record<string, Array<{ count?: unknown; for_each?: unknown }>>;
+      };
     };
-    for (const [, [alarm]] of Object.entries(tf.resource?.aws_cloudwatch_metric_alarm ?? {}))
+    for (const [, [alarm]] of Object.entries(tf.resource?.aws_cloudwatch_metric_alarm ?? {})) {
       if (alarm?.count !== undefined) optional++;
+      else if (alarm?.for_each === undefined) extra++;
+    }
   }
-  return { always, optional };
+  return { always: always + extra, optional };
 }

@@ -115,7 +115,6 @@ describe('alarms', () => {
     for (const alarm of resources) {
       expect(alarm.alarm_actions).toEqual([tf('aws_sns_topic.alarms.arn')]);
       expect(alarm.ok_actions).toEqual([tf('aws_sns_topic.alarms.arn')]);
-      if (alarm.for_each === undefined) expect(alarm.count).toBeDefined();
     }
   });
 
@@ -169,5 +168,34 @@ describe('alarms', () => {
     expect(age[0]?.threshold).toBeGreaterThan(reaperTimeoutMs);
     expect(age[0]?.threshold).toBeLessThanOrEqual(15 * 60_000);
     expect(age[0]?.threshold).toBeLessThan(recordAgeMs);
+  });
+});
+
+describe('messages left behind', () => {
+  const events = () => infra.locals.left_behind_events as string[];
+
+  it('are counted from the log lines the code writes when it can no longer delete a message', () => {
+    // Every event name must be one the code logs, so a renamed line cannot silence the alarm.
+    const code = ['post-snap.ts', 'delete-snap.ts', 'reap.ts']
+      .map((f) => readFileSync(`shared/app/${f}`, 'utf8'))
+      .join('\n');
+
+    expect(events().length).toBeGreaterThanOrEqual(5);
+    for (const event of events()) expect([event, code.includes(`'${event}'`)]).toEqual([event, true]);
+    expect(events()).toEqual(
+      expect.arrayContaining(['poster.lost_track', 'snap.delete_given_up', 'reaper.delete_abandoned']),
+    );
+  });
+
+  it('watch the poster, the sweeper and the reaper, and raise one alarm on the topic', () => {
+    const filter = infra.resource.aws_cloudwatch_log_metric_filter?.left_behind as Record<string, unknown>;
+    const alarm = infra.resource.aws_cloudwatch_metric_alarm?.left_behind as Record<string, unknown>;
+    const transformation = (filter.metric_transformation as Array<Record<string, unknown>>)[0];
+
+    expect(Object.keys(filter.for_each as object).sort()).toEqual(['poster', 'reaper', 'sweeper']);
+    expect(String(filter.pattern)).toContain('local.left_behind_events');
+    expect(transformation?.name).toBe(alarm.metric_name);
+    expect(transformation?.namespace).toBe(alarm.namespace);
+    expect(alarm.alarm_actions).toEqual([tf('aws_sns_topic.alarms.arn')]);
   });
 });
