@@ -4,7 +4,7 @@
  * which is all the sweeper ever reads (never a Scan). A settled request is never deleted: a
  * PutItem replaces it with its tombstone (key, state, TTL), and TTL removes that later.
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -23,6 +23,7 @@ import {
   ttlFor,
 } from '../domain/snap';
 import { StoreError } from '../errors';
+import { attempt, conditionally } from './dynamo-calls';
 import {
   authorKey,
   COUNTER_PREFIX,
@@ -45,32 +46,6 @@ const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 
 
 /** Records per due-index page: what one shard's reader holds at a time. */
 const DUE_PAGE_SIZE = 100;
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string })?.name === 'ConditionalCheckFailedException'
-  );
-}
-
-async function attempt<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw new StoreError(`DynamoDB ${what} failed`, { cause: error });
-  }
-}
-
-/** A conditional write: true if it was applied, false if its condition did not hold. */
-async function conditionally(what: string, run: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await run();
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw new StoreError(`DynamoDB ${what} failed`, { cause: error });
-  }
-}
 
 export class SnapStore implements StorePort {
   constructor(private readonly tableName: string) {}

@@ -16,7 +16,7 @@
  * deletes every listed token before deleting the workspace item on condition that `rev` did not
  * move: whichever way the two interleave, no token is left that the workspace item does not list.
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -33,6 +33,7 @@ import type {
 } from '../app/ports';
 import type { GrantKind } from '../domain/install';
 import { StoreError } from '../errors';
+import { attempt, conditionally, isConditionFailure } from './dynamo-calls';
 import { TABLE } from './snap-item';
 
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 4 }), {
@@ -53,32 +54,6 @@ const BOT_ATTRIBUTES = ['botToken', 'botUserId', 'botScopes', 'botInstalledAt', 
 /** Deletes per uninstall in flight at once: a large workspace finishes well inside Slack's 3 s. */
 const PARALLEL_DELETES = 16;
 const PRUNE_ATTEMPTS = 8;
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string })?.name === 'ConditionalCheckFailedException'
-  );
-}
-
-async function attempt<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw new StoreError(`DynamoDB ${what} failed`, { cause: error });
-  }
-}
-
-/** Runs a conditional write: true if applied, false if its condition did not hold. */
-async function conditionally(what: string, run: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await run();
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw new StoreError(`DynamoDB ${what} failed`, { cause: error });
-  }
-}
 
 async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>) {
   let next = 0;
