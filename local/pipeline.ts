@@ -5,10 +5,12 @@
  * Used by the end-to-end tests, the benchmark and `npm start`.
  *
  * With `install`, the fifth bundle too: "Add to Slack" through OAuth with the stand-in (which
- * plays Slack's authorize page when `authorize` is called), Slack's events about the app, and
- * `SNAP_PUBLIC_URL` on a local HTTP front that serves install's routes (and ack's) as API
- * Gateway would, so the links snap hands out can be followed. With `distributed` as well, no
- * bot token is configured: each workspace's (or org's) token comes from the installations.
+ * plays the person clicking "Allow" when `authorize` is called, and serves Slack's authorize page
+ * to browsers), Slack's events about the app, and `SNAP_PUBLIC_URL` on a local HTTP front that
+ * serves install's routes (and ack's) as API Gateway would, so the links snap hands out can be
+ * followed — or on a host of its own that serves them through `serveHttp` (`npm start`). With
+ * `distributed` as well, no bot token is configured: each workspace's (or org's) token comes
+ * from the installations.
  *
  * The bundles read their configuration from process.env when imported, as on Lambda, so one
  * process hosts one pipeline.

@@ -114,7 +114,7 @@ export interface SlackStandInOptions {
   appName?: string;
 }
 
-/** What a person allows on Slack's authorize page (the stand-in skips the page itself). */
+/** What a person allows on Slack's authorize page (`authorize()` skips the page itself). */
 export interface AuthorizeRequest {
   team: string;
   teamName?: string;

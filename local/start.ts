@@ -200,7 +200,13 @@ function serve(p: Pipeline, sandbox: boolean) {
     apps = now;
     sandboxEvents.emit('apps', JSON.parse(now));
   };
-  if (sandbox) void refreshApps();
+  if (sandbox) {
+    // Each open page listens for messages and replies.
+    p.slack.events.setMaxListeners(100);
+    void refreshApps().catch(() => undefined);
+    // `/snap revoke` answers through a response_url once the permission is gone.
+    p.slack.events.on('reply', () => void refreshApps().catch(() => undefined));
+  }
 
   return async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -235,8 +241,6 @@ function serve(p: Pipeline, sandbox: boolean) {
           text: r.body.text ?? '',
           blocks: r.body.blocks ?? [],
         });
-        // `/snap revoke` answers here once the permission is gone.
-        void refreshApps().catch(() => undefined);
       };
       const onApps = (state: unknown) => send('apps', state);
       p.slack.events.on('posted', onPosted).on('deleted', onDeleted).on('reply', onReply);

@@ -271,6 +271,7 @@ describe('many workspaces, and posting as yourself, on the sandbox page', () => 
     const app = (installed: boolean) =>
       page.locator(`#sidebar [data-role="app"][data-installed="${installed}"]`);
     await app(false).waitFor({ timeout: 5_000 });
+    const sidebarLink = await page.locator('#sidebar [data-role="add-to-slack"]').getAttribute('href');
 
     // Act: snap → refused with the link → Allow on Slack's page → back → snap → gone on time.
     await type(page, '/snap 10s hello before snap is here');
@@ -312,6 +313,7 @@ describe('many workspaces, and posting as yourself, on the sandbox page', () => 
 
     // Assess
     expect(href).toBe(`${server.url}/slack/install`);
+    expect(new URL(String(sidebarLink), server.url).href).toBe(href);
     expect(workspace).toBe('Globex');
     expect(asked).toContain('Add shortcuts and/or slash commands');
     expect(asked).toContain('Send messages as @snap');
