@@ -2,7 +2,8 @@
  * What API Gateway (HTTP API, payload 2.0) hands ack for a POST: one builder for the local
  * pipeline, `npm start`'s real HTTP endpoint and the tests, so all of them exercise the same shape.
  */
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { computeSignature } from '../shared/domain/signature';
 
 export interface PostRequestShape {
@@ -129,4 +130,16 @@ export function fromHttpRequest(
     });
   }
   return apiGatewayEvent({ path: url.pathname, body, headers, sourceIp });
+}
+
+/**
+ * Writes a function's answer (payload 2.0) to the browser as API Gateway does: its headers, its
+ * `cookies` as `Set-Cookie` headers, a base64 body decoded.
+ */
+export function writeAnswer(res: ServerResponse, answer: APIGatewayProxyStructuredResultV2): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(answer.headers ?? {})) headers[k] = String(v);
+  if (answer.cookies?.length) headers['set-cookie'] = answer.cookies;
+  res.writeHead(answer.statusCode ?? 200, headers);
+  res.end(answer.isBase64Encoded ? Buffer.from(answer.body ?? '', 'base64') : (answer.body ?? ''));
 }

@@ -5,10 +5,12 @@
  * Used by the end-to-end tests, the benchmark and `npm start`.
  *
  * With `install`, the fifth bundle too: "Add to Slack" through OAuth with the stand-in (which
- * plays Slack's authorize page when `authorize` is called), Slack's events about the app, and
- * `SNAP_PUBLIC_URL` on a local HTTP front that serves install's routes (and ack's) as API
- * Gateway would, so the links snap hands out can be followed. With `distributed` as well, no
- * bot token is configured: each workspace's (or org's) token comes from the installations.
+ * plays the person clicking "Allow" when `authorize` is called, and serves Slack's authorize page
+ * to browsers), Slack's events about the app, and `SNAP_PUBLIC_URL` on a local HTTP front that
+ * serves install's routes (and ack's) as API Gateway would, so the links snap hands out can be
+ * followed — or on a host of its own that serves them through `serveHttp` (`npm start`). With
+ * `distributed` as well, no bot token is configured: each workspace's (or org's) token comes
+ * from the installations.
  *
  * The bundles read their configuration from process.env when imported, as on Lambda, so one
  * process hosts one pipeline.
@@ -36,7 +38,7 @@ import {
   STATE_COOKIE,
 } from '../shared/domain/install';
 import { nextTick } from '../shared/domain/snap';
-import { apiGatewayEvent, apiGatewayGet, fromHttpRequest, slackSignature } from './api-gateway';
+import { apiGatewayEvent, apiGatewayGet, fromHttpRequest, slackSignature, writeAnswer } from './api-gateway';
 import {
   createSnapTable,
   type DynamoProxy,
@@ -196,6 +198,12 @@ export interface Pipeline {
   uninstall(from: EventSource): Promise<APIGatewayProxyStructuredResultV2>;
   /** A user removes the app's access to their account: Slack revokes their token and tells install. */
   revokeUser(from: EventSource & { user: string }): Promise<APIGatewayProxyStructuredResultV2>;
+  /**
+   * Serves install's routes (when hosted) and ack's over HTTP as API Gateway does: the request's
+   * cookies in `cookies`, the answer's `cookies` as Set-Cookie. For a host whose URL is
+   * `install.publicUrl`; false, without answering, for any other route.
+   */
+  serveHttp(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -474,21 +482,23 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
 
   // The public front: install's routes, and ack's, over HTTP as API Gateway serves them.
   const installRoutes = new Set([LANDING_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH, EVENTS_PATH]);
+  const serveHttp: Pipeline['serveHttp'] = async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const toAck = req.method === 'POST' && (path === COMMAND_PATH || path === INTERACTIONS_PATH);
+    const handler = toAck ? ack : install && installRoutes.has(path) ? install : undefined;
+    if (!handler) return false;
+    const event = fromHttpRequest(req, await readBody(req), req.socket.remoteAddress ?? '127.0.0.1');
+    const answer = await (toAck ? timed('ack', ack) : handler)(
+      event,
+      lambdaContext(toAck ? 'snap-ack' : 'snap-install', 10_000),
+    );
+    writeAnswer(res, answer);
+    return true;
+  };
   serveFront = async (req, res) => {
-    const event = fromHttpRequest(req, await readBody(req));
-    const toAck = event.rawPath === COMMAND_PATH || event.rawPath === INTERACTIONS_PATH;
-    const handler = toAck ? ack : installRoutes.has(event.rawPath) ? install : undefined;
-    if (!handler) {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found\n');
-      return;
-    }
-    const answer = await handler(event, lambdaContext(toAck ? 'snap-ack' : 'snap-install', 10_000));
-    const headers: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(answer.headers ?? {})) headers[k] = String(v);
-    if (answer.cookies?.length) headers['set-cookie'] = answer.cookies;
-    res.writeHead(answer.statusCode ?? 200, headers);
-    res.end(answer.isBase64Encoded ? Buffer.from(answer.body ?? '', 'base64') : (answer.body ?? ''));
+    if (await serveHttp(req, res)) return;
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found\n');
   };
 
   return {
@@ -554,6 +564,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       slack.revokeUser(user);
       return slackEvent({ type: 'tokens_revoked', tokens: { oauth: [user], bot: [] } }, from);
     },
+    serveHttp,
     close: async () => {
       await lambda.settled();
       posterProcess?.close();

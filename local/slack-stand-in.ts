@@ -6,8 +6,14 @@
  *
  * Tokens: the fixed `token` works everywhere (one-workspace mode). Tokens issued through OAuth
  * (`authorize()` plays the person clicking "Allow", then oauth.v2.access trades the code) are
- * bound to their workspace or org: a channel named `<team>-…` of another workspace answers
- * `channel_not_found`, as Slack does for a channel the token cannot see.
+ * bound to their workspace or org: a channel named `<team>-…`, or declared with a `team`, of
+ * another workspace answers `channel_not_found`, as Slack does for a channel the token cannot see.
+ *
+ * Slack's authorize page (`GET /oauth/v2/authorize`, on this host as Slack's is on the host of its
+ * API): with `accounts` (who is signed in to Slack in this browser), it shows what the app asks
+ * for — bot scopes for a workspace, or user scopes on your behalf — the workspace it goes to (the
+ * one last `visit`ed, or `team=`), and Allow and Cancel. Allow redirects to
+ * `redirect_uri?code&state` with a code from `authorize()`; Cancel to `?error=access_denied&state`.
  *
  * Who may post where (`conversations`, for the ids declared there; others are open to every
  * token as before): a bot token cannot see a direct message between two people, a group DM, or
@@ -19,6 +25,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Listening, listen, readBody, sendJson } from './http-util';
+import { AUTHORIZE_PATH, slackAuthorizePage } from './slack-authorize-page';
 
 export type Fault =
   | { error: string }
@@ -38,6 +45,9 @@ export interface StandInMessage {
   user?: string;
   /** Posted with a bot token: the app's bot user. */
   botId?: string;
+  /** Whose token posted it and whose deleted it (as `Call.by`: `bot:<T>`, `user:<T>:<U>`, `fixed`), never the token. */
+  by?: string;
+  deletedBy?: string;
   postedAt: number;
   deletedAt?: number;
 }
@@ -63,6 +73,16 @@ export interface Conversation {
   members: string[];
   /** snap's bot was invited (private channels only; a bot is never in a DM between two people). */
   bot?: boolean;
+  /** The workspace it belongs to: a token issued for another workspace cannot see it. */
+  team?: string;
+}
+
+/** Someone signed in to Slack in the browser, in one workspace: who Slack's authorize page acts for. */
+export interface SignedInAccount {
+  team: string;
+  teamName: string;
+  user: string;
+  userName: string;
 }
 
 export interface SlackStandInOptions {
@@ -88,9 +108,13 @@ export interface SlackStandInOptions {
   enterprises?: Record<string, string[]>;
   /** Conversations whose membership is enforced, by id (see the top of this file). */
   conversations?: Record<string, Conversation>;
+  /** Who is signed in to Slack in the browser (one account per workspace), for the authorize page. */
+  accounts?: SignedInAccount[];
+  /** The app's name on the authorize page (default `snap`). */
+  appName?: string;
 }
 
-/** What a person allows on Slack's authorize page (the stand-in skips the page itself). */
+/** What a person allows on Slack's authorize page (`authorize()` skips the page itself). */
 export interface AuthorizeRequest {
   team: string;
   teamName?: string;
@@ -143,6 +167,10 @@ export interface SlackStandIn extends Listening {
   revokeUser(user: string): void;
   /** Conversations whose membership is enforced; add to it at any time. */
   conversations: Map<string, Conversation>;
+  /** Slack's authorize page on this host (what install sends browsers to when SLACK_API_URL is this stand-in). */
+  authorizePageUrl: string;
+  /** The browser was last in this workspace: the authorize page offers it first, as Slack does. */
+  visit(team: string): void;
 }
 
 /** The due time a snap message shows (its `<!date^…>` token), in ms; undefined if it has none. */
@@ -215,9 +243,9 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     return t;
   };
 
-  /** May this token act in this channel? Channels named `<team>-…` belong to that workspace. */
+  /** May this token act in this channel? Channels named `<team>-…` or declared with a team belong to that workspace. */
   const reaches = (t: IssuedToken, channel: string): boolean => {
-    const team = /^([TE][A-Z0-9]+)-/.exec(channel)?.[1];
+    const team = /^([TE][A-Z0-9]+)-/.exec(channel)?.[1] ?? conversations.get(channel)?.team;
     if (!team) return true;
     if (t.team) return t.team === team;
     return !!t.enterprise && (orgOf.get(team) === t.enterprise || team === t.enterprise);
@@ -351,9 +379,25 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     return params;
   };
 
+  const accounts = options.accounts ?? [];
+  let visited: string | undefined;
+  const authorizePage = slackAuthorizePage({
+    appName: options.appName ?? 'snap',
+    clientId,
+    accounts: () => accounts,
+    current: () => visited,
+    code: (request) => issueCode(request),
+  });
+  const issueCode = (request: AuthorizeRequest) => {
+    const code = `${Date.now()}.${random()}.${randomHex()}`;
+    codes.set(code, { request, expiresAt: Date.now() + 600_000, used: false });
+    return code;
+  };
+
   const server = await listen(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const body = await readBody(req);
+    if (url.pathname === AUTHORIZE_PATH) return authorizePage(req.method ?? 'GET', url, body, res);
     if (url.pathname.startsWith('/response/')) {
       const id = url.pathname.slice('/response/'.length);
       const call: Call = { method: 'response_url', params: { id }, at: Date.now(), result: 'ok' };
@@ -428,6 +472,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
           text,
           blocks: Array.isArray(params.blocks) ? params.blocks : [],
           postedAt: Date.now(),
+          by: call.by ?? 'unknown',
           ...(byUser ? { user: byUser } : { botId: BOT_ID }),
           ...(params.username && !byUser ? { username: String(params.username) } : {}),
           ...(params.icon_url && !byUser ? { iconUrl: String(params.icon_url) } : {}),
@@ -464,6 +509,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
             : message.botId === undefined || grant?.kind !== 'user';
         if (!mine) return fail('cant_delete_message');
         message.deletedAt = Date.now();
+        message.deletedBy = call.by ?? 'unknown';
         events.emit('deleted', message);
         return sendJson(res, 200, { ok: true, channel, ts });
       }
@@ -517,11 +563,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     outage: (method, fault) => (fault ? outages.set(method, fault) : outages.delete(method)),
     live: (channel) =>
       [...messages.values()].filter((m) => m.deletedAt === undefined && (!channel || m.channel === channel)),
-    authorize: (request) => {
-      const code = `${Date.now()}.${random()}.${randomHex()}`;
-      codes.set(code, { request, expiresAt: Date.now() + 600_000, used: false });
-      return code;
-    },
+    authorize: issueCode,
     issued,
     uninstall: (key) => {
       for (const t of issued.values()) if ((t.team ?? t.enterprise) === key) t.revoked = true;
@@ -530,6 +572,10 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
       for (const t of issued.values()) if (t.kind === 'user' && t.user === user) t.revoked = true;
     },
     conversations,
+    authorizePageUrl: `${server.url}${AUTHORIZE_PATH}`,
+    visit: (team) => {
+      visited = team;
+    },
   };
 }
 

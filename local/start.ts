@@ -1,8 +1,11 @@
 /**
  * `npm start`: the whole of snap on this machine.
  *
- * - Sandbox (default, no Slack variables): dynalite, the Slack/KMS/Lambda stand-ins and the four
- *   bundles wired as on AWS, plus a page at http://localhost:3000/ that plays Slack.
+ * - Sandbox (default, no Slack variables): dynalite, the Slack/KMS/Lambda stand-ins and the five
+ *   bundles wired as on AWS in distributed mode, plus a page at http://localhost:3000/ that plays
+ *   Slack: the workspaces, channels and direct message of local/sandbox.ts. snap is added to the
+ *   first workspace at start, through the real OAuth flow; the others wait for someone to add it
+ *   from the page, through install's routes on this server and the stand-in's authorize page.
  * - Workspace (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET set): the functions talk to your Slack
  *   workspace; Slack reaches `POST /slack/commands` and `POST /slack/interactions` through a
  *   tunnel, or, with SLACK_APP_TOKEN (xapp-…) as well, sends commands and interactions over
@@ -11,17 +14,16 @@
  * Options: --port N (or PORT), --data DIR (keep the table across runs), --sweep-period SECONDS,
  * --ttl-late SECONDS (how late the TTL emulation removes expired records).
  */
-import { readFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
-import { apiGatewayEvent } from './api-gateway';
-import { lambdaContext } from './lambda-stand-in';
+import { EVENTS_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH } from '../shared/domain/install';
 import { type Pipeline, startPipeline } from './pipeline';
 import { readableLogs } from './readable-log';
-import { SANDBOX } from './sandbox';
-import { type StandInMessage, shownDueAt } from './slack-stand-in';
+import { SANDBOX, type SandboxConversation, type SandboxWorkspace, whereIs } from './sandbox';
+import { type SlackStandInOptions, type StandInMessage, shownDueAt } from './slack-stand-in';
 
 interface Options {
   port: number;
@@ -66,27 +68,93 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** An HTTP request as API Gateway (HTTP API, payload 2.0) hands it to ack. */
-function toApiGateway(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
-  return apiGatewayEvent({
-    path: new URL(req.url ?? '/', 'http://localhost').pathname,
-    body,
-    headers,
-    sourceIp: req.socket.remoteAddress ?? '',
-  });
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  try {
+    const parsed: unknown = JSON.parse((await readBody(req)).toString() || '{}');
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
+/**
+ * A message as the page shows it: whose it is (`user` for a message posted with a person's own
+ * token, `botId` for the app's) and whose token posted and deleted it (`by`, never the token).
+ */
 const view = (m: StandInMessage) => ({
   channel: m.channel,
   ts: m.ts,
   text: m.text,
   blocks: m.blocks,
   username: m.username,
+  user: m.user,
+  botId: m.botId,
+  by: m.by,
   postedAt: m.postedAt,
   dueAt: shownDueAt(m),
 });
+
+/** The sandbox's workspaces and conversations, declared to the Slack stand-in. */
+function sandboxSlack(): SlackStandInOptions {
+  return {
+    appName: SANDBOX.appName,
+    conversations: Object.fromEntries(
+      SANDBOX.workspaces.flatMap((w) =>
+        w.conversations.map((c) => [c.id, { kind: c.kind, members: c.members, team: w.id }]),
+      ),
+    ),
+    accounts: SANDBOX.workspaces.map((w) => ({
+      team: w.id,
+      teamName: w.name,
+      user: w.user.id,
+      userName: w.user.name,
+    })),
+  };
+}
+
+/** What Slack puts in a slash command sent from this conversation, by the sandbox user. */
+function commandFields(w: SandboxWorkspace, c: SandboxConversation, responseUrl: string) {
+  return {
+    team_id: w.id,
+    team_domain: w.domain,
+    channel_id: c.id,
+    // Slack's names for conversations that have none of their own.
+    channel_name: c.kind === 'im' ? 'directmessage' : c.kind === 'mpim' ? `mpdm-${c.name}` : c.name,
+    user_id: w.user.id,
+    user_name: w.user.name,
+    response_url: responseUrl,
+  };
+}
+
+/** Whether snap is added to each workspace, and posts as the sandbox user there (from the table's installation items). */
+async function appsState(p: Pipeline) {
+  const items = new Map(
+    (await p.items()).filter((i) => String(i.pk).startsWith('inst#')).map((i) => [String(i.pk), i]),
+  );
+  return Object.fromEntries(
+    SANDBOX.workspaces.map((w) => [
+      w.id,
+      {
+        installed: Boolean(items.get(`inst#${w.id}`)?.botToken),
+        postsAsYou: items.has(`inst#${w.id}#${w.user.id}`),
+      },
+    ]),
+  );
+}
+
+/**
+ * Adds snap to the workspaces that have it at start — the first one, and with `--data` those it
+ * was in when the sandbox last stopped (the stand-in's tokens end with it) — through the real
+ * OAuth flow, the stand-in playing "Allow".
+ */
+async function installAtStart(p: Pipeline): Promise<void> {
+  const kept = await appsState(p);
+  for (const w of SANDBOX.workspaces) {
+    if (!w.installedAtStart && !kept[w.id]?.installed) continue;
+    const page = await p.authorize({ team: w.id, teamName: w.name, user: w.user.id });
+    if (page.statusCode !== 200) throw new Error(`adding snap to ${w.name} answered ${page.statusCode}`);
+  }
+}
 
 /** The page, with the sandbox's names in it (JSON, with `<` escaped so it cannot end the script). */
 function sandboxPage(): string {
@@ -97,18 +165,53 @@ function sandboxPage(): string {
   );
 }
 
+/**
+ * For the privacy scan (tests only, when SNAP_SANDBOX_SECRETS_FILE is set): every token the
+ * Slack stand-in issued and the app's client secret, which no log line or page may hold.
+ */
+function secretsWriter(p: Pipeline): () => void {
+  const file = process.env.SNAP_SANDBOX_SECRETS_FILE;
+  if (!file) return () => undefined;
+  return () =>
+    writeFileSync(
+      file,
+      JSON.stringify([p.botToken, ...p.slack.issued.keys(), ...(p.clientSecret ? [p.clientSecret] : [])]),
+    );
+}
+
 function serve(p: Pipeline, sandbox: boolean) {
   const page = sandboxPage();
+  // Which conversation each response_url belongs to, so that a reply shows where it was asked for.
+  const replyTo = new Map<string, string>();
+  let replies = 0;
+  const responseUrlFor = (conversation: string) => {
+    const id = `page-${++replies}`;
+    replyTo.set(id, conversation);
+    if (replyTo.size > 10_000) replyTo.delete(replyTo.keys().next().value ?? '');
+    return p.slack.responseUrl(id);
+  };
+  const sandboxEvents = new EventEmitter();
+  const writeSecrets = secretsWriter(p);
+  let apps = '';
+  const refreshApps = async () => {
+    writeSecrets();
+    const now = JSON.stringify(await appsState(p));
+    if (now === apps) return;
+    apps = now;
+    sandboxEvents.emit('apps', JSON.parse(now));
+  };
+  if (sandbox) {
+    // Each open page listens for messages and replies.
+    p.slack.events.setMaxListeners(100);
+    void refreshApps().catch(() => undefined);
+    // `/snap revoke` answers through a response_url once the permission is gone.
+    p.slack.events.on('reply', () => void refreshApps().catch(() => undefined));
+  }
+
   return async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (req.method === 'POST' && (path === COMMAND_PATH || path === INTERACTIONS_PATH)) {
-      // What Slack (through a tunnel) or anyone else sends: ack verifies and routes it as on AWS.
-      const result = await p.ack(toApiGateway(req, await readBody(req)), lambdaContext('snap-ack', 10_000));
-      res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
-      res.end(result.body ?? '');
-      return;
-    }
     if (!sandbox) {
+      if (await p.serveHttp(req, res)) return;
       res.writeHead(path === '/' ? 200 : 404, { 'content-type': 'text/plain' });
       res.end(
         path === '/' ? 'snap is running against your Slack workspace. Use /snap there.\n' : 'not found\n',
@@ -128,14 +231,23 @@ function serve(p: Pipeline, sandbox: boolean) {
       });
       const send = (type: string, data: unknown) =>
         res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-      send('state', { messages: p.slack.live().map(view) });
+      send('state', { messages: p.slack.live().map(view), apps: await appsState(p) });
       const onPosted = (m: StandInMessage) => send('posted', view(m));
-      const onDeleted = (m: StandInMessage) => send('deleted', { channel: m.channel, ts: m.ts });
-      const onReply = (r: { body: { text?: string; blocks?: unknown[] } }) =>
-        send('reply', { text: r.body.text ?? '', blocks: r.body.blocks ?? [] });
+      const onDeleted = (m: StandInMessage) =>
+        send('deleted', { channel: m.channel, ts: m.ts, by: m.deletedBy });
+      const onReply = (r: { id: string; body: { text?: string; blocks?: unknown[] } }) => {
+        send('reply', {
+          conversation: replyTo.get(r.id),
+          text: r.body.text ?? '',
+          blocks: r.body.blocks ?? [],
+        });
+      };
+      const onApps = (state: unknown) => send('apps', state);
       p.slack.events.on('posted', onPosted).on('deleted', onDeleted).on('reply', onReply);
+      sandboxEvents.on('apps', onApps);
       req.on('close', () => {
         p.slack.events.off('posted', onPosted).off('deleted', onDeleted).off('reply', onReply);
+        sandboxEvents.off('apps', onApps);
       });
       return;
     }
@@ -152,41 +264,69 @@ function serve(p: Pipeline, sandbox: boolean) {
       res.end(JSON.stringify({ expired: await p.expire(at) }));
       return;
     }
-    if (req.method === 'POST' && path === '/api/interaction') {
-      // The page's "Delete now" buttons and "Delete snap now" shortcut, sent as Slack sends them.
-      const { snapId, ts } = JSON.parse((await readBody(req)).toString() || '{}') as {
-        snapId?: string;
-        ts?: string;
+    if (req.method === 'POST' && path.startsWith('/api/')) {
+      const body = await readJson(req);
+      const answer = (status: number, value: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(value));
       };
-      const common = {
-        team: { id: SANDBOX.team.id },
-        user: { id: SANDBOX.user.id },
-        channel: { id: SANDBOX.channel.id },
-        response_url: p.slack.responseUrl(`interaction-${Date.now()}`),
-        trigger_id: `${Date.now()}.interaction`,
-      };
-      const payload = snapId
-        ? {
-            ...common,
-            type: 'block_actions',
-            actions: [{ action_id: 'delete_snap', value: snapId, action_ts: String(Date.now() / 1000) }],
-          }
-        : { ...common, type: 'message_action', callback_id: 'delete_snap', message: { ts } };
-      const result = await p.interact(payload);
-      res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: result.statusCode }));
-      return;
+      if (path === '/api/uninstall') {
+        // An admin removes snap from a workspace: Slack revokes its tokens and tells install.
+        const w = SANDBOX.workspaces.find((x) => x.id === body.team);
+        if (!w) return answer(400, { error: 'unknown workspace' });
+        const result = await p.uninstall({ team: w.id });
+        await refreshApps();
+        return answer(result.statusCode === 200 ? 200 : 502, { status: result.statusCode });
+      }
+      if (path === '/api/visit') {
+        // The browser is now in this workspace: Slack's authorize page offers it first.
+        const w = SANDBOX.workspaces.find((x) => x.id === body.team);
+        if (!w) return answer(400, { error: 'unknown workspace' });
+        p.slack.visit(w.id);
+        return answer(200, {});
+      }
+      const where = whereIs(String(body.conversation ?? SANDBOX.channel.id));
+      if (!where) return answer(400, { error: 'unknown conversation' });
+      const { workspace: w, conversation: c } = where;
+      p.slack.visit(w.id);
+      if (path === '/api/interaction') {
+        // The page's "Delete now" buttons and "Delete snap now" shortcut, sent as Slack sends them.
+        const { snapId, ts } = body as { snapId?: string; ts?: string };
+        const common = {
+          team: { id: w.id, domain: w.domain },
+          user: { id: w.user.id, name: w.user.name },
+          channel: { id: c.id, name: c.name },
+          response_url: responseUrlFor(c.id),
+          trigger_id: `${Date.now()}.interaction`,
+        };
+        const payload = snapId
+          ? {
+              ...common,
+              type: 'block_actions',
+              actions: [
+                { action_id: 'delete_snap', value: String(snapId), action_ts: String(Date.now() / 1000) },
+              ],
+            }
+          : { ...common, type: 'message_action', callback_id: 'delete_snap', message: { ts: String(ts) } };
+        const result = await p.interact(payload);
+        return answer(result.statusCode ?? 200, { status: result.statusCode });
+      }
+      if (path === '/api/command') {
+        // The page's command box: signed and sent exactly as Slack would send it.
+        const result = await p.command(String(body.text ?? ''), commandFields(w, c, responseUrlFor(c.id)));
+        res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json' });
+        res.end(
+          result.statusCode === 200
+            ? (result.body ?? '{}')
+            : JSON.stringify({ text: `ack answered ${result.statusCode}` }),
+        );
+        return;
+      }
     }
-    if (req.method === 'POST' && path === '/api/command') {
-      // The page's command box: signed and sent exactly as Slack would send it.
-      const { text } = JSON.parse((await readBody(req)).toString() || '{}') as { text?: string };
-      const result = await p.command(String(text ?? ''));
-      res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json' });
-      res.end(
-        result.statusCode === 200
-          ? (result.body ?? '{}')
-          : JSON.stringify({ text: `ack answered ${result.statusCode}` }),
-      );
+    // Slack's requests (commands, interactions, events) and install's browser routes, as API
+    // Gateway serves them on AWS (cookies included).
+    if (await p.serveHttp(req, res)) {
+      if (path === OAUTH_REDIRECT_PATH || path === EVENTS_PATH) await refreshApps();
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });
@@ -332,7 +472,10 @@ async function main(): Promise<void> {
     sweepPeriodSeconds: options.sweepPeriodSeconds,
     ttlLateByMs: options.ttlLateSeconds * 1000,
     ...(options.data ? { dynamoPath: resolve(options.data) } : {}),
-    ...(workspace ? { workspace } : {}),
+    // The sandbox runs distributed, as a public app does: install's routes on this server.
+    ...(workspace
+      ? { workspace }
+      : { install: { publicUrl: url }, distributed: true, slack: sandboxSlack() }),
   });
   const stopSweeps = p.schedule();
   const ttl = setInterval(() => void p.expire().catch(() => undefined), 10_000);
@@ -351,6 +494,7 @@ async function main(): Promise<void> {
       await closeRest();
     };
   }
+  if (!workspace) await installAtStart(p);
   handler = serve(p, !workspace);
 
   const mode = !workspace
@@ -366,7 +510,11 @@ async function main(): Promise<void> {
         ? socket
           ? '  Commands, buttons and the shortcut arrive over Socket Mode; type /snap 10s hello in your workspace.'
           : `  Point a tunnel at ${url}: Request URLs ${COMMAND_PATH} (the command) and ${INTERACTIONS_PATH} (interactivity).`
-        : `  Open ${url}/ and type: /snap 10s hello`,
+        : [
+            `  Open ${url}/ and type: /snap 10s hello`,
+            `  Workspaces: ${SANDBOX.workspaces.map((w) => `${w.name} (${w.installedAtStart ? 'snap added' : 'add snap from the page'})`).join(', ')}; a direct message with ${SANDBOX.workspaces[0]?.conversations.find((c) => c.kind === 'im')?.name ?? 'someone'} where snap posts only as you`,
+            `  Add to Slack: ${url}${INSTALL_PATH}`,
+          ].join('\n'),
       `  Slack endpoint: ${url}${COMMAND_PATH}   sweep every ${options.sweepPeriodSeconds} s   TTL emulation ${options.ttlLateSeconds} s late${options.data ? `   data: ${options.data}` : '   data: in memory'}`,
       '  Logs below never contain message text. Ctrl-C stops.',
       '',

@@ -2,6 +2,7 @@
  * Environment readers. Each function reads its configuration once, at cold start, through
  * these helpers, so a missing or malformed variable fails the init with an error naming it.
  */
+import { authorizePageOf } from './domain/install';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits';
 import { ConfigError } from './errors';
 
@@ -236,6 +237,8 @@ export interface InstallConfig {
   installationsTableName: string;
   publicUrl: string;
   slackApiUrl: string;
+  /** Slack's authorize page, on the host of SLACK_API_URL (Slack's own by default). */
+  slackAuthorizeUrl: string;
   allowedTeams: ReadonlySet<string>;
 }
 
@@ -244,6 +247,7 @@ export function installConfig(env: Env): InstallConfig {
   if (!/^[0-9]+\.[0-9]+$/.test(clientId))
     throw new ConfigError('Environment variable SLACK_CLIENT_ID must be a Slack client id like 1234.5678');
   const tableName = required(env, 'SNAP_TABLE_NAME');
+  const apiUrl = slackApiUrl(env);
   return {
     clientId,
     clientSecret: secretSource(env, 'SLACK_CLIENT_SECRET'),
@@ -252,7 +256,8 @@ export function installConfig(env: Env): InstallConfig {
     tableName,
     installationsTableName: optional(env, 'SNAP_INSTALLATIONS_TABLE_NAME') ?? tableName,
     publicUrl: publicUrl(env),
-    slackApiUrl: slackApiUrl(env),
+    slackApiUrl: apiUrl,
+    slackAuthorizeUrl: authorizePageOf(apiUrl),
     allowedTeams: allowedTeamIds(env),
   };
 }

@@ -54,6 +54,7 @@ let log: Logger = baseLog;
 const settings = {
   clientId: config.clientId,
   publicUrl: config.publicUrl,
+  authorizePage: config.slackAuthorizeUrl,
   allowedTeams: config.allowedTeams,
 };
 const states = new OAuthStates(config.tableName);

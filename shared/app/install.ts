@@ -44,6 +44,8 @@ export interface InstallSettings {
   clientId: string;
   /** Where Slack and browsers reach snap, without a trailing slash. */
   publicUrl: string;
+  /** Slack's authorize page (default Slack's own). */
+  authorizePage?: string;
   /** Workspaces (or orgs) snap may be installed in; empty: any. */
   allowedTeams: ReadonlySet<string>;
 }
@@ -67,7 +69,13 @@ export async function beginInstall(
   });
   deps.log.info('install.started', { kind });
   return {
-    location: authorizeUrl(kind, deps.settings.clientId, deps.settings.publicUrl, flow.state),
+    location: authorizeUrl(
+      kind,
+      deps.settings.clientId,
+      deps.settings.publicUrl,
+      flow.state,
+      deps.settings.authorizePage,
+    ),
     nonce: flow.nonce,
   };
 }

@@ -15,6 +15,15 @@ export const EVENTS_PATH = '/slack/events';
 export const SLACK_AUTHORIZE_URL = 'https://slack.com/oauth/v2/authorize';
 
 /**
+ * Slack serves its authorize page on the host of its Web API (`https://slack.com/api/` →
+ * `https://slack.com/oauth/v2/authorize`), so whatever plays the API (a local stand-in) plays
+ * that page too, with no setting of its own.
+ */
+export function authorizePageOf(slackApiUrl: string): string {
+  return new URL('/oauth/v2/authorize', slackApiUrl).href;
+}
+
+/**
  * The bot scopes an install asks for. slack/manifest.yaml declares the app's scopes for Slack;
  * a test holds the two lists equal (the bundle cannot read the manifest at run time).
  */
@@ -180,13 +189,19 @@ export function readFlowCookie(pairs: readonly string[]): string | undefined {
 }
 
 /** Slack's authorize URL for a bot install or a user's own authorization. */
-export function authorizeUrl(kind: GrantKind, clientId: string, publicUrl: string, state: string): string {
+export function authorizeUrl(
+  kind: GrantKind,
+  clientId: string,
+  publicUrl: string,
+  state: string,
+  page = SLACK_AUTHORIZE_URL,
+): string {
   const params = new URLSearchParams({ client_id: clientId });
   if (kind === 'bot') params.set('scope', BOT_SCOPES.join(','));
   else params.set('user_scope', USER_SCOPES.join(','));
   params.set('redirect_uri', redirectUri(publicUrl));
   params.set('state', state);
-  return `${SLACK_AUTHORIZE_URL}?${params.toString()}`;
+  return `${page}?${params.toString()}`;
 }
 
 export const redirectUri = (publicUrl: string) => `${publicUrl}${OAUTH_REDIRECT_PATH}`;

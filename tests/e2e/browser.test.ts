@@ -2,11 +2,14 @@
  * The sandbox page in headless Chromium (tests/support/browser.ts finds one without installing
  * anything beyond `npm ci`), driven by playwright-core, as a newcomer would use it: type a
  * command, see it appear formatted as Slack shows it, see it gone on time, list and delete early,
- * and see a note when snap is unreachable. Screenshots go to test-output/.
+ * add snap to a second workspace through Slack's authorize page and remove it again, let snap
+ * post as you in a direct message and take that back, and see a note when snap is unreachable.
+ * Screenshots go to test-output/.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { MISS_CACHE_MS } from '../../shared/app/token-source';
 import { launchBrowser } from '../support/browser';
 import { type LocalServer, startLocalServer, subscribe } from '../support/local-server';
 import { writeLedger } from '../support/privacy';
@@ -14,6 +17,9 @@ import { until } from '../support/wait';
 
 let server: LocalServer;
 let browser: Browser;
+// One context for every page: a tab opened from a page of another context ends this
+// single-process Chromium.
+let context: BrowserContext;
 
 const FORMATTED = '*bold* _italic_ ~struck~ `code` & <tag> for @ana in #general';
 const BROADCAST = 'heads up @channel, ask @ana';
@@ -24,12 +30,22 @@ const TEXTS = [
   BROADCAST,
   'a long one',
   'cancel me soon',
+  'hello before snap is here',
+  'hello from globex',
+  'after removal',
+  'the door code is 4711',
+  'door code 4711',
+  'still up when revoked',
+  'not as me any more',
   'never sent',
 ];
+/** install's pages as the browser got them (after Allow), for the privacy scan. */
+const installPages: string[] = [];
 
 beforeAll(async () => {
   const launched = await launchBrowser();
   browser = launched.browser;
+  context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
   console.log(`browser: ${launched.description}`);
   server = await startLocalServer();
 }, 60_000);
@@ -38,8 +54,10 @@ afterAll(async () => {
   writeLedger({
     suite: 'browser',
     texts: TEXTS,
+    secrets: server?.secrets() ?? [],
     artefacts: {
       'server output (its logs)': server?.output().split('\n') ?? [],
+      "install's pages": installPages,
     },
   });
   await browser?.close();
@@ -54,7 +72,7 @@ afterEach(async () => {
 });
 
 async function openPage(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+  const page = await context.newPage();
   pages.push(page);
   await page.goto(`${server.url}/`);
   return page;
@@ -224,7 +242,169 @@ describe('the sandbox page', () => {
     expect(deleting).toBeGreaterThanOrEqual(0);
     expect(deleted).toBeGreaterThan(deleting);
   });
+});
 
+/** Follows a link that opens in a new tab (as Slack opens links) and returns that tab. */
+async function follow(page: Page, link: ReturnType<Page['locator']>): Promise<Page> {
+  const [tab] = await Promise.all([page.waitForEvent('popup'), link.click()]);
+  await tab.waitForLoadState();
+  return tab;
+}
+
+/** Allow on Slack's authorize page, and what install answers once the browser is back. */
+async function allow(tab: Page, name: string): Promise<string> {
+  await tab.click('button[value="allow"]');
+  await tab.waitForURL(/\/slack\/oauth_redirect\?/);
+  await screenshot(tab, name);
+  installPages.push(await tab.content());
+  const text = (await tab.locator('body').textContent()) ?? '';
+  await tab.close();
+  return text;
+}
+
+describe('many workspaces, and posting as yourself, on the sandbox page', () => {
+  it('adds snap to a second workspace from snap’s own link, snaps there with that workspace’s token, and after removing it is refused politely again', async () => {
+    // Prepare: a newcomer opens the second workspace, where snap is not yet.
+    const page = await openPage();
+    const stream = await subscribe(server.url);
+    await page.click('#rail button[data-team="T0GLOBEX"]');
+    const app = (installed: boolean) =>
+      page.locator(`#sidebar [data-role="app"][data-installed="${installed}"]`);
+    await app(false).waitFor({ timeout: 5_000 });
+    const sidebarLink = await page.locator('#sidebar [data-role="add-to-slack"]').getAttribute('href');
+
+    // Act: snap → refused with the link → Allow on Slack's page → back → snap → gone on time.
+    await type(page, '/snap 10s hello before snap is here');
+    const refusal = note(page, 'not installed in this workspace');
+    await refusal.waitFor({ timeout: 5_000 });
+    const refusedAt = Date.now();
+    await screenshot(page, 'sandbox-not-installed');
+    const link = refusal.locator('a', { hasText: 'Add snap to Slack' });
+    const href = await link.getAttribute('href');
+    const authorizePage = await follow(page, link);
+    const asked = await authorizePage.locator('main').textContent();
+    const workspace = await authorizePage.locator('[data-role="workspace"]').textContent();
+    await screenshot(authorizePage, 'sandbox-authorize-workspace');
+    const installed = await allow(authorizePage, 'sandbox-installed');
+    await app(true).waitFor({ timeout: 5_000 });
+    // The poster remembers "not installed" for a few seconds; a person takes longer to get here.
+    await page.waitForTimeout(Math.max(0, refusedAt + MISS_CACHE_MS - Date.now()));
+    await type(page, '/snap 3s hello from globex');
+    const posted = message(page, 'hello from globex');
+    await posted.waitFor({ timeout: 5_000 });
+    const dueAt = Number(await posted.locator('[data-due]').getAttribute('data-due'));
+    await screenshot(page, 'sandbox-second-workspace');
+    const badge = await posted.locator('.badge').textContent();
+    await posted.waitFor({ state: 'detached', timeout: 8_000 });
+    const goneAt = Date.now();
+    const postedEvent = stream.events.find((e) => e.type === 'posted' && e.data.text === 'hello from globex');
+    const deletedEvent = stream.events.find(
+      (e) => e.type === 'deleted' && e.data.ts === postedEvent?.data.ts,
+    );
+
+    // …then an admin removes snap, and the next snap there is refused politely again.
+    await page.click('[data-role="remove-app"]');
+    await app(false).waitFor({ timeout: 5_000 });
+    await type(page, '/snap 10s after removal');
+    await note(page, 'not installed in this workspace').nth(1).waitFor({ timeout: 5_000 });
+    await page.waitForTimeout(500);
+    await screenshot(page, 'sandbox-removed');
+    stream.close();
+
+    // Assess
+    expect(href).toBe(`${server.url}/slack/install`);
+    expect(new URL(String(sidebarLink), server.url).href).toBe(href);
+    expect(workspace).toBe('Globex');
+    expect(asked).toContain('Add shortcuts and/or slash commands');
+    expect(asked).toContain('Send messages as @snap');
+    expect(asked).not.toContain('On your behalf');
+    expect(installed).toContain('snap is now installed in Globex');
+    expect(badge).toBe('APP');
+    expect(goneAt).toBeGreaterThanOrEqual(dueAt);
+    expect(goneAt).toBeLessThanOrEqual(dueAt + 2_000);
+    expect(postedEvent?.data).toMatchObject({ channel: 'C0GXGENERAL', by: 'bot:T0GLOBEX' });
+    expect(deletedEvent?.data.by).toBe('bot:T0GLOBEX');
+    expect(await message(page, 'after removal').count()).toBe(0);
+    expect(await message(page, 'hello before snap is here').count()).toBe(0);
+    expect(await page.locator('#title').textContent()).toBe('# general');
+    expect(await page.locator('#where').textContent()).toBe('Globex');
+  }, 60_000);
+
+  it('in a direct message, asks a newcomer to let snap post as them, then posts as them, deletes it on time, and /snap revoke takes it back', async () => {
+    // Prepare: the direct message with ana, where snap's bot cannot post.
+    const page = await openPage();
+    const stream = await subscribe(server.url);
+    await page.click('#sidebar button[data-conversation="D0ANA"]');
+
+    // Act: refused with "post as you" → Allow (your own permission) → back.
+    await type(page, '/snap 10s the door code is 4711');
+    const refusal = note(page, 'I cannot post in this conversation');
+    await refusal.waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-dm-refused');
+    const link = refusal.locator('a', { hasText: 'Let snap post as you' });
+    const href = await link.getAttribute('href');
+    const authorizePage = await follow(page, link);
+    const asked = await authorizePage.locator('main').textContent();
+    await screenshot(authorizePage, 'sandbox-authorize-as-you');
+    const allowed = await allow(authorizePage, 'sandbox-authorized-as-you');
+    await page.locator('#sidebar [data-role="posts-as-you"]').waitFor({ timeout: 5_000 });
+
+    // …snap there: posted as you, gone on time.
+    await type(page, '/snap 3s door code 4711');
+    const posted = message(page, 'door code 4711');
+    await posted.waitFor({ timeout: 5_000 });
+    const dueAt = Number(await posted.locator('[data-due]').getAttribute('data-due'));
+    const shown = {
+      name: await posted.locator('.name').textContent(),
+      badges: await posted.locator('.badge').count(),
+      postedBy: await posted.getAttribute('data-posted-by'),
+      context: await posted.locator('.context').textContent(),
+    };
+    await screenshot(page, 'sandbox-dm-as-you');
+    await posted.waitFor({ state: 'detached', timeout: 8_000 });
+    const goneAt = Date.now();
+
+    // …one more, then take the permission back: it goes down with it.
+    await type(page, '/snap 1h still up when revoked');
+    const pending = message(page, 'still up when revoked');
+    await pending.waitFor({ timeout: 5_000 });
+    await type(page, '/snap revoke');
+    const revoked = note(page, 'snap no longer posts as you');
+    await revoked.waitFor({ timeout: 8_000 });
+    await pending.waitFor({ state: 'detached', timeout: 5_000 });
+    await page.locator('#sidebar [data-role="posts-as-you"]').waitFor({ state: 'detached', timeout: 5_000 });
+    await type(page, '/snap 10s not as me any more');
+    await note(page, 'I cannot post in this conversation').nth(1).waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-dm-revoked');
+    const events = stream.events;
+    stream.close();
+
+    // Assess
+    expect(href).toBe(`${server.url}/slack/install?as=user`);
+    expect(asked).toContain('On your behalf, as alex');
+    expect(asked).toContain('Send messages on your behalf');
+    expect(asked).not.toContain('Send messages as @snap');
+    expect(asked).toContain('Acme');
+    expect(allowed).toContain('your snaps are now posted as you');
+    expect(shown).toEqual({
+      name: 'alex',
+      badges: 0,
+      postedBy: 'person',
+      context: expect.stringContaining('self-destructs'),
+    });
+    expect(goneAt).toBeGreaterThanOrEqual(dueAt);
+    expect(goneAt).toBeLessThanOrEqual(dueAt + 2_000);
+    const mine = events.filter((e) => e.type === 'posted' && e.data.channel === 'D0ANA');
+    expect(mine.map((e) => e.data.by)).toEqual(['user:T0LOCAL:U0LOCAL', 'user:T0LOCAL:U0LOCAL']);
+    const deletions = events.filter((e) => e.type === 'deleted' && mine.some((m) => m.data.ts === e.data.ts));
+    expect(deletions.map((e) => e.data.by)).toEqual(['user:T0LOCAL:U0LOCAL', 'user:T0LOCAL:U0LOCAL']);
+    expect(await revoked.textContent()).toContain('It took down 1 pending snap posted as you');
+    expect(await message(page, 'not as me any more').count()).toBe(0);
+    expect(await message(page, 'the door code is 4711').count()).toBe(0);
+  }, 60_000);
+});
+
+describe('the sandbox page, stopped', () => {
   // Last: it stops the server.
   it('says snap is unreachable when the server is stopped, and keeps the typed text', async () => {
     // Prepare

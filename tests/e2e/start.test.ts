@@ -1,7 +1,8 @@
 /**
  * `npm start` in sandbox mode, over real HTTP: a signed command → post → deletion on time →
- * record gone; the TTL path → reaper; the taken-port error; a request while it starts; and
- * stopping `npm start` itself.
+ * record gone; the TTL path → reaper; adding snap to a workspace through Slack's authorize page
+ * played by the stand-in (Allow, Cancel, the flow cookie really required); the taken-port error;
+ * a request while it starts; and stopping `npm start` itself.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SANDBOX_SIGNING_SECRET } from '../../local/pipeline';
 import { shownField } from '../../local/readable-log';
+import { SANDBOX } from '../../local/sandbox';
+import { STATE_COOKIE } from '../../shared/domain/install';
 import { computeSignature } from '../../shared/domain/signature';
 import { type LocalServer, startLocalServer, subscribe } from '../support/local-server';
 import { writeLedger } from '../support/privacy';
@@ -19,6 +22,8 @@ import { commandBody } from '../support/slack-requests';
 import { until } from '../support/wait';
 
 let server: LocalServer;
+/** Servers other than `server` this suite started (their logs and secrets join the ledger). */
+const others: LocalServer[] = [];
 
 function signedPost(body: string, secret = SANDBOX_SIGNING_SECRET) {
   const timestamp = String(Math.floor(Date.now() / 1000));
@@ -44,9 +49,11 @@ afterAll(async () => {
   const left = server ? await records().catch(() => []) : [];
   writeLedger({
     suite: 'start',
-    texts: ['hello from the test', 'safety net'],
+    texts: ['hello from the test', 'safety net', 'before anyone added snap', 'kept across runs'],
+    secrets: [...(server?.secrets() ?? []), ...others.flatMap((o) => o.secrets())],
     artefacts: {
       'server output (its logs)': server?.output().split('\n') ?? [],
+      'other servers’ output': others.flatMap((o) => o.output().split('\n')),
       'records left in the table': left.map((r) => JSON.stringify(r)),
     },
   });
@@ -72,7 +79,9 @@ describe('npm start (sandbox)', () => {
     const stream = await subscribe(server.url);
 
     // Act
-    const response = await signedPost(commandBody({ text: '3s hello from the test', channel_id: 'C-start' }));
+    const response = await signedPost(
+      commandBody({ text: '3s hello from the test', team_id: SANDBOX.team.id, channel_id: 'C-start' }),
+    );
     const posted = await until(
       () => stream.events.find((e) => e.type === 'posted' && e.data.channel === 'C-start'),
       5_000,
@@ -107,7 +116,7 @@ describe('npm start (sandbox)', () => {
 
   it('lets the TTL emulation hand an expired record to the reaper, which deletes the message', async () => {
     const stream = await subscribe(server.url);
-    await signedPost(commandBody({ text: '2h safety net', channel_id: 'C-ttl' }));
+    await signedPost(commandBody({ text: '2h safety net', team_id: SANDBOX.team.id, channel_id: 'C-ttl' }));
     const posted = await until(
       () => stream.events.find((e) => e.type === 'posted' && e.data.channel === 'C-ttl'),
       5_000,
@@ -157,6 +166,248 @@ describe('npm start (sandbox)', () => {
     expect(server.output()).not.toMatch(/(dueAt|windowEnd|expiresAt)=\d+(\s|$)/m);
     expect(server.output()).toMatch(/snap\.deleted .*lateMs=-?\d+/);
   });
+});
+
+/** GET /slack/install as a browser does it: where it is sent, and the flow cookie it is given. */
+async function beginInstall(query = '', url = server.url) {
+  const response = await fetch(`${url}/slack/install${query}`, { redirect: 'manual' });
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${STATE_COOKIE}=`));
+  return {
+    status: response.status,
+    to: new URL(String(response.headers.get('location'))),
+    cookie: cookie ?? '',
+    /** What the browser sends back: the pair alone. */
+    pair: cookie?.split(';')[0] ?? '',
+  };
+}
+
+/** Allow or Cancel on the authorize page (its form, posted as the browser does); where Slack sends the browser next. */
+async function decide(to: URL, decision: 'allow' | 'cancel', team: string = SANDBOX.team.id): Promise<URL> {
+  const form = new URLSearchParams({
+    client_id: to.searchParams.get('client_id') ?? '',
+    scope: to.searchParams.get('scope') ?? '',
+    user_scope: to.searchParams.get('user_scope') ?? '',
+    redirect_uri: to.searchParams.get('redirect_uri') ?? '',
+    state: to.searchParams.get('state') ?? '',
+    team,
+    decision,
+  });
+  const response = await fetch(`${to.origin}${to.pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+    redirect: 'manual',
+  });
+  expect(response.status).toBe(302);
+  return new URL(String(response.headers.get('location')));
+}
+
+/** Back at snap's redirect route, with or without the browser's flow cookie. */
+const back = (to: URL, cookie?: string) =>
+  fetch(to, { redirect: 'manual', ...(cookie ? { headers: { cookie } } : {}) });
+
+/** Whether snap is added to each workspace, as the page is told. */
+async function apps(url = server.url): Promise<Record<string, { installed: boolean; postsAsYou: boolean }>> {
+  const stream = await subscribe(url);
+  const state = await until(() => stream.events.find((e) => e.type === 'state'), 5_000);
+  stream.close();
+  return state.data.apps as Record<string, { installed: boolean; postsAsYou: boolean }>;
+}
+
+const GLOBEX = SANDBOX.workspaces[1]?.id ?? '';
+
+describe('npm start: adding snap to a workspace through Slack’s authorize page, played locally', () => {
+  it('holds two workspaces, snap added to the first at start only', async () => {
+    expect(SANDBOX.workspaces.map((w) => w.name)).toEqual(['Acme', 'Globex']);
+    expect(await apps()).toEqual({
+      T0LOCAL: { installed: true, postsAsYou: false },
+      T0GLOBEX: { installed: false, postsAsYou: false },
+    });
+  });
+
+  it('answers a snap in the second workspace before anyone added snap there with the sandbox’s own install link', async () => {
+    // Prepare
+    const stream = await subscribe(server.url);
+
+    // Act: typed on the page in Globex's #general.
+    const response = await fetch(`${server.url}/api/command`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: '10s before anyone added snap', conversation: 'C0GXGENERAL' }),
+    });
+    const reply = await until(
+      () => stream.events.find((e) => e.type === 'reply' && e.data.conversation === 'C0GXGENERAL'),
+      5_000,
+    );
+    stream.close();
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(reply.data.text).toContain(`<${server.url}/slack/install|Add snap to Slack>`);
+    expect(stream.events.some((e) => e.type === 'posted' && e.data.channel === 'C0GXGENERAL')).toBe(false);
+  });
+
+  it('sends the browser to Slack’s authorize page on the stand-in’s host, which shows the bot scopes, the workspace, Allow and Cancel', async () => {
+    // Act: the page is in Acme, then in Globex (the workspace Slack's page offers follows it).
+    const visit = (team: string) =>
+      fetch(`${server.url}/api/visit`, { method: 'POST', body: JSON.stringify({ team }) });
+    await visit(SANDBOX.team.id);
+    const started = await beginInstall();
+    const page = await (await fetch(started.to)).text();
+    await visit(GLOBEX);
+    const afterVisit = await (await fetch(started.to)).text();
+
+    // Assess
+    expect(started.status).toBe(302);
+    expect(started.to.pathname).toBe('/oauth/v2/authorize');
+    expect(started.to.origin).not.toBe(new URL(server.url).origin);
+    expect(started.to.searchParams.get('redirect_uri')).toBe(`${server.url}/slack/oauth_redirect`);
+    expect(started.cookie.split('; ')).toEqual(
+      expect.arrayContaining(['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/slack/oauth_redirect']),
+    );
+    expect(page).toContain('is requesting permission to access the <b data-role="workspace">Acme</b>');
+    expect(page).toContain('Send messages as @snap');
+    expect(page).toContain('Add shortcuts and/or slash commands');
+    expect(page).toContain('value="allow"');
+    expect(page).toContain('value="cancel"');
+    expect(afterVisit).toContain('<b data-role="workspace">Globex</b>');
+  });
+
+  it('asks only to post on your behalf for ?as=user', async () => {
+    const started = await beginInstall('?as=user');
+    const page = await (await fetch(started.to)).text();
+
+    expect(started.to.searchParams.get('user_scope')).toBe('chat:write');
+    expect(page).toContain('Send messages on your behalf');
+    expect(page).toContain('On your behalf, as alex');
+    expect(page).not.toContain('Send messages as @snap');
+  });
+
+  it('refuses a wrong client id as Slack does, and repeats nothing from the request unescaped', async () => {
+    // Prepare
+    const started = await beginInstall();
+    const wrong = new URL(started.to);
+    wrong.searchParams.set('client_id', '9999.9999');
+    const forged = new URL(started.to);
+    forged.searchParams.set('state', '"><script>alert(1)</script>');
+
+    // Act
+    const refused = await fetch(wrong);
+    const forgedPage = await (await fetch(forged)).text();
+
+    // Assess
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('Invalid client_id parameter');
+    expect(forgedPage).not.toContain('<script>');
+    expect(forgedPage).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
+  });
+
+  it('brings the browser back with access_denied on Cancel, and install says nothing changed', async () => {
+    // Act
+    const started = await beginInstall();
+    const to = await decide(started.to, 'cancel', GLOBEX);
+    const answer = await back(to, started.pair);
+
+    // Assess
+    expect(`${to.origin}${to.pathname}`).toBe(`${server.url}/slack/oauth_redirect`);
+    expect(to.searchParams.get('error')).toBe('access_denied');
+    expect(to.searchParams.get('code')).toBeNull();
+    expect(to.searchParams.get('state')).toBe(started.to.searchParams.get('state'));
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toContain(
+      'You cancelled on Slack’s page: nothing was allowed and nothing was stored.',
+    );
+    expect((await apps())[GLOBEX]?.installed).toBe(false);
+  });
+
+  it('refuses the way back without the flow cookie (400, nothing stored), then adds snap with it, and removes it again', async () => {
+    // Prepare
+    const started = await beginInstall();
+    const to = await decide(started.to, 'allow', GLOBEX);
+
+    // Act
+    const cookieless = await back(to);
+    const cookielessPage = await cookieless.text();
+    const afterCookieless = (await apps())[GLOBEX];
+    const withCookie = await back(to, started.pair);
+    const installedPage = await withCookie.text();
+    const afterInstall = (await apps())[GLOBEX];
+    const removed = await fetch(`${server.url}/api/uninstall`, {
+      method: 'POST',
+      body: JSON.stringify({ team: GLOBEX }),
+    });
+    const afterRemoval = (await apps())[GLOBEX];
+
+    // Assess
+    expect(to.searchParams.get('code')).toBeTruthy();
+    expect(cookieless.status).toBe(400);
+    expect(cookielessPage).toContain('This link has expired');
+    expect(afterCookieless?.installed).toBe(false);
+    expect(withCookie.status).toBe(200);
+    expect(withCookie.headers.getSetCookie().join()).toContain(`${STATE_COOKIE}=;`);
+    expect(installedPage).toContain('snap is now installed in <strong>Globex</strong>');
+    expect(afterInstall?.installed).toBe(true);
+    expect(removed.status).toBe(200);
+    expect(afterRemoval?.installed).toBe(false);
+  });
+
+  it('refuses an unsigned event on /slack/events', async () => {
+    const response = await fetch(`${server.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'event_callback',
+        team_id: SANDBOX.team.id,
+        event: { type: 'app_uninstalled' },
+      }),
+    });
+
+    expect(response.status).toBe(401);
+    expect((await apps())[SANDBOX.team.id]?.installed).toBe(true);
+  });
+});
+
+describe('npm start --data', () => {
+  it('adds snap again at start to the workspaces it was in when it stopped, so their snaps still post', async () => {
+    // Prepare: snap added to Globex in a first run that keeps its table on disk.
+    const dir = mkdtempSync(join(tmpdir(), 'snap-data-'));
+    try {
+      const first = await startLocalServer(['--data', dir]);
+      others.push(first);
+      try {
+        const started = await beginInstall('', first.url);
+        const answer = await back(await decide(started.to, 'allow', GLOBEX), started.pair);
+        expect(answer.status).toBe(200);
+      } finally {
+        await first.stop();
+      }
+
+      // Act: a second run on the same table, and a snap in Globex.
+      const second = await startLocalServer(['--data', dir]);
+      others.push(second);
+      try {
+        const state = await apps(second.url);
+        const stream = await subscribe(second.url);
+        await fetch(`${second.url}/api/command`, {
+          method: 'POST',
+          body: JSON.stringify({ text: '1h kept across runs', conversation: 'C0GXGENERAL' }),
+        });
+        const posted = await until(
+          () => stream.events.find((e) => e.type === 'posted' && e.data.channel === 'C0GXGENERAL'),
+          5_000,
+        );
+        stream.close();
+
+        // Assess
+        expect(state[GLOBEX]?.installed).toBe(true);
+        expect(posted.data.by).toBe(`bot:${GLOBEX}`);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('the readable log', () => {

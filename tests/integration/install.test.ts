@@ -57,7 +57,8 @@ describe('GET /slack/install', () => {
     // Assess
     expect(result.statusCode).toBe(302);
     const to = location(result);
-    expect(`${to.origin}${to.pathname}`).toBe('https://slack.com/oauth/v2/authorize');
+    // Slack's page is on the host of its API (the stand-in here; slack.com when deployed: unit test).
+    expect(`${to.origin}${to.pathname}`).toBe(`${new URL(h.slack.apiUrl).origin}/oauth/v2/authorize`);
     expect(to.searchParams.get('client_id')).toBe(CLIENT_ID);
     expect(to.searchParams.get('scope')).toBe(BOT_SCOPES.join(','));
     expect(to.searchParams.get('user_scope')).toBeNull();

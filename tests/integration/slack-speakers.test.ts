@@ -167,6 +167,42 @@ describe('the Slack stand-in, on who may post where', () => {
     expect(answers).toEqual(['cant_delete_message', 'channel_not_found', 'cant_delete_message', 'ok', 'ok']);
   });
 
+  it('keeps a conversation declared with its workspace to that workspace: another workspace’s token cannot see it', async () => {
+    // Prepare: a channel of another workspace, known by its id alone (no workspace in its name).
+    slack.conversations.set('C0OTHERGEN', { kind: 'channel', members: [ANA], team: 'T0OTHER' });
+    slack.conversations.set('C0ACMEGEN', { kind: 'channel', members: [ANA], team: 'T0ACME' });
+    const { port } = speakers();
+
+    // Act
+    const answers = [
+      await failure(port.post(bot, { channel: 'C0OTHERGEN', ...message })),
+      await failure(port.post(as(ANA), { channel: 'C0OTHERGEN', ...message })),
+      await failure(port.post(bot, { channel: 'C0ACMEGEN', ...message })),
+    ];
+
+    // Assess
+    expect(answers).toEqual(['channel_not_found', 'channel_not_found', 'ok']);
+  });
+
+  it('says on each message whose token posted it and whose deleted it, never the token', async () => {
+    // Prepare
+    const { port } = speakers();
+    const anas = await port.post(as(ANA), { channel: 'T0ACME-D1', ...message });
+    const bots = await port.post(bot, { channel: 'T0ACME-C1', ...message });
+
+    // Act
+    await port.delete(as(ANA), 'T0ACME-D1', anas);
+    await port.delete(bot, 'T0ACME-C1', bots);
+
+    // Assess
+    const mine = slack.messages.get(`T0ACME-D1/${anas}`);
+    const its = slack.messages.get(`T0ACME-C1/${bots}`);
+    expect([mine?.by, mine?.deletedBy]).toEqual([`user:T0ACME:${ANA}`, `user:T0ACME:${ANA}`]);
+    expect([its?.by, its?.deletedBy]).toEqual(['bot:T0ACME', 'bot:T0ACME']);
+    expect(JSON.stringify([mine, its])).not.toContain(tokens.bot);
+    expect(JSON.stringify([mine, its])).not.toContain(tokens.ana);
+  });
+
   it('records who made each call, never the token', async () => {
     const { port } = speakers();
 

@@ -1,5 +1,6 @@
 /** Starts `npm start`'s server (local/start.ts) as its own process, as a user would, on a free port. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 
 export interface LocalServer {
   url: string;
@@ -7,8 +8,15 @@ export interface LocalServer {
   /** Resolves once the server says it is running (at once if it already has). */
   ready: Promise<void>;
   pid: number;
+  /**
+   * The run's secrets for the privacy scan: every token the sandbox's Slack stand-in issued and
+   * the app's client secret (the server writes them down as it issues them, for tests only).
+   */
+  secrets(): string[];
   stop(): Promise<void>;
 }
+
+let servers = 0;
 
 const STARTING = /snap: starting on (http:\/\/localhost:\d+)/;
 const RUNNING = /Slack endpoint: (http:\/\/localhost:\d+)\/slack\/commands/;
@@ -22,11 +30,18 @@ export async function startLocalServer(
   env: Record<string, string> = {},
   options: { listening?: boolean } = {},
 ): Promise<LocalServer> {
+  mkdirSync('test-output/sandbox', { recursive: true });
+  const secretsFile = `test-output/sandbox/secrets-${process.pid}-${++servers}.json`;
   const child: ChildProcess = spawn(
     process.execPath,
     ['scripts/run-ts.mjs', 'local/start.ts', '--port', '0', ...args],
     {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        SNAP_SANDBOX_SECRETS_FILE: secretsFile,
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -64,6 +79,8 @@ export async function startLocalServer(
     output: () => output,
     ready,
     pid: child.pid ?? 0,
+    secrets: () =>
+      existsSync(secretsFile) ? (JSON.parse(readFileSync(secretsFile, 'utf8')) as string[]) : [],
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

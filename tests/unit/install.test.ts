@@ -30,6 +30,7 @@ import {
   type OAuthGrant,
   readFlowCookie,
   revokedUpTo,
+  SLACK_AUTHORIZE_URL,
   STATE_COOKIE,
   stateCookie,
   teamAllowed,
@@ -102,6 +103,17 @@ describe('the OAuth state and its cookie', () => {
     expect(user.searchParams.get('user_scope')).toBe('chat:write');
     expect(user.searchParams.get('scope')).toBeNull();
     expect(bot.searchParams.get('redirect_uri')).toBe('https://snap.example/slack/oauth_redirect');
+    expect(`${bot.origin}${bot.pathname}`).toBe('https://slack.com/oauth/v2/authorize');
+  });
+
+  it('sends the browser to the authorize page it is given, with the same parameters', () => {
+    const to = new URL(
+      authorizeUrl('user', '1.2', 'https://snap.example', 'S', 'http://127.0.0.1:9/oauth/v2/authorize'),
+    );
+
+    expect(`${to.origin}${to.pathname}`).toBe('http://127.0.0.1:9/oauth/v2/authorize');
+    expect(to.searchParams.get('user_scope')).toBe('chat:write');
+    expect(to.searchParams.get('state')).toBe('S');
   });
 });
 
@@ -333,6 +345,22 @@ describe('installConfig', () => {
     );
     expect(installConfig(env({ SNAP_PUBLIC_URL: 'http://127.0.0.1:3000' })).publicUrl).toBe(
       'http://127.0.0.1:3000',
+    );
+  });
+
+  it('sends browsers to exactly Slack’s authorize page when SLACK_API_URL is Slack’s or unset', () => {
+    expect(installConfig(env()).slackAuthorizeUrl).toBe('https://slack.com/oauth/v2/authorize');
+    expect(installConfig(env({ SLACK_API_URL: 'https://slack.com/api/' })).slackAuthorizeUrl).toBe(
+      SLACK_AUTHORIZE_URL,
+    );
+  });
+
+  it('finds the authorize page on the host that plays Slack’s API (a local stand-in), ignoring its path', () => {
+    expect(installConfig(env({ SLACK_API_URL: 'http://127.0.0.1:4100/api/' })).slackAuthorizeUrl).toBe(
+      'http://127.0.0.1:4100/oauth/v2/authorize',
+    );
+    expect(installConfig(env({ SLACK_API_URL: 'https://slack-gov.com/api' })).slackAuthorizeUrl).toBe(
+      'https://slack-gov.com/oauth/v2/authorize',
     );
   });
 
