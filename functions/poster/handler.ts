@@ -23,7 +23,8 @@ const keys = new DataKeyOpener();
 // One-workspace mode: the configured bot token (users' own from the store when install is
 // deployed). Distributed: every token from the store, behind a cache of at most five minutes.
 const installations = config.usersInStore ? new InstallationStore(config.installationsTableName) : undefined;
-const stored = installations ? cachedTokens(storedTokens(installations, new KmsTokenOpener())) : undefined;
+const sealer = new KmsTokenOpener();
+const stored = installations ? cachedTokens(storedTokens(installations, sealer)) : undefined;
 const tokens = config.botToken
   ? fixedBotToken(await resolveSecret(config.botToken, 'SLACK_BOT_TOKEN'), stored)
   : (stored as NonNullable<typeof stored>);
@@ -53,7 +54,7 @@ export async function handler(
     return {
       outcome: await handleAuthorRequest(event, {
         ...common,
-        ...(installations ? { installations, tokens } : {}),
+        ...(installations ? { users: { store: installations, sealer, tokens } } : {}),
       }),
     };
   const outcome = await postSnap(event, {

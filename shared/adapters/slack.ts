@@ -257,10 +257,13 @@ export class SlackSpeakers implements SlackPort {
     return this.replier.reply(responseUrl, body);
   }
 
-  async revoke(speaker: Speaker): Promise<void> {
-    const token = await this.tokenFor(speaker);
-    await this.call(speaker, (g) => g.revoke(), token);
-    this.gateways.delete(token);
+  async revoke(token: string): Promise<void> {
+    try {
+      await this.gatewayFor(token).revoke();
+    } finally {
+      // Revoked or dead, the token has no further use: its client goes too.
+      this.gateways.delete(token);
+    }
   }
 
   /** The speaker's token, or why there is none. Never logged, never in an error. */

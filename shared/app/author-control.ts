@@ -31,10 +31,18 @@ import {
 } from '../domain/replies';
 import { authorAad, isSealed, type Sealed } from '../domain/seal';
 import { type AuthorRequest, isAuthorRequest, type SnapRecord, staleness, tombstone } from '../domain/snap';
-import { NoTokenError, SealError, SlackCallError } from '../errors';
+import { SealError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
-import type { AuthorRef, Common, InstallationStorePort, SlackPort, StorePort, TokenSource } from './ports';
+import type {
+  AuthorRef,
+  Common,
+  InstallationStorePort,
+  SlackPort,
+  StorePort,
+  TokenSealer,
+  TokenSource,
+} from './ports';
 import { userOf } from './speaker';
 
 export interface AuthorDeps extends Common {
@@ -44,10 +52,15 @@ export interface AuthorDeps extends Common {
   open(sealed: Sealed, aad: string): Promise<unknown>;
   /** When this invocation must have finished (ms since epoch). */
   deadline(): number;
-  /** Where users' tokens are stored; absent where none can be (one-workspace mode without install). */
-  installations?: Pick<InstallationStorePort, 'removeTokens' | 'userToken'>;
-  /** The warm tokens to forget once a user's is revoked. */
-  tokens?: Pick<TokenSource, 'forget'>;
+  /** Users' tokens; absent where none can be stored (one-workspace mode without install). */
+  users?: {
+    /** Where they are stored. */
+    store: Pick<InstallationStorePort, 'removeTokens' | 'userToken'>;
+    /** Opens a stored token (KMS), bound to its key and user. */
+    sealer: Pick<TokenSealer, 'open'>;
+    /** The warm tokens to forget once a user's is revoked. */
+    tokens: Pick<TokenSource, 'forget'>;
+  };
 }
 
 export type AuthorOutcome =
@@ -156,8 +169,8 @@ async function decide(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
 }
 
 async function revoke(request: AuthorRequest, deps: AuthorDeps): Promise<[AuthorOutcome, Reply]> {
-  const { installations, clock } = deps;
-  if (!installations) return ['none', nothingToRevokeReply()];
+  const { users, clock } = deps;
+  if (!users) return ['none', nothingToRevokeReply()];
   const author = userOf(request);
   // Every pending snap posted as them — on Grid in every workspace of the org, which a token
   // granted to an org-wide install reaches — and all of them, not a page.
@@ -176,24 +189,29 @@ async function revoke(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
   // A snap still up keeps the token: revoking now would leave it with nothing able to delete it.
   if (left > 0) return ['kept', revokeLaterReply(taken, left)];
   // Each token they granted goes back to Slack, then out of the store: the workspace's and, on
-  // Grid, the org's. The port speaks with the first one found, so they go in lookup order.
+  // Grid, the org's. Each is the one stored under its key, opened here: the warm cache may still
+  // hold an older token the user has since replaced, and giving back that one would delete the
+  // new one from the store while it stays live in Slack.
   const upTo = clock.now();
   let revoked = 0;
-  for (const key of lookupKeys(request)) {
-    if (!(await installations.userToken(key, request.user))) continue;
-    try {
-      await deps.slack.revoke(author);
-    } catch (error) {
-      if (!(error instanceof NoTokenError)) {
+  try {
+    for (const key of lookupKeys(request)) {
+      const sealed = await users.store.userToken(key, request.user);
+      if (!sealed) continue;
+      const token = await users.sealer.open(sealed, { key, kind: 'user', user: request.user });
+      try {
+        await deps.slack.revoke(token);
+      } catch (error) {
         // Slack no longer takes the token (revoked there already): what is left is forgetting it here.
         if (!(error instanceof SlackCallError && isDeadToken(error.kind, error.code))) throw error;
       }
+      // Given back first, then deleted: a failure in between leaves a dead token that the next
+      // `/snap revoke` (or Slack's tokens_revoked event) removes, never a live one without its owner's consent.
+      await users.store.removeTokens(key, { users: [request.user], botUsers: [] }, upTo);
+      revoked++;
     }
-    // Given back first, then deleted: a failure in between leaves a dead token that the next
-    // `/snap revoke` (or Slack's tokens_revoked event) removes, never a live one without its owner's consent.
-    await installations.removeTokens(key, { users: [request.user], botUsers: [] }, upTo);
-    deps.tokens?.forget(author);
-    revoked++;
+  } finally {
+    if (revoked > 0) users.tokens.forget(author);
   }
   if (revoked === 0) return ['none', nothingToRevokeReply()];
   deps.log.info('author.revoked', { team: request.team, user: request.user, taken, tokens: revoked });

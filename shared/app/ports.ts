@@ -95,8 +95,11 @@ export interface SlackPort {
   /** A user's display name and avatar, read with the bot's token. */
   identity(speaker: Speaker & { as: 'bot' }, user: string): Promise<Identity | undefined>;
   reply(responseUrl: string, body: ReplyBody): Promise<void>;
-  /** Gives the speaker's token back to Slack (`auth.revoke`). */
-  revoke(speaker: Speaker): Promise<void>;
+  /**
+   * Gives this exact token back to Slack (`auth.revoke`). It takes the token, not a speaker: what
+   * goes back must be the token stored under a given key, never whichever one a warm cache holds.
+   */
+  revoke(token: string): Promise<void>;
 }
 
 /** Where a command or a snap belongs: its workspace, and its org on Enterprise Grid. */

@@ -150,4 +150,21 @@ describe('posting as yourself, beside one workspace’s bot token', () => {
     expect(await suite.recordsIn('D0GONE')).toHaveLength(0);
     expect(suite.logs.lines().some((l) => l.includes('"event":"snap.token_gone"'))).toBe(true);
   });
+
+  it('gives back the token I allowed last when I revoke, not the dead one a warm poster still remembers', async () => {
+    // Prepare: after the tokens_revoked above, the poster still remembers the dead token (its
+    // cache keeps tokens up to five minutes); I allow snap again, which issues a new one.
+    await p().authorize({ as: 'user', team: TEAM, user: ME });
+    const replies = p().slack.replies.length;
+
+    // Act
+    await p().command('revoke', { channel_id: 'C0MIXED' });
+    await lastReplyIn(replies);
+
+    // Assess: no token issued to me is left live in Slack, and none is left in the store.
+    const mine = [...p().slack.issued.values()].filter((t) => t.kind === 'user' && t.user === ME);
+    expect(mine.length).toBeGreaterThanOrEqual(3);
+    expect(mine.filter((t) => !t.revoked)).toEqual([]);
+    expect((await p().items()).find((i) => i.pk === `inst#${TEAM}#${ME}`)).toBeUndefined();
+  });
 });

@@ -314,7 +314,7 @@ describe('the Slack port, speaking as someone', () => {
     source.users.set(ANA, fresh.authed_user.access_token);
     const mine = new SlackSpeakers({ tokens: source, apiUrl: slack.apiUrl, log: captureLogs().log });
 
-    await mine.revoke(as(ANA));
+    await mine.revoke(fresh.authed_user.access_token);
 
     expect(slack.issued.get(fresh.authed_user.access_token)?.revoked).toBe(true);
     expect(await failure(mine.post(as(ANA), { channel: 'T0ACME-D1', ...message }))).toBe('token_revoked');

@@ -184,7 +184,10 @@ export class ScriptedSlack implements SlackPort {
   readonly deletes: Array<{ channel: string; ts: string; at: number; ok: boolean; speaker: Speaker }> = [];
   readonly posts: Array<PostArgs & { at: number; speaker: Speaker }> = [];
   readonly replies: ReplyBody[] = [];
-  readonly revoked: Speaker[] = [];
+  /** Tokens given back with auth.revoke. */
+  readonly revoked: string[] = [];
+  /** Tokens Slack already calls dead when they are given back. */
+  readonly deadTokens = new Set<string>();
   readonly live = new Set<string>();
   readonly gone = new Set<string>();
   botInstalled = true;
@@ -265,10 +268,10 @@ export class ScriptedSlack implements SlackPort {
     this.replies.push(body);
   }
 
-  async revoke(speaker: Speaker): Promise<void> {
-    this.speak(speaker, 'auth.revoke');
-    this.revoked.push(speaker);
-    if (speaker.as === 'user') this.authorized.delete(speaker.user);
+  async revoke(token: string): Promise<void> {
+    if (this.lookupFails) throw new TokenUnavailableError('lookup failed');
+    this.revoked.push(token);
+    if (this.deadTokens.has(token)) throw new SlackCallError('auth.revoke', 'platform', 'token_revoked');
   }
 }
 

@@ -410,20 +410,33 @@ describe('the author, with snaps posted as them', () => {
       deadline: () => clock.now() + 100_000,
       ...(options.installations
         ? {
-            installations: {
-              userToken: async (key, user) =>
-                stored.has(`${key}#${user}`) ? new Uint8Array([1]) : undefined,
-              removeTokens: async (key, tokens, upTo) => {
-                removed.push({ key, users: tokens.users, upTo });
-                for (const user of tokens.users) {
-                  stored.delete(`${key}#${user}`);
-                  // The token source finds the user's next token (the org's), if any is left.
-                  if ([...stored].some((s) => s.endsWith(`#${user}`))) slack.authorized.add(user);
-                }
-                return { bot: false, users: tokens.users.length };
+            users: {
+              store: {
+                userToken: async (key, user) =>
+                  stored.has(`${key}#${user}`)
+                    ? new TextEncoder().encode(`sealed:${key}:${user}`)
+                    : undefined,
+                removeTokens: async (key, tokens, upTo) => {
+                  removed.push({ key, users: tokens.users, upTo });
+                  for (const user of tokens.users) {
+                    stored.delete(`${key}#${user}`);
+                    // The token source finds the user's next token (the org's), if any is left.
+                    if (![...stored].some((s) => s.endsWith(`#${user}`))) slack.authorized.delete(user);
+                  }
+                  return { bot: false, users: tokens.users.length };
+                },
               },
+              // Opens only what was sealed for exactly this key and user, as KMS's context does.
+              sealer: {
+                open: async (sealed, scope) => {
+                  const text = new TextDecoder().decode(sealed);
+                  if (scope.kind !== 'user' || text !== `sealed:${scope.key}:${scope.user}`)
+                    throw new Error('wrong encryption context');
+                  return `xoxp-${scope.key}-${scope.user}`;
+                },
+              },
+              tokens: { forget: (where) => forgotten.push(where) },
             },
-            tokens: { forget: (where) => forgotten.push(where) },
           }
         : {}),
     };
@@ -507,7 +520,7 @@ describe('the author, with snaps posted as them', () => {
       ['D1', 'user'],
     ]);
     expect([...store.records.keys()].sort()).toEqual(['c', 'd']);
-    expect(slack.revoked).toEqual([{ as: 'user', team: TEAM, user: 'U1' }]);
+    expect(slack.revoked).toEqual([`xoxp-${TEAM}-U1`]);
     expect(removed.map((r) => [r.key, r.users])).toEqual([[TEAM, ['U1']]]);
     expect(forgotten).toEqual([{ as: 'user', team: TEAM, user: 'U1' }]);
     expect(slack.replies.at(-1)?.text).toContain('took down 2 pending snaps');
@@ -530,10 +543,38 @@ describe('the author, with snaps posted as them', () => {
     expect(outcome).toBe('revoked');
     expect(slack.deletes.map((d) => d.channel).sort()).toEqual(['D1', 'D2']);
     expect(store.records.size).toBe(0);
-    expect(slack.revoked).toHaveLength(2);
+    expect(slack.revoked).toEqual([`xoxp-${TEAM}-U1`, 'xoxp-E0ORG-U1']);
     expect(removed.map((r) => r.key)).toEqual([TEAM, 'E0ORG']);
     expect(stored.size).toBe(0);
     expect(slack.replies.at(-1)?.text).toContain('took down 2 pending snaps');
+  });
+
+  it('gives back the token stored under each key, even when the one a warm cache held has since died', async () => {
+    // Prepare: U1 took snap's access away in Slack and allowed it again; this container's cache
+    // still holds the dead token, and the new one is in the store.
+    const { slack, ask, removed, stored, forgotten } = author();
+    slack.authorized.add('U1');
+    slack.deadUsers.add('U1');
+    stored.add(`${TEAM}#U1`);
+
+    // Act
+    const outcome = await ask({ kind: 'revoke' });
+
+    // Assess: the stored token went back to Slack before it left the store.
+    expect(outcome).toBe('revoked');
+    expect(slack.revoked).toEqual([`xoxp-${TEAM}-U1`]);
+    expect(removed.map((r) => r.key)).toEqual([TEAM]);
+    expect(forgotten).toEqual([{ as: 'user', team: TEAM, user: 'U1' }]);
+  });
+
+  it('still forgets a token Slack already calls dead, and removes it from the store', async () => {
+    const { slack, ask, removed, stored } = author();
+    stored.add(`${TEAM}#U1`);
+    slack.deadTokens.add(`xoxp-${TEAM}-U1`);
+
+    expect(await ask({ kind: 'revoke' })).toBe('revoked');
+    expect(removed.map((r) => r.key)).toEqual([TEAM]);
+    expect(stored.size).toBe(0);
   });
 
   it('lists and deletes on Grid the snaps they posted from another workspace of the org', async () => {
