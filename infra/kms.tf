@@ -38,6 +38,16 @@ resource "aws_kms_ciphertext" "bot_token" {
   context   = local.bot_token_context
 
   depends_on = [aws_kms_key_policy.snap]
+
+  lifecycle {
+    # With install deployed too (for users' own tokens), any other workspace that adds the app
+    # (public distribution) would have its snaps posted with this one workspace's bot token: the
+    # allow-list must keep them out. A precondition, not a check: it stops the apply.
+    precondition {
+      condition     = !local.install_enabled || length(var.allowed_team_ids) > 0
+      error_message = "With slack_bot_token and slack_client_id both set, set allowed_team_ids to your workspace: commands from any other workspace that installs the app would be posted with your workspace's bot token. (Or leave slack_bot_token out for distributed mode.)"
+    }
+  }
 }
 
 # Reading the bot token: poster, sweeper and reaper share this statement, limited to the

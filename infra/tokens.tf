@@ -13,6 +13,8 @@ locals {
 
   # Key prefix of installation items (shared/adapters/installation-store.ts).
   stored_token_keys = ["inst#*"]
+  # User token items only: inst#<workspace or org>#<user>, never the installation item inst#<key>.
+  user_token_keys = ["inst#*#*"]
 
   stored_token_key_grants = {
     DeletersOpenStoredTokens = {
@@ -50,19 +52,21 @@ data "aws_iam_policy_document" "read_stored_tokens" {
   }
 }
 
-# The poster only: /snap revoke deletes the author's token and takes them off their workspace's
-# list of users (or deletes that item when nothing is left in it).
+# The poster only: /snap revoke deletes the author's own token item (inst#<key>#<user>) and
+# nothing else. The workspace's installation item, with its bot token and its list of users, is
+# install's alone: the function that opens untrusted message text cannot uninstall a workspace or
+# drop other users' tokens by rewriting it (install unlists the revoked user later).
 data "aws_iam_policy_document" "revoke_user_tokens" {
   count = local.tokens_in_store ? 1 : 0
 
   statement {
-    sid       = "RevokeUserTokens"
-    actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    sid       = "RevokeOwnUserTokens"
+    actions   = ["dynamodb:DeleteItem"]
     resources = [aws_dynamodb_table.snaps.arn]
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = local.stored_token_keys
+      values   = local.user_token_keys
     }
   }
 }
@@ -90,15 +94,5 @@ data "aws_iam_policy_document" "stored_token_key" {
         }
       }
     }
-  }
-}
-
-# One workspace with install deployed (for users' own tokens): the bot token in the configuration
-# belongs to one workspace, and every command that reaches ack is posted with it. Any other
-# workspace that adds the app (public distribution) would have its snaps posted with that token.
-check "one_workspace_serves_its_own" {
-  assert {
-    condition     = !(local.one_workspace && local.install_enabled) || length(var.allowed_team_ids) > 0
-    error_message = "With slack_bot_token and slack_client_id both set, set allowed_team_ids to your workspace: commands from any other workspace that installs the app would be posted with your workspace's bot token. (Or leave slack_bot_token out for distributed mode.)"
   }
 }

@@ -188,6 +188,10 @@ export class InstallationStore implements InstallationStorePort {
     }));
   }
 
+  async removeUserToken(key: string, user: string, upTo: number): Promise<boolean> {
+    return (await this.deleteUserToken(key, user, upTo)) === 'deleted';
+  }
+
   /**
    * Deletes the chosen user tokens and maybe the bot installation of `key` — only what was stored
    * up to `upTo` — then the workspace item if nothing is left in it, else unlists what went. The

@@ -55,7 +55,7 @@ export interface AuthorDeps extends Common {
   /** Users' tokens; absent where none can be stored (one-workspace mode without install). */
   users?: {
     /** Where they are stored. */
-    store: Pick<InstallationStorePort, 'removeTokens' | 'userToken'>;
+    store: Pick<InstallationStorePort, 'removeUserToken' | 'userToken'>;
     /** Opens a stored token (KMS), bound to its key and user. */
     sealer: Pick<TokenSealer, 'open'>;
     /** The warm tokens to forget once a user's is revoked. */
@@ -207,7 +207,7 @@ async function revoke(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
       }
       // Given back first, then deleted: a failure in between leaves a dead token that the next
       // `/snap revoke` (or Slack's tokens_revoked event) removes, never a live one without its owner's consent.
-      await users.store.removeTokens(key, { users: [request.user], botUsers: [] }, upTo);
+      await users.store.removeUserToken(key, request.user, upTo);
       revoked++;
     }
   } finally {

@@ -187,6 +187,13 @@ export interface InstallationStorePort extends InstallationReader {
   removeWorkspace(key: string, upTo: number): Promise<Removed>;
   /** `tokens_revoked`: these users' tokens, and the bot's if its user id is listed, stored up to `upTo`. */
   removeTokens(key: string, tokens: { users: string[]; botUsers: string[] }, upTo: number): Promise<Removed>;
+  /**
+   * `/snap revoke`: this user's token under `key`, stored up to `upTo`; true if one was deleted.
+   * Only the token item: the workspace's list of users keeps their id until install next prunes
+   * it (on the tokens_revoked Slack sends after auth.revoke, or at uninstall), so the poster,
+   * which calls this, needs no right over any workspace's installation.
+   */
+  removeUserToken(key: string, user: string, upTo: number): Promise<boolean>;
 }
 
 /** OAuth states (hashed), single-use and short-lived. */

@@ -180,13 +180,20 @@ describe('infra and code agree', () => {
       ['ReadStoredTokens', ['dynamodb:GetItem']],
       ['OpenStoredTokens', ['kms:Decrypt']],
     ]);
-    for (const st of [read[0], revoke[0]]) {
+    for (const st of [read[0], revoke[0]])
       expect(st?.condition[0]).toMatchObject({
         test: 'ForAllValues:StringLike',
         variable: 'dynamodb:LeadingKeys',
       });
-      expect(resolveLocal(infra, st?.condition[0]?.values)).toEqual([`${INSTALLATION_PREFIX}*`]);
-    }
+    expect(resolveLocal(infra, read[0]?.condition[0]?.values)).toEqual([`${INSTALLATION_PREFIX}*`]);
+    // The poster deletes user token items only (inst#<key>#<user>), never an installation item.
+    const userItems = resolveLocal(infra, revoke[0]?.condition[0]?.values) as string[];
+    expect(userItems).toEqual([`${INSTALLATION_PREFIX}*#*`]);
+    const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const matches = (key: string) =>
+      userItems.some((p) => new RegExp(`^${p.split('*').map(escapeRegExp).join('.*')}$`).test(key));
+    expect(['inst#T0001#U0001', 'inst#E0001#U0001'].every(matches)).toBe(true);
+    expect(['inst#T0001', 'inst#E0001', 'oauth#x', 'snap#T0001:x'].some(matches)).toBe(false);
     expect(read[1]?.condition[0]).toMatchObject({
       test: 'StringEquals',
       variable: 'kms:EncryptionContext:purpose',
@@ -195,7 +202,7 @@ describe('infra and code agree', () => {
       tokenContext({ key: 'T0001', kind: 'bot' }).purpose,
     ]);
     expect(revoke.map((st) => [st.sid, [...st.actions].sort()])).toEqual([
-      ['RevokeUserTokens', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']],
+      ['RevokeOwnUserTokens', ['dynamodb:DeleteItem']],
     ]);
     // Without install, no statement of theirs names installation items; distributed, no bot token.
     for (const fn of ['poster', 'sweeper', 'reaper']) {
@@ -205,7 +212,7 @@ describe('infra and code agree', () => {
       expect(alone.map((st) => st.sid)).toContain('DecryptBotToken');
       expect(distributed.map((st) => st.sid)).toContain('ReadStoredTokens');
       expect(distributed.map((st) => st.sid)).not.toContain('DecryptBotToken');
-      expect(distributed.some((st) => st.sid === 'RevokeUserTokens')).toBe(fn === 'poster');
+      expect(distributed.some((st) => st.sid === 'RevokeOwnUserTokens')).toBe(fn === 'poster');
     }
   });
 
@@ -523,13 +530,20 @@ describe('every variable and output', () => {
 });
 
 describe('one workspace with install deployed', () => {
-  it('warns at plan time unless allowed_team_ids keeps other workspaces off the one bot token', async () => {
-    const parsed = (await parse('tokens.tf', readFileSync('infra/tokens.tf', 'utf8'))) as {
-      check?: Record<string, Array<{ assert: Array<{ condition: string }> }>>;
+  it('stops the apply unless allowed_team_ids keeps other workspaces off the one bot token', async () => {
+    const parsed = (await parse('kms.tf', readFileSync('infra/kms.tf', 'utf8'))) as {
+      resource?: {
+        aws_kms_ciphertext?: Record<
+          string,
+          Array<{ count?: string; lifecycle?: Array<{ precondition?: Array<{ condition: string }> }> }>
+        >;
+      };
     };
-    const condition = parsed.check?.one_workspace_serves_its_own?.[0]?.assert[0]?.condition ?? '';
+    const bot = parsed.resource?.aws_kms_ciphertext?.bot_token?.[0];
+    const conditions = (bot?.lifecycle?.[0]?.precondition ?? []).map((p) => p.condition);
 
-    expect(condition).toContain('local.one_workspace && local.install_enabled');
-    expect(condition).toContain('length(var.allowed_team_ids) > 0');
+    expect(bot?.count).toBe(tf('local.one_workspace ? 1 : 0'));
+    expect(conditions).toContain(tf('!local.install_enabled || length(var.allowed_team_ids) > 0'));
+    expect(readFileSync('infra/tokens.tf', 'utf8')).not.toMatch(/^check /m);
   });
 });

@@ -216,6 +216,30 @@ describe('the installation store on dynalite', () => {
     expect(await keys('inst#')).toEqual([]);
   });
 
+  it('lets /snap revoke delete a user token alone, never a newer one, and leaves the listing for install to prune', async () => {
+    // Prepare
+    const store = new InstallationStore(table);
+    await store.saveBot(bot('T0ONE'));
+    await store.saveUser(user('T0ONE', 'U0A'));
+    const before = operations.length;
+
+    // Act
+    const tooEarly = await store.removeUserToken('T0ONE', 'U0A', 0);
+    const revoked = await store.removeUserToken('T0ONE', 'U0A', FAR());
+    const again = await store.removeUserToken('T0ONE', 'U0A', FAR());
+    const pruned = await store.removeTokens('T0ONE', { users: ['U0A'], botUsers: [] }, FAR());
+
+    // Assess: only DeleteItem of the user's own item (the poster's role allows nothing else
+    // there); the bot installation is untouched; install's later prune unlists the user.
+    expect([tooEarly, revoked, again]).toEqual([false, true, false]);
+    expect(new Set(operations.slice(before, before + 3))).toEqual(new Set(['DeleteItem']));
+    expect(pruned).toEqual({ bot: false, users: 0 });
+    expect(await keys('inst#T0ONE')).toEqual(['inst#T0ONE']);
+    const workspace = (await items()).find((i) => i.pk === 'inst#T0ONE');
+    expect(workspace?.users).toBeUndefined();
+    expect(workspace?.botToken).toBeDefined();
+  });
+
   it('takes back a user token written after an uninstall that read the workspace before it', async () => {
     // Prepare: the user is listed (step 1 done); their token write is held.
     const store = new InstallationStore(table);

@@ -416,14 +416,12 @@ describe('the author, with snaps posted as them', () => {
                   stored.has(`${key}#${user}`)
                     ? new TextEncoder().encode(`sealed:${key}:${user}`)
                     : undefined,
-                removeTokens: async (key, tokens, upTo) => {
-                  removed.push({ key, users: tokens.users, upTo });
-                  for (const user of tokens.users) {
-                    stored.delete(`${key}#${user}`);
-                    // The token source finds the user's next token (the org's), if any is left.
-                    if (![...stored].some((s) => s.endsWith(`#${user}`))) slack.authorized.delete(user);
-                  }
-                  return { bot: false, users: tokens.users.length };
+                removeUserToken: async (key, user, upTo) => {
+                  removed.push({ key, users: [user], upTo });
+                  const had = stored.delete(`${key}#${user}`);
+                  // The token source finds the user's next token (the org's), if any is left.
+                  if (![...stored].some((s) => s.endsWith(`#${user}`))) slack.authorized.delete(user);
+                  return had;
                 },
               },
               // Opens only what was sealed for exactly this key and user, as KMS's context does.
