@@ -17,6 +17,7 @@ import {
   redirectUri,
   revokedUpTo,
   STATE_TTL_MS,
+  scopeMismatch,
   teamAllowed,
 } from '../domain/install';
 import {
@@ -27,6 +28,8 @@ import {
   invalidCodePage,
   invalidStatePage,
   type Page,
+  rotatingTokensPage,
+  scopesRefusedPage,
   teamNotAllowedPage,
 } from '../domain/pages';
 import { SlackCallError } from '../errors';
@@ -151,7 +154,22 @@ export async function completeInstall(
     await giveBack(token, deps);
     return teamNotAllowedPage(grant);
   }
-  if (grant.expiring) logged.warn('install.expiring_tokens', {});
+  // Refused, not stored, and not given back either: Slack hands back the same token on a
+  // repeated grant, so it may be the one snap already runs on.
+  if (grant.expiring) {
+    // A rotating token expires within 12 hours; snap keeps no refresh token, so every message
+    // due later could no longer be deleted. Failing here is visible; failing then is not.
+    logged.warn('install.expiring_refused', {});
+    return rotatingTokensPage(retry);
+  }
+  const mismatch = scopeMismatch(kind, kind === 'bot' ? (grant.bot?.scopes ?? []) : grant.user.scopes);
+  if (mismatch) {
+    logged.warn('install.scopes_refused', {
+      extra: mismatch.extra.join(','),
+      missing: mismatch.missing.join(','),
+    });
+    return scopesRefusedPage(kind, mismatch, retry);
+  }
 
   try {
     const now = deps.clock.now();

@@ -40,6 +40,22 @@ export const USER_SCOPES = ['chat:write'];
 /** `bot`: snap is added to a workspace or org. `user`: one person lets snap post as them. */
 export type GrantKind = 'bot' | 'user';
 
+/**
+ * How the scopes Slack granted differ from what snap asks for; undefined when they match. The
+ * authorize URL is in the browser's hands: an edited one can ask for more (a token stored with
+ * more power than snap needs, which every deleter can open) or less (a token that fails to post).
+ * Neither is stored.
+ */
+export function scopeMismatch(
+  kind: GrantKind,
+  granted: readonly string[],
+): { extra: string[]; missing: string[] } | undefined {
+  const asked: readonly string[] = kind === 'bot' ? BOT_SCOPES : USER_SCOPES;
+  const extra = [...new Set(granted)].filter((scope) => !asked.includes(scope)).sort();
+  const missing = asked.filter((scope) => !granted.includes(scope));
+  return extra.length || missing.length ? { extra, missing } : undefined;
+}
+
 export interface Named {
   id: string;
   name?: string;

@@ -4,7 +4,7 @@
  * value a page shows that came from outside (a workspace's name) is escaped.
  */
 import { createHash } from 'node:crypto';
-import type { OAuthGrant } from './install';
+import type { GrantKind, OAuthGrant } from './install';
 
 export interface Page {
   status: number;
@@ -180,6 +180,51 @@ export function teamNotAllowedPage(grant: OAuthGrant): Page {
       p(
         `This snap service is not enabled for ${where(grant)}. Nothing was stored, and the access Slack just granted was given back.`,
       ) + backToSlack(grant.team?.id),
+  };
+}
+
+/** Slack granted other scopes than snap asked for (an edited authorize URL): nothing stored. */
+export function scopesRefusedPage(
+  kind: GrantKind,
+  mismatch: { extra: string[]; missing: string[] },
+  installUrl: string,
+): Page {
+  const list = (scopes: string[]) => scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(', ');
+  const differences = [
+    mismatch.extra.length ? `more than it asks for (${list(mismatch.extra)})` : '',
+    mismatch.missing.length ? `less than it needs (${list(mismatch.missing)} missing)` : '',
+  ].filter(Boolean);
+  const removeFirst =
+    kind === 'user'
+      ? 'remove snap’s access to your account in Slack (the app’s page under Manage apps)'
+      : 'remove snap from the workspace in Slack’s app settings';
+  return {
+    status: 400,
+    title: 'Slack granted something else',
+    body:
+      p(
+        `Slack granted snap ${differences.join(' and ')}. snap keeps a permission only when it is exactly what it asks for, so nothing was stored.`,
+      ) +
+      p(
+        `Start again without changing the address of Slack’s page. If this comes back, Slack is adding permissions granted earlier: ${removeFirst}, then start again.`,
+      ) +
+      link(installUrl, 'Start again'),
+  };
+}
+
+/** The Slack app has token rotation on: its tokens expire, and snap could not delete on time. */
+export function rotatingTokensPage(installUrl: string): Page {
+  return {
+    status: 400,
+    title: 'This Slack app rotates its tokens',
+    body:
+      p(
+        'Slack issued a token that expires within 12 hours. snap keeps no refresh token, so it could not delete messages due after that: nothing was stored.',
+      ) +
+      p(
+        'The app’s administrator turns token rotation off in the app’s settings (OAuth &amp; Permissions), or creates the app again from snap’s manifest, where it is off. Then start again.',
+      ) +
+      link(installUrl, 'Start again'),
   };
 }
 

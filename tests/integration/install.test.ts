@@ -268,6 +268,30 @@ describe('GET /slack/oauth_redirect', () => {
     expect(await byKey('inst#T0EDIT')).toEqual(bot);
   });
 
+  it('stores nothing when a member edits the ?as=user request to ask Slack for more than chat:write', async () => {
+    // Prepare
+    const start = await h.call(apiGatewayGet({ path: '/slack/install', query: 'as=user' }));
+    const to = location(start);
+    const code = h.slack.authorize({
+      team: 'T0ACME',
+      user: 'U0GREEDY',
+      scope: [],
+      userScope: ['chat:write', 'im:history'],
+      redirectUri: String(to.searchParams.get('redirect_uri')),
+    });
+
+    // Act
+    const result = await h.call(
+      redirectRequest({ code, state: String(to.searchParams.get('state')) }, flowCookie(start)),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(String(result.body)).toContain('<code>im:history</code>');
+    expect(await byKey('inst#T0ACME#U0GREEDY')).toBeUndefined();
+    expect(logs.lines().some((l) => l.includes('"event":"install.scopes_refused"'))).toBe(true);
+  });
+
   it('refuses a state that was never issued, a replay, an expired one and one without its cookie: 400, no token call, nothing stored', async () => {
     // Prepare
     const before = exchanges();

@@ -19,6 +19,7 @@ import type {
 import { installConfig } from '../../shared/config';
 import {
   authorizeUrl,
+  BOT_SCOPES,
   clearedStateCookie,
   EVENT_CLOCK_MARGIN_MS,
   type GrantKind,
@@ -32,8 +33,10 @@ import {
   revokedUpTo,
   SLACK_AUTHORIZE_URL,
   STATE_COOKIE,
+  scopeMismatch,
   stateCookie,
   teamAllowed,
+  USER_SCOPES,
 } from '../../shared/domain/install';
 import { escapeHtml, installedPage, renderPage, teamNotAllowedPage } from '../../shared/domain/pages';
 import { SlackCallError, StoreError } from '../../shared/errors';
@@ -149,6 +152,22 @@ describe('installation keys', () => {
   });
 });
 
+describe('granted scopes', () => {
+  it('match when they are exactly what snap asks for, in any order', () => {
+    expect(scopeMismatch('bot', [...BOT_SCOPES].reverse())).toBeUndefined();
+    expect(scopeMismatch('user', ['chat:write'])).toBeUndefined();
+  });
+
+  it('name what is extra and what is missing', () => {
+    expect(scopeMismatch('user', ['chat:write', 'im:history', 'im:history'])).toEqual({
+      extra: ['im:history'],
+      missing: [],
+    });
+    expect(scopeMismatch('user', [])).toEqual({ extra: [], missing: ['chat:write'] });
+    expect(scopeMismatch('bot', ['chat:write'])?.missing).toContain('commands');
+  });
+});
+
 describe('pages', () => {
   const grant = (name: string): OAuthGrant => ({
     team: { id: 'T01', name },
@@ -199,7 +218,7 @@ function completion(
         team: { id: 'T01', name: 'Acme' },
         isEnterpriseInstall: false,
         user: { id: 'U01', scopes: [] },
-        bot: { token: 'xoxb-fake', userId: 'UB01', scopes: ['commands'] },
+        bot: { token: 'xoxb-fake', userId: 'UB01', scopes: [...BOT_SCOPES] },
         expiring: false,
         ...options.grant,
       };
@@ -297,6 +316,59 @@ describe('completing an install', () => {
 
     expect(page.status).toBe(502);
     expect(c.saved).toEqual([]);
+  });
+
+  it('refuses tokens that expire (token rotation on): nothing stored, nothing given back, a page that says why', async () => {
+    const c = completion({ grant: { expiring: true } });
+
+    const page = await c.run();
+
+    expect(page.status).toBe(400);
+    expect(page.title).toBe('This Slack app rotates its tokens');
+    expect(c.saved).toEqual([]);
+    expect(c.revoked).toEqual([]);
+  });
+
+  it.each<[string, GrantKind, Partial<OAuthGrant>, string]>([
+    [
+      'a user grant with more than chat:write',
+      'user',
+      { user: { id: 'U01', token: 'xoxp-more', scopes: ['chat:write', 'channels:history'] } },
+      'more than it asks for (<code>channels:history</code>)',
+    ],
+    [
+      'a bot grant with an extra scope',
+      'bot',
+      { bot: { token: 'xoxb-fake', userId: 'UB01', scopes: [...BOT_SCOPES, 'channels:history'] } },
+      'more than it asks for (<code>channels:history</code>)',
+    ],
+    [
+      'a bot grant without chat:write',
+      'bot',
+      { bot: { token: 'xoxb-fake', userId: 'UB01', scopes: ['commands', 'users:read'] } },
+      'less than it needs (<code>chat:write</code>, <code>chat:write.customize</code>, <code>chat:write.public</code> missing)',
+    ],
+  ])('refuses %s: nothing stored, nothing given back', async (_what, kind, grant, says) => {
+    const c = completion({ kind, grant });
+
+    const page = await c.run();
+
+    expect(page.status).toBe(400);
+    expect(page.body).toContain(says);
+    expect(c.saved).toEqual([]);
+    expect(c.revoked).toEqual([]);
+  });
+
+  it('stores a user grant of exactly chat:write', async () => {
+    const c = completion({
+      kind: 'user',
+      grant: { user: { id: 'U01', token: 'xoxp-mine', scopes: [...USER_SCOPES] } },
+    });
+
+    const page = await c.run();
+
+    expect(page.status).toBe(200);
+    expect(c.saved).toHaveLength(1);
   });
 
   it('stores only the bot token of a bot install, sealed, even if Slack also sent a user token', async () => {
