@@ -86,7 +86,16 @@ export interface PipelineOptions {
    * (SNAP_PUBLIC_URL, http on a loopback host), for a host that serves install's routes itself
    * through `Pipeline.install`; without it the pipeline starts its own front and uses its URL.
    */
-  install?: { clientId?: string; clientSecret?: string; publicUrl?: string };
+  install?: {
+    clientId?: string;
+    clientSecret?: string;
+    publicUrl?: string;
+    /**
+     * Where Slack's web client is played (the sandbox page): the links of install's pages back to
+     * Slack (`https://app.slack.com/client/…`, `slack://open…`) lead there instead.
+     */
+    slackClientUrl?: string;
+  };
   /**
    * Distributed mode: no bot token variable, each workspace's (or org's) bot token from the
    * installations that `authorize` stores. Needs `install`.
@@ -492,7 +501,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       event,
       lambdaContext(toAck ? 'snap-ack' : 'snap-install', 10_000),
     );
-    writeAnswer(res, answer);
+    const clientUrl = options.install?.slackClientUrl;
+    writeAnswer(res, handler === install && clientUrl ? toPlayedClient(answer, clientUrl) : answer);
     return true;
   };
   serveFront = async (req, res) => {
@@ -582,3 +592,23 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     },
   };
 }
+
+/** Points an install page's links back to Slack at the page that plays Slack's client. */
+function toPlayedClient(
+  answer: APIGatewayProxyStructuredResultV2,
+  clientUrl: string,
+): APIGatewayProxyStructuredResultV2 {
+  const type = String(answer.headers?.['content-type'] ?? '');
+  if (!type.startsWith('text/html') || typeof answer.body !== 'string' || answer.isBase64Encoded)
+    return answer;
+  const played = escapeAttribute(clientUrl);
+  return {
+    ...answer,
+    body: answer.body
+      .replace(/https:\/\/app\.slack\.com\/client(?:\/[A-Z0-9]+)?/g, played)
+      .replace(/slack:\/\/open\?team=[A-Z0-9]+/g, played),
+  };
+}
+
+const escapeAttribute = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -52,7 +52,12 @@ function parseArgs(argv: string[]): Options {
       if (!value) fail('--data needs a directory');
       options.data = value;
       i++;
-    } else fail(`unknown option ${flag}; options: --port N, --data DIR, --sweep-period S, --ttl-late S`);
+    }
+    // `npm start --port 3001` (no `--`) hands npm the flag and snap only its value.
+    else
+      fail(
+        `unknown option ${flag}. Options go after \`--\`, e.g. npm start -- --port 3001; they are --port N, --data DIR, --sweep-period S, --ttl-late S`,
+      );
   }
   return options;
 }
@@ -475,7 +480,12 @@ async function main(): Promise<void> {
     // The sandbox runs distributed, as a public app does: install's routes on this server.
     ...(workspace
       ? { workspace }
-      : { install: { publicUrl: url }, distributed: true, slack: sandboxSlack() }),
+      : {
+          // Install's pages link back to Slack: here, to this page, which plays Slack's client.
+          install: { publicUrl: url, slackClientUrl: `${url}/` },
+          distributed: true,
+          slack: sandboxSlack(),
+        }),
   });
   const stopSweeps = p.schedule();
   const ttl = setInterval(() => void p.expire().catch(() => undefined), 10_000);

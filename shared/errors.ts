@@ -126,6 +126,15 @@ export class SlackCallError extends SnapError {
 /** The error's code if it is one of ours, else its name: safe to log, unlike `message` of foreign errors. */
 export function errorCode(error: unknown): string {
   if (error instanceof SnapError) return error.code;
-  if (error instanceof Error) return error.name;
+  if (error instanceof Error) {
+    // Libraries' own codes (`slack_webapi_platform_error`, `ECONNRESET`) before the name, which
+    // some take from their minified class (`this.constructor.name`) and would log as `Yp`.
+    const { code } = error as { code?: unknown };
+    if (typeof code === 'string' && SAFE_CODE.test(code)) return code;
+    return error.name;
+  }
   return 'unknown';
 }
+
+/** A code worth logging: short, a word; anything else (free text) is never logged. */
+const SAFE_CODE = /^[A-Za-z][\w.:-]{0,63}$/;

@@ -59,7 +59,7 @@ export function invalidReply(
 
 export function acceptedReply(delaySeconds: number): Reply {
   return ephemeral(
-    `:bomb: Posting your snap — it self-destructs ${describeDelay(delaySeconds)} after it appears.`,
+    `:bomb: Sending your snap… once it appears, it self-destructs ${describeDelay(delaySeconds)} later.`,
   );
 }
 
@@ -244,21 +244,21 @@ const link = (url: string, label: string) => `<${url}|${label}>`;
 /** Distributed mode: the snap's workspace (or org) has not installed snap, or removed it. */
 export function notInstalledReply(installUrl: string): Reply {
   return ephemeral(
-    `:warning: snap is not installed in this workspace (or was removed from it), so nothing was posted. Whoever may add apps here can add it: ${link(installUrl, 'Add snap to Slack')}.`,
+    `:warning: Your snap was not posted: snap is not installed in this workspace (or was removed from it). Whoever may add apps here can add it: ${link(installUrl, 'Add snap to Slack')}.`,
   );
 }
 
 /** snap's bot cannot reach this conversation, and its author has not let snap post as them. */
 export function postAsYouReply(authorizeUrl: string): Reply {
   return ephemeral(
-    `:lock: I cannot post in this conversation: it is a direct message with someone else, a group DM, or a private channel I am not in. Nothing was posted. ${link(authorizeUrl, 'Let snap post as you')}: from then on your snaps are your own messages, deleted on time, wherever you can write (take it back any time with \`/snap revoke\`). In a private channel, inviting me with \`/invite @snap\` works too.`,
+    `:lock: Your snap was not posted: I cannot post in this conversation — it is a direct message with someone else, a group DM, or a private channel I am not in. ${link(authorizeUrl, 'Let snap post as you')}: from then on your snaps are your own messages, deleted on time, wherever you can write (take it back any time with \`/snap revoke\`). In a private channel, inviting me with \`/invite @snap\` works too.`,
   );
 }
 
 /** The author's own token was refused by Slack, and snap's bot cannot reach this conversation either. */
 export function reauthorizeReply(authorizeUrl: string): Reply {
   return ephemeral(
-    `:warning: Your permission for snap to post as you no longer works (it was taken back in Slack), and I cannot post in this conversation myself. Nothing was posted. ${link(authorizeUrl, 'Let snap post as you again')}.`,
+    `:warning: Your snap was not posted: your permission for snap to post as you no longer works (it was taken back in Slack), and I cannot post in this conversation myself. ${link(authorizeUrl, 'Let snap post as you again')}.`,
   );
 }
 

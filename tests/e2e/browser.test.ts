@@ -121,7 +121,7 @@ describe('the sandbox page', () => {
     await type(page, `/snap 1h ${FORMATTED}`);
     const posted = message(page, 'bold');
     await posted.waitFor({ timeout: 5_000 });
-    const accepted = note(page, 'Posting your snap');
+    const accepted = note(page, 'Sending your snap');
     await accepted.waitFor({ timeout: 5_000 });
     await screenshot(page, 'sandbox-formatting');
     const text = posted.locator('[data-role="text"]');
@@ -252,11 +252,17 @@ async function follow(page: Page, link: ReturnType<Page['locator']>): Promise<Pa
 }
 
 /** Allow on Slack's authorize page, and what install answers once the browser is back. */
+/** The links of install's pages back to Slack, which lead to the page that plays Slack here. */
+const backLinks: Array<string | null> = [];
+
 async function allow(tab: Page, name: string): Promise<string> {
   await tab.click('button[value="allow"]');
   await tab.waitForURL(/\/slack\/oauth_redirect\?/);
   await screenshot(tab, name);
   installPages.push(await tab.content());
+  backLinks.push(
+    ...(await tab.locator('a.button').evaluateAll((as) => as.map((a) => a.getAttribute('href')))),
+  );
   const text = (await tab.locator('body').textContent()) ?? '';
   await tab.close();
   return text;
@@ -319,6 +325,8 @@ describe('many workspaces, and posting as yourself, on the sandbox page', () => 
     expect(asked).toContain('Send messages as @snap');
     expect(asked).not.toContain('On your behalf');
     expect(installed).toContain('snap is now installed in Globex');
+    expect(backLinks.length).toBeGreaterThan(0);
+    expect(new Set(backLinks)).toEqual(new Set([`${server.url}/`]));
     expect(badge).toBe('APP');
     expect(goneAt).toBeGreaterThanOrEqual(dueAt);
     expect(goneAt).toBeLessThanOrEqual(dueAt + 2_000);
