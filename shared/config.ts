@@ -45,7 +45,7 @@ export function secretSource(env: Env, name: string): SecretSource {
 }
 
 /** A secret that may be absent altogether (the bot token: its absence means distributed mode). */
-export function optionalSecretSource(env: Env, name: string): SecretSource | undefined {
+function optionalSecretSource(env: Env, name: string): SecretSource | undefined {
   return optional(env, `${name}_CIPHERTEXT`) || optional(env, name) ? secretSource(env, name) : undefined;
 }
 
@@ -176,15 +176,16 @@ function urlPrefix(env: Env, name: string, fallback: string): string {
 
 export function posterConfig(env: Env): PosterConfig {
   const worker = tableWorkerConfig(env);
-  if (!worker.botToken && !optional(env, 'SNAP_PUBLIC_URL'))
+  const link = optional(env, 'SNAP_PUBLIC_URL') ? publicUrl(env) : undefined;
+  if (!worker.botToken && !link)
     throw new ConfigError(
       'Environment variable SNAP_PUBLIC_URL is required in distributed mode (no SLACK_BOT_TOKEN_CIPHERTEXT): the poster links to the install function',
     );
-  const link = optional(env, 'SNAP_PUBLIC_URL') ? publicUrl(env) : undefined;
   return {
     ...worker,
     publicUrl: link,
-    usersInStore: !worker.botToken || link !== undefined,
+    // SNAP_PUBLIC_URL is install's address: set exactly where install (and so the store) is deployed.
+    usersInStore: link !== undefined,
     allowBroadcasts: flag(env, 'SNAP_ALLOW_BROADCASTS'),
     limits: {
       userPerMinute: integer(env, 'SNAP_LIMIT_USER_PER_MINUTE', DEFAULT_LIMITS.userPerMinute, 0, LIMIT_MAX),
@@ -208,7 +209,7 @@ export function reaperConfig(env: Env): ReaperConfig {
  * SNAP_PUBLIC_URL: where Slack and browsers reach snap — https (http only on a loopback host, for
  * local runs), no trailing slash, no query or fragment.
  */
-export function publicUrl(env: Env, name = 'SNAP_PUBLIC_URL'): string {
+function publicUrl(env: Env, name = 'SNAP_PUBLIC_URL'): string {
   const raw = required(env, name);
   let url: URL;
   try {

@@ -20,14 +20,9 @@ import {
   retryNumber,
   verifySlackSignature,
 } from '../../shared/adapters/slack-request';
-import { type AcceptDeps, acceptCommand, handOffAuthor, teamServed } from '../../shared/app/accept-command';
+import { type AcceptDeps, acceptCommand, acceptInteraction } from '../../shared/app/accept-command';
 import { ackConfig } from '../../shared/config';
-import {
-  DELETE_ACTION_ID,
-  malformedReply,
-  teamNotAllowedReply,
-  unavailableReply,
-} from '../../shared/domain/replies';
+import { DELETE_ACTION_ID, malformedReply } from '../../shared/domain/replies';
 import { sealJson } from '../../shared/domain/seal';
 import { createLogger, errorFields, type Logger } from '../../shared/log';
 
@@ -81,27 +76,14 @@ async function interaction(form: FormBody): Promise<HttpResult> {
     return json(400, malformedReply());
   }
   if (read.kind === 'ignored') return { statusCode: 200, body: '' };
-  const { interaction: i } = read;
-  if (!teamServed(config.allowedTeams, i)) {
-    log.warn('ack.team_not_allowed', { team: i.team });
-    return json(200, teamNotAllowedReply());
-  }
-  const handed = await handOffAuthor(
-    {
-      v: 1,
-      action: i.action,
-      team: i.team,
-      ...(i.enterprise ? { enterprise: i.enterprise } : {}),
-      channel: i.channel,
-      user: i.user,
-      receivedAt: Date.now(),
-    },
-    i.id,
-    i.responseUrl,
-    { seal, handOff },
-    log.child({ team: i.team, user: i.user }),
-  );
-  return handed ? { statusCode: 200, body: '' } : json(200, unavailableReply());
+  const reply = await acceptInteraction(read.interaction, {
+    allowedTeams: config.allowedTeams,
+    seal,
+    handOff,
+    now: Date.now,
+    log,
+  });
+  return reply ? json(200, reply) : { statusCode: 200, body: '' };
 }
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()

@@ -1,13 +1,12 @@
 /** poster: async-invoked by ack → post once, record, wait out short snaps. */
 import type { Context } from 'aws-lambda';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
-import { InstallationStore } from '../../shared/adapters/installation-store';
-import { DataKeyOpener, KmsTokenOpener, resolveSecret } from '../../shared/adapters/kms';
+import { DataKeyOpener } from '../../shared/adapters/kms';
 import { SlackSpeakers } from '../../shared/adapters/slack';
 import { type AuthorOutcome, handleAuthorRequest } from '../../shared/app/author-control';
 import { systemClock } from '../../shared/app/ports';
 import { type PostOutcome, postSnap } from '../../shared/app/post-snap';
-import { cachedTokens, fixedBotToken, storedTokens } from '../../shared/app/token-source';
+import { slackTokens } from '../../shared/compose';
 import { posterConfig } from '../../shared/config';
 import { type Sealed, unsealJson } from '../../shared/domain/seal';
 import { isAuthorRequest } from '../../shared/domain/snap';
@@ -22,12 +21,7 @@ const store = new SnapStore(config.tableName);
 const keys = new DataKeyOpener();
 // One-workspace mode: the configured bot token (users' own from the store when install is
 // deployed). Distributed: every token from the store, behind a cache of at most five minutes.
-const installations = config.usersInStore ? new InstallationStore(config.installationsTableName) : undefined;
-const sealer = new KmsTokenOpener();
-const stored = installations ? cachedTokens(storedTokens(installations, sealer)) : undefined;
-const tokens = config.botToken
-  ? fixedBotToken(await resolveSecret(config.botToken, 'SLACK_BOT_TOKEN'), stored)
-  : (stored as NonNullable<typeof stored>);
+const { tokens, users } = await slackTokens(config, config.usersInStore);
 const slack = new SlackSpeakers({
   tokens,
   apiUrl: config.slackApiUrl,
@@ -54,7 +48,7 @@ export async function handler(
     return {
       outcome: await handleAuthorRequest(event, {
         ...common,
-        ...(installations ? { users: { store: installations, sealer, tokens } } : {}),
+        ...(users ? { users } : {}),
       }),
     };
   const outcome = await postSnap(event, {
@@ -63,7 +57,7 @@ export async function handler(
     allowBroadcasts: config.allowBroadcasts,
     limits: config.limits,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
-    ...(stored ? { tokens } : {}),
+    ...(users ? { tokens } : {}),
   });
   return { outcome };
 }

@@ -1,13 +1,11 @@
 /** reaper: DynamoDB stream → for TTL removals only, delete the message the precise path missed. */
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
-import { InstallationStore } from '../../shared/adapters/installation-store';
-import { KmsTokenOpener, resolveSecret } from '../../shared/adapters/kms';
 import { SlackSpeakers } from '../../shared/adapters/slack';
 import { recordFromImage } from '../../shared/adapters/stream';
 import { systemClock } from '../../shared/app/ports';
 import { type ReapResult, reap } from '../../shared/app/reap';
-import { cachedTokens, fixedBotToken, storedTokens } from '../../shared/app/token-source';
+import { slackTokens } from '../../shared/compose';
 import { reaperConfig } from '../../shared/config';
 import { createLogger } from '../../shared/log';
 
@@ -16,13 +14,9 @@ const log = createLogger({ fn: 'reaper' });
 const store = new SnapStore(config.tableName);
 // Whatever token posted a snap deletes it: users' own always come from the store (only records
 // posted as a user ask for one), bot tokens from the configuration or, distributed, the store.
-const stored = cachedTokens(
-  storedTokens(new InstallationStore(config.installationsTableName), new KmsTokenOpener()),
-);
+const { tokens } = await slackTokens(config, true);
 const slack = new SlackSpeakers({
-  tokens: config.botToken
-    ? fixedBotToken(await resolveSecret(config.botToken, 'SLACK_BOT_TOKEN'), stored)
-    : stored,
+  tokens,
   apiUrl: config.slackApiUrl,
   log,
 });

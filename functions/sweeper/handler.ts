@@ -1,12 +1,10 @@
 /** sweeper: every minute → delete each snap due in this window at its due time. */
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
-import { InstallationStore } from '../../shared/adapters/installation-store';
-import { KmsTokenOpener, resolveSecret } from '../../shared/adapters/kms';
 import { SlackSpeakers } from '../../shared/adapters/slack';
 import { systemClock } from '../../shared/app/ports';
 import { type SweepReport, sweep } from '../../shared/app/sweep';
-import { cachedTokens, fixedBotToken, storedTokens } from '../../shared/app/token-source';
+import { slackTokens } from '../../shared/compose';
 import { tableWorkerConfig } from '../../shared/config';
 import { createLogger } from '../../shared/log';
 
@@ -20,13 +18,9 @@ const log = createLogger({ fn: 'sweeper' });
 const store = new SnapStore(config.tableName);
 // Whatever token posted a snap deletes it: users' own always come from the store (only records
 // posted as a user ask for one), bot tokens from the configuration or, distributed, the store.
-const stored = cachedTokens(
-  storedTokens(new InstallationStore(config.installationsTableName), new KmsTokenOpener()),
-);
+const { tokens } = await slackTokens(config, true);
 const slack = new SlackSpeakers({
-  tokens: config.botToken
-    ? fixedBotToken(await resolveSecret(config.botToken, 'SLACK_BOT_TOKEN'), stored)
-    : stored,
+  tokens,
   apiUrl: config.slackApiUrl,
   log,
 });

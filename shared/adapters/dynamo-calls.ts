@@ -3,8 +3,18 @@
  * cause (its message can quote the request, so it is never logged), and a conditional write
  * reports whether its condition held instead of throwing.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreError } from '../errors';
+
+/**
+ * The one DynamoDB client of a function, shared by its stores (snaps, installations), so a warm
+ * connection serves both. Writes are retried harder than the SDK default: a record that cannot
+ * be written means a posted message the poster has to take back.
+ */
+export const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 5 }), {
+  marshallOptions: { removeUndefinedValues: true },
+});
 
 export function isConditionFailure(error: unknown): boolean {
   return (

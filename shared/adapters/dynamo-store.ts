@@ -4,14 +4,7 @@
  * which is all the sweeper ever reads (never a Scan). A settled request is never deleted: a
  * PutItem replaces it with its tombstone (key, state, TTL), and TTL removes that later.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthorRef, ClaimResult, StorePort } from '../app/ports';
 import type { WindowCounter } from '../domain/limits';
 import {
@@ -23,7 +16,7 @@ import {
   ttlFor,
 } from '../domain/snap';
 import { StoreError } from '../errors';
-import { attempt, conditionally } from './dynamo-calls';
+import { attempt, conditionally, documents } from './dynamo-calls';
 import {
   authorKey,
   COUNTER_PREFIX,
@@ -37,12 +30,6 @@ import {
 } from './snap-item';
 
 export { TABLE } from './snap-item';
-
-// Writes are retried harder than the SDK default: a record that cannot be written means a
-// posted message the poster has to take back.
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 5 }), {
-  marshallOptions: { removeUndefinedValues: true },
-});
 
 /** Records per due-index page: what one shard's reader holds at a time. */
 const DUE_PAGE_SIZE = 100;

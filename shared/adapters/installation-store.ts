@@ -16,14 +16,7 @@
  * deletes every listed token before deleting the workspace item on condition that `rev` did not
  * move: whichever way the two interleave, no token is left that the workspace item does not list.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   BotInstallation,
   InstallationStorePort,
@@ -33,12 +26,8 @@ import type {
 } from '../app/ports';
 import type { GrantKind } from '../domain/install';
 import { StoreError } from '../errors';
-import { attempt, conditionally, isConditionFailure } from './dynamo-calls';
+import { attempt, conditionally, documents, isConditionFailure } from './dynamo-calls';
 import { TABLE } from './snap-item';
-
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 4 }), {
-  marshallOptions: { removeUndefinedValues: true },
-});
 
 const PK = TABLE.partitionKey;
 /** Key prefixes of the items this adapter writes; the install role may touch no others (infra/install.tf). */
@@ -47,7 +36,7 @@ export const STATE_PREFIX = 'oauth#';
 
 export const workspaceKey = (key: string) => ({ [PK]: `${INSTALLATION_PREFIX}${key}` });
 export const userKey = (key: string, user: string) => ({ [PK]: `${INSTALLATION_PREFIX}${key}#${user}` });
-export const stateKey = (stateHash: string) => ({ [PK]: `${STATE_PREFIX}${stateHash}` });
+const stateKey = (stateHash: string) => ({ [PK]: `${STATE_PREFIX}${stateHash}` });
 
 /** The bot installation's attributes, removed together when its token is revoked. */
 const BOT_ATTRIBUTES = ['botToken', 'botUserId', 'botScopes', 'botInstalledAt', 'installedBy', 'appId'];

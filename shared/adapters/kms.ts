@@ -16,21 +16,26 @@ export function secretContext(name: string): Record<string, string> {
 
 export const MESSAGE_KEY_CONTEXT: Readonly<Record<string, string>> = { app: 'snap', purpose: 'message' };
 
+/** Decrypts under `context`; any failure, or no plaintext, becomes a `SecretError` naming `what`. */
+async function decrypt(blob: Uint8Array, context: Record<string, string>, what: string): Promise<Uint8Array> {
+  try {
+    const out = await kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: context }));
+    if (!out.Plaintext) throw new Error('KMS returned no plaintext');
+    return out.Plaintext;
+  } catch (error) {
+    throw new SecretError(`Could not decrypt ${what} with KMS`, { cause: error });
+  }
+}
+
 /** Resolves a secret from its source; `name` is the variable's base name, used as context and in errors. */
 export async function resolveSecret(source: SecretSource, name: string): Promise<string> {
   if (source.kind === 'plaintext') return source.value;
-  try {
-    const out = await kms.send(
-      new DecryptCommand({
-        CiphertextBlob: Buffer.from(source.ciphertext, 'base64'),
-        EncryptionContext: secretContext(name),
-      }),
-    );
-    if (!out.Plaintext) throw new Error('KMS returned no plaintext');
-    return Buffer.from(out.Plaintext).toString('utf8');
-  } catch (error) {
-    throw new SecretError(`Could not decrypt ${name}_CIPHERTEXT with KMS`, { cause: error });
-  }
+  const plain = await decrypt(
+    Buffer.from(source.ciphertext, 'base64'),
+    secretContext(name),
+    `${name}_CIPHERTEXT`,
+  );
+  return Buffer.from(plain).toString('utf8');
 }
 
 export interface DataKey {
@@ -92,19 +97,11 @@ export class DataKeyOpener {
   async open(encrypted: string): Promise<Uint8Array> {
     const hit = this.cache.get(encrypted);
     if (hit) return hit;
-    let plain: Uint8Array;
-    try {
-      const out = await kms.send(
-        new DecryptCommand({
-          CiphertextBlob: Buffer.from(encrypted, 'base64'),
-          EncryptionContext: MESSAGE_KEY_CONTEXT,
-        }),
-      );
-      if (!out.Plaintext) throw new Error('KMS returned no plaintext');
-      plain = out.Plaintext;
-    } catch (error) {
-      throw new SecretError('Could not decrypt the message data key with KMS', { cause: error });
-    }
+    const plain = await decrypt(
+      Buffer.from(encrypted, 'base64'),
+      MESSAGE_KEY_CONTEXT,
+      'the message data key',
+    );
     if (this.cache.size >= this.maxEntries) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
@@ -136,15 +133,7 @@ export function tokenContext(scope: TokenScope): Record<string, string> {
  */
 export class KmsTokenOpener implements Pick<TokenSealer, 'open'> {
   async open(sealed: Uint8Array, scope: TokenScope): Promise<string> {
-    try {
-      const out = await kms.send(
-        new DecryptCommand({ CiphertextBlob: sealed, EncryptionContext: tokenContext(scope) }),
-      );
-      if (!out.Plaintext) throw new Error('KMS returned no plaintext');
-      return Buffer.from(out.Plaintext).toString('utf8');
-    } catch (error) {
-      throw new SecretError('Could not decrypt a Slack token with KMS', { cause: error });
-    }
+    return Buffer.from(await decrypt(sealed, tokenContext(scope), 'a Slack token')).toString('utf8');
   }
 }
 

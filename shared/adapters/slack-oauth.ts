@@ -8,7 +8,7 @@ import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { SlackOAuthPort } from '../app/ports';
 import type { OAuthGrant } from '../domain/install';
 import type { Logger } from '../log';
-import { quietLogger, toSlackError } from './slack';
+import { toSlackError, webClientOptions } from './slack';
 
 export interface SlackOAuthOptions {
   apiUrl: string;
@@ -45,7 +45,7 @@ const named = (value: { id?: string; name?: string } | null | undefined) =>
   value?.id ? { id: value.id, ...(value.name ? { name: value.name } : {}) } : undefined;
 
 /** `oauth.v2.access`'s answer in the shape of `@slack/oauth`'s `Installation`. */
-export function grantFrom(answer: OAuthV2Answer): OAuthGrant {
+function grantFrom(answer: OAuthV2Answer): OAuthGrant {
   const team = named(answer.team);
   const enterprise = named(answer.enterprise);
   const authed = answer.authed_user ?? {};
@@ -70,13 +70,7 @@ export class SlackOAuth implements SlackOAuthPort {
   private readonly base: WebClientOptions;
 
   constructor(private readonly options: SlackOAuthOptions) {
-    this.base = {
-      slackApiUrl: options.apiUrl,
-      timeout: options.timeoutMs ?? 5000,
-      rejectRateLimitedCalls: true,
-      logger: quietLogger(options.log),
-      allowAbsoluteUrls: false,
-    };
+    this.base = webClientOptions(options);
     this.client = new WebClient(undefined, { ...this.base, retryConfig: { retries: 0 } });
   }
 

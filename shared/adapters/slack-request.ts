@@ -5,7 +5,7 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { SlashCommand } from '../app/ports';
+import type { Interaction, SlashCommand } from '../app/ports';
 import { verifySignature } from '../domain/signature';
 import type { Logger } from '../log';
 
@@ -124,18 +124,6 @@ export function readSlashCommand(
   }
   const enterprise = orgId(form.enterprise_id);
   return { ok: true, command: { ...(out as SlashCommand), ...(enterprise ? { enterprise } : {}) } };
-}
-
-export interface Interaction {
-  team: string;
-  /** The workspace's Enterprise Grid org, if any. */
-  enterprise?: string;
-  channel: string;
-  user: string;
-  /** Unique per click: the request id of the hand-off. */
-  id: string;
-  responseUrl: string;
-  action: { kind: 'delete'; snapId: string } | { kind: 'delete_message'; ts: string };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

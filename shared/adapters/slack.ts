@@ -35,6 +35,24 @@ export interface SlackOptions {
   responseUrlPrefix?: string;
 }
 
+/**
+ * What every snap web-api client shares: Slack's address, a per-request timeout, 429s handed
+ * back at once instead of waited out, the client's own logging silenced, no absolute URLs.
+ */
+export function webClientOptions(options: {
+  apiUrl: string;
+  log: Logger;
+  timeoutMs?: number;
+}): WebClientOptions {
+  return {
+    slackApiUrl: options.apiUrl,
+    timeout: options.timeoutMs ?? 5000,
+    rejectRateLimitedCalls: true,
+    logger: quietLogger(options.log),
+    allowAbsoluteUrls: false,
+  };
+}
+
 /** Forwards the client's own warnings as bare events: its arguments can quote requests. */
 export function quietLogger(log: Logger): SlackLogger {
   let level = LogLevel.WARN;
@@ -77,20 +95,12 @@ const REPLY_ATTEMPTS = 3;
 export class SlackGateway {
   private readonly once: WebClient;
   private readonly retrying: WebClient;
-  private readonly timeoutMs: number;
-  private readonly responseUrlPrefix: string;
+  private readonly replier: ResponseUrlReplier;
   private readonly profiles = new Map<string, { identity: Identity | undefined; at: number }>();
 
   constructor(options: SlackOptions) {
-    this.timeoutMs = options.timeoutMs ?? 5000;
-    this.responseUrlPrefix = options.responseUrlPrefix ?? DEFAULT_RESPONSE_URL_PREFIX;
-    const base: WebClientOptions = {
-      slackApiUrl: options.apiUrl,
-      timeout: this.timeoutMs,
-      rejectRateLimitedCalls: true,
-      logger: quietLogger(options.log),
-      allowAbsoluteUrls: false,
-    };
+    this.replier = new ResponseUrlReplier(options);
+    const base = webClientOptions(options);
     // A post that times out may still have happened and is never retried, so it is given far
     // longer than Slack ever takes: every second waited here shrinks that window.
     this.once = new WebClient(options.token, {
@@ -154,6 +164,25 @@ export class SlackGateway {
     }
     this.profiles.set(user, { identity, at: now });
     return identity;
+  }
+
+  /** Answers the user through the command's `response_url` (see `ResponseUrlReplier`). */
+  reply(responseUrl: string, body: ReplyBody, sleep = defaultSleep): Promise<void> {
+    return this.replier.reply(responseUrl, body, sleep);
+  }
+}
+
+/**
+ * Replies through `response_url`s: plain HTTPS to Slack, no token, so no Web API client is built
+ * for it (the poster constructs one at cold start).
+ */
+export class ResponseUrlReplier {
+  private readonly timeoutMs: number;
+  private readonly responseUrlPrefix: string;
+
+  constructor(options: Pick<SlackOptions, 'timeoutMs' | 'responseUrlPrefix'>) {
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.responseUrlPrefix = options.responseUrlPrefix ?? DEFAULT_RESPONSE_URL_PREFIX;
   }
 
   /**
@@ -229,14 +258,14 @@ export class SlackSpeakers implements SlackPort {
   /** By token, least recently used first. */
   private readonly gateways = new Map<string, SlackGateway>();
   /** For replies, which speak to a `response_url` with no token. */
-  private readonly replier: SlackGateway;
+  private readonly replier: ResponseUrlReplier;
 
   constructor(options: SpeakersOptions) {
     const { tokens, maxGateways, ...rest } = options;
     this.tokens = tokens;
     this.options = { ...rest, token: '' };
     this.maxGateways = Math.max(1, maxGateways ?? MAX_GATEWAYS);
-    this.replier = new SlackGateway(this.options);
+    this.replier = new ResponseUrlReplier(this.options);
   }
 
   post(speaker: Speaker, args: PostArgs): Promise<string> {
@@ -299,8 +328,8 @@ export class SlackSpeakers implements SlackPort {
   }
 
   /** One call as `speaker`; a token Slack calls dead is forgotten on the way out. */
-  private async call<T>(speaker: Speaker, run: (g: SlackGateway) => Promise<T>, known?: string): Promise<T> {
-    const token = known ?? (await this.tokenFor(speaker));
+  private async call<T>(speaker: Speaker, run: (g: SlackGateway) => Promise<T>): Promise<T> {
+    const token = await this.tokenFor(speaker);
     try {
       return await run(this.gatewayFor(token));
     } catch (error) {

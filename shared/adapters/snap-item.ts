@@ -77,10 +77,10 @@ export function isTombstoneItem(item: Item): boolean {
  */
 export function fromItem(item: Item): StoredRecord | undefined {
   const pk = item[TABLE.partitionKey];
-  if (typeof pk !== 'string' || !pk.startsWith('snap#')) return undefined;
+  if (typeof pk !== 'string' || !pk.startsWith(SNAP_PREFIX)) return undefined;
   const str = (k: string) => (typeof item[k] === 'string' ? (item[k] as string) : undefined);
   const num = (k: string) => (typeof item[k] === 'number' ? (item[k] as number) : undefined);
-  const id = pk.slice('snap#'.length);
+  const id = pk.slice(SNAP_PREFIX.length);
   const state = str('state');
   const expiresAt = num(TABLE.ttlAttribute) ?? 0;
   if (isFinal(state)) return { id, state, expiresAt };

@@ -14,8 +14,9 @@ import {
 } from '../domain/replies';
 import { authorAad, postAad, type Sealed } from '../domain/seal';
 import type { AuthorRequest, PostRequest, SealedContent } from '../domain/snap';
+import { teamServed } from '../domain/teams';
 import { errorFields, type Logger } from '../log';
-import type { SlashCommand } from './ports';
+import type { Interaction, SlashCommand } from './ports';
 
 /** The async event ack sends the poster: routing data in the clear, content sealed. */
 export type PosterEvent = PostRequest & { sealed: Sealed };
@@ -32,16 +33,6 @@ export interface AcceptDeps {
   handOff(event: PosterEvent | AuthorEvent): Promise<void>;
   now(): number;
   log: Logger;
-}
-
-/** ALLOWED_TEAM_IDS: empty serves all; otherwise the workspace or its Enterprise Grid org must be listed. */
-export function teamServed(
-  allowed: ReadonlySet<string>,
-  where: { team: string; enterprise?: string },
-): boolean {
-  return (
-    allowed.size === 0 || allowed.has(where.team) || (!!where.enterprise && allowed.has(where.enterprise))
-  );
 }
 
 export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Promise<Reply> {
@@ -102,6 +93,38 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
   }
   log.info('command.accepted', { snap: id, delaySeconds: parsed.delaySeconds });
   return acceptedReply(parsed.delaySeconds);
+}
+
+/**
+ * ack's use case for a verified button click or message shortcut: handed to the poster, which
+ * decides from the record. Undefined when handed off (Slack needs only a quick, empty 200);
+ * otherwise the reply to answer with.
+ */
+export async function acceptInteraction(
+  interaction: Interaction,
+  deps: Omit<AcceptDeps, 'limits'>,
+): Promise<Reply | undefined> {
+  const log = deps.log.child({ team: interaction.team, user: interaction.user });
+  if (!teamServed(deps.allowedTeams, interaction)) {
+    log.warn('ack.team_not_allowed');
+    return teamNotAllowedReply();
+  }
+  const handed = await handOffAuthor(
+    {
+      v: 1,
+      action: interaction.action,
+      team: interaction.team,
+      ...(interaction.enterprise ? { enterprise: interaction.enterprise } : {}),
+      channel: interaction.channel,
+      user: interaction.user,
+      receivedAt: deps.now(),
+    },
+    interaction.id,
+    interaction.responseUrl,
+    deps,
+    log,
+  );
+  return handed ? undefined : unavailableReply();
 }
 
 /** Hands an author's request to the poster; false when that failed (already logged). */

@@ -34,16 +34,8 @@ import { type AuthorRequest, isAuthorRequest, type SnapRecord, staleness, tombst
 import { SealError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
-import type {
-  AuthorRef,
-  Common,
-  InstallationStorePort,
-  SlackPort,
-  StorePort,
-  TokenSealer,
-  TokenSource,
-} from './ports';
-import { userOf } from './speaker';
+import type { Common, InstallationStorePort, SlackPort, StorePort, TokenSealer, TokenSource } from './ports';
+import { authorOf, userOf } from './speaker';
 
 export interface AuthorDeps extends Common {
   store: StorePort;
@@ -241,15 +233,6 @@ async function deleteNow(
     case 'deleted':
       return ['deleted', deletedEarlyReply(record.channel)];
   }
-}
-
-/** The author a request speaks for: its user, in its workspace and (on Grid) its org. */
-function authorOf(request: AuthorRequest): AuthorRef {
-  return {
-    team: request.team,
-    user: request.user,
-    ...(request.enterprise ? { enterprise: request.enterprise } : {}),
-  };
 }
 
 /** The record's author is the one asking: the same user, in the same workspace or, on Grid, the same org. */

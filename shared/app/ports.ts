@@ -22,6 +22,19 @@ export interface SlashCommand {
   responseUrl: string;
 }
 
+/** A verified button click or message shortcut about a snap (the Slack request adapter reads it). */
+export interface Interaction {
+  team: string;
+  /** The workspace's Enterprise Grid org, if any. */
+  enterprise?: string;
+  channel: string;
+  user: string;
+  /** Unique per click: the request id of the hand-off. */
+  id: string;
+  responseUrl: string;
+  action: { kind: 'delete'; snapId: string } | { kind: 'delete_message'; ts: string };
+}
+
 /** The outcome of claiming a request id: what the table holds for it when it was taken before. */
 export type ClaimResult = { claimed: true } | { claimed: false; existing: StoredRecord | undefined };
 

@@ -3,7 +3,7 @@
  * post as them, else by snap's bot; whatever posted it deletes it, on every path.
  */
 import type { SnapRecord } from '../domain/snap';
-import type { Speaker, Workspace } from './ports';
+import type { AuthorRef, Speaker, Workspace } from './ports';
 
 type Where = { team: string; enterprise?: string | undefined };
 
@@ -15,11 +15,16 @@ export const workspaceOf = (where: Where): Workspace => ({
 /** snap's bot in the workspace (or its org). */
 export const botOf = (where: Where): Speaker & { as: 'bot' } => ({ as: 'bot', ...workspaceOf(where) });
 
+/** A user of the workspace (and of its org on Enterprise Grid, where user ids span the org). */
+export const authorOf = (where: Where & { user: string }): AuthorRef => ({
+  ...workspaceOf(where),
+  user: where.user,
+});
+
 /** The user themselves, with the token they gave snap. */
 export const userOf = (where: Where & { user: string }): Speaker & { as: 'user' } => ({
   as: 'user',
-  ...workspaceOf(where),
-  user: where.user,
+  ...authorOf(where),
 });
 
 /** The token that posted a record is the one that deletes it (records without `postedAs`: the bot). */

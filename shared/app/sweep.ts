@@ -69,6 +69,13 @@ interface Lane {
   gate: Gate;
 }
 
+/** Inserts `item` after everything due no later than it: due order, first come first within one due time. */
+function insertByDue<T>(list: T[], item: T, dueOf: (t: T) => number): void {
+  let i = list.length;
+  while (i > 0 && dueOf(list[i - 1] as T) > dueOf(item)) i--;
+  list.splice(i, 0, item);
+}
+
 /** How long a workspace goes single file after its last 429 (Slack's window is a minute). */
 const SINGLE_FILE_MS = 60_000;
 
@@ -112,9 +119,7 @@ class Gate {
   turn(dueAt: number, limit: number): Promise<boolean> {
     if (this.opensAt >= limit) return Promise.resolve(false);
     return new Promise((answer) => {
-      let i = this.waiters.length;
-      while (i > 0 && (this.waiters[i - 1]?.dueAt ?? 0) > dueAt) i--;
-      this.waiters.splice(i, 0, { dueAt, limit, answer });
+      insertByDue(this.waiters, { dueAt, limit, answer }, (w) => w.dueAt);
       this.pump();
     });
   }
@@ -227,11 +232,7 @@ export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport
     room = undefined;
     wake?.();
   };
-  const enqueue = (lane: Lane, job: Job) => {
-    let i = lane.queue.length;
-    while (i > 0 && (lane.queue[i - 1]?.record.dueAt ?? 0) > job.record.dueAt) i--;
-    lane.queue.splice(i, 0, job);
-  };
+  const enqueue = (lane: Lane, job: Job) => insertByDue(lane.queue, job, (j) => j.record.dueAt);
 
   /**
    * The lease was refused: the snap is gone (another deleter, or its author, deleted it) or held.

@@ -4,7 +4,9 @@
  * enterprise, isEnterpriseInstall, bot { token, userId, scopes }, user { id, token, scopes },
  * appId), so the stored items can be read back into that shape if a Bolt app ever needs them.
  */
+
 import { createHash, randomBytes } from 'node:crypto';
+import { teamServed } from './teams';
 
 /** The install function's routes; infra/install.tf and slack/manifest.yaml use the same paths. */
 export const LANDING_PATH = '/';
@@ -100,15 +102,12 @@ export function lookupKeys(where: { team: string; enterprise?: string }): string
   return keys.filter(isTeamId);
 }
 
-/** ALLOWED_TEAM_IDS: empty allows all; otherwise the workspace or its org must be listed. */
+/** ALLOWED_TEAM_IDS, for a grant: its workspace or its org must be listed (or the list empty). */
 export function teamAllowed(
   grant: Pick<OAuthGrant, 'team' | 'enterprise'>,
   allowed: ReadonlySet<string>,
 ): boolean {
-  if (allowed.size === 0) return true;
-  return (
-    (!!grant.team && allowed.has(grant.team.id)) || (!!grant.enterprise && allowed.has(grant.enterprise.id))
-  );
+  return teamServed(allowed, { team: grant.team?.id, enterprise: grant.enterprise?.id });
 }
 
 /**
