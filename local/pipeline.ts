@@ -29,14 +29,16 @@ import type {
   DynamoDBStreamEvent,
 } from 'aws-lambda';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
-import { isTombstoneItem } from '../shared/adapters/snap-item';
+import { isTombstoneItem, SNAP_PREFIX } from '../shared/adapters/snap-item';
 import {
   EVENTS_PATH,
   INSTALL_PATH,
   LANDING_PATH,
   OAUTH_REDIRECT_PATH,
+  readFlowCookie,
   STATE_COOKIE,
 } from '../shared/domain/install';
+import { escapeHtml } from '../shared/domain/pages';
 import { nextTick } from '../shared/domain/snap';
 import { apiGatewayEvent, apiGatewayGet, fromHttpRequest, slackSignature, writeAnswer } from './api-gateway';
 import {
@@ -437,9 +439,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       installContext(),
     );
     const to = new URL(String(start.headers?.location));
-    const nonce = (start.cookies ?? [])
-      .map((c) => new RegExp(`^${STATE_COOKIE}=([^;]*)`).exec(c)?.[1])
-      .find(Boolean);
+    const nonce = readFlowCookie(start.cookies ?? []);
     const { as: _kind, ...who } = grant;
     const code = slack.authorize({
       ...who,
@@ -532,7 +532,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       sweepFor(tickMs, timeoutMs),
     expire: (atMs) => ttl.expire(atMs),
     records: async () =>
-      (await items()).filter((item) => String(item.pk).startsWith('snap#') && !isTombstoneItem(item)),
+      (await items()).filter((item) => String(item.pk).startsWith(SNAP_PREFIX) && !isTombstoneItem(item)),
     items,
     schedule: () => {
       const period = sweepPeriodSeconds * 1000;
@@ -601,7 +601,7 @@ function toPlayedClient(
   const type = String(answer.headers?.['content-type'] ?? '');
   if (!type.startsWith('text/html') || typeof answer.body !== 'string' || answer.isBase64Encoded)
     return answer;
-  const played = escapeAttribute(clientUrl);
+  const played = escapeHtml(clientUrl);
   return {
     ...answer,
     body: answer.body
@@ -609,6 +609,3 @@ function toPlayedClient(
       .replace(/slack:\/\/open\?team=[A-Z0-9]+/g, played),
   };
 }
-
-const escapeAttribute = (value: string) =>
-  value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -6,7 +6,9 @@
  * `redirect_uri?code&state` (Allow) or `redirect_uri?error=access_denied&state` (Cancel). Every
  * value from the request is escaped before it joins the page.
  */
+
 import type { ServerResponse } from 'node:http';
+import { escapeHtml } from '../shared/domain/pages';
 import type { AuthorizeRequest, SignedInAccount } from './slack-stand-in';
 
 export const AUTHORIZE_PATH = '/oauth/v2/authorize';
@@ -35,11 +37,7 @@ export interface AuthorizePageOptions {
   code: (request: AuthorizeRequest) => string;
 }
 
-const html = (value: string) =>
-  value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
+const html = escapeHtml;
 
 const list = (value: string | null) => (value ?? '').split(',').filter(Boolean);
 

@@ -14,12 +14,16 @@
  * Options: --port N (or PORT), --data DIR (keep the table across runs), --sweep-period SECONDS,
  * --ttl-late SECONDS (how late the TTL emulation removes expired records).
  */
+
 import { EventEmitter } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
+import { INSTALLATION_PREFIX, userKey, workspaceKey } from '../shared/adapters/installation-store';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
+import { TABLE } from '../shared/adapters/snap-item';
 import { EVENTS_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH } from '../shared/domain/install';
+import { sendJson } from './http-util';
 import { type Pipeline, startPipeline } from './pipeline';
 import { readableLogs } from './readable-log';
 import { SANDBOX, type SandboxConversation, type SandboxWorkspace, whereIs } from './sandbox';
@@ -134,14 +138,16 @@ function commandFields(w: SandboxWorkspace, c: SandboxConversation, responseUrl:
 /** Whether snap is added to each workspace, and posts as the sandbox user there (from the table's installation items). */
 async function appsState(p: Pipeline) {
   const items = new Map(
-    (await p.items()).filter((i) => String(i.pk).startsWith('inst#')).map((i) => [String(i.pk), i]),
+    (await p.items())
+      .filter((i) => String(i.pk).startsWith(INSTALLATION_PREFIX))
+      .map((i) => [String(i.pk), i]),
   );
   return Object.fromEntries(
     SANDBOX.workspaces.map((w) => [
       w.id,
       {
-        installed: Boolean(items.get(`inst#${w.id}`)?.botToken),
-        postsAsYou: items.has(`inst#${w.id}#${w.user.id}`),
+        installed: Boolean(items.get(workspaceKey(w.id)[TABLE.partitionKey] ?? '')?.botToken),
+        postsAsYou: items.has(userKey(w.id, w.user.id)[TABLE.partitionKey] ?? ''),
       },
     ]),
   );
@@ -271,10 +277,7 @@ function serve(p: Pipeline, sandbox: boolean) {
     }
     if (req.method === 'POST' && path.startsWith('/api/')) {
       const body = await readJson(req);
-      const answer = (status: number, value: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(value));
-      };
+      const answer = (status: number, value: unknown) => sendJson(res, status, value);
       if (path === '/api/uninstall') {
         // An admin removes snap from a workspace: Slack revokes its tokens and tells install.
         const w = SANDBOX.workspaces.find((x) => x.id === body.team);

@@ -3,7 +3,6 @@
  * workspaces (and an Enterprise Grid org) through "Add to Slack" with the stand-in, and each
  * snap speaks with its own workspace's token — or its author's, once they let snap post as them.
  */
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import type { Pipeline } from '../../local/pipeline';
 import { dueOf, pipelineSuite } from '../support/e2e';
@@ -34,31 +33,11 @@ const snap = (text: string, where: { team: string; channel: string; user: string
     ...(where.enterprise ? { enterprise_id: where.enterprise } : {}),
   });
 
-/** The answer the poster sent to the command's response_url (the last one there). */
-const lastReplyIn = (count: number) =>
-  until(() => (p().slack.replies.length > count ? p().slack.replies.at(-1) : undefined), 10_000);
 const posted = (channel: string, count = 1) =>
   until(
     () => (suite.messagesIn(channel).length >= count ? suite.messagesIn(channel).at(count - 1) : undefined),
     10_000,
   );
-/** Moves the due time of a channel's pending snaps into the past, as if their time had come. */
-async function overdue(channel: string): Promise<void> {
-  const db = new DynamoDBClient({ endpoint: p().dynamo.endpoint });
-  try {
-    for (const record of await suite.recordsIn(channel))
-      await db.send(
-        new UpdateItemCommand({
-          TableName: p().tableName,
-          Key: { pk: { S: String(record.pk) } },
-          UpdateExpression: 'SET dueAt = :due',
-          ExpressionAttributeValues: { ':due': { N: String(Date.now() - 1_000) } },
-        }),
-      );
-  } finally {
-    db.destroy();
-  }
-}
 
 const by = (method: string, channel: string) =>
   p()
@@ -125,7 +104,7 @@ describe('snap in many workspaces', () => {
     const replies = p().slack.replies.length;
 
     await snap('30s nobody installed me', { team: 'T0NONE', channel: 'T0NONE-C1', user: 'U0NOBODY' });
-    const reply = await lastReplyIn(replies);
+    const reply = await suite.lastReplyIn(replies);
     await p().lambda.settled();
 
     expect(String(reply.body.text)).toContain(`<${p().publicUrl}/slack/install|`);
@@ -143,9 +122,9 @@ describe('snap in many workspaces', () => {
 
     // Act: the poster still remembers Beta's token, which Slack now refuses.
     await snap('30s beta after uninstall', { team: 'T0BETA', channel: 'T0BETA-C1', user: 'U0BETA' });
-    const reply = await lastReplyIn(replies);
+    const reply = await suite.lastReplyIn(replies);
     await p().lambda.settled();
-    await overdue('T0BETA-C9');
+    await suite.overdue('T0BETA-C9');
     await p().sweep();
 
     // Assess
@@ -163,7 +142,7 @@ describe('posting as yourself, distributed', () => {
     // Prepare
     const replies = p().slack.replies.length;
     await snap('3s dm before allowing', { team: 'T0ACME', channel: 'T0ACME-D1', user: ANA });
-    const refusal = await lastReplyIn(replies);
+    const refusal = await suite.lastReplyIn(replies);
     await p().lambda.settled();
     const botBefore = (await p().items()).find((i) => i.pk === 'inst#T0ACME');
 
@@ -259,7 +238,7 @@ describe('posting as yourself, distributed', () => {
 
     // Act
     await p().command('revoke', { team_id: 'T0ACME', channel_id: 'T0ACME-C5', user_id: ANA });
-    const reply = await lastReplyIn(replies);
+    const reply = await suite.lastReplyIn(replies);
     await snap('1h after revoke', { team: 'T0ACME', channel: 'T0ACME-C6', user: ANA });
     const after = await posted('T0ACME-C6');
 
@@ -287,7 +266,7 @@ describe('posting as yourself, distributed', () => {
 
     // Act
     await p().revokeUser({ team: 'T0ACME', user: BEN });
-    await overdue('T0ACME-C7');
+    await suite.overdue('T0ACME-C7');
     await p().sweep();
 
     // Assess

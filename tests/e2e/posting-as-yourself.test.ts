@@ -3,7 +3,6 @@
  * configured bot token posts as before, and a user who lets snap post as them (`?as=user`) has
  * their snaps posted and deleted with their own token — in a DM too — until they revoke it.
  */
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import type { Pipeline } from '../../local/pipeline';
 import { SANDBOX } from '../../local/sandbox';
@@ -28,31 +27,12 @@ const p = (): Pipeline => suite.pipeline();
 
 const snap = (text: string, channel: string, user: string = ME) =>
   p().command(text, { channel_id: channel, user_id: user });
-const lastReplyIn = (count: number) =>
-  until(() => (p().slack.replies.length > count ? p().slack.replies.at(-1) : undefined), 10_000);
 const live = (channel: string) => suite.messagesIn(channel).filter((m) => m.deletedAt === undefined);
 const nth = (channel: string, n: number) => until(() => suite.messagesIn(channel)[n - 1], 10_000);
 const by = (method: string, channel: string) =>
   p()
     .slack.calls.filter((c) => c.method === method && c.params.channel === channel && c.result === 'ok')
     .map((c) => c.by);
-
-async function overdue(channel: string): Promise<void> {
-  const db = new DynamoDBClient({ endpoint: p().dynamo.endpoint });
-  try {
-    for (const record of await suite.recordsIn(channel))
-      await db.send(
-        new UpdateItemCommand({
-          TableName: p().tableName,
-          Key: { pk: { S: String(record.pk) } },
-          UpdateExpression: 'SET dueAt = :due',
-          ExpressionAttributeValues: { ':due': { N: String(Date.now() - 1_000) } },
-        }),
-      );
-  } finally {
-    db.destroy();
-  }
-}
 
 describe('posting as yourself, beside one workspace’s bot token', () => {
   it('posts and deletes with the configured bot token, under the author’s name, as without install', async () => {
@@ -70,7 +50,7 @@ describe('posting as yourself, beside one workspace’s bot token', () => {
     // Prepare
     const replies = p().slack.replies.length;
     await snap('3s dm before allowing', DM);
-    const refusal = await lastReplyIn(replies);
+    const refusal = await suite.lastReplyIn(replies);
     await p().lambda.settled();
 
     // Act
@@ -118,7 +98,7 @@ describe('posting as yourself, beside one workspace’s bot token', () => {
 
     // Act
     await p().command('revoke', { channel_id: 'C0MIXED' });
-    const reply = await lastReplyIn(replies);
+    const reply = await suite.lastReplyIn(replies);
     await snap('1h after revoking', 'C0AFTER');
     const after = await nth('C0AFTER', 1);
 
@@ -139,7 +119,7 @@ describe('posting as yourself, beside one workspace’s bot token', () => {
 
     // Act
     const answer = await p().revokeUser({ team: TEAM, user: ME });
-    await overdue('D0GONE');
+    await suite.overdue('D0GONE');
     await p().sweep();
 
     // Assess
@@ -159,7 +139,7 @@ describe('posting as yourself, beside one workspace’s bot token', () => {
 
     // Act
     await p().command('revoke', { channel_id: 'C0MIXED' });
-    await lastReplyIn(replies);
+    await suite.lastReplyIn(replies);
 
     // Assess: no token issued to me is left live in Slack, and none is left in the store.
     const mine = [...p().slack.issued.values()].filter((t) => t.kind === 'user' && t.user === ME);

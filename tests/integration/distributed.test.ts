@@ -17,8 +17,10 @@ import type { AuthorRequest, PostRequest } from '../../shared/domain/snap';
 import { allowedActions } from '../support/infra';
 import {
   authorizeThrough,
+  eventCallback,
   type InstallHarness,
   PUBLIC_URL,
+  signedEvent,
   startInstallHarness,
 } from '../support/install-harness';
 import { captureStdout } from '../support/logs';
@@ -300,7 +302,6 @@ describe('the deleters, distributed', () => {
     const event = snap('beta pending', { team: 'T0BETA', user: 'U0BETA' });
     await post(event);
     await due(event.id);
-    const { signedEvent, eventCallback } = await import('../support/install-harness');
     await h.call(signedEvent(eventCallback({ type: 'app_uninstalled' }, { team: 'T0BETA' })));
     h.slack.uninstall('T0BETA');
     h.slack.calls.length = 0;

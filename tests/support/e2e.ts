@@ -4,11 +4,13 @@
  * channel of it.
  */
 import { existsSync } from 'node:fs';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from '@jest/globals';
 import { type Pipeline, type PipelineOptions, startPipeline } from '../../local/pipeline';
 import { type StandInMessage, shownDueAt } from '../../local/slack-stand-in';
 import { captureStdout } from './logs';
 import { watchPipeline } from './privacy';
+import { until } from './wait';
 
 /** The due time a message shows (ms). */
 export const dueOf = (m: StandInMessage | undefined) => Number(shownDueAt(m));
@@ -43,5 +45,28 @@ export function pipelineSuite(suite: string, options: PipelineOptions) {
     textsSent: (): readonly string[] => ledger?.texts() ?? [],
     calls: (method: string, channel?: string) =>
       pipeline().slack.calls.filter((c) => c.method === method && (!channel || c.params.channel === channel)),
+    /** The last answer the poster sent to a response_url, once there are more than `count`. */
+    lastReplyIn: (count: number) =>
+      until(
+        () => (pipeline().slack.replies.length > count ? pipeline().slack.replies.at(-1) : undefined),
+        10_000,
+      ),
+    /** Moves the due time of a channel's pending snaps into the past, as if their time had come. */
+    async overdue(channel: string): Promise<void> {
+      const db = new DynamoDBClient({ endpoint: pipeline().dynamo.endpoint });
+      try {
+        for (const record of (await pipeline().records()).filter((r) => r.channel === channel))
+          await db.send(
+            new UpdateItemCommand({
+              TableName: pipeline().tableName,
+              Key: { pk: { S: String(record.pk) } },
+              UpdateExpression: 'SET dueAt = :due',
+              ExpressionAttributeValues: { ':due': { N: String(Date.now() - 1_000) } },
+            }),
+          );
+      } finally {
+        db.destroy();
+      }
+    },
   };
 }

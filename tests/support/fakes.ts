@@ -1,4 +1,6 @@
 /** In-memory stand-ins for the use cases' ports, for unit tests of the timing and deletion logic. */
+
+import type { PosterEvent } from '../../shared/app/accept-command';
 import type {
   AuthorRef,
   ClaimResult,
@@ -10,7 +12,8 @@ import type {
   Speaker,
   StorePort,
 } from '../../shared/app/ports';
-import type { WindowCounter } from '../../shared/domain/limits';
+import type { PostDeps } from '../../shared/app/post-snap';
+import { DEFAULT_LIMITS, type WindowCounter } from '../../shared/domain/limits';
 import {
   leaseTtl,
   type SnapRecord,
@@ -20,6 +23,7 @@ import {
 } from '../../shared/domain/snap';
 import { NoTokenError, SlackCallError, StoreError, TokenUnavailableError } from '../../shared/errors';
 import { createLogger, type Logger } from '../../shared/log';
+import { FakeClock } from './fake-clock';
 
 /** Live records and tombstones; `records` holds the live ones for the tests to look at. */
 export class MemoryStore implements StorePort {
@@ -287,4 +291,43 @@ export const platform = (code: string, method = 'chat.delete') =>
 export function captureLogs(): { log: Logger; lines: string[] } {
   const lines: string[] = [];
   return { log: createLogger({}, (line) => lines.push(line), 'debug'), lines };
+}
+
+/** What the fakes' seal opens to: the message and where to answer its author. */
+export const SEALED_CONTENT = { text: 'the door code is 4711', responseUrl: 'https://hooks.test/r' };
+
+/** A poster event as ack hands it over, received at `now` (its seal opens to `SEALED_CONTENT`). */
+export function posterEvent(now: number, fields: Partial<PosterEvent> = {}): PosterEvent {
+  return {
+    v: 1,
+    id: 'T1:trig-1',
+    team: 'T1',
+    channel: 'C1',
+    user: 'U1',
+    delaySeconds: 3600,
+    receivedAt: now,
+    sealed: { key: 'k', iv: 'iv', data: 'data' },
+    ...fields,
+  };
+}
+
+/** A poster's dependencies on fakes, at `now`, with its logs captured. */
+export function posterFakes(now: number, over: Partial<PostDeps> = {}) {
+  const clock = new FakeClock(now);
+  const store = new MemoryStore();
+  const slack = new ScriptedSlack(clock);
+  const { log, lines } = captureLogs();
+  const deps: PostDeps = {
+    store,
+    slack,
+    clock,
+    log,
+    sweepPeriodMs: 60_000,
+    allowBroadcasts: false,
+    limits: DEFAULT_LIMITS,
+    deadline: () => now + 110_000,
+    open: async () => SEALED_CONTENT,
+    ...over,
+  };
+  return { clock, store, slack, deps, lines };
 }

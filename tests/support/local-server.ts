@@ -7,7 +7,6 @@ export interface LocalServer {
   output: () => string;
   /** Resolves once the server says it is running (at once if it already has). */
   ready: Promise<void>;
-  pid: number;
   /**
    * The run's secrets for the privacy scan: every token the sandbox's Slack stand-in issued and
    * the app's client secret (the server writes them down as it issues them, for tests only).
@@ -78,7 +77,6 @@ export async function startLocalServer(
     url,
     output: () => output,
     ready,
-    pid: child.pid ?? 0,
     secrets: () =>
       existsSync(secretsFile) ? (JSON.parse(readFileSync(secretsFile, 'utf8')) as string[]) : [],
     stop: () =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PosterEvent } from '../../shared/app/accept-command';
 import { checkLimits } from '../../shared/app/limits';
-import { POST_RETRY_BUDGET_MS, type PostDeps, postSnap } from '../../shared/app/post-snap';
+import { POST_RETRY_BUDGET_MS, postSnap } from '../../shared/app/post-snap';
 import { posterConfig } from '../../shared/config';
 import {
   DEFAULT_LIMITS,
@@ -14,7 +14,7 @@ import { overLimitReply } from '../../shared/domain/replies';
 import { tombstone } from '../../shared/domain/snap';
 import { SlackCallError, StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
-import { captureLogs, MemoryStore, ScriptedSlack } from '../support/fakes';
+import { captureLogs, MemoryStore, posterEvent, posterFakes } from '../support/fakes';
 
 /** 10:00:00.000 UTC on a whole minute, so window edges are easy to name. */
 const MINUTE = 30_000_000;
@@ -202,39 +202,9 @@ describe('checking the limits before a post', () => {
 });
 
 const NOW = T0 + 250;
-const content = { text: 'the door code is 4711', responseUrl: 'https://hooks.test/r' };
+const event = (id: string, user = 'U1'): PosterEvent => posterEvent(NOW, { id, user });
 
-function event(id: string, user = 'U1'): PosterEvent {
-  return {
-    v: 1,
-    id,
-    team: 'T1',
-    channel: 'C1',
-    user,
-    delaySeconds: 3600,
-    receivedAt: NOW,
-    sealed: { key: 'k', iv: 'iv', data: 'data' },
-  };
-}
-
-function poster(limits: Partial<Limits>) {
-  const clock = new FakeClock(NOW);
-  const store = new MemoryStore();
-  const slack = new ScriptedSlack(clock);
-  const { log, lines } = captureLogs();
-  const deps: PostDeps = {
-    store,
-    slack,
-    clock,
-    log,
-    sweepPeriodMs: 60_000,
-    allowBroadcasts: false,
-    limits: { ...DEFAULT_LIMITS, ...limits },
-    deadline: () => NOW + 110_000,
-    open: async () => content,
-  };
-  return { clock, store, slack, deps, lines };
-}
+const poster = (limits: Partial<Limits>) => posterFakes(NOW, { limits: { ...DEFAULT_LIMITS, ...limits } });
 
 describe('the poster under the limits', () => {
   it('refuses a snap over the user limit: tells the author when to try again, posts and keeps nothing', async () => {

@@ -1,54 +1,26 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PosterEvent } from '../../shared/app/accept-command';
-import { messageBlocks, type PostDeps, postSnap } from '../../shared/app/post-snap';
-import { DEFAULT_LIMITS } from '../../shared/domain/limits';
+import { messageBlocks, postSnap } from '../../shared/app/post-snap';
 import { dueTime, newRecord, TOMBSTONE_TTL_SECONDS } from '../../shared/domain/snap';
 import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../../shared/errors';
-import { FakeClock } from '../support/fake-clock';
 import {
   BOT,
-  captureLogs,
-  MemoryStore,
+  type MemoryStore,
   platform,
+  posterEvent,
+  posterFakes,
   rateLimited,
-  ScriptedSlack,
+  type ScriptedSlack,
+  SEALED_CONTENT,
   unavailable,
 } from '../support/fakes';
 
 const NOW = 1_800_000_000_250;
-const content = { text: 'the door code is 4711', responseUrl: 'https://hooks.test/r' };
+const content = SEALED_CONTENT;
 
-function event(delaySeconds: number, id = 'T1:trig-1'): PosterEvent {
-  return {
-    v: 1,
-    id,
-    team: 'T1',
-    channel: 'C1',
-    user: 'U1',
-    delaySeconds,
-    receivedAt: NOW,
-    sealed: { key: 'k', iv: 'iv', data: 'data' },
-  };
-}
+const event = (delaySeconds: number, id = 'T1:trig-1'): PosterEvent => posterEvent(NOW, { delaySeconds, id });
 
-function setup() {
-  const clock = new FakeClock(NOW);
-  const store = new MemoryStore();
-  const slack = new ScriptedSlack(clock);
-  const { log, lines } = captureLogs();
-  const deps: PostDeps = {
-    store,
-    slack,
-    clock,
-    log,
-    sweepPeriodMs: 60_000,
-    allowBroadcasts: false,
-    limits: DEFAULT_LIMITS,
-    deadline: () => NOW + 110_000,
-    open: async () => content,
-  };
-  return { clock, store, slack, deps, lines };
-}
+const setup = () => posterFakes(NOW);
 
 /** What a first run leaves when it posted a 20 s snap, leased it for its own wait, then died. */
 async function deadWaiter(store: MemoryStore, slack: ScriptedSlack): Promise<void> {

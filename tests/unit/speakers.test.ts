@@ -9,56 +9,35 @@ import { describe, expect, it } from '@jest/globals';
 import type { PosterEvent } from '../../shared/app/accept-command';
 import { type AuthorDeps, handleAuthorRequest } from '../../shared/app/author-control';
 import type { Speaker } from '../../shared/app/ports';
-import { type PostDeps, postSnap } from '../../shared/app/post-snap';
+import { postSnap } from '../../shared/app/post-snap';
 import { reap } from '../../shared/app/reap';
 import { sweep } from '../../shared/app/sweep';
-import { DEFAULT_LIMITS } from '../../shared/domain/limits';
 import type { AuthorAction, SnapRecord } from '../../shared/domain/snap';
 import { FakeClock } from '../support/fake-clock';
-import { captureLogs, MemoryStore, rateLimited, ScriptedSlack } from '../support/fakes';
+import {
+  BOT,
+  captureLogs,
+  MemoryStore,
+  posterEvent,
+  posterFakes,
+  rateLimited,
+  ScriptedSlack,
+} from '../support/fakes';
 
 const NOW = 1_800_000_000_250;
 const PUBLIC_URL = 'https://snap.example';
-const content = { text: 'the door code is 4711', responseUrl: 'https://hooks.test/r' };
 
-function event(delaySeconds: number, fields: Partial<PosterEvent> = {}): PosterEvent {
-  return {
-    v: 1,
-    id: 'T1:trig-1',
-    team: 'T1',
-    channel: 'C1',
-    user: 'U1',
-    delaySeconds,
-    receivedAt: NOW,
-    sealed: { key: 'k', iv: 'iv', data: 'data' },
-    ...fields,
-  };
-}
+const event = (delaySeconds: number, fields: Partial<PosterEvent> = {}): PosterEvent =>
+  posterEvent(NOW, { delaySeconds, ...fields });
 
 function poster(options: { publicUrl?: string } = { publicUrl: PUBLIC_URL }) {
-  const clock = new FakeClock(NOW);
-  const store = new MemoryStore();
-  const slack = new ScriptedSlack(clock);
-  const { log, lines } = captureLogs();
-  const deps: PostDeps = {
-    store,
-    slack,
-    clock,
-    log,
-    sweepPeriodMs: 60_000,
-    allowBroadcasts: false,
-    limits: DEFAULT_LIMITS,
-    deadline: () => NOW + 110_000,
-    open: async () => content,
-    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
-  };
-  const post = (e: PosterEvent) => clock.drive(postSnap(e, deps));
-  const events = () => lines.map((l) => (JSON.parse(l) as { event: string }).event);
-  return { clock, store, slack, deps, post, events, lines };
+  const fakes = posterFakes(NOW, options.publicUrl ? { publicUrl: options.publicUrl } : {});
+  const post = (e: PosterEvent) => fakes.clock.drive(postSnap(e, fakes.deps));
+  const events = () => fakes.lines.map((l) => (JSON.parse(l) as { event: string }).event);
+  return { ...fakes, post, events };
 }
 
 const AUTHOR: Speaker = { as: 'user', team: 'T1', user: 'U1' };
-const BOT: Speaker = { as: 'bot', team: 'T1' };
 
 describe('the poster, choosing whose token posts', () => {
   it('posts as the author once they let snap post as them: their own message, no name or icon of the bot, recorded as theirs', async () => {
