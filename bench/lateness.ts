@@ -12,7 +12,8 @@ import type { KnownBlock } from '@slack/types';
 import { createSnapTable } from '../local/dynamo-local';
 import type { Pipeline } from '../local/pipeline';
 import { type StandInMessage, shownDueAt, startSlack } from '../local/slack-stand-in';
-import { nextTick, tombstone } from '../shared/domain/snap';
+import { nextTick, shardsOf } from '../shared/domain/engine';
+import { tombstone } from '../shared/domain/snap';
 import { fmt, judged, summary } from './stats';
 
 export interface LatenessResult {
@@ -88,7 +89,7 @@ export async function benchLateness(p: Pipeline, count = 300, spreadMs = 90_000)
     plainTimer = setTimeout(() => {
       plainRuns.push(
         (async () => {
-          for await (const record of plainStore.findDue(Date.now())) {
+          for await (const record of plainStore.findDue(Date.now(), shardsOf(0, 8, 1))) {
             await plainGateway.delete(record.channel, record.ts ?? '').catch(() => undefined);
             await plainStore.bury(tombstone(record.id, 'done', Date.now()));
           }

@@ -21,17 +21,28 @@ locals {
   }
 
   sweep_period_seconds = var.sweep_period_minutes * 60
-  # The sweeper waits for snaps due up to one period plus a 15 s margin after its tick; the
-  # poster waits out snaps due sooner than that. Both timeouts cover their longest wait.
+  # A sweeper worker covers due times up to one period plus a 15 s margin, plus 10 s for a late
+  # schedule, from when it is started (shared/domain/engine.ts, workerSpanMs); its timeout adds
+  # the 10 s to delete the last one and the 5 s a run keeps back. The poster waits out at most
+  # the one snap that started a worker and is due within 1.5 s: its timeout covers a post (20 s
+  # plus 10 s of rate limits), the record and the hand-over.
   sweep_window_seconds = local.sweep_period_seconds + 15
   sweeper_timeout      = local.sweep_window_seconds + 25
-  poster_timeout       = local.sweep_window_seconds + 40
+  poster_timeout       = 60
+
+  # The sweeper runs the dispatcher (on its schedule) and the workers (invoked by the dispatcher
+  # and by the poster). Its name and ARN are spelled out rather than taken from the module, which
+  # cannot name itself in its own environment and role.
+  sweeper_function_name = "${var.name_prefix}-sweeper"
+  sweeper_function_arn  = "arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:function:${local.sweeper_function_name}"
+
 
   # Key prefixes of the items each function writes (shared/adapters/snap-item.ts): every
   # item-level DynamoDB statement is confined to its own with dynamodb:LeadingKeys, so no role
   # reaches another kind of item in the shared table (installations above all).
   snap_keys    = ["snap#*"]
   counter_keys = ["limit#*"]
+  watch_keys   = ["watch#*"]
 
   # Encryption contexts the code passes to KMS (shared/adapters/kms.ts).
   signing_secret_context = { app = "snap", secret = "SLACK_SIGNING_SECRET" }

@@ -1,7 +1,7 @@
 # poster: invoked asynchronously by ack. Posts once (conditional write on the request id),
-# records the message, waits out snaps shorter than a sweep can serve; also serves the author's
-# list / cancel / delete-now requests. Failed events (after the
-# bounded retries) go to a queue; they carry no readable text.
+# records the message, hands snaps due before the next dispatch to their group's sweeper worker
+# (starting it when none is on watch); also serves the author's list / cancel / delete-now
+# requests. Failed events (after the bounded retries) go to a queue; they carry no readable text.
 data "aws_iam_policy_document" "poster" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
@@ -18,6 +18,24 @@ data "aws_iam_policy_document" "poster" {
       variable = "dynamodb:LeadingKeys"
       values   = concat(local.snap_keys, local.counter_keys)
     }
+  }
+
+  # Short snaps go to their group's worker: a hand-over or a claim on the group's watch item.
+  statement {
+    sid       = "HandOverShortSnaps"
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.snaps.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.watch_keys
+    }
+  }
+
+  statement {
+    sid       = "StartSweepWorkers"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [local.sweeper_function_arn]
   }
 
   statement {
@@ -51,7 +69,7 @@ module "poster" {
   source = "./modules/function"
 
   name               = "${var.name_prefix}-poster"
-  description        = "snap: post each snap once, record it, delete short snaps on time"
+  description        = "snap: post each snap once, record it, hand short snaps to a sweeper worker"
   source_dir         = "${local.dist}/poster"
   policy_json        = data.aws_iam_policy_document.poster.json
   memory_size        = 256
@@ -62,6 +80,9 @@ module "poster" {
 
   environment = {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
+    SNAP_DUE_SHARDS            = tostring(var.due_shards)
+    SNAP_SWEEP_WORKERS         = tostring(var.sweep_workers)
+    SNAP_SWEEPER_FUNCTION_NAME = local.sweeper_function_name
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
     SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
     SNAP_ALLOW_BROADCASTS      = tostring(var.allow_broadcast_mentions)

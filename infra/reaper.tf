@@ -53,6 +53,8 @@ module "reaper" {
   environment = {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
+    # A record put back goes to its workspace's shard.
+    SNAP_DUE_SHARDS = tostring(var.due_shards)
   }
 }
 

@@ -77,6 +77,28 @@ variable "sweep_period_minutes" {
   }
 }
 
+variable "due_shards" {
+  description = "Shards of the due-time index (SNAP_DUE_SHARDS): each holds the snaps of the workspaces (Enterprise Grid orgs) that hash to it, and takes at most about 1,000 index writes a second (two per snap). At least 8, the shards of records written before shards followed workspaces. Grow it freely (old records stay where they are and are still read); shrinking strands the records of dropped shards until TTL hands them to the reaper, 15 minutes late (docs/scale.md)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.due_shards >= 8 && var.due_shards <= 1024 && floor(var.due_shards) == var.due_shards
+    error_message = "due_shards must be a whole number from 8 to 1024."
+  }
+}
+
+variable "sweep_workers" {
+  description = "Sweeper workers at most at once (SNAP_SWEEP_WORKERS): the shards are split into this many groups, each served by one worker while it has snaps due, so each workspace is paced by exactly one. Must divide due_shards. One worker deletes a few thousand snaps a minute (npm run bench -- scale, docs/scale.md); more cost nothing while idle."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.sweep_workers >= 1 && var.sweep_workers <= 1024 && floor(var.sweep_workers) == var.sweep_workers
+    error_message = "sweep_workers must be a whole number from 1 to 1024."
+  }
+}
+
 variable "log_retention_days" {
   description = "How long CloudWatch keeps the functions' and the API's logs."
   type        = number
@@ -164,27 +186,27 @@ variable "reserved_concurrency" {
   description = <<-EOT
     Reserved concurrent executions per function: a cap for the poster, a guaranteed share for ack, sweeper and reaper. -1 for one function = no reservation; null = none at all (for a new account whose Lambda quota is only 10). Defaults:
     ack 50 — the API admits at most 40 requests at once (burst) and 20 per second; a warm ack answers in milliseconds, a cold one in under a second.
-    poster 100 — a short snap holds a poster until it is due (up to ~75 s), other snaps for well under a second; beyond 100 at once, events wait in Lambda's async queue and are retried (snaps post late, the poster-throttles alarm fires).
-    sweeper 2 — a run lasts at most the sweep period + 40 s, so at most two overlap; fewer makes deletions late.
+    poster 100 — a snap holds a poster for well under a second (it hands short snaps to a sweeper worker; at most one poster per worker group waits, under 2 s); beyond 100 at once, events wait in Lambda's async queue and are retried (snaps post late, the poster-throttles alarm fires).
+    sweeper 2 × sweep_workers + 2 when not given — one worker per group on watch, one finishing what it held while its successor starts, and the schedule's dispatcher; fewer makes deletions late.
     reaper 10 — one execution per stream shard (parallelization factor 1); a small on-demand table has a few shards. Too few and the reaper falls behind (the iterator-age alarm fires).
-    Together 162; AWS keeps at least 100 of the account's executions (default quota 1,000) unreserved.
+    Together 164 with one sweep worker; AWS keeps at least 100 of the account's executions (default quota 1,000) unreserved.
   EOT
   type = object({
     ack     = optional(number, 50)
     poster  = optional(number, 100)
-    sweeper = optional(number, 2)
+    sweeper = optional(number)
     reaper  = optional(number, 10)
   })
   default = {}
 
   validation {
-    condition     = var.reserved_concurrency == null ? true : alltrue([for n in values(var.reserved_concurrency) : n == -1 || (n >= 1 && n <= 900 && floor(n) == n)])
+    condition     = var.reserved_concurrency == null ? true : alltrue([for n in values(var.reserved_concurrency) : n == null || n == -1 || (n >= 1 && n <= 900 && floor(n) == n)])
     error_message = "reserved_concurrency values must be -1 (no reservation) or whole numbers from 1 to 900 (AWS keeps 100 of the default 1,000 unreserved)."
   }
 
   validation {
-    condition     = var.reserved_concurrency == null ? true : var.reserved_concurrency.sweeper == -1 || var.reserved_concurrency.sweeper >= 2
-    error_message = "reserved_concurrency.sweeper must be at least 2 (two runs overlap) or -1."
+    condition     = var.reserved_concurrency == null ? true : var.reserved_concurrency.sweeper == null || var.reserved_concurrency.sweeper == -1 || var.reserved_concurrency.sweeper >= 2
+    error_message = "reserved_concurrency.sweeper must be at least 2 (a worker and the dispatcher) or -1."
   }
 }
 

@@ -20,8 +20,11 @@ export interface IsolatedFunction {
   peakRssKb(): number;
   /** The highest V8 heap plus buffers in use any environment saw (bytes, sampled every 50 ms). */
   peakHeapBytes(): number;
-  /** Kills every environment now running an invocation (SIGKILL); returns how many. */
-  killRunning(): number;
+  /**
+   * Kills every environment now running an invocation (SIGKILL) — or only those whose event
+   * matches `which` — and returns how many.
+   */
+  killRunning(which?: (event: unknown) => boolean): number;
   close(): void;
 }
 
@@ -66,7 +69,8 @@ export function lambdaNodeFlags(memoryMb: number): string[] {
 export function isolatedFunction(bundlePath: string, options: IsolatedOptions = {}): IsolatedFunction {
   const output = new EventEmitter();
   const idle: ChildProcess[] = [];
-  const busy = new Set<ChildProcess>();
+  /** Environments running an invocation, with its event. */
+  const busy = new Map<ChildProcess, unknown>();
   let sequence = 0;
   let peakRssKb = 0;
   let peakHeapBytes = 0;
@@ -105,7 +109,7 @@ export function isolatedFunction(bundlePath: string, options: IsolatedOptions = 
 
   const fn: LocalFunction = async (event, context: Context) => {
     const child = idle.pop() ?? (await start());
-    busy.add(child);
+    busy.set(child, event);
     const id = ++sequence;
     const timeoutMs = context.getRemainingTimeInMillis();
     try {
@@ -144,12 +148,17 @@ export function isolatedFunction(bundlePath: string, options: IsolatedOptions = 
     output,
     peakRssKb: () => peakRssKb,
     peakHeapBytes: () => peakHeapBytes,
-    killRunning: () => {
-      for (const child of busy) child.kill('SIGKILL');
-      return busy.size;
+    killRunning: (which) => {
+      let killed = 0;
+      for (const [child, event] of busy) {
+        if (which && !which(event)) continue;
+        child.kill('SIGKILL');
+        killed++;
+      }
+      return killed;
     },
     close: () => {
-      for (const child of [...idle, ...busy]) child.kill('SIGKILL');
+      for (const child of [...idle, ...busy.keys()]) child.kill('SIGKILL');
       idle.length = 0;
     },
   };

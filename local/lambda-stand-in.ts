@@ -45,8 +45,11 @@ export interface LambdaStandIn extends Listening {
    * with the same payload (its own retries and age limit included).
    */
   redeliver(name: string, payload: unknown): void;
-  /** Resolves when every invocation started so far, retries included, has finished. */
-  settled(): Promise<void>;
+  /**
+   * Resolves when every invocation started so far (of function `name`, when given), retries
+   * included, has finished — and those they started in turn.
+   */
+  settled(name?: string): Promise<void>;
   invocations: Array<{
     name: string;
     type: string;
@@ -86,11 +89,11 @@ export function errorReport(error: unknown): { errorType: string; errorMessage: 
 
 export async function startLambda(port = 0): Promise<LambdaStandIn> {
   const functions = new Map<string, { fn: LocalFunction; options: Required<FunctionOptions> }>();
-  const running = new Set<Promise<unknown>>();
+  const running = new Map<Promise<unknown>, string>();
   const invocations: LambdaStandIn['invocations'] = [];
   const failed: FailedEvent[] = [];
-  const track = (work: Promise<unknown>) => {
-    running.add(work);
+  const track = (work: Promise<unknown>, name: string) => {
+    running.set(work, name);
     void work.finally(() => running.delete(work));
   };
 
@@ -131,7 +134,7 @@ export async function startLambda(port = 0): Promise<LambdaStandIn> {
         });
       }
     };
-    track(attemptRun(1));
+    track(attemptRun(1), name);
   };
 
   const server = await listen(async (req, res) => {
@@ -157,7 +160,10 @@ export async function startLambda(port = 0): Promise<LambdaStandIn> {
     const entry: LambdaStandIn['invocations'][number] = { name, type, payload, attempt: 1 };
     invocations.push(entry);
     const run = target.fn(payload, lambdaContext(name, target.options.timeoutMs));
-    track(run.catch(() => undefined));
+    track(
+      run.catch(() => undefined),
+      name,
+    );
     try {
       sendJson(res, 200, (await run) ?? null);
     } catch (error) {
@@ -182,8 +188,9 @@ export async function startLambda(port = 0): Promise<LambdaStandIn> {
         },
       }),
     redeliver: (name, payload) => runAsync(name, payload),
-    settled: async () => {
-      while (running.size > 0) await Promise.all([...running]);
+    settled: async (name?: string) => {
+      const of = () => [...running].filter(([, n]) => name === undefined || n === name).map(([w]) => w);
+      for (let works = of(); works.length > 0; works = of()) await Promise.all(works);
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The whole of snap on one machine: dynalite, the Slack, KMS and Lambda stand-ins, and the four
  * built bundles from dist/ wired as on AWS — signed API Gateway events into ack, ack's real
- * async Invoke into the poster, the sweeper on its schedule, TTL removals into the reaper.
+ * async Invoke into the poster, the sweeper's dispatcher on its schedule and its workers started
+ * by real async Invokes (from the dispatcher and the poster), TTL removals into the reaper.
  * Used by the end-to-end tests, the benchmark and `npm start`.
  *
  * With `install`, the fifth bundle too: "Add to Slack" through OAuth with the stand-in (which
@@ -30,6 +31,7 @@ import type {
 } from 'aws-lambda';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
 import { isTombstoneItem, SNAP_PREFIX } from '../shared/adapters/snap-item';
+import { nextTick } from '../shared/domain/engine';
 import {
   EVENTS_PATH,
   INSTALL_PATH,
@@ -39,7 +41,6 @@ import {
   STATE_COOKIE,
 } from '../shared/domain/install';
 import { escapeHtml } from '../shared/domain/pages';
-import { nextTick } from '../shared/domain/snap';
 import { apiGatewayEvent, apiGatewayGet, fromHttpRequest, slackSignature, writeAnswer } from './api-gateway';
 import {
   createSnapTable,
@@ -78,10 +79,12 @@ export interface PipelineOptions {
    */
   poster?: { timeoutMs?: number; retryDelaysMs?: number[]; isolated?: boolean };
   /**
-   * `isolated` runs each sweep in a process of its own (the load benchmark measures its memory),
-   * started as Lambda starts Node for `memoryMb` when given (local/function-process.ts).
+   * `isolated` runs each sweeper invocation (the dispatcher, each worker) in a process of its own
+   * (the benchmarks measure their memory; the crash tests kill workers), started as Lambda starts
+   * Node for `memoryMb` when given (local/function-process.ts). `shards` and `workers`: the
+   * engine's shape (SNAP_DUE_SHARDS, SNAP_SWEEP_WORKERS; default 8 and 1, as deployed).
    */
-  sweeper?: { isolated?: boolean; memoryMb?: number };
+  sweeper?: { isolated?: boolean; memoryMb?: number; shards?: number; workers?: number };
   /**
    * Host the install function too. `clientId`/`clientSecret`: the Slack app's OAuth credentials
    * (the stand-in checks them; default the stand-in's). `publicUrl`: where browsers reach snap
@@ -140,7 +143,7 @@ export interface Pipeline {
   lambda: LambdaStandIn;
   /** The poster's own processes, when `poster.isolated` is set. */
   posterProcess: IsolatedFunction | undefined;
-  /** The sweeper's own processes, when `sweeper.isolated` is set. */
+  /** The sweeper's own processes (dispatcher and workers), when `sweeper.isolated` is set. */
   sweeperProcess: IsolatedFunction | undefined;
   dynamo: LocalDynamo;
   tableName: string;
@@ -166,7 +169,11 @@ export interface Pipeline {
   runs: Array<{ fn: string; ms: number }>;
   /** The functions' way to DynamoDB: operation counts, what was sent, injected faults. */
   dynamoProxy: DynamoProxy;
-  /** Runs the sweeper for a scheduled tick (default: now, floored to the second). */
+  /**
+   * Runs the sweeper's dispatcher for a scheduled tick (default: now, floored to the second), as
+   * EventBridge does, and waits for the workers it started (or that were running) to end.
+   * `timeoutMs`: the dispatcher's timeout (workers get the function's own).
+   */
   sweep(tickMs?: number, timeoutMs?: number): Promise<unknown>;
   /**
    * The table's live snap records (never text), for the sandbox page and tests: tombstones (to a
@@ -178,8 +185,8 @@ export interface Pipeline {
   /** One pass of the TTL emulation, as of `atMs` (default now). */
   expire(atMs?: number): Promise<number>;
   /**
-   * Fires the sweeper on its schedule, as EventBridge does: at every multiple of the period,
-   * each run overlapping the next if it must. Returns a stop function that waits for runs.
+   * Fires the sweeper's dispatcher on its schedule, as EventBridge does: at every multiple of
+   * the period. Returns a stop function that waits for the sweeper's runs, workers included.
    */
   schedule(): () => Promise<void>;
   reaper(event: DynamoDBStreamEvent): Promise<unknown>;
@@ -219,6 +226,9 @@ export interface Pipeline {
 }
 
 let counter = 0;
+
+/** The poster's timeout as deployed (infra/poster.tf): a post, its retries, a record, a hand-over. */
+const POSTER_TIMEOUT_MS = 60_000;
 
 /** The sandbox's signing secret (documented in the README, so requests can be signed by hand). */
 export const SANDBOX_SIGNING_SECRET = 'snap-sandbox-signing-secret';
@@ -288,6 +298,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     SNAP_TABLE_NAME: tableName,
     POSTER_FUNCTION_NAME: 'snap-poster',
+    SNAP_SWEEPER_FUNCTION_NAME: 'snap-sweeper',
+    SNAP_DUE_SHARDS: String(options.sweeper?.shards ?? 8),
+    SNAP_SWEEP_WORKERS: String(options.sweeper?.workers ?? 1),
     SNAP_KMS_KEY_ID: 'alias/snap-local',
     ...(options.workspace
       ? { SLACK_SIGNING_SECRET: signingSecret, SLACK_BOT_TOKEN: botToken }
@@ -358,14 +371,19 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       }
     : undefined;
 
-  // Timeouts as deployed (infra/): the poster covers its longest wait, the sweeper its window;
-  // events older than 10 minutes are dropped (infra/poster.tf).
-  const sweepWindowMs = (sweepPeriodSeconds + 15) * 1000;
+  // Timeouts as deployed (infra/locals.tf): the sweeper's covers a worker's span; events older
+  // than 10 minutes are dropped (infra/poster.tf), sweeper events after a minute, unretried.
+  const sweeperTimeoutMs = (sweepPeriodSeconds + 40) * 1000;
   lambda.register('snap-poster', timed('poster', poster), {
-    timeoutMs: options.poster?.timeoutMs ?? sweepWindowMs + 30_000,
+    timeoutMs: options.poster?.timeoutMs ?? POSTER_TIMEOUT_MS,
     retries: 2,
     retryDelaysMs: options.poster?.retryDelaysMs ?? [1_000, 2_000],
     maxEventAgeMs: 600_000,
+  });
+  lambda.register('snap-sweeper', timed('sweeper', sweeper), {
+    timeoutMs: sweeperTimeoutMs,
+    retries: 0,
+    maxEventAgeMs: 60_000,
   });
   const reaperEvents: DynamoDBStreamEvent[] = [];
   const runReaper = (event: DynamoDBStreamEvent) => {
@@ -411,8 +429,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     });
     return timed('ack', ack)(event, lambdaContext('snap-ack', 10_000));
   };
-  // The event EventBridge sends for a scheduled tick.
-  const sweeperTimeoutMs = sweepWindowMs + 20_000;
+  // The event EventBridge sends for a scheduled tick, to the dispatcher.
   const sweepFor = (tickMs: number, timeoutMs: number) =>
     timed('sweeper', sweeper)(
       { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(tickMs).toISOString() },
@@ -528,8 +545,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     interact,
     runs,
     dynamoProxy: proxy,
-    sweep: (tickMs = Math.floor(Date.now() / 1000) * 1000, timeoutMs = sweeperTimeoutMs) =>
-      sweepFor(tickMs, timeoutMs),
+    sweep: async (tickMs = Math.floor(Date.now() / 1000) * 1000, timeoutMs = sweeperTimeoutMs) => {
+      const dispatched = await sweepFor(tickMs, timeoutMs);
+      await lambda.settled('snap-sweeper');
+      return dispatched;
+    },
     expire: (atMs) => ttl.expire(atMs),
     records: async () =>
       (await items()).filter((item) => String(item.pk).startsWith(SNAP_PREFIX) && !isTombstoneItem(item)),
@@ -554,6 +574,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         stopped = true;
         clearTimeout(timer);
         await Promise.all([...running]);
+        await lambda.settled('snap-sweeper');
       };
     },
     reaper: runReaper,

@@ -2,6 +2,7 @@
  * Environment readers. Each function reads its configuration once, at cold start, through
  * these helpers, so a missing or malformed variable fails the init with an error naming it.
  */
+import { DEFAULT_SHARDS, type EngineShape, LEGACY_SHARDS, shapeProblem } from './domain/engine';
 import { authorizePageOf } from './domain/install';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits';
 import { ConfigError } from './errors';
@@ -128,6 +129,14 @@ function slackWorkerConfig(env: Env): SlackWorkerConfig {
 export interface TableWorkerConfig extends SlackWorkerConfig {
   tableName: string;
   sweepPeriodMs: number;
+  /** The due index's shards and the groups of them that workers serve (domain/engine.ts). */
+  engine: EngineShape;
+  /**
+   * The function that runs sweeper workers (SNAP_SWEEPER_FUNCTION_NAME; Terraform sets it).
+   * Absent (a bare local run): no worker is started anywhere — the scheduled run serves every
+   * group in its own process and the poster waits out the snaps it cannot hand to one.
+   */
+  sweeperFunctionName: string | undefined;
 }
 
 export interface PosterConfig extends TableWorkerConfig {
@@ -152,12 +161,34 @@ function flag(env: Env, name: string): boolean {
   throw new ConfigError(`Environment variable ${name} must be true or false`);
 }
 
-/** poster and sweeper share their configuration: both delete on time, so both know the sweep period. */
+/** The most shards SNAP_DUE_SHARDS may ask for: each costs the dispatcher one read a tick. */
+const MAX_SHARDS = 1_024;
+
+/** SNAP_DUE_SHARDS: shards of the due-time index (default and minimum 8, the shards of old records). */
+function dueShards(env: Env): number {
+  return integer(env, 'SNAP_DUE_SHARDS', DEFAULT_SHARDS, LEGACY_SHARDS, MAX_SHARDS);
+}
+
+function engineShape(env: Env): EngineShape {
+  const shards = dueShards(env);
+  const shape = { shards, groups: integer(env, 'SNAP_SWEEP_WORKERS', 1, 1, MAX_SHARDS) };
+  const problem = shapeProblem(shape);
+  if (problem)
+    throw new ConfigError(`Environment variables SNAP_DUE_SHARDS and SNAP_SWEEP_WORKERS: ${problem}`);
+  return shape;
+}
+
+/**
+ * poster and sweeper share their configuration: both see that snaps are deleted on time, so both
+ * know the sweep period, the engine's shape and where workers run.
+ */
 export function tableWorkerConfig(env: Env): TableWorkerConfig {
   return {
     ...slackWorkerConfig(env),
     tableName: required(env, 'SNAP_TABLE_NAME'),
     sweepPeriodMs: integer(env, 'SNAP_SWEEP_PERIOD_SECONDS', 60, 10, 300) * 1000,
+    engine: engineShape(env),
+    sweeperFunctionName: optional(env, 'SNAP_SWEEPER_FUNCTION_NAME'),
   };
 }
 
@@ -199,10 +230,12 @@ export function posterConfig(env: Env): PosterConfig {
 export interface ReaperConfig extends SlackWorkerConfig {
   /** Where a record goes back when its message cannot be deleted yet. */
   tableName: string;
+  /** The due index's shards: a record put back goes to its workspace's. */
+  shards: number;
 }
 
 export function reaperConfig(env: Env): ReaperConfig {
-  return { ...slackWorkerConfig(env), tableName: required(env, 'SNAP_TABLE_NAME') };
+  return { ...slackWorkerConfig(env), tableName: required(env, 'SNAP_TABLE_NAME'), shards: dueShards(env) };
 }
 
 /**

@@ -1,8 +1,10 @@
-/** poster: async-invoked by ack → post once, record, wait out short snaps. */
+/** poster: async-invoked by ack → post once, record, hand short snaps to their group's worker. */
 import type { Context } from 'aws-lambda';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
+import { invokeAsync } from '../../shared/adapters/invoker';
 import { DataKeyOpener } from '../../shared/adapters/kms';
 import { SlackSpeakers } from '../../shared/adapters/slack';
+import { WatchStore } from '../../shared/adapters/watch-store';
 import { type AuthorOutcome, handleAuthorRequest } from '../../shared/app/author-control';
 import { systemClock } from '../../shared/app/ports';
 import { type PostOutcome, postSnap } from '../../shared/app/post-snap';
@@ -18,6 +20,10 @@ const SAFETY_MS = 3000;
 const config = posterConfig(process.env);
 const log = createLogger({ fn: 'poster' });
 const store = new SnapStore(config.tableName);
+const watch = new WatchStore(config.tableName);
+// Short snaps go to their group's sweeper worker, started here when none is on watch.
+const sweeper = config.sweeperFunctionName;
+const workers = sweeper ? { start: (event: unknown) => invokeAsync(sweeper, event) } : undefined;
 const keys = new DataKeyOpener();
 // One-workspace mode: the configured bot token (users' own from the store when install is
 // deployed). Distributed: every token from the store, behind a cache of at most five minutes.
@@ -54,6 +60,9 @@ export async function handler(
   const outcome = await postSnap(event, {
     ...common,
     sweepPeriodMs: config.sweepPeriodMs,
+    shape: config.engine,
+    watch,
+    ...(workers ? { workers } : {}),
     allowBroadcasts: config.allowBroadcasts,
     limits: config.limits,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),

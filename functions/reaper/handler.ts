@@ -28,5 +28,5 @@ export async function handler(event: DynamoDBStreamEvent): Promise<ReapResult> {
     sequenceNumber: r.dynamodb?.SequenceNumber ?? String(i),
     snap: recordFromImage(r.dynamodb?.OldImage as Record<string, unknown> | undefined),
   }));
-  return reap(records, { slack, store, clock: systemClock, log });
+  return reap(records, { slack, store, clock: systemClock, log, shards: config.shards });
 }

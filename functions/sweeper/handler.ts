@@ -1,21 +1,32 @@
-/** sweeper: every minute → delete each snap due in this window at its due time. */
+/**
+ * sweeper: the schedule's run dispatches (every group with snaps due in its window gets a worker
+ * on watch); a worker event runs one worker, which deletes its group's snaps at their due times.
+ */
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
+import { invokeAsync } from '../../shared/adapters/invoker';
 import { SlackSpeakers } from '../../shared/adapters/slack';
-import { systemClock } from '../../shared/app/ports';
+import { WatchStore } from '../../shared/adapters/watch-store';
+import { type DispatchReport, dispatch } from '../../shared/app/dispatch';
+import { systemClock, type WorkerStarter } from '../../shared/app/ports';
 import { type SweepReport, sweep } from '../../shared/app/sweep';
 import { slackTokens } from '../../shared/compose';
 import { tableWorkerConfig } from '../../shared/config';
+import { isWorkerEvent, type WorkerEvent } from '../../shared/domain/engine';
 import { createLogger } from '../../shared/log';
 
 const SAFETY_MS = 5000;
 // Per workspace: enough to delete a burst due in the same second within it; Slack's limit
 // (about 50 a minute per workspace) does the rest of the pacing.
 const CONCURRENCY = 10;
+// Per worker: the SDK's connection pool (50 sockets) is what one process keeps open to DynamoDB,
+// and a third of a vCPU (512 MB) starts that many calls within a few milliseconds.
+const IN_FLIGHT = 50;
 
 const config = tableWorkerConfig(process.env);
 const log = createLogger({ fn: 'sweeper' });
 const store = new SnapStore(config.tableName);
+const watch = new WatchStore(config.tableName);
 // Whatever token posted a snap deletes it: users' own always come from the store (only records
 // posted as a user ask for one), bot tokens from the configuration or, distributed, the store.
 const { tokens } = await slackTokens(config, true);
@@ -24,6 +35,12 @@ const slack = new SlackSpeakers({
   apiUrl: config.slackApiUrl,
   log,
 });
+const engine = { clock: systemClock, log, watch, sweepPeriodMs: config.sweepPeriodMs };
+const work = (event: WorkerEvent, deadline: number, runId: string) =>
+  sweep(
+    { group: event.group, owner: event.owner, deadline, runId },
+    { ...engine, store, slack, shape: config.engine, concurrency: CONCURRENCY, inFlight: IN_FLIGHT },
+  );
 
 /** The tick this run serves: the schedule's own time, so a late start does not shift the window. */
 function tickOf(event: Partial<ScheduledEvent> | undefined, now: number): number {
@@ -32,16 +49,28 @@ function tickOf(event: Partial<ScheduledEvent> | undefined, now: number): number
 }
 
 export async function handler(
-  event: Partial<ScheduledEvent> | undefined,
+  event: Partial<ScheduledEvent> | WorkerEvent | undefined,
   context: Context,
-): Promise<SweepReport> {
+): Promise<SweepReport | { dispatch: DispatchReport; served: SweepReport[] }> {
   const now = Date.now();
-  return sweep(
-    {
-      tickMs: tickOf(event, now),
-      deadline: now + context.getRemainingTimeInMillis() - SAFETY_MS,
-      runId: context.awsRequestId,
-    },
-    { store, slack, clock: systemClock, log, sweepPeriodMs: config.sweepPeriodMs, concurrency: CONCURRENCY },
-  );
+  const deadline = now + context.getRemainingTimeInMillis() - SAFETY_MS;
+  if (isWorkerEvent(event)) return work(event, deadline, context.awsRequestId);
+  // Workers run as invocations of this same function (one warm pool with the schedule's runs);
+  // with no function named (a bare local run), this run serves the groups itself, in process.
+  const served: Array<Promise<SweepReport>> = [];
+  const functionName = config.sweeperFunctionName;
+  const workers: WorkerStarter = functionName
+    ? { start: (worker) => invokeAsync(functionName, worker) }
+    : {
+        start: async (worker) => {
+          served.push(work(worker, deadline, `${context.awsRequestId}:${worker.group}`));
+        },
+      };
+  const report = await dispatch(tickOf(event as Partial<ScheduledEvent> | undefined, now), {
+    ...engine,
+    store,
+    workers,
+    shape: config.engine,
+  });
+  return { dispatch: report, served: await Promise.all(served) };
 }

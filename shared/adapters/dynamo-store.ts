@@ -7,14 +7,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthorRef, ClaimResult, StorePort } from '../app/ports';
 import type { WindowCounter } from '../domain/limits';
-import {
-  allShards,
-  leaseTtl,
-  type SnapRecord,
-  type StoredRecord,
-  type Tombstone,
-  ttlFor,
-} from '../domain/snap';
+import { leaseTtl, type SnapRecord, type StoredRecord, type Tombstone, ttlFor } from '../domain/snap';
 import { StoreError } from '../errors';
 import { attempt, conditionally, documents } from './dynamo-calls';
 import {
@@ -61,15 +54,11 @@ export class SnapStore implements StorePort {
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
-  /**
-   * Records the posted message and enters it in the due-time, author and message indexes; with
-   * a lease when the poster itself will delete it.
-   */
+  /** Records the posted message and enters it in the due-time (in its workspace's shard), author and message indexes. */
   async markPosted(
     record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt' | 'postedAs'>,
     ts: string,
     shard: string,
-    lease?: { until: number; owner: string },
   ): Promise<void> {
     const { id } = record;
     const names: Record<string, string> = {
@@ -91,17 +80,11 @@ export class SnapStore implements StorePort {
       ':author': authorKey(record),
       ':message': messageKey(record.team, record.channel, ts),
       ':due': record.dueAt,
-      // A poster that waits the snap out holds a lease, and a lease keeps the record alive past it.
-      ':ttl': lease ? leaseTtl(lease.until) : ttlFor(record.dueAt),
+      ':ttl': ttlFor(record.dueAt),
     };
-    let update =
-      'SET #state = :posted, #ts = :ts, #shard = :shard, #author = :author, #message = :message, #due = :due, #ttl = :ttl, #as = :as';
-    if (lease) {
-      update += ', leaseUntil = :until, leaseOwner = :owner';
-      values[':until'] = lease.until;
-      values[':owner'] = lease.owner;
-    }
-    update += ' REMOVE postingUntil'; // the claim's deadline means nothing once posted
+    // The claim's deadline means nothing once posted.
+    const update =
+      'SET #state = :posted, #ts = :ts, #shard = :shard, #author = :author, #message = :message, #due = :due, #ttl = :ttl, #as = :as REMOVE postingUntil';
     await attempt('markPosted', () =>
       documents.send(
         new UpdateCommand({
@@ -163,13 +146,13 @@ export class SnapStore implements StorePort {
   }
 
   /**
-   * Every posted record due before `before` (ms), oldest due first, across all index shards —
-   * read a page at a time per shard and merged, so a caller that stops early, or a backlog of
-   * any size, never holds more than a page per shard here.
+   * Every posted record due before `before` (ms), oldest due first, across the given index
+   * shards — read a page at a time per shard and merged, so a caller that stops early, or a
+   * backlog of any size, never holds more than a page per shard here.
    */
-  async *findDue(before: number): AsyncGenerator<SnapRecord> {
-    const shards = allShards().map((shard) => ({
-      shard,
+  async *findDue(before: number, shardNumbers: readonly number[]): AsyncGenerator<SnapRecord> {
+    const shards = shardNumbers.map((shard) => ({
+      shard: String(shard),
       page: [] as SnapRecord[],
       start: undefined as Record<string, unknown> | undefined,
       done: false,
@@ -196,6 +179,30 @@ export class SnapStore implements StorePort {
       yield record;
       if (earliest.page.length === 0) await fill(earliest);
     }
+  }
+
+  /**
+   * Whether a shard holds anything due before `before`: a COUNT that stops at the first entry, so
+   * the dispatcher's look at an idle shard costs the smallest read there is.
+   */
+  async hasDue(shard: number, before: number): Promise<boolean> {
+    const out = await attempt('hasDue', () =>
+      documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE.dueIndex.name,
+          KeyConditionExpression: '#shard = :shard AND #due < :before',
+          ExpressionAttributeNames: {
+            '#shard': TABLE.dueIndex.partitionKey,
+            '#due': TABLE.dueIndex.sortKey,
+          },
+          ExpressionAttributeValues: { ':shard': String(shard), ':before': before },
+          Select: 'COUNT',
+          Limit: 1,
+        }),
+      ),
+    );
+    return (out.Count ?? 0) > 0;
   }
 
   private async queryShard(

@@ -45,6 +45,8 @@ export const messageKey = (team: string, channel: string, ts: string) => `${team
 /** Key prefixes of the items the snap functions write; IAM confines each role to its own (infra/locals.tf). */
 export const SNAP_PREFIX = 'snap#';
 export const COUNTER_PREFIX = 'limit#';
+/** The deletion engine's watch items, one per group of shards (watch-store.ts). */
+export const WATCH_PREFIX = 'watch#';
 
 export const keyOf = (id: string) => ({ [TABLE.partitionKey]: `${SNAP_PREFIX}${id}` });
 

@@ -18,9 +18,11 @@ export class Pacer {
   private openAt = 0;
   constructor(private readonly clock: Common['clock']) {}
 
-  async ready(): Promise<void> {
+  /** Waits for this deleter's turn: false when none comes by `deadline` (ms). */
+  async ready(deadline: number): Promise<boolean> {
     const wait = this.openAt - this.clock.now();
     if (wait > 0) await this.clock.sleep(wait);
+    return this.clock.now() <= deadline;
   }
 
   /** When the gate opens again (ms since epoch). */
@@ -74,7 +76,7 @@ async function attemptDelete(
   for (;;) {
     // The workspace is paused past this deleter's deadline: leave it to the next one.
     if (pacer.opensAt >= deadline) return 'kept';
-    await pacer.ready();
+    if (!(await pacer.ready(deadline))) return 'kept';
     let outcome: DeleteResult | undefined;
     try {
       await slack.delete(speakerOf(record), record.channel, record.ts);

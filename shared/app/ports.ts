@@ -4,6 +4,7 @@
  */
 
 import type { KnownBlock } from '@slack/types';
+import type { WatchState, WorkerEvent } from '../domain/engine';
 import type { GrantKind, Named, OAuthGrant } from '../domain/install';
 import type { WindowCounter } from '../domain/limits';
 import type { SnapRecord, StoredRecord, Tombstone } from '../domain/snap';
@@ -59,7 +60,6 @@ export interface StorePort {
     record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt' | 'postedAs'>,
     ts: string,
     shard: string,
-    lease?: { until: number; owner: string },
   ): Promise<void>;
   /** Replaces a `posting` claim by its `lost` tombstone; false when the claim had moved on. */
   markLost(tombstone: Tombstone): Promise<boolean>;
@@ -67,8 +67,10 @@ export interface StorePort {
   bury(tombstone: Tombstone): Promise<void>;
   /** Writes the tombstone of a request that leaves no record, unless its id was seen: true the first time. */
   claimRequest(tombstone: Tombstone): Promise<boolean>;
-  /** Posted records due before `before` (ms), oldest due first, read as they are consumed. */
-  findDue(before: number): AsyncIterable<SnapRecord>;
+  /** Posted records due before `before` (ms) in these index shards, oldest due first, read as they are consumed. */
+  findDue(before: number, shards: readonly number[]): AsyncIterable<SnapRecord>;
+  /** Whether this index shard holds any record due before `before` (ms): one entry read at most. */
+  hasDue(shard: number, before: number): Promise<boolean>;
   /**
    * Takes a posted record for one deleter until `until` (and keeps it from expiring meanwhile),
    * unless another holds an unexpired lease: false if not taken.
@@ -85,6 +87,48 @@ export interface StorePort {
   countInWindow(counter: WindowCounter): Promise<boolean>;
   /** A user's live snaps in a workspace, counted up to `atMost` (enough to know a limit is met). */
   countByAuthor(author: AuthorRef, atMost: number): Promise<number>;
+}
+
+/** A claim on a group's watch: the worker it names, alive (or starting) until `lease`, serving due times before `covers`. */
+export interface WatchClaim {
+  owner: string;
+  lease: number;
+  covers: number;
+}
+
+/**
+ * The groups' watch items (domain/engine.ts): one conditional write each, so that whoever needs
+ * a group served and the worker that serves it agree on who is on watch, and a snap handed over
+ * at the instant a worker ends is never lost between them.
+ */
+export interface WatchPort {
+  /**
+   * When the group's owner is alive now and serves `need`: hands it the snap `id` to take (a
+   * poster), or tells it to read the index again (the dispatcher, no id). False when no owner
+   * serves `need`: nothing changed.
+   */
+  hand(group: number, need: number, now: number, id?: string): Promise<boolean>;
+  /**
+   * Names a new owner when none alive serves `need` (none, its lease lapsed, or its cover ends
+   * too soon), handing it `id` too. False when one does after all (someone else just claimed).
+   */
+  claim(group: number, claim: WatchClaim, need: number, now: number, id?: string): Promise<boolean>;
+  /** The owner renews its lease: what the watch holds, or undefined when `owner` is no longer named. */
+  renew(group: number, owner: string, lease: number): Promise<WatchState | undefined>;
+  /** What the watch holds (a strongly consistent read). */
+  read(group: number): Promise<WatchState>;
+  /** The owner has taken these snaps: they leave the watch (others handed meanwhile stay). */
+  take(group: number, owner: string, ids: readonly string[]): Promise<void>;
+  /**
+   * The owner ends its watch. With `settled`, only if nothing came since it last looked (the
+   * generation it read, no snap waiting): false then, and it carries on.
+   */
+  release(group: number, owner: string, settled?: { gen: number }): Promise<boolean>;
+}
+
+/** Starts a worker for a group (an asynchronous invocation of the sweeper). */
+export interface WorkerStarter {
+  start(event: WorkerEvent): Promise<void>;
 }
 
 /**

@@ -5,8 +5,10 @@
  * A request id posts at most once, ever: every way a request ends leaves its tombstone — `done`
  * when the message is gone or was never posted, `lost` when it may exist untracked — and only a
  * failure thrown for Lambda to retry leaves the claim `posting`, for the retry to settle. A
- * failure to record takes the message back down at once. Snaps due before any sweep could serve
- * them are waited out here and deleted on time.
+ * failure to record takes the message back down at once. A snap due before any scheduled
+ * dispatch could serve it is handed to its group's worker on watch (one conditional write), or
+ * starts that worker; the poster itself waits out only the one snap that started a worker and is
+ * due before a cold worker could be up — at most one poster per group, for under two seconds.
  *
  * Whose token posts: the author's own, once they let snap post as them (their message, in every
  * conversation they can write in); otherwise snap's bot, under the author's name where Slack
@@ -19,6 +21,7 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
 import { neutraliseBroadcasts } from '../domain/broadcasts';
 import { isDeadToken } from '../domain/deletion';
+import { COLD_START_BUDGET_MS, type EngineShape, groupOf, needsWatch, shardOf } from '../domain/engine';
 import { installUrl } from '../domain/install';
 import type { Limits } from '../domain/limits';
 import {
@@ -43,8 +46,6 @@ import {
   leaseUntil,
   newRecord,
   type PostedAs,
-  pickShard,
-  posterWaitsOut,
   type SealedContent,
   type SnapRecord,
   type StoredRecord,
@@ -64,11 +65,14 @@ import { deleteSnap, Pacer } from './delete-snap';
 import { checkLimits } from './limits';
 import type { Common, Identity, SlackPort, Speaker, StorePort, TokenSource } from './ports';
 import { botOf, userOf } from './speaker';
+import { keepWatch, type WatchDeps } from './watch';
 
-export interface PostDeps extends Common {
+export interface PostDeps extends Common, WatchDeps {
   store: StorePort;
   slack: SlackPort;
   sweepPeriodMs: number;
+  /** The due index's shards and their groups (domain/engine.ts). */
+  shape: EngineShape;
   /** Let broadcast mentions ping; otherwise they are posted inert. */
   allowBroadcasts: boolean;
   /** Rate and pending limits checked before each post (0 turns one off). */
@@ -251,6 +255,9 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
         return waitOut(existing, until, deps);
       }
     }
+    // The first run may have died between its record and the hand-over: handing over again is
+    // harmless (a worker takes each snap once) and cheap.
+    if (existing?.state === 'posted') await handOver(existing, deps, log, false);
     log.info('poster.duplicate', { existingState: existing?.state ?? 'gone' });
     return 'duplicate';
   }
@@ -401,16 +408,9 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   }
 
   const plog = log.child({ ts });
-  const waitsOut = posterWaitsOut(dueAt, clock.now(), deps.sweepPeriodMs);
-  const owner = waiterOf(request.id);
-  const until = leaseUntil(dueAt, clock.now());
+  const shard = String(shardOf(request, deps.shape.shards));
   try {
-    await store.markPosted(
-      { ...request, dueAt, postedAs },
-      ts,
-      pickShard(),
-      waitsOut ? { until, owner } : undefined,
-    );
+    await store.markPosted({ ...request, dueAt, postedAs }, ts, shard);
   } catch (error) {
     if (!(error instanceof StoreError)) throw error;
     plog.error('poster.record_failed', errorFields(error));
@@ -426,9 +426,40 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     await tellUser(untrackedReply(deleted));
     return 'untracked';
   }
-  plog.info('poster.posted', { dueAt, waitsOut, postedAs });
-  if (!waitsOut) return 'posted';
-  return waitOut({ ...record, dueAt, state: 'posted', ts, postedAs }, until, deps);
+  plog.info('poster.posted', { dueAt, postedAs });
+  return handOver({ ...record, dueAt, state: 'posted', ts, postedAs, dueShard: shard }, deps, plog, true);
+}
+
+/**
+ * Makes sure a snap due before the next dispatch can serve it has a worker on watch. Only the
+ * poster whose hand-over started the group's worker (a claim: one per group at a time) waits out
+ * its own snap, and only when it is due before that worker could be up from a cold start.
+ */
+async function handOver(
+  record: SnapRecord,
+  deps: PostDeps,
+  log: Logger,
+  mayWait: boolean,
+): Promise<PostOutcome> {
+  const { clock } = deps;
+  if (!needsWatch(record.dueAt, clock.now(), deps.sweepPeriodMs)) return 'posted';
+  const group = groupOf(Number(record.dueShard ?? shardOf(record, deps.shape.shards)), deps.shape.groups);
+  let watched: Awaited<ReturnType<typeof keepWatch>>;
+  try {
+    watched = await keepWatch(group, record.dueAt, deps, record.id);
+  } catch (error) {
+    // Recorded all the same: the next dispatch finds it in the index, late by up to a period.
+    log.error('poster.watch_failed', errorFields(error));
+    return 'posted';
+  }
+  // Without any worker to start (a bare local run), the poster waits out what needs a watch.
+  const waits = watched === 'summoned' ? record.dueAt - clock.now() < COLD_START_BUDGET_MS : !deps.workers;
+  if (!mayWait || watched === 'on_watch' || !waits) return 'posted';
+  const now = clock.now();
+  const until = leaseUntil(record.dueAt, now);
+  if (!(await deps.store.lease(record.id, waiterOf(record.id), until, now))) return 'posted';
+  log.info('poster.waits', { dueAt: record.dueAt, watch: watched });
+  return waitOut(record, until, deps);
 }
 
 /** The poster's lease on a snap it waits out; a repeat of the same event holds the same one. */

@@ -12,6 +12,7 @@
  * nothing could ever delete it, so putting it back would only keep a record for nothing.
  */
 import { isTtlRemoval, judgeDeleteFailure, type RemovalIdentity } from '../domain/deletion';
+import { shardOf } from '../domain/engine';
 import { putBackRecord, type SnapRecord, tombstone } from '../domain/snap';
 import { NoTokenError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
@@ -27,6 +28,8 @@ export interface RemovalRecord extends RemovalIdentity {
 export interface ReapDeps extends Common {
   slack: SlackPort;
   store: Pick<StorePort, 'putBack' | 'claimRequest'>;
+  /** The due index's shards: a record goes back to its workspace's. */
+  shards: number;
 }
 
 export interface ReapResult {
@@ -67,7 +70,7 @@ export async function reap(records: RemovalRecord[], deps: ReapDeps): Promise<Re
         await settle();
         continue;
       }
-      const back = putBackRecord(snap, clock.now());
+      const back = putBackRecord(snap, clock.now(), String(shardOf(snap, deps.shards)));
       if (!back) {
         // Tried for days: an operator has to delete this one by hand (the line says where).
         log.error('reaper.delete_abandoned', { ...errorFields(error), overdueMs: clock.now() - snap.dueAt });

@@ -1,38 +1,60 @@
 /**
- * sweeper's use case, the precise path. A run started for tick T owns every snap due before
- * T + period + margin: it reads them from the due-time index in due order, a page at a time,
- * into one lane per workspace, and deletes each at its exact due time under a lease taken just
- * before. Overdue leftovers (rate limits, failures, a late tick) are part of every window, so
- * nothing is lost; an empty window ends the run at once, so idle minutes cost one Query per
- * shard.
+ * sweeper's worker, the precise path. A worker serves one group of due-index shards (so each
+ * workspace is paced by exactly one worker) while the group's watch names it: it reads its
+ * shards' snaps due before its horizon, takes the snaps posters hand it on the watch (posted an
+ * instant ago: read from the table, the index trails it), reads the index again when the
+ * dispatcher finds new work there, and deletes each snap at its exact due time under a lease
+ * taken just before. It renews its watch as it goes and ends when it holds nothing — through a
+ * conditional write that fails if anything came meanwhile — or before its own timeout, giving
+ * the watch back so the next that needs the group starts a fresh worker at once. A worker that
+ * dies simply stops renewing; what it held is leased for seconds at most and taken up by the
+ * next worker or dispatch.
  *
- * What a run holds is bounded: a lane takes at most `LANE_LIMIT` snaps (Slack lets a workspace
- * delete about 50 a minute, so more could not go in this run anyway) and the run at most
- * `RUN_LIMIT`, reading the index on only as fast as lanes empty; the rest waits in the table
- * for the next run, however large a backlog grows.
+ * Each workspace has its own lane inside the worker, and what a worker holds is bounded: a lane
+ * takes at most `LANE_LIMIT` snaps (Slack lets a workspace delete about 50 a minute, so more
+ * could not go in this run anyway) and the run at most `RUN_LIMIT`, reading the index on only
+ * as fast as lanes empty; the rest waits in the table for the next run, however large a backlog
+ * grows. Deletions under way at once are bounded too (`inFlight`), earliest due first.
  */
-import { leaseUntil, type SnapRecord, sweepWindowEnd } from '../domain/snap';
+import {
+  type EngineShape,
+  readHorizon,
+  shardsOf,
+  WATCH_LEASE_MS,
+  WATCH_POLL_MS,
+  WATCH_RENEW_MS,
+} from '../domain/engine';
+import { leaseUntil, type SnapRecord } from '../domain/snap';
 import { errorFields } from '../log';
 import { type DeleteResult, deleteSnap, Pacer } from './delete-snap';
-import type { Common, SlackPort, StorePort } from './ports';
+import type { Common, SlackPort, StorePort, WatchPort } from './ports';
 
 export interface SweepDeps extends Common {
   store: StorePort;
   slack: SlackPort;
+  watch: WatchPort;
+  shape: EngineShape;
   sweepPeriodMs: number;
   /** Deletions one workspace may have in flight at once. */
   concurrency: number;
+  /** Deletions the whole worker has under way at once (Slack call and tombstone). */
+  inFlight: number;
 }
 
 export interface SweepRun {
-  /** The scheduled time this run serves (the EventBridge event's `time`). */
-  tickMs: number;
+  /** The group of shards this worker serves. */
+  group: number;
+  /** The claim on the group's watch that started this worker. */
+  owner: string;
   /** Leave everything not started by then for the next run (ms since epoch). */
   deadline: number;
   runId: string;
 }
 
-export type SweepReport = Record<DeleteResult | 'found' | 'leased_elsewhere' | 'left_for_next_run', number>;
+export type SweepReport = Record<
+  DeleteResult | 'found' | 'leased_elsewhere' | 'left_for_next_run' | 'handed',
+  number
+>;
 
 /** The longest a run waits before trying again to lease a snap another deleter held. */
 export const RECHECK_MS = 5_000;
@@ -105,6 +127,16 @@ class Gate {
     this.dismiss(this.opensAt);
   }
 
+  /** The run handed over at `time`: snaps overdue by then wait for no turn here (the successor owns them). */
+  handOver(time: number): void {
+    const kept = [];
+    for (const w of this.waiters) {
+      if (w.dueAt >= time) kept.push(w);
+      else w.answer(false);
+    }
+    this.waiters = kept;
+  }
+
   /** Answers no to the waiters whose limit comes by `time`. */
   private dismiss(time: number): void {
     const kept = [];
@@ -149,16 +181,44 @@ class Gate {
 }
 
 /**
+ * The worker's deletions under way at once, given out earliest due first. A worker is bound by
+ * these (and Slack's latency), not by how many workspaces it serves: its ceiling is what the
+ * scale bench measures, and a slot is held only for a call and its tombstone, never through a
+ * workspace's pause.
+ */
+class Slots {
+  private waiters: Array<{ dueAt: number; take: () => void }> = [];
+
+  constructor(private free: number) {}
+
+  take(dueAt: number): Promise<void> {
+    if (this.free > 0 && this.waiters.length === 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((take) => insertByDue(this.waiters, { dueAt, take }, (w) => w.dueAt));
+  }
+
+  give(): void {
+    const next = this.waiters.shift();
+    if (next) next.take();
+    else this.free++;
+  }
+}
+
+/**
  * What `deleteSnap` paces one deletion by: the workspace's gate, and its turn there when the
- * workspace is in single file. A turn is held from the call until the deletion is over (through
- * the 429s it waits out), so no later snap slips in ahead.
+ * workspace is in single file, then one of the worker's slots. A turn is held from the call until
+ * the deletion is over (through the 429s it waits out), so no later snap slips in ahead.
  */
 class Turn extends Pacer {
   private holding = false;
+  private slot = false;
 
   constructor(
     private readonly time: Common['clock'],
     private readonly gate: Gate,
+    private readonly slots: Slots,
     private readonly dueAt: number,
     /** When this deletion must have made its last call (its lease's end, less a margin). */
     public limit: number,
@@ -172,6 +232,14 @@ class Turn extends Pacer {
 
   override backOff(ms: number): void {
     this.gate.backOff(ms);
+    // Nobody waits out a workspace's pause holding a slot another workspace could use.
+    this.giveSlot();
+  }
+
+  private giveSlot(): void {
+    if (!this.slot) return;
+    this.slot = false;
+    this.slots.give();
   }
 
   /** Takes the turn ahead of `deleteSnap` (single file): false if none comes in time. */
@@ -180,14 +248,23 @@ class Turn extends Pacer {
     return this.holding;
   }
 
-  override async ready(): Promise<void> {
+  override async ready(deadline: number): Promise<boolean> {
     if (!this.holding && this.gate.singleFile()) this.holding = await this.gate.turn(this.dueAt, this.limit);
     // Without a turn in time, it goes anyway while its lease holds: at worst one more 429.
     const wait = this.gate.opensAt - this.time.now();
     if (wait > 0 && this.gate.opensAt < this.limit) await this.time.sleep(wait);
+    if (!this.slot) {
+      await this.slots.take(this.dueAt);
+      this.slot = true;
+    }
+    // A slot that came too late is no use: past the lease, another deleter may act.
+    if (this.time.now() <= deadline) return true;
+    this.giveSlot();
+    return false;
   }
 
   release(): void {
+    this.giveSlot();
     if (!this.holding) return;
     this.holding = false;
     this.gate.done();
@@ -195,19 +272,12 @@ class Turn extends Pacer {
 }
 
 export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport> {
-  const { store, clock } = deps;
-  const log = deps.log.child({ run: run.runId });
-  const windowEnd = sweepWindowEnd(run.tickMs, deps.sweepPeriodMs);
+  const { store, watch, clock } = deps;
+  const log = deps.log.child({ run: run.runId, group: run.group });
   const owner = `sweep:${run.runId}`;
-  // The next run starts at the next tick and owns every snap overdue by then. Were this run to
-  // keep pacing a rate-limited workspace too, the two would spend its few calls a minute out of
-  // due order (and each learn the pause by a 429 of its own); so from that tick on, this one
-  // finishes what it holds and deletes, on time, snaps still to fall due in its window, but
-  // waits on no paused workspace.
-  const handover = run.tickMs + deps.sweepPeriodMs;
-  const waitLimit = () => Math.min(run.deadline, Math.max(handover, clock.now()));
   const report: SweepReport = {
     found: 0,
+    handed: 0,
     deleted: 0,
     already_gone: 0,
     given_up: 0,
@@ -215,7 +285,31 @@ export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport
     leased_elsewhere: 0,
     left_for_next_run: 0,
   };
+  const watched = await watch.renew(run.group, run.owner, clock.now() + WATCH_LEASE_MS);
+  if (!watched) {
+    // Another worker was started for the group since (this one came too late): it serves.
+    log.info('sweep.not_on_watch');
+    return report;
+  }
+  const covers = watched.covers ?? clock.now();
+  const shards = shardsOf(run.group, deps.shape.shards, deps.shape.groups);
+  let seenGen = watched.gen;
+  let onWatch = true;
+  // Once another worker holds the watch, it owns every snap overdue from then on: were this one
+  // to keep pacing a rate-limited workspace too, the two would spend its few calls a minute out
+  // of due order. So this one finishes what it holds and deletes, on time, snaps still to fall
+  // due, but waits on no paused workspace.
+  let handover = Number.POSITIVE_INFINITY;
+  let markHandedOver: () => void = () => {};
+  const handedOver = new Promise<void>((resolve) => {
+    markHandedOver = resolve;
+  });
+  /** A wait that a handover to come cuts short, so that what it was for is judged again at once. */
+  const pause = (ms: number) =>
+    handover === Number.POSITIVE_INFINITY ? Promise.race([clock.sleep(ms), handedOver]) : clock.sleep(ms);
+  const waitLimit = () => Math.min(run.deadline, Math.max(handover, clock.now()));
   const workers = Math.max(1, deps.concurrency);
+  const slots = new Slots(Math.max(1, deps.inFlight));
 
   // One lane per workspace: Slack limits chat.delete per workspace, so a workspace waiting out
   // its limit never holds back another's snaps. In a lane, workers take snaps in due order, so a
@@ -223,14 +317,22 @@ export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport
   // deletions one workspace has in flight when many fall due in the same instant.
   const lanes = new Map<string, Lane>();
   const running = new Set<Promise<void>>();
+  /** Snaps this run has taken (or settled), so that reading the index again takes each once. */
+  const known = new Set<string>();
   let held = 0;
   let room: (() => void) | undefined;
+  const wake = () => {
+    const waiting = room;
+    room = undefined;
+    waiting?.();
+  };
+  /** Cuts the watch loop's wait short: the run may have just become idle. */
+  let nudge: (() => void) | undefined;
   const settle = (outcome: Outcome) => {
     report[outcome]++;
     held--;
-    const wake = room;
-    room = undefined;
-    wake?.();
+    wake();
+    if (held === 0) nudge?.();
   };
   const enqueue = (lane: Lane, job: Job) => insertByDue(lane.queue, job, (j) => j.record.dueAt);
 
@@ -266,18 +368,18 @@ export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport
       // that finds one (the previous run gave it up, a sweep came late) does not know yet.
       singleFile = gate.singleFile() || now - record.dueAt > BEHIND_MS;
       if (gate.opensAt > now && !singleFile) {
-        await clock.sleep(gate.opensAt - now);
+        await pause(gate.opensAt - now);
         continue;
       }
       const ahead = singleFile ? 0 : LEASE_AHEAD_MS;
       if (record.dueAt - ahead > now) {
-        await clock.sleep(record.dueAt - ahead - now);
+        await pause(record.dueAt - ahead - now);
         continue;
       }
       break;
     }
     // After the handover this run waits for no turn, but takes one that is free.
-    const turn = new Turn(clock, gate, record.dueAt, Math.max(waitLimit(), clock.now() + 1));
+    const turn = new Turn(clock, gate, slots, record.dueAt, Math.max(waitLimit(), clock.now() + 1));
     try {
       if (singleFile && !(await turn.take())) return left;
       const until = leaseUntil(record.dueAt, clock.now());
@@ -332,12 +434,12 @@ export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport
     void worker.finally(() => running.delete(worker));
   };
 
-  for await (const record of store.findDue(windowEnd)) {
+  /** Takes a snap into its workspace's lane, unless the lane is full (it waits in the table). */
+  const admit = (record: SnapRecord): void => {
     report.found++;
-    // Due order: everything from here on is due after this run can act.
-    if (record.dueAt >= run.deadline || clock.now() >= run.deadline) {
+    if (record.dueAt >= run.deadline) {
       report.left_for_next_run++;
-      break;
+      return;
     }
     let lane = lanes.get(record.team);
     if (!lane) {
@@ -346,17 +448,168 @@ export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport
     }
     if (lane.queue.length >= LANE_LIMIT) {
       report.left_for_next_run++;
-      continue;
+      return;
     }
+    known.add(record.id);
     held++;
     enqueue(lane, { record, notBefore: 0, tries: 0, attempted: false });
     staff(lane);
-    while (held >= RUN_LIMIT)
-      await new Promise<void>((resolve) => {
-        room = resolve;
-      });
+  };
+
+  /** One pass over the group's shards, due order, a page at a time and only as fast as lanes empty. */
+  const readIndex = async (): Promise<void> => {
+    const horizon = readHorizon(covers, clock.now(), deps.sweepPeriodMs);
+    for await (const record of store.findDue(horizon, shards)) {
+      if (!onWatch || clock.now() >= run.deadline) return;
+      if (known.has(record.id)) continue;
+      // Due order: everything from here on is due after this run can act.
+      if (record.dueAt >= run.deadline) {
+        report.left_for_next_run++;
+        return;
+      }
+      admit(record);
+      while (held >= RUN_LIMIT && onWatch) {
+        readerBlocked = true;
+        readerQuiet();
+        await new Promise<void>((resolve) => {
+          room = resolve;
+        });
+        readerBlocked = false;
+      }
+    }
+  };
+  let reading: Promise<void> | undefined;
+  let readAgain = false;
+  /** The reader waits for room in the lanes (a backlog): the watch is looked at meanwhile. */
+  let readerBlocked = false;
+  const quietWaiters: Array<() => void> = [];
+  const readerQuiet = () => {
+    for (const waiter of quietWaiters.splice(0)) waiter();
+  };
+  const untilReaderQuiet = () =>
+    !reading || readerBlocked
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => quietWaiters.push(resolve));
+  const requestRead = () => {
+    readAgain = true;
+    if (reading) return;
+    reading = (async () => {
+      while (readAgain && onWatch) {
+        readAgain = false;
+        try {
+          await readIndex();
+        } catch (error) {
+          // The index could not be read: try again at the next look at the watch.
+          log.warn('sweep.read_failed', errorFields(error));
+          readAgain = true;
+          return;
+        }
+      }
+    })().finally(() => {
+      reading = undefined;
+      readerQuiet();
+      nudge?.();
+    });
+  };
+
+  /**
+   * Snaps posters handed over on the watch: read from the table (strongly consistent), since the
+   * index may not show a record written an instant ago. A posted snap is taken whatever the run
+   * holds already — it is due within a minute, and the posters' limits bound how many come.
+   */
+  const takeHanded = async (ids: readonly string[]): Promise<void> => {
+    const fresh = ids.filter((id) => !known.has(id));
+    const records = await Promise.all(fresh.map((id) => store.get(id)));
+    for (const record of records) {
+      if (record?.state !== 'posted' || !record.ts || known.has(record.id)) continue;
+      report.handed++;
+      admit(record);
+    }
+    await watch.take(run.group, run.owner, ids);
+  };
+
+  const idle = () => held === 0 && !reading && !readAgain;
+  const stopWatching = (why: 'superseded' | 'deadline') => {
+    onWatch = false;
+    wake();
+    if (why === 'superseded') {
+      handover = clock.now();
+      for (const lane of lanes.values()) lane.gate.handOver(handover);
+      markHandedOver();
+      log.info('sweep.superseded');
+    }
+  };
+
+  requestRead();
+  let released = false;
+  try {
+    await takeHanded(watched.ids);
+    let renewedAt = clock.now();
+    /** A release just failed: something came, so look at the watch at once. */
+    let lookNow = false;
+    /** At most one release per look at the watch, whatever happens. */
+    let mayRelease = true;
+    for (;;) {
+      await untilReaderQuiet();
+      if (clock.now() >= run.deadline) {
+        stopWatching('deadline');
+        break;
+      }
+      if (idle() && mayRelease) {
+        if (await watch.release(run.group, run.owner, { gen: seenGen })) {
+          released = true;
+          onWatch = false;
+          break;
+        }
+        lookNow = true;
+        mayRelease = false;
+      }
+      if (!lookNow) {
+        await new Promise<void>((resolve) => {
+          nudge = resolve;
+          void clock.sleep(Math.min(WATCH_POLL_MS, Math.max(1, run.deadline - clock.now()))).then(resolve);
+        });
+        nudge = undefined;
+        mayRelease = true;
+        // Woken because the run has just become idle: try to end first.
+        if (idle()) continue;
+      }
+      lookNow = false;
+      let state: Awaited<ReturnType<WatchPort['read']>>;
+      if (clock.now() - renewedAt >= WATCH_RENEW_MS) {
+        const renewed = await watch.renew(run.group, run.owner, clock.now() + WATCH_LEASE_MS);
+        if (!renewed) {
+          stopWatching('superseded');
+          break;
+        }
+        renewedAt = clock.now();
+        state = renewed;
+      } else {
+        state = await watch.read(run.group);
+        if (state.owner !== run.owner) {
+          stopWatching('superseded');
+          break;
+        }
+      }
+      if (state.ids.length > 0) await takeHanded(state.ids);
+      if (state.gen !== seenGen) {
+        seenGen = state.gen;
+        requestRead();
+      } else if (readAgain && !reading) requestRead();
+    }
+  } catch (error) {
+    // The watch cannot be read or written: stop taking work; what this run holds still goes.
+    log.error('sweep.watch_failed', errorFields(error));
+    stopWatching('deadline');
   }
+  await reading;
   while (running.size > 0) await Promise.all([...running]);
-  log.info('sweep.done', { windowEnd, ...report });
+  // Out of time with the watch still its own: give it back, so the next that needs the group
+  // starts a worker at once instead of after this one's lease.
+  if (!released && handover === Number.POSITIVE_INFINITY)
+    await watch.release(run.group, run.owner).catch((error: unknown) => {
+      log.warn('sweep.release_failed', errorFields(error));
+    });
+  log.info('sweep.done', { covers, ...report });
   return report;
 }

@@ -2,7 +2,6 @@
  * Snap records and the timing rules around them. A record tracks one posted message by its
  * Slack coordinates — team, channel, ts — with its due time; it never holds the text.
  */
-import { randomInt } from 'node:crypto';
 import { MIN_DELAY_SECONDS, SEVEN_DAYS_SECONDS } from './delay';
 
 /** How a request travels from ack to poster (the async Invoke payload). */
@@ -178,9 +177,6 @@ export function tombstone(id: string, state: FinalState, nowMs: number): Tombsto
   return { id, state, expiresAt: Math.ceil(nowMs / 1000) + TOMBSTONE_TTL_SECONDS };
 }
 
-/** Spread the due-time index over shards so one partition never takes every write. */
-export const DUE_SHARDS = 8;
-
 /**
  * Time between the due time and the TTL. TTL is the net for when the precise path failed; a
  * grace period keeps it from racing the sweeper (TTL never fires before its time, so a TTL
@@ -194,10 +190,11 @@ export const TTL_GRACE_SECONDS = 15 * 60;
 export const LEASE_AFTER_DUE_MS = 30_000;
 
 /**
- * Sweeps run on ticks at whole multiples of the period (a cron on whole minutes). The sweep for
- * tick T handles every snap due before T + period + margin, so each tick starts at least
- * `margin` before the first due time it serves, even when the schedule fires a little late.
- * A snap due before the next tick + margin cannot count on any sweep: the poster waits it out.
+ * Sweeps run on ticks at whole multiples of the period (a cron on whole minutes). The dispatcher
+ * of tick T serves every snap due before T + period + margin, so each tick starts at least
+ * `margin` before the first due time it serves, even when the schedule fires a little late and
+ * its worker starts cold. A snap due sooner than the next tick + margin cannot count on any
+ * dispatcher: the poster makes sure a worker is on watch for it (domain/engine.ts).
  */
 export const SWEEP_MARGIN_MS = 15_000;
 
@@ -207,14 +204,6 @@ export function dueTime(postedAtMs: number, delaySeconds: number): number {
 
 export function ttlFor(dueAtMs: number): number {
   return Math.ceil(dueAtMs / 1000) + TTL_GRACE_SECONDS;
-}
-
-export function pickShard(): string {
-  return String(randomInt(DUE_SHARDS));
-}
-
-export function allShards(): string[] {
-  return Array.from({ length: DUE_SHARDS }, (_, i) => String(i));
 }
 
 /**
@@ -247,21 +236,6 @@ export function abandonedAfter(record: Pick<SnapRecord, 'postingUntil' | 'create
   return (record.postingUntil ?? record.createdAt + LONGEST_POSTER_RUN_MS) + 1000;
 }
 
-/** The first sweep tick after `nowMs`. */
-export function nextTick(nowMs: number, sweepPeriodMs: number): number {
-  return (Math.floor(nowMs / sweepPeriodMs) + 1) * sweepPeriodMs;
-}
-
-/** True when no sweep is sure to start in time for this due time, so the poster must wait it out. */
-export function posterWaitsOut(dueAtMs: number, nowMs: number, sweepPeriodMs: number): boolean {
-  return dueAtMs < nextTick(nowMs, sweepPeriodMs) + SWEEP_MARGIN_MS;
-}
-
-/** The end of the window a sweep started for tick `tickMs` is responsible for. */
-export function sweepWindowEnd(tickMs: number, sweepPeriodMs: number): number {
-  return tickMs + sweepPeriodMs + SWEEP_MARGIN_MS;
-}
-
 /** A deleter's lease on a snap: until 30 s past its due time, or past now for an overdue one. */
 export function leaseUntil(dueAtMs: number, nowMs: number): number {
   return Math.max(dueAtMs, nowMs) + LEASE_AFTER_DUE_MS;
@@ -286,13 +260,15 @@ export const KEEP_TRYING_AFTER_DUE_MS = 7 * 24 * 3_600_000;
 
 /**
  * The record the reaper puts back when TTL removed it before its message could be deleted: the
- * same snap, unleased, in the due-time index at its own (past) due time, so the next sweep finds
- * it overdue, with a fresh TTL a grace period from now. Undefined once it is past trying.
+ * same snap, unleased, in the due-time index at its own (past) due time and in its workspace's
+ * shard as of now (`shard`: a record from before shards followed workspaces, or from a shard no
+ * longer read, comes back where its workspace's worker reads), so the next dispatch finds it
+ * overdue, with a fresh TTL a grace period from now. Undefined once it is past trying.
  */
-export function putBackRecord(snap: SnapRecord, nowMs: number): SnapRecord | undefined {
+export function putBackRecord(snap: SnapRecord, nowMs: number, shard: string): SnapRecord | undefined {
   if (snap.state !== 'posted' || !snap.ts || nowMs > snap.dueAt + KEEP_TRYING_AFTER_DUE_MS) return undefined;
   const { leaseUntil: _until, leaseOwner: _owner, postingUntil: _posting, ...rest } = snap;
-  return { ...rest, dueShard: snap.dueShard ?? pickShard(), expiresAt: ttlFor(nowMs) };
+  return { ...rest, dueShard: shard, expiresAt: ttlFor(nowMs) };
 }
 
 export function isPostRequest(value: unknown): value is PostRequest {

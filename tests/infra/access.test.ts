@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import { MESSAGE_KEY_CONTEXT, secretContext, tokenContext } from '../../shared/adapters/kms';
-import { COUNTER_PREFIX, SNAP_PREFIX } from '../../shared/adapters/snap-item';
+import { COUNTER_PREFIX, SNAP_PREFIX, WATCH_PREFIX } from '../../shared/adapters/snap-item';
 import {
   configReaderOf,
   deployedIn,
@@ -406,7 +406,9 @@ describe('the table, shared by every kind of item', () => {
   const ITEM_ACTIONS =
     /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|BatchGetItem|BatchWriteItem|ConditionCheckItem)$/;
   /** The key prefixes the code writes, as IAM patterns. */
-  const PREFIXES = [SNAP_PREFIX, COUNTER_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX].map((p) => `${p}*`);
+  const PREFIXES = [SNAP_PREFIX, COUNTER_PREFIX, WATCH_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX].map(
+    (p) => `${p}*`,
+  );
 
   /** A function's role statements that act on single items of the table. */
   const itemStatements = (fn: string) => {
@@ -433,13 +435,17 @@ describe('the table, shared by every kind of item', () => {
     }
   });
 
-  it('lets the poster write snaps and rate-limit counters, the sweeper and reaper snaps only', () => {
+  it('lets the poster write snaps, rate-limit counters and watch items, the sweeper snaps and watch items, the reaper snaps only', () => {
     const keysOf = (fn: string) => new Set(itemStatements(fn).flatMap(leadingKeys));
-
-    expect([...keysOf('poster')]).toEqual(expect.arrayContaining([`${SNAP_PREFIX}*`, `${COUNTER_PREFIX}*`]));
-    for (const fn of ['sweeper', 'reaper']) {
+    const writesOf = (fn: string) => {
       const writes = itemStatements(fn).filter((s) => s.actions.some((a) => a !== 'dynamodb:GetItem'));
-      expect([fn, [...new Set(writes.flatMap(leadingKeys))]]).toEqual([fn, [`${SNAP_PREFIX}*`]]);
-    }
+      return [...new Set(writes.flatMap(leadingKeys))].sort();
+    };
+
+    expect([...keysOf('poster')]).toEqual(
+      expect.arrayContaining([`${SNAP_PREFIX}*`, `${COUNTER_PREFIX}*`, `${WATCH_PREFIX}*`]),
+    );
+    expect(writesOf('sweeper')).toEqual([`${SNAP_PREFIX}*`, `${WATCH_PREFIX}*`].sort());
+    expect(writesOf('reaper')).toEqual([`${SNAP_PREFIX}*`]);
   });
 });

@@ -266,9 +266,35 @@ describe('infra and code agree', () => {
       for (const action of s.actions) expect(action).not.toMatch(/\*/);
       for (const resource of s.resources) {
         expect(resource).not.toBe('*');
-        expect(resource).toMatch(/^\$\{(aws_|module\.)/);
+        expect(resource).toMatch(/^\$\{(aws_|module\.|local\.sweeper_function_arn\})/);
       }
     }
+  });
+
+  it('names the sweeper function exactly where a role may start its workers', () => {
+    // The module cannot name itself in its own role: the ARN is spelled out, to the one function.
+    expect(module('sweeper').name).toBe(tf('local.sweeper_function_name'));
+    const arn = [
+      'arn:',
+      tf('data.aws_partition.current.partition'),
+      ':lambda:',
+      tf('data.aws_region.current.region'),
+      ':',
+      tf('data.aws_caller_identity.current.account_id'),
+      ':function:',
+      tf('local.sweeper_function_name'),
+    ];
+    expect(infra.locals.sweeper_function_arn).toBe(arn.join(''));
+    const starters = FUNCTIONS.filter((fn) =>
+      functionStatements(infra, fn).some((s) => s.actions.includes('lambda:InvokeFunction')),
+    );
+    expect(starters.sort()).toEqual(['ack', 'poster', 'sweeper']);
+    for (const fn of ['poster', 'sweeper'])
+      expect(
+        functionStatements(infra, fn)
+          .filter((s) => s.actions.includes('lambda:InvokeFunction'))
+          .flatMap((s) => s.resources),
+      ).toEqual([tf('local.sweeper_function_arn')]);
   });
 
   it('drops poster events at the age the poster refuses them', () => {

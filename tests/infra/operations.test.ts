@@ -15,21 +15,36 @@ beforeAll(async () => {
   infra = await loadInfra();
 });
 
-/** The defaults of the reserved_concurrency object type, from `optional(number, N)`. */
-function reservationDefaults(): Record<string, number> {
+/**
+ * The defaults of the reserved_concurrency object type, from `optional(number, N)`; the
+ * sweeper's, given as `optional(number)`, follows the engine (local.sweeper_reservation).
+ */
+function reservationDefaults(
+  sweepWorkers = Number(infra.variable.sweep_workers?.default),
+): Record<string, number> {
   const type = String(infra.variable.reserved_concurrency?.type);
-  return Object.fromEntries(
-    [...type.matchAll(/(\w+)\s*=\s*optional\(number,\s*(-?\d+)\)/g)].map((m) => [m[1], Number(m[2])]),
-  );
+  const given = [...type.matchAll(/(\w+)\s*=\s*optional\(number,\s*(-?\d+)\)/g)].map((m) => [
+    m[1],
+    Number(m[2]),
+  ]);
+  const followed = [...type.matchAll(/(\w+)\s*=\s*optional\(number\)/g)].map((m) => [
+    m[1],
+    arithmetic(`${m[1]}_reservation`, 1, sweepWorkers),
+  ]);
+  return Object.fromEntries([...given, ...followed]);
 }
 
-/** A local made of + and * over numbers, other locals and var.sweep_period_minutes, for a given period. */
-function arithmetic(name: string, periodMinutes: number): number {
+/**
+ * A local made of + and * over numbers, other locals, var.sweep_period_minutes and
+ * var.sweep_workers, for the given settings.
+ */
+function arithmetic(name: string, periodMinutes: number, sweepWorkers = 1): number {
   const expand = (expr: string): string =>
     expr
       .replace(/^\$\{(.*)\}$/s, '$1')
       .replace(/local\.(\w+)/g, (_m, local: string) => `(${expand(String(infra.locals[local]))})`)
-      .replace(/var\.sweep_period_minutes/g, String(periodMinutes));
+      .replace(/var\.sweep_period_minutes/g, String(periodMinutes))
+      .replace(/var\.sweep_workers/g, String(sweepWorkers));
   const expr = expand(String(infra.locals[name]));
   if (!/^[\d\s+*()]+$/.test(expr)) throw new Error(`local.${name} is not plain arithmetic: ${expr}`);
   return Function(`return ${expr}`)() as number;
@@ -46,6 +61,9 @@ describe('reserved concurrency', () => {
     expect(variable.nullable).not.toBe(false);
     expect(conditions.join('\n')).toContain('var.reserved_concurrency == null ? true');
     expect(conditions.join('\n')).toContain('sweeper >= 2');
+    expect(String(infra.locals.reserved_concurrency)).toContain(
+      'coalesce(var.reserved_concurrency[fn], local.sweeper_reservation)',
+    );
     expect(String(infra.locals.reserved_concurrency)).toContain('var.reserved_concurrency == null ? -1');
   });
 
@@ -71,6 +89,9 @@ describe('reserved concurrency', () => {
     expect(defaults.ack).toBeGreaterThanOrEqual(burst);
     expect(defaults.sweeper).toBeGreaterThanOrEqual(Math.max(...overlappingSweeps));
     expect(defaults.sweeper).toBeGreaterThanOrEqual(2);
+    // One worker per group on watch and one finishing, whatever the number of groups, and the dispatcher.
+    for (const workers of [1, 4, 16])
+      expect(reservationDefaults(workers).sweeper).toBeGreaterThanOrEqual(2 * workers + 1);
     expect(defaults.reaper).toBeGreaterThanOrEqual(1);
     expect(defaults.poster).toBeGreaterThanOrEqual(1);
     expect(total).toBeLessThanOrEqual(1_000 - 100);
@@ -194,6 +215,34 @@ describe('messages left behind', () => {
 
     expect(Object.keys(filter.for_each as object).sort()).toEqual(['poster', 'reaper', 'sweeper']);
     expect(String(filter.pattern)).toContain('local.left_behind_events');
+    expect(transformation?.name).toBe(alarm.metric_name);
+    expect(transformation?.namespace).toBe(alarm.namespace);
+    expect(alarm.alarm_actions).toEqual([tf('aws_sns_topic.alarms.arn')]);
+  });
+});
+
+describe('the deletion engine failing to keep a group on watch', () => {
+  const events = () => infra.locals.engine_fault_events as string[];
+
+  it('is counted from the log lines the code writes when a worker cannot be started or a watch kept', () => {
+    // Every event name must be one the code logs, so a renamed line cannot silence the alarm.
+    const code = ['watch.ts', 'dispatch.ts', 'sweep.ts', 'post-snap.ts']
+      .map((f) => readFileSync(`shared/app/${f}`, 'utf8'))
+      .join('\n');
+
+    expect(events()).toEqual(
+      expect.arrayContaining(['watch.summon_failed', 'dispatch.group_failed', 'sweep.watch_failed']),
+    );
+    for (const event of events()) expect([event, code.includes(`'${event}'`)]).toEqual([event, true]);
+  });
+
+  it('watches the poster and the sweeper, and raises one alarm on the topic', () => {
+    const filter = infra.resource.aws_cloudwatch_log_metric_filter?.engine_faults as Record<string, unknown>;
+    const alarm = infra.resource.aws_cloudwatch_metric_alarm?.engine_faults as Record<string, unknown>;
+    const transformation = (filter.metric_transformation as Array<Record<string, unknown>>)[0];
+
+    expect(Object.keys(filter.for_each as object).sort()).toEqual(['poster', 'sweeper']);
+    expect(String(filter.pattern)).toContain('local.engine_fault_events');
     expect(transformation?.name).toBe(alarm.metric_name);
     expect(transformation?.namespace).toBe(alarm.namespace);
     expect(alarm.alarm_actions).toEqual([tf('aws_sns_topic.alarms.arn')]);

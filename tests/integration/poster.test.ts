@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -26,10 +27,12 @@ const TEXT = 'the door code is 4711';
 const WRAPPED_KEY = Buffer.from('wrapped').toString('base64');
 const kms = mockClient(KMSClient);
 const ddb = mockClient(DynamoDBDocumentClient);
+const lambda = mockClient(LambdaClient);
 const logs = captureStdout();
 const sent = recordIamActions([
   [kms, 'kms'],
   [ddb, 'dynamodb'],
+  [lambda, 'lambda'],
 ]);
 let slack: SlackStandIn;
 let handler: (event: unknown, context: Context) => Promise<{ outcome: string }>;
@@ -72,6 +75,9 @@ beforeAll(async () => {
   process.env.SLACK_BOT_TOKEN_CIPHERTEXT = Buffer.from('kms-token').toString('base64');
   process.env.SLACK_API_URL = slack.apiUrl;
   process.env.SNAP_SWEEP_PERIOD_SECONDS = '10';
+  process.env.SNAP_SWEEPER_FUNCTION_NAME = 'snap-sweeper';
+  process.env.SNAP_DUE_SHARDS = '8';
+  process.env.SNAP_SWEEP_WORKERS = '2';
   // The limits have their own suite (poster-limits.test.ts); here every DynamoDB call is the snap's.
   process.env.SNAP_LIMIT_USER_PER_MINUTE = '0';
   process.env.SNAP_LIMIT_TEAM_PER_MINUTE = '0';
@@ -92,8 +98,10 @@ afterAll(async () => {
 
 beforeEach(() => {
   ddb.reset();
+  lambda.reset();
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
+  lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
   slack.calls.length = 0;
   slack.replies.length = 0;
 });
@@ -224,22 +232,51 @@ describe('poster', () => {
     expect(callsTo('chat.postMessage')[0]?.params.username).toBeUndefined();
   });
 
-  it('waits out a two-second snap itself and deletes it on time', async () => {
+  it('hands a two-second snap to its group’s worker on watch with one conditional write, and returns', async () => {
+    // Act
     const started = Date.now();
-
     const { outcome } = await invoke(event(2));
 
-    expect(outcome).toBe('posted_and_deleted');
-    // The due time counts from the post (recorded by markPosted), not from the claim.
-    const recorded = ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues as {
-      ':due': number;
-    };
-    const deleted = callsTo('chat.delete')[0];
-    expect(deleted?.at).toBeGreaterThanOrEqual(recorded[':due']);
-    expect(deleted?.at).toBeLessThan(recorded[':due'] + 1000);
-    expect(Date.now() - started).toBeLessThan(5000);
-    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-      Item: { pk: `snap#T1:trigger-${n}`, state: 'done', expiresAt: expect.any(Number) },
+    // Assess: recorded in its workspace's shard, then handed on that shard's group's watch.
+    expect(outcome).toBe('posted');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    const shard = Number(updates[0]?.ExpressionAttributeValues?.[':shard']);
+    expect(updates[1]).toMatchObject({
+      Key: { pk: `watch#${shard % 2}` },
+      UpdateExpression: 'ADD #ids :ids',
+      ConditionExpression: '#lease >= :now AND #covers >= :need',
+      ExpressionAttributeValues: {
+        ':ids': new Set([`T1:trigger-${n}`]),
+        ':need': updates[0]?.ExpressionAttributeValues?.[':due'],
+      },
+    });
+    expect(updates).toHaveLength(2);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
+    expect(callsTo('chat.delete')).toHaveLength(0);
+  });
+
+  it('starts its group’s worker, an asynchronous invocation of the sweeper, when none is on watch', async () => {
+    // Prepare: the hand-over's condition fails (nobody on watch); the claim succeeds.
+    ddb
+      .on(UpdateCommand, { UpdateExpression: 'ADD #ids :ids' })
+      .rejects(new ConditionalCheckFailedException({ message: 'no owner', $metadata: {} }));
+
+    // Act
+    const { outcome } = await invoke(event(5));
+
+    // Assess
+    expect(outcome).toBe('posted');
+    const claim = ddb
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .find((i) => String(i.UpdateExpression).startsWith('SET #owner'));
+    expect(claim?.ExpressionAttributeValues?.[':ids']).toEqual(new Set([`T1:trigger-${n}`]));
+    const [invoked] = lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input);
+    expect(invoked).toMatchObject({ FunctionName: 'snap-sweeper', InvocationType: 'Event' });
+    expect(JSON.parse(Buffer.from(invoked?.Payload as Uint8Array).toString())).toMatchObject({
+      kind: 'sweep-worker',
+      owner: claim?.ExpressionAttributeValues?.[':owner'],
     });
   });
 

@@ -6,6 +6,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
 import type { ReapResult } from '../../shared/app/reap';
+import { shardOf } from '../../shared/domain/engine';
 import { recordIamActions } from '../support/iam';
 import { allowedActions } from '../support/infra';
 import { captureStdout } from '../support/logs';
@@ -176,7 +177,8 @@ describe('reaper', () => {
       state: 'posted',
       ts: limited.ts,
       dueAt: DUE,
-      dueShard: '6',
+      // Back in its workspace's shard, whichever it came from (shard 6: spread at random before).
+      dueShard: String(shardOf({ team: 'T1' }, 8)),
       createdAt: DUE - 60_000,
       author: 'T1#U1',
       message: `T1#C2#${limited.ts}`,

@@ -15,6 +15,11 @@ export class FakeClock implements Clock {
     return this.current;
   }
 
+  /** Moves the clock on to `at` (never back), as time passing with nothing to do. */
+  set(at: number): void {
+    this.current = Math.max(this.current, at);
+  }
+
   sleep(ms: number): Promise<void> {
     this.sleeps.push(ms);
     return new Promise((resolve) => {

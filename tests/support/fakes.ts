@@ -11,8 +11,18 @@ import type {
   SlackPort,
   Speaker,
   StorePort,
+  WatchClaim,
+  WatchPort,
+  WorkerStarter,
 } from '../../shared/app/ports';
 import type { PostDeps } from '../../shared/app/post-snap';
+import { type SweepDeps, type SweepReport, sweep } from '../../shared/app/sweep';
+import {
+  type WatchState,
+  WORKER_START_ALLOWANCE_MS,
+  type WorkerEvent,
+  workerSpanMs,
+} from '../../shared/domain/engine';
 import { DEFAULT_LIMITS, type WindowCounter } from '../../shared/domain/limits';
 import {
   leaseTtl,
@@ -47,22 +57,17 @@ export class MemoryStore implements StorePort {
     { id, dueAt, postedAs }: Pick<SnapRecord, 'id' | 'dueAt' | 'postedAs'>,
     ts: string,
     shard: string,
-    lease?: { until: number; owner: string },
   ): Promise<void> {
     const r = this.records.get(id);
     if (this.failMarkPosted || !r || r.state !== 'posting') throw new StoreError('markPosted failed');
-    Object.assign(
-      r,
-      {
-        state: 'posted',
-        ts,
-        dueShard: shard,
-        dueAt,
-        ...(postedAs ? { postedAs } : {}),
-        expiresAt: lease ? leaseTtl(lease.until) : ttlFor(dueAt),
-      },
-      lease ? { leaseUntil: lease.until, leaseOwner: lease.owner } : {},
-    );
+    Object.assign(r, {
+      state: 'posted',
+      ts,
+      dueShard: shard,
+      dueAt,
+      ...(postedAs ? { postedAs } : {}),
+      expiresAt: ttlFor(dueAt),
+    });
     delete r.postingUntil;
   }
 
@@ -83,19 +88,35 @@ export class MemoryStore implements StorePort {
     return true;
   }
 
-  async *findDue(before: number): AsyncGenerator<SnapRecord> {
-    const due = [...this.records.values()]
-      .filter((r) => r.state === 'posted' && r.ts && r.dueShard !== undefined && r.dueAt < before)
+  /** Index reads so far, per shard. */
+  readonly indexReads: number[] = [];
+
+  private inIndex(before: number, shards: readonly number[]): SnapRecord[] {
+    return [...this.records.values()]
+      .filter(
+        (r) =>
+          r.state === 'posted' &&
+          r.ts &&
+          r.dueShard !== undefined &&
+          shards.includes(Number(r.dueShard)) &&
+          r.dueAt < before,
+      )
       .map((r) => ({ ...r }))
       .sort((a, b) => a.dueAt - b.dueAt);
-    yield* due;
   }
 
-  /** Everything `findDue` would hand out, at once (for assertions). */
+  async *findDue(before: number, shards: readonly number[]): AsyncGenerator<SnapRecord> {
+    for (const shard of shards) this.indexReads[shard] = (this.indexReads[shard] ?? 0) + 1;
+    yield* this.inIndex(before, shards);
+  }
+
+  async hasDue(shard: number, before: number): Promise<boolean> {
+    return this.inIndex(before, [shard]).length > 0;
+  }
+
+  /** Everything `findDue` would hand out from every shard of the default eight, at once (for assertions). */
   async due(before: number): Promise<SnapRecord[]> {
-    const all: SnapRecord[] = [];
-    for await (const record of this.findDue(before)) all.push(record);
-    return all;
+    return this.inIndex(before, [0, 1, 2, 3, 4, 5, 6, 7]);
   }
 
   async lease(id: string, owner: string, until: number, now: number): Promise<boolean> {
@@ -173,6 +194,96 @@ export class MemoryStore implements StorePort {
     };
     this.records.set(full.id, full);
     return full;
+  }
+}
+
+/** The groups' watch items, kept as the DynamoDB adapter keeps them (conditions included). */
+export class MemoryWatch implements WatchPort {
+  readonly items = new Map<
+    number,
+    { owner?: string; lease?: number; covers?: number; gen: number; ids: Set<string> }
+  >();
+  /** Every write, in order, for assertions. */
+  readonly writes: Array<{ op: string; group: number; ok: boolean }> = [];
+
+  private item(group: number) {
+    let item = this.items.get(group);
+    if (!item) {
+      item = { gen: 0, ids: new Set() };
+      this.items.set(group, item);
+    }
+    return item;
+  }
+
+  private note<T extends boolean>(op: string, group: number, ok: T): T {
+    this.writes.push({ op, group, ok });
+    return ok;
+  }
+
+  async hand(group: number, need: number, now: number, id?: string): Promise<boolean> {
+    const it = this.item(group);
+    if (!((it.lease ?? Number.NEGATIVE_INFINITY) >= now && (it.covers ?? Number.NEGATIVE_INFINITY) >= need))
+      return this.note('hand', group, false);
+    if (id) it.ids.add(id);
+    else it.gen++;
+    return this.note('hand', group, true);
+  }
+
+  async claim(group: number, claim: WatchClaim, need: number, now: number, id?: string): Promise<boolean> {
+    const it = this.item(group);
+    const free = it.owner === undefined || (it.lease ?? 0) < now || (it.covers ?? 0) < need;
+    if (!free) return this.note('claim', group, false);
+    Object.assign(it, claim);
+    it.gen++;
+    if (id) it.ids.add(id);
+    return this.note('claim', group, true);
+  }
+
+  async renew(group: number, owner: string, lease: number): Promise<WatchState | undefined> {
+    const it = this.item(group);
+    if (it.owner !== owner) return undefined;
+    it.lease = lease;
+    return this.read(group);
+  }
+
+  async read(group: number): Promise<WatchState> {
+    const it = this.item(group);
+    return {
+      ...(it.owner !== undefined ? { owner: it.owner } : {}),
+      ...(it.lease !== undefined ? { lease: it.lease } : {}),
+      ...(it.covers !== undefined ? { covers: it.covers } : {}),
+      gen: it.gen,
+      ids: [...it.ids],
+    };
+  }
+
+  async take(group: number, owner: string, ids: readonly string[]): Promise<void> {
+    const it = this.item(group);
+    if (it.owner !== owner) return;
+    for (const id of ids) it.ids.delete(id);
+  }
+
+  async release(group: number, owner: string, settled?: { gen: number }): Promise<boolean> {
+    const it = this.item(group);
+    if (it.owner !== owner || (settled && (it.gen !== settled.gen || it.ids.size > 0)))
+      return this.note('release', group, false);
+    delete it.owner;
+    delete it.lease;
+    delete it.covers;
+    return this.note('release', group, true);
+  }
+}
+
+/** Starts nothing: records the workers it was asked to start (or runs `run` for each). */
+export class RecordingWorkers implements WorkerStarter {
+  readonly started: WorkerEvent[] = [];
+  fail = false;
+  constructor(private readonly run?: (event: WorkerEvent) => void) {}
+
+  async start(event: WorkerEvent): Promise<void> {
+    if (this.fail) throw new Error('invoke failed');
+    this.started.push(event);
+    this.run?.(event);
   }
 }
 
@@ -323,6 +434,9 @@ export function posterFakes(now: number, over: Partial<PostDeps> = {}) {
     clock,
     log,
     sweepPeriodMs: 60_000,
+    shape: { shards: 8, groups: 1 },
+    watch: new MemoryWatch(),
+    workers: new RecordingWorkers(),
     allowBroadcasts: false,
     limits: DEFAULT_LIMITS,
     deadline: () => now + 110_000,
@@ -330,4 +444,77 @@ export function posterFakes(now: number, over: Partial<PostDeps> = {}) {
     ...over,
   };
   return { clock, store, slack, deps, lines };
+}
+
+/**
+ * Runs one sweeper worker on fakes, as a dispatch would start it: a claim on group 0 of a watch
+ * (a fresh one unless given) at the clock's time, then the worker, until `deadline`.
+ */
+export async function runWorker(
+  base: Pick<SweepDeps, 'store' | 'slack' | 'clock' | 'log'> & Partial<SweepDeps>,
+  run: { deadline: number; runId?: string; group?: number },
+): Promise<SweepReport> {
+  const deps: SweepDeps = {
+    sweepPeriodMs: 60_000,
+    shape: { shards: 8, groups: 1 },
+    concurrency: 4,
+    inFlight: 50,
+    watch: new MemoryWatch(),
+    ...base,
+  };
+  const group = run.group ?? 0;
+  const runId = run.runId ?? 'run';
+  const owner = `claim-${runId}`;
+  const now = deps.clock.now();
+  const claimed = await deps.watch.claim(
+    group,
+    { owner, lease: now + WORKER_START_ALLOWANCE_MS, covers: now + workerSpanMs(deps.sweepPeriodMs) },
+    Number.POSITIVE_INFINITY,
+    now,
+  );
+  if (!claimed) throw new Error(`group ${group} is already on watch`);
+  return sweep({ group, owner, deadline: run.deadline, runId }, deps);
+}
+
+/**
+ * Workers as Lambda would run them, on the same fakes: each start runs a real sweeper worker
+ * after `startMs` (its cold start), until the sweeper's timeout (period + 40 s) less 5 s.
+ */
+export function inProcessWorkers(
+  base: Pick<SweepDeps, 'store' | 'slack' | 'clock' | 'log' | 'watch'> & Partial<SweepDeps>,
+  startMs = 300,
+): RecordingWorkers & { runs: Array<Promise<SweepReport>>; settled(): Promise<void> } {
+  const runs: Array<Promise<SweepReport>> = [];
+  const deps: SweepDeps = {
+    sweepPeriodMs: 60_000,
+    shape: { shards: 8, groups: 1 },
+    concurrency: 4,
+    inFlight: 50,
+    ...base,
+  };
+  const workers = new RecordingWorkers((event) => {
+    runs.push(
+      deps.clock.sleep(startMs).then(() =>
+        sweep(
+          {
+            group: event.group,
+            owner: event.owner,
+            deadline: deps.clock.now() + deps.sweepPeriodMs + 35_000,
+            runId: `${event.owner}`,
+          },
+          deps,
+        ),
+      ),
+    );
+  });
+  return Object.assign(workers, {
+    runs,
+    settled: async () => {
+      for (let done = 0; done < runs.length; ) {
+        const upTo = runs.length;
+        await Promise.all(runs.slice(done, upTo));
+        done = upTo;
+      }
+    },
+  });
 }

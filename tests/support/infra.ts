@@ -307,6 +307,8 @@ export function variablesRead(
     SNAP_DEFAULT_DELAY_SECONDS: '60',
     SNAP_MAX_DELAY_SECONDS: '600',
     SNAP_SWEEP_PERIOD_SECONDS: '60',
+    SNAP_DUE_SHARDS: '16',
+    SNAP_SWEEP_WORKERS: '4',
     ALLOWED_TEAM_IDS: 'T0001',
     SNAP_ALLOW_BROADCASTS: 'false',
     SNAP_PUBLIC_URL: 'https://snap.example',

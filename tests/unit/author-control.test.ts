@@ -1,10 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { handleAuthorRequest } from '../../shared/app/author-control';
-import { sweep } from '../../shared/app/sweep';
 import { type AuthorAction, TOMBSTONE_TTL_SECONDS } from '../../shared/domain/snap';
 import { StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
-import { captureLogs, MemoryStore, platform, ScriptedSlack } from '../support/fakes';
+import { captureLogs, MemoryStore, platform, runWorker, ScriptedSlack } from '../support/fakes';
 
 const NOW = 1_800_000_030_000;
 
@@ -176,12 +175,8 @@ describe('the author', () => {
     const { clock, store, slack, deps, ask } = setup();
     await ask({ kind: 'cancel' }, 'U1', 'C2');
 
-    const report = await clock.drive(
-      sweep(
-        { tickMs: NOW + 660_000, deadline: NOW + 760_000, runId: 'later' },
-        { ...deps, sweepPeriodMs: 60_000, concurrency: 2 },
-      ),
-    );
+    clock.set(NOW + 660_000);
+    const report = await clock.drive(runWorker(deps, { deadline: NOW + 760_000, runId: 'later' }));
 
     expect(store.records.has('b')).toBe(false);
     expect(slack.deletes.filter((d) => d.channel === 'C2')).toHaveLength(1);

@@ -1,14 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PosterEvent } from '../../shared/app/accept-command';
-import { messageBlocks, postSnap } from '../../shared/app/post-snap';
+import { messageBlocks, type PostDeps, postSnap } from '../../shared/app/post-snap';
+import { COLD_START_BUDGET_MS, groupOf, shardOf } from '../../shared/domain/engine';
 import { dueTime, newRecord, TOMBSTONE_TTL_SECONDS } from '../../shared/domain/snap';
 import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../../shared/errors';
 import {
   BOT,
+  inProcessWorkers,
   type MemoryStore,
+  type MemoryWatch,
   platform,
   posterEvent,
   posterFakes,
+  RecordingWorkers,
   rateLimited,
   type ScriptedSlack,
   SEALED_CONTENT,
@@ -22,14 +26,27 @@ const event = (delaySeconds: number, id = 'T1:trig-1'): PosterEvent => posterEve
 
 const setup = () => posterFakes(NOW);
 
+/** Poster fakes whose worker starts run real sweeper workers on the same fakes, `startMs` after. */
+function withWorkers(startMs = 300) {
+  const fakes = setup();
+  const { store, slack, clock, deps } = fakes;
+  const workers = inProcessWorkers({ store, slack, clock, log: deps.log, watch: deps.watch }, startMs);
+  deps.workers = workers;
+  return { ...fakes, workers, watch: deps.watch as MemoryWatch };
+}
+
+/** A worker already on watch for group 0 (alive, covering the next 85 s), as a running one leaves it. */
+async function onWatch(deps: PostDeps): Promise<void> {
+  await deps.watch.claim(0, { owner: 'running', lease: NOW + 10_000, covers: NOW + 85_000 }, 0, NOW);
+  (deps.watch as MemoryWatch).writes.length = 0;
+}
+
 /** What a first run leaves when it posted a 20 s snap, leased it for its own wait, then died. */
 async function deadWaiter(store: MemoryStore, slack: ScriptedSlack): Promise<void> {
   await store.claim(newRecord(event(20), NOW, NOW + 50_000));
   const ts = await slack.post(BOT, { channel: 'C1', text: 'x', blocks: [] });
-  await store.markPosted({ ...event(20), dueAt: NOW + 20_750 }, ts, '0', {
-    until: NOW + 50_750,
-    owner: 'poster:T1:trig-1',
-  });
+  await store.markPosted({ ...event(20), dueAt: NOW + 20_750 }, ts, '0');
+  await store.lease('T1:trig-1', 'poster:T1:trig-1', NOW + 50_750, NOW);
 }
 
 describe('the poster', () => {
@@ -61,14 +78,90 @@ describe('the poster', () => {
     expect(lines.join('\n')).not.toContain('4711');
   });
 
-  it('waits out a snap shorter than the sweep can serve and deletes it exactly when due', async () => {
-    const { clock, store, slack, deps } = setup();
+  it('hands a snap due before the next dispatch to the worker on watch, and returns without waiting', async () => {
+    // Prepare
+    const { clock, store, slack, deps, workers, watch } = withWorkers();
+    await onWatch(deps);
 
+    // Act
     const outcome = await clock.drive(postSnap(event(5), deps));
 
-    expect(outcome).toBe('posted_and_deleted');
+    // Assess: handed over, one conditional write; nothing deleted by the poster, no worker started.
+    expect(outcome).toBe('posted');
+    expect(clock.now()).toBeLessThan(NOW + 1_000);
+    expect((await watch.read(0)).ids).toEqual(['T1:trig-1']);
+    expect(watch.writes).toEqual([{ op: 'hand', group: 0, ok: true }]);
+    expect(workers.started).toEqual([]);
+    expect(slack.deletes).toEqual([]);
+    expect(store.records.get('T1:trig-1')?.leaseUntil).toBeUndefined();
+  });
+
+  it('starts its group’s worker when none is on watch, which deletes the snap exactly when due', async () => {
+    // Prepare
+    const { clock, store, slack, deps, workers } = withWorkers();
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(5), deps));
+    const returnedAt = clock.now();
+    await clock.drive(workers.settled());
+
+    // Assess
+    expect(outcome).toBe('posted');
+    expect(returnedAt).toBeLessThan(NOW + 1_000);
+    expect(workers.started).toEqual([{ v: 1, kind: 'sweep-worker', group: 0, owner: expect.any(String) }]);
     expect(slack.deletes).toEqual([expect.objectContaining({ at: 1_800_000_006_000, ok: true })]);
     expect(store.records.size).toBe(0);
+  });
+
+  it('records a snap in its workspace’s shard, and starts the worker of that shard’s group', async () => {
+    // Prepare: eight shards in four groups; the workspace belongs to an Enterprise Grid org.
+    const { clock, store, deps } = setup();
+    deps.shape = { shards: 8, groups: 4 };
+    const workers = new RecordingWorkers();
+    deps.workers = workers;
+    const shard = shardOf({ team: 'T1', enterprise: 'E1' }, 8);
+
+    // Act
+    await clock.drive(postSnap(posterEvent(NOW, { delaySeconds: 5, enterprise: 'E1' }), deps));
+
+    // Assess: the org's shard (every workspace of the org in one), and its group's worker.
+    expect(store.records.get('T1:trig-1')?.dueShard).toBe(String(shard));
+    expect(workers.started.map((w) => w.group)).toEqual([groupOf(shard, 4)]);
+  });
+
+  it('leaves a snap the next dispatch serves to the index alone, touching no watch', async () => {
+    const { clock, deps } = setup();
+
+    const outcome = await clock.drive(postSnap(event(120), deps));
+
+    expect(outcome).toBe('posted');
+    expect((deps.watch as MemoryWatch).writes).toEqual([]);
+  });
+
+  it('waits out only a snap due before the worker it started could be up, and deletes it exactly when due', async () => {
+    // Prepare: a worker that takes longer to start than the snap has; a 1 s snap typed late in
+    // a second is due in 1.1 s.
+    const { clock, store, slack, deps, workers } = withWorkers(COLD_START_BUDGET_MS);
+    clock.set(NOW + 650);
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(1), deps));
+    await clock.drive(workers.settled());
+
+    // Assess: deleted once, by the poster, on time; the worker found it held and let it go.
+    expect(outcome).toBe('posted_and_deleted');
+    expect(slack.deletes).toEqual([expect.objectContaining({ at: 1_800_000_002_000, ok: true })]);
+    expect(store.records.size).toBe(0);
+  });
+
+  it('waits out nothing when a worker is on watch, however soon the snap is due', async () => {
+    const { clock, deps, slack } = withWorkers();
+    await onWatch(deps);
+
+    const outcome = await clock.drive(postSnap(event(1), deps));
+
+    expect(outcome).toBe('posted');
+    expect(slack.deletes).toEqual([]);
   });
 
   it('gives a waited-out snap back at the end of its lease when Slack holds the deletion longer', async () => {
@@ -76,9 +169,10 @@ describe('the poster', () => {
     // past due) though within its own deadline: from the lease's end a sweep may take it up.
     const { clock, store, slack, deps } = setup();
     slack.failDeletes(rateLimited(40_000));
+    clock.set(NOW + 650);
 
     // Act
-    const outcome = await clock.drive(postSnap(event(5), deps));
+    const outcome = await clock.drive(postSnap(event(1), deps));
 
     // Assess: one attempt, then the snap is given back for the sweep instead of a second deleter.
     expect(outcome).toBe('posted');
@@ -86,10 +180,10 @@ describe('the poster', () => {
     const record = store.records.get('T1:trig-1');
     expect(record?.state).toBe('posted');
     expect(record?.leaseOwner).toBeUndefined();
-    expect(clock.now()).toBeLessThan(1_800_000_006_000 + 30_000);
+    expect(clock.now()).toBeLessThan(1_800_000_002_000 + 30_000);
   });
 
-  it('holds a lease on a snap it waits out, so a sweep does not delete it too', async () => {
+  it('holds a lease on a snap it waits out, so no worker deletes it too', async () => {
     const { clock, store, deps } = setup();
     let leaseSeen: number | undefined;
     const original = store.bury.bind(store);
@@ -97,10 +191,53 @@ describe('the poster', () => {
       leaseSeen = store.records.get(tombstone.id)?.leaseUntil;
       return original(tombstone);
     };
+    clock.set(NOW + 650);
 
-    await clock.drive(postSnap(event(20), deps));
+    await clock.drive(postSnap(event(1), deps));
 
-    expect(leaseSeen).toBe(1_800_000_021_000 + 30_000);
+    expect(leaseSeen).toBe(1_800_000_002_000 + 30_000);
+  });
+
+  it('hands the snap over all the same when starting a worker fails, and waits for nothing', async () => {
+    // Prepare
+    const { clock, store, deps, lines } = setup();
+    (deps.workers as RecordingWorkers).fail = true;
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(1), deps));
+
+    // Assess: recorded for the next dispatch; the claim given up so the next poster starts one.
+    expect(outcome).toBe('posted');
+    expect(store.records.get('T1:trig-1')?.state).toBe('posted');
+    expect(lines.some((l) => l.includes('"event":"watch.summon_failed"'))).toBe(true);
+    expect((await deps.watch.read(0)).owner).toBeUndefined();
+  });
+
+  it('waits out what needs a watch itself where no worker can be started (no sweeper function)', async () => {
+    const { clock, slack, deps } = setup();
+    delete deps.workers;
+
+    const outcome = await clock.drive(postSnap(event(20), deps));
+
+    expect(outcome).toBe('posted_and_deleted');
+    expect(slack.deletes).toEqual([expect.objectContaining({ at: 1_800_000_021_000, ok: true })]);
+  });
+
+  it('hands a recorded snap over again when its request is delivered again (the first run may have died before)', async () => {
+    // Prepare: the first run recorded the snap and died before handing it over.
+    const { clock, store, slack, deps, watch } = withWorkers();
+    await onWatch(deps);
+    await store.claim(newRecord(event(20), NOW, NOW + 50_000));
+    const ts = await slack.post(BOT, { channel: 'C1', text: 'x', blocks: [] });
+    await store.markPosted({ ...event(20), dueAt: NOW + 20_750 }, ts, '0');
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(20), deps));
+
+    // Assess
+    expect(outcome).toBe('duplicate');
+    expect((await watch.read(0)).ids).toEqual(['T1:trig-1']);
+    expect(slack.posts).toHaveLength(1);
   });
 
   it('does nothing when the same request arrives again', async () => {
@@ -284,9 +421,10 @@ describe('the poster', () => {
   });
 
   it('posts nothing for a repeat that comes after the snap was deleted', async () => {
-    // Prepare: a short snap, posted, waited out and deleted.
-    const { clock, store, slack, deps } = setup();
+    // Prepare: a short snap, posted, handed to a worker and deleted.
+    const { clock, store, slack, deps, workers } = withWorkers();
     await clock.drive(postSnap(event(5), deps));
+    await clock.drive(workers.settled());
 
     // Act
     const repeat = await clock.drive(postSnap(event(5), deps));
@@ -321,15 +459,16 @@ describe('the poster', () => {
   });
 
   it('deletes a rate-limited short snap at the due time it shows, not the one it was typed with', async () => {
-    const { clock, slack, deps } = setup();
+    const { clock, slack, deps, workers } = withWorkers();
     slack.failPosts(
       new SlackCallError('chat.postMessage', 'rate_limited', 'ratelimited', { retryAfterMs: 2_000 }),
     );
 
     const outcome = await clock.drive(postSnap(event(5), deps));
+    await clock.drive(workers.settled());
 
     const postedAt = slack.posts[0]?.at ?? 0;
-    expect(outcome).toBe('posted_and_deleted');
+    expect(outcome).toBe('posted');
     expect(slack.deletes[0]?.at).toBe(dueTime(postedAt, 5));
     expect(JSON.stringify(slack.posts[0]?.blocks)).toContain(`<!date^${dueTime(postedAt, 5) / 1000}^`);
   });

@@ -19,7 +19,7 @@ function setup() {
   const store = new MemoryStore();
   const slack = new ScriptedSlack(clock);
   const { log, lines } = captureLogs();
-  return { clock, store, slack, lines, deps: { store, slack, clock, log } };
+  return { clock, store, slack, lines, deps: { store, slack, clock, log, shards: 8 } };
 }
 
 let seq = 0;

@@ -4,7 +4,6 @@ import { isTtlRemoval, judgeDeleteFailure } from '../../shared/domain/deletion';
 import { expiryContext, postFailureReply } from '../../shared/domain/replies';
 import {
   abandonedAfter,
-  DUE_SHARDS,
   dueTime,
   isPostRequest,
   KEEP_TRYING_AFTER_DUE_MS,
@@ -12,12 +11,7 @@ import {
   leaseTtl,
   leaseUntil,
   newRecord,
-  nextTick,
-  pickShard,
-  posterWaitsOut,
   putBackRecord,
-  SWEEP_MARGIN_MS,
-  sweepWindowEnd,
   TTL_GRACE_SECONDS,
   ttlFor,
 } from '../../shared/domain/snap';
@@ -61,7 +55,7 @@ describe('snap records', () => {
     );
   });
 
-  it('go back, when TTL removed them too early, at their own due time, unleased, expiring a grace period from now', () => {
+  it('go back, when TTL removed them too early, at their own due time, unleased, in their workspace’s shard, expiring a grace period from now', () => {
     // Prepare
     const now = 1_000_000_000_000;
     const snap = {
@@ -74,15 +68,14 @@ describe('snap records', () => {
     };
     delete (snap as { postingUntil?: number }).postingUntil;
 
-    // Act
-    const back = putBackRecord(snap, now);
+    // Act: back into shard 5 (where its workspace's snaps now go), from shard 3.
+    const back = putBackRecord(snap, now, '5');
 
     // Assess
     const { leaseUntil: _u, leaseOwner: _o, ...rest } = snap;
-    expect(back).toEqual({ ...rest, expiresAt: now / 1000 + TTL_GRACE_SECONDS });
-    expect(putBackRecord({ ...snap, dueShard: undefined } as never, now)?.dueShard).toMatch(/^[0-7]$/);
-    expect(putBackRecord({ ...snap, state: 'posting' }, now)).toBeUndefined();
-    expect(putBackRecord(snap, snap.dueAt + KEEP_TRYING_AFTER_DUE_MS + 1)).toBeUndefined();
+    expect(back).toEqual({ ...rest, dueShard: '5', expiresAt: now / 1000 + TTL_GRACE_SECONDS });
+    expect(putBackRecord({ ...snap, state: 'posting' }, now, '5')).toBeUndefined();
+    expect(putBackRecord(snap, snap.dueAt + KEEP_TRYING_AFTER_DUE_MS + 1, '5')).toBeUndefined();
   });
 
   it('start in the posting state and hold no text', () => {
@@ -111,52 +104,12 @@ describe('snap records', () => {
     expect(abandonedAfter({ createdAt: 1_000_000_000 })).toBe(1_000_000_000 + LONGEST_POSTER_RUN_MS + 1000);
   });
 
-  it('pick a shard among all shards', () => {
-    const seen = new Set(Array.from({ length: 400 }, pickShard));
-
-    expect(seen.size).toBe(DUE_SHARDS);
-  });
-
   it('recognise only well-formed post requests', () => {
     expect(isPostRequest(request)).toBe(true);
     expect(isPostRequest({ ...request, delaySeconds: 0 })).toBe(false);
     expect(isPostRequest({ ...request, v: 2 })).toBe(false);
     expect(isPostRequest({ ...request, team: 5 })).toBe(false);
     expect(isPostRequest(null)).toBe(false);
-  });
-});
-
-describe('who deletes on time', () => {
-  const period = 60_000;
-  const tick = 1_800_000_000_000; // a whole minute
-
-  it('leaves the poster to wait out snaps due before the next tick plus the margin', () => {
-    expect(nextTick(tick + 12_345, period)).toBe(tick + period);
-    expect(nextTick(tick, period)).toBe(tick + period);
-    expect(posterWaitsOut(tick + 50_000, tick + 48_000, period)).toBe(true);
-    expect(posterWaitsOut(tick + period + SWEEP_MARGIN_MS - 1, tick + 30_000, period)).toBe(true);
-    expect(posterWaitsOut(tick + period + SWEEP_MARGIN_MS, tick + 30_000, period)).toBe(false);
-    expect(posterWaitsOut(tick + period + SWEEP_MARGIN_MS, tick + 59_999, period)).toBe(false);
-  });
-
-  it('gives every snap the poster does not wait out a later sweep that starts a margin before it is due', () => {
-    // Property over posting times and delays: some tick T after posting has the due time in
-    // its window, and starts at least the margin before it.
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 10 * period }),
-        fc.integer({ min: 1_000, max: 7 * 86_400_000 }),
-        (offset, delay) => {
-          const postedAt = tick + offset;
-          const dueAt = dueTime(postedAt, delay / 1000);
-          if (posterWaitsOut(dueAt, postedAt, period)) return;
-          const serving = Math.floor((dueAt - SWEEP_MARGIN_MS) / period) * period;
-          expect(serving).toBeGreaterThan(postedAt);
-          expect(dueAt).toBeLessThan(sweepWindowEnd(serving, period));
-          expect(serving).toBeLessThanOrEqual(dueAt - SWEEP_MARGIN_MS);
-        },
-      ),
-    );
   });
 });
 

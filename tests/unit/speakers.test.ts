@@ -11,16 +11,17 @@ import { type AuthorDeps, handleAuthorRequest } from '../../shared/app/author-co
 import type { Speaker } from '../../shared/app/ports';
 import { postSnap } from '../../shared/app/post-snap';
 import { reap } from '../../shared/app/reap';
-import { sweep } from '../../shared/app/sweep';
 import type { AuthorAction, SnapRecord } from '../../shared/domain/snap';
 import { FakeClock } from '../support/fake-clock';
 import {
   BOT,
   captureLogs,
+  inProcessWorkers,
   MemoryStore,
   posterEvent,
   posterFakes,
   rateLimited,
+  runWorker,
   ScriptedSlack,
 } from '../support/fakes';
 
@@ -218,14 +219,22 @@ describe('the poster, choosing whose token posts', () => {
     expect(slack.replies[0]?.text).toContain('Nothing was posted');
   });
 
-  it('deletes a short snap it posted as the author with the author’s token, on time', async () => {
-    const { slack, post } = poster();
+  it('has a short snap it posted as the author deleted with the author’s token, on time', async () => {
+    // Prepare: the worker it starts runs on the same fakes.
+    const { slack, post, clock, store, deps } = poster();
+    const workers = inProcessWorkers({ store, slack, clock, log: deps.log, watch: deps.watch });
+    deps.workers = workers;
     slack.authorized.add('U1');
 
+    // Act
     const outcome = await post(event(5));
+    await clock.drive(workers.settled());
 
-    expect(outcome).toBe('posted_and_deleted');
-    expect(slack.deletes).toEqual([expect.objectContaining({ ok: true, speaker: AUTHOR })]);
+    // Assess
+    expect(outcome).toBe('posted');
+    expect(slack.deletes).toEqual([
+      expect.objectContaining({ ok: true, speaker: AUTHOR, at: 1_800_000_006_000 }),
+    ]);
   });
 });
 
@@ -241,13 +250,7 @@ describe('the deleters, with the token that posted', () => {
     const store = new MemoryStore();
     const slack = new ScriptedSlack(clock);
     const { log, lines } = captureLogs();
-    const run = () =>
-      clock.drive(
-        sweep(
-          { tickMs: T0, deadline: T0 + 95_000, runId: 'run' },
-          { store, slack, clock, log, sweepPeriodMs: 60_000, concurrency: 4 },
-        ),
-      );
+    const run = () => clock.drive(runWorker({ store, slack, clock, log }, { deadline: T0 + 95_000 }));
     return { clock, store, slack, run, lines };
   }
 
@@ -332,7 +335,7 @@ describe('the deleters, with the token that posted', () => {
           snap,
         },
       ],
-      { store, slack, clock, log },
+      { store, slack, clock, log, shards: 8 },
     );
 
     // Assess
@@ -358,7 +361,7 @@ describe('the deleters, with the token that posted', () => {
           snap,
         },
       ],
-      { store, slack, clock, log: captureLogs().log },
+      { store, slack, clock, log: captureLogs().log, shards: 8 },
     );
 
     expect(slack.deletes.map((d) => d.speaker)).toEqual([

@@ -1,12 +1,23 @@
 import { describe, expect, it } from '@jest/globals';
-import { LANE_LIMIT, LEASE_AHEAD_MS, RECHECK_MS, RUN_LIMIT, sweep } from '../../shared/app/sweep';
+import { dispatch } from '../../shared/app/dispatch';
+import {
+  LANE_LIMIT,
+  LEASE_AHEAD_MS,
+  RECHECK_MS,
+  RUN_LIMIT,
+  type SweepDeps,
+  sweep,
+} from '../../shared/app/sweep';
 import { LEASE_AFTER_DUE_MS, SWEEP_MARGIN_MS, TTL_GRACE_SECONDS, tombstone } from '../../shared/domain/snap';
 import { FakeClock } from '../support/fake-clock';
 import {
   captureLogs,
+  inProcessWorkers,
   MemoryStore,
+  MemoryWatch,
   platform,
   rateLimited,
+  runWorker,
   ScriptedSlack,
   unavailable,
 } from '../support/fakes';
@@ -15,17 +26,41 @@ const T0 = 1_800_000_000_000; // a tick on a whole minute
 const PERIOD = 60_000;
 
 function setup() {
-  const clock = new FakeClock(T0 + 400); // the run starts 400 ms after its tick
+  const clock = new FakeClock(T0 + 400); // the worker starts 400 ms after its tick
   const store = new MemoryStore();
   const slack = new ScriptedSlack(clock);
+  const watch = new MemoryWatch();
   const { log, lines } = captureLogs();
-  const deps = { store, slack, clock, log, sweepPeriodMs: PERIOD, concurrency: 4 };
-  const run = (overrides: Partial<{ tickMs: number; deadline: number; runId: string }> = {}) =>
-    sweep({ tickMs: T0, deadline: T0 + 95_000, runId: 'run-1', ...overrides }, deps);
-  return { clock, store, slack, deps, run, lines };
+  const deps: SweepDeps = {
+    store,
+    slack,
+    clock,
+    log,
+    watch,
+    sweepPeriodMs: PERIOD,
+    shape: { shards: 8, groups: 1 },
+    concurrency: 4,
+    inFlight: 50,
+  };
+  const run = (overrides: Partial<{ deadline: number; runId: string }> = {}) =>
+    runWorker(deps, { deadline: T0 + 95_000, runId: 'run-1', ...overrides });
+  /**
+   * The schedule: a dispatch 400 ms after each tick given (ms after T0), its workers started in
+   * process 300 ms after it; resolves when every worker has ended.
+   */
+  const schedule = async (ticks: number[], over: Partial<SweepDeps> = {}) => {
+    const workers = inProcessWorkers({ ...deps, ...over }, 300);
+    for (const tick of ticks) {
+      await clock.sleep(T0 + tick + 400 - clock.now());
+      await dispatch(T0 + tick, { ...deps, ...over, workers });
+    }
+    await workers.settled();
+    return workers;
+  };
+  return { clock, store, slack, watch, deps, run, schedule, lines };
 }
 
-describe('a sweep', () => {
+describe('a sweeper worker', () => {
   it('deletes every snap in its window exactly at its due time, in due order', async () => {
     // Prepare
     const { clock, store, slack, run } = setup();
@@ -113,7 +148,7 @@ describe('a sweep', () => {
 
     // Act
     const report = await clock.drive(
-      sweep({ tickMs: T0, deadline: T0 + 95_000, runId: 'run-1' }, { ...deps, concurrency: 1 }),
+      runWorker({ ...deps, concurrency: 1 }, { deadline: T0 + 95_000, runId: 'run-1' }),
     );
 
     // Assess
@@ -273,18 +308,18 @@ describe('a sweep', () => {
     expect(store.records.get('held')?.leaseOwner).toBe('sweep:other');
   });
 
-  it('deletes each message once when two runs overlap', async () => {
-    // Prepare
-    const { clock, store, slack, deps } = setup();
+  it('deletes each message once when the next tick’s worker takes over while the first still holds them', async () => {
+    // Prepare: snaps due just after the next tick, within both workers' reach.
+    const { clock, store, slack, schedule } = setup();
     for (let i = 0; i < 10; i++) store.put({ id: `s${i}`, dueAt: T0 + 61_000 + i * 500, channel: `C${i}` });
 
     // Act
-    const first = sweep({ tickMs: T0, deadline: T0 + 95_000, runId: 'one' }, deps);
-    const second = sweep({ tickMs: T0 + 60_000, deadline: T0 + 155_000, runId: 'two' }, deps);
-    await clock.drive(Promise.all([first, second]));
+    const workers = await clock.drive(schedule([0, 60_000]));
 
     // Assess
+    expect(workers.started).toHaveLength(2);
     expect(slack.deletes).toHaveLength(10);
+    for (const d of slack.deletes) expect(d.ok).toBe(true);
     expect(store.records.size).toBe(0);
   });
 
@@ -342,8 +377,8 @@ describe('a sweep', () => {
     let read = 0;
     let mostHeld = 0;
     const findDue = store.findDue.bind(store);
-    store.findDue = async function* (before) {
-      for await (const record of findDue(before)) {
+    store.findDue = async function* (before, shards) {
+      for await (const record of findDue(before, shards)) {
         read++;
         mostHeld = Math.max(mostHeld, read - slack.deletes.length);
         yield record;
@@ -359,35 +394,41 @@ describe('a sweep', () => {
     expect(Math.max(...slack.deletes.map((d) => d.at))).toBe(T0 + 10_000);
   });
 
-  it('after the next run’s tick leaves it what is overdue, but still deletes what falls due late in its own window', async () => {
-    // Prepare: a run for the previous tick, 1.5 s past the handover; one snap overdue since before
-    // the handover, one due after it and already behind by more than a second.
-    const clock = new FakeClock(T0 + 1_500);
-    const store = new MemoryStore();
-    const slack = new ScriptedSlack(clock);
-    const { log } = captureLogs();
-    store.put({ id: 'overdue', dueAt: T0 - 5_000, channel: 'C1' });
-    store.put({ id: 'tail', dueAt: T0 + 100, channel: 'C2' });
+  it('once another worker holds the watch, leaves it what is overdue, but still deletes on time what it holds', async () => {
+    // Prepare: workspace T1 is paused 30 s at its first deletion; T2 has a snap due later.
+    const { clock, store, slack, watch, run } = setup();
+    store.put({ id: 'paused', team: 'T1', dueAt: T0 + 5_000, channel: 'C1' });
+    store.put({ id: 'later', team: 'T2', dueAt: T0 + 20_000, channel: 'C2' });
+    slack.failDeletes(rateLimited(30_000));
+    // A dispatch 10 s in names a successor (as one whose window the first cannot cover).
+    void clock
+      .sleep(10_000)
+      .then(() =>
+        watch.claim(
+          0,
+          { owner: 'next', lease: clock.now() + 10_000, covers: T0 + 200_000 },
+          T0 + 200_000,
+          clock.now(),
+        ),
+      );
 
     // Act
-    const report = await clock.drive(
-      sweep(
-        { tickMs: T0 - PERIOD, deadline: T0 + 35_000, runId: 'old' },
-        { store, slack, clock, log, sweepPeriodMs: PERIOD, concurrency: 4 },
-      ),
-    );
+    const report = await clock.drive(run());
 
-    // Assess
-    expect(report).toMatchObject({ deleted: 1, left_for_next_run: 1 });
-    expect(slack.deletes).toEqual([expect.objectContaining({ channel: 'C2', at: T0 + 1_500 })]);
-    expect(store.records.get('overdue')?.leaseUntil).toBeUndefined();
+    // Assess: the paused one is left to the successor, unleased; the later one deleted on time.
+    expect(report).toMatchObject({ deleted: 1, kept: 1 });
+    expect(slack.deletes.filter((d) => d.ok)).toEqual([
+      expect.objectContaining({ channel: 'C2', at: T0 + 20_000 }),
+    ]);
+    expect(store.records.get('paused')?.leaseUntil).toBeUndefined();
+    expect(clock.now()).toBeLessThan(T0 + 35_000);
   });
 
   it('keeps a workspace under Slack’s limit within seconds of the best any deleter could do, across overlapping runs, deleting each once', async () => {
     // Prepare: 140 snaps in one workspace, due over 40 s; Slack lets 50 deletions through per
-    // sliding minute and answers 429 with the whole seconds until the next slot. A run starts
-    // on every tick and overlaps the next by half a minute, as scheduled.
-    const { clock, store, deps } = setup();
+    // sliding minute and answers 429 with the whole seconds until the next slot. A dispatch on
+    // every tick starts a worker that takes over from the one before.
+    const { clock, store, schedule } = setup();
     const dues: number[] = [];
     for (let i = 0; i < 140; i++) {
       const dueAt = T0 + 20_000 + Math.floor((i * 40_000) / 140 / 1000) * 1000;
@@ -410,14 +451,12 @@ describe('a sweep', () => {
       if (again) throw platform('message_not_found');
     };
     // Act
-    const runs = [0, 1, 2, 3].map(async (k) => {
-      if (k > 0) await clock.sleep(k * PERIOD);
-      return sweep(
-        { tickMs: T0 + k * PERIOD, deadline: T0 + k * PERIOD + 95_000, runId: `run-${k}` },
-        { ...deps, slack, concurrency: 10 },
-      );
-    });
-    await clock.drive(Promise.all(runs));
+    await clock.drive(
+      schedule(
+        [0, 1, 2, 3].map((k) => k * PERIOD),
+        { slack, concurrency: 10 },
+      ),
+    );
 
     // Assess: each deleted once, never early, none more than 5 s after the best possible: in due
     // order (snaps due together in the order they went), each at its due time or when the 50th
@@ -435,5 +474,188 @@ describe('a sweep', () => {
       expect(at(i)).toBeGreaterThanOrEqual(due);
       expect(at(i) - (best[i] ?? 0)).toBeLessThanOrEqual(5_000);
     }
+  });
+});
+
+describe('a sweeper worker on watch', () => {
+  it('takes the snaps posters hand it, before the index shows them, and deletes each on time', async () => {
+    // Prepare: the worker holds a snap due in 10 s; two snaps just posted, not yet in the index,
+    // are handed on the watch 1 s in.
+    const { clock, store, slack, watch, run } = setup();
+    store.put({ id: 'held', dueAt: T0 + 10_000, channel: 'C0' });
+    const handed = [
+      store.put({ id: 'h1', dueAt: T0 + 3_000, channel: 'C1', dueShard: undefined }),
+      store.put({ id: 'h2', dueAt: T0 + 4_000, channel: 'C2', dueShard: undefined }),
+    ];
+    void clock.sleep(1_000).then(async () => {
+      for (const h of handed) expect(await watch.hand(0, h.dueAt, clock.now(), h.id)).toBe(true);
+    });
+
+    // Act
+    const report = await clock.drive(run());
+
+    // Assess
+    expect(report).toMatchObject({ handed: 2, deleted: 3 });
+    expect(slack.deletes.map((d) => [d.channel, d.at])).toEqual([
+      ['C1', T0 + 3_000],
+      ['C2', T0 + 4_000],
+      ['C0', T0 + 10_000],
+    ]);
+    expect((await watch.read(0)).ids).toEqual([]);
+  });
+
+  it('ends only through a release that fails when a snap was handed since it last looked, and serves that snap', async () => {
+    // Prepare: the instant before the worker's first release, a poster hands it a snap.
+    const { clock, store, slack, watch, run } = setup();
+    const late = store.put({ id: 'late', dueAt: T0 + 5_000, channel: 'C5', dueShard: undefined });
+    const release = watch.release.bind(watch);
+    let raced = false;
+    watch.release = async (group, owner, settled) => {
+      if (!raced) {
+        raced = true;
+        await watch.hand(group, late.dueAt, clock.now(), late.id);
+      }
+      return release(group, owner, settled);
+    };
+
+    // Act
+    const report = await clock.drive(run());
+
+    // Assess: the first release failed; the snap was deleted on time; the watch ends empty.
+    expect(watch.writes.filter((w) => w.op === 'release').map((w) => w.ok)).toEqual([false, true]);
+    expect(report.deleted).toBe(1);
+    expect(slack.deletes).toEqual([expect.objectContaining({ channel: 'C5', at: T0 + 5_000 })]);
+    expect(await watch.read(0)).toEqual({ gen: 1, ids: [] });
+  });
+
+  it('reads its shards again when a dispatch finds new work for the group', async () => {
+    // Prepare: the worker holds one snap; another enters the index later, and a dispatch says so.
+    const { clock, store, slack, watch, run } = setup();
+    store.put({ id: 'first', dueAt: T0 + 30_000, channel: 'C1' });
+    void clock.sleep(10_000).then(async () => {
+      store.put({ id: 'found', dueAt: T0 + 20_000, channel: 'C2' });
+      expect(await watch.hand(0, T0 + 75_000, clock.now())).toBe(true);
+    });
+
+    // Act
+    const report = await clock.drive(run());
+
+    // Assess
+    expect(report.deleted).toBe(2);
+    expect(slack.deletes.find((d) => d.channel === 'C2')?.at).toBe(T0 + 20_000);
+  });
+
+  it('reads only its own group’s shards', async () => {
+    // Prepare: eight shards in four groups; a snap in each shard.
+    const { clock, store, slack, deps } = setup();
+    for (let shard = 0; shard < 8; shard++)
+      store.put({ id: `s${shard}`, channel: `C${shard}`, dueAt: T0 + 5_000, dueShard: String(shard) });
+
+    // Act
+    await clock.drive(
+      runWorker({ ...deps, shape: { shards: 8, groups: 4 } }, { deadline: T0 + 95_000, group: 1 }),
+    );
+
+    // Assess: group 1 is shards 1 and 5.
+    expect(slack.deletes.map((d) => d.channel).sort()).toEqual(['C1', 'C5']);
+    expect(store.indexReads.flatMap((n, shard) => (n ? [shard] : []))).toEqual([1, 5]);
+  });
+
+  it('does nothing when the watch no longer names it (another worker was started since)', async () => {
+    const { clock, store, slack, watch, deps } = setup();
+    store.put({ id: 'a', dueAt: T0 + 5_000 });
+    await watch.claim(0, { owner: 'newer', lease: T0 + 10_000, covers: T0 + 85_000 }, 0, clock.now());
+
+    const report = await clock.drive(
+      sweep({ group: 0, owner: 'older', deadline: T0 + 95_000, runId: 'older' }, deps),
+    );
+
+    expect(report.found).toBe(0);
+    expect(slack.deletes).toEqual([]);
+    expect((await watch.read(0)).owner).toBe('newer');
+  });
+
+  it('renews its watch while it works, so nobody takes it for dead', async () => {
+    // Prepare: a snap due 40 s in, longer than a lease without renewal.
+    const { clock, store, watch, run } = setup();
+    store.put({ id: 'a', dueAt: T0 + 40_000 });
+    const leases: number[] = [];
+    void (async () => {
+      for (let t = 5_000; t < 40_000; t += 5_000) {
+        await clock.sleep(5_000);
+        leases.push((await watch.read(0)).lease ?? 0);
+      }
+    })();
+
+    // Act
+    await clock.drive(run());
+
+    // Assess: at every look, the lease reached beyond now.
+    expect(leases).toHaveLength(7);
+    for (const [i, lease] of leases.entries()) expect(lease).toBeGreaterThan(T0 + 400 + (i + 1) * 5_000);
+  });
+
+  it('gives its watch back at its deadline, so the next that needs the group starts a worker at once', async () => {
+    const { clock, store, watch, run } = setup();
+    store.put({ id: 'beyond', dueAt: T0 + 50_000 });
+
+    const report = await clock.drive(run({ deadline: T0 + 20_000 }));
+
+    expect(report.left_for_next_run).toBe(1);
+    expect((await watch.read(0)).owner).toBeUndefined();
+    expect(clock.now()).toBeLessThanOrEqual(T0 + 20_000);
+  });
+
+  it('leaves the snaps handed after another worker took the watch to that worker', async () => {
+    // Prepare: 5 s in, another worker is named; 6 s in, a poster hands the new one a snap.
+    const { clock, store, slack, watch, run } = setup();
+    store.put({ id: 'held', dueAt: T0 + 30_000, channel: 'C1' });
+    const next = store.put({ id: 'next', dueAt: T0 + 40_000, channel: 'C2', dueShard: undefined });
+    void clock.sleep(5_000).then(async () => {
+      await watch.claim(
+        0,
+        { owner: 'next', lease: T0 + 60_000, covers: T0 + 200_000 },
+        T0 + 200_000,
+        clock.now(),
+      );
+      await clock.sleep(1_000);
+      await watch.hand(0, next.dueAt, clock.now(), next.id);
+    });
+
+    // Act
+    const report = await clock.drive(run());
+
+    // Assess: what it held, deleted on time; the handed one untouched, still on the watch.
+    expect(report).toMatchObject({ deleted: 1, handed: 0 });
+    expect(slack.deletes.map((d) => d.channel)).toEqual(['C1']);
+    expect((await watch.read(0)).ids).toEqual(['next']);
+  });
+
+  it('has at most its in-flight share of deletions under way at once, the earliest due first', async () => {
+    // Prepare: 12 snaps due in the same instant, 12 more a second later, in 24 workspaces;
+    // Slack takes 100 ms per call; two deletions may be under way at once.
+    const { clock, store, slack, deps } = setup();
+    for (let i = 0; i < 24; i++)
+      store.put({ id: `s${i}`, team: `T${i}`, channel: `C${i}`, dueAt: T0 + 10_000 + (i >= 12 ? 1_000 : 0) });
+    let underWay = 0;
+    let most = 0;
+    const remove = slack.delete.bind(slack);
+    slack.delete = async (speaker, channel, ts) => {
+      most = Math.max(most, ++underWay);
+      await clock.sleep(100);
+      underWay--;
+      return remove(speaker, channel, ts);
+    };
+
+    // Act
+    const report = await clock.drive(runWorker({ ...deps, inFlight: 2 }, { deadline: T0 + 95_000 }));
+
+    // Assess: two at a time, every 100 ms; the first second's twelve all before the next's.
+    expect(report.deleted).toBe(24);
+    expect(most).toBe(2);
+    const first = slack.deletes.filter((d) => Number(d.channel.slice(1)) < 12).map((d) => d.at);
+    const second = slack.deletes.filter((d) => Number(d.channel.slice(1)) >= 12).map((d) => d.at);
+    expect(Math.max(...first)).toBe(T0 + 10_600);
+    expect(Math.min(...second)).toBeGreaterThanOrEqual(T0 + 11_100);
   });
 });

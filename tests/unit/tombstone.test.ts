@@ -108,7 +108,7 @@ describe('the reaper, when TTL removes a tombstone', () => {
           snap: recordFromImage(image),
         },
       ],
-      { slack, log, store: new MemoryStore(), clock: new FakeClock(NOW) },
+      { slack, log, store: new MemoryStore(), clock: new FakeClock(NOW), shards: 8 },
     );
 
     // Assess
@@ -136,7 +136,7 @@ describe('the reaper, when TTL removes a snap it then deletes', () => {
     const { log } = captureLogs();
 
     // Act
-    const result = await reap([ttlRemoval(snap)], { slack, log, store, clock });
+    const result = await reap([ttlRemoval(snap)], { slack, log, store, clock, shards: 8 });
 
     // Assess
     expect(slack.deletes.map((d) => d.ts)).toEqual([snap.ts]);
@@ -152,7 +152,7 @@ describe('the reaper, when TTL removes a snap it then deletes', () => {
     const { log } = captureLogs();
 
     // Act
-    await reap([ttlRemoval(snap)], { slack: new ScriptedSlack(clock), log, store, clock });
+    await reap([ttlRemoval(snap)], { slack: new ScriptedSlack(clock), log, store, clock, shards: 8 });
 
     // Assess
     expect(store.records.get(snap.id)?.state).toBe('posted');
