@@ -274,6 +274,8 @@ class Turn extends Pacer {
 export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport> {
   const { store, watch, clock } = deps;
   const log = deps.log.child({ run: run.runId, group: run.group });
+  // Every deletion's line names the run and the group that made it.
+  const deleting = { ...deps, log };
   const owner = `sweep:${run.runId}`;
   const report: SweepReport = {
     found: 0,
@@ -390,7 +392,7 @@ export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport
       // Never past the lease: a deleter acting on a lapsed lease could delete beside the next one.
       const deadline = Math.min(until - LEASE_MARGIN_MS, waitLimit());
       turn.limit = deadline;
-      const result = await deleteSnap(record, deps, turn, deadline, owner);
+      const result = await deleteSnap(record, deleting, turn, deadline, owner);
       // Given back because the workspace is paused beyond the lease: again once it opens.
       if (result === 'kept' && gate.opensAt > clock.now()) return 'again';
       return result;

@@ -9,7 +9,8 @@ const suite = pipelineSuite('crash', {
   // The first retry comes after the dead run's deadline (8 s - 3 s), as Lambda's ~1 minute
   // does after a 105 s poster's.
   poster: { isolated: true, timeoutMs: 8_000, retryDelaysMs: [6_000, 1_000] },
-  sweeper: { isolated: true },
+  // Two workers at most: workspace T0K3's snaps go to group 0, T0K4's to group 1 (8 shards).
+  sweeper: { isolated: true, workers: 2 },
   // The faults below aim at the snap record's UpdateItem; the rate-limit counters (UpdateItem
   // too) are tested in their own suites.
   env: { SNAP_LIMIT_USER_PER_MINUTE: '0', SNAP_LIMIT_TEAM_PER_MINUTE: '0' },
@@ -59,27 +60,28 @@ describe('a poster that dies', () => {
     expect(messagesIn('K-post')[0]?.deletedAt).toBeUndefined();
   }, 30_000);
 
-  it('while waiting out a short snap it had recorded: the retry takes up the wait and deletes on time', async () => {
-    // Prepare: kill the poster once it has recorded the snap and sleeps until the due time.
+  it('right after recording a short snap: the retry hands it over again and it is deleted on time', async () => {
+    // Prepare: kill the poster the instant it has recorded the snap, before (or as) it hands
+    // the snap to a sweeper worker.
     const kill = (line: string) => {
-      if (line.includes('"poster.posted"') && line.includes('K-wait')) p.posterProcess?.killRunning();
+      if (line.includes('"poster.posted"') && line.includes('K-hand')) p.posterProcess?.killRunning();
     };
     p.posterProcess?.output.on('line', kill);
 
     // Act
-    await p.command('6s crash while waiting', { channel_id: 'K-wait' });
+    await p.command('20s crash before the hand-over', { channel_id: 'K-hand' });
     await p.lambda.settled();
     p.posterProcess?.output.off('line', kill);
 
-    // Assess
-    expect(runsFor('K-wait').map((i) => i.error ?? 'ok')).toEqual(['Runtime.ExitError', 'ok']);
-    expect(logs.lines().some((l) => l.includes('"poster.wait_resumed"') && l.includes('K-wait'))).toBe(true);
-    const [message] = messagesIn('K-wait');
-    expect(postsIn('K-wait')).toHaveLength(1);
+    // Assess: posted once, deleted once, on time, by a worker; nothing left.
+    expect(runsFor('K-hand').map((i) => i.error ?? 'ok')).toEqual(['Runtime.ExitError', 'ok']);
+    const [message] = messagesIn('K-hand');
+    expect(postsIn('K-hand')).toHaveLength(1);
+    expect(calls('chat.delete', 'K-hand')).toHaveLength(1);
     expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
     expect(message?.deletedAt).toBeLessThan(dueOf(message) + 1_000);
-    expect(await recordsIn('K-wait')).toHaveLength(0);
-  }, 30_000);
+    expect(await recordsIn('K-hand')).toHaveLength(0);
+  }, 40_000);
 
   it('on every delivery because DynamoDB is unreachable: posts nothing, and the failed event holds no text', async () => {
     // Prepare
@@ -106,24 +108,30 @@ describe('a poster that dies', () => {
   }, 60_000);
 });
 
-describe('a sweeper that dies mid-batch', () => {
-  it('leaves what it had leased to later runs, which delete it once the lease lapses', async () => {
-    // Prepare: three snaps for the sweeper (beyond what the poster waits out), one second apart
-    // and typed when their due times fall in one run's window (windows start 5 s past a tick of
-    // 10 s); the sweeper is killed right after its first deletion. A run leases a snap shortly
-    // before its due time, so what the dead run held is read from the table as it left it.
-    const channels = ['K-sw-1', 'K-sw-2', 'K-sw-3'];
+describe('a sweeper worker killed mid-run', () => {
+  it('loses nothing: its successor deletes what it had leased once the lease lapses, and the other group’s worker is untouched', async () => {
+    // Prepare: three snaps in workspace T0K4 (group 1) and three in T0K3 (group 0), one second
+    // apart, typed when their due times fall in one dispatch's window (windows start 5 s past a
+    // tick of 10 s); group 1's worker is killed right after its first deletion. A worker leases
+    // a snap shortly before its due time, so what the dead one held is read from the table.
+    const killed = ['T0K4-C1', 'T0K4-C2', 'T0K4-C3'];
+    const spared = ['T0K3-C1', 'T0K3-C2', 'T0K3-C3'];
     await until(
       () => (Date.now() % 10_000 >= 8_000 && Date.now() % 10_000 < 8_500 ? true : undefined),
       11_000,
     );
-    for (const [i, channel] of channels.entries())
-      await p.command(`${27 + i}s swept then killed`, { channel_id: channel });
+    for (const [i, channel] of killed.entries()) {
+      await p.command(`${27 + i}s swept then killed`, { channel_id: channel, team_id: 'T0K4' });
+      await p.command(`${27 + i}s swept beside it`, { channel_id: spared[i] as string, team_id: 'T0K3' });
+    }
     await p.lambda.settled();
     let atDeath: Promise<Array<Record<string, unknown>>> | undefined;
     const kill = (m: StandInMessage) => {
-      if (m.channel !== 'K-sw-1' || atDeath) return;
-      p.sweeperProcess?.killRunning();
+      if (m.channel !== 'T0K4-C1' || atDeath) return;
+      const group1 = (event: unknown) =>
+        (event as { kind?: string; group?: number }).kind === 'sweep-worker' &&
+        (event as { group?: number }).group === 1;
+      expect(p.sweeperProcess?.killRunning(group1)).toBe(1);
       atDeath = new Promise((r) => setTimeout(r, 200)).then(() => p.records());
     };
     p.slack.events.on('deleted', kill);
@@ -131,18 +139,19 @@ describe('a sweeper that dies mid-batch', () => {
     // Act
     const stop = p.schedule();
     await until(
-      async () => ((await Promise.all(channels.map(recordsIn))).flat().length === 0 ? true : undefined),
+      async () =>
+        (await Promise.all([...killed, ...spared].map(recordsIn))).flat().length === 0 ? true : undefined,
       90_000,
     );
     await stop();
     p.slack.events.off('deleted', kill);
 
-    // Assess: the first on time; the others never early, never while the dead run's lease held
-    // (due + 30 s), and within a sweep period of it.
+    // Assess: the first on time; the others never early, never while the dead worker's lease
+    // held (due + 30 s), and within a sweep period of it; the other workspace's all on time.
     const held = new Map(
       ((await atDeath) ?? []).filter((r) => r.leaseOwner).map((r) => [r.channel, Number(r.leaseUntil)]),
     );
-    const [first, ...rest] = channels.map((c) => messagesIn(c)[0]);
+    const [first, ...rest] = killed.map((c) => messagesIn(c)[0]);
     expect(first?.deletedAt).toBeGreaterThanOrEqual(dueOf(first));
     expect(first?.deletedAt).toBeLessThan(dueOf(first) + 1_000);
     for (const message of rest) {
@@ -150,7 +159,11 @@ describe('a sweeper that dies mid-batch', () => {
       expect(message?.deletedAt).toBeGreaterThanOrEqual(leaseEnd);
       expect(message?.deletedAt).toBeLessThan(leaseEnd + 10_000);
     }
-    for (const channel of channels)
+    for (const message of spared.map((c) => messagesIn(c)[0])) {
+      expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
+      expect(message?.deletedAt).toBeLessThan(dueOf(message) + 1_000);
+    }
+    for (const channel of [...killed, ...spared])
       expect(
         p.slack.calls.filter(
           (c) => c.method === 'chat.delete' && c.params.channel === channel && c.result === 'ok',
@@ -191,7 +204,7 @@ describe('DynamoDB failing a write', () => {
 
   it('failing the tombstone after the message was deleted: the record stays and a later sweep settles it', async () => {
     // Prepare: once the post is under way (its claim written), every PutItem fails for good: the
-    // poster's delete of the short snap succeeds, then the tombstone that replaces its record fails.
+    // worker's delete of the short snap succeeds, then the tombstone that replaces its record fails.
     const failPuts = (m: StandInMessage) => {
       if (m.channel !== 'K-remove') return;
       p.slack.events.off('posted', failPuts);
@@ -203,6 +216,7 @@ describe('DynamoDB failing a write', () => {
     const stop = p.schedule();
     await p.command('3s removal fails', { channel_id: 'K-remove' });
     await p.lambda.settled();
+    await until(() => (messagesIn('K-remove')[0]?.deletedAt ? true : undefined), 10_000);
     const leftover = await recordsIn('K-remove');
     await until(async () => ((await recordsIn('K-remove')).length === 0 ? true : undefined), 60_000);
     await stop();

@@ -34,7 +34,8 @@ afterAll(() => {
 
 describe('snap end to end', () => {
   it('posts short snaps exactly once each and deletes each on time, leaving no record', async () => {
-    // Act: three short snaps at once, each waited out by its poster.
+    // Act: three short snaps at once, handed to a sweeper worker (the first starts it).
+    const posters = p.runs.filter((r) => r.fn === 'poster').length;
     const channels = ['C-short-2', 'C-short-3', 'C-short-4'];
     const replies = await Promise.all(
       channels.map((c, i) => p.command(`${i + 2}s ${TEXT}`, { channel_id: c })),
@@ -43,11 +44,16 @@ describe('snap end to end', () => {
     const during = await items();
     await p.lambda.settled();
 
-    // Assess
+    // Assess: no poster waited for a due time; one worker served all three.
     for (const reply of replies) {
       expect(reply.statusCode).toBe(200);
       expect(String(reply.body)).not.toContain('4711');
     }
+    for (const run of p.runs.filter((r) => r.fn === 'poster').slice(posters))
+      expect(run.ms).toBeLessThan(1_500);
+    expect(
+      p.lambda.invocations.filter((i) => (i.payload as { kind?: string }).kind === 'sweep-worker'),
+    ).toHaveLength(1);
     expect(JSON.stringify(during)).not.toContain('4711');
     for (const channel of channels) {
       expect(postsIn(channel)).toHaveLength(1);
