@@ -33,6 +33,9 @@ export class Pacer {
   backOff(ms: number): void {
     this.openAt = Math.max(this.openAt, this.clock.now() + ms);
   }
+
+  /** Slack has answered this deleter's call (or failed it): what it held for the call is free. */
+  answered(): void {}
 }
 
 export interface DeleteDeps extends Common {
@@ -79,7 +82,11 @@ async function attemptDelete(
     if (!(await pacer.ready(deadline))) return 'kept';
     let outcome: DeleteResult | undefined;
     try {
-      await slack.delete(speakerOf(record), record.channel, record.ts);
+      try {
+        await slack.delete(speakerOf(record), record.channel, record.ts);
+      } finally {
+        pacer.answered();
+      }
       outcome = 'deleted';
       const { event, ...timing } = deletionTiming(reason, record.dueAt, clock.now());
       log.info(event, { ...(reason === 'due' ? {} : { reason }), ...timing });
