@@ -2,7 +2,8 @@
  * `npm run bench [part …]`: the figures in docs/performance.md. Parts: bundles, cold, lateness (with the
  * cost model from its counts), warm, load (2,000 snaps under Slack's rate limits, in a process of
  * its own), flood (one user flooding, limits on and off, each in a process of its own), tokens
- * (distributed mode's token lookups, warm and cold, in a process of its own). Not part
+ * (distributed mode's token lookups, warm and cold, in a process of its own), scale (one sweeper
+ * worker's ceiling and the fan-out past it, each case in a process of its own). Not part
  * of `npm test`; prints its figures.
  */
 import { startPipeline } from '../local/pipeline';
@@ -14,7 +15,7 @@ import { benchLateness } from './lateness';
 import { hideFunctionLogs } from './quiet';
 import { benchWarm } from './warm';
 
-const all = ['bundles', 'cold', 'lateness', 'warm', 'load', 'flood', 'tokens'];
+const all = ['bundles', 'cold', 'lateness', 'warm', 'load', 'flood', 'tokens', 'scale'];
 const args = process.argv.slice(2);
 const selected = args.length > 0 ? args : all;
 for (const part of selected)
@@ -77,6 +78,11 @@ if (selected.includes('tokens'))
       stdio: 'inherit',
     },
   );
+if (selected.includes('scale')) {
+  const { spawnSync } = await import('node:child_process');
+  const run = spawnSync(process.execPath, ['scripts/run-ts.mjs', 'bench/scale.ts'], { stdio: 'inherit' });
+  if (run.status !== 0) process.exit(run.status ?? 1);
+}
 if (selected.includes('flood')) {
   const { spawnSync } = await import('node:child_process');
   const run = spawnSync(process.execPath, ['scripts/run-ts.mjs', 'bench/flood.ts'], { stdio: 'inherit' });

@@ -13,7 +13,30 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-export async function startDynamo(options: { port?: number; path?: string } = {}): Promise<LocalDynamo> {
+/**
+ * `isolated`: in a process of its own (local/dynamo-host.mjs), in memory, so that dynalite's one
+ * thread does not share a core with the functions and stand-ins of this process.
+ */
+export async function startDynamo(
+  options: { port?: number; path?: string; isolated?: boolean } = {},
+): Promise<LocalDynamo> {
+  if (options.isolated) {
+    const { fork } = await import('node:child_process');
+    const { resolve } = await import('node:path');
+    const child = fork(resolve('local/dynamo-host.mjs'), [], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    const port = await new Promise<number>((ready, failed) => {
+      child.once('message', (message) => ready((message as { port: number }).port));
+      child.once('exit', (code) => failed(new Error(`dynalite exited at start (${code})`)));
+    });
+    return {
+      endpoint: `http://127.0.0.1:${port}`,
+      close: async () => {
+        child.kill();
+      },
+    };
+  }
   const server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,

@@ -63,6 +63,8 @@ export interface PipelineOptions {
   defaultDelaySeconds?: number;
   slack?: SlackStandInOptions;
   dynamoPath?: string;
+  /** dynalite in a process of its own (the scale benchmark: its load needs a core for it). */
+  dynamoIsolated?: boolean;
   /** Extra lateness of the TTL emulation (ms). */
   ttlLateByMs?: number;
   /** Environment for the bundles beyond the wiring (e.g. LOG_LEVEL). */
@@ -252,7 +254,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const clientId = options.install?.clientId ?? SANDBOX_CLIENT_ID;
   const clientSecret = options.install ? (options.install.clientSecret ?? SANDBOX_CLIENT_SECRET) : undefined;
   const [dynamo, slack, kms, lambda] = await Promise.all([
-    startDynamo(options.dynamoPath ? { path: options.dynamoPath } : {}),
+    startDynamo({
+      ...(options.dynamoPath ? { path: options.dynamoPath } : {}),
+      ...(options.dynamoIsolated ? { isolated: true } : {}),
+    }),
     startSlack({
       token: botToken,
       users: SANDBOX.users,

@@ -112,6 +112,12 @@ export interface SlackStandInOptions {
   accounts?: SignedInAccount[];
   /** The app's name on the authorize page (default `snap`). */
   appName?: string;
+  /**
+   * Web API answers take this long (ms, uniform between the two), as Slack's do from AWS. What a
+   * call did is recorded when it arrives (`Call.at`, a message's `deletedAt`): lateness
+   * measured there leaves Slack's own response time out.
+   */
+  latencyMs?: [number, number];
 }
 
 /** What a person allows on Slack's authorize page (`authorize()` skips the page itself). */
@@ -414,6 +420,15 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     const params = parseParams(req, body);
     const call: Call = { method, params, at: Date.now(), result: 'ok' };
     calls.push(call);
+    if (options.latencyMs) {
+      const [low, high] = options.latencyMs;
+      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+      const delay = low + Math.random() * (high - low);
+      res.end = ((...args: unknown[]) => {
+        setTimeout(() => end(...args), delay);
+        return res;
+      }) as typeof res.end;
+    }
     const fail = (error: string) => {
       call.result = error;
       sendJson(res, 200, { ok: false, error });

@@ -1,0 +1,228 @@
+/**
+ * One sweeper worker's ceiling, and the fan-out past it (issue #22), in real time through the
+ * built bundles: the dispatcher of one tick starts the workers (asynchronous invocations through
+ * the Lambda stand-in, each worker in a process of its own started as Lambda starts Node for the
+ * 512 MB infra/ gives it), which delete snaps of hundreds of workspaces falling due together —
+ * every due time is a whole second, so each second's snaps are due in the same instant — against
+ * a Slack stand-in that answers after 50–150 ms and whose limits are off. Records and messages
+ * are seeded straight into dynalite and the stand-in, so what is measured is the sweeper alone.
+ *
+ * Lateness is when chat.delete reached the stand-in less the due time (Slack's response time
+ * excluded). The ceiling is the highest rate at which p99 stays within 100 ms. Each case runs in a
+ * process of its own (the bundles read their configuration once).
+ *
+ * `npm run bench -- scale`; about 15 minutes.
+ */
+import { spawnSync } from 'node:child_process';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { startPipeline } from '../local/pipeline';
+import { shardOf } from '../shared/domain/engine';
+import { hideFunctionLogs } from './quiet';
+import { judged, summary } from './stats';
+
+interface Case {
+  workers: number;
+  shards: number;
+  perMinute: number;
+  seconds: number;
+  workspaces: number;
+}
+
+interface Result extends Case {
+  offered: number;
+  deleted: number;
+  early: number;
+  twice: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Deletions a minute over the case: from the first due time to the last deletion. */
+  throughput: number;
+  workersStarted: number;
+  peakRssMb: number;
+  opsPerDeletion: Record<string, number>;
+}
+
+const SHARDS = 8;
+const WORKSPACES = 300;
+const SECONDS = 40;
+/** The first snaps fall due this long after the dispatcher runs: the workers' start and first reads. */
+const LEAD_MS = 10_000;
+const SEED_ALLOWANCE_MS = 20_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+async function runCase(c: Case): Promise<Result> {
+  const logs = hideFunctionLogs();
+  const p = await startPipeline({
+    sweepPeriodSeconds: 60,
+    // dynalite takes ~300 writes a second sharing this process, ~1,000 in its own.
+    dynamoIsolated: process.env.BENCH_DYN !== '0',
+    slack: { latencyMs: [50, 150] },
+    sweeper: { isolated: true, memoryMb: 512, shards: c.shards, workers: c.workers },
+  });
+  try {
+    // The dispatcher runs 5–20 s into a minute, so the tick's window (to 75 s past it) holds
+    // every due time of the case.
+    const earliest = Date.now() + SEED_ALLOWANCE_MS;
+    const into = earliest % 60_000;
+    const start =
+      into >= 5_000 && into <= 20_000 ? earliest : earliest - into + (into < 5_000 ? 5_000 : 65_000);
+    const tick = Math.floor(start / 60_000) * 60_000;
+
+    // Seed: each second of the case, perMinute / 60 snaps due at once, over the workspaces in turn.
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: p.dynamo.endpoint }));
+    const due = new Map<string, number>();
+    const items: Array<Record<string, unknown>> = [];
+    let n = 0;
+    for (let second = 0; second < c.seconds; second++) {
+      const dueAt = Math.ceil((start + LEAD_MS) / 1000) * 1000 + second * 1000;
+      const count = Math.floor(((second + 1) * c.perMinute) / 60) - Math.floor((second * c.perMinute) / 60);
+      for (let k = 0; k < count; k++, n++) {
+        const team = `TS${(n % c.workspaces).toString(36).toUpperCase()}`;
+        const channel = `${team}-C${n % 7}`;
+        const ts = `${Math.floor(dueAt / 1000) - 60}.${String(n).padStart(6, '0')}`;
+        const id = `${team}:scale-${n}`;
+        due.set(`${channel}/${ts}`, dueAt);
+        p.slack.messages.set(`${channel}/${ts}`, {
+          channel,
+          ts,
+          text: 'x',
+          blocks: [],
+          postedAt: dueAt - 60_000,
+        });
+        items.push({
+          pk: `snap#${id}`,
+          team,
+          channel,
+          user: 'U1',
+          state: 'posted',
+          postedAs: 'bot',
+          ts,
+          dueAt,
+          dueShard: String(shardOf({ team }, c.shards)),
+          author: `${team}#U1`,
+          message: `${team}#${channel}#${ts}`,
+          createdAt: dueAt - 60_000,
+          expiresAt: Math.ceil(dueAt / 1000) + 900,
+        });
+      }
+    }
+    for (let i = 0; i < items.length; i += 25)
+      await db.send(
+        new BatchWriteCommand({
+          RequestItems: { [p.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+        }),
+      );
+    db.destroy();
+    if (Date.now() > start) throw new Error('seeding took longer than its allowance');
+    p.dynamoProxy.counts.clear();
+
+    // Act: the tick's dispatch, then every worker it started, to the end.
+    await sleep(start - Date.now());
+    await p.sweep(tick);
+
+    // Assess
+    const late: number[] = [];
+    let deleted = 0;
+    let lastDeleted = 0;
+    for (const [key, dueAt] of due) {
+      const message = p.slack.messages.get(key);
+      if (message?.deletedAt === undefined) continue;
+      deleted++;
+      late.push(message.deletedAt - dueAt);
+      lastDeleted = Math.max(lastDeleted, message.deletedAt);
+    }
+    const okDeletes = p.slack.calls.filter(
+      (call) => call.method === 'chat.delete' && call.result === 'ok',
+    ).length;
+    const firstDue = Math.min(...due.values());
+    const stats = summary(late);
+    const ops: Record<string, number> = {};
+    for (const [op, count] of p.dynamoProxy.counts) ops[op] = count / Math.max(1, deleted);
+    return {
+      ...c,
+      offered: due.size,
+      deleted,
+      early: late.filter((l) => l < 0).length,
+      twice: okDeletes - deleted,
+      p50: stats.p50,
+      p99: stats.p99,
+      max: stats.max,
+      throughput: (deleted / Math.max(1, lastDeleted - firstDue)) * 60_000,
+      workersStarted: p.lambda.invocations.filter(
+        (i) => (i.payload as { kind?: string }).kind === 'sweep-worker',
+      ).length,
+      peakRssMb: (p.sweeperProcess?.peakRssKb() ?? 0) / 1024,
+      opsPerDeletion: ops,
+    };
+  } finally {
+    await p.close();
+    void logs;
+  }
+}
+
+function run(c: Case): Result {
+  const child = spawnSync(
+    process.execPath,
+    ['scripts/run-ts.mjs', 'bench/scale.ts', 'case', JSON.stringify(c)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  const line = child.stdout
+    .toString()
+    .split('\n')
+    .find((l) => l.startsWith('RESULT '));
+  if (child.status !== 0 || !line) throw new Error(`case ${JSON.stringify(c)} failed (${child.status})`);
+  return JSON.parse(line.slice('RESULT '.length)) as Result;
+}
+
+const row = (r: Result) =>
+  `  W=${r.workers}  ${String(r.perMinute).padStart(6)}/min offered  deleted ${r.deleted}/${r.offered}  early ${r.early}  twice ${r.twice}  lateness p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, max ${r.max.toFixed(0)} ms  → ${Math.round(r.throughput)}/min  (${r.workersStarted} worker(s), peak ${r.peakRssMb.toFixed(0)} MB)`;
+const fine = (r: Result) => r.p99 <= 100 && r.early === 0 && r.twice === 0 && r.deleted === r.offered;
+
+if (process.argv[2] === 'case') {
+  const result = await runCase(JSON.parse(process.argv[3] ?? '{}') as Case);
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+const shape = { shards: SHARDS, seconds: SECONDS, workspaces: WORKSPACES };
+console.log(
+  `\none sweeper worker's ceiling and the fan-out: ${WORKSPACES} workspaces, ${SHARDS} shards, snaps due on whole seconds for ${SECONDS} s, Slack answering in 50–150 ms (limits off), each worker a 512 MB process`,
+);
+
+// 1. The ceiling: one worker, the rate raised until p99 passes 100 ms.
+const ramp: Result[] = [];
+for (const perMinute of [1_200, 2_400, 3_000, 3_600, 4_800, 6_000]) {
+  const result = run({ ...shape, workers: 1, perMinute });
+  ramp.push(result);
+  console.log(row(result));
+  if (!fine(result)) break;
+}
+const within = ramp.filter(fine);
+const ceiling = within.at(-1);
+if (!ceiling) throw new Error('one worker could not keep p99 within 100 ms at the lowest rate');
+const one = ceiling.perMinute;
+const ops = Object.entries(ceiling.opsPerDeletion)
+  .map(([op, k]) => `${op} ${k.toFixed(2)}`)
+  .join(', ');
+console.log(
+  `  one worker's ceiling: ${one} deletions a minute at p99 ≤ 100 ms ${judged('measured and printed', true)}; its peak resident memory ${ceiling.peakRssMb.toFixed(0)} MB = ${((100 * ceiling.peakRssMb) / 512).toFixed(0)} % of 512 MB; DynamoDB operations per deletion: ${ops}`,
+);
+
+// 2. The fan-out: W workers at 0.8 × W × one worker's rate (under the ceiling), then at W × it.
+for (const workers of [2, 4]) {
+  const under = run({ ...shape, workers, perMinute: Math.round(0.8 * workers * one) });
+  console.log(row(under));
+  const full = run({ ...shape, workers, perMinute: workers * one });
+  console.log(row(full));
+  const best = [under, full].filter(fine).at(-1);
+  const rate = best?.perMinute ?? 0;
+  console.log(
+    `  W=${workers}: p99 ${under.p99.toFixed(0)} ms under the ceiling (${under.perMinute}/min) ${judged('≤ 100 ms', fine(under))}; sustained at p99 ≤ 100 ms: ${rate}/min = ${(rate / one).toFixed(2)} × one worker's ${judged(`≥ ${(0.8 * workers).toFixed(1)} ×`, rate >= 0.8 * workers * one)}`,
+  );
+}
+process.exit(0);
