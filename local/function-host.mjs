@@ -12,6 +12,11 @@ const sample = () => {
   peakHeapBytes = Math.max(peakHeapBytes, heapUsed + external);
 };
 setInterval(sample, 50).unref();
+// The CPU time this environment has used so far (ms, user and system), start-up included.
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 const { handler } = await import(pathToFileURL(bundle).href);
 
 process.on('message', async (message) => {
@@ -30,6 +35,7 @@ process.on('message', async (message) => {
       result: result ?? null,
       maxRssKb: process.resourceUsage().maxRSS,
       peakHeapBytes,
+      cpuMs: cpuMs(),
     });
   } catch (error) {
     process.send({
@@ -40,7 +46,8 @@ process.on('message', async (message) => {
       },
       maxRssKb: process.resourceUsage().maxRSS,
       peakHeapBytes,
+      cpuMs: cpuMs(),
     });
   }
 });
-process.send({ ready: true });
+process.send({ ready: true, cpuMs: cpuMs() });

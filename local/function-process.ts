@@ -21,6 +21,11 @@ export interface IsolatedFunction {
   /** The highest V8 heap plus buffers in use any environment saw (bytes, sampled every 50 ms). */
   peakHeapBytes(): number;
   /**
+   * CPU time (ms, user and system) every environment has used in invocations, as of each one's
+   * last invocation's end (its start-up, bundle and configuration loaded, left out).
+   */
+  cpuMs(): number;
+  /**
    * Kills every environment now running an invocation (SIGKILL) — or only those whose event
    * matches `which` — and returns how many.
    */
@@ -43,6 +48,7 @@ interface HostMessage {
   error?: Record<string, string>;
   maxRssKb?: number;
   peakHeapBytes?: number;
+  cpuMs?: number;
 }
 
 export interface IsolatedOptions {
@@ -74,6 +80,9 @@ export function isolatedFunction(bundlePath: string, options: IsolatedOptions = 
   let sequence = 0;
   let peakRssKb = 0;
   let peakHeapBytes = 0;
+  /** CPU used by each environment: when it was ready, and as of its last invocation. */
+  const started = new Map<ChildProcess, number>();
+  const cpu = new Map<ChildProcess, number>();
 
   const start = () =>
     new Promise<ChildProcess>((ready, failed) => {
@@ -101,8 +110,9 @@ export function isolatedFunction(bundlePath: string, options: IsolatedOptions = 
       const early = (code: number | null, signal: string | null) =>
         failed(new FunctionError('Runtime.ExitError', `Runtime exited during init: ${signal ?? code}`));
       child.once('exit', early);
-      child.once('message', () => {
+      child.once('message', (message: HostMessage) => {
         child.off('exit', early);
+        started.set(child, message.cpuMs ?? 0);
         ready(child);
       });
     });
@@ -127,6 +137,7 @@ export function isolatedFunction(bundlePath: string, options: IsolatedOptions = 
           clearTimeout(timer);
           peakRssKb = Math.max(peakRssKb, message.maxRssKb ?? 0);
           peakHeapBytes = Math.max(peakHeapBytes, message.peakHeapBytes ?? 0);
+          if (message.cpuMs !== undefined) cpu.set(child, message.cpuMs);
           if (message.error)
             failed(new FunctionError(message.error.errorType ?? 'Error', message.error.errorMessage ?? ''));
           else done(message.result);
@@ -148,6 +159,7 @@ export function isolatedFunction(bundlePath: string, options: IsolatedOptions = 
     output,
     peakRssKb: () => peakRssKb,
     peakHeapBytes: () => peakHeapBytes,
+    cpuMs: () => [...cpu].reduce((sum, [child, ms]) => sum + ms - (started.get(child) ?? 0), 0),
     killRunning: (which) => {
       let killed = 0;
       for (const [child, event] of busy) {

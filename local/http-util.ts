@@ -37,7 +37,7 @@ export async function listen(
       else res.destroy();
     });
   });
-  server.keepAliveTimeout = 1000;
+  server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
