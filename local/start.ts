@@ -440,7 +440,7 @@ async function main(): Promise<void> {
       return;
     }
     process.stdout.write(`\nsnap: stopping (${why})\n`);
-    // Work in flight (a poster waiting out a short snap) must not keep the port for long.
+    // Work in flight (a sweeper worker waiting for a snap's due time) must not keep the port for long.
     setTimeout(() => {
       process.stdout.write('snap: stopped without waiting for the work still in flight\n');
       process.exit(0);
