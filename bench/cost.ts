@@ -29,6 +29,11 @@ export interface Measured {
   memoryMb: Record<string, number>;
   /** The alarms infra/ defines, always and with optional parts (bench/infra.ts). */
   alarms: { always: number; optional: number };
+  /**
+   * What the same snaps would have kept posters waiting before the deletion engine (a poster
+   * waited out every snap due before the next tick + 15 s, from its post to its due time).
+   */
+  posterWaitBefore?: { snaps: number; seconds: number };
 }
 
 export function costModel(m: Measured): { perThousand: number; idleVariable: number; idleFixed: number } {
@@ -84,6 +89,12 @@ export function costModel(m: Measured): { perThousand: number; idleVariable: num
   console.log(
     `  per 1,000 snaps (this mix): $${perThousand.toFixed(4)}  ${judged('≤ $0.05', perThousand <= 0.05)}`,
   );
+  if (m.posterWaitBefore) {
+    const waited = gbSeconds('poster', m.posterWaitBefore.seconds * 1000) * PRICES.lambdaGbSecond;
+    console.log(
+      `  no longer spent: posters waiting out short snaps, as before the engine — ${m.posterWaitBefore.snaps} of these snaps, ${m.posterWaitBefore.seconds.toFixed(0)} s at ${m.memoryMb.poster} MB: $${(waited * scale).toFixed(5)} per 1,000 snaps (the workers' own time is in the sweeper line above)`,
+    );
+  }
   console.log(
     `  idle month, snap's own: sweeper ${MINUTES_PER_MONTH} empty runs (${m.idle.sweepMs.toFixed(0)} ms at ${m.memoryMb.sweeper} MB, ${m.idle.queries} queries, ${m.idle.logBytes} log bytes each) $${idleVariable.toFixed(3)}  ${judged('≤ $0.10', idleVariable <= 0.1)}`,
   );

@@ -7,6 +7,9 @@
  * of `npm test`; prints its figures.
  */
 import { startPipeline } from '../local/pipeline';
+import { shownDueAt } from '../local/slack-stand-in';
+import { nextTick } from '../shared/domain/engine';
+import { SWEEP_MARGIN_MS } from '../shared/domain/snap';
 import { benchBundles } from './bundles';
 import { benchCold } from './cold';
 import { costModel } from './cost';
@@ -48,7 +51,19 @@ if (selected.includes('lateness') || selected.includes('warm')) {
       const kmsBefore = p.kms.calls.length;
 
       const result = await benchLateness(p);
+      // What the same snaps cost before the engine: each due before the next tick + 15 s held
+      // its poster from the post to its due time.
+      let waitedSnaps = 0;
+      let waitMs = 0;
+      for (const message of p.slack.messages.values()) {
+        const due = shownDueAt(message);
+        if (due === undefined || due >= nextTick(message.postedAt, p.sweepPeriodMs) + SWEEP_MARGIN_MS)
+          continue;
+        waitedSnaps++;
+        waitMs += due - message.postedAt;
+      }
       costModel({
+        posterWaitBefore: { snaps: waitedSnaps, seconds: waitMs / 1000 },
         snaps: result.snaps,
         runs: p.runs,
         dynamo: p.dynamoProxy.counts,

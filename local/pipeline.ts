@@ -84,9 +84,10 @@ export interface PipelineOptions {
    * `isolated` runs each sweeper invocation (the dispatcher, each worker) in a process of its own
    * (the benchmarks measure their memory; the crash tests kill workers), started as Lambda starts
    * Node for `memoryMb` when given (local/function-process.ts). `shards` and `workers`: the
-   * engine's shape (SNAP_DUE_SHARDS, SNAP_SWEEP_WORKERS; default 8 and 1, as deployed).
+   * engine's shape (SNAP_DUE_SHARDS, SNAP_SWEEP_WORKERS; default 8 and 1, as deployed);
+   * `inFlight`: a worker's calls to Slack at once (SNAP_SWEEP_IN_FLIGHT, default 50).
    */
-  sweeper?: { isolated?: boolean; memoryMb?: number; shards?: number; workers?: number };
+  sweeper?: { isolated?: boolean; memoryMb?: number; shards?: number; workers?: number; inFlight?: number };
   /**
    * Host the install function too. `clientId`/`clientSecret`: the Slack app's OAuth credentials
    * (the stand-in checks them; default the stand-in's). `publicUrl`: where browsers reach snap
@@ -306,6 +307,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     SNAP_SWEEPER_FUNCTION_NAME: 'snap-sweeper',
     SNAP_DUE_SHARDS: String(options.sweeper?.shards ?? 8),
     SNAP_SWEEP_WORKERS: String(options.sweeper?.workers ?? 1),
+    ...(options.sweeper?.inFlight ? { SNAP_SWEEP_IN_FLIGHT: String(options.sweeper.inFlight) } : {}),
     SNAP_KMS_KEY_ID: 'alias/snap-local',
     ...(options.workspace
       ? { SLACK_SIGNING_SECRET: signingSecret, SLACK_BOT_TOKEN: botToken }

@@ -192,6 +192,19 @@ export function tableWorkerConfig(env: Env): TableWorkerConfig {
   };
 }
 
+export interface SweeperConfig extends TableWorkerConfig {
+  /**
+   * Calls to Slack one worker has under way at once (SNAP_SWEEP_IN_FLIGHT, default 50: the AWS
+   * SDK's pool of 50 connections per client, and what a 512 MB function's share of a vCPU starts
+   * within a few tens of milliseconds). A tuning knob Terraform leaves at its default.
+   */
+  inFlight: number;
+}
+
+export function sweeperConfig(env: Env): SweeperConfig {
+  return { ...tableWorkerConfig(env), inFlight: integer(env, 'SNAP_SWEEP_IN_FLIGHT', 50, 1, 500) };
+}
+
 /** A limit's largest setting; `0` turns it off. */
 const LIMIT_MAX = 100_000;
 /**

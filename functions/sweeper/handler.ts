@@ -11,7 +11,7 @@ import { type DispatchReport, dispatch } from '../../shared/app/dispatch';
 import { systemClock, type WorkerStarter } from '../../shared/app/ports';
 import { type SweepReport, sweep } from '../../shared/app/sweep';
 import { slackTokens } from '../../shared/compose';
-import { tableWorkerConfig } from '../../shared/config';
+import { sweeperConfig } from '../../shared/config';
 import { isWorkerEvent, type WorkerEvent } from '../../shared/domain/engine';
 import { createLogger } from '../../shared/log';
 
@@ -19,11 +19,7 @@ const SAFETY_MS = 5000;
 // Per workspace: enough to delete a burst due in the same second within it; Slack's limit
 // (about 50 a minute per workspace) does the rest of the pacing.
 const CONCURRENCY = 10;
-// Per worker: the SDK's connection pool (50 sockets) is what one process keeps open to DynamoDB,
-// and a third of a vCPU (512 MB) starts that many calls within a few milliseconds.
-const IN_FLIGHT = 50;
-
-const config = tableWorkerConfig(process.env);
+const config = sweeperConfig(process.env);
 const log = createLogger({ fn: 'sweeper' });
 const store = new SnapStore(config.tableName);
 const watch = new WatchStore(config.tableName);
@@ -39,7 +35,7 @@ const engine = { clock: systemClock, log, watch, sweepPeriodMs: config.sweepPeri
 const work = (event: WorkerEvent, deadline: number, runId: string) =>
   sweep(
     { group: event.group, owner: event.owner, deadline, runId },
-    { ...engine, store, slack, shape: config.engine, concurrency: CONCURRENCY, inFlight: IN_FLIGHT },
+    { ...engine, store, slack, shape: config.engine, concurrency: CONCURRENCY, inFlight: config.inFlight },
   );
 
 /** The tick this run serves: the schedule's own time, so a late start does not shift the window. */

@@ -52,8 +52,11 @@ const blocks = (value: unknown) => (value ?? []) as Array<Record<string, unknown
 
 /** Plaintext fallbacks for local runs: Terraform never sets them. */
 const PLAINTEXT_FALLBACKS = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_CLIENT_SECRET'];
-/** Optional overrides: SLACK_API_URL for local runs, SNAP_INSTALLATIONS_TABLE_NAME for a table of its own. */
-const OVERRIDES = ['SLACK_API_URL', 'SNAP_INSTALLATIONS_TABLE_NAME'];
+/**
+ * Optional overrides: SLACK_API_URL for local runs, SNAP_INSTALLATIONS_TABLE_NAME for a table of
+ * its own, SNAP_SWEEP_IN_FLIGHT to tune a sweeper worker's concurrency.
+ */
+const OVERRIDES = ['SLACK_API_URL', 'SNAP_INSTALLATIONS_TABLE_NAME', 'SNAP_SWEEP_IN_FLIGHT'];
 
 /** A function's environment as Terraform sets it in `mode`: the names set, and those left out. */
 function environmentIn(fn: string, mode: Mode): { set: string[]; unset: string[] } {

@@ -309,6 +309,7 @@ export function variablesRead(
     SNAP_SWEEP_PERIOD_SECONDS: '60',
     SNAP_DUE_SHARDS: '16',
     SNAP_SWEEP_WORKERS: '4',
+    SNAP_SWEEP_IN_FLIGHT: '50',
     ALLOWED_TEAM_IDS: 'T0001',
     SNAP_ALLOW_BROADCASTS: 'false',
     SNAP_PUBLIC_URL: 'https://snap.example',
