@@ -18,7 +18,7 @@ locals {
 
   stored_token_key_grants = {
     DeletersOpenStoredTokens = {
-      principals = [module.poster.role_arn, module.sweeper.role_arn, module.reaper.role_arn]
+      principals = [module.poster.role_arn, module.controls.role_arn, module.sweeper.role_arn, module.reaper.role_arn]
       actions    = ["kms:Decrypt"]
       context    = { app = "snap", purpose = local.token_context_purpose }
     }
@@ -52,7 +52,7 @@ data "aws_iam_policy_document" "read_stored_tokens" {
   }
 }
 
-# The poster only: /snap revoke deletes the author's own token item (inst#<key>#<user>) and
+# The controls function only: /snap revoke deletes the author's own token item (inst#<key>#<user>) and
 # nothing else. The workspace's installation item, with its bot token and its list of users, is
 # install's alone: the function that opens untrusted message text cannot uninstall a workspace or
 # drop other users' tokens by rewriting it (install unlists the revoked user later).

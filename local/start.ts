@@ -246,11 +246,16 @@ function serve(p: Pipeline, sandbox: boolean) {
       const onPosted = (m: StandInMessage) => send('posted', view(m));
       const onDeleted = (m: StandInMessage) =>
         send('deleted', { channel: m.channel, ts: m.ts, by: m.deletedBy });
-      const onReply = (r: { id: string; body: { text?: string; blocks?: unknown[] } }) => {
+      const onReply = (r: {
+        id: string;
+        body: { text?: string; blocks?: unknown[]; replace_original?: boolean };
+      }) => {
         send('reply', {
+          id: r.id,
           conversation: replyTo.get(r.id),
           text: r.body.text ?? '',
           blocks: r.body.blocks ?? [],
+          replace: r.body.replace_original === true,
         });
       };
       const onApps = (state: unknown) => send('apps', state);
@@ -299,18 +304,21 @@ function serve(p: Pipeline, sandbox: boolean) {
       p.slack.visit(w.id);
       if (path === '/api/interaction') {
         // The page's "Delete now" buttons and "Delete snap now" shortcut, sent as Slack sends them.
-        const { snapId, ts } = body as { snapId?: string; ts?: string };
+        const { snapId, ts, respondTo } = body as { snapId?: string; ts?: string; respondTo?: string };
+        // A button in an ephemeral note (the /snap list) carries that note's response_url.
+        const inNote = typeof respondTo === 'string' && replyTo.get(respondTo) === c.id;
         const common = {
           team: { id: w.id, domain: w.domain },
           user: { id: w.user.id, name: w.user.name },
           channel: { id: c.id, name: c.name },
-          response_url: responseUrlFor(c.id),
+          response_url: inNote ? p.slack.responseUrl(respondTo) : responseUrlFor(c.id),
           trigger_id: `${Date.now()}.interaction`,
         };
         const payload = snapId
           ? {
               ...common,
               type: 'block_actions',
+              container: { type: 'message', channel_id: c.id, is_ephemeral: inNote },
               actions: [
                 { action_id: 'delete_snap', value: String(snapId), action_ts: String(Date.now() / 1000) },
               ],
@@ -378,8 +386,13 @@ async function startSocketMode(p: Pipeline, appToken: string): Promise<{ stop():
       Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
     );
     const result = await p.command(String(fields.text ?? ''), fields);
-    if (result.statusCode !== 200) refused('command', result.statusCode);
-    await ack(answerOf(result) ?? { text: 'snap could not take that command.' });
+    if (result.statusCode !== 200) {
+      refused('command', result.statusCode);
+      await ack({ text: 'snap could not take that command.' });
+      return;
+    }
+    // An empty 200 is an answer too: the poster replies (or the message appears) instead.
+    await ack(answerOf(result));
   });
   client.on('interactive', async ({ ack, body, accepts_response_payload }: Envelope) => {
     const result = await p.interact(body);
