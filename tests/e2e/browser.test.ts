@@ -31,6 +31,7 @@ const TEXTS = [
   'a long one',
   'cancel me soon',
   'keep me a while',
+  'written by ana',
   'hello before snap is here',
   'hello from globex',
   'after removal',
@@ -227,6 +228,36 @@ describe('the sandbox page', () => {
     expect(await updated.locator(`button[data-snap="${snapId}"]`).count()).toBe(0);
     expect(await updated.textContent()).toContain(`(${before - 1})`);
     expect(await page.locator('[data-kind="ephemeral"]:not([hidden])').count()).toBe(notesBefore);
+  });
+
+  it('lets you be another person of the workspace: their conversations, their own notes, their own snaps', async () => {
+    // Prepare: alex asks for help; the note is alex's.
+    const page = await openPage();
+    await type(page, '/snap help');
+    const help = note(page, 'posts a message that deletes itself');
+    await help.waitFor({ timeout: 5_000 });
+
+    // Act: be ana, snap as ana, then be alex again and try to delete ana's snap.
+    await page.selectOption('#sidebar [data-role="person"]', 'U0ANA');
+    const asAna = {
+      helpHidden: await help.isHidden(),
+      dm: await page.locator('#sidebar .item', { hasText: 'alex' }).count(),
+    };
+    await type(page, '/snap 1h written by ana');
+    const anas = message(page, 'written by ana');
+    await anas.waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-as-ana');
+    await page.selectOption('#sidebar [data-role="person"]', 'U0LOCAL');
+    await anas.hover();
+    await anas.locator('button.shortcut').click();
+    const refused = note(page, 'Only its author can delete this snap');
+    await refused.waitFor({ timeout: 5_000 });
+
+    // Assess
+    expect(asAna).toEqual({ helpHidden: true, dm: 1 });
+    expect(await anas.locator('.name').textContent()).toBe('ana');
+    expect(await help.isVisible()).toBe(true);
+    expect(await anas.count()).toBe(1);
   });
 
   it('answers /snap cancel once: the snap goes and one note says so', async () => {
