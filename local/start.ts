@@ -464,17 +464,22 @@ async function main(): Promise<void> {
     });
   });
 
-  // Stopping: Ctrl-C, SIGTERM, a closed terminal, or the parent gone. `npm start` runs this
-  // process under `sh -c "npm run build && node …"`: npm forwards SIGINT/SIGTERM to that shell
-  // only, and the shell dies without passing them on, leaving this process to its new parent.
-  // So a changed parent means whoever started us is gone, and we stop too.
+  // Stopping: Ctrl-C, SIGINT or SIGTERM sent to npm alone, a closed terminal, or the parent gone.
+  // npm forwards SIGINT and SIGTERM to its script's process only, and `npm start`'s script `exec`s
+  // this one in place of its shell (a shell would hold a forwarded SIGINT until its child exits,
+  // and its child is this process). A changed parent means whoever started us is gone (npm
+  // killed, or run without npm), and we stop too.
   let stopping: Promise<void> | undefined;
+  let stoppedAt = 0;
   let cleanup: () => Promise<void> = async () => undefined;
   const stop = (why: string) => {
     if (stopping) {
-      if (why === 'SIGINT') process.exit(130); // a second Ctrl-C: stop now
+      // A second Ctrl-C stops at once. Not the first one's echo: a terminal's Ctrl-C reaches
+      // npm and this process together, and npm forwards its copy a moment later.
+      if (why === 'SIGINT' && Date.now() - stoppedAt > 1_000) process.exit(130);
       return;
     }
+    stoppedAt = Date.now();
     process.stdout.write(`\nsnap: stopping (${why})\n`);
     // Work in flight (a poster waiting out a short snap) must not keep the port for long.
     setTimeout(() => {

@@ -458,6 +458,7 @@ describe('npm start while it starts, and when it is stopped', () => {
   const unix = process.platform === 'win32' ? it.skip : it;
   unix.each([
     { how: 'npm itself gets SIGTERM', signal: 'SIGTERM', group: false },
+    { how: 'npm itself gets SIGINT (as IDEs and process managers send it)', signal: 'SIGINT', group: false },
     { how: 'Ctrl-C sends SIGINT to its whole process group', signal: 'SIGINT', group: true },
   ] as const)(
     'stops everything it started when $how',
@@ -483,26 +484,34 @@ describe('npm start while it starts, and when it is stopped', () => {
       npm.stderr.on('data', (d: Buffer) => {
         output += d.toString();
       });
-      const exited = new Promise<void>((done) => npm.once('exit', () => done()));
+      const exited = new Promise<boolean>((done) => npm.once('exit', () => done(true)));
       let started: number[] = [];
       try {
         const url = await until(() => /Slack endpoint: (http:\/\/localhost:\d+)/.exec(output)?.[1], 60_000);
         const port = Number(new URL(url).port);
         started = descendants(npm.pid ?? 0);
+        const names = commandNames(started);
 
         // Act
         process.kill(group ? -(npm.pid ?? 0) : (npm.pid ?? 0), signal);
-        await exited;
+        // Bounded: an npm that ignores the signal is the failure this guards against.
+        const npmStopped = await Promise.race([
+          exited,
+          new Promise<false>((done) => setTimeout(() => done(false), 15_000)),
+        ]);
         const left = await until(() => {
           const alive = started.filter(isAlive);
           return alive.length === 0 ? alive : undefined;
         }, 10_000).catch(() => started.filter(isAlive));
 
         // Assess
-        expect(started.length).toBeGreaterThanOrEqual(1);
+        expect(names).toEqual(expect.arrayContaining(['node', 'esbuild']));
+        expect(npmStopped).toBe(true);
         expect(left).toEqual([]);
         expect(await accepts(port)).toBe(false);
         expect(output).toContain('snap: stopping');
+        // Stopped in order (its cleanup ran), not cut short: npm reports no failed script.
+        expect(output).not.toContain('npm error');
       } finally {
         for (const pid of [...started, npm.pid ?? 0].filter((pid) => pid && isAlive(pid)))
           process.kill(pid, 'SIGKILL');
@@ -544,6 +553,15 @@ function descendants(pid: number): number[] {
   };
   visit(pid);
   return found;
+}
+
+/** The program each process runs (`node`, `esbuild`, `sh`…), from `ps`. */
+function commandNames(pids: number[]): string[] {
+  if (pids.length === 0) return [];
+  return execFileSync('ps', ['-o', 'args=', '-p', pids.join(',')], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0]?.split('/').pop() ?? '');
 }
 
 function isAlive(pid: number): boolean {
