@@ -544,11 +544,16 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         return sendJson(res, 200, { ok: true, revoked: true });
       }
       case 'auth.test': {
+        const teamId = grant?.team ?? grant?.enterprise ?? 'T0000';
+        const bot = grant?.kind !== 'user';
         return sendJson(res, 200, {
           ok: true,
-          team_id: grant?.team ?? grant?.enterprise ?? 'T0000',
+          team_id: teamId,
+          team: options.accounts?.find((a) => a.team === teamId)?.teamName ?? 'Stand-in',
           ...(grant?.enterprise ? { enterprise_id: grant.enterprise } : {}),
           user_id: grant?.user ?? 'U0BOT',
+          user: bot ? (options.appName ?? 'snap') : (options.users?.[grant?.user ?? ''] ?? grant?.user),
+          ...(bot ? { bot_id: BOT_ID } : {}),
           is_enterprise_install: !!grant && !grant.team,
         });
       }

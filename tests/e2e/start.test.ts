@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SANDBOX_SIGNING_SECRET } from '../../local/pipeline';
 import { shownField } from '../../local/readable-log';
 import { SANDBOX } from '../../local/sandbox';
+import { startSlack } from '../../local/slack-stand-in';
 import { STATE_COOKIE } from '../../shared/domain/install';
 import { computeSignature } from '../../shared/domain/signature';
 import { type LocalServer, startLocalServer, subscribe } from '../support/local-server';
@@ -520,6 +521,155 @@ describe('npm start while it starts, and when it is stopped', () => {
     },
     90_000,
   );
+});
+
+/**
+ * `npm start` in workspace mode (Slack variables set), run to its end: what it printed, its exit
+ * code, and how long it took. Bounded: a start that hangs fails the test instead of waiting.
+ */
+function startWith(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string; ms: number }> {
+  const began = Date.now();
+  const child = spawn(process.execPath, ['scripts/run-ts.mjs', 'local/start.ts', '--port', '0'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+  return new Promise((done) =>
+    child.once('exit', (code) => {
+      clearTimeout(killer);
+      done({ code, output, ms: Date.now() - began });
+    }),
+  );
+}
+
+/** A port where nothing listens (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+  const { port } = probe.address() as { port: number };
+  await new Promise((done) => probe.close(done));
+  return port;
+}
+
+describe('npm start with Slack variables, when Slack says no', () => {
+  const BOT = 'xoxb-the-workspace-bot';
+  const base = { SLACK_SIGNING_SECRET: 'workspace-signing-secret' };
+  const running = /snap is running/;
+
+  it('names the bot token when Slack refuses it, and exits at once without starting (HTTP mode)', async () => {
+    // Prepare
+    const slack = await startSlack({ token: BOT });
+    try {
+      // Act
+      const run = await startWith({
+        ...base,
+        SLACK_BOT_TOKEN: 'xoxb-not-this-one',
+        SLACK_API_URL: slack.apiUrl,
+      });
+
+      // Assess
+      expect(run.code).toBe(1);
+      expect(run.output).toContain('Slack refused SLACK_BOT_TOKEN (invalid_auth)');
+      expect(run.output).not.toMatch(running);
+      expect(run.output).not.toContain('xoxb-not-this-one');
+      expect(slack.calls.map((c) => c.method)).toEqual(['auth.test']);
+    } finally {
+      await slack.close();
+    }
+  }, 45_000);
+
+  it('names the app token when Slack refuses it (Socket Mode), the bot token being fine', async () => {
+    // Prepare: the stand-in hands out no Socket Mode URL, so it refuses every app token.
+    const slack = await startSlack({ token: BOT });
+    try {
+      // Act
+      const run = await startWith({
+        ...base,
+        SLACK_BOT_TOKEN: BOT,
+        SLACK_APP_TOKEN: 'xapp-1-refused',
+        SLACK_API_URL: slack.apiUrl,
+      });
+
+      // Assess
+      expect(run.code).toBe(1);
+      expect(run.output).toContain('Slack refused SLACK_APP_TOKEN (invalid_auth)');
+      expect(run.output).not.toContain('SLACK_BOT_TOKEN (');
+      expect(run.output).not.toMatch(running);
+      expect(run.output).not.toContain('xapp-1-refused');
+    } finally {
+      await slack.close();
+    }
+  }, 45_000);
+
+  it('says Slack is unreachable when nothing answers at its address', async () => {
+    const port = await closedPort();
+
+    const run = await startWith({
+      ...base,
+      SLACK_BOT_TOKEN: BOT,
+      SLACK_APP_TOKEN: 'xapp-1-any',
+      SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
+    });
+
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(`Slack is unreachable at http://127.0.0.1:${port}/api/ (ECONNREFUSED)`);
+    expect(run.output).not.toMatch(running);
+  }, 45_000);
+
+  it('gives up on a Slack that takes the connection but never answers, within its bounded wait', async () => {
+    // Prepare: accepts and holds every connection, says nothing.
+    const held: Socket[] = [];
+    const silent: Server = createServer((socket) => held.push(socket));
+    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+    const { port } = silent.address() as { port: number };
+    try {
+      // Act
+      const run = await startWith({
+        ...base,
+        SLACK_BOT_TOKEN: BOT,
+        SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
+      });
+
+      // Assess
+      expect(run.code).toBe(1);
+      expect(run.output).toContain('Slack is unreachable');
+      expect(run.output).toContain('no answer within 10 s');
+      expect(run.ms).toBeLessThan(30_000);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((done) => silent.close(done));
+    }
+  }, 45_000);
+
+  it('says so when Slack takes the app token but the Socket Mode connection cannot open', async () => {
+    // Prepare: the stand-in hands out a WebSocket URL where nothing listens.
+    const slack = await startSlack({ token: BOT, socketUrl: `ws://127.0.0.1:${await closedPort()}/link` });
+    try {
+      // Act
+      const run = await startWith({
+        ...base,
+        SLACK_BOT_TOKEN: BOT,
+        SLACK_APP_TOKEN: 'xapp-1-accepted',
+        SLACK_API_URL: slack.apiUrl,
+      });
+
+      // Assess
+      expect(run.code).toBe(1);
+      expect(run.output).toContain('Slack took SLACK_APP_TOKEN, but the Socket Mode connection');
+      expect(run.output).not.toMatch(running);
+    } finally {
+      await slack.close();
+    }
+  }, 45_000);
 });
 
 function signedPostTo(url: string, body: string) {
