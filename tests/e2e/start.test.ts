@@ -334,6 +334,8 @@ describe('npm start: adding snap to a workspace through Slack’s authorize page
     const withCookie = await back(to, started.pair);
     const installedPage = await withCookie.text();
     const afterInstall = (await apps())[GLOBEX];
+    // The success page reloaded: its cookie was cleared with it.
+    const reloadedPage = await (await back(to)).text();
     const removed = await fetch(`${server.url}/api/uninstall`, {
       method: 'POST',
       body: JSON.stringify({ team: GLOBEX }),
@@ -349,6 +351,8 @@ describe('npm start: adding snap to a workspace through Slack’s authorize page
     expect(withCookie.headers.getSetCookie().join()).toContain(`${STATE_COOKIE}=;`);
     expect(installedPage).toContain('snap is now installed in <strong>Globex</strong>');
     expect(afterInstall?.installed).toBe(true);
+    expect(reloadedPage).toContain('This link was already used');
+    expect(reloadedPage).toContain(`href="${server.url}/"`);
     expect(removed.status).toBe(200);
     expect(afterRemoval?.installed).toBe(false);
   });
