@@ -104,6 +104,7 @@ const view = (m: StandInMessage) => ({
   ts: m.ts,
   text: m.text,
   blocks: m.blocks,
+  attachments: m.attachments ?? [],
   username: m.username,
   user: m.user,
   botId: m.botId,

@@ -175,7 +175,8 @@ export class SlackGateway {
       const out = await this.once.chat.postMessage({
         channel: args.channel,
         text: args.text,
-        blocks: args.blocks,
+        ...(args.blocks.length > 0 ? { blocks: args.blocks } : {}),
+        ...(args.attachments ? { attachments: args.attachments } : {}),
         unfurl_links: false,
         unfurl_media: false,
         ...(args.identity ? { username: args.identity.username, icon_url: args.identity.iconUrl } : {}),

@@ -3,7 +3,7 @@
  * these; tests may substitute their own.
  */
 
-import type { KnownBlock } from '@slack/types';
+import type { KnownBlock, MessageAttachment } from '@slack/types';
 import type { GrantKind, Named, OAuthGrant } from '../domain/install';
 import type { WindowCounter } from '../domain/limits';
 import type { SnapRecord, StoredRecord, Tombstone } from '../domain/snap';
@@ -128,6 +128,8 @@ export interface PostArgs {
   channel: string;
   text: string;
   blocks: KnownBlock[];
+  /** Shown under the text of a message without blocks (snap's line under a long text). */
+  attachments?: MessageAttachment[];
   identity?: Identity;
 }
 
