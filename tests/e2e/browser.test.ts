@@ -42,6 +42,7 @@ const TEXTS = [
   'still up when revoked',
   'not as me any more',
   'never sent',
+  'count me down',
   LONG,
 ];
 /** install's pages as the browser got them (after Allow), for the privacy scan. */
@@ -187,6 +188,19 @@ describe('the sandbox page', () => {
     expect(await list.textContent()).not.toContain('C0LOCAL');
     expect(countdown).toMatch(/^\(in (1 h 59 min|2 h)\)$/);
     expect(await list.locator('.countdown').first().textContent()).toMatch(/^\(in \d+ (h|min)/);
+  });
+
+  it('counts a 10 s snap down from 10 s, never from more than was asked', async () => {
+    const page = await openPage();
+
+    await type(page, '/snap 10s count me down');
+    const posted = message(page, 'count me down');
+    await posted.waitFor({ timeout: 5_000 });
+    const first = await posted.locator('.countdown').textContent();
+    await screenshot(page, 'sandbox-countdown');
+
+    // 10 s and a fraction are left when it appears; 9 only if the post took that fraction.
+    expect(first).toMatch(/^\(in (10|9) s\)$/);
   });
 
   it('shows a snap longer than a section block as the one text typed, its expiry line under it', async () => {
