@@ -181,7 +181,7 @@ export function usedStatePage(installUrl: string, kind: GrantKind): Page {
       ) +
       backToSlack(undefined) +
       p(
-        `<span class="fine">If it did not work then, ${link(installUrl, kind === 'bot' ? 'add snap again' : 'allow it again', 'secondary')}.</span>`,
+        `<span class="fine">If it did not work then, ${link(installUrl, kind === 'bot' ? 'add snap again' : 'allow it again', 'plain')}.</span>`,
       ),
   };
 }
