@@ -500,10 +500,13 @@ describe('npm start while it starts, and when it is stopped', () => {
         // Act
         process.kill(group ? -(npm.pid ?? 0) : (npm.pid ?? 0), signal);
         // Bounded: an npm that ignores the signal is the failure this guards against.
+        let bound: NodeJS.Timeout | undefined;
         const npmStopped = await Promise.race([
           exited,
-          new Promise<false>((done) => setTimeout(() => done(false), 15_000)),
-        ]);
+          new Promise<false>((done) => {
+            bound = setTimeout(() => done(false), 15_000);
+          }),
+        ]).finally(() => clearTimeout(bound));
         const left = await until(() => {
           const alive = started.filter(isAlive);
           return alive.length === 0 ? alive : undefined;
