@@ -18,6 +18,7 @@ import { startPipeline } from '../local/pipeline';
 import { type StandInMessage, shownDueAt } from '../local/slack-stand-in';
 import { DEFAULT_LIMITS } from '../shared/domain/limits';
 import { hideFunctionLogs } from './quiet';
+import { count, refusalReason } from './refusals';
 import { quantile } from './stats';
 
 const FLOOD_PER_SECOND = 20;
@@ -45,7 +46,12 @@ function line(label: string, values: number[]): string {
 
 async function runCase(limitsOn: boolean): Promise<void> {
   for (const name of LIMITS) delete process.env[name];
-  const logs = hideFunctionLogs();
+  // The flood's refusals by reason, from the poster's log lines of its channels.
+  const refused = new Map<string, number>();
+  const logs = hideFunctionLogs((line) => {
+    const reason = String(line.channel ?? '').startsWith('TF-C') ? refusalReason(line) : undefined;
+    if (reason) count(refused, reason);
+  });
   const p = await startPipeline({
     sweepPeriodSeconds: 60,
     slack: { postsPerSecond: 1, deletesPerMinute: DELETES_PER_MINUTE },
@@ -103,8 +109,6 @@ async function runCase(limitsOn: boolean): Promise<void> {
     await stop();
 
     const flood = [...p.slack.messages.values()].filter((m) => m.channel.startsWith('TF-C'));
-    const replies = (prefix: string, pattern: RegExp) =>
-      p.slack.replies.filter((r) => r.id.startsWith(prefix) && pattern.test(String(r.body.text))).length;
     const posterSeconds = p.runs.filter((r) => r.fn === 'poster').reduce((s, r) => s + r.ms, 0) / 1000;
     const calmMessages = calm();
     const lateOf = (m: StandInMessage) => (m.deletedAt ?? 0) - (shownDueAt(m) ?? 0);
@@ -117,7 +121,7 @@ async function runCase(limitsOn: boolean): Promise<void> {
       : 'limits off';
     console.log(`\n${setting}`);
     console.log(
-      `  flood: typed ${FLOOD_PER_SECOND * FLOOD_SECONDS}, posted ${flood.length}, refused by a limit ${replies('flood-', /^:hourglass:/)}, refused as Slack was busy ${replies('flood-', /Slack is busy/)}; posters at once: peak ${peak}; poster time ${posterSeconds.toFixed(0)} s (≈ ${((posterSeconds * 256) / 1024).toFixed(0)} GB-s)`,
+      `  flood: typed ${FLOOD_PER_SECOND * FLOOD_SECONDS}, posted ${flood.length}, not posted ${[...refused].map(([why, n]) => `${why}: ${n}`).join(', ') || 'none'}; posters at once: peak ${peak}; poster time ${posterSeconds.toFixed(0)} s (≈ ${((posterSeconds * 256) / 1024).toFixed(0)} GB-s)`,
     );
     console.log(
       `  other user: posted ${calmMessages.length} of ${CALM_SNAPS}; ${line(

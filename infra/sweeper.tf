@@ -38,9 +38,9 @@ data "aws_iam_policy_document" "sweeper" {
 
 }
 
-# 512 MB: at 256 MB a burst of a thousand deletions peaks near 150 MB resident (V8 sized by
-# Lambda for that memory), close to 60 % of it; 512 MB keeps it near a third and doubles the CPU
-# that bursts of due snaps need, for under a cent more a month idle (README, npm run bench).
+# 512 MB: at 256 MB a burst of a thousand deletions comes close to 60 % of it (V8 sized by Lambda
+# for that memory); 512 MB keeps it near a third and doubles the CPU that bursts of due snaps
+# need, for under a cent more a month idle (docs/performance.md#memory, npm run bench -- load).
 module "sweeper" {
   source = "./modules/function"
 

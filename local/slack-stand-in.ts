@@ -39,6 +39,8 @@ export interface StandInMessage {
   ts: string;
   text: string;
   blocks: unknown[];
+  /** Legacy attachments (snap puts its line under a long text in one). */
+  attachments?: unknown[];
   username?: string;
   iconUrl?: string;
   /** Posted with a user token: the message is this user's own (no app badge). */
@@ -179,9 +181,73 @@ export interface SlackStandIn extends Listening {
 }
 
 /** The due time a snap message shows (its `<!date^…>` token), in ms; undefined if it has none. */
-export function shownDueAt(message: Pick<StandInMessage, 'blocks'> | undefined): number | undefined {
-  const match = /<!date\^(\d+)\^/.exec(JSON.stringify(message?.blocks ?? []));
+export function shownDueAt(
+  message: Pick<StandInMessage, 'blocks' | 'attachments'> | undefined,
+): number | undefined {
+  const match = /<!date\^(\d+)\^/.exec(JSON.stringify([message?.blocks ?? [], message?.attachments ?? []]));
   return match?.[1] ? Number(match[1]) * 1000 : undefined;
+}
+
+/**
+ * What Slack's chat.postMessage refuses for the message's size and shape, as Slack answers it
+ * (its error, and the `[ERROR] … [json-pointer:…]` lines it adds); undefined if it would post.
+ * Slack's limits: `text` 40,000 characters (`msg_too_long`); at most 50 blocks; a section's text
+ * 3,000 characters, a context at most 10 elements of 3,000 (`invalid_blocks`); the text of all
+ * blocks together about 12,000 characters (`msg_blocks_too_long`; Slack documents 12,000 for
+ * markdown blocks and refuses other blocks near it too). Attachments' blocks count the same.
+ */
+export function slackRefusal(
+  params: Record<string, unknown>,
+): { error: string; messages: string[] } | undefined {
+  const text = typeof params.text === 'string' ? params.text : '';
+  const blocks = Array.isArray(params.blocks) ? params.blocks : [];
+  const attachments = Array.isArray(params.attachments) ? params.attachments : [];
+  if (text.length > 40_000)
+    return {
+      error: 'msg_too_long',
+      messages: ['[ERROR] The `text` field accepts up to 40,000 characters.'],
+    };
+  if (!text && blocks.length === 0 && attachments.length === 0) return { error: 'no_text', messages: [] };
+  const invalid: string[] = [];
+  let total = 0;
+  const check = (list: unknown[], at: string) => {
+    if (list.length > 50) invalid.push(`[ERROR] must contain at most 50 items [json-pointer:${at}]`);
+    list.forEach((raw, i) => {
+      const block = (raw ?? {}) as { type?: string; text?: { text?: unknown }; elements?: unknown[] };
+      const here = `${at}/${i}`;
+      if (block.type === 'section' || block.type === 'markdown' || block.type === 'header') {
+        const t = block.type === 'markdown' ? (block as { text?: unknown }).text : block.text?.text;
+        const length = typeof t === 'string' ? t.length : 0;
+        total += length;
+        const limit = block.type === 'markdown' ? 12_000 : block.type === 'header' ? 150 : 3_000;
+        if (length > limit)
+          invalid.push(
+            `[ERROR] must be less than ${limit + 1} characters [json-pointer:${here}${block.type === 'markdown' ? '/text' : '/text/text'}]`,
+          );
+      } else if (block.type === 'context') {
+        const elements = block.elements ?? [];
+        if (elements.length > 10)
+          invalid.push(`[ERROR] must contain at most 10 items [json-pointer:${here}/elements]`);
+        elements.forEach((e, j) => {
+          const t = (e as { text?: unknown }).text;
+          const length = typeof t === 'string' ? t.length : 0;
+          total += length;
+          if (length > 3_000)
+            invalid.push(
+              `[ERROR] must be less than 3001 characters [json-pointer:${here}/elements/${j}/text]`,
+            );
+        });
+      }
+    });
+  };
+  check(blocks, '/blocks');
+  attachments.forEach((a, i) => {
+    const inner = (a as { blocks?: unknown }).blocks;
+    if (Array.isArray(inner)) check(inner, `/attachments/${i}/blocks`);
+  });
+  if (invalid.length > 0) return { error: 'invalid_blocks', messages: invalid };
+  if (total > 12_000) return { error: 'msg_blocks_too_long', messages: [] };
+  return undefined;
 }
 
 export async function startSlack(options: SlackStandInOptions = {}): Promise<SlackStandIn> {
@@ -456,7 +522,15 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         if (options.notInChannel?.includes(channel)) return fail('not_in_channel');
         if (options.archived?.includes(channel)) return fail('is_archived');
         const text = String(params.text ?? '');
-        if (text.length > 40_000) return fail('msg_too_long');
+        const refusal = slackRefusal(params);
+        if (refusal) {
+          call.result = refusal.error;
+          return sendJson(res, 200, {
+            ok: false,
+            error: refusal.error,
+            ...(refusal.messages.length ? { response_metadata: { messages: refusal.messages } } : {}),
+          });
+        }
         if (options.refuseCustomize && (params.username || params.icon_url)) return fail('missing_scope');
         const postRetryAfter = overLimit(postWindows, channel, options.postsPerSecond, 1000);
         if (postRetryAfter) {
@@ -476,6 +550,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
           ts,
           text,
           blocks: Array.isArray(params.blocks) ? params.blocks : [],
+          ...(Array.isArray(params.attachments) ? { attachments: params.attachments } : {}),
           postedAt: Date.now(),
           by: call.by ?? 'unknown',
           ...(byUser ? { user: byUser } : { botId: BOT_ID }),
@@ -544,11 +619,16 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         return sendJson(res, 200, { ok: true, revoked: true });
       }
       case 'auth.test': {
+        const teamId = grant?.team ?? grant?.enterprise ?? 'T0000';
+        const bot = grant?.kind !== 'user';
         return sendJson(res, 200, {
           ok: true,
-          team_id: grant?.team ?? grant?.enterprise ?? 'T0000',
+          team_id: teamId,
+          team: options.accounts?.find((a) => a.team === teamId)?.teamName ?? 'Stand-in',
           ...(grant?.enterprise ? { enterprise_id: grant.enterprise } : {}),
           user_id: grant?.user ?? 'U0BOT',
+          user: bot ? (options.appName ?? 'snap') : (options.users?.[grant?.user ?? ''] ?? grant?.user),
+          ...(bot ? { bot_id: BOT_ID } : {}),
           is_enterprise_install: !!grant && !grant.team,
         });
       }

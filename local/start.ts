@@ -9,7 +9,8 @@
  * - Workspace (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET set): the functions talk to your Slack
  *   workspace; Slack reaches `POST /slack/commands` and `POST /slack/interactions` through a
  *   tunnel, or, with SLACK_APP_TOKEN (xapp-…) as well, sends commands and interactions over
- *   Socket Mode with no public URL at all.
+ *   Socket Mode with no public URL at all. Slack is asked about the tokens first (slack-check.ts):
+ *   unreachable, or a token refused, and it says which and exits 1.
  *
  * Options: --port N (or PORT), --data DIR (keep the table across runs), --sweep-period SECONDS,
  * --ttl-late SECONDS (how late the TTL emulation removes expired records).
@@ -34,6 +35,7 @@ import {
   type SandboxWorkspace,
   whereIs,
 } from './sandbox';
+import { checkSlackTokens } from './slack-check';
 import { type SlackStandInOptions, type StandInMessage, shownDueAt } from './slack-stand-in';
 
 interface Options {
@@ -102,6 +104,7 @@ const view = (m: StandInMessage) => ({
   ts: m.ts,
   text: m.text,
   blocks: m.blocks,
+  attachments: m.attachments ?? [],
   username: m.username,
   user: m.user,
   botId: m.botId,
@@ -400,7 +403,13 @@ async function startSocketMode(p: Pipeline, appToken: string): Promise<{ stop():
   const client = new SocketModeClient({
     appToken,
     logLevel: LogLevel.ERROR,
-    ...(process.env.SLACK_API_URL ? { clientOptions: { slackApiUrl: process.env.SLACK_API_URL } } : {}),
+    // Reconnecting is done below: the client's own retries a failed first connection for minutes
+    // while nothing answers, and a failed reconnection of its own rejects a promise no one holds.
+    autoReconnectEnabled: false,
+    clientOptions: {
+      ...(process.env.SLACK_API_URL ? { slackApiUrl: process.env.SLACK_API_URL } : {}),
+      retryConfig: { retries: 2, maxTimeout: 2_000 },
+    },
   });
   const refused = (kind: string, status: number | undefined) =>
     process.stderr.write(`snap: ack answered ${status} to a Socket Mode ${kind}\n`);
@@ -424,8 +433,59 @@ async function startSocketMode(p: Pipeline, appToken: string): Promise<{ stop():
     // Slack reads a payload only where the envelope says it accepts one.
     await ack(answer && accepts_response_payload ? answer : undefined);
   });
-  await client.start();
-  return { stop: async () => void (await client.disconnect()) };
+  let timer: NodeJS.Timeout | undefined;
+  const opened = await Promise.race([
+    client.start().then(
+      () => 'open' as const,
+      () => 'failed' as const,
+    ),
+    new Promise<'timeout'>((done) => {
+      timer = setTimeout(() => done('timeout'), SOCKET_OPEN_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (opened !== 'open') {
+    await client.disconnect().catch(() => undefined);
+    throw new StartError(
+      `Slack took SLACK_APP_TOKEN, but the Socket Mode connection ${
+        opened === 'timeout' ? `did not open within ${SOCKET_OPEN_TIMEOUT_MS / 1000} s` : 'failed'
+      } (a proxy or firewall that blocks WebSockets to Slack?). Nothing was started.`,
+    );
+  }
+  // Slack closes Socket Mode connections now and then (and networks drop them): connect again,
+  // waiting longer after each failure, until one holds.
+  let stopped = false;
+  let failures = 0;
+  let retry: NodeJS.Timeout | undefined;
+  client.on('connected', () => {
+    failures = 0;
+  });
+  client.on('disconnected', () => {
+    if (stopped || retry) return;
+    const wait = Math.min(30_000, 1_000 * 2 ** failures++);
+    process.stderr.write(`snap: the Socket Mode connection closed; connecting again in ${wait / 1000} s\n`);
+    retry = setTimeout(() => {
+      retry = undefined;
+      // A failed attempt ends disconnected, which schedules the next.
+      if (!stopped) void client.start().catch(() => undefined);
+    }, wait);
+  });
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(retry);
+      await client.disconnect();
+    },
+  };
+}
+
+const SOCKET_OPEN_TIMEOUT_MS = 15_000;
+
+/** Why `npm start` cannot go on, in words for the person who ran it. */
+class StartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartError';
+  }
 }
 
 const STARTING = 'snap is starting; try again in a moment.\n';
@@ -439,6 +499,12 @@ async function main(): Promise<void> {
     fail('set both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (workspace mode), or neither (sandbox)');
   if (appToken && !appToken.startsWith('xapp-'))
     fail('SLACK_APP_TOKEN must be an app-level token starting with xapp-');
+  if (appToken && !botToken)
+    fail('SLACK_APP_TOKEN (Socket Mode) needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET too');
+  if (botToken && !botToken.startsWith('xoxb-'))
+    fail(
+      'SLACK_BOT_TOKEN must be the bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)',
+    );
   const workspace =
     botToken && signingSecret
       ? {
@@ -464,17 +530,22 @@ async function main(): Promise<void> {
     });
   });
 
-  // Stopping: Ctrl-C, SIGTERM, a closed terminal, or the parent gone. `npm start` runs this
-  // process under `sh -c "npm run build && node …"`: npm forwards SIGINT/SIGTERM to that shell
-  // only, and the shell dies without passing them on, leaving this process to its new parent.
-  // So a changed parent means whoever started us is gone, and we stop too.
+  // Stopping: Ctrl-C, SIGINT or SIGTERM sent to npm alone, a closed terminal, or the parent gone.
+  // npm forwards SIGINT and SIGTERM to its script's process only, and `npm start`'s script `exec`s
+  // this one in place of its shell (a shell would hold a forwarded SIGINT until its child exits,
+  // and its child is this process). A changed parent means whoever started us is gone (npm
+  // killed, or run without npm), and we stop too.
   let stopping: Promise<void> | undefined;
+  let stoppedAt = 0;
   let cleanup: () => Promise<void> = async () => undefined;
   const stop = (why: string) => {
     if (stopping) {
-      if (why === 'SIGINT') process.exit(130); // a second Ctrl-C: stop now
+      // A second Ctrl-C stops at once. Not the first one's echo: a terminal's Ctrl-C reaches
+      // npm and this process together, and npm forwards its copy a moment later.
+      if (why === 'SIGINT' && Date.now() - stoppedAt > 1_000) process.exit(130);
       return;
     }
+    stoppedAt = Date.now();
     process.stdout.write(`\nsnap: stopping (${why})\n`);
     // Work in flight (a poster waiting out a short snap) must not keep the port for long.
     setTimeout(() => {
@@ -511,6 +582,15 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`snap: starting on ${url} …\n`);
 
+  if (workspace) {
+    const apiUrl = workspace.apiUrl ?? 'https://slack.com/api/';
+    const check = await checkSlackTokens({ apiUrl, botToken: workspace.botToken, appToken });
+    if (!check.ok) fail(check.message);
+    process.stdout.write(
+      `snap: Slack took the bot token${appToken ? ' and the app token' : ''}: workspace ${check.team}, bot @${check.botUser}\n`,
+    );
+  }
+
   readableLogs();
   const p = await startPipeline({
     sweepPeriodSeconds: options.sweepPeriodSeconds,
@@ -535,7 +615,14 @@ async function main(): Promise<void> {
     await stopSweeps();
     await p.close();
   };
-  const socket = workspace && appToken ? await startSocketMode(p, appToken) : undefined;
+  const socket =
+    workspace && appToken
+      ? await startSocketMode(p, appToken).catch(async (error: unknown) => {
+          if (!(error instanceof StartError)) throw error;
+          await cleanup().catch(() => undefined);
+          return fail(error.message);
+        })
+      : undefined;
   if (socket) {
     const closeRest = cleanup;
     cleanup = async () => {

@@ -10,7 +10,8 @@
  *   inst#<K>#<U>    user U's token (sealed), scopes, time.
  *   oauth#<sha256>  an OAuth flow: the state's hash as key, the cookie nonce's hash, the grant
  *                   kind, a deadline — and the TTL attribute, which installations never carry
- *                   (nor any index key: none of these items appears in the snap indexes).
+ *                   (nor any index key: none of these items appears in the snap indexes). Once
+ *                   used, the nonce's hash gives way to the time of use, until the TTL.
  *
  * A user's token is added to the set before it is written and checked after, and an uninstall
  * deletes every listed token before deleting the workspace item on condition that `rev` did not
@@ -22,6 +23,7 @@ import type {
   InstallationStorePort,
   OAuthStatePort,
   Removed,
+  StateUse,
   UserAuthorization,
 } from '../app/ports';
 import type { GrantKind } from '../domain/install';
@@ -339,23 +341,43 @@ export class OAuthStates implements OAuthStatePort {
     );
   }
 
-  async consume(stateHash: string, nonceHash: string, now: number): Promise<GrantKind | undefined> {
-    try {
-      const out = await documents.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: stateKey(stateHash),
-          ConditionExpression: 'attribute_exists(#pk) AND nonceHash = :nonce AND notAfter > :now',
-          ExpressionAttributeNames: { '#pk': PK },
-          ExpressionAttributeValues: { ':nonce': nonceHash, ':now': now },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      const grant = out.Attributes?.grant;
-      return grant === 'bot' || grant === 'user' ? grant : undefined;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw new StoreError('DynamoDB consume of an OAuth state failed', { cause: error });
+  async consume(stateHash: string, nonceHash: string | undefined, now: number): Promise<StateUse> {
+    if (nonceHash !== undefined) {
+      try {
+        // Marked used rather than deleted, so that a reload can be told it was used; the nonce
+        // goes (it completes nothing any more) and the item keeps the flow's own TTL.
+        const out = await documents.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: stateKey(stateHash),
+            ConditionExpression:
+              'attribute_exists(#pk) AND nonceHash = :nonce AND notAfter > :now AND attribute_not_exists(usedAt)',
+            UpdateExpression: 'SET usedAt = :now REMOVE nonceHash',
+            ExpressionAttributeNames: { '#pk': PK },
+            ExpressionAttributeValues: { ':nonce': nonceHash, ':now': now },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        const kind = grantKind(out.Attributes?.grant);
+        if (kind) return { outcome: 'consumed', kind };
+      } catch (error) {
+        if (!isConditionFailure(error))
+          throw new StoreError('DynamoDB consume of an OAuth state failed', { cause: error });
+      }
     }
+    const item = await attempt(
+      'readState',
+      async () =>
+        (
+          await documents.send(
+            new GetCommand({ TableName: this.tableName, Key: stateKey(stateHash), ConsistentRead: true }),
+          )
+        ).Item,
+    );
+    const kind = grantKind(item?.grant);
+    return typeof item?.usedAt === 'number' && kind ? { outcome: 'used', kind } : { outcome: 'refused' };
   }
 }
+
+const grantKind = (value: unknown): GrantKind | undefined =>
+  value === 'bot' || value === 'user' ? value : undefined;

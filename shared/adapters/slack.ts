@@ -21,7 +21,7 @@ import type { Identity, PostArgs, ReplyBody, SlackPort, Speaker, TokenSource, Wo
 import { DEFAULT_RESPONSE_URL_PREFIX } from '../config';
 import { isDeadToken } from '../domain/deletion';
 import { NoTokenError, SlackCallError, TokenUnavailableError } from '../errors';
-import type { Logger } from '../log';
+import type { LogFields, Logger } from '../log';
 
 export interface SlackOptions {
   token: string;
@@ -53,20 +53,75 @@ export function webClientOptions(options: {
   };
 }
 
-/** Forwards the client's own warnings as bare events: its arguments can quote requests. */
+/**
+ * The client's own warnings and errors, as log lines that say what happened without quoting the
+ * request (its free text can): what Slack's answer flagged (`warnings`, its JSON pointers), or
+ * why a request failed (a network code). The call itself fails or succeeds as usual; its error
+ * is logged by whoever made it. A warning that carries nothing more is not logged.
+ */
 export function quietLogger(log: Logger): SlackLogger {
   let level = LogLevel.WARN;
+  const forward =
+    (severity: 'warn' | 'error', event: string) =>
+    (...args: unknown[]) => {
+      const said = clientWarning(args);
+      if (!said) return;
+      if (said.quiet) log.debug(event, said.fields);
+      else if (severity === 'error') log.error(event, said.fields);
+      else log.warn(event, said.fields);
+    };
   return {
     debug: () => {},
     info: () => {},
-    warn: () => log.warn('slack.client_warning'),
-    error: () => log.error('slack.client_error'),
+    warn: forward('warn', 'slack.client_warning'),
+    error: forward('error', 'slack.client_error'),
     setLevel: (l: LogLevel) => {
       level = l;
     },
     getLevel: () => level,
     setName: () => {},
   };
+}
+
+/** Slack's warning codes (`message_truncated`, `missing_charset`…): short words, safe to log. */
+const SLACK_CODE = /^[a-z][a-z0-9_]{1,63}$/;
+/** About the client's HTTP headers, nothing anyone running snap can act on. */
+const HEADER_NOISE = new Set(['missing_charset', 'superfluous_charset']);
+/** Where in the request Slack found the problem: `[json-pointer:/blocks/0/text/text]`. */
+const POINTER = /\[json-pointer:(\/[\w/-]{0,120})\]/;
+
+/**
+ * What one of @slack/web-api's log calls says, in fields safe to log; undefined when it says
+ * nothing safe beyond what the failing call reports itself. `quiet`: worth a debug line only.
+ */
+export function clientWarning(args: readonly unknown[]): { fields: LogFields; quiet?: boolean } | undefined {
+  const [first, second] = args;
+  if (typeof first !== 'string') return undefined;
+  // A request that got no answer: the client adds the underlying error's message.
+  if (first === 'http request failed') {
+    const reason = typeof second === 'string' ? /\b(E[A-Z]{2,30}|timeout)\b/.exec(second)?.[1] : undefined;
+    return reason ? { fields: { warning: 'request_failed', reason } } : undefined;
+  }
+  // Slack's `response_metadata.warnings`.
+  if (SLACK_CODE.test(first)) return { fields: { warning: first }, quiet: HEADER_NOISE.has(first) };
+  // Slack's `response_metadata.messages` ("[ERROR] must be less than 3001 characters [json-pointer:…]"):
+  // where, and a limit it names; never the sentence, which could quote what was sent.
+  const at = POINTER.exec(first)?.[1];
+  if (at) {
+    const limit = /less than (\d{1,6}) characters/.exec(first)?.[1];
+    return {
+      fields: {
+        warning: limit ? 'too_long' : 'invalid',
+        at,
+        ...(limit ? { limit: Number(limit) - 1 } : {}),
+      },
+    };
+  }
+  // The client's own checks of the arguments snap passes.
+  if (first.includes('`text` argument is missing')) return { fields: { warning: 'text_missing' } };
+  if (first.includes('thread_ts')) return { fields: { warning: 'thread_ts_not_string' } };
+  if (first.includes('is deprecated')) return { fields: { warning: 'method_deprecated' } };
+  return undefined;
 }
 
 export function toSlackError(method: string, error: unknown): SlackCallError {
@@ -120,7 +175,8 @@ export class SlackGateway {
       const out = await this.once.chat.postMessage({
         channel: args.channel,
         text: args.text,
-        blocks: args.blocks,
+        ...(args.blocks.length > 0 ? { blocks: args.blocks } : {}),
+        ...(args.attachments ? { attachments: args.attachments } : {}),
         unfurl_links: false,
         unfurl_media: false,
         ...(args.identity ? { username: args.identity.username, icon_url: args.identity.iconUrl } : {}),

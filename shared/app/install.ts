@@ -31,6 +31,7 @@ import {
   rotatingTokensPage,
   scopesRefusedPage,
   teamNotAllowedPage,
+  usedStatePage,
 } from '../domain/pages';
 import { SlackCallError } from '../errors';
 import { errorFields } from '../log';
@@ -101,6 +102,7 @@ const SPENT_CODES = new Set(['invalid_code', 'code_already_used', 'code_expired'
 /**
  * The redirect back from Slack. Nothing is called or stored unless the state is well formed,
  * unused, within its ten minutes and presented with the cookie of the browser that started it.
+ * A state already used (the page reloaded) gets a page that says so and where to go.
  */
 export async function completeInstall(
   query: RedirectQuery,
@@ -114,15 +116,23 @@ export async function completeInstall(
     log.info('install.not_granted', { reason: denied ? 'access_denied' : 'other' });
     return deniedPage(denied);
   }
-  if (!isFlowToken(query.state) || !isFlowToken(cookieNonce) || !isOAuthCode(query.code)) {
+  if (!isFlowToken(query.state) || !isOAuthCode(query.code)) {
     log.warn('install.state_rejected', { reason: 'malformed' });
     return invalidStatePage(again);
   }
-  const kind = await deps.states.consume(hashToken(query.state), hashToken(cookieNonce), deps.clock.now());
-  if (!kind) {
-    log.warn('install.state_rejected', { reason: 'unknown_spent_expired_or_other_browser' });
+  // Without the cookie (a reload of the page this led to clears it first) nothing is used: the
+  // state is only looked up, to tell a reload from a stale or foreign link.
+  const nonce = isFlowToken(cookieNonce) ? hashToken(cookieNonce) : undefined;
+  const use = await deps.states.consume(hashToken(query.state), nonce, deps.clock.now());
+  if (use.outcome === 'used') {
+    log.info('install.state_reused', { kind: use.kind });
+    return usedStatePage(installUrl(settings.publicUrl, use.kind), use.kind);
+  }
+  if (use.outcome === 'refused') {
+    log.warn('install.state_rejected', { reason: nonce ? 'unknown_expired_or_other_browser' : 'no_cookie' });
     return invalidStatePage(again);
   }
+  const kind = use.kind;
   const retry = installUrl(settings.publicUrl, kind);
 
   let grant: OAuthGrant;

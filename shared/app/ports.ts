@@ -3,7 +3,7 @@
  * these; tests may substitute their own.
  */
 
-import type { KnownBlock } from '@slack/types';
+import type { KnownBlock, MessageAttachment } from '@slack/types';
 import type { GrantKind, Named, OAuthGrant } from '../domain/install';
 import type { WindowCounter } from '../domain/limits';
 import type { SnapRecord, StoredRecord, Tombstone } from '../domain/snap';
@@ -128,6 +128,8 @@ export interface PostArgs {
   channel: string;
   text: string;
   blocks: KnownBlock[];
+  /** Shown under the text of a message without blocks (snap's line under a long text). */
+  attachments?: MessageAttachment[];
   identity?: Identity;
 }
 
@@ -299,10 +301,24 @@ export interface InstallationStorePort extends InstallationReader {
 }
 
 /** OAuth states (hashed), single-use and short-lived. */
+/**
+ * What became of a redirect's state: `consumed` now (its flow's kind); `used` before (a reload of
+ * the page it led to, the back button, a second tab); `refused` — unknown, past its deadline, or
+ * presented without the cookie of the browser that started it.
+ */
+export type StateUse =
+  | { outcome: 'consumed'; kind: GrantKind }
+  | { outcome: 'used'; kind: GrantKind }
+  | { outcome: 'refused' };
+
 export interface OAuthStatePort {
   save(flow: { stateHash: string; nonceHash: string; kind: GrantKind; notAfter: number }): Promise<void>;
-  /** Deletes the flow if it exists, is before its deadline and holds this nonce hash; its kind if so. */
-  consume(stateHash: string, nonceHash: string, now: number): Promise<GrantKind | undefined>;
+  /**
+   * Uses the flow if it exists, is unused, before its deadline and holds this nonce hash (none:
+   * the browser sent no cookie), leaving a marker that it was used until the flow would have
+   * expired anyway; otherwise says whether it was used already.
+   */
+  consume(stateHash: string, nonceHash: string | undefined, now: number): Promise<StateUse>;
 }
 
 /** Slack's OAuth methods. Failures are `SlackCallError`s (`invalid_code`…). */

@@ -16,11 +16,11 @@
  * recorded — the request's tombstone only.
  */
 
-import type { KnownBlock, SectionBlock } from '@slack/types';
 import { neutraliseBroadcasts } from '../domain/broadcasts';
 import { isDeadToken } from '../domain/deletion';
 import { installUrl } from '../domain/install';
 import type { Limits } from '../domain/limits';
+import { fitsSlack, snapMessage } from '../domain/message';
 import {
   expiryContext,
   lostTrackReply,
@@ -127,24 +127,6 @@ const jittered = (ms: number) => ms + Math.floor(Math.random() * (ms / 2));
  * author is told Slack is busy instead of a poster (256 MB) being held up to its deadline.
  */
 export const POST_RETRY_BUDGET_MS = 10_000;
-
-/** Section blocks hold 3,000 characters; longer messages are split on line or word breaks. */
-export function messageBlocks(text: string, context: string): KnownBlock[] {
-  const chunks: string[] = [];
-  let rest = text;
-  while (rest.length > 3000) {
-    const window = rest.slice(0, 3000);
-    const cut = Math.max(window.lastIndexOf('\n'), window.lastIndexOf(' '));
-    const at = cut > 1500 ? cut : 3000;
-    chunks.push(rest.slice(0, at));
-    rest = rest.slice(at).replace(/^[\n ]/, '');
-  }
-  chunks.push(rest);
-  return [
-    ...chunks.map((chunk): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text: chunk } })),
-    { type: 'context', elements: [{ type: 'mrkdwn', text: context }] },
-  ];
-}
 
 /** How often a repeat looks again at a claim another run holds in `posting`. */
 const CLAIM_POLL_MS = 2_000;
@@ -255,6 +237,15 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'duplicate';
   }
 
+  const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
+  if (!fitsSlack(text)) {
+    // Slack would post it cut short; nothing is posted, and nothing counts against the limits.
+    await settle('done', log);
+    log.info('poster.too_long');
+    await tellUser(postFailureReply('msg_too_long'));
+    return 'refused';
+  }
+
   const refusal = await checkLimits(request, deps, log);
   if (refusal) {
     // Nothing was posted, and the author is told when to try again: like any clear refusal, the
@@ -265,7 +256,6 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'limited';
   }
 
-  const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
   const author = userOf(request);
   const bot = botOf(request);
 
@@ -274,11 +264,9 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   let dueAt = record.dueAt;
   const post = (speaker: Speaker, identity?: Identity) => {
     dueAt = dueTime(clock.now(), request.delaySeconds);
-    const blocks = messageBlocks(text, expiryContext(request.user, dueAt));
     return slack.post(speaker, {
       channel: request.channel,
-      text,
-      blocks,
+      ...snapMessage(text, expiryContext(request.user, dueAt)),
       ...(identity ? { identity } : {}),
     });
   };

@@ -131,9 +131,11 @@ export function revokedUpTo(eventTimeSeconds: number | undefined, now: number): 
  * URL and comes back in the redirect's query, and a `nonce`, which only goes into an HttpOnly
  * cookie limited to the redirect route. The table keeps one item per flow, keyed by the state's
  * SHA-256 and holding the nonce's SHA-256, with a 10-minute deadline (and the TTL attribute so
- * it is cleaned up). The redirect deletes that item with one conditional DeleteItem — it must
- * exist, be within its deadline and hold the hash of the nonce the cookie presents — so:
- * - a state is used at most once (two racing redirects: one delete wins);
+ * it is cleaned up). The redirect marks that item used with one conditional UpdateItem — it must
+ * exist, be unused, within its deadline and hold the hash of the nonce the cookie presents — so:
+ * - a state is used at most once (two racing redirects: one update wins), and a reload of the
+ *   page it led to is told so (the marker keeps the time of use and the kind, no nonce, until
+ *   the flow's TTL);
  * - someone who learns the URL (history, a proxy log, a shared screen, a Referer) holds the
  *   state but not the cookie, so cannot complete the flow in another browser; and a victim lured
  *   to an attacker's redirect URL lacks the attacker's cookie (no login CSRF);

@@ -158,8 +158,31 @@ export function invalidStatePage(installUrl: string): Page {
     title: 'This link has expired',
     body:
       p(
-        'This sign-in link was already used, is more than ten minutes old, or was opened in another browser than the one that started it. Nothing was stored.',
+        'This sign-in link is more than ten minutes old, or was opened in another browser than the one that started it. Nothing was stored.',
       ) + link(installUrl, 'Start again'),
+  };
+}
+
+/**
+ * The way back from Slack, opened again (a reload, the back button): it works once, and what it
+ * did then stands. Which workspace it was is not kept with the link, so the page names none.
+ */
+export function usedStatePage(installUrl: string, kind: GrantKind): Page {
+  const done =
+    kind === 'bot'
+      ? 'If snap was added then, it is in your workspace now: type <code>/snap 30s hello</code> in any channel.'
+      : 'If you allowed snap to post as you then, it does now: your snaps are your own messages.';
+  return {
+    status: 400,
+    title: 'This link was already used',
+    body:
+      p(
+        `Slack’s way back to snap works once, and it was already opened — this page was loaded again. Nothing was done this time, and nothing needs doing again. ${done}`,
+      ) +
+      backToSlack(undefined) +
+      p(
+        `<span class="fine">If it did not work then, ${link(installUrl, kind === 'bot' ? 'add snap again' : 'allow it again', 'plain')}.</span>`,
+      ),
   };
 }
 

@@ -7,6 +7,7 @@ import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { Command, DelayLimits } from './command';
 import { describeDelay } from './delay';
 import type { LimitRefusal } from './limits';
+import { MESSAGE_TEXT_LIMIT } from './message';
 import { ACTION } from './surfaces';
 
 export interface Reply {
@@ -95,7 +96,7 @@ export function postFailureReply(code: string): Reply {
     channel_not_found:
       'snap cannot see this conversation. In a private channel, invite it with `/invite @snap`; direct messages with other people are out of its reach.',
     is_archived: 'This channel is archived, so nothing can be posted in it.',
-    msg_too_long: 'Your message is too long for Slack. Shorten it and try again.',
+    msg_too_long: `Your message is too long for Slack (limit ${MESSAGE_TEXT_LIMIT.toLocaleString('en-US')} characters). Shorten it and try again.`,
     no_text: 'Your message was empty.',
     restricted_action: 'This workspace or channel does not let apps post here. An admin can change that.',
     restricted_action_read_only_channel: 'This channel is read-only for apps.',

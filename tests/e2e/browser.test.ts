@@ -23,6 +23,8 @@ let context: BrowserContext;
 
 const FORMATTED = '*bold* _italic_ ~struck~ `code` & <tag> for @ana in #general';
 const BROADCAST = 'heads up @channel, ask @ana';
+/** Longer than a section block holds, with a paragraph break where one would have been cut. */
+const LONG = `${'a long story, '.repeat(230)}\n\nthe *second* paragraph ${'and more of it '.repeat(40)}the end`;
 const TEXTS = [
   'hello from the browser',
   'delete me early',
@@ -40,6 +42,8 @@ const TEXTS = [
   'still up when revoked',
   'not as me any more',
   'never sent',
+  'count me down',
+  LONG,
 ];
 /** install's pages as the browser got them (after Allow), for the privacy scan. */
 const installPages: string[] = [];
@@ -184,6 +188,41 @@ describe('the sandbox page', () => {
     expect(await list.textContent()).not.toContain('C0LOCAL');
     expect(countdown).toMatch(/^\(in (1 h 59 min|2 h)\)$/);
     expect(await list.locator('.countdown').first().textContent()).toMatch(/^\(in \d+ (h|min)/);
+  });
+
+  it('counts a 10 s snap down from 10 s, never from more than was asked', async () => {
+    const page = await openPage();
+
+    await type(page, '/snap 10s count me down');
+    const posted = message(page, 'count me down');
+    await posted.waitFor({ timeout: 5_000 });
+    const first = await posted.locator('.countdown').textContent();
+    await screenshot(page, 'sandbox-countdown');
+
+    // 10 s and a fraction are left when it appears; 9 only if the post took that fraction.
+    expect(first).toMatch(/^\(in (10|9) s\)$/);
+  });
+
+  it('shows a snap longer than a section block as the one text typed, its expiry line under it', async () => {
+    // Prepare
+    const page = await openPage();
+
+    // Act
+    await type(page, `/snap 1h ${LONG}`);
+    const posted = message(page, 'a long story');
+    await posted.waitFor({ timeout: 5_000 });
+    await posted.scrollIntoViewIfNeeded();
+    await screenshot(page, 'sandbox-long-snap');
+
+    // Assess
+    expect(LONG.length).toBeGreaterThan(3_000);
+    const texts = posted.locator('[data-role="text"]');
+    expect(await texts.count()).toBe(1);
+    expect(await texts.textContent()).toBe(LONG.replace('*second*', 'second'));
+    expect(await texts.locator('b').textContent()).toBe('second');
+    expect(await posted.locator('[data-role="attachment"] .context').textContent()).toContain(
+      '@alex used snap',
+    );
   });
 
   it('shows grammar errors as a note only the author sees, and posts nothing', async () => {

@@ -249,4 +249,32 @@ describe('Socket Mode', () => {
     expect(String(refusal.body.text)).toContain('Only its author');
     expect(slack.live('C-sother').map((m) => m.ts)).toEqual([ts]);
   });
+
+  it('connects again when Slack closes the connection, and answers over the new one', async () => {
+    // Prepare
+    const opens = () => slack.calls.filter((c) => c.method === 'apps.connections.open').length;
+    const before = opens();
+    const next = new Promise<WebSocket>((resolve) => wss.once('connection', resolve));
+
+    // Act: Slack ends the connection (it recycles them now and then).
+    socket.close(1001, 'going away');
+    socket = await next;
+    const { ack } = await envelope(
+      'slash_commands',
+      {
+        team_id: 'T1',
+        channel_id: 'C-sagain',
+        user_id: 'U1',
+        command: '/snap',
+        text: 'help',
+        response_url: slack.responseUrl('socket-again'),
+        trigger_id: 'socket.again',
+      },
+      true,
+    );
+
+    // Assess
+    expect(opens()).toBe(before + 1);
+    expect(String((ack.payload as { text?: string }).text)).toContain('/snap');
+  }, 15_000);
 });

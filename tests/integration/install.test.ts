@@ -323,10 +323,41 @@ describe('GET /slack/oauth_redirect', () => {
 
     // Assess
     expect(results.map((r) => r.statusCode)).toEqual([400, 400, 400, 400, 400, 400]);
-    for (const r of results) expect(body(r)).toContain('This link has expired');
+    const [, replay, ...others] = results;
+    expect(body(replay ?? {})).toContain('This link was already used');
+    for (const r of [results[0], ...others]) expect(body(r ?? {})).toContain('This link has expired');
     expect(exchanges()).toBe(before + 1);
     expect(await installations()).toHaveLength(afterUse.length);
     expect(await byKey('inst#T0FORGED')).toBeUndefined();
+  });
+
+  it('tells a reload of the success page that the link was used and where to go, calling Slack for nothing', async () => {
+    // Prepare: snap added; the page's cookie is cleared by then (a browser that kept it, too).
+    const first = await authorizeThrough(h, '', workspace('T0ACME'));
+    const before = exchanges();
+    const item = await byKey(`oauth#${hashToken(first.state)}`);
+
+    // Act
+    const reloads = [
+      await h.call(redirectRequest({ code: first.code, state: first.state })),
+      await h.call(redirectRequest({ code: first.code, state: first.state }, first.nonce)),
+    ];
+
+    // Assess
+    expect(first.result.statusCode).toBe(200);
+    for (const reload of reloads) {
+      expect(reload.statusCode).toBe(400);
+      expect(body(reload)).toContain('This link was already used');
+      expect(body(reload)).toContain('nothing needs doing again');
+      expect(body(reload)).toContain('href="https://app.slack.com/client"');
+      expect(body(reload)).toContain(`href="${PUBLIC_URL}/slack/install"`);
+      expect(body(reload)).not.toContain('Nothing was stored');
+    }
+    expect(exchanges()).toBe(before);
+    // What the marker keeps: the time of use and the kind, no nonce, and the flow's own TTL.
+    expect(item).toMatchObject({ grant: 'bot', usedAt: expect.any(Number) });
+    expect(item).not.toHaveProperty('nonceHash');
+    expect(Number(item?.expiresAt)).toBeLessThanOrEqual(Math.ceil(Number(item?.notAfter) / 1000) + 60);
   });
 
   it('lets the browser that started a flow finish it after another browser tried the same state without the cookie', async () => {

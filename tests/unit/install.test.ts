@@ -13,6 +13,7 @@ import type {
   InstallationStorePort,
   OAuthStatePort,
   SlackOAuthPort,
+  StateUse,
   TokenSealer,
   UserAuthorization,
 } from '../../shared/app/ports';
@@ -209,7 +210,7 @@ function completion(
   const saved: Array<BotInstallation | UserAuthorization> = [];
   const states: OAuthStatePort = {
     save: async () => {},
-    consume: async (): Promise<GrantKind> => options.kind ?? 'bot',
+    consume: async (): Promise<StateUse> => ({ outcome: 'consumed', kind: options.kind ?? 'bot' }),
   };
   const oauth: SlackOAuthPort = {
     exchange: async () => {

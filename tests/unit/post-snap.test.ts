@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PosterEvent } from '../../shared/app/accept-command';
-import { messageBlocks, postSnap } from '../../shared/app/post-snap';
+import { postSnap } from '../../shared/app/post-snap';
+import { MESSAGE_TEXT_LIMIT, SECTION_TEXT_LIMIT, snapMessage } from '../../shared/domain/message';
 import { dueTime, newRecord, TOMBSTONE_TTL_SECONDS } from '../../shared/domain/snap';
 import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../../shared/errors';
 import {
@@ -446,13 +447,62 @@ describe('the poster', () => {
 });
 
 describe('message layout', () => {
-  it('splits long text over section blocks at line breaks and ends with the expiry line', () => {
-    const text = `${'a'.repeat(2500)}\n${'b'.repeat(2500)}`;
+  const line = ':bomb: <@U1> used snap · self-destructs <!date^1800000060^{time_secs}|x>';
 
-    const blocks = messageBlocks(text, 'ctx') as Array<{ type: string; text?: { text: string } }>;
+  it('posts a text that fits a section as one section, the expiry line in a context block under it', () => {
+    const text = `*bold* &amp; <@U2> ${'a'.repeat(SECTION_TEXT_LIMIT - 20)}`;
 
-    expect(blocks.map((b) => b.type)).toEqual(['section', 'section', 'context']);
-    expect(blocks[0]?.text?.text).toBe('a'.repeat(2500));
-    expect(blocks[1]?.text?.text).toBe('b'.repeat(2500));
+    const message = snapMessage(text, line);
+
+    expect(message).toEqual({
+      text,
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text } },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: line }] },
+      ],
+    });
+  });
+
+  it('posts a longer text unchanged as the message’s own text, the expiry line in an attachment under it', () => {
+    // A paragraph break where a section would have been cut, and formatting across it.
+    const text = `${'a'.repeat(2_990)} *bold\n\nacross* ${'b'.repeat(2_000)} <@U2> &amp;`;
+
+    const message = snapMessage(text, line);
+
+    expect(text.length).toBeGreaterThan(SECTION_TEXT_LIMIT);
+    expect(message.text).toBe(text);
+    expect(message.blocks).toEqual([]);
+    expect(message.attachments).toEqual([
+      { blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: line }] }] },
+    ]);
+  });
+
+  it('refuses a text over Slack’s 40,000 characters before posting, saying the limit, and counts nothing against the limits', async () => {
+    // Prepare
+    const { clock, store, slack, deps, lines } = setup();
+    deps.open = async () => ({ ...content, text: 'x'.repeat(MESSAGE_TEXT_LIMIT + 1) });
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(30), deps));
+
+    // Assess
+    expect(outcome).toBe('refused');
+    expect(slack.posts).toHaveLength(0);
+    expect(slack.replies.map((r) => r.text)).toEqual([
+      ':warning: Your snap was not posted. Your message is too long for Slack (limit 40,000 characters). Shorten it and try again.',
+    ]);
+    expect(store.tombstones.get('T1:trig-1')).toMatchObject({ state: 'done' });
+    expect([...store.counters.keys()]).toEqual([]);
+    expect(lines.some((l) => l.includes('"event":"poster.too_long"'))).toBe(true);
+  });
+
+  it('posts a text of exactly 40,000 characters', async () => {
+    const { clock, slack, deps } = setup();
+    deps.open = async () => ({ ...content, text: 'y'.repeat(MESSAGE_TEXT_LIMIT) });
+
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+
+    expect(outcome).toBe('posted');
+    expect(slack.posts[0]?.text).toHaveLength(MESSAGE_TEXT_LIMIT);
   });
 });
