@@ -191,7 +191,8 @@ export function shownDueAt(
 /**
  * What Slack's chat.postMessage refuses for the message's size and shape, as Slack answers it
  * (its error, and the `[ERROR] … [json-pointer:…]` lines it adds); undefined if it would post.
- * Slack's limits: `text` 40,000 characters (`msg_too_long`); at most 50 blocks; a section's text
+ * Slack's limits: `text` 40,000 characters (`msg_too_long`; a text over 4,000 posts as several
+ * messages: see chat.postMessage below); at most 50 blocks; a section's text
  * 3,000 characters, a context at most 10 elements of 3,000 (`invalid_blocks`); the text of all
  * blocks together about 12,000 characters (`msg_blocks_too_long`; Slack documents 12,000 for
  * markdown blocks and refuses other blocks near it too). Attachments' blocks count the same.
@@ -559,6 +560,13 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         };
         messages.set(`${channel}/${ts}`, message);
         events.emit('posted', message);
+        // A text-only message over 4,000 characters shows as several: the answer names the first.
+        if (message.blocks.length === 0 && text.length > 4_000)
+          for (let at = 4_000; at < text.length; at += 4_000) {
+            const more = { ...message, ts: nextTs(), text: text.slice(at, at + 4_000), attachments: [] };
+            messages.set(`${channel}/${more.ts}`, more);
+            events.emit('posted', more);
+          }
         return sendJson(res, 200, {
           ok: true,
           channel,

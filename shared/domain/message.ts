@@ -11,19 +11,25 @@
  *   `markdown` block reads standard Markdown, where `*x*` is italic, not Slack's bold;
  * - a `rich_text` block shows its elements literally: the text would have to be parsed into
  *   styled elements, mentions and links to look the same;
- * - the message's own `text`: 40,000 characters of mrkdwn, rendered as a section's is — but shown
- *   only when the message has no blocks.
+ * - the message's own `text`: mrkdwn, rendered as a section's is — but shown only when the
+ *   message has no blocks. Slack takes up to 40,000 characters there, but a text longer than
+ *   4,000 may be split into several messages, of which chat.postMessage answers one `ts`: the
+ *   rest would be messages snap knows nothing of, never deleted. Slack's own client sends at most
+ *   4,000 characters in a message (a slash command's text included).
  * So a text that fits a section is posted as one section with the line in a context block; a
  * longer one as the message's `text`, the line in a context block inside an attachment (below the
- * text, with the attachment's grey edge). Beyond 40,000 characters Slack would cut the text:
- * snap refuses it instead.
+ * text, with the attachment's grey edge). Beyond 4,000 characters snap refuses it: one message
+ * posted is one message deleted.
  */
 import type { KnownBlock, MessageAttachment } from '@slack/types';
 
 /** Characters a section block's text may hold. */
 export const SECTION_TEXT_LIMIT = 3_000;
-/** Characters a message's own `text` may hold; snap refuses longer messages (Slack would cut them). */
-export const MESSAGE_TEXT_LIMIT = 40_000;
+/**
+ * Characters snap posts in one message; it refuses longer texts, which Slack may split into
+ * several messages (of which snap would learn one `ts`, and delete only that one).
+ */
+export const MESSAGE_TEXT_LIMIT = 4_000;
 
 export interface SnapMessage {
   /** The text as typed: shown as the message when there are no blocks, the notification's text otherwise. */

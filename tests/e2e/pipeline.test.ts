@@ -81,9 +81,9 @@ describe('snap end to end', () => {
     expect((await items()).filter((i) => i.channel === 'C-sweep')).toHaveLength(0);
   }, 45_000);
 
-  it('posts a 5,000-character snap exactly as typed, its expiry line under it, and deletes it on time', async () => {
+  it('posts a snap longer than a section block exactly as typed, its expiry line under it, in one message, and deletes it on time', async () => {
     // Prepare: formatting, a mention and an escaped & across where a section block would end.
-    const typed = `${'lorem ipsum '.repeat(249)}*bold\n\nacross* <@U0ANA> &amp; ${'dolor sit '.repeat(198)}${TEXT}`;
+    const typed = `${'lorem ipsum '.repeat(249)}*bold\n\nacross* <@U0ANA> &amp; ${'dolor sit '.repeat(88)}${TEXT}`;
 
     // Act
     await p.command(`2s ${typed}`, { channel_id: 'C-long' });
@@ -91,8 +91,10 @@ describe('snap end to end', () => {
 
     // Assess
     const message = [...p.slack.messages.values()].find((m) => m.channel === 'C-long');
-    expect(typed.length).toBeGreaterThan(5_000);
+    expect(typed.length).toBeGreaterThan(3_800);
+    expect(typed.length).toBeLessThanOrEqual(4_000);
     expect(postsIn('C-long')).toHaveLength(1);
+    expect([...p.slack.messages.values()].filter((m) => m.channel === 'C-long')).toHaveLength(1);
     expect(message?.text).toBe(typed);
     expect(message?.blocks).toEqual([]);
     expect(JSON.stringify(message?.attachments)).toContain('used snap · self-destructs <!date^');
@@ -104,12 +106,12 @@ describe('snap end to end', () => {
   it('refuses a snap longer than Slack takes before posting, and says the limit', async () => {
     const replies = p.slack.replies.length;
 
-    await p.command(`1h ${'x'.repeat(40_001)}`, { channel_id: 'C-too-long' });
+    await p.command(`1h ${'x'.repeat(4_001)}`, { channel_id: 'C-too-long' });
     await p.lambda.settled();
 
     expect(p.slack.calls.filter((c) => c.params.channel === 'C-too-long')).toEqual([]);
     expect(p.slack.replies.slice(replies).map((r) => r.body.text)).toEqual([
-      expect.stringContaining('too long for Slack (limit 40,000 characters)'),
+      expect.stringContaining('too long for Slack (limit 4,000 characters)'),
     ]);
   });
 

@@ -477,7 +477,7 @@ describe('message layout', () => {
     ]);
   });
 
-  it('refuses a text over Slack’s 40,000 characters before posting, saying the limit, and counts nothing against the limits', async () => {
+  it('refuses a text over 4,000 characters (Slack would split it into messages snap could not all delete) before posting, saying the limit, and counts nothing against the limits', async () => {
     // Prepare
     const { clock, store, slack, deps, lines } = setup();
     deps.open = async () => ({ ...content, text: 'x'.repeat(MESSAGE_TEXT_LIMIT + 1) });
@@ -489,14 +489,14 @@ describe('message layout', () => {
     expect(outcome).toBe('refused');
     expect(slack.posts).toHaveLength(0);
     expect(slack.replies.map((r) => r.text)).toEqual([
-      ':warning: Your snap was not posted. Your message is too long for Slack (limit 40,000 characters). Shorten it and try again.',
+      ':warning: Your snap was not posted. Your message is too long for Slack (limit 4,000 characters). Shorten it and try again.',
     ]);
     expect(store.tombstones.get('T1:trig-1')).toMatchObject({ state: 'done' });
     expect([...store.counters.keys()]).toEqual([]);
     expect(lines.some((l) => l.includes('"event":"poster.too_long"'))).toBe(true);
   });
 
-  it('posts a text of exactly 40,000 characters', async () => {
+  it('posts a text of exactly 4,000 characters', async () => {
     const { clock, slack, deps } = setup();
     deps.open = async () => ({ ...content, text: 'y'.repeat(MESSAGE_TEXT_LIMIT) });
 
