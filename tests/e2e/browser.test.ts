@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { MISS_CACHE_MS } from '../../shared/app/token-source';
 import { launchBrowser } from '../support/browser';
 import { type LocalServer, startLocalServer, subscribe } from '../support/local-server';
-import { writeLedger } from '../support/privacy';
+import { noteCommand, writeLedger } from '../support/privacy';
 import { until } from '../support/wait';
 
 let server: LocalServer;
@@ -23,22 +23,6 @@ let context: BrowserContext;
 
 const FORMATTED = '*bold* _italic_ ~struck~ `code` & <tag> for @ana in #general';
 const BROADCAST = 'heads up @channel, ask @ana';
-const TEXTS = [
-  'hello from the browser',
-  'delete me early',
-  FORMATTED,
-  BROADCAST,
-  'a long one',
-  'cancel me soon',
-  'hello before snap is here',
-  'hello from globex',
-  'after removal',
-  'the door code is 4711',
-  'door code 4711',
-  'still up when revoked',
-  'not as me any more',
-  'never sent',
-];
 /** install's pages as the browser got them (after Allow), for the privacy scan. */
 const installPages: string[] = [];
 
@@ -53,7 +37,8 @@ beforeAll(async () => {
 afterAll(async () => {
   writeLedger({
     suite: 'browser',
-    texts: TEXTS,
+    // Every command typed on the page is noted as it is typed (`type`).
+    texts: [],
     secrets: server?.secrets() ?? [],
     artefacts: {
       'server output (its logs)': server?.output().split('\n') ?? [],
@@ -78,7 +63,9 @@ async function openPage(): Promise<Page> {
   return page;
 }
 
+/** Types a command in the page's box and sends it; its text is noted for the privacy ledger. */
 async function type(page: Page, text: string): Promise<void> {
+  if (text.startsWith('/snap')) noteCommand(text.slice('/snap'.length));
   await page.fill('#command', text);
   await page.press('#command', 'Enter');
 }
