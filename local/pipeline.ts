@@ -30,17 +30,17 @@ import type {
 } from 'aws-lambda';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
 import { isTombstoneItem, SNAP_PREFIX } from '../shared/adapters/snap-item';
-import {
-  EVENTS_PATH,
-  INSTALL_PATH,
-  LANDING_PATH,
-  OAUTH_REDIRECT_PATH,
-  readFlowCookie,
-  STATE_COOKIE,
-} from '../shared/domain/install';
+import { EVENTS_PATH, INSTALL_PATH, LANDING_PATH, OAUTH_REDIRECT_PATH } from '../shared/domain/install';
 import { escapeHtml } from '../shared/domain/pages';
 import { nextTick } from '../shared/domain/snap';
-import { apiGatewayEvent, apiGatewayGet, fromHttpRequest, slackSignature, writeAnswer } from './api-gateway';
+import {
+  apiGatewayEvent,
+  apiGatewayGet,
+  cookiesBrowserSends,
+  fromHttpRequest,
+  slackSignature,
+  writeAnswer,
+} from './api-gateway';
 import {
   createSnapTable,
   type DynamoProxy,
@@ -439,7 +439,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       installContext(),
     );
     const to = new URL(String(start.headers?.location));
-    const nonce = readFlowCookie(start.cookies ?? []);
+    // The browser sends back what it kept of the cookie, by the rules browsers apply.
+    const cookies = cookiesBrowserSends(start.cookies ?? [], OAUTH_REDIRECT_PATH);
     const { as: _kind, ...who } = grant;
     const code = slack.authorize({
       ...who,
@@ -451,7 +452,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       apiGatewayGet({
         path: OAUTH_REDIRECT_PATH,
         query: new URLSearchParams({ code, state: String(to.searchParams.get('state')) }).toString(),
-        ...(nonce ? { cookies: [`${STATE_COOKIE}=${nonce}`] } : {}),
+        cookies,
       }),
       installContext(),
     );

@@ -124,7 +124,7 @@ async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
     return {
       statusCode: 302,
       headers: { location: started.location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
-      cookies: [stateCookie(started.nonce, config.publicUrl)],
+      cookies: [stateCookie(started.nonce)],
       body: '',
     };
   }
@@ -139,7 +139,7 @@ async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
       deps(),
     );
     // The flow is over either way: the browser forgets its cookie.
-    return page(result, [clearedStateCookie(config.publicUrl)]);
+    return page(result, [clearedStateCookie()]);
   }
   return page(notFoundPage());
 }

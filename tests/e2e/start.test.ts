@@ -270,7 +270,7 @@ describe('npm start: adding snap to a workspace through Slack’s authorize page
     expect(started.to.origin).not.toBe(new URL(server.url).origin);
     expect(started.to.searchParams.get('redirect_uri')).toBe(`${server.url}/slack/oauth_redirect`);
     expect(started.cookie.split('; ')).toEqual(
-      expect.arrayContaining(['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/slack/oauth_redirect']),
+      expect.arrayContaining(['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/']),
     );
     expect(page).toContain('is requesting permission to access the <b data-role="workspace">Acme</b>');
     expect(page).toContain('Send messages as @snap');

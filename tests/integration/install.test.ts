@@ -69,7 +69,7 @@ describe('GET /slack/install', () => {
       'HttpOnly',
       'Secure',
       'SameSite=Lax',
-      'Path=/slack/oauth_redirect',
+      'Path=/',
       'Max-Age=600',
     ])
       expect(cookie?.split('; ')).toContain(attribute);

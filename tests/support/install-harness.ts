@@ -9,7 +9,7 @@ import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { apiGatewayEvent, apiGatewayGet, slackSignature } from '../../local/api-gateway';
+import { apiGatewayEvent, apiGatewayGet, cookiesBrowserSends, slackSignature } from '../../local/api-gateway';
 import {
   createSnapTable,
   type DynamoProxy,
@@ -24,7 +24,7 @@ import {
   type SlackStandInOptions,
   startSlack,
 } from '../../local/slack-stand-in';
-import { EVENTS_PATH, OAUTH_REDIRECT_PATH, STATE_COOKIE } from '../../shared/domain/install';
+import { EVENTS_PATH, OAUTH_REDIRECT_PATH, readFlowCookie, STATE_COOKIE } from '../../shared/domain/install';
 
 export const SIGNING_SECRET = 'install-signing-secret';
 export const CLIENT_ID = '1111.2222';
@@ -151,13 +151,9 @@ export async function startInstallHarness(
   };
 }
 
-/** The flow cookie's nonce a response sets, if any. */
+/** The flow cookie's nonce a response sets, if a browser would keep it and send it to the redirect route. */
 export function flowCookie(result: Result): string | undefined {
-  for (const cookie of result.cookies ?? []) {
-    const match = new RegExp(`^${STATE_COOKIE}=([^;]*)`).exec(cookie);
-    if (match?.[1]) return match[1];
-  }
-  return undefined;
+  return readFlowCookie(cookiesBrowserSends(result.cookies ?? [], OAUTH_REDIRECT_PATH));
 }
 
 export function location(result: Result): URL {

@@ -6,6 +6,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { cookiesBrowserSends } from '../../local/api-gateway';
 import { recordFromImage } from '../../shared/adapters/stream';
 import { completeInstall } from '../../shared/app/install';
 import type {
@@ -28,6 +29,7 @@ import {
   isFlowToken,
   lookupKeys,
   newFlow,
+  OAUTH_REDIRECT_PATH,
   type OAuthGrant,
   readFlowCookie,
   revokedUpTo,
@@ -54,19 +56,38 @@ describe('the OAuth state and its cookie', () => {
     expect(a.stateHash).not.toContain(a.state);
   });
 
-  it('sets an HttpOnly, Secure, SameSite=Lax cookie for the redirect route only, for ten minutes', () => {
-    const cookie = stateCookie('n'.repeat(43), 'https://snap.example');
+  it('sets a __Host- cookie (HttpOnly, Secure, SameSite=Lax, Path=/, no Domain) for ten minutes', () => {
+    const cookie = stateCookie('n'.repeat(43));
 
     expect(cookie.split('; ')).toEqual([
-      `${STATE_COOKIE}=${'n'.repeat(43)}`,
-      'Path=/slack/oauth_redirect',
+      `__Host-snap_oauth=${'n'.repeat(43)}`,
+      'Path=/',
       'Max-Age=600',
       'HttpOnly',
       'Secure',
       'SameSite=Lax',
     ]);
-    expect(stateCookie('x', 'https://example.org/snap')).toContain('Path=/snap/slack/oauth_redirect;');
-    expect(clearedStateCookie('https://snap.example')).toContain('Max-Age=0');
+    expect(clearedStateCookie().split('; ')).toEqual(expect.arrayContaining(['Path=/', 'Max-Age=0']));
+    expect(`${cookie}${clearedStateCookie()}`).not.toMatch(/Domain=/i);
+  });
+
+  it('sets a cookie a browser keeps and sends back to the redirect route, by the __Host- prefix rules', () => {
+    // Prepare: what install sets, and what it would be with a path of its own or a domain.
+    const set = stateCookie('n'.repeat(43));
+    const narrowed = set.replace('Path=/;', 'Path=/slack/oauth_redirect;');
+    const widened = `${set}; Domain=example.org`;
+
+    // Act
+    const sent = cookiesBrowserSends([set], OAUTH_REDIRECT_PATH);
+    const refused = [narrowed, widened, set.replace('; Secure', '')].map((c) =>
+      cookiesBrowserSends([c], OAUTH_REDIRECT_PATH),
+    );
+    const cleared = cookiesBrowserSends([set, clearedStateCookie()], OAUTH_REDIRECT_PATH);
+
+    // Assess
+    expect(readFlowCookie(sent)).toBe('n'.repeat(43));
+    expect(refused).toEqual([[], [], []]);
+    expect(cleared).toEqual([]);
   });
 
   it('reads the cookie among others, and refuses two different values', () => {
