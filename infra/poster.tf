@@ -63,12 +63,14 @@ module "poster" {
   environment = {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
-    SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
-    SNAP_ALLOW_BROADCASTS      = tostring(var.allow_broadcast_mentions)
-    SNAP_LIMIT_USER_PER_MINUTE = tostring(var.snaps_per_user_per_minute)
-    SNAP_LIMIT_TEAM_PER_MINUTE = tostring(var.snaps_per_workspace_per_minute)
-    SNAP_LIMIT_USER_PENDING    = tostring(var.pending_snaps_per_user)
-    SLACK_RESPONSE_URL_PREFIX  = "https://hooks.slack.com/"
+    # Users' tokens (and, distributed, bot tokens) are read there (installations.tf).
+    SNAP_INSTALLATIONS_TABLE_NAME = local.install_enabled ? aws_dynamodb_table.installations[0].name : null
+    SNAP_SWEEP_PERIOD_SECONDS     = tostring(local.sweep_period_seconds)
+    SNAP_ALLOW_BROADCASTS         = tostring(var.allow_broadcast_mentions)
+    SNAP_LIMIT_USER_PER_MINUTE    = tostring(var.snaps_per_user_per_minute)
+    SNAP_LIMIT_TEAM_PER_MINUTE    = tostring(var.snaps_per_workspace_per_minute)
+    SNAP_LIMIT_USER_PENDING       = tostring(var.pending_snaps_per_user)
+    SLACK_RESPONSE_URL_PREFIX     = "https://hooks.slack.com/"
     # The links that add snap to a workspace or let it post as someone (install.tf).
     SNAP_PUBLIC_URL = local.install_enabled ? aws_apigatewayv2_api.slack.api_endpoint : null
   }

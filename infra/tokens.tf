@@ -5,7 +5,8 @@
 #   the installation store that install fills (install.tf); install is then required.
 # In both, a user who let snap post as them has their own token in the store, which the deleters
 # read to delete what it posted, and the poster to post and, for /snap revoke, to delete. They
-# read installation items only (`inst#…`), by key, and open Slack tokens only (purpose=slack-token).
+# read installation items only (`inst#…`, in the installations' table), by key, and open Slack
+# tokens only (purpose=slack-token).
 locals {
   one_workspace = var.slack_bot_token != null
   # Tokens can be in the store only where install puts them.
@@ -32,7 +33,7 @@ data "aws_iam_policy_document" "read_stored_tokens" {
   statement {
     sid       = "ReadStoredTokens"
     actions   = ["dynamodb:GetItem"]
-    resources = [aws_dynamodb_table.snaps.arn]
+    resources = [aws_dynamodb_table.installations[0].arn]
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
@@ -62,7 +63,7 @@ data "aws_iam_policy_document" "revoke_user_tokens" {
   statement {
     sid       = "RevokeOwnUserTokens"
     actions   = ["dynamodb:DeleteItem"]
-    resources = [aws_dynamodb_table.snaps.arn]
+    resources = [aws_dynamodb_table.installations[0].arn]
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"

@@ -42,6 +42,7 @@ import {
   writeAnswer,
 } from './api-gateway';
 import {
+  createInstallationsTable,
   createSnapTable,
   type DynamoProxy,
   type LocalDynamo,
@@ -144,6 +145,8 @@ export interface Pipeline {
   sweeperProcess: IsolatedFunction | undefined;
   dynamo: LocalDynamo;
   tableName: string;
+  /** Where installations and users' tokens are stored (SNAP_INSTALLATIONS_TABLE_NAME), when install is hosted. */
+  installationsTableName: string | undefined;
   signingSecret: string;
   botToken: string;
   sweepPeriodMs: number;
@@ -173,7 +176,7 @@ export interface Pipeline {
    * reader they are gone) and rate-limit counters (they track no message) are left out.
    */
   records(): Promise<Array<Record<string, unknown>>>;
-  /** Every item in the table, tombstones included. */
+  /** Every item in snap's tables (the snaps', then the installations'), tombstones included. */
   items(): Promise<Array<Record<string, unknown>>>;
   /** One pass of the TTL emulation, as of `atMs` (default now). */
   expire(atMs?: number): Promise<number>;
@@ -234,6 +237,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     throw new Error('a real workspace runs in one-workspace mode, without the local install function');
   const distDir = resolve(options.distDir ?? 'dist');
   const tableName = 'snap-local';
+  // As Terraform deploys it: installations in a table of their own, without a stream.
+  const installationsTableName = options.install ? 'snap-local-installations' : undefined;
   // Not a secret: the sandbox's requests are signed with it so that tools (curl, tests) can sign too.
   const signingSecret = options.workspace?.signingSecret ?? SANDBOX_SIGNING_SECRET;
   const botToken = options.workspace?.botToken ?? `xoxb-local-${process.pid}`;
@@ -267,13 +272,19 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       : undefined;
   const publicUrl = options.install ? (options.install.publicUrl ?? front?.url) : undefined;
   await createSnapTable(dynamo.endpoint, tableName);
-  const proxy = await startDynamoProxy(dynamo.endpoint, tableName);
+  if (installationsTableName) await createInstallationsTable(dynamo.endpoint, installationsTableName);
+  const proxy = await startDynamoProxy(dynamo.endpoint, [
+    tableName,
+    ...(installationsTableName ? [installationsTableName] : []),
+  ]);
 
   // The ciphertext variables win over plaintext ones; a workspace run must not inherit them.
   if (options.workspace) {
     delete process.env.SLACK_SIGNING_SECRET_CIPHERTEXT;
     delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
   }
+  // One process hosts one pipeline: a table name left by an earlier one must not linger.
+  if (!installationsTableName) delete process.env.SNAP_INSTALLATIONS_TABLE_NAME;
   // Distributed: no bot token variable of either kind.
   if (options.distributed) {
     delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
@@ -287,6 +298,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     AWS_ENDPOINT_URL_KMS: kms.url,
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     SNAP_TABLE_NAME: tableName,
+    ...(installationsTableName ? { SNAP_INSTALLATIONS_TABLE_NAME: installationsTableName } : {}),
     POSTER_FUNCTION_NAME: 'snap-poster',
     SNAP_KMS_KEY_ID: 'alias/snap-local',
     ...(options.workspace
@@ -421,8 +433,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   // Reads the table for the page and the tests, beside the functions (not through the proxy).
   const inspector = new DynamoDBClient({ endpoint: dynamo.endpoint });
   const items = async () => {
-    const out = await inspector.send(new ScanCommand({ TableName: tableName }));
-    return (out.Items ?? []).map((item) => unmarshall(item));
+    const all: Array<Record<string, unknown>> = [];
+    for (const table of [tableName, ...(installationsTableName ? [installationsTableName] : [])]) {
+      const out = await inspector.send(new ScanCommand({ TableName: table }));
+      all.push(...(out.Items ?? []).map((item) => unmarshall(item)));
+    }
+    return all;
   };
   const command: Pipeline['command'] = (text, fields, headers) =>
     timed('ack', ack)(commandEvent(text, fields, headers), lambdaContext('snap-ack', 10_000));
@@ -520,6 +536,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     sweeperProcess,
     dynamo,
     tableName,
+    installationsTableName,
     signingSecret,
     botToken,
     sweepPeriodMs: sweepPeriodSeconds * 1000,

@@ -408,14 +408,16 @@ describe('the table, shared by every kind of item', () => {
   /** The key prefixes the code writes, as IAM patterns. */
   const PREFIXES = [SNAP_PREFIX, COUNTER_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX].map((p) => `${p}*`);
 
-  /** A function's role statements that act on single items of the table. */
+  /** snap's two tables: the snaps' (with OAuth flows and counters) and the installations'. */
+  const TABLES = [tf('aws_dynamodb_table.snaps.arn'), tf('aws_dynamodb_table.installations[0].arn')];
+  /** A function's role statements that act on single items of either table. */
   const itemStatements = (fn: string) => {
-    const doc = /data\.aws_iam_policy_document\.(\w+)\.json/.exec(String(infra.module[fn]?.policy_json))?.[1];
+    const doc = /data\.aws_iam_policy_document\.(\w+)(?:\[0\])?\.json/.exec(
+      String(infra.module[fn]?.policy_json),
+    )?.[1];
     if (!doc) throw new Error(`${fn} has no policy document`);
     return policyStatements(infra, doc).filter(
-      (s) =>
-        s.actions.some((a) => ITEM_ACTIONS.test(a)) &&
-        s.resources.includes(tf('aws_dynamodb_table.snaps.arn')),
+      (s) => s.actions.some((a) => ITEM_ACTIONS.test(a)) && s.resources.some((r) => TABLES.includes(r)),
     );
   };
   const leadingKeys = (s: PolicyStatement) =>

@@ -52,8 +52,8 @@ const blocks = (value: unknown) => (value ?? []) as Array<Record<string, unknown
 
 /** Plaintext fallbacks for local runs: Terraform never sets them. */
 const PLAINTEXT_FALLBACKS = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_CLIENT_SECRET'];
-/** Optional overrides: SLACK_API_URL for local runs, SNAP_INSTALLATIONS_TABLE_NAME for a table of its own. */
-const OVERRIDES = ['SLACK_API_URL', 'SNAP_INSTALLATIONS_TABLE_NAME'];
+/** Optional overrides: SLACK_API_URL for local runs. */
+const OVERRIDES = ['SLACK_API_URL'];
 
 /** A function's environment as Terraform sets it in `mode`: the names set, and those left out. */
 function environmentIn(fn: string, mode: Mode): { set: string[]; unset: string[] } {
@@ -342,22 +342,26 @@ describe('infra and code agree', () => {
     expect(infra.locals.install_enabled).toBe(`\${var.slack_client_id != null}`);
   });
 
-  it('lets install touch only its own key prefixes, seal tokens and open only its two secrets', () => {
+  it('lets install touch only its own key prefixes in each table, seal tokens and open only its two secrets', () => {
     // Prepare
     type Condition = { test: string; variable: string; values: string[] };
     const doc = infra.data.aws_iam_policy_document?.install as { statement: Array<Record<string, unknown>> };
     const bySid = new Map(doc.statement.map((st) => [st.sid, st]));
     const condition = (sid: string) => blocks(bySid.get(sid)?.condition)[0] as unknown as Condition;
 
-    // Assess
-    expect(condition('StoreInstallations')).toMatchObject({
-      test: 'ForAllValues:StringLike',
-      variable: 'dynamodb:LeadingKeys',
-    });
-    expect(resolveLocal(infra, condition('StoreInstallations').values)).toEqual([
-      `${INSTALLATION_PREFIX}*`,
-      `${STATE_PREFIX}*`,
+    // Assess: installations in their own table, OAuth flows (and nothing else) in the snap table.
+    for (const sid of ['StoreInstallations', 'KeepOAuthStates'])
+      expect(condition(sid)).toMatchObject({
+        test: 'ForAllValues:StringLike',
+        variable: 'dynamodb:LeadingKeys',
+      });
+    expect(bySid.get('StoreInstallations')?.resources).toEqual([
+      tf('aws_dynamodb_table.installations[0].arn'),
     ]);
+    expect(resolveLocal(infra, condition('StoreInstallations').values)).toEqual([`${INSTALLATION_PREFIX}*`]);
+    expect(bySid.get('KeepOAuthStates')?.resources).toEqual([tf('aws_dynamodb_table.snaps.arn')]);
+    expect(resolveLocal(infra, condition('KeepOAuthStates').values)).toEqual([`${STATE_PREFIX}*`]);
+    expect(bySid.get('KeepOAuthStates')?.actions).toEqual(['dynamodb:PutItem', 'dynamodb:DeleteItem']);
     expect(bySid.get('SealTokens')?.actions).toEqual(['kms:Encrypt']);
     expect(condition('SealTokens').variable).toBe('kms:EncryptionContext:purpose');
     expect(condition('SealTokens').values.map((v) => resolveLocal(infra, v))).toEqual([
@@ -367,11 +371,7 @@ describe('infra and code agree', () => {
       'SLACK_SIGNING_SECRET',
       'SLACK_CLIENT_SECRET',
     ]);
-    expect(
-      functionStatements(infra, 'install')
-        .flatMap((st) => st.actions)
-        .sort(),
-    ).toEqual([
+    expect([...new Set(functionStatements(infra, 'install').flatMap((st) => st.actions))].sort()).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -379,6 +379,27 @@ describe('infra and code agree', () => {
       'kms:Decrypt',
       'kms:Encrypt',
     ]);
+  });
+
+  it('keeps installations in a table of their own with no stream, no TTL and no index, encrypted, with a week of backups', () => {
+    const installations = infra.resource.aws_dynamodb_table?.installations as Record<string, unknown>;
+
+    expect(installations.count).toBe(tf('local.install_enabled ? 1 : 0'));
+    expect(installations.hash_key).toBe(tf('local.table.partition_key'));
+    expect(installations.stream_enabled).toBe(false);
+    expect(installations.stream_view_type).toBeUndefined();
+    expect(installations.ttl).toBeUndefined();
+    expect(installations.global_secondary_index).toBeUndefined();
+    expect(blocks(installations.server_side_encryption)[0]?.enabled).toBe(true);
+    expect(blocks(installations.point_in_time_recovery)[0]).toMatchObject({
+      enabled: true,
+      recovery_period_in_days: 7,
+    });
+    // The snap table's stream, which the reaper reads, carries no installation item any more.
+    for (const fn of ['poster', 'sweeper', 'reaper'])
+      expect((module(fn).environment as Record<string, unknown>).SNAP_INSTALLATIONS_TABLE_NAME).toBe(
+        tf('local.install_enabled ? aws_dynamodb_table.installations[0].name : null'),
+      );
   });
 });
 

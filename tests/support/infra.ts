@@ -117,7 +117,7 @@ export interface Statement {
  */
 export function functionStatements(infra: Infra, fn: string, mode?: Mode): Statement[] {
   const module = infra.module[fn];
-  const ref = /data\.aws_iam_policy_document\.(\w+)\.json/.exec(String(module?.policy_json))?.[1];
+  const ref = /data\.aws_iam_policy_document\.(\w+)(?:\[0\])?\.json/.exec(String(module?.policy_json))?.[1];
   const docs = infra.data.aws_iam_policy_document ?? {};
   const doc = ref ? docs[ref] : undefined;
   // Statements of documents merged in with source_policy_documents count too (a counted
