@@ -16,6 +16,8 @@ locals {
     redirect = "GET ${local.oauth_redirect_path}"
     events   = "POST ${local.events_path}"
   }
+  # The routes browsers call (all but Slack's events), which share the install throttle.
+  browser_routes = { for name, route in local.install_routes : name => route if name != "events" }
 
   # Key prefixes of the items install writes (shared/adapters/installation-store.ts): the
   # installations (their own table) and the OAuth flows (the snap table).

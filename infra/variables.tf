@@ -122,7 +122,7 @@ variable "api_throttle_burst" {
 }
 
 variable "install_throttle_rate" {
-  description = "Steady-state requests per second each install route (the landing page, /slack/install, the OAuth redirect, /slack/events) accepts; people install a few times, and these routes take unsigned requests."
+  description = "Steady-state requests per second each browser route of install (the landing page, /slack/install, the OAuth redirect) accepts; people install a few times, and these routes take unsigned requests."
   type        = number
   default     = 5
 
@@ -140,6 +140,28 @@ variable "install_throttle_burst" {
   validation {
     condition     = var.install_throttle_burst >= 1 && var.install_throttle_burst <= 5000
     error_message = "install_throttle_burst must be between 1 and 5000."
+  }
+}
+
+variable "events_throttle_rate" {
+  description = "Steady-state requests per second POST /slack/events accepts (Slack's events about the app: uninstalls, revoked tokens). Sized for Slack's traffic, not a browser's: Slack delivers at most 30,000 events an hour per workspace (about 8 a second), and snap's events come a few per installation; 50 leaves room for many workspaces at once, and a flood of junk must exceed it to crowd Slack out."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.events_throttle_rate >= 1 && var.events_throttle_rate <= 10000
+    error_message = "events_throttle_rate must be between 1 and 10000."
+  }
+}
+
+variable "events_throttle_burst" {
+  description = "Burst POST /slack/events accepts above its steady rate (an org-wide uninstall or many revocations at once)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.events_throttle_burst >= 1 && var.events_throttle_burst <= 5000
+    error_message = "events_throttle_burst must be between 1 and 5000."
   }
 }
 

@@ -171,10 +171,11 @@ describe('infra and code agree', () => {
     const statements = (doc: string) =>
       (docs[doc]?.statement ?? []) as Array<{ sid: string; actions: string[]; condition: Condition[] }>;
     const read = statements('read_stored_tokens');
-    const revoke = statements('revoke_user_tokens');
+    const revoke = statements('delete_user_tokens');
+    const forgetBot = statements('forget_dead_bot_tokens');
 
     // Assess
-    for (const doc of ['read_stored_tokens', 'revoke_user_tokens', 'stored_token_key'])
+    for (const doc of ['read_stored_tokens', 'delete_user_tokens', 'stored_token_key'])
       expect([doc, docs[doc]?.count]).toEqual([doc, tf('local.tokens_in_store ? 1 : 0')]);
     expect(read.map((st) => [st.sid, st.actions])).toEqual([
       ['ReadStoredTokens', ['dynamodb:GetItem']],
@@ -186,7 +187,7 @@ describe('infra and code agree', () => {
         variable: 'dynamodb:LeadingKeys',
       });
     expect(resolveLocal(infra, read[0]?.condition[0]?.values)).toEqual([`${INSTALLATION_PREFIX}*`]);
-    // The poster deletes user token items only (inst#<key>#<user>), never an installation item.
+    // The deleters delete user token items only (inst#<key>#<user>), never an installation item.
     const userItems = resolveLocal(infra, revoke[0]?.condition[0]?.values) as string[];
     expect(userItems).toEqual([`${INSTALLATION_PREFIX}*#*`]);
     const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -202,17 +203,34 @@ describe('infra and code agree', () => {
       tokenContext({ key: 'T0001', kind: 'bot' }).purpose,
     ]);
     expect(revoke.map((st) => [st.sid, [...st.actions].sort()])).toEqual([
-      ['RevokeOwnUserTokens', ['dynamodb:DeleteItem']],
+      ['DeleteUserTokens', ['dynamodb:DeleteItem']],
+    ]);
+    // A dead bot token: workspace items only (inst#<key>, not inst#<key>#<user>), distributed only.
+    expect(infra.data.aws_iam_policy_document?.forget_dead_bot_tokens?.count).toBe(
+      tf('local.one_workspace ? 0 : 1'),
+    );
+    expect(forgetBot.map((st) => [st.sid, [...st.actions].sort()])).toEqual([
+      ['ForgetDeadBotTokens', ['dynamodb:DeleteItem', 'dynamodb:UpdateItem']],
+    ]);
+    expect(forgetBot[0]?.condition.map((c) => [c.test, c.variable, resolveLocal(infra, c.values)])).toEqual([
+      ['ForAllValues:StringLike', 'dynamodb:LeadingKeys', [`${INSTALLATION_PREFIX}*`]],
+      ['ForAllValues:StringNotLike', 'dynamodb:LeadingKeys', [`${INSTALLATION_PREFIX}*#*`]],
     ]);
     // Without install, no statement of theirs names installation items; distributed, no bot token.
+    // Each of them lets go of a token Slack calls dead; only distributed, of a bot token.
     for (const fn of ['poster', 'sweeper', 'reaper']) {
       const alone = functionStatements(infra, fn, modeOf('one-workspace'));
+      const withInstall = functionStatements(infra, fn, modeOf('one-workspace with install'));
       const distributed = functionStatements(infra, fn, modeOf('distributed'));
       expect(alone.map((st) => st.sid)).not.toContain('ReadStoredTokens');
       expect(alone.map((st) => st.sid)).toContain('DecryptBotToken');
       expect(distributed.map((st) => st.sid)).toContain('ReadStoredTokens');
       expect(distributed.map((st) => st.sid)).not.toContain('DecryptBotToken');
-      expect(distributed.some((st) => st.sid === 'RevokeOwnUserTokens')).toBe(fn === 'poster');
+      expect(distributed.map((st) => st.sid)).toEqual(
+        expect.arrayContaining(['DeleteUserTokens', 'ForgetDeadBotTokens']),
+      );
+      expect(withInstall.map((st) => st.sid)).toContain('DeleteUserTokens');
+      expect(withInstall.map((st) => st.sid)).not.toContain('ForgetDeadBotTokens');
     }
   });
 
@@ -295,22 +313,40 @@ describe('infra and code agree', () => {
     );
   });
 
-  it('gives every install route, which takes unsigned requests, its own smaller throttle', () => {
+  it('gives install’s browser routes, which take unsigned requests, their own smaller throttle, and Slack’s events one sized for Slack', () => {
+    // Prepare
     const stage = infra.resource.aws_apigatewayv2_stage?.default as Record<string, unknown>;
-    const dynamic = (stage.dynamic as Record<string, Array<Record<string, unknown>>>).route_settings?.[0];
-    const content = blocks(dynamic?.content)[0];
-    const variable = (name: string) => infra.variable[name] as Record<string, unknown>;
+    const settings = (stage.dynamic as Record<string, Array<Record<string, unknown>>>).route_settings ?? [];
+    const variable = (name: string) => Number((infra.variable[name] as Record<string, unknown>).default);
+    const browsers = infra.locals.browser_routes as string;
+    const [browser, events] = settings;
 
-    expect(String(dynamic?.for_each)).toContain('local.install_routes');
-    expect(String(dynamic?.for_each)).toContain('local.install_enabled');
-    expect(content).toMatchObject({
+    // Assess: the browsers' allowance covers every install route but the events'.
+    expect(settings).toHaveLength(2);
+    expect(browser?.for_each).toBe(tf('local.install_enabled ? local.browser_routes : {}'));
+    expect(browsers).toContain('local.install_routes');
+    expect(browsers).toContain('name != "events"');
+    expect(blocks(browser?.content)[0]).toMatchObject({
       route_key: tf('route_settings.value'),
       throttling_rate_limit: tf('var.install_throttle_rate'),
       throttling_burst_limit: tf('var.install_throttle_burst'),
     });
-    expect(Number(variable('install_throttle_rate').default)).toBeLessThan(
-      Number(variable('api_throttle_rate').default),
+    expect(events?.for_each).toBe(
+      tf('local.install_enabled ? { events = local.install_routes.events } : {}'),
     );
+    expect(
+      interpolateLocals(infra, String((infra.locals.install_routes as Record<string, string>).events)),
+    ).toBe(`POST ${EVENTS_PATH}`);
+    expect(blocks(events?.content)[0]).toMatchObject({
+      route_key: tf('route_settings.value'),
+      throttling_rate_limit: tf('var.events_throttle_rate'),
+      throttling_burst_limit: tf('var.events_throttle_burst'),
+    });
+    // Slack's ~8 events a second per workspace at its own limit, for several workspaces at once;
+    // browsers' a handful.
+    expect(variable('install_throttle_rate')).toBeLessThan(variable('api_throttle_rate'));
+    expect(variable('events_throttle_rate')).toBeGreaterThanOrEqual(5 * 8);
+    expect(variable('events_throttle_burst')).toBeGreaterThanOrEqual(variable('events_throttle_rate'));
     expect(stage.depends_on).toContain(tf('aws_apigatewayv2_route.install'));
   });
 
