@@ -6,7 +6,8 @@ data "aws_iam_policy_document" "poster" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
-    data.aws_iam_policy_document.revoke_user_tokens[*].json,
+    data.aws_iam_policy_document.delete_user_tokens[*].json,
+    data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
   )
 
   statement {

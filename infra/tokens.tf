@@ -53,19 +53,46 @@ data "aws_iam_policy_document" "read_stored_tokens" {
   }
 }
 
-# The poster only: /snap revoke deletes the author's own token item (inst#<key>#<user>) and
-# nothing else. The workspace's installation item, with its bot token and its list of users, is
-# install's alone: the function that opens untrusted message text cannot uninstall a workspace or
-# drop other users' tokens by rewriting it (install unlists the revoked user later).
-data "aws_iam_policy_document" "revoke_user_tokens" {
+# User token items only (inst#<key>#<user>), and only DeleteItem: the poster's /snap revoke
+# deletes the author's own; and every function that speaks with users' tokens (poster, sweeper,
+# reaper) deletes one Slack calls dead the moment it meets it — the tokens_revoked event may never
+# come (lost, or refused by a flooded route), and a dead token is never kept to be retried. The
+# code deletes only while the item still holds the very ciphertext found dead (a newer grant
+# stays). The workspace's installation item, with its list of users, stays install's.
+data "aws_iam_policy_document" "delete_user_tokens" {
   count = local.tokens_in_store ? 1 : 0
 
   statement {
-    sid       = "RevokeOwnUserTokens"
+    sid       = "DeleteUserTokens"
     actions   = ["dynamodb:DeleteItem"]
     resources = [aws_dynamodb_table.installations[0].arn]
     condition {
       test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.user_token_keys
+    }
+  }
+}
+
+# Distributed mode only, where bot tokens are in the store: a bot token Slack calls dead (snap
+# removed from the workspace, app_uninstalled not received) is let go by whichever function met
+# it — its attributes removed from the workspace item, or the whole item when it lists no user.
+# Workspace items only (inst#<key>, never inst#<key>#<user>): the StringNotLike below. In
+# one-workspace mode the bot token is configuration, which no function can change.
+data "aws_iam_policy_document" "forget_dead_bot_tokens" {
+  count = local.one_workspace ? 0 : 1
+
+  statement {
+    sid       = "ForgetDeadBotTokens"
+    actions   = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.installations[0].arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.stored_token_keys
+    }
+    condition {
+      test     = "ForAllValues:StringNotLike"
       variable = "dynamodb:LeadingKeys"
       values   = local.user_token_keys
     }

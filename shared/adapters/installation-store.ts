@@ -22,6 +22,7 @@ import type {
   InstallationStorePort,
   OAuthStatePort,
   Removed,
+  TokenScope,
   UserAuthorization,
 } from '../app/ports';
 import type { GrantKind } from '../domain/install';
@@ -179,6 +180,57 @@ export class InstallationStore implements InstallationStorePort {
 
   async removeUserToken(key: string, user: string, upTo: number): Promise<boolean> {
     return (await this.deleteUserToken(key, user, upTo)) === 'deleted';
+  }
+
+  /**
+   * A token Slack called dead, met by whichever function spoke with it: deleted only while the
+   * item still holds exactly the ciphertext that was opened, so a newer grant stored since stays.
+   * A user's token item goes (the workspace item keeps listing them until install next prunes
+   * it: these functions never rewrite a workspace's item beyond its bot). A bot's attributes go;
+   * the whole item when no user is listed in it, so nothing about the workspace lingers.
+   */
+  async forgetToken(scope: TokenScope, sealed: Uint8Array): Promise<boolean> {
+    if (scope.kind === 'user') {
+      return conditionally('forgetToken.user', () =>
+        documents.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: userKey(scope.key, scope.user ?? ''),
+            ConditionExpression: '#token = :sealed',
+            ExpressionAttributeNames: { '#token': 'userToken' },
+            ExpressionAttributeValues: { ':sealed': sealed },
+          }),
+        ),
+      );
+    }
+    const whole = await conditionally('forgetToken.workspace', () =>
+      documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: workspaceKey(scope.key),
+          ConditionExpression: '#token = :sealed AND attribute_not_exists(#users)',
+          ExpressionAttributeNames: { '#token': 'botToken', '#users': 'users' },
+          ExpressionAttributeValues: { ':sealed': sealed },
+        }),
+      ),
+    );
+    if (whole) return true;
+    const names: Record<string, string> = { '#token': 'botToken', '#rev': 'rev' };
+    BOT_ATTRIBUTES.forEach((a, n) => {
+      names[`#b${n}`] = a;
+    });
+    return conditionally('forgetToken.bot', () =>
+      documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: workspaceKey(scope.key),
+          UpdateExpression: `REMOVE ${BOT_ATTRIBUTES.map((_, n) => `#b${n}`).join(', ')} ADD #rev :one`,
+          ConditionExpression: '#token = :sealed',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':sealed': sealed, ':one': 1 },
+        }),
+      ),
+    );
   }
 
   /**

@@ -229,6 +229,7 @@ async function deleteNow(
     case 'already_gone':
       return ['gone', alreadyGoneReply()];
     case 'given_up':
+    case 'token_gone':
       return ['not_deleted', notDeletedReply(record.channel)];
     case 'deleted':
       return ['deleted', deletedEarlyReply(record.channel)];

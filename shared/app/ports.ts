@@ -113,7 +113,20 @@ export interface SlackPort {
    * goes back must be the token stored under a given key, never whichever one a warm cache holds.
    */
   revoke(token: string): Promise<void>;
+  /**
+   * Slack has just called dead the token a call as `speaker` spoke with (a `SlackCallError` for
+   * which `isDeadToken` holds): deletes that very token from the installation store — never one
+   * stored since (a new grant, a reinstall). Only after such a failure; otherwise `absent`.
+   */
+  retire(speaker: Speaker): Promise<Retired>;
 }
+
+/**
+ * What became of a dead token: `deleted` from the store now; `absent`, the store no longer holds
+ * it (deleted meanwhile, or replaced by a newer grant, which stays); `configured`, the bot token
+ * of one-workspace mode, which only its configuration can change.
+ */
+export type Retired = 'deleted' | 'absent' | 'configured';
 
 /** Where a command or a snap belongs: its workspace, and its org on Enterprise Grid. */
 export interface Workspace {
@@ -135,6 +148,12 @@ export interface TokenSource {
   userToken(where: Workspace & { user: string }): Promise<string | undefined>;
   /** Drops what is remembered for this workspace (and user): Slack said the token is no longer valid. */
   forget(where: Workspace & { user?: string }): void;
+  /**
+   * Slack called `token`, the bot's (or `where.user`'s) token here, dead: forgets it and deletes
+   * it from the store under the key it was found under, only if what is stored there is still
+   * that very token.
+   */
+  retire(where: Workspace & { user?: string }, token: string): Promise<Retired>;
 }
 
 /** What a token is bound to: its encryption context names the installation's key, its kind and user. */
@@ -188,7 +207,17 @@ export interface InstallationReader {
   userToken(key: string, user: string): Promise<Uint8Array | undefined>;
 }
 
-export interface InstallationStorePort extends InstallationReader {
+/** What the functions that speak with stored tokens may do in the store: read them, and let a dead one go. */
+export interface TokenStore extends InstallationReader {
+  /**
+   * Deletes the token stored under `scope` (the bot's attributes of `inst#<key>`, or the item
+   * `inst#<key>#<user>`) if it is still exactly `sealed`; false when something else (or
+   * nothing) is stored there now. A bot installation left with no user goes whole.
+   */
+  forgetToken(scope: TokenScope, sealed: Uint8Array): Promise<boolean>;
+}
+
+export interface InstallationStorePort extends TokenStore {
   /** Stores or replaces the bot installation; the workspace's user tokens stay. */
   saveBot(installation: BotInstallation): Promise<void>;
   /**

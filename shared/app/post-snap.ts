@@ -64,6 +64,7 @@ import { deleteSnap, Pacer } from './delete-snap';
 import { checkLimits } from './limits';
 import type { Common, Identity, SlackPort, Speaker, StorePort, TokenSource } from './ports';
 import { botOf, userOf } from './speaker';
+import { retireDeadToken } from './token-gone';
 
 export interface PostDeps extends Common {
   store: StorePort;
@@ -315,6 +316,8 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
         // nothing was posted, and the adapter forgot it. Once more with a fresh lookup: a new
         // token posts, none means snap is no longer installed there.
         log.warn('poster.bot_token_dead', errorFields(error));
+        // Out of the store at once, unless a newer token (a reinstall) is stored there now.
+        await retireDeadToken(bot, slack, log);
         return postPaced(bot, identity);
       }
       const refused =
@@ -335,10 +338,11 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     } catch (error) {
       if (error instanceof NoTokenError) authorToken = 'none';
       else if (error instanceof SlackCallError && isDeadToken(error.kind, error.code)) {
-        // Taken back in Slack (the store learns it from the tokens_revoked event): the adapter
-        // forgot it, and the bot posts instead where it can.
+        // Taken back in Slack: the adapter forgot it, this run deletes it from the store (the
+        // tokens_revoked event may never come), and the bot posts instead where it can.
         authorToken = 'dead';
         log.warn('poster.author_token_dead', errorFields(error));
+        await retireDeadToken(author, slack, log);
       } else throw error;
       postedAs = 'bot';
       try {
@@ -356,7 +360,10 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
         } catch (again) {
           const dead = again instanceof SlackCallError && isDeadToken(again.kind, again.code);
           if (!(again instanceof NoTokenError || dead)) throw again;
-          if (dead) authorToken = 'dead';
+          if (dead) {
+            authorToken = 'dead';
+            await retireDeadToken(author, slack, log);
+          }
           postedAs = 'bot';
           throw botError;
         }

@@ -238,6 +238,15 @@ export function deleteLaterReply(): Reply {
   return ephemeral('Slack is busy right now; the snap will still self-destruct at its time.');
 }
 
+/**
+ * Said to the author by snap's bot, in its Messages tab, when a snap posted as them can no longer
+ * be deleted by snap: the permission that posted it is gone (taken back in Slack, their account
+ * deactivated), and no other token may delete their message. Never the message's text.
+ */
+export function leftBehindNotice(channel: string): string {
+  return `:warning: snap could not delete your snap in <#${channel}> at its time: the permission you gave snap to post as you no longer works (it was taken back in Slack, or your account changed), so the message stays there. Please delete it yourself: hover over it → ⋮ → Delete message.`;
+}
+
 /** Slack's link syntax: `<url|label>`. */
 const link = (url: string, label: string) => `<${url}|${label}>`;
 

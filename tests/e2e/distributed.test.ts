@@ -10,6 +10,7 @@ import { until } from '../support/wait';
 
 const ANA = 'U0ANA';
 const BEN = 'U0BEN';
+const DEE = 'U0DEE';
 const suite = pipelineSuite('distributed', {
   sweepPeriodSeconds: 10,
   install: {},
@@ -19,6 +20,7 @@ const suite = pipelineSuite('distributed', {
     conversations: {
       'T0ACME-D1': { kind: 'im', members: [ANA, BEN] },
       'T0ACME-P1': { kind: 'private', members: [ANA, BEN] },
+      'T0ACME-D3': { kind: 'im', members: [DEE, BEN] },
     },
   },
 });
@@ -255,6 +257,33 @@ describe('posting as yourself, distributed', () => {
     expect(after.user).toBeUndefined(); // posted by the bot now
     expect(by('chat.postMessage', 'T0ACME-C6')).toEqual(['bot:T0ACME']);
   });
+
+  it('lets go at once of a token Slack revoked without telling snap: one sweep drops the snap as token_gone, deletes the token item, and the bot tells its author', async () => {
+    // Prepare: Dee lets snap post as her and snaps in a DM only she can post in; then Slack
+    // revokes her token and its tokens_revoked event never reaches snap.
+    await p().authorize({ as: 'user', team: 'T0ACME', user: DEE });
+    await snap('1h dee pending', { team: 'T0ACME', channel: 'T0ACME-D3', user: DEE });
+    const message = await posted('T0ACME-D3');
+    await p().lambda.settled();
+    p().slack.revokeUser(DEE);
+    await suite.overdue('T0ACME-D3');
+
+    // Act
+    const first = await p().sweep();
+    const second = await p().sweep();
+
+    // Assess: dropped on the first sweep, not kept to be retried; the token item gone.
+    expect(message.user).toBe(DEE);
+    expect(first).toMatchObject({ found: 1, token_gone: 1, kept: 0 });
+    expect(second).toMatchObject({ found: 0, kept: 0 });
+    expect((await p().items()).find((i) => i.pk === `inst#T0ACME#${DEE}`)).toBeUndefined();
+    expect(await suite.recordsIn('T0ACME-D3')).toHaveLength(0);
+    expect(message.deletedAt).toBeUndefined(); // it stays in Slack, and Dee hears it from the bot:
+    const told = suite.messagesIn(DEE);
+    expect(told.map((m) => m.by)).toEqual(['bot:T0ACME']);
+    expect(told[0]?.text).toContain('<#T0ACME-D3>');
+    expect(suite.logs.lines().some((l) => l.includes('"event":"snap.token_gone"'))).toBe(true);
+  }, 20_000);
 
   it('drops a snap posted as Ben when Ben takes snap’s access back in Slack (tokens_revoked): it stays in Slack, with a line that says so', async () => {
     // Prepare

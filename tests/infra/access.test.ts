@@ -444,13 +444,21 @@ describe('the table, shared by every kind of item', () => {
     expect(itemStatements('ack')).toEqual([]);
   });
 
-  it('lets the poster write snaps and rate-limit counters, the sweeper and reaper snaps only', () => {
+  it('lets the poster write snaps and rate-limit counters, the sweeper and reaper snaps only, and each delete only tokens in the installations', () => {
     const keysOf = (fn: string) => new Set(itemStatements(fn).flatMap(leadingKeys));
+    const installations = tf('aws_dynamodb_table.installations[0].arn');
 
     expect([...keysOf('poster')]).toEqual(expect.arrayContaining([`${SNAP_PREFIX}*`, `${COUNTER_PREFIX}*`]));
     for (const fn of ['sweeper', 'reaper']) {
       const writes = itemStatements(fn).filter((s) => s.actions.some((a) => a !== 'dynamodb:GetItem'));
-      expect([fn, [...new Set(writes.flatMap(leadingKeys))]]).toEqual([fn, [`${SNAP_PREFIX}*`]]);
+      const inSnaps = writes.filter((s) => !s.resources.includes(installations));
+      const inInstallations = writes.filter((s) => s.resources.includes(installations));
+      expect([fn, [...new Set(inSnaps.flatMap(leadingKeys))]]).toEqual([fn, [`${SNAP_PREFIX}*`]]);
+      // A dead token's item (a user's), or a dead bot token's attributes: nothing else there.
+      expect([fn, inInstallations.map((s) => s.sid).sort()]).toEqual([
+        fn,
+        ['DeleteUserTokens', 'ForgetDeadBotTokens'],
+      ]);
     }
   });
 });

@@ -8,11 +8,13 @@ import type {
   Identity,
   PostArgs,
   ReplyBody,
+  Retired,
   SlackPort,
   Speaker,
   StorePort,
 } from '../../shared/app/ports';
 import type { PostDeps } from '../../shared/app/post-snap';
+import { isDeadToken } from '../../shared/domain/deletion';
 import { DEFAULT_LIMITS, type WindowCounter } from '../../shared/domain/limits';
 import {
   leaseTtl,
@@ -205,6 +207,14 @@ export class ScriptedSlack implements SlackPort {
    * lookup after that (the adapter forgot it) finds none.
    */
   botRemovedButRemembered = false;
+  /** Slack calls the bot's token dead on every call, until a use case retires it. */
+  botDead = false;
+  /** What the store says when a dead token is retired (the configured bot token: `configured`). */
+  retireAnswer: Retired = 'deleted';
+  /** The speakers whose dead token a use case retired, in order. */
+  readonly retired: Speaker[] = [];
+  /** Dead tokens met and not yet retired, by speaker. */
+  private readonly deadMet = new Set<string>();
   private readonly deleteScript: Script[] = [];
   private readonly postScript: Script[] = [];
   private seq = 0;
@@ -222,16 +232,37 @@ export class ScriptedSlack implements SlackPort {
   /** Throws what a call as `speaker` meets before Slack acts: no token, or a token Slack calls dead. */
   private speak(speaker: Speaker, method: string): void {
     if (this.lookupFails) throw new TokenUnavailableError('lookup failed');
+    const dead = () => {
+      this.deadMet.add(speakerKey(speaker));
+      return new SlackCallError(method, 'platform', 'token_revoked');
+    };
     // users.info answers from the adapter's profile cache meanwhile: only Slack calls meet it.
     if (speaker.as === 'bot' && this.botRemovedButRemembered && method !== 'users.info') {
       this.botRemovedButRemembered = false;
       this.botInstalled = false;
-      throw new SlackCallError(method, 'platform', 'token_revoked');
+      throw dead();
     }
     if (speaker.as === 'bot' && !this.botInstalled) throw new NoTokenError('bot');
+    if (speaker.as === 'bot' && this.botDead) throw dead();
     if (speaker.as === 'user' && !this.authorized.has(speaker.user)) throw new NoTokenError('user');
-    if (speaker.as === 'user' && this.deadUsers.has(speaker.user))
-      throw new SlackCallError(method, 'platform', 'token_revoked');
+    if (speaker.as === 'user' && this.deadUsers.has(speaker.user)) throw dead();
+  }
+
+  /** A scripted failure as the adapter meets it: a dead token is remembered for `retire`. */
+  private met(speaker: Speaker, error: SlackCallError): SlackCallError {
+    if (isDeadToken(error.kind, error.code)) this.deadMet.add(speakerKey(speaker));
+    return error;
+  }
+
+  /** As the adapter does: only a token met dead is retired; deleted from the store, it is gone for good. */
+  async retire(speaker: Speaker): Promise<Retired> {
+    if (!this.deadMet.delete(speakerKey(speaker))) return 'absent';
+    this.retired.push(speaker);
+    if (this.retireAnswer === 'deleted') {
+      if (speaker.as === 'user') this.authorized.delete(speaker.user);
+      else this.botInstalled = false;
+    }
+    return this.retireAnswer;
   }
 
   async post(speaker: Speaker, args: PostArgs): Promise<string> {
@@ -240,7 +271,7 @@ export class ScriptedSlack implements SlackPort {
       throw new SlackCallError('chat.postMessage', 'platform', 'channel_not_found');
     const next = this.postScript.shift();
     const error = typeof next === 'function' ? next() : next;
-    if (error) throw error;
+    if (error) throw this.met(speaker, error);
     const ts = `${Math.floor(this.clock.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
     this.posts.push({ ...args, at: this.clock.now(), speaker });
     this.live.add(`${args.channel}/${ts}`);
@@ -253,7 +284,7 @@ export class ScriptedSlack implements SlackPort {
     const error = typeof next === 'function' ? next() : next;
     if (error) {
       this.deletes.push({ channel, ts, at: this.clock.now(), ok: false, speaker });
-      throw error;
+      throw this.met(speaker, error);
     }
     const key = `${channel}/${ts}`;
     const first = !this.gone.has(key);
@@ -278,6 +309,8 @@ export class ScriptedSlack implements SlackPort {
     if (this.deadTokens.has(token)) throw new SlackCallError('auth.revoke', 'platform', 'token_revoked');
   }
 }
+
+const speakerKey = (s: Speaker) => `${s.as}:${s.team}:${s.as === 'user' ? s.user : ''}`;
 
 /** The bot of workspace T1, the speaker most unit tests expect. */
 export const BOT: Speaker = { as: 'bot', team: 'T1' };
