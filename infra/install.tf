@@ -173,6 +173,8 @@ module "install" {
     SNAP_INSTALLATIONS_TABLE_NAME   = aws_dynamodb_table.installations[0].name
     SNAP_PUBLIC_URL                 = aws_apigatewayv2_api.slack.api_endpoint
     ALLOWED_TEAM_IDS                = join(",", var.allowed_team_ids)
+    # One workspace: the bot token is configuration; a user may allow snap only in that workspace.
+    SNAP_ONE_WORKSPACE = local.one_workspace ? "true" : null
   }
 }
 

@@ -283,8 +283,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     delete process.env.SLACK_SIGNING_SECRET_CIPHERTEXT;
     delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
   }
-  // One process hosts one pipeline: a table name left by an earlier one must not linger.
+  // One process hosts one pipeline: what an earlier one set for its mode must not linger.
   if (!installationsTableName) delete process.env.SNAP_INSTALLATIONS_TABLE_NAME;
+  if (!options.install || options.distributed) delete process.env.SNAP_ONE_WORKSPACE;
   // Distributed: no bot token variable of either kind.
   if (options.distributed) {
     delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
@@ -314,6 +315,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
                 SLACK_BOT_TOKEN_CIPHERTEXT: kms.encrypt(botToken, { app: 'snap', secret: 'SLACK_BOT_TOKEN' }),
               }),
         }),
+    // One workspace with install, as Terraform deploys it: install knows the bot token is
+    // configuration, and the workspace it serves (allowed_team_ids is required then).
+    ...(options.install && !options.distributed
+      ? { SNAP_ONE_WORKSPACE: 'true', ALLOWED_TEAM_IDS: SANDBOX.team.id }
+      : {}),
     ...(options.install && publicUrl && clientSecret
       ? {
           SLACK_CLIENT_ID: clientId,

@@ -241,6 +241,11 @@ export interface InstallConfig {
   /** Slack's authorize page, on the host of SLACK_API_URL (Slack's own by default). */
   slackAuthorizeUrl: string;
   allowedTeams: ReadonlySet<string>;
+  /**
+   * SNAP_ONE_WORKSPACE: the functions' bot token is configuration (one-workspace mode), so no bot
+   * installation is looked for in the store, and the workspace served is ALLOWED_TEAM_IDS.
+   */
+  oneWorkspace: boolean;
 }
 
 export function installConfig(env: Env): InstallConfig {
@@ -249,6 +254,11 @@ export function installConfig(env: Env): InstallConfig {
     throw new ConfigError('Environment variable SLACK_CLIENT_ID must be a Slack client id like 1234.5678');
   const tableName = required(env, 'SNAP_TABLE_NAME');
   const apiUrl = slackApiUrl(env);
+  const allowedTeams = allowedTeamIds(env);
+  const oneWorkspace = flag(env, 'SNAP_ONE_WORKSPACE');
+  // The one bot token serves one workspace: without the list, any workspace's users could grant.
+  if (oneWorkspace && allowedTeams.size === 0)
+    throw new ConfigError('Environment variable ALLOWED_TEAM_IDS is required with SNAP_ONE_WORKSPACE=true');
   return {
     clientId,
     clientSecret: secretSource(env, 'SLACK_CLIENT_SECRET'),
@@ -259,6 +269,7 @@ export function installConfig(env: Env): InstallConfig {
     publicUrl: publicUrl(env),
     slackApiUrl: apiUrl,
     slackAuthorizeUrl: authorizePageOf(apiUrl),
-    allowedTeams: allowedTeamIds(env),
+    allowedTeams,
+    oneWorkspace,
   };
 }

@@ -52,6 +52,7 @@ const [signingSecret, clientSecret] = await Promise.all([
 let log: Logger = baseLog;
 
 const settings = {
+  botInConfiguration: config.oneWorkspace,
   clientId: config.clientId,
   publicUrl: config.publicUrl,
   authorizePage: config.slackAuthorizeUrl,

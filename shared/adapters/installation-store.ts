@@ -117,19 +117,27 @@ export class InstallationStore implements InstallationStorePort {
     );
   }
 
-  async saveUser(a: UserAuthorization): Promise<boolean> {
+  async saveUser(a: UserAuthorization, botRequired: boolean): Promise<boolean> {
     // 1. List the user first, so that an uninstall reading the set from now on deletes the token.
-    await attempt('saveUser.list', () =>
+    // Distributed, only into a bot installation: this write never creates the workspace's item.
+    const listed = await conditionally('saveUser.list', () =>
       documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: workspaceKey(a.key),
           UpdateExpression: 'SET #kind = if_not_exists(#kind, :kind) ADD #users :user, #rev :one',
-          ExpressionAttributeNames: { '#kind': 'kind', '#users': 'users', '#rev': 'rev' },
+          ...(botRequired ? { ConditionExpression: 'attribute_exists(#bot)' } : {}),
+          ExpressionAttributeNames: {
+            '#kind': 'kind',
+            '#users': 'users',
+            '#rev': 'rev',
+            ...(botRequired ? { '#bot': 'botToken' } : {}),
+          },
           ExpressionAttributeValues: { ':kind': 'installation', ':user': new Set([a.user]), ':one': 1 },
         }),
       ),
     );
+    if (!listed) return false;
     // 2. The token itself.
     await attempt('saveUser.put', () =>
       documents.send(
@@ -150,10 +158,12 @@ export class InstallationStore implements InstallationStorePort {
         }),
       ),
     );
-    // 3. Still listed? An uninstall that ran between 1 and 3 has deleted the item or unlisted the
-    // user, and may have missed the token written in 2: take it back.
-    const workspace = await this.read(workspaceKey(a.key), 'users');
-    if (stringSet(workspace?.users).has(a.user)) return true;
+    // 3. Still listed (and, distributed, still installed)? An uninstall that ran between 1 and 3
+    // has deleted the item or unlisted the user, and may have missed the token written in 2: take
+    // it back.
+    const workspace = await this.read(workspaceKey(a.key), ['users', 'botToken']);
+    const installed = !botRequired || bytes(workspace?.botToken) !== undefined;
+    if (installed && stringSet(workspace?.users).has(a.user)) return true;
     await conditionally('saveUser.undo', () =>
       documents.send(
         new DeleteCommand({
@@ -344,15 +354,19 @@ export class InstallationStore implements InstallationStorePort {
     }
   }
 
-  private async read(key: Record<string, string>, projection?: string): Promise<Item | undefined> {
+  private async read(key: Record<string, string>, projection?: string | string[]): Promise<Item | undefined> {
+    const attributes = projection === undefined ? [] : [projection].flat();
     const out = await attempt('get', () =>
       documents.send(
         new GetCommand({
           TableName: this.tableName,
           Key: key,
           ConsistentRead: true,
-          ...(projection
-            ? { ProjectionExpression: '#p', ExpressionAttributeNames: { '#p': projection } }
+          ...(attributes.length
+            ? {
+                ProjectionExpression: attributes.map((_, n) => `#p${n}`).join(', '),
+                ExpressionAttributeNames: Object.fromEntries(attributes.map((a, n) => [`#p${n}`, a])),
+              }
             : {}),
         }),
       ),

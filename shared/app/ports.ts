@@ -221,10 +221,13 @@ export interface InstallationStorePort extends TokenStore {
   /** Stores or replaces the bot installation; the workspace's user tokens stay. */
   saveBot(installation: BotInstallation): Promise<void>;
   /**
-   * Stores a user's token, never touching the bot installation. False when an uninstall of that
-   * workspace ran at the same moment and took it away again (nothing is left stored then).
+   * Stores a user's token, never touching the bot installation. With `botRequired` (distributed
+   * mode, where the bot's token is in the store), only while a bot installation is stored under
+   * the authorization's key: the write is conditional on it, so no race with an uninstall creates
+   * the installation item. False when there is none, or an uninstall of that workspace ran at the
+   * same moment and took it away again: nothing is left stored then.
    */
-  saveUser(authorization: UserAuthorization): Promise<boolean>;
+  saveUser(authorization: UserAuthorization, botRequired: boolean): Promise<boolean>;
   /** `app_uninstalled`: the installation and every user token under `key` stored up to `upTo` (ms). */
   removeWorkspace(key: string, upTo: number): Promise<Removed>;
   /** `tokens_revoked`: these users' tokens, and the bot's if its user id is listed, stored up to `upTo`. */

@@ -140,6 +140,28 @@ describe('snap in many workspaces', () => {
 });
 
 describe('posting as yourself, distributed', () => {
+  it('refuses “post as you” in a workspace snap is not in: a page saying to ask an admin, the token given back, nothing stored', async () => {
+    // Prepare
+    const before = (await p().items()).filter((i) => String(i.pk).startsWith('inst#T0NOBOT')).length;
+
+    // Act
+    const page = await p().authorize({ as: 'user', team: 'T0NOBOT', teamName: 'Nobot', user: 'U0NOBOT' });
+
+    // Assess
+    const issued = [...p().slack.issued.values()].filter((t) => t.team === 'T0NOBOT');
+    expect(page.statusCode).toBe(409);
+    expect(String(page.body)).toContain('snap is not installed in <strong>Nobot</strong>');
+    expect(String(page.body)).toContain('Ask someone who may add apps');
+    expect(issued.map((t) => [t.kind, t.revoked])).toEqual([['user', true]]);
+    expect(
+      p()
+        .slack.calls.filter((c) => c.method === 'auth.revoke')
+        .map((c) => c.by),
+    ).toContain('user:T0NOBOT:U0NOBOT');
+    expect(before).toBe(0);
+    expect((await p().items()).filter((i) => String(i.pk).startsWith('inst#T0NOBOT'))).toEqual([]);
+  });
+
   it('refuses a DM between two people with the ?as=user link, then posts there as Ana once she allows it, and deletes it on time with her token', async () => {
     // Prepare
     const replies = p().slack.replies.length;
@@ -251,7 +273,7 @@ describe('posting as yourself, distributed', () => {
     expect((await p().items()).find((i) => i.pk === 'inst#T0ACME')).toHaveProperty('botToken');
     expect(
       p()
-        .slack.calls.filter((c) => c.method === 'auth.revoke')
+        .slack.calls.filter((c) => c.method === 'auth.revoke' && String(c.by).startsWith('user:T0ACME:'))
         .map((c) => c.by),
     ).toEqual([`user:T0ACME:${ANA}`]);
     expect(after.user).toBeUndefined(); // posted by the bot now

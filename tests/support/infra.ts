@@ -309,6 +309,7 @@ export function variablesRead(
     SNAP_SWEEP_PERIOD_SECONDS: '60',
     ALLOWED_TEAM_IDS: 'T0001',
     SNAP_ALLOW_BROADCASTS: 'false',
+    SNAP_ONE_WORKSPACE: 'true',
     SNAP_PUBLIC_URL: 'https://snap.example',
     SLACK_CLIENT_ID: '1234.5678',
     SNAP_LIMIT_USER_PER_MINUTE: '30',
