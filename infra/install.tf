@@ -21,7 +21,7 @@ locals {
 
   # Key prefixes of the items install writes (shared/adapters/installation-store.ts): the
   # installations (their own table) and the OAuth flows (the snap table).
-  installation_keys = ["inst#*"]
+  installation_keys = ["inst#*", "grants#*"]
   state_keys        = ["oauth#*"]
 
   # Encryption contexts (shared/adapters/kms.ts): the client secret, and every Slack token

@@ -7,6 +7,7 @@ data "aws_iam_policy_document" "poster" {
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
     data.aws_iam_policy_document.delete_user_tokens[*].json,
+    data.aws_iam_policy_document.read_user_grants[*].json,
     data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
   )
 

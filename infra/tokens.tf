@@ -16,6 +16,8 @@ locals {
   stored_token_keys = ["inst#*"]
   # User token items only: inst#<workspace or org>#<user>, never the installation item inst#<key>.
   user_token_keys = ["inst#*#*"]
+  # On Grid, each user's index of the keys they granted a token under: grants#<org>#<user>.
+  grants_keys = ["grants#*"]
 
   stored_token_key_grants = {
     DeletersOpenStoredTokens = {
@@ -70,6 +72,35 @@ data "aws_iam_policy_document" "delete_user_tokens" {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
       values   = local.user_token_keys
+    }
+  }
+
+  # A deleted user token's key leaves its user's index of grants (Grid), which goes once empty.
+  statement {
+    sid       = "UnlistUserGrants"
+    actions   = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.installations[0].arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.grants_keys
+    }
+  }
+}
+
+# The poster only: /snap revoke on Grid reads the author's index of grants, to find every token
+# they granted in the org from whichever workspace they run it.
+data "aws_iam_policy_document" "read_user_grants" {
+  count = local.tokens_in_store ? 1 : 0
+
+  statement {
+    sid       = "ReadUserGrants"
+    actions   = ["dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.installations[0].arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.grants_keys
     }
   }
 }

@@ -8,14 +8,22 @@
  *
  * Every `inst#…` item is copied as it is — its tokens stay sealed, and their encryption context
  * names the workspace and user, not the table — unless the target already holds an item under
- * that key (written there since, so newer). With `--delete-source`, each copied (or already
- * present) item is then deleted from the snap table. It reads the snap table with a Scan: an
+ * that key (written there since, so newer). A user's token on Enterprise Grid (its item names an
+ * org) is listed in that user's index of grants (`grants#<org>#<user>`), which `/snap revoke`
+ * reads to find every token they granted in the org. With `--delete-source`, each copied (or
+ * already present) item is then deleted from the snap table. It reads the snap table with a Scan: an
  * operator's one-off, never something a function does. It prints counts, never an item.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../shared/adapters/dynamo-calls';
-import { INSTALLATION_PREFIX } from '../shared/adapters/installation-store';
+import { grantsKey, INSTALLATION_PREFIX } from '../shared/adapters/installation-store';
 import { TABLE } from '../shared/adapters/snap-item';
 
 export interface MigrationOptions {
@@ -31,6 +39,8 @@ export interface MigrationReport {
   copied: number;
   /** Already in the installations' table (kept as they are there). */
   present: number;
+  /** Grid users' tokens listed in their index of grants. */
+  indexed: number;
   /** Deleted from the snap table (`--delete-source`). */
   deleted: number;
 }
@@ -40,7 +50,7 @@ export async function migrateInstallations(
   options: MigrationOptions,
 ): Promise<MigrationReport> {
   if (options.from === options.to) throw new Error('--from and --to name the same table');
-  const report: MigrationReport = { found: 0, copied: 0, present: 0, deleted: 0 };
+  const report: MigrationReport = { found: 0, copied: 0, present: 0, indexed: 0, deleted: 0 };
   let start: Record<string, unknown> | undefined;
   do {
     const page = await documents.send(
@@ -68,6 +78,20 @@ export async function migrateInstallations(
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         report.present++;
+      }
+      // inst#<key>#<user> of a workspace (or org) in an org: listed in the user's grants there.
+      const [, key, user] = String(item[TABLE.partitionKey]).split('#');
+      if (key && user && typeof item.enterpriseId === 'string' && item.enterpriseId !== '') {
+        await documents.send(
+          new UpdateCommand({
+            TableName: options.to,
+            Key: grantsKey(item.enterpriseId, user),
+            UpdateExpression: 'ADD #keys :key',
+            ExpressionAttributeNames: { '#keys': 'keys' },
+            ExpressionAttributeValues: { ':key': new Set([key]) },
+          }),
+        );
+        report.indexed++;
       }
       if (options.deleteSource) {
         await documents.send(
@@ -106,7 +130,7 @@ async function main(args: string[]): Promise<void> {
       { from, to, deleteSource: args.includes('--delete-source') },
     );
     console.log(
-      `installations: ${report.found} found in ${from}, ${report.copied} copied to ${to}, ${report.present} already there` +
+      `installations: ${report.found} found in ${from}, ${report.copied} copied to ${to}, ${report.present} already there, ${report.indexed} Grid grants indexed` +
         (args.includes('--delete-source') ? `, ${report.deleted} deleted from ${from}` : ''),
     );
   } finally {

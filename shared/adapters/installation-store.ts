@@ -8,6 +8,10 @@
  *                   (sealed), its user id and scopes, names, installer, time; `users`, the set
  *                   of user ids that have a token under K; `rev`, bumped by every write.
  *   inst#<K>#<U>    user U's token (sealed), scopes, time.
+ *   grants#<E>#<U>  on Enterprise Grid, `keys`: every K of org E where user U has a token (the
+ *                   org's own key and its workspaces'), so `/snap revoke` from any workspace
+ *                   of the org finds them all by key. Listed before a token is written,
+ *                   unlisted whenever one is deleted; deleted once it lists nothing.
  *   oauth#<sha256>  an OAuth flow: the state's hash as key, the cookie nonce's hash, the grant
  *                   kind, a deadline — and the TTL attribute, which installations never carry
  *                   (nor any index key: none of these items appears in the snap indexes).
@@ -34,10 +38,12 @@ const PK = TABLE.partitionKey;
 /** Key prefixes of the items this adapter writes; the install role may touch no others (infra/install.tf). */
 export const INSTALLATION_PREFIX = 'inst#';
 export const STATE_PREFIX = 'oauth#';
+export const GRANTS_PREFIX = 'grants#';
 
 export const workspaceKey = (key: string) => ({ [PK]: `${INSTALLATION_PREFIX}${key}` });
 export const userKey = (key: string, user: string) => ({ [PK]: `${INSTALLATION_PREFIX}${key}#${user}` });
 const stateKey = (stateHash: string) => ({ [PK]: `${STATE_PREFIX}${stateHash}` });
+export const grantsKey = (org: string, user: string) => ({ [PK]: `${GRANTS_PREFIX}${org}#${user}` });
 
 /** The bot installation's attributes, removed together when its token is revoked. */
 const BOT_ATTRIBUTES = ['botToken', 'botUserId', 'botScopes', 'botInstalledAt', 'installedBy', 'appId'];
@@ -138,6 +144,10 @@ export class InstallationStore implements InstallationStorePort {
       ),
     );
     if (!listed) return false;
+    // On Grid, the org's index of the user's grants lists this key before the token exists, so a
+    // revoke from any workspace of the org that could find the token finds the key.
+    const org = a.enterprise?.id;
+    if (org) await this.listGrant(org, a.user, a.key);
     // 2. The token itself.
     await attempt('saveUser.put', () =>
       documents.send(
@@ -164,7 +174,7 @@ export class InstallationStore implements InstallationStorePort {
     const workspace = await this.read(workspaceKey(a.key), ['users', 'botToken']);
     const installed = !botRequired || bytes(workspace?.botToken) !== undefined;
     if (installed && stringSet(workspace?.users).has(a.user)) return true;
-    await conditionally('saveUser.undo', () =>
+    const undone = await conditionally('saveUser.undo', () =>
       documents.send(
         new DeleteCommand({
           TableName: this.tableName,
@@ -174,6 +184,7 @@ export class InstallationStore implements InstallationStorePort {
         }),
       ),
     );
+    if (undone && org) await this.unlistGrant(org, a.user, a.key);
     return false;
   }
 
@@ -201,17 +212,22 @@ export class InstallationStore implements InstallationStorePort {
    */
   async forgetToken(scope: TokenScope, sealed: Uint8Array): Promise<boolean> {
     if (scope.kind === 'user') {
-      return conditionally('forgetToken.user', () =>
-        documents.send(
+      let old: Item | undefined;
+      const deleted = await conditionally('forgetToken.user', async () => {
+        const out = await documents.send(
           new DeleteCommand({
             TableName: this.tableName,
             Key: userKey(scope.key, scope.user ?? ''),
             ConditionExpression: '#token = :sealed',
             ExpressionAttributeNames: { '#token': 'userToken' },
             ExpressionAttributeValues: { ':sealed': sealed },
+            ReturnValues: 'ALL_OLD',
           }),
-        ),
-      );
+        );
+        old = out.Attributes;
+      });
+      if (deleted) await this.unlistDeleted(old, scope.key);
+      return deleted;
     }
     const whole = await conditionally('forgetToken.workspace', () =>
       documents.send(
@@ -330,14 +346,76 @@ export class InstallationStore implements InstallationStorePort {
     throw new StoreError(`DynamoDB prune of ${key} kept meeting concurrent writes`);
   }
 
+  async grantedKeys(org: string, user: string): Promise<string[]> {
+    const item = await this.read(grantsKey(org, user), 'keys');
+    return [...stringSet(item?.keys)];
+  }
+
+  /** Lists `key` among the user's grants in their org (idempotent). */
+  private async listGrant(org: string, user: string, key: string): Promise<void> {
+    await attempt('listGrant', () =>
+      documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: grantsKey(org, user),
+          UpdateExpression: 'ADD #keys :key',
+          ExpressionAttributeNames: { '#keys': 'keys' },
+          ExpressionAttributeValues: { ':key': new Set([key]) },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Unlists `key` from the user's grants in their org; the index item goes when it lists nothing
+   * more (an emptied set leaves the item without `keys`), so nothing about the user lingers.
+   */
+  private async unlistGrant(org: string, user: string, key: string): Promise<void> {
+    await attempt('unlistGrant', () =>
+      documents
+        .send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: grantsKey(org, user),
+            UpdateExpression: 'DELETE #keys :key',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#keys': 'keys', '#pk': PK },
+            ExpressionAttributeValues: { ':key': new Set([key]) },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!isConditionFailure(error)) throw error;
+        }),
+    );
+    await conditionally('unlistGrant.empty', () =>
+      documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: grantsKey(org, user),
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#keys)',
+          ExpressionAttributeNames: { '#keys': 'keys', '#pk': PK },
+        }),
+      ),
+    );
+  }
+
+  /** After a user token item was deleted: its key leaves the user's grants in its org, if it had one. */
+  private async unlistDeleted(old: Item | undefined, key: string): Promise<void> {
+    const org = old?.enterpriseId;
+    const user = old?.userId;
+    if (typeof org === 'string' && org !== '' && typeof user === 'string')
+      await this.unlistGrant(org, user, key);
+  }
+
   /** `deleted`, `absent` (nothing there: fine), or `kept` (stored after `upTo`: a newer grant). */
   private async deleteUserToken(
     key: string,
     user: string,
     upTo: number,
   ): Promise<'deleted' | 'absent' | 'kept'> {
+    let out: { Attributes?: Item };
     try {
-      const out = await documents.send(
+      out = await documents.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: userKey(key, user),
@@ -347,11 +425,13 @@ export class InstallationStore implements InstallationStorePort {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return out.Attributes ? 'deleted' : 'absent';
     } catch (error) {
       if (isConditionFailure(error)) return 'kept';
       throw new StoreError('DynamoDB delete of a user token failed', { cause: error });
     }
+    if (!out.Attributes) return 'absent';
+    await this.unlistDeleted(out.Attributes, key);
+    return 'deleted';
   }
 
   private async read(key: Record<string, string>, projection?: string | string[]): Promise<Item | undefined> {

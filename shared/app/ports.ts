@@ -239,6 +239,11 @@ export interface InstallationStorePort extends TokenStore {
    * which calls this, needs no right over any workspace's installation.
    */
   removeUserToken(key: string, user: string, upTo: number): Promise<boolean>;
+  /**
+   * On Enterprise Grid: every installation key of org `org` under which `user` has (or had) a
+   * token — the org's own and its workspaces' — read by key from the org's index of their grants.
+   */
+  grantedKeys(org: string, user: string): Promise<string[]>;
 }
 
 /** OAuth states (hashed), single-use and short-lived. */

@@ -271,16 +271,38 @@ export function reauthorizeReply(authorizeUrl: string): Reply {
   );
 }
 
-/** `/snap revoke` done: the author's token is given back and deleted; how many snaps it took down. */
-export function revokedReply(taken: number): Reply {
+/** Where `/snap revoke` found the author's permissions: this workspace, the org itself, other workspaces of the org. */
+export interface RevokedWhere {
+  here: boolean;
+  org: boolean;
+  otherWorkspaces: number;
+}
+
+/** `/snap revoke` done: the author's tokens are given back and deleted, and where; how many snaps it took down. */
+export function revokedReply(
+  taken: number,
+  where: RevokedWhere = { here: true, org: false, otherWorkspaces: 0 },
+): Reply {
   const snaps =
     taken === 0
       ? 'You had no pending snaps posted as you.'
       : `It took down ${taken} pending snap${taken === 1 ? '' : 's'} posted as you.`;
-  return ephemeral(
-    `:white_check_mark: snap no longer posts as you: your permission is given back to Slack and deleted. ${snaps}`,
-  );
+  const places = [
+    where.here ? 'in this workspace' : '',
+    where.otherWorkspaces > 0
+      ? `in ${where.otherWorkspaces === 1 ? 'another workspace' : `${where.otherWorkspaces} other workspaces`} of your organization`
+      : '',
+    where.org ? 'for your whole organization' : '',
+  ].filter(Boolean);
+  const permission =
+    places.length > 1 || where.otherWorkspaces > 1
+      ? `the permissions you gave it (${joinAnd(places)}) are given back to Slack and deleted`
+      : `your permission${places.length ? ` (${places[0]})` : ''} is given back to Slack and deleted`;
+  return ephemeral(`:white_check_mark: snap no longer posts as you: ${permission}. ${snaps}`);
 }
+
+const joinAnd = (parts: string[]) =>
+  parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 
 export function nothingToRevokeReply(): Reply {
   return ephemeral('snap does not post as you, so there is nothing to revoke.');

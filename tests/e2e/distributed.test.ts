@@ -11,12 +11,13 @@ import { until } from '../support/wait';
 const ANA = 'U0ANA';
 const BEN = 'U0BEN';
 const DEE = 'U0DEE';
+const ELL = 'U0ELL';
 const suite = pipelineSuite('distributed', {
   sweepPeriodSeconds: 10,
   install: {},
   distributed: true,
   slack: {
-    enterprises: { E0ORG: ['T0SUB1', 'T0SUB2'] },
+    enterprises: { E0ORG: ['T0SUB1', 'T0SUB2'], E0GRID: ['T0GA', 'T0GB'] },
     conversations: {
       'T0ACME-D1': { kind: 'im', members: [ANA, BEN] },
       'T0ACME-P1': { kind: 'private', members: [ANA, BEN] },
@@ -327,4 +328,54 @@ describe('posting as yourself, distributed', () => {
     expect(await suite.recordsIn('T0ACME-C7')).toHaveLength(0);
     expect(suite.messagesIn('T0ACME-C7')[0]?.deletedAt).toBeUndefined();
   }, 20_000);
+
+  it('on Grid, /snap revoke typed in workspace B finds the permission granted in workspace A, gives it back and deletes it, and says so', async () => {
+    // Prepare: snap added to two workspaces of org E0GRID one by one; Ell lets snap post as her
+    // in A only, and snaps there.
+    await p().authorize({ team: 'T0GA', enterprise: 'E0GRID', user: 'U0GADMIN' });
+    await p().authorize({ team: 'T0GB', enterprise: 'E0GRID', user: 'U0GADMIN' });
+    await p().authorize({ as: 'user', team: 'T0GA', enterprise: 'E0GRID', user: ELL });
+    await snap('1h ell as herself in A', {
+      team: 'T0GA',
+      enterprise: 'E0GRID',
+      channel: 'T0GA-C1',
+      user: ELL,
+    });
+    const before = await posted('T0GA-C1');
+    await p().lambda.settled();
+    const replies = p().slack.replies.length;
+
+    // Act: /snap revoke in workspace B, then a snap in A again.
+    await p().command('revoke', {
+      team_id: 'T0GB',
+      enterprise_id: 'E0GRID',
+      channel_id: 'T0GB-C1',
+      user_id: ELL,
+    });
+    const reply = await suite.lastReplyIn(replies);
+    await snap('1h ell after revoke in A', {
+      team: 'T0GA',
+      enterprise: 'E0GRID',
+      channel: 'T0GA-C2',
+      user: ELL,
+    });
+    const after = await posted('T0GA-C2');
+
+    // Assess
+    expect(before.user).toBe(ELL);
+    expect(before.deletedAt).toBeDefined();
+    expect(String(reply.body.text)).toContain('in another workspace of your organization');
+    expect(String(reply.body.text)).toContain('took down 1 pending snap');
+    expect(
+      p()
+        .slack.calls.filter((c) => c.method === 'auth.revoke')
+        .map((c) => c.by),
+    ).toContain(`user:T0GA:${ELL}`);
+    expect([...p().slack.issued.values()].find((t) => t.user === ELL)?.revoked).toBe(true);
+    const items = await p().items();
+    expect(items.find((i) => i.pk === `inst#T0GA#${ELL}`)).toBeUndefined();
+    expect(items.find((i) => i.pk === `grants#E0GRID#${ELL}`)).toBeUndefined();
+    expect(after.user).toBeUndefined();
+    expect(by('chat.postMessage', 'T0GA-C2')).toEqual(['bot:T0GA']);
+  });
 });

@@ -6,7 +6,7 @@
  */
 
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
+import { GRANTS_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import { MESSAGE_KEY_CONTEXT, secretContext, tokenContext } from '../../shared/adapters/kms';
 import { COUNTER_PREFIX, SNAP_PREFIX } from '../../shared/adapters/snap-item';
 import {
@@ -406,7 +406,9 @@ describe('the table, shared by every kind of item', () => {
   const ITEM_ACTIONS =
     /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|BatchGetItem|BatchWriteItem|ConditionCheckItem)$/;
   /** The key prefixes the code writes, as IAM patterns. */
-  const PREFIXES = [SNAP_PREFIX, COUNTER_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX].map((p) => `${p}*`);
+  const PREFIXES = [SNAP_PREFIX, COUNTER_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX, GRANTS_PREFIX].map(
+    (p) => `${p}*`,
+  );
 
   /** snap's two tables: the snaps' (with OAuth flows and counters) and the installations'. */
   const TABLES = [tf('aws_dynamodb_table.snaps.arn'), tf('aws_dynamodb_table.installations[0].arn')];
@@ -454,10 +456,11 @@ describe('the table, shared by every kind of item', () => {
       const inSnaps = writes.filter((s) => !s.resources.includes(installations));
       const inInstallations = writes.filter((s) => s.resources.includes(installations));
       expect([fn, [...new Set(inSnaps.flatMap(leadingKeys))]]).toEqual([fn, [`${SNAP_PREFIX}*`]]);
-      // A dead token's item (a user's), or a dead bot token's attributes: nothing else there.
+      // A dead token's item (a user's, and its key in their index of grants), or a dead bot
+      // token's attributes: nothing else there.
       expect([fn, inInstallations.map((s) => s.sid).sort()]).toEqual([
         fn,
-        ['DeleteUserTokens', 'ForgetDeadBotTokens'],
+        ['DeleteUserTokens', 'ForgetDeadBotTokens', 'UnlistUserGrants'],
       ]);
     }
   });

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
-import { INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
+import { GRANTS_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import { tokenContext } from '../../shared/adapters/kms';
 import {
   COMMAND_PATH,
@@ -204,7 +204,9 @@ describe('infra and code agree', () => {
     ]);
     expect(revoke.map((st) => [st.sid, [...st.actions].sort()])).toEqual([
       ['DeleteUserTokens', ['dynamodb:DeleteItem']],
+      ['UnlistUserGrants', ['dynamodb:DeleteItem', 'dynamodb:UpdateItem']],
     ]);
+    expect(resolveLocal(infra, revoke[1]?.condition[0]?.values)).toEqual([`${GRANTS_PREFIX}*`]);
     // A dead bot token: workspace items only (inst#<key>, not inst#<key>#<user>), distributed only.
     expect(infra.data.aws_iam_policy_document?.forget_dead_bot_tokens?.count).toBe(
       tf('local.one_workspace ? 0 : 1'),
@@ -394,7 +396,10 @@ describe('infra and code agree', () => {
     expect(bySid.get('StoreInstallations')?.resources).toEqual([
       tf('aws_dynamodb_table.installations[0].arn'),
     ]);
-    expect(resolveLocal(infra, condition('StoreInstallations').values)).toEqual([`${INSTALLATION_PREFIX}*`]);
+    expect(resolveLocal(infra, condition('StoreInstallations').values)).toEqual([
+      `${INSTALLATION_PREFIX}*`,
+      `${GRANTS_PREFIX}*`,
+    ]);
     expect(bySid.get('KeepOAuthStates')?.resources).toEqual([tf('aws_dynamodb_table.snaps.arn')]);
     expect(resolveLocal(infra, condition('KeepOAuthStates').values)).toEqual([`${STATE_PREFIX}*`]);
     expect(bySid.get('KeepOAuthStates')?.actions).toEqual(['dynamodb:PutItem', 'dynamodb:DeleteItem']);

@@ -415,6 +415,42 @@ describe('revoke, distributed', () => {
     expect(replyTo(event.id)?.text).toContain(`took down ${mine} pending snap`);
   });
 
+  it('revokes from workspace B of a Grid org the token its author granted in workspace A, found through the org’s index', async () => {
+    // Prepare: snap added to two workspaces of org E0GRID one by one; Gil allows it in A only.
+    const GIL = 'U0GIL';
+    await authorizeThrough(h, '', { team: 'T0GA', enterprise: 'E0GRID', user: 'U0ADMIN' });
+    await authorizeThrough(h, '', { team: 'T0GB', enterprise: 'E0GRID', user: 'U0ADMIN' });
+    await authorizeThrough(h, 'as=user', { team: 'T0GA', enterprise: 'E0GRID', user: GIL });
+    const indexed = await item(`grants#E0GRID#${GIL}`);
+    h.slack.calls.length = 0;
+
+    // Act: /snap revoke typed in workspace B.
+    const request: AuthorRequest = {
+      v: 1,
+      action: { kind: 'revoke' },
+      team: 'T0GB',
+      enterprise: 'E0GRID',
+      channel: 'T0GB-C1',
+      user: GIL,
+      receivedAt: Date.now(),
+    };
+    const id = `T0GB:revoke-${++n}`;
+    const event: AuthorEvent = {
+      ...request,
+      id,
+      sealed: sealJson(DATA_KEY, WRAPPED, { responseUrl: h.slack.responseUrl(id) }, authorAad(id, request)),
+    };
+    const { outcome } = await post(event);
+
+    // Assess
+    expect(indexed?.keys).toEqual(new Set(['T0GA']));
+    expect(outcome).toBe('revoked');
+    expect(byWhom('auth.revoke')).toEqual([`user:T0GA:${GIL}`]);
+    expect(await item(`inst#T0GA#${GIL}`)).toBeUndefined();
+    expect(await item(`grants#E0GRID#${GIL}`)).toBeUndefined();
+    expect(replyTo(id)?.text).toContain('in another workspace of your organization');
+  });
+
   it('posts Ana’s next snap as the bot, and tells her there is nothing left to revoke', async () => {
     await post(snap('after revoke'));
     const event = authorEvent({ kind: 'revoke' });

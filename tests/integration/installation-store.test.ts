@@ -369,4 +369,40 @@ describe('the installation store on dynalite', () => {
     expect(one?.users).toEqual(new Set(['U0A'])); // install unlists them at its next prune
     expect(await store.botToken('T0ONE')).toBeUndefined();
   });
+
+  it('keeps a Grid user’s index of grants: each key listed with its token, unlisted whenever the token goes, gone once empty', async () => {
+    // Prepare: two workspaces of org E0ORG, each installed; U0A grants in both, U0B in one.
+    const store = new InstallationStore(table);
+    const inOrg = (a: UserAuthorization): UserAuthorization => ({ ...a, enterprise: { id: 'E0ORG' } });
+    for (const key of ['T0ONE', 'T0TWO']) await store.saveBot(bot(key));
+    await store.saveUser(inOrg(user('T0ONE', 'U0A')), true);
+    await store.saveUser(inOrg(user('T0TWO', 'U0A')), true);
+    await store.saveUser(inOrg(user('T0TWO', 'U0B')), true);
+    const listed = [await store.grantedKeys('E0ORG', 'U0A'), await store.grantedKeys('E0ORG', 'U0B')];
+
+    // Act: U0A's token in T0ONE goes by /snap revoke, T0TWO is uninstalled.
+    await store.removeUserToken('T0ONE', 'U0A', FAR());
+    const afterRevoke = await store.grantedKeys('E0ORG', 'U0A');
+    await store.removeWorkspace('T0TWO', FAR());
+
+    // Assess
+    expect(listed.map((keys) => keys.sort())).toEqual([['T0ONE', 'T0TWO'], ['T0TWO']]);
+    expect(afterRevoke).toEqual(['T0TWO']);
+    expect(await store.grantedKeys('E0ORG', 'U0A')).toEqual([]);
+    expect(await keys('grants#')).toEqual([]);
+  });
+
+  it('unlists a dead user token’s key from the user’s index when it forgets it', async () => {
+    const store = new InstallationStore(table);
+    await store.saveBot(bot('T0ONE'));
+    await store.saveUser({ ...user('T0ONE', 'U0A'), enterprise: { id: 'E0ORG' } }, true);
+
+    const forgotten = await store.forgetToken(
+      { key: 'T0ONE', kind: 'user', user: 'U0A' },
+      sealed('T0ONE-U0A'),
+    );
+
+    expect(forgotten).toBe(true);
+    expect(await keys('grants#')).toEqual([]);
+  });
 });

@@ -45,7 +45,7 @@ const get = async (table: string, pk: string) =>
   (await documents.send(new GetCommand({ TableName: table, Key: { pk } }))).Item;
 
 describe('moving installations to their own table', () => {
-  it('copies every installation item as it is, keeps what the new table holds already, then empties the old one of them only', async () => {
+  it('copies every installation item as it is, indexes Grid users’ grants, keeps what the new table holds already, then empties the old one of them only', async () => {
     // Prepare: a workspace, a user of it, an org; a snap, a counter and an OAuth flow beside them;
     // and one workspace installed again since the functions switched (newer in the new table).
     const sealed = new Uint8Array([1, 2, 3, 4]);
@@ -57,6 +57,14 @@ describe('moving installations to their own table', () => {
       rev: 2,
     });
     await put(SNAPS, { pk: 'inst#T1#U1', kind: 'user-token', userToken: sealed, authorizedAt: 1 });
+    await put(SNAPS, {
+      pk: 'inst#E1#U2',
+      kind: 'user-token',
+      userId: 'U2',
+      enterpriseId: 'E1',
+      userToken: sealed,
+      authorizedAt: 1,
+    });
     await put(SNAPS, { pk: 'inst#E1', kind: 'installation', botToken: sealed, rev: 1 });
     await put(SNAPS, { pk: 'inst#T2', kind: 'installation', botToken: sealed, rev: 1 });
     await put(SNAPS, { pk: 'snap#T1:1', state: 'posted', team: 'T1' });
@@ -82,10 +90,18 @@ describe('moving installations to their own table', () => {
     });
 
     // Assess
-    expect(first).toEqual({ found: 4, copied: 3, present: 1, deleted: 0 });
-    expect(second).toEqual({ found: 4, copied: 0, present: 4, deleted: 4 });
-    expect(third).toEqual({ found: 0, copied: 0, present: 0, deleted: 0 });
-    expect(await keys(INSTALLATIONS)).toEqual(['inst#E1', 'inst#T1', 'inst#T1#U1', 'inst#T2']);
+    expect(first).toEqual({ found: 5, copied: 4, present: 1, indexed: 1, deleted: 0 });
+    expect(second).toEqual({ found: 5, copied: 0, present: 5, indexed: 1, deleted: 5 });
+    expect(third).toEqual({ found: 0, copied: 0, present: 0, indexed: 0, deleted: 0 });
+    expect(await keys(INSTALLATIONS)).toEqual([
+      'grants#E1#U2',
+      'inst#E1',
+      'inst#E1#U2',
+      'inst#T1',
+      'inst#T1#U1',
+      'inst#T2',
+    ]);
+    expect((await get(INSTALLATIONS, 'grants#E1#U2'))?.keys).toEqual(new Set(['E1']));
     expect(await keys(SNAPS)).toEqual(['limit#team#T1#1', 'oauth#abc', 'snap#T1:1']);
     expect(await get(INSTALLATIONS, 'inst#T1')).toEqual({
       pk: 'inst#T1',

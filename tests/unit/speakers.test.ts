@@ -421,6 +421,8 @@ describe('the author, with snaps posted as them', () => {
     const forgotten: unknown[] = [];
     /** Where users' tokens are stored, as `<installation key>#<user>`. */
     const stored = new Set<string>();
+    /** The org's index of each user's grants, as `<org>#<user>` → installation keys. */
+    const grants = new Map<string, Set<string>>();
     const deps: AuthorDeps = {
       store,
       slack,
@@ -443,6 +445,7 @@ describe('the author, with snaps posted as them', () => {
                   if (![...stored].some((s) => s.endsWith(`#${user}`))) slack.authorized.delete(user);
                   return had;
                 },
+                grantedKeys: async (org, user) => [...(grants.get(`${org}#${user}`) ?? [])],
               },
               // Opens only what was sealed for exactly this key and user, as KMS's context does.
               sealer: {
@@ -476,7 +479,7 @@ describe('the author, with snaps posted as them', () => {
           deps,
         ),
       );
-    return { clock, store, slack, ask, removed, forgotten, lines, stored };
+    return { clock, store, slack, ask, removed, forgotten, lines, stored, grants };
   }
 
   it.each([
@@ -565,6 +568,26 @@ describe('the author, with snaps posted as them', () => {
     expect(removed.map((r) => r.key)).toEqual([TEAM, 'E0ORG']);
     expect(stored.size).toBe(0);
     expect(slack.replies.at(-1)?.text).toContain('took down 2 pending snaps');
+  });
+
+  it('revokes on Enterprise Grid from another workspace of the org: finds the token granted in workspace A through the org’s index, gives back and deletes each, and says where', async () => {
+    // Prepare: U1 allowed snap in workspace A (T0AAA) and for the org; they run /snap revoke in
+    // workspace B (T0ONE), where they granted nothing themselves.
+    const { slack, ask, removed, stored, grants } = author();
+    stored.add('T0AAA#U1').add('E0ORG#U1');
+    grants.set('E0ORG#U1', new Set(['T0AAA', 'E0ORG']));
+
+    // Act
+    const outcome = await ask({ kind: 'revoke' }, 'E0ORG');
+
+    // Assess
+    expect(outcome).toBe('revoked');
+    expect(slack.revoked.sort()).toEqual(['xoxp-E0ORG-U1', 'xoxp-T0AAA-U1']);
+    expect(removed.map((r) => r.key).sort()).toEqual(['E0ORG', 'T0AAA']);
+    expect(stored.size).toBe(0);
+    expect(slack.replies.at(-1)?.text).toBe(
+      ':white_check_mark: snap no longer posts as you: the permissions you gave it (in another workspace of your organization and for your whole organization) are given back to Slack and deleted. You had no pending snaps posted as you.',
+    );
   });
 
   it('gives back the token stored under each key, even when the one a warm cache held has since died', async () => {
