@@ -22,6 +22,20 @@ data "aws_iam_policy_document" "poster" {
     }
   }
 
+  # Posters in flight per workspace and org: slot#<team or org>#<i> items, read together, taken
+  # with a conditional PutItem carrying the poster's deadline and the TTL attribute, deleted when
+  # given back (shared/domain/slots.ts).
+  statement {
+    sid       = "HoldPosterSlots"
+    actions   = ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.snaps.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.slot_keys
+    }
+  }
+
   statement {
     sid     = "FindAuthorsSnaps"
     actions = ["dynamodb:Query"]
@@ -72,6 +86,8 @@ module "poster" {
     SNAP_LIMIT_USER_PER_MINUTE    = tostring(var.snaps_per_user_per_minute)
     SNAP_LIMIT_TEAM_PER_MINUTE    = tostring(var.snaps_per_workspace_per_minute)
     SNAP_LIMIT_USER_PENDING       = tostring(var.pending_snaps_per_user)
+    SNAP_POSTERS_PER_WORKSPACE    = tostring(var.posters_per_workspace)
+    SNAP_POSTERS_PER_ORG          = tostring(var.posters_per_org)
     SLACK_RESPONSE_URL_PREFIX     = "https://hooks.slack.com/"
     # The links that add snap to a workspace or let it post as someone (install.tf).
     SNAP_PUBLIC_URL = local.install_enabled ? aws_apigatewayv2_api.slack.api_endpoint : null

@@ -240,7 +240,7 @@ variable "slack_client_secret" {
 }
 
 variable "snaps_per_user_per_minute" {
-  description = "Snaps one user may post per minute in one workspace (SNAP_LIMIT_USER_PER_MINUTE); beyond it the author is told when to try again and nothing is posted. 0 turns the limit off. The default, one every 2 seconds for a whole minute, is beyond anyone typing and reached by a script in 1.5 s."
+  description = "Snaps one user may post per minute in one workspace, or across an Enterprise Grid org, whose user ids span its workspaces (SNAP_LIMIT_USER_PER_MINUTE); beyond it the author is told when to try again and nothing is posted. 0 turns the limit off. The default, one every 2 seconds for a whole minute, is beyond anyone typing and reached by a script in 1.5 s."
   type        = number
   default     = 30
 
@@ -269,5 +269,27 @@ variable "pending_snaps_per_user" {
   validation {
     condition     = var.pending_snaps_per_user >= 0 && var.pending_snaps_per_user <= 100000 && floor(var.pending_snaps_per_user) == var.pending_snaps_per_user
     error_message = "pending_snaps_per_user must be a whole number from 0 (off) to 100000."
+  }
+}
+
+variable "posters_per_workspace" {
+  description = "Posters one workspace may have posting at once (SNAP_POSTERS_PER_WORKSPACE); beyond them its author is told snap is busy there and nothing is posted, so one workspace cannot hold every poster whatever it sends. 0 turns the cap off. The default, 10: Slack takes about one post a second per channel and the poster waits out a 429 for at most 10 s, so more posters waiting in one workspace's busiest channel could not post in time anyway, and ten post ~30 snaps a second when nothing is limited (docs/operations.md, \"Posters in flight\")."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.posters_per_workspace >= 0 && var.posters_per_workspace <= 100 && floor(var.posters_per_workspace) == var.posters_per_workspace
+    error_message = "posters_per_workspace must be a whole number from 0 (off) to 100."
+  }
+}
+
+variable "posters_per_org" {
+  description = "Posters one Enterprise Grid org may have posting at once, all its workspaces together (SNAP_POSTERS_PER_ORG); 0 turns the cap off. The default, 30, is three workspaces' worth: with the poster's default reserved concurrency of 100, one org holds under a third of the posters."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.posters_per_org >= 0 && var.posters_per_org <= 100 && floor(var.posters_per_org) == var.posters_per_org
+    error_message = "posters_per_org must be a whole number from 0 (off) to 100."
   }
 }

@@ -4,6 +4,7 @@
  */
 import { authorizePageOf } from './domain/install';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits';
+import { DEFAULT_POSTER_CAPS, MAX_SLOTS, type PosterCaps } from './domain/slots';
 import { ConfigError } from './errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -134,6 +135,8 @@ export interface PosterConfig extends TableWorkerConfig {
   /** Let @channel, @here, @everyone and user-group mentions in snaps ping (default: inert). */
   allowBroadcasts: boolean;
   limits: Limits;
+  /** Posters in flight per workspace and per org. */
+  caps: PosterCaps;
   /** The poster answers only `response_url`s that start with this. */
   responseUrlPrefix: string;
   /**
@@ -191,6 +194,16 @@ export function posterConfig(env: Env): PosterConfig {
       userPerMinute: integer(env, 'SNAP_LIMIT_USER_PER_MINUTE', DEFAULT_LIMITS.userPerMinute, 0, LIMIT_MAX),
       teamPerMinute: integer(env, 'SNAP_LIMIT_TEAM_PER_MINUTE', DEFAULT_LIMITS.teamPerMinute, 0, LIMIT_MAX),
       userPending: integer(env, 'SNAP_LIMIT_USER_PENDING', DEFAULT_LIMITS.userPending, 0, LIMIT_MAX),
+    },
+    caps: {
+      perWorkspace: integer(
+        env,
+        'SNAP_POSTERS_PER_WORKSPACE',
+        DEFAULT_POSTER_CAPS.perWorkspace,
+        0,
+        MAX_SLOTS,
+      ),
+      perOrg: integer(env, 'SNAP_POSTERS_PER_ORG', DEFAULT_POSTER_CAPS.perOrg, 0, MAX_SLOTS),
     },
     responseUrlPrefix: urlPrefix(env, 'SLACK_RESPONSE_URL_PREFIX', DEFAULT_RESPONSE_URL_PREFIX),
   };

@@ -6,6 +6,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { GrantKind, Named, OAuthGrant } from '../domain/install';
 import type { WindowCounter } from '../domain/limits';
+import type { SlotGroup } from '../domain/slots';
 import type { SnapRecord, StoredRecord, Tombstone } from '../domain/snap';
 import type { Logger } from '../log';
 
@@ -85,6 +86,13 @@ export interface StorePort {
   countInWindow(counter: WindowCounter): Promise<boolean>;
   /** A user's live snaps in a workspace, counted up to `atMost` (enough to know a limit is met). */
   countByAuthor(author: AuthorRef, atMost: number): Promise<number>;
+  /**
+   * Takes a free slot of `group` for `owner` until `until` (ms): one never taken, given back, or
+   * past its holder's deadline at `now`. Its index; undefined when every slot is held.
+   */
+  takeSlot(group: SlotGroup, owner: string, until: number, now: number): Promise<number | undefined>;
+  /** Gives slot `index` of `group` back, if `owner` still holds it. */
+  releaseSlot(group: SlotGroup, index: number, owner: string): Promise<void>;
 }
 
 /**

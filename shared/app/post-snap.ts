@@ -22,6 +22,7 @@ import { isDeadToken } from '../domain/deletion';
 import { installUrl } from '../domain/install';
 import type { Limits } from '../domain/limits';
 import {
+  busyReply,
   expiryContext,
   lostTrackReply,
   notInstalledReply,
@@ -35,6 +36,7 @@ import {
   untrackedReply,
 } from '../domain/replies';
 import { isSealed, postAad, type Sealed } from '../domain/seal';
+import type { PosterCaps } from '../domain/slots';
 import {
   abandonedAfter,
   delayWithinLimits,
@@ -43,6 +45,7 @@ import {
   leaseUntil,
   newRecord,
   type PostedAs,
+  type PostRequest,
   pickShard,
   posterWaitsOut,
   type SealedContent,
@@ -63,6 +66,7 @@ import { errorFields, type Logger } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
 import { checkLimits } from './limits';
 import type { Common, Identity, SlackPort, Speaker, StorePort, TokenSource } from './ports';
+import { holdPosterSlots } from './slots';
 import { botOf, userOf } from './speaker';
 import { retireDeadToken } from './token-gone';
 
@@ -85,6 +89,8 @@ export interface PostDeps extends Common {
   publicUrl?: string;
   /** The warm tokens, so a "no" remembered for the author can be checked afresh before refusing. */
   tokens?: Pick<TokenSource, 'forget'>;
+  /** Posters in flight per workspace and per org (absent: no cap). */
+  caps?: PosterCaps;
 }
 
 export type PostOutcome =
@@ -93,6 +99,8 @@ export type PostOutcome =
   | 'duplicate'
   | 'refused'
   | 'limited'
+  /** Every poster the workspace (or org) may have posting at once was in use: nothing posted. */
+  | 'busy'
   | 'untracked'
   | 'lost'
   | 'rejected'
@@ -266,6 +274,50 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'limited';
   }
 
+  // One of the workspace's (and org's) posters in flight, or nothing is posted: one workspace
+  // cannot hold every poster, whatever it sends.
+  const held = deps.caps
+    ? await holdPosterSlots(request, waiterOf(request.id), { ...deps, caps: deps.caps }, log)
+    : { busy: undefined, release: async () => {} };
+  if (held.busy) {
+    // Refused clearly, so settled for good, like the limits.
+    await settle('done', log);
+    log.info('poster.busy', { scope: held.busy, enterprise: request.enterprise ?? null });
+    await tellUser(busyReply(held.busy));
+    return 'busy';
+  }
+  try {
+    return await postHeld({ request, content, record, deps, log, tellUser, settle, posted: held.release });
+  } finally {
+    await held.release();
+  }
+}
+
+/** What posting a claimed snap needs from `postSnap`. */
+interface Held {
+  request: PostRequest;
+  content: SealedContent;
+  record: SnapRecord;
+  deps: PostDeps;
+  log: Logger;
+  tellUser(reply: Reply): Promise<void>;
+  settle(state: 'done' | 'lost', settleLog: Logger): Promise<void>;
+  /** The post is recorded: the poster slot goes back before any wait. */
+  posted(): Promise<void>;
+}
+
+/** Posts a claimed snap within the limits and its slot, records it, and waits it out if short. */
+async function postHeld({
+  request,
+  content,
+  record,
+  deps,
+  log,
+  tellUser,
+  settle,
+  posted,
+}: Held): Promise<PostOutcome> {
+  const { store, slack, clock } = deps;
   const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
   const author = userOf(request);
   const bot = botOf(request);
@@ -434,6 +486,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'untracked';
   }
   plog.info('poster.posted', { dueAt, waitsOut, postedAs });
+  await posted();
   if (!waitsOut) return 'posted';
   return waitOut({ ...record, dueAt, state: 'posted', ts, postedAs }, until, deps);
 }

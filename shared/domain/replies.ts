@@ -137,6 +137,14 @@ export function overLimitReply(refusal: LimitRefusal, nowMs: number): Reply {
   );
 }
 
+/** Every poster this workspace (or org) may have posting at once is in use: nothing was posted. */
+export function busyReply(scope: 'workspace' | 'org'): Reply {
+  const where = scope === 'org' ? 'your organization' : 'this workspace';
+  return ephemeral(
+    `:hourglass: Your snap was not posted: snap is busy in ${where} right now — too many snaps from ${where} are being posted at once. Please send it again in a few seconds.`,
+  );
+}
+
 export function slackUnavailableReply(): Reply {
   return ephemeral(
     ':warning: Slack did not answer in time, so your snap may not have been posted. Please check the channel: if it is not there, try again; if it is, it has no timer, so delete it yourself.',

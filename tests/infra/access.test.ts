@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { GRANTS_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import { MESSAGE_KEY_CONTEXT, secretContext, tokenContext } from '../../shared/adapters/kms';
-import { COUNTER_PREFIX, SNAP_PREFIX } from '../../shared/adapters/snap-item';
+import { COUNTER_PREFIX, SLOT_PREFIX, SNAP_PREFIX } from '../../shared/adapters/snap-item';
 import {
   configReaderOf,
   deployedIn,
@@ -406,9 +406,14 @@ describe('the table, shared by every kind of item', () => {
   const ITEM_ACTIONS =
     /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|BatchGetItem|BatchWriteItem|ConditionCheckItem)$/;
   /** The key prefixes the code writes, as IAM patterns. */
-  const PREFIXES = [SNAP_PREFIX, COUNTER_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX, GRANTS_PREFIX].map(
-    (p) => `${p}*`,
-  );
+  const PREFIXES = [
+    SNAP_PREFIX,
+    COUNTER_PREFIX,
+    SLOT_PREFIX,
+    INSTALLATION_PREFIX,
+    STATE_PREFIX,
+    GRANTS_PREFIX,
+  ].map((p) => `${p}*`);
 
   /** snap's two tables: the snaps' (with OAuth flows and counters) and the installations'. */
   const TABLES = [tf('aws_dynamodb_table.snaps.arn'), tf('aws_dynamodb_table.installations[0].arn')];
@@ -450,7 +455,18 @@ describe('the table, shared by every kind of item', () => {
     const keysOf = (fn: string) => new Set(itemStatements(fn).flatMap(leadingKeys));
     const installations = tf('aws_dynamodb_table.installations[0].arn');
 
-    expect([...keysOf('poster')]).toEqual(expect.arrayContaining([`${SNAP_PREFIX}*`, `${COUNTER_PREFIX}*`]));
+    expect([...keysOf('poster')]).toEqual(
+      expect.arrayContaining([`${SNAP_PREFIX}*`, `${COUNTER_PREFIX}*`, `${SLOT_PREFIX}*`]),
+    );
+    // The slots: read together, taken, given back — and only slot items.
+    const slots = itemStatements('poster').filter((s) => leadingKeys(s).includes(`${SLOT_PREFIX}*`));
+    expect(slots.map((s) => [s.sid, [...s.actions].sort(), leadingKeys(s)])).toEqual([
+      [
+        'HoldPosterSlots',
+        ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'],
+        [`${SLOT_PREFIX}*`],
+      ],
+    ]);
     for (const fn of ['sweeper', 'reaper']) {
       const writes = itemStatements(fn).filter((s) => s.actions.some((a) => a !== 'dynamodb:GetItem'));
       const inSnaps = writes.filter((s) => !s.resources.includes(installations));

@@ -16,6 +16,7 @@ import type {
 import type { PostDeps } from '../../shared/app/post-snap';
 import { isDeadToken } from '../../shared/domain/deletion';
 import { DEFAULT_LIMITS, type WindowCounter } from '../../shared/domain/limits';
+import { DEFAULT_POSTER_CAPS, type SlotGroup, slotExpiresAt } from '../../shared/domain/slots';
 import {
   leaseTtl,
   type SnapRecord,
@@ -159,6 +160,36 @@ export class MemoryStore implements StorePort {
   async countByAuthor(author: AuthorRef, atMost: number): Promise<number> {
     return Math.min(atMost, (await this.findByAuthor(author)).length);
   }
+
+  /** Poster slots by `<key>#<index>`: holder, deadline and TTL, as the table keeps them. */
+  readonly slots = new Map<string, { owner: string; until: number; expiresAt: number }>();
+  /** Every take and release, in order, with the time (for the tests of when a slot is held). */
+  readonly slotLog: Array<{ op: 'take' | 'release'; slot: string; at: number }> = [];
+  /** The slot calls fail as the table can. */
+  failSlots = false;
+
+  async takeSlot(group: SlotGroup, owner: string, until: number, now: number): Promise<number | undefined> {
+    if (this.failSlots) throw new StoreError('takeSlot failed');
+    for (let index = 0; index < group.size; index++) {
+      const slot = `${group.key}#${index}`;
+      const held = this.slots.get(slot);
+      if (held && held.until >= now) continue;
+      this.slots.set(slot, { owner, until, expiresAt: slotExpiresAt(until) });
+      this.slotLog.push({ op: 'take', slot, at: now });
+      return index;
+    }
+    return undefined;
+  }
+
+  async releaseSlot(group: SlotGroup, index: number, owner: string): Promise<void> {
+    const slot = `${group.key}#${index}`;
+    if (this.slots.get(slot)?.owner !== owner) return;
+    this.slots.delete(slot);
+    this.slotLog.push({ op: 'release', slot, at: this.clock?.now() ?? 0 });
+  }
+
+  /** The clock slot releases are logged by (set by posterFakes). */
+  clock: Clock | undefined;
 
   /** A posted record as the poster leaves it, for sweeps to find. */
   put(record: Partial<SnapRecord> & Pick<SnapRecord, 'id' | 'dueAt'>): SnapRecord {
@@ -348,6 +379,7 @@ export function posterEvent(now: number, fields: Partial<PosterEvent> = {}): Pos
 export function posterFakes(now: number, over: Partial<PostDeps> = {}) {
   const clock = new FakeClock(now);
   const store = new MemoryStore();
+  store.clock = clock;
   const slack = new ScriptedSlack(clock);
   const { log, lines } = captureLogs();
   const deps: PostDeps = {
@@ -358,6 +390,7 @@ export function posterFakes(now: number, over: Partial<PostDeps> = {}) {
     sweepPeriodMs: 60_000,
     allowBroadcasts: false,
     limits: DEFAULT_LIMITS,
+    caps: DEFAULT_POSTER_CAPS,
     deadline: () => now + 110_000,
     open: async () => SEALED_CONTENT,
     ...over,

@@ -158,6 +158,8 @@ export function iamAction(service: 'dynamodb' | 'kms' | 'lambda', commandName: s
     Get: 'GetItem',
     Update: 'UpdateItem',
     Delete: 'DeleteItem',
+    BatchGet: 'BatchGetItem',
+    BatchWrite: 'BatchWriteItem',
   };
   return `${service}:${service === 'dynamodb' ? (documentOps[op] ?? op) : op}`;
 }
@@ -315,6 +317,8 @@ export function variablesRead(
     SNAP_LIMIT_USER_PER_MINUTE: '30',
     SNAP_LIMIT_TEAM_PER_MINUTE: '300',
     SNAP_LIMIT_USER_PENDING: '50',
+    SNAP_POSTERS_PER_WORKSPACE: '10',
+    SNAP_POSTERS_PER_ORG: '30',
     SLACK_RESPONSE_URL_PREFIX: 'https://hooks.slack.com/',
   };
   const env = new Proxy({} as config.Env, {
