@@ -325,6 +325,27 @@ describe('many workspaces, and posting as yourself, on the sandbox page', () => 
     expect(await page.locator('#where').textContent()).toBe('Globex');
   }, 60_000);
 
+  it('refuses to let snap post as you in a workspace snap is not in, with a page that says to ask an admin to add it first, and keeps nothing', async () => {
+    // Prepare: the second workspace, without snap (as the test before leaves it).
+    const page = await openPage();
+    await page.click('#rail button[data-team="T0GLOBEX"]');
+    await page.locator('#sidebar [data-role="app"][data-installed="false"]').waitFor({ timeout: 5_000 });
+
+    // Act: "post as you" on Slack's page for Globex → Allow → back.
+    const tab = await context.newPage();
+    await tab.goto(`${server.url}/slack/install?as=user`);
+    const workspace = await tab.locator('[data-role="workspace"]').textContent();
+    const answer = await allow(tab, 'sandbox-as-you-not-installed');
+    await page.waitForTimeout(500);
+
+    // Assess
+    expect(workspace).toBe('Globex');
+    expect(answer).toContain('snap is not in this workspace yet');
+    expect(answer).toContain('Ask someone who may add apps to the workspace');
+    expect(answer).toContain('handed back to Slack');
+    expect(await page.locator('#sidebar [data-role="posts-as-you"]').count()).toBe(0);
+  });
+
   it('in a direct message, asks a newcomer to let snap post as them, then posts as them, deletes it on time, and /snap revoke takes it back', async () => {
     // Prepare: the direct message with ana, where snap's bot cannot post.
     const page = await openPage();
