@@ -122,12 +122,11 @@ export function storedTokens(store: TokenStore, sealer: Pick<TokenSealer, 'open'
     },
     forget() {},
     async retire(where, token) {
-      // The dead token came from the first key that held one; if that key now holds another
-      // token, it is a newer grant (a reinstall, the user allowing snap again): it stays.
+      // Only a key that still holds that very token loses it: another token under a key is a
+      // newer grant (a reinstall, the user allowing snap again), and stays.
       for (const scope of scopesOf(where, where.user)) {
         const sealed = await sealedFor(scope);
-        if (!sealed) continue;
-        if ((await sealer.open(sealed, scope)) !== token) return 'absent';
+        if (!sealed || (await sealer.open(sealed, scope)) !== token) continue;
         return (await store.forgetToken(scope, sealed)) ? 'deleted' : 'absent';
       }
       return 'absent';

@@ -368,6 +368,21 @@ describe('tokens from the installation store', () => {
     expect(await tokens.userToken({ team: 'T0OWN', user: 'U0ANA' })).toBe('xoxp-ana-new');
   });
 
+  it('finds the dead token under whichever key still holds it, past a newer one under the workspace', async () => {
+    const f = fakes();
+    f.users.set('T0SUB#U0ANA', 'xoxp-ana-new');
+    f.users.set('E0ORG#U0ANA', 'xoxp-ana-org');
+
+    const retired = await f.source.retire(
+      { team: 'T0SUB', enterprise: 'E0ORG', user: 'U0ANA' },
+      'xoxp-ana-org',
+    );
+
+    expect(retired).toBe('deleted');
+    expect(f.forgotten).toEqual([{ key: 'E0ORG', kind: 'user', user: 'U0ANA' }]);
+    expect(f.users.get('T0SUB#U0ANA')).toBe('xoxp-ana-new');
+  });
+
   it('cannot delete the configured bot token of one-workspace mode, and says so; users’ tokens go as stored ones do', async () => {
     const f = fakes();
     f.users.set('T0OWN#U0ANA', 'xoxp-ana');
