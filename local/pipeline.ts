@@ -77,7 +77,7 @@ export interface PipelineOptions {
    * AWS; locally after 1 and 2 seconds unless told otherwise. `isolated` runs it in processes
    * of its own, which the crash tests kill mid-run.
    */
-  poster?: { timeoutMs?: number; retryDelaysMs?: number[]; isolated?: boolean };
+  poster?: { timeoutMs?: number; retryDelaysMs?: number[]; isolated?: boolean; reservedConcurrency?: number };
   /**
    * `isolated` runs each sweep in a process of its own (the load benchmark measures its memory),
    * started as Lambda starts Node for `memoryMb` when given (local/function-process.ts).
@@ -384,6 +384,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     retries: 2,
     retryDelaysMs: options.poster?.retryDelaysMs ?? [1_000, 2_000],
     maxEventAgeMs: 600_000,
+    ...(options.poster?.reservedConcurrency
+      ? { reservedConcurrency: options.poster.reservedConcurrency }
+      : {}),
   });
   const reaperEvents: DynamoDBStreamEvent[] = [];
   const runReaper = (event: DynamoDBStreamEvent) => {
