@@ -1,9 +1,10 @@
 # Reserved concurrency: a cap on the poster (a short snap holds one for up to ~75 s, so a burst
-# could otherwise take the account's every execution) and a guaranteed share for ack, sweeper
-# and reaper, so such a burst neither times Slack out nor makes deletions late. -1 = none.
+# could otherwise take the account's every execution) and a guaranteed share for ack, controls,
+# sweeper and reaper, so such a burst neither times Slack out, nor keeps authors from their
+# snaps, nor makes deletions late. -1 = none.
 locals {
   reserved_concurrency = {
-    for fn in ["ack", "poster", "sweeper", "reaper"] :
+    for fn in ["ack", "poster", "controls", "sweeper", "reaper"] :
     fn => var.reserved_concurrency == null ? -1 : var.reserved_concurrency[fn]
   }
   reserved_concurrency_total = sum([for n in values(local.reserved_concurrency) : max(n, 0)])

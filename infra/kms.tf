@@ -97,7 +97,7 @@ locals {
       context    = local.message_key_context
     }
     PosterOpensMessages = {
-      principals = [module.poster.role_arn]
+      principals = [module.poster.role_arn, module.controls.role_arn]
       actions    = ["kms:Decrypt"]
       context    = local.message_key_context
     }
@@ -112,7 +112,7 @@ locals {
   # One-workspace mode: the bot token in the deleters' configuration.
   bot_token_key_grants = {
     DeletersReadBotToken = {
-      principals = [module.poster.role_arn, module.sweeper.role_arn, module.reaper.role_arn]
+      principals = [module.poster.role_arn, module.controls.role_arn, module.sweeper.role_arn, module.reaper.role_arn]
       actions    = ["kms:Decrypt"]
       context    = local.bot_token_context
     }

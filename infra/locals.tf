@@ -26,6 +26,8 @@ locals {
   sweep_window_seconds = local.sweep_period_seconds + 15
   sweeper_timeout      = local.sweep_window_seconds + 25
   poster_timeout       = local.sweep_window_seconds + 40
+  # /snap revoke may spend a minute deleting the author's snaps (Slack's chat.delete limit).
+  controls_timeout = 90
 
   # Key prefixes of the items each function writes (shared/adapters/snap-item.ts): every
   # item-level DynamoDB statement is confined to its own with dynamodb:LeadingKeys, so no role

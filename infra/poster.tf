@@ -1,13 +1,12 @@
 # poster: invoked asynchronously by ack. Posts once (conditional write on the request id),
-# records the message, waits out snaps shorter than a sweep can serve; also serves the author's
-# list / cancel / delete-now requests. Failed events (after the
+# records the message, waits out snaps shorter than a sweep can serve. An author's requests about
+# their snaps go to the controls function instead (controls.tf). Failed events (after the
 # bounded retries) go to a queue; they carry no readable text.
 data "aws_iam_policy_document" "poster" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
     data.aws_iam_policy_document.delete_user_tokens[*].json,
-    data.aws_iam_policy_document.read_user_grants[*].json,
     data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
   )
 
@@ -36,13 +35,11 @@ data "aws_iam_policy_document" "poster" {
     }
   }
 
+  # The pending limit counts the author's live snaps.
   statement {
-    sid     = "FindAuthorsSnaps"
-    actions = ["dynamodb:Query"]
-    resources = [
-      "${aws_dynamodb_table.snaps.arn}/index/${local.table.author_index}",
-      "${aws_dynamodb_table.snaps.arn}/index/${local.table.message_index}",
-    ]
+    sid       = "CountAuthorsSnaps"
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.snaps.arn}/index/${local.table.author_index}"]
   }
 
   statement {
@@ -76,7 +73,12 @@ module "poster" {
 
   reserved_concurrency = local.reserved_concurrency.poster
 
-  environment = {
+  environment = local.poster_environment
+}
+
+# The poster bundle's configuration, shared by the controls function (the same bundle, controls.tf).
+locals {
+  poster_environment = {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
     # Users' tokens (and, distributed, bot tokens) are read there (installations.tf).

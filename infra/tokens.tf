@@ -21,7 +21,7 @@ locals {
 
   stored_token_key_grants = {
     DeletersOpenStoredTokens = {
-      principals = [module.poster.role_arn, module.sweeper.role_arn, module.reaper.role_arn]
+      principals = [module.poster.role_arn, module.controls.role_arn, module.sweeper.role_arn, module.reaper.role_arn]
       actions    = ["kms:Decrypt"]
       context    = { app = "snap", purpose = local.token_context_purpose }
     }
@@ -55,12 +55,14 @@ data "aws_iam_policy_document" "read_stored_tokens" {
   }
 }
 
-# User token items only (inst#<key>#<user>), and only DeleteItem: the poster's /snap revoke
-# deletes the author's own; and every function that speaks with users' tokens (poster, sweeper,
-# reaper) deletes one Slack calls dead the moment it meets it — the tokens_revoked event may never
-# come (lost, or refused by a flooded route), and a dead token is never kept to be retried. The
-# code deletes only while the item still holds the very ciphertext found dead (a newer grant
-# stays). The workspace's installation item, with its list of users, stays install's.
+# User token items only (inst#<key>#<user>), and only DeleteItem: the controls function's /snap
+# revoke deletes the author's own; and every function that speaks with users' tokens (poster,
+# controls, sweeper, reaper) deletes one Slack calls dead the moment it meets it — the
+# tokens_revoked event may never come (lost, or refused by a flooded route), and a dead token is
+# never kept to be retried. The code deletes only while the item still holds the very ciphertext
+# found dead (a newer grant stays). The workspace's installation item, with its list of users,
+# stays install's: no function that opens untrusted message text can uninstall a workspace or
+# drop other users' tokens by rewriting it.
 data "aws_iam_policy_document" "delete_user_tokens" {
   count = local.tokens_in_store ? 1 : 0
 
@@ -88,8 +90,8 @@ data "aws_iam_policy_document" "delete_user_tokens" {
   }
 }
 
-# The poster only: /snap revoke on Grid reads the author's index of grants, to find every token
-# they granted in the org from whichever workspace they run it.
+# The controls function only: /snap revoke on Grid reads the author's index of grants, to find
+# every token they granted in the org from whichever workspace they run it.
 data "aws_iam_policy_document" "read_user_grants" {
   count = local.tokens_in_store ? 1 : 0
 

@@ -187,15 +187,17 @@ variable "reserved_concurrency" {
     Reserved concurrent executions per function: a cap for the poster, a guaranteed share for ack, sweeper and reaper. -1 for one function = no reservation; null = none at all (for a new account whose Lambda quota is only 10). Defaults:
     ack 50 — the API admits at most 40 requests at once (burst) and 20 per second; a warm ack answers in milliseconds, a cold one in under a second.
     poster 100 — a short snap holds a poster until it is due (up to ~75 s), other snaps for well under a second; beyond 100 at once, events wait in Lambda's async queue and are retried (snaps post late, the poster-throttles alarm fires).
+    controls 20 — an author's list, cancel, Delete now or revoke, each a second or two (a revoke up to a minute); its own share, so the poster's traffic never holds them up.
     sweeper 2 — a run lasts at most the sweep period + 40 s, so at most two overlap; fewer makes deletions late.
     reaper 10 — one execution per stream shard (parallelization factor 1); a small on-demand table has a few shards. Too few and the reaper falls behind (the iterator-age alarm fires).
-    Together 162; AWS keeps at least 100 of the account's executions (default quota 1,000) unreserved.
+    Together 182; AWS keeps at least 100 of the account's executions (default quota 1,000) unreserved.
   EOT
   type = object({
-    ack     = optional(number, 50)
-    poster  = optional(number, 100)
-    sweeper = optional(number, 2)
-    reaper  = optional(number, 10)
+    ack      = optional(number, 50)
+    poster   = optional(number, 100)
+    controls = optional(number, 20)
+    sweeper  = optional(number, 2)
+    reaper   = optional(number, 10)
   })
   default = {}
 

@@ -301,6 +301,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     SNAP_TABLE_NAME: tableName,
     ...(installationsTableName ? { SNAP_INSTALLATIONS_TABLE_NAME: installationsTableName } : {}),
     POSTER_FUNCTION_NAME: 'snap-poster',
+    // The poster bundle deployed a second time, with capacity of its own (infra/controls.tf).
+    CONTROLS_FUNCTION_NAME: 'snap-controls',
     SNAP_KMS_KEY_ID: 'alias/snap-local',
     ...(options.workspace
       ? { SLACK_SIGNING_SECRET: signingSecret, SLACK_BOT_TOKEN: botToken }
@@ -351,13 +353,19 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         runs.push({ fn, ms: performance.now() - started });
       }
     };
-  const load = async <T>(name: string): Promise<T> =>
-    ((await import(pathToFileURL(`${distDir}/${name}/index.mjs`).href)) as { handler: T }).handler;
+  // `as` loads a bundle once more as a separate module, as Lambda runs a second function from it.
+  const load = async <T>(name: string, as?: string): Promise<T> =>
+    (
+      (await import(`${pathToFileURL(`${distDir}/${name}/index.mjs`).href}${as ? `?${as}` : ''}`)) as {
+        handler: T;
+      }
+    ).handler;
   const ack = await load<AckHandler>('ack');
   const posterProcess = options.poster?.isolated
     ? isolatedFunction(`${distDir}/poster/index.mjs`)
     : undefined;
   const poster = posterProcess?.fn ?? (await load<Fn<unknown, unknown>>('poster'));
+  const controls = await load<Fn<unknown, unknown>>('poster', 'controls');
   const sweeperProcess = options.sweeper?.isolated
     ? isolatedFunction(
         `${distDir}/sweeper/index.mjs`,
@@ -387,6 +395,14 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     ...(options.poster?.reservedConcurrency
       ? { reservedConcurrency: options.poster.reservedConcurrency }
       : {}),
+  });
+  // Author requests and buttons: the same bundle as its own function (infra/controls.tf), so a
+  // poster killed in a test never takes the controls down with it.
+  lambda.register('snap-controls', timed('controls', controls), {
+    timeoutMs: 90_000,
+    retries: 2,
+    retryDelaysMs: options.poster?.retryDelaysMs ?? [1_000, 2_000],
+    maxEventAgeMs: 600_000,
   });
   const reaperEvents: DynamoDBStreamEvent[] = [];
   const runReaper = (event: DynamoDBStreamEvent) => {

@@ -101,6 +101,8 @@ export interface SlackStandInOptions {
   socketUrl?: string;
   /** Names users.info answers with, by user id; others get `User <id>`. */
   users?: Record<string, string>;
+  /** Workspace admins and owners: users.info says `is_admin` and `is_owner` for them. */
+  admins?: string[];
   /** The app's OAuth credentials, which oauth.v2.access checks. */
   clientId?: string;
   clientSecret?: string;
@@ -169,8 +171,11 @@ export interface SlackStandIn extends Listening {
   conversations: Map<string, Conversation>;
   /** Slack's authorize page on this host (what install sends browsers to when SLACK_API_URL is this stand-in). */
   authorizePageUrl: string;
-  /** The browser was last in this workspace: the authorize page offers it first, as Slack does. */
-  visit(team: string): void;
+  /**
+   * The browser was last in this workspace (signed in as `as`, when given): the authorize page
+   * offers it first, acting for that person, as Slack does.
+   */
+  visit(team: string, as?: { user: string; userName: string }): void;
 }
 
 /** The due time a snap message shows (its `<!date^…>` token), in ms; undefined if it has none. */
@@ -379,7 +384,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     return params;
   };
 
-  const accounts = options.accounts ?? [];
+  const accounts = [...(options.accounts ?? [])];
   let visited: string | undefined;
   const authorizePage = slackAuthorizePage({
     appName: options.appName ?? 'snap',
@@ -523,6 +528,8 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
             id: user,
             name: known.name,
             real_name: known.display,
+            is_admin: options.admins?.includes(user) ?? false,
+            is_owner: options.admins?.includes(user) ?? false,
             profile: {
               display_name: known.display,
               real_name: known.display,
@@ -573,8 +580,11 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     },
     conversations,
     authorizePageUrl: `${server.url}${AUTHORIZE_PATH}`,
-    visit: (team) => {
+    visit: (team, as) => {
       visited = team;
+      const i = accounts.findIndex((a) => a.team === team);
+      const account = accounts[i];
+      if (as && account) accounts[i] = { ...account, ...as };
     },
   };
 }

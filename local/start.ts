@@ -26,7 +26,14 @@ import { EVENTS_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH } from '../shared/domain
 import { sendJson } from './http-util';
 import { type Pipeline, startPipeline } from './pipeline';
 import { readableLogs } from './readable-log';
-import { SANDBOX, type SandboxConversation, type SandboxWorkspace, whereIs } from './sandbox';
+import {
+  personIn,
+  SANDBOX,
+  type SandboxConversation,
+  type SandboxPerson,
+  type SandboxWorkspace,
+  whereIs,
+} from './sandbox';
 import { type SlackStandInOptions, type StandInMessage, shownDueAt } from './slack-stand-in';
 
 interface Options {
@@ -112,6 +119,8 @@ function sandboxSlack(): SlackStandInOptions {
         w.conversations.map((c) => [c.id, { kind: c.kind, members: c.members, team: w.id }]),
       ),
     ),
+    admins: SANDBOX.workspaces.flatMap((w) => w.people.filter((p) => p.admin).map((p) => p.id)),
+    // Who is signed in to Slack in this browser: the person the page is, in each workspace.
     accounts: SANDBOX.workspaces.map((w) => ({
       team: w.id,
       teamName: w.name,
@@ -121,16 +130,16 @@ function sandboxSlack(): SlackStandInOptions {
   };
 }
 
-/** What Slack puts in a slash command sent from this conversation, by the sandbox user. */
-function commandFields(w: SandboxWorkspace, c: SandboxConversation, responseUrl: string) {
+/** What Slack puts in a slash command sent from this conversation, by this person of the workspace. */
+function commandFields(w: SandboxWorkspace, c: SandboxConversation, who: SandboxPerson, responseUrl: string) {
   return {
     team_id: w.id,
     team_domain: w.domain,
     channel_id: c.id,
     // Slack's names for conversations that have none of their own.
     channel_name: c.kind === 'im' ? 'directmessage' : c.kind === 'mpim' ? `mpdm-${c.name}` : c.name,
-    user_id: w.user.id,
-    user_name: w.user.name,
+    user_id: who.id,
+    user_name: who.name,
     response_url: responseUrl,
   };
 }
@@ -147,7 +156,10 @@ async function appsState(p: Pipeline) {
       w.id,
       {
         installed: Boolean(items.get(workspaceKey(w.id)[TABLE.partitionKey] ?? '')?.botToken),
-        postsAsYou: items.has(userKey(w.id, w.user.id)[TABLE.partitionKey] ?? ''),
+        // The people who let snap post as them.
+        postsAs: w.people
+          .filter((person) => items.has(userKey(w.id, person.id)[TABLE.partitionKey] ?? ''))
+          .map((person) => person.id),
       },
     ]),
   );
@@ -192,12 +204,12 @@ function secretsWriter(p: Pipeline): () => void {
 
 function serve(p: Pipeline, sandbox: boolean) {
   const page = sandboxPage();
-  // Which conversation each response_url belongs to, so that a reply shows where it was asked for.
-  const replyTo = new Map<string, string>();
+  // Where each response_url was asked from, and by whom: a reply shows there, to that person only.
+  const replyTo = new Map<string, { conversation: string; user: string }>();
   let replies = 0;
-  const responseUrlFor = (conversation: string) => {
+  const responseUrlFor = (conversation: string, user: string) => {
     const id = `page-${++replies}`;
-    replyTo.set(id, conversation);
+    replyTo.set(id, { conversation, user });
     if (replyTo.size > 10_000) replyTo.delete(replyTo.keys().next().value ?? '');
     return p.slack.responseUrl(id);
   };
@@ -246,11 +258,17 @@ function serve(p: Pipeline, sandbox: boolean) {
       const onPosted = (m: StandInMessage) => send('posted', view(m));
       const onDeleted = (m: StandInMessage) =>
         send('deleted', { channel: m.channel, ts: m.ts, by: m.deletedBy });
-      const onReply = (r: { id: string; body: { text?: string; blocks?: unknown[] } }) => {
+      const onReply = (r: {
+        id: string;
+        body: { text?: string; blocks?: unknown[]; replace_original?: boolean };
+      }) => {
         send('reply', {
-          conversation: replyTo.get(r.id),
+          id: r.id,
+          conversation: replyTo.get(r.id)?.conversation,
+          for: replyTo.get(r.id)?.user,
           text: r.body.text ?? '',
           blocks: r.body.blocks ?? [],
+          replace: r.body.replace_original === true,
         });
       };
       const onApps = (state: unknown) => send('apps', state);
@@ -287,30 +305,40 @@ function serve(p: Pipeline, sandbox: boolean) {
         return answer(result.statusCode === 200 ? 200 : 502, { status: result.statusCode });
       }
       if (path === '/api/visit') {
-        // The browser is now in this workspace: Slack's authorize page offers it first.
+        // The browser is now in this workspace, as this person: Slack's authorize page offers it first.
         const w = SANDBOX.workspaces.find((x) => x.id === body.team);
         if (!w) return answer(400, { error: 'unknown workspace' });
-        p.slack.visit(w.id);
+        const who = personIn(w, body.user) ?? w.user;
+        p.slack.visit(w.id, { user: who.id, userName: who.name });
         return answer(200, {});
       }
       const where = whereIs(String(body.conversation ?? SANDBOX.channel.id));
       if (!where) return answer(400, { error: 'unknown conversation' });
       const { workspace: w, conversation: c } = where;
-      p.slack.visit(w.id);
+      // The person the page is: one of the workspace's, and in the conversation (Slack shows no other).
+      const who = personIn(w, body.user ?? w.user.id);
+      if (!who) return answer(400, { error: 'unknown person' });
+      if (!c.members.includes(who.id))
+        return answer(403, { error: `${who.name} is not in this conversation` });
+      p.slack.visit(w.id, { user: who.id, userName: who.name });
       if (path === '/api/interaction') {
         // The page's "Delete now" buttons and "Delete snap now" shortcut, sent as Slack sends them.
-        const { snapId, ts } = body as { snapId?: string; ts?: string };
+        const { snapId, ts, respondTo } = body as { snapId?: string; ts?: string; respondTo?: string };
+        // A button in an ephemeral note (the /snap list) carries that note's response_url.
+        const note = typeof respondTo === 'string' ? replyTo.get(respondTo) : undefined;
+        const inNote = note?.conversation === c.id && note.user === who.id;
         const common = {
           team: { id: w.id, domain: w.domain },
-          user: { id: w.user.id, name: w.user.name },
+          user: { id: who.id, name: who.name },
           channel: { id: c.id, name: c.name },
-          response_url: responseUrlFor(c.id),
+          response_url: inNote ? p.slack.responseUrl(String(respondTo)) : responseUrlFor(c.id, who.id),
           trigger_id: `${Date.now()}.interaction`,
         };
         const payload = snapId
           ? {
               ...common,
               type: 'block_actions',
+              container: { type: 'message', channel_id: c.id, is_ephemeral: inNote },
               actions: [
                 { action_id: 'delete_snap', value: String(snapId), action_ts: String(Date.now() / 1000) },
               ],
@@ -321,7 +349,10 @@ function serve(p: Pipeline, sandbox: boolean) {
       }
       if (path === '/api/command') {
         // The page's command box: signed and sent exactly as Slack would send it.
-        const result = await p.command(String(body.text ?? ''), commandFields(w, c, responseUrlFor(c.id)));
+        const result = await p.command(
+          String(body.text ?? ''),
+          commandFields(w, c, who, responseUrlFor(c.id, who.id)),
+        );
         res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json' });
         res.end(
           result.statusCode === 200
@@ -378,8 +409,13 @@ async function startSocketMode(p: Pipeline, appToken: string): Promise<{ stop():
       Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
     );
     const result = await p.command(String(fields.text ?? ''), fields);
-    if (result.statusCode !== 200) refused('command', result.statusCode);
-    await ack(answerOf(result) ?? { text: 'snap could not take that command.' });
+    if (result.statusCode !== 200) {
+      refused('command', result.statusCode);
+      await ack({ text: 'snap could not take that command.' });
+      return;
+    }
+    // An empty 200 is an answer too: the poster replies (or the message appears) instead.
+    await ack(answerOf(result));
   });
   client.on('interactive', async ({ ack, body, accepts_response_payload }: Envelope) => {
     const result = await p.interact(body);

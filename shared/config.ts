@@ -62,6 +62,8 @@ export interface AckConfig {
   /** Workspaces snap serves; empty means every workspace the app is installed in. */
   allowedTeams: ReadonlySet<string>;
   posterFunctionName: string;
+  /** Takes everything that is not posting a snap (author requests, buttons, shortcuts); default the poster. */
+  controlsFunctionName: string;
   kmsKeyId: string;
   limits: { defaultSeconds: number; maxSeconds: number };
 }
@@ -91,6 +93,7 @@ export function ackConfig(env: Env): AckConfig {
     signingSecret: secretSource(env, 'SLACK_SIGNING_SECRET'),
     allowedTeams: allowedTeamIds(env),
     posterFunctionName: required(env, 'POSTER_FUNCTION_NAME'),
+    controlsFunctionName: optional(env, 'CONTROLS_FUNCTION_NAME') ?? required(env, 'POSTER_FUNCTION_NAME'),
     kmsKeyId: required(env, 'SNAP_KMS_KEY_ID'),
     limits: { defaultSeconds, maxSeconds },
   };

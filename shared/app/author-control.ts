@@ -29,6 +29,7 @@ import {
   type RevokedWhere,
   revokedReply,
   revokeLaterReply,
+  tooLateReply,
 } from '../domain/replies';
 import { authorAad, isSealed, type Sealed } from '../domain/seal';
 import { type AuthorRequest, isAuthorRequest, type SnapRecord, staleness, tombstone } from '../domain/snap';
@@ -104,6 +105,9 @@ export async function handleAuthorRequest(event: unknown, deps: AuthorDeps): Pro
   const stale = staleness(request.receivedAt, deps.clock.now());
   if (stale) {
     log.warn('author.event_stale', { staleness: stale, ageMs: deps.clock.now() - request.receivedAt });
+    // ack answered nothing (the one answer is this function's): the author hears why once.
+    if (stale === 'too_old' && (await deps.store.claimRequest(tombstone(e.id, 'done', deps.clock.now()))))
+      await replyOnce(deps, responseUrl, tooLateReply('request'), log);
     return 'rejected';
   }
   // The claim is written before acting: only one delivery of this request id gets past it.
@@ -123,12 +127,17 @@ export async function handleAuthorRequest(event: unknown, deps: AuthorDeps): Pro
     [outcome, reply] = ['failed', authorFailedReply()];
   }
   log.info('author.done', { outcome });
+  await replyOnce(deps, responseUrl, reply, log);
+  return outcome;
+}
+
+/** The request's one answer (ack answered Slack with an empty 200). */
+async function replyOnce(deps: AuthorDeps, responseUrl: string, reply: Reply, log: Common['log']) {
   try {
     await deps.slack.reply(responseUrl, reply);
   } catch (error) {
     log.warn('author.reply_failed', errorFields(error));
   }
-  return outcome;
 }
 
 async function decide(request: AuthorRequest, deps: AuthorDeps): Promise<[AuthorOutcome, Reply]> {
@@ -146,9 +155,19 @@ async function decide(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
     }
     case 'delete': {
       const record = await store.get(action.snapId);
-      if (record?.state !== 'posted' || !record.ts) return ['gone', alreadyGoneReply()];
-      if (!sameAuthor(record, request)) return ['not_author', notAuthorReply()];
-      return deleteNow(record, deps, 'button');
+      const [outcome, reply] =
+        record?.state !== 'posted' || !record.ts
+          ? (['gone', alreadyGoneReply()] as [AuthorOutcome, Reply])
+          : !sameAuthor(record, request)
+            ? (['not_author', notAuthorReply()] as [AuthorOutcome, Reply])
+            : await deleteNow(record, deps, 'button');
+      if (!action.list) return [outcome, reply];
+      // From `/snap list`: the list is answered again in place of itself, with what is left, so
+      // it never shows a snap that is gone or a button that can only say so.
+      return [
+        outcome,
+        listReply(await store.findByAuthor(authorOf(request)), { note: reply.text, replace: true }),
+      ];
     }
     case 'delete_message': {
       const record = await store.findByMessage(request.team, request.channel, action.ts);

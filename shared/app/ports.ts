@@ -23,18 +23,98 @@ export interface SlashCommand {
   responseUrl: string;
 }
 
-/** A verified button click or message shortcut about a snap (the Slack request adapter reads it). */
-export interface Interaction {
+/** Who acted in an interaction: a user of a workspace (and of its org on Enterprise Grid). */
+export interface Actor {
   team: string;
   /** The workspace's Enterprise Grid org, if any. */
   enterprise?: string;
-  channel: string;
   user: string;
-  /** Unique per click: the request id of the hand-off. */
-  id: string;
-  responseUrl: string;
-  action: { kind: 'delete'; snapId: string } | { kind: 'delete_message'; ts: string };
 }
+
+/**
+ * A message an interaction is about: where it is, who wrote it and which files it carries —
+ * never its text (Slack sends the text along; the reader leaves it behind).
+ */
+export interface MessageRef {
+  channel: string;
+  ts: string;
+  /** The thread it belongs to (`thread_ts`), when it is a reply or a thread's parent. */
+  threadTs?: string;
+  /** Its author's user id; absent for messages not written by a person (bots, apps). */
+  author?: string;
+  /** Ids of the files attached to it. */
+  files: string[];
+}
+
+/** One input of a submitted view, as Slack reports its state (`view.state.values`). */
+export interface ViewInput {
+  /** The element's type (`plain_text_input`, `conversations_select`, `radio_buttons`…). */
+  type: string;
+  /** A text input's value. */
+  value?: string;
+  /** A single selection: a conversation, a user, an option's value. */
+  selected?: string;
+  /** A multiple selection (users, conversations, checkboxes' values). */
+  selectedList?: string[];
+}
+
+/** A view's state: block id → action id → input. */
+export type ViewValues = Record<string, Record<string, ViewInput>>;
+
+/**
+ * A verified interactivity request (`POST /slack/interactions`), as the Slack request adapter
+ * reads it: one of Slack's payload types, with only what snap acts on. `id` is unique per
+ * click or submission and identical when Slack (or a replay) repeats it: a request id.
+ */
+export type Interaction = Actor & { id: string } & (
+    | {
+        /** A global shortcut (⚡ menu, composer). */
+        kind: 'shortcut';
+        callbackId: string;
+        triggerId: string;
+      }
+    | {
+        /** A message shortcut (a message's ⋮ menu). */
+        kind: 'message_shortcut';
+        callbackId: string;
+        triggerId: string;
+        responseUrl: string;
+        message: MessageRef;
+      }
+    | {
+        /** A button (or other block element) clicked in a message or a view. */
+        kind: 'button';
+        actionId: string;
+        value: string;
+        triggerId?: string;
+        /** Where it was: a message in a conversation (`ephemeral` when only the clicker saw it), or a view (App Home, a modal). */
+        container: 'message' | 'ephemeral' | 'view';
+        /** The message's conversation, for a button in a message. */
+        channel?: string;
+        /** The message's `ts`, for a button in a (non-ephemeral) message. */
+        messageTs?: string;
+        /** Answers in place of that message (messages only). */
+        responseUrl?: string;
+        /** The view's id, for a button in a view. */
+        viewId?: string;
+      }
+    | {
+        /** A modal's submit button. */
+        kind: 'view_submission';
+        callbackId: string;
+        viewId: string;
+        /** What snap put in the view when it opened it: bound to user and view, never text. */
+        privateMetadata: string;
+        values: ViewValues;
+        triggerId?: string;
+      }
+    | {
+        /** A modal closed without submitting (only sent when the view asks for it). */
+        kind: 'view_closed';
+        callbackId: string;
+        viewId: string;
+      }
+  );
 
 /** The outcome of claiming a request id: what the table holds for it when it was taken before. */
 export type ClaimResult = { claimed: true } | { claimed: false; existing: StoredRecord | undefined };
@@ -52,7 +132,16 @@ export interface PostArgs {
   identity?: Identity;
 }
 
-export type ReplyBody = { response_type: 'ephemeral'; text: string; blocks?: KnownBlock[] };
+/**
+ * An answer through a `response_url`: ephemeral, or in place of the message the request came from
+ * (`replace_original`, an ephemeral list answered after one of its buttons).
+ */
+export type ReplyBody = {
+  response_type: 'ephemeral';
+  text: string;
+  blocks?: KnownBlock[];
+  replace_original?: boolean;
+};
 
 export interface StorePort {
   claim(record: SnapRecord): Promise<ClaimResult>;

@@ -32,6 +32,7 @@ import {
   type Reply,
   reauthorizeReply,
   slackUnavailableReply,
+  tooLateReply,
   unavailableReply,
   untrackedReply,
 } from '../domain/replies';
@@ -194,7 +195,7 @@ async function settleOpenClaim(
 }
 
 export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutcome> {
-  const { store, slack, clock } = deps;
+  const { store, clock } = deps;
   const sealed = (event as { sealed?: unknown } | null)?.sealed;
   if (!isPostRequest(event) || !isSealed(sealed)) {
     // Not something ack produced: retrying cannot help, so it is dropped (and counted).
@@ -218,19 +219,18 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   const stale = staleness(request.receivedAt, clock.now());
   if (stale) {
     log.warn('poster.event_stale', { staleness: stale, ageMs: clock.now() - request.receivedAt });
+    // ack answered nothing: the author hears why, once — unless a delivery already took this
+    // request (it answered, or the snap is up).
+    if (stale === 'too_old' && (await claimQuietly(deps, request.id, log)))
+      await replyQuietly(deps, content.responseUrl, tooLateReply('snap'), log);
     return 'rejected';
   }
   if (!delayWithinLimits(request.delaySeconds)) {
     log.error('poster.delay_out_of_range', { delaySeconds: request.delaySeconds });
     return 'rejected';
   }
-  const tellUser = async (reply: Reply) => {
-    try {
-      await slack.reply(content.responseUrl, reply);
-    } catch (error) {
-      log.warn('poster.reply_failed', errorFields(error));
-    }
-  };
+  // The request's one answer: ack answered Slack with an empty 200, and a posted snap gets none.
+  const tellUser = (reply: Reply) => replyQuietly(deps, content.responseUrl, reply, log);
 
   /** Ends the claim for good: `lost` only while it is still `posting` (a record written after all stays). */
   const settle = async (state: 'done' | 'lost', settleLog: Logger) => {
@@ -426,7 +426,7 @@ async function postHeld({
       // Distributed mode, a workspace without snap: the author learns how to add it.
       await settle('done', log);
       log.warn('poster.not_installed', { enterprise: request.enterprise ?? null });
-      if (deps.publicUrl) await tellUser(notInstalledReply(installUrl(deps.publicUrl)));
+      await tellUser(notInstalledReply(deps.publicUrl ? installUrl(deps.publicUrl) : undefined));
       return 'not_installed';
     }
     if (error instanceof TokenUnavailableError) {
@@ -489,6 +489,24 @@ async function postHeld({
   await posted();
   if (!waitsOut) return 'posted';
   return waitOut({ ...record, dueAt, state: 'posted', ts, postedAs }, until, deps);
+}
+
+async function replyQuietly(deps: PostDeps, responseUrl: string, reply: Reply, log: Logger): Promise<void> {
+  try {
+    await deps.slack.reply(responseUrl, reply);
+  } catch (error) {
+    log.warn('poster.reply_failed', errorFields(error));
+  }
+}
+
+/** Settles a request that was never claimed; true the first time (a later delivery finds it taken). */
+async function claimQuietly(deps: PostDeps, id: string, log: Logger): Promise<boolean> {
+  try {
+    return await deps.store.claimRequest(tombstone(id, 'done', deps.clock.now()));
+  } catch (error) {
+    log.warn('poster.settle_failed', { state: 'done', ...errorFields(error) });
+    return false;
+  }
 }
 
 /** The poster's lease on a snap it waits out; a repeat of the same event holds the same one. */

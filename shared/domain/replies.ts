@@ -7,11 +7,14 @@ import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { Command, DelayLimits } from './command';
 import { describeDelay } from './delay';
 import type { LimitRefusal } from './limits';
+import { ACTION } from './surfaces';
 
 export interface Reply {
   response_type: 'ephemeral';
   text: string;
   blocks?: KnownBlock[];
+  /** Answer in place of the message the request came from (a list after one of its buttons). */
+  replace_original?: boolean;
 }
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
@@ -57,21 +60,6 @@ export function invalidReply(
   }
 }
 
-export function acceptedReply(delaySeconds: number): Reply {
-  return ephemeral(
-    `:bomb: Sending your snap… once it appears, it self-destructs ${describeDelay(delaySeconds)} later.`,
-  );
-}
-
-export function workingReply(kind: 'list' | 'cancel' | 'revoke'): Reply {
-  const text = {
-    list: 'Looking up your pending snaps…',
-    cancel: 'Deleting your most recent snap in this channel…',
-    revoke: 'Taking back snap’s permission to post as you…',
-  };
-  return ephemeral(text[kind]);
-}
-
 export function teamNotAllowedReply(): Reply {
   return ephemeral('snap is not enabled for this workspace. Nothing was posted.');
 }
@@ -87,16 +75,25 @@ export function malformedReply(field?: string): Reply {
 
 export function unavailableReply(): Reply {
   return ephemeral(
-    'Snap could not take your message right now. Nothing was posted; please try again in a moment.',
+    'snap could not take your message right now. Nothing was posted; please try again in a moment.',
+  );
+}
+
+/** The request reached snap after Lambda's 10 minutes: too late to act on what was asked then. */
+export function tooLateReply(kind: 'snap' | 'request'): Reply {
+  return ephemeral(
+    kind === 'snap'
+      ? ':warning: Your snap was not posted: it reached snap more than 10 minutes after you sent it. Please send it again.'
+      : 'snap could not get to that in time (more than 10 minutes). Please try again.',
   );
 }
 
 /** Why the poster could not post, in words that say what to do. Keyed by Slack's error code. */
-export function postFailureReply(code: string, command = '/snap'): Reply {
+export function postFailureReply(code: string): Reply {
   const fixes: Record<string, string> = {
-    not_in_channel: 'I am not a member of this channel. Invite me with `/invite @snap`, then try again.',
+    not_in_channel: 'snap is not a member of this channel. Invite it with `/invite @snap`, then try again.',
     channel_not_found:
-      'I cannot see this conversation. In a private channel, invite me with `/invite @snap`; direct messages with other people are out of my reach.',
+      'snap cannot see this conversation. In a private channel, invite it with `/invite @snap`; direct messages with other people are out of its reach.',
     is_archived: 'This channel is archived, so nothing can be posted in it.',
     msg_too_long: 'Your message is too long for Slack. Shorten it and try again.',
     no_text: 'Your message was empty.',
@@ -106,18 +103,18 @@ export function postFailureReply(code: string, command = '/snap'): Reply {
       'This channel only accepts replies in threads, which snap does not post.',
     restricted_action_non_threadable_channel: 'This channel does not accept posts from apps.',
     ekm_access_denied: 'Your workspace administrators have suspended the ability to post messages.',
-    team_access_not_granted: 'Snap is not installed for this workspace.',
+    team_access_not_granted: 'snap is not installed for this workspace.',
     invalid_auth:
-      'Snap’s installation is broken (its token was refused). Ask whoever installed it to reinstall.',
-    token_revoked: 'Snap has been uninstalled or its token revoked. Ask whoever installed it to reinstall.',
+      'snap’s installation is broken (its token was refused). Ask whoever installed it to reinstall.',
+    token_revoked: 'snap has been uninstalled or its token revoked. Ask whoever installed it to reinstall.',
     account_inactive:
-      'Snap has been uninstalled or its token revoked. Ask whoever installed it to reinstall.',
+      'snap has been uninstalled or its token revoked. Ask whoever installed it to reinstall.',
     missing_scope:
-      'Snap lacks a permission it needs. Ask whoever installed it to reinstall it from its manifest.',
+      'snap lacks a permission it needs. Ask whoever installed it to reinstall it from its manifest.',
     ratelimited: 'Slack is busy in this channel right now and did not take it. Try again in a minute.',
   };
   const fix = fixes[code] ?? `Slack refused the post (\`${code}\`).`;
-  return ephemeral(`:warning: Your snap was not posted. ${fix} (${command})`);
+  return ephemeral(`:warning: Your snap was not posted. ${fix}`);
 }
 
 /** A snap refused by one of the limits (shared/domain/limits.ts): which one, and when to try again. */
@@ -154,8 +151,8 @@ export function slackUnavailableReply(): Reply {
 export function untrackedReply(deleted: boolean): Reply {
   return ephemeral(
     deleted
-      ? ':warning: Your snap was posted but could not be scheduled for deletion, so I removed it at once. Please try again.'
-      : ':warning: Your snap was posted but could not be scheduled for deletion, and removing it failed. Please delete it by hand.',
+      ? ':warning: Your snap was posted but could not be scheduled for deletion, so snap removed it at once. Please try again.'
+      : ':warning: Your snap was posted but could not be scheduled for deletion, and removing it failed. Please delete it yourself.',
   );
 }
 
@@ -178,14 +175,23 @@ function slackDate(dueAtMs: number): string {
   return `<!date^${seconds}^{date_short_pretty} at {time_secs}|${fallback}>`;
 }
 
-export const DELETE_ACTION_ID = 'delete_snap';
 const LIST_LIMIT = 20;
 
-/** `/snap list`: the author's pending snaps, newest first, each with a "Delete now" button. */
-export function listReply(snaps: Array<{ id: string; channel: string; dueAt: number }>): Reply {
-  if (snaps.length === 0) return ephemeral('You have no pending snaps.');
+/**
+ * `/snap list`: the author's pending snaps, newest first, each with a "Delete now" button.
+ * After one of its buttons, the list is answered again in place of itself (`replace`), with a
+ * `note` on what the button did.
+ */
+export function listReply(
+  snaps: Array<{ id: string; channel: string; dueAt: number }>,
+  options: { note?: string; replace?: boolean } = {},
+): Reply {
+  const inPlace = options.replace ? { replace_original: true } : {};
+  const lead = options.note ? `${options.note}\n` : '';
+  if (snaps.length === 0)
+    return { ...ephemeral(`${lead}You have no pending snaps${options.note ? ' left' : ''}.`), ...inPlace };
   const shown = snaps.slice(0, LIST_LIMIT);
-  const title = `Your pending snaps (${snaps.length}), newest first:`;
+  const title = `${lead}Your pending snaps (${snaps.length}), newest first:`;
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: title } },
     ...shown.map(
@@ -196,7 +202,7 @@ export function listReply(snaps: Array<{ id: string; channel: string; dueAt: num
           type: 'button',
           style: 'danger',
           text: { type: 'plain_text', text: 'Delete now' },
-          action_id: DELETE_ACTION_ID,
+          action_id: ACTION.deleteSnap,
           value: snap.id,
         },
       }),
@@ -208,7 +214,7 @@ export function listReply(snaps: Array<{ id: string; channel: string; dueAt: num
       elements: [{ type: 'mrkdwn', text: `…and ${snaps.length - shown.length} more.` }],
     });
   }
-  return { response_type: 'ephemeral', text: title, blocks };
+  return { response_type: 'ephemeral', text: title, blocks, ...inPlace };
 }
 
 export function deletedEarlyReply(channel: string): Reply {
@@ -259,23 +265,24 @@ export function leftBehindNotice(channel: string): string {
 const link = (url: string, label: string) => `<${url}|${label}>`;
 
 /** Distributed mode: the snap's workspace (or org) has not installed snap, or removed it. */
-export function notInstalledReply(installUrl: string): Reply {
+export function notInstalledReply(installUrl: string | undefined): Reply {
+  const add = installUrl ? `: ${link(installUrl, 'Add snap to Slack')}` : '';
   return ephemeral(
-    `:warning: Your snap was not posted: snap is not installed in this workspace (or was removed from it). Whoever may add apps here can add it: ${link(installUrl, 'Add snap to Slack')}.`,
+    `:warning: Your snap was not posted: snap is not installed in this workspace (or was removed from it). Whoever may add apps here can add it${add}.`,
   );
 }
 
 /** snap's bot cannot reach this conversation, and its author has not let snap post as them. */
 export function postAsYouReply(authorizeUrl: string): Reply {
   return ephemeral(
-    `:lock: Your snap was not posted: I cannot post in this conversation — it is a direct message with someone else, a group DM, or a private channel I am not in. ${link(authorizeUrl, 'Let snap post as you')}: from then on your snaps are your own messages, deleted on time, wherever you can write (take it back any time with \`/snap revoke\`). In a private channel, inviting me with \`/invite @snap\` works too.`,
+    `:lock: Your snap was not posted: snap cannot post in this conversation — it is a direct message with someone else, a group DM, or a private channel snap is not in. ${link(authorizeUrl, 'Let snap post as you')}: from then on your snaps are your own messages, deleted on time, wherever you can write (take it back any time with \`/snap revoke\`). In a private channel, inviting snap with \`/invite @snap\` works too.`,
   );
 }
 
 /** The author's own token was refused by Slack, and snap's bot cannot reach this conversation either. */
 export function reauthorizeReply(authorizeUrl: string): Reply {
   return ephemeral(
-    `:warning: Your snap was not posted: your permission for snap to post as you no longer works (it was taken back in Slack), and I cannot post in this conversation myself. ${link(authorizeUrl, 'Let snap post as you again')}.`,
+    `:warning: Your snap was not posted: your permission for snap to post as you no longer works (it was taken back in Slack), and snap cannot post in this conversation itself. ${link(authorizeUrl, 'Let snap post as you again')}.`,
   );
 }
 

@@ -42,7 +42,11 @@ export function postAad(
 export function authorAad(id: string, request: AuthorRequest): string {
   const { v, action, team, channel, user, receivedAt } = request;
   const target =
-    action.kind === 'delete' ? action.snapId : action.kind === 'delete_message' ? action.ts : null;
+    action.kind === 'delete'
+      ? [action.snapId, action.list === true]
+      : action.kind === 'delete_message'
+        ? action.ts
+        : null;
   return JSON.stringify([
     'snap/author',
     v,

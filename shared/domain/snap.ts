@@ -24,8 +24,11 @@ export interface PostRequest {
 export type AuthorAction =
   | { kind: 'list' }
   | { kind: 'cancel' }
-  /** A "Delete now" button from the list: the snap's id. */
-  | { kind: 'delete'; snapId: string }
+  /**
+   * A "Delete now" button: the snap's id. `list`: the button is in a `/snap list` answer, which
+   * the reply replaces in place with what is left pending.
+   */
+  | { kind: 'delete'; snapId: string; list?: true }
   /** The "Delete snap now" message shortcut: the message clicked. */
   | { kind: 'delete_message'; ts: string }
   /** `/snap revoke`: take back snap's permission to post as the author. */
@@ -51,7 +54,7 @@ export function isAuthorRequest(value: unknown): value is AuthorRequest {
     (a.kind === 'list' ||
       a.kind === 'cancel' ||
       a.kind === 'revoke' ||
-      (a.kind === 'delete' && typeof a.snapId === 'string') ||
+      (a.kind === 'delete' && typeof a.snapId === 'string' && (a.list === undefined || a.list === true)) ||
       (a.kind === 'delete_message' && typeof a.ts === 'string'));
   return (
     v.v === 1 &&

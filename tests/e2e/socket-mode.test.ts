@@ -82,7 +82,7 @@ describe('Socket Mode', () => {
     expect(server.output()).toContain('Socket Mode');
   });
 
-  it('acknowledges a slash command envelope within 3 s with ack’s reply, then posts', async () => {
+  it('acknowledges a slash command envelope within 3 s with no payload when ack answers nothing, then posts', async () => {
     // Act
     const sent = Date.now();
     sendEnvelope({
@@ -106,10 +106,8 @@ describe('Socket Mode', () => {
 
     // Assess
     expect(ackedIn).toBeLessThan(3_000);
-    expect(ack.payload).toMatchObject({
-      response_type: 'ephemeral',
-      text: expect.stringContaining('self-destructs'),
-    });
+    // ack's empty 200: the envelope is acknowledged without a payload, as Slack expects then.
+    expect(ack.payload ?? {}).toEqual({});
     expect(JSON.stringify(ack)).not.toContain('hello over the socket');
     expect(post.params).toMatchObject({ channel: 'C-socket', text: 'hello over the socket' });
   });

@@ -20,12 +20,13 @@ import {
   type Mode,
   type PolicyStatement,
   policyStatements,
+  resolveLocal,
   setIn,
   tf,
   variablesRead,
 } from '../support/infra';
 
-const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper', 'install'] as const;
+const FUNCTIONS = ['ack', 'poster', 'controls', 'sweeper', 'reaper', 'install'] as const;
 const ROOT = `arn:\${data.aws_partition.current.partition}:iam::\${data.aws_caller_identity.current.account_id}:root`;
 const DEPLOYER = tf('data.aws_iam_session_context.deployer.issuer_arn');
 /** How Terraform names a function's role; install is deployed with `count`, so through a splat. */
@@ -46,7 +47,8 @@ beforeAll(async () => {
 });
 
 const resource = (type: string, name: string) => infra.resource[type]?.[name] as Record<string, unknown>;
-const environment = (fn: string) => (infra.module[fn]?.environment ?? {}) as Record<string, string>;
+const environment = (fn: string) =>
+  (resolveLocal(infra, infra.module[fn]?.environment) ?? {}) as Record<string, string>;
 /** A function's environment as Terraform sets it in `mode`. */
 const environmentIn = (fn: string, mode: Mode) =>
   Object.fromEntries(Object.entries(environment(fn)).filter(([, value]) => setIn(value, mode)));
@@ -181,11 +183,13 @@ describe('the KMS key policy', () => {
       if (env.SLACK_CLIENT_ID) expected.push(grant(role(fn), 'kms:Encrypt', TOKEN_CONTEXT));
       if (tokensStored && 'botToken' in configOf(fn))
         expected.push(grant(role(fn), 'kms:Decrypt', TOKEN_CONTEXT));
-      const invoked = /^\$\{module\.(\w+)\.name\}$/.exec(env.POSTER_FUNCTION_NAME ?? '')?.[1];
-      if (invoked) {
+      const invoked = [env.POSTER_FUNCTION_NAME, env.CONTROLS_FUNCTION_NAME]
+        .map((name) => /^\$\{module\.(\w+)\.name\}$/.exec(name ?? '')?.[1])
+        .filter((name): name is string => name !== undefined);
+      if (invoked.length > 0) {
         expect(env.SNAP_KMS_KEY_ID).toBe(tf('aws_kms_key.snap.arn'));
         expected.push(grant(role(fn), 'kms:GenerateDataKey', { ...MESSAGE_KEY_CONTEXT }));
-        expected.push(grant(role(invoked), 'kms:Decrypt', { ...MESSAGE_KEY_CONTEXT }));
+        for (const to of invoked) expected.push(grant(role(to), 'kms:Decrypt', { ...MESSAGE_KEY_CONTEXT }));
       }
     }
 
@@ -210,10 +214,10 @@ describe('the KMS key policy', () => {
       );
 
     expect(bot('distributed')).toEqual([]);
-    expect(bot('one-workspace')).toHaveLength(4); // the three deleters, and the deployer's Encrypt
+    expect(bot('one-workspace')).toHaveLength(5); // poster, controls, the two deleters, and the deployer's Encrypt
     expect(stored('one-workspace')).toEqual([]);
     expect(stored('distributed').sort()).toEqual(
-      ['poster', 'reaper', 'sweeper'].map((fn) => grant(role(fn), 'kms:Decrypt', TOKEN_CONTEXT)),
+      ['controls', 'poster', 'reaper', 'sweeper'].map((fn) => grant(role(fn), 'kms:Decrypt', TOKEN_CONTEXT)),
     );
   });
 
@@ -285,39 +289,45 @@ describe('the failure queues', () => {
     return policyStatements(infra, 'failure_queue', { key, value });
   }
 
-  it('are the two on-failure destinations', () => {
-    expect(queues().map(senderOf).sort()).toEqual(['poster', 'reaper']);
+  it('are the on-failure destinations of poster, controls and reaper', () => {
+    expect(queues().map(senderOf).sort()).toEqual(['controls', 'poster', 'reaper']);
   });
 
-  it.each(['poster_failures', 'reaper_failures'])('%s keeps messages at most one day', (queue) => {
-    const retention = Number(evaluate(infra, resource('aws_sqs_queue', queue).message_retention_seconds));
+  it.each(['poster_failures', 'controls_failures', 'reaper_failures'])(
+    '%s keeps messages at most one day',
+    (queue) => {
+      const retention = Number(evaluate(infra, resource('aws_sqs_queue', queue).message_retention_seconds));
 
-    expect(retention).toBeGreaterThan(0);
-    expect(retention).toBeLessThanOrEqual(86_400);
-    expect(resource('aws_sqs_queue', queue).sqs_managed_sse_enabled).toBe(true);
-  });
+      expect(retention).toBeGreaterThan(0);
+      expect(retention).toBeLessThanOrEqual(86_400);
+      expect(resource('aws_sqs_queue', queue).sqs_managed_sse_enabled).toBe(true);
+    },
+  );
 
-  it.each(['poster_failures', 'reaper_failures'])('%s takes messages only from its function', (queue) => {
-    // Prepare
-    const sender = role(senderOf(queue) ?? '');
-    const arn = `\${aws_sqs_queue.${queue}.arn}`;
+  it.each(['poster_failures', 'controls_failures', 'reaper_failures'])(
+    '%s takes messages only from its function',
+    (queue) => {
+      // Prepare
+      const sender = role(senderOf(queue) ?? '');
+      const arn = `\${aws_sqs_queue.${queue}.arn}`;
 
-    // Act
-    const statements = queuePolicy(queue);
-    const allows = statements.filter((s) => s.effect === 'Allow');
-    const denySend = statements.filter((s) => s.effect === 'Deny' && s.actions.includes('sqs:SendMessage'));
+      // Act
+      const statements = queuePolicy(queue);
+      const allows = statements.filter((s) => s.effect === 'Allow');
+      const denySend = statements.filter((s) => s.effect === 'Deny' && s.actions.includes('sqs:SendMessage'));
 
-    // Assess
-    expect(allows).toEqual([expect.objectContaining({ actions: ['sqs:SendMessage'], resources: [arn] })]);
-    expect(allows[0]?.principals).toEqual([{ type: 'AWS', identifiers: [sender] }]);
-    expect(denySend).toHaveLength(1);
-    expect(denySend[0]?.principals).toEqual([{ type: 'AWS', identifiers: ['*'] }]);
-    expect(denySend[0]?.conditions).toEqual([
-      { test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [sender] },
-    ]);
-  });
+      // Assess
+      expect(allows).toEqual([expect.objectContaining({ actions: ['sqs:SendMessage'], resources: [arn] })]);
+      expect(allows[0]?.principals).toEqual([{ type: 'AWS', identifiers: [sender] }]);
+      expect(denySend).toHaveLength(1);
+      expect(denySend[0]?.principals).toEqual([{ type: 'AWS', identifiers: ['*'] }]);
+      expect(denySend[0]?.conditions).toEqual([
+        { test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [sender] },
+      ]);
+    },
+  );
 
-  it.each(['poster_failures', 'reaper_failures'])(
+  it.each(['poster_failures', 'controls_failures', 'reaper_failures'])(
     '%s can be read, emptied or redriven only by named operators',
     (queue) => {
       const deny = queuePolicy(queue).filter(

@@ -8,12 +8,9 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 import { GRANTS_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import { tokenContext } from '../../shared/adapters/kms';
-import {
-  COMMAND_PATH,
-  DELETE_SHORTCUT_CALLBACK_ID,
-  INTERACTIONS_PATH,
-} from '../../shared/adapters/slack-request';
+import { COMMAND_PATH, INTERACTIONS_PATH } from '../../shared/adapters/slack-request';
 import { TABLE } from '../../shared/adapters/snap-item';
+import { ROUTES } from '../../shared/app/accept-interaction';
 import type * as config from '../../shared/config';
 import {
   BOT_SCOPES,
@@ -25,6 +22,7 @@ import {
 } from '../../shared/domain/install';
 import { MAX_EVENT_AGE_MS } from '../../shared/domain/snap';
 import {
+  bundleOf,
   configReaderOf,
   deployedIn,
   functionStatements,
@@ -39,7 +37,7 @@ import {
   variablesRead,
 } from '../support/infra';
 
-const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper', 'install'] as const;
+const FUNCTIONS = ['ack', 'poster', 'controls', 'sweeper', 'reaper', 'install'] as const;
 let infra: Infra;
 
 beforeAll(async () => {
@@ -57,7 +55,7 @@ const OVERRIDES = ['SLACK_API_URL'];
 
 /** A function's environment as Terraform sets it in `mode`: the names set, and those left out. */
 function environmentIn(fn: string, mode: Mode): { set: string[]; unset: string[] } {
-  const env = (module(fn).environment ?? {}) as Record<string, unknown>;
+  const env = (resolveLocal(infra, module(fn).environment) ?? {}) as Record<string, unknown>;
   const names = Object.keys(env);
   return { set: names.filter((n) => setIn(env[n], mode)), unset: names.filter((n) => !setIn(env[n], mode)) };
 }
@@ -80,15 +78,16 @@ describe('infra and code agree', () => {
     // Prepare
     const fnModule = module(fn);
     const main = readFileSync('infra/modules/function/main.tf', 'utf8');
+    const bundle = bundleOf(fn);
 
     // Assess
-    expect(interpolateLocals(infra, String(fnModule.source_dir))).toBe(`\${path.module}/../dist/${fn}`);
+    expect(interpolateLocals(infra, String(fnModule.source_dir))).toBe(`\${path.module}/../dist/${bundle}`);
     expect(fnModule.source).toBe('./modules/function');
     expect(main).toMatch(/handler\s*=\s*"index\.handler"/);
     expect(main).toMatch(/runtime\s*=\s*"nodejs24\.x"/);
     expect(main).toMatch(/architectures\s*=\s*\["arm64"\]/);
-    expect(existsSync(`dist/${fn}/index.mjs`)).toBe(true);
-    expect(readFileSync(`dist/${fn}/index.mjs`, 'utf8')).toMatch(
+    expect(existsSync(`dist/${bundle}/index.mjs`)).toBe(true);
+    expect(readFileSync(`dist/${bundle}/index.mjs`, 'utf8')).toMatch(
       /export\s*\{[^}]*\bas handler\b[^}]*\}|export\s*\{[^}]*\bhandler\b/,
     );
   });
@@ -112,7 +111,7 @@ describe('infra and code agree', () => {
     },
   );
 
-  it.each(['poster', 'sweeper', 'reaper'])(
+  it.each(['poster', 'controls', 'sweeper', 'reaper'])(
     'runs %s with the bot token in one-workspace mode and distributed (no bot token, tokens from the store) when slack_bot_token is null',
     (fn) => {
       const one = configIn(fn, modeOf('one-workspace')).config as config.SlackWorkerConfig;
@@ -136,7 +135,7 @@ describe('infra and code agree', () => {
     expect([one.publicUrl, one.usersInStore]).toEqual([undefined, false]);
     expect([withInstall.publicUrl, withInstall.usersInStore]).toEqual(['https://snap.example', true]);
     expect([distributed.publicUrl, distributed.usersInStore]).toEqual(['https://snap.example', true]);
-    expect(module('poster').environment).toMatchObject({
+    expect(resolveLocal(infra, module('poster').environment)).toMatchObject({
       SNAP_PUBLIC_URL: `\${local.install_enabled ? aws_apigatewayv2_api.slack.api_endpoint : null}`,
     });
   });
@@ -164,7 +163,7 @@ describe('infra and code agree', () => {
     expect(main).toContain('{ for name, value in var.environment : name => value if value != null }');
   });
 
-  it('lets poster, sweeper and reaper read only installation items, by key, and open only Slack tokens, only when install is deployed', () => {
+  it('lets poster, controls, sweeper and reaper read only installation items, by key, and open only Slack tokens, only when install is deployed', () => {
     // Prepare
     type Condition = { test: string; variable: string; values: string[] };
     const docs = infra.data.aws_iam_policy_document ?? {};
@@ -219,8 +218,9 @@ describe('infra and code agree', () => {
       ['ForAllValues:StringNotLike', 'dynamodb:LeadingKeys', [`${INSTALLATION_PREFIX}*#*`]],
     ]);
     // Without install, no statement of theirs names installation items; distributed, no bot token.
-    // Each of them lets go of a token Slack calls dead; only distributed, of a bot token.
-    for (const fn of ['poster', 'sweeper', 'reaper']) {
+    // Each of them lets go of a token Slack calls dead; only distributed, of a bot token. Only
+    // the controls function (/snap revoke) reads the authors' index of grants.
+    for (const fn of ['poster', 'controls', 'sweeper', 'reaper']) {
       const alone = functionStatements(infra, fn, modeOf('one-workspace'));
       const withInstall = functionStatements(infra, fn, modeOf('one-workspace with install'));
       const distributed = functionStatements(infra, fn, modeOf('distributed'));
@@ -233,6 +233,7 @@ describe('infra and code agree', () => {
       );
       expect(withInstall.map((st) => st.sid)).toContain('DeleteUserTokens');
       expect(withInstall.map((st) => st.sid)).not.toContain('ForgetDeadBotTokens');
+      expect(distributed.some((st) => st.sid === 'ReadUserGrants')).toBe(fn === 'controls');
     }
   });
 
@@ -437,10 +438,11 @@ describe('infra and code agree', () => {
       recovery_period_in_days: 7,
     });
     // The snap table's stream, which the reaper reads, carries no installation item any more.
-    for (const fn of ['poster', 'sweeper', 'reaper'])
-      expect((module(fn).environment as Record<string, unknown>).SNAP_INSTALLATIONS_TABLE_NAME).toBe(
-        tf('local.install_enabled ? aws_dynamodb_table.installations[0].name : null'),
-      );
+    for (const fn of ['poster', 'controls', 'sweeper', 'reaper'])
+      expect(
+        (resolveLocal(infra, module(fn).environment) as Record<string, unknown>)
+          .SNAP_INSTALLATIONS_TABLE_NAME,
+      ).toBe(tf('local.install_enabled ? aws_dynamodb_table.installations[0].name : null'));
   });
 });
 
@@ -521,12 +523,22 @@ describe('the Slack app manifest', () => {
     expect(new URL(command?.url ?? '').pathname).toBe(COMMAND_PATH);
   });
 
-  it('routes interactivity to the path ack serves, with the shortcut the code knows', () => {
+  it('routes interactivity to the path ack serves, with exactly the shortcuts ack routes', () => {
+    // Prepare: the shortcuts ack has a route for, as the manifest would declare them.
+    const routed = Object.keys(ROUTES)
+      .map((key) => key.split(':'))
+      .filter(([kind]) => kind === 'shortcut' || kind === 'message_shortcut')
+      .map(([kind, id]) => ({ type: kind === 'shortcut' ? 'global' : 'message', callback_id: id }));
+    const declared = (manifest.features.shortcuts as Array<{ type: string; callback_id: string }>).map(
+      ({ type, callback_id }) => ({ type, callback_id }),
+    );
+
+    // Assess
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(new URL(manifest.settings.interactivity.request_url).pathname).toBe(INTERACTIONS_PATH);
-    expect(manifest.features.shortcuts).toContainEqual(
-      expect.objectContaining({ type: 'message', callback_id: DELETE_SHORTCUT_CALLBACK_ID }),
-    );
+    expect(routed.length).toBeGreaterThan(0);
+    expect(declared).toEqual(expect.arrayContaining(routed));
+    expect(routed).toEqual(expect.arrayContaining(declared));
   });
 
   it('asks for the scopes the code needs, the very ones the install function requests', () => {

@@ -13,7 +13,7 @@ import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { lambdaContext } from '../../local/lambda-stand-in';
 import type { AuthorEvent, PosterEvent } from '../../shared/app/accept-command';
 import { authorAad, postAad, sealJson } from '../../shared/domain/seal';
-import type { AuthorRequest, PostRequest } from '../../shared/domain/snap';
+import { type AuthorRequest, isAuthorRequest, type PostRequest } from '../../shared/domain/snap';
 import { allowedActions } from '../support/infra';
 import {
   authorizeThrough,
@@ -81,7 +81,11 @@ function authorEvent(action: AuthorRequest['action'], user = ANA, team = 'T0ACME
   };
 }
 
-const post = (event: unknown) => as('poster', () => poster(event, lambdaContext('snap-poster', 120_000)));
+/** The poster bundle; an author's request reaches it deployed as the controls function (infra/controls.tf). */
+const post = (event: unknown) =>
+  as(isAuthorRequest(event) ? 'controls' : 'poster', () =>
+    poster(event, lambdaContext('snap-poster', 120_000)),
+  );
 const replyTo = (id: string) =>
   h.slack.replies.find((r) => r.id === encodeURIComponent(id))?.body as { text: string } | undefined;
 const item = async (pk: string) => (await h.items()).find((i) => i.pk === pk);
@@ -462,8 +466,8 @@ describe('revoke, distributed', () => {
   });
 });
 
-describe('poster, sweeper and reaper, distributed', () => {
-  it.each(['poster', 'sweeper', 'reaper'])(
+describe('poster, controls, sweeper and reaper, distributed', () => {
+  it.each(['poster', 'controls', 'sweeper', 'reaper'])(
     'send only AWS commands that the %s role in infra/ allows',
     async (fn) => {
       const allowed = await allowedActions(fn);

@@ -284,7 +284,7 @@ describe('poster limits (defaults)', () => {
     expect(elapsed).toBeGreaterThanOrEqual(6_000);
     expect(elapsed).toBeLessThan(POST_RETRY_BUDGET_MS);
     expect(String(slack.replies.at(-1)?.body.text)).toBe(
-      ':warning: Your snap was not posted. Slack is busy in this channel right now and did not take it. Try again in a minute. (/snap)',
+      ':warning: Your snap was not posted. Slack is busy in this channel right now and did not take it. Try again in a minute.',
     );
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       Item: expect.objectContaining({ pk: `snap#${e.id}`, state: 'done' }),

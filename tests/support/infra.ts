@@ -332,8 +332,11 @@ export function variablesRead(
 }
 
 /** Which config reader a handler calls at cold start, read from its source. */
+/** The bundle a deployed function runs: its own, but for controls, which runs the poster's (infra/controls.tf). */
+export const bundleOf = (fn: string): string => (fn === 'controls' ? 'poster' : fn);
+
 export function configReaderOf(fn: string): (env: config.Env) => unknown {
-  const source = readFileSync(`functions/${fn}/handler.ts`, 'utf8');
+  const source = readFileSync(`functions/${bundleOf(fn)}/handler.ts`, 'utf8');
   const name = /(\w+Config)\(process\.env\)/.exec(source)?.[1];
   const reader = name ? (config as unknown as Record<string, unknown>)[name] : undefined;
   if (typeof reader !== 'function') throw new Error(`functions/${fn}/handler.ts reads no known config`);

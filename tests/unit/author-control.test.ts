@@ -229,7 +229,7 @@ describe('the author', () => {
     expect(report.found).toBe(1); // only 'a' (due at +600 s) is in that window
   });
 
-  it('refuses a request older than Lambda delivers: nothing deleted, nothing claimed', async () => {
+  it('refuses a request older than Lambda delivers: nothing deleted, the author told once', async () => {
     const { store, slack, deps, clock } = setup();
 
     const outcome = await clock.drive(
@@ -250,9 +250,9 @@ describe('the author', () => {
 
     expect(outcome).toBe('rejected');
     expect(slack.deletes).toHaveLength(0);
-    expect(slack.replies).toHaveLength(0);
+    expect(slack.replies.map((r) => r.text)).toEqual([expect.stringContaining('in time')]);
     expect(store.records.size).toBe(4);
-    expect(store.tombstones.size).toBe(0);
+    expect([...store.tombstones.keys()]).toEqual(['T1:late']);
   });
 
   it('logs each early deletion as early, with its reason and how early, never as negative lateness', async () => {

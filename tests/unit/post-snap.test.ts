@@ -223,7 +223,7 @@ describe('the poster', () => {
     expect([outcome, repeat]).toEqual(['untracked', 'duplicate']);
     expect(slack.posts).toHaveLength(1);
     expect(store.tombstones.get('T1:trig-1')?.state).toBe('lost');
-    expect(slack.replies.map((r) => r.text)).toEqual([expect.stringContaining('delete it by hand')]);
+    expect(slack.replies.map((r) => r.text)).toEqual([expect.stringContaining('delete it yourself')]);
   });
 
   it('never releases a claim whose post may have happened: it is lost, and a repeat posts nothing', async () => {
@@ -374,16 +374,46 @@ describe('the poster', () => {
   it.each([
     ['older than Lambda delivers (600 s)', { receivedAt: NOW - 600_001 }, 'too_old'],
     ['stamped more than a minute ahead', { receivedAt: NOW + 60_001 }, 'from_the_future'],
-  ])('refuses an event %s: nothing posted, nothing claimed, no retry', async (_name, change, why) => {
+  ])('refuses an event %s: nothing posted, no record, no retry', async (_name, change, why) => {
     const { clock, store, slack, deps, lines } = setup();
 
     const outcome = await clock.drive(postSnap({ ...event(30), ...change }, deps));
 
     expect(outcome).toBe('rejected');
     expect(slack.posts).toHaveLength(0);
-    expect(slack.replies).toHaveLength(0);
-    expect(store.records.size + store.tombstones.size).toBe(0);
+    expect(store.records.size).toBe(0);
     expect(lines.find((l) => l.includes('"poster.event_stale"'))).toContain(`"staleness":"${why}"`);
+  });
+
+  it('tells the author once why a snap that came too late was not posted, however often it is delivered', async () => {
+    // Prepare: ack answered nothing, so this is the only answer the author can get.
+    const { clock, store, slack, deps } = setup();
+    const late = { ...event(30), receivedAt: NOW - 600_001 };
+
+    // Act: Lambda delivers it twice.
+    await clock.drive(postSnap(late, deps));
+    await clock.drive(postSnap(late, deps));
+
+    // Assess
+    expect(slack.posts).toHaveLength(0);
+    expect(slack.replies.map((r) => r.text)).toEqual([expect.stringContaining('more than 10 minutes')]);
+    expect(store.tombstones.get(late.id)?.state).toBe('done');
+  });
+
+  it('does not answer a late delivery of a snap that an earlier delivery took', async () => {
+    // Prepare: the first delivery posted it.
+    const { clock, slack, deps } = setup();
+    const e = event(3600);
+    await clock.drive(postSnap(e, deps));
+
+    // Act: a delivery of the same event, now past the event age.
+    await clock.drive(clock.sleep(600_001));
+    const outcome = await clock.drive(postSnap(e, deps));
+
+    // Assess
+    expect(outcome).toBe('rejected');
+    expect(slack.posts).toHaveLength(1);
+    expect(slack.replies).toHaveLength(0);
   });
 
   it('still posts an event just inside the event age', async () => {

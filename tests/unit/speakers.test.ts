@@ -179,7 +179,7 @@ describe('the poster, choosing whose token posts', () => {
     slack.outOfBotReach.add('D1');
 
     expect(await post(event(60, { channel: 'D1' }))).toBe('refused');
-    expect(slack.replies[0]?.text).toContain('direct messages with other people are out of my reach');
+    expect(slack.replies[0]?.text).toContain('direct messages with other people are out of its reach');
     expect(slack.replies[0]?.text).not.toContain('slack/install');
   });
 

@@ -1,0 +1,25 @@
+/**
+ * snap's Slack surfaces beyond `/snap`: the ids Slack sends back when someone uses them. The
+ * shortcuts' callback ids are declared in slack/manifest.yaml (a test holds them equal); action
+ * ids name the buttons snap puts in its messages and views.
+ */
+
+/** Shortcut callback ids (slack/manifest.yaml). */
+export const SHORTCUT = {
+  /** Message shortcut "Delete snap now": delete a pending snap early (its author only). */
+  deleteSnap: 'delete_snap',
+  /** Global shortcut: a modal to post a snap anywhere. */
+  snapNew: 'snap_new',
+  /** Message shortcut: a modal to post a snap in that message's thread. */
+  snapReply: 'snap_reply',
+  /** Message shortcut: make a message its author already sent self-destruct. */
+  snapThis: 'snap_this',
+} as const;
+
+/** Action ids of the buttons snap puts in messages and views. */
+export const ACTION = {
+  /** "Delete now" beside a pending snap (`/snap list`, App Home). */
+  deleteSnap: 'delete_snap',
+  /** "Reveal" on a reveal-once card. */
+  reveal: 'snap_reveal',
+} as const;
