@@ -35,7 +35,7 @@ try {
   const { InstallationStore } = await import('../shared/adapters/installation-store');
   const { KmsTokenOpener } = await import('../shared/adapters/kms');
   const { cachedTokens, storedTokens } = await import('../shared/app/token-source');
-  const store = new InstallationStore(p.tableName);
+  const store = new InstallationStore(String(p.installationsTableName));
   const opener = new KmsTokenOpener();
   const where = { team: TEAM };
   const author = { team: TEAM, user: 'U0NOBODY' };

@@ -2,12 +2,16 @@
 # ack hands it everything that is not posting a snap — an author's list, cancel, Delete now,
 # revoke, the message shortcut — so those answer within seconds whatever the posting traffic,
 # even while one workspace floods the poster. Same code, a narrower role: it reads and settles
-# snap records but never posts, and only it can delete a user's own token item (/snap revoke).
+# snap records but never posts (nor takes a poster slot); for /snap revoke it reads the author's
+# index of grants on Grid and deletes their token items, and like every function that speaks with
+# stored tokens it deletes one Slack calls dead (tokens.tf).
 data "aws_iam_policy_document" "controls" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
-    data.aws_iam_policy_document.revoke_user_tokens[*].json,
+    data.aws_iam_policy_document.delete_user_tokens[*].json,
+    data.aws_iam_policy_document.read_user_grants[*].json,
+    data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
   )
 
   # Claims a request (its tombstone), reads a snap by id, buries what it deleted.

@@ -34,6 +34,7 @@ locals {
   # reaches another kind of item in the shared table (installations above all).
   snap_keys    = ["snap#*"]
   counter_keys = ["limit#*"]
+  slot_keys    = ["slot#*"]
 
   # Encryption contexts the code passes to KMS (shared/adapters/kms.ts).
   signing_secret_context = { app = "snap", secret = "SLACK_SIGNING_SECRET" }

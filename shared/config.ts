@@ -4,6 +4,7 @@
  */
 import { authorizePageOf } from './domain/install';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits';
+import { DEFAULT_POSTER_CAPS, MAX_SLOTS, type PosterCaps } from './domain/slots';
 import { ConfigError } from './errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -137,6 +138,8 @@ export interface PosterConfig extends TableWorkerConfig {
   /** Let @channel, @here, @everyone and user-group mentions in snaps ping (default: inert). */
   allowBroadcasts: boolean;
   limits: Limits;
+  /** Posters in flight per workspace and per org. */
+  caps: PosterCaps;
   /** The poster answers only `response_url`s that start with this. */
   responseUrlPrefix: string;
   /**
@@ -195,6 +198,16 @@ export function posterConfig(env: Env): PosterConfig {
       teamPerMinute: integer(env, 'SNAP_LIMIT_TEAM_PER_MINUTE', DEFAULT_LIMITS.teamPerMinute, 0, LIMIT_MAX),
       userPending: integer(env, 'SNAP_LIMIT_USER_PENDING', DEFAULT_LIMITS.userPending, 0, LIMIT_MAX),
     },
+    caps: {
+      perWorkspace: integer(
+        env,
+        'SNAP_POSTERS_PER_WORKSPACE',
+        DEFAULT_POSTER_CAPS.perWorkspace,
+        0,
+        MAX_SLOTS,
+      ),
+      perOrg: integer(env, 'SNAP_POSTERS_PER_ORG', DEFAULT_POSTER_CAPS.perOrg, 0, MAX_SLOTS),
+    },
     responseUrlPrefix: urlPrefix(env, 'SLACK_RESPONSE_URL_PREFIX', DEFAULT_RESPONSE_URL_PREFIX),
   };
 }
@@ -244,6 +257,11 @@ export interface InstallConfig {
   /** Slack's authorize page, on the host of SLACK_API_URL (Slack's own by default). */
   slackAuthorizeUrl: string;
   allowedTeams: ReadonlySet<string>;
+  /**
+   * SNAP_ONE_WORKSPACE: the functions' bot token is configuration (one-workspace mode), so no bot
+   * installation is looked for in the store, and the workspace served is ALLOWED_TEAM_IDS.
+   */
+  oneWorkspace: boolean;
 }
 
 export function installConfig(env: Env): InstallConfig {
@@ -252,6 +270,11 @@ export function installConfig(env: Env): InstallConfig {
     throw new ConfigError('Environment variable SLACK_CLIENT_ID must be a Slack client id like 1234.5678');
   const tableName = required(env, 'SNAP_TABLE_NAME');
   const apiUrl = slackApiUrl(env);
+  const allowedTeams = allowedTeamIds(env);
+  const oneWorkspace = flag(env, 'SNAP_ONE_WORKSPACE');
+  // The one bot token serves one workspace: without the list, any workspace's users could grant.
+  if (oneWorkspace && allowedTeams.size === 0)
+    throw new ConfigError('Environment variable ALLOWED_TEAM_IDS is required with SNAP_ONE_WORKSPACE=true');
   return {
     clientId,
     clientSecret: secretSource(env, 'SLACK_CLIENT_SECRET'),
@@ -262,6 +285,7 @@ export function installConfig(env: Env): InstallConfig {
     publicUrl: publicUrl(env),
     slackApiUrl: apiUrl,
     slackAuthorizeUrl: authorizePageOf(apiUrl),
-    allowedTeams: allowedTeamIds(env),
+    allowedTeams,
+    oneWorkspace,
   };
 }

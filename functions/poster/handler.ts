@@ -56,6 +56,7 @@ export async function handler(
     sweepPeriodMs: config.sweepPeriodMs,
     allowBroadcasts: config.allowBroadcasts,
     limits: config.limits,
+    caps: config.caps,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(users ? { tokens } : {}),
   });

@@ -8,7 +8,8 @@
  * through the `TokenSource` — the configured bot token, or the store's behind its cache — and
  * each token gets its own `SlackGateway` (a pair of web-api clients), created on first use and
  * kept, a bounded number of them. No token: `NoTokenError`, before any request. A dead token
- * (Slack says so): forgotten, cache and clients.
+ * (Slack says so): forgotten, cache and clients, and kept aside until the use case retires it
+ * (`retire`: deleted from the store, if that is still what the store holds).
  */
 import {
   ErrorCode,
@@ -17,7 +18,16 @@ import {
   WebClient,
   type WebClientOptions,
 } from '@slack/web-api';
-import type { Identity, PostArgs, ReplyBody, SlackPort, Speaker, TokenSource, Workspace } from '../app/ports';
+import type {
+  Identity,
+  PostArgs,
+  ReplyBody,
+  Retired,
+  SlackPort,
+  Speaker,
+  TokenSource,
+  Workspace,
+} from '../app/ports';
 import { DEFAULT_RESPONSE_URL_PREFIX } from '../config';
 import { isDeadToken } from '../domain/deletion';
 import { NoTokenError, SlackCallError, TokenUnavailableError } from '../errors';
@@ -299,6 +309,11 @@ export interface SpeakersOptions extends Omit<SlackOptions, 'token'> {
 }
 
 const MAX_GATEWAYS = 500;
+/** Dead tokens remembered until the function that met them retires them (a handful at most). */
+const MAX_DEAD = 100;
+
+const speakerKey = (speaker: Speaker) =>
+  `${speaker.as}:${speaker.team}:${speaker.enterprise ?? ''}:${speaker.as === 'user' ? speaker.user : ''}`;
 
 const whereOf = (speaker: Speaker): Workspace & { user?: string } => ({
   team: speaker.team,
@@ -315,6 +330,8 @@ export class SlackSpeakers implements SlackPort {
   private readonly gateways = new Map<string, SlackGateway>();
   /** For replies, which speak to a `response_url` with no token. */
   private readonly replier: ResponseUrlReplier;
+  /** The last token Slack called dead, by speaker, until it is retired. Never logged. */
+  private readonly dead = new Map<string, string>();
 
   constructor(options: SpeakersOptions) {
     const { tokens, maxGateways, ...rest } = options;
@@ -349,6 +366,14 @@ export class SlackSpeakers implements SlackPort {
       // Revoked or dead, the token has no further use: its client goes too.
       this.gateways.delete(token);
     }
+  }
+
+  async retire(speaker: Speaker): Promise<Retired> {
+    const key = speakerKey(speaker);
+    const token = this.dead.get(key);
+    if (token === undefined) return 'absent';
+    this.dead.delete(key);
+    return this.tokens.retire(whereOf(speaker), token);
   }
 
   /** The speaker's token, or why there is none. Never logged, never in an error. */
@@ -392,6 +417,14 @@ export class SlackSpeakers implements SlackPort {
       if (error instanceof SlackCallError && isDeadToken(error.kind, error.code)) {
         this.tokens.forget(whereOf(speaker));
         this.gateways.delete(token);
+        // Kept for `retire`, which deletes this very token from the store.
+        this.dead.delete(speakerKey(speaker));
+        this.dead.set(speakerKey(speaker), token);
+        while (this.dead.size > MAX_DEAD) {
+          const oldest = this.dead.keys().next().value;
+          if (oldest === undefined) break;
+          this.dead.delete(oldest);
+        }
       }
       throw error;
     }

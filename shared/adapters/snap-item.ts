@@ -45,6 +45,7 @@ export const messageKey = (team: string, channel: string, ts: string) => `${team
 /** Key prefixes of the items the snap functions write; IAM confines each role to its own (infra/locals.tf). */
 export const SNAP_PREFIX = 'snap#';
 export const COUNTER_PREFIX = 'limit#';
+export const SLOT_PREFIX = 'slot#';
 
 export const keyOf = (id: string) => ({ [TABLE.partitionKey]: `${SNAP_PREFIX}${id}` });
 

@@ -10,8 +10,13 @@ import { NoTokenError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
 import type { Common, SlackPort, StorePort } from './ports';
 import { speakerOf } from './speaker';
+import { retireDeadToken, tellAuthorLeftBehind } from './token-gone';
 
-export type DeleteResult = 'deleted' | 'already_gone' | 'given_up' | 'kept';
+/**
+ * `token_gone`: the token that posted it is dead or no longer held, so nothing can delete it; the
+ * record is dropped (never retried), the message stays in Slack.
+ */
+export type DeleteResult = 'deleted' | 'already_gone' | 'given_up' | 'kept' | 'token_gone';
 
 /** Paces calls to one workspace: after a 429, nobody calls until Retry-After has passed. */
 export class Pacer {
@@ -45,8 +50,10 @@ export interface DeleteDeps extends Common {
  * next deleter (a sweep perhaps already running) takes it up at once instead of after the lease.
  * `reason` says whether the due time came or the author asked early (it shapes the log line).
  * The token that posted the snap deletes it; when snap holds that token no more (the workspace
- * removed snap, the author took their permission back), nothing ever can: the record is dropped
- * as `given_up`, logged as `snap.token_gone`, and the message stays in Slack.
+ * removed snap, the author took their permission back) or Slack calls it dead (the same, before
+ * snap heard of it), nothing ever can: the dead token is deleted from the store at once, the
+ * record is dropped as `token_gone`, logged as `snap.token_gone` (the "messages left behind"
+ * alarm counts it), the author is told by snap's bot where it can, and the message stays in Slack.
  */
 export async function deleteSnap(
   record: SnapRecord,
@@ -84,15 +91,27 @@ async function attemptDelete(
     } catch (error) {
       if (error instanceof NoTokenError) {
         // No token can be found again later: retrying would only keep the record for nothing.
-        outcome = 'given_up';
+        outcome = 'token_gone';
         log.warn('snap.token_gone', {
           postedAs: record.postedAs ?? 'bot',
+          token: 'none',
           ...(reason === 'due' ? {} : { reason }),
         });
       } else {
         if (!(error instanceof SlackCallError)) throw error;
         const verdict = judgeDeleteFailure(error.kind, error.code);
-        if (verdict === 'done') {
+        if (verdict === 'token_dead') {
+          // Dead for good: no later attempt can succeed, and no other token may delete it.
+          outcome = 'token_gone';
+          const retired = await retireDeadToken(speakerOf(record), deps.slack, log);
+          log[retired === 'configured' ? 'error' : 'warn']('snap.token_gone', {
+            postedAs: record.postedAs ?? 'bot',
+            token: 'dead',
+            code: error.code,
+            retired,
+            ...(reason === 'due' ? {} : { reason }),
+          });
+        } else if (verdict === 'done') {
           outcome = 'already_gone';
           log.info('snap.already_gone');
         } else if (verdict === 'give_up') {
@@ -119,6 +138,8 @@ async function attemptDelete(
       // The message is gone (or nothing can delete it): found again, the record settles the same way.
       log.warn('snap.record_bury_failed', errorFields(error));
     }
+    // Once the record is settled, so that a slow or failed word to the author never keeps it.
+    if (outcome === 'token_gone') await tellAuthorLeftBehind(record, deps.slack, log);
     return outcome;
   }
 }

@@ -12,6 +12,7 @@ import {
   isFlowToken,
   isOAuthCode,
   isUserId,
+  lookupKeys,
   newFlow,
   type OAuthGrant,
   redirectUri,
@@ -27,6 +28,7 @@ import {
   installedPage,
   invalidCodePage,
   invalidStatePage,
+  notInstalledForUserPage,
   type Page,
   rotatingTokensPage,
   scopesRefusedPage,
@@ -45,6 +47,11 @@ import type {
 } from './ports';
 
 export interface InstallSettings {
+  /**
+   * One-workspace mode: the bot token is configuration, not in the store, and the workspace it
+   * serves is the one `allowedTeams` names. Distributed mode otherwise.
+   */
+  botInConfiguration: boolean;
   clientId: string;
   /** Where Slack and browsers reach snap, without a trailing slash. */
   publicUrl: string;
@@ -200,20 +207,30 @@ export async function completeInstall(
       return installedPage(grant);
     }
     const user = grant.user.id;
-    const saved = await deps.store.saveUser({
-      key,
-      ...(grant.team ? { team: grant.team } : {}),
-      ...(grant.enterprise ? { enterprise: grant.enterprise } : {}),
-      user,
-      scopes: grant.user.scopes,
-      token: await deps.sealer.seal(token, { key, kind: 'user', user }),
-      authorizedAt: now,
-    });
-    if (!saved) {
-      logged.warn('install.uninstalled_meanwhile', { user });
-      return failedPage(retry, 409);
-    }
-    logged.info('install.user_authorized', { user });
+    // Distributed: only where snap itself is installed — a token no bot installation goes with
+    // would be live and useless. It is stored under the key of that installation (the grant's own
+    // when it has one), where the conditional write checks the installation is still there.
+    const botKey = settings.botInConfiguration ? key : await installedKey(grant, key, deps.store);
+    const refuse = async (event: string) => {
+      logged.warn(event, { user });
+      await giveBack(token, deps);
+      return notInstalledForUserPage(grant, again);
+    };
+    if (botKey === undefined) return await refuse('install.user_refused_not_installed');
+    const saved = await deps.store.saveUser(
+      {
+        key: botKey,
+        ...(grant.team ? { team: grant.team } : {}),
+        ...(grant.enterprise ? { enterprise: grant.enterprise } : {}),
+        user,
+        scopes: grant.user.scopes,
+        token: await deps.sealer.seal(token, { key: botKey, kind: 'user', user }),
+        authorizedAt: now,
+      },
+      !settings.botInConfiguration,
+    );
+    if (!saved) return await refuse('install.uninstalled_meanwhile');
+    logged.info('install.user_authorized', { user, ...(botKey === key ? {} : { storedUnder: botKey }) });
     return authorizedPage(grant);
   } catch (error) {
     // Kept, not revoked: Slack hands back the same token when snap is installed (or a user
@@ -221,6 +238,27 @@ export async function completeInstall(
     logged.error('install.store_failed', errorFields(error));
     return failedPage(retry, 503);
   }
+}
+
+/**
+ * Where a user's grant goes in distributed mode: under the bot installation serving the grant's
+ * workspace — its own key when one is stored there, else the first of the workspace's lookup keys
+ * (the workspace, then its org) that holds one. Undefined when snap is installed under none.
+ */
+async function installedKey(
+  grant: OAuthGrant,
+  key: string,
+  store: Pick<InstallationStorePort, 'botToken'>,
+): Promise<string | undefined> {
+  const candidates = [
+    key,
+    ...lookupKeys({
+      team: grant.team?.id ?? key,
+      ...(grant.enterprise ? { enterprise: grant.enterprise.id } : {}),
+    }),
+  ];
+  for (const candidate of new Set(candidates)) if (await store.botToken(candidate)) return candidate;
+  return undefined;
 }
 
 /**

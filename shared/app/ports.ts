@@ -6,6 +6,7 @@
 import type { KnownBlock, MessageAttachment } from '@slack/types';
 import type { GrantKind, Named, OAuthGrant } from '../domain/install';
 import type { WindowCounter } from '../domain/limits';
+import type { SlotGroup } from '../domain/slots';
 import type { SnapRecord, StoredRecord, Tombstone } from '../domain/snap';
 import type { Logger } from '../log';
 
@@ -176,6 +177,13 @@ export interface StorePort {
   countInWindow(counter: WindowCounter): Promise<boolean>;
   /** A user's live snaps in a workspace, counted up to `atMost` (enough to know a limit is met). */
   countByAuthor(author: AuthorRef, atMost: number): Promise<number>;
+  /**
+   * Takes a free slot of `group` for `owner` until `until` (ms): one never taken, given back, or
+   * past its holder's deadline at `now`. Its index; undefined when every slot is held.
+   */
+  takeSlot(group: SlotGroup, owner: string, until: number, now: number): Promise<number | undefined>;
+  /** Gives slot `index` of `group` back, if `owner` still holds it. */
+  releaseSlot(group: SlotGroup, index: number, owner: string): Promise<void>;
 }
 
 /**
@@ -204,7 +212,20 @@ export interface SlackPort {
    * goes back must be the token stored under a given key, never whichever one a warm cache holds.
    */
   revoke(token: string): Promise<void>;
+  /**
+   * Slack has just called dead the token a call as `speaker` spoke with (a `SlackCallError` for
+   * which `isDeadToken` holds): deletes that very token from the installation store — never one
+   * stored since (a new grant, a reinstall). Only after such a failure; otherwise `absent`.
+   */
+  retire(speaker: Speaker): Promise<Retired>;
 }
+
+/**
+ * What became of a dead token: `deleted` from the store now; `absent`, the store no longer holds
+ * it (deleted meanwhile, or replaced by a newer grant, which stays); `configured`, the bot token
+ * of one-workspace mode, which only its configuration can change.
+ */
+export type Retired = 'deleted' | 'absent' | 'configured';
 
 /** Where a command or a snap belongs: its workspace, and its org on Enterprise Grid. */
 export interface Workspace {
@@ -226,6 +247,12 @@ export interface TokenSource {
   userToken(where: Workspace & { user: string }): Promise<string | undefined>;
   /** Drops what is remembered for this workspace (and user): Slack said the token is no longer valid. */
   forget(where: Workspace & { user?: string }): void;
+  /**
+   * Slack called `token`, the bot's (or `where.user`'s) token here, dead: forgets it and deletes
+   * it from the store under the key it was found under, only if what is stored there is still
+   * that very token.
+   */
+  retire(where: Workspace & { user?: string }, token: string): Promise<Retired>;
 }
 
 /** What a token is bound to: its encryption context names the installation's key, its kind and user. */
@@ -279,14 +306,27 @@ export interface InstallationReader {
   userToken(key: string, user: string): Promise<Uint8Array | undefined>;
 }
 
-export interface InstallationStorePort extends InstallationReader {
+/** What the functions that speak with stored tokens may do in the store: read them, and let a dead one go. */
+export interface TokenStore extends InstallationReader {
+  /**
+   * Deletes the token stored under `scope` (the bot's attributes of `inst#<key>`, or the item
+   * `inst#<key>#<user>`) if it is still exactly `sealed`; false when something else (or
+   * nothing) is stored there now. A bot installation left with no user goes whole.
+   */
+  forgetToken(scope: TokenScope, sealed: Uint8Array): Promise<boolean>;
+}
+
+export interface InstallationStorePort extends TokenStore {
   /** Stores or replaces the bot installation; the workspace's user tokens stay. */
   saveBot(installation: BotInstallation): Promise<void>;
   /**
-   * Stores a user's token, never touching the bot installation. False when an uninstall of that
-   * workspace ran at the same moment and took it away again (nothing is left stored then).
+   * Stores a user's token, never touching the bot installation. With `botRequired` (distributed
+   * mode, where the bot's token is in the store), only while a bot installation is stored under
+   * the authorization's key: the write is conditional on it, so no race with an uninstall creates
+   * the installation item. False when there is none, or an uninstall of that workspace ran at the
+   * same moment and took it away again: nothing is left stored then.
    */
-  saveUser(authorization: UserAuthorization): Promise<boolean>;
+  saveUser(authorization: UserAuthorization, botRequired: boolean): Promise<boolean>;
   /** `app_uninstalled`: the installation and every user token under `key` stored up to `upTo` (ms). */
   removeWorkspace(key: string, upTo: number): Promise<Removed>;
   /** `tokens_revoked`: these users' tokens, and the bot's if its user id is listed, stored up to `upTo`. */
@@ -298,6 +338,11 @@ export interface InstallationStorePort extends InstallationReader {
    * which calls this, needs no right over any workspace's installation.
    */
   removeUserToken(key: string, user: string, upTo: number): Promise<boolean>;
+  /**
+   * On Enterprise Grid: every installation key of org `org` under which `user` has (or had) a
+   * token — the org's own and its workspaces' — read by key from the org's index of their grants.
+   */
+  grantedKeys(org: string, user: string): Promise<string[]>;
 }
 
 /** OAuth states (hashed), single-use and short-lived. */

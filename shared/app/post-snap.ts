@@ -22,6 +22,7 @@ import { installUrl } from '../domain/install';
 import type { Limits } from '../domain/limits';
 import { fitsSlack, snapMessage } from '../domain/message';
 import {
+  busyReply,
   expiryContext,
   lostTrackReply,
   notInstalledReply,
@@ -36,6 +37,7 @@ import {
   untrackedReply,
 } from '../domain/replies';
 import { isSealed, postAad, type Sealed } from '../domain/seal';
+import type { PosterCaps } from '../domain/slots';
 import {
   abandonedAfter,
   delayWithinLimits,
@@ -44,6 +46,7 @@ import {
   leaseUntil,
   newRecord,
   type PostedAs,
+  type PostRequest,
   pickShard,
   posterWaitsOut,
   type SealedContent,
@@ -64,7 +67,9 @@ import { errorFields, type Logger } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
 import { checkLimits } from './limits';
 import type { Common, Identity, SlackPort, Speaker, StorePort, TokenSource } from './ports';
+import { holdPosterSlots } from './slots';
 import { botOf, userOf } from './speaker';
+import { retireDeadToken } from './token-gone';
 
 export interface PostDeps extends Common {
   store: StorePort;
@@ -85,6 +90,8 @@ export interface PostDeps extends Common {
   publicUrl?: string;
   /** The warm tokens, so a "no" remembered for the author can be checked afresh before refusing. */
   tokens?: Pick<TokenSource, 'forget'>;
+  /** Posters in flight per workspace and per org (absent: no cap). */
+  caps?: PosterCaps;
 }
 
 export type PostOutcome =
@@ -93,6 +100,8 @@ export type PostOutcome =
   | 'duplicate'
   | 'refused'
   | 'limited'
+  /** Every poster the workspace (or org) may have posting at once was in use: nothing posted. */
+  | 'busy'
   | 'untracked'
   | 'lost'
   | 'rejected'
@@ -168,7 +177,7 @@ async function settleOpenClaim(
 }
 
 export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutcome> {
-  const { store, slack, clock } = deps;
+  const { store, clock } = deps;
   const sealed = (event as { sealed?: unknown } | null)?.sealed;
   if (!isPostRequest(event) || !isSealed(sealed)) {
     // Not something ack produced: retrying cannot help, so it is dropped (and counted).
@@ -256,6 +265,51 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'limited';
   }
 
+  // One of the workspace's (and org's) posters in flight, or nothing is posted: one workspace
+  // cannot hold every poster, whatever it sends.
+  const held = deps.caps
+    ? await holdPosterSlots(request, waiterOf(request.id), { ...deps, caps: deps.caps }, log)
+    : { busy: undefined, release: async () => {} };
+  if (held.busy) {
+    // Refused clearly, so settled for good, like the limits.
+    await settle('done', log);
+    log.info('poster.busy', { scope: held.busy, enterprise: request.enterprise ?? null });
+    await tellUser(busyReply(held.busy));
+    return 'busy';
+  }
+  try {
+    return await postHeld({ request, text, record, deps, log, tellUser, settle, posted: held.release });
+  } finally {
+    await held.release();
+  }
+}
+
+/** What posting a claimed snap needs from `postSnap`. */
+interface Held {
+  request: PostRequest;
+  /** The text to post, as checked to fit Slack (broadcast mentions made inert unless allowed). */
+  text: string;
+  record: SnapRecord;
+  deps: PostDeps;
+  log: Logger;
+  tellUser(reply: Reply): Promise<void>;
+  settle(state: 'done' | 'lost', settleLog: Logger): Promise<void>;
+  /** The post is recorded: the poster slot goes back before any wait. */
+  posted(): Promise<void>;
+}
+
+/** Posts a claimed snap within the limits and its slot, records it, and waits it out if short. */
+async function postHeld({
+  request,
+  text,
+  record,
+  deps,
+  log,
+  tellUser,
+  settle,
+  posted,
+}: Held): Promise<PostOutcome> {
+  const { store, slack, clock } = deps;
   const author = userOf(request);
   const bot = botOf(request);
 
@@ -303,6 +357,8 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
         // nothing was posted, and the adapter forgot it. Once more with a fresh lookup: a new
         // token posts, none means snap is no longer installed there.
         log.warn('poster.bot_token_dead', errorFields(error));
+        // Out of the store at once, unless a newer token (a reinstall) is stored there now.
+        await retireDeadToken(bot, slack, log);
         return postPaced(bot, identity);
       }
       const refused =
@@ -323,10 +379,11 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     } catch (error) {
       if (error instanceof NoTokenError) authorToken = 'none';
       else if (error instanceof SlackCallError && isDeadToken(error.kind, error.code)) {
-        // Taken back in Slack (the store learns it from the tokens_revoked event): the adapter
-        // forgot it, and the bot posts instead where it can.
+        // Taken back in Slack: the adapter forgot it, this run deletes it from the store (the
+        // tokens_revoked event may never come), and the bot posts instead where it can.
         authorToken = 'dead';
         log.warn('poster.author_token_dead', errorFields(error));
+        await retireDeadToken(author, slack, log);
       } else throw error;
       postedAs = 'bot';
       try {
@@ -344,7 +401,10 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
         } catch (again) {
           const dead = again instanceof SlackCallError && isDeadToken(again.kind, again.code);
           if (!(again instanceof NoTokenError || dead)) throw again;
-          if (dead) authorToken = 'dead';
+          if (dead) {
+            authorToken = 'dead';
+            await retireDeadToken(author, slack, log);
+          }
           postedAs = 'bot';
           throw botError;
         }
@@ -415,6 +475,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'untracked';
   }
   plog.info('poster.posted', { dueAt, waitsOut, postedAs });
+  await posted();
   if (!waitsOut) return 'posted';
   return waitOut({ ...record, dueAt, state: 'posted', ts, postedAs }, until, deps);
 }

@@ -129,7 +129,7 @@ export function revokedUpTo(eventTimeSeconds: number | undefined, now: number): 
  *
  * `GET /slack/install` makes two random values: the `state`, which travels in Slack's authorize
  * URL and comes back in the redirect's query, and a `nonce`, which only goes into an HttpOnly
- * cookie limited to the redirect route. The table keeps one item per flow, keyed by the state's
+ * cookie. The table keeps one item per flow, keyed by the state's
  * SHA-256 and holding the nonce's SHA-256, with a 10-minute deadline (and the TTL attribute so
  * it is cleaned up). The redirect marks that item used with one conditional UpdateItem — it must
  * exist, be unused, within its deadline and hold the hash of the nonce the cookie presents — so:
@@ -145,10 +145,14 @@ export function revokedUpTo(eventTimeSeconds: number | undefined, now: number): 
  */
 export const STATE_TTL_MS = 10 * 60_000;
 /**
- * `__Secure-`: a browser accepts it only with `Secure` from an https origin (or localhost), so a
- * sibling host on plain http cannot plant a flow cookie of its own.
+ * `__Host-`: a browser accepts it only with `Secure`, from a secure origin, with `Path=/` and no
+ * `Domain` — so it belongs to snap's host alone. No sibling host under the same registrable
+ * domain (another app behind a custom domain, plain http or not) can plant a flow cookie of its
+ * own for snap to read, as it could a `__Secure-` one scoped to the parent domain.
  */
-export const STATE_COOKIE = '__Secure-snap_oauth';
+export const STATE_COOKIE = '__Host-snap_oauth';
+/** The prefix's rule: the cookie is the whole host's (it is sent to the redirect route among others). */
+export const STATE_COOKIE_PATH = '/';
 
 /** 32 random bytes, base64url: 43 characters. */
 const RANDOM_TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -178,17 +182,12 @@ export const isFlowToken = (value: unknown): value is string =>
 export const isOAuthCode = (value: unknown): value is string =>
   typeof value === 'string' && /^[A-Za-z0-9._-]{8,256}$/.test(value);
 
-/** Where the cookie is sent: only the redirect route, under the public URL's path if it has one. */
-export function cookiePath(publicUrl: string): string {
-  return `${new URL(publicUrl).pathname.replace(/\/$/, '')}${OAUTH_REDIRECT_PATH}`;
+export function stateCookie(nonce: string): string {
+  return `${STATE_COOKIE}=${nonce}; Path=${STATE_COOKIE_PATH}; Max-Age=${STATE_TTL_MS / 1000}; HttpOnly; Secure; SameSite=Lax`;
 }
 
-export function stateCookie(nonce: string, publicUrl: string): string {
-  return `${STATE_COOKIE}=${nonce}; Path=${cookiePath(publicUrl)}; Max-Age=${STATE_TTL_MS / 1000}; HttpOnly; Secure; SameSite=Lax`;
-}
-
-export function clearedStateCookie(publicUrl: string): string {
-  return `${STATE_COOKIE}=; Path=${cookiePath(publicUrl)}; Max-Age=0; HttpOnly; Secure; SameSite=Lax`;
+export function clearedStateCookie(): string {
+  return `${STATE_COOKIE}=; Path=${STATE_COOKIE_PATH}; Max-Age=0; HttpOnly; Secure; SameSite=Lax`;
 }
 
 /**

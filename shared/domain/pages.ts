@@ -206,6 +206,26 @@ export function teamNotAllowedPage(grant: OAuthGrant): Page {
   };
 }
 
+/**
+ * `?as=user` in a workspace (or org) where snap itself is not installed: a permission to post as
+ * someone would be a live token nothing could use. Refused, given back, nothing stored.
+ */
+export function notInstalledForUserPage(grant: OAuthGrant, installUrl: string): Page {
+  return {
+    status: 409,
+    title: 'snap is not in this workspace yet',
+    body:
+      p(
+        `snap is not installed in ${where(grant)}, so it cannot post as you there. Nothing was stored, and the permission you just gave was handed back to Slack.`,
+      ) +
+      p(
+        'Ask someone who may add apps to the workspace (an admin or owner) to add snap first; then let snap post as you again.',
+      ) +
+      link(installUrl, 'Add snap to Slack') +
+      backToSlack(grant.team?.id),
+  };
+}
+
 /** Slack granted other scopes than snap asked for (an edited authorize URL): nothing stored. */
 export function scopesRefusedPage(
   kind: GrantKind,

@@ -135,6 +135,14 @@ export function overLimitReply(refusal: LimitRefusal, nowMs: number): Reply {
   );
 }
 
+/** Every poster this workspace (or org) may have posting at once is in use: nothing was posted. */
+export function busyReply(scope: 'workspace' | 'org'): Reply {
+  const where = scope === 'org' ? 'your organization' : 'this workspace';
+  return ephemeral(
+    `:hourglass: Your snap was not posted: snap is busy in ${where} right now — too many snaps from ${where} are being posted at once. Please send it again in a few seconds.`,
+  );
+}
+
 export function slackUnavailableReply(): Reply {
   return ephemeral(
     ':warning: Slack did not answer in time, so your snap may not have been posted. Please check the channel: if it is not there, try again; if it is, it has no timer, so delete it yourself.',
@@ -245,6 +253,15 @@ export function deleteLaterReply(): Reply {
   return ephemeral('Slack is busy right now; the snap will still self-destruct at its time.');
 }
 
+/**
+ * Said to the author by snap's bot, in its Messages tab, when a snap posted as them can no longer
+ * be deleted by snap: the permission that posted it is gone (taken back in Slack, their account
+ * deactivated), and no other token may delete their message. Never the message's text.
+ */
+export function leftBehindNotice(channel: string): string {
+  return `:warning: snap could not delete your snap in <#${channel}> at its time: the permission you gave snap to post as you no longer works (it was taken back in Slack, or your account changed), so the message stays there. Please delete it yourself: hover over it → ⋮ → Delete message.`;
+}
+
 /** Slack's link syntax: `<url|label>`. */
 const link = (url: string, label: string) => `<${url}|${label}>`;
 
@@ -270,16 +287,38 @@ export function reauthorizeReply(authorizeUrl: string): Reply {
   );
 }
 
-/** `/snap revoke` done: the author's token is given back and deleted; how many snaps it took down. */
-export function revokedReply(taken: number): Reply {
+/** Where `/snap revoke` found the author's permissions: this workspace, the org itself, other workspaces of the org. */
+export interface RevokedWhere {
+  here: boolean;
+  org: boolean;
+  otherWorkspaces: number;
+}
+
+/** `/snap revoke` done: the author's tokens are given back and deleted, and where; how many snaps it took down. */
+export function revokedReply(
+  taken: number,
+  where: RevokedWhere = { here: true, org: false, otherWorkspaces: 0 },
+): Reply {
   const snaps =
     taken === 0
       ? 'You had no pending snaps posted as you.'
       : `It took down ${taken} pending snap${taken === 1 ? '' : 's'} posted as you.`;
-  return ephemeral(
-    `:white_check_mark: snap no longer posts as you: your permission is given back to Slack and deleted. ${snaps}`,
-  );
+  const places = [
+    where.here ? 'in this workspace' : '',
+    where.otherWorkspaces > 0
+      ? `in ${where.otherWorkspaces === 1 ? 'another workspace' : `${where.otherWorkspaces} other workspaces`} of your organization`
+      : '',
+    where.org ? 'for your whole organization' : '',
+  ].filter(Boolean);
+  const permission =
+    places.length > 1 || where.otherWorkspaces > 1
+      ? `the permissions you gave it (${joinAnd(places)}) are given back to Slack and deleted`
+      : `your permission${places.length ? ` (${places[0]})` : ''} is given back to Slack and deleted`;
+  return ephemeral(`:white_check_mark: snap no longer posts as you: ${permission}. ${snaps}`);
 }
+
+const joinAnd = (parts: string[]) =>
+  parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 
 export function nothingToRevokeReply(): Reply {
   return ephemeral('snap does not post as you, so there is nothing to revoke.');

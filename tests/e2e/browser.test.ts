@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { MISS_CACHE_MS } from '../../shared/app/token-source';
 import { launchBrowser } from '../support/browser';
 import { type LocalServer, startLocalServer, subscribe } from '../support/local-server';
-import { writeLedger } from '../support/privacy';
+import { noteCommand, writeLedger } from '../support/privacy';
 import { until } from '../support/wait';
 
 let server: LocalServer;
@@ -25,26 +25,6 @@ const FORMATTED = '*bold* _italic_ ~struck~ `code` & <tag> for @ana in #general'
 const BROADCAST = 'heads up @channel, ask @ana';
 /** Longer than a section block holds, with a paragraph break where one would have been cut. */
 const LONG = `${'a long story, '.repeat(230)}\n\nthe *second* paragraph ${'and more of it '.repeat(40)}the end`;
-const TEXTS = [
-  'hello from the browser',
-  'delete me early',
-  FORMATTED,
-  BROADCAST,
-  'a long one',
-  'cancel me soon',
-  'keep me a while',
-  'written by ana',
-  'hello before snap is here',
-  'hello from globex',
-  'after removal',
-  'the door code is 4711',
-  'door code 4711',
-  'still up when revoked',
-  'not as me any more',
-  'never sent',
-  'count me down',
-  LONG,
-];
 /** install's pages as the browser got them (after Allow), for the privacy scan. */
 const installPages: string[] = [];
 
@@ -59,7 +39,8 @@ beforeAll(async () => {
 afterAll(async () => {
   writeLedger({
     suite: 'browser',
-    texts: TEXTS,
+    // Every command typed on the page is noted as it is typed (`type`).
+    texts: [],
     secrets: server?.secrets() ?? [],
     artefacts: {
       'server output (its logs)': server?.output().split('\n') ?? [],
@@ -84,7 +65,9 @@ async function openPage(): Promise<Page> {
   return page;
 }
 
+/** Types a command in the page's box and sends it; its text is noted for the privacy ledger. */
 async function type(page: Page, text: string): Promise<void> {
+  if (text.startsWith('/snap')) noteCommand(text.slice('/snap'.length));
   await page.fill('#command', text);
   await page.press('#command', 'Enter');
 }
@@ -411,6 +394,27 @@ describe('many workspaces, and posting as yourself, on the sandbox page', () => 
     expect(await page.locator('#title').textContent()).toBe('# general');
     expect(await page.locator('#where').textContent()).toBe('Globex');
   }, 60_000);
+
+  it('refuses to let snap post as you in a workspace snap is not in, with a page that says to ask an admin to add it first, and keeps nothing', async () => {
+    // Prepare: the second workspace, without snap (as the test before leaves it).
+    const page = await openPage();
+    await page.click('#rail button[data-team="T0GLOBEX"]');
+    await page.locator('#sidebar [data-role="app"][data-installed="false"]').waitFor({ timeout: 5_000 });
+
+    // Act: "post as you" on Slack's page for Globex → Allow → back.
+    const tab = await context.newPage();
+    await tab.goto(`${server.url}/slack/install?as=user`);
+    const workspace = await tab.locator('[data-role="workspace"]').textContent();
+    const answer = await allow(tab, 'sandbox-as-you-not-installed');
+    await page.waitForTimeout(500);
+
+    // Assess
+    expect(workspace).toBe('Globex');
+    expect(answer).toContain('snap is not in this workspace yet');
+    expect(answer).toContain('Ask someone who may add apps to the workspace');
+    expect(answer).toContain('handed back to Slack');
+    expect(await page.locator('#sidebar [data-role="posts-as-you"]').count()).toBe(0);
+  });
 
   it('in a direct message, asks a newcomer to let snap post as them, then posts as them, deletes it on time, and /snap revoke takes it back', async () => {
     // Prepare: the direct message with ana, where snap's bot cannot post.

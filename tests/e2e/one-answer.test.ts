@@ -80,7 +80,7 @@ describe('one answer per request', () => {
       { channel_id: 'D0ANA', user_id: ANA },
       'Let snap post as you',
     ],
-    ['the grammar is wrong', '-5s negative', { user_id: 'U0GRAM' }, 'negative delay'],
+    ['the grammar is wrong', '-5s the code is 31-4-15', { user_id: 'U0GRAM' }, 'negative delay'],
     ['help is asked for', 'help', { user_id: 'U0HELP' }, 'posts a message that deletes itself'],
   ])('answers once when %s', async (_case, text, fields, says) => {
     const got = await ask(text, fields);

@@ -44,11 +44,13 @@ describe('snap end to end', () => {
     await p.lambda.settled();
 
     // Assess
+    // The text itself, not a fragment of it: "4711" may turn up in a timestamp of the table.
     for (const reply of replies) {
       expect(reply.statusCode).toBe(200);
-      expect(String(reply.body)).not.toContain('4711');
+      expect(String(reply.body)).not.toContain(TEXT);
     }
-    expect(JSON.stringify(during)).not.toContain('4711');
+    expect(JSON.stringify(during)).not.toContain(TEXT);
+    expect(JSON.stringify(during)).not.toContain('door code');
     for (const channel of channels) {
       expect(postsIn(channel)).toHaveLength(1);
       const message = [...p.slack.messages.values()].find((m) => m.channel === channel);
@@ -197,13 +199,30 @@ describe('snap end to end', () => {
     expect(texts.some((t) => t.includes('Deleted your snap'))).toBe(true);
   });
 
+  it('refuses a delay out of range and a negative one at once, posting and recording nothing', async () => {
+    // Prepare
+    const posts = p.slack.calls.filter((c) => c.method === 'chat.postMessage').length;
+
+    // Act: what follows the delay is the kind of text that must go nowhere, refused or not.
+    const tooLong = await p.command('400d the safe opens with 31-4-15', { channel_id: 'C-refused' });
+    const negative = await p.command('-5s the safe opens with 31-4-15', { channel_id: 'C-refused' });
+    await p.lambda.settled();
+
+    // Assess
+    expect(String(tooLong.body)).toContain('outside the allowed range');
+    expect(String(negative.body)).toContain('negative delay');
+    expect(p.slack.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(posts);
+    expect((await items()).filter((i) => i.channel === 'C-refused')).toHaveLength(0);
+    expect(suite.textsSent()).toContain('the safe opens with 31-4-15');
+  });
+
   it('never lets the message text, the signing secret or the token reach a log line', () => {
     const text = logs.lines().join('\n');
 
     expect(text).toContain('"fn":"poster"');
     expect(text).toContain('"fn":"sweeper"');
     expect(text).toContain('"fn":"reaper"');
-    expect(text).not.toContain('4711');
+    expect(text).not.toContain('door code'); // not "4711" alone, which a timestamp may hold
     expect(text).not.toContain(p.signingSecret);
     expect(text).not.toContain(p.botToken);
   });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
 import { type LocalServer, startLocalServer } from '../support/local-server';
-import { writeLedger } from '../support/privacy';
+import { noteCommand, writeLedger } from '../support/privacy';
 import { until } from '../support/wait';
 
 const TOKEN = 'xoxb-socket-test';
@@ -52,7 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   writeLedger({
     suite: 'socket-mode',
-    texts: ['hello over the socket', 'button over the socket', 'shortcut over the socket'],
+    texts: [],
     secrets: [TOKEN, 'xapp-1-test'],
     artefacts: {
       'server output (its logs)': server?.output().split('\n') ?? [],
@@ -69,6 +69,14 @@ afterAll(async () => {
   await slack?.close();
 });
 
+/** Sends an envelope as Slack would; a slash command's text is noted for the privacy ledger. */
+function sendEnvelope(
+  envelope: { type: string; payload: Record<string, unknown> } & Record<string, unknown>,
+) {
+  if (envelope.type === 'slash_commands') noteCommand(String(envelope.payload.text ?? ''));
+  socket.send(JSON.stringify(envelope));
+}
+
 describe('Socket Mode', () => {
   it('announces the mode', () => {
     expect(server.output()).toContain('Socket Mode');
@@ -77,23 +85,21 @@ describe('Socket Mode', () => {
   it('acknowledges a slash command envelope within 3 s with no payload when ack answers nothing, then posts', async () => {
     // Act
     const sent = Date.now();
-    socket.send(
-      JSON.stringify({
-        envelope_id: 'env-1',
-        type: 'slash_commands',
-        accepts_response_payload: true,
-        payload: {
-          token: 'x',
-          team_id: 'T1',
-          channel_id: 'C-socket',
-          user_id: 'U1',
-          command: '/snap',
-          text: '1h hello over the socket',
-          response_url: slack.responseUrl('socket'),
-          trigger_id: 'socket.1',
-        },
-      }),
-    );
+    sendEnvelope({
+      envelope_id: 'env-1',
+      type: 'slash_commands',
+      accepts_response_payload: true,
+      payload: {
+        token: 'x',
+        team_id: 'T1',
+        channel_id: 'C-socket',
+        user_id: 'U1',
+        command: '/snap',
+        text: '1h hello over the socket',
+        response_url: slack.responseUrl('socket'),
+        trigger_id: 'socket.1',
+      },
+    });
     const ack = await until(() => received.find((m) => m.envelope_id === 'env-1'), 3_000);
     const ackedIn = Date.now() - sent;
     const post = await until(() => slack.calls.find((c) => c.method === 'chat.postMessage'), 5_000);
@@ -108,22 +114,20 @@ describe('Socket Mode', () => {
 
   it('answers a grammar error through the socket and posts nothing', async () => {
     const before = slack.calls.filter((c) => c.method === 'chat.postMessage').length;
-    socket.send(
-      JSON.stringify({
-        envelope_id: 'env-2',
-        type: 'slash_commands',
-        accepts_response_payload: true,
-        payload: {
-          team_id: 'T1',
-          channel_id: 'C-socket',
-          user_id: 'U1',
-          command: '/snap',
-          text: '-5s nope',
-          response_url: slack.responseUrl('s2'),
-          trigger_id: 'socket.2',
-        },
-      }),
-    );
+    sendEnvelope({
+      envelope_id: 'env-2',
+      type: 'slash_commands',
+      accepts_response_payload: true,
+      payload: {
+        team_id: 'T1',
+        channel_id: 'C-socket',
+        user_id: 'U1',
+        command: '/snap',
+        text: '-5s nope',
+        response_url: slack.responseUrl('s2'),
+        trigger_id: 'socket.2',
+      },
+    });
     const ack = await until(() => received.find((m) => m.envelope_id === 'env-2'), 3_000);
 
     expect(String((ack.payload as { text?: string }).text)).toContain('negative');
@@ -134,7 +138,7 @@ describe('Socket Mode', () => {
   async function envelope(type: string, payload: Record<string, unknown>, accepts = false) {
     const id = `env-${type}-${++envelopes}`;
     const sent = Date.now();
-    socket.send(JSON.stringify({ envelope_id: id, type, accepts_response_payload: accepts, payload }));
+    sendEnvelope({ envelope_id: id, type, accepts_response_payload: accepts, payload });
     const ack = await until(() => received.find((m) => m.envelope_id === id), 3_000);
     return { ack, ms: Date.now() - sent };
   }

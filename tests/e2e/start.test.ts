@@ -18,7 +18,7 @@ import { startSlack } from '../../local/slack-stand-in';
 import { STATE_COOKIE } from '../../shared/domain/install';
 import { computeSignature } from '../../shared/domain/signature';
 import { type LocalServer, startLocalServer, subscribe } from '../support/local-server';
-import { writeLedger } from '../support/privacy';
+import { noteCommand, writeLedger } from '../support/privacy';
 import { commandBody } from '../support/slack-requests';
 import { until } from '../support/wait';
 
@@ -42,6 +42,12 @@ function signedPost(body: string, secret = SANDBOX_SIGNING_SECRET) {
 const records = async () =>
   (await (await fetch(`${server.url}/api/records`)).json()) as Array<Record<string, unknown>>;
 
+/** The body of a command typed in the page's box (`/api/command`); its text is noted for the privacy ledger. */
+function pageCommand(text: string, conversation: string): string {
+  noteCommand(text);
+  return JSON.stringify({ text, conversation });
+}
+
 beforeAll(async () => {
   server = await startLocalServer(['--sweep-period', '10', '--ttl-late', '0']);
 }, 60_000);
@@ -50,7 +56,8 @@ afterAll(async () => {
   const left = server ? await records().catch(() => []) : [];
   writeLedger({
     suite: 'start',
-    texts: ['hello from the test', 'safety net', 'before anyone added snap', 'kept across runs'],
+    // Every command is noted where it is sent (commandBody, pageCommand).
+    texts: [],
     secrets: [...(server?.secrets() ?? []), ...others.flatMap((o) => o.secrets())],
     artefacts: {
       'server output (its logs)': server?.output().split('\n') ?? [],
@@ -235,7 +242,7 @@ describe('npm start: adding snap to a workspace through Slack’s authorize page
     const response = await fetch(`${server.url}/api/command`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ text: '10s before anyone added snap', conversation: 'C0GXGENERAL' }),
+      body: pageCommand('10s before anyone added snap', 'C0GXGENERAL'),
     });
     const reply = await until(
       () => stream.events.find((e) => e.type === 'reply' && e.data.conversation === 'C0GXGENERAL'),
@@ -265,7 +272,7 @@ describe('npm start: adding snap to a workspace through Slack’s authorize page
     expect(started.to.origin).not.toBe(new URL(server.url).origin);
     expect(started.to.searchParams.get('redirect_uri')).toBe(`${server.url}/slack/oauth_redirect`);
     expect(started.cookie.split('; ')).toEqual(
-      expect.arrayContaining(['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/slack/oauth_redirect']),
+      expect.arrayContaining(['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/']),
     );
     expect(page).toContain('is requesting permission to access the <b data-role="workspace">Acme</b>');
     expect(page).toContain('Send messages as @snap');
@@ -396,7 +403,7 @@ describe('npm start --data', () => {
         const stream = await subscribe(second.url);
         await fetch(`${second.url}/api/command`, {
           method: 'POST',
-          body: JSON.stringify({ text: '1h kept across runs', conversation: 'C0GXGENERAL' }),
+          body: pageCommand('1h kept across runs', 'C0GXGENERAL'),
         });
         const posted = await until(
           () => stream.events.find((e) => e.type === 'posted' && e.data.channel === 'C0GXGENERAL'),

@@ -6,9 +6,9 @@
  */
 
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
+import { GRANTS_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import { MESSAGE_KEY_CONTEXT, secretContext, tokenContext } from '../../shared/adapters/kms';
-import { COUNTER_PREFIX, SNAP_PREFIX } from '../../shared/adapters/snap-item';
+import { COUNTER_PREFIX, SLOT_PREFIX, SNAP_PREFIX } from '../../shared/adapters/snap-item';
 import {
   configReaderOf,
   deployedIn,
@@ -416,40 +416,78 @@ describe('the table, shared by every kind of item', () => {
   const ITEM_ACTIONS =
     /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|BatchGetItem|BatchWriteItem|ConditionCheckItem)$/;
   /** The key prefixes the code writes, as IAM patterns. */
-  const PREFIXES = [SNAP_PREFIX, COUNTER_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX].map((p) => `${p}*`);
+  const PREFIXES = [
+    SNAP_PREFIX,
+    COUNTER_PREFIX,
+    SLOT_PREFIX,
+    INSTALLATION_PREFIX,
+    STATE_PREFIX,
+    GRANTS_PREFIX,
+  ].map((p) => `${p}*`);
 
-  /** A function's role statements that act on single items of the table. */
+  /** snap's two tables: the snaps' (with OAuth flows and counters) and the installations'. */
+  const TABLES = [tf('aws_dynamodb_table.snaps.arn'), tf('aws_dynamodb_table.installations[0].arn')];
+  /** A function's role statements that act on single items of either table. */
   const itemStatements = (fn: string) => {
-    const doc = /data\.aws_iam_policy_document\.(\w+)\.json/.exec(String(infra.module[fn]?.policy_json))?.[1];
+    const doc = /data\.aws_iam_policy_document\.(\w+)(?:\[0\])?\.json/.exec(
+      String(infra.module[fn]?.policy_json),
+    )?.[1];
     if (!doc) throw new Error(`${fn} has no policy document`);
     return policyStatements(infra, doc).filter(
-      (s) =>
-        s.actions.some((a) => ITEM_ACTIONS.test(a)) &&
-        s.resources.includes(tf('aws_dynamodb_table.snaps.arn')),
+      (s) => s.actions.some((a) => ITEM_ACTIONS.test(a)) && s.resources.some((r) => TABLES.includes(r)),
     );
   };
   const leadingKeys = (s: PolicyStatement) =>
     s.conditions.find((c) => c.variable === 'dynamodb:LeadingKeys' && c.test === 'ForAllValues:StringLike')
       ?.values ?? [];
 
-  it.each(FUNCTIONS)('confines %s to the key prefixes of the items it owns', (fn) => {
-    const statements = itemStatements(fn);
+  it.each(FUNCTIONS.filter((fn) => fn !== 'ack'))(
+    'confines %s to the key prefixes of the items it owns',
+    (fn) => {
+      const statements = itemStatements(fn);
 
-    for (const s of statements) {
-      expect([s.sid, leadingKeys(s).length > 0]).toEqual([s.sid, true]);
-      // Each pattern lies within one owned prefix (inst#*#* within inst#*).
-      for (const key of leadingKeys(s))
-        expect([key, PREFIXES.some((p) => key.startsWith(p.slice(0, -1)))]).toEqual([key, true]);
-    }
+      // Each of these reads or writes items: an empty list would check nothing.
+      expect(statements.length).toBeGreaterThan(0);
+      for (const s of statements) {
+        expect([s.sid, leadingKeys(s).length > 0]).toEqual([s.sid, true]);
+        // Each pattern lies within one owned prefix (inst#*#* within inst#*).
+        for (const key of leadingKeys(s))
+          expect([key, PREFIXES.some((p) => key.startsWith(p.slice(0, -1)))]).toEqual([key, true]);
+      }
+    },
+  );
+
+  it('gives ack no right over any item (it never touches the table)', () => {
+    expect(itemStatements('ack')).toEqual([]);
   });
 
-  it('lets the poster write snaps and rate-limit counters, the sweeper and reaper snaps only', () => {
+  it('lets the poster write snaps and rate-limit counters, the sweeper and reaper snaps only, and each delete only tokens in the installations', () => {
     const keysOf = (fn: string) => new Set(itemStatements(fn).flatMap(leadingKeys));
+    const installations = tf('aws_dynamodb_table.installations[0].arn');
 
-    expect([...keysOf('poster')]).toEqual(expect.arrayContaining([`${SNAP_PREFIX}*`, `${COUNTER_PREFIX}*`]));
+    expect([...keysOf('poster')]).toEqual(
+      expect.arrayContaining([`${SNAP_PREFIX}*`, `${COUNTER_PREFIX}*`, `${SLOT_PREFIX}*`]),
+    );
+    // The slots: read together, taken, given back — and only slot items.
+    const slots = itemStatements('poster').filter((s) => leadingKeys(s).includes(`${SLOT_PREFIX}*`));
+    expect(slots.map((s) => [s.sid, [...s.actions].sort(), leadingKeys(s)])).toEqual([
+      [
+        'HoldPosterSlots',
+        ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'],
+        [`${SLOT_PREFIX}*`],
+      ],
+    ]);
     for (const fn of ['sweeper', 'reaper']) {
       const writes = itemStatements(fn).filter((s) => s.actions.some((a) => a !== 'dynamodb:GetItem'));
-      expect([fn, [...new Set(writes.flatMap(leadingKeys))]]).toEqual([fn, [`${SNAP_PREFIX}*`]]);
+      const inSnaps = writes.filter((s) => !s.resources.includes(installations));
+      const inInstallations = writes.filter((s) => s.resources.includes(installations));
+      expect([fn, [...new Set(inSnaps.flatMap(leadingKeys))]]).toEqual([fn, [`${SNAP_PREFIX}*`]]);
+      // A dead token's item (a user's, and its key in their index of grants), or a dead bot
+      // token's attributes: nothing else there.
+      expect([fn, inInstallations.map((s) => s.sid).sort()]).toEqual([
+        fn,
+        ['DeleteUserTokens', 'ForgetDeadBotTokens', 'UnlistUserGrants'],
+      ]);
     }
   });
 });

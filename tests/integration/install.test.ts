@@ -18,6 +18,7 @@ import {
   CLIENT_SECRET,
   eventCallback,
   flowCookie,
+  INSTALLATIONS_TABLE,
   type InstallHarness,
   location,
   PUBLIC_URL,
@@ -25,7 +26,6 @@ import {
   SIGNING_SECRET,
   signedEvent,
   startInstallHarness,
-  TABLE,
 } from '../support/install-harness';
 import { captureStdout } from '../support/logs';
 
@@ -65,13 +65,7 @@ describe('GET /slack/install', () => {
     expect(to.searchParams.get('redirect_uri')).toBe(`${PUBLIC_URL}/slack/oauth_redirect`);
     const [cookie] = result.cookies ?? [];
     expect(cookie).toMatch(new RegExp(`^${STATE_COOKIE}=[A-Za-z0-9_-]{43};`));
-    for (const attribute of [
-      'HttpOnly',
-      'Secure',
-      'SameSite=Lax',
-      'Path=/slack/oauth_redirect',
-      'Max-Age=600',
-    ])
+    for (const attribute of ['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/', 'Max-Age=600'])
       expect(cookie?.split('; ')).toContain(attribute);
     expect(result.headers?.['cache-control']).toBe('no-store');
   });
@@ -158,7 +152,7 @@ describe('GET /slack/oauth_redirect', () => {
   it('gives the stored token back only under its own context, and Slack takes it in its workspace only', async () => {
     // Prepare
     await authorizeThrough(h, '', workspace('T0BETA'));
-    const store = new InstallationStore(TABLE);
+    const store = new InstallationStore(INSTALLATIONS_TABLE);
     const tokens = storedTokens(store, new KmsTokenSealer('alias/snap'));
 
     // Act
@@ -197,7 +191,7 @@ describe('GET /slack/oauth_redirect', () => {
     expect(item).not.toHaveProperty('teamId');
     const sealed = h.sealed.get(Buffer.from(item?.botToken as Uint8Array).toString('hex'));
     expect(sealed?.context).toEqual({ app: 'snap', purpose: 'slack-token', team: 'E0ORG', kind: 'bot' });
-    const tokens = storedTokens(new InstallationStore(TABLE), new KmsTokenSealer('alias/snap'));
+    const tokens = storedTokens(new InstallationStore(INSTALLATIONS_TABLE), new KmsTokenSealer('alias/snap'));
     const token = await tokens.botToken({ team: 'T0SUB2', enterprise: 'E0ORG' });
     expect(token).toBe(sealed?.plaintext);
     const client = new WebClient(token, { slackApiUrl: h.slack.apiUrl, retryConfig: { retries: 0 } });
@@ -234,7 +228,7 @@ describe('GET /slack/oauth_redirect', () => {
       user: 'U0BOB',
     });
     expect(sealed?.plaintext).toMatch(/^xoxp-/);
-    const tokens = storedTokens(new InstallationStore(TABLE), new KmsTokenSealer('alias/snap'));
+    const tokens = storedTokens(new InstallationStore(INSTALLATIONS_TABLE), new KmsTokenSealer('alias/snap'));
     expect(await tokens.userToken({ team: 'T0ACME', user: 'U0BOB' })).toBe(sealed?.plaintext);
     expect(await tokens.userToken({ team: 'T0ACME', user: 'U0ANA' })).toBeUndefined();
   });

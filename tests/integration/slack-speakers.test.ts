@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
 import { SlackSpeakers } from '../../shared/adapters/slack';
-import type { Speaker, TokenSource, Workspace } from '../../shared/app/ports';
+import type { Retired, Speaker, TokenSource, Workspace } from '../../shared/app/ports';
 import { NoTokenError, SlackCallError, TokenUnavailableError } from '../../shared/errors';
 import { captureLogs } from '../support/fakes';
 
@@ -38,6 +38,14 @@ class Tokens implements TokenSource {
 
   forget(where: Workspace & { user?: string }): void {
     this.forgotten.push(where);
+  }
+
+  /** Dead tokens handed over to be retired, and for whom: the store's side of `SlackPort.retire`. */
+  readonly retired: Array<{ where: Workspace & { user?: string }; token: string }> = [];
+
+  async retire(where: Workspace & { user?: string }, token: string): Promise<Retired> {
+    this.retired.push({ where, token });
+    return 'deleted';
   }
 }
 

@@ -8,12 +8,15 @@ import type {
   Identity,
   PostArgs,
   ReplyBody,
+  Retired,
   SlackPort,
   Speaker,
   StorePort,
 } from '../../shared/app/ports';
 import type { PostDeps } from '../../shared/app/post-snap';
+import { isDeadToken } from '../../shared/domain/deletion';
 import { DEFAULT_LIMITS, type WindowCounter } from '../../shared/domain/limits';
+import { DEFAULT_POSTER_CAPS, type SlotGroup, slotExpiresAt } from '../../shared/domain/slots';
 import {
   leaseTtl,
   type SnapRecord,
@@ -158,6 +161,36 @@ export class MemoryStore implements StorePort {
     return Math.min(atMost, (await this.findByAuthor(author)).length);
   }
 
+  /** Poster slots by `<key>#<index>`: holder, deadline and TTL, as the table keeps them. */
+  readonly slots = new Map<string, { owner: string; until: number; expiresAt: number }>();
+  /** Every take and release, in order, with the time (for the tests of when a slot is held). */
+  readonly slotLog: Array<{ op: 'take' | 'release'; slot: string; at: number }> = [];
+  /** The slot calls fail as the table can. */
+  failSlots = false;
+
+  async takeSlot(group: SlotGroup, owner: string, until: number, now: number): Promise<number | undefined> {
+    if (this.failSlots) throw new StoreError('takeSlot failed');
+    for (let index = 0; index < group.size; index++) {
+      const slot = `${group.key}#${index}`;
+      const held = this.slots.get(slot);
+      if (held && held.until >= now) continue;
+      this.slots.set(slot, { owner, until, expiresAt: slotExpiresAt(until) });
+      this.slotLog.push({ op: 'take', slot, at: now });
+      return index;
+    }
+    return undefined;
+  }
+
+  async releaseSlot(group: SlotGroup, index: number, owner: string): Promise<void> {
+    const slot = `${group.key}#${index}`;
+    if (this.slots.get(slot)?.owner !== owner) return;
+    this.slots.delete(slot);
+    this.slotLog.push({ op: 'release', slot, at: this.clock?.now() ?? 0 });
+  }
+
+  /** The clock slot releases are logged by (set by posterFakes). */
+  clock: Clock | undefined;
+
   /** A posted record as the poster leaves it, for sweeps to find. */
   put(record: Partial<SnapRecord> & Pick<SnapRecord, 'id' | 'dueAt'>): SnapRecord {
     const full: SnapRecord = {
@@ -205,6 +238,14 @@ export class ScriptedSlack implements SlackPort {
    * lookup after that (the adapter forgot it) finds none.
    */
   botRemovedButRemembered = false;
+  /** Slack calls the bot's token dead on every call, until a use case retires it. */
+  botDead = false;
+  /** What the store says when a dead token is retired (the configured bot token: `configured`). */
+  retireAnswer: Retired = 'deleted';
+  /** The speakers whose dead token a use case retired, in order. */
+  readonly retired: Speaker[] = [];
+  /** Dead tokens met and not yet retired, by speaker. */
+  private readonly deadMet = new Set<string>();
   private readonly deleteScript: Script[] = [];
   private readonly postScript: Script[] = [];
   private seq = 0;
@@ -222,16 +263,37 @@ export class ScriptedSlack implements SlackPort {
   /** Throws what a call as `speaker` meets before Slack acts: no token, or a token Slack calls dead. */
   private speak(speaker: Speaker, method: string): void {
     if (this.lookupFails) throw new TokenUnavailableError('lookup failed');
+    const dead = () => {
+      this.deadMet.add(speakerKey(speaker));
+      return new SlackCallError(method, 'platform', 'token_revoked');
+    };
     // users.info answers from the adapter's profile cache meanwhile: only Slack calls meet it.
     if (speaker.as === 'bot' && this.botRemovedButRemembered && method !== 'users.info') {
       this.botRemovedButRemembered = false;
       this.botInstalled = false;
-      throw new SlackCallError(method, 'platform', 'token_revoked');
+      throw dead();
     }
     if (speaker.as === 'bot' && !this.botInstalled) throw new NoTokenError('bot');
+    if (speaker.as === 'bot' && this.botDead) throw dead();
     if (speaker.as === 'user' && !this.authorized.has(speaker.user)) throw new NoTokenError('user');
-    if (speaker.as === 'user' && this.deadUsers.has(speaker.user))
-      throw new SlackCallError(method, 'platform', 'token_revoked');
+    if (speaker.as === 'user' && this.deadUsers.has(speaker.user)) throw dead();
+  }
+
+  /** A scripted failure as the adapter meets it: a dead token is remembered for `retire`. */
+  private met(speaker: Speaker, error: SlackCallError): SlackCallError {
+    if (isDeadToken(error.kind, error.code)) this.deadMet.add(speakerKey(speaker));
+    return error;
+  }
+
+  /** As the adapter does: only a token met dead is retired; deleted from the store, it is gone for good. */
+  async retire(speaker: Speaker): Promise<Retired> {
+    if (!this.deadMet.delete(speakerKey(speaker))) return 'absent';
+    this.retired.push(speaker);
+    if (this.retireAnswer === 'deleted') {
+      if (speaker.as === 'user') this.authorized.delete(speaker.user);
+      else this.botInstalled = false;
+    }
+    return this.retireAnswer;
   }
 
   async post(speaker: Speaker, args: PostArgs): Promise<string> {
@@ -240,7 +302,7 @@ export class ScriptedSlack implements SlackPort {
       throw new SlackCallError('chat.postMessage', 'platform', 'channel_not_found');
     const next = this.postScript.shift();
     const error = typeof next === 'function' ? next() : next;
-    if (error) throw error;
+    if (error) throw this.met(speaker, error);
     const ts = `${Math.floor(this.clock.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
     this.posts.push({ ...args, at: this.clock.now(), speaker });
     this.live.add(`${args.channel}/${ts}`);
@@ -253,7 +315,7 @@ export class ScriptedSlack implements SlackPort {
     const error = typeof next === 'function' ? next() : next;
     if (error) {
       this.deletes.push({ channel, ts, at: this.clock.now(), ok: false, speaker });
-      throw error;
+      throw this.met(speaker, error);
     }
     const key = `${channel}/${ts}`;
     const first = !this.gone.has(key);
@@ -278,6 +340,8 @@ export class ScriptedSlack implements SlackPort {
     if (this.deadTokens.has(token)) throw new SlackCallError('auth.revoke', 'platform', 'token_revoked');
   }
 }
+
+const speakerKey = (s: Speaker) => `${s.as}:${s.team}:${s.as === 'user' ? s.user : ''}`;
 
 /** The bot of workspace T1, the speaker most unit tests expect. */
 export const BOT: Speaker = { as: 'bot', team: 'T1' };
@@ -315,6 +379,7 @@ export function posterEvent(now: number, fields: Partial<PosterEvent> = {}): Pos
 export function posterFakes(now: number, over: Partial<PostDeps> = {}) {
   const clock = new FakeClock(now);
   const store = new MemoryStore();
+  store.clock = clock;
   const slack = new ScriptedSlack(clock);
   const { log, lines } = captureLogs();
   const deps: PostDeps = {
@@ -325,6 +390,7 @@ export function posterFakes(now: number, over: Partial<PostDeps> = {}) {
     sweepPeriodMs: 60_000,
     allowBroadcasts: false,
     limits: DEFAULT_LIMITS,
+    caps: DEFAULT_POSTER_CAPS,
     deadline: () => now + 110_000,
     open: async () => SEALED_CONTENT,
     ...over,

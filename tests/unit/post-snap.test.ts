@@ -446,6 +446,112 @@ describe('the poster', () => {
   });
 });
 
+describe('the poster within its workspace’s posters in flight', () => {
+  /** Every slot of `key` held by another poster until well after now. */
+  const fill = (store: MemoryStore, key: string, size: number) => {
+    for (let i = 0; i < size; i++)
+      store.slots.set(`${key}#${i}`, { owner: `other-${i}`, until: NOW + 60_000, expiresAt: 0 });
+  };
+
+  it('refuses a snap when its workspace has every poster in use: one reply saying snap is busy there, nothing posted, the claim settled', async () => {
+    // Prepare: the workspace's ten posters are all posting.
+    const { clock, store, slack, deps, lines } = setup();
+    fill(store, 'T1', 10);
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+    const again = await clock.drive(postSnap(event(3600), deps));
+
+    // Assess: a repeat of the request is a duplicate, never a late post behind the refusal.
+    expect([outcome, again]).toEqual(['busy', 'duplicate']);
+    expect(slack.posts).toHaveLength(0);
+    expect(slack.replies.map((r) => r.text)).toEqual([
+      ':hourglass: Your snap was not posted: snap is busy in this workspace right now — too many snaps from this workspace are being posted at once. Please send it again in a few seconds.',
+    ]);
+    expect(store.tombstones.get('T1:trig-1')?.state).toBe('done');
+    expect(lines.join('\n')).toContain('"event":"poster.busy"');
+  });
+
+  it('posts in another workspace meanwhile, and again in the first once a slot is given back or its holder’s deadline passes', async () => {
+    // Prepare
+    const { clock, store, slack, deps } = setup();
+    fill(store, 'T1', 10);
+
+    // Act
+    const elsewhere = await clock.drive(postSnap(posterEvent(NOW, { id: 'T2:a', team: 'T2' }), deps));
+    store.slots.delete('T1#3');
+    const freed = await clock.drive(postSnap(posterEvent(NOW, { id: 'T1:b' }), deps));
+    for (const held of store.slots.values()) held.until = NOW - 1; // their posters died
+    const expired = await clock.drive(postSnap(posterEvent(NOW, { id: 'T1:c' }), deps));
+
+    // Assess
+    expect([elsewhere, freed, expired]).toEqual(['posted', 'posted', 'posted']);
+    expect(slack.posts).toHaveLength(3);
+  });
+
+  it('holds its slot while posting only: given back once the post is recorded, before it waits out a short snap', async () => {
+    // Prepare
+    const { clock, store, slack, deps } = setup();
+
+    // Act: a 5 s snap, which the poster waits out and deletes itself.
+    const outcome = await clock.drive(postSnap(event(5), deps));
+
+    // Assess
+    expect(outcome).toBe('posted_and_deleted');
+    const [take, release] = store.slotLog;
+    expect(store.slotLog.map((l) => l.op)).toEqual(['take', 'release']);
+    expect(take?.slot).toBe(release?.slot);
+    expect(release?.at).toBeLessThan(slack.deletes[0]?.at ?? 0);
+    expect(store.slots.size).toBe(0);
+  });
+
+  it.each([
+    ['Slack refuses the post', 'refused'],
+    ['a failure thrown for Lambda to retry', 'thrown'],
+  ])('gives its slot back whatever way posting ends: %s', async (_how, ending) => {
+    // Prepare
+    const { clock, store, slack, deps } = setup();
+    if (ending === 'refused') slack.failPosts(platform('is_archived'));
+    else
+      slack.post = async () => {
+        throw new StoreError('not an answer from Slack');
+      };
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(3600), deps)).catch(() => 'thrown');
+
+    // Assess
+    expect(outcome).toBe(ending);
+    expect(store.slotLog.map((l) => l.op)).toEqual(['take', 'release']);
+    expect(store.slots.size).toBe(0);
+  });
+
+  it('on Grid, refuses a snap when the org has every poster in use, naming the org, and gives back the workspace slot it took', async () => {
+    const { clock, store, slack, deps } = setup();
+    fill(store, 'E1', 30);
+
+    const outcome = await clock.drive(postSnap(posterEvent(NOW, { enterprise: 'E1' }), deps));
+
+    expect(outcome).toBe('busy');
+    expect(slack.replies[0]?.text).toContain('snap is busy in your organization');
+    expect(store.slotLog.map((l) => [l.op, l.slot])).toEqual([
+      ['take', 'T1#0'],
+      ['release', 'T1#0'],
+    ]);
+  });
+
+  it('lets the snap through when the table cannot answer for the slots, and logs that it did', async () => {
+    const { clock, store, slack, deps, lines } = setup();
+    store.failSlots = true;
+
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+
+    expect(outcome).toBe('posted');
+    expect(slack.posts).toHaveLength(1);
+    expect(lines.join('\n')).toContain('"event":"poster.slots_unchecked"');
+  });
+});
+
 describe('message layout', () => {
   const line = ':bomb: <@U1> used snap · self-destructs <!date^1800000060^{time_secs}|x>';
 
