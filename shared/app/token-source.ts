@@ -98,7 +98,10 @@ export class ExpiringCache<V> {
 }
 
 /** Tokens read from the store and opened with their scope: the workspace's own first, then its org's. */
-export function storedTokens(store: InstallationReader, sealer: Pick<TokenSealer, 'open'>): TokenSource {
+export function storedTokens(
+  store: Pick<InstallationReader, 'botToken' | 'userToken'>,
+  sealer: Pick<TokenSealer, 'open'>,
+): TokenSource {
   return {
     async botToken(where) {
       for (const key of lookupKeys(where)) {

@@ -198,7 +198,7 @@ function fakes() {
   const users = new Map<string, string>();
   const reads: string[] = [];
   const opens: TokenScope[] = [];
-  const store: InstallationReader = {
+  const store: Pick<InstallationReader, 'botToken' | 'userToken'> = {
     botToken: async (key) => {
       reads.push(key);
       const t = bots.get(key);
