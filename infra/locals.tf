@@ -39,6 +39,8 @@ locals {
   signing_secret_context = { app = "snap", secret = "SLACK_SIGNING_SECRET" }
   bot_token_context      = { app = "snap", secret = "SLACK_BOT_TOKEN" }
   message_key_context    = { app = "snap", purpose = "message" }
+  # A modal's binding (private_metadata): sealed by controls, opened by the poster only.
+  view_key_context = { app = "snap", purpose = "view" }
 
   command_path      = "/slack/commands"
   interactions_path = "/slack/interactions"

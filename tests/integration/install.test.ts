@@ -98,7 +98,7 @@ describe('GET /slack/install', () => {
     const result = await h.call(apiGatewayGet({ path: '/slack/install', query: 'as=user' }));
 
     const to = location(result);
-    expect(to.searchParams.get('user_scope')).toBe('chat:write');
+    expect(to.searchParams.get('user_scope')).toBe('chat:write,files:write');
     expect(to.searchParams.get('scope')).toBeNull();
   });
 
