@@ -69,7 +69,7 @@ function textBlock(): InputBlock {
       multiline: true,
       max_length: MODAL_TEXT_MAX,
       focus_on_load: true,
-      placeholder: plain('Only snap’s seal carries it; nothing of it is kept.'),
+      placeholder: plain('Deleted from Slack at its time; snap keeps none of it.'),
     },
   };
 }
