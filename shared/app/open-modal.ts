@@ -102,7 +102,17 @@ export async function openModal(event: unknown, deps: OpenModalDeps): Promise<Op
     log.error('modal.no_binding_key');
     return 'failed';
   }
-  const [outcome, view] = await viewFor(request, deps, deps.binder);
+  let outcome: Awaited<ReturnType<typeof viewFor>>[0];
+  let view: ModalView;
+  try {
+    [outcome, view] = await viewFor(request, deps, deps.binder);
+  } catch (error) {
+    // The request id is spent (a retry by Lambda would do nothing): the person is told to try
+    // again where they clicked, if Slack gave a place, rather than left with a dead click.
+    log.error('modal.failed', errorFields(error));
+    if (trigger.responseUrl) await replyQuietly(deps, trigger.responseUrl, log);
+    return 'failed';
+  }
   const openedAt = deps.clock.now();
   try {
     await deps.slack.openView(botOf(request), trigger.triggerId, view);

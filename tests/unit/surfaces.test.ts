@@ -282,6 +282,26 @@ describe('controls opening the modal', () => {
     expect(slack.views).toHaveLength(1);
   });
 
+  it('tells the person where they clicked when the binding cannot be sealed (KMS down), and opens nothing', async () => {
+    const { deps, slack } = controls({});
+    const failing = {
+      ...deps,
+      binder: {
+        seal: async () => {
+          throw new Error('kms down');
+        },
+      },
+    };
+
+    const outcome = await openModal(openRequest(MODAL.snapReply), failing);
+
+    expect(outcome).toBe('failed');
+    expect(slack.views).toEqual([]);
+    expect(slack.replies).toEqual([
+      expect.objectContaining({ text: expect.stringContaining('use the shortcut again') }),
+    ]);
+  });
+
   it('tells the person where they clicked when the trigger expired before the modal could open', async () => {
     const { deps, slack } = controls({ expired: true });
 
