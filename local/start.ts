@@ -660,7 +660,7 @@ async function main(): Promise<void> {
           ? '  Commands, shortcuts, buttons and modals arrive over Socket Mode; type /snap 10s hello in your workspace.'
           : `  Point a tunnel at ${url}: Request URLs ${COMMAND_PATH} (the command) and ${INTERACTIONS_PATH} (interactivity).`
         : [
-            `  Open ${url}/ and type: /snap 10s hello`,
+            `  Open ${url}/ and type: /snap 10s hello — or ⚡ → New snap, and a message's ⋮ menu`,
             `  Workspaces: ${SANDBOX.workspaces.map((w) => `${w.name} (${w.installedAtStart ? 'snap added' : 'add snap from the page'})`).join(', ')}; a direct message with ${SANDBOX.workspaces[0]?.conversations.find((c) => c.kind === 'im')?.name ?? 'someone'} where snap posts only as you`,
             `  Add to Slack: ${url}${INSTALL_PATH}`,
           ].join('\n'),
