@@ -44,6 +44,7 @@ const TEXTS = [
   'who has the door code?',
   'the code is 0451 (thread)',
   'the wifi password is hunter2',
+  'a snap for ana only',
 ];
 /** install's pages as the browser got them (after Allow), for the privacy scan. */
 const installPages: string[] = [];
@@ -525,6 +526,33 @@ describe('beyond the slash command, on the sandbox page', () => {
     expect(await parent.count()).toBe(1);
   }, 30_000);
 
+  it('tells me once, in snap’s Messages tab, when a New snap cannot go where I picked', async () => {
+    // Prepare: the direct message with ana, where snap's bot cannot post and alex has not allowed snap.
+    const page = await openPage();
+    await page.click('#sidebar button[data-conversation="D0ANA"]');
+
+    // Act
+    await page.click('#lightning');
+    await page.click('#shortcuts [data-shortcut="snap_new"]');
+    const form = await modal(page, 'snap_new');
+    const picked = await form.locator('select').inputValue();
+    await form.locator('textarea').fill('a snap for ana only');
+    await form.locator('[data-role="submit"]').click();
+    await page.locator('#overlay').waitFor({ state: 'hidden', timeout: 5_000 });
+    await page.locator('#sidebar [data-role="app-messages"]').click();
+    const told = page.locator('[data-conversation="U0LOCAL"] [data-role="message"]', {
+      hasText: 'Let snap post as you',
+    });
+    await told.waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-messages-tab');
+
+    // Assess
+    expect(picked).toBe('D0ANA');
+    expect(await told.count()).toBe(1);
+    expect(await page.isDisabled('#command')).toBe(true);
+    expect(await message(page, 'a snap for ana only').count()).toBe(0);
+  }, 30_000);
+
   it('makes my message with a file self-destruct once I let snap act as me: the file chip goes with it', async () => {
     // Prepare: a message with a file, posted with the paperclip as alex's own.
     const page = await openPage();
@@ -533,6 +561,9 @@ describe('beyond the slash command, on the sandbox page', () => {
       mimeType: 'image/png',
       buffer: Buffer.from('png'),
     });
+    await page
+      .locator('#attached [data-role="attached"]', { hasText: 'screenshot.png' })
+      .waitFor({ timeout: 5_000 });
     await type(page, 'the wifi password is hunter2');
     const mine = message(page, 'the wifi password is hunter2');
     await mine.locator('.file-chip', { hasText: 'screenshot.png' }).waitFor({ timeout: 5_000 });
