@@ -40,6 +40,7 @@ import { checkLimits } from './limits';
 import type { Audience } from './notify';
 import type { InstallationReader } from './ports';
 import { answerer, claimQuietly, type PostDeps, waiterOf, waitOut } from './post-snap';
+import { userOf } from './speaker';
 import { openBinding } from './view-binding';
 
 export interface ScheduleDeps extends PostDeps {
@@ -154,6 +155,10 @@ export async function scheduleMessage(event: unknown, deps: ScheduleDeps): Promi
       await settle(`permission:${permission}`, scheduleNeedsPermissionReply(permission, authorize));
       return 'needs_permission';
     }
+    // The store just said the author has a token. A warm function may still remember "none" for
+    // them from a moment ago (misses are cached briefly) — before they allowed snap, say — and the
+    // deletion, here or by the poster's own wait, would then give the message up for good.
+    deps.tokens?.forget(userOf(request));
     const files = binding.files ?? [];
     const now = clock.now();
     const waitsOut = posterWaitsOut(record.dueAt, now, deps.sweepPeriodMs);

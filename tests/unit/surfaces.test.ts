@@ -480,6 +480,18 @@ describe('the poster scheduling snap_this', () => {
     expect(slack.deletes).toEqual([expect.objectContaining({ channel: 'C1', ts: MSG.ts, ok: true })]);
   });
 
+  it('forgets a "no token" a warm function may remember for the author, so that the deletion finds the token they just gave', async () => {
+    const { deps, nonce } = await fakesFor(
+      { kind: MODAL.snapThis, channel: 'C1', ts: MSG.ts, author: 'U0ANA' },
+      ['chat:write', 'files:write'],
+    );
+    const forgotten: unknown[] = [];
+
+    await scheduleMessage(scheduleOf(nonce), { ...deps, tokens: { forget: (who) => forgotten.push(who) } });
+
+    expect(forgotten).toEqual([{ as: 'user', team: 'T0ACME', user: 'U0ANA' }]);
+  });
+
   it('refuses a binding whose message is someone else’s, and records nothing', async () => {
     const { deps, store, nonce, slack } = await fakesFor(
       { kind: MODAL.snapThis, channel: 'C1', ts: MSG.ts, author: 'U0BEN' },
