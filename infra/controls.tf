@@ -47,6 +47,18 @@ data "aws_iam_policy_document" "controls" {
     }
   }
 
+  # A modal's binding, sealed when controls opens the view (kms.tf: only the poster opens it).
+  statement {
+    sid       = "SealViewBindings"
+    actions   = ["kms:GenerateDataKey"]
+    resources = [aws_kms_key.snap.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:purpose"
+      values   = [local.view_key_context.purpose]
+    }
+  }
+
   statement {
     sid       = "ReportFailedEvents"
     actions   = ["sqs:SendMessage"]
@@ -58,7 +70,7 @@ module "controls" {
   source = "./modules/function"
 
   name               = "${var.name_prefix}-controls"
-  description        = "snap: an author's controls over their snaps (list, cancel, Delete now, revoke), apart from posting"
+  description        = "snap: an author's controls (list, cancel, Delete now, revoke) and the shortcuts' modals, apart from posting"
   source_dir         = "${local.dist}/poster"
   policy_json        = data.aws_iam_policy_document.controls.json
   memory_size        = 256

@@ -53,6 +53,18 @@ data "aws_iam_policy_document" "poster" {
     }
   }
 
+  # A modal's binding, sealed by controls when it opened the view (kms.tf).
+  statement {
+    sid       = "OpenViewBindings"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.snap.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:purpose"
+      values   = [local.view_key_context.purpose]
+    }
+  }
+
   statement {
     sid       = "ReportFailedEvents"
     actions   = ["sqs:SendMessage"]
@@ -93,6 +105,11 @@ locals {
     SLACK_RESPONSE_URL_PREFIX     = "https://hooks.slack.com/"
     # The links that add snap to a workspace or let it post as someone (install.tf).
     SNAP_PUBLIC_URL = local.install_enabled ? aws_apigatewayv2_api.slack.api_endpoint : null
+    # The modals' delay field: starts at the default, described within the maximum (as ack's).
+    SNAP_DEFAULT_DELAY_SECONDS = tostring(var.default_delay_seconds)
+    SNAP_MAX_DELAY_SECONDS     = tostring(var.max_delay_seconds)
+    # The key under which controls seals a modal's binding (kms.tf: the poster role cannot).
+    SNAP_KMS_KEY_ID = aws_kms_key.snap.arn
   }
 }
 

@@ -34,9 +34,48 @@ export type Fault =
   | { delayMs: number }
   | { drop: true };
 
+/** A file shared in a message (its id and name; the stand-in keeps no content). */
+export interface StandInFile {
+  id: string;
+  name: string;
+  /** Who uploaded it. */
+  user: string;
+  channel: string;
+  ts: string;
+  deletedAt?: number;
+  deletedBy?: string;
+}
+
+/** A modal opened with views.open. */
+export interface StandInView {
+  id: string;
+  view: Record<string, unknown>;
+  /** The person whose click issued the trigger. */
+  user?: string;
+  team?: string;
+  triggerId: string;
+  openedAt: number;
+  by?: string;
+}
+
+/** A note only `user` sees (chat.postEphemeral). */
+export interface StandInEphemeral {
+  channel: string;
+  user: string;
+  text: string;
+  blocks: unknown[];
+  threadTs?: string;
+  by?: string;
+  at: number;
+}
+
 export interface StandInMessage {
   channel: string;
   ts: string;
+  /** The thread it is a reply in (`thread_ts`). */
+  threadTs?: string;
+  /** Files shared in it. */
+  files?: StandInFile[];
   text: string;
   blocks: unknown[];
   /** Legacy attachments (snap puts its line under a long text in one). */
@@ -116,6 +155,8 @@ export interface SlackStandInOptions {
   accounts?: SignedInAccount[];
   /** The app's name on the authorize page (default `snap`). */
   appName?: string;
+  /** How long a trigger_id stays good for views.open (ms; Slack's: 3 s). */
+  triggerTtlMs?: number;
 }
 
 /** What a person allows on Slack's authorize page (`authorize()` skips the page itself). */
@@ -178,6 +219,22 @@ export interface SlackStandIn extends Listening {
    * offers it first, acting for that person, as Slack does.
    */
   visit(team: string, as?: { user: string; userName: string }): void;
+  /** Issues a trigger_id for an interaction by `user` (views.open takes it once, within 3 s). */
+  trigger(who?: { user?: string; team?: string }): string;
+  /** Modals opened with views.open, by view id. */
+  views: Map<string, StandInView>;
+  /** Notes posted with chat.postEphemeral. */
+  ephemerals: StandInEphemeral[];
+  /** Files shared in messages, by id. */
+  files: Map<string, StandInFile>;
+  /** A person posts in Slack's own client (not through snap): their message, files attached by name. */
+  userMessage(args: {
+    channel: string;
+    user: string;
+    text: string;
+    threadTs?: string;
+    files?: string[];
+  }): StandInMessage;
 }
 
 /** The due time a snap message shows (its `<!date^…>` token), in ms; undefined if it has none. */
@@ -271,6 +328,11 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
   const issued = new Map<string, IssuedToken>();
   const revokedFixed = new Set<string>();
   const conversations = new Map(Object.entries(options.conversations ?? {}));
+  const triggers = new Map<string, { issuedAt: number; used: boolean; user?: string; team?: string }>();
+  const views = new Map<string, StandInView>();
+  const ephemerals: StandInEphemeral[] = [];
+  const files = new Map<string, StandInFile>();
+  const triggerTtlMs = options.triggerTtlMs ?? 3_000;
   /** Whose token it is, for the call log: never the token. */
   const speaker = (presented: string, grant: IssuedToken | undefined): string => {
     if (presented === token) return 'fixed';
@@ -507,10 +569,11 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     call.by = speaker(presented, grant);
     if (presented !== token && !grant) return fail('invalid_auth');
     if (grant?.revoked || revokedFixed.has(presented)) return fail('token_revoked');
-    if (grant && (method === 'chat.postMessage' || method === 'chat.delete')) {
+    const inConversation = ['chat.postMessage', 'chat.delete', 'chat.postEphemeral'].includes(method);
+    if (grant && inConversation) {
       if (!reaches(grant, String(params.channel ?? ''))) return fail('channel_not_found');
     }
-    if (method === 'chat.postMessage' || method === 'chat.delete') {
+    if (inConversation) {
       const hidden = visibility(grant, String(params.channel ?? ''));
       if (hidden) return fail(hidden);
     }
@@ -546,9 +609,12 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         const ts = nextTs();
         // A user's message is theirs: Slack ignores a name or icon a user token sends.
         const byUser = grant?.kind === 'user' ? grant.user : undefined;
+        const threadTs =
+          typeof params.thread_ts === 'string' && params.thread_ts ? params.thread_ts : undefined;
         const message: StandInMessage = {
           channel,
           ts,
+          ...(threadTs ? { threadTs } : {}),
           text,
           blocks: Array.isArray(params.blocks) ? params.blocks : [],
           ...(Array.isArray(params.attachments) ? { attachments: params.attachments } : {}),
@@ -600,6 +666,62 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         message.deletedBy = call.by ?? 'unknown';
         events.emit('deleted', message);
         return sendJson(res, 200, { ok: true, channel, ts });
+      }
+      case 'views.open': {
+        const triggerId = String(params.trigger_id ?? '');
+        const trigger = triggers.get(triggerId);
+        if (!trigger) return fail('invalid_trigger_id');
+        if (trigger.used) return fail('exchanged_trigger_id');
+        if (Date.now() - trigger.issuedAt > triggerTtlMs) return fail('expired_trigger_id');
+        const view = (typeof params.view === 'string' ? safeJson(params.view) : params.view) as
+          | Record<string, unknown>
+          | undefined;
+        if (!view || typeof view !== 'object' || view.type !== 'modal') return fail('invalid_arguments');
+        if (String(view.private_metadata ?? '').length > 3000) return fail('invalid_arguments');
+        trigger.used = true;
+        const id = `V${random().toUpperCase()}`;
+        const opened: StandInView = {
+          id,
+          view,
+          ...(trigger.user ? { user: trigger.user } : {}),
+          ...(trigger.team ? { team: trigger.team } : {}),
+          triggerId,
+          openedAt: Date.now(),
+          by: call.by ?? 'unknown',
+        };
+        views.set(id, opened);
+        events.emit('view_opened', opened);
+        return sendJson(res, 200, { ok: true, view: { id, ...view } });
+      }
+      case 'chat.postEphemeral': {
+        const channel = String(params.channel ?? '');
+        const user = String(params.user ?? '');
+        if (options.notInChannel?.includes(channel) && grant?.kind !== 'user') return fail('not_in_channel');
+        if (grant?.kind === 'user' && grant.user !== user) return fail('user_not_in_channel');
+        const note: StandInEphemeral = {
+          channel,
+          user,
+          text: String(params.text ?? ''),
+          blocks: Array.isArray(params.blocks) ? params.blocks : [],
+          ...(typeof params.thread_ts === 'string' && params.thread_ts ? { threadTs: params.thread_ts } : {}),
+          by: call.by ?? 'unknown',
+          at: Date.now(),
+        };
+        ephemerals.push(note);
+        events.emit('ephemeral', note);
+        return sendJson(res, 200, { ok: true, message_ts: nextTs() });
+      }
+      case 'files.delete': {
+        const file = files.get(String(params.file ?? ''));
+        if (!file) return fail('file_not_found');
+        if (file.deletedAt !== undefined) return fail('file_deleted');
+        // A person's file: only their own token with files:write deletes it (no bot does).
+        if (grant?.kind !== 'user' || grant.user !== file.user) return fail('cant_delete_file');
+        if (!grant.scopes.includes('files:write')) return fail('missing_scope');
+        file.deletedAt = Date.now();
+        file.deletedBy = call.by ?? 'unknown';
+        events.emit('file_deleted', file);
+        return sendJson(res, 200, { ok: true });
       }
       case 'users.info': {
         const user = String(params.user ?? '');
@@ -668,6 +790,40 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     },
     conversations,
     authorizePageUrl: `${server.url}${AUTHORIZE_PATH}`,
+    trigger: (who = {}) => {
+      const id = `${Date.now()}.${++serial}.${randomHex()}`;
+      triggers.set(id, {
+        issuedAt: Date.now(),
+        used: false,
+        ...(who.user ? { user: who.user } : {}),
+        ...(who.team ? { team: who.team } : {}),
+      });
+      return id;
+    },
+    views,
+    ephemerals,
+    files,
+    userMessage: ({ channel, user, text, threadTs, files: names = [] }) => {
+      const ts = nextTs();
+      const shared = names.map(
+        (name): StandInFile => ({ id: `F${random().toUpperCase()}`, name, user, channel, ts }),
+      );
+      for (const f of shared) files.set(f.id, f);
+      const message: StandInMessage = {
+        channel,
+        ts,
+        ...(threadTs ? { threadTs } : {}),
+        ...(shared.length ? { files: shared } : {}),
+        text,
+        blocks: [],
+        user,
+        by: `person:${user}`,
+        postedAt: Date.now(),
+      };
+      messages.set(`${channel}/${ts}`, message);
+      events.emit('posted', message);
+      return message;
+    },
     visit: (team, as) => {
       visited = team;
       const i = accounts.findIndex((a) => a.team === team);

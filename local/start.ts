@@ -25,6 +25,7 @@ import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-reques
 import { TABLE } from '../shared/adapters/snap-item';
 import { EVENTS_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH } from '../shared/domain/install';
 import { sendJson } from './http-util';
+import { globalShortcut, messageShortcut, viewSubmission } from './interactions';
 import { type Pipeline, startPipeline } from './pipeline';
 import { readableLogs } from './readable-log';
 import {
@@ -36,7 +37,14 @@ import {
   whereIs,
 } from './sandbox';
 import { checkSlackTokens } from './slack-check';
-import { type SlackStandInOptions, type StandInMessage, shownDueAt } from './slack-stand-in';
+import {
+  type SlackStandInOptions,
+  type StandInEphemeral,
+  type StandInFile,
+  type StandInMessage,
+  type StandInView,
+  shownDueAt,
+} from './slack-stand-in';
 
 interface Options {
   port: number;
@@ -111,6 +119,8 @@ const view = (m: StandInMessage) => ({
   by: m.by,
   postedAt: m.postedAt,
   dueAt: shownDueAt(m),
+  threadTs: m.threadTs,
+  files: (m.files ?? []).filter((f) => f.deletedAt === undefined).map((f) => ({ id: f.id, name: f.name })),
 });
 
 /** The sandbox's workspaces and conversations, declared to the Slack stand-in. */
@@ -217,6 +227,9 @@ function serve(p: Pipeline, sandbox: boolean) {
     return p.slack.responseUrl(id);
   };
   const sandboxEvents = new EventEmitter();
+  // Which conversation a global shortcut was used in, by trigger: its modal's conversation field
+  // starts there, as Slack's default_to_current_conversation does.
+  const openedFrom = new Map<string, string>();
   const writeSecrets = secretsWriter(p);
   let apps = '';
   const refreshApps = async () => {
@@ -275,10 +288,35 @@ function serve(p: Pipeline, sandbox: boolean) {
         });
       };
       const onApps = (state: unknown) => send('apps', state);
-      p.slack.events.on('posted', onPosted).on('deleted', onDeleted).on('reply', onReply);
+      // A modal opened for someone (the page shows it to that person), a note only one person
+      // sees, a file deleted.
+      const onView = (v: StandInView) =>
+        send('view', { id: v.id, view: v.view, for: v.user, from: openedFrom.get(v.triggerId) });
+      const onEphemeral = (e: StandInEphemeral) =>
+        send('ephemeral', {
+          channel: e.channel,
+          for: e.user,
+          text: e.text,
+          blocks: e.blocks,
+          threadTs: e.threadTs,
+        });
+      const onFile = (f: StandInFile) => send('file_deleted', { id: f.id, channel: f.channel, ts: f.ts });
+      p.slack.events
+        .on('posted', onPosted)
+        .on('deleted', onDeleted)
+        .on('reply', onReply)
+        .on('view_opened', onView)
+        .on('ephemeral', onEphemeral)
+        .on('file_deleted', onFile);
       sandboxEvents.on('apps', onApps);
       req.on('close', () => {
-        p.slack.events.off('posted', onPosted).off('deleted', onDeleted).off('reply', onReply);
+        p.slack.events
+          .off('posted', onPosted)
+          .off('deleted', onDeleted)
+          .off('reply', onReply)
+          .off('view_opened', onView)
+          .off('ephemeral', onEphemeral)
+          .off('file_deleted', onFile);
         sandboxEvents.off('apps', onApps);
       });
       return;
@@ -324,6 +362,57 @@ function serve(p: Pipeline, sandbox: boolean) {
       if (!c.members.includes(who.id))
         return answer(403, { error: `${who.name} is not in this conversation` });
       p.slack.visit(w.id, { user: who.id, userName: who.name });
+      const person = { team: w.id, user: who.id, name: who.name };
+      if (path === '/api/message') {
+        // The person writes in Slack's own client (not through snap): their message, in a thread
+        // when `threadTs`, with the files the paperclip attached (names only).
+        const { text, threadTs, files } = body as { text?: unknown; threadTs?: unknown; files?: unknown };
+        if (typeof text !== 'string' || (text.trim() === '' && !Array.isArray(files)))
+          return answer(400, { error: 'nothing to post' });
+        const names = Array.isArray(files)
+          ? files.filter((f): f is string => typeof f === 'string').slice(0, 10)
+          : [];
+        const posted = p.slack.userMessage({
+          channel: c.id,
+          user: who.id,
+          text,
+          ...(typeof threadTs === 'string' && threadTs ? { threadTs } : {}),
+          files: names,
+        });
+        return answer(200, { ts: posted.ts });
+      }
+      if (path === '/api/shortcut') {
+        // The ⚡ menu (a global shortcut) or a message's ⋮ menu (a message shortcut), sent as
+        // Slack sends them: with a fresh trigger (3 s, once) and, for a message, the message.
+        const { callback, ts } = body as { callback?: unknown; ts?: unknown };
+        if (typeof callback !== 'string' || !/^[a-z_]{1,40}$/.test(callback))
+          return answer(400, { error: 'unknown shortcut' });
+        const trigger = p.slack.trigger({ team: w.id, user: who.id });
+        const message = typeof ts === 'string' ? p.slack.messages.get(`${c.id}/${ts}`) : undefined;
+        if (typeof ts === 'string' && !message) return answer(404, { error: 'no such message' });
+        const payload = message
+          ? messageShortcut(person, callback, trigger, message, responseUrlFor(c.id, who.id))
+          : globalShortcut(person, callback, trigger);
+        // Slack puts no conversation in a global shortcut; its modal pre-selects the one it was
+        // opened from (default_to_current_conversation), which the page remembers by trigger.
+        if (!message) openedFrom.set(trigger, c.id);
+        const result = await p.interact(payload);
+        return answer(result.statusCode ?? 200, result.body ? JSON.parse(result.body) : {});
+      }
+      if (path === '/api/submit') {
+        // A modal's submit button: the view's state as the person filled it in.
+        const { viewId, values } = body as { viewId?: unknown; values?: Record<string, unknown> };
+        const opened = typeof viewId === 'string' ? p.slack.views.get(viewId) : undefined;
+        if (!opened || opened.user !== who.id) return answer(404, { error: 'no such modal' });
+        const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+        const filled = {
+          ...(str(values?.delay) !== undefined ? { delay: str(values?.delay) } : {}),
+          ...(str(values?.text) !== undefined ? { text: str(values?.text) } : {}),
+          ...(str(values?.conversation) !== undefined ? { conversation: str(values?.conversation) } : {}),
+        };
+        const result = await p.interact(viewSubmission(person, opened, filled));
+        return answer(result.statusCode ?? 200, result.body ? JSON.parse(result.body) : {});
+      }
       if (path === '/api/interaction') {
         // The page's "Delete now" buttons and "Delete snap now" shortcut, sent as Slack sends them.
         const { snapId, ts, respondTo } = body as { snapId?: string; ts?: string; respondTo?: string };
@@ -346,7 +435,17 @@ function serve(p: Pipeline, sandbox: boolean) {
                 { action_id: 'delete_snap', value: String(snapId), action_ts: String(Date.now() / 1000) },
               ],
             }
-          : { ...common, type: 'message_action', callback_id: 'delete_snap', message: { ts: String(ts) } };
+          : (() => {
+              const m = p.slack.messages.get(`${c.id}/${String(ts)}`);
+              return m
+                ? messageShortcut(person, 'delete_snap', p.slack.trigger(person), m, common.response_url)
+                : {
+                    ...common,
+                    type: 'message_action',
+                    callback_id: 'delete_snap',
+                    message: { ts: String(ts) },
+                  };
+            })();
         const result = await p.interact(payload);
         return answer(result.statusCode ?? 200, { status: result.statusCode });
       }
@@ -393,8 +492,9 @@ function answerOf(result: { statusCode?: number; body?: string }): Record<string
 }
 
 /**
- * Socket Mode: slash commands and interactions (the Delete now buttons, the message shortcut)
- * over a WebSocket, each acknowledged within 3 s with ack's answer. The socket is authenticated
+ * Socket Mode: slash commands and interactions (the Delete now buttons, the shortcuts, a modal's
+ * submission, whose `response_action: errors` rides back in the acknowledgement) over a
+ * WebSocket, each acknowledged within 3 s with ack's answer. The socket is authenticated
  * by the app token; each payload is signed here with the signing secret so that it passes
  * through ack's one verified path, rules and all, exactly as an HTTP request would.
  */
@@ -644,10 +744,10 @@ async function main(): Promise<void> {
       `  snap is running — ${mode}`,
       workspace
         ? socket
-          ? '  Commands, buttons and the shortcut arrive over Socket Mode; type /snap 10s hello in your workspace.'
+          ? '  Commands, shortcuts, buttons and modals arrive over Socket Mode; type /snap 10s hello in your workspace.'
           : `  Point a tunnel at ${url}: Request URLs ${COMMAND_PATH} (the command) and ${INTERACTIONS_PATH} (interactivity).`
         : [
-            `  Open ${url}/ and type: /snap 10s hello`,
+            `  Open ${url}/ and type: /snap 10s hello — or ⚡ → New snap, and a message's ⋮ menu`,
             `  Workspaces: ${SANDBOX.workspaces.map((w) => `${w.name} (${w.installedAtStart ? 'snap added' : 'add snap from the page'})`).join(', ')}; a direct message with ${SANDBOX.workspaces[0]?.conversations.find((c) => c.kind === 'im')?.name ?? 'someone'} where snap posts only as you`,
             `  Add to Slack: ${url}${INSTALL_PATH}`,
           ].join('\n'),

@@ -83,12 +83,18 @@ function allowedTeamIds(env: Env): ReadonlySet<string> {
   return allowedTeams;
 }
 
-export function ackConfig(env: Env): AckConfig {
+/** The delays `/snap` and the modals take: ack checks them, the modals start from the default. */
+function delayLimits(env: Env): { defaultSeconds: number; maxSeconds: number } {
   const maxSeconds = integer(env, 'SNAP_MAX_DELAY_SECONDS', 7 * DAY, 1, 7 * DAY);
   const defaultSeconds = integer(env, 'SNAP_DEFAULT_DELAY_SECONDS', 60, 1, 7 * DAY);
   if (defaultSeconds > maxSeconds) {
     throw new ConfigError('SNAP_DEFAULT_DELAY_SECONDS must not exceed SNAP_MAX_DELAY_SECONDS');
   }
+  return { defaultSeconds, maxSeconds };
+}
+
+export function ackConfig(env: Env): AckConfig {
+  const { defaultSeconds, maxSeconds } = delayLimits(env);
   return {
     signingSecret: secretSource(env, 'SLACK_SIGNING_SECRET'),
     allowedTeams: allowedTeamIds(env),
@@ -149,6 +155,13 @@ export interface PosterConfig extends TableWorkerConfig {
   publicUrl: string | undefined;
   /** Whether users' own tokens may be in the store: distributed mode, or install deployed beside one workspace. */
   usersInStore: boolean;
+  /** The delays a modal's field starts from and is described with (as ack's). */
+  delays: { defaultSeconds: number; maxSeconds: number };
+  /**
+   * SNAP_KMS_KEY_ID: the key under which the controls function seals a modal's binding (the
+   * poster only opens those, by the key named in each). Without it, shortcuts open no modal.
+   */
+  kmsKeyId: string | undefined;
 }
 
 function flag(env: Env, name: string): boolean {
@@ -209,6 +222,8 @@ export function posterConfig(env: Env): PosterConfig {
       perOrg: integer(env, 'SNAP_POSTERS_PER_ORG', DEFAULT_POSTER_CAPS.perOrg, 0, MAX_SLOTS),
     },
     responseUrlPrefix: urlPrefix(env, 'SLACK_RESPONSE_URL_PREFIX', DEFAULT_RESPONSE_URL_PREFIX),
+    delays: delayLimits(env),
+    kmsKeyId: optional(env, 'SNAP_KMS_KEY_ID'),
   };
 }
 

@@ -75,7 +75,7 @@ export class SnapStore implements StorePort {
    * a lease when the poster itself will delete it.
    */
   async markPosted(
-    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt' | 'postedAs'>,
+    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt' | 'postedAs' | 'files'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
@@ -105,6 +105,12 @@ export class SnapStore implements StorePort {
     };
     let update =
       'SET #state = :posted, #ts = :ts, #shard = :shard, #author = :author, #message = :message, #due = :due, #ttl = :ttl, #as = :as';
+    if (record.files?.length) {
+      // A message its author sent (snap_this): its files go with it. Ids only.
+      update += ', #files = :files';
+      names['#files'] = 'files';
+      values[':files'] = record.files;
+    }
     if (lease) {
       update += ', leaseUntil = :until, leaseOwner = :owner';
       values[':until'] = lease.until;

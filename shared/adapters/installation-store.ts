@@ -83,6 +83,12 @@ export class InstallationStore implements InstallationStorePort {
     return bytes(item?.userToken);
   }
 
+  async userScopes(key: string, user: string): Promise<string[] | undefined> {
+    const item = await this.read(userKey(key, user), 'userScopes');
+    if (typeof item?.userScopes !== 'string') return undefined;
+    return item.userScopes.split(',').filter(Boolean);
+  }
+
   async saveBot(i: BotInstallation): Promise<void> {
     const set: Record<string, unknown> = {
       kind: 'installation',

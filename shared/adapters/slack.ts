@@ -11,6 +11,8 @@
  * (Slack says so): forgotten, cache and clients, and kept aside until the use case retires it
  * (`retire`: deleted from the store, if that is still what the store holds).
  */
+
+import type { ModalView } from '@slack/types';
 import {
   ErrorCode,
   LogLevel,
@@ -19,6 +21,7 @@ import {
   type WebClientOptions,
 } from '@slack/web-api';
 import type {
+  EphemeralArgs,
   Identity,
   PostArgs,
   ReplyBody,
@@ -154,6 +157,11 @@ export function toSlackError(method: string, error: unknown): SlackCallError {
 }
 
 const POST_TIMEOUT_MS = 20_000;
+/**
+ * views.open: a trigger lasts 3 s from the click and works once, so the call gets what is left
+ * of that and no retry — a retry after a lost answer would only meet `exchanged_trigger_id`.
+ */
+const VIEW_TIMEOUT_MS = 2_500;
 const REPLY_ATTEMPTS = 3;
 
 /** One token's way to Slack: a client that never retries (posts) and one that does. */
@@ -162,9 +170,12 @@ export class SlackGateway {
   private readonly retrying: WebClient;
   private readonly replier: ResponseUrlReplier;
   private readonly profiles = new Map<string, { identity: Identity | undefined; at: number }>();
+  private readonly options: SlackOptions;
+  private viewer: WebClient | undefined;
 
   constructor(options: SlackOptions) {
     this.replier = new ResponseUrlReplier(options);
+    this.options = options;
     const base = webClientOptions(options);
     // A post that times out may still have happened and is never retried, so it is given far
     // longer than Slack ever takes: every second waited here shrinks that window.
@@ -189,6 +200,7 @@ export class SlackGateway {
         ...(args.attachments ? { attachments: args.attachments } : {}),
         unfurl_links: false,
         unfurl_media: false,
+        ...(args.threadTs ? { thread_ts: args.threadTs } : {}),
         ...(args.identity ? { username: args.identity.username, icon_url: args.identity.iconUrl } : {}),
       });
       if (typeof out.ts !== 'string') throw new Error('chat.postMessage returned no ts');
@@ -203,6 +215,43 @@ export class SlackGateway {
       await this.retrying.chat.delete({ channel, ts });
     } catch (error) {
       throw toSlackError('chat.delete', error);
+    }
+  }
+
+  /** Opens a modal; never retried (see VIEW_TIMEOUT_MS). Made on first use: only controls opens views. */
+  async openView(triggerId: string, view: ModalView): Promise<void> {
+    this.viewer ??= new WebClient(this.options.token, {
+      ...webClientOptions({ ...this.options, timeoutMs: VIEW_TIMEOUT_MS }),
+      retryConfig: { retries: 0 },
+    });
+    try {
+      await this.viewer.views.open({ trigger_id: triggerId, view });
+    } catch (error) {
+      throw toSlackError('views.open', error);
+    }
+  }
+
+  /** An ephemeral message; retried like a deletion (a repeat shows the same note twice at worst). */
+  async postEphemeral(args: EphemeralArgs): Promise<void> {
+    try {
+      await this.retrying.chat.postEphemeral({
+        channel: args.channel,
+        user: args.user,
+        text: args.text,
+        ...(args.blocks ? { blocks: args.blocks } : {}),
+        ...(args.threadTs ? { thread_ts: args.threadTs } : {}),
+      });
+    } catch (error) {
+      throw toSlackError('chat.postEphemeral', error);
+    }
+  }
+
+  /** Deletes a file; idempotent on Slack's side (`file_deleted`, `file_not_found` once gone). */
+  async deleteFile(file: string): Promise<void> {
+    try {
+      await this.retrying.files.delete({ file });
+    } catch (error) {
+      throw toSlackError('files.delete', error);
     }
   }
 
@@ -357,6 +406,18 @@ export class SlackSpeakers implements SlackPort {
 
   reply(responseUrl: string, body: ReplyBody): Promise<void> {
     return this.replier.reply(responseUrl, body);
+  }
+
+  openView(speaker: Speaker, triggerId: string, view: ModalView): Promise<void> {
+    return this.call(speaker, (g) => g.openView(triggerId, view));
+  }
+
+  postEphemeral(speaker: Speaker, args: EphemeralArgs): Promise<void> {
+    return this.call(speaker, (g) => g.postEphemeral(args));
+  }
+
+  deleteFile(speaker: Speaker, file: string): Promise<void> {
+    return this.call(speaker, (g) => g.deleteFile(file));
   }
 
   async revoke(token: string): Promise<void> {

@@ -16,7 +16,15 @@ import {
   unavailableReply,
 } from '../domain/replies';
 import { authorAad, postAad, type Sealed } from '../domain/seal';
-import type { AuthorRequest, PostRequest, SealedContent } from '../domain/snap';
+import type {
+  AuthorRequest,
+  OpenViewRequest,
+  PostRequest,
+  ScheduleRequest,
+  SealedContent,
+  SealedSchedule,
+  SealedTrigger,
+} from '../domain/snap';
 import { teamServed } from '../domain/teams';
 import { errorFields, type Logger } from '../log';
 import type { SlashCommand } from './ports';
@@ -26,6 +34,12 @@ export type PosterEvent = PostRequest & { sealed: Sealed };
 
 /** An author's request about their snaps; only the response_url is sealed (there is no text). */
 export type AuthorEvent = AuthorRequest & { id: string; sealed: Sealed };
+
+/** A shortcut's modal for controls to open: the trigger sealed. */
+export type OpenViewEvent = OpenViewRequest & { sealed: Sealed };
+
+/** `snap_this` for the poster: the modal's binding sealed (there is no text). */
+export type ScheduleEvent = ScheduleRequest & { sealed: Sealed };
 
 /**
  * Who takes a hand-off: the **poster** posts snaps; **controls** (the same bundle, deployed with
@@ -39,8 +53,11 @@ export interface AcceptDeps {
   /** Workspaces served; empty serves all. */
   allowedTeams: ReadonlySet<string>;
   /** Seals `content` with `aad` (the event's clear fields, `postAad`/`authorAad`) as associated data. */
-  seal(aad: string, content: SealedContent | { responseUrl: string }): Promise<Sealed>;
-  handOff(event: PosterEvent | AuthorEvent, to: HandOffTarget): Promise<void>;
+  seal(
+    aad: string,
+    content: SealedContent | { responseUrl: string } | SealedTrigger | SealedSchedule,
+  ): Promise<Sealed>;
+  handOff(event: PosterEvent | AuthorEvent | OpenViewEvent | ScheduleEvent, to: HandOffTarget): Promise<void>;
   now(): number;
   log: Logger;
 }

@@ -4,7 +4,12 @@
  * changes only once the message is known gone, so a crash anywhere leaves it for the next
  * attempt; the tombstone keeps any later delivery of the same request from posting it again.
  */
-import { type DeletionReason, deletionTiming, judgeDeleteFailure } from '../domain/deletion';
+import {
+  type DeletionReason,
+  deletionTiming,
+  judgeDeleteFailure,
+  judgeFileDeleteFailure,
+} from '../domain/deletion';
 import { type SnapRecord, tombstone } from '../domain/snap';
 import { NoTokenError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
@@ -78,6 +83,10 @@ async function attemptDelete(
   const { slack, store, clock } = deps;
   const log = deps.log.child({ team: record.team, channel: record.channel, ts: record.ts, snap: record.id });
   if (!record.ts) return 'kept';
+  // A message its author sent with files (snap_this): the files first, so that a message already
+  // gone on a later try still has its files taken.
+  if (record.files?.length && (await deleteFiles(record, deps, pacer, deadline, log)) === 'kept')
+    return 'kept';
   for (;;) {
     // The workspace is paused past this deleter's deadline: leave it to the next one.
     if (pacer.opensAt >= deadline) return 'kept';
@@ -142,4 +151,46 @@ async function attemptDelete(
     if (outcome === 'token_gone') await tellAuthorLeftBehind(record, deps.slack, log);
     return outcome;
   }
+}
+
+/**
+ * Deletes a message's files with the token that deletes the message. `kept` when one may still
+ * go later (rate limits past the deadline, Slack unavailable); files Slack will never delete
+ * (not the author's, no `files:write`) are logged and left, and the message goes anyway.
+ */
+async function deleteFiles(
+  record: SnapRecord,
+  deps: DeleteDeps,
+  pacer: Pacer,
+  deadline: number,
+  log: DeleteDeps['log'],
+): Promise<'done' | 'kept'> {
+  for (const file of record.files ?? []) {
+    for (;;) {
+      if (pacer.opensAt >= deadline) return 'kept';
+      await pacer.ready();
+      try {
+        await deps.slack.deleteFile(speakerOf(record), file);
+        log.info('snap.file_deleted', { file });
+        break;
+      } catch (error) {
+        // No token: the message's own deletion meets the same and gives the snap up.
+        if (error instanceof NoTokenError) return 'done';
+        if (!(error instanceof SlackCallError)) throw error;
+        const verdict = judgeFileDeleteFailure(error.kind, error.code);
+        if (verdict === 'done') break;
+        if (verdict === 'give_up') {
+          log.warn('snap.file_not_deleted', { file, ...errorFields(error) });
+          break;
+        }
+        if (error.kind === 'rate_limited' && error.retryAfterMs !== undefined) {
+          pacer.backOff(error.retryAfterMs);
+          if (pacer.opensAt < deadline) continue;
+        }
+        log.warn('snap.delete_deferred', { file, ...errorFields(error) });
+        return 'kept';
+      }
+    }
+  }
+  return 'done';
 }

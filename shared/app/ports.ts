@@ -3,9 +3,10 @@
  * these; tests may substitute their own.
  */
 
-import type { KnownBlock, MessageAttachment } from '@slack/types';
+import type { KnownBlock, MessageAttachment, ModalView } from '@slack/types';
 import type { GrantKind, Named, OAuthGrant } from '../domain/install';
 import type { WindowCounter } from '../domain/limits';
+import type { Sealed } from '../domain/seal';
 import type { SlotGroup } from '../domain/slots';
 import type { SnapRecord, StoredRecord, Tombstone } from '../domain/snap';
 import type { Logger } from '../log';
@@ -132,6 +133,18 @@ export interface PostArgs {
   /** Shown under the text of a message without blocks (snap's line under a long text). */
   attachments?: MessageAttachment[];
   identity?: Identity;
+  /** Posts in this thread (`thread_ts`). */
+  threadTs?: string;
+}
+
+/** A message only `user` sees, in a conversation (`chat.postEphemeral`). */
+export interface EphemeralArgs {
+  channel: string;
+  user: string;
+  text: string;
+  blocks?: KnownBlock[];
+  /** Shown in this thread. */
+  threadTs?: string;
 }
 
 /**
@@ -148,7 +161,7 @@ export type ReplyBody = {
 export interface StorePort {
   claim(record: SnapRecord): Promise<ClaimResult>;
   markPosted(
-    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt' | 'postedAs'>,
+    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt' | 'postedAs' | 'files'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
@@ -207,6 +220,16 @@ export interface SlackPort {
   /** A user's display name and avatar, read with the bot's token. */
   identity(speaker: Speaker & { as: 'bot' }, user: string): Promise<Identity | undefined>;
   reply(responseUrl: string, body: ReplyBody): Promise<void>;
+  /**
+   * Opens a modal with a shortcut's `trigger_id` (`views.open`): Slack honours a trigger once,
+   * for 3 s, so it is never retried. `expired_trigger_id`, `exchanged_trigger_id` come back as
+   * `SlackCallError`s.
+   */
+  openView(speaker: Speaker, triggerId: string, view: ModalView): Promise<void>;
+  /** A message only `args.user` sees (`chat.postEphemeral`). */
+  postEphemeral(speaker: Speaker, args: EphemeralArgs): Promise<void>;
+  /** Deletes a file (`files.delete`): a user token needs `files:write`. */
+  deleteFile(speaker: Speaker, file: string): Promise<void>;
   /**
    * Gives this exact token back to Slack (`auth.revoke`). It takes the token, not a speaker: what
    * goes back must be the token stored under a given key, never whichever one a warm cache holds.
@@ -304,10 +327,23 @@ export interface Removed {
 export interface InstallationReader {
   botToken(key: string): Promise<Uint8Array | undefined>;
   userToken(key: string, user: string): Promise<Uint8Array | undefined>;
+  /** The scopes a user granted with their token under `key`; undefined when they granted none. */
+  userScopes(key: string, user: string): Promise<string[] | undefined>;
+}
+
+/**
+ * Seals and opens what a modal's `private_metadata` carries (shared/domain/view-metadata.ts):
+ * sealing is the controls function's (KMS data keys with `purpose=view`), opening the poster's.
+ */
+export interface BindingSealer {
+  seal(aad: string, binding: unknown): Promise<Sealed>;
+}
+export interface BindingOpener {
+  open(sealed: Sealed, aad: string): Promise<unknown>;
 }
 
 /** What the functions that speak with stored tokens may do in the store: read them, and let a dead one go. */
-export interface TokenStore extends InstallationReader {
+export interface TokenStore extends Pick<InstallationReader, 'botToken' | 'userToken'> {
   /**
    * Deletes the token stored under `scope` (the bot's attributes of `inst#<key>`, or the item
    * `inst#<key>#<user>`) if it is still exactly `sealed`; false when something else (or
@@ -316,7 +352,7 @@ export interface TokenStore extends InstallationReader {
   forgetToken(scope: TokenScope, sealed: Uint8Array): Promise<boolean>;
 }
 
-export interface InstallationStorePort extends TokenStore {
+export interface InstallationStorePort extends TokenStore, InstallationReader {
   /** Stores or replaces the bot installation; the workspace's user tokens stay. */
   saveBot(installation: BotInstallation): Promise<void>;
   /**

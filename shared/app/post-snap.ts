@@ -24,6 +24,7 @@ import { fitsSlack, snapMessage } from '../domain/message';
 import {
   busyReply,
   expiryContext,
+  formRefusedReply,
   lostTrackReply,
   notInstalledReply,
   overLimitReply,
@@ -55,6 +56,7 @@ import {
   staleness,
   tombstone,
 } from '../domain/snap';
+import { submissionId } from '../domain/view-metadata';
 import {
   ClaimPendingError,
   NoTokenError,
@@ -66,10 +68,12 @@ import {
 import { errorFields, type Logger } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
 import { checkLimits } from './limits';
-import type { Common, Identity, SlackPort, Speaker, StorePort, TokenSource } from './ports';
+import { type Audience, tellAuthor } from './notify';
+import type { BindingOpener, Common, Identity, SlackPort, Speaker, StorePort, TokenSource } from './ports';
 import { holdPosterSlots } from './slots';
 import { botOf, userOf } from './speaker';
 import { retireDeadToken } from './token-gone';
+import { openBinding } from './view-binding';
 
 export interface PostDeps extends Common {
   store: StorePort;
@@ -92,6 +96,8 @@ export interface PostDeps extends Common {
   tokens?: Pick<TokenSource, 'forget'>;
   /** Posters in flight per workspace and per org (absent: no cap). */
   caps?: PosterCaps;
+  /** Opens a modal's binding (`private_metadata`, sealed by controls); absent: modals are refused. */
+  binding?: BindingOpener;
 }
 
 export type PostOutcome =
@@ -110,9 +116,30 @@ export type PostOutcome =
   /** The token could not be looked up (store or KMS trouble): nothing posted. */
   | 'unavailable';
 
-function isContent(value: unknown): value is SealedContent {
+/** A `/snap`'s content has its response_url; a modal's, its binding instead. */
+function isContent(value: unknown, fromModal: boolean): value is SealedContent {
   const v = value as Partial<SealedContent> | null;
-  return typeof v?.text === 'string' && v.text.trim() !== '' && typeof v.responseUrl === 'string';
+  return (
+    typeof v?.text === 'string' &&
+    v.text.trim() !== '' &&
+    (fromModal ? typeof v.metadata === 'string' : typeof v.responseUrl === 'string')
+  );
+}
+
+/**
+ * How the author hears the one answer: through the command's `response_url`, or — for a modal,
+ * which has none — where Slack lets snap speak to them (shared/app/notify.ts).
+ */
+export function answerer(
+  deps: Pick<PostDeps, 'slack' | 'log'>,
+  responseUrl: string | undefined,
+  audience: Audience,
+  log: Logger,
+): (reply: Reply) => Promise<void> {
+  if (responseUrl !== undefined) return (reply) => replyQuietly(deps, responseUrl, reply, log);
+  return async (reply) => {
+    await tellAuthor({ slack: deps.slack, log }, audience, reply);
+  };
 }
 
 /** Slack refuses custom usernames and icons without `chat:write.customize`: post as the bot instead. */
@@ -190,13 +217,23 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   try {
     // Any clear field changed since ack sealed the event and the seal does not open.
     const opened = await deps.open(sealed, postAad(request));
-    if (!isContent(opened)) throw new SealError('Sealed content has the wrong shape');
+    if (!isContent(opened, request.via !== undefined))
+      throw new SealError('Sealed content has the wrong shape');
     content = opened;
   } catch (error) {
     if (!(error instanceof SealError)) throw error; // KMS trouble: let Lambda retry the event
     log.error('poster.seal_invalid', errorFields(error));
     return 'rejected';
   }
+  // The request's one answer: ack answered Slack with an empty 200, and a posted snap gets none.
+  const audience: Audience = {
+    team: request.team,
+    enterprise: request.enterprise,
+    user: request.user,
+    channel: request.channel,
+    threadTs: request.threadTs,
+  };
+  const tellUser = answerer(deps, content.responseUrl, audience, log);
   // Checked once the seal vouches for the fields; refused for good, no retry could change it.
   const stale = staleness(request.receivedAt, clock.now());
   if (stale) {
@@ -204,15 +241,29 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     // ack answered nothing: the author hears why, once — unless a delivery already took this
     // request (it answered, or the snap is up).
     if (stale === 'too_old' && (await claimQuietly(deps, request.id, log)))
-      await replyQuietly(deps, content.responseUrl, tooLateReply('snap'), log);
+      await tellUser(tooLateReply('snap'));
     return 'rejected';
   }
   if (!delayWithinLimits(request.delaySeconds)) {
     log.error('poster.delay_out_of_range', { delaySeconds: request.delaySeconds });
     return 'rejected';
   }
-  // The request's one answer: ack answered Slack with an empty 200, and a posted snap gets none.
-  const tellUser = (reply: Reply) => replyQuietly(deps, content.responseUrl, reply, log);
+  if (request.via !== undefined) {
+    // A modal's snap: the view controls opened for this person must say this thread (a reply) and
+    // name this very request. Checked before anything is claimed: a forged one leaves no trace.
+    const refusal = await checkViewBinding(request, content.metadata ?? '', deps);
+    if (refusal) {
+      log.error('poster.binding_refused', { why: refusal });
+      // Told privately, and not where the refused request pointed.
+      await answerer(
+        deps,
+        undefined,
+        { ...audience, channel: undefined, threadTs: undefined },
+        log,
+      )(formRefusedReply(refusal));
+      return 'rejected';
+    }
+  }
 
   /** Ends the claim for good: `lost` only while it is still `posting` (a record written after all stays). */
   const settle = async (state: 'done' | 'lost', settleLog: Logger) => {
@@ -322,6 +373,7 @@ async function postHeld({
       channel: request.channel,
       ...snapMessage(text, expiryContext(request.user, dueAt)),
       ...(identity ? { identity } : {}),
+      ...(request.threadTs ? { threadTs: request.threadTs } : {}),
     });
   };
   const retryUntil = Math.min(deps.deadline(), clock.now() + POST_RETRY_BUDGET_MS);
@@ -480,7 +532,35 @@ async function postHeld({
   return waitOut({ ...record, dueAt, state: 'posted', ts, postedAs }, until, deps);
 }
 
-async function replyQuietly(deps: PostDeps, responseUrl: string, reply: Reply, log: Logger): Promise<void> {
+/**
+ * Why a modal's snap may not be posted as asked, or undefined when its binding holds: sealed by
+ * controls for this person and this modal, fresh, naming this request, and — for a reply — this
+ * conversation and thread.
+ */
+async function checkViewBinding(
+  request: Pick<PostRequest, 'id' | 'team' | 'enterprise' | 'user' | 'via' | 'channel' | 'threadTs'>,
+  metadata: string,
+  deps: Pick<PostDeps, 'binding' | 'clock'>,
+): Promise<'invalid' | 'stale' | undefined> {
+  if (!deps.binding || !request.via) return 'invalid';
+  const opened = await openBinding(deps.binding, metadata, request, request.via, deps.clock.now());
+  if (!opened.ok) return opened.why;
+  const { binding, nonce } = opened;
+  if (request.id !== submissionId(request.team, nonce)) return 'invalid';
+  if (
+    request.via === 'snap_reply' &&
+    (binding.channel !== request.channel || binding.threadTs !== request.threadTs)
+  )
+    return 'invalid';
+  return undefined;
+}
+
+export async function replyQuietly(
+  deps: Pick<PostDeps, 'slack'>,
+  responseUrl: string,
+  reply: Reply,
+  log: Logger,
+): Promise<void> {
   try {
     await deps.slack.reply(responseUrl, reply);
   } catch (error) {
@@ -489,7 +569,11 @@ async function replyQuietly(deps: PostDeps, responseUrl: string, reply: Reply, l
 }
 
 /** Settles a request that was never claimed; true the first time (a later delivery finds it taken). */
-async function claimQuietly(deps: PostDeps, id: string, log: Logger): Promise<boolean> {
+export async function claimQuietly(
+  deps: Pick<PostDeps, 'store' | 'clock'>,
+  id: string,
+  log: Logger,
+): Promise<boolean> {
   try {
     return await deps.store.claimRequest(tombstone(id, 'done', deps.clock.now()));
   } catch (error) {
@@ -499,10 +583,10 @@ async function claimQuietly(deps: PostDeps, id: string, log: Logger): Promise<bo
 }
 
 /** The poster's lease on a snap it waits out; a repeat of the same event holds the same one. */
-const waiterOf = (id: string) => `poster:${id}`;
+export const waiterOf = (id: string) => `poster:${id}`;
 
 /** Deletes a snap the poster waits out, at its due time. */
-async function waitOut(record: SnapRecord, leaseEnd: number, deps: PostDeps): Promise<PostOutcome> {
+export async function waitOut(record: SnapRecord, leaseEnd: number, deps: PostDeps): Promise<PostOutcome> {
   await deps.clock.sleep(record.dueAt - deps.clock.now());
   // Never past its own lease: a sweep may take the snap up from then on, and two deleters would
   // spend two of the workspace's rate-limited deletions on one message. What is left goes back.

@@ -13,7 +13,12 @@
  * where snap's bot can): nothing could ever delete it, so putting it back would only keep a
  * record for nothing.
  */
-import { isTtlRemoval, judgeDeleteFailure, type RemovalIdentity } from '../domain/deletion';
+import {
+  isTtlRemoval,
+  judgeDeleteFailure,
+  judgeFileDeleteFailure,
+  type RemovalIdentity,
+} from '../domain/deletion';
 import { putBackRecord, type SnapRecord, tombstone } from '../domain/snap';
 import { NoTokenError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
@@ -50,6 +55,18 @@ export async function reap(records: RemovalRecord[], deps: ReapDeps): Promise<Re
         .claimRequest(tombstone(snap.id, 'done', clock.now()))
         .catch((error: unknown) => log.warn('reaper.tombstone_failed', errorFields(error)));
     try {
+      // A snap_this message's files first, as the sweeper does; one that may still go later
+      // sends the record back (below) like the message would.
+      for (const file of snap.files ?? []) {
+        try {
+          await deps.slack.deleteFile(speakerOf(snap), file);
+        } catch (error) {
+          if (!(error instanceof SlackCallError)) throw error;
+          const verdict = judgeFileDeleteFailure(error.kind, error.code);
+          if (verdict === 'retry') throw error;
+          if (verdict === 'give_up') log.warn('reaper.file_not_deleted', { file, ...errorFields(error) });
+        }
+      }
       await deps.slack.delete(speakerOf(snap), snap.channel, snap.ts);
       log.info('reaper.deleted', { lateMs: clock.now() - snap.dueAt });
       await settle();

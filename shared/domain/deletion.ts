@@ -71,6 +71,21 @@ export function judgeDeleteFailure(kind: SlackFailureKind, code: string): Delete
   return 'retry';
 }
 
+const FILE_GONE = new Set(['file_not_found', 'file_deleted']);
+
+/**
+ * What a failed `files.delete` means for a `snap_this` message's file. Gone counts as done; a
+ * refusal that cannot change (not the author's file, a permission without `files:write`, a
+ * workspace that keeps files) gives that file up — its message still goes at its time; anything
+ * passing keeps the record, to try both again.
+ */
+export function judgeFileDeleteFailure(kind: SlackFailureKind, code: string): DeleteVerdict {
+  if (kind !== 'platform') return 'retry';
+  if (FILE_GONE.has(code)) return 'done';
+  if (isDeadToken(kind, code)) return 'retry';
+  return 'give_up';
+}
+
 /** Who removed a stream record's item: only DynamoDB's TTL process counts for the reaper. */
 export interface RemovalIdentity {
   eventName?: string | undefined;

@@ -36,8 +36,14 @@ export const BOT_SCOPES = [
   'chat:write.public',
   'users:read',
 ];
-/** What a user allows with `?as=user`: posting as them, nothing else. */
-export const USER_SCOPES = ['chat:write'];
+/**
+ * What a user allows with `?as=user`: posting as them (`chat:write`, which also deletes their own
+ * messages — a snap posted as them, or one they sent and make self-destruct with `snap_this`),
+ * and deleting their own files with such a message (`files:write`). Nothing to read.
+ * Someone who allowed snap before it asked for files keeps `chat:write` alone: everything works
+ * for them but files, and `snap_this` on a message with files offers the link again.
+ */
+export const USER_SCOPES = ['chat:write', 'files:write'];
 
 /** `bot`: snap is added to a workspace or org. `user`: one person lets snap post as them. */
 export type GrantKind = 'bot' | 'user';

@@ -330,3 +330,52 @@ export function revokeLaterReply(taken: number, left: number): Reply {
     `:hourglass: Slack is busy: snap took down ${taken} of your pending snaps posted as you, and ${left} could not be deleted yet. Nothing was revoked, so that none of them is left with nothing able to delete it: try \`/snap revoke\` again in a minute.`,
   );
 }
+
+/** A shortcut's modal could not be opened (Slack's trigger lasts 3 s): the person tries again. */
+export function formNotOpenedReply(): Reply {
+  return ephemeral(
+    'snap could not open its form in time (Slack gives it 3 seconds). Please use the shortcut again.',
+  );
+}
+
+/** `snap_this` done: the message self-destructs at its time (files too). */
+export function scheduledReply(channel: string, dueAtMs: number, files: number): Reply {
+  const withFiles = files ? (files === 1 ? ', with its file,' : `, with its ${files} files,`) : '';
+  return ephemeral(
+    `:bomb: Your message in <#${channel}>${withFiles} self-destructs ${slackDate(dueAtMs)}. \`/snap list\` shows it, with *Delete now*.`,
+  );
+}
+
+/** `snap_this` on a message that already self-destructs. */
+export function alreadyScheduledReply(channel: string, dueAtMs: number): Reply {
+  return ephemeral(
+    `That message in <#${channel}> already self-destructs ${slackDate(dueAtMs)}. Nothing changed; \`/snap list\` deletes it now if you like.`,
+  );
+}
+
+/** A modal's binding did not open, or is older than a form stays good (poster's own check). */
+export function formRefusedReply(why: 'invalid' | 'stale'): Reply {
+  return ephemeral(
+    why === 'stale'
+      ? ':warning: That snap form was opened too long ago, so snap did not act on it. Nothing was posted or scheduled: please use the shortcut again.'
+      : ':warning: snap could not check that form, so it did nothing with it. Nothing was posted or scheduled: please use the shortcut again.',
+  );
+}
+
+/** `snap_this` at submission: the message is not the person's own (the poster's check, again). */
+export function notYourMessageReply(): Reply {
+  return ephemeral('snap makes only your own messages self-destruct, so it did nothing with that one.');
+}
+
+/** `snap_this` at submission: the author's permission is gone (or lacks files). */
+export function scheduleNeedsPermissionReply(
+  reason: 'none' | 'files',
+  authorizeUrl: string | undefined,
+): Reply {
+  const why =
+    reason === 'none'
+      ? 'snap no longer has your permission to delete your messages'
+      : 'that message has files, and your permission for snap does not cover files';
+  const how = authorizeUrl ? ` ${link(authorizeUrl, 'Allow snap again')}, then use the shortcut again.` : '';
+  return ephemeral(`:lock: Nothing was scheduled: ${why}.${how}`);
+}

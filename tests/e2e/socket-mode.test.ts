@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { viewSubmission } from '../../local/interactions';
 import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
 import { type LocalServer, startLocalServer } from '../support/local-server';
 import { noteCommand, writeLedger } from '../support/privacy';
@@ -235,6 +236,43 @@ describe('Socket Mode', () => {
     expect(ms).toBeLessThan(3_000);
     expect(deletion.result).toBe('ok');
     expect(String(confirmation.body.text)).toContain('Deleted your snap');
+  });
+
+  it('opens a shortcut’s modal, answers its bad delay in the acknowledgement, and posts the corrected one', async () => {
+    // Prepare: the ⚡ menu's New snap, its trigger issued by Slack.
+    const trigger = slack.trigger({ team: 'T1', user: 'U1' });
+    await envelope('interactive', {
+      type: 'shortcut',
+      callback_id: 'snap_new',
+      team: { id: 'T1' },
+      user: { id: 'U1' },
+      trigger_id: trigger,
+    });
+    const opened = await until(() => [...slack.views.values()].find((v) => v.triggerId === trigger), 5_000);
+    const submitted = (delay: string) =>
+      envelope(
+        'interactive',
+        viewSubmission({ team: 'T1', user: 'U1' }, opened, {
+          conversation: 'C0SOCKETMODAL',
+          text: 'modal over the socket',
+          delay,
+        }),
+        true,
+      );
+
+    // Act
+    const refused = await submitted('whenever');
+    const accepted = await submitted('1h');
+    const posted = await until(() => slack.live('C0SOCKETMODAL')[0], 5_000);
+
+    // Assess
+    expect(refused.ms).toBeLessThan(3_000);
+    expect(refused.ack.payload).toEqual({
+      response_action: 'errors',
+      errors: { delay: expect.stringContaining('not a delay') },
+    });
+    expect(accepted.ack.payload ?? {}).toEqual({});
+    expect(posted.text).toBe('modal over the socket');
   });
 
   it('refuses the shortcut on someone else’s snap and leaves the snap in place', async () => {

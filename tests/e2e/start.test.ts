@@ -286,7 +286,7 @@ describe('npm start: adding snap to a workspace through Slack’s authorize page
     const started = await beginInstall('?as=user');
     const page = await (await fetch(started.to)).text();
 
-    expect(started.to.searchParams.get('user_scope')).toBe('chat:write');
+    expect(started.to.searchParams.get('user_scope')).toBe('chat:write,files:write');
     expect(page).toContain('Send messages on your behalf');
     expect(page).toContain('On your behalf, as alex');
     expect(page).not.toContain('Send messages as @snap');

@@ -7,7 +7,12 @@
 
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { GRANTS_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
-import { MESSAGE_KEY_CONTEXT, secretContext, tokenContext } from '../../shared/adapters/kms';
+import {
+  MESSAGE_KEY_CONTEXT,
+  secretContext,
+  tokenContext,
+  VIEW_KEY_CONTEXT,
+} from '../../shared/adapters/kms';
 import { COUNTER_PREFIX, SLOT_PREFIX, SNAP_PREFIX } from '../../shared/adapters/snap-item';
 import {
   configReaderOf,
@@ -191,6 +196,11 @@ describe('the KMS key policy', () => {
         expected.push(grant(role(fn), 'kms:GenerateDataKey', { ...MESSAGE_KEY_CONTEXT }));
         for (const to of invoked) expected.push(grant(role(to), 'kms:Decrypt', { ...MESSAGE_KEY_CONTEXT }));
       }
+      // The poster bundle given a key: controls seals modals' bindings with it, the poster opens them.
+      if (env.SNAP_KMS_KEY_ID && fn === 'controls')
+        expected.push(grant(role(fn), 'kms:GenerateDataKey', { ...VIEW_KEY_CONTEXT }));
+      if (env.SNAP_KMS_KEY_ID && fn === 'poster')
+        expected.push(grant(role(fn), 'kms:Decrypt', { ...VIEW_KEY_CONTEXT }));
     }
 
     // Act

@@ -92,7 +92,7 @@ describe('GET /slack/install', () => {
     const result = await h.call(apiGatewayGet({ path: '/slack/install', query: 'as=user' }));
 
     const to = location(result);
-    expect(to.searchParams.get('user_scope')).toBe('chat:write');
+    expect(to.searchParams.get('user_scope')).toBe('chat:write,files:write');
     expect(to.searchParams.get('scope')).toBeNull();
   });
 
@@ -218,7 +218,7 @@ describe('GET /slack/oauth_redirect', () => {
       expect([field, after?.[field]]).toEqual([field, bot?.[field]]);
     expect(after?.users).toEqual(new Set(['U0BOB']));
     const user = await byKey('inst#T0ACME#U0BOB');
-    expect(user).toMatchObject({ userId: 'U0BOB', teamId: 'T0ACME', userScopes: 'chat:write' });
+    expect(user).toMatchObject({ userId: 'U0BOB', teamId: 'T0ACME', userScopes: 'chat:write,files:write' });
     const sealed = h.sealed.get(Buffer.from(user?.userToken as Uint8Array).toString('hex'));
     expect(sealed?.context).toEqual({
       app: 'snap',

@@ -1,10 +1,12 @@
 /** In-memory stand-ins for the use cases' ports, for unit tests of the timing and deletion logic. */
 
+import type { ModalView } from '@slack/types';
 import type { PosterEvent } from '../../shared/app/accept-command';
 import type {
   AuthorRef,
   ClaimResult,
   Clock,
+  EphemeralArgs,
   Identity,
   PostArgs,
   ReplyBody,
@@ -47,7 +49,7 @@ export class MemoryStore implements StorePort {
   }
 
   async markPosted(
-    { id, dueAt, postedAs }: Pick<SnapRecord, 'id' | 'dueAt' | 'postedAs'>,
+    { id, dueAt, postedAs, files }: Pick<SnapRecord, 'id' | 'dueAt' | 'postedAs' | 'files'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
@@ -62,6 +64,7 @@ export class MemoryStore implements StorePort {
         dueShard: shard,
         dueAt,
         ...(postedAs ? { postedAs } : {}),
+        ...(files?.length ? { files } : {}),
         expiresAt: lease ? leaseTtl(lease.until) : ttlFor(dueAt),
       },
       lease ? { leaseUntil: lease.until, leaseOwner: lease.owner } : {},
@@ -221,6 +224,16 @@ export class ScriptedSlack implements SlackPort {
   readonly deletes: Array<{ channel: string; ts: string; at: number; ok: boolean; speaker: Speaker }> = [];
   readonly posts: Array<PostArgs & { at: number; speaker: Speaker }> = [];
   readonly replies: ReplyBody[] = [];
+  /** Modals opened (`views.open`), with their trigger. */
+  readonly views: Array<{ triggerId: string; view: ModalView; speaker: Speaker }> = [];
+  /** Triggers Slack calls expired (views.open answers `expired_trigger_id`). */
+  readonly expiredTriggers = new Set<string>();
+  /** Ephemeral messages (`chat.postEphemeral`), with whose token sent each. */
+  readonly ephemerals: Array<EphemeralArgs & { speaker: Speaker }> = [];
+  /** Files deleted (`files.delete`), by id, and as whom. */
+  readonly deletedFiles: Array<{ file: string; speaker: Speaker }> = [];
+  /** Files whose deletion Slack refuses, and with which code. */
+  readonly fileFailures = new Map<string, SlackCallError>();
   /** Tokens given back with auth.revoke. */
   readonly revoked: string[] = [];
   /** Tokens Slack already calls dead when they are given back. */
@@ -332,6 +345,27 @@ export class ScriptedSlack implements SlackPort {
 
   async reply(_url: string, body: ReplyBody): Promise<void> {
     this.replies.push(body);
+  }
+
+  async openView(speaker: Speaker, triggerId: string, view: ModalView): Promise<void> {
+    this.speak(speaker, 'views.open');
+    if (this.expiredTriggers.has(triggerId))
+      throw new SlackCallError('views.open', 'platform', 'expired_trigger_id');
+    this.views.push({ triggerId, view, speaker });
+  }
+
+  async postEphemeral(speaker: Speaker, args: EphemeralArgs): Promise<void> {
+    this.speak(speaker, 'chat.postEphemeral');
+    if (speaker.as === 'bot' && this.outOfBotReach.has(args.channel))
+      throw new SlackCallError('chat.postEphemeral', 'platform', 'channel_not_found');
+    this.ephemerals.push({ ...args, speaker });
+  }
+
+  async deleteFile(speaker: Speaker, file: string): Promise<void> {
+    this.speak(speaker, 'files.delete');
+    const failure = this.fileFailures.get(file);
+    if (failure) throw failure;
+    this.deletedFiles.push({ file, speaker });
   }
 
   async revoke(token: string): Promise<void> {

@@ -75,6 +75,19 @@ export function noteCommand(commandText: string): string | undefined {
   return text;
 }
 
+/** The texts an interaction payload carries: a message shortcut's message, a modal's typed text. */
+export function interactionTexts(payload: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const message = payload.message as { text?: unknown } | undefined;
+  if (typeof message?.text === 'string' && message.text.trim().length >= 4) out.push(message.text);
+  const values = (
+    payload.view as { state?: { values?: Record<string, Record<string, { value?: unknown }>> } }
+  )?.state?.values;
+  const typed = values?.text?.text?.value;
+  if (typeof typed === 'string' && typed.trim().length >= 4) out.push(typed);
+  return out;
+}
+
 /**
  * Follows a pipeline from the start of a suite: remembers each command's text and ack's answer.
  * `ledger()` gathers everything else at the end.
@@ -94,6 +107,15 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
     const guarded = noteCommand(text);
     if (guarded !== undefined) texts.push(guarded);
     const answer = await command(text, fields, headers);
+    answers.push(JSON.stringify(answer));
+    return answer;
+  };
+  // Interactions carry text too: a message shortcut's payload holds the message it was used on
+  // (Slack sends it; snap must leave it behind), a submitted modal the message typed in it.
+  const interact = p.interact;
+  p.interact = async (payload) => {
+    texts.push(...interactionTexts(payload));
+    const answer = await interact(payload);
     answers.push(JSON.stringify(answer));
     return answer;
   };
@@ -124,6 +146,8 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
           'poster events (the async queue)': json(p.lambda.invocations.map((i) => i.payload)),
           'function errors': json(p.lambda.invocations.map((i) => i.errorMessage ?? '')),
           'on-failure queue': json(p.lambda.failed),
+          'modals opened (views.open)': json([...p.slack.views.values()]),
+          'ephemeral notes (chat.postEphemeral)': json(p.slack.ephemerals),
         },
       });
     },

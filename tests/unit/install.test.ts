@@ -125,7 +125,7 @@ describe('the OAuth state and its cookie', () => {
 
     expect(bot.searchParams.get('scope')).toContain('chat:write');
     expect(bot.searchParams.get('user_scope')).toBeNull();
-    expect(user.searchParams.get('user_scope')).toBe('chat:write');
+    expect(user.searchParams.get('user_scope')).toBe('chat:write,files:write');
     expect(user.searchParams.get('scope')).toBeNull();
     expect(bot.searchParams.get('redirect_uri')).toBe('https://snap.example/slack/oauth_redirect');
     expect(`${bot.origin}${bot.pathname}`).toBe('https://slack.com/oauth/v2/authorize');
@@ -137,7 +137,7 @@ describe('the OAuth state and its cookie', () => {
     );
 
     expect(`${to.origin}${to.pathname}`).toBe('http://127.0.0.1:9/oauth/v2/authorize');
-    expect(to.searchParams.get('user_scope')).toBe('chat:write');
+    expect(to.searchParams.get('user_scope')).toBe('chat:write,files:write');
     expect(to.searchParams.get('state')).toBe('S');
   });
 });
@@ -177,15 +177,19 @@ describe('installation keys', () => {
 describe('granted scopes', () => {
   it('match when they are exactly what snap asks for, in any order', () => {
     expect(scopeMismatch('bot', [...BOT_SCOPES].reverse())).toBeUndefined();
-    expect(scopeMismatch('user', ['chat:write'])).toBeUndefined();
+    expect(scopeMismatch('user', ['files:write', 'chat:write'])).toBeUndefined();
+  });
+
+  it('refuses a new user grant without files:write, which snap now asks for beside chat:write', () => {
+    expect(scopeMismatch('user', ['chat:write'])).toEqual({ extra: [], missing: ['files:write'] });
   });
 
   it('name what is extra and what is missing', () => {
-    expect(scopeMismatch('user', ['chat:write', 'im:history', 'im:history'])).toEqual({
+    expect(scopeMismatch('user', ['chat:write', 'files:write', 'im:history', 'im:history'])).toEqual({
       extra: ['im:history'],
       missing: [],
     });
-    expect(scopeMismatch('user', [])).toEqual({ extra: [], missing: ['chat:write'] });
+    expect(scopeMismatch('user', [])).toEqual({ extra: [], missing: ['chat:write', 'files:write'] });
     expect(scopeMismatch('bot', ['chat:write'])?.missing).toContain('commands');
   });
 });
@@ -394,7 +398,7 @@ describe('completing an install', () => {
     expect(c.revoked).toEqual([]);
   });
 
-  it('stores a user grant of exactly chat:write', async () => {
+  it('stores a user grant of exactly chat:write and files:write', async () => {
     const c = completion({
       kind: 'user',
       grant: { user: { id: 'U01', token: 'xoxp-mine', scopes: [...USER_SCOPES] } },
