@@ -1,6 +1,7 @@
 /**
  * `npm run bench [part …]`: the figures in docs/performance.md. Parts: bundles, cold, lateness (with the
- * cost model from its counts), warm, load (2,000 snaps under Slack's rate limits, in a process of
+ * cost model from its counts), warm, answer (what a person waits for: command → message or reply),
+ * modal (a shortcut's click → views.open, warm and with a freshly started controls function), load (2,000 snaps under Slack's rate limits, in a process of
  * its own), flood (one user flooding, limits on and off, each in a process of its own), tokens
  * (distributed mode's token lookups, warm and cold, in a process of its own), scale (one sweeper
  * worker's ceiling and the fan-out past it, each case in a process of its own). Not part
@@ -10,15 +11,17 @@ import { startPipeline } from '../local/pipeline';
 import { shownDueAt } from '../local/slack-stand-in';
 import { nextTick } from '../shared/domain/engine';
 import { SWEEP_MARGIN_MS } from '../shared/domain/snap';
+import { benchAnswer } from './answer';
 import { benchBundles } from './bundles';
 import { benchCold } from './cold';
 import { costModel } from './cost';
 import { alarmCounts, memorySizes } from './infra';
 import { benchLateness } from './lateness';
+import { benchModal } from './modal';
 import { hideFunctionLogs } from './quiet';
 import { benchWarm } from './warm';
 
-const all = ['bundles', 'cold', 'lateness', 'warm', 'load', 'flood', 'tokens', 'scale'];
+const all = ['bundles', 'cold', 'lateness', 'warm', 'answer', 'modal', 'load', 'flood', 'tokens', 'scale'];
 const args = process.argv.slice(2);
 const selected = args.length > 0 ? args : all;
 for (const part of selected)
@@ -77,6 +80,31 @@ if (selected.includes('lateness') || selected.includes('warm')) {
     if (selected.includes('warm')) await benchWarm(p);
   } finally {
     await p.close();
+  }
+}
+if (selected.includes('answer')) {
+  const logs = hideFunctionLogs();
+  // snap's own rate limits are not what this measures: off, so 200 snaps in a row all post.
+  const off = ['SNAP_LIMIT_USER_PER_MINUTE', 'SNAP_LIMIT_TEAM_PER_MINUTE', 'SNAP_LIMIT_USER_PENDING'];
+  const p = await startPipeline({
+    sweepPeriodSeconds: 60,
+    env: Object.fromEntries(off.map((name) => [name, '0'])),
+  });
+  try {
+    await benchAnswer(p);
+  } finally {
+    await p.close();
+    logs.reset();
+  }
+}
+if (selected.includes('modal')) {
+  const logs = hideFunctionLogs();
+  const p = await startPipeline({ sweepPeriodSeconds: 60 });
+  try {
+    await benchModal(p);
+  } finally {
+    await p.close();
+    logs.reset();
   }
 }
 if (selected.includes('load')) {

@@ -3,10 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from '@cdktf/hcl2json';
 import { FUNCTIONS } from './bundles';
 
-/** `memory_size` of each function's module in infra/<fn>.tf (MB). */
+/** `memory_size` of each function's module in infra/<fn>.tf (MB); controls runs the poster's bundle. */
 export async function memorySizes(): Promise<Record<string, number>> {
   const sizes: Record<string, number> = {};
-  for (const fn of FUNCTIONS) {
+  for (const fn of [...FUNCTIONS, 'controls']) {
     const parsed = (await parse(`${fn}.tf`, readFileSync(`infra/${fn}.tf`, 'utf8'))) as {
       module?: Record<string, Array<{ memory_size?: unknown }>>;
     };

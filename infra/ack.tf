@@ -1,10 +1,11 @@
 # ack: the only function reachable from the internet (through the API). It verifies Slack's
-# signature, answers within 3 s and invokes the poster asynchronously with the text sealed.
+# signature, answers within 3 s and invokes the poster (snaps, the text sealed) or the controls
+# function (everything else) asynchronously.
 data "aws_iam_policy_document" "ack" {
   statement {
-    sid       = "InvokePoster"
+    sid       = "InvokePosterAndControls"
     actions   = ["lambda:InvokeFunction"]
-    resources = [module.poster.arn]
+    resources = [module.poster.arn, module.controls.arn]
   }
 
   statement {
@@ -45,6 +46,7 @@ module "ack" {
 
   environment = {
     POSTER_FUNCTION_NAME            = module.poster.name
+    CONTROLS_FUNCTION_NAME          = module.controls.name
     SNAP_KMS_KEY_ID                 = aws_kms_key.snap.arn
     SLACK_SIGNING_SECRET_CIPHERTEXT = aws_kms_ciphertext.signing_secret.ciphertext_blob
     SNAP_DEFAULT_DELAY_SECONDS      = tostring(var.default_delay_seconds)

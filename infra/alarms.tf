@@ -104,6 +104,14 @@ locals {
       dimensions  = { QueueName = aws_sqs_queue.poster_failures.name }
       threshold   = 0
     }
+    "controls-failures-queued" = {
+      description = "snap: the controls failure queue holds events; an author's request (list, cancel, Delete now, revoke) may not have been answered (kept one day)"
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateNumberOfMessagesVisible"
+      statistic   = "Maximum"
+      dimensions  = { QueueName = aws_sqs_queue.controls_failures.name }
+      threshold   = 0
+    }
     "reaper-failures-queued" = {
       description = "snap: the reaper failure queue holds batches; a message may not have been deleted (kept one day)"
       namespace   = "AWS/SQS"
@@ -121,6 +129,14 @@ locals {
       metric      = "DestinationDeliveryFailures"
       statistic   = "Sum"
       dimensions  = { FunctionName = module.poster.name }
+      threshold   = 0
+    }
+    "controls-failures-not-queued" = {
+      description = "snap: Lambda could not put a failed controls event in its queue; the failure is lost"
+      namespace   = "AWS/Lambda"
+      metric      = "DestinationDeliveryFailures"
+      statistic   = "Sum"
+      dimensions  = { FunctionName = module.controls.name }
       threshold   = 0
     }
     "reaper-failures-not-queued" = {
@@ -146,6 +162,14 @@ locals {
       metric      = "Errors"
       statistic   = "Sum"
       dimensions  = { FunctionName = module.poster.name }
+      threshold   = 0
+    }
+    "controls-errors" = {
+      description = "snap: the controls function failed"
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      statistic   = "Sum"
+      dimensions  = { FunctionName = module.controls.name }
       threshold   = 0
     }
     "sweeper-errors" = {
@@ -182,6 +206,14 @@ locals {
       dimensions  = { FunctionName = module.poster.name }
       threshold   = 0
     }
+    "controls-throttles" = {
+      description = "snap: controls invocations are throttled; authors' list, cancel, Delete now and revoke answer late"
+      namespace   = "AWS/Lambda"
+      metric      = "Throttles"
+      statistic   = "Sum"
+      dimensions  = { FunctionName = module.controls.name }
+      threshold   = 0
+    }
     "sweeper-throttles" = {
       description = "snap: sweeper invocations are throttled, so deletions run late"
       namespace   = "AWS/Lambda"
@@ -207,10 +239,11 @@ locals {
 
   functions = merge(
     {
-      ack     = module.ack.name
-      poster  = module.poster.name
-      sweeper = module.sweeper.name
-      reaper  = module.reaper.name
+      ack      = module.ack.name
+      poster   = module.poster.name
+      controls = module.controls.name
+      sweeper  = module.sweeper.name
+      reaper   = module.reaper.name
     },
     local.install_enabled ? { install = module.install[0].name } : {},
   )

@@ -1,11 +1,12 @@
 # Reserved concurrency: a cap on the poster (so a burst of posts cannot take the account's every
-# execution) and a guaranteed share for ack, sweeper and reaper, so such a burst neither times
-# Slack out nor makes deletions late. The sweeper's follows the engine: one worker per group on
-# watch, one finishing while its successor starts, and the dispatcher. -1 = none.
+# execution) and a guaranteed share for ack, controls, sweeper and reaper, so such a burst neither
+# times Slack out, nor keeps authors from their snaps, nor makes deletions late. The sweeper's
+# follows the engine: one worker per group on watch, one finishing while its successor starts,
+# and the dispatcher. -1 = none.
 locals {
   sweeper_reservation = 2 * var.sweep_workers + 2
   reserved_concurrency = {
-    for fn in ["ack", "poster", "sweeper", "reaper"] :
+    for fn in ["ack", "poster", "controls", "sweeper", "reaper"] :
     fn => var.reserved_concurrency == null ? -1 : coalesce(var.reserved_concurrency[fn], local.sweeper_reservation)
   }
   reserved_concurrency_total = sum([for n in values(local.reserved_concurrency) : max(n, 0)])

@@ -1,7 +1,8 @@
 # install: "Add to Slack" (OAuth v2) and Slack's events about the app (uninstalled, tokens
 # revoked), on the same HTTP API as ack. Deployed when the Slack app's client id is given.
-# Installations and OAuth states live in the snap table under their own key prefixes; tokens are
-# stored only as KMS ciphertext bound to their workspace (and user) by the encryption context.
+# Installations live in a table of their own (installations.tf), OAuth states in the snap table
+# (they expire by its TTL); tokens are stored only as KMS ciphertext bound to their workspace
+# (and user) by the encryption context.
 locals {
   install_enabled = var.slack_client_id != null
 
@@ -15,9 +16,13 @@ locals {
     redirect = "GET ${local.oauth_redirect_path}"
     events   = "POST ${local.events_path}"
   }
+  # The routes browsers call (all but Slack's events), which share the install throttle.
+  browser_routes = { for name, route in local.install_routes : name => route if name != "events" }
 
-  # Key prefixes of the items install writes (shared/adapters/installation-store.ts).
-  install_key_prefixes = ["inst#*", "oauth#*"]
+  # Key prefixes of the items install writes (shared/adapters/installation-store.ts): the
+  # installations (their own table) and the OAuth flows (the snap table).
+  installation_keys = ["inst#*", "grants#*"]
+  state_keys        = ["oauth#*"]
 
   # Encryption contexts (shared/adapters/kms.ts): the client secret, and every Slack token
   # (purpose=slack-token, plus team, kind and user, which vary per token).
@@ -97,15 +102,29 @@ resource "aws_kms_ciphertext" "client_secret" {
 }
 
 data "aws_iam_policy_document" "install" {
-  # Installations and OAuth states only: no snap record is within reach.
+  count = local.install_enabled ? 1 : 0
+
+  # Installations, in their own table.
   statement {
     sid       = "StoreInstallations"
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.installations[0].arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.installation_keys
+    }
+  }
+
+  # OAuth flows in the snap table, and nothing else there: no snap record is within reach.
+  statement {
+    sid       = "KeepOAuthStates"
+    actions   = ["dynamodb:PutItem", "dynamodb:DeleteItem"]
     resources = [aws_dynamodb_table.snaps.arn]
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = local.install_key_prefixes
+      values   = local.state_keys
     }
   }
 
@@ -140,7 +159,7 @@ module "install" {
   name               = "${var.name_prefix}-install"
   description        = "snap: Add to Slack (OAuth), installation store, uninstall and revoked-token events"
   source_dir         = "${local.dist}/install"
-  policy_json        = data.aws_iam_policy_document.install.json
+  policy_json        = data.aws_iam_policy_document.install[0].json
   memory_size        = 256
   timeout            = 10
   log_retention_days = var.log_retention_days
@@ -151,8 +170,11 @@ module "install" {
     SLACK_SIGNING_SECRET_CIPHERTEXT = aws_kms_ciphertext.signing_secret.ciphertext_blob
     SNAP_KMS_KEY_ID                 = aws_kms_key.snap.arn
     SNAP_TABLE_NAME                 = aws_dynamodb_table.snaps.name
+    SNAP_INSTALLATIONS_TABLE_NAME   = aws_dynamodb_table.installations[0].name
     SNAP_PUBLIC_URL                 = aws_apigatewayv2_api.slack.api_endpoint
     ALLOWED_TEAM_IDS                = join(",", var.allowed_team_ids)
+    # One workspace: the bot token is configuration; a user may allow snap only in that workspace.
+    SNAP_ONE_WORKSPACE = local.one_workspace ? "true" : null
   }
 }
 

@@ -16,9 +16,10 @@ locals {
 
 resource "aws_cloudwatch_log_metric_filter" "left_behind" {
   for_each = {
-    poster  = module.poster.name
-    sweeper = module.sweeper.name
-    reaper  = module.reaper.name
+    poster   = module.poster.name
+    controls = module.controls.name
+    sweeper  = module.sweeper.name
+    reaper   = module.reaper.name
   }
 
   name           = "${var.name_prefix}-${each.key}-left-behind"

@@ -8,16 +8,16 @@ locals {
     due_index         = "byDue"
     due_index_hash    = "dueShard"
     due_index_range   = "dueAt"
-    due_index_include = ["team", "channel", "user", "state", "ts", "enterprise", "postedAs"]
+    due_index_include = ["team", "channel", "user", "state", "ts", "enterprise", "postedAs", "files"]
 
     author_index         = "byAuthor"
     author_index_hash    = "author"
     author_index_range   = "createdAt"
-    author_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "enterprise", "postedAs"]
+    author_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "enterprise", "postedAs", "files"]
 
     message_index         = "byMessage"
     message_index_hash    = "message"
-    message_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "createdAt", "enterprise", "postedAs"]
+    message_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "createdAt", "enterprise", "postedAs", "files"]
   }
 
   sweep_period_seconds = var.sweep_period_minutes * 60
@@ -29,6 +29,8 @@ locals {
   sweep_window_seconds = local.sweep_period_seconds + 15
   sweeper_timeout      = local.sweep_window_seconds + 25
   poster_timeout       = 60
+  # /snap revoke may spend a minute deleting the author's snaps (Slack's chat.delete limit).
+  controls_timeout = 90
 
   # The sweeper runs the dispatcher (on its schedule) and the workers (invoked by the dispatcher
   # and by the poster). Its name and ARN are spelled out rather than taken from the module, which
@@ -43,11 +45,14 @@ locals {
   snap_keys    = ["snap#*"]
   counter_keys = ["limit#*"]
   watch_keys   = ["watch#*"]
+  slot_keys    = ["slot#*"]
 
   # Encryption contexts the code passes to KMS (shared/adapters/kms.ts).
   signing_secret_context = { app = "snap", secret = "SLACK_SIGNING_SECRET" }
   bot_token_context      = { app = "snap", secret = "SLACK_BOT_TOKEN" }
   message_key_context    = { app = "snap", purpose = "message" }
+  # A modal's binding (private_metadata): sealed by controls, opened by the poster only.
+  view_key_context = { app = "snap", purpose = "view" }
 
   command_path      = "/slack/commands"
   interactions_path = "/slack/interactions"

@@ -23,6 +23,11 @@ output "table_name" {
   value       = aws_dynamodb_table.snaps.name
 }
 
+output "installations_table_name" {
+  description = "The DynamoDB table holding installations and users' tokens (sealed), no stream; null without slack_client_id."
+  value       = one(aws_dynamodb_table.installations[*].name)
+}
+
 output "function_names" {
   description = "The Lambda functions by role (install only with slack_client_id)."
   value       = local.functions

@@ -1,12 +1,14 @@
 # poster: invoked asynchronously by ack. Posts once (conditional write on the request id),
 # records the message, hands snaps due before the next dispatch to their group's sweeper worker
-# (starting it when none is on watch); also serves the author's list / cancel / delete-now
-# requests. Failed events (after the bounded retries) go to a queue; they carry no readable text.
+# (starting it when none is on watch). An author's requests about their snaps go to the controls
+# function instead (controls.tf). Failed events (after the bounded retries) go to a queue; they
+# carry no readable text.
 data "aws_iam_policy_document" "poster" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
-    data.aws_iam_policy_document.revoke_user_tokens[*].json,
+    data.aws_iam_policy_document.delete_user_tokens[*].json,
+    data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
   )
 
   statement {
@@ -38,13 +40,25 @@ data "aws_iam_policy_document" "poster" {
     resources = [local.sweeper_function_arn]
   }
 
+  # Posters in flight per workspace and org: slot#<team or org>#<i> items, read together, taken
+  # with a conditional PutItem carrying the poster's deadline and the TTL attribute, deleted when
+  # given back (shared/domain/slots.ts).
   statement {
-    sid     = "FindAuthorsSnaps"
-    actions = ["dynamodb:Query"]
-    resources = [
-      "${aws_dynamodb_table.snaps.arn}/index/${local.table.author_index}",
-      "${aws_dynamodb_table.snaps.arn}/index/${local.table.message_index}",
-    ]
+    sid       = "HoldPosterSlots"
+    actions   = ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.snaps.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.slot_keys
+    }
+  }
+
+  # The pending limit counts the author's live snaps.
+  statement {
+    sid       = "CountAuthorsSnaps"
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.snaps.arn}/index/${local.table.author_index}"]
   }
 
   statement {
@@ -55,6 +69,18 @@ data "aws_iam_policy_document" "poster" {
       test     = "StringEquals"
       variable = "kms:EncryptionContext:purpose"
       values   = [local.message_key_context.purpose]
+    }
+  }
+
+  # A modal's binding, sealed by controls when it opened the view (kms.tf).
+  statement {
+    sid       = "OpenViewBindings"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.snap.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:purpose"
+      values   = [local.view_key_context.purpose]
     }
   }
 
@@ -78,20 +104,34 @@ module "poster" {
 
   reserved_concurrency = local.reserved_concurrency.poster
 
-  environment = {
+  environment = local.poster_environment
+}
+
+# The poster bundle's configuration, shared by the controls function (the same bundle, controls.tf).
+locals {
+  poster_environment = {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
     SNAP_DUE_SHARDS            = tostring(var.due_shards)
     SNAP_SWEEP_WORKERS         = tostring(var.sweep_workers)
     SNAP_SWEEPER_FUNCTION_NAME = local.sweeper_function_name
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
-    SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
-    SNAP_ALLOW_BROADCASTS      = tostring(var.allow_broadcast_mentions)
-    SNAP_LIMIT_USER_PER_MINUTE = tostring(var.snaps_per_user_per_minute)
-    SNAP_LIMIT_TEAM_PER_MINUTE = tostring(var.snaps_per_workspace_per_minute)
-    SNAP_LIMIT_USER_PENDING    = tostring(var.pending_snaps_per_user)
-    SLACK_RESPONSE_URL_PREFIX  = "https://hooks.slack.com/"
+    # Users' tokens (and, distributed, bot tokens) are read there (installations.tf).
+    SNAP_INSTALLATIONS_TABLE_NAME = local.install_enabled ? aws_dynamodb_table.installations[0].name : null
+    SNAP_SWEEP_PERIOD_SECONDS     = tostring(local.sweep_period_seconds)
+    SNAP_ALLOW_BROADCASTS         = tostring(var.allow_broadcast_mentions)
+    SNAP_LIMIT_USER_PER_MINUTE    = tostring(var.snaps_per_user_per_minute)
+    SNAP_LIMIT_TEAM_PER_MINUTE    = tostring(var.snaps_per_workspace_per_minute)
+    SNAP_LIMIT_USER_PENDING       = tostring(var.pending_snaps_per_user)
+    SNAP_POSTERS_PER_WORKSPACE    = tostring(var.posters_per_workspace)
+    SNAP_POSTERS_PER_ORG          = tostring(var.posters_per_org)
+    SLACK_RESPONSE_URL_PREFIX     = "https://hooks.slack.com/"
     # The links that add snap to a workspace or let it post as someone (install.tf).
     SNAP_PUBLIC_URL = local.install_enabled ? aws_apigatewayv2_api.slack.api_endpoint : null
+    # The modals' delay field: starts at the default, described within the maximum (as ack's).
+    SNAP_DEFAULT_DELAY_SECONDS = tostring(var.default_delay_seconds)
+    SNAP_MAX_DELAY_SECONDS     = tostring(var.max_delay_seconds)
+    # The key under which controls seals a modal's binding (kms.tf: the poster role cannot).
+    SNAP_KMS_KEY_ID = aws_kms_key.snap.arn
   }
 }
 

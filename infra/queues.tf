@@ -9,6 +9,12 @@ resource "aws_sqs_queue" "poster_failures" {
   sqs_managed_sse_enabled   = true
 }
 
+resource "aws_sqs_queue" "controls_failures" {
+  name                      = "${var.name_prefix}-controls-failures"
+  message_retention_seconds = local.failure_retention_seconds
+  sqs_managed_sse_enabled   = true
+}
+
 resource "aws_sqs_queue" "reaper_failures" {
   name                      = "${var.name_prefix}-reaper-failures"
   message_retention_seconds = local.failure_retention_seconds
@@ -21,8 +27,9 @@ locals {
   # Each queue and the one function whose role sends to it (Lambda delivers an async invocation's
   # or a stream batch's failure record with the function's execution role).
   failure_queues = {
-    poster = { arn = aws_sqs_queue.poster_failures.arn, url = aws_sqs_queue.poster_failures.id, sender = module.poster.role_arn }
-    reaper = { arn = aws_sqs_queue.reaper_failures.arn, url = aws_sqs_queue.reaper_failures.id, sender = module.reaper.role_arn }
+    poster   = { arn = aws_sqs_queue.poster_failures.arn, url = aws_sqs_queue.poster_failures.id, sender = module.poster.role_arn }
+    controls = { arn = aws_sqs_queue.controls_failures.arn, url = aws_sqs_queue.controls_failures.id, sender = module.controls.role_arn }
+    reaper   = { arn = aws_sqs_queue.reaper_failures.arn, url = aws_sqs_queue.reaper_failures.id, sender = module.reaper.role_arn }
   }
 
   # Who may look into the queues: the account's root user and the operators named in

@@ -8,6 +8,8 @@ data "aws_iam_policy_document" "sweeper" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
+    data.aws_iam_policy_document.delete_user_tokens[*].json,
+    data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
   )
 
   # The dispatcher's COUNT per shard, and a worker's reads of its shards.
@@ -63,9 +65,9 @@ data "aws_iam_policy_document" "sweeper" {
   }
 }
 
-# 512 MB: at 256 MB a burst of a thousand deletions peaks near 150 MB resident (V8 sized by
-# Lambda for that memory), close to 60 % of it; 512 MB keeps it near a third and doubles the CPU
-# that bursts of due snaps need, for under a cent more a month idle (README, npm run bench).
+# 512 MB: at 256 MB a burst of a thousand deletions comes close to 60 % of it (V8 sized by Lambda
+# for that memory); 512 MB keeps it near a third and doubles the CPU that bursts of due snaps
+# need, for under a cent more a month idle (docs/performance.md#memory, npm run bench -- load).
 module "sweeper" {
   source = "./modules/function"
 
@@ -85,7 +87,9 @@ module "sweeper" {
     SNAP_SWEEP_WORKERS         = tostring(var.sweep_workers)
     SNAP_SWEEPER_FUNCTION_NAME = local.sweeper_function_name
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
-    SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
+    # Users' tokens (and, distributed, bot tokens) are read there (installations.tf).
+    SNAP_INSTALLATIONS_TABLE_NAME = local.install_enabled ? aws_dynamodb_table.installations[0].name : null
+    SNAP_SWEEP_PERIOD_SECONDS     = tostring(local.sweep_period_seconds)
   }
 }
 

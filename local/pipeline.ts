@@ -32,17 +32,18 @@ import type {
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
 import { isTombstoneItem, SNAP_PREFIX } from '../shared/adapters/snap-item';
 import { nextTick } from '../shared/domain/engine';
-import {
-  EVENTS_PATH,
-  INSTALL_PATH,
-  LANDING_PATH,
-  OAUTH_REDIRECT_PATH,
-  readFlowCookie,
-  STATE_COOKIE,
-} from '../shared/domain/install';
+import { EVENTS_PATH, INSTALL_PATH, LANDING_PATH, OAUTH_REDIRECT_PATH } from '../shared/domain/install';
 import { escapeHtml } from '../shared/domain/pages';
-import { apiGatewayEvent, apiGatewayGet, fromHttpRequest, slackSignature, writeAnswer } from './api-gateway';
 import {
+  apiGatewayEvent,
+  apiGatewayGet,
+  cookiesBrowserSends,
+  fromHttpRequest,
+  slackSignature,
+  writeAnswer,
+} from './api-gateway';
+import {
+  createInstallationsTable,
   createSnapTable,
   type DynamoProxy,
   type LocalDynamo,
@@ -79,7 +80,7 @@ export interface PipelineOptions {
    * AWS; locally after 1 and 2 seconds unless told otherwise. `isolated` runs it in processes
    * of its own, which the crash tests kill mid-run.
    */
-  poster?: { timeoutMs?: number; retryDelaysMs?: number[]; isolated?: boolean };
+  poster?: { timeoutMs?: number; retryDelaysMs?: number[]; isolated?: boolean; reservedConcurrency?: number };
   /**
    * `isolated` runs each sweeper invocation (the dispatcher, each worker) in a process of its own
    * (the benchmarks measure their memory; the crash tests kill workers), started as Lambda starts
@@ -150,6 +151,8 @@ export interface Pipeline {
   sweeperProcess: IsolatedFunction | undefined;
   dynamo: LocalDynamo;
   tableName: string;
+  /** Where installations and users' tokens are stored (SNAP_INSTALLATIONS_TABLE_NAME), when install is hosted. */
+  installationsTableName: string | undefined;
   signingSecret: string;
   botToken: string;
   sweepPeriodMs: number;
@@ -174,8 +177,8 @@ export interface Pipeline {
   dynamoProxy: DynamoProxy;
   /**
    * Runs the sweeper's dispatcher for a scheduled tick (default: now, floored to the second), as
-   * EventBridge does, and waits for the workers it started (or that were running) to end.
-   * `timeoutMs`: the dispatcher's timeout (workers get the function's own).
+   * EventBridge does, and waits for the workers it started (or that were running) to end; their
+   * reports summed. `timeoutMs`: the dispatcher's timeout (workers get the function's own).
    */
   sweep(tickMs?: number, timeoutMs?: number): Promise<unknown>;
   /**
@@ -183,7 +186,7 @@ export interface Pipeline {
    * reader they are gone) and rate-limit counters (they track no message) are left out.
    */
   records(): Promise<Array<Record<string, unknown>>>;
-  /** Every item in the table, tombstones included. */
+  /** Every item in snap's tables (the snaps', then the installations'), tombstones included. */
   items(): Promise<Array<Record<string, unknown>>>;
   /** One pass of the TTL emulation, as of `atMs` (default now). */
   expire(atMs?: number): Promise<number>;
@@ -230,6 +233,19 @@ export interface Pipeline {
 
 let counter = 0;
 
+/** What `sweep()` reports when no worker ran. */
+const EMPTY_SWEEP = {
+  found: 0,
+  handed: 0,
+  deleted: 0,
+  already_gone: 0,
+  given_up: 0,
+  token_gone: 0,
+  kept: 0,
+  leased_elsewhere: 0,
+  left_for_next_run: 0,
+};
+
 /** The poster's timeout as deployed (infra/poster.tf): a post, its retries, a record, a hand-over. */
 const POSTER_TIMEOUT_MS = 60_000;
 
@@ -247,6 +263,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     throw new Error('a real workspace runs in one-workspace mode, without the local install function');
   const distDir = resolve(options.distDir ?? 'dist');
   const tableName = 'snap-local';
+  // As Terraform deploys it: installations in a table of their own, without a stream.
+  const installationsTableName = options.install ? 'snap-local-installations' : undefined;
   // Not a secret: the sandbox's requests are signed with it so that tools (curl, tests) can sign too.
   const signingSecret = options.workspace?.signingSecret ?? SANDBOX_SIGNING_SECRET;
   const botToken = options.workspace?.botToken ?? `xoxb-local-${process.pid}`;
@@ -283,13 +301,20 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       : undefined;
   const publicUrl = options.install ? (options.install.publicUrl ?? front?.url) : undefined;
   await createSnapTable(dynamo.endpoint, tableName);
-  const proxy = await startDynamoProxy(dynamo.endpoint, tableName);
+  if (installationsTableName) await createInstallationsTable(dynamo.endpoint, installationsTableName);
+  const proxy = await startDynamoProxy(dynamo.endpoint, [
+    tableName,
+    ...(installationsTableName ? [installationsTableName] : []),
+  ]);
 
   // The ciphertext variables win over plaintext ones; a workspace run must not inherit them.
   if (options.workspace) {
     delete process.env.SLACK_SIGNING_SECRET_CIPHERTEXT;
     delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
   }
+  // One process hosts one pipeline: what an earlier one set for its mode must not linger.
+  if (!installationsTableName) delete process.env.SNAP_INSTALLATIONS_TABLE_NAME;
+  if (!options.install || options.distributed) delete process.env.SNAP_ONE_WORKSPACE;
   // Distributed: no bot token variable of either kind.
   if (options.distributed) {
     delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
@@ -303,7 +328,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     AWS_ENDPOINT_URL_KMS: kms.url,
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     SNAP_TABLE_NAME: tableName,
+    ...(installationsTableName ? { SNAP_INSTALLATIONS_TABLE_NAME: installationsTableName } : {}),
     POSTER_FUNCTION_NAME: 'snap-poster',
+    // The poster bundle deployed a second time, with capacity of its own (infra/controls.tf).
+    CONTROLS_FUNCTION_NAME: 'snap-controls',
     SNAP_SWEEPER_FUNCTION_NAME: 'snap-sweeper',
     SNAP_DUE_SHARDS: String(options.sweeper?.shards ?? 8),
     SNAP_SWEEP_WORKERS: String(options.sweeper?.workers ?? 1),
@@ -322,6 +350,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
                 SLACK_BOT_TOKEN_CIPHERTEXT: kms.encrypt(botToken, { app: 'snap', secret: 'SLACK_BOT_TOKEN' }),
               }),
         }),
+    // One workspace with install, as Terraform deploys it: install knows the bot token is
+    // configuration, and the workspace it serves (allowed_team_ids is required then).
+    ...(options.install && !options.distributed
+      ? { SNAP_ONE_WORKSPACE: 'true', ALLOWED_TEAM_IDS: SANDBOX.team.id }
+      : {}),
     ...(options.install && publicUrl && clientSecret
       ? {
           SLACK_CLIENT_ID: clientId,
@@ -353,13 +386,19 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         runs.push({ fn, ms: performance.now() - started });
       }
     };
-  const load = async <T>(name: string): Promise<T> =>
-    ((await import(pathToFileURL(`${distDir}/${name}/index.mjs`).href)) as { handler: T }).handler;
+  // `as` loads a bundle once more as a separate module, as Lambda runs a second function from it.
+  const load = async <T>(name: string, as?: string): Promise<T> =>
+    (
+      (await import(`${pathToFileURL(`${distDir}/${name}/index.mjs`).href}${as ? `?${as}` : ''}`)) as {
+        handler: T;
+      }
+    ).handler;
   const ack = await load<AckHandler>('ack');
   const posterProcess = options.poster?.isolated
     ? isolatedFunction(`${distDir}/poster/index.mjs`)
     : undefined;
   const poster = posterProcess?.fn ?? (await load<Fn<unknown, unknown>>('poster'));
+  const controls = await load<Fn<unknown, unknown>>('poster', 'controls');
   const sweeperProcess = options.sweeper?.isolated
     ? isolatedFunction(
         `${distDir}/sweeper/index.mjs`,
@@ -386,8 +425,27 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     retries: 2,
     retryDelaysMs: options.poster?.retryDelaysMs ?? [1_000, 2_000],
     maxEventAgeMs: 600_000,
+    ...(options.poster?.reservedConcurrency
+      ? { reservedConcurrency: options.poster.reservedConcurrency }
+      : {}),
   });
-  lambda.register('snap-sweeper', timed('sweeper', sweeper), {
+  // Author requests and buttons: the same bundle as its own function (infra/controls.tf), so a
+  // poster killed in a test never takes the controls down with it.
+  lambda.register('snap-controls', timed('controls', controls), {
+    timeoutMs: 90_000,
+    retries: 2,
+    retryDelaysMs: options.poster?.retryDelaysMs ?? [1_000, 2_000],
+    maxEventAgeMs: 600_000,
+  });
+  // What each worker reported (a dispatch reports no `found`), for `sweep()` to sum.
+  const workerReports: Array<Record<string, unknown>> = [];
+  const sweeperRun: Fn<unknown, unknown> = async (event, context) => {
+    const report = await timed('sweeper', sweeper)(event, context);
+    if (report && typeof report === 'object' && 'found' in report)
+      workerReports.push(report as Record<string, unknown>);
+    return report;
+  };
+  lambda.register('snap-sweeper', sweeperRun, {
     timeoutMs: sweeperTimeoutMs,
     retries: 0,
     maxEventAgeMs: 60_000,
@@ -438,15 +496,19 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   };
   // The event EventBridge sends for a scheduled tick, to the dispatcher.
   const sweepFor = (tickMs: number, timeoutMs: number) =>
-    timed('sweeper', sweeper)(
+    sweeperRun(
       { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(tickMs).toISOString() },
       lambdaContext('snap-sweeper', timeoutMs),
     );
   // Reads the table for the page and the tests, beside the functions (not through the proxy).
   const inspector = new DynamoDBClient({ endpoint: dynamo.endpoint });
   const items = async () => {
-    const out = await inspector.send(new ScanCommand({ TableName: tableName }));
-    return (out.Items ?? []).map((item) => unmarshall(item));
+    const all: Array<Record<string, unknown>> = [];
+    for (const table of [tableName, ...(installationsTableName ? [installationsTableName] : [])]) {
+      const out = await inspector.send(new ScanCommand({ TableName: table }));
+      all.push(...(out.Items ?? []).map((item) => unmarshall(item)));
+    }
+    return all;
   };
   const command: Pipeline['command'] = (text, fields, headers) =>
     timed('ack', ack)(commandEvent(text, fields, headers), lambdaContext('snap-ack', 10_000));
@@ -463,7 +525,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       installContext(),
     );
     const to = new URL(String(start.headers?.location));
-    const nonce = readFlowCookie(start.cookies ?? []);
+    // The browser sends back what it kept of the cookie, by the rules browsers apply.
+    const cookies = cookiesBrowserSends(start.cookies ?? [], OAUTH_REDIRECT_PATH);
     const { as: _kind, ...who } = grant;
     const code = slack.authorize({
       ...who,
@@ -475,7 +538,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       apiGatewayGet({
         path: OAUTH_REDIRECT_PATH,
         query: new URLSearchParams({ code, state: String(to.searchParams.get('state')) }).toString(),
-        ...(nonce ? { cookies: [`${STATE_COOKIE}=${nonce}`] } : {}),
+        cookies,
       }),
       installContext(),
     );
@@ -543,6 +606,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     sweeperProcess,
     dynamo,
     tableName,
+    installationsTableName,
     signingSecret,
     botToken,
     sweepPeriodMs: sweepPeriodSeconds * 1000,
@@ -553,9 +617,15 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     runs,
     dynamoProxy: proxy,
     sweep: async (tickMs = Math.floor(Date.now() / 1000) * 1000, timeoutMs = sweeperTimeoutMs) => {
-      const dispatched = await sweepFor(tickMs, timeoutMs);
+      const from = workerReports.length;
+      const dispatched = (await sweepFor(tickMs, timeoutMs)) as { dispatch?: unknown };
       await lambda.settled('snap-sweeper');
-      return dispatched;
+      // The workers' reports summed, as one sweep used to report.
+      const sum: Record<string, unknown> = { ...EMPTY_SWEEP, dispatch: dispatched?.dispatch };
+      for (const report of workerReports.slice(from))
+        for (const [key, value] of Object.entries(report))
+          if (typeof value === 'number') sum[key] = Number(sum[key] ?? 0) + value;
+      return sum;
     },
     expire: (atMs) => ttl.expire(atMs),
     records: async () =>

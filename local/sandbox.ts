@@ -20,12 +20,22 @@ export interface SandboxConversation {
   members: string[];
 }
 
+/** Someone in a sandbox workspace; the page lets you be any of them. */
+export interface SandboxPerson {
+  id: string;
+  name: string;
+  /** A workspace admin (users.info `is_admin`, and the owner). */
+  admin?: boolean;
+}
+
 export interface SandboxWorkspace {
   id: string;
   name: string;
   domain: string;
-  /** Who the sandbox user is in this workspace (each workspace gives a person an id of its own). */
+  /** Who the sandbox user is in this workspace at first (each workspace gives a person an id of its own). */
   user: { id: string; name: string };
+  /** Everyone in it, the sandbox user first: the page switches between them. */
+  people: SandboxPerson[];
   /** snap is added to it when `npm start` starts (through the real OAuth flow). */
   installedAtStart: boolean;
   conversations: SandboxConversation[];
@@ -36,11 +46,17 @@ const ACME: SandboxWorkspace = {
   name: 'Acme',
   domain: 'acme',
   user: { id: 'U0LOCAL', name: 'alex' },
+  people: [
+    { id: 'U0LOCAL', name: 'alex', admin: true },
+    { id: 'U0ANA', name: 'ana' },
+    { id: 'U0BEN', name: 'ben' },
+  ],
   installedAtStart: true,
   conversations: [
     { id: 'C0LOCAL', name: 'general', kind: 'channel', members: ['U0LOCAL', 'U0ANA', 'U0BEN'] },
     { id: 'C0RANDOM', name: 'random', kind: 'channel', members: ['U0LOCAL', 'U0ANA', 'U0BEN'] },
-    // Where a door code is most often shared, and where snap's bot cannot post.
+    // Where a door code is most often shared, and where snap's bot cannot post. Its name is the
+    // other person's, as alex sees it; ana sees it named alex.
     { id: 'D0ANA', name: 'ana', kind: 'im', members: ['U0LOCAL', 'U0ANA'] },
   ],
 };
@@ -50,6 +66,10 @@ const GLOBEX: SandboxWorkspace = {
   name: 'Globex',
   domain: 'globex',
   user: { id: 'U0GXALEX', name: 'alex' },
+  people: [
+    { id: 'U0GXALEX', name: 'alex', admin: true },
+    { id: 'U0GXSAM', name: 'sam' },
+  ],
   installedAtStart: false,
   conversations: [
     { id: 'C0GXGENERAL', name: 'general', kind: 'channel', members: ['U0GXALEX', 'U0GXSAM'] },
@@ -82,6 +102,11 @@ export const SANDBOX = {
     U0GXSAM: 'sam',
   } as Record<string, string>,
 } as const;
+
+/** A person of the workspace, by id; undefined for anyone else. */
+export function personIn(workspace: SandboxWorkspace, id: unknown): SandboxPerson | undefined {
+  return workspace.people.find((p) => p.id === id);
+}
 
 /** The workspace and conversation a conversation id belongs to, if the sandbox holds it. */
 export function whereIs(

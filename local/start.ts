@@ -9,7 +9,8 @@
  * - Workspace (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET set): the functions talk to your Slack
  *   workspace; Slack reaches `POST /slack/commands` and `POST /slack/interactions` through a
  *   tunnel, or, with SLACK_APP_TOKEN (xapp-…) as well, sends commands and interactions over
- *   Socket Mode with no public URL at all.
+ *   Socket Mode with no public URL at all. Slack is asked about the tokens first (slack-check.ts):
+ *   unreachable, or a token refused, and it says which and exits 1.
  *
  * Options: --port N (or PORT), --data DIR (keep the table across runs), --sweep-period SECONDS,
  * --ttl-late SECONDS (how late the TTL emulation removes expired records).
@@ -24,10 +25,26 @@ import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-reques
 import { TABLE } from '../shared/adapters/snap-item';
 import { EVENTS_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH } from '../shared/domain/install';
 import { sendJson } from './http-util';
+import { globalShortcut, messageShortcut, viewSubmission } from './interactions';
 import { type Pipeline, startPipeline } from './pipeline';
 import { readableLogs } from './readable-log';
-import { SANDBOX, type SandboxConversation, type SandboxWorkspace, whereIs } from './sandbox';
-import { type SlackStandInOptions, type StandInMessage, shownDueAt } from './slack-stand-in';
+import {
+  personIn,
+  SANDBOX,
+  type SandboxConversation,
+  type SandboxPerson,
+  type SandboxWorkspace,
+  whereIs,
+} from './sandbox';
+import { checkSlackTokens } from './slack-check';
+import {
+  type SlackStandInOptions,
+  type StandInEphemeral,
+  type StandInFile,
+  type StandInMessage,
+  type StandInView,
+  shownDueAt,
+} from './slack-stand-in';
 
 interface Options {
   port: number;
@@ -95,12 +112,15 @@ const view = (m: StandInMessage) => ({
   ts: m.ts,
   text: m.text,
   blocks: m.blocks,
+  attachments: m.attachments ?? [],
   username: m.username,
   user: m.user,
   botId: m.botId,
   by: m.by,
   postedAt: m.postedAt,
   dueAt: shownDueAt(m),
+  threadTs: m.threadTs,
+  files: (m.files ?? []).filter((f) => f.deletedAt === undefined).map((f) => ({ id: f.id, name: f.name })),
 });
 
 /** The sandbox's workspaces and conversations, declared to the Slack stand-in. */
@@ -112,6 +132,8 @@ function sandboxSlack(): SlackStandInOptions {
         w.conversations.map((c) => [c.id, { kind: c.kind, members: c.members, team: w.id }]),
       ),
     ),
+    admins: SANDBOX.workspaces.flatMap((w) => w.people.filter((p) => p.admin).map((p) => p.id)),
+    // Who is signed in to Slack in this browser: the person the page is, in each workspace.
     accounts: SANDBOX.workspaces.map((w) => ({
       team: w.id,
       teamName: w.name,
@@ -121,16 +143,16 @@ function sandboxSlack(): SlackStandInOptions {
   };
 }
 
-/** What Slack puts in a slash command sent from this conversation, by the sandbox user. */
-function commandFields(w: SandboxWorkspace, c: SandboxConversation, responseUrl: string) {
+/** What Slack puts in a slash command sent from this conversation, by this person of the workspace. */
+function commandFields(w: SandboxWorkspace, c: SandboxConversation, who: SandboxPerson, responseUrl: string) {
   return {
     team_id: w.id,
     team_domain: w.domain,
     channel_id: c.id,
     // Slack's names for conversations that have none of their own.
     channel_name: c.kind === 'im' ? 'directmessage' : c.kind === 'mpim' ? `mpdm-${c.name}` : c.name,
-    user_id: w.user.id,
-    user_name: w.user.name,
+    user_id: who.id,
+    user_name: who.name,
     response_url: responseUrl,
   };
 }
@@ -147,7 +169,10 @@ async function appsState(p: Pipeline) {
       w.id,
       {
         installed: Boolean(items.get(workspaceKey(w.id)[TABLE.partitionKey] ?? '')?.botToken),
-        postsAsYou: items.has(userKey(w.id, w.user.id)[TABLE.partitionKey] ?? ''),
+        // The people who let snap post as them.
+        postsAs: w.people
+          .filter((person) => items.has(userKey(w.id, person.id)[TABLE.partitionKey] ?? ''))
+          .map((person) => person.id),
       },
     ]),
   );
@@ -192,16 +217,19 @@ function secretsWriter(p: Pipeline): () => void {
 
 function serve(p: Pipeline, sandbox: boolean) {
   const page = sandboxPage();
-  // Which conversation each response_url belongs to, so that a reply shows where it was asked for.
-  const replyTo = new Map<string, string>();
+  // Where each response_url was asked from, and by whom: a reply shows there, to that person only.
+  const replyTo = new Map<string, { conversation: string; user: string }>();
   let replies = 0;
-  const responseUrlFor = (conversation: string) => {
+  const responseUrlFor = (conversation: string, user: string) => {
     const id = `page-${++replies}`;
-    replyTo.set(id, conversation);
+    replyTo.set(id, { conversation, user });
     if (replyTo.size > 10_000) replyTo.delete(replyTo.keys().next().value ?? '');
     return p.slack.responseUrl(id);
   };
   const sandboxEvents = new EventEmitter();
+  // Which conversation a global shortcut was used in, by trigger: its modal's conversation field
+  // starts there, as Slack's default_to_current_conversation does.
+  const openedFrom = new Map<string, string>();
   const writeSecrets = secretsWriter(p);
   let apps = '';
   const refreshApps = async () => {
@@ -246,18 +274,49 @@ function serve(p: Pipeline, sandbox: boolean) {
       const onPosted = (m: StandInMessage) => send('posted', view(m));
       const onDeleted = (m: StandInMessage) =>
         send('deleted', { channel: m.channel, ts: m.ts, by: m.deletedBy });
-      const onReply = (r: { id: string; body: { text?: string; blocks?: unknown[] } }) => {
+      const onReply = (r: {
+        id: string;
+        body: { text?: string; blocks?: unknown[]; replace_original?: boolean };
+      }) => {
         send('reply', {
-          conversation: replyTo.get(r.id),
+          id: r.id,
+          conversation: replyTo.get(r.id)?.conversation,
+          for: replyTo.get(r.id)?.user,
           text: r.body.text ?? '',
           blocks: r.body.blocks ?? [],
+          replace: r.body.replace_original === true,
         });
       };
       const onApps = (state: unknown) => send('apps', state);
-      p.slack.events.on('posted', onPosted).on('deleted', onDeleted).on('reply', onReply);
+      // A modal opened for someone (the page shows it to that person), a note only one person
+      // sees, a file deleted.
+      const onView = (v: StandInView) =>
+        send('view', { id: v.id, view: v.view, for: v.user, from: openedFrom.get(v.triggerId) });
+      const onEphemeral = (e: StandInEphemeral) =>
+        send('ephemeral', {
+          channel: e.channel,
+          for: e.user,
+          text: e.text,
+          blocks: e.blocks,
+          threadTs: e.threadTs,
+        });
+      const onFile = (f: StandInFile) => send('file_deleted', { id: f.id, channel: f.channel, ts: f.ts });
+      p.slack.events
+        .on('posted', onPosted)
+        .on('deleted', onDeleted)
+        .on('reply', onReply)
+        .on('view_opened', onView)
+        .on('ephemeral', onEphemeral)
+        .on('file_deleted', onFile);
       sandboxEvents.on('apps', onApps);
       req.on('close', () => {
-        p.slack.events.off('posted', onPosted).off('deleted', onDeleted).off('reply', onReply);
+        p.slack.events
+          .off('posted', onPosted)
+          .off('deleted', onDeleted)
+          .off('reply', onReply)
+          .off('view_opened', onView)
+          .off('ephemeral', onEphemeral)
+          .off('file_deleted', onFile);
         sandboxEvents.off('apps', onApps);
       });
       return;
@@ -287,41 +346,115 @@ function serve(p: Pipeline, sandbox: boolean) {
         return answer(result.statusCode === 200 ? 200 : 502, { status: result.statusCode });
       }
       if (path === '/api/visit') {
-        // The browser is now in this workspace: Slack's authorize page offers it first.
+        // The browser is now in this workspace, as this person: Slack's authorize page offers it first.
         const w = SANDBOX.workspaces.find((x) => x.id === body.team);
         if (!w) return answer(400, { error: 'unknown workspace' });
-        p.slack.visit(w.id);
+        const who = personIn(w, body.user) ?? w.user;
+        p.slack.visit(w.id, { user: who.id, userName: who.name });
         return answer(200, {});
       }
       const where = whereIs(String(body.conversation ?? SANDBOX.channel.id));
       if (!where) return answer(400, { error: 'unknown conversation' });
       const { workspace: w, conversation: c } = where;
-      p.slack.visit(w.id);
+      // The person the page is: one of the workspace's, and in the conversation (Slack shows no other).
+      const who = personIn(w, body.user ?? w.user.id);
+      if (!who) return answer(400, { error: 'unknown person' });
+      if (!c.members.includes(who.id))
+        return answer(403, { error: `${who.name} is not in this conversation` });
+      p.slack.visit(w.id, { user: who.id, userName: who.name });
+      const person = { team: w.id, user: who.id, name: who.name };
+      if (path === '/api/message') {
+        // The person writes in Slack's own client (not through snap): their message, in a thread
+        // when `threadTs`, with the files the paperclip attached (names only).
+        const { text, threadTs, files } = body as { text?: unknown; threadTs?: unknown; files?: unknown };
+        if (typeof text !== 'string' || (text.trim() === '' && !Array.isArray(files)))
+          return answer(400, { error: 'nothing to post' });
+        const names = Array.isArray(files)
+          ? files.filter((f): f is string => typeof f === 'string').slice(0, 10)
+          : [];
+        const posted = p.slack.userMessage({
+          channel: c.id,
+          user: who.id,
+          text,
+          ...(typeof threadTs === 'string' && threadTs ? { threadTs } : {}),
+          files: names,
+        });
+        return answer(200, { ts: posted.ts });
+      }
+      if (path === '/api/shortcut') {
+        // The ⚡ menu (a global shortcut) or a message's ⋮ menu (a message shortcut), sent as
+        // Slack sends them: with a fresh trigger (3 s, once) and, for a message, the message.
+        const { callback, ts } = body as { callback?: unknown; ts?: unknown };
+        if (typeof callback !== 'string' || !/^[a-z_]{1,40}$/.test(callback))
+          return answer(400, { error: 'unknown shortcut' });
+        const trigger = p.slack.trigger({ team: w.id, user: who.id });
+        const message = typeof ts === 'string' ? p.slack.messages.get(`${c.id}/${ts}`) : undefined;
+        if (typeof ts === 'string' && !message) return answer(404, { error: 'no such message' });
+        const payload = message
+          ? messageShortcut(person, callback, trigger, message, responseUrlFor(c.id, who.id))
+          : globalShortcut(person, callback, trigger);
+        // Slack puts no conversation in a global shortcut; its modal pre-selects the one it was
+        // opened from (default_to_current_conversation), which the page remembers by trigger.
+        if (!message) openedFrom.set(trigger, c.id);
+        const result = await p.interact(payload);
+        return answer(result.statusCode ?? 200, result.body ? JSON.parse(result.body) : {});
+      }
+      if (path === '/api/submit') {
+        // A modal's submit button: the view's state as the person filled it in.
+        const { viewId, values } = body as { viewId?: unknown; values?: Record<string, unknown> };
+        const opened = typeof viewId === 'string' ? p.slack.views.get(viewId) : undefined;
+        if (!opened || opened.user !== who.id) return answer(404, { error: 'no such modal' });
+        const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+        const filled = {
+          ...(str(values?.delay) !== undefined ? { delay: str(values?.delay) } : {}),
+          ...(str(values?.text) !== undefined ? { text: str(values?.text) } : {}),
+          ...(str(values?.conversation) !== undefined ? { conversation: str(values?.conversation) } : {}),
+        };
+        const result = await p.interact(viewSubmission(person, opened, filled));
+        return answer(result.statusCode ?? 200, result.body ? JSON.parse(result.body) : {});
+      }
       if (path === '/api/interaction') {
         // The page's "Delete now" buttons and "Delete snap now" shortcut, sent as Slack sends them.
-        const { snapId, ts } = body as { snapId?: string; ts?: string };
+        const { snapId, ts, respondTo } = body as { snapId?: string; ts?: string; respondTo?: string };
+        // A button in an ephemeral note (the /snap list) carries that note's response_url.
+        const note = typeof respondTo === 'string' ? replyTo.get(respondTo) : undefined;
+        const inNote = note?.conversation === c.id && note.user === who.id;
         const common = {
           team: { id: w.id, domain: w.domain },
-          user: { id: w.user.id, name: w.user.name },
+          user: { id: who.id, name: who.name },
           channel: { id: c.id, name: c.name },
-          response_url: responseUrlFor(c.id),
+          response_url: inNote ? p.slack.responseUrl(String(respondTo)) : responseUrlFor(c.id, who.id),
           trigger_id: `${Date.now()}.interaction`,
         };
         const payload = snapId
           ? {
               ...common,
               type: 'block_actions',
+              container: { type: 'message', channel_id: c.id, is_ephemeral: inNote },
               actions: [
                 { action_id: 'delete_snap', value: String(snapId), action_ts: String(Date.now() / 1000) },
               ],
             }
-          : { ...common, type: 'message_action', callback_id: 'delete_snap', message: { ts: String(ts) } };
+          : (() => {
+              const m = p.slack.messages.get(`${c.id}/${String(ts)}`);
+              return m
+                ? messageShortcut(person, 'delete_snap', p.slack.trigger(person), m, common.response_url)
+                : {
+                    ...common,
+                    type: 'message_action',
+                    callback_id: 'delete_snap',
+                    message: { ts: String(ts) },
+                  };
+            })();
         const result = await p.interact(payload);
         return answer(result.statusCode ?? 200, { status: result.statusCode });
       }
       if (path === '/api/command') {
         // The page's command box: signed and sent exactly as Slack would send it.
-        const result = await p.command(String(body.text ?? ''), commandFields(w, c, responseUrlFor(c.id)));
+        const result = await p.command(
+          String(body.text ?? ''),
+          commandFields(w, c, who, responseUrlFor(c.id, who.id)),
+        );
         res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json' });
         res.end(
           result.statusCode === 200
@@ -359,8 +492,9 @@ function answerOf(result: { statusCode?: number; body?: string }): Record<string
 }
 
 /**
- * Socket Mode: slash commands and interactions (the Delete now buttons, the message shortcut)
- * over a WebSocket, each acknowledged within 3 s with ack's answer. The socket is authenticated
+ * Socket Mode: slash commands and interactions (the Delete now buttons, the shortcuts, a modal's
+ * submission, whose `response_action: errors` rides back in the acknowledgement) over a
+ * WebSocket, each acknowledged within 3 s with ack's answer. The socket is authenticated
  * by the app token; each payload is signed here with the signing secret so that it passes
  * through ack's one verified path, rules and all, exactly as an HTTP request would.
  */
@@ -369,7 +503,13 @@ async function startSocketMode(p: Pipeline, appToken: string): Promise<{ stop():
   const client = new SocketModeClient({
     appToken,
     logLevel: LogLevel.ERROR,
-    ...(process.env.SLACK_API_URL ? { clientOptions: { slackApiUrl: process.env.SLACK_API_URL } } : {}),
+    // Reconnecting is done below: the client's own retries a failed first connection for minutes
+    // while nothing answers, and a failed reconnection of its own rejects a promise no one holds.
+    autoReconnectEnabled: false,
+    clientOptions: {
+      ...(process.env.SLACK_API_URL ? { slackApiUrl: process.env.SLACK_API_URL } : {}),
+      retryConfig: { retries: 2, maxTimeout: 2_000 },
+    },
   });
   const refused = (kind: string, status: number | undefined) =>
     process.stderr.write(`snap: ack answered ${status} to a Socket Mode ${kind}\n`);
@@ -378,8 +518,13 @@ async function startSocketMode(p: Pipeline, appToken: string): Promise<{ stop():
       Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
     );
     const result = await p.command(String(fields.text ?? ''), fields);
-    if (result.statusCode !== 200) refused('command', result.statusCode);
-    await ack(answerOf(result) ?? { text: 'snap could not take that command.' });
+    if (result.statusCode !== 200) {
+      refused('command', result.statusCode);
+      await ack({ text: 'snap could not take that command.' });
+      return;
+    }
+    // An empty 200 is an answer too: the poster replies (or the message appears) instead.
+    await ack(answerOf(result));
   });
   client.on('interactive', async ({ ack, body, accepts_response_payload }: Envelope) => {
     const result = await p.interact(body);
@@ -388,8 +533,59 @@ async function startSocketMode(p: Pipeline, appToken: string): Promise<{ stop():
     // Slack reads a payload only where the envelope says it accepts one.
     await ack(answer && accepts_response_payload ? answer : undefined);
   });
-  await client.start();
-  return { stop: async () => void (await client.disconnect()) };
+  let timer: NodeJS.Timeout | undefined;
+  const opened = await Promise.race([
+    client.start().then(
+      () => 'open' as const,
+      () => 'failed' as const,
+    ),
+    new Promise<'timeout'>((done) => {
+      timer = setTimeout(() => done('timeout'), SOCKET_OPEN_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (opened !== 'open') {
+    await client.disconnect().catch(() => undefined);
+    throw new StartError(
+      `Slack took SLACK_APP_TOKEN, but the Socket Mode connection ${
+        opened === 'timeout' ? `did not open within ${SOCKET_OPEN_TIMEOUT_MS / 1000} s` : 'failed'
+      } (a proxy or firewall that blocks WebSockets to Slack?). Nothing was started.`,
+    );
+  }
+  // Slack closes Socket Mode connections now and then (and networks drop them): connect again,
+  // waiting longer after each failure, until one holds.
+  let stopped = false;
+  let failures = 0;
+  let retry: NodeJS.Timeout | undefined;
+  client.on('connected', () => {
+    failures = 0;
+  });
+  client.on('disconnected', () => {
+    if (stopped || retry) return;
+    const wait = Math.min(30_000, 1_000 * 2 ** failures++);
+    process.stderr.write(`snap: the Socket Mode connection closed; connecting again in ${wait / 1000} s\n`);
+    retry = setTimeout(() => {
+      retry = undefined;
+      // A failed attempt ends disconnected, which schedules the next.
+      if (!stopped) void client.start().catch(() => undefined);
+    }, wait);
+  });
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(retry);
+      await client.disconnect();
+    },
+  };
+}
+
+const SOCKET_OPEN_TIMEOUT_MS = 15_000;
+
+/** Why `npm start` cannot go on, in words for the person who ran it. */
+class StartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartError';
+  }
 }
 
 const STARTING = 'snap is starting; try again in a moment.\n';
@@ -403,6 +599,12 @@ async function main(): Promise<void> {
     fail('set both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (workspace mode), or neither (sandbox)');
   if (appToken && !appToken.startsWith('xapp-'))
     fail('SLACK_APP_TOKEN must be an app-level token starting with xapp-');
+  if (appToken && !botToken)
+    fail('SLACK_APP_TOKEN (Socket Mode) needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET too');
+  if (botToken && !botToken.startsWith('xoxb-'))
+    fail(
+      'SLACK_BOT_TOKEN must be the bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)',
+    );
   const workspace =
     botToken && signingSecret
       ? {
@@ -428,17 +630,22 @@ async function main(): Promise<void> {
     });
   });
 
-  // Stopping: Ctrl-C, SIGTERM, a closed terminal, or the parent gone. `npm start` runs this
-  // process under `sh -c "npm run build && node …"`: npm forwards SIGINT/SIGTERM to that shell
-  // only, and the shell dies without passing them on, leaving this process to its new parent.
-  // So a changed parent means whoever started us is gone, and we stop too.
+  // Stopping: Ctrl-C, SIGINT or SIGTERM sent to npm alone, a closed terminal, or the parent gone.
+  // npm forwards SIGINT and SIGTERM to its script's process only, and `npm start`'s script `exec`s
+  // this one in place of its shell (a shell would hold a forwarded SIGINT until its child exits,
+  // and its child is this process). A changed parent means whoever started us is gone (npm
+  // killed, or run without npm), and we stop too.
   let stopping: Promise<void> | undefined;
+  let stoppedAt = 0;
   let cleanup: () => Promise<void> = async () => undefined;
   const stop = (why: string) => {
     if (stopping) {
-      if (why === 'SIGINT') process.exit(130); // a second Ctrl-C: stop now
+      // A second Ctrl-C stops at once. Not the first one's echo: a terminal's Ctrl-C reaches
+      // npm and this process together, and npm forwards its copy a moment later.
+      if (why === 'SIGINT' && Date.now() - stoppedAt > 1_000) process.exit(130);
       return;
     }
+    stoppedAt = Date.now();
     process.stdout.write(`\nsnap: stopping (${why})\n`);
     // Work in flight (a sweeper worker waiting for a snap's due time) must not keep the port for long.
     setTimeout(() => {
@@ -475,6 +682,15 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`snap: starting on ${url} …\n`);
 
+  if (workspace) {
+    const apiUrl = workspace.apiUrl ?? 'https://slack.com/api/';
+    const check = await checkSlackTokens({ apiUrl, botToken: workspace.botToken, appToken });
+    if (!check.ok) fail(check.message);
+    process.stdout.write(
+      `snap: Slack took the bot token${appToken ? ' and the app token' : ''}: workspace ${check.team}, bot @${check.botUser}\n`,
+    );
+  }
+
   readableLogs();
   const p = await startPipeline({
     sweepPeriodSeconds: options.sweepPeriodSeconds,
@@ -499,7 +715,14 @@ async function main(): Promise<void> {
     await stopSweeps();
     await p.close();
   };
-  const socket = workspace && appToken ? await startSocketMode(p, appToken) : undefined;
+  const socket =
+    workspace && appToken
+      ? await startSocketMode(p, appToken).catch(async (error: unknown) => {
+          if (!(error instanceof StartError)) throw error;
+          await cleanup().catch(() => undefined);
+          return fail(error.message);
+        })
+      : undefined;
   if (socket) {
     const closeRest = cleanup;
     cleanup = async () => {
@@ -521,10 +744,10 @@ async function main(): Promise<void> {
       `  snap is running — ${mode}`,
       workspace
         ? socket
-          ? '  Commands, buttons and the shortcut arrive over Socket Mode; type /snap 10s hello in your workspace.'
+          ? '  Commands, shortcuts, buttons and modals arrive over Socket Mode; type /snap 10s hello in your workspace.'
           : `  Point a tunnel at ${url}: Request URLs ${COMMAND_PATH} (the command) and ${INTERACTIONS_PATH} (interactivity).`
         : [
-            `  Open ${url}/ and type: /snap 10s hello`,
+            `  Open ${url}/ and type: /snap 10s hello — or ⚡ → New snap, and a message's ⋮ menu`,
             `  Workspaces: ${SANDBOX.workspaces.map((w) => `${w.name} (${w.installedAtStart ? 'snap added' : 'add snap from the page'})`).join(', ')}; a direct message with ${SANDBOX.workspaces[0]?.conversations.find((c) => c.kind === 'im')?.name ?? 'someone'} where snap posts only as you`,
             `  Add to Slack: ${url}${INSTALL_PATH}`,
           ].join('\n'),

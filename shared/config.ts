@@ -5,6 +5,7 @@
 import { DEFAULT_SHARDS, type EngineShape, LEGACY_SHARDS, shapeProblem } from './domain/engine';
 import { authorizePageOf } from './domain/install';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits';
+import { DEFAULT_POSTER_CAPS, MAX_SLOTS, type PosterCaps } from './domain/slots';
 import { ConfigError } from './errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -62,6 +63,8 @@ export interface AckConfig {
   /** Workspaces snap serves; empty means every workspace the app is installed in. */
   allowedTeams: ReadonlySet<string>;
   posterFunctionName: string;
+  /** Takes everything that is not posting a snap (author requests, buttons, shortcuts); default the poster. */
+  controlsFunctionName: string;
   kmsKeyId: string;
   limits: { defaultSeconds: number; maxSeconds: number };
 }
@@ -81,16 +84,23 @@ function allowedTeamIds(env: Env): ReadonlySet<string> {
   return allowedTeams;
 }
 
-export function ackConfig(env: Env): AckConfig {
+/** The delays `/snap` and the modals take: ack checks them, the modals start from the default. */
+function delayLimits(env: Env): { defaultSeconds: number; maxSeconds: number } {
   const maxSeconds = integer(env, 'SNAP_MAX_DELAY_SECONDS', 7 * DAY, 1, 7 * DAY);
   const defaultSeconds = integer(env, 'SNAP_DEFAULT_DELAY_SECONDS', 60, 1, 7 * DAY);
   if (defaultSeconds > maxSeconds) {
     throw new ConfigError('SNAP_DEFAULT_DELAY_SECONDS must not exceed SNAP_MAX_DELAY_SECONDS');
   }
+  return { defaultSeconds, maxSeconds };
+}
+
+export function ackConfig(env: Env): AckConfig {
+  const { defaultSeconds, maxSeconds } = delayLimits(env);
   return {
     signingSecret: secretSource(env, 'SLACK_SIGNING_SECRET'),
     allowedTeams: allowedTeamIds(env),
     posterFunctionName: required(env, 'POSTER_FUNCTION_NAME'),
+    controlsFunctionName: optional(env, 'CONTROLS_FUNCTION_NAME') ?? required(env, 'POSTER_FUNCTION_NAME'),
     kmsKeyId: required(env, 'SNAP_KMS_KEY_ID'),
     limits: { defaultSeconds, maxSeconds },
   };
@@ -143,6 +153,8 @@ export interface PosterConfig extends TableWorkerConfig {
   /** Let @channel, @here, @everyone and user-group mentions in snaps ping (default: inert). */
   allowBroadcasts: boolean;
   limits: Limits;
+  /** Posters in flight per workspace and per org. */
+  caps: PosterCaps;
   /** The poster answers only `response_url`s that start with this. */
   responseUrlPrefix: string;
   /**
@@ -152,6 +164,13 @@ export interface PosterConfig extends TableWorkerConfig {
   publicUrl: string | undefined;
   /** Whether users' own tokens may be in the store: distributed mode, or install deployed beside one workspace. */
   usersInStore: boolean;
+  /** The delays a modal's field starts from and is described with (as ack's). */
+  delays: { defaultSeconds: number; maxSeconds: number };
+  /**
+   * SNAP_KMS_KEY_ID: the key under which the controls function seals a modal's binding (the
+   * poster only opens those, by the key named in each). Without it, shortcuts open no modal.
+   */
+  kmsKeyId: string | undefined;
 }
 
 function flag(env: Env, name: string): boolean {
@@ -236,7 +255,19 @@ export function posterConfig(env: Env): PosterConfig {
       teamPerMinute: integer(env, 'SNAP_LIMIT_TEAM_PER_MINUTE', DEFAULT_LIMITS.teamPerMinute, 0, LIMIT_MAX),
       userPending: integer(env, 'SNAP_LIMIT_USER_PENDING', DEFAULT_LIMITS.userPending, 0, LIMIT_MAX),
     },
+    caps: {
+      perWorkspace: integer(
+        env,
+        'SNAP_POSTERS_PER_WORKSPACE',
+        DEFAULT_POSTER_CAPS.perWorkspace,
+        0,
+        MAX_SLOTS,
+      ),
+      perOrg: integer(env, 'SNAP_POSTERS_PER_ORG', DEFAULT_POSTER_CAPS.perOrg, 0, MAX_SLOTS),
+    },
     responseUrlPrefix: urlPrefix(env, 'SLACK_RESPONSE_URL_PREFIX', DEFAULT_RESPONSE_URL_PREFIX),
+    delays: delayLimits(env),
+    kmsKeyId: optional(env, 'SNAP_KMS_KEY_ID'),
   };
 }
 
@@ -287,6 +318,11 @@ export interface InstallConfig {
   /** Slack's authorize page, on the host of SLACK_API_URL (Slack's own by default). */
   slackAuthorizeUrl: string;
   allowedTeams: ReadonlySet<string>;
+  /**
+   * SNAP_ONE_WORKSPACE: the functions' bot token is configuration (one-workspace mode), so no bot
+   * installation is looked for in the store, and the workspace served is ALLOWED_TEAM_IDS.
+   */
+  oneWorkspace: boolean;
 }
 
 export function installConfig(env: Env): InstallConfig {
@@ -295,6 +331,11 @@ export function installConfig(env: Env): InstallConfig {
     throw new ConfigError('Environment variable SLACK_CLIENT_ID must be a Slack client id like 1234.5678');
   const tableName = required(env, 'SNAP_TABLE_NAME');
   const apiUrl = slackApiUrl(env);
+  const allowedTeams = allowedTeamIds(env);
+  const oneWorkspace = flag(env, 'SNAP_ONE_WORKSPACE');
+  // The one bot token serves one workspace: without the list, any workspace's users could grant.
+  if (oneWorkspace && allowedTeams.size === 0)
+    throw new ConfigError('Environment variable ALLOWED_TEAM_IDS is required with SNAP_ONE_WORKSPACE=true');
   return {
     clientId,
     clientSecret: secretSource(env, 'SLACK_CLIENT_SECRET'),
@@ -305,6 +346,7 @@ export function installConfig(env: Env): InstallConfig {
     publicUrl: publicUrl(env),
     slackApiUrl: apiUrl,
     slackAuthorizeUrl: authorizePageOf(apiUrl),
-    allowedTeams: allowedTeamIds(env),
+    allowedTeams,
+    oneWorkspace,
   };
 }

@@ -1,6 +1,6 @@
 /**
- * ack: API Gateway → verify the Slack signature → accept the command → answer within 3 s.
- * Secrets and the first data key are fetched during init, not on the first request.
+ * ack: API Gateway → verify the Slack signature → accept the command or interaction → answer
+ * within 3 s. Secrets and the first data key are fetched during init, not on the first request.
  */
 import middy from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
@@ -20,9 +20,10 @@ import {
   retryNumber,
   verifySlackSignature,
 } from '../../shared/adapters/slack-request';
-import { type AcceptDeps, acceptCommand, acceptInteraction } from '../../shared/app/accept-command';
+import { type AcceptDeps, acceptCommand } from '../../shared/app/accept-command';
+import { acceptInteraction, type InteractionAnswer } from '../../shared/app/accept-interaction';
 import { ackConfig } from '../../shared/config';
-import { DELETE_ACTION_ID, malformedReply } from '../../shared/domain/replies';
+import { malformedReply } from '../../shared/domain/replies';
 import { sealJson } from '../../shared/domain/seal';
 import { createLogger, errorFields, type Logger } from '../../shared/log';
 
@@ -39,7 +40,8 @@ const seal: AcceptDeps['seal'] = async (aad, content) => {
   const key = await dataKeys.current();
   return sealJson(key.plain, key.encrypted, content, aad);
 };
-const handOff: AcceptDeps['handOff'] = (payload) => invokeAsync(config.posterFunctionName, payload);
+const handOff: AcceptDeps['handOff'] = (payload, to) =>
+  invokeAsync(to === 'controls' ? config.controlsFunctionName : config.posterFunctionName, payload);
 
 /** After the form parser, the body is an object of fields. */
 type ParsedEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: FormBody };
@@ -65,25 +67,41 @@ async function handle(event: ParsedEvent): Promise<HttpResult> {
     now: Date.now,
     log,
   });
-  return json(200, reply);
+  // Empty: the poster or the controls function sends the one answer.
+  return reply ? json(200, reply) : { statusCode: 200, body: '' };
 }
 
-/** A shortcut or button: handed to the poster; Slack only needs a quick, empty 200. */
+/** A shortcut, button or view: routed by its ids (shared/app/accept-interaction.ts). */
 async function interaction(form: FormBody): Promise<HttpResult> {
-  const read = readInteraction(form, DELETE_ACTION_ID);
+  const read = readInteraction(form);
   if (read.kind === 'invalid') {
     log.warn('ack.malformed_interaction');
     return json(400, malformedReply());
   }
-  if (read.kind === 'ignored') return { statusCode: 200, body: '' };
-  const reply = await acceptInteraction(read.interaction, {
+  if (read.kind === 'ignored') {
+    log.info('ack.interaction_ignored', { type: read.type });
+    return { statusCode: 200, body: '' };
+  }
+  const answer = await acceptInteraction(read.interaction, {
+    limits: config.limits,
     allowedTeams: config.allowedTeams,
     seal,
     handOff,
     now: Date.now,
     log,
   });
-  return reply ? json(200, reply) : { statusCode: 200, body: '' };
+  return toHttp(answer);
+}
+
+function toHttp(answer: InteractionAnswer): HttpResult {
+  switch (answer.kind) {
+    case 'ok':
+      return { statusCode: 200, body: '' };
+    case 'reply':
+      return json(200, answer.reply);
+    case 'errors':
+      return json(200, { response_action: 'errors', errors: answer.errors });
+  }
 }
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()

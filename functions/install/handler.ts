@@ -52,6 +52,7 @@ const [signingSecret, clientSecret] = await Promise.all([
 let log: Logger = baseLog;
 
 const settings = {
+  botInConfiguration: config.oneWorkspace,
   clientId: config.clientId,
   publicUrl: config.publicUrl,
   authorizePage: config.slackAuthorizeUrl,
@@ -124,7 +125,7 @@ async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
     return {
       statusCode: 302,
       headers: { location: started.location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
-      cookies: [stateCookie(started.nonce, config.publicUrl)],
+      cookies: [stateCookie(started.nonce)],
       body: '',
     };
   }
@@ -139,7 +140,7 @@ async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
       deps(),
     );
     // The flow is over either way: the browser forgets its cookie.
-    return page(result, [clearedStateCookie(config.publicUrl)]);
+    return page(result, [clearedStateCookie()]);
   }
   return page(notFoundPage());
 }

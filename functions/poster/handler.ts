@@ -1,17 +1,22 @@
-/** poster: async-invoked by ack → post once, record, hand short snaps to their group's worker. */
+/**
+ * poster: async-invoked by ack → post once, record, hand short snaps to their group's sweeper
+ * worker. The same bundle runs as the controls function (an author's requests, shortcuts' modals).
+ */
 import type { Context } from 'aws-lambda';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
 import { invokeAsync } from '../../shared/adapters/invoker';
-import { DataKeyOpener } from '../../shared/adapters/kms';
+import { DataKeyOpener, DataKeySource, VIEW_KEY_CONTEXT } from '../../shared/adapters/kms';
 import { SlackSpeakers } from '../../shared/adapters/slack';
 import { WatchStore } from '../../shared/adapters/watch-store';
 import { type AuthorOutcome, handleAuthorRequest } from '../../shared/app/author-control';
+import { type OpenModalOutcome, openModal } from '../../shared/app/open-modal';
 import { systemClock } from '../../shared/app/ports';
 import { type PostOutcome, postSnap } from '../../shared/app/post-snap';
+import { type ScheduleOutcome, scheduleMessage } from '../../shared/app/schedule-message';
 import { slackTokens } from '../../shared/compose';
 import { posterConfig } from '../../shared/config';
-import { type Sealed, unsealJson } from '../../shared/domain/seal';
-import { isAuthorRequest } from '../../shared/domain/snap';
+import { type Sealed, sealJson, unsealJson } from '../../shared/domain/seal';
+import { isAuthorRequest, isOpenViewRequest, isScheduleRequest } from '../../shared/domain/snap';
 import { createLogger } from '../../shared/log';
 
 /** Time kept back from the Lambda timeout so the run ends by itself, not by being killed. */
@@ -25,6 +30,12 @@ const watch = new WatchStore(config.tableName);
 const sweeper = config.sweeperFunctionName;
 const workers = sweeper ? { start: (event: unknown) => invokeAsync(sweeper, event) } : undefined;
 const keys = new DataKeyOpener();
+// A modal's binding: sealed under data keys only the controls role may have KMS make, opened
+// only by the poster's role (infra/kms.tf). Made on first use: the poster never seals one.
+const viewKeys = config.kmsKeyId
+  ? new DataKeySource(config.kmsKeyId, 3_600_000, Date.now, VIEW_KEY_CONTEXT)
+  : undefined;
+const viewOpener = new DataKeyOpener(32, VIEW_KEY_CONTEXT);
 // One-workspace mode: the configured bot token (users' own from the store when install is
 // deployed). Distributed: every token from the store, behind a cache of at most five minutes.
 const { tokens, users } = await slackTokens(config, config.usersInStore);
@@ -36,11 +47,22 @@ const slack = new SlackSpeakers({
 });
 
 const open = async (sealed: Sealed, aad: string) => unsealJson(await keys.open(sealed.key), sealed, aad);
+const binding = {
+  open: async (sealed: Sealed, aad: string) => unsealJson(await viewOpener.open(sealed.key), sealed, aad),
+};
+const binder = viewKeys
+  ? {
+      seal: async (aad: string, value: unknown) => {
+        const key = await viewKeys.current();
+        return sealJson(key.plain, key.encrypted, value, aad);
+      },
+    }
+  : undefined;
 
 export async function handler(
   event: unknown,
   context: Context,
-): Promise<{ outcome: PostOutcome | AuthorOutcome }> {
+): Promise<{ outcome: PostOutcome | AuthorOutcome | OpenModalOutcome | ScheduleOutcome }> {
   const common = {
     store,
     slack,
@@ -49,7 +71,9 @@ export async function handler(
     log: log.child({ requestId: context.awsRequestId }),
     deadline: () => Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS,
   };
-  // ack hands over two kinds of work: a snap to post, or an author's request about their snaps.
+  const userGrants = users ? { users: { store: users.store } } : {};
+  // ack hands over four kinds of work: a snap to post, a message to schedule (snap_this), a
+  // shortcut's modal to open, or an author's request about their snaps.
   if (isAuthorRequest(event))
     return {
       outcome: await handleAuthorRequest(event, {
@@ -57,7 +81,17 @@ export async function handler(
         ...(users ? { users } : {}),
       }),
     };
-  const outcome = await postSnap(event, {
+  if (isOpenViewRequest(event))
+    return {
+      outcome: await openModal(event, {
+        ...common,
+        binder,
+        limits: config.delays,
+        ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+        ...userGrants,
+      }),
+    };
+  const posting = {
     ...common,
     sweepPeriodMs: config.sweepPeriodMs,
     shape: config.engine,
@@ -65,8 +99,12 @@ export async function handler(
     ...(workers ? { workers } : {}),
     allowBroadcasts: config.allowBroadcasts,
     limits: config.limits,
+    caps: config.caps,
+    binding,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(users ? { tokens } : {}),
-  });
-  return { outcome };
+  };
+  if (isScheduleRequest(event))
+    return { outcome: await scheduleMessage(event, { ...posting, ...userGrants }) };
+  return { outcome: await postSnap(event, posting) };
 }

@@ -5,16 +5,13 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { Interaction, SlashCommand } from '../app/ports';
+import type { Interaction, SlashCommand, ViewInput, ViewValues } from '../app/ports';
 import { verifySignature } from '../domain/signature';
 import type { Logger } from '../log';
 
 /** The routes Slack posts to; infra/api.tf and the app manifest use the same paths. */
 export const COMMAND_PATH = '/slack/commands';
 export const INTERACTIONS_PATH = '/slack/interactions';
-
-/** The message shortcut's callback id, as in slack/manifest.yaml. */
-export const DELETE_SHORTCUT_CALLBACK_ID = 'delete_snap';
 
 /** Slash command payloads are a few KB; anything near this is not from Slack. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -127,67 +124,168 @@ export function readSlashCommand(
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const obj = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** Callback and action ids are snap's own (manifest, views, blocks): short, plain. */
+const ID = /^[A-Za-z0-9_.:-]{1,255}$/;
+const idOf = (v: unknown): string | undefined => (typeof v === 'string' && ID.test(v) ? v : undefined);
+/** Slack's message timestamps. */
+const TS = /^\d{1,12}\.\d{1,8}$/;
+const tsOf = (v: unknown): string | undefined => (typeof v === 'string' && TS.test(v) ? v : undefined);
+/** Slack's user, conversation and file ids. */
+const SLACK_ID = /^[A-Z0-9][A-Za-z0-9_-]{1,63}$/;
+const slackId = (v: unknown): string | undefined =>
+  typeof v === 'string' && SLACK_ID.test(v) ? v : undefined;
+
+export type ReadInteraction =
+  | { kind: 'interaction'; interaction: Interaction }
+  /** A payload type snap does not act on (`block_suggestion`, legacy attachments…). */
+  | { kind: 'ignored'; type: string }
+  | { kind: 'invalid' };
 
 /**
- * Reads an interactivity request (form field `payload`, JSON): the "Delete snap now" shortcut
- * or a "Delete now" button. `ignored` for any other interaction; `invalid` for a broken payload.
+ * Reads an interactivity request (form field `payload`, JSON) into a typed interaction: a global
+ * or message shortcut, a button click, a view submitted or closed. Only what snap acts on is
+ * kept: a message shortcut's payload carries the message's text, which is left behind here, and
+ * a submitted view's inputs travel on only to be sealed. `invalid` for a broken payload or one
+ * without what its type needs.
  */
-export function readInteraction(
-  form: FormBody,
-  deleteActionId: string,
-): { kind: 'interaction'; interaction: Interaction } | { kind: 'ignored' } | { kind: 'invalid' } {
+export function readInteraction(form: FormBody): ReadInteraction {
   const raw = form.payload;
   if (typeof raw !== 'string') return { kind: 'invalid' };
   let p: Record<string, unknown>;
   try {
-    p = JSON.parse(raw) as Record<string, unknown>;
+    p = obj(JSON.parse(raw));
   } catch {
     return { kind: 'invalid' };
   }
-  const obj = (v: unknown) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
-  const team = str(obj(p.team).id);
+  const team = str(obj(p.team).id) ?? str(obj(p.user).team_id);
   const user = str(obj(p.user).id);
-  const responseUrl = str(p.response_url);
   const enterprise = orgId(obj(p.enterprise).id) ?? orgId(obj(p.team).enterprise_id);
-  const org = enterprise ? { enterprise } : {};
-  if (p.type === 'message_action' && p.callback_id === DELETE_SHORTCUT_CALLBACK_ID) {
-    const channel = str(obj(p.channel).id);
-    const ts = str(obj(p.message).ts);
-    const trigger = str(p.trigger_id);
-    if (!team || !user || !channel || !ts || !responseUrl || !trigger) return { kind: 'invalid' };
-    return {
-      kind: 'interaction',
-      interaction: {
-        team,
-        ...org,
-        user,
-        channel,
-        responseUrl,
+  if (!team || !user) return { kind: 'invalid' };
+  const actor = { team, ...(enterprise ? { enterprise } : {}), user };
+  const trigger = str(p.trigger_id);
+  const read = (interaction: Interaction): ReadInteraction => ({ kind: 'interaction', interaction });
+  switch (p.type) {
+    case 'shortcut': {
+      const callbackId = idOf(p.callback_id);
+      if (!callbackId || !trigger) return { kind: 'invalid' };
+      return read({ ...actor, id: `${team}:${trigger}`, kind: 'shortcut', callbackId, triggerId: trigger });
+    }
+    case 'message_action': {
+      const callbackId = idOf(p.callback_id);
+      const channel = str(obj(p.channel).id);
+      const m = obj(p.message);
+      const ts = tsOf(m.ts);
+      const responseUrl = str(p.response_url);
+      if (!callbackId || !trigger || !channel || !ts || !responseUrl) return { kind: 'invalid' };
+      const threadTs = tsOf(m.thread_ts);
+      const author = slackId(m.user);
+      const files = list(m.files)
+        .map((f) => slackId(obj(f).id))
+        .filter((f): f is string => f !== undefined);
+      return read({
+        ...actor,
         id: `${team}:${trigger}`,
-        action: { kind: 'delete_message', ts },
-      },
-    };
-  }
-  if (p.type === 'block_actions') {
-    const actions = Array.isArray(p.actions) ? (p.actions as unknown[]).map(obj) : [];
-    const button = actions.find((a) => a.action_id === deleteActionId);
-    if (!button) return { kind: 'ignored' };
-    const snapId = str(button.value);
-    const channel = str(obj(p.channel).id) ?? str(obj(p.container).channel_id) ?? '';
-    const stamp = str(button.action_ts) ?? str(p.trigger_id);
-    if (!team || !user || !snapId || !responseUrl || !stamp) return { kind: 'invalid' };
-    return {
-      kind: 'interaction',
-      interaction: {
-        team,
-        ...org,
-        user,
-        channel,
+        kind: 'message_shortcut',
+        callbackId,
+        triggerId: trigger,
         responseUrl,
+        message: {
+          channel,
+          ts,
+          ...(threadTs ? { threadTs } : {}),
+          ...(author ? { author } : {}),
+          files,
+        },
+      });
+    }
+    case 'block_actions': {
+      // One click, one action: Slack sends the element that was used.
+      const action = obj(list(p.actions)[0]);
+      const actionId = idOf(action.action_id);
+      const value =
+        typeof action.value === 'string' ? action.value : (str(obj(action.selected_option).value) ?? '');
+      const stamp = str(action.action_ts) ?? trigger;
+      if (!actionId || !stamp) return { kind: 'invalid' };
+      const container = obj(p.container);
+      const inView = container.type === 'view' || (p.view !== undefined && container.type !== 'message');
+      const channel = str(obj(p.channel).id) ?? str(container.channel_id);
+      const messageTs = tsOf(container.message_ts) ?? tsOf(obj(p.message).ts);
+      const responseUrl = str(p.response_url);
+      const viewId = str(obj(p.view).id) ?? str(container.view_id);
+      return read({
+        ...actor,
         id: `${team}:${stamp}`,
-        action: { kind: 'delete', snapId },
-      },
-    };
+        kind: 'button',
+        actionId,
+        value,
+        ...(trigger ? { triggerId: trigger } : {}),
+        container: inView ? 'view' : container.is_ephemeral === true ? 'ephemeral' : 'message',
+        ...(channel && !inView ? { channel } : {}),
+        ...(messageTs && !inView ? { messageTs } : {}),
+        ...(responseUrl && !inView ? { responseUrl } : {}),
+        ...(viewId && inView ? { viewId } : {}),
+      });
+    }
+    case 'view_submission':
+    case 'view_closed': {
+      const view = obj(p.view);
+      const callbackId = idOf(view.callback_id);
+      const viewId = str(view.id);
+      if (!callbackId || !viewId) return { kind: 'invalid' };
+      if (p.type === 'view_closed')
+        return read({ ...actor, id: `${team}:closed:${viewId}`, kind: 'view_closed', callbackId, viewId });
+      const privateMetadata = typeof view.private_metadata === 'string' ? view.private_metadata : '';
+      return read({
+        ...actor,
+        // A view is submitted once; a repeat of the same submission carries the same view id.
+        id: `${team}:view:${viewId}`,
+        kind: 'view_submission',
+        callbackId,
+        viewId,
+        privateMetadata,
+        values: viewValues(obj(obj(view.state).values)),
+        ...(trigger ? { triggerId: trigger } : {}),
+      });
+    }
+    default:
+      return { kind: 'ignored', type: String(p.type ?? 'none').slice(0, 64) };
   }
-  return { kind: 'ignored' };
+}
+
+/** A view's `state.values`, each input reduced to its value or selection. */
+function viewValues(values: Record<string, unknown>): ViewValues {
+  const out: ViewValues = {};
+  for (const [blockId, block] of Object.entries(values)) {
+    if (!ID.test(blockId)) continue;
+    const inputs: Record<string, ViewInput> = {};
+    for (const [actionId, rawInput] of Object.entries(obj(block))) {
+      if (!ID.test(actionId)) continue;
+      const input = obj(rawInput);
+      const type = typeof input.type === 'string' ? input.type : 'unknown';
+      const selected =
+        str(input.selected_conversation) ??
+        str(input.selected_channel) ??
+        str(input.selected_user) ??
+        str(obj(input.selected_option).value);
+      const many = [
+        ...list(input.selected_users),
+        ...list(input.selected_conversations),
+        ...list(input.selected_options).map((o) => obj(o).value),
+      ].filter((v): v is string => typeof v === 'string');
+      inputs[actionId] = {
+        type,
+        ...(typeof input.value === 'string' ? { value: input.value } : {}),
+        ...(selected ? { selected } : {}),
+        ...(many.length > 0 || Array.isArray(input.selected_users) || Array.isArray(input.selected_options)
+          ? { selectedList: many }
+          : {}),
+      };
+    }
+    out[blockId] = inputs;
+  }
+  return out;
 }

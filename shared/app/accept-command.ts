@@ -1,22 +1,33 @@
 /**
  * ack's use case: a verified slash command becomes either an immediate reply (help, a grammar
- * error) or a sealed hand-off to the poster plus a short confirmation. It never calls Slack.
+ * error, a workspace snap does not serve) or a sealed hand-off. It never calls Slack.
+ *
+ * One true answer per request: where only the poster (or the controls function) can know how a
+ * request ends — posted, refused by a limit, snap not installed, nothing to cancel — ack answers
+ * Slack with an empty 200 and the function that knows sends the single reply. A posted snap gets
+ * no reply at all: the message appearing is the answer.
  */
 import { type DelayLimits, parseCommand } from '../domain/command';
 import {
-  acceptedReply,
   helpReply,
   invalidReply,
   type Reply,
   teamNotAllowedReply,
   unavailableReply,
-  workingReply,
 } from '../domain/replies';
 import { authorAad, postAad, type Sealed } from '../domain/seal';
-import type { AuthorRequest, PostRequest, SealedContent } from '../domain/snap';
+import type {
+  AuthorRequest,
+  OpenViewRequest,
+  PostRequest,
+  ScheduleRequest,
+  SealedContent,
+  SealedSchedule,
+  SealedTrigger,
+} from '../domain/snap';
 import { teamServed } from '../domain/teams';
 import { errorFields, type Logger } from '../log';
-import type { Interaction, SlashCommand } from './ports';
+import type { SlashCommand } from './ports';
 
 /** The async event ack sends the poster: routing data in the clear, content sealed. */
 export type PosterEvent = PostRequest & { sealed: Sealed };
@@ -24,18 +35,35 @@ export type PosterEvent = PostRequest & { sealed: Sealed };
 /** An author's request about their snaps; only the response_url is sealed (there is no text). */
 export type AuthorEvent = AuthorRequest & { id: string; sealed: Sealed };
 
+/** A shortcut's modal for controls to open: the trigger sealed. */
+export type OpenViewEvent = OpenViewRequest & { sealed: Sealed };
+
+/** `snap_this` for the poster: the modal's binding sealed (there is no text). */
+export type ScheduleEvent = ScheduleRequest & { sealed: Sealed };
+
+/**
+ * Who takes a hand-off: the **poster** posts snaps; **controls** (the same bundle, deployed with
+ * capacity of its own) takes everything else — an author's requests about their snaps, buttons,
+ * shortcuts — so that those answer whatever the posting traffic.
+ */
+export type HandOffTarget = 'poster' | 'controls';
+
 export interface AcceptDeps {
   limits: DelayLimits;
   /** Workspaces served; empty serves all. */
   allowedTeams: ReadonlySet<string>;
   /** Seals `content` with `aad` (the event's clear fields, `postAad`/`authorAad`) as associated data. */
-  seal(aad: string, content: SealedContent | { responseUrl: string }): Promise<Sealed>;
-  handOff(event: PosterEvent | AuthorEvent): Promise<void>;
+  seal(
+    aad: string,
+    content: SealedContent | { responseUrl: string } | SealedTrigger | SealedSchedule,
+  ): Promise<Sealed>;
+  handOff(event: PosterEvent | AuthorEvent | OpenViewEvent | ScheduleEvent, to: HandOffTarget): Promise<void>;
   now(): number;
   log: Logger;
 }
 
-export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Promise<Reply> {
+/** The reply to answer Slack with, or undefined for an empty 200 (the hand-off answers). */
+export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Promise<Reply | undefined> {
   const log = deps.log.child({ team: command.team, channel: command.channel, user: command.user });
   const org = command.enterprise ? { enterprise: command.enterprise } : {};
   if (!teamServed(deps.allowedTeams, command)) {
@@ -68,7 +96,7 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
         deps,
         log,
       );
-      return handed ? workingReply(parsed.kind) : unavailableReply();
+      return handed ? undefined : unavailableReply();
     }
     case 'snap':
       break;
@@ -86,48 +114,16 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
       receivedAt: deps.now(),
     };
     const sealed = await deps.seal(postAad(request), { text: parsed.text, responseUrl: command.responseUrl });
-    await deps.handOff({ ...request, sealed });
+    await deps.handOff({ ...request, sealed }, 'poster');
   } catch (error) {
     log.error('command.handoff_failed', { snap: id, ...errorFields(error) });
     return unavailableReply();
   }
   log.info('command.accepted', { snap: id, delaySeconds: parsed.delaySeconds });
-  return acceptedReply(parsed.delaySeconds);
+  return undefined;
 }
 
-/**
- * ack's use case for a verified button click or message shortcut: handed to the poster, which
- * decides from the record. Undefined when handed off (Slack needs only a quick, empty 200);
- * otherwise the reply to answer with.
- */
-export async function acceptInteraction(
-  interaction: Interaction,
-  deps: Omit<AcceptDeps, 'limits'>,
-): Promise<Reply | undefined> {
-  const log = deps.log.child({ team: interaction.team, user: interaction.user });
-  if (!teamServed(deps.allowedTeams, interaction)) {
-    log.warn('ack.team_not_allowed');
-    return teamNotAllowedReply();
-  }
-  const handed = await handOffAuthor(
-    {
-      v: 1,
-      action: interaction.action,
-      team: interaction.team,
-      ...(interaction.enterprise ? { enterprise: interaction.enterprise } : {}),
-      channel: interaction.channel,
-      user: interaction.user,
-      receivedAt: deps.now(),
-    },
-    interaction.id,
-    interaction.responseUrl,
-    deps,
-    log,
-  );
-  return handed ? undefined : unavailableReply();
-}
-
-/** Hands an author's request to the poster; false when that failed (already logged). */
+/** Hands an author's request to the controls function; false when that failed (already logged). */
 export async function handOffAuthor(
   request: AuthorRequest,
   id: string,
@@ -137,7 +133,7 @@ export async function handOffAuthor(
 ): Promise<boolean> {
   try {
     const sealed = await deps.seal(authorAad(id, request), { responseUrl });
-    await deps.handOff({ ...request, id, sealed });
+    await deps.handOff({ ...request, id, sealed }, 'controls');
     log.info('author.accepted', { action: request.action.kind, request: id });
     return true;
   } catch (error) {

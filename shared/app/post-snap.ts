@@ -18,14 +18,16 @@
  * recorded — the request's tombstone only.
  */
 
-import type { KnownBlock, SectionBlock } from '@slack/types';
 import { neutraliseBroadcasts } from '../domain/broadcasts';
 import { isDeadToken } from '../domain/deletion';
 import { COLD_START_BUDGET_MS, type EngineShape, groupOf, needsWatch, shardOf } from '../domain/engine';
 import { installUrl } from '../domain/install';
 import type { Limits } from '../domain/limits';
+import { fitsSlack, snapMessage } from '../domain/message';
 import {
+  busyReply,
   expiryContext,
+  formRefusedReply,
   lostTrackReply,
   notInstalledReply,
   overLimitReply,
@@ -34,10 +36,12 @@ import {
   type Reply,
   reauthorizeReply,
   slackUnavailableReply,
+  tooLateReply,
   unavailableReply,
   untrackedReply,
 } from '../domain/replies';
 import { isSealed, postAad, type Sealed } from '../domain/seal';
+import type { PosterCaps } from '../domain/slots';
 import {
   abandonedAfter,
   delayWithinLimits,
@@ -46,12 +50,14 @@ import {
   leaseUntil,
   newRecord,
   type PostedAs,
+  type PostRequest,
   type SealedContent,
   type SnapRecord,
   type StoredRecord,
   staleness,
   tombstone,
 } from '../domain/snap';
+import { submissionId } from '../domain/view-metadata';
 import {
   ClaimPendingError,
   NoTokenError,
@@ -63,8 +69,12 @@ import {
 import { errorFields, type Logger } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
 import { checkLimits } from './limits';
-import type { Common, Identity, SlackPort, Speaker, StorePort, TokenSource } from './ports';
+import { type Audience, tellAuthor } from './notify';
+import type { BindingOpener, Common, Identity, SlackPort, Speaker, StorePort, TokenSource } from './ports';
+import { holdPosterSlots } from './slots';
 import { botOf, userOf } from './speaker';
+import { retireDeadToken } from './token-gone';
+import { openBinding } from './view-binding';
 import { keepWatch, type WatchDeps } from './watch';
 
 export interface PostDeps extends Common, WatchDeps {
@@ -88,6 +98,10 @@ export interface PostDeps extends Common, WatchDeps {
   publicUrl?: string;
   /** The warm tokens, so a "no" remembered for the author can be checked afresh before refusing. */
   tokens?: Pick<TokenSource, 'forget'>;
+  /** Posters in flight per workspace and per org (absent: no cap). */
+  caps?: PosterCaps;
+  /** Opens a modal's binding (`private_metadata`, sealed by controls); absent: modals are refused. */
+  binding?: BindingOpener;
 }
 
 export type PostOutcome =
@@ -96,6 +110,8 @@ export type PostOutcome =
   | 'duplicate'
   | 'refused'
   | 'limited'
+  /** Every poster the workspace (or org) may have posting at once was in use: nothing posted. */
+  | 'busy'
   | 'untracked'
   | 'lost'
   | 'rejected'
@@ -104,9 +120,30 @@ export type PostOutcome =
   /** The token could not be looked up (store or KMS trouble): nothing posted. */
   | 'unavailable';
 
-function isContent(value: unknown): value is SealedContent {
+/** A `/snap`'s content has its response_url; a modal's, its binding instead. */
+function isContent(value: unknown, fromModal: boolean): value is SealedContent {
   const v = value as Partial<SealedContent> | null;
-  return typeof v?.text === 'string' && v.text.trim() !== '' && typeof v.responseUrl === 'string';
+  return (
+    typeof v?.text === 'string' &&
+    v.text.trim() !== '' &&
+    (fromModal ? typeof v.metadata === 'string' : typeof v.responseUrl === 'string')
+  );
+}
+
+/**
+ * How the author hears the one answer: through the command's `response_url`, or — for a modal,
+ * which has none — where Slack lets snap speak to them (shared/app/notify.ts).
+ */
+export function answerer(
+  deps: Pick<PostDeps, 'slack' | 'log'>,
+  responseUrl: string | undefined,
+  audience: Audience,
+  log: Logger,
+): (reply: Reply) => Promise<void> {
+  if (responseUrl !== undefined) return (reply) => replyQuietly(deps, responseUrl, reply, log);
+  return async (reply) => {
+    await tellAuthor({ slack: deps.slack, log }, audience, reply);
+  };
 }
 
 /** Slack refuses custom usernames and icons without `chat:write.customize`: post as the bot instead. */
@@ -130,24 +167,6 @@ const jittered = (ms: number) => ms + Math.floor(Math.random() * (ms / 2));
  * author is told Slack is busy instead of a poster (256 MB) being held up to its deadline.
  */
 export const POST_RETRY_BUDGET_MS = 10_000;
-
-/** Section blocks hold 3,000 characters; longer messages are split on line or word breaks. */
-export function messageBlocks(text: string, context: string): KnownBlock[] {
-  const chunks: string[] = [];
-  let rest = text;
-  while (rest.length > 3000) {
-    const window = rest.slice(0, 3000);
-    const cut = Math.max(window.lastIndexOf('\n'), window.lastIndexOf(' '));
-    const at = cut > 1500 ? cut : 3000;
-    chunks.push(rest.slice(0, at));
-    rest = rest.slice(at).replace(/^[\n ]/, '');
-  }
-  chunks.push(rest);
-  return [
-    ...chunks.map((chunk): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text: chunk } })),
-    { type: 'context', elements: [{ type: 'mrkdwn', text: context }] },
-  ];
-}
 
 /** How often a repeat looks again at a claim another run holds in `posting`. */
 const CLAIM_POLL_MS = 2_000;
@@ -189,7 +208,7 @@ async function settleOpenClaim(
 }
 
 export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutcome> {
-  const { store, slack, clock } = deps;
+  const { store, clock } = deps;
   const sealed = (event as { sealed?: unknown } | null)?.sealed;
   if (!isPostRequest(event) || !isSealed(sealed)) {
     // Not something ack produced: retrying cannot help, so it is dropped (and counted).
@@ -202,30 +221,53 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   try {
     // Any clear field changed since ack sealed the event and the seal does not open.
     const opened = await deps.open(sealed, postAad(request));
-    if (!isContent(opened)) throw new SealError('Sealed content has the wrong shape');
+    if (!isContent(opened, request.via !== undefined))
+      throw new SealError('Sealed content has the wrong shape');
     content = opened;
   } catch (error) {
     if (!(error instanceof SealError)) throw error; // KMS trouble: let Lambda retry the event
     log.error('poster.seal_invalid', errorFields(error));
     return 'rejected';
   }
+  // The request's one answer: ack answered Slack with an empty 200, and a posted snap gets none.
+  const audience: Audience = {
+    team: request.team,
+    enterprise: request.enterprise,
+    user: request.user,
+    channel: request.channel,
+    threadTs: request.threadTs,
+  };
+  const tellUser = answerer(deps, content.responseUrl, audience, log);
   // Checked once the seal vouches for the fields; refused for good, no retry could change it.
   const stale = staleness(request.receivedAt, clock.now());
   if (stale) {
     log.warn('poster.event_stale', { staleness: stale, ageMs: clock.now() - request.receivedAt });
+    // ack answered nothing: the author hears why, once — unless a delivery already took this
+    // request (it answered, or the snap is up).
+    if (stale === 'too_old' && (await claimQuietly(deps, request.id, log)))
+      await tellUser(tooLateReply('snap'));
     return 'rejected';
   }
   if (!delayWithinLimits(request.delaySeconds)) {
     log.error('poster.delay_out_of_range', { delaySeconds: request.delaySeconds });
     return 'rejected';
   }
-  const tellUser = async (reply: Reply) => {
-    try {
-      await slack.reply(content.responseUrl, reply);
-    } catch (error) {
-      log.warn('poster.reply_failed', errorFields(error));
+  if (request.via !== undefined) {
+    // A modal's snap: the view controls opened for this person must say this thread (a reply) and
+    // name this very request. Checked before anything is claimed: a forged one leaves no trace.
+    const refusal = await checkViewBinding(request, content.metadata ?? '', deps);
+    if (refusal) {
+      log.error('poster.binding_refused', { why: refusal });
+      // Told privately, and not where the refused request pointed.
+      await answerer(
+        deps,
+        undefined,
+        { ...audience, channel: undefined, threadTs: undefined },
+        log,
+      )(formRefusedReply(refusal));
+      return 'rejected';
     }
-  };
+  }
 
   /** Ends the claim for good: `lost` only while it is still `posting` (a record written after all stays). */
   const settle = async (state: 'done' | 'lost', settleLog: Logger) => {
@@ -262,6 +304,15 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'duplicate';
   }
 
+  const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
+  if (!fitsSlack(text)) {
+    // Slack would post it cut short; nothing is posted, and nothing counts against the limits.
+    await settle('done', log);
+    log.info('poster.too_long');
+    await tellUser(postFailureReply('msg_too_long'));
+    return 'refused';
+  }
+
   const refusal = await checkLimits(request, deps, log);
   if (refusal) {
     // Nothing was posted, and the author is told when to try again: like any clear refusal, the
@@ -272,7 +323,51 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'limited';
   }
 
-  const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
+  // One of the workspace's (and org's) posters in flight, or nothing is posted: one workspace
+  // cannot hold every poster, whatever it sends.
+  const held = deps.caps
+    ? await holdPosterSlots(request, waiterOf(request.id), { ...deps, caps: deps.caps }, log)
+    : { busy: undefined, release: async () => {} };
+  if (held.busy) {
+    // Refused clearly, so settled for good, like the limits.
+    await settle('done', log);
+    log.info('poster.busy', { scope: held.busy, enterprise: request.enterprise ?? null });
+    await tellUser(busyReply(held.busy));
+    return 'busy';
+  }
+  try {
+    return await postHeld({ request, text, record, deps, log, tellUser, settle, posted: held.release });
+  } finally {
+    await held.release();
+  }
+}
+
+/** What posting a claimed snap needs from `postSnap`. */
+interface Held {
+  request: PostRequest;
+  /** The text to post, as checked to fit Slack (broadcast mentions made inert unless allowed). */
+  text: string;
+  record: SnapRecord;
+  deps: PostDeps;
+  log: Logger;
+  tellUser(reply: Reply): Promise<void>;
+  settle(state: 'done' | 'lost', settleLog: Logger): Promise<void>;
+  /** The post is recorded: the poster slot goes back before any wait. */
+  posted(): Promise<void>;
+}
+
+/** Posts a claimed snap within the limits and its slot, records it, and hands it to a worker if short. */
+async function postHeld({
+  request,
+  text,
+  record,
+  deps,
+  log,
+  tellUser,
+  settle,
+  posted,
+}: Held): Promise<PostOutcome> {
+  const { store, slack, clock } = deps;
   const author = userOf(request);
   const bot = botOf(request);
 
@@ -281,12 +376,11 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   let dueAt = record.dueAt;
   const post = (speaker: Speaker, identity?: Identity) => {
     dueAt = dueTime(clock.now(), request.delaySeconds);
-    const blocks = messageBlocks(text, expiryContext(request.user, dueAt));
     return slack.post(speaker, {
       channel: request.channel,
-      text,
-      blocks,
+      ...snapMessage(text, expiryContext(request.user, dueAt)),
       ...(identity ? { identity } : {}),
+      ...(request.threadTs ? { threadTs: request.threadTs } : {}),
     });
   };
   const retryUntil = Math.min(deps.deadline(), clock.now() + POST_RETRY_BUDGET_MS);
@@ -322,6 +416,8 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
         // nothing was posted, and the adapter forgot it. Once more with a fresh lookup: a new
         // token posts, none means snap is no longer installed there.
         log.warn('poster.bot_token_dead', errorFields(error));
+        // Out of the store at once, unless a newer token (a reinstall) is stored there now.
+        await retireDeadToken(bot, slack, log);
         return postPaced(bot, identity);
       }
       const refused =
@@ -342,10 +438,11 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     } catch (error) {
       if (error instanceof NoTokenError) authorToken = 'none';
       else if (error instanceof SlackCallError && isDeadToken(error.kind, error.code)) {
-        // Taken back in Slack (the store learns it from the tokens_revoked event): the adapter
-        // forgot it, and the bot posts instead where it can.
+        // Taken back in Slack: the adapter forgot it, this run deletes it from the store (the
+        // tokens_revoked event may never come), and the bot posts instead where it can.
         authorToken = 'dead';
         log.warn('poster.author_token_dead', errorFields(error));
+        await retireDeadToken(author, slack, log);
       } else throw error;
       postedAs = 'bot';
       try {
@@ -363,7 +460,10 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
         } catch (again) {
           const dead = again instanceof SlackCallError && isDeadToken(again.kind, again.code);
           if (!(again instanceof NoTokenError || dead)) throw again;
-          if (dead) authorToken = 'dead';
+          if (dead) {
+            authorToken = 'dead';
+            await retireDeadToken(author, slack, log);
+          }
           postedAs = 'bot';
           throw botError;
         }
@@ -374,7 +474,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       // Distributed mode, a workspace without snap: the author learns how to add it.
       await settle('done', log);
       log.warn('poster.not_installed', { enterprise: request.enterprise ?? null });
-      if (deps.publicUrl) await tellUser(notInstalledReply(installUrl(deps.publicUrl)));
+      await tellUser(notInstalledReply(deps.publicUrl ? installUrl(deps.publicUrl) : undefined));
       return 'not_installed';
     }
     if (error instanceof TokenUnavailableError) {
@@ -427,6 +527,8 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'untracked';
   }
   plog.info('poster.posted', { dueAt, postedAs });
+  // The post is recorded: its poster slot goes back before any wait.
+  await posted();
   return handOver({ ...record, dueAt, state: 'posted', ts, postedAs, dueShard: shard }, deps, plog, true);
 }
 
@@ -435,7 +537,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
  * poster whose hand-over started the group's worker (a claim: one per group at a time) waits out
  * its own snap, and only when it is due before that worker could be up from a cold start.
  */
-async function handOver(
+export async function handOver(
   record: SnapRecord,
   deps: PostDeps,
   log: Logger,
@@ -462,11 +564,61 @@ async function handOver(
   return waitOut(record, until, deps);
 }
 
+/**
+ * Why a modal's snap may not be posted as asked, or undefined when its binding holds: sealed by
+ * controls for this person and this modal, fresh, naming this request, and — for a reply — this
+ * conversation and thread.
+ */
+async function checkViewBinding(
+  request: Pick<PostRequest, 'id' | 'team' | 'enterprise' | 'user' | 'via' | 'channel' | 'threadTs'>,
+  metadata: string,
+  deps: Pick<PostDeps, 'binding' | 'clock'>,
+): Promise<'invalid' | 'stale' | undefined> {
+  if (!deps.binding || !request.via) return 'invalid';
+  const opened = await openBinding(deps.binding, metadata, request, request.via, deps.clock.now());
+  if (!opened.ok) return opened.why;
+  const { binding, nonce } = opened;
+  if (request.id !== submissionId(request.team, nonce)) return 'invalid';
+  if (
+    request.via === 'snap_reply' &&
+    (binding.channel !== request.channel || binding.threadTs !== request.threadTs)
+  )
+    return 'invalid';
+  return undefined;
+}
+
+export async function replyQuietly(
+  deps: Pick<PostDeps, 'slack'>,
+  responseUrl: string,
+  reply: Reply,
+  log: Logger,
+): Promise<void> {
+  try {
+    await deps.slack.reply(responseUrl, reply);
+  } catch (error) {
+    log.warn('poster.reply_failed', errorFields(error));
+  }
+}
+
+/** Settles a request that was never claimed; true the first time (a later delivery finds it taken). */
+export async function claimQuietly(
+  deps: Pick<PostDeps, 'store' | 'clock'>,
+  id: string,
+  log: Logger,
+): Promise<boolean> {
+  try {
+    return await deps.store.claimRequest(tombstone(id, 'done', deps.clock.now()));
+  } catch (error) {
+    log.warn('poster.settle_failed', { state: 'done', ...errorFields(error) });
+    return false;
+  }
+}
+
 /** The poster's lease on a snap it waits out; a repeat of the same event holds the same one. */
-const waiterOf = (id: string) => `poster:${id}`;
+export const waiterOf = (id: string) => `poster:${id}`;
 
 /** Deletes a snap the poster waits out, at its due time. */
-async function waitOut(record: SnapRecord, leaseEnd: number, deps: PostDeps): Promise<PostOutcome> {
+export async function waitOut(record: SnapRecord, leaseEnd: number, deps: PostDeps): Promise<PostOutcome> {
   await deps.clock.sleep(record.dueAt - deps.clock.now());
   // Never past its own lease: a sweep may take the snap up from then on, and two deleters would
   // spend two of the workspace's rate-limited deletions on one message. What is left goes back.

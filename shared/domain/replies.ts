@@ -7,11 +7,15 @@ import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { Command, DelayLimits } from './command';
 import { describeDelay } from './delay';
 import type { LimitRefusal } from './limits';
+import { MESSAGE_TEXT_LIMIT } from './message';
+import { ACTION } from './surfaces';
 
 export interface Reply {
   response_type: 'ephemeral';
   text: string;
   blocks?: KnownBlock[];
+  /** Answer in place of the message the request came from (a list after one of its buttons). */
+  replace_original?: boolean;
 }
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
@@ -57,21 +61,6 @@ export function invalidReply(
   }
 }
 
-export function acceptedReply(delaySeconds: number): Reply {
-  return ephemeral(
-    `:bomb: Sending your snap… once it appears, it self-destructs ${describeDelay(delaySeconds)} later.`,
-  );
-}
-
-export function workingReply(kind: 'list' | 'cancel' | 'revoke'): Reply {
-  const text = {
-    list: 'Looking up your pending snaps…',
-    cancel: 'Deleting your most recent snap in this channel…',
-    revoke: 'Taking back snap’s permission to post as you…',
-  };
-  return ephemeral(text[kind]);
-}
-
 export function teamNotAllowedReply(): Reply {
   return ephemeral('snap is not enabled for this workspace. Nothing was posted.');
 }
@@ -87,18 +76,27 @@ export function malformedReply(field?: string): Reply {
 
 export function unavailableReply(): Reply {
   return ephemeral(
-    'Snap could not take your message right now. Nothing was posted; please try again in a moment.',
+    'snap could not take your message right now. Nothing was posted; please try again in a moment.',
+  );
+}
+
+/** The request reached snap after Lambda's 10 minutes: too late to act on what was asked then. */
+export function tooLateReply(kind: 'snap' | 'request'): Reply {
+  return ephemeral(
+    kind === 'snap'
+      ? ':warning: Your snap was not posted: it reached snap more than 10 minutes after you sent it. Please send it again.'
+      : 'snap could not get to that in time (more than 10 minutes). Please try again.',
   );
 }
 
 /** Why the poster could not post, in words that say what to do. Keyed by Slack's error code. */
-export function postFailureReply(code: string, command = '/snap'): Reply {
+export function postFailureReply(code: string): Reply {
   const fixes: Record<string, string> = {
-    not_in_channel: 'I am not a member of this channel. Invite me with `/invite @snap`, then try again.',
+    not_in_channel: 'snap is not a member of this channel. Invite it with `/invite @snap`, then try again.',
     channel_not_found:
-      'I cannot see this conversation. In a private channel, invite me with `/invite @snap`; direct messages with other people are out of my reach.',
+      'snap cannot see this conversation. In a private channel, invite it with `/invite @snap`; direct messages with other people are out of its reach.',
     is_archived: 'This channel is archived, so nothing can be posted in it.',
-    msg_too_long: 'Your message is too long for Slack. Shorten it and try again.',
+    msg_too_long: `Your message is too long for Slack (limit ${MESSAGE_TEXT_LIMIT.toLocaleString('en-US')} characters). Shorten it and try again.`,
     no_text: 'Your message was empty.',
     restricted_action: 'This workspace or channel does not let apps post here. An admin can change that.',
     restricted_action_read_only_channel: 'This channel is read-only for apps.',
@@ -106,18 +104,18 @@ export function postFailureReply(code: string, command = '/snap'): Reply {
       'This channel only accepts replies in threads, which snap does not post.',
     restricted_action_non_threadable_channel: 'This channel does not accept posts from apps.',
     ekm_access_denied: 'Your workspace administrators have suspended the ability to post messages.',
-    team_access_not_granted: 'Snap is not installed for this workspace.',
+    team_access_not_granted: 'snap is not installed for this workspace.',
     invalid_auth:
-      'Snap’s installation is broken (its token was refused). Ask whoever installed it to reinstall.',
-    token_revoked: 'Snap has been uninstalled or its token revoked. Ask whoever installed it to reinstall.',
+      'snap’s installation is broken (its token was refused). Ask whoever installed it to reinstall.',
+    token_revoked: 'snap has been uninstalled or its token revoked. Ask whoever installed it to reinstall.',
     account_inactive:
-      'Snap has been uninstalled or its token revoked. Ask whoever installed it to reinstall.',
+      'snap has been uninstalled or its token revoked. Ask whoever installed it to reinstall.',
     missing_scope:
-      'Snap lacks a permission it needs. Ask whoever installed it to reinstall it from its manifest.',
+      'snap lacks a permission it needs. Ask whoever installed it to reinstall it from its manifest.',
     ratelimited: 'Slack is busy in this channel right now and did not take it. Try again in a minute.',
   };
   const fix = fixes[code] ?? `Slack refused the post (\`${code}\`).`;
-  return ephemeral(`:warning: Your snap was not posted. ${fix} (${command})`);
+  return ephemeral(`:warning: Your snap was not posted. ${fix}`);
 }
 
 /** A snap refused by one of the limits (shared/domain/limits.ts): which one, and when to try again. */
@@ -137,6 +135,14 @@ export function overLimitReply(refusal: LimitRefusal, nowMs: number): Reply {
   );
 }
 
+/** Every poster this workspace (or org) may have posting at once is in use: nothing was posted. */
+export function busyReply(scope: 'workspace' | 'org'): Reply {
+  const where = scope === 'org' ? 'your organization' : 'this workspace';
+  return ephemeral(
+    `:hourglass: Your snap was not posted: snap is busy in ${where} right now — too many snaps from ${where} are being posted at once. Please send it again in a few seconds.`,
+  );
+}
+
 export function slackUnavailableReply(): Reply {
   return ephemeral(
     ':warning: Slack did not answer in time, so your snap may not have been posted. Please check the channel: if it is not there, try again; if it is, it has no timer, so delete it yourself.',
@@ -146,8 +152,8 @@ export function slackUnavailableReply(): Reply {
 export function untrackedReply(deleted: boolean): Reply {
   return ephemeral(
     deleted
-      ? ':warning: Your snap was posted but could not be scheduled for deletion, so I removed it at once. Please try again.'
-      : ':warning: Your snap was posted but could not be scheduled for deletion, and removing it failed. Please delete it by hand.',
+      ? ':warning: Your snap was posted but could not be scheduled for deletion, so snap removed it at once. Please try again.'
+      : ':warning: Your snap was posted but could not be scheduled for deletion, and removing it failed. Please delete it yourself.',
   );
 }
 
@@ -170,14 +176,23 @@ function slackDate(dueAtMs: number): string {
   return `<!date^${seconds}^{date_short_pretty} at {time_secs}|${fallback}>`;
 }
 
-export const DELETE_ACTION_ID = 'delete_snap';
 const LIST_LIMIT = 20;
 
-/** `/snap list`: the author's pending snaps, newest first, each with a "Delete now" button. */
-export function listReply(snaps: Array<{ id: string; channel: string; dueAt: number }>): Reply {
-  if (snaps.length === 0) return ephemeral('You have no pending snaps.');
+/**
+ * `/snap list`: the author's pending snaps, newest first, each with a "Delete now" button.
+ * After one of its buttons, the list is answered again in place of itself (`replace`), with a
+ * `note` on what the button did.
+ */
+export function listReply(
+  snaps: Array<{ id: string; channel: string; dueAt: number }>,
+  options: { note?: string; replace?: boolean } = {},
+): Reply {
+  const inPlace = options.replace ? { replace_original: true } : {};
+  const lead = options.note ? `${options.note}\n` : '';
+  if (snaps.length === 0)
+    return { ...ephemeral(`${lead}You have no pending snaps${options.note ? ' left' : ''}.`), ...inPlace };
   const shown = snaps.slice(0, LIST_LIMIT);
-  const title = `Your pending snaps (${snaps.length}), newest first:`;
+  const title = `${lead}Your pending snaps (${snaps.length}), newest first:`;
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: title } },
     ...shown.map(
@@ -188,7 +203,7 @@ export function listReply(snaps: Array<{ id: string; channel: string; dueAt: num
           type: 'button',
           style: 'danger',
           text: { type: 'plain_text', text: 'Delete now' },
-          action_id: DELETE_ACTION_ID,
+          action_id: ACTION.deleteSnap,
           value: snap.id,
         },
       }),
@@ -200,7 +215,7 @@ export function listReply(snaps: Array<{ id: string; channel: string; dueAt: num
       elements: [{ type: 'mrkdwn', text: `…and ${snaps.length - shown.length} more.` }],
     });
   }
-  return { response_type: 'ephemeral', text: title, blocks };
+  return { response_type: 'ephemeral', text: title, blocks, ...inPlace };
 }
 
 export function deletedEarlyReply(channel: string): Reply {
@@ -238,40 +253,72 @@ export function deleteLaterReply(): Reply {
   return ephemeral('Slack is busy right now; the snap will still self-destruct at its time.');
 }
 
+/**
+ * Said to the author by snap's bot, in its Messages tab, when a snap posted as them can no longer
+ * be deleted by snap: the permission that posted it is gone (taken back in Slack, their account
+ * deactivated), and no other token may delete their message. Never the message's text.
+ */
+export function leftBehindNotice(channel: string): string {
+  return `:warning: snap could not delete your snap in <#${channel}> at its time: the permission you gave snap to post as you no longer works (it was taken back in Slack, or your account changed), so the message stays there. Please delete it yourself: hover over it → ⋮ → Delete message.`;
+}
+
 /** Slack's link syntax: `<url|label>`. */
 const link = (url: string, label: string) => `<${url}|${label}>`;
 
 /** Distributed mode: the snap's workspace (or org) has not installed snap, or removed it. */
-export function notInstalledReply(installUrl: string): Reply {
+export function notInstalledReply(installUrl: string | undefined): Reply {
+  const add = installUrl ? `: ${link(installUrl, 'Add snap to Slack')}` : '';
   return ephemeral(
-    `:warning: Your snap was not posted: snap is not installed in this workspace (or was removed from it). Whoever may add apps here can add it: ${link(installUrl, 'Add snap to Slack')}.`,
+    `:warning: Your snap was not posted: snap is not installed in this workspace (or was removed from it). Whoever may add apps here can add it${add}.`,
   );
 }
 
 /** snap's bot cannot reach this conversation, and its author has not let snap post as them. */
 export function postAsYouReply(authorizeUrl: string): Reply {
   return ephemeral(
-    `:lock: Your snap was not posted: I cannot post in this conversation — it is a direct message with someone else, a group DM, or a private channel I am not in. ${link(authorizeUrl, 'Let snap post as you')}: from then on your snaps are your own messages, deleted on time, wherever you can write (take it back any time with \`/snap revoke\`). In a private channel, inviting me with \`/invite @snap\` works too.`,
+    `:lock: Your snap was not posted: snap cannot post in this conversation — it is a direct message with someone else, a group DM, or a private channel snap is not in. ${link(authorizeUrl, 'Let snap post as you')}: from then on your snaps are your own messages, deleted on time, wherever you can write (take it back any time with \`/snap revoke\`). In a private channel, inviting snap with \`/invite @snap\` works too.`,
   );
 }
 
 /** The author's own token was refused by Slack, and snap's bot cannot reach this conversation either. */
 export function reauthorizeReply(authorizeUrl: string): Reply {
   return ephemeral(
-    `:warning: Your snap was not posted: your permission for snap to post as you no longer works (it was taken back in Slack), and I cannot post in this conversation myself. ${link(authorizeUrl, 'Let snap post as you again')}.`,
+    `:warning: Your snap was not posted: your permission for snap to post as you no longer works (it was taken back in Slack), and snap cannot post in this conversation itself. ${link(authorizeUrl, 'Let snap post as you again')}.`,
   );
 }
 
-/** `/snap revoke` done: the author's token is given back and deleted; how many snaps it took down. */
-export function revokedReply(taken: number): Reply {
+/** Where `/snap revoke` found the author's permissions: this workspace, the org itself, other workspaces of the org. */
+export interface RevokedWhere {
+  here: boolean;
+  org: boolean;
+  otherWorkspaces: number;
+}
+
+/** `/snap revoke` done: the author's tokens are given back and deleted, and where; how many snaps it took down. */
+export function revokedReply(
+  taken: number,
+  where: RevokedWhere = { here: true, org: false, otherWorkspaces: 0 },
+): Reply {
   const snaps =
     taken === 0
       ? 'You had no pending snaps posted as you.'
       : `It took down ${taken} pending snap${taken === 1 ? '' : 's'} posted as you.`;
-  return ephemeral(
-    `:white_check_mark: snap no longer posts as you: your permission is given back to Slack and deleted. ${snaps}`,
-  );
+  const places = [
+    where.here ? 'in this workspace' : '',
+    where.otherWorkspaces > 0
+      ? `in ${where.otherWorkspaces === 1 ? 'another workspace' : `${where.otherWorkspaces} other workspaces`} of your organization`
+      : '',
+    where.org ? 'for your whole organization' : '',
+  ].filter(Boolean);
+  const permission =
+    places.length > 1 || where.otherWorkspaces > 1
+      ? `the permissions you gave it (${joinAnd(places)}) are given back to Slack and deleted`
+      : `your permission${places.length ? ` (${places[0]})` : ''} is given back to Slack and deleted`;
+  return ephemeral(`:white_check_mark: snap no longer posts as you: ${permission}. ${snaps}`);
 }
+
+const joinAnd = (parts: string[]) =>
+  parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 
 export function nothingToRevokeReply(): Reply {
   return ephemeral('snap does not post as you, so there is nothing to revoke.');
@@ -282,4 +329,53 @@ export function revokeLaterReply(taken: number, left: number): Reply {
   return ephemeral(
     `:hourglass: Slack is busy: snap took down ${taken} of your pending snaps posted as you, and ${left} could not be deleted yet. Nothing was revoked, so that none of them is left with nothing able to delete it: try \`/snap revoke\` again in a minute.`,
   );
+}
+
+/** A shortcut's modal could not be opened (Slack's trigger lasts 3 s): the person tries again. */
+export function formNotOpenedReply(): Reply {
+  return ephemeral(
+    'snap could not open its form in time (Slack gives it 3 seconds). Please use the shortcut again.',
+  );
+}
+
+/** `snap_this` done: the message self-destructs at its time (files too). */
+export function scheduledReply(channel: string, dueAtMs: number, files: number): Reply {
+  const withFiles = files ? (files === 1 ? ', with its file,' : `, with its ${files} files,`) : '';
+  return ephemeral(
+    `:bomb: Your message in <#${channel}>${withFiles} self-destructs ${slackDate(dueAtMs)}. \`/snap list\` shows it, with *Delete now*.`,
+  );
+}
+
+/** `snap_this` on a message that already self-destructs. */
+export function alreadyScheduledReply(channel: string, dueAtMs: number): Reply {
+  return ephemeral(
+    `That message in <#${channel}> already self-destructs ${slackDate(dueAtMs)}. Nothing changed; \`/snap list\` deletes it now if you like.`,
+  );
+}
+
+/** A modal's binding did not open, or is older than a form stays good (poster's own check). */
+export function formRefusedReply(why: 'invalid' | 'stale'): Reply {
+  return ephemeral(
+    why === 'stale'
+      ? ':warning: That snap form was opened too long ago, so snap did not act on it. Nothing was posted or scheduled: please use the shortcut again.'
+      : ':warning: snap could not check that form, so it did nothing with it. Nothing was posted or scheduled: please use the shortcut again.',
+  );
+}
+
+/** `snap_this` at submission: the message is not the person's own (the poster's check, again). */
+export function notYourMessageReply(): Reply {
+  return ephemeral('snap makes only your own messages self-destruct, so it did nothing with that one.');
+}
+
+/** `snap_this` at submission: the author's permission is gone (or lacks files). */
+export function scheduleNeedsPermissionReply(
+  reason: 'none' | 'files',
+  authorizeUrl: string | undefined,
+): Reply {
+  const why =
+    reason === 'none'
+      ? 'snap no longer has your permission to delete your messages'
+      : 'that message has files, and your permission for snap does not cover files';
+  const how = authorizeUrl ? ` ${link(authorizeUrl, 'Allow snap again')}, then use the shortcut again.` : '';
+  return ephemeral(`:lock: Nothing was scheduled: ${why}.${how}`);
 }

@@ -8,7 +8,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { SealError } from '../errors';
-import type { AuthorRequest, PostRequest } from './snap';
+import type { AuthorRequest, OpenViewRequest, PostRequest, ScheduleRequest } from './snap';
 
 /**
  * The associated data of a snap's event: a JSON array in a fixed order, led by a tag naming the
@@ -21,10 +21,35 @@ import type { AuthorRequest, PostRequest } from './snap';
 export function postAad(
   request: Pick<
     PostRequest,
-    'v' | 'id' | 'team' | 'enterprise' | 'channel' | 'user' | 'delaySeconds' | 'receivedAt'
+    | 'v'
+    | 'id'
+    | 'team'
+    | 'enterprise'
+    | 'channel'
+    | 'user'
+    | 'delaySeconds'
+    | 'receivedAt'
+    | 'via'
+    | 'threadTs'
   >,
 ): string {
   const { v, id, team, channel, user, delaySeconds, receivedAt } = request;
+  // A modal's snap has a tag of its own, which also binds the modal and the thread: a `/snap`
+  // event cannot be turned into a thread reply, nor a reply moved to another thread.
+  if (request.via !== undefined)
+    return JSON.stringify([
+      'snap/view-post',
+      v,
+      id,
+      request.via,
+      team,
+      channel,
+      request.threadTs ?? null,
+      user,
+      delaySeconds,
+      receivedAt,
+      ...org(request.enterprise),
+    ]);
   return JSON.stringify([
     'snap/post',
     v,
@@ -42,7 +67,11 @@ export function postAad(
 export function authorAad(id: string, request: AuthorRequest): string {
   const { v, action, team, channel, user, receivedAt } = request;
   const target =
-    action.kind === 'delete' ? action.snapId : action.kind === 'delete_message' ? action.ts : null;
+    action.kind === 'delete'
+      ? [action.snapId, action.list === true]
+      : action.kind === 'delete_message'
+        ? action.ts
+        : null;
   return JSON.stringify([
     'snap/author',
     v,
@@ -52,6 +81,41 @@ export function authorAad(id: string, request: AuthorRequest): string {
     team,
     channel,
     user,
+    receivedAt,
+    ...org(request.enterprise),
+  ]);
+}
+
+/** `snap_this`: the message to delete, whose it is, when, bound to the request. */
+export function scheduleAad(request: ScheduleRequest): string {
+  const { v, id, team, channel, ts, user, delaySeconds, receivedAt } = request;
+  return JSON.stringify([
+    'snap/schedule',
+    v,
+    id,
+    team,
+    channel,
+    ts,
+    user,
+    delaySeconds,
+    receivedAt,
+    ...org(request.enterprise),
+  ]);
+}
+
+/** A shortcut that opens a modal: which, for whom, on which message. */
+export function openViewAad(request: OpenViewRequest): string {
+  const { v, id, callback, team, user, message, receivedAt } = request;
+  return JSON.stringify([
+    'snap/open-view',
+    v,
+    id,
+    callback,
+    team,
+    user,
+    message
+      ? [message.channel, message.ts, message.threadTs ?? null, message.author ?? null, message.files]
+      : null,
     receivedAt,
     ...org(request.enterprise),
   ]);

@@ -6,9 +6,14 @@
  */
 
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
-import { MESSAGE_KEY_CONTEXT, secretContext, tokenContext } from '../../shared/adapters/kms';
-import { COUNTER_PREFIX, SNAP_PREFIX, WATCH_PREFIX } from '../../shared/adapters/snap-item';
+import { GRANTS_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
+import {
+  MESSAGE_KEY_CONTEXT,
+  secretContext,
+  tokenContext,
+  VIEW_KEY_CONTEXT,
+} from '../../shared/adapters/kms';
+import { COUNTER_PREFIX, SLOT_PREFIX, SNAP_PREFIX, WATCH_PREFIX } from '../../shared/adapters/snap-item';
 import {
   configReaderOf,
   deployedIn,
@@ -20,12 +25,13 @@ import {
   type Mode,
   type PolicyStatement,
   policyStatements,
+  resolveLocal,
   setIn,
   tf,
   variablesRead,
 } from '../support/infra';
 
-const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper', 'install'] as const;
+const FUNCTIONS = ['ack', 'poster', 'controls', 'sweeper', 'reaper', 'install'] as const;
 const ROOT = `arn:\${data.aws_partition.current.partition}:iam::\${data.aws_caller_identity.current.account_id}:root`;
 const DEPLOYER = tf('data.aws_iam_session_context.deployer.issuer_arn');
 /** How Terraform names a function's role; install is deployed with `count`, so through a splat. */
@@ -46,7 +52,8 @@ beforeAll(async () => {
 });
 
 const resource = (type: string, name: string) => infra.resource[type]?.[name] as Record<string, unknown>;
-const environment = (fn: string) => (infra.module[fn]?.environment ?? {}) as Record<string, string>;
+const environment = (fn: string) =>
+  (resolveLocal(infra, infra.module[fn]?.environment) ?? {}) as Record<string, string>;
 /** A function's environment as Terraform sets it in `mode`. */
 const environmentIn = (fn: string, mode: Mode) =>
   Object.fromEntries(Object.entries(environment(fn)).filter(([, value]) => setIn(value, mode)));
@@ -181,12 +188,19 @@ describe('the KMS key policy', () => {
       if (env.SLACK_CLIENT_ID) expected.push(grant(role(fn), 'kms:Encrypt', TOKEN_CONTEXT));
       if (tokensStored && 'botToken' in configOf(fn))
         expected.push(grant(role(fn), 'kms:Decrypt', TOKEN_CONTEXT));
-      const invoked = /^\$\{module\.(\w+)\.name\}$/.exec(env.POSTER_FUNCTION_NAME ?? '')?.[1];
-      if (invoked) {
+      const invoked = [env.POSTER_FUNCTION_NAME, env.CONTROLS_FUNCTION_NAME]
+        .map((name) => /^\$\{module\.(\w+)\.name\}$/.exec(name ?? '')?.[1])
+        .filter((name): name is string => name !== undefined);
+      if (invoked.length > 0) {
         expect(env.SNAP_KMS_KEY_ID).toBe(tf('aws_kms_key.snap.arn'));
         expected.push(grant(role(fn), 'kms:GenerateDataKey', { ...MESSAGE_KEY_CONTEXT }));
-        expected.push(grant(role(invoked), 'kms:Decrypt', { ...MESSAGE_KEY_CONTEXT }));
+        for (const to of invoked) expected.push(grant(role(to), 'kms:Decrypt', { ...MESSAGE_KEY_CONTEXT }));
       }
+      // The poster bundle given a key: controls seals modals' bindings with it, the poster opens them.
+      if (env.SNAP_KMS_KEY_ID && fn === 'controls')
+        expected.push(grant(role(fn), 'kms:GenerateDataKey', { ...VIEW_KEY_CONTEXT }));
+      if (env.SNAP_KMS_KEY_ID && fn === 'poster')
+        expected.push(grant(role(fn), 'kms:Decrypt', { ...VIEW_KEY_CONTEXT }));
     }
 
     // Act
@@ -210,10 +224,10 @@ describe('the KMS key policy', () => {
       );
 
     expect(bot('distributed')).toEqual([]);
-    expect(bot('one-workspace')).toHaveLength(4); // the three deleters, and the deployer's Encrypt
+    expect(bot('one-workspace')).toHaveLength(5); // poster, controls, the two deleters, and the deployer's Encrypt
     expect(stored('one-workspace')).toEqual([]);
     expect(stored('distributed').sort()).toEqual(
-      ['poster', 'reaper', 'sweeper'].map((fn) => grant(role(fn), 'kms:Decrypt', TOKEN_CONTEXT)),
+      ['controls', 'poster', 'reaper', 'sweeper'].map((fn) => grant(role(fn), 'kms:Decrypt', TOKEN_CONTEXT)),
     );
   });
 
@@ -285,39 +299,45 @@ describe('the failure queues', () => {
     return policyStatements(infra, 'failure_queue', { key, value });
   }
 
-  it('are the two on-failure destinations', () => {
-    expect(queues().map(senderOf).sort()).toEqual(['poster', 'reaper']);
+  it('are the on-failure destinations of poster, controls and reaper', () => {
+    expect(queues().map(senderOf).sort()).toEqual(['controls', 'poster', 'reaper']);
   });
 
-  it.each(['poster_failures', 'reaper_failures'])('%s keeps messages at most one day', (queue) => {
-    const retention = Number(evaluate(infra, resource('aws_sqs_queue', queue).message_retention_seconds));
+  it.each(['poster_failures', 'controls_failures', 'reaper_failures'])(
+    '%s keeps messages at most one day',
+    (queue) => {
+      const retention = Number(evaluate(infra, resource('aws_sqs_queue', queue).message_retention_seconds));
 
-    expect(retention).toBeGreaterThan(0);
-    expect(retention).toBeLessThanOrEqual(86_400);
-    expect(resource('aws_sqs_queue', queue).sqs_managed_sse_enabled).toBe(true);
-  });
+      expect(retention).toBeGreaterThan(0);
+      expect(retention).toBeLessThanOrEqual(86_400);
+      expect(resource('aws_sqs_queue', queue).sqs_managed_sse_enabled).toBe(true);
+    },
+  );
 
-  it.each(['poster_failures', 'reaper_failures'])('%s takes messages only from its function', (queue) => {
-    // Prepare
-    const sender = role(senderOf(queue) ?? '');
-    const arn = `\${aws_sqs_queue.${queue}.arn}`;
+  it.each(['poster_failures', 'controls_failures', 'reaper_failures'])(
+    '%s takes messages only from its function',
+    (queue) => {
+      // Prepare
+      const sender = role(senderOf(queue) ?? '');
+      const arn = `\${aws_sqs_queue.${queue}.arn}`;
 
-    // Act
-    const statements = queuePolicy(queue);
-    const allows = statements.filter((s) => s.effect === 'Allow');
-    const denySend = statements.filter((s) => s.effect === 'Deny' && s.actions.includes('sqs:SendMessage'));
+      // Act
+      const statements = queuePolicy(queue);
+      const allows = statements.filter((s) => s.effect === 'Allow');
+      const denySend = statements.filter((s) => s.effect === 'Deny' && s.actions.includes('sqs:SendMessage'));
 
-    // Assess
-    expect(allows).toEqual([expect.objectContaining({ actions: ['sqs:SendMessage'], resources: [arn] })]);
-    expect(allows[0]?.principals).toEqual([{ type: 'AWS', identifiers: [sender] }]);
-    expect(denySend).toHaveLength(1);
-    expect(denySend[0]?.principals).toEqual([{ type: 'AWS', identifiers: ['*'] }]);
-    expect(denySend[0]?.conditions).toEqual([
-      { test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [sender] },
-    ]);
-  });
+      // Assess
+      expect(allows).toEqual([expect.objectContaining({ actions: ['sqs:SendMessage'], resources: [arn] })]);
+      expect(allows[0]?.principals).toEqual([{ type: 'AWS', identifiers: [sender] }]);
+      expect(denySend).toHaveLength(1);
+      expect(denySend[0]?.principals).toEqual([{ type: 'AWS', identifiers: ['*'] }]);
+      expect(denySend[0]?.conditions).toEqual([
+        { test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [sender] },
+      ]);
+    },
+  );
 
-  it.each(['poster_failures', 'reaper_failures'])(
+  it.each(['poster_failures', 'controls_failures', 'reaper_failures'])(
     '%s can be read, emptied or redriven only by named operators',
     (queue) => {
       const deny = queuePolicy(queue).filter(
@@ -406,46 +426,95 @@ describe('the table, shared by every kind of item', () => {
   const ITEM_ACTIONS =
     /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|BatchGetItem|BatchWriteItem|ConditionCheckItem)$/;
   /** The key prefixes the code writes, as IAM patterns. */
-  const PREFIXES = [SNAP_PREFIX, COUNTER_PREFIX, WATCH_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX].map(
-    (p) => `${p}*`,
-  );
+  const PREFIXES = [
+    SNAP_PREFIX,
+    COUNTER_PREFIX,
+    SLOT_PREFIX,
+    WATCH_PREFIX,
+    INSTALLATION_PREFIX,
+    STATE_PREFIX,
+    GRANTS_PREFIX,
+  ].map((p) => `${p}*`);
 
-  /** A function's role statements that act on single items of the table. */
+  /** snap's two tables: the snaps' (with OAuth flows and counters) and the installations'. */
+  const TABLES = [tf('aws_dynamodb_table.snaps.arn'), tf('aws_dynamodb_table.installations[0].arn')];
+  /** A function's role statements that act on single items of either table. */
   const itemStatements = (fn: string) => {
-    const doc = /data\.aws_iam_policy_document\.(\w+)\.json/.exec(String(infra.module[fn]?.policy_json))?.[1];
+    const doc = /data\.aws_iam_policy_document\.(\w+)(?:\[0\])?\.json/.exec(
+      String(infra.module[fn]?.policy_json),
+    )?.[1];
     if (!doc) throw new Error(`${fn} has no policy document`);
     return policyStatements(infra, doc).filter(
-      (s) =>
-        s.actions.some((a) => ITEM_ACTIONS.test(a)) &&
-        s.resources.includes(tf('aws_dynamodb_table.snaps.arn')),
+      (s) => s.actions.some((a) => ITEM_ACTIONS.test(a)) && s.resources.some((r) => TABLES.includes(r)),
     );
   };
   const leadingKeys = (s: PolicyStatement) =>
     s.conditions.find((c) => c.variable === 'dynamodb:LeadingKeys' && c.test === 'ForAllValues:StringLike')
       ?.values ?? [];
 
-  it.each(FUNCTIONS)('confines %s to the key prefixes of the items it owns', (fn) => {
-    const statements = itemStatements(fn);
+  it.each(FUNCTIONS.filter((fn) => fn !== 'ack'))(
+    'confines %s to the key prefixes of the items it owns',
+    (fn) => {
+      const statements = itemStatements(fn);
 
-    for (const s of statements) {
-      expect([s.sid, leadingKeys(s).length > 0]).toEqual([s.sid, true]);
-      // Each pattern lies within one owned prefix (inst#*#* within inst#*).
-      for (const key of leadingKeys(s))
-        expect([key, PREFIXES.some((p) => key.startsWith(p.slice(0, -1)))]).toEqual([key, true]);
-    }
+      // Each of these reads or writes items: an empty list would check nothing.
+      expect(statements.length).toBeGreaterThan(0);
+      for (const s of statements) {
+        expect([s.sid, leadingKeys(s).length > 0]).toEqual([s.sid, true]);
+        // Each pattern lies within one owned prefix (inst#*#* within inst#*).
+        for (const key of leadingKeys(s))
+          expect([key, PREFIXES.some((p) => key.startsWith(p.slice(0, -1)))]).toEqual([key, true]);
+      }
+    },
+  );
+
+  it('gives ack no right over any item (it never touches the table)', () => {
+    expect(itemStatements('ack')).toEqual([]);
   });
 
-  it('lets the poster write snaps, rate-limit counters and watch items, the sweeper snaps and watch items, the reaper snaps only', () => {
+  it('lets the poster write snaps, rate-limit counters, slots and watch items, the sweeper snaps and watch items, the reaper snaps only, and each delete only tokens in the installations', () => {
     const keysOf = (fn: string) => new Set(itemStatements(fn).flatMap(leadingKeys));
-    const writesOf = (fn: string) => {
-      const writes = itemStatements(fn).filter((s) => s.actions.some((a) => a !== 'dynamodb:GetItem'));
-      return [...new Set(writes.flatMap(leadingKeys))].sort();
-    };
+    const installations = tf('aws_dynamodb_table.installations[0].arn');
 
     expect([...keysOf('poster')]).toEqual(
-      expect.arrayContaining([`${SNAP_PREFIX}*`, `${COUNTER_PREFIX}*`, `${WATCH_PREFIX}*`]),
+      expect.arrayContaining([
+        `${SNAP_PREFIX}*`,
+        `${COUNTER_PREFIX}*`,
+        `${SLOT_PREFIX}*`,
+        `${WATCH_PREFIX}*`,
+      ]),
     );
-    expect(writesOf('sweeper')).toEqual([`${SNAP_PREFIX}*`, `${WATCH_PREFIX}*`].sort());
-    expect(writesOf('reaper')).toEqual([`${SNAP_PREFIX}*`]);
+    // The slots: read together, taken, given back — and only slot items.
+    const slots = itemStatements('poster').filter((s) => leadingKeys(s).includes(`${SLOT_PREFIX}*`));
+    expect(slots.map((s) => [s.sid, [...s.actions].sort(), leadingKeys(s)])).toEqual([
+      [
+        'HoldPosterSlots',
+        ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'],
+        [`${SLOT_PREFIX}*`],
+      ],
+    ]);
+    // The watch items: a hand-over or a claim, one conditional UpdateItem each — and only those.
+    const watches = itemStatements('poster').filter((s) => leadingKeys(s).includes(`${WATCH_PREFIX}*`));
+    expect(watches.map((s) => [s.sid, s.actions, leadingKeys(s)])).toEqual([
+      ['HandOverShortSnaps', ['dynamodb:UpdateItem'], [`${WATCH_PREFIX}*`]],
+    ]);
+    const inSnapsOf = (fn: string) => {
+      const writes = itemStatements(fn).filter((s) => s.actions.some((a) => a !== 'dynamodb:GetItem'));
+      return writes.filter((s) => !s.resources.includes(installations));
+    };
+    expect([...new Set(inSnapsOf('sweeper').flatMap(leadingKeys))].sort()).toEqual(
+      [`${SNAP_PREFIX}*`, `${WATCH_PREFIX}*`].sort(),
+    );
+    expect([...new Set(inSnapsOf('reaper').flatMap(leadingKeys))]).toEqual([`${SNAP_PREFIX}*`]);
+    for (const fn of ['sweeper', 'reaper']) {
+      const writes = itemStatements(fn).filter((s) => s.actions.some((a) => a !== 'dynamodb:GetItem'));
+      const inInstallations = writes.filter((s) => s.resources.includes(installations));
+      // A dead token's item (a user's, and its key in their index of grants), or a dead bot
+      // token's attributes: nothing else there.
+      expect([fn, inInstallations.map((s) => s.sid).sort()]).toEqual([
+        fn,
+        ['DeleteUserTokens', 'ForgetDeadBotTokens', 'UnlistUserGrants'],
+      ]);
+    }
   });
 });

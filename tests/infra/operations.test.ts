@@ -8,7 +8,7 @@ import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { evaluate, type Infra, loadInfra, tf } from '../support/infra';
 
-const FUNCTIONS = ['ack', 'poster', 'sweeper', 'reaper'] as const;
+const FUNCTIONS = ['ack', 'poster', 'controls', 'sweeper', 'reaper'] as const;
 let infra: Infra;
 
 beforeAll(async () => {
@@ -94,6 +94,7 @@ describe('reserved concurrency', () => {
       expect(reservationDefaults(workers).sweeper).toBeGreaterThanOrEqual(2 * workers + 1);
     expect(defaults.reaper).toBeGreaterThanOrEqual(1);
     expect(defaults.poster).toBeGreaterThanOrEqual(1);
+    expect(defaults.controls).toBeGreaterThanOrEqual(1);
     expect(total).toBeLessThanOrEqual(1_000 - 100);
   });
 
@@ -160,13 +161,18 @@ describe('alarms', () => {
 
   it('watch each function with a failure destination for records that could not be delivered', () => {
     expect(watching('DestinationDeliveryFailures', 'FunctionName').sort()).toEqual(
-      [tf('module.poster.name'), tf('module.reaper.name')].sort(),
+      [tf('module.poster.name'), tf('module.controls.name'), tf('module.reaper.name')].sort(),
     );
   });
 
-  it('watch throttling where a concurrency cap turns load into failure: ack, poster, sweeper', () => {
+  it('watch throttling where a concurrency cap turns load into failure: ack, poster, controls, sweeper', () => {
     expect(watching('Throttles', 'FunctionName').sort()).toEqual(
-      [tf('module.ack.name'), tf('module.poster.name'), tf('module.sweeper.name')].sort(),
+      [
+        tf('module.ack.name'),
+        tf('module.poster.name'),
+        tf('module.controls.name'),
+        tf('module.sweeper.name'),
+      ].sort(),
     );
   });
 
@@ -208,12 +214,17 @@ describe('messages left behind', () => {
     );
   });
 
-  it('watch the poster, the sweeper and the reaper, and raise one alarm on the topic', () => {
+  it('watch the poster, the controls, the sweeper and the reaper, and raise one alarm on the topic', () => {
     const filter = infra.resource.aws_cloudwatch_log_metric_filter?.left_behind as Record<string, unknown>;
     const alarm = infra.resource.aws_cloudwatch_metric_alarm?.left_behind as Record<string, unknown>;
     const transformation = (filter.metric_transformation as Array<Record<string, unknown>>)[0];
 
-    expect(Object.keys(filter.for_each as object).sort()).toEqual(['poster', 'reaper', 'sweeper']);
+    expect(Object.keys(filter.for_each as object).sort()).toEqual([
+      'controls',
+      'poster',
+      'reaper',
+      'sweeper',
+    ]);
     expect(String(filter.pattern)).toContain('local.left_behind_events');
     expect(transformation?.name).toBe(alarm.metric_name);
     expect(transformation?.namespace).toBe(alarm.namespace);

@@ -42,6 +42,7 @@ function mockAws() {
 beforeAll(async () => {
   process.env.SLACK_SIGNING_SECRET_CIPHERTEXT = Buffer.from('kms-ciphertext').toString('base64');
   process.env.POSTER_FUNCTION_NAME = 'snap-poster';
+  process.env.CONTROLS_FUNCTION_NAME = 'snap-controls';
   process.env.SNAP_KMS_KEY_ID = 'alias/snap';
   mockAws();
   ({ handler } = (await import('../../functions/ack/handler')) as unknown as { handler: Handler });
@@ -60,15 +61,13 @@ const replyText = (result: APIGatewayProxyStructuredResultV2) =>
   (JSON.parse(String(result.body)) as { text: string }).text;
 
 describe('ack', () => {
-  it('hands a valid command to the poster asynchronously and confirms without echoing the message', async () => {
+  it('hands a valid command to the poster asynchronously and answers with an empty 200, the post being the answer', async () => {
     // Act
     const result = await send('30s the door code is 4711');
 
-    // Assess
+    // Assess: no first answer that the poster could contradict (not installed, a limit…).
     expect(result.statusCode).toBe(200);
-    expect(JSON.parse(String(result.body))).toMatchObject({ response_type: 'ephemeral' });
-    expect(replyText(result)).toContain('30 seconds');
-    expect(replyText(result)).not.toContain('4711');
+    expect(result.body).toBe('');
     expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
     expect(lambda).toHaveReceivedCommandWith(InvokeCommand, {
       FunctionName: 'snap-poster',
@@ -90,7 +89,7 @@ describe('ack', () => {
         sealed: { key: string; iv: string; data: string };
       };
     const wire = JSON.stringify(payload);
-    expect(wire).not.toContain('4711');
+    expect(wire).not.toContain('code is 4711');
     expect(wire).not.toContain('hooks.slack.com');
     expect(payload).toMatchObject({ v: 1, team: 'T0001', channel: 'C0001', user: 'U0001', delaySeconds: 45 });
     expect(payload.id).toMatch(/^T0001:/);
@@ -216,7 +215,7 @@ describe('ack', () => {
 
     const text = logs.lines().join('\n');
     expect(text).toContain('"event":"command.accepted"');
-    expect(text).not.toContain('4711');
+    expect(text).not.toContain('code is 4711');
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain('hooks.slack.com');
   });
@@ -248,10 +247,15 @@ describe('ack', () => {
     expect(logs.lines().join('\n')).not.toContain(junk);
   });
 
-  it('hands /snap list to the poster and says it is looking', async () => {
+  it('hands /snap list to the controls function and leaves the one answer to it', async () => {
     const result = await send('list');
 
-    expect(replyText(result)).toContain('Looking up your pending snaps');
+    expect(result.statusCode).toBe(200);
+    expect(result.body).toBe('');
+    expect(lambda).toHaveReceivedCommandWith(InvokeCommand, {
+      FunctionName: 'snap-controls',
+      InvocationType: 'Event',
+    });
     const payload = JSON.parse(
       Buffer.from(lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array).toString(),
     ) as Record<string, unknown>;
@@ -259,10 +263,11 @@ describe('ack', () => {
     expect(JSON.stringify(payload)).not.toContain('hooks.slack.com');
   });
 
-  it('hands /snap revoke to the poster, as the author asking, and says it is taking the permission back', async () => {
+  it('hands /snap revoke to the controls function, as the author asking, answering nothing itself', async () => {
     const result = await send('revoke');
 
-    expect(replyText(result)).toContain('Taking back');
+    expect(result.body).toBe('');
+    expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { FunctionName: 'snap-controls' });
     const payload = JSON.parse(
       Buffer.from(lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array).toString(),
     ) as Record<string, unknown>;
@@ -356,12 +361,12 @@ describe('ack', () => {
     expect(JSON.stringify(sent)).not.toContain('anything');
   });
 
-  it('hands a Delete now button to the poster with the snap id', async () => {
+  it('hands a Delete now button to the controls function with the snap id', async () => {
     const payload = {
       type: 'block_actions',
       team: { id: 'T0001' },
       user: { id: 'U0001' },
-      container: { channel_id: 'C0001' },
+      container: { type: 'message', channel_id: 'C0001', message_ts: '1700000000.000200' },
       response_url: 'https://hooks.slack.com/actions/T0001/2/y',
       actions: [{ action_id: 'delete_snap', value: 'T0001:trig.1', action_ts: '1700000001.1' }],
     };
@@ -374,10 +379,42 @@ describe('ack', () => {
 
     expect(result.statusCode).toBe(200);
     expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
+    expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { FunctionName: 'snap-controls' });
     const sent = JSON.parse(
       Buffer.from(lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array).toString(),
     ) as Record<string, unknown>;
     expect(sent).toMatchObject({ action: { kind: 'delete', snapId: 'T0001:trig.1' }, user: 'U0001' });
+    expect((sent.action as Record<string, unknown>).list).toBeUndefined();
+  });
+
+  it('marks a Delete now button from /snap list (an ephemeral message) so the answer replaces the list', async () => {
+    // Prepare: Slack's container for a button in an ephemeral message.
+    const payload = {
+      type: 'block_actions',
+      team: { id: 'T0001' },
+      user: { id: 'U0001' },
+      container: {
+        type: 'message',
+        channel_id: 'C0001',
+        is_ephemeral: true,
+        message_ts: '1700000000.000300',
+      },
+      response_url: 'https://hooks.slack.com/actions/T0001/3/z',
+      actions: [{ action_id: 'delete_snap', value: 'T0001:trig.2', action_ts: '1700000001.3' }],
+    };
+    const event = signedEvent(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), {
+      secret: SECRET,
+    });
+    event.rawPath = '/slack/interactions';
+
+    // Act
+    await call(event);
+
+    // Assess
+    const sent = JSON.parse(
+      Buffer.from(lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array).toString(),
+    ) as Record<string, unknown>;
+    expect(sent).toMatchObject({ action: { kind: 'delete', snapId: 'T0001:trig.2', list: true } });
   });
 
   it('verifies interactions like commands, and refuses broken payloads without acting', async () => {
@@ -386,14 +423,27 @@ describe('ack', () => {
     broken.rawPath = '/slack/interactions';
     const unsigned = signedEvent(body, { secret: 'wrong' });
     unsigned.rawPath = '/slack/interactions';
-    const other = signedEvent(new URLSearchParams({ payload: '{"type":"view_submission"}' }).toString(), {
-      secret: SECRET,
+    const interaction = (payload: object) => {
+      const event = signedEvent(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), {
+        secret: SECRET,
+      });
+      event.rawPath = '/slack/interactions';
+      return event;
+    };
+    const nobody = interaction({ type: 'view_submission' });
+    const unknownView = interaction({
+      type: 'view_submission',
+      team: { id: 'T0001' },
+      user: { id: 'U0001' },
+      view: { id: 'V1', callback_id: 'not_snaps', state: { values: {} } },
     });
-    other.rawPath = '/slack/interactions';
+    const otherType = interaction({ type: 'block_suggestion', team: { id: 'T0001' }, user: { id: 'U0001' } });
 
     expect((await call(broken)).statusCode).toBe(400);
     expect((await call(unsigned)).statusCode).toBe(401);
-    expect((await call(other)).statusCode).toBe(200);
+    expect((await call(nobody)).statusCode).toBe(400);
+    expect(await call(unknownView)).toMatchObject({ statusCode: 200, body: '' });
+    expect(await call(otherType)).toMatchObject({ statusCode: 200, body: '' });
     expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
   });
 

@@ -13,7 +13,7 @@ import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { lambdaContext } from '../../local/lambda-stand-in';
 import type { AuthorEvent, PosterEvent } from '../../shared/app/accept-command';
 import { authorAad, postAad, sealJson } from '../../shared/domain/seal';
-import type { AuthorRequest, PostRequest } from '../../shared/domain/snap';
+import { type AuthorRequest, isAuthorRequest, type PostRequest } from '../../shared/domain/snap';
 import { allowedActions } from '../support/infra';
 import {
   authorizeThrough,
@@ -81,7 +81,11 @@ function authorEvent(action: AuthorRequest['action'], user = ANA, team = 'T0ACME
   };
 }
 
-const post = (event: unknown) => as('poster', () => poster(event, lambdaContext('snap-poster', 120_000)));
+/** The poster bundle; an author's request reaches it deployed as the controls function (infra/controls.tf). */
+const post = (event: unknown) =>
+  as(isAuthorRequest(event) ? 'controls' : 'poster', () =>
+    poster(event, lambdaContext('snap-poster', 120_000)),
+  );
 const replyTo = (id: string) =>
   h.slack.replies.find((r) => r.id === encodeURIComponent(id))?.body as { text: string } | undefined;
 const item = async (pk: string) => (await h.items()).find((i) => i.pk === pk);
@@ -312,11 +316,83 @@ describe('the deleters, distributed', () => {
     );
 
     // Assess
-    expect(report).toMatchObject({ served: [expect.objectContaining({ given_up: 1, kept: 0 })] });
+    expect(report).toMatchObject({
+      served: [expect.objectContaining({ token_gone: 1, given_up: 0, kept: 0 })],
+    });
     expect(byWhom('chat.delete')).toEqual([]);
     expect((await item(`snap#${event.id}`))?.state).toBe('done');
     expect(h.slack.live('T0BETA-C1').length).toBeGreaterThan(0);
     expect(logs.lines().some((l) => l.includes('"event":"snap.token_gone"'))).toBe(true);
+  });
+});
+
+describe('a token Slack calls dead without telling snap', () => {
+  it('is let go at once by the sweeper that meets it: the record dropped as token_gone, the token item deleted, the author told by the bot, nothing retried', async () => {
+    // Prepare: Ben lets snap post as him and snaps; then his token is revoked in Slack, and the
+    // tokens_revoked event never reaches snap (lost, or 429'd by a flooded route).
+    await authorizeThrough(h, 'as=user', { team: 'T0ACME', user: BEN });
+    // In a DM with Cal, which only Ben's own token can post in.
+    const event = snap('ben before revocation', { user: BEN, channel: 'T0ACME-D2' });
+    await post(event);
+    const record = await due(event.id);
+    h.slack.revokeUser(BEN);
+    h.slack.calls.length = 0;
+    const sweep = () =>
+      as('sweeper', () => sweeper({ time: new Date().toISOString() }, lambdaContext('snap-sweeper', 60_000)));
+
+    // Act: no sweeper function named here, so each scheduled run serves the group itself.
+    const first = await sweep();
+    const second = await sweep();
+
+    // Assess: a worker the first time; nothing left due the second, so no worker at all.
+    expect(record.postedAs).toBe('user');
+    expect(first).toMatchObject({ served: [expect.objectContaining({ found: 1, token_gone: 1, kept: 0 })] });
+    expect(second).toMatchObject({ dispatch: { busy: 0 }, served: [] });
+    expect(await item(`inst#T0ACME#${BEN}`)).toBeUndefined();
+    expect((await item(`snap#${event.id}`))?.state).toBe('done');
+    const told = h.slack.calls.filter((c) => c.method === 'chat.postMessage');
+    expect(told.map((c) => [c.by, c.params.channel, c.result])).toEqual([['bot:T0ACME', BEN, 'ok']]);
+    expect(String(told[0]?.params.text)).toContain('<#T0ACME-D2>');
+    expect(h.slack.live('T0ACME-D2')).toHaveLength(1); // it stays in Slack
+  });
+
+  it('lets go of a workspace’s bot token the same way, and with it the installation item, which lists no user', async () => {
+    // Prepare: snap removed from Gamma in Slack; app_uninstalled never arrives.
+    await authorizeThrough(h, '', { team: 'T0GAMMA', user: 'U0GAMMA' });
+    const event = snap('gamma before removal', { team: 'T0GAMMA', user: 'U0GAMMA' });
+    await post(event);
+    await due(event.id);
+    h.slack.uninstall('T0GAMMA');
+
+    // Act
+    const report = await as('sweeper', () =>
+      sweeper({ time: new Date().toISOString() }, lambdaContext('snap-sweeper', 60_000)),
+    );
+
+    // Assess
+    expect(report).toMatchObject({ served: [expect.objectContaining({ token_gone: 1, kept: 0 })] });
+    expect(await item('inst#T0GAMMA')).toBeUndefined();
+    expect(
+      logs.lines().some((l) => l.includes('"event":"snap.token_gone"') && l.includes('"retired":"deleted"')),
+    ).toBe(true);
+  });
+
+  it('keeps a token stored since the dead one was read (the user allowed snap again)', async () => {
+    // Prepare: Cal's old token is warm in the poster; Cal allows snap again; the old one is revoked.
+    const CAL = 'U0CAL';
+    await authorizeThrough(h, 'as=user', { team: 'T0ACME', user: CAL });
+    await post(snap('cal warms the cache', { user: CAL, channel: 'T0ACME-C8' }));
+    const old = [...h.slack.issued.values()].find((t) => t.user === CAL && !t.revoked);
+    await authorizeThrough(h, 'as=user', { team: 'T0ACME', user: CAL });
+    if (old) old.revoked = true;
+    const stored = await item(`inst#T0ACME#${CAL}`);
+
+    // Act: the poster speaks with the old token, meets it dead, lets it go, posts as the bot.
+    await post(snap('cal after allowing again', { user: CAL, channel: 'T0ACME-C8' }));
+
+    // Assess
+    expect(old).toBeDefined();
+    expect(await item(`inst#T0ACME#${CAL}`)).toEqual(stored);
   });
 });
 
@@ -345,6 +421,42 @@ describe('revoke, distributed', () => {
     expect(replyTo(event.id)?.text).toContain(`took down ${mine} pending snap`);
   });
 
+  it('revokes from workspace B of a Grid org the token its author granted in workspace A, found through the org’s index', async () => {
+    // Prepare: snap added to two workspaces of org E0GRID one by one; Gil allows it in A only.
+    const GIL = 'U0GIL';
+    await authorizeThrough(h, '', { team: 'T0GA', enterprise: 'E0GRID', user: 'U0ADMIN' });
+    await authorizeThrough(h, '', { team: 'T0GB', enterprise: 'E0GRID', user: 'U0ADMIN' });
+    await authorizeThrough(h, 'as=user', { team: 'T0GA', enterprise: 'E0GRID', user: GIL });
+    const indexed = await item(`grants#E0GRID#${GIL}`);
+    h.slack.calls.length = 0;
+
+    // Act: /snap revoke typed in workspace B.
+    const request: AuthorRequest = {
+      v: 1,
+      action: { kind: 'revoke' },
+      team: 'T0GB',
+      enterprise: 'E0GRID',
+      channel: 'T0GB-C1',
+      user: GIL,
+      receivedAt: Date.now(),
+    };
+    const id = `T0GB:revoke-${++n}`;
+    const event: AuthorEvent = {
+      ...request,
+      id,
+      sealed: sealJson(DATA_KEY, WRAPPED, { responseUrl: h.slack.responseUrl(id) }, authorAad(id, request)),
+    };
+    const { outcome } = await post(event);
+
+    // Assess
+    expect(indexed?.keys).toEqual(new Set(['T0GA']));
+    expect(outcome).toBe('revoked');
+    expect(byWhom('auth.revoke')).toEqual([`user:T0GA:${GIL}`]);
+    expect(await item(`inst#T0GA#${GIL}`)).toBeUndefined();
+    expect(await item(`grants#E0GRID#${GIL}`)).toBeUndefined();
+    expect(replyTo(id)?.text).toContain('in another workspace of your organization');
+  });
+
   it('posts Ana’s next snap as the bot, and tells her there is nothing left to revoke', async () => {
     await post(snap('after revoke'));
     const event = authorEvent({ kind: 'revoke' });
@@ -356,8 +468,8 @@ describe('revoke, distributed', () => {
   });
 });
 
-describe('poster, sweeper and reaper, distributed', () => {
-  it.each(['poster', 'sweeper', 'reaper'])(
+describe('poster, controls, sweeper and reaper, distributed', () => {
+  it.each(['poster', 'controls', 'sweeper', 'reaper'])(
     'send only AWS commands that the %s role in infra/ allows',
     async (fn) => {
       const allowed = await allowedActions(fn);

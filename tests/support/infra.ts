@@ -117,7 +117,7 @@ export interface Statement {
  */
 export function functionStatements(infra: Infra, fn: string, mode?: Mode): Statement[] {
   const module = infra.module[fn];
-  const ref = /data\.aws_iam_policy_document\.(\w+)\.json/.exec(String(module?.policy_json))?.[1];
+  const ref = /data\.aws_iam_policy_document\.(\w+)(?:\[0\])?\.json/.exec(String(module?.policy_json))?.[1];
   const docs = infra.data.aws_iam_policy_document ?? {};
   const doc = ref ? docs[ref] : undefined;
   // Statements of documents merged in with source_policy_documents count too (a counted
@@ -158,6 +158,8 @@ export function iamAction(service: 'dynamodb' | 'kms' | 'lambda', commandName: s
     Get: 'GetItem',
     Update: 'UpdateItem',
     Delete: 'DeleteItem',
+    BatchGet: 'BatchGetItem',
+    BatchWrite: 'BatchWriteItem',
   };
   return `${service}:${service === 'dynamodb' ? (documentOps[op] ?? op) : op}`;
 }
@@ -312,11 +314,14 @@ export function variablesRead(
     SNAP_SWEEP_IN_FLIGHT: '50',
     ALLOWED_TEAM_IDS: 'T0001',
     SNAP_ALLOW_BROADCASTS: 'false',
+    SNAP_ONE_WORKSPACE: 'true',
     SNAP_PUBLIC_URL: 'https://snap.example',
     SLACK_CLIENT_ID: '1234.5678',
     SNAP_LIMIT_USER_PER_MINUTE: '30',
     SNAP_LIMIT_TEAM_PER_MINUTE: '300',
     SNAP_LIMIT_USER_PENDING: '50',
+    SNAP_POSTERS_PER_WORKSPACE: '10',
+    SNAP_POSTERS_PER_ORG: '30',
     SLACK_RESPONSE_URL_PREFIX: 'https://hooks.slack.com/',
   };
   const env = new Proxy({} as config.Env, {
@@ -330,8 +335,11 @@ export function variablesRead(
 }
 
 /** Which config reader a handler calls at cold start, read from its source. */
+/** The bundle a deployed function runs: its own, but for controls, which runs the poster's (infra/controls.tf). */
+export const bundleOf = (fn: string): string => (fn === 'controls' ? 'poster' : fn);
+
 export function configReaderOf(fn: string): (env: config.Env) => unknown {
-  const source = readFileSync(`functions/${fn}/handler.ts`, 'utf8');
+  const source = readFileSync(`functions/${bundleOf(fn)}/handler.ts`, 'utf8');
   const name = /(\w+Config)\(process\.env\)/.exec(source)?.[1];
   const reader = name ? (config as unknown as Record<string, unknown>)[name] : undefined;
   if (typeof reader !== 'function') throw new Error(`functions/${fn}/handler.ts reads no known config`);

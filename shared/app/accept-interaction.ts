@@ -1,0 +1,260 @@
+/**
+ * ack's use case for `POST /slack/interactions`: one router for every shortcut, button and view
+ * snap puts in Slack. A verified interaction is looked up by its kind and its callback or action
+ * id in `ROUTES`; each route is a small use case that answers Slack within its 3 s — an empty
+ * 200, a reply, a view's validation errors — and hands the work on, sealed where it carries
+ * anything a person typed. An interaction no route claims is answered with an empty 200 and
+ * logged by its kind and id only.
+ *
+ * A new surface adds an entry to `ROUTES`; it does not add a second router.
+ */
+import { readSubmission } from '../domain/modals';
+import type { Reply } from '../domain/replies';
+import { teamNotAllowedReply, unavailableReply } from '../domain/replies';
+import { openViewAad, postAad, scheduleAad } from '../domain/seal';
+import type { OpenViewRequest, PostRequest, ScheduleRequest } from '../domain/snap';
+import { ACTION, INPUT, isModalKind, MODAL, SHORTCUT } from '../domain/surfaces';
+import { teamServed } from '../domain/teams';
+import { metadataFresh, readMetadata, submissionId } from '../domain/view-metadata';
+import { errorFields, type Logger } from '../log';
+import { type AcceptDeps, handOffAuthor } from './accept-command';
+import type { Interaction } from './ports';
+
+/** What ack answers Slack with for an interaction, within its 3 s. */
+export type InteractionAnswer =
+  /** An empty 200: taken (or ignored); whoever takes it over answers the person, if anyone. */
+  | { kind: 'ok' }
+  /** A JSON reply in the HTTP answer (Slack shows it where the interaction allows one). */
+  | { kind: 'reply'; reply: Reply }
+  /** A modal's submission refused: an error under each named input (keyed by block id); the modal stays. */
+  | { kind: 'errors'; errors: Record<string, string> };
+
+export type InteractionDeps = Omit<AcceptDeps, 'limits'> & Partial<Pick<AcceptDeps, 'limits'>>;
+
+export type InteractionRoute = (
+  interaction: Interaction,
+  deps: InteractionDeps,
+  log: Logger,
+) => Promise<InteractionAnswer>;
+
+/** The key a route is found by: the interaction's kind and its callback or action id. */
+export function routeKey(interaction: Interaction): string {
+  switch (interaction.kind) {
+    case 'shortcut':
+    case 'message_shortcut':
+    case 'view_submission':
+    case 'view_closed':
+      return `${interaction.kind}:${interaction.callbackId}`;
+    case 'button':
+      return `button:${interaction.actionId}`;
+  }
+}
+
+/** An author's request handed on; Slack needs only the empty 200, the controls function answers. */
+const handed = (ok: boolean): InteractionAnswer =>
+  ok ? { kind: 'ok' } : { kind: 'reply', reply: unavailableReply() };
+
+/** "Delete snap now" on a message's menu: delete that snap early, if the clicker wrote it. */
+const deleteMessageShortcut: InteractionRoute = async (i, deps, log) => {
+  if (i.kind !== 'message_shortcut') return { kind: 'ok' };
+  return handed(
+    await handOffAuthor(
+      {
+        v: 1,
+        action: { kind: 'delete_message', ts: i.message.ts },
+        team: i.team,
+        ...(i.enterprise ? { enterprise: i.enterprise } : {}),
+        channel: i.message.channel,
+        user: i.user,
+        receivedAt: deps.now(),
+      },
+      i.id,
+      i.responseUrl,
+      deps,
+      log,
+    ),
+  );
+};
+
+/**
+ * "Delete now" beside a pending snap. From `/snap list` (an ephemeral message), the answer
+ * replaces the list in place with what is left pending.
+ */
+const deleteButton: InteractionRoute = async (i, deps, log) => {
+  if (i.kind !== 'button' || !i.responseUrl || i.value === '') return { kind: 'ok' };
+  const fromList = i.container === 'ephemeral';
+  return handed(
+    await handOffAuthor(
+      {
+        v: 1,
+        action: { kind: 'delete', snapId: i.value, ...(fromList ? { list: true } : {}) },
+        team: i.team,
+        ...(i.enterprise ? { enterprise: i.enterprise } : {}),
+        channel: i.channel ?? '',
+        user: i.user,
+        receivedAt: deps.now(),
+      },
+      i.id,
+      i.responseUrl,
+      deps,
+      log,
+    ),
+  );
+};
+
+/**
+ * A shortcut that opens a modal (`snap_new`, `snap_reply`, `snap_this`): the trigger, sealed, to
+ * the controls function, which holds the bot token and opens the view within the trigger's 3 s.
+ * The message a message shortcut was used on travels as where it is, who wrote it and its file
+ * ids — its text stayed behind in the reader.
+ */
+const openModalRoute: InteractionRoute = async (i, deps, log) => {
+  if ((i.kind !== 'shortcut' && i.kind !== 'message_shortcut') || !isModalKind(i.callbackId))
+    return { kind: 'ok' };
+  const request: OpenViewRequest = {
+    v: 1,
+    kind: 'open_view',
+    id: i.id,
+    team: i.team,
+    ...(i.enterprise ? { enterprise: i.enterprise } : {}),
+    user: i.user,
+    callback: i.callbackId,
+    ...(i.kind === 'message_shortcut' ? { message: i.message } : {}),
+    receivedAt: deps.now(),
+  };
+  try {
+    const sealed = await deps.seal(openViewAad(request), {
+      triggerId: i.triggerId,
+      ...(i.kind === 'message_shortcut' ? { responseUrl: i.responseUrl } : {}),
+    });
+    await deps.handOff({ ...request, sealed }, 'controls');
+  } catch (error) {
+    log.error('modal.handoff_failed', errorFields(error));
+    return { kind: 'reply', reply: unavailableReply() };
+  }
+  log.info('modal.accepted', { request: i.id });
+  return { kind: 'ok' };
+};
+
+/**
+ * A modal submitted. ack checks what it can alone — the fields (the delay in the `/snap`
+ * grammar, the message, the conversation) and that the form is snap's and fresh — and answers
+ * a problem within Slack's 3 s under its field (`response_action: errors`: the modal stays open,
+ * the text in it). Otherwise the text is sealed exactly like a command's and handed to the
+ * poster with the view's binding, which the poster opens and checks; the empty 200 closes the
+ * modal, and the poster's outcome reaches the author once.
+ */
+const submitModalRoute: InteractionRoute = async (i, deps, log) => {
+  if (i.kind !== 'view_submission' || !isModalKind(i.callbackId)) return { kind: 'ok' };
+  const kind = i.callbackId;
+  const limits = deps.limits ?? { defaultSeconds: 60, maxSeconds: 7 * 86_400 };
+  const read = readSubmission(kind, i.values, limits);
+  if (!read.ok) {
+    log.info('modal.invalid', { fields: Object.keys(read.errors).join(',') });
+    return { kind: 'errors', errors: read.errors };
+  }
+  // Where an error about the form itself shows: under the message if there is one, else the delay.
+  const formField = kind === MODAL.snapThis ? INPUT.delay : INPUT.text;
+  const metadata = readMetadata(i.privateMetadata);
+  const routed =
+    metadata && (kind === MODAL.snapNew || (metadata.c !== undefined && metadata.t !== undefined));
+  if (!metadata || !routed) {
+    log.warn('modal.metadata_invalid');
+    return {
+      kind: 'errors',
+      errors: { [formField]: 'snap could not read this form. Close it and use the shortcut again.' },
+    };
+  }
+  const now = deps.now();
+  if (!metadataFresh(metadata.at, now)) {
+    log.info('modal.stale', { ageMs: now - metadata.at });
+    return {
+      kind: 'errors',
+      errors: {
+        [formField]:
+          kind === MODAL.snapThis
+            ? 'This form was opened too long ago. Close it and use the shortcut again.'
+            : 'This form was opened too long ago. Copy your message, close it and use the shortcut again.',
+      },
+    };
+  }
+  const id = submissionId(i.team, metadata.n);
+  const org = i.enterprise ? { enterprise: i.enterprise } : {};
+  try {
+    if (kind === MODAL.snapThis) {
+      const request: ScheduleRequest = {
+        v: 1,
+        kind: 'schedule',
+        id,
+        team: i.team,
+        ...org,
+        channel: metadata.c ?? '',
+        ts: metadata.t ?? '',
+        user: i.user,
+        delaySeconds: read.delaySeconds,
+        receivedAt: now,
+      };
+      const sealed = await deps.seal(scheduleAad(request), { metadata: i.privateMetadata });
+      await deps.handOff({ ...request, sealed }, 'poster');
+    } else {
+      const request: PostRequest = {
+        v: 1,
+        id,
+        team: i.team,
+        ...org,
+        channel: kind === MODAL.snapNew ? (read.channel ?? '') : (metadata.c ?? ''),
+        user: i.user,
+        delaySeconds: read.delaySeconds,
+        receivedAt: now,
+        via: kind,
+        ...(kind === MODAL.snapReply ? { threadTs: metadata.t ?? '' } : {}),
+      };
+      const sealed = await deps.seal(postAad(request), {
+        text: read.text ?? '',
+        metadata: i.privateMetadata,
+      });
+      await deps.handOff({ ...request, sealed }, 'poster');
+    }
+  } catch (error) {
+    log.error('modal.handoff_failed', { request: id, ...errorFields(error) });
+    return {
+      kind: 'errors',
+      errors: {
+        [formField]: 'snap could not take it right now. Nothing was sent; please try again in a moment.',
+      },
+    };
+  }
+  log.info('modal.submitted', { request: id, delaySeconds: read.delaySeconds });
+  return { kind: 'ok' };
+};
+
+/** Every interaction snap acts on, by `routeKey`. */
+export const ROUTES: Readonly<Record<string, InteractionRoute>> = {
+  [`message_shortcut:${SHORTCUT.deleteSnap}`]: deleteMessageShortcut,
+  [`button:${ACTION.deleteSnap}`]: deleteButton,
+  [`shortcut:${SHORTCUT.snapNew}`]: openModalRoute,
+  [`message_shortcut:${SHORTCUT.snapReply}`]: openModalRoute,
+  [`message_shortcut:${SHORTCUT.snapThis}`]: openModalRoute,
+  [`view_submission:${MODAL.snapNew}`]: submitModalRoute,
+  [`view_submission:${MODAL.snapReply}`]: submitModalRoute,
+  [`view_submission:${MODAL.snapThis}`]: submitModalRoute,
+};
+
+export async function acceptInteraction(
+  interaction: Interaction,
+  deps: InteractionDeps,
+  routes: Readonly<Record<string, InteractionRoute>> = ROUTES,
+): Promise<InteractionAnswer> {
+  const key = routeKey(interaction);
+  const log = deps.log.child({ team: interaction.team, user: interaction.user, interaction: key });
+  if (!teamServed(deps.allowedTeams, interaction)) {
+    log.warn('ack.team_not_allowed');
+    return { kind: 'reply', reply: teamNotAllowedReply() };
+  }
+  const route = routes[key];
+  if (!route) {
+    log.info('ack.interaction_ignored');
+    return { kind: 'ok' };
+  }
+  return route(interaction, deps, log);
+}

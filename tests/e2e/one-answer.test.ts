@@ -1,0 +1,285 @@
+/**
+ * One true answer per request, end to end over the built bundles in distributed mode: whatever
+ * becomes of a command or a button — posted, refused by Slack, snap not installed, a DM out of the
+ * bot's reach, a limit, nothing to cancel, a list, a revoke — the person hears exactly one thing:
+ * the message appearing, or one reply (ack's answer or the poster's, never both).
+ */
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { globalShortcut, messageShortcut, viewSubmission } from '../../local/interactions';
+import { lambdaContext } from '../../local/lambda-stand-in';
+import type { Pipeline } from '../../local/pipeline';
+import { SANDBOX } from '../../local/sandbox';
+import type { StandInMessage } from '../../local/slack-stand-in';
+import { pipelineSuite } from '../support/e2e';
+import { until } from '../support/wait';
+
+const ME = SANDBOX.user.id;
+const ANA = 'U0ANA';
+const TEAM = SANDBOX.team.id;
+const suite = pipelineSuite('one-answer', {
+  sweepPeriodSeconds: 10,
+  install: {},
+  distributed: true,
+  slack: {
+    conversations: { D0ANA: { kind: 'im', members: [ME, ANA], team: TEAM } },
+    archived: ['C0ARC'],
+  },
+  env: { SNAP_LIMIT_USER_PER_MINUTE: '2' },
+});
+const p = (): Pipeline => suite.pipeline();
+
+let requests = 0;
+
+/**
+ * Sends a command with a response_url of its own and waits until everything it set off is over;
+ * what the person got: ack's answer (if any), the replies on its response_url, messages posted
+ * with its text.
+ */
+async function ask(text: string, fields: Record<string, string> = {}) {
+  const id = `one-${++requests}`;
+  const answer = await p().command(text, { response_url: p().slack.responseUrl(id), ...fields });
+  await p().lambda.settled();
+  return outcome(id, answer.body, text);
+}
+
+function outcome(id: string, ackBody: string | undefined, text: string) {
+  const replies = p()
+    .slack.replies.filter((r) => r.id === id)
+    .map((r) => String(r.body.text));
+  const words = text.replace(/^\S+\s/, '');
+  const posted = [...p().slack.messages.values()].filter((m) => m.text === words).length;
+  const fromAck = ackBody ? [String((JSON.parse(ackBody) as { text: string }).text)] : [];
+  return { answers: [...fromAck, ...replies], posted, total: fromAck.length + replies.length + posted };
+}
+
+beforeAll(async () => {
+  await p().authorize({ team: TEAM, teamName: 'Acme', user: ME });
+});
+
+describe('one answer per request', () => {
+  it('answers a posted snap with the message alone, no reply', async () => {
+    const got = await ask('1h posted and nothing said', { channel_id: 'C0ONE' });
+
+    expect(got).toMatchObject({ answers: [], posted: 1, total: 1 });
+  });
+
+  it.each([
+    [
+      'Slack refuses it (an archived channel)',
+      '1h refused by slack',
+      { channel_id: 'C0ARC', user_id: 'U0ARC' },
+      'archived',
+    ],
+    [
+      'snap is not installed in the workspace',
+      '1h nowhere to go',
+      { team_id: 'T0OTHER', channel_id: 'C0X', user_id: 'U0X' },
+      'not installed',
+    ],
+    [
+      'the bot cannot reach a DM',
+      '1h in a dm',
+      { channel_id: 'D0ANA', user_id: ANA },
+      'Let snap post as you',
+    ],
+    ['the grammar is wrong', '-5s the code is 31-4-15', { user_id: 'U0GRAM' }, 'negative delay'],
+    ['help is asked for', 'help', { user_id: 'U0HELP' }, 'posts a message that deletes itself'],
+  ])('answers once when %s', async (_case, text, fields, says) => {
+    const got = await ask(text, fields);
+
+    expect(got.posted).toBe(0);
+    expect(got.answers).toEqual([expect.stringContaining(says)]);
+  });
+
+  it('answers a snap over a limit once, and every snap before it by its message alone', async () => {
+    // Act: three in a row, the limit two a minute (a minute may turn in between: then none is refused).
+    const got = [];
+    for (let i = 0; i < 3; i++)
+      got.push(await ask(`1h limited ${i}`, { user_id: 'U0LIM', channel_id: 'C0LIM' }));
+
+    // Assess
+    for (const one of got) expect(one.total).toBe(1);
+    const refused = got.filter((g) => g.posted === 0);
+    expect(refused.length).toBeLessThanOrEqual(1);
+    for (const one of refused)
+      expect(one.answers).toEqual([expect.stringContaining('faster than snap allows')]);
+  });
+
+  it('answers list, cancel with nothing pending, cancel, and revoke with nothing to revoke once each', async () => {
+    const who = { channel_id: 'C0CAN', user_id: 'U0CAN' };
+    await ask('1h to be cancelled', who);
+
+    const list = await ask('list', who);
+    const cancel = await ask('cancel', who);
+    const nothing = await ask('cancel', who);
+    const revoke = await ask('revoke', who);
+
+    expect(list.answers).toEqual([expect.stringContaining('newest first')]);
+    expect(cancel.answers).toEqual([expect.stringContaining('Deleted your snap')]);
+    expect(nothing.answers).toEqual([expect.stringContaining('no pending snap in this channel')]);
+    expect(revoke.answers).toEqual([expect.stringContaining('nothing to revoke')]);
+  });
+
+  it('answers a Delete now button from a list once, in place of the list', async () => {
+    // Prepare: a snap, and the list that shows it.
+    await ask('1h delete me from the list', { channel_id: 'C0BTN', user_id: 'U0BTN' });
+    const listId = `one-${++requests}`;
+    await p().command('list', {
+      response_url: p().slack.responseUrl(listId),
+      channel_id: 'C0BTN',
+      user_id: 'U0BTN',
+    });
+    await p().lambda.settled();
+    const listed = p().slack.replies.find((r) => r.id === listId);
+    const snapId = JSON.stringify(listed?.body).match(/"value":"([^"]+)"/)?.[1];
+
+    // Act: Slack sends the button with the list's own response_url.
+    const clicked = await p().interact({
+      type: 'block_actions',
+      team: { id: TEAM },
+      user: { id: 'U0BTN' },
+      channel: { id: 'C0BTN' },
+      container: { type: 'message', channel_id: 'C0BTN', is_ephemeral: true },
+      response_url: p().slack.responseUrl(listId),
+      actions: [{ action_id: 'delete_snap', value: snapId, action_ts: `${Date.now() / 1000}` }],
+    });
+    await p().lambda.settled();
+
+    // Assess
+    const answers = p().slack.replies.filter((r) => r.id === listId);
+    expect(snapId).toBeDefined();
+    expect(clicked.body ?? '').toBe('');
+    expect(answers).toHaveLength(2);
+    expect(answers[1]?.body).toMatchObject({ replace_original: true });
+    expect(String(answers[1]?.body.text)).toContain('Deleted your snap');
+  });
+
+  it('answers a command Slack (or anyone) repeats with the same signed request only once', async () => {
+    // Prepare
+    const id = `one-${++requests}`;
+    const event = p().commandEvent('cancel', {
+      response_url: p().slack.responseUrl(id),
+      channel_id: 'C0REP',
+      user_id: 'U0REP',
+    });
+    const copy = structuredClone(event);
+
+    // Act: the very same signed request twice (ack reads each event it is given in place).
+    const first = await p().ack(event, lambdaContext('snap-ack', 10_000));
+    const again = await p().ack(copy, lambdaContext('snap-ack', 10_000));
+    await p().lambda.settled();
+
+    // Assess
+    await until(() => (p().slack.replies.some((r) => r.id === id) ? true : undefined), 5_000);
+    expect([first.body, again.body]).toEqual(['', '']);
+    expect(p().slack.replies.filter((r) => r.id === id)).toHaveLength(1);
+  });
+});
+
+describe('one answer per modal', () => {
+  /**
+   * Opens a modal as `user` (a message shortcut when `message` is given), submits it, and waits
+   * until all it set off is over; what the person got: ack's answers, notes beside the message,
+   * direct messages from snap, messages posted with the text.
+   */
+  async function viaModal(
+    user: string,
+    callback: string,
+    filled: { text?: string; delay: string; conversation?: string },
+    message?: StandInMessage,
+  ) {
+    const who = { team: TEAM, user };
+    const trigger = p().slack.trigger(who);
+    const notes = p().slack.ephemerals.length;
+    const dms = p().slack.calls.filter(
+      (c) => c.method === 'chat.postMessage' && c.params.channel === user,
+    ).length;
+    const opened = await p().interact(
+      message
+        ? messageShortcut(who, callback, trigger, message, p().slack.responseUrl(`one-${++requests}`))
+        : globalShortcut(who, callback, trigger),
+    );
+    await p().lambda.settled();
+    const view = [...p().slack.views.values()].find((v) => v.triggerId === trigger);
+    if (!view) throw new Error('no modal');
+    const submitted = await p().interact(viewSubmission(who, view, filled));
+    await p().lambda.settled();
+    const fromAck = [opened.body, submitted.body].filter((b) => b);
+    const beside = p()
+      .slack.ephemerals.slice(notes)
+      .map((e) => e.text);
+    const direct = p()
+      .slack.calls.filter((c) => c.method === 'chat.postMessage' && c.params.channel === user)
+      .slice(dms)
+      .map((c) => String(c.params.text));
+    const posted = filled.text
+      ? [...p().slack.messages.values()].filter((m) => m.text === filled.text).length
+      : 0;
+    return {
+      answers: [...fromAck, ...beside, ...direct],
+      posted,
+      total: fromAck.length + beside.length + direct.length + posted,
+    };
+  }
+
+  it('answers a posted modal snap with the message alone', async () => {
+    const got = await viaModal('U0MOD1', 'snap_new', {
+      conversation: 'C0MODAL',
+      text: 'modal posted silently',
+      delay: '1h',
+    });
+
+    expect(got).toMatchObject({ answers: [], posted: 1, total: 1 });
+  });
+
+  it('answers a bad delay once, in the modal, and nothing else', async () => {
+    const got = await viaModal('U0MOD2', 'snap_new', {
+      conversation: 'C0MODAL',
+      text: 'never sent anywhere',
+      delay: 'soon',
+    });
+
+    expect(got.posted).toBe(0);
+    expect(got.answers).toEqual([expect.stringContaining('response_action')]);
+  });
+
+  it('answers a modal snap Slack refuses (an archived channel) once, beside it or in snap’s Messages tab', async () => {
+    const got = await viaModal('U0MOD3', 'snap_new', {
+      conversation: 'C0ARC',
+      text: 'to the archive',
+      delay: '1h',
+    });
+
+    expect(got.posted).toBe(0);
+    expect(got.answers).toEqual([expect.stringContaining('archived')]);
+  });
+
+  it('answers a modal snap over a limit once', async () => {
+    const got = [];
+    for (let i = 0; i < 3; i++)
+      got.push(
+        await viaModal('U0MODLIM', 'snap_new', {
+          conversation: 'C0MODAL',
+          text: `modal limited ${i}`,
+          delay: '1h',
+        }),
+      );
+
+    for (const one of got) expect(one.total).toBe(1);
+    for (const one of got.filter((g) => g.posted === 0))
+      expect(one.answers).toEqual([expect.stringContaining('faster than snap allows')]);
+  });
+
+  it('answers a message made to self-destruct once, beside it', async () => {
+    await p().authorize({ as: 'user', team: TEAM, user: 'U0MOD4' });
+    const mine = p().slack.userMessage({
+      channel: 'C0MODAL',
+      user: 'U0MOD4',
+      text: 'scheduled once told once',
+    });
+
+    const got = await viaModal('U0MOD4', 'snap_this', { delay: '1h' }, mine);
+
+    expect(got.answers).toEqual([expect.stringContaining('self-destructs')]);
+  });
+});
