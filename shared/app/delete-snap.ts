@@ -1,12 +1,13 @@
 /**
- * The one deletion step every precise path uses (poster's short wait, sweeper, the author's
- * early deletion): delete the Slack message, then turn the record into its tombstone. The record
+ * The one deletion step every precise path uses (sweeper workers, the poster's one bounded wait,
+ * the author's early deletion): delete the Slack message, then turn the record into its tombstone. The record
  * changes only once the message is known gone, so a crash anywhere leaves it for the next
  * attempt; the tombstone keeps any later delivery of the same request from posting it again.
  */
 import {
   type DeletionReason,
   deletionTiming,
+  isDeadToken,
   judgeDeleteFailure,
   judgeFileDeleteFailure,
 } from '../domain/deletion';
@@ -92,6 +93,8 @@ async function attemptDelete(
   // gone on a later try still has its files taken.
   if (record.files?.length && (await deleteFiles(record, deps, pacer, deadline, log)) === 'kept')
     return 'kept';
+  /** Slack called the token dead once: its retirement, and the code Slack gave. */
+  let dead: { code: string; retired: Awaited<ReturnType<typeof retireDeadToken>> } | undefined;
   for (;;) {
     // The workspace is paused past this deleter's deadline: leave it to the next one.
     if (pacer.opensAt >= deadline) return 'kept';
@@ -112,16 +115,23 @@ async function attemptDelete(
         outcome = 'token_gone';
         log.warn('snap.token_gone', {
           postedAs: record.postedAs ?? 'bot',
-          token: 'none',
+          ...(dead ? { token: 'dead', code: dead.code, retired: dead.retired } : { token: 'none' }),
           ...(reason === 'due' ? {} : { reason }),
         });
       } else {
         if (!(error instanceof SlackCallError)) throw error;
         const verdict = judgeDeleteFailure(error.kind, error.code);
         if (verdict === 'token_dead') {
+          // Out of the store, unless a newer grant is stored there now.
+          const retired = await retireDeadToken(speakerOf(record), deps.slack, log);
+          if (!dead && retired !== 'configured') {
+            // Once more with a fresh look-up: a warm function may have held a token since given
+            // again (a reinstall, the author allowing snap anew), which the look-up now finds.
+            dead = { code: error.code, retired };
+            continue;
+          }
           // Dead for good: no later attempt can succeed, and no other token may delete it.
           outcome = 'token_gone';
-          const retired = await retireDeadToken(speakerOf(record), deps.slack, log);
           log[retired === 'configured' ? 'error' : 'warn']('snap.token_gone', {
             postedAs: record.postedAs ?? 'bot',
             token: 'dead',
@@ -175,6 +185,8 @@ async function deleteFiles(
   log: DeleteDeps['log'],
 ): Promise<'done' | 'kept'> {
   for (const file of record.files ?? []) {
+    /** Slack called the token dead once for this file: a fresh look-up was tried. */
+    let looked = false;
     for (;;) {
       if (pacer.opensAt >= deadline) return 'kept';
       if (!(await pacer.ready(deadline))) return 'kept';
@@ -190,6 +202,13 @@ async function deleteFiles(
         // No token: the message's own deletion meets the same and gives the snap up.
         if (error instanceof NoTokenError) return 'done';
         if (!(error instanceof SlackCallError)) throw error;
+        if (isDeadToken(error.kind, error.code)) {
+          // The adapter forgot it: a newer grant may be found. Otherwise the message's own
+          // deletion meets the same answer and gives the snap up.
+          if (looked) return 'done';
+          looked = true;
+          continue;
+        }
         const verdict = judgeFileDeleteFailure(error.kind, error.code);
         if (verdict === 'done') break;
         if (verdict === 'give_up') {

@@ -12,6 +12,7 @@ import type { Speaker } from '../../shared/app/ports';
 import { postSnap } from '../../shared/app/post-snap';
 import { reap } from '../../shared/app/reap';
 import type { AuthorAction, SnapRecord } from '../../shared/domain/snap';
+import { SlackCallError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
 import {
   BOT,
@@ -321,6 +322,30 @@ describe('the deleters, with the token that posted', () => {
       ['also', 'none', undefined],
     ]);
     expect(slack.posts.map((p) => p.channel)).toEqual(['U1', 'U1']);
+  });
+
+  it('deletes with a newer grant when the token a warm function held was revoked since, and gives nothing up', async () => {
+    // Prepare: Slack refuses the token this function held; the store already holds a newer
+    // one (U1 allowed snap again), so retiring the old one leaves the store as it is.
+    const { store, slack, run, lines } = sweeper();
+    slack.authorized.add('U1');
+    slack.retireAnswer = 'absent';
+    slack.failDeletes(new SlackCallError('chat.delete', 'platform', 'token_revoked'));
+    posted(store, 'mine', T0 + 5_000, { postedAs: 'user' });
+
+    // Act
+    const report = await run();
+
+    // Assess
+    expect(report).toMatchObject({ deleted: 1, token_gone: 0 });
+    expect(slack.deletes.map((d) => [d.ok, d.speaker])).toEqual([
+      [false, AUTHOR],
+      [true, AUTHOR],
+    ]);
+    expect(slack.retired).toEqual([AUTHOR]);
+    expect(store.tombstones.get('mine')?.state).toBe('done');
+    expect(lines.some((l) => l.includes('snap.token_gone'))).toBe(false);
+    expect(slack.posts).toHaveLength(0);
   });
 
   it('in one-workspace mode, drops records the configured bot token can no longer delete, with an error line, and retries none', async () => {
