@@ -4,7 +4,9 @@
  * async Invoke into the poster, the sweeper on its schedule, TTL removals into the reaper.
  * Used by the end-to-end tests, the benchmark and `npm start`.
  *
- * With `install`, the fifth bundle too: "Add to Slack" through OAuth with the stand-in (which
+ * The fifth bundle, install, is always there for Slack's events (`POST /slack/events`: App Home,
+ * uninstall), as it is deployed in every mode. With `install`, it serves "Add to Slack" too:
+ * OAuth with the stand-in (which
  * plays the person clicking "Allow" when `authorize` is called, and serves Slack's authorize page
  * to browsers), Slack's events about the app, and `SNAP_PUBLIC_URL` on a local HTTP front that
  * serves install's routes (and ack's) as API Gateway would, so the links snap hands out can be
@@ -189,8 +191,8 @@ export interface Pipeline {
   reaperGivenUp: DynamoDBRecord[];
   /** Where browsers and Slack reach snap (SNAP_PUBLIC_URL), when install is hosted. */
   publicUrl: string | undefined;
-  /** The install function, as API Gateway calls it (payload 2.0); undefined without `install`. */
-  install: InstallHandler | undefined;
+  /** The install function, as API Gateway calls it (payload 2.0): Slack's events always, OAuth with `install`. */
+  install: InstallHandler;
   /** Every answer install gave (pages, redirects, event answers), for the privacy ledger. */
   installAnswers: APIGatewayProxyStructuredResultV2[];
   /** The app's client secret when install is hosted (never a real one). */
@@ -205,6 +207,8 @@ export interface Pipeline {
   authorize(grant: Grant): Promise<APIGatewayProxyStructuredResultV2>;
   /** Sends Slack's Events API callback (`event`: its inner event) to install, signed. */
   slackEvent(event: Record<string, unknown>, from: EventSource): Promise<APIGatewayProxyStructuredResultV2>;
+  /** A person opens snap's Home tab (`app_home_opened`, tab home): install's answer. */
+  openHome(user: string, from?: EventSource): Promise<APIGatewayProxyStructuredResultV2>;
   /** The app is removed from a workspace or org: Slack revokes its tokens and tells install. */
   uninstall(from: EventSource): Promise<APIGatewayProxyStructuredResultV2>;
   /** A user removes the app's access to their account: Slack revokes their token and tells install. */
@@ -273,6 +277,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   if (options.workspace) {
     delete process.env.SLACK_SIGNING_SECRET_CIPHERTEXT;
     delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
+  }
+  // Without `install`: no Add to Slack (a previous pipeline in this process may have set it).
+  if (!options.install) {
+    delete process.env.SLACK_CLIENT_ID;
+    delete process.env.SLACK_CLIENT_SECRET_CIPHERTEXT;
+    delete process.env.SNAP_PUBLIC_URL;
   }
   // Distributed: no bot token variable of either kind.
   if (options.distributed) {
@@ -357,14 +367,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const sweeper = sweeperProcess?.fn ?? (await load<Fn<unknown, unknown>>('sweeper'));
   const reaper = await load<Fn<DynamoDBStreamEvent, unknown>>('reaper');
   const installAnswers: APIGatewayProxyStructuredResultV2[] = [];
-  const installBundle = options.install ? await load<InstallHandler>('install') : undefined;
-  const install: InstallHandler | undefined = installBundle
-    ? async (event, context) => {
-        const answer = await timed('install', installBundle)(event, context);
-        installAnswers.push(answer);
-        return answer;
-      }
-    : undefined;
+  const installBundle = await load<InstallHandler>('install');
+  const install: InstallHandler = async (event, context) => {
+    const answer = await timed('install', installBundle)(event, context);
+    installAnswers.push(answer);
+    return answer;
+  };
 
   // Timeouts as deployed (infra/): the poster covers its longest wait, the sweeper its window;
   // events older than 10 minutes are dropped (infra/poster.tf).
@@ -444,7 +452,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     timed('ack', ack)(commandEvent(text, fields, headers), lambdaContext('snap-ack', 10_000));
 
   const needInstall = (): InstallHandler => {
-    if (!install) throw new Error('install is not hosted: start the pipeline with { install: {} }');
+    if (!options.install)
+      throw new Error('Add to Slack is not hosted: start the pipeline with { install: {} }');
     return install;
   };
   const installContext = () => lambdaContext('snap-install', 10_000);
@@ -494,7 +503,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         },
       ],
     });
-    return needInstall()(
+    return install(
       apiGatewayEvent({
         path: EVENTS_PATH,
         body,
@@ -506,11 +515,13 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const keyOf = (from: EventSource) => String(from.orgWide ? from.enterprise : from.team);
 
   // The public front: install's routes, and ack's, over HTTP as API Gateway serves them.
-  const installRoutes = new Set([LANDING_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH, EVENTS_PATH]);
+  const installRoutes = new Set(
+    options.install ? [LANDING_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH, EVENTS_PATH] : [EVENTS_PATH],
+  );
   const serveHttp: Pipeline['serveHttp'] = async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const toAck = req.method === 'POST' && (path === COMMAND_PATH || path === INTERACTIONS_PATH);
-    const handler = toAck ? ack : install && installRoutes.has(path) ? install : undefined;
+    const handler = toAck ? ack : installRoutes.has(path) ? install : undefined;
     if (!handler) return false;
     const event = fromHttpRequest(req, await readBody(req), req.socket.remoteAddress ?? '127.0.0.1');
     const answer = await (toAck ? timed('ack', ack) : handler)(
@@ -582,6 +593,17 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     distributed: !!options.distributed,
     authorize,
     slackEvent,
+    openHome: (user, from = { team: SANDBOX.team.id }) =>
+      slackEvent(
+        {
+          type: 'app_home_opened',
+          user,
+          channel: `D${user.slice(1)}`,
+          tab: 'home',
+          event_ts: `${Date.now() / 1000}`,
+        },
+        from,
+      ),
     uninstall: (from) => {
       slack.uninstall(keyOf(from));
       return slackEvent({ type: 'app_uninstalled' }, from);

@@ -15,8 +15,8 @@ import {
   teamNotAllowedReply,
   unavailableReply,
 } from '../domain/replies';
-import { authorAad, postAad, type Sealed } from '../domain/seal';
-import type { AuthorRequest, PostRequest, SealedContent } from '../domain/snap';
+import { authorAad, homeAad, postAad, type Sealed } from '../domain/seal';
+import type { AuthorRequest, HomeRequest, PostRequest, SealedContent } from '../domain/snap';
 import { teamServed } from '../domain/teams';
 import { errorFields, type Logger } from '../log';
 import type { SlashCommand } from './ports';
@@ -26,6 +26,12 @@ export type PosterEvent = PostRequest & { sealed: Sealed };
 
 /** An author's request about their snaps; only the response_url is sealed (there is no text). */
 export type AuthorEvent = AuthorRequest & { id: string; sealed: Sealed };
+
+/**
+ * Something done in (or opening) App Home: nothing secret travels — there is no response_url, the
+ * answer is the view — but the event is sealed all the same, so its clear fields open only as made.
+ */
+export type HomeEvent = HomeRequest & { id: string; sealed: Sealed };
 
 /**
  * Who takes a hand-off: the **poster** posts snaps; **controls** (the same bundle, deployed with
@@ -39,8 +45,11 @@ export interface AcceptDeps {
   /** Workspaces served; empty serves all. */
   allowedTeams: ReadonlySet<string>;
   /** Seals `content` with `aad` (the event's clear fields, `postAad`/`authorAad`) as associated data. */
-  seal(aad: string, content: SealedContent | { responseUrl: string }): Promise<Sealed>;
-  handOff(event: PosterEvent | AuthorEvent, to: HandOffTarget): Promise<void>;
+  seal(
+    aad: string,
+    content: SealedContent | { responseUrl: string } | Record<string, never>,
+  ): Promise<Sealed>;
+  handOff(event: PosterEvent | AuthorEvent | HomeEvent, to: HandOffTarget): Promise<void>;
   now(): number;
   log: Logger;
 }
@@ -53,7 +62,7 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
     log.warn('command.team_not_allowed');
     return teamNotAllowedReply();
   }
-  const parsed = parseCommand(command.text, deps.limits);
+  const parsed = parseCommand(command.text, deps.limits, command.channel);
   switch (parsed.kind) {
     case 'help':
       log.info('command.help');
@@ -63,11 +72,20 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
       return invalidReply(parsed, command.command, deps.limits);
     case 'list':
     case 'cancel':
-    case 'revoke': {
+    case 'revoke':
+    case 'policy':
+    case 'default': {
+      // The policy and defaults live in the table, which ack never reads: controls answers.
+      const action =
+        parsed.kind === 'policy'
+          ? { kind: parsed.kind, ...(parsed.change ? { change: parsed.change } : {}) }
+          : parsed.kind === 'default'
+            ? { kind: parsed.kind, ...(parsed.seconds !== undefined ? { seconds: parsed.seconds } : {}) }
+            : { kind: parsed.kind };
       const handed = await handOffAuthor(
         {
           v: 1,
-          action: { kind: parsed.kind },
+          action,
           team: command.team,
           ...org,
           channel: command.channel,
@@ -94,6 +112,7 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
       channel: command.channel,
       user: command.user,
       delaySeconds: parsed.delaySeconds,
+      ...(parsed.defaulted ? { defaulted: true as const } : {}),
       receivedAt: deps.now(),
     };
     const sealed = await deps.seal(postAad(request), { text: parsed.text, responseUrl: command.responseUrl });
@@ -121,6 +140,24 @@ export async function handOffAuthor(
     return true;
   } catch (error) {
     log.error('author.handoff_failed', { action: request.action.kind, ...errorFields(error) });
+    return false;
+  }
+}
+
+/** Hands something done in App Home to the controls function; false when that failed (already logged). */
+export async function handOffHome(
+  request: HomeRequest,
+  id: string,
+  deps: Pick<AcceptDeps, 'seal' | 'handOff'>,
+  log: Logger,
+): Promise<boolean> {
+  try {
+    const sealed = await deps.seal(homeAad(id, request), {});
+    await deps.handOff({ ...request, id, sealed }, 'controls');
+    log.info('home.accepted', { home: request.home.kind, request: id });
+    return true;
+  } catch (error) {
+    log.error('home.handoff_failed', { home: request.home.kind, ...errorFields(error) });
     return false;
   }
 }

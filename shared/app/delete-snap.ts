@@ -4,10 +4,13 @@
  * changes only once the message is known gone, so a crash anywhere leaves it for the next
  * attempt; the tombstone keeps any later delivery of the same request from posting it again.
  */
+
+import { metricOf } from '../domain/activity';
 import { type DeletionReason, deletionTiming, judgeDeleteFailure } from '../domain/deletion';
 import { type SnapRecord, tombstone } from '../domain/snap';
 import { NoTokenError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
+import type { ActivityRecorder } from './activity';
 import type { Common, SlackPort, StorePort } from './ports';
 import { speakerOf } from './speaker';
 
@@ -36,6 +39,8 @@ export class Pacer {
 export interface DeleteDeps extends Common {
   slack: SlackPort;
   store: StorePort;
+  /** Admins' activity counts: on time, early or late (when the policy turns them on). */
+  activity?: ActivityRecorder;
 }
 
 /**
@@ -79,8 +84,10 @@ async function attemptDelete(
     try {
       await slack.delete(speakerOf(record), record.channel, record.ts);
       outcome = 'deleted';
-      const { event, ...timing } = deletionTiming(reason, record.dueAt, clock.now());
+      const deletedAt = clock.now();
+      const { event, ...timing } = deletionTiming(reason, record.dueAt, deletedAt);
       log.info(event, { ...(reason === 'due' ? {} : { reason }), ...timing });
+      await deps.activity?.record(record, metricOf(reason, record.dueAt, deletedAt), deletedAt);
     } catch (error) {
       if (error instanceof NoTokenError) {
         // No token can be found again later: retrying would only keep the record for nothing.

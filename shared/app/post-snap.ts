@@ -21,11 +21,13 @@ import { neutraliseBroadcasts } from '../domain/broadcasts';
 import { isDeadToken } from '../domain/deletion';
 import { installUrl } from '../domain/install';
 import type { Limits } from '../domain/limits';
+import { judgeSnap } from '../domain/policy';
 import {
   expiryContext,
   lostTrackReply,
   notInstalledReply,
   overLimitReply,
+  policyRefusedReply,
   postAsYouReply,
   postFailureReply,
   type Reply,
@@ -61,10 +63,11 @@ import {
   TokenUnavailableError,
 } from '../errors';
 import { errorFields, type Logger } from '../log';
+import type { ActivityRecorder } from './activity';
 import { deleteSnap, Pacer } from './delete-snap';
 import { checkLimits } from './limits';
-import type { Common, Identity, SlackPort, Speaker, StorePort, TokenSource } from './ports';
-import { botOf, userOf } from './speaker';
+import type { Common, Identity, SettingsSource, SlackPort, Speaker, StorePort, TokenSource } from './ports';
+import { botOf, userOf, workspaceOf } from './speaker';
 
 export interface PostDeps extends Common {
   store: StorePort;
@@ -85,6 +88,13 @@ export interface PostDeps extends Common {
   publicUrl?: string;
   /** The warm tokens, so a "no" remembered for the author can be checked afresh before refusing. */
   tokens?: Pick<TokenSource, 'forget'>;
+  /**
+   * The workspace's policy and its people's defaults (cached): every snap is held to it here,
+   * where it is posted, whatever surface it came from.
+   */
+  settings?: SettingsSource;
+  /** Admins' activity counts (when the policy turns them on). */
+  activity?: ActivityRecorder;
 }
 
 export type PostOutcome =
@@ -93,6 +103,8 @@ export type PostOutcome =
   | 'duplicate'
   | 'refused'
   | 'limited'
+  /** The workspace's policy does not allow it (a delay out of bounds, snap off there…). */
+  | 'refused_by_policy'
   | 'untracked'
   | 'lost'
   | 'rejected'
@@ -255,6 +267,38 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'duplicate';
   }
 
+  // The policy first: a snap it refuses is not counted against anyone's limits.
+  let delaySeconds = request.delaySeconds;
+  let asUserAllowed = true;
+  if (deps.settings) {
+    let settings: Awaited<ReturnType<SettingsSource['settings']>>;
+    try {
+      settings = await deps.settings.settings(workspaceOf(request));
+    } catch (error) {
+      // Unknown rules, nothing posted: the author may try again.
+      log.error('poster.policy_unavailable', errorFields(error));
+      await settle('done', log);
+      await tellUser(unavailableReply());
+      return 'unavailable';
+    }
+    const judged = judgeSnap(
+      settings.policy,
+      { channel: request.channel, delaySeconds: request.defaulted ? undefined : request.delaySeconds },
+      settings.defaults[request.user],
+      // A snap typed without a delay carries ack's configured default, the last resort.
+      request.delaySeconds,
+    );
+    if (!judged.ok) {
+      await settle('done', log);
+      log.info('poster.policy_refused', { rule: judged.rule });
+      const { ok: _ok, ...rule } = judged;
+      await tellUser(policyRefusedReply(rule));
+      return 'refused_by_policy';
+    }
+    delaySeconds = judged.delaySeconds;
+    asUserAllowed = settings.policy.asUser;
+  }
+
   const refusal = await checkLimits(request, deps, log);
   if (refusal) {
     // Nothing was posted, and the author is told when to try again: like any clear refusal, the
@@ -273,7 +317,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   // as long as asked; the message shows exactly the due time that is recorded.
   let dueAt = record.dueAt;
   const post = (speaker: Speaker, identity?: Identity) => {
-    dueAt = dueTime(clock.now(), request.delaySeconds);
+    dueAt = dueTime(clock.now(), delaySeconds);
     const blocks = messageBlocks(text, expiryContext(request.user, dueAt));
     return slack.post(speaker, {
       channel: request.channel,
@@ -331,6 +375,8 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   let ts: string;
   try {
     try {
+      // The policy may keep snap from posting as anyone: the bot posts, where it can.
+      if (!asUserAllowed) throw new NoTokenError('user');
       ts = await postPaced(author);
     } catch (error) {
       if (error instanceof NoTokenError) authorToken = 'none';
@@ -346,7 +392,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       } catch (botError) {
         const outOfReach =
           botError instanceof SlackCallError && BOT_OUT_OF_REACH.has(botError.code) && deps.tokens;
-        if (!(outOfReach && authorToken === 'none')) throw botError;
+        if (!(outOfReach && authorToken === 'none' && asUserAllowed)) throw botError;
         // Only the author's own token could post here. "They have none" may be a few seconds
         // old (misses are remembered briefly) and they may just have allowed it: look again.
         deps.tokens?.forget(author);
@@ -386,7 +432,12 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     const unclear = error.kind === 'unavailable';
     await settle(unclear ? 'lost' : 'done', log);
     if (unclear) await tellUser(slackUnavailableReply());
-    else {
+    else if (!asUserAllowed && postedAs === 'bot' && BOT_OUT_OF_REACH.has(error.code)) {
+      // Only the author's own token could post here, and the policy turns that off: the rule, by name.
+      log.info('poster.policy_refused', { rule: 'as_user_off' });
+      await tellUser(policyRefusedReply({ rule: 'as_user_off' }));
+      return 'refused_by_policy';
+    } else {
       const beyondBot = postedAs === 'bot' && BOT_OUT_OF_REACH.has(error.code) && deps.publicUrl;
       const authorize = deps.publicUrl ? installUrl(deps.publicUrl, 'user') : '';
       await tellUser(
@@ -427,6 +478,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'untracked';
   }
   plog.info('poster.posted', { dueAt, waitsOut, postedAs });
+  await deps.activity?.record(request, 'posted', clock.now());
   if (!waitsOut) return 'posted';
   return waitOut({ ...record, dueAt, state: 'posted', ts, postedAs }, until, deps);
 }

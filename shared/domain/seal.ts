@@ -8,7 +8,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { SealError } from '../errors';
-import type { AuthorRequest, PostRequest } from './snap';
+import type { AuthorRequest, HomeRequest, PostRequest } from './snap';
 
 /**
  * The associated data of a snap's event: a JSON array in a fixed order, led by a tag naming the
@@ -21,7 +21,7 @@ import type { AuthorRequest, PostRequest } from './snap';
 export function postAad(
   request: Pick<
     PostRequest,
-    'v' | 'id' | 'team' | 'enterprise' | 'channel' | 'user' | 'delaySeconds' | 'receivedAt'
+    'v' | 'id' | 'team' | 'enterprise' | 'channel' | 'user' | 'delaySeconds' | 'receivedAt' | 'defaulted'
   >,
 ): string {
   const { v, id, team, channel, user, delaySeconds, receivedAt } = request;
@@ -35,7 +35,16 @@ export function postAad(
     delaySeconds,
     receivedAt,
     ...org(request.enterprise),
+    // A snap typed without a delay: a marker of its own kind (an object), after the org if any,
+    // so an event without it encodes as before and no string can pass for it.
+    ...(request.defaulted ? [{ defaulted: true }] : []),
   ]);
+}
+
+/** The associated data of an App Home request: the whole action and whose it is. */
+export function homeAad(id: string, request: HomeRequest): string {
+  const { v, home, team, user, receivedAt } = request;
+  return JSON.stringify(['snap/home', v, id, home, team, user, receivedAt, ...org(request.enterprise)]);
 }
 
 /** The associated data of an author's request: its id, the whole action and whose it is. */
@@ -46,7 +55,11 @@ export function authorAad(id: string, request: AuthorRequest): string {
       ? [action.snapId, action.list === true]
       : action.kind === 'delete_message'
         ? action.ts
-        : null;
+        : action.kind === 'policy'
+          ? (action.change ?? null)
+          : action.kind === 'default'
+            ? (action.seconds ?? 'show')
+            : null;
   return JSON.stringify([
     'snap/author',
     v,

@@ -8,6 +8,7 @@ import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -104,6 +105,8 @@ afterAll(async () => {
 
 beforeEach(() => {
   ddb.reset();
+  // No policy is set in the workspace (policy#…): the open policy applies.
+  ddb.on(GetCommand).resolves({});
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
   ddb.on(DeleteCommand).resolves({});

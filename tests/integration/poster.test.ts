@@ -92,6 +92,8 @@ afterAll(async () => {
 
 beforeEach(() => {
   ddb.reset();
+  // No policy is set in the workspace (policy#…): the open policy applies.
+  ddb.on(GetCommand).resolves({});
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
   slack.calls.length = 0;

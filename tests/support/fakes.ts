@@ -5,6 +5,7 @@ import type {
   AuthorRef,
   ClaimResult,
   Clock,
+  HomeView,
   Identity,
   PostArgs,
   ReplyBody,
@@ -14,6 +15,7 @@ import type {
 } from '../../shared/app/ports';
 import type { PostDeps } from '../../shared/app/post-snap';
 import { DEFAULT_LIMITS, type WindowCounter } from '../../shared/domain/limits';
+import type { Role } from '../../shared/domain/policy';
 import {
   leaseTtl,
   type SnapRecord,
@@ -128,6 +130,17 @@ export class MemoryStore implements StorePort {
   }
 
   /** As the author index keys them: the user within their workspace, or their org on Grid. */
+  async findByAuthorPage(
+    author: AuthorRef,
+    limit: number,
+    before?: number,
+  ): Promise<{ records: SnapRecord[]; more: boolean }> {
+    const all = (await this.findByAuthor(author, Number.POSITIVE_INFINITY)).filter(
+      (r) => before === undefined || r.createdAt < before,
+    );
+    return { records: all.slice(0, limit), more: all.length > limit };
+  }
+
   async findByAuthor(author: AuthorRef, limit = 100): Promise<SnapRecord[]> {
     const key = author.enterprise ?? author.team;
     return [...this.records.values()]
@@ -198,6 +211,11 @@ export class ScriptedSlack implements SlackPort {
   readonly authorized = new Set<string>();
   readonly deadUsers = new Set<string>();
   readonly outOfBotReach = new Set<string>();
+  /** Who Slack calls a workspace admin (and an org admin), asked with users.info. */
+  readonly admins = new Set<string>();
+  readonly orgAdmins = new Set<string>();
+  /** Home tabs published, in order. */
+  readonly homes: Array<{ user: string; view: HomeView; speaker: Speaker }> = [];
   /** The token lookup itself fails (the store or KMS does not answer). */
   lookupFails = false;
   /**
@@ -270,6 +288,16 @@ export class ScriptedSlack implements SlackPort {
 
   async reply(_url: string, body: ReplyBody): Promise<void> {
     this.replies.push(body);
+  }
+
+  async role(speaker: Speaker & { as: 'bot' }, user: string): Promise<Role> {
+    this.speak(speaker, 'users.info');
+    return { admin: this.admins.has(user), orgAdmin: this.orgAdmins.has(user) };
+  }
+
+  async publishHome(speaker: Speaker & { as: 'bot' }, user: string, view: HomeView): Promise<void> {
+    this.speak(speaker, 'views.publish');
+    this.homes.push({ user, view, speaker });
   }
 
   async revoke(token: string): Promise<void> {
