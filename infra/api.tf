@@ -48,7 +48,7 @@ resource "aws_apigatewayv2_stage" "default" {
   # The install routes serve browsers, a few requests per installation, and anyone may call them
   # without a signature: their own, smaller allowance caps what anonymous traffic there costs.
   dynamic "route_settings" {
-    for_each = { for name, route in local.install_routes : name => route if local.install_enabled }
+    for_each = local.install_routes_deployed
     content {
       route_key              = route_settings.value
       throttling_rate_limit  = var.install_throttle_rate

@@ -96,6 +96,17 @@ locals {
       actions    = ["kms:GenerateDataKey"]
       context    = local.message_key_context
     }
+    # install verifies Slack's events in every mode, and hands App Home to controls sealed.
+    InstallReadsSigningSecret = {
+      principals = [module.install.role_arn]
+      actions    = ["kms:Decrypt"]
+      context    = local.signing_secret_context
+    }
+    InstallSealsHomeEvents = {
+      principals = [module.install.role_arn]
+      actions    = ["kms:GenerateDataKey"]
+      context    = local.message_key_context
+    }
     PosterOpensMessages = {
       principals = [module.poster.role_arn, module.controls.role_arn]
       actions    = ["kms:Decrypt"]

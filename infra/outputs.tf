@@ -24,7 +24,7 @@ output "table_name" {
 }
 
 output "function_names" {
-  description = "The Lambda functions by role (install only with slack_client_id)."
+  description = "The Lambda functions by role."
   value       = local.functions
 }
 

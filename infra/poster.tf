@@ -6,6 +6,7 @@ data "aws_iam_policy_document" "poster" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
+    [data.aws_iam_policy_document.read_settings.json, data.aws_iam_policy_document.count_activity.json],
   )
 
   statement {
@@ -71,6 +72,8 @@ locals {
     SNAP_LIMIT_TEAM_PER_MINUTE = tostring(var.snaps_per_workspace_per_minute)
     SNAP_LIMIT_USER_PENDING    = tostring(var.pending_snaps_per_user)
     SLACK_RESPONSE_URL_PREFIX  = "https://hooks.slack.com/"
+    # ack's default delay, which the policy may replace (settings.tf): shown in /snap policy.
+    SNAP_DEFAULT_DELAY_SECONDS = tostring(var.default_delay_seconds)
     # The links that add snap to a workspace or let it post as someone (install.tf).
     SNAP_PUBLIC_URL = local.install_enabled ? aws_apigatewayv2_api.slack.api_endpoint : null
   }

@@ -4,6 +4,7 @@ data "aws_iam_policy_document" "sweeper" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
+    [data.aws_iam_policy_document.read_settings.json, data.aws_iam_policy_document.count_activity.json],
   )
 
   statement {

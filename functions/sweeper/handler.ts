@@ -1,8 +1,12 @@
 /** sweeper: every minute → delete each snap due in this window at its due time. */
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import { ActivityStore } from '../../shared/adapters/activity-store';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
+import { SettingsStore } from '../../shared/adapters/settings-store';
 import { SlackSpeakers } from '../../shared/adapters/slack';
+import { activityRecorder } from '../../shared/app/activity';
 import { systemClock } from '../../shared/app/ports';
+import { storedSettings } from '../../shared/app/settings-source';
 import { type SweepReport, sweep } from '../../shared/app/sweep';
 import { slackTokens } from '../../shared/compose';
 import { tableWorkerConfig } from '../../shared/config';
@@ -25,6 +29,13 @@ const slack = new SlackSpeakers({
   log,
 });
 
+// Admins' activity counts, where a workspace's policy turns them on (read through a minute's cache).
+const activity = activityRecorder(
+  storedSettings(new SettingsStore(config.installationsTableName)),
+  new ActivityStore(config.tableName),
+  log,
+);
+
 /** The tick this run serves: the schedule's own time, so a late start does not shift the window. */
 function tickOf(event: Partial<ScheduledEvent> | undefined, now: number): number {
   const scheduled = typeof event?.time === 'string' ? Date.parse(event.time) : Number.NaN;
@@ -42,6 +53,14 @@ export async function handler(
       deadline: now + context.getRemainingTimeInMillis() - SAFETY_MS,
       runId: context.awsRequestId,
     },
-    { store, slack, clock: systemClock, log, sweepPeriodMs: config.sweepPeriodMs, concurrency: CONCURRENCY },
+    {
+      store,
+      slack,
+      clock: systemClock,
+      log,
+      sweepPeriodMs: config.sweepPeriodMs,
+      concurrency: CONCURRENCY,
+      activity,
+    },
   );
 }

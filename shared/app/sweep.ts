@@ -13,12 +13,15 @@
  */
 import { leaseUntil, type SnapRecord, sweepWindowEnd } from '../domain/snap';
 import { errorFields } from '../log';
+import type { ActivityRecorder } from './activity';
 import { type DeleteResult, deleteSnap, Pacer } from './delete-snap';
 import type { Common, SlackPort, StorePort } from './ports';
 
 export interface SweepDeps extends Common {
   store: StorePort;
   slack: SlackPort;
+  /** Admins' activity counts: each deletion on time or late (when the policy turns them on). */
+  activity?: ActivityRecorder;
   sweepPeriodMs: number;
   /** Deletions one workspace may have in flight at once. */
   concurrency: number;

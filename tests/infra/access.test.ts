@@ -6,8 +6,10 @@
  */
 
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { ACTIVITY_PREFIX } from '../../shared/adapters/activity-store';
 import { INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import { MESSAGE_KEY_CONTEXT, secretContext, tokenContext } from '../../shared/adapters/kms';
+import { SETTINGS_PREFIX } from '../../shared/adapters/settings-store';
 import { COUNTER_PREFIX, SNAP_PREFIX } from '../../shared/adapters/snap-item';
 import {
   configReaderOf,
@@ -29,9 +31,8 @@ import {
 const FUNCTIONS = ['ack', 'poster', 'controls', 'sweeper', 'reaper', 'install'] as const;
 const ROOT = `arn:\${data.aws_partition.current.partition}:iam::\${data.aws_caller_identity.current.account_id}:root`;
 const DEPLOYER = tf('data.aws_iam_session_context.deployer.issuer_arn');
-/** How Terraform names a function's role; install is deployed with `count`, so through a splat. */
-const role = (fn: string) =>
-  fn === 'install' ? tf('one(module.install[*].role_arn)') : `\${module.${fn}.role_arn}`;
+/** How Terraform names a function's role. */
+const role = (fn: string) => `\${module.${fn}.role_arn}`;
 /** The part of a Slack token's encryption context that is the same for every token. */
 const { app, purpose } = tokenContext({ key: 'T0', kind: 'bot' });
 const TOKEN_CONTEXT = { app, purpose } as Record<string, string>;
@@ -416,7 +417,14 @@ describe('the table, shared by every kind of item', () => {
   const ITEM_ACTIONS =
     /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|BatchGetItem|BatchWriteItem|ConditionCheckItem)$/;
   /** The key prefixes the code writes, as IAM patterns. */
-  const PREFIXES = [SNAP_PREFIX, COUNTER_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX].map((p) => `${p}*`);
+  const PREFIXES = [
+    SNAP_PREFIX,
+    COUNTER_PREFIX,
+    INSTALLATION_PREFIX,
+    STATE_PREFIX,
+    SETTINGS_PREFIX,
+    ACTIVITY_PREFIX,
+  ].map((p) => `${p}*`);
 
   /** A function's role statements that act on single items of the table. */
   const itemStatements = (fn: string) => {
@@ -443,13 +451,31 @@ describe('the table, shared by every kind of item', () => {
     }
   });
 
-  it('lets the poster write snaps and rate-limit counters, the sweeper and reaper snaps only', () => {
+  it('lets the poster write snaps and rate-limit counters, the sweeper snaps and activity counts, the reaper snaps only', () => {
     const keysOf = (fn: string) => new Set(itemStatements(fn).flatMap(leadingKeys));
+    const writesOf = (fn: string) => {
+      const writes = itemStatements(fn).filter((s) => s.actions.some((a) => a !== 'dynamodb:GetItem'));
+      return [...new Set(writes.flatMap(leadingKeys))].sort();
+    };
 
     expect([...keysOf('poster')]).toEqual(expect.arrayContaining([`${SNAP_PREFIX}*`, `${COUNTER_PREFIX}*`]));
-    for (const fn of ['sweeper', 'reaper']) {
-      const writes = itemStatements(fn).filter((s) => s.actions.some((a) => a !== 'dynamodb:GetItem'));
-      expect([fn, [...new Set(writes.flatMap(leadingKeys))]]).toEqual([fn, [`${SNAP_PREFIX}*`]]);
-    }
+    expect(writesOf('sweeper')).toEqual([`${ACTIVITY_PREFIX}*`, `${SNAP_PREFIX}*`].sort());
+    expect(writesOf('reaper')).toEqual([`${SNAP_PREFIX}*`]);
+  });
+
+  it('lets only controls change settings, and every snap function read them by key (no TTL, no index: they last as the installation does)', () => {
+    const settingsWriters = FUNCTIONS.filter((fn) =>
+      itemStatements(fn).some(
+        (s) => s.actions.includes('dynamodb:UpdateItem') && leadingKeys(s).includes(`${SETTINGS_PREFIX}*`),
+      ),
+    );
+    const readers = FUNCTIONS.filter((fn) =>
+      itemStatements(fn).some(
+        (s) => s.actions.includes('dynamodb:GetItem') && leadingKeys(s).includes(`${SETTINGS_PREFIX}*`),
+      ),
+    );
+
+    expect(settingsWriters.sort()).toEqual(['controls', 'install'].sort());
+    expect(readers.sort()).toEqual(['controls', 'install', 'poster', 'sweeper'].sort());
   });
 });

@@ -6,8 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
+import { ACTIVITY_PREFIX } from '../../shared/adapters/activity-store';
 import { INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import { tokenContext } from '../../shared/adapters/kms';
+import { SETTINGS_PREFIX } from '../../shared/adapters/settings-store';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../../shared/adapters/slack-request';
 import { TABLE } from '../../shared/adapters/snap-item';
 import { ROUTES } from '../../shared/app/accept-interaction';
@@ -51,7 +53,8 @@ const blocks = (value: unknown) => (value ?? []) as Array<Record<string, unknown
 /** Plaintext fallbacks for local runs: Terraform never sets them. */
 const PLAINTEXT_FALLBACKS = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_CLIENT_SECRET'];
 /** Optional overrides: SLACK_API_URL for local runs, SNAP_INSTALLATIONS_TABLE_NAME for a table of its own. */
-const OVERRIDES = ['SLACK_API_URL', 'SNAP_INSTALLATIONS_TABLE_NAME'];
+/** Variables left to their defaults when deployed (SNAP_SETTINGS_CACHE_SECONDS: tests read settings afresh). */
+const OVERRIDES = ['SLACK_API_URL', 'SNAP_INSTALLATIONS_TABLE_NAME', 'SNAP_SETTINGS_CACHE_SECONDS'];
 
 /** A function's environment as Terraform sets it in `mode`: the names set, and those left out. */
 function environmentIn(fn: string, mode: Mode): { set: string[]; unset: string[] } {
@@ -97,10 +100,8 @@ describe('infra and code agree', () => {
     (fn, name) => {
       // Prepare
       const mode = modeOf(name);
-      if (!deployedIn(module(fn), mode)) {
-        expect([fn, name]).toEqual(['install', 'one-workspace']);
-        return;
-      }
+      // Every function is deployed in every mode (install serves Slack's events in all of them).
+      expect(deployedIn(module(fn), mode)).toBe(true);
 
       // Act: the config reads what is set and looks for what is not (optional variables).
       const { read, absent } = configIn(fn, mode);
@@ -284,7 +285,7 @@ describe('infra and code agree', () => {
     const byPrincipal = permissions.map((p) => [p.principal, p.function_name]);
 
     expect(byPrincipal).toContainEqual(['apigateway.amazonaws.com', `\${module.ack.name}`]);
-    expect(byPrincipal).toContainEqual(['apigateway.amazonaws.com', `\${module.install[0].name}`]);
+    expect(byPrincipal).toContainEqual(['apigateway.amazonaws.com', `\${module.install.name}`]);
     expect(byPrincipal).toContainEqual(['events.amazonaws.com', `\${module.sweeper.name}`]);
     expect(permissions).toHaveLength(3);
     expect(infra.resource.aws_lambda_function_url).toBeUndefined();
@@ -300,8 +301,7 @@ describe('infra and code agree', () => {
     const content = blocks(dynamic?.content)[0];
     const variable = (name: string) => infra.variable[name] as Record<string, unknown>;
 
-    expect(String(dynamic?.for_each)).toContain('local.install_routes');
-    expect(String(dynamic?.for_each)).toContain('local.install_enabled');
+    expect(dynamic?.for_each).toBe(tf('local.install_routes_deployed'));
     expect(content).toMatchObject({
       route_key: tf('route_settings.value'),
       throttling_rate_limit: tf('var.install_throttle_rate'),
@@ -332,20 +332,27 @@ describe('infra and code agree', () => {
         `POST ${EVENTS_PATH}`,
       ].sort(),
     );
-    expect(route.for_each).toBe(`\${local.install_enabled ? local.install_routes : {}}`);
+    // Slack's events in every mode (App Home), the browser routes only with the app's client id.
+    expect(infra.locals.install_routes_deployed).toBe(
+      tf('local.install_enabled ? local.install_routes : { events = local.install_routes.events }'),
+    );
+    expect(route.for_each).toBe(tf('local.install_routes_deployed'));
     expect(permission.for_each).toBe(route.for_each);
     expect(String(permission.source_arn)).toBe(
       `\${aws_apigatewayv2_api.slack.execution_arn}/*/\${replace(each.value, " ", "")}`,
     );
-    expect(module('install').count).toBe(`\${local.install_enabled ? 1 : 0}`);
+    expect(module('install').count).toBeUndefined();
     expect(infra.locals.install_enabled).toBe(`\${var.slack_client_id != null}`);
   });
 
-  it('lets install touch only its own key prefixes, seal tokens and open only its two secrets', () => {
+  it('lets install touch only its own key prefixes, seal tokens and open only its two secrets, hand App Home to controls', () => {
     // Prepare
     type Condition = { test: string; variable: string; values: string[] };
     const doc = infra.data.aws_iam_policy_document?.install as { statement: Array<Record<string, unknown>> };
-    const bySid = new Map(doc.statement.map((st) => [st.sid, st]));
+    const oauth = infra.data.aws_iam_policy_document?.install_oauth as {
+      statement: Array<Record<string, unknown>>;
+    };
+    const bySid = new Map([...doc.statement, ...oauth.statement].map((st) => [st.sid, st]));
     const condition = (sid: string) => blocks(bySid.get(sid)?.condition)[0] as unknown as Condition;
 
     // Assess
@@ -356,14 +363,20 @@ describe('infra and code agree', () => {
     expect(resolveLocal(infra, condition('StoreInstallations').values)).toEqual([
       `${INSTALLATION_PREFIX}*`,
       `${STATE_PREFIX}*`,
+      `${SETTINGS_PREFIX}*`,
+      `${ACTIVITY_PREFIX}*`,
     ]);
+    expect(oauth).toMatchObject({ count: tf('local.install_enabled ? 1 : 0') });
+    expect(bySid.get('HandHomeToControls')?.resources).toEqual([tf('module.controls.arn')]);
     expect(bySid.get('SealTokens')?.actions).toEqual(['kms:Encrypt']);
     expect(condition('SealTokens').variable).toBe('kms:EncryptionContext:purpose');
     expect(condition('SealTokens').values.map((v) => resolveLocal(infra, v))).toEqual([
       tokenContext({ key: 'T0001', kind: 'bot' }).purpose,
     ]);
-    expect(condition('DecryptSecrets').values.map((v) => interpolateLocals(infra, v))).toEqual([
+    expect(condition('DecryptSigningSecret').values.map((v) => interpolateLocals(infra, v))).toEqual([
       'SLACK_SIGNING_SECRET',
+    ]);
+    expect(condition('DecryptClientSecret').values.map((v) => interpolateLocals(infra, v))).toEqual([
       'SLACK_CLIENT_SECRET',
     ]);
     expect(
@@ -376,7 +389,10 @@ describe('infra and code agree', () => {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'kms:Decrypt',
+      'kms:Decrypt',
       'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'lambda:InvokeFunction',
     ]);
   });
 });

@@ -315,6 +315,7 @@ export function variablesRead(
     SNAP_LIMIT_TEAM_PER_MINUTE: '300',
     SNAP_LIMIT_USER_PENDING: '50',
     SLACK_RESPONSE_URL_PREFIX: 'https://hooks.slack.com/',
+    SNAP_SETTINGS_CACHE_SECONDS: '60',
   };
   const env = new Proxy({} as config.Env, {
     get: (_t, name: string) => {
