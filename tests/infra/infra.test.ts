@@ -506,9 +506,11 @@ describe('the Slack app manifest', () => {
     ]);
     expect(new URL(manifest.settings.event_subscriptions.request_url).pathname).toBe(EVENTS_PATH);
     expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual([
+      'app_home_opened',
       'app_uninstalled',
       'tokens_revoked',
     ]);
+    expect(manifest.features.app_home).toMatchObject({ home_tab_enabled: true });
     expect(manifest.settings.org_deploy_enabled).toBe(true);
   });
 
