@@ -162,14 +162,18 @@ export function homeBlocks(model: HomeModel): KnownBlock[] {
 
 function adminBlocks(model: HomeModel): KnownBlock[] {
   const p = model.policy;
-  const off: Option = { text: plain('No rule'), value: 'off' };
-  const select = (actionId: string, placeholder: string, current: number | undefined) => {
-    const options = [off, ...delayOptions(p, current, false)];
+  // Each option names its rule, so the chosen one reads on its own ("Longest: 1 hour").
+  const select = (actionId: string, label: string, none: string, current: number | undefined) => {
+    const off: Option = { text: plain(`${label}: ${none}`), value: 'off' };
+    const options = [
+      off,
+      ...delayOptions(p, current, false).map((o) => ({ ...o, text: plain(`${label}: ${o.text.text}`) })),
+    ];
     const initial = current === undefined ? off : options.find((o) => o.value === String(current));
     return {
       type: 'static_select' as const,
       action_id: actionId,
-      placeholder: plain(placeholder),
+      placeholder: plain(label),
       options,
       ...(initial ? { initial_option: initial } : {}),
     };
@@ -189,9 +193,9 @@ function adminBlocks(model: HomeModel): KnownBlock[] {
       type: 'actions',
       block_id: 'policy_delays',
       elements: [
-        select(ACTION.policyMin, 'Shortest delay', p.minSeconds),
-        select(ACTION.policyMax, 'Longest delay', p.maxSeconds),
-        select(ACTION.policyDefault, 'Default delay', p.defaultSeconds),
+        select(ACTION.policyMin, 'Shortest', '1 second', p.minSeconds),
+        select(ACTION.policyMax, 'Longest', '7 days', p.maxSeconds),
+        select(ACTION.policyDefault, 'Default', 'snap’s own', p.defaultSeconds),
       ],
     },
     {

@@ -40,6 +40,8 @@ const TEXTS = [
   'still up when revoked',
   'not as me any more',
   'never sent',
+  'shown in the home tab',
+  'too long for the policy',
 ];
 /** install's pages as the browser got them (after Allow), for the privacy scan. */
 const installPages: string[] = [];
@@ -444,6 +446,59 @@ describe('many workspaces, and posting as yourself, on the sandbox page', () => 
     expect(await revoked.textContent()).toContain('It took down 1 pending snap posted as you');
     expect(await message(page, 'not as me any more').count()).toBe(0);
     expect(await message(page, 'the door code is 4711').count()).toBe(0);
+  }, 60_000);
+});
+
+describe('snap’s Home tab on the sandbox page', () => {
+  it('shows your pending snaps under Apps → snap, deletes one from it, and lets an admin (only) set the policy there', async () => {
+    // Prepare: alex (an admin) has a snap pending in #general.
+    const page = await openPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await type(page, '/snap 1h shown in the home tab');
+    const pending = message(page, 'shown in the home tab');
+    await pending.waitFor({ timeout: 5_000 });
+    const home = page.locator('[data-role="home-view"]');
+
+    // Act: open the Home tab, delete the snap from it, set the longest delay to 1 hour.
+    await page.click('#sidebar [data-role="open-home"]');
+    await home.locator('button[data-action="delete_snap"]').first().waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-home-admin');
+    const listed = await home.locator('button[data-action="delete_snap"]').count();
+    await home.locator('button[data-action="delete_snap"]').first().click();
+    await home.getByText('Deleted your snap').waitFor({ timeout: 5_000 });
+    await pending.waitFor({ state: 'detached', timeout: 5_000 });
+    await home.locator('select[data-action="policy_max"]').selectOption('3600');
+    await home.getByText('Policy changed').waitFor({ timeout: 5_000 });
+    const policy = await home.textContent();
+    await screenshot(page, 'sandbox-home-policy');
+    // The rule holds where snaps are posted.
+    await page.click('#sidebar .item[data-conversation="C0LOCAL"]');
+    await type(page, '/snap 2h too long for the policy');
+    const refused = note(page, 'sets the longest delay to 1 hour');
+    await refused.waitFor({ timeout: 5_000 });
+    // ana sees her own Home: no policy to edit, no Remove button.
+    await page.selectOption('#sidebar [data-role="person"]', 'U0ANA');
+    await page.click('#sidebar [data-role="open-home"]');
+    await home.getByText('You have no pending snaps').waitFor({ timeout: 5_000 });
+    const asAna = {
+      editor: await home.locator('select[data-action="policy_max"]').count(),
+      remove: await page.locator('[data-role="remove-app"]').count(),
+      rules: await home.textContent(),
+    };
+    await screenshot(page, 'sandbox-home-ana');
+    // Back to alex, who resets the policy (a confirmation first, as in Slack).
+    await page.selectOption('#sidebar [data-role="person"]', 'U0LOCAL');
+    await home.locator('button[data-action="policy_reset"]').click();
+    await home.getByText('from 1 second to 7 days').waitFor({ timeout: 5_000 });
+
+    // Assess
+    expect(listed).toBeGreaterThanOrEqual(1);
+    expect(policy).toContain('from 1 second to 1 hour');
+    expect(await message(page, 'too long for the policy').count()).toBe(0);
+    expect(asAna.editor).toBe(0);
+    expect(asAna.remove).toBe(0);
+    expect(asAna.rules).toContain('to 1 hour');
+    expect(await page.locator('[data-role="remove-app"]').count()).toBe(1);
   }, 60_000);
 });
 

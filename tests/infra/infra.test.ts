@@ -457,6 +457,7 @@ describe('the Slack app manifest', () => {
   const manifest = parseYaml(repoYaml) as {
     features: {
       slash_commands: Array<{ command: string; url: string }>;
+      app_home?: { home_tab_enabled?: boolean };
       shortcuts: Array<{ type: string; callback_id: string }>;
     };
     oauth_config: { redirect_urls: string[]; scopes: { bot: string[]; user: string[] } };
