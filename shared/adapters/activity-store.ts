@@ -75,7 +75,7 @@ export class ActivityStore implements ActivityPort {
     const people = new Map<string, ActivityCounts>();
     for (const item of items) {
       for (const [name, value] of Object.entries(item ?? {})) {
-        const m = /^([cu]):([A-Z0-9]+):(\w+)$/.exec(name);
+        const m = /^([cu]):([A-Za-z0-9_-]+):(\w+)$/.exec(name);
         const metric = m?.[3] as ActivityMetric | undefined;
         if (!m || !metric || !METRICS.includes(metric) || typeof value !== 'number') continue;
         const into = m[1] === 'c' ? channels : people;

@@ -21,8 +21,10 @@ const suite = pipelineSuite('one-answer', {
   slack: {
     conversations: { D0ANA: { kind: 'im', members: [ME, ANA], team: TEAM } },
     archived: ['C0ARC'],
+    admins: [ME],
   },
-  env: { SNAP_LIMIT_USER_PER_MINUTE: '2' },
+  // A policy changed here holds for the next snap (warm functions' minute is unit-tested).
+  env: { SNAP_LIMIT_USER_PER_MINUTE: '2', SNAP_SETTINGS_CACHE_SECONDS: '0' },
 });
 const p = (): Pipeline => suite.pipeline();
 
@@ -82,11 +84,35 @@ describe('one answer per request', () => {
     ],
     ['the grammar is wrong', '-5s negative', { user_id: 'U0GRAM' }, 'negative delay'],
     ['help is asked for', 'help', { user_id: 'U0HELP' }, 'posts a message that deletes itself'],
+    ['the policy is asked for', 'policy', { user_id: 'U0POL' }, 'snap’s policy here'],
+    [
+      'someone not an admin changes the policy',
+      'policy max 1h',
+      { user_id: 'U0POL' },
+      'Only workspace admins',
+    ],
+    ['a policy change is not understood', 'policy max forever', { user_id: 'U0POL' }, 'did not understand'],
+    ['a person asks for their default', 'default', { user_id: 'U0POL' }, 'typed without a delay'],
+    ['a person sets their default', 'default 10m', { user_id: 'U0POL' }, 'your own default'],
   ])('answers once when %s', async (_case, text, fields, says) => {
     const got = await ask(text, fields);
 
     expect(got.posted).toBe(0);
     expect(got.answers).toEqual([expect.stringContaining(says)]);
+  });
+
+  it('answers an admin’s policy change once, and a snap the policy refuses once, naming the rule', async () => {
+    const changed = await ask('policy off here', { channel_id: 'C0QUIET' });
+    const refused = await ask('1h not in this channel', { channel_id: 'C0QUIET', user_id: 'U0QUIET' });
+    const reset = await ask('policy reset', { channel_id: 'C0QUIET' });
+
+    expect(changed).toMatchObject({ answers: [expect.stringContaining('Policy changed')], total: 1 });
+    expect(refused).toMatchObject({
+      answers: [expect.stringContaining('turns snap off in this conversation')],
+      posted: 0,
+      total: 1,
+    });
+    expect(reset.total).toBe(1);
   });
 
   it('answers a snap over a limit once, and every snap before it by its message alone', async () => {
