@@ -2,7 +2,8 @@
  * `npm run bench [part …]`: the figures in docs/performance.md. Parts: bundles, cold, lateness (with the
  * cost model from its counts), warm, answer (what a person waits for: command → message or reply), load (2,000 snaps under Slack's rate limits, in a process of
  * its own), flood (one user flooding, limits on and off, each in a process of its own), tokens
- * (distributed mode's token lookups, warm and cold, in a process of its own). Not part
+ * (distributed mode's token lookups, warm and cold, in a process of its own), home (App Home
+ * opened → views.publish, warm and cold). Not part
  * of `npm test`; prints its figures.
  */
 import { startPipeline } from '../local/pipeline';
@@ -10,12 +11,13 @@ import { benchAnswer } from './answer';
 import { benchBundles } from './bundles';
 import { benchCold } from './cold';
 import { costModel } from './cost';
+import { benchHome } from './home';
 import { alarmCounts, memorySizes } from './infra';
 import { benchLateness } from './lateness';
 import { hideFunctionLogs } from './quiet';
 import { benchWarm } from './warm';
 
-const all = ['bundles', 'cold', 'lateness', 'warm', 'answer', 'load', 'flood', 'tokens'];
+const all = ['bundles', 'cold', 'lateness', 'warm', 'answer', 'home', 'load', 'flood', 'tokens'];
 const args = process.argv.slice(2);
 const selected = args.length > 0 ? args : all;
 for (const part of selected)
@@ -74,6 +76,20 @@ if (selected.includes('answer')) {
   });
   try {
     await benchAnswer(p);
+  } finally {
+    await p.close();
+    logs.reset();
+  }
+}
+if (selected.includes('home')) {
+  const logs = hideFunctionLogs();
+  const off = ['SNAP_LIMIT_USER_PER_MINUTE', 'SNAP_LIMIT_TEAM_PER_MINUTE', 'SNAP_LIMIT_USER_PENDING'];
+  const p = await startPipeline({
+    sweepPeriodSeconds: 60,
+    env: Object.fromEntries(off.map((name) => [name, '0'])),
+  });
+  try {
+    await benchHome(p);
   } finally {
     await p.close();
     logs.reset();
