@@ -53,6 +53,7 @@ import {
 } from '../../shared/domain/pages';
 import { sealJson } from '../../shared/domain/seal';
 import { teamServed } from '../../shared/domain/teams';
+import { InvokeError } from '../../shared/errors';
 import { createLogger, errorFields, type Logger } from '../../shared/log';
 
 const config = installConfig(process.env);
@@ -126,7 +127,7 @@ const eventDeps = (): EventDeps => ({
       log,
     );
     // A 5xx makes Slack send the event again: the Home tab is worth a retry.
-    if (!handed) throw new Error('App Home could not be handed to the controls function');
+    if (!handed) throw new InvokeError('App Home could not be handed to the controls function');
   },
 });
 

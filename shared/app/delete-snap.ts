@@ -76,6 +76,7 @@ async function attemptDelete(
   const { slack, store, clock } = deps;
   const log = deps.log.child({ team: record.team, channel: record.channel, ts: record.ts, snap: record.id });
   if (!record.ts) return 'kept';
+  let deletedAt: number | undefined;
   for (;;) {
     // The workspace is paused past this deleter's deadline: leave it to the next one.
     if (pacer.opensAt >= deadline) return 'kept';
@@ -84,10 +85,9 @@ async function attemptDelete(
     try {
       await slack.delete(speakerOf(record), record.channel, record.ts);
       outcome = 'deleted';
-      const deletedAt = clock.now();
+      deletedAt = clock.now();
       const { event, ...timing } = deletionTiming(reason, record.dueAt, deletedAt);
       log.info(event, { ...(reason === 'due' ? {} : { reason }), ...timing });
-      await deps.activity?.record(record, metricOf(reason, record.dueAt, deletedAt), deletedAt);
     } catch (error) {
       if (error instanceof NoTokenError) {
         // No token can be found again later: retrying would only keep the record for nothing.
@@ -126,6 +126,9 @@ async function attemptDelete(
       // The message is gone (or nothing can delete it): found again, the record settles the same way.
       log.warn('snap.record_bury_failed', errorFields(error));
     }
+    // Counted once the record is settled: the next deletion in this lane waits for nothing of it.
+    if (deletedAt !== undefined)
+      await deps.activity?.record(record, metricOf(reason, record.dueAt, deletedAt), deletedAt);
     return outcome;
   }
 }

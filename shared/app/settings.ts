@@ -19,6 +19,7 @@ import {
   type PolicyRule,
   type Role,
 } from '../domain/policy';
+import { StoreError } from '../errors';
 import type { Actor, Common, Settings, SettingsSource, SettingsStorePort, SlackPort } from './ports';
 import { botOf, workspaceOf } from './speaker';
 
@@ -71,7 +72,7 @@ export async function changePolicy(
       return { kind: 'changed', settings: await deps.settings.settings(where) };
     }
   }
-  throw new Error('The policy kept changing under this write');
+  throw new StoreError('The policy kept changing under this write');
 }
 
 export type DefaultResult =
