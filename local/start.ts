@@ -506,6 +506,22 @@ async function startSocketMode(p: Pipeline, appToken: string): Promise<{ stop():
     // Slack reads a payload only where the envelope says it accepts one.
     await ack(answer && accepts_response_payload ? answer : undefined);
   });
+  // Slack's events (App Home opened, the app removed) go to install's events route, signed here
+  // like everything else; the envelope is acknowledged at once, as install answers Slack at once.
+  // (The client emits an events_api envelope under its inner event's type; `slack_event` carries every envelope.)
+  client.on('slack_event', async ({ ack, body, type }: Envelope & { type: string }) => {
+    if (type !== 'events_api') return;
+    await ack();
+    const event = body.event as Record<string, unknown> | undefined;
+    if (!event) return;
+    const team = typeof body.team_id === 'string' ? body.team_id : undefined;
+    const enterprise = typeof body.enterprise_id === 'string' ? body.enterprise_id : undefined;
+    const result = await p.slackEvent(event, {
+      ...(team ? { team } : {}),
+      ...(enterprise ? { enterprise } : {}),
+    });
+    if (result.statusCode !== 200) refused('event', result.statusCode);
+  });
   await client.start();
   return { stop: async () => void (await client.disconnect()) };
 }
