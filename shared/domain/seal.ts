@@ -58,7 +58,11 @@ export function authorAad(id: string, request: AuthorRequest): string {
         : action.kind === 'policy'
           ? (action.change ?? null)
           : action.kind === 'default'
-            ? (action.seconds ?? 'show')
+            ? action.seconds === undefined
+              ? 'show'
+              : action.seconds === null
+                ? 'clear'
+                : action.seconds
             : null;
   return JSON.stringify([
     'snap/author',
