@@ -1,6 +1,7 @@
 /**
  * `npm run bench [part …]`: the figures in docs/performance.md. Parts: bundles, cold, lateness (with the
- * cost model from its counts), warm, answer (what a person waits for: command → message or reply), load (2,000 snaps under Slack's rate limits, in a process of
+ * cost model from its counts), warm, answer (what a person waits for: command → message or reply),
+ * modal (a shortcut's click → views.open, warm and with a freshly started controls function), load (2,000 snaps under Slack's rate limits, in a process of
  * its own), flood (one user flooding, limits on and off, each in a process of its own), tokens
  * (distributed mode's token lookups, warm and cold, in a process of its own), home (App Home
  * opened → views.publish, warm and cold). Not part
@@ -14,10 +15,11 @@ import { costModel } from './cost';
 import { benchHome } from './home';
 import { alarmCounts, memorySizes } from './infra';
 import { benchLateness } from './lateness';
+import { benchModal } from './modal';
 import { hideFunctionLogs } from './quiet';
 import { benchWarm } from './warm';
 
-const all = ['bundles', 'cold', 'lateness', 'warm', 'answer', 'home', 'load', 'flood', 'tokens'];
+const all = ['bundles', 'cold', 'lateness', 'warm', 'answer', 'modal', 'home', 'load', 'flood', 'tokens'];
 const args = process.argv.slice(2);
 const selected = args.length > 0 ? args : all;
 for (const part of selected)
@@ -90,6 +92,16 @@ if (selected.includes('home')) {
   });
   try {
     await benchHome(p);
+  } finally {
+    await p.close();
+    logs.reset();
+  }
+}
+if (selected.includes('modal')) {
+  const logs = hideFunctionLogs();
+  const p = await startPipeline({ sweepPeriodSeconds: 60 });
+  try {
+    await benchModal(p);
   } finally {
     await p.close();
     logs.reset();

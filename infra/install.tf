@@ -1,8 +1,9 @@
 # install: Slack's events about the app (App Home opened, uninstalled, tokens revoked) in every
 # mode, and "Add to Slack" (OAuth v2) when the Slack app's client id is given, on the same HTTP API
-# as ack. Installations and OAuth states live in the snap table under their own key prefixes;
-# tokens are stored only as KMS ciphertext bound to their workspace (and user) by the encryption
-# context. `install_enabled` says Add to Slack is there (and so users' tokens in the store).
+# as ack. Installations and each workspace's settings live in a table of their own
+# (installations.tf), OAuth states in the snap table (they expire by its TTL); tokens are stored
+# only as KMS ciphertext bound to their workspace (and user) by the encryption context.
+# `install_enabled` says Add to Slack is there (and so users' tokens in the store).
 locals {
   install_enabled = var.slack_client_id != null
 
@@ -19,10 +20,15 @@ locals {
   # What install serves in this mode: Slack's events always (App Home needs them in one-workspace
   # mode too), the browser routes of Add to Slack only with a client id.
   install_routes_deployed = local.install_enabled ? local.install_routes : { events = local.install_routes.events }
+  # The routes browsers call (all but Slack's events), which share the install throttle.
+  browser_routes = { for name, route in local.install_routes : name => route if name != "events" }
 
-  # Key prefixes of the items install writes (shared/adapters/installation-store.ts), and those it
-  # deletes at uninstall: the workspace's settings and activity counts (settings.tf).
-  install_key_prefixes = ["inst#*", "oauth#*", "policy#*", "act#*"]
+  # Key prefixes of the items install keeps (shared/adapters/installation-store.ts,
+  # settings-store.ts, activity-store.ts): in the installations' table the installations, users'
+  # Grid grants and the settings it deletes at uninstall; in the snap table the OAuth flows and
+  # the activity counts it deletes at uninstall.
+  installation_keys = ["inst#*", "grants#*", "policy#*"]
+  state_keys        = ["oauth#*"]
 
   # Encryption contexts (shared/adapters/kms.ts): the client secret, and every Slack token
   # (purpose=slack-token, plus team, kind and user, which vary per token).
@@ -127,16 +133,40 @@ data "aws_iam_policy_document" "install_oauth" {
 data "aws_iam_policy_document" "install" {
   source_policy_documents = data.aws_iam_policy_document.install_oauth[*].json
 
-  # Installations, OAuth states, and what goes with an installation (settings, activity counts):
-  # no snap record is within reach.
+  # Installations, users' Grid grants and the workspace's settings, in their own table (what it
+  # finds at an uninstall or a revocation, in every mode).
   statement {
     sid       = "StoreInstallations"
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.installations.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.installation_keys
+    }
+  }
+
+  # In the snap table, OAuth flows (saved, marked used, read back on a reload) and the activity
+  # counts it deletes at uninstall, and nothing else: no snap record is within reach.
+  statement {
+    sid       = "KeepOAuthStates"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.snaps.arn]
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = local.install_key_prefixes
+      values   = local.state_keys
+    }
+  }
+
+  statement {
+    sid       = "ForgetActivity"
+    actions   = ["dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.snaps.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.activity_keys
     }
   }
 
@@ -188,9 +218,13 @@ module "install" {
     SLACK_SIGNING_SECRET_CIPHERTEXT = aws_kms_ciphertext.signing_secret.ciphertext_blob
     SNAP_KMS_KEY_ID                 = aws_kms_key.snap.arn
     SNAP_TABLE_NAME                 = aws_dynamodb_table.snaps.name
+    SNAP_INSTALLATIONS_TABLE_NAME   = aws_dynamodb_table.installations.name
     SNAP_PUBLIC_URL                 = local.install_enabled ? aws_apigatewayv2_api.slack.api_endpoint : null
     ALLOWED_TEAM_IDS                = join(",", var.allowed_team_ids)
     CONTROLS_FUNCTION_NAME          = module.controls.name
+    # One workspace: the bot token is configuration; with Add to Slack, a user may allow snap only
+    # in that workspace (allowed_team_ids is then required, kms.tf).
+    SNAP_ONE_WORKSPACE = local.one_workspace ? "true" : null
   }
 }
 

@@ -112,6 +112,19 @@ locals {
       actions    = ["kms:Decrypt"]
       context    = local.message_key_context
     }
+    # A modal's binding (which message snap_this deletes, which thread snap_reply posts in) is
+    # made only where the author was checked, and opened only where it is acted on: ack, which
+    # reads every request from the internet, can do neither.
+    ControlsSealsViews = {
+      principals = [module.controls.role_arn]
+      actions    = ["kms:GenerateDataKey"]
+      context    = local.view_key_context
+    }
+    PosterOpensViews = {
+      principals = [module.poster.role_arn]
+      actions    = ["kms:Decrypt"]
+      context    = local.view_key_context
+    }
     # aws_kms_ciphertext above. Encrypt only: whoever deploys can replace a secret, not read one.
     DeployerEncryptsSigningSecret = {
       principals = [data.aws_iam_session_context.deployer.issuer_arn]

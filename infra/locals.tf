@@ -8,16 +8,16 @@ locals {
     due_index         = "byDue"
     due_index_hash    = "dueShard"
     due_index_range   = "dueAt"
-    due_index_include = ["team", "channel", "user", "state", "ts", "enterprise", "postedAs"]
+    due_index_include = ["team", "channel", "user", "state", "ts", "enterprise", "postedAs", "files"]
 
     author_index         = "byAuthor"
     author_index_hash    = "author"
     author_index_range   = "createdAt"
-    author_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "enterprise", "postedAs"]
+    author_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "enterprise", "postedAs", "files"]
 
     message_index         = "byMessage"
     message_index_hash    = "message"
-    message_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "createdAt", "enterprise", "postedAs"]
+    message_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "createdAt", "enterprise", "postedAs", "files"]
   }
 
   sweep_period_seconds = var.sweep_period_minutes * 60
@@ -34,11 +34,14 @@ locals {
   # reaches another kind of item in the shared table (installations above all).
   snap_keys    = ["snap#*"]
   counter_keys = ["limit#*"]
+  slot_keys    = ["slot#*"]
 
   # Encryption contexts the code passes to KMS (shared/adapters/kms.ts).
   signing_secret_context = { app = "snap", secret = "SLACK_SIGNING_SECRET" }
   bot_token_context      = { app = "snap", secret = "SLACK_BOT_TOKEN" }
   message_key_context    = { app = "snap", purpose = "message" }
+  # A modal's binding (private_metadata): sealed by controls, opened by the poster only.
+  view_key_context = { app = "snap", purpose = "view" }
 
   command_path      = "/slack/commands"
   interactions_path = "/slack/interactions"

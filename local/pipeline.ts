@@ -32,18 +32,19 @@ import type {
 } from 'aws-lambda';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
 import { isTombstoneItem, SNAP_PREFIX } from '../shared/adapters/snap-item';
-import {
-  EVENTS_PATH,
-  INSTALL_PATH,
-  LANDING_PATH,
-  OAUTH_REDIRECT_PATH,
-  readFlowCookie,
-  STATE_COOKIE,
-} from '../shared/domain/install';
+import { EVENTS_PATH, INSTALL_PATH, LANDING_PATH, OAUTH_REDIRECT_PATH } from '../shared/domain/install';
 import { escapeHtml } from '../shared/domain/pages';
 import { nextTick } from '../shared/domain/snap';
-import { apiGatewayEvent, apiGatewayGet, fromHttpRequest, slackSignature, writeAnswer } from './api-gateway';
 import {
+  apiGatewayEvent,
+  apiGatewayGet,
+  cookiesBrowserSends,
+  fromHttpRequest,
+  slackSignature,
+  writeAnswer,
+} from './api-gateway';
+import {
+  createInstallationsTable,
   createSnapTable,
   type DynamoProxy,
   type LocalDynamo,
@@ -78,7 +79,7 @@ export interface PipelineOptions {
    * AWS; locally after 1 and 2 seconds unless told otherwise. `isolated` runs it in processes
    * of its own, which the crash tests kill mid-run.
    */
-  poster?: { timeoutMs?: number; retryDelaysMs?: number[]; isolated?: boolean };
+  poster?: { timeoutMs?: number; retryDelaysMs?: number[]; isolated?: boolean; reservedConcurrency?: number };
   /**
    * `isolated` runs each sweep in a process of its own (the load benchmark measures its memory),
    * started as Lambda starts Node for `memoryMb` when given (local/function-process.ts).
@@ -146,6 +147,8 @@ export interface Pipeline {
   sweeperProcess: IsolatedFunction | undefined;
   dynamo: LocalDynamo;
   tableName: string;
+  /** Where installations and users' tokens are stored (SNAP_INSTALLATIONS_TABLE_NAME), when install is hosted. */
+  installationsTableName: string | undefined;
   signingSecret: string;
   botToken: string;
   sweepPeriodMs: number;
@@ -175,7 +178,7 @@ export interface Pipeline {
    * reader they are gone) and rate-limit counters (they track no message) are left out.
    */
   records(): Promise<Array<Record<string, unknown>>>;
-  /** Every item in the table, tombstones included. */
+  /** Every item in snap's tables (the snaps', then the installations'), tombstones included. */
   items(): Promise<Array<Record<string, unknown>>>;
   /** One pass of the TTL emulation, as of `atMs` (default now). */
   expire(atMs?: number): Promise<number>;
@@ -238,6 +241,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     throw new Error('a real workspace runs in one-workspace mode, without the local install function');
   const distDir = resolve(options.distDir ?? 'dist');
   const tableName = 'snap-local';
+  // As Terraform deploys it: installations (and settings) in a table of their own, without a
+  // stream, in every mode.
+  const installationsTableName = 'snap-local-installations';
   // Not a secret: the sandbox's requests are signed with it so that tools (curl, tests) can sign too.
   const signingSecret = options.workspace?.signingSecret ?? SANDBOX_SIGNING_SECRET;
   const botToken = options.workspace?.botToken ?? `xoxb-local-${process.pid}`;
@@ -271,19 +277,23 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       : undefined;
   const publicUrl = options.install ? (options.install.publicUrl ?? front?.url) : undefined;
   await createSnapTable(dynamo.endpoint, tableName);
-  const proxy = await startDynamoProxy(dynamo.endpoint, tableName);
+  await createInstallationsTable(dynamo.endpoint, installationsTableName);
+  const proxy = await startDynamoProxy(dynamo.endpoint, [tableName, installationsTableName]);
 
   // The ciphertext variables win over plaintext ones; a workspace run must not inherit them.
   if (options.workspace) {
     delete process.env.SLACK_SIGNING_SECRET_CIPHERTEXT;
     delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
   }
-  // Without `install`: no Add to Slack (a previous pipeline in this process may have set it).
+  // One process hosts one pipeline: what an earlier one set for its mode must not linger.
+  // Without `install`: no Add to Slack.
   if (!options.install) {
     delete process.env.SLACK_CLIENT_ID;
     delete process.env.SLACK_CLIENT_SECRET_CIPHERTEXT;
     delete process.env.SNAP_PUBLIC_URL;
   }
+  if (options.distributed) delete process.env.SNAP_ONE_WORKSPACE;
+  if (!options.install || options.distributed) delete process.env.ALLOWED_TEAM_IDS;
   // Distributed: no bot token variable of either kind.
   if (options.distributed) {
     delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
@@ -297,6 +307,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     AWS_ENDPOINT_URL_KMS: kms.url,
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     SNAP_TABLE_NAME: tableName,
+    SNAP_INSTALLATIONS_TABLE_NAME: installationsTableName,
     POSTER_FUNCTION_NAME: 'snap-poster',
     // The poster bundle deployed a second time, with capacity of its own (infra/controls.tf).
     CONTROLS_FUNCTION_NAME: 'snap-controls',
@@ -314,6 +325,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
                 SLACK_BOT_TOKEN_CIPHERTEXT: kms.encrypt(botToken, { app: 'snap', secret: 'SLACK_BOT_TOKEN' }),
               }),
         }),
+    // One workspace, as Terraform deploys it: install knows the bot token is configuration;
+    // with Add to Slack, also the workspace it serves (allowed_team_ids is required then).
+    ...(options.distributed ? {} : { SNAP_ONE_WORKSPACE: 'true' }),
+    ...(options.install && !options.distributed ? { ALLOWED_TEAM_IDS: SANDBOX.team.id } : {}),
     ...(options.install && publicUrl && clientSecret
       ? {
           SLACK_CLIENT_ID: clientId,
@@ -382,6 +397,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     retries: 2,
     retryDelaysMs: options.poster?.retryDelaysMs ?? [1_000, 2_000],
     maxEventAgeMs: 600_000,
+    ...(options.poster?.reservedConcurrency
+      ? { reservedConcurrency: options.poster.reservedConcurrency }
+      : {}),
   });
   // Author requests and buttons: the same bundle as its own function (infra/controls.tf), so a
   // poster killed in a test never takes the controls down with it.
@@ -445,8 +463,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   // Reads the table for the page and the tests, beside the functions (not through the proxy).
   const inspector = new DynamoDBClient({ endpoint: dynamo.endpoint });
   const items = async () => {
-    const out = await inspector.send(new ScanCommand({ TableName: tableName }));
-    return (out.Items ?? []).map((item) => unmarshall(item));
+    const all: Array<Record<string, unknown>> = [];
+    for (const table of [tableName, installationsTableName]) {
+      const out = await inspector.send(new ScanCommand({ TableName: table }));
+      all.push(...(out.Items ?? []).map((item) => unmarshall(item)));
+    }
+    return all;
   };
   const command: Pipeline['command'] = (text, fields, headers) =>
     timed('ack', ack)(commandEvent(text, fields, headers), lambdaContext('snap-ack', 10_000));
@@ -464,7 +486,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       installContext(),
     );
     const to = new URL(String(start.headers?.location));
-    const nonce = readFlowCookie(start.cookies ?? []);
+    // The browser sends back what it kept of the cookie, by the rules browsers apply.
+    const cookies = cookiesBrowserSends(start.cookies ?? [], OAUTH_REDIRECT_PATH);
     const { as: _kind, ...who } = grant;
     const code = slack.authorize({
       ...who,
@@ -476,7 +499,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       apiGatewayGet({
         path: OAUTH_REDIRECT_PATH,
         query: new URLSearchParams({ code, state: String(to.searchParams.get('state')) }).toString(),
-        ...(nonce ? { cookies: [`${STATE_COOKIE}=${nonce}`] } : {}),
+        cookies,
       }),
       installContext(),
     );
@@ -546,6 +569,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     sweeperProcess,
     dynamo,
     tableName,
+    installationsTableName,
     signingSecret,
     botToken,
     sweepPeriodMs: sweepPeriodSeconds * 1000,

@@ -34,11 +34,52 @@ export type Fault =
   | { delayMs: number }
   | { drop: true };
 
+/** A file shared in a message (its id and name; the stand-in keeps no content). */
+export interface StandInFile {
+  id: string;
+  name: string;
+  /** Who uploaded it. */
+  user: string;
+  channel: string;
+  ts: string;
+  deletedAt?: number;
+  deletedBy?: string;
+}
+
+/** A modal opened with views.open. */
+export interface StandInView {
+  id: string;
+  view: Record<string, unknown>;
+  /** The person whose click issued the trigger. */
+  user?: string;
+  team?: string;
+  triggerId: string;
+  openedAt: number;
+  by?: string;
+}
+
+/** A note only `user` sees (chat.postEphemeral). */
+export interface StandInEphemeral {
+  channel: string;
+  user: string;
+  text: string;
+  blocks: unknown[];
+  threadTs?: string;
+  by?: string;
+  at: number;
+}
+
 export interface StandInMessage {
   channel: string;
   ts: string;
+  /** The thread it is a reply in (`thread_ts`). */
+  threadTs?: string;
+  /** Files shared in it. */
+  files?: StandInFile[];
   text: string;
   blocks: unknown[];
+  /** Legacy attachments (snap puts its line under a long text in one). */
+  attachments?: unknown[];
   username?: string;
   iconUrl?: string;
   /** Posted with a user token: the message is this user's own (no app badge). */
@@ -116,6 +157,8 @@ export interface SlackStandInOptions {
   accounts?: SignedInAccount[];
   /** The app's name on the authorize page (default `snap`). */
   appName?: string;
+  /** How long a trigger_id stays good for views.open (ms; Slack's: 3 s). */
+  triggerTtlMs?: number;
 }
 
 /** What a person allows on Slack's authorize page (`authorize()` skips the page itself). */
@@ -182,6 +225,22 @@ export interface SlackStandIn extends Listening {
    * offers it first, acting for that person, as Slack does.
    */
   visit(team: string, as?: { user: string; userName: string }): void;
+  /** Issues a trigger_id for an interaction by `user` (views.open takes it once, within 3 s). */
+  trigger(who?: { user?: string; team?: string }): string;
+  /** Modals opened with views.open, by view id. */
+  views: Map<string, StandInView>;
+  /** Notes posted with chat.postEphemeral. */
+  ephemerals: StandInEphemeral[];
+  /** Files shared in messages, by id. */
+  files: Map<string, StandInFile>;
+  /** A person posts in Slack's own client (not through snap): their message, files attached by name. */
+  userMessage(args: {
+    channel: string;
+    user: string;
+    text: string;
+    threadTs?: string;
+    files?: string[];
+  }): StandInMessage;
 }
 
 /** A Home tab as published: its blocks, who published it (as `Call.by`), when. */
@@ -193,9 +252,74 @@ export interface PublishedHome {
 }
 
 /** The due time a snap message shows (its `<!date^…>` token), in ms; undefined if it has none. */
-export function shownDueAt(message: Pick<StandInMessage, 'blocks'> | undefined): number | undefined {
-  const match = /<!date\^(\d+)\^/.exec(JSON.stringify(message?.blocks ?? []));
+export function shownDueAt(
+  message: Pick<StandInMessage, 'blocks' | 'attachments'> | undefined,
+): number | undefined {
+  const match = /<!date\^(\d+)\^/.exec(JSON.stringify([message?.blocks ?? [], message?.attachments ?? []]));
   return match?.[1] ? Number(match[1]) * 1000 : undefined;
+}
+
+/**
+ * What Slack's chat.postMessage refuses for the message's size and shape, as Slack answers it
+ * (its error, and the `[ERROR] … [json-pointer:…]` lines it adds); undefined if it would post.
+ * Slack's limits: `text` 40,000 characters (`msg_too_long`; a text over 4,000 posts as several
+ * messages: see chat.postMessage below); at most 50 blocks; a section's text
+ * 3,000 characters, a context at most 10 elements of 3,000 (`invalid_blocks`); the text of all
+ * blocks together about 12,000 characters (`msg_blocks_too_long`; Slack documents 12,000 for
+ * markdown blocks and refuses other blocks near it too). Attachments' blocks count the same.
+ */
+export function slackRefusal(
+  params: Record<string, unknown>,
+): { error: string; messages: string[] } | undefined {
+  const text = typeof params.text === 'string' ? params.text : '';
+  const blocks = Array.isArray(params.blocks) ? params.blocks : [];
+  const attachments = Array.isArray(params.attachments) ? params.attachments : [];
+  if (text.length > 40_000)
+    return {
+      error: 'msg_too_long',
+      messages: ['[ERROR] The `text` field accepts up to 40,000 characters.'],
+    };
+  if (!text && blocks.length === 0 && attachments.length === 0) return { error: 'no_text', messages: [] };
+  const invalid: string[] = [];
+  let total = 0;
+  const check = (list: unknown[], at: string) => {
+    if (list.length > 50) invalid.push(`[ERROR] must contain at most 50 items [json-pointer:${at}]`);
+    list.forEach((raw, i) => {
+      const block = (raw ?? {}) as { type?: string; text?: { text?: unknown }; elements?: unknown[] };
+      const here = `${at}/${i}`;
+      if (block.type === 'section' || block.type === 'markdown' || block.type === 'header') {
+        const t = block.type === 'markdown' ? (block as { text?: unknown }).text : block.text?.text;
+        const length = typeof t === 'string' ? t.length : 0;
+        total += length;
+        const limit = block.type === 'markdown' ? 12_000 : block.type === 'header' ? 150 : 3_000;
+        if (length > limit)
+          invalid.push(
+            `[ERROR] must be less than ${limit + 1} characters [json-pointer:${here}${block.type === 'markdown' ? '/text' : '/text/text'}]`,
+          );
+      } else if (block.type === 'context') {
+        const elements = block.elements ?? [];
+        if (elements.length > 10)
+          invalid.push(`[ERROR] must contain at most 10 items [json-pointer:${here}/elements]`);
+        elements.forEach((e, j) => {
+          const t = (e as { text?: unknown }).text;
+          const length = typeof t === 'string' ? t.length : 0;
+          total += length;
+          if (length > 3_000)
+            invalid.push(
+              `[ERROR] must be less than 3001 characters [json-pointer:${here}/elements/${j}/text]`,
+            );
+        });
+      }
+    });
+  };
+  check(blocks, '/blocks');
+  attachments.forEach((a, i) => {
+    const inner = (a as { blocks?: unknown }).blocks;
+    if (Array.isArray(inner)) check(inner, `/attachments/${i}/blocks`);
+  });
+  if (invalid.length > 0) return { error: 'invalid_blocks', messages: invalid };
+  if (total > 12_000) return { error: 'msg_blocks_too_long', messages: [] };
+  return undefined;
 }
 
 export async function startSlack(options: SlackStandInOptions = {}): Promise<SlackStandIn> {
@@ -220,6 +344,11 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
   const conversations = new Map(Object.entries(options.conversations ?? {}));
   const homes = new Map<string, PublishedHome>();
   const admins = new Set(options.admins ?? []);
+  const triggers = new Map<string, { issuedAt: number; used: boolean; user?: string; team?: string }>();
+  const views = new Map<string, StandInView>();
+  const ephemerals: StandInEphemeral[] = [];
+  const files = new Map<string, StandInFile>();
+  const triggerTtlMs = options.triggerTtlMs ?? 3_000;
   /** Whose token it is, for the call log: never the token. */
   const speaker = (presented: string, grant: IssuedToken | undefined): string => {
     if (presented === token) return 'fixed';
@@ -456,10 +585,11 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     call.by = speaker(presented, grant);
     if (presented !== token && !grant) return fail('invalid_auth');
     if (grant?.revoked || revokedFixed.has(presented)) return fail('token_revoked');
-    if (grant && (method === 'chat.postMessage' || method === 'chat.delete')) {
+    const inConversation = ['chat.postMessage', 'chat.delete', 'chat.postEphemeral'].includes(method);
+    if (grant && inConversation) {
       if (!reaches(grant, String(params.channel ?? ''))) return fail('channel_not_found');
     }
-    if (method === 'chat.postMessage' || method === 'chat.delete') {
+    if (inConversation) {
       const hidden = visibility(grant, String(params.channel ?? ''));
       if (hidden) return fail(hidden);
     }
@@ -472,7 +602,15 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         if (options.notInChannel?.includes(channel)) return fail('not_in_channel');
         if (options.archived?.includes(channel)) return fail('is_archived');
         const text = String(params.text ?? '');
-        if (text.length > 40_000) return fail('msg_too_long');
+        const refusal = slackRefusal(params);
+        if (refusal) {
+          call.result = refusal.error;
+          return sendJson(res, 200, {
+            ok: false,
+            error: refusal.error,
+            ...(refusal.messages.length ? { response_metadata: { messages: refusal.messages } } : {}),
+          });
+        }
         if (options.refuseCustomize && (params.username || params.icon_url)) return fail('missing_scope');
         const postRetryAfter = overLimit(postWindows, channel, options.postsPerSecond, 1000);
         if (postRetryAfter) {
@@ -487,11 +625,15 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         const ts = nextTs();
         // A user's message is theirs: Slack ignores a name or icon a user token sends.
         const byUser = grant?.kind === 'user' ? grant.user : undefined;
+        const threadTs =
+          typeof params.thread_ts === 'string' && params.thread_ts ? params.thread_ts : undefined;
         const message: StandInMessage = {
           channel,
           ts,
+          ...(threadTs ? { threadTs } : {}),
           text,
           blocks: Array.isArray(params.blocks) ? params.blocks : [],
+          ...(Array.isArray(params.attachments) ? { attachments: params.attachments } : {}),
           postedAt: Date.now(),
           by: call.by ?? 'unknown',
           ...(byUser ? { user: byUser } : { botId: BOT_ID }),
@@ -500,6 +642,13 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         };
         messages.set(`${channel}/${ts}`, message);
         events.emit('posted', message);
+        // A text-only message over 4,000 characters shows as several: the answer names the first.
+        if (message.blocks.length === 0 && text.length > 4_000)
+          for (let at = 4_000; at < text.length; at += 4_000) {
+            const more = { ...message, ts: nextTs(), text: text.slice(at, at + 4_000), attachments: [] };
+            messages.set(`${channel}/${more.ts}`, more);
+            events.emit('posted', more);
+          }
         return sendJson(res, 200, {
           ok: true,
           channel,
@@ -533,6 +682,62 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         message.deletedBy = call.by ?? 'unknown';
         events.emit('deleted', message);
         return sendJson(res, 200, { ok: true, channel, ts });
+      }
+      case 'views.open': {
+        const triggerId = String(params.trigger_id ?? '');
+        const trigger = triggers.get(triggerId);
+        if (!trigger) return fail('invalid_trigger_id');
+        if (trigger.used) return fail('exchanged_trigger_id');
+        if (Date.now() - trigger.issuedAt > triggerTtlMs) return fail('expired_trigger_id');
+        const view = (typeof params.view === 'string' ? safeJson(params.view) : params.view) as
+          | Record<string, unknown>
+          | undefined;
+        if (!view || typeof view !== 'object' || view.type !== 'modal') return fail('invalid_arguments');
+        if (String(view.private_metadata ?? '').length > 3000) return fail('invalid_arguments');
+        trigger.used = true;
+        const id = `V${random().toUpperCase()}`;
+        const opened: StandInView = {
+          id,
+          view,
+          ...(trigger.user ? { user: trigger.user } : {}),
+          ...(trigger.team ? { team: trigger.team } : {}),
+          triggerId,
+          openedAt: Date.now(),
+          by: call.by ?? 'unknown',
+        };
+        views.set(id, opened);
+        events.emit('view_opened', opened);
+        return sendJson(res, 200, { ok: true, view: { id, ...view } });
+      }
+      case 'chat.postEphemeral': {
+        const channel = String(params.channel ?? '');
+        const user = String(params.user ?? '');
+        if (options.notInChannel?.includes(channel) && grant?.kind !== 'user') return fail('not_in_channel');
+        if (grant?.kind === 'user' && grant.user !== user) return fail('user_not_in_channel');
+        const note: StandInEphemeral = {
+          channel,
+          user,
+          text: String(params.text ?? ''),
+          blocks: Array.isArray(params.blocks) ? params.blocks : [],
+          ...(typeof params.thread_ts === 'string' && params.thread_ts ? { threadTs: params.thread_ts } : {}),
+          by: call.by ?? 'unknown',
+          at: Date.now(),
+        };
+        ephemerals.push(note);
+        events.emit('ephemeral', note);
+        return sendJson(res, 200, { ok: true, message_ts: nextTs() });
+      }
+      case 'files.delete': {
+        const file = files.get(String(params.file ?? ''));
+        if (!file) return fail('file_not_found');
+        if (file.deletedAt !== undefined) return fail('file_deleted');
+        // A person's file: only their own token with files:write deletes it (no bot does).
+        if (grant?.kind !== 'user' || grant.user !== file.user) return fail('cant_delete_file');
+        if (!grant.scopes.includes('files:write')) return fail('missing_scope');
+        file.deletedAt = Date.now();
+        file.deletedBy = call.by ?? 'unknown';
+        events.emit('file_deleted', file);
+        return sendJson(res, 200, { ok: true });
       }
       case 'users.info': {
         const user = String(params.user ?? '');
@@ -581,11 +786,16 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         return sendJson(res, 200, { ok: true, revoked: true });
       }
       case 'auth.test': {
+        const teamId = grant?.team ?? grant?.enterprise ?? 'T0000';
+        const bot = grant?.kind !== 'user';
         return sendJson(res, 200, {
           ok: true,
-          team_id: grant?.team ?? grant?.enterprise ?? 'T0000',
+          team_id: teamId,
+          team: options.accounts?.find((a) => a.team === teamId)?.teamName ?? 'Stand-in',
           ...(grant?.enterprise ? { enterprise_id: grant.enterprise } : {}),
           user_id: grant?.user ?? 'U0BOT',
+          user: bot ? (options.appName ?? 'snap') : (options.users?.[grant?.user ?? ''] ?? grant?.user),
+          ...(bot ? { bot_id: BOT_ID } : {}),
           is_enterprise_install: !!grant && !grant.team,
         });
       }
@@ -619,6 +829,40 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     homes,
     admins,
     authorizePageUrl: `${server.url}${AUTHORIZE_PATH}`,
+    trigger: (who = {}) => {
+      const id = `${Date.now()}.${++serial}.${randomHex()}`;
+      triggers.set(id, {
+        issuedAt: Date.now(),
+        used: false,
+        ...(who.user ? { user: who.user } : {}),
+        ...(who.team ? { team: who.team } : {}),
+      });
+      return id;
+    },
+    views,
+    ephemerals,
+    files,
+    userMessage: ({ channel, user, text, threadTs, files: names = [] }) => {
+      const ts = nextTs();
+      const shared = names.map(
+        (name): StandInFile => ({ id: `F${random().toUpperCase()}`, name, user, channel, ts }),
+      );
+      for (const f of shared) files.set(f.id, f);
+      const message: StandInMessage = {
+        channel,
+        ts,
+        ...(threadTs ? { threadTs } : {}),
+        ...(shared.length ? { files: shared } : {}),
+        text,
+        blocks: [],
+        user,
+        by: `person:${user}`,
+        postedAt: Date.now(),
+      };
+      messages.set(`${channel}/${ts}`, message);
+      events.emit('posted', message);
+      return message;
+    },
     visit: (team, as) => {
       visited = team;
       const i = accounts.findIndex((a) => a.team === team);

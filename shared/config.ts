@@ -4,6 +4,7 @@
  */
 import { authorizePageOf } from './domain/install';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits';
+import { DEFAULT_POSTER_CAPS, MAX_SLOTS, type PosterCaps } from './domain/slots';
 import { ConfigError } from './errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -82,12 +83,18 @@ function allowedTeamIds(env: Env): ReadonlySet<string> {
   return allowedTeams;
 }
 
-export function ackConfig(env: Env): AckConfig {
+/** The delays `/snap` and the modals take: ack checks them, the modals start from the default. */
+function delayLimits(env: Env): { defaultSeconds: number; maxSeconds: number } {
   const maxSeconds = integer(env, 'SNAP_MAX_DELAY_SECONDS', 7 * DAY, 1, 7 * DAY);
   const defaultSeconds = integer(env, 'SNAP_DEFAULT_DELAY_SECONDS', 60, 1, 7 * DAY);
   if (defaultSeconds > maxSeconds) {
     throw new ConfigError('SNAP_DEFAULT_DELAY_SECONDS must not exceed SNAP_MAX_DELAY_SECONDS');
   }
+  return { defaultSeconds, maxSeconds };
+}
+
+export function ackConfig(env: Env): AckConfig {
+  const { defaultSeconds, maxSeconds } = delayLimits(env);
   return {
     signingSecret: secretSource(env, 'SLACK_SIGNING_SECRET'),
     allowedTeams: allowedTeamIds(env),
@@ -137,6 +144,8 @@ export interface PosterConfig extends TableWorkerConfig {
   /** Let @channel, @here, @everyone and user-group mentions in snaps ping (default: inert). */
   allowBroadcasts: boolean;
   limits: Limits;
+  /** Posters in flight per workspace and per org. */
+  caps: PosterCaps;
   /** The poster answers only `response_url`s that start with this. */
   responseUrlPrefix: string;
   /**
@@ -146,10 +155,15 @@ export interface PosterConfig extends TableWorkerConfig {
   publicUrl: string | undefined;
   /** Whether users' own tokens may be in the store: distributed mode, or install deployed beside one workspace. */
   usersInStore: boolean;
-  /** snap's own default delay (ack's SNAP_DEFAULT_DELAY_SECONDS), shown where no policy sets one. */
-  defaultDelaySeconds: number;
+  /** snap's own default delay and longest (ack's SNAP_DEFAULT_DELAY_SECONDS, SNAP_MAX_DELAY_SECONDS): the default applies where no policy sets one; a modal's field starts from it. */
+  delays: { defaultSeconds: number; maxSeconds: number };
   /** How long a warm function uses a workspace's settings it read (at most a minute; 0: read each time). */
   settingsCacheMs: number;
+  /**
+   * SNAP_KMS_KEY_ID: the key under which the controls function seals a modal's binding (the
+   * poster only opens those, by the key named in each). Without it, shortcuts open no modal.
+   */
+  kmsKeyId: string | undefined;
 }
 
 function flag(env: Env, name: string): boolean {
@@ -199,9 +213,20 @@ export function posterConfig(env: Env): PosterConfig {
       teamPerMinute: integer(env, 'SNAP_LIMIT_TEAM_PER_MINUTE', DEFAULT_LIMITS.teamPerMinute, 0, LIMIT_MAX),
       userPending: integer(env, 'SNAP_LIMIT_USER_PENDING', DEFAULT_LIMITS.userPending, 0, LIMIT_MAX),
     },
+    caps: {
+      perWorkspace: integer(
+        env,
+        'SNAP_POSTERS_PER_WORKSPACE',
+        DEFAULT_POSTER_CAPS.perWorkspace,
+        0,
+        MAX_SLOTS,
+      ),
+      perOrg: integer(env, 'SNAP_POSTERS_PER_ORG', DEFAULT_POSTER_CAPS.perOrg, 0, MAX_SLOTS),
+    },
     responseUrlPrefix: urlPrefix(env, 'SLACK_RESPONSE_URL_PREFIX', DEFAULT_RESPONSE_URL_PREFIX),
-    defaultDelaySeconds: integer(env, 'SNAP_DEFAULT_DELAY_SECONDS', 60, 1, 7 * DAY),
+    delays: delayLimits(env),
     settingsCacheMs: integer(env, 'SNAP_SETTINGS_CACHE_SECONDS', 60, 0, 60) * 1000,
+    kmsKeyId: optional(env, 'SNAP_KMS_KEY_ID'),
   };
 }
 
@@ -262,6 +287,11 @@ export interface InstallConfig {
   allowedTeams: ReadonlySet<string>;
   /** Where an opened App Home goes to be rendered (the controls function). */
   controlsFunctionName: string;
+  /**
+   * SNAP_ONE_WORKSPACE: the functions' bot token is configuration (one-workspace mode), so no bot
+   * installation is looked for in the store, and the workspace served is ALLOWED_TEAM_IDS.
+   */
+  oneWorkspace: boolean;
 }
 
 export function installConfig(env: Env): InstallConfig {
@@ -270,6 +300,12 @@ export function installConfig(env: Env): InstallConfig {
     throw new ConfigError('Environment variable SLACK_CLIENT_ID must be a Slack client id like 1234.5678');
   const tableName = required(env, 'SNAP_TABLE_NAME');
   const apiUrl = slackApiUrl(env);
+  const allowedTeams = allowedTeamIds(env);
+  const oneWorkspace = flag(env, 'SNAP_ONE_WORKSPACE');
+  // The one bot token serves one workspace: without the list, any workspace's users could grant.
+  // Without the client id there is no grant to take (install serves Slack's events only).
+  if (oneWorkspace && clientId && allowedTeams.size === 0)
+    throw new ConfigError('Environment variable ALLOWED_TEAM_IDS is required with SNAP_ONE_WORKSPACE=true');
   return {
     oauth: clientId
       ? {
@@ -284,7 +320,8 @@ export function installConfig(env: Env): InstallConfig {
     tableName,
     installationsTableName: optional(env, 'SNAP_INSTALLATIONS_TABLE_NAME') ?? tableName,
     slackApiUrl: apiUrl,
-    allowedTeams: allowedTeamIds(env),
+    allowedTeams,
+    oneWorkspace,
     controlsFunctionName: required(env, 'CONTROLS_FUNCTION_NAME'),
   };
 }

@@ -75,6 +75,7 @@ const oauthDeps = (() => {
   const o = config.oauth;
   if (!o || clientSecret === undefined) return undefined;
   const settings = {
+    botInConfiguration: config.oneWorkspace,
     clientId: o.clientId,
     publicUrl: o.publicUrl,
     authorizePage: o.slackAuthorizeUrl,
@@ -188,7 +189,7 @@ async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
     return {
       statusCode: 302,
       headers: { location: started.location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
-      cookies: [stateCookie(started.nonce, publicUrl)],
+      cookies: [stateCookie(started.nonce)],
       body: '',
     };
   }
@@ -203,7 +204,7 @@ async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
       deps(),
     );
     // The flow is over either way: the browser forgets its cookie.
-    return page(result, [clearedStateCookie(publicUrl)]);
+    return page(result, [clearedStateCookie()]);
   }
   return page(notFoundPage());
 }

@@ -1,23 +1,31 @@
 /**
  * poster: async-invoked by ack → post once, record, wait out short snaps. The same bundle runs as
- * the controls function: an author's requests about their snaps, the policy, App Home.
+ * the controls function: an author's requests about their snaps, shortcuts' modals, the policy,
+ * App Home.
  */
 import type { Context } from 'aws-lambda';
 import { ActivityStore } from '../../shared/adapters/activity-store';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
-import { DataKeyOpener } from '../../shared/adapters/kms';
+import { DataKeyOpener, DataKeySource, VIEW_KEY_CONTEXT } from '../../shared/adapters/kms';
 import { SettingsStore } from '../../shared/adapters/settings-store';
 import { SlackSpeakers } from '../../shared/adapters/slack';
 import { activityRecorder } from '../../shared/app/activity';
 import { type AuthorOutcome, handleAuthorRequest } from '../../shared/app/author-control';
 import { type HomeOutcome, handleHomeRequest } from '../../shared/app/home';
+import { type OpenModalOutcome, openModal } from '../../shared/app/open-modal';
 import { systemClock } from '../../shared/app/ports';
 import { type PostOutcome, postSnap } from '../../shared/app/post-snap';
+import { type ScheduleOutcome, scheduleMessage } from '../../shared/app/schedule-message';
 import { storedSettings } from '../../shared/app/settings-source';
 import { slackTokens } from '../../shared/compose';
 import { posterConfig } from '../../shared/config';
-import { type Sealed, unsealJson } from '../../shared/domain/seal';
-import { isAuthorRequest, isHomeRequest } from '../../shared/domain/snap';
+import { type Sealed, sealJson, unsealJson } from '../../shared/domain/seal';
+import {
+  isAuthorRequest,
+  isHomeRequest,
+  isOpenViewRequest,
+  isScheduleRequest,
+} from '../../shared/domain/snap';
 import { createLogger } from '../../shared/log';
 
 /** Time kept back from the Lambda timeout so the run ends by itself, not by being killed. */
@@ -27,6 +35,12 @@ const config = posterConfig(process.env);
 const log = createLogger({ fn: 'poster' });
 const store = new SnapStore(config.tableName);
 const keys = new DataKeyOpener();
+// A modal's binding: sealed under data keys only the controls role may have KMS make, opened
+// only by the poster's role (infra/kms.tf). Made on first use: the poster never seals one.
+const viewKeys = config.kmsKeyId
+  ? new DataKeySource(config.kmsKeyId, 3_600_000, Date.now, VIEW_KEY_CONTEXT)
+  : undefined;
+const viewOpener = new DataKeyOpener(32, VIEW_KEY_CONTEXT);
 // One-workspace mode: the configured bot token (users' own from the store when install is
 // deployed). Distributed: every token from the store, behind a cache of at most five minutes.
 const { tokens, users } = await slackTokens(config, config.usersInStore);
@@ -43,12 +57,23 @@ const settingsStore = new SettingsStore(config.installationsTableName);
 const settings = storedSettings(settingsStore, { maxAgeMs: config.settingsCacheMs });
 const activityCounts = new ActivityStore(config.tableName);
 const activity = activityRecorder(settings, activityCounts, log);
-const settingsDeps = { settings, settingsStore, fallbackSeconds: config.defaultDelaySeconds };
+const settingsDeps = { settings, settingsStore, fallbackSeconds: config.delays.defaultSeconds };
+const binding = {
+  open: async (sealed: Sealed, aad: string) => unsealJson(await viewOpener.open(sealed.key), sealed, aad),
+};
+const binder = viewKeys
+  ? {
+      seal: async (aad: string, value: unknown) => {
+        const key = await viewKeys.current();
+        return sealJson(key.plain, key.encrypted, value, aad);
+      },
+    }
+  : undefined;
 
 export async function handler(
   event: unknown,
   context: Context,
-): Promise<{ outcome: PostOutcome | AuthorOutcome | HomeOutcome }> {
+): Promise<{ outcome: PostOutcome | AuthorOutcome | HomeOutcome | OpenModalOutcome | ScheduleOutcome }> {
   const common = {
     store,
     slack,
@@ -58,8 +83,10 @@ export async function handler(
     log: log.child({ requestId: context.awsRequestId }),
     deadline: () => Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS,
   };
-  // ack (and install) hand over three kinds of work: a snap to post, an author's request about
-  // their snaps or the policy, or something done in App Home.
+  const userGrants = users ? { users: { store: users.store } } : {};
+  // ack (and install) hand over five kinds of work: a snap to post, a message to schedule
+  // (snap_this), a shortcut's modal to open, an author's request about their snaps or the policy,
+  // or something done in App Home.
   if (isAuthorRequest(event))
     return {
       outcome: await handleAuthorRequest(event, {
@@ -70,14 +97,28 @@ export async function handler(
     };
   if (isHomeRequest(event))
     return { outcome: await handleHomeRequest(event, { ...common, settings: settingsDeps, activityCounts }) };
-  const outcome = await postSnap(event, {
+  if (isOpenViewRequest(event))
+    return {
+      outcome: await openModal(event, {
+        ...common,
+        binder,
+        limits: config.delays,
+        ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+        ...userGrants,
+      }),
+    };
+  const posting = {
     ...common,
     sweepPeriodMs: config.sweepPeriodMs,
     allowBroadcasts: config.allowBroadcasts,
     limits: config.limits,
+    caps: config.caps,
+    binding,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(users ? { tokens } : {}),
     settings,
-  });
-  return { outcome };
+  };
+  if (isScheduleRequest(event))
+    return { outcome: await scheduleMessage(event, { ...posting, ...userGrants }) };
+  return { outcome: await postSnap(event, posting) };
 }

@@ -16,7 +16,16 @@ import {
   unavailableReply,
 } from '../domain/replies';
 import { authorAad, homeAad, postAad, type Sealed } from '../domain/seal';
-import type { AuthorRequest, HomeRequest, PostRequest, SealedContent } from '../domain/snap';
+import type {
+  AuthorRequest,
+  HomeRequest,
+  OpenViewRequest,
+  PostRequest,
+  ScheduleRequest,
+  SealedContent,
+  SealedSchedule,
+  SealedTrigger,
+} from '../domain/snap';
 import { teamServed } from '../domain/teams';
 import { errorFields, type Logger } from '../log';
 import type { SlashCommand } from './ports';
@@ -26,6 +35,12 @@ export type PosterEvent = PostRequest & { sealed: Sealed };
 
 /** An author's request about their snaps; only the response_url is sealed (there is no text). */
 export type AuthorEvent = AuthorRequest & { id: string; sealed: Sealed };
+
+/** A shortcut's modal for controls to open: the trigger sealed. */
+export type OpenViewEvent = OpenViewRequest & { sealed: Sealed };
+
+/** `snap_this` for the poster: the modal's binding sealed (there is no text). */
+export type ScheduleEvent = ScheduleRequest & { sealed: Sealed };
 
 /**
  * Something done in (or opening) App Home: nothing secret travels — there is no response_url, the
@@ -47,9 +62,12 @@ export interface AcceptDeps {
   /** Seals `content` with `aad` (the event's clear fields, `postAad`/`authorAad`) as associated data. */
   seal(
     aad: string,
-    content: SealedContent | { responseUrl: string } | Record<string, never>,
+    content: SealedContent | { responseUrl: string } | SealedTrigger | SealedSchedule | Record<string, never>,
   ): Promise<Sealed>;
-  handOff(event: PosterEvent | AuthorEvent | HomeEvent, to: HandOffTarget): Promise<void>;
+  handOff(
+    event: PosterEvent | AuthorEvent | OpenViewEvent | ScheduleEvent | HomeEvent,
+    to: HandOffTarget,
+  ): Promise<void>;
   now(): number;
   log: Logger;
 }

@@ -8,13 +8,16 @@
  *
  * A new surface adds an entry to `ROUTES`; it does not add a second router.
  */
+import { readSubmission } from '../domain/modals';
 import { type PolicyChange, readChannelRef, readPolicyDelay } from '../domain/policy';
 import type { Reply } from '../domain/replies';
 import { teamNotAllowedReply, unavailableReply } from '../domain/replies';
-import type { HomeAction } from '../domain/snap';
-import { ACTION, SHORTCUT } from '../domain/surfaces';
+import { openViewAad, postAad, scheduleAad } from '../domain/seal';
+import type { HomeAction, OpenViewRequest, PostRequest, ScheduleRequest } from '../domain/snap';
+import { ACTION, INPUT, isModalKind, MODAL, SHORTCUT } from '../domain/surfaces';
 import { teamServed } from '../domain/teams';
-import type { Logger } from '../log';
+import { metadataFresh, readMetadata, submissionId } from '../domain/view-metadata';
+import { errorFields, type Logger } from '../log';
 import { type AcceptDeps, handOffAuthor, handOffHome } from './accept-command';
 import type { Interaction } from './ports';
 
@@ -148,6 +151,132 @@ const deleteButton: InteractionRoute = async (i, deps, log) => {
   );
 };
 
+/**
+ * A shortcut that opens a modal (`snap_new`, `snap_reply`, `snap_this`): the trigger, sealed, to
+ * the controls function, which holds the bot token and opens the view within the trigger's 3 s.
+ * The message a message shortcut was used on travels as where it is, who wrote it and its file
+ * ids — its text stayed behind in the reader.
+ */
+const openModalRoute: InteractionRoute = async (i, deps, log) => {
+  if ((i.kind !== 'shortcut' && i.kind !== 'message_shortcut') || !isModalKind(i.callbackId))
+    return { kind: 'ok' };
+  const request: OpenViewRequest = {
+    v: 1,
+    kind: 'open_view',
+    id: i.id,
+    team: i.team,
+    ...(i.enterprise ? { enterprise: i.enterprise } : {}),
+    user: i.user,
+    callback: i.callbackId,
+    ...(i.kind === 'message_shortcut' ? { message: i.message } : {}),
+    receivedAt: deps.now(),
+  };
+  try {
+    const sealed = await deps.seal(openViewAad(request), {
+      triggerId: i.triggerId,
+      ...(i.kind === 'message_shortcut' ? { responseUrl: i.responseUrl } : {}),
+    });
+    await deps.handOff({ ...request, sealed }, 'controls');
+  } catch (error) {
+    log.error('modal.handoff_failed', errorFields(error));
+    return { kind: 'reply', reply: unavailableReply() };
+  }
+  log.info('modal.accepted', { request: i.id });
+  return { kind: 'ok' };
+};
+
+/**
+ * A modal submitted. ack checks what it can alone — the fields (the delay in the `/snap`
+ * grammar, the message, the conversation) and that the form is snap's and fresh — and answers
+ * a problem within Slack's 3 s under its field (`response_action: errors`: the modal stays open,
+ * the text in it). Otherwise the text is sealed exactly like a command's and handed to the
+ * poster with the view's binding, which the poster opens and checks; the empty 200 closes the
+ * modal, and the poster's outcome reaches the author once.
+ */
+const submitModalRoute: InteractionRoute = async (i, deps, log) => {
+  if (i.kind !== 'view_submission' || !isModalKind(i.callbackId)) return { kind: 'ok' };
+  const kind = i.callbackId;
+  const limits = deps.limits ?? { defaultSeconds: 60, maxSeconds: 7 * 86_400 };
+  const read = readSubmission(kind, i.values, limits);
+  if (!read.ok) {
+    log.info('modal.invalid', { fields: Object.keys(read.errors).join(',') });
+    return { kind: 'errors', errors: read.errors };
+  }
+  // Where an error about the form itself shows: under the message if there is one, else the delay.
+  const formField = kind === MODAL.snapThis ? INPUT.delay : INPUT.text;
+  const metadata = readMetadata(i.privateMetadata);
+  const routed =
+    metadata && (kind === MODAL.snapNew || (metadata.c !== undefined && metadata.t !== undefined));
+  if (!metadata || !routed) {
+    log.warn('modal.metadata_invalid');
+    return {
+      kind: 'errors',
+      errors: { [formField]: 'snap could not read this form. Close it and use the shortcut again.' },
+    };
+  }
+  const now = deps.now();
+  if (!metadataFresh(metadata.at, now)) {
+    log.info('modal.stale', { ageMs: now - metadata.at });
+    return {
+      kind: 'errors',
+      errors: {
+        [formField]:
+          kind === MODAL.snapThis
+            ? 'This form was opened too long ago. Close it and use the shortcut again.'
+            : 'This form was opened too long ago. Copy your message, close it and use the shortcut again.',
+      },
+    };
+  }
+  const id = submissionId(i.team, metadata.n);
+  const org = i.enterprise ? { enterprise: i.enterprise } : {};
+  try {
+    if (kind === MODAL.snapThis) {
+      const request: ScheduleRequest = {
+        v: 1,
+        kind: 'schedule',
+        id,
+        team: i.team,
+        ...org,
+        channel: metadata.c ?? '',
+        ts: metadata.t ?? '',
+        user: i.user,
+        delaySeconds: read.delaySeconds,
+        receivedAt: now,
+      };
+      const sealed = await deps.seal(scheduleAad(request), { metadata: i.privateMetadata });
+      await deps.handOff({ ...request, sealed }, 'poster');
+    } else {
+      const request: PostRequest = {
+        v: 1,
+        id,
+        team: i.team,
+        ...org,
+        channel: kind === MODAL.snapNew ? (read.channel ?? '') : (metadata.c ?? ''),
+        user: i.user,
+        delaySeconds: read.delaySeconds,
+        receivedAt: now,
+        via: kind,
+        ...(kind === MODAL.snapReply ? { threadTs: metadata.t ?? '' } : {}),
+      };
+      const sealed = await deps.seal(postAad(request), {
+        text: read.text ?? '',
+        metadata: i.privateMetadata,
+      });
+      await deps.handOff({ ...request, sealed }, 'poster');
+    }
+  } catch (error) {
+    log.error('modal.handoff_failed', { request: id, ...errorFields(error) });
+    return {
+      kind: 'errors',
+      errors: {
+        [formField]: 'snap could not take it right now. Nothing was sent; please try again in a moment.',
+      },
+    };
+  }
+  log.info('modal.submitted', { request: id, delaySeconds: read.delaySeconds });
+  return { kind: 'ok' };
+};
+
 /** Every interaction snap acts on, by `routeKey`. */
 export const ROUTES: Readonly<Record<string, InteractionRoute>> = {
   [`message_shortcut:${SHORTCUT.deleteSnap}`]: deleteMessageShortcut,
@@ -174,6 +303,12 @@ export const ROUTES: Readonly<Record<string, InteractionRoute>> = {
   [`button:${ACTION.policyReset}`]: homeRoute((i) =>
     i.value === 'reset' ? { kind: 'policy', change: { kind: 'reset' } } : undefined,
   ),
+  [`shortcut:${SHORTCUT.snapNew}`]: openModalRoute,
+  [`message_shortcut:${SHORTCUT.snapReply}`]: openModalRoute,
+  [`message_shortcut:${SHORTCUT.snapThis}`]: openModalRoute,
+  [`view_submission:${MODAL.snapNew}`]: submitModalRoute,
+  [`view_submission:${MODAL.snapReply}`]: submitModalRoute,
+  [`view_submission:${MODAL.snapThis}`]: submitModalRoute,
 };
 
 export async function acceptInteraction(

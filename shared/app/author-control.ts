@@ -33,6 +33,7 @@ import {
   policyChangedReply,
   policyReply,
   type Reply,
+  type RevokedWhere,
   revokedReply,
   revokeLaterReply,
   tooLateReply,
@@ -56,7 +57,7 @@ export interface AuthorDeps extends Common {
   /** Users' tokens; absent where none can be stored (one-workspace mode without install). */
   users?: {
     /** Where they are stored. */
-    store: Pick<InstallationStorePort, 'removeUserToken' | 'userToken'>;
+    store: Pick<InstallationStorePort, 'removeUserToken' | 'userToken' | 'grantedKeys'>;
     /** Opens a stored token (KMS), bound to its key and user. */
     sealer: Pick<TokenSealer, 'open'>;
     /** The warm tokens to forget once a user's is revoked. */
@@ -259,14 +260,18 @@ async function revoke(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
   }
   // A snap still up keeps the token: revoking now would leave it with nothing able to delete it.
   if (left > 0) return ['kept', revokeLaterReply(taken, left)];
-  // Each token they granted goes back to Slack, then out of the store: the workspace's and, on
-  // Grid, the org's. Each is the one stored under its key, opened here: the warm cache may still
-  // hold an older token the user has since replaced, and giving back that one would delete the
-  // new one from the store while it stays live in Slack.
+  // Each token they granted goes back to Slack, then out of the store: this workspace's, the
+  // org's and, on Grid, every other workspace's of the org where they granted one (the user id
+  // spans the org, and so does their consent), found by key in the org's index of their grants.
+  // Each is the one stored under its key, opened here: the warm cache may still hold an older
+  // token the user has since replaced, and giving back that one would delete the new one from the
+  // store while it stays live in Slack.
+  const granted = request.enterprise ? await users.store.grantedKeys(request.enterprise, request.user) : [];
+  const keys = [...new Set([...lookupKeys(request), ...granted])];
   const upTo = clock.now();
-  let revoked = 0;
+  const revokedKeys: string[] = [];
   try {
-    for (const key of lookupKeys(request)) {
+    for (const key of keys) {
       const sealed = await users.store.userToken(key, request.user);
       if (!sealed) continue;
       const token = await users.sealer.open(sealed, { key, kind: 'user', user: request.user });
@@ -279,14 +284,31 @@ async function revoke(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
       // Given back first, then deleted: a failure in between leaves a dead token that the next
       // `/snap revoke` (or Slack's tokens_revoked event) removes, never a live one without its owner's consent.
       await users.store.removeUserToken(key, request.user, upTo);
-      revoked++;
+      revokedKeys.push(key);
     }
   } finally {
-    if (revoked > 0) users.tokens.forget(author);
+    // Every workspace of the org remembers an org-wide token: forget it under each.
+    if (revokedKeys.length > 0) users.tokens.forget(author);
   }
-  if (revoked === 0) return ['none', nothingToRevokeReply()];
-  deps.log.info('author.revoked', { team: request.team, user: request.user, taken, tokens: revoked });
-  return ['revoked', revokedReply(taken)];
+  if (revokedKeys.length === 0) return ['none', nothingToRevokeReply()];
+  const where = grantsWhere(revokedKeys, request);
+  deps.log.info('author.revoked', {
+    team: request.team,
+    user: request.user,
+    taken,
+    tokens: revokedKeys.length,
+    elsewhere: where.otherWorkspaces,
+  });
+  return ['revoked', revokedReply(taken, where)];
+}
+
+/** Where the given-back permissions were, for the reply: here, the org itself, other workspaces of the org. */
+function grantsWhere(keys: readonly string[], request: AuthorRequest): RevokedWhere {
+  return {
+    here: keys.includes(request.team),
+    org: !!request.enterprise && keys.includes(request.enterprise),
+    otherWorkspaces: keys.filter((k) => k !== request.team && k !== request.enterprise).length,
+  };
 }
 
 export async function deleteNow(
@@ -308,6 +330,7 @@ export async function deleteNow(
     case 'already_gone':
       return ['gone', alreadyGoneReply()];
     case 'given_up':
+    case 'token_gone':
       return ['not_deleted', notDeletedReply(record.channel)];
     case 'deleted':
       return ['deleted', deletedEarlyReply(record.channel)];

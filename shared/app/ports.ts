@@ -3,11 +3,13 @@
  * these; tests may substitute their own.
  */
 
-import type { KnownBlock } from '@slack/types';
+import type { KnownBlock, MessageAttachment, ModalView } from '@slack/types';
 import type { ActivityMetric, ActivitySummary } from '../domain/activity';
 import type { GrantKind, Named, OAuthGrant } from '../domain/install';
 import type { WindowCounter } from '../domain/limits';
 import type { Policy, PolicyScope, Role } from '../domain/policy';
+import type { Sealed } from '../domain/seal';
+import type { SlotGroup } from '../domain/slots';
 import type { SnapRecord, StoredRecord, Tombstone } from '../domain/snap';
 import type { Logger } from '../log';
 
@@ -132,7 +134,21 @@ export interface PostArgs {
   channel: string;
   text: string;
   blocks: KnownBlock[];
+  /** Shown under the text of a message without blocks (snap's line under a long text). */
+  attachments?: MessageAttachment[];
   identity?: Identity;
+  /** Posts in this thread (`thread_ts`). */
+  threadTs?: string;
+}
+
+/** A message only `user` sees, in a conversation (`chat.postEphemeral`). */
+export interface EphemeralArgs {
+  channel: string;
+  user: string;
+  text: string;
+  blocks?: KnownBlock[];
+  /** Shown in this thread. */
+  threadTs?: string;
 }
 
 /**
@@ -149,7 +165,7 @@ export type ReplyBody = {
 export interface StorePort {
   claim(record: SnapRecord): Promise<ClaimResult>;
   markPosted(
-    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt' | 'postedAs'>,
+    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt' | 'postedAs' | 'files'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
@@ -187,6 +203,13 @@ export interface StorePort {
   countInWindow(counter: WindowCounter): Promise<boolean>;
   /** A user's live snaps in a workspace, counted up to `atMost` (enough to know a limit is met). */
   countByAuthor(author: AuthorRef, atMost: number): Promise<number>;
+  /**
+   * Takes a free slot of `group` for `owner` until `until` (ms): one never taken, given back, or
+   * past its holder's deadline at `now`. Its index; undefined when every slot is held.
+   */
+  takeSlot(group: SlotGroup, owner: string, until: number, now: number): Promise<number | undefined>;
+  /** Gives slot `index` of `group` back, if `owner` still holds it. */
+  releaseSlot(group: SlotGroup, index: number, owner: string): Promise<void>;
 }
 
 /**
@@ -218,10 +241,26 @@ export interface SlackPort {
   /** Publishes a person's App Home tab (`views.publish`). */
   publishHome(speaker: Speaker & { as: 'bot' }, user: string, view: HomeView): Promise<void>;
   /**
+   * Opens a modal with a shortcut's `trigger_id` (`views.open`): Slack honours a trigger once,
+   * for 3 s, so it is never retried. `expired_trigger_id`, `exchanged_trigger_id` come back as
+   * `SlackCallError`s.
+   */
+  openView(speaker: Speaker, triggerId: string, view: ModalView): Promise<void>;
+  /** A message only `args.user` sees (`chat.postEphemeral`). */
+  postEphemeral(speaker: Speaker, args: EphemeralArgs): Promise<void>;
+  /** Deletes a file (`files.delete`): a user token needs `files:write`. */
+  deleteFile(speaker: Speaker, file: string): Promise<void>;
+  /**
    * Gives this exact token back to Slack (`auth.revoke`). It takes the token, not a speaker: what
    * goes back must be the token stored under a given key, never whichever one a warm cache holds.
    */
   revoke(token: string): Promise<void>;
+  /**
+   * Slack has just called dead the token a call as `speaker` spoke with (a `SlackCallError` for
+   * which `isDeadToken` holds): deletes that very token from the installation store — never one
+   * stored since (a new grant, a reinstall). Only after such a failure; otherwise `absent`.
+   */
+  retire(speaker: Speaker): Promise<Retired>;
 }
 
 /** A Home tab as snap publishes it. */
@@ -287,6 +326,13 @@ export interface ActivityPort {
   remove(key: string, nowMs: number): Promise<void>;
 }
 
+/**
+ * What became of a dead token: `deleted` from the store now; `absent`, the store no longer holds
+ * it (deleted meanwhile, or replaced by a newer grant, which stays); `configured`, the bot token
+ * of one-workspace mode, which only its configuration can change.
+ */
+export type Retired = 'deleted' | 'absent' | 'configured';
+
 /** Where a command or a snap belongs: its workspace, and its org on Enterprise Grid. */
 export interface Workspace {
   team: string;
@@ -307,6 +353,12 @@ export interface TokenSource {
   userToken(where: Workspace & { user: string }): Promise<string | undefined>;
   /** Drops what is remembered for this workspace (and user): Slack said the token is no longer valid. */
   forget(where: Workspace & { user?: string }): void;
+  /**
+   * Slack called `token`, the bot's (or `where.user`'s) token here, dead: forgets it and deletes
+   * it from the store under the key it was found under, only if what is stored there is still
+   * that very token.
+   */
+  retire(where: Workspace & { user?: string }, token: string): Promise<Retired>;
 }
 
 /** What a token is bound to: its encryption context names the installation's key, its kind and user. */
@@ -358,16 +410,42 @@ export interface Removed {
 export interface InstallationReader {
   botToken(key: string): Promise<Uint8Array | undefined>;
   userToken(key: string, user: string): Promise<Uint8Array | undefined>;
+  /** The scopes a user granted with their token under `key`; undefined when they granted none. */
+  userScopes(key: string, user: string): Promise<string[] | undefined>;
 }
 
-export interface InstallationStorePort extends InstallationReader {
+/**
+ * Seals and opens what a modal's `private_metadata` carries (shared/domain/view-metadata.ts):
+ * sealing is the controls function's (KMS data keys with `purpose=view`), opening the poster's.
+ */
+export interface BindingSealer {
+  seal(aad: string, binding: unknown): Promise<Sealed>;
+}
+export interface BindingOpener {
+  open(sealed: Sealed, aad: string): Promise<unknown>;
+}
+
+/** What the functions that speak with stored tokens may do in the store: read them, and let a dead one go. */
+export interface TokenStore extends Pick<InstallationReader, 'botToken' | 'userToken'> {
+  /**
+   * Deletes the token stored under `scope` (the bot's attributes of `inst#<key>`, or the item
+   * `inst#<key>#<user>`) if it is still exactly `sealed`; false when something else (or
+   * nothing) is stored there now. A bot installation left with no user goes whole.
+   */
+  forgetToken(scope: TokenScope, sealed: Uint8Array): Promise<boolean>;
+}
+
+export interface InstallationStorePort extends TokenStore, InstallationReader {
   /** Stores or replaces the bot installation; the workspace's user tokens stay. */
   saveBot(installation: BotInstallation): Promise<void>;
   /**
-   * Stores a user's token, never touching the bot installation. False when an uninstall of that
-   * workspace ran at the same moment and took it away again (nothing is left stored then).
+   * Stores a user's token, never touching the bot installation. With `botRequired` (distributed
+   * mode, where the bot's token is in the store), only while a bot installation is stored under
+   * the authorization's key: the write is conditional on it, so no race with an uninstall creates
+   * the installation item. False when there is none, or an uninstall of that workspace ran at the
+   * same moment and took it away again: nothing is left stored then.
    */
-  saveUser(authorization: UserAuthorization): Promise<boolean>;
+  saveUser(authorization: UserAuthorization, botRequired: boolean): Promise<boolean>;
   /** `app_uninstalled`: the installation and every user token under `key` stored up to `upTo` (ms). */
   removeWorkspace(key: string, upTo: number): Promise<Removed>;
   /** `tokens_revoked`: these users' tokens, and the bot's if its user id is listed, stored up to `upTo`. */
@@ -379,13 +457,32 @@ export interface InstallationStorePort extends InstallationReader {
    * which calls this, needs no right over any workspace's installation.
    */
   removeUserToken(key: string, user: string, upTo: number): Promise<boolean>;
+  /**
+   * On Enterprise Grid: every installation key of org `org` under which `user` has (or had) a
+   * token — the org's own and its workspaces' — read by key from the org's index of their grants.
+   */
+  grantedKeys(org: string, user: string): Promise<string[]>;
 }
 
 /** OAuth states (hashed), single-use and short-lived. */
+/**
+ * What became of a redirect's state: `consumed` now (its flow's kind); `used` before (a reload of
+ * the page it led to, the back button, a second tab); `refused` — unknown, past its deadline, or
+ * presented without the cookie of the browser that started it.
+ */
+export type StateUse =
+  | { outcome: 'consumed'; kind: GrantKind }
+  | { outcome: 'used'; kind: GrantKind }
+  | { outcome: 'refused' };
+
 export interface OAuthStatePort {
   save(flow: { stateHash: string; nonceHash: string; kind: GrantKind; notAfter: number }): Promise<void>;
-  /** Deletes the flow if it exists, is before its deadline and holds this nonce hash; its kind if so. */
-  consume(stateHash: string, nonceHash: string, now: number): Promise<GrantKind | undefined>;
+  /**
+   * Uses the flow if it exists, is unused, before its deadline and holds this nonce hash (none:
+   * the browser sent no cookie), leaving a marker that it was used until the flow would have
+   * expired anyway; otherwise says whether it was used already.
+   */
+  consume(stateHash: string, nonceHash: string | undefined, now: number): Promise<StateUse>;
 }
 
 /** Slack's OAuth methods. Failures are `SlackCallError`s (`invalid_code`…). */

@@ -16,14 +16,16 @@
  * recorded — the request's tombstone only.
  */
 
-import type { KnownBlock, SectionBlock } from '@slack/types';
 import { neutraliseBroadcasts } from '../domain/broadcasts';
 import { isDeadToken } from '../domain/deletion';
 import { installUrl } from '../domain/install';
 import type { Limits } from '../domain/limits';
+import { fitsSlack, snapMessage } from '../domain/message';
 import { judgeSnap } from '../domain/policy';
 import {
+  busyReply,
   expiryContext,
+  formRefusedReply,
   lostTrackReply,
   notInstalledReply,
   overLimitReply,
@@ -38,6 +40,7 @@ import {
   untrackedReply,
 } from '../domain/replies';
 import { isSealed, postAad, type Sealed } from '../domain/seal';
+import type { PosterCaps } from '../domain/slots';
 import {
   abandonedAfter,
   delayWithinLimits,
@@ -46,6 +49,7 @@ import {
   leaseUntil,
   newRecord,
   type PostedAs,
+  type PostRequest,
   pickShard,
   posterWaitsOut,
   type SealedContent,
@@ -54,6 +58,7 @@ import {
   staleness,
   tombstone,
 } from '../domain/snap';
+import { submissionId } from '../domain/view-metadata';
 import {
   ClaimPendingError,
   NoTokenError,
@@ -66,8 +71,21 @@ import { errorFields, type Logger } from '../log';
 import type { ActivityRecorder } from './activity';
 import { deleteSnap, Pacer } from './delete-snap';
 import { checkLimits } from './limits';
-import type { Common, Identity, SettingsSource, SlackPort, Speaker, StorePort, TokenSource } from './ports';
+import { type Audience, tellAuthor } from './notify';
+import type {
+  BindingOpener,
+  Common,
+  Identity,
+  SettingsSource,
+  SlackPort,
+  Speaker,
+  StorePort,
+  TokenSource,
+} from './ports';
+import { holdPosterSlots } from './slots';
 import { botOf, userOf, workspaceOf } from './speaker';
+import { retireDeadToken } from './token-gone';
+import { openBinding } from './view-binding';
 
 export interface PostDeps extends Common {
   store: StorePort;
@@ -95,6 +113,10 @@ export interface PostDeps extends Common {
   settings?: SettingsSource;
   /** Admins' activity counts (when the policy turns them on). */
   activity?: ActivityRecorder;
+  /** Posters in flight per workspace and per org (absent: no cap). */
+  caps?: PosterCaps;
+  /** Opens a modal's binding (`private_metadata`, sealed by controls); absent: modals are refused. */
+  binding?: BindingOpener;
 }
 
 export type PostOutcome =
@@ -105,6 +127,8 @@ export type PostOutcome =
   | 'limited'
   /** The workspace's policy does not allow it (a delay out of bounds, snap off there…). */
   | 'refused_by_policy'
+  /** Every poster the workspace (or org) may have posting at once was in use: nothing posted. */
+  | 'busy'
   | 'untracked'
   | 'lost'
   | 'rejected'
@@ -113,9 +137,30 @@ export type PostOutcome =
   /** The token could not be looked up (store or KMS trouble): nothing posted. */
   | 'unavailable';
 
-function isContent(value: unknown): value is SealedContent {
+/** A `/snap`'s content has its response_url; a modal's, its binding instead. */
+function isContent(value: unknown, fromModal: boolean): value is SealedContent {
   const v = value as Partial<SealedContent> | null;
-  return typeof v?.text === 'string' && v.text.trim() !== '' && typeof v.responseUrl === 'string';
+  return (
+    typeof v?.text === 'string' &&
+    v.text.trim() !== '' &&
+    (fromModal ? typeof v.metadata === 'string' : typeof v.responseUrl === 'string')
+  );
+}
+
+/**
+ * How the author hears the one answer: through the command's `response_url`, or — for a modal,
+ * which has none — where Slack lets snap speak to them (shared/app/notify.ts).
+ */
+export function answerer(
+  deps: Pick<PostDeps, 'slack' | 'log'>,
+  responseUrl: string | undefined,
+  audience: Audience,
+  log: Logger,
+): (reply: Reply) => Promise<void> {
+  if (responseUrl !== undefined) return (reply) => replyQuietly(deps, responseUrl, reply, log);
+  return async (reply) => {
+    await tellAuthor({ slack: deps.slack, log }, audience, reply);
+  };
 }
 
 /** Slack refuses custom usernames and icons without `chat:write.customize`: post as the bot instead. */
@@ -139,24 +184,6 @@ const jittered = (ms: number) => ms + Math.floor(Math.random() * (ms / 2));
  * author is told Slack is busy instead of a poster (256 MB) being held up to its deadline.
  */
 export const POST_RETRY_BUDGET_MS = 10_000;
-
-/** Section blocks hold 3,000 characters; longer messages are split on line or word breaks. */
-export function messageBlocks(text: string, context: string): KnownBlock[] {
-  const chunks: string[] = [];
-  let rest = text;
-  while (rest.length > 3000) {
-    const window = rest.slice(0, 3000);
-    const cut = Math.max(window.lastIndexOf('\n'), window.lastIndexOf(' '));
-    const at = cut > 1500 ? cut : 3000;
-    chunks.push(rest.slice(0, at));
-    rest = rest.slice(at).replace(/^[\n ]/, '');
-  }
-  chunks.push(rest);
-  return [
-    ...chunks.map((chunk): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text: chunk } })),
-    { type: 'context', elements: [{ type: 'mrkdwn', text: context }] },
-  ];
-}
 
 /** How often a repeat looks again at a claim another run holds in `posting`. */
 const CLAIM_POLL_MS = 2_000;
@@ -198,7 +225,7 @@ async function settleOpenClaim(
 }
 
 export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutcome> {
-  const { store, slack, clock } = deps;
+  const { store, clock } = deps;
   const sealed = (event as { sealed?: unknown } | null)?.sealed;
   if (!isPostRequest(event) || !isSealed(sealed)) {
     // Not something ack produced: retrying cannot help, so it is dropped (and counted).
@@ -211,13 +238,23 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   try {
     // Any clear field changed since ack sealed the event and the seal does not open.
     const opened = await deps.open(sealed, postAad(request));
-    if (!isContent(opened)) throw new SealError('Sealed content has the wrong shape');
+    if (!isContent(opened, request.via !== undefined))
+      throw new SealError('Sealed content has the wrong shape');
     content = opened;
   } catch (error) {
     if (!(error instanceof SealError)) throw error; // KMS trouble: let Lambda retry the event
     log.error('poster.seal_invalid', errorFields(error));
     return 'rejected';
   }
+  // The request's one answer: ack answered Slack with an empty 200, and a posted snap gets none.
+  const audience: Audience = {
+    team: request.team,
+    enterprise: request.enterprise,
+    user: request.user,
+    channel: request.channel,
+    threadTs: request.threadTs,
+  };
+  const tellUser = answerer(deps, content.responseUrl, audience, log);
   // Checked once the seal vouches for the fields; refused for good, no retry could change it.
   const stale = staleness(request.receivedAt, clock.now());
   if (stale) {
@@ -225,15 +262,29 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     // ack answered nothing: the author hears why, once — unless a delivery already took this
     // request (it answered, or the snap is up).
     if (stale === 'too_old' && (await claimQuietly(deps, request.id, log)))
-      await replyQuietly(deps, content.responseUrl, tooLateReply('snap'), log);
+      await tellUser(tooLateReply('snap'));
     return 'rejected';
   }
   if (!delayWithinLimits(request.delaySeconds)) {
     log.error('poster.delay_out_of_range', { delaySeconds: request.delaySeconds });
     return 'rejected';
   }
-  // The request's one answer: ack answered Slack with an empty 200, and a posted snap gets none.
-  const tellUser = (reply: Reply) => replyQuietly(deps, content.responseUrl, reply, log);
+  if (request.via !== undefined) {
+    // A modal's snap: the view controls opened for this person must say this thread (a reply) and
+    // name this very request. Checked before anything is claimed: a forged one leaves no trace.
+    const refusal = await checkViewBinding(request, content.metadata ?? '', deps);
+    if (refusal) {
+      log.error('poster.binding_refused', { why: refusal });
+      // Told privately, and not where the refused request pointed.
+      await answerer(
+        deps,
+        undefined,
+        { ...audience, channel: undefined, threadTs: undefined },
+        log,
+      )(formRefusedReply(refusal));
+      return 'rejected';
+    }
+  }
 
   /** Ends the claim for good: `lost` only while it is still `posting` (a record written after all stays). */
   const settle = async (state: 'done' | 'lost', settleLog: Logger) => {
@@ -299,6 +350,15 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     asUserAllowed = settings.policy.asUser;
   }
 
+  const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
+  if (!fitsSlack(text)) {
+    // Slack would post it cut short; nothing is posted, and nothing counts against the limits.
+    await settle('done', log);
+    log.info('poster.too_long');
+    await tellUser(postFailureReply('msg_too_long'));
+    return 'refused';
+  }
+
   const refusal = await checkLimits(request, deps, log);
   if (refusal) {
     // Nothing was posted, and the author is told when to try again: like any clear refusal, the
@@ -309,7 +369,68 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'limited';
   }
 
-  const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
+  // One of the workspace's (and org's) posters in flight, or nothing is posted: one workspace
+  // cannot hold every poster, whatever it sends.
+  const held = deps.caps
+    ? await holdPosterSlots(request, waiterOf(request.id), { ...deps, caps: deps.caps }, log)
+    : { busy: undefined, release: async () => {} };
+  if (held.busy) {
+    // Refused clearly, so settled for good, like the limits.
+    await settle('done', log);
+    log.info('poster.busy', { scope: held.busy, enterprise: request.enterprise ?? null });
+    await tellUser(busyReply(held.busy));
+    return 'busy';
+  }
+  try {
+    return await postHeld({
+      request,
+      text,
+      delaySeconds,
+      asUserAllowed,
+      record,
+      deps,
+      log,
+      tellUser,
+      settle,
+      posted: held.release,
+    });
+  } finally {
+    await held.release();
+  }
+}
+
+/** What posting a claimed snap needs from `postSnap`. */
+interface Held {
+  request: PostRequest;
+  /** The text to post, as checked to fit Slack (broadcast mentions made inert unless allowed). */
+  text: string;
+  /** The delay the policy settled on (the one typed, or the author's or workspace's default). */
+  delaySeconds: number;
+  /** Whether the policy lets snap post as the author (else the bot posts, where it can). */
+  asUserAllowed: boolean;
+  record: SnapRecord;
+  deps: PostDeps;
+  log: Logger;
+  tellUser(reply: Reply): Promise<void>;
+  settle(state: 'done' | 'lost', settleLog: Logger): Promise<void>;
+  /** The post is recorded: the poster slot goes back before any wait. */
+  posted(): Promise<void>;
+}
+
+/** Posts a claimed snap within the limits and its slot, records it, and waits it out if short. */
+async function postHeld({
+  request,
+  text,
+  delaySeconds,
+  asUserAllowed,
+  record,
+  deps,
+  log,
+  tellUser,
+  settle,
+  posted,
+}: Held): Promise<PostOutcome> {
+  const { store, slack, clock } = deps;
   const author = userOf(request);
   const bot = botOf(request);
 
@@ -318,12 +439,11 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   let dueAt = record.dueAt;
   const post = (speaker: Speaker, identity?: Identity) => {
     dueAt = dueTime(clock.now(), delaySeconds);
-    const blocks = messageBlocks(text, expiryContext(request.user, dueAt));
     return slack.post(speaker, {
       channel: request.channel,
-      text,
-      blocks,
+      ...snapMessage(text, expiryContext(request.user, dueAt)),
       ...(identity ? { identity } : {}),
+      ...(request.threadTs ? { threadTs: request.threadTs } : {}),
     });
   };
   const retryUntil = Math.min(deps.deadline(), clock.now() + POST_RETRY_BUDGET_MS);
@@ -359,6 +479,8 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
         // nothing was posted, and the adapter forgot it. Once more with a fresh lookup: a new
         // token posts, none means snap is no longer installed there.
         log.warn('poster.bot_token_dead', errorFields(error));
+        // Out of the store at once, unless a newer token (a reinstall) is stored there now.
+        await retireDeadToken(bot, slack, log);
         return postPaced(bot, identity);
       }
       const refused =
@@ -381,10 +503,11 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     } catch (error) {
       if (error instanceof NoTokenError) authorToken = 'none';
       else if (error instanceof SlackCallError && isDeadToken(error.kind, error.code)) {
-        // Taken back in Slack (the store learns it from the tokens_revoked event): the adapter
-        // forgot it, and the bot posts instead where it can.
+        // Taken back in Slack: the adapter forgot it, this run deletes it from the store (the
+        // tokens_revoked event may never come), and the bot posts instead where it can.
         authorToken = 'dead';
         log.warn('poster.author_token_dead', errorFields(error));
+        await retireDeadToken(author, slack, log);
       } else throw error;
       postedAs = 'bot';
       try {
@@ -402,7 +525,10 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
         } catch (again) {
           const dead = again instanceof SlackCallError && isDeadToken(again.kind, again.code);
           if (!(again instanceof NoTokenError || dead)) throw again;
-          if (dead) authorToken = 'dead';
+          if (dead) {
+            authorToken = 'dead';
+            await retireDeadToken(author, slack, log);
+          }
           postedAs = 'bot';
           throw botError;
         }
@@ -478,12 +604,41 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'untracked';
   }
   plog.info('poster.posted', { dueAt, waitsOut, postedAs });
+  await posted();
   await deps.activity?.record(request, 'posted', clock.now());
   if (!waitsOut) return 'posted';
   return waitOut({ ...record, dueAt, state: 'posted', ts, postedAs }, until, deps);
 }
 
-async function replyQuietly(deps: PostDeps, responseUrl: string, reply: Reply, log: Logger): Promise<void> {
+/**
+ * Why a modal's snap may not be posted as asked, or undefined when its binding holds: sealed by
+ * controls for this person and this modal, fresh, naming this request, and — for a reply — this
+ * conversation and thread.
+ */
+async function checkViewBinding(
+  request: Pick<PostRequest, 'id' | 'team' | 'enterprise' | 'user' | 'via' | 'channel' | 'threadTs'>,
+  metadata: string,
+  deps: Pick<PostDeps, 'binding' | 'clock'>,
+): Promise<'invalid' | 'stale' | undefined> {
+  if (!deps.binding || !request.via) return 'invalid';
+  const opened = await openBinding(deps.binding, metadata, request, request.via, deps.clock.now());
+  if (!opened.ok) return opened.why;
+  const { binding, nonce } = opened;
+  if (request.id !== submissionId(request.team, nonce)) return 'invalid';
+  if (
+    request.via === 'snap_reply' &&
+    (binding.channel !== request.channel || binding.threadTs !== request.threadTs)
+  )
+    return 'invalid';
+  return undefined;
+}
+
+export async function replyQuietly(
+  deps: Pick<PostDeps, 'slack'>,
+  responseUrl: string,
+  reply: Reply,
+  log: Logger,
+): Promise<void> {
   try {
     await deps.slack.reply(responseUrl, reply);
   } catch (error) {
@@ -492,7 +647,11 @@ async function replyQuietly(deps: PostDeps, responseUrl: string, reply: Reply, l
 }
 
 /** Settles a request that was never claimed; true the first time (a later delivery finds it taken). */
-async function claimQuietly(deps: PostDeps, id: string, log: Logger): Promise<boolean> {
+export async function claimQuietly(
+  deps: Pick<PostDeps, 'store' | 'clock'>,
+  id: string,
+  log: Logger,
+): Promise<boolean> {
   try {
     return await deps.store.claimRequest(tombstone(id, 'done', deps.clock.now()));
   } catch (error) {
@@ -502,10 +661,10 @@ async function claimQuietly(deps: PostDeps, id: string, log: Logger): Promise<bo
 }
 
 /** The poster's lease on a snap it waits out; a repeat of the same event holds the same one. */
-const waiterOf = (id: string) => `poster:${id}`;
+export const waiterOf = (id: string) => `poster:${id}`;
 
 /** Deletes a snap the poster waits out, at its due time. */
-async function waitOut(record: SnapRecord, leaseEnd: number, deps: PostDeps): Promise<PostOutcome> {
+export async function waitOut(record: SnapRecord, leaseEnd: number, deps: PostDeps): Promise<PostOutcome> {
   await deps.clock.sleep(record.dueAt - deps.clock.now());
   // Never past its own lease: a sweep may take the snap up from then on, and two deleters would
   // spend two of the workspace's rate-limited deletions on one message. What is left goes back.

@@ -214,6 +214,7 @@ export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport
     deleted: 0,
     already_gone: 0,
     given_up: 0,
+    token_gone: 0,
     kept: 0,
     leased_elsewhere: 0,
     left_for_next_run: 0,

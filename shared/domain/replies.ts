@@ -7,6 +7,7 @@ import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { Command, DelayLimits } from './command';
 import { describeDelay } from './delay';
 import type { LimitRefusal } from './limits';
+import { MESSAGE_TEXT_LIMIT } from './message';
 import { type ChangeProblem, describePolicy, type Policy, type PolicyRule, type PolicyScope } from './policy';
 import { ACTION } from './surfaces';
 
@@ -106,7 +107,7 @@ export function postFailureReply(code: string): Reply {
     channel_not_found:
       'snap cannot see this conversation. In a private channel, invite it with `/invite @snap`; direct messages with other people are out of its reach.',
     is_archived: 'This channel is archived, so nothing can be posted in it.',
-    msg_too_long: 'Your message is too long for Slack. Shorten it and try again.',
+    msg_too_long: `Your message is too long for Slack (limit ${MESSAGE_TEXT_LIMIT.toLocaleString('en-US')} characters). Shorten it and try again.`,
     no_text: 'Your message was empty.',
     restricted_action: 'This workspace or channel does not let apps post here. An admin can change that.',
     restricted_action_read_only_channel: 'This channel is read-only for apps.',
@@ -142,6 +143,14 @@ export function overLimitReply(refusal: LimitRefusal, nowMs: number): Reply {
       : `This workspace is sending snaps faster than snap allows (${refusal.max} a minute for everyone together)`;
   return ephemeral(
     `:hourglass: ${who}. Nothing was posted. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+  );
+}
+
+/** Every poster this workspace (or org) may have posting at once is in use: nothing was posted. */
+export function busyReply(scope: 'workspace' | 'org'): Reply {
+  const where = scope === 'org' ? 'your organization' : 'this workspace';
+  return ephemeral(
+    `:hourglass: Your snap was not posted: snap is busy in ${where} right now — too many snaps from ${where} are being posted at once. Please send it again in a few seconds.`,
   );
 }
 
@@ -255,6 +264,15 @@ export function deleteLaterReply(): Reply {
   return ephemeral('Slack is busy right now; the snap will still self-destruct at its time.');
 }
 
+/**
+ * Said to the author by snap's bot, in its Messages tab, when a snap posted as them can no longer
+ * be deleted by snap: the permission that posted it is gone (taken back in Slack, their account
+ * deactivated), and no other token may delete their message. Never the message's text.
+ */
+export function leftBehindNotice(channel: string): string {
+  return `:warning: snap could not delete your snap in <#${channel}> at its time: the permission you gave snap to post as you no longer works (it was taken back in Slack, or your account changed), so the message stays there. Please delete it yourself: hover over it → ⋮ → Delete message.`;
+}
+
 /** Slack's link syntax: `<url|label>`. */
 const link = (url: string, label: string) => `<${url}|${label}>`;
 
@@ -280,16 +298,38 @@ export function reauthorizeReply(authorizeUrl: string): Reply {
   );
 }
 
-/** `/snap revoke` done: the author's token is given back and deleted; how many snaps it took down. */
-export function revokedReply(taken: number): Reply {
+/** Where `/snap revoke` found the author's permissions: this workspace, the org itself, other workspaces of the org. */
+export interface RevokedWhere {
+  here: boolean;
+  org: boolean;
+  otherWorkspaces: number;
+}
+
+/** `/snap revoke` done: the author's tokens are given back and deleted, and where; how many snaps it took down. */
+export function revokedReply(
+  taken: number,
+  where: RevokedWhere = { here: true, org: false, otherWorkspaces: 0 },
+): Reply {
   const snaps =
     taken === 0
       ? 'You had no pending snaps posted as you.'
       : `It took down ${taken} pending snap${taken === 1 ? '' : 's'} posted as you.`;
-  return ephemeral(
-    `:white_check_mark: snap no longer posts as you: your permission is given back to Slack and deleted. ${snaps}`,
-  );
+  const places = [
+    where.here ? 'in this workspace' : '',
+    where.otherWorkspaces > 0
+      ? `in ${where.otherWorkspaces === 1 ? 'another workspace' : `${where.otherWorkspaces} other workspaces`} of your organization`
+      : '',
+    where.org ? 'for your whole organization' : '',
+  ].filter(Boolean);
+  const permission =
+    places.length > 1 || where.otherWorkspaces > 1
+      ? `the permissions you gave it (${joinAnd(places)}) are given back to Slack and deleted`
+      : `your permission${places.length ? ` (${places[0]})` : ''} is given back to Slack and deleted`;
+  return ephemeral(`:white_check_mark: snap no longer posts as you: ${permission}. ${snaps}`);
 }
+
+const joinAnd = (parts: string[]) =>
+  parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 
 export function nothingToRevokeReply(): Reply {
   return ephemeral('snap does not post as you, so there is nothing to revoke.');
@@ -387,4 +427,53 @@ export function defaultReply(own: number | undefined, applied: number, change?: 
 /** A default the person asked for that the policy does not allow. */
 export function defaultRefusedReply(rule: PolicyRule): Reply {
   return ephemeral(`That default was not saved: ${ruleText(rule)}.`);
+}
+
+/** A shortcut's modal could not be opened (Slack's trigger lasts 3 s): the person tries again. */
+export function formNotOpenedReply(): Reply {
+  return ephemeral(
+    'snap could not open its form in time (Slack gives it 3 seconds). Please use the shortcut again.',
+  );
+}
+
+/** `snap_this` done: the message self-destructs at its time (files too). */
+export function scheduledReply(channel: string, dueAtMs: number, files: number): Reply {
+  const withFiles = files ? (files === 1 ? ', with its file,' : `, with its ${files} files,`) : '';
+  return ephemeral(
+    `:bomb: Your message in <#${channel}>${withFiles} self-destructs ${slackDate(dueAtMs)}. \`/snap list\` shows it, with *Delete now*.`,
+  );
+}
+
+/** `snap_this` on a message that already self-destructs. */
+export function alreadyScheduledReply(channel: string, dueAtMs: number): Reply {
+  return ephemeral(
+    `That message in <#${channel}> already self-destructs ${slackDate(dueAtMs)}. Nothing changed; \`/snap list\` deletes it now if you like.`,
+  );
+}
+
+/** A modal's binding did not open, or is older than a form stays good (poster's own check). */
+export function formRefusedReply(why: 'invalid' | 'stale'): Reply {
+  return ephemeral(
+    why === 'stale'
+      ? ':warning: That snap form was opened too long ago, so snap did not act on it. Nothing was posted or scheduled: please use the shortcut again.'
+      : ':warning: snap could not check that form, so it did nothing with it. Nothing was posted or scheduled: please use the shortcut again.',
+  );
+}
+
+/** `snap_this` at submission: the message is not the person's own (the poster's check, again). */
+export function notYourMessageReply(): Reply {
+  return ephemeral('snap makes only your own messages self-destruct, so it did nothing with that one.');
+}
+
+/** `snap_this` at submission: the author's permission is gone (or lacks files). */
+export function scheduleNeedsPermissionReply(
+  reason: 'none' | 'files',
+  authorizeUrl: string | undefined,
+): Reply {
+  const why =
+    reason === 'none'
+      ? 'snap no longer has your permission to delete your messages'
+      : 'that message has files, and your permission for snap does not cover files';
+  const how = authorizeUrl ? ` ${link(authorizeUrl, 'Allow snap again')}, then use the shortcut again.` : '';
+  return ephemeral(`:lock: Nothing was scheduled: ${why}.${how}`);
 }

@@ -8,7 +8,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { SealError } from '../errors';
-import type { AuthorRequest, HomeRequest, PostRequest } from './snap';
+import type { AuthorRequest, HomeRequest, OpenViewRequest, PostRequest, ScheduleRequest } from './snap';
 
 /**
  * The associated data of a snap's event: a JSON array in a fixed order, led by a tag naming the
@@ -21,10 +21,37 @@ import type { AuthorRequest, HomeRequest, PostRequest } from './snap';
 export function postAad(
   request: Pick<
     PostRequest,
-    'v' | 'id' | 'team' | 'enterprise' | 'channel' | 'user' | 'delaySeconds' | 'receivedAt' | 'defaulted'
+    | 'v'
+    | 'id'
+    | 'team'
+    | 'enterprise'
+    | 'channel'
+    | 'user'
+    | 'delaySeconds'
+    | 'receivedAt'
+    | 'via'
+    | 'threadTs'
+    | 'defaulted'
   >,
 ): string {
   const { v, id, team, channel, user, delaySeconds, receivedAt } = request;
+  // A modal's snap has a tag of its own, which also binds the modal and the thread: a `/snap`
+  // event cannot be turned into a thread reply, nor a reply moved to another thread.
+  if (request.via !== undefined)
+    return JSON.stringify([
+      'snap/view-post',
+      v,
+      id,
+      request.via,
+      team,
+      channel,
+      request.threadTs ?? null,
+      user,
+      delaySeconds,
+      receivedAt,
+      ...org(request.enterprise),
+      ...defaultedMarker(request.defaulted),
+    ]);
   return JSON.stringify([
     'snap/post',
     v,
@@ -35,11 +62,15 @@ export function postAad(
     delaySeconds,
     receivedAt,
     ...org(request.enterprise),
-    // A snap typed without a delay: a marker of its own kind (an object), after the org if any,
-    // so an event without it encodes as before and no string can pass for it.
-    ...(request.defaulted ? [{ defaulted: true }] : []),
+    ...defaultedMarker(request.defaulted),
   ]);
 }
+
+/**
+ * A snap sent without a delay: a marker of its own kind (an object), after the org if any, so an
+ * event without it encodes as before and no string can pass for it.
+ */
+const defaultedMarker = (defaulted: true | undefined): object[] => (defaulted ? [{ defaulted: true }] : []);
 
 /** The associated data of an App Home request: the whole action and whose it is. */
 export function homeAad(id: string, request: HomeRequest): string {
@@ -73,6 +104,41 @@ export function authorAad(id: string, request: AuthorRequest): string {
     team,
     channel,
     user,
+    receivedAt,
+    ...org(request.enterprise),
+  ]);
+}
+
+/** `snap_this`: the message to delete, whose it is, when, bound to the request. */
+export function scheduleAad(request: ScheduleRequest): string {
+  const { v, id, team, channel, ts, user, delaySeconds, receivedAt } = request;
+  return JSON.stringify([
+    'snap/schedule',
+    v,
+    id,
+    team,
+    channel,
+    ts,
+    user,
+    delaySeconds,
+    receivedAt,
+    ...org(request.enterprise),
+  ]);
+}
+
+/** A shortcut that opens a modal: which, for whom, on which message. */
+export function openViewAad(request: OpenViewRequest): string {
+  const { v, id, callback, team, user, message, receivedAt } = request;
+  return JSON.stringify([
+    'snap/open-view',
+    v,
+    id,
+    callback,
+    team,
+    user,
+    message
+      ? [message.channel, message.ts, message.threadTs ?? null, message.author ?? null, message.files]
+      : null,
     receivedAt,
     ...org(request.enterprise),
   ]);

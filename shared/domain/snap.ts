@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { MIN_DELAY_SECONDS, SEVEN_DAYS_SECONDS } from './delay';
 import type { PolicyChange } from './policy';
+import { isModalKind, MODAL, type ModalKind } from './surfaces';
 
 /** How a request travels from ack to poster (the async Invoke payload). */
 export interface PostRequest {
@@ -24,6 +25,110 @@ export interface PostRequest {
   defaulted?: true;
   /** When ack received the command (ms since epoch). */
   receivedAt: number;
+  /**
+   * Sent from a modal rather than `/snap`: which one. Its outcomes reach the author where Slack
+   * lets snap speak to them (there is no `response_url`), and its binding (`private_metadata`)
+   * travels sealed with the text, for the poster to open and check.
+   */
+  via?: typeof MODAL.snapNew | typeof MODAL.snapReply;
+  /** Posted in this thread (`snap_reply`): the picked message's `thread_ts`, else its `ts`. */
+  threadTs?: string;
+}
+
+/**
+ * `snap_this`: make a message its author already sent self-destruct. Nothing is posted; the
+ * message's `ts`, files and author come from the sealed binding, checked by the poster.
+ */
+export interface ScheduleRequest {
+  v: 1;
+  kind: 'schedule';
+  /** `team:view:<nonce>`: the same for every delivery of one view's submission. */
+  id: string;
+  team: string;
+  enterprise?: string;
+  channel: string;
+  /** The message to delete. */
+  ts: string;
+  user: string;
+  delaySeconds: number;
+  receivedAt: number;
+}
+
+/** A message shortcut's message, as ack hands it on: where it is, who wrote it, its files — never its text. */
+export interface ShortcutMessage {
+  channel: string;
+  ts: string;
+  threadTs?: string;
+  author?: string;
+  files: string[];
+}
+
+/** A shortcut that opens a modal, handed to the controls function (which holds the bot token). */
+export interface OpenViewRequest {
+  v: 1;
+  kind: 'open_view';
+  /** `team:trigger_id`: a shortcut delivered twice opens one view. */
+  id: string;
+  team: string;
+  enterprise?: string;
+  user: string;
+  callback: ModalKind;
+  /** The message a message shortcut was used on. */
+  message?: ShortcutMessage;
+  receivedAt: number;
+}
+
+const TS_SHAPE = /^\d{1,12}\.\d{1,8}$/;
+const isTs = (value: unknown): value is string => typeof value === 'string' && TS_SHAPE.test(value);
+
+export function isScheduleRequest(value: unknown): value is ScheduleRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    v.v === 1 &&
+    v.kind === 'schedule' &&
+    typeof v.id === 'string' &&
+    typeof v.team === 'string' &&
+    isOptionalId(v.enterprise) &&
+    typeof v.channel === 'string' &&
+    isTs(v.ts) &&
+    typeof v.user === 'string' &&
+    typeof v.delaySeconds === 'number' &&
+    Number.isInteger(v.delaySeconds) &&
+    v.delaySeconds > 0 &&
+    typeof v.receivedAt === 'number'
+  );
+}
+
+function isShortcutMessage(value: unknown): value is ShortcutMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Record<string, unknown>;
+  return (
+    typeof m.channel === 'string' &&
+    isTs(m.ts) &&
+    (m.threadTs === undefined || isTs(m.threadTs)) &&
+    isOptionalId(m.author) &&
+    Array.isArray(m.files) &&
+    m.files.every((f) => typeof f === 'string')
+  );
+}
+
+export function isOpenViewRequest(value: unknown): value is OpenViewRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  const needsMessage = v.callback === MODAL.snapReply || v.callback === MODAL.snapThis;
+  return (
+    v.v === 1 &&
+    v.kind === 'open_view' &&
+    typeof v.id === 'string' &&
+    typeof v.team === 'string' &&
+    isOptionalId(v.enterprise) &&
+    typeof v.user === 'string' &&
+    typeof v.callback === 'string' &&
+    isModalKind(v.callback) &&
+    (needsMessage ? isShortcutMessage(v.message) : v.message === undefined) &&
+    typeof v.receivedAt === 'number'
+  );
 }
 
 /** What the author asks of their own snaps; handled by the poster (ack never reads the table). */
@@ -157,7 +262,21 @@ export function isHomeRequest(value: unknown): value is HomeRequest {
 /** The part of a request that is sealed: readable only by the poster. */
 export interface SealedContent {
   text: string;
-  responseUrl: string;
+  /** Where a `/snap`'s outcomes are answered (a modal's have none). */
+  responseUrl?: string;
+  /** A modal's `private_metadata`, as Slack gave it back (sealed again by controls inside). */
+  metadata?: string;
+}
+
+/** `snap_this`'s sealed part: the binding only (there is no text). */
+export interface SealedSchedule {
+  metadata: string;
+}
+
+/** An open-view request's sealed part: the trigger (single use, 3 s) and, for a message shortcut, its response_url. */
+export interface SealedTrigger {
+  triggerId: string;
+  responseUrl?: string;
 }
 
 /** `posting`: claimed, the post may be under way. `posted`: the message exists and is tracked. */
@@ -201,6 +320,11 @@ export interface SnapRecord {
   state: SnapState;
   /** Set once posted; absent means the bot. */
   postedAs?: PostedAs;
+  /**
+   * Files deleted with the message (`files.delete`, before it): a message its author already
+   * sent, scheduled with `snap_this`. Their ids only.
+   */
+  files?: string[];
   /** Slack's message timestamp, set once posted. */
   ts?: string;
   /** When the message must disappear (ms since epoch, whole seconds). */
@@ -313,7 +437,12 @@ export function allShards(): string[] {
  * so a claim is never gone while a repeat could still arrive and post a second copy; once the
  * request is settled, its tombstone takes over.
  */
-export function newRecord(request: PostRequest, nowMs: number, postingUntil: number): SnapRecord {
+export function newRecord(
+  request: Pick<PostRequest, 'id' | 'team' | 'enterprise' | 'channel' | 'user' | 'delaySeconds'> &
+    Partial<Pick<PostRequest, 'v' | 'receivedAt'>>,
+  nowMs: number,
+  postingUntil: number,
+): SnapRecord {
   const dueAt = dueTime(nowMs, request.delaySeconds);
   return {
     id: request.id,
@@ -391,6 +520,10 @@ export function isPostRequest(value: unknown): value is PostRequest {
   return (
     v.v === 1 &&
     v.action === undefined &&
+    v.kind === undefined &&
+    (v.via === undefined || v.via === MODAL.snapNew || v.via === MODAL.snapReply) &&
+    // A reply goes in a thread, and only a reply does.
+    (v.via === MODAL.snapReply ? isTs(v.threadTs) : v.threadTs === undefined) &&
     typeof v.id === 'string' &&
     typeof v.team === 'string' &&
     isOptionalId(v.enterprise) &&

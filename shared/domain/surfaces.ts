@@ -16,6 +16,30 @@ export const SHORTCUT = {
   snapThis: 'snap_this',
 } as const;
 
+/** The modals' callback ids: the shortcut that opened each (a submission names it back). */
+export const MODAL = {
+  snapNew: SHORTCUT.snapNew,
+  snapReply: SHORTCUT.snapReply,
+  snapThis: SHORTCUT.snapThis,
+} as const;
+export type ModalKind = (typeof MODAL)[keyof typeof MODAL];
+
+export const isModalKind = (value: string): value is ModalKind =>
+  value === MODAL.snapNew || value === MODAL.snapReply || value === MODAL.snapThis;
+
+/**
+ * The inputs of snap's modals. Each input block's `block_id` is its element's `action_id`, so a
+ * validation error (keyed by block id) lands under the field it is about.
+ */
+export const INPUT = {
+  /** `conversations_select`: where a `snap_new` goes. */
+  conversation: 'conversation',
+  /** Multi-line `plain_text_input`: the message. */
+  text: 'text',
+  /** `plain_text_input` in the `/snap` delay grammar. */
+  delay: 'delay',
+} as const;
+
 /** Action ids of the buttons snap puts in messages and views. */
 export const ACTION = {
   /** "Delete now" beside a pending snap (`/snap list`, App Home). */

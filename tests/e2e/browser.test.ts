@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { MISS_CACHE_MS } from '../../shared/app/token-source';
 import { launchBrowser } from '../support/browser';
 import { type LocalServer, startLocalServer, subscribe } from '../support/local-server';
-import { writeLedger } from '../support/privacy';
+import { noteCommand, writeLedger } from '../support/privacy';
 import { until } from '../support/wait';
 
 let server: LocalServer;
@@ -23,25 +23,15 @@ let context: BrowserContext;
 
 const FORMATTED = '*bold* _italic_ ~struck~ `code` & <tag> for @ana in #general';
 const BROADCAST = 'heads up @channel, ask @ana';
-const TEXTS = [
-  'hello from the browser',
-  'delete me early',
-  FORMATTED,
-  BROADCAST,
-  'a long one',
-  'cancel me soon',
-  'keep me a while',
-  'written by ana',
-  'hello before snap is here',
-  'hello from globex',
-  'after removal',
-  'the door code is 4711',
-  'door code 4711',
-  'still up when revoked',
-  'not as me any more',
-  'never sent',
-  'shown in the home tab',
-  'too long for the policy',
+/** Longer than a section block holds, with a paragraph break where one would have been cut. */
+const LONG = `${'a long story, '.repeat(230)}\n\nthe *second* paragraph ${'and more of it '.repeat(40)}the end`;
+/** What is typed on the page other than in a command (modals, the composer): noted by hand. */
+const TYPED_ELSEWHERE = [
+  'a modal snap for #general',
+  'who has the door code?',
+  'the code is 0451 (thread)',
+  'the wifi password is hunter2',
+  'a snap for ana only',
 ];
 /** install's pages as the browser got them (after Allow), for the privacy scan. */
 const installPages: string[] = [];
@@ -57,7 +47,8 @@ beforeAll(async () => {
 afterAll(async () => {
   writeLedger({
     suite: 'browser',
-    texts: TEXTS,
+    // Every command typed on the page is noted as it is typed (`type`); the rest here.
+    texts: TYPED_ELSEWHERE,
     secrets: server?.secrets() ?? [],
     artefacts: {
       'server output (its logs)': server?.output().split('\n') ?? [],
@@ -82,7 +73,9 @@ async function openPage(): Promise<Page> {
   return page;
 }
 
+/** Types a command in the page's box and sends it; its text is noted for the privacy ledger. */
 async function type(page: Page, text: string): Promise<void> {
+  if (text.startsWith('/snap')) noteCommand(text.slice('/snap'.length));
   await page.fill('#command', text);
   await page.press('#command', 'Enter');
 }
@@ -188,6 +181,41 @@ describe('the sandbox page', () => {
     expect(await list.locator('.countdown').first().textContent()).toMatch(/^\(in \d+ (h|min)/);
   });
 
+  it('counts a 10 s snap down from 10 s, never from more than was asked', async () => {
+    const page = await openPage();
+
+    await type(page, '/snap 10s count me down');
+    const posted = message(page, 'count me down');
+    await posted.waitFor({ timeout: 5_000 });
+    const first = await posted.locator('.countdown').textContent();
+    await screenshot(page, 'sandbox-countdown');
+
+    // 10 s and a fraction are left when it appears; 9 only if the post took that fraction.
+    expect(first).toMatch(/^\(in (10|9) s\)$/);
+  });
+
+  it('shows a snap longer than a section block as the one text typed, its expiry line under it', async () => {
+    // Prepare
+    const page = await openPage();
+
+    // Act
+    await type(page, `/snap 1h ${LONG}`);
+    const posted = message(page, 'a long story');
+    await posted.waitFor({ timeout: 5_000 });
+    await posted.scrollIntoViewIfNeeded();
+    await screenshot(page, 'sandbox-long-snap');
+
+    // Assess
+    expect(LONG.length).toBeGreaterThan(3_000);
+    const texts = posted.locator('[data-role="text"]');
+    expect(await texts.count()).toBe(1);
+    expect(await texts.textContent()).toBe(LONG.replace('*second*', 'second'));
+    expect(await texts.locator('b').textContent()).toBe('second');
+    expect(await posted.locator('[data-role="attachment"] .context').textContent()).toContain(
+      '@alex used snap',
+    );
+  });
+
   it('shows grammar errors as a note only the author sees, and posts nothing', async () => {
     const page = await openPage();
     await page.waitForTimeout(300); // the stream's first state: what earlier tests left in the channel
@@ -251,7 +279,8 @@ describe('the sandbox page', () => {
     await screenshot(page, 'sandbox-as-ana');
     await page.selectOption('#sidebar [data-role="person"]', 'U0LOCAL');
     await anas.hover();
-    await anas.locator('button.shortcut').click();
+    await anas.locator('[data-role="more"]').click();
+    await page.click('#message-menu [data-shortcut="delete_snap"]');
     const refused = note(page, 'Only its author can delete this snap');
     await refused.waitFor({ timeout: 5_000 });
 
@@ -374,6 +403,27 @@ describe('many workspaces, and posting as yourself, on the sandbox page', () => 
     expect(await page.locator('#title').textContent()).toBe('# general');
     expect(await page.locator('#where').textContent()).toBe('Globex');
   }, 60_000);
+
+  it('refuses to let snap post as you in a workspace snap is not in, with a page that says to ask an admin to add it first, and keeps nothing', async () => {
+    // Prepare: the second workspace, without snap (as the test before leaves it).
+    const page = await openPage();
+    await page.click('#rail button[data-team="T0GLOBEX"]');
+    await page.locator('#sidebar [data-role="app"][data-installed="false"]').waitFor({ timeout: 5_000 });
+
+    // Act: "post as you" on Slack's page for Globex → Allow → back.
+    const tab = await context.newPage();
+    await tab.goto(`${server.url}/slack/install?as=user`);
+    const workspace = await tab.locator('[data-role="workspace"]').textContent();
+    const answer = await allow(tab, 'sandbox-as-you-not-installed');
+    await page.waitForTimeout(500);
+
+    // Assess
+    expect(workspace).toBe('Globex');
+    expect(answer).toContain('snap is not in this workspace yet');
+    expect(answer).toContain('Ask someone who may add apps to the workspace');
+    expect(answer).toContain('handed back to Slack');
+    expect(await page.locator('#sidebar [data-role="posts-as-you"]').count()).toBe(0);
+  });
 
   it('in a direct message, asks a newcomer to let snap post as them, then posts as them, deletes it on time, and /snap revoke takes it back', async () => {
     // Prepare: the direct message with ana, where snap's bot cannot post.
@@ -501,6 +551,145 @@ describe('snap’s Home tab on the sandbox page', () => {
     expect(asAna.rules).toContain('to 1 hour');
     expect(await page.locator('[data-role="remove-app"]').count()).toBe(1);
   }, 60_000);
+});
+
+describe('beyond the slash command, on the sandbox page', () => {
+  /** The modal on the page, once it shows. */
+  const modal = async (page: Page, callback: string) => {
+    const shown = page.locator(`#modal[data-callback="${callback}"]`);
+    await shown.waitFor({ timeout: 5_000 });
+    return shown;
+  };
+  /** A message's ⋮ menu, and one of its shortcuts. */
+  const fromMenu = async (page: Page, row: ReturnType<Page['locator']>, shortcut: string) => {
+    await row.hover();
+    await row.locator('[data-role="more"]').click();
+    await page.click(`#message-menu [data-shortcut="${shortcut}"]`);
+  };
+
+  it('opens New snap from ⚡, shows a bad delay under its field, then posts in the conversation picked and it vanishes on time', async () => {
+    // Prepare
+    const page = await openPage();
+
+    // Act: ⚡ → New snap → a delay snap cannot read → fixed → sent.
+    await page.click('#lightning');
+    await page.click('#shortcuts [data-shortcut="snap_new"]');
+    const form = await modal(page, 'snap_new');
+    const conversation = await form.locator('select').inputValue();
+    const prefilled = await form.locator('[data-action="delay"]').inputValue();
+    await form.locator('textarea').fill('a modal snap for #general');
+    await form.locator('[data-action="delay"]').fill('soon');
+    await form.locator('[data-role="submit"]').click();
+    const error = form.locator('[data-error-for="delay"]');
+    await error.filter({ hasText: 'not a delay' }).waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-modal-error');
+    await form.locator('[data-action="delay"]').fill('3s');
+    await form.locator('[data-role="submit"]').click();
+    await page.locator('#overlay').waitFor({ state: 'hidden', timeout: 5_000 });
+    const posted = message(page, 'a modal snap for #general');
+    await posted.waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-modal-posted');
+    await posted.waitFor({ state: 'detached', timeout: 8_000 });
+
+    // Assess
+    expect(conversation).toBe('C0LOCAL');
+    expect(prefilled).toBe('1m');
+    expect(await page.locator('[data-kind="ephemeral"]:not([hidden])').count()).toBe(0);
+  }, 30_000);
+
+  it('replies with a snap from a message’s ⋮ menu: the reply appears in its thread and vanishes from it', async () => {
+    // Prepare: a message of alex's own (typed without /snap).
+    const page = await openPage();
+    await type(page, 'who has the door code?');
+    const parent = page.locator('#conversations [data-role="message"]', {
+      hasText: 'who has the door code?',
+    });
+    await parent.waitFor({ timeout: 5_000 });
+
+    // Act: ⋮ → Reply with a snap → the thread.
+    await fromMenu(page, parent, 'snap_reply');
+    const form = await modal(page, 'snap_reply');
+    await screenshot(page, 'sandbox-reply-modal');
+    await form.locator('textarea').fill('the code is 0451 (thread)');
+    await form.locator('[data-action="delay"]').fill('4s');
+    await form.locator('[data-role="submit"]').click();
+    await parent.locator('[data-role="replies"]', { hasText: '1 reply' }).click({ timeout: 5_000 });
+    const inThread = page.locator('#thread [data-role="message"]', { hasText: 'the code is 0451 (thread)' });
+    await inThread.waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-thread');
+    const inChannel = await page.locator('#conversations [data-role="message"]', { hasText: '0451' }).count();
+    await inThread.waitFor({ state: 'detached', timeout: 10_000 });
+
+    // Assess
+    expect(inChannel).toBe(0);
+    expect(await page.locator('#thread .count').textContent()).toBe('0 replies');
+    expect(await parent.count()).toBe(1);
+  }, 30_000);
+
+  it('tells me once, in snap’s Messages tab, when a New snap cannot go where I picked', async () => {
+    // Prepare: the direct message with ana, where snap's bot cannot post and alex has not allowed snap.
+    const page = await openPage();
+    await page.click('#sidebar button[data-conversation="D0ANA"]');
+
+    // Act
+    await page.click('#lightning');
+    await page.click('#shortcuts [data-shortcut="snap_new"]');
+    const form = await modal(page, 'snap_new');
+    const picked = await form.locator('select').inputValue();
+    await form.locator('textarea').fill('a snap for ana only');
+    await form.locator('[data-role="submit"]').click();
+    await page.locator('#overlay').waitFor({ state: 'hidden', timeout: 5_000 });
+    await page.locator('#sidebar [data-role="app-messages"]').click();
+    const told = page.locator('[data-conversation="U0LOCAL"] [data-role="message"]', {
+      hasText: 'Let snap post as you',
+    });
+    await told.waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-messages-tab');
+
+    // Assess
+    expect(picked).toBe('D0ANA');
+    expect(await told.count()).toBe(1);
+    expect(await page.isDisabled('#command')).toBe(true);
+    expect(await message(page, 'a snap for ana only').count()).toBe(0);
+  }, 30_000);
+
+  it('makes my message with a file self-destruct once I let snap act as me: the file chip goes with it', async () => {
+    // Prepare: a message with a file, posted with the paperclip as alex's own.
+    const page = await openPage();
+    await page.setInputFiles('#file', {
+      name: 'screenshot.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('png'),
+    });
+    await page
+      .locator('#attached [data-role="attached"]', { hasText: 'screenshot.png' })
+      .waitFor({ timeout: 5_000 });
+    await type(page, 'the wifi password is hunter2');
+    const mine = message(page, 'the wifi password is hunter2');
+    await mine.locator('.file-chip', { hasText: 'screenshot.png' }).waitFor({ timeout: 5_000 });
+
+    // Act: ⋮ → Self-destruct → snap explains and links ?as=user → Allow → again → 3 s.
+    await fromMenu(page, mine, 'snap_this');
+    const notice = await modal(page, 'snap_this_notice');
+    await screenshot(page, 'sandbox-self-destruct-permission');
+    const allowed = await allow(await follow(page, notice.locator('a')), 'sandbox-authorized-with-files');
+    await page.click('#modal .x');
+    await fromMenu(page, mine, 'snap_this');
+    const form = await modal(page, 'snap_this');
+    await form.locator('[data-action="delay"]').fill('3s');
+    await form.locator('[data-role="submit"]').click();
+    const told = note(page, 'self-destructs');
+    await told.waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-self-destruct-scheduled');
+    await mine.waitFor({ state: 'detached', timeout: 10_000 });
+    await type(page, '/snap revoke');
+    await note(page, 'snap no longer posts as you').waitFor({ timeout: 8_000 });
+
+    // Assess
+    expect(allowed).toContain('posted as you');
+    expect(await told.textContent()).toContain('with its file');
+    expect(await page.locator('.file-chip', { hasText: 'screenshot.png' }).count()).toBe(0);
+  }, 45_000);
 });
 
 describe('the sandbox page, stopped', () => {

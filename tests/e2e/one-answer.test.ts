@@ -5,9 +5,11 @@
  * the message appearing, or one reply (ack's answer or the poster's, never both).
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { globalShortcut, messageShortcut, viewSubmission } from '../../local/interactions';
 import { lambdaContext } from '../../local/lambda-stand-in';
 import type { Pipeline } from '../../local/pipeline';
 import { SANDBOX } from '../../local/sandbox';
+import type { StandInMessage } from '../../local/slack-stand-in';
 import { pipelineSuite } from '../support/e2e';
 import { until } from '../support/wait';
 
@@ -82,7 +84,7 @@ describe('one answer per request', () => {
       { channel_id: 'D0ANA', user_id: ANA },
       'Let snap post as you',
     ],
-    ['the grammar is wrong', '-5s negative', { user_id: 'U0GRAM' }, 'negative delay'],
+    ['the grammar is wrong', '-5s the code is 31-4-15', { user_id: 'U0GRAM' }, 'negative delay'],
     ['help is asked for', 'help', { user_id: 'U0HELP' }, 'posts a message that deletes itself'],
     ['the policy is asked for', 'policy', { user_id: 'U0POL' }, 'snap’s policy here'],
     [
@@ -197,5 +199,113 @@ describe('one answer per request', () => {
     await until(() => (p().slack.replies.some((r) => r.id === id) ? true : undefined), 5_000);
     expect([first.body, again.body]).toEqual(['', '']);
     expect(p().slack.replies.filter((r) => r.id === id)).toHaveLength(1);
+  });
+});
+
+describe('one answer per modal', () => {
+  /**
+   * Opens a modal as `user` (a message shortcut when `message` is given), submits it, and waits
+   * until all it set off is over; what the person got: ack's answers, notes beside the message,
+   * direct messages from snap, messages posted with the text.
+   */
+  async function viaModal(
+    user: string,
+    callback: string,
+    filled: { text?: string; delay: string; conversation?: string },
+    message?: StandInMessage,
+  ) {
+    const who = { team: TEAM, user };
+    const trigger = p().slack.trigger(who);
+    const notes = p().slack.ephemerals.length;
+    const dms = p().slack.calls.filter(
+      (c) => c.method === 'chat.postMessage' && c.params.channel === user,
+    ).length;
+    const opened = await p().interact(
+      message
+        ? messageShortcut(who, callback, trigger, message, p().slack.responseUrl(`one-${++requests}`))
+        : globalShortcut(who, callback, trigger),
+    );
+    await p().lambda.settled();
+    const view = [...p().slack.views.values()].find((v) => v.triggerId === trigger);
+    if (!view) throw new Error('no modal');
+    const submitted = await p().interact(viewSubmission(who, view, filled));
+    await p().lambda.settled();
+    const fromAck = [opened.body, submitted.body].filter((b) => b);
+    const beside = p()
+      .slack.ephemerals.slice(notes)
+      .map((e) => e.text);
+    const direct = p()
+      .slack.calls.filter((c) => c.method === 'chat.postMessage' && c.params.channel === user)
+      .slice(dms)
+      .map((c) => String(c.params.text));
+    const posted = filled.text
+      ? [...p().slack.messages.values()].filter((m) => m.text === filled.text).length
+      : 0;
+    return {
+      answers: [...fromAck, ...beside, ...direct],
+      posted,
+      total: fromAck.length + beside.length + direct.length + posted,
+    };
+  }
+
+  it('answers a posted modal snap with the message alone', async () => {
+    const got = await viaModal('U0MOD1', 'snap_new', {
+      conversation: 'C0MODAL',
+      text: 'modal posted silently',
+      delay: '1h',
+    });
+
+    expect(got).toMatchObject({ answers: [], posted: 1, total: 1 });
+  });
+
+  it('answers a bad delay once, in the modal, and nothing else', async () => {
+    const got = await viaModal('U0MOD2', 'snap_new', {
+      conversation: 'C0MODAL',
+      text: 'never sent anywhere',
+      delay: 'soon',
+    });
+
+    expect(got.posted).toBe(0);
+    expect(got.answers).toEqual([expect.stringContaining('response_action')]);
+  });
+
+  it('answers a modal snap Slack refuses (an archived channel) once, beside it or in snap’s Messages tab', async () => {
+    const got = await viaModal('U0MOD3', 'snap_new', {
+      conversation: 'C0ARC',
+      text: 'to the archive',
+      delay: '1h',
+    });
+
+    expect(got.posted).toBe(0);
+    expect(got.answers).toEqual([expect.stringContaining('archived')]);
+  });
+
+  it('answers a modal snap over a limit once', async () => {
+    const got = [];
+    for (let i = 0; i < 3; i++)
+      got.push(
+        await viaModal('U0MODLIM', 'snap_new', {
+          conversation: 'C0MODAL',
+          text: `modal limited ${i}`,
+          delay: '1h',
+        }),
+      );
+
+    for (const one of got) expect(one.total).toBe(1);
+    for (const one of got.filter((g) => g.posted === 0))
+      expect(one.answers).toEqual([expect.stringContaining('faster than snap allows')]);
+  });
+
+  it('answers a message made to self-destruct once, beside it', async () => {
+    await p().authorize({ as: 'user', team: TEAM, user: 'U0MOD4' });
+    const mine = p().slack.userMessage({
+      channel: 'C0MODAL',
+      user: 'U0MOD4',
+      text: 'scheduled once told once',
+    });
+
+    const got = await viaModal('U0MOD4', 'snap_this', { delay: '1h' }, mine);
+
+    expect(got.answers).toEqual([expect.stringContaining('self-destructs')]);
   });
 });

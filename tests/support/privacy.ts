@@ -40,15 +40,52 @@ export function callsForLedger(calls: ReadonlyArray<{ method: string; params: Re
   );
 }
 
+/**
+ * Every command this suite sent, noted where it is sent (`noteCommand`). Module state, so one
+ * list per test file (jest gives each its own modules); `writeLedger` adds it to the ledger's
+ * texts, so a suite cannot forget a command it typed.
+ */
+const noted: string[] = [];
+
 export function writeLedger(ledger: Ledger): void {
   mkdirSync(LEDGER_DIR, { recursive: true });
-  writeFileSync(`${LEDGER_DIR}/${ledger.suite}.json`, JSON.stringify(ledger));
+  const texts = [...new Set([...ledger.texts, ...noted])];
+  writeFileSync(`${LEDGER_DIR}/${ledger.suite}.json`, JSON.stringify({ ...ledger, texts }));
 }
 
-/** The message a command would post, if any (what must never leave Slack). */
-export function messageOf(commandText: string): string | undefined {
+/**
+ * What a command's text holds that must never leave Slack: the message of a snap; and for a
+ * command snap refuses (a delay out of range or negative), whatever was typed after the delay —
+ * refused or not, it may be the secret (the delay word itself is quoted back in the refusal). The
+ * grammar's own words (`help`, `list`, `cancel`, `revoke`) carry nothing of anyone's.
+ */
+export function guardedText(commandText: string): string | undefined {
   const command = parseCommand(commandText, { defaultSeconds: 60, maxSeconds: 7 * 86_400 });
-  return command.kind === 'snap' ? command.text : undefined;
+  if (command.kind === 'snap') return command.text;
+  if (command.kind !== 'invalid') return undefined;
+  const typed = commandText.trim();
+  const rest = typed.startsWith(command.word) ? typed.slice(command.word.length).trim() : typed;
+  return rest === '' ? undefined : rest;
+}
+
+/** Notes a command's text (as Slack sends it, without `/snap`) for this suite's ledger; what it guards, if anything. */
+export function noteCommand(commandText: string): string | undefined {
+  const text = guardedText(commandText);
+  if (text !== undefined) noted.push(text);
+  return text;
+}
+
+/** The texts an interaction payload carries: a message shortcut's message, a modal's typed text. */
+export function interactionTexts(payload: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const message = payload.message as { text?: unknown } | undefined;
+  if (typeof message?.text === 'string' && message.text.trim().length >= 4) out.push(message.text);
+  const values = (
+    payload.view as { state?: { values?: Record<string, Record<string, { value?: unknown }>> } }
+  )?.state?.values;
+  const typed = values?.text?.text?.value;
+  if (typeof typed === 'string' && typed.trim().length >= 4) out.push(typed);
+  return out;
 }
 
 /**
@@ -62,19 +99,28 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
   const commandEvent = p.commandEvent;
   // A suite may sign a request once and send it again (a replay): its text counts too.
   p.commandEvent = (text, fields, headers) => {
-    const message = messageOf(text);
-    if (message) texts.push(message);
+    const guarded = noteCommand(text);
+    if (guarded !== undefined) texts.push(guarded);
     return commandEvent(text, fields, headers);
   };
   p.command = async (text, fields, headers) => {
-    const message = messageOf(text);
-    if (message) texts.push(message);
+    const guarded = noteCommand(text);
+    if (guarded !== undefined) texts.push(guarded);
     const answer = await command(text, fields, headers);
     answers.push(JSON.stringify(answer));
     return answer;
   };
+  // Interactions carry text too: a message shortcut's payload holds the message it was used on
+  // (Slack sends it; snap must leave it behind), a submitted modal the message typed in it.
+  const interact = p.interact;
+  p.interact = async (payload) => {
+    texts.push(...interactionTexts(payload));
+    const answer = await interact(payload);
+    answers.push(JSON.stringify(answer));
+    return answer;
+  };
   return {
-    /** The message texts of every command sent so far. */
+    /** What every command sent so far must never leave Slack with (messages, refused commands' texts). */
     texts: (): readonly string[] => texts,
     async write(): Promise<void> {
       const json = (values: unknown[]) => values.map((v) => JSON.stringify(v));
@@ -100,6 +146,8 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
           'poster events (the async queue)': json(p.lambda.invocations.map((i) => i.payload)),
           'function errors': json(p.lambda.invocations.map((i) => i.errorMessage ?? '')),
           'on-failure queue': json(p.lambda.failed),
+          'modals opened (views.open)': json([...p.slack.views.values()]),
+          'ephemeral notes (chat.postEphemeral)': json(p.slack.ephemerals),
         },
       });
     },

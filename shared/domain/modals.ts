@@ -1,0 +1,243 @@
+/**
+ * snap's modals as data: what each shortcut opens, and how a submission is read back and checked.
+ * A view is built from a list of blocks, so another option (a reveal-once choice, say) is one
+ * more entry in `extra`, shown above the delay, read back by its own block id.
+ *
+ * Nothing here holds message text but the person's own input on its way to the seal: the views
+ * carry no text snap was given, and `private_metadata` carries the sealed binding only
+ * (shared/domain/view-metadata.ts).
+ */
+import type { InputBlock, KnownBlock, ModalView, PlainTextElement } from '@slack/types';
+import type { DelayLimits } from './command';
+import { describeDelay, MIN_DELAY_SECONDS, readDelayWord } from './delay';
+import { INPUT, MODAL, type ModalKind } from './surfaces';
+
+/** Slack's longest plain_text_input (and one section block's worth of text). */
+export const MODAL_TEXT_MAX = 3000;
+
+const plain = (text: string): PlainTextElement => ({ type: 'plain_text', text, emoji: true });
+
+/** A delay as the grammar writes it, for the pre-filled field: 90 → `1m30s`, 3600 → `1h`. */
+export function delayWord(totalSeconds: number): string {
+  const units: Array<[number, string]> = [
+    [86400, 'd'],
+    [3600, 'h'],
+    [60, 'm'],
+    [1, 's'],
+  ];
+  let rest = Math.max(0, Math.round(totalSeconds));
+  let out = '';
+  for (const [size, unit] of units) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0) out += `${n}${unit}`;
+  }
+  return out || '0s';
+}
+
+const TITLES: Record<ModalKind, string> = {
+  [MODAL.snapNew]: 'New snap',
+  [MODAL.snapReply]: 'Reply with a snap',
+  [MODAL.snapThis]: 'Self-destruct',
+};
+
+function delayBlock(defaultSeconds: number, limits: DelayLimits): InputBlock {
+  return {
+    type: 'input',
+    block_id: INPUT.delay,
+    label: plain('Self-destructs after'),
+    hint: plain(
+      `Like 30s, 5m, 2h, 1d or 1h30m (a bare number is seconds), from 1 second to ${describeDelay(limits.maxSeconds)}.`,
+    ),
+    element: {
+      type: 'plain_text_input',
+      action_id: INPUT.delay,
+      initial_value: delayWord(defaultSeconds),
+      max_length: 32,
+    },
+  };
+}
+
+function textBlock(): InputBlock {
+  return {
+    type: 'input',
+    block_id: INPUT.text,
+    label: plain('Message'),
+    element: {
+      type: 'plain_text_input',
+      action_id: INPUT.text,
+      multiline: true,
+      max_length: MODAL_TEXT_MAX,
+      focus_on_load: true,
+      placeholder: plain('Deleted from Slack at its time; snap keeps none of it.'),
+    },
+  };
+}
+
+function conversationBlock(): InputBlock {
+  return {
+    type: 'input',
+    block_id: INPUT.conversation,
+    label: plain('Post in'),
+    element: {
+      type: 'conversations_select',
+      action_id: INPUT.conversation,
+      // Pre-set to where the ⚡ menu or composer was opened, where Slack gives it.
+      default_to_current_conversation: true,
+      filter: { include: ['public', 'private', 'im', 'mpim'], exclude_bot_users: true },
+    },
+  };
+}
+
+export interface ModalOptions {
+  /** The sealed binding (view-metadata.ts); never text. */
+  metadata: string;
+  /** The delay the field starts with: the user's default. */
+  defaultSeconds: number;
+  limits: DelayLimits;
+  /** Whether the message has files (snap_this: they go with it). */
+  files?: number;
+  /** More inputs, shown above the delay (later options: reveal once…). */
+  extra?: KnownBlock[];
+}
+
+/** The modal a shortcut opens. */
+export function snapModal(kind: ModalKind, options: ModalOptions): ModalView {
+  const intro: KnownBlock[] =
+    kind === MODAL.snapReply
+      ? [context('Posted in the thread of the message you picked; deleted on time like any snap.')]
+      : kind === MODAL.snapThis
+        ? [
+            context(
+              `snap deletes this message of yours at its time${options.files ? `, and its ${options.files === 1 ? 'file' : `${options.files} files`}` : ''}, with your own permission. It keeps where the message is and when it goes — never what it says.`,
+            ),
+          ]
+        : [];
+  const inputs: KnownBlock[] =
+    kind === MODAL.snapNew
+      ? [conversationBlock(), textBlock()]
+      : kind === MODAL.snapReply
+        ? [textBlock()]
+        : [];
+  return {
+    type: 'modal',
+    callback_id: kind,
+    title: plain(TITLES[kind]),
+    submit: plain(kind === MODAL.snapThis ? 'Schedule' : 'Send'),
+    close: plain('Cancel'),
+    private_metadata: options.metadata,
+    blocks: [
+      ...intro,
+      ...inputs,
+      ...(options.extra ?? []),
+      delayBlock(options.defaultSeconds, options.limits),
+    ] as ModalView['blocks'],
+  };
+}
+
+const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+
+/** A modal that only explains (no submit): why snap cannot do what the shortcut asks. */
+export function noticeModal(kind: ModalKind, text: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: `${kind}_notice`,
+    title: plain(TITLES[kind]),
+    close: plain('OK'),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+  };
+}
+
+const link = (url: string, label: string) => `<${url}|${label}>`;
+
+/** `snap_this` on a message someone else wrote (or an app posted). */
+export function notYourMessageNotice(): ModalView {
+  return noticeModal(
+    MODAL.snapThis,
+    ':no_entry: snap makes only *your own* messages self-destruct. This one was written by someone else (or by an app), so snap leaves it alone — even where your permission could delete it.',
+  );
+}
+
+/**
+ * `snap_this` without the author's own permission (or, for a message with files, without the
+ * files part of it). Without install deployed there is no link to give.
+ */
+export function authorizeNotice(reason: 'none' | 'files', authorizeUrl: string | undefined): ModalView {
+  const why =
+    reason === 'none'
+      ? 'To delete a message you already sent, snap needs your own permission: Slack lets only you (or an admin) delete your messages.'
+      : 'This message has files. To delete them with it, snap needs your permission for files too — you gave it before snap asked for that.';
+  const how = authorizeUrl
+    ? `${link(authorizeUrl, reason === 'none' ? 'Let snap act as you' : 'Allow snap again, with files')}, then use the shortcut again. Take it back any time with \`/snap revoke\`.`
+    : 'This installation of snap cannot ask for it (it has no sign-in page): ask whoever runs it.';
+  return noticeModal(MODAL.snapThis, `:lock: ${why}\n${how}`);
+}
+
+/** What a submission asks for, or an error under each field that is wrong (by block id). */
+export type ReadSubmission =
+  | { ok: true; delaySeconds: number; text?: string; channel?: string }
+  | { ok: false; errors: Record<string, string> };
+
+export type DelayProblem = 'missing' | 'not_a_delay' | 'negative' | 'out_of_range';
+
+/** The delay field, in the `/snap` grammar: one word, in range. */
+export function readModalDelay(
+  raw: string | undefined,
+  limits: DelayLimits,
+): { ok: true; seconds: number } | { ok: false; problem: DelayProblem } {
+  const word = (raw ?? '').trim();
+  if (word === '') return { ok: false, problem: 'missing' };
+  if (/\s/.test(word)) return { ok: false, problem: 'not_a_delay' };
+  const read = readDelayWord(word);
+  if (read.kind === 'not_a_delay') return { ok: false, problem: 'not_a_delay' };
+  if (read.kind === 'negative') return { ok: false, problem: 'negative' };
+  if (read.seconds < MIN_DELAY_SECONDS || read.seconds > limits.maxSeconds)
+    return { ok: false, problem: 'out_of_range' };
+  return { ok: true, seconds: read.seconds };
+}
+
+/** What is said under the delay field (Slack shows at most 150 characters there). */
+export function delayError(problem: DelayProblem, limits: DelayLimits): string {
+  const range = `from 1 second to ${describeDelay(limits.maxSeconds)}`;
+  switch (problem) {
+    case 'missing':
+      return `Give a delay, like 30s, 5m or 1h30m (${range}).`;
+    case 'not_a_delay':
+      return `That is not a delay. Try 30s, 5m, 2h, 1d or 1h30m.`;
+    case 'negative':
+      return `A delay cannot be negative: ${range}.`;
+    case 'out_of_range':
+      return `Delays run ${range}.`;
+  }
+}
+
+/** Reads and checks a submitted modal's fields (Slack's `view.state.values`). */
+export function readSubmission(
+  kind: ModalKind,
+  values: Record<string, Record<string, { value?: string; selected?: string }>>,
+  limits: DelayLimits,
+): ReadSubmission {
+  const errors: Record<string, string> = {};
+  const delay = readModalDelay(values[INPUT.delay]?.[INPUT.delay]?.value, limits);
+  if (!delay.ok) errors[INPUT.delay] = delayError(delay.problem, limits);
+  let text: string | undefined;
+  if (kind !== MODAL.snapThis) {
+    text = values[INPUT.text]?.[INPUT.text]?.value ?? '';
+    if (text.trim() === '') errors[INPUT.text] = 'Write the message to send.';
+    else if (text.length > MODAL_TEXT_MAX)
+      errors[INPUT.text] = `At most ${MODAL_TEXT_MAX} characters here; /snap takes longer ones.`;
+  }
+  let channel: string | undefined;
+  if (kind === MODAL.snapNew) {
+    channel = values[INPUT.conversation]?.[INPUT.conversation]?.selected;
+    if (!channel || !/^[CDG][A-Z0-9]{2,30}$/.test(channel))
+      errors[INPUT.conversation] = 'Pick the conversation to post in.';
+  }
+  if (Object.keys(errors).length > 0 || !delay.ok) return { ok: false, errors };
+  return {
+    ok: true,
+    delaySeconds: delay.seconds,
+    ...(text !== undefined ? { text } : {}),
+    ...(channel ? { channel } : {}),
+  };
+}
