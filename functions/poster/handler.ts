@@ -103,6 +103,7 @@ export async function handler(
         ...common,
         binder,
         limits: config.delays,
+        settings,
         ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
         ...userGrants,
       }),

@@ -386,8 +386,11 @@ export function changeProblemReply(problem: ChangeProblem): Reply {
   }
 }
 
-/** What a rule of the policy says, in a few words (replies and App Home). */
-export function ruleText(rule: PolicyRule): string {
+/**
+ * What a rule of the policy says, in a few words (replies, forms and App Home). `schedule`: about
+ * making a message the person sent self-destruct (`snap_this`), which acts with their own token.
+ */
+export function ruleText(rule: PolicyRule, about: 'post' | 'schedule' = 'post'): string {
   switch (rule.rule) {
     case 'min':
       return `this workspace’s policy sets the shortest delay to ${describeDelay(rule.seconds)}`;
@@ -398,7 +401,9 @@ export function ruleText(rule: PolicyRule): string {
     case 'reveal_off':
       return 'this workspace’s policy turns reveal-once secrets off';
     case 'as_user_off':
-      return 'this workspace’s policy turns posting as yourself off, and snap itself cannot post in this conversation';
+      return about === 'schedule'
+        ? 'this workspace’s policy turns acting as yourself off, and making a message you sent self-destruct takes your own permission'
+        : 'this workspace’s policy turns posting as yourself off, and snap itself cannot post in this conversation';
   }
 }
 
@@ -406,6 +411,13 @@ export function ruleText(rule: PolicyRule): string {
 export function policyRefusedReply(rule: PolicyRule): Reply {
   return ephemeral(
     `:no_entry: Your snap was not posted: ${ruleText(rule)}. \`/snap policy\` shows every rule.`,
+  );
+}
+
+/** `snap_this` the policy does not allow (checked again at submission): the rule, by name; nothing scheduled. */
+export function scheduleRefusedReply(rule: PolicyRule): Reply {
+  return ephemeral(
+    `:no_entry: Nothing was scheduled: ${ruleText(rule, 'schedule')}. \`/snap policy\` shows every rule.`,
   );
 }
 
