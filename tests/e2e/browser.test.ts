@@ -32,6 +32,7 @@ const TYPED_ELSEWHERE = [
   'the code is 0451 (thread)',
   'the wifi password is hunter2',
   'a snap for ana only',
+  'mine, under a policy',
 ];
 /** install's pages as the browser got them (after Allow), for the privacy scan. */
 const installPages: string[] = [];
@@ -689,6 +690,52 @@ describe('beyond the slash command, on the sandbox page', () => {
     expect(allowed).toContain('posted as you');
     expect(await told.textContent()).toContain('with its file');
     expect(await page.locator('.file-chip', { hasText: 'screenshot.png' }).count()).toBe(0);
+  }, 45_000);
+
+  it('fills New snap with my default from the Home tab, within the policy it names, and opens no Self-destruct form while posting as yourself is off', async () => {
+    // Prepare: alex (an admin) chooses his own default in the Home tab, and a longest delay of 1 hour.
+    const page = await openPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    const home = page.locator('[data-role="home-view"]');
+    await page.click('#sidebar [data-role="open-home"]');
+    await home.locator('select[data-action="my_default"]').selectOption('600');
+    await home.getByText('10 minutes (your own)').waitFor({ timeout: 5_000 });
+    await home.locator('select[data-action="policy_max"]').selectOption('3600');
+    await home.getByText('Policy changed').waitFor({ timeout: 5_000 });
+    await page.click('#sidebar .item[data-conversation="C0LOCAL"]');
+
+    // Act: ⚡ → New snap; then posting as yourself off, and ⋮ → Self-destruct on a message of his.
+    await page.click('#lightning');
+    await page.click('#shortcuts [data-shortcut="snap_new"]');
+    const form = await modal(page, 'snap_new');
+    const prefilled = await form.locator('[data-action="delay"]').inputValue();
+    const hint = await form.textContent();
+    await screenshot(page, 'sandbox-modal-default');
+    await page.click('#modal .x');
+    await page.click('#sidebar [data-role="open-home"]');
+    await home.locator('button[data-action="policy_as_user"]').click();
+    await home.getByText('Posting as yourself: off').waitFor({ timeout: 5_000 });
+    await page.click('#sidebar .item[data-conversation="C0LOCAL"]');
+    await type(page, 'mine, under a policy');
+    const mine = message(page, 'mine, under a policy');
+    await mine.waitFor({ timeout: 5_000 });
+    await fromMenu(page, mine, 'snap_this');
+    const notice = await modal(page, 'snap_this_notice');
+    const said = await notice.textContent();
+    await screenshot(page, 'sandbox-self-destruct-policy');
+    await page.click('#modal .x');
+    // Back as they were: no policy, the workspace's default.
+    await page.click('#sidebar [data-role="open-home"]');
+    await home.locator('button[data-action="policy_reset"]').click();
+    await home.getByText('from 1 second to 7 days').waitFor({ timeout: 5_000 });
+    await home.locator('select[data-action="my_default"]').selectOption('none');
+    await home.getByText('(the workspace’s)').waitFor({ timeout: 5_000 });
+
+    // Assess
+    expect(prefilled).toBe('10m');
+    expect(hint).toContain('from 1 second to 1 hour');
+    expect(said).toContain('turns acting as yourself off');
+    expect(await notice.locator('[data-role="submit"]').count()).toBe(0);
   }, 45_000);
 });
 
