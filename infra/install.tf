@@ -59,7 +59,8 @@ locals {
   }
 }
 
-# Joins the key policy (kms.tf) only when install is deployed.
+# Joins the key policy (kms.tf) only with Add to Slack (a client id); install's grants in every
+# mode are in kms.tf's local.key_grants.
 data "aws_iam_policy_document" "install_key" {
   count = local.install_enabled ? 1 : 0
 
