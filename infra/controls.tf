@@ -1,6 +1,7 @@
 # controls: the poster's bundle (dist/poster) deployed a second time, with capacity of its own.
 # ack hands it everything that is not posting a snap — an author's list, cancel, Delete now,
-# revoke, the message shortcut — so those answer within seconds whatever the posting traffic,
+# revoke, the message shortcut, /snap policy and /snap default, what is done in App Home — and
+# install hands it App Home opened — so those answer within seconds whatever the posting traffic,
 # even while one workspace floods the poster. Same code, a narrower role: it reads and settles
 # snap records but never posts (nor takes a poster slot); for /snap revoke it reads the author's
 # index of grants on Grid and deletes their token items, and like every function that speaks with
@@ -12,6 +13,11 @@ data "aws_iam_policy_document" "controls" {
     data.aws_iam_policy_document.delete_user_tokens[*].json,
     data.aws_iam_policy_document.read_user_grants[*].json,
     data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
+    [
+      data.aws_iam_policy_document.read_settings.json,
+      data.aws_iam_policy_document.count_activity.json,
+      data.aws_iam_policy_document.change_settings.json,
+    ],
   )
 
   # Claims a request (its tombstone), reads a snap by id, buries what it deleted.

@@ -24,12 +24,12 @@ output "table_name" {
 }
 
 output "installations_table_name" {
-  description = "The DynamoDB table holding installations and users' tokens (sealed), no stream; null without slack_client_id."
-  value       = one(aws_dynamodb_table.installations[*].name)
+  description = "The DynamoDB table holding installations, users' tokens (sealed) and each workspace's settings, no stream."
+  value       = aws_dynamodb_table.installations.name
 }
 
 output "function_names" {
-  description = "The Lambda functions by role (install only with slack_client_id)."
+  description = "The Lambda functions by role."
   value       = local.functions
 }
 

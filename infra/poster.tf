@@ -9,6 +9,7 @@ data "aws_iam_policy_document" "poster" {
     data.aws_iam_policy_document.read_stored_tokens[*].json,
     data.aws_iam_policy_document.delete_user_tokens[*].json,
     data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
+    [data.aws_iam_policy_document.read_settings.json, data.aws_iam_policy_document.count_activity.json],
   )
 
   statement {
@@ -115,8 +116,9 @@ locals {
     SNAP_SWEEP_WORKERS         = tostring(var.sweep_workers)
     SNAP_SWEEPER_FUNCTION_NAME = local.sweeper_function_name
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
-    # Users' tokens (and, distributed, bot tokens) are read there (installations.tf).
-    SNAP_INSTALLATIONS_TABLE_NAME = local.install_enabled ? aws_dynamodb_table.installations[0].name : null
+    # Users' tokens (and, distributed, bot tokens), and the workspace's settings, are read there
+    # (installations.tf, settings.tf).
+    SNAP_INSTALLATIONS_TABLE_NAME = aws_dynamodb_table.installations.name
     SNAP_SWEEP_PERIOD_SECONDS     = tostring(local.sweep_period_seconds)
     SNAP_ALLOW_BROADCASTS         = tostring(var.allow_broadcast_mentions)
     SNAP_LIMIT_USER_PER_MINUTE    = tostring(var.snaps_per_user_per_minute)

@@ -56,7 +56,7 @@ module "reaper" {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
     # Users' tokens (and, distributed, bot tokens) are read there (installations.tf).
-    SNAP_INSTALLATIONS_TABLE_NAME = local.install_enabled ? aws_dynamodb_table.installations[0].name : null
+    SNAP_INSTALLATIONS_TABLE_NAME = local.tokens_in_store ? aws_dynamodb_table.installations.name : null
     # A record put back goes to its workspace's shard.
     SNAP_DUE_SHARDS = tostring(var.due_shards)
   }

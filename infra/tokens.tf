@@ -35,7 +35,7 @@ data "aws_iam_policy_document" "read_stored_tokens" {
   statement {
     sid       = "ReadStoredTokens"
     actions   = ["dynamodb:GetItem"]
-    resources = [aws_dynamodb_table.installations[0].arn]
+    resources = [aws_dynamodb_table.installations.arn]
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
@@ -69,7 +69,7 @@ data "aws_iam_policy_document" "delete_user_tokens" {
   statement {
     sid       = "DeleteUserTokens"
     actions   = ["dynamodb:DeleteItem"]
-    resources = [aws_dynamodb_table.installations[0].arn]
+    resources = [aws_dynamodb_table.installations.arn]
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
@@ -81,7 +81,7 @@ data "aws_iam_policy_document" "delete_user_tokens" {
   statement {
     sid       = "UnlistUserGrants"
     actions   = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
-    resources = [aws_dynamodb_table.installations[0].arn]
+    resources = [aws_dynamodb_table.installations.arn]
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
@@ -98,7 +98,7 @@ data "aws_iam_policy_document" "read_user_grants" {
   statement {
     sid       = "ReadUserGrants"
     actions   = ["dynamodb:GetItem"]
-    resources = [aws_dynamodb_table.installations[0].arn]
+    resources = [aws_dynamodb_table.installations.arn]
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
@@ -118,7 +118,7 @@ data "aws_iam_policy_document" "forget_dead_bot_tokens" {
   statement {
     sid       = "ForgetDeadBotTokens"
     actions   = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
-    resources = [aws_dynamodb_table.installations[0].arn]
+    resources = [aws_dynamodb_table.installations.arn]
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"

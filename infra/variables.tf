@@ -166,7 +166,7 @@ variable "install_throttle_burst" {
 }
 
 variable "events_throttle_rate" {
-  description = "Steady-state requests per second POST /slack/events accepts (Slack's events about the app: uninstalls, revoked tokens). Sized for Slack's traffic, not a browser's: Slack delivers at most 30,000 events an hour per workspace (about 8 a second), and snap's events come a few per installation; 50 leaves room for many workspaces at once, and a flood of junk must exceed it to crowd Slack out."
+  description = "Steady-state requests per second POST /slack/events accepts, in every mode (Slack's events about the app: App Home opened, uninstalls, revoked tokens). Sized for Slack's traffic, not a browser's: Slack delivers at most 30,000 events an hour per workspace (about 8 a second); snap's come one per person opening its Home tab, and a few per installation; 50 leaves room for many workspaces at once, and a flood of junk must exceed it to crowd Slack out."
   type        = number
   default     = 50
 
@@ -177,7 +177,7 @@ variable "events_throttle_rate" {
 }
 
 variable "events_throttle_burst" {
-  description = "Burst POST /slack/events accepts above its steady rate (an org-wide uninstall or many revocations at once)."
+  description = "Burst POST /slack/events accepts above its steady rate (many people opening snap's Home tab at once, an org-wide uninstall, many revocations)."
   type        = number
   default     = 100
 
@@ -209,15 +209,15 @@ variable "reserved_concurrency" {
     Reserved concurrent executions per function: a cap for the poster, a guaranteed share for ack, sweeper and reaper. -1 for one function = no reservation; null = none at all (for a new account whose Lambda quota is only 10). Defaults:
     ack 50 — the API admits at most 40 requests at once (burst) and 20 per second; a warm ack answers in milliseconds, a cold one in under a second.
     poster 100 — a snap holds a poster for well under a second (it hands short snaps to a sweeper worker; at most one poster per worker group waits, under 2 s); beyond 100 at once, events wait in Lambda's async queue and are retried (snaps post late, the poster-throttles alarm fires).
-    controls 20 — an author's list, cancel, Delete now or revoke, each a second or two (a revoke up to a minute); its own share, so the poster's traffic never holds them up.
+    controls 30 — an author's list, cancel, Delete now or revoke, each a second or two (a revoke up to a minute), at most ack's 20 requests a second; the shortcuts' modals (Slack's trigger lasts 3 s); and App Home, up to the events route's 50 openings a second at a fraction of a second each (about 10 at once); its own share, so the poster's traffic never holds them up.
     sweeper 2 × sweep_workers + 2 when not given — one worker per group on watch, one finishing what it held while its successor starts, and the schedule's dispatcher; fewer makes deletions late.
     reaper 10 — one execution per stream shard (parallelization factor 1); a small on-demand table has a few shards. Too few and the reaper falls behind (the iterator-age alarm fires).
-    Together 184 with one sweep worker; AWS keeps at least 100 of the account's executions (default quota 1,000) unreserved.
+    Together 194 with one sweep worker; AWS keeps at least 100 of the account's executions (default quota 1,000) unreserved.
   EOT
   type = object({
     ack      = optional(number, 50)
     poster   = optional(number, 100)
-    controls = optional(number, 20)
+    controls = optional(number, 30)
     sweeper  = optional(number)
     reaper   = optional(number, 10)
   })

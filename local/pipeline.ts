@@ -5,7 +5,9 @@
  * by real async Invokes (from the dispatcher and the poster), TTL removals into the reaper.
  * Used by the end-to-end tests, the benchmark and `npm start`.
  *
- * With `install`, the fifth bundle too: "Add to Slack" through OAuth with the stand-in (which
+ * The fifth bundle, install, is always there for Slack's events (`POST /slack/events`: App Home,
+ * uninstall), as it is deployed in every mode. With `install`, it serves "Add to Slack" too:
+ * OAuth with the stand-in (which
  * plays the person clicking "Allow" when `authorize` is called, and serves Slack's authorize page
  * to browsers), Slack's events about the app, and `SNAP_PUBLIC_URL` on a local HTTP front that
  * serves install's routes (and ack's) as API Gateway would, so the links snap hands out can be
@@ -202,8 +204,8 @@ export interface Pipeline {
   reaperGivenUp: DynamoDBRecord[];
   /** Where browsers and Slack reach snap (SNAP_PUBLIC_URL), when install is hosted. */
   publicUrl: string | undefined;
-  /** The install function, as API Gateway calls it (payload 2.0); undefined without `install`. */
-  install: InstallHandler | undefined;
+  /** The install function, as API Gateway calls it (payload 2.0): Slack's events always, OAuth with `install`. */
+  install: InstallHandler;
   /** Every answer install gave (pages, redirects, event answers), for the privacy ledger. */
   installAnswers: APIGatewayProxyStructuredResultV2[];
   /** The app's client secret when install is hosted (never a real one). */
@@ -218,6 +220,8 @@ export interface Pipeline {
   authorize(grant: Grant): Promise<APIGatewayProxyStructuredResultV2>;
   /** Sends Slack's Events API callback (`event`: its inner event) to install, signed. */
   slackEvent(event: Record<string, unknown>, from: EventSource): Promise<APIGatewayProxyStructuredResultV2>;
+  /** A person opens snap's Home tab (`app_home_opened`, tab home): install's answer. */
+  openHome(user: string, from?: EventSource): Promise<APIGatewayProxyStructuredResultV2>;
   /** The app is removed from a workspace or org: Slack revokes its tokens and tells install. */
   uninstall(from: EventSource): Promise<APIGatewayProxyStructuredResultV2>;
   /** A user removes the app's access to their account: Slack revokes their token and tells install. */
@@ -263,8 +267,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     throw new Error('a real workspace runs in one-workspace mode, without the local install function');
   const distDir = resolve(options.distDir ?? 'dist');
   const tableName = 'snap-local';
-  // As Terraform deploys it: installations in a table of their own, without a stream.
-  const installationsTableName = options.install ? 'snap-local-installations' : undefined;
+  // As Terraform deploys it: installations (and settings) in a table of their own, without a
+  // stream, in every mode.
+  const installationsTableName = 'snap-local-installations';
   // Not a secret: the sandbox's requests are signed with it so that tools (curl, tests) can sign too.
   const signingSecret = options.workspace?.signingSecret ?? SANDBOX_SIGNING_SECRET;
   const botToken = options.workspace?.botToken ?? `xoxb-local-${process.pid}`;
@@ -301,11 +306,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       : undefined;
   const publicUrl = options.install ? (options.install.publicUrl ?? front?.url) : undefined;
   await createSnapTable(dynamo.endpoint, tableName);
-  if (installationsTableName) await createInstallationsTable(dynamo.endpoint, installationsTableName);
-  const proxy = await startDynamoProxy(dynamo.endpoint, [
-    tableName,
-    ...(installationsTableName ? [installationsTableName] : []),
-  ]);
+  await createInstallationsTable(dynamo.endpoint, installationsTableName);
+  const proxy = await startDynamoProxy(dynamo.endpoint, [tableName, installationsTableName]);
 
   // The ciphertext variables win over plaintext ones; a workspace run must not inherit them.
   if (options.workspace) {
@@ -313,8 +315,14 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
   }
   // One process hosts one pipeline: what an earlier one set for its mode must not linger.
-  if (!installationsTableName) delete process.env.SNAP_INSTALLATIONS_TABLE_NAME;
-  if (!options.install || options.distributed) delete process.env.SNAP_ONE_WORKSPACE;
+  // Without `install`: no Add to Slack.
+  if (!options.install) {
+    delete process.env.SLACK_CLIENT_ID;
+    delete process.env.SLACK_CLIENT_SECRET_CIPHERTEXT;
+    delete process.env.SNAP_PUBLIC_URL;
+  }
+  if (options.distributed) delete process.env.SNAP_ONE_WORKSPACE;
+  if (!options.install || options.distributed) delete process.env.ALLOWED_TEAM_IDS;
   // Distributed: no bot token variable of either kind.
   if (options.distributed) {
     delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
@@ -328,7 +336,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     AWS_ENDPOINT_URL_KMS: kms.url,
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     SNAP_TABLE_NAME: tableName,
-    ...(installationsTableName ? { SNAP_INSTALLATIONS_TABLE_NAME: installationsTableName } : {}),
+    SNAP_INSTALLATIONS_TABLE_NAME: installationsTableName,
     POSTER_FUNCTION_NAME: 'snap-poster',
     // The poster bundle deployed a second time, with capacity of its own (infra/controls.tf).
     CONTROLS_FUNCTION_NAME: 'snap-controls',
@@ -350,11 +358,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
                 SLACK_BOT_TOKEN_CIPHERTEXT: kms.encrypt(botToken, { app: 'snap', secret: 'SLACK_BOT_TOKEN' }),
               }),
         }),
-    // One workspace with install, as Terraform deploys it: install knows the bot token is
-    // configuration, and the workspace it serves (allowed_team_ids is required then).
-    ...(options.install && !options.distributed
-      ? { SNAP_ONE_WORKSPACE: 'true', ALLOWED_TEAM_IDS: SANDBOX.team.id }
-      : {}),
+    // One workspace, as Terraform deploys it: install knows the bot token is configuration;
+    // with Add to Slack, also the workspace it serves (allowed_team_ids is required then).
+    ...(options.distributed ? {} : { SNAP_ONE_WORKSPACE: 'true' }),
+    ...(options.install && !options.distributed ? { ALLOWED_TEAM_IDS: SANDBOX.team.id } : {}),
     ...(options.install && publicUrl && clientSecret
       ? {
           SLACK_CLIENT_ID: clientId,
@@ -408,14 +415,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const sweeper = sweeperProcess?.fn ?? (await load<Fn<unknown, unknown>>('sweeper'));
   const reaper = await load<Fn<DynamoDBStreamEvent, unknown>>('reaper');
   const installAnswers: APIGatewayProxyStructuredResultV2[] = [];
-  const installBundle = options.install ? await load<InstallHandler>('install') : undefined;
-  const install: InstallHandler | undefined = installBundle
-    ? async (event, context) => {
-        const answer = await timed('install', installBundle)(event, context);
-        installAnswers.push(answer);
-        return answer;
-      }
-    : undefined;
+  const installBundle = await load<InstallHandler>('install');
+  const install: InstallHandler = async (event, context) => {
+    const answer = await timed('install', installBundle)(event, context);
+    installAnswers.push(answer);
+    return answer;
+  };
 
   // Timeouts as deployed (infra/locals.tf): the sweeper's covers a worker's span; events older
   // than 10 minutes are dropped (infra/poster.tf), sweeper events after a minute, unretried.
@@ -504,7 +509,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const inspector = new DynamoDBClient({ endpoint: dynamo.endpoint });
   const items = async () => {
     const all: Array<Record<string, unknown>> = [];
-    for (const table of [tableName, ...(installationsTableName ? [installationsTableName] : [])]) {
+    for (const table of [tableName, installationsTableName]) {
       const out = await inspector.send(new ScanCommand({ TableName: table }));
       all.push(...(out.Items ?? []).map((item) => unmarshall(item)));
     }
@@ -514,7 +519,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     timed('ack', ack)(commandEvent(text, fields, headers), lambdaContext('snap-ack', 10_000));
 
   const needInstall = (): InstallHandler => {
-    if (!install) throw new Error('install is not hosted: start the pipeline with { install: {} }');
+    if (!options.install)
+      throw new Error('Add to Slack is not hosted: start the pipeline with { install: {} }');
     return install;
   };
   const installContext = () => lambdaContext('snap-install', 10_000);
@@ -565,7 +571,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         },
       ],
     });
-    return needInstall()(
+    return install(
       apiGatewayEvent({
         path: EVENTS_PATH,
         body,
@@ -577,11 +583,13 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const keyOf = (from: EventSource) => String(from.orgWide ? from.enterprise : from.team);
 
   // The public front: install's routes, and ack's, over HTTP as API Gateway serves them.
-  const installRoutes = new Set([LANDING_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH, EVENTS_PATH]);
+  const installRoutes = new Set(
+    options.install ? [LANDING_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH, EVENTS_PATH] : [EVENTS_PATH],
+  );
   const serveHttp: Pipeline['serveHttp'] = async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const toAck = req.method === 'POST' && (path === COMMAND_PATH || path === INTERACTIONS_PATH);
-    const handler = toAck ? ack : install && installRoutes.has(path) ? install : undefined;
+    const handler = toAck ? ack : installRoutes.has(path) ? install : undefined;
     if (!handler) return false;
     const event = fromHttpRequest(req, await readBody(req), req.socket.remoteAddress ?? '127.0.0.1');
     const answer = await (toAck ? timed('ack', ack) : handler)(
@@ -664,6 +672,17 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     distributed: !!options.distributed,
     authorize,
     slackEvent,
+    openHome: (user, from = { team: SANDBOX.team.id }) =>
+      slackEvent(
+        {
+          type: 'app_home_opened',
+          user,
+          channel: `D${user.slice(1)}`,
+          tab: 'home',
+          event_ts: `${Date.now() / 1000}`,
+        },
+        from,
+      ),
     uninstall: (from) => {
       slack.uninstall(keyOf(from));
       return slackEvent({ type: 'app_uninstalled' }, from);

@@ -1,6 +1,6 @@
 /**
  * A Slack Web API stand-in on loopback, for tests, benchmarks and `npm start`. It speaks the
- * subset snap uses — chat.postMessage, chat.delete, users.info, response_url, and OAuth:
+ * subset snap uses — chat.postMessage, chat.delete, users.info, views.publish, response_url, and OAuth:
  * oauth.v2.access, auth.revoke, auth.test — over real HTTP, records every call, and can be told
  * to fail: platform errors, 429 with Retry-After, 5xx, slow replies and dropped connections.
  *
@@ -144,6 +144,8 @@ export interface SlackStandInOptions {
   users?: Record<string, string>;
   /** Workspace admins and owners: users.info says `is_admin` and `is_owner` for them. */
   admins?: string[];
+  /** Enterprise Grid org admins: users.info says `enterprise_user.is_admin` for them. */
+  orgAdmins?: string[];
   /** The app's OAuth credentials, which oauth.v2.access checks. */
   clientId?: string;
   clientSecret?: string;
@@ -218,6 +220,10 @@ export interface SlackStandIn extends Listening {
   revokeUser(user: string): void;
   /** Conversations whose membership is enforced; add to it at any time. */
   conversations: Map<string, Conversation>;
+  /** Each person's Home tab as last published (views.publish), by user id; `home` is emitted on each. */
+  homes: Map<string, PublishedHome>;
+  /** Workspace admins (users.info's is_admin/is_owner); change it at any time. */
+  admins: Set<string>;
   /** Slack's authorize page on this host (what install sends browsers to when SLACK_API_URL is this stand-in). */
   authorizePageUrl: string;
   /**
@@ -241,6 +247,14 @@ export interface SlackStandIn extends Listening {
     threadTs?: string;
     files?: string[];
   }): StandInMessage;
+}
+
+/** A Home tab as published: its blocks, who published it (as `Call.by`), when. */
+export interface PublishedHome {
+  user: string;
+  blocks: Array<Record<string, unknown>>;
+  by: string;
+  at: number;
 }
 
 /** The due time a snap message shows (its `<!date^…>` token), in ms; undefined if it has none. */
@@ -334,6 +348,8 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
   const issued = new Map<string, IssuedToken>();
   const revokedFixed = new Set<string>();
   const conversations = new Map(Object.entries(options.conversations ?? {}));
+  const homes = new Map<string, PublishedHome>();
+  const admins = new Set(options.admins ?? []);
   const triggers = new Map<string, { issuedAt: number; used: boolean; user?: string; team?: string }>();
   const views = new Map<string, StandInView>();
   const ephemerals: StandInEphemeral[] = [];
@@ -748,8 +764,11 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
             id: user,
             name: known.name,
             real_name: known.display,
-            is_admin: options.admins?.includes(user) ?? false,
-            is_owner: options.admins?.includes(user) ?? false,
+            is_admin: admins.has(user),
+            is_owner: admins.has(user),
+            ...(options.orgAdmins?.includes(user)
+              ? { enterprise_user: { id: user, is_admin: true, is_owner: false } }
+              : {}),
             profile: {
               display_name: known.display,
               real_name: known.display,
@@ -757,6 +776,24 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
             },
           },
         });
+      }
+      case 'views.publish': {
+        const user = String(params.user_id ?? '');
+        const view = (typeof params.view === 'string' ? safeJson(params.view) : params.view) as
+          | { type?: string; blocks?: unknown }
+          | undefined;
+        if (!/^[UW][A-Z0-9]+$/.test(user)) return fail('invalid_arguments');
+        if (view?.type !== 'home' || !Array.isArray(view.blocks)) return fail('invalid_arguments');
+        if (view.blocks.length > 100) return fail('invalid_arguments');
+        const home: PublishedHome = {
+          user,
+          blocks: view.blocks as Array<Record<string, unknown>>,
+          by: call.by ?? 'unknown',
+          at: Date.now(),
+        };
+        homes.set(user, home);
+        events.emit('home', home);
+        return sendJson(res, 200, { ok: true, view: { id: `V${user}`, type: 'home' } });
       }
       case 'auth.revoke': {
         if (grant) grant.revoked = true;
@@ -804,6 +841,8 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
       for (const t of issued.values()) if (t.kind === 'user' && t.user === user) t.revoked = true;
     },
     conversations,
+    homes,
+    admins,
     authorizePageUrl: `${server.url}${AUTHORIZE_PATH}`,
     trigger: (who = {}) => {
       const id = `${Date.now()}.${++serial}.${randomHex()}`;

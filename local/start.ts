@@ -38,6 +38,7 @@ import {
 } from './sandbox';
 import { checkSlackTokens } from './slack-check';
 import {
+  type PublishedHome,
   type SlackStandInOptions,
   type StandInEphemeral,
   type StandInFile,
@@ -154,6 +155,55 @@ function commandFields(w: SandboxWorkspace, c: SandboxConversation, who: Sandbox
     user_id: who.id,
     user_name: who.name,
     response_url: responseUrl,
+  };
+}
+
+/**
+ * A click or a choice in the Home tab as Slack sends it: block_actions from a view (no
+ * response_url, no channel), the select's option or the conversations picked.
+ */
+function homeAction(
+  w: SandboxWorkspace,
+  who: SandboxPerson,
+  actionId: string,
+  value: unknown,
+  selected: unknown,
+) {
+  const picked = Array.isArray(selected)
+    ? selected.filter((c): c is string => typeof c === 'string')
+    : undefined;
+  const stamp = `${Date.now() / 1000}`;
+  const action = picked
+    ? {
+        type: 'multi_conversations_select',
+        action_id: actionId,
+        selected_conversations: picked,
+        action_ts: stamp,
+      }
+    : actionId.startsWith('policy_') &&
+        !['policy_reveal', 'policy_as_user', 'policy_activity', 'policy_reset'].includes(actionId)
+      ? {
+          type: 'static_select',
+          action_id: actionId,
+          selected_option: { value: String(value) },
+          action_ts: stamp,
+        }
+      : actionId === 'my_default'
+        ? {
+            type: 'static_select',
+            action_id: actionId,
+            selected_option: { value: String(value) },
+            action_ts: stamp,
+          }
+        : { type: 'button', action_id: actionId, value: String(value ?? ''), action_ts: stamp };
+  return {
+    type: 'block_actions',
+    team: { id: w.id, domain: w.domain },
+    user: { id: who.id, name: who.name, team_id: w.id },
+    container: { type: 'view', view_id: `V${who.id}` },
+    view: { id: `V${who.id}`, type: 'home', team_id: w.id },
+    trigger_id: `${Date.now()}.home`,
+    actions: [action],
   };
 }
 
@@ -288,6 +338,8 @@ function serve(p: Pipeline, sandbox: boolean) {
         });
       };
       const onApps = (state: unknown) => send('apps', state);
+      // A Home tab snap published (views.publish): shown to that person only.
+      const onHome = (home: PublishedHome) => send('home', { user: home.user, blocks: home.blocks });
       // A modal opened for someone (the page shows it to that person), a note only one person
       // sees, a file deleted.
       const onView = (v: StandInView) =>
@@ -305,6 +357,7 @@ function serve(p: Pipeline, sandbox: boolean) {
         .on('posted', onPosted)
         .on('deleted', onDeleted)
         .on('reply', onReply)
+        .on('home', onHome)
         .on('view_opened', onView)
         .on('ephemeral', onEphemeral)
         .on('file_deleted', onFile);
@@ -314,6 +367,7 @@ function serve(p: Pipeline, sandbox: boolean) {
           .off('posted', onPosted)
           .off('deleted', onDeleted)
           .off('reply', onReply)
+          .off('home', onHome)
           .off('view_opened', onView)
           .off('ephemeral', onEphemeral)
           .off('file_deleted', onFile);
@@ -339,11 +393,33 @@ function serve(p: Pipeline, sandbox: boolean) {
       const answer = (status: number, value: unknown) => sendJson(res, status, value);
       if (path === '/api/uninstall') {
         // An admin removes snap from a workspace: Slack revokes its tokens and tells install.
+        // Only an admin may (Slack's Manage apps is theirs).
         const w = SANDBOX.workspaces.find((x) => x.id === body.team);
         if (!w) return answer(400, { error: 'unknown workspace' });
+        if (!personIn(w, body.user ?? w.user.id)?.admin)
+          return answer(403, { error: 'only a workspace admin can remove an app' });
         const result = await p.uninstall({ team: w.id });
         await refreshApps();
         return answer(result.statusCode === 200 ? 200 : 502, { status: result.statusCode });
+      }
+      if (path === '/api/home') {
+        // The person opens snap's Home tab (Apps → snap), or does something in it: Slack sends
+        // app_home_opened to install's events route, or block_actions from the view to ack.
+        const w = SANDBOX.workspaces.find((x) => x.id === body.team);
+        if (!w) return answer(400, { error: 'unknown workspace' });
+        const who = personIn(w, body.user ?? w.user.id);
+        if (!who) return answer(400, { error: 'unknown person' });
+        const { actionId, value, selected } = body as {
+          actionId?: unknown;
+          value?: unknown;
+          selected?: unknown;
+        };
+        if (typeof actionId !== 'string') {
+          const result = await p.openHome(who.id, { team: w.id });
+          return answer(result.statusCode ?? 200, { status: result.statusCode });
+        }
+        const result = await p.interact(homeAction(w, who, actionId, value, selected));
+        return answer(result.statusCode ?? 200, { status: result.statusCode });
       }
       if (path === '/api/visit') {
         // The browser is now in this workspace, as this person: Slack's authorize page offers it first.
@@ -533,6 +609,22 @@ async function startSocketMode(p: Pipeline, appToken: string): Promise<{ stop():
     // Slack reads a payload only where the envelope says it accepts one.
     await ack(answer && accepts_response_payload ? answer : undefined);
   });
+  // Slack's events (App Home opened, the app removed) go to install's events route, signed here
+  // like everything else; the envelope is acknowledged at once, as install answers Slack at once.
+  // (The client emits an events_api envelope under its inner event's type; `slack_event` carries every envelope.)
+  client.on('slack_event', async ({ ack, body, type }: Envelope & { type: string }) => {
+    if (type !== 'events_api') return;
+    await ack();
+    const event = body.event as Record<string, unknown> | undefined;
+    if (!event) return;
+    const team = typeof body.team_id === 'string' ? body.team_id : undefined;
+    const enterprise = typeof body.enterprise_id === 'string' ? body.enterprise_id : undefined;
+    const result = await p.slackEvent(event, {
+      ...(team ? { team } : {}),
+      ...(enterprise ? { enterprise } : {}),
+    });
+    if (result.statusCode !== 200) refused('event', result.statusCode);
+  });
   let timer: NodeJS.Timeout | undefined;
   const opened = await Promise.race([
     client.start().then(
@@ -704,6 +796,9 @@ async function main(): Promise<void> {
           install: { publicUrl: url, slackClientUrl: `${url}/` },
           distributed: true,
           slack: sandboxSlack(),
+          // A policy changed on the page holds for the next snap (deployed, warm functions
+          // take up to a minute to see it: docs/workspaces.md).
+          env: { SNAP_SETTINGS_CACHE_SECONDS: '0' },
         }),
   });
   const stopSweeps = p.schedule();

@@ -164,8 +164,10 @@ export interface PosterConfig extends TableWorkerConfig {
   publicUrl: string | undefined;
   /** Whether users' own tokens may be in the store: distributed mode, or install deployed beside one workspace. */
   usersInStore: boolean;
-  /** The delays a modal's field starts from and is described with (as ack's). */
+  /** snap's own default delay and longest (ack's SNAP_DEFAULT_DELAY_SECONDS, SNAP_MAX_DELAY_SECONDS): the default applies where no policy sets one; a modal's field starts from it. */
   delays: { defaultSeconds: number; maxSeconds: number };
+  /** How long a warm function uses a workspace's settings it read (at most a minute; 0: read each time). */
+  settingsCacheMs: number;
   /**
    * SNAP_KMS_KEY_ID: the key under which the controls function seals a modal's binding (the
    * poster only opens those, by the key named in each). Without it, shortcuts open no modal.
@@ -267,6 +269,7 @@ export function posterConfig(env: Env): PosterConfig {
     },
     responseUrlPrefix: urlPrefix(env, 'SLACK_RESPONSE_URL_PREFIX', DEFAULT_RESPONSE_URL_PREFIX),
     delays: delayLimits(env),
+    settingsCacheMs: integer(env, 'SNAP_SETTINGS_CACHE_SECONDS', 60, 0, 60) * 1000,
     kmsKeyId: optional(env, 'SNAP_KMS_KEY_ID'),
   };
 }
@@ -304,20 +307,32 @@ function publicUrl(env: Env, name = 'SNAP_PUBLIC_URL'): string {
   return raw;
 }
 
-export interface InstallConfig {
+/** Add to Slack: the app's OAuth credentials and where browsers come back. */
+export interface OAuthConfig {
   clientId: string;
   clientSecret: SecretSource;
-  signingSecret: SecretSource;
-  kmsKeyId: string;
-  /** The snap table: OAuth states (they expire by its TTL). */
-  tableName: string;
-  /** Where installations live: SNAP_INSTALLATIONS_TABLE_NAME if set, else the snap table. */
-  installationsTableName: string;
   publicUrl: string;
-  slackApiUrl: string;
   /** Slack's authorize page, on the host of SLACK_API_URL (Slack's own by default). */
   slackAuthorizeUrl: string;
+}
+
+/**
+ * install serves Slack's events in every mode (`POST /slack/events`: App Home, uninstall, revoked
+ * tokens) and, with the app's client id, "Add to Slack" too. Without SLACK_CLIENT_ID (one
+ * workspace) the OAuth routes answer 404 and need no client secret or public URL.
+ */
+export interface InstallConfig {
+  oauth: OAuthConfig | undefined;
+  signingSecret: SecretSource;
+  kmsKeyId: string;
+  /** The snap table: OAuth states (they expire by its TTL) and activity counts. */
+  tableName: string;
+  /** Where installations and settings live: SNAP_INSTALLATIONS_TABLE_NAME if set, else the snap table. */
+  installationsTableName: string;
+  slackApiUrl: string;
   allowedTeams: ReadonlySet<string>;
+  /** Where an opened App Home goes to be rendered (the controls function). */
+  controlsFunctionName: string;
   /**
    * SNAP_ONE_WORKSPACE: the functions' bot token is configuration (one-workspace mode), so no bot
    * installation is looked for in the store, and the workspace served is ALLOWED_TEAM_IDS.
@@ -326,27 +341,33 @@ export interface InstallConfig {
 }
 
 export function installConfig(env: Env): InstallConfig {
-  const clientId = required(env, 'SLACK_CLIENT_ID');
-  if (!/^[0-9]+\.[0-9]+$/.test(clientId))
+  const clientId = optional(env, 'SLACK_CLIENT_ID');
+  if (clientId !== undefined && !/^[0-9]+\.[0-9]+$/.test(clientId))
     throw new ConfigError('Environment variable SLACK_CLIENT_ID must be a Slack client id like 1234.5678');
   const tableName = required(env, 'SNAP_TABLE_NAME');
   const apiUrl = slackApiUrl(env);
   const allowedTeams = allowedTeamIds(env);
   const oneWorkspace = flag(env, 'SNAP_ONE_WORKSPACE');
   // The one bot token serves one workspace: without the list, any workspace's users could grant.
-  if (oneWorkspace && allowedTeams.size === 0)
+  // Without the client id there is no grant to take (install serves Slack's events only).
+  if (oneWorkspace && clientId && allowedTeams.size === 0)
     throw new ConfigError('Environment variable ALLOWED_TEAM_IDS is required with SNAP_ONE_WORKSPACE=true');
   return {
-    clientId,
-    clientSecret: secretSource(env, 'SLACK_CLIENT_SECRET'),
+    oauth: clientId
+      ? {
+          clientId,
+          clientSecret: secretSource(env, 'SLACK_CLIENT_SECRET'),
+          publicUrl: publicUrl(env),
+          slackAuthorizeUrl: authorizePageOf(apiUrl),
+        }
+      : undefined,
     signingSecret: secretSource(env, 'SLACK_SIGNING_SECRET'),
     kmsKeyId: required(env, 'SNAP_KMS_KEY_ID'),
     tableName,
     installationsTableName: optional(env, 'SNAP_INSTALLATIONS_TABLE_NAME') ?? tableName,
-    publicUrl: publicUrl(env),
     slackApiUrl: apiUrl,
-    slackAuthorizeUrl: authorizePageOf(apiUrl),
     allowedTeams,
     oneWorkspace,
+    controlsFunctionName: required(env, 'CONTROLS_FUNCTION_NAME'),
   };
 }

@@ -1,22 +1,33 @@
 /**
  * poster: async-invoked by ack → post once, record, hand short snaps to their group's sweeper
- * worker. The same bundle runs as the controls function (an author's requests, shortcuts' modals).
+ * worker. The same bundle runs as the controls function: an author's requests about their snaps,
+ * shortcuts' modals, the policy, App Home.
  */
 import type { Context } from 'aws-lambda';
+import { ActivityStore } from '../../shared/adapters/activity-store';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
 import { invokeAsync } from '../../shared/adapters/invoker';
 import { DataKeyOpener, DataKeySource, VIEW_KEY_CONTEXT } from '../../shared/adapters/kms';
+import { SettingsStore } from '../../shared/adapters/settings-store';
 import { SlackSpeakers } from '../../shared/adapters/slack';
 import { WatchStore } from '../../shared/adapters/watch-store';
+import { activityRecorder } from '../../shared/app/activity';
 import { type AuthorOutcome, handleAuthorRequest } from '../../shared/app/author-control';
+import { type HomeOutcome, handleHomeRequest } from '../../shared/app/home';
 import { type OpenModalOutcome, openModal } from '../../shared/app/open-modal';
 import { systemClock } from '../../shared/app/ports';
 import { type PostOutcome, postSnap } from '../../shared/app/post-snap';
 import { type ScheduleOutcome, scheduleMessage } from '../../shared/app/schedule-message';
+import { storedSettings } from '../../shared/app/settings-source';
 import { slackTokens } from '../../shared/compose';
 import { posterConfig } from '../../shared/config';
 import { type Sealed, sealJson, unsealJson } from '../../shared/domain/seal';
-import { isAuthorRequest, isOpenViewRequest, isScheduleRequest } from '../../shared/domain/snap';
+import {
+  isAuthorRequest,
+  isHomeRequest,
+  isOpenViewRequest,
+  isScheduleRequest,
+} from '../../shared/domain/snap';
 import { createLogger } from '../../shared/log';
 
 /** Time kept back from the Lambda timeout so the run ends by itself, not by being killed. */
@@ -47,6 +58,12 @@ const slack = new SlackSpeakers({
 });
 
 const open = async (sealed: Sealed, aad: string) => unsealJson(await keys.open(sealed.key), sealed, aad);
+// The policy and people's defaults live with the installations; activity counts in the snap table.
+const settingsStore = new SettingsStore(config.installationsTableName);
+const settings = storedSettings(settingsStore, { maxAgeMs: config.settingsCacheMs });
+const activityCounts = new ActivityStore(config.tableName);
+const activity = activityRecorder(settings, activityCounts, log);
+const settingsDeps = { settings, settingsStore, fallbackSeconds: config.delays.defaultSeconds };
 const binding = {
   open: async (sealed: Sealed, aad: string) => unsealJson(await viewOpener.open(sealed.key), sealed, aad),
 };
@@ -62,31 +79,37 @@ const binder = viewKeys
 export async function handler(
   event: unknown,
   context: Context,
-): Promise<{ outcome: PostOutcome | AuthorOutcome | OpenModalOutcome | ScheduleOutcome }> {
+): Promise<{ outcome: PostOutcome | AuthorOutcome | HomeOutcome | OpenModalOutcome | ScheduleOutcome }> {
   const common = {
     store,
     slack,
     clock: systemClock,
     open,
+    activity,
     log: log.child({ requestId: context.awsRequestId }),
     deadline: () => Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS,
   };
   const userGrants = users ? { users: { store: users.store } } : {};
-  // ack hands over four kinds of work: a snap to post, a message to schedule (snap_this), a
-  // shortcut's modal to open, or an author's request about their snaps.
+  // ack (and install) hand over five kinds of work: a snap to post, a message to schedule
+  // (snap_this), a shortcut's modal to open, an author's request about their snaps or the policy,
+  // or something done in App Home.
   if (isAuthorRequest(event))
     return {
       outcome: await handleAuthorRequest(event, {
         ...common,
+        settings: settingsDeps,
         ...(users ? { users } : {}),
       }),
     };
+  if (isHomeRequest(event))
+    return { outcome: await handleHomeRequest(event, { ...common, settings: settingsDeps, activityCounts }) };
   if (isOpenViewRequest(event))
     return {
       outcome: await openModal(event, {
         ...common,
         binder,
         limits: config.delays,
+        settings,
         ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
         ...userGrants,
       }),
@@ -103,6 +126,7 @@ export async function handler(
     binding,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(users ? { tokens } : {}),
+    settings,
   };
   if (isScheduleRequest(event))
     return { outcome: await scheduleMessage(event, { ...posting, ...userGrants }) };

@@ -3,12 +3,16 @@
  * on watch); a worker event runs one worker, which deletes its group's snaps at their due times.
  */
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import { ActivityStore } from '../../shared/adapters/activity-store';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
 import { invokeAsync } from '../../shared/adapters/invoker';
+import { SettingsStore } from '../../shared/adapters/settings-store';
 import { SlackSpeakers } from '../../shared/adapters/slack';
 import { WatchStore } from '../../shared/adapters/watch-store';
+import { activityRecorder } from '../../shared/app/activity';
 import { type DispatchReport, dispatch } from '../../shared/app/dispatch';
 import { systemClock, type WorkerStarter } from '../../shared/app/ports';
+import { storedSettings } from '../../shared/app/settings-source';
 import { type SweepReport, sweep } from '../../shared/app/sweep';
 import { slackTokens } from '../../shared/compose';
 import { sweeperConfig } from '../../shared/config';
@@ -31,11 +35,25 @@ const slack = new SlackSpeakers({
   apiUrl: config.slackApiUrl,
   log,
 });
+// Admins' activity counts, where a workspace's policy turns them on (read through a minute's cache).
+const activity = activityRecorder(
+  storedSettings(new SettingsStore(config.installationsTableName)),
+  new ActivityStore(config.tableName),
+  log,
+);
 const engine = { clock: systemClock, log, watch, sweepPeriodMs: config.sweepPeriodMs };
 const work = (event: WorkerEvent, deadline: number, runId: string) =>
   sweep(
     { group: event.group, owner: event.owner, deadline, runId },
-    { ...engine, store, slack, shape: config.engine, concurrency: CONCURRENCY, inFlight: config.inFlight },
+    {
+      ...engine,
+      store,
+      slack,
+      shape: config.engine,
+      concurrency: CONCURRENCY,
+      inFlight: config.inFlight,
+      activity,
+    },
   );
 
 /** The tick this run serves: the schedule's own time, so a late start does not shift the window. */

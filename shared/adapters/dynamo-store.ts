@@ -277,6 +277,49 @@ export class SnapStore implements StorePort {
     return found;
   }
 
+  /**
+   * One page of an author's live snaps for App Home, newest first, created before `before`:
+   * index pages are read until `limit` live ones (and one more, to know there are older) are
+   * found, so tombstoned entries in between never shorten a page.
+   */
+  async findByAuthorPage(
+    author: AuthorRef,
+    limit: number,
+    before?: number,
+  ): Promise<{ records: SnapRecord[]; more: boolean }> {
+    const found: SnapRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await attempt('findByAuthorPage', () =>
+        documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: TABLE.authorIndex.name,
+            KeyConditionExpression:
+              before === undefined ? '#author = :author' : '#author = :author AND #created < :before',
+            ExpressionAttributeNames: {
+              '#author': TABLE.authorIndex.partitionKey,
+              ...(before === undefined ? {} : { '#created': TABLE.authorIndex.sortKey }),
+            },
+            ExpressionAttributeValues: {
+              ':author': authorKey(author),
+              ...(before === undefined ? {} : { ':before': before }),
+            },
+            ScanIndexForward: false,
+            Limit: limit + 1 - found.length,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) {
+        const record = liveFromItem(item);
+        if (record?.state === 'posted' && record.ts) found.push(record);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start && found.length <= limit);
+    return { records: found.slice(0, limit), more: found.length > limit };
+  }
+
   /** The live snap behind a posted message, if any. */
   async findByMessage(team: string, channel: string, ts: string): Promise<SnapRecord | undefined> {
     const out = await attempt('findByMessage', () =>

@@ -22,6 +22,7 @@ import {
 } from '@slack/web-api';
 import type {
   EphemeralArgs,
+  HomeView,
   Identity,
   PostArgs,
   ReplyBody,
@@ -33,6 +34,7 @@ import type {
 } from '../app/ports';
 import { DEFAULT_RESPONSE_URL_PREFIX } from '../config';
 import { isDeadToken } from '../domain/deletion';
+import type { Role } from '../domain/policy';
 import { NoTokenError, SlackCallError, TokenUnavailableError } from '../errors';
 import type { LogFields, Logger } from '../log';
 
@@ -281,6 +283,44 @@ export class SlackGateway {
     return identity;
   }
 
+  /**
+   * Whether a person is an admin or owner of the workspace and, on Enterprise Grid, of the org
+   * (`enterprise_user`). Asked each time, never remembered: a role taken away counts at once.
+   */
+  async role(user: string): Promise<Role> {
+    try {
+      const out = await this.retrying.users.info({ user });
+      const u = out.user as
+        | {
+            is_admin?: boolean;
+            is_owner?: boolean;
+            enterprise_user?: { is_admin?: boolean; is_owner?: boolean };
+          }
+        | undefined;
+      return {
+        admin: u?.is_admin === true || u?.is_owner === true,
+        orgAdmin: u?.enterprise_user?.is_admin === true || u?.enterprise_user?.is_owner === true,
+      };
+    } catch (error) {
+      throw toSlackError('users.info', error);
+    }
+  }
+
+  async publishHome(user: string, view: HomeView): Promise<void> {
+    try {
+      await this.retrying.views.publish({
+        user_id: user,
+        view: {
+          type: 'home',
+          blocks: view.blocks,
+          ...(view.privateMetadata ? { private_metadata: view.privateMetadata } : {}),
+        },
+      });
+    } catch (error) {
+      throw toSlackError('views.publish', error);
+    }
+  }
+
   /** Answers the user through the command's `response_url` (see `ResponseUrlReplier`). */
   reply(responseUrl: string, body: ReplyBody, sleep = defaultSleep): Promise<void> {
     return this.replier.reply(responseUrl, body, sleep);
@@ -402,6 +442,14 @@ export class SlackSpeakers implements SlackPort {
 
   identity(speaker: Speaker & { as: 'bot' }, user: string): Promise<Identity | undefined> {
     return this.call(speaker, (g) => g.identity(user));
+  }
+
+  role(speaker: Speaker & { as: 'bot' }, user: string): Promise<Role> {
+    return this.call(speaker, (g) => g.role(user));
+  }
+
+  publishHome(speaker: Speaker & { as: 'bot' }, user: string, view: HomeView): Promise<void> {
+    return this.call(speaker, (g) => g.publishHome(user, view));
   }
 
   reply(responseUrl: string, body: ReplyBody): Promise<void> {

@@ -15,9 +15,10 @@ import {
   teamNotAllowedReply,
   unavailableReply,
 } from '../domain/replies';
-import { authorAad, postAad, type Sealed } from '../domain/seal';
+import { authorAad, homeAad, postAad, type Sealed } from '../domain/seal';
 import type {
   AuthorRequest,
+  HomeRequest,
   OpenViewRequest,
   PostRequest,
   ScheduleRequest,
@@ -42,6 +43,12 @@ export type OpenViewEvent = OpenViewRequest & { sealed: Sealed };
 export type ScheduleEvent = ScheduleRequest & { sealed: Sealed };
 
 /**
+ * Something done in (or opening) App Home: nothing secret travels — there is no response_url, the
+ * answer is the view — but the event is sealed all the same, so its clear fields open only as made.
+ */
+export type HomeEvent = HomeRequest & { id: string; sealed: Sealed };
+
+/**
  * Who takes a hand-off: the **poster** posts snaps; **controls** (the same bundle, deployed with
  * capacity of its own) takes everything else — an author's requests about their snaps, buttons,
  * shortcuts — so that those answer whatever the posting traffic.
@@ -55,9 +62,12 @@ export interface AcceptDeps {
   /** Seals `content` with `aad` (the event's clear fields, `postAad`/`authorAad`) as associated data. */
   seal(
     aad: string,
-    content: SealedContent | { responseUrl: string } | SealedTrigger | SealedSchedule,
+    content: SealedContent | { responseUrl: string } | SealedTrigger | SealedSchedule | Record<string, never>,
   ): Promise<Sealed>;
-  handOff(event: PosterEvent | AuthorEvent | OpenViewEvent | ScheduleEvent, to: HandOffTarget): Promise<void>;
+  handOff(
+    event: PosterEvent | AuthorEvent | OpenViewEvent | ScheduleEvent | HomeEvent,
+    to: HandOffTarget,
+  ): Promise<void>;
   now(): number;
   log: Logger;
 }
@@ -70,7 +80,7 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
     log.warn('command.team_not_allowed');
     return teamNotAllowedReply();
   }
-  const parsed = parseCommand(command.text, deps.limits);
+  const parsed = parseCommand(command.text, deps.limits, command.channel);
   switch (parsed.kind) {
     case 'help':
       log.info('command.help');
@@ -80,11 +90,20 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
       return invalidReply(parsed, command.command, deps.limits);
     case 'list':
     case 'cancel':
-    case 'revoke': {
+    case 'revoke':
+    case 'policy':
+    case 'default': {
+      // The policy and defaults live in the table, which ack never reads: controls answers.
+      const action =
+        parsed.kind === 'policy'
+          ? { kind: parsed.kind, ...(parsed.change ? { change: parsed.change } : {}) }
+          : parsed.kind === 'default'
+            ? { kind: parsed.kind, ...(parsed.seconds !== undefined ? { seconds: parsed.seconds } : {}) }
+            : { kind: parsed.kind };
       const handed = await handOffAuthor(
         {
           v: 1,
-          action: { kind: parsed.kind },
+          action,
           team: command.team,
           ...org,
           channel: command.channel,
@@ -111,6 +130,7 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
       channel: command.channel,
       user: command.user,
       delaySeconds: parsed.delaySeconds,
+      ...(parsed.defaulted ? { defaulted: true as const } : {}),
       receivedAt: deps.now(),
     };
     const sealed = await deps.seal(postAad(request), { text: parsed.text, responseUrl: command.responseUrl });
@@ -138,6 +158,24 @@ export async function handOffAuthor(
     return true;
   } catch (error) {
     log.error('author.handoff_failed', { action: request.action.kind, ...errorFields(error) });
+    return false;
+  }
+}
+
+/** Hands something done in App Home to the controls function; false when that failed (already logged). */
+export async function handOffHome(
+  request: HomeRequest,
+  id: string,
+  deps: Pick<AcceptDeps, 'seal' | 'handOff'>,
+  log: Logger,
+): Promise<boolean> {
+  try {
+    const sealed = await deps.seal(homeAad(id, request), {});
+    await deps.handOff({ ...request, id, sealed }, 'controls');
+    log.info('home.accepted', { home: request.home.kind, request: id });
+    return true;
+  } catch (error) {
+    log.error('home.handoff_failed', { home: request.home.kind, ...errorFields(error) });
     return false;
   }
 }

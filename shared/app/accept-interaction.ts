@@ -9,15 +9,16 @@
  * A new surface adds an entry to `ROUTES`; it does not add a second router.
  */
 import { readSubmission } from '../domain/modals';
+import { type PolicyChange, readChannelRef, readPolicyDelay } from '../domain/policy';
 import type { Reply } from '../domain/replies';
 import { teamNotAllowedReply, unavailableReply } from '../domain/replies';
 import { openViewAad, postAad, scheduleAad } from '../domain/seal';
-import type { OpenViewRequest, PostRequest, ScheduleRequest } from '../domain/snap';
+import type { HomeAction, OpenViewRequest, PostRequest, ScheduleRequest } from '../domain/snap';
 import { ACTION, INPUT, isModalKind, MODAL, SHORTCUT } from '../domain/surfaces';
 import { teamServed } from '../domain/teams';
 import { metadataFresh, readMetadata, submissionId } from '../domain/view-metadata';
 import { errorFields, type Logger } from '../log';
-import { type AcceptDeps, handOffAuthor } from './accept-command';
+import { type AcceptDeps, handOffAuthor, handOffHome } from './accept-command';
 import type { Interaction } from './ports';
 
 /** What ack answers Slack with for an interaction, within its 3 s. */
@@ -77,10 +78,58 @@ const deleteMessageShortcut: InteractionRoute = async (i, deps, log) => {
 };
 
 /**
+ * Something done in App Home, handed to the controls function, which does it and publishes the
+ * Home tab again: that view is the answer, so Slack gets an empty 200 (there is no response_url
+ * to answer on). Only clicks in a view count; the values are read here as grammar only — the
+ * controls function decides what they may do (the role from Slack, the policy's bounds).
+ */
+const homeRoute =
+  (read: (i: Extract<Interaction, { kind: 'button' }>) => HomeAction | undefined): InteractionRoute =>
+  async (i, deps, log) => {
+    if (i.kind !== 'button' || i.container !== 'view') return { kind: 'ok' };
+    const home = read(i);
+    if (!home) {
+      log.warn('home.value_rejected', { action: i.actionId });
+      return { kind: 'ok' };
+    }
+    const request = {
+      v: 1 as const,
+      home,
+      team: i.team,
+      ...(i.enterprise ? { enterprise: i.enterprise } : {}),
+      user: i.user,
+      receivedAt: deps.now(),
+    };
+    // Nothing to show a failure in but the view itself, which controls publishes: logged only.
+    await handOffHome(request, i.id, deps, log);
+    return { kind: 'ok' };
+  };
+
+/** A select's delay (`off`/`none`: no rule), within snap's absolute limits; undefined if malformed. */
+const delayValue = (value: string): number | null | undefined =>
+  /^(\d{1,7}|off|none)$/.test(value) ? readPolicyDelay(value) : undefined;
+
+const policyDelay = (kind: 'min' | 'max' | 'default') =>
+  homeRoute((i) => {
+    const seconds = delayValue(i.value);
+    return seconds === undefined ? undefined : { kind: 'policy', change: { kind, seconds } };
+  });
+
+const policySwitch = (kind: 'reveal' | 'as_user' | 'activity') =>
+  homeRoute((i) =>
+    i.value === 'on' || i.value === 'off'
+      ? { kind: 'policy', change: { kind, on: i.value === 'on' } satisfies PolicyChange }
+      : undefined,
+  );
+
+/**
  * "Delete now" beside a pending snap. From `/snap list` (an ephemeral message), the answer
- * replaces the list in place with what is left pending.
+ * replaces the list in place with what is left pending; from App Home, the Home tab is published
+ * again.
  */
 const deleteButton: InteractionRoute = async (i, deps, log) => {
+  if (i.kind === 'button' && i.container === 'view')
+    return homeRoute((b) => (b.value !== '' ? { kind: 'delete', snapId: b.value } : undefined))(i, deps, log);
   if (i.kind !== 'button' || !i.responseUrl || i.value === '') return { kind: 'ok' };
   const fromList = i.container === 'ephemeral';
   return handed(
@@ -232,6 +281,28 @@ const submitModalRoute: InteractionRoute = async (i, deps, log) => {
 export const ROUTES: Readonly<Record<string, InteractionRoute>> = {
   [`message_shortcut:${SHORTCUT.deleteSnap}`]: deleteMessageShortcut,
   [`button:${ACTION.deleteSnap}`]: deleteButton,
+  [`button:${ACTION.homeOlder}`]: homeRoute((i) =>
+    /^\d{1,15}$/.test(i.value) && Number(i.value) > 0 ? { kind: 'page', before: Number(i.value) } : undefined,
+  ),
+  [`button:${ACTION.homeNewest}`]: homeRoute(() => ({ kind: 'page' })),
+  [`button:${ACTION.myDefault}`]: homeRoute((i) => {
+    const seconds = delayValue(i.value);
+    return seconds === undefined ? undefined : { kind: 'my_default', seconds };
+  }),
+  [`button:${ACTION.policyMin}`]: policyDelay('min'),
+  [`button:${ACTION.policyMax}`]: policyDelay('max'),
+  [`button:${ACTION.policyDefault}`]: policyDelay('default'),
+  [`button:${ACTION.policyReveal}`]: policySwitch('reveal'),
+  [`button:${ACTION.policyAsUser}`]: policySwitch('as_user'),
+  [`button:${ACTION.policyActivity}`]: policySwitch('activity'),
+  [`button:${ACTION.policyOffChannels}`]: homeRoute((i) => {
+    const channels = (i.selected ?? []).map(readChannelRef);
+    if (!i.selected || channels.some((c) => c === undefined)) return undefined;
+    return { kind: 'policy', change: { kind: 'off_channels', channels: channels as string[] } };
+  }),
+  [`button:${ACTION.policyReset}`]: homeRoute((i) =>
+    i.value === 'reset' ? { kind: 'policy', change: { kind: 'reset' } } : undefined,
+  ),
   [`shortcut:${SHORTCUT.snapNew}`]: openModalRoute,
   [`message_shortcut:${SHORTCUT.snapReply}`]: openModalRoute,
   [`message_shortcut:${SHORTCUT.snapThis}`]: openModalRoute,

@@ -14,17 +14,24 @@
 
 import { type DeletionReason, isDeadToken } from '../domain/deletion';
 import { lookupKeys } from '../domain/install';
+import { defaultDelay, editKey } from '../domain/policy';
 import {
   alreadyGoneReply,
   authorFailedReply,
+  changeProblemReply,
+  defaultRefusedReply,
+  defaultReply,
   deletedEarlyReply,
   deleteLaterReply,
   listReply,
+  notAdminReply,
   notASnapReply,
   notAuthorReply,
   notDeletedReply,
   nothingToCancelReply,
   nothingToRevokeReply,
+  policyChangedReply,
+  policyReply,
   type Reply,
   type RevokedWhere,
   revokedReply,
@@ -35,9 +42,10 @@ import { authorAad, isSealed, type Sealed } from '../domain/seal';
 import { type AuthorRequest, isAuthorRequest, type SnapRecord, staleness, tombstone } from '../domain/snap';
 import { SealError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
-import { deleteSnap, Pacer } from './delete-snap';
+import { type DeleteDeps, deleteSnap, Pacer } from './delete-snap';
 import type { Common, InstallationStorePort, SlackPort, StorePort, TokenSealer, TokenSource } from './ports';
-import { authorOf, userOf } from './speaker';
+import { changePolicy, roleOf, type SettingsDeps, setUserDefault } from './settings';
+import { authorOf, userOf, workspaceOf } from './speaker';
 
 export interface AuthorDeps extends Common {
   store: StorePort;
@@ -55,6 +63,8 @@ export interface AuthorDeps extends Common {
     /** The warm tokens to forget once a user's is revoked. */
     tokens: Pick<TokenSource, 'forget'>;
   };
+  /** The policy and people's defaults (`/snap policy`, `/snap default`). */
+  settings?: Omit<SettingsDeps, keyof Common | 'slack'>;
 }
 
 export type AuthorOutcome =
@@ -68,6 +78,10 @@ export type AuthorOutcome =
   | 'duplicate'
   | 'failed'
   | 'revoked'
+  /** `/snap policy` or `/snap default` answered (shown or changed). */
+  | 'settings'
+  /** A policy change by someone Slack does not call an admin, or one the policy cannot take. */
+  | 'refused'
   /** Slack refused for good (compliance exports, an archived channel) or its token is gone: the author must delete it. */
   | 'not_deleted';
 
@@ -177,7 +191,53 @@ async function decide(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
     }
     case 'revoke':
       return revoke(request, deps);
+    case 'policy':
+    case 'default':
+      return settingsRequest(request, action, deps);
   }
+}
+
+async function settingsRequest(
+  request: AuthorRequest,
+  action: Extract<AuthorRequest['action'], { kind: 'policy' | 'default' }>,
+  deps: AuthorDeps,
+): Promise<[AuthorOutcome, Reply]> {
+  if (!deps.settings) throw new Error('This function has no settings store');
+  const settingsDeps: SettingsDeps = {
+    ...deps.settings,
+    slack: deps.slack,
+    log: deps.log,
+    clock: deps.clock,
+  };
+  const { fallbackSeconds } = settingsDeps;
+  const where = workspaceOf(request);
+  if (action.kind === 'policy') {
+    if (!action.change) {
+      const settings = await settingsDeps.settings.settings(where);
+      const canEdit = editKey(where, await roleOf(request, settingsDeps)) !== undefined;
+      return ['settings', policyReply(settings.policy, settings.scope, fallbackSeconds, canEdit)];
+    }
+    const result = await changePolicy(request, action.change, settingsDeps);
+    switch (result.kind) {
+      case 'not_admin':
+        return ['refused', notAdminReply()];
+      case 'problem':
+        return ['refused', changeProblemReply(result)];
+      case 'changed':
+        return [
+          'settings',
+          policyChangedReply(result.settings.policy, result.settings.scope, fallbackSeconds),
+        ];
+    }
+  }
+  if (action.seconds === undefined) {
+    const settings = await settingsDeps.settings.settings(where);
+    const own = settings.defaults[request.user];
+    return ['settings', defaultReply(own, defaultDelay(settings.policy, own, fallbackSeconds))];
+  }
+  const saved = await setUserDefault(request, action.seconds, settingsDeps);
+  if (saved.kind === 'refused') return ['refused', defaultRefusedReply(saved)];
+  return ['settings', defaultReply(saved.own, saved.applied, action.seconds === null ? 'cleared' : 'set')];
 }
 
 async function revoke(request: AuthorRequest, deps: AuthorDeps): Promise<[AuthorOutcome, Reply]> {
@@ -251,9 +311,9 @@ function grantsWhere(keys: readonly string[], request: AuthorRequest): RevokedWh
   };
 }
 
-async function deleteNow(
+export async function deleteNow(
   record: SnapRecord,
-  deps: AuthorDeps,
+  deps: DeleteDeps,
   reason: Exclude<DeletionReason, 'due'>,
 ): Promise<[AuthorOutcome, Reply]> {
   const result = await deleteSnap(
@@ -278,7 +338,10 @@ async function deleteNow(
 }
 
 /** The record's author is the one asking: the same user, in the same workspace or, on Grid, the same org. */
-function sameAuthor(record: SnapRecord, request: AuthorRequest): boolean {
+export function sameAuthor(
+  record: SnapRecord,
+  request: { team: string; enterprise?: string; user: string },
+): boolean {
   if (record.user !== request.user) return false;
   return record.team === request.team || (!!record.enterprise && record.enterprise === request.enterprise);
 }

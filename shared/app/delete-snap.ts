@@ -4,6 +4,7 @@
  * changes only once the message is known gone, so a crash anywhere leaves it for the next
  * attempt; the tombstone keeps any later delivery of the same request from posting it again.
  */
+import { metricOf } from '../domain/activity';
 import {
   type DeletionReason,
   deletionTiming,
@@ -14,6 +15,7 @@ import {
 import { type SnapRecord, tombstone } from '../domain/snap';
 import { NoTokenError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
+import type { ActivityRecorder } from './activity';
 import type { Common, SlackPort, StorePort } from './ports';
 import { speakerOf } from './speaker';
 import { retireDeadToken, tellAuthorLeftBehind } from './token-gone';
@@ -52,6 +54,8 @@ export class Pacer {
 export interface DeleteDeps extends Common {
   slack: SlackPort;
   store: StorePort;
+  /** Admins' activity counts: on time, early or late (when the policy turns them on). */
+  activity?: ActivityRecorder;
 }
 
 /**
@@ -89,6 +93,7 @@ async function attemptDelete(
   const { slack, store, clock } = deps;
   const log = deps.log.child({ team: record.team, channel: record.channel, ts: record.ts, snap: record.id });
   if (!record.ts) return 'kept';
+  let deletedAt: number | undefined;
   // A message its author sent with files (snap_this): the files first, so that a message already
   // gone on a later try still has its files taken.
   if (record.files?.length && (await deleteFiles(record, deps, pacer, deadline, log)) === 'kept')
@@ -107,7 +112,8 @@ async function attemptDelete(
         pacer.answered();
       }
       outcome = 'deleted';
-      const { event, ...timing } = deletionTiming(reason, record.dueAt, clock.now());
+      deletedAt = clock.now();
+      const { event, ...timing } = deletionTiming(reason, record.dueAt, deletedAt);
       log.info(event, { ...(reason === 'due' ? {} : { reason }), ...timing });
     } catch (error) {
       if (error instanceof NoTokenError) {
@@ -168,6 +174,9 @@ async function attemptDelete(
     }
     // Once the record is settled, so that a slow or failed word to the author never keeps it.
     if (outcome === 'token_gone') await tellAuthorLeftBehind(record, deps.slack, log);
+    // Counted once the record is settled: the next deletion in this lane waits for nothing of it.
+    if (deletedAt !== undefined)
+      await deps.activity?.record(record, metricOf(reason, record.dueAt, deletedAt), deletedAt);
     return outcome;
   }
 }

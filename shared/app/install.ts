@@ -278,6 +278,11 @@ export type EventAnswer = { kind: 'challenge'; challenge: string } | { kind: 'ok
 
 export interface EventDeps extends Common {
   store: InstallationStorePort;
+  /** The workspace's policy and people's defaults, and admins' activity counts: they go at uninstall. */
+  settings: { remove(key: string): Promise<void> };
+  activity: { remove(key: string, nowMs: number): Promise<void> };
+  /** Hands an opened Home tab to the controls function, which renders and publishes it. */
+  openHome(opened: Extract<SlackEvent, { kind: 'app_home_opened' }>): Promise<void>;
 }
 
 /**
@@ -296,11 +301,17 @@ export async function handleSlackEvent(event: SlackEvent, deps: EventDeps): Prom
     case 'ignored':
       log.info('install.event_ignored', { type: event.type });
       return { kind: 'ok' };
+    case 'app_home_opened':
+      // Answered at once; the controls function renders and publishes (Slack waits 3 s for this answer).
+      await deps.openHome(event);
+      return { kind: 'ok' };
     case 'app_uninstalled': {
       const removed = await deps.store.removeWorkspace(
         event.key,
         revokedUpTo(event.eventTime, deps.clock.now()),
       );
+      // Nothing of the workspace's settings outlives it: policy, people's defaults, activity.
+      await Promise.all([deps.settings.remove(event.key), deps.activity.remove(event.key, deps.clock.now())]);
       log.info('install.uninstalled', { key: event.key, bot: removed.bot, users: removed.users });
       return { kind: 'ok' };
     }

@@ -7,12 +7,19 @@
  * message's `user`, in the signed payload), and only with their own permission — with files
  * too when the message has files. Otherwise the modal explains, and nothing is bound. The poster
  * checks again when it acts, on the sealed binding this function put in the view.
+ *
+ * The workspace's policy is looked at here too, where the form would be of no use: snap off in
+ * the message's conversation (`snap_reply`, `snap_this`), or posting as yourself off (`snap_this`
+ * acts with the author's own token) — the modal names the rule instead. The delay field starts
+ * from the person's default (default-delay.ts). Whatever is submitted, the poster holds it to the
+ * policy again, as it stands then.
  */
 import type { ModalView } from '@slack/types';
 import type { DelayLimits } from '../domain/command';
 import { installUrl, lookupKeys } from '../domain/install';
-import { authorizeNotice, notYourMessageNotice, snapModal } from '../domain/modals';
-import { formNotOpenedReply } from '../domain/replies';
+import { authorizeNotice, notYourMessageNotice, policyNotice, snapModal } from '../domain/modals';
+import { effectiveMax, effectiveMin, type PolicyRule } from '../domain/policy';
+import { formNotOpenedReply, ruleText } from '../domain/replies';
 import { isSealed, openViewAad, type Sealed } from '../domain/seal';
 import {
   isOpenViewRequest,
@@ -25,8 +32,16 @@ import { MODAL } from '../domain/surfaces';
 import type { ViewBinding } from '../domain/view-metadata';
 import { NoTokenError, SealError, SlackCallError } from '../errors';
 import { errorFields, type Logger } from '../log';
-import { defaultDelayFor } from './default-delay';
-import type { BindingSealer, Common, InstallationReader, SlackPort, StorePort } from './ports';
+import { defaultDelayFor, settingsFor } from './default-delay';
+import type {
+  BindingSealer,
+  Common,
+  InstallationReader,
+  Settings,
+  SettingsSource,
+  SlackPort,
+  StorePort,
+} from './ports';
 import { authorOf, botOf } from './speaker';
 import { bindView } from './view-binding';
 
@@ -42,12 +57,16 @@ export interface OpenModalDeps extends Common {
   publicUrl?: string;
   /** Users' grants; absent where none can be stored. */
   users?: { store: Pick<InstallationReader, 'userScopes'> };
+  /** The workspace's policy and its people's defaults (cached); absent: no policy, ack's default. */
+  settings?: Pick<SettingsSource, 'settings'>;
 }
 
 export type OpenModalOutcome =
   | 'opened'
   | 'not_author'
   | 'needs_authorization'
+  /** The policy leaves the form no use (snap off there, or posting as yourself off): it says which rule. */
+  | 'refused_by_policy'
   | 'duplicate'
   | 'rejected'
   | 'trigger_expired'
@@ -144,9 +163,20 @@ async function viewFor(
   request: OpenViewRequest,
   deps: OpenModalDeps,
   binder: BindingSealer,
-): Promise<['opened' | 'not_author' | 'needs_authorization', ModalView]> {
+): Promise<['opened' | 'not_author' | 'needs_authorization' | 'refused_by_policy', ModalView]> {
   const authorizeUrl = deps.publicUrl ? installUrl(deps.publicUrl, 'user') : undefined;
   const message = request.message;
+  // Read once here (cached): unreadable settings open the form all the same (the poster checks).
+  const settings = await settingsFor(authorOf(request), deps);
+  const refusal = policyRefusal(request, settings);
+  if (refusal)
+    return [
+      'refused_by_policy',
+      policyNotice(
+        request.callback,
+        ruleText(refusal, request.callback === MODAL.snapThis ? 'schedule' : 'post'),
+      ),
+    ];
   let binding: ViewBinding;
   let files = 0;
   switch (request.callback) {
@@ -179,6 +209,30 @@ async function viewFor(
     }
   }
   const metadata = await bindView(binder, request, binding, deps.clock.now());
-  const defaultSeconds = await defaultDelayFor(authorOf(request), deps);
-  return ['opened', snapModal(request.callback, { metadata, defaultSeconds, limits: deps.limits, files })];
+  const defaultSeconds = defaultDelayFor(authorOf(request), { limits: deps.limits, settings });
+  return [
+    'opened',
+    snapModal(request.callback, {
+      metadata,
+      defaultSeconds,
+      limits: deps.limits,
+      files,
+      ...(settings
+        ? { bounds: { minSeconds: effectiveMin(settings.policy), maxSeconds: effectiveMax(settings.policy) } }
+        : {}),
+    }),
+  ];
+}
+
+/**
+ * A rule that leaves this form no use, known from where the shortcut was used: snap off in the
+ * message's conversation; for `snap_this`, posting as yourself off (it deletes with the author's
+ * own token, which the policy then does not let snap use).
+ */
+function policyRefusal(request: OpenViewRequest, settings: Settings | undefined): PolicyRule | undefined {
+  if (!settings) return undefined;
+  const channel = request.message?.channel;
+  if (channel !== undefined && settings.policy.offChannels.includes(channel)) return { rule: 'channel_off' };
+  if (request.callback === MODAL.snapThis && !settings.policy.asUser) return { rule: 'as_user_off' };
+  return undefined;
 }

@@ -4,9 +4,11 @@
  */
 
 import type { KnownBlock, MessageAttachment, ModalView } from '@slack/types';
+import type { ActivityMetric, ActivitySummary } from '../domain/activity';
 import type { WatchState, WorkerEvent } from '../domain/engine';
 import type { GrantKind, Named, OAuthGrant } from '../domain/install';
 import type { WindowCounter } from '../domain/limits';
+import type { Policy, PolicyScope, Role } from '../domain/policy';
 import type { Sealed } from '../domain/seal';
 import type { SlotGroup } from '../domain/slots';
 import type { SnapRecord, StoredRecord, Tombstone } from '../domain/snap';
@@ -99,6 +101,8 @@ export type Interaction = Actor & { id: string } & (
         responseUrl?: string;
         /** The view's id, for a button in a view. */
         viewId?: string;
+        /** A multiple select's choices (`multi_conversations_select`…). */
+        selected?: string[];
       }
     | {
         /** A modal's submit button. */
@@ -187,6 +191,15 @@ export interface StorePort {
   get(id: string): Promise<StoredRecord | undefined>;
   /** An author's live snaps (their workspace's, or their org's on Grid), newest first, at most `limit` (default 100). */
   findByAuthor(author: AuthorRef, limit?: number): Promise<SnapRecord[]>;
+  /**
+   * One page of an author's live snaps, newest first: at most `limit`, created before `before`
+   * (ms) when given; `more` when older ones follow. Keyed reads of the author index only.
+   */
+  findByAuthorPage(
+    author: AuthorRef,
+    limit: number,
+    before?: number,
+  ): Promise<{ records: SnapRecord[]; more: boolean }>;
   findByMessage(team: string, channel: string, ts: string): Promise<SnapRecord | undefined>;
   /** Counts one snap in a fixed-window counter unless it already holds its limit: false when full. */
   countInWindow(counter: WindowCounter): Promise<boolean>;
@@ -265,6 +278,13 @@ export interface SlackPort {
   identity(speaker: Speaker & { as: 'bot' }, user: string): Promise<Identity | undefined>;
   reply(responseUrl: string, body: ReplyBody): Promise<void>;
   /**
+   * A person's role, asked of Slack each time (`users.info` with the bot's token): workspace admin
+   * or owner, and org admin or owner on Enterprise Grid. Never taken from a request's payload.
+   */
+  role(speaker: Speaker & { as: 'bot' }, user: string): Promise<Role>;
+  /** Publishes a person's App Home tab (`views.publish`). */
+  publishHome(speaker: Speaker & { as: 'bot' }, user: string, view: HomeView): Promise<void>;
+  /**
    * Opens a modal with a shortcut's `trigger_id` (`views.open`): Slack honours a trigger once,
    * for 3 s, so it is never retried. `expired_trigger_id`, `exchanged_trigger_id` come back as
    * `SlackCallError`s.
@@ -285,6 +305,69 @@ export interface SlackPort {
    * stored since (a new grant, a reinstall). Only after such a failure; otherwise `absent`.
    */
   retire(speaker: Speaker): Promise<Retired>;
+}
+
+/** A Home tab as snap publishes it. */
+export interface HomeView {
+  blocks: KnownBlock[];
+  /** Sent back with every action in the view: never text, never anything trusted. */
+  privateMetadata?: string;
+}
+
+/** What is stored for a workspace (or org): its policy, if one was set, and people's own defaults. */
+export interface StoredSettings {
+  policy?: Policy;
+  /** Each person's default delay (seconds), by user id. */
+  defaults: Record<string, number>;
+  /** Bumped by every policy write: a change is written only over the version it was made from. */
+  rev?: number;
+}
+
+/** Where settings are stored (`policy#<key>`, with the installations), read by key. */
+export interface SettingsStorePort {
+  read(key: string): Promise<StoredSettings | undefined>;
+  /** Writes the policy (undefined: none, the open policy applies) unless `rev` moved: false then. */
+  savePolicy(
+    key: string,
+    policy: Policy | undefined,
+    rev: number | undefined,
+    by: string,
+    at: number,
+  ): Promise<boolean>;
+  /** A person's own default delay (null: cleared). */
+  saveDefault(key: string, user: string, seconds: number | null): Promise<void>;
+  /** Everything stored under `key` (uninstall). */
+  remove(key: string): Promise<void>;
+}
+
+/** The settings that apply to a workspace: its own policy, else its org's, else the open policy. */
+export interface Settings {
+  policy: Policy;
+  scope: PolicyScope;
+  /** The workspace's people's own defaults (seconds). */
+  defaults: Record<string, number>;
+  /** The version of the policy item in force (its key and rev), to write a change over. */
+  source?: { key: string; rev: number | undefined };
+}
+
+/**
+ * Settings as the functions read them: from the store behind a short cache (a change reaches every
+ * warm function within a minute), so a warm poster does not read the table for every snap.
+ */
+export interface SettingsSource {
+  settings(where: Workspace): Promise<Settings>;
+  /** Drops what is remembered for the workspace and its org (after a change made here). */
+  forget(where: Workspace): void;
+}
+
+/** Admins' activity counts (shared/domain/activity.ts), stored by day under the policy's key. */
+export interface ActivityPort {
+  /** Adds one to `metric` for the conversation and the person, in the day of `atMs`, under `key`. */
+  count(key: string, atMs: number, channel: string, user: string, metric: ActivityMetric): Promise<void>;
+  /** The last `ACTIVITY_DAYS` days' counts under `key`. */
+  summary(key: string, nowMs: number): Promise<ActivitySummary>;
+  /** Every day's counts under `key` that may still exist (uninstall). */
+  remove(key: string, nowMs: number): Promise<void>;
 }
 
 /**
@@ -458,6 +541,8 @@ export type SlackEvent =
   | { kind: 'url_verification'; challenge: string }
   | { kind: 'app_uninstalled'; key: string; eventTime?: number }
   | { kind: 'tokens_revoked'; key: string; users: string[]; botUsers: string[]; eventTime?: number }
+  /** A person opened snap's Home tab: `id` is Slack's event id, the same on Slack's retries. */
+  | { kind: 'app_home_opened'; id: string; team: string; enterprise?: string; user: string }
   | { kind: 'ignored'; type: string }
   | { kind: 'invalid' };
 

@@ -24,6 +24,7 @@ import { COLD_START_BUDGET_MS, type EngineShape, groupOf, needsWatch, shardOf } 
 import { installUrl } from '../domain/install';
 import type { Limits } from '../domain/limits';
 import { fitsSlack, snapMessage } from '../domain/message';
+import { judgeSnap } from '../domain/policy';
 import {
   busyReply,
   expiryContext,
@@ -31,6 +32,7 @@ import {
   lostTrackReply,
   notInstalledReply,
   overLimitReply,
+  policyRefusedReply,
   postAsYouReply,
   postFailureReply,
   type Reply,
@@ -67,12 +69,22 @@ import {
   TokenUnavailableError,
 } from '../errors';
 import { errorFields, type Logger } from '../log';
+import type { ActivityRecorder } from './activity';
 import { deleteSnap, Pacer } from './delete-snap';
 import { checkLimits } from './limits';
 import { type Audience, tellAuthor } from './notify';
-import type { BindingOpener, Common, Identity, SlackPort, Speaker, StorePort, TokenSource } from './ports';
+import type {
+  BindingOpener,
+  Common,
+  Identity,
+  SettingsSource,
+  SlackPort,
+  Speaker,
+  StorePort,
+  TokenSource,
+} from './ports';
 import { holdPosterSlots } from './slots';
-import { botOf, userOf } from './speaker';
+import { botOf, userOf, workspaceOf } from './speaker';
 import { retireDeadToken } from './token-gone';
 import { openBinding } from './view-binding';
 import { keepWatch, type WatchDeps } from './watch';
@@ -98,6 +110,13 @@ export interface PostDeps extends Common, WatchDeps {
   publicUrl?: string;
   /** The warm tokens, so a "no" remembered for the author can be checked afresh before refusing. */
   tokens?: Pick<TokenSource, 'forget'>;
+  /**
+   * The workspace's policy and its people's defaults (cached): every snap is held to it here,
+   * where it is posted, whatever surface it came from.
+   */
+  settings?: SettingsSource;
+  /** Admins' activity counts (when the policy turns them on). */
+  activity?: ActivityRecorder;
   /** Posters in flight per workspace and per org (absent: no cap). */
   caps?: PosterCaps;
   /** Opens a modal's binding (`private_metadata`, sealed by controls); absent: modals are refused. */
@@ -110,6 +129,8 @@ export type PostOutcome =
   | 'duplicate'
   | 'refused'
   | 'limited'
+  /** The workspace's policy does not allow it (a delay out of bounds, snap off there…). */
+  | 'refused_by_policy'
   /** Every poster the workspace (or org) may have posting at once was in use: nothing posted. */
   | 'busy'
   | 'untracked'
@@ -304,6 +325,38 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'duplicate';
   }
 
+  // The policy first: a snap it refuses is not counted against anyone's limits.
+  let delaySeconds = request.delaySeconds;
+  let asUserAllowed = true;
+  if (deps.settings) {
+    let settings: Awaited<ReturnType<SettingsSource['settings']>>;
+    try {
+      settings = await deps.settings.settings(workspaceOf(request));
+    } catch (error) {
+      // Unknown rules, nothing posted: the author may try again.
+      log.error('poster.policy_unavailable', errorFields(error));
+      await settle('done', log);
+      await tellUser(unavailableReply());
+      return 'unavailable';
+    }
+    const judged = judgeSnap(
+      settings.policy,
+      { channel: request.channel, delaySeconds: request.defaulted ? undefined : request.delaySeconds },
+      settings.defaults[request.user],
+      // A snap typed without a delay carries ack's configured default, the last resort.
+      request.delaySeconds,
+    );
+    if (!judged.ok) {
+      await settle('done', log);
+      log.info('poster.policy_refused', { rule: judged.rule });
+      const { ok: _ok, ...rule } = judged;
+      await tellUser(policyRefusedReply(rule));
+      return 'refused_by_policy';
+    }
+    delaySeconds = judged.delaySeconds;
+    asUserAllowed = settings.policy.asUser;
+  }
+
   const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
   if (!fitsSlack(text)) {
     // Slack would post it cut short; nothing is posted, and nothing counts against the limits.
@@ -336,7 +389,18 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'busy';
   }
   try {
-    return await postHeld({ request, text, record, deps, log, tellUser, settle, posted: held.release });
+    return await postHeld({
+      request,
+      text,
+      delaySeconds,
+      asUserAllowed,
+      record,
+      deps,
+      log,
+      tellUser,
+      settle,
+      posted: held.release,
+    });
   } finally {
     await held.release();
   }
@@ -347,6 +411,10 @@ interface Held {
   request: PostRequest;
   /** The text to post, as checked to fit Slack (broadcast mentions made inert unless allowed). */
   text: string;
+  /** The delay the policy settled on (the one typed, or the author's or workspace's default). */
+  delaySeconds: number;
+  /** Whether the policy lets snap post as the author (else the bot posts, where it can). */
+  asUserAllowed: boolean;
   record: SnapRecord;
   deps: PostDeps;
   log: Logger;
@@ -360,6 +428,8 @@ interface Held {
 async function postHeld({
   request,
   text,
+  delaySeconds,
+  asUserAllowed,
   record,
   deps,
   log,
@@ -375,7 +445,7 @@ async function postHeld({
   // as long as asked; the message shows exactly the due time that is recorded.
   let dueAt = record.dueAt;
   const post = (speaker: Speaker, identity?: Identity) => {
-    dueAt = dueTime(clock.now(), request.delaySeconds);
+    dueAt = dueTime(clock.now(), delaySeconds);
     return slack.post(speaker, {
       channel: request.channel,
       ...snapMessage(text, expiryContext(request.user, dueAt)),
@@ -434,6 +504,8 @@ async function postHeld({
   let ts: string;
   try {
     try {
+      // The policy may keep snap from posting as anyone: the bot posts, where it can.
+      if (!asUserAllowed) throw new NoTokenError('user');
       ts = await postPaced(author);
     } catch (error) {
       if (error instanceof NoTokenError) authorToken = 'none';
@@ -450,7 +522,7 @@ async function postHeld({
       } catch (botError) {
         const outOfReach =
           botError instanceof SlackCallError && BOT_OUT_OF_REACH.has(botError.code) && deps.tokens;
-        if (!(outOfReach && authorToken === 'none')) throw botError;
+        if (!(outOfReach && authorToken === 'none' && asUserAllowed)) throw botError;
         // Only the author's own token could post here. "They have none" may be a few seconds
         // old (misses are remembered briefly) and they may just have allowed it: look again.
         deps.tokens?.forget(author);
@@ -493,7 +565,12 @@ async function postHeld({
     const unclear = error.kind === 'unavailable';
     await settle(unclear ? 'lost' : 'done', log);
     if (unclear) await tellUser(slackUnavailableReply());
-    else {
+    else if (!asUserAllowed && postedAs === 'bot' && BOT_OUT_OF_REACH.has(error.code)) {
+      // Only the author's own token could post here, and the policy turns that off: the rule, by name.
+      log.info('poster.policy_refused', { rule: 'as_user_off' });
+      await tellUser(policyRefusedReply({ rule: 'as_user_off' }));
+      return 'refused_by_policy';
+    } else {
       const beyondBot = postedAs === 'bot' && BOT_OUT_OF_REACH.has(error.code) && deps.publicUrl;
       const authorize = deps.publicUrl ? installUrl(deps.publicUrl, 'user') : '';
       await tellUser(
@@ -529,6 +606,7 @@ async function postHeld({
   plog.info('poster.posted', { dueAt, postedAs });
   // The post is recorded: its poster slot goes back before any wait.
   await posted();
+  await deps.activity?.record(request, 'posted', clock.now());
   return handOver({ ...record, dueAt, state: 'posted', ts, postedAs, dueShard: shard }, deps, plog, true);
 }
 

@@ -7,9 +7,15 @@
  * snap, `postedAs: user` — so the sweeper, the reaper, `/snap list`, `cancel`, Delete now and
  * `revoke` all treat it like any other. The record holds where the message is, when it goes and
  * its file ids; never its text, which snap never had.
+ *
+ * The workspace's policy holds here as for a posted snap: snap off in the conversation and a
+ * delay outside the bounds are refused, and so is any `snap_this` while posting as yourself is
+ * off — it deletes with the author's own token, which the policy then keeps snap from using. The
+ * one reply names the rule; nothing is recorded.
  */
 import { shardOf } from '../domain/engine';
 import { installUrl, lookupKeys } from '../domain/install';
+import { judgeSnap, type PolicyRule } from '../domain/policy';
 import {
   alreadyScheduledReply,
   formRefusedReply,
@@ -18,6 +24,7 @@ import {
   type Reply,
   scheduledReply,
   scheduleNeedsPermissionReply,
+  scheduleRefusedReply,
   tooLateReply,
   unavailableReply,
 } from '../domain/replies';
@@ -38,7 +45,7 @@ import { checkLimits } from './limits';
 import type { Audience } from './notify';
 import type { InstallationReader } from './ports';
 import { answerer, claimQuietly, handOver, type PostDeps } from './post-snap';
-import { userOf } from './speaker';
+import { userOf, workspaceOf } from './speaker';
 import { openBinding } from './view-binding';
 
 export interface ScheduleDeps extends PostDeps {
@@ -53,6 +60,8 @@ export type ScheduleOutcome =
   | 'duplicate'
   | 'not_author'
   | 'needs_permission'
+  /** The workspace's policy does not allow it (snap off there, the delay, acting as yourself off). */
+  | 'refused_by_policy'
   | 'limited'
   | 'rejected'
   | 'unavailable';
@@ -145,6 +154,16 @@ export async function scheduleMessage(event: unknown, deps: ScheduleDeps): Promi
       await settle('already_scheduled', alreadyScheduledReply(request.channel, already.dueAt));
       return 'already_scheduled';
     }
+    const rule = await policyRefusal(request, deps);
+    if (rule === 'unavailable') {
+      await settle('policy_unavailable', unavailableReply());
+      return 'unavailable';
+    }
+    if (rule) {
+      log.info('schedule.policy_refused', { rule: rule.rule });
+      await settle(`policy:${rule.rule}`, scheduleRefusedReply(rule));
+      return 'refused_by_policy';
+    }
     const refusal = await checkLimits(request, deps, log);
     if (refusal) {
       await settle(`limit:${refusal.limit}`, overLimitReply(refusal, clock.now()));
@@ -191,6 +210,36 @@ export async function scheduleMessage(event: unknown, deps: ScheduleDeps): Promi
     await settle('store', unavailableReply());
     return 'unavailable';
   }
+}
+
+/**
+ * What the workspace's policy says against this `snap_this`: snap off in the conversation, the
+ * delay outside the bounds (`judgeSnap`, as for a posted snap: the delay was typed), or acting as
+ * yourself off. `unavailable` when the policy cannot be read (nothing is scheduled then).
+ */
+async function policyRefusal(
+  request: ScheduleRequest,
+  deps: ScheduleDeps,
+): Promise<PolicyRule | 'unavailable' | undefined> {
+  if (!deps.settings) return undefined;
+  let settings: Awaited<ReturnType<NonNullable<ScheduleDeps['settings']>['settings']>>;
+  try {
+    settings = await deps.settings.settings(workspaceOf(request));
+  } catch (error) {
+    deps.log.error('schedule.policy_unavailable', errorFields(error));
+    return 'unavailable';
+  }
+  const judged = judgeSnap(
+    settings.policy,
+    { channel: request.channel, delaySeconds: request.delaySeconds },
+    settings.defaults[request.user],
+    request.delaySeconds,
+  );
+  if (!judged.ok) {
+    const { ok: _ok, ...rule } = judged;
+    return rule;
+  }
+  return settings.policy.asUser ? undefined : { rule: 'as_user_off' };
 }
 
 /** Whether the author's permission deletes this message: a token at all, and files:write for files. */

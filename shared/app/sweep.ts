@@ -26,6 +26,7 @@ import {
 } from '../domain/engine';
 import { leaseUntil, type SnapRecord } from '../domain/snap';
 import { errorFields } from '../log';
+import type { ActivityRecorder } from './activity';
 import { type DeleteResult, deleteSnap, Pacer } from './delete-snap';
 import type { Common, SlackPort, StorePort, WatchPort } from './ports';
 
@@ -34,6 +35,8 @@ export interface SweepDeps extends Common {
   slack: SlackPort;
   watch: WatchPort;
   shape: EngineShape;
+  /** Admins' activity counts: each deletion on time or late (when the policy turns them on). */
+  activity?: ActivityRecorder;
   sweepPeriodMs: number;
   /** Deletions one workspace may have in flight at once. */
   concurrency: number;

@@ -41,13 +41,15 @@ const TITLES: Record<ModalKind, string> = {
   [MODAL.snapThis]: 'Self-destruct',
 };
 
-function delayBlock(defaultSeconds: number, limits: DelayLimits): InputBlock {
+function delayBlock(defaultSeconds: number, limits: DelayLimits, bounds?: DelayBounds): InputBlock {
+  const min = Math.max(MIN_DELAY_SECONDS, bounds?.minSeconds ?? MIN_DELAY_SECONDS);
+  const max = Math.min(limits.maxSeconds, bounds?.maxSeconds ?? limits.maxSeconds);
   return {
     type: 'input',
     block_id: INPUT.delay,
     label: plain('Self-destructs after'),
     hint: plain(
-      `Like 30s, 5m, 2h, 1d or 1h30m (a bare number is seconds), from 1 second to ${describeDelay(limits.maxSeconds)}.`,
+      `Like 30s, 5m, 2h, 1d or 1h30m (a bare number is seconds), from ${describeDelay(min)} to ${describeDelay(max)}.`,
     ),
     element: {
       type: 'plain_text_input',
@@ -89,6 +91,12 @@ function conversationBlock(): InputBlock {
   };
 }
 
+/** The delays the workspace's policy allows (shown in the field's hint; the poster holds them). */
+export interface DelayBounds {
+  minSeconds: number;
+  maxSeconds: number;
+}
+
 export interface ModalOptions {
   /** The sealed binding (view-metadata.ts); never text. */
   metadata: string;
@@ -99,6 +107,8 @@ export interface ModalOptions {
   files?: number;
   /** More inputs, shown above the delay (later options: reveal once…). */
   extra?: KnownBlock[];
+  /** The policy's bounds, when the workspace has one. */
+  bounds?: DelayBounds;
 }
 
 /** The modal a shortcut opens. */
@@ -130,7 +140,7 @@ export function snapModal(kind: ModalKind, options: ModalOptions): ModalView {
       ...intro,
       ...inputs,
       ...(options.extra ?? []),
-      delayBlock(options.defaultSeconds, options.limits),
+      delayBlock(options.defaultSeconds, options.limits, options.bounds),
     ] as ModalView['blocks'],
   };
 }
@@ -155,6 +165,14 @@ export function notYourMessageNotice(): ModalView {
   return noticeModal(
     MODAL.snapThis,
     ':no_entry: snap makes only *your own* messages self-destruct. This one was written by someone else (or by an app), so snap leaves it alone — even where your permission could delete it.',
+  );
+}
+
+/** A form the workspace's policy leaves no use for: the rule, by name (`ruleText`). */
+export function policyNotice(kind: ModalKind, rule: string): ModalView {
+  return noticeModal(
+    kind,
+    `:no_entry: ${rule.charAt(0).toUpperCase()}${rule.slice(1)}. \`/snap policy\` shows every rule.`,
   );
 }
 

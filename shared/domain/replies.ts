@@ -8,6 +8,7 @@ import type { Command, DelayLimits } from './command';
 import { describeDelay } from './delay';
 import type { LimitRefusal } from './limits';
 import { MESSAGE_TEXT_LIMIT } from './message';
+import { type ChangeProblem, describePolicy, type Policy, type PolicyRule, type PolicyScope } from './policy';
 import { ACTION } from './surfaces';
 
 export interface Reply {
@@ -33,6 +34,8 @@ export function helpReply(command: string, limits: DelayLimits): Reply {
       `• On a snap's message menu (⋮): *Delete snap now* — only its author can.`,
       `Where snap itself cannot post — a direct message with someone else, a group DM, a private channel it is not in — it offers a link to let it post *as you*: then your snaps are your own messages, deleted on time, wherever you can write.`,
       `• \`${command} revoke\` — stop that: your pending snaps posted as you are deleted now, and snap gives your permission back`,
+      `• \`${command} default 10m\` — your own delay for snaps typed without one (\`${command} default\` shows it, \`reset\` clears it)`,
+      `• \`${command} policy\` — this workspace’s rules for snap; admins change them (\`${command} policy max 1d\`, \`min 10s\`, \`default 5m\`, \`reveal off\`, \`as-user off\`, \`off #channel\`, \`reset\`) or in snap’s Home tab`,
       `Nothing of the text is stored: snap keeps only where the message is and when it goes.`,
     ].join('\n'),
   );
@@ -57,6 +60,14 @@ export function invalidReply(
     case 'no_message':
       return ephemeral(
         `There is no message after \`${command.word}\`. Try \`${name} ${command.word} your message\`. Nothing was posted.`,
+      );
+    case 'policy':
+      return ephemeral(
+        `snap did not understand that policy change. Try \`${name} policy\` to see it; admins change it with \`${name} policy max 1d\`, \`min 10s\`, \`default 5m\` (\`off\` clears one), \`reveal on|off\`, \`as-user on|off\`, \`activity on|off\`, \`off #channel\` / \`on #channel\` (or \`here\`), \`reset\`.`,
+      );
+    case 'default':
+      return ephemeral(
+        `\`${command.word}\` is not a delay snap can use: ${forms} They run ${range}. Try \`${name} default 10m\`, or \`${name} default reset\`.`,
       );
   }
 }
@@ -329,6 +340,105 @@ export function revokeLaterReply(taken: number, left: number): Reply {
   return ephemeral(
     `:hourglass: Slack is busy: snap took down ${taken} of your pending snaps posted as you, and ${left} could not be deleted yet. Nothing was revoked, so that none of them is left with nothing able to delete it: try \`/snap revoke\` again in a minute.`,
   );
+}
+
+/** `/snap policy`: the rules here, for anyone; who may change them. */
+export function policyReply(
+  policy: Policy,
+  scope: PolicyScope,
+  fallbackSeconds: number,
+  canEdit: boolean,
+): Reply {
+  const lines = describePolicy(policy, scope, fallbackSeconds);
+  lines.push(
+    canEdit
+      ? 'You may change it: `/snap policy max 1d`, `min 10s`, `default 5m`, `reveal off`, `as-user off`, `activity on`, `off #channel`, `reset` — or in snap’s Home tab.'
+      : 'Workspace admins and owners change it.',
+  );
+  return ephemeral(lines.join('\n'));
+}
+
+export function policyChangedReply(policy: Policy, scope: PolicyScope, fallbackSeconds: number): Reply {
+  return ephemeral(
+    [':white_check_mark: Policy changed.', ...describePolicy(policy, scope, fallbackSeconds)].join('\n'),
+  );
+}
+
+export function notAdminReply(): Reply {
+  return ephemeral(
+    'Only workspace admins and owners (and org admins on Enterprise Grid) can change snap’s policy. `/snap policy` shows it.',
+  );
+}
+
+/** A change that would leave the policy contradicting itself. */
+export function changeProblemReply(problem: ChangeProblem): Reply {
+  switch (problem.problem) {
+    case 'min_above_max':
+      return ephemeral(
+        `That would make the shortest delay (${describeDelay(problem.min)}) longer than the longest (${describeDelay(problem.max)}). Nothing was changed.`,
+      );
+    case 'default_outside':
+      return ephemeral(
+        `The default delay (${describeDelay(problem.seconds)}) would fall outside ${describeDelay(problem.min)} – ${describeDelay(problem.max)}. Change the default first (\`/snap policy default …\`), or clear it (\`default off\`). Nothing was changed.`,
+      );
+    case 'too_many_channels':
+      return ephemeral(`snap can be off in at most ${problem.max} conversations. Nothing was changed.`);
+  }
+}
+
+/**
+ * What a rule of the policy says, in a few words (replies, forms and App Home). `schedule`: about
+ * making a message the person sent self-destruct (`snap_this`), which acts with their own token.
+ */
+export function ruleText(rule: PolicyRule, about: 'post' | 'schedule' = 'post'): string {
+  switch (rule.rule) {
+    case 'min':
+      return `this workspace’s policy sets the shortest delay to ${describeDelay(rule.seconds)}`;
+    case 'max':
+      return `this workspace’s policy sets the longest delay to ${describeDelay(rule.seconds)}`;
+    case 'channel_off':
+      return 'this workspace’s policy turns snap off in this conversation';
+    case 'reveal_off':
+      return 'this workspace’s policy turns reveal-once secrets off';
+    case 'as_user_off':
+      return about === 'schedule'
+        ? 'this workspace’s policy turns acting as yourself off, and making a message you sent self-destruct takes your own permission'
+        : 'this workspace’s policy turns posting as yourself off, and snap itself cannot post in this conversation';
+  }
+}
+
+/** A snap the policy does not allow: the rule, by name; nothing posted. */
+export function policyRefusedReply(rule: PolicyRule): Reply {
+  return ephemeral(
+    `:no_entry: Your snap was not posted: ${ruleText(rule)}. \`/snap policy\` shows every rule.`,
+  );
+}
+
+/** `snap_this` the policy does not allow (checked again at submission): the rule, by name; nothing scheduled. */
+export function scheduleRefusedReply(rule: PolicyRule): Reply {
+  return ephemeral(
+    `:no_entry: Nothing was scheduled: ${ruleText(rule, 'schedule')}. \`/snap policy\` shows every rule.`,
+  );
+}
+
+/** `/snap default`: what applies to the person's snaps typed without a delay. */
+export function defaultReply(own: number | undefined, applied: number, change?: 'set' | 'cleared'): Reply {
+  const lead =
+    change === 'set'
+      ? ':white_check_mark: Saved. '
+      : change === 'cleared'
+        ? ':white_check_mark: Cleared. '
+        : '';
+  const what =
+    own !== undefined && own === applied
+      ? `Your snaps typed without a delay self-destruct after ${describeDelay(applied)} (your own default).`
+      : `Your snaps typed without a delay self-destruct after ${describeDelay(applied)} (the workspace’s default${own !== undefined ? `; yours, ${describeDelay(own)}, is outside its policy` : ''}).`;
+  return ephemeral(`${lead}${what} Change it with \`/snap default 10m\`.`);
+}
+
+/** A default the person asked for that the policy does not allow. */
+export function defaultRefusedReply(rule: PolicyRule): Reply {
+  return ephemeral(`That default was not saved: ${ruleText(rule)}.`);
 }
 
 /** A shortcut's modal could not be opened (Slack's trigger lasts 3 s): the person tries again. */

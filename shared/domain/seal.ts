@@ -8,7 +8,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { SealError } from '../errors';
-import type { AuthorRequest, OpenViewRequest, PostRequest, ScheduleRequest } from './snap';
+import type { AuthorRequest, HomeRequest, OpenViewRequest, PostRequest, ScheduleRequest } from './snap';
 
 /**
  * The associated data of a snap's event: a JSON array in a fixed order, led by a tag naming the
@@ -31,6 +31,7 @@ export function postAad(
     | 'receivedAt'
     | 'via'
     | 'threadTs'
+    | 'defaulted'
   >,
 ): string {
   const { v, id, team, channel, user, delaySeconds, receivedAt } = request;
@@ -49,6 +50,7 @@ export function postAad(
       delaySeconds,
       receivedAt,
       ...org(request.enterprise),
+      ...defaultedMarker(request.defaulted),
     ]);
   return JSON.stringify([
     'snap/post',
@@ -60,7 +62,20 @@ export function postAad(
     delaySeconds,
     receivedAt,
     ...org(request.enterprise),
+    ...defaultedMarker(request.defaulted),
   ]);
+}
+
+/**
+ * A snap sent without a delay: a marker of its own kind (an object), after the org if any, so an
+ * event without it encodes as before and no string can pass for it.
+ */
+const defaultedMarker = (defaulted: true | undefined): object[] => (defaulted ? [{ defaulted: true }] : []);
+
+/** The associated data of an App Home request: the whole action and whose it is. */
+export function homeAad(id: string, request: HomeRequest): string {
+  const { v, home, team, user, receivedAt } = request;
+  return JSON.stringify(['snap/home', v, id, home, team, user, receivedAt, ...org(request.enterprise)]);
 }
 
 /** The associated data of an author's request: its id, the whole action and whose it is. */
@@ -71,7 +86,15 @@ export function authorAad(id: string, request: AuthorRequest): string {
       ? [action.snapId, action.list === true]
       : action.kind === 'delete_message'
         ? action.ts
-        : null;
+        : action.kind === 'policy'
+          ? (action.change ?? null)
+          : action.kind === 'default'
+            ? action.seconds === undefined
+              ? 'show'
+              : action.seconds === null
+                ? 'clear'
+                : action.seconds
+            : null;
   return JSON.stringify([
     'snap/author',
     v,

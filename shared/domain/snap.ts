@@ -3,6 +3,7 @@
  * Slack coordinates — team, channel, ts — with its due time; it never holds the text.
  */
 import { MIN_DELAY_SECONDS, SEVEN_DAYS_SECONDS } from './delay';
+import type { PolicyChange } from './policy';
 import { isModalKind, MODAL, type ModalKind } from './surfaces';
 
 /** How a request travels from ack to poster (the async Invoke payload). */
@@ -16,6 +17,11 @@ export interface PostRequest {
   channel: string;
   user: string;
   delaySeconds: number;
+  /**
+   * No delay was typed: `delaySeconds` is ack's configured default, and the poster applies the
+   * author's own default or the workspace policy's instead (ack never reads the table).
+   */
+  defaulted?: true;
   /** When ack received the command (ms since epoch). */
   receivedAt: number;
   /**
@@ -136,7 +142,11 @@ export type AuthorAction =
   /** The "Delete snap now" message shortcut: the message clicked. */
   | { kind: 'delete_message'; ts: string }
   /** `/snap revoke`: take back snap's permission to post as the author. */
-  | { kind: 'revoke' };
+  | { kind: 'revoke' }
+  /** `/snap policy [change]`: show the workspace's policy, or change it (admins only, checked with Slack). */
+  | { kind: 'policy'; change?: PolicyChange }
+  /** `/snap default [delay]`: show the author's default delay, set it (seconds) or clear it (null). */
+  | { kind: 'default'; seconds?: number | null };
 
 export interface AuthorRequest {
   v: 1;
@@ -159,13 +169,90 @@ export function isAuthorRequest(value: unknown): value is AuthorRequest {
       a.kind === 'cancel' ||
       a.kind === 'revoke' ||
       (a.kind === 'delete' && typeof a.snapId === 'string' && (a.list === undefined || a.list === true)) ||
-      (a.kind === 'delete_message' && typeof a.ts === 'string'));
+      (a.kind === 'delete_message' && typeof a.ts === 'string') ||
+      (a.kind === 'policy' && (a.change === undefined || isPolicyChange(a.change))) ||
+      (a.kind === 'default' && (a.seconds === undefined || a.seconds === null || isSeconds(a.seconds))));
   return (
     v.v === 1 &&
     actionOk &&
     typeof v.team === 'string' &&
     isOptionalId(v.enterprise) &&
     typeof v.channel === 'string' &&
+    typeof v.user === 'string' &&
+    typeof v.receivedAt === 'number'
+  );
+}
+
+const isSeconds = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= MIN_DELAY_SECONDS && v <= SEVEN_DAYS_SECONDS;
+const isIdList = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.length <= 1000 && v.every((c) => typeof c === 'string' && /^[A-Z0-9]{3,32}$/.test(c));
+
+/** A policy change as ack made it (the event's clear fields are also bound by its seal). */
+export function isPolicyChange(value: unknown): value is PolicyChange {
+  if (typeof value !== 'object' || value === null) return false;
+  const c = value as Record<string, unknown>;
+  switch (c.kind) {
+    case 'min':
+    case 'max':
+    case 'default':
+      return c.seconds === null || isSeconds(c.seconds);
+    case 'reveal':
+    case 'as_user':
+    case 'activity':
+      return typeof c.on === 'boolean';
+    case 'channels':
+      return typeof c.off === 'boolean' && isIdList(c.channels);
+    case 'off_channels':
+      return isIdList(c.channels);
+    case 'reset':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * What a person does in snap's App Home (or what opened it), handed by ack or install to the
+ * controls function, which acts and publishes the Home tab again: the view is the answer.
+ */
+export type HomeAction =
+  /** `app_home_opened`: render it. */
+  | { kind: 'open' }
+  /** A page of older pending snaps (`before`: the createdAt of the last one shown), or the newest. */
+  | { kind: 'page'; before?: number }
+  /** "Delete now" beside a pending snap in App Home. */
+  | { kind: 'delete'; snapId: string }
+  /** The person's own default delay (null: none, the policy's applies). */
+  | { kind: 'my_default'; seconds: number | null }
+  /** An admin's change to the policy (admins only, checked with Slack). */
+  | { kind: 'policy'; change: PolicyChange };
+
+export interface HomeRequest {
+  v: 1;
+  home: HomeAction;
+  team: string;
+  enterprise?: string;
+  user: string;
+  receivedAt: number;
+}
+
+export function isHomeRequest(value: unknown): value is HomeRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  const h = v.home as Record<string, unknown> | undefined;
+  const homeOk =
+    !!h &&
+    (h.kind === 'open' ||
+      (h.kind === 'page' && (h.before === undefined || (typeof h.before === 'number' && h.before > 0))) ||
+      (h.kind === 'delete' && typeof h.snapId === 'string' && h.snapId !== '') ||
+      (h.kind === 'my_default' && (h.seconds === null || isSeconds(h.seconds))) ||
+      (h.kind === 'policy' && isPolicyChange(h.change)));
+  return (
+    v.v === 1 &&
+    homeOk &&
+    typeof v.team === 'string' &&
+    isOptionalId(v.enterprise) &&
     typeof v.user === 'string' &&
     typeof v.receivedAt === 'number'
   );
@@ -421,6 +508,7 @@ export function isPostRequest(value: unknown): value is PostRequest {
     typeof v.delaySeconds === 'number' &&
     Number.isInteger(v.delaySeconds) &&
     v.delaySeconds > 0 &&
+    (v.defaulted === undefined || v.defaulted === true) &&
     typeof v.receivedAt === 'number'
   );
 }

@@ -46,4 +46,22 @@ export const ACTION = {
   deleteSnap: 'delete_snap',
   /** "Reveal" on a reveal-once card. */
   reveal: 'snap_reveal',
+  /** App Home: older pending snaps (value: the createdAt of the last one shown). */
+  homeOlder: 'home_older',
+  /** App Home: back to the newest pending snaps. */
+  homeNewest: 'home_newest',
+  /** App Home: the person's own default delay (a select: seconds, or `none`). */
+  myDefault: 'my_default',
+  /** App Home, admins: the policy's shortest, longest and default delay (selects: seconds, or `off`). */
+  policyMin: 'policy_min',
+  policyMax: 'policy_max',
+  policyDefault: 'policy_default',
+  /** App Home, admins: switches (value `on` or `off`: what the click turns it to). */
+  policyReveal: 'policy_reveal',
+  policyAsUser: 'policy_as_user',
+  policyActivity: 'policy_activity',
+  /** App Home, admins: the conversations where snap is off (a multi conversation select). */
+  policyOffChannels: 'policy_off_channels',
+  /** App Home, admins: back to no policy (with a confirmation). */
+  policyReset: 'policy_reset',
 } as const;

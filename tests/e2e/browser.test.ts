@@ -32,6 +32,7 @@ const TYPED_ELSEWHERE = [
   'the code is 0451 (thread)',
   'the wifi password is hunter2',
   'a snap for ana only',
+  'mine, under a policy',
 ];
 /** install's pages as the browser got them (after Allow), for the privacy scan. */
 const installPages: string[] = [];
@@ -499,6 +500,60 @@ describe('many workspaces, and posting as yourself, on the sandbox page', () => 
   }, 60_000);
 });
 
+describe('snap’s Home tab on the sandbox page', () => {
+  it('shows your pending snaps under Apps → snap, deletes one from it, and lets an admin (only) set the policy there', async () => {
+    // Prepare: alex (an admin) has a snap pending in #general.
+    const page = await openPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await type(page, '/snap 1h shown in the home tab');
+    const pending = message(page, 'shown in the home tab');
+    await pending.waitFor({ timeout: 5_000 });
+    const home = page.locator('[data-role="home-view"]');
+
+    // Act: open the Home tab, delete the snap from it, set the longest delay to 1 hour.
+    await page.click('#sidebar [data-role="open-home"]');
+    await home.locator('button[data-action="delete_snap"]').first().waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-home-admin');
+    const listed = await home.locator('button[data-action="delete_snap"]').count();
+    await home.locator('button[data-action="delete_snap"]').first().click();
+    await home.getByText('Deleted your snap').waitFor({ timeout: 5_000 });
+    await pending.waitFor({ state: 'detached', timeout: 5_000 });
+    await home.locator('select[data-action="policy_max"]').selectOption('3600');
+    await home.getByText('Policy changed').waitFor({ timeout: 5_000 });
+    const policy = await home.textContent();
+    await screenshot(page, 'sandbox-home-policy');
+    // The rule holds where snaps are posted.
+    await page.click('#sidebar .item[data-conversation="C0LOCAL"]');
+    await type(page, '/snap 2h too long for the policy');
+    const refused = note(page, 'sets the longest delay to 1 hour');
+    await refused.waitFor({ timeout: 5_000 });
+    // ana sees her own Home: no policy to edit, no Remove button.
+    await page.selectOption('#sidebar [data-role="person"]', 'U0ANA');
+    await page.click('#sidebar [data-role="open-home"]');
+    // (ana's own snaps from the stories above are hers to see; the policy is not hers to edit.)
+    await home.getByText('Workspace admins and owners change the policy').waitFor({ timeout: 5_000 });
+    const asAna = {
+      editor: await home.locator('select[data-action="policy_max"]').count(),
+      remove: await page.locator('[data-role="remove-app"]').count(),
+      rules: await home.textContent(),
+    };
+    await screenshot(page, 'sandbox-home-ana');
+    // Back to alex, who resets the policy (a confirmation first, as in Slack).
+    await page.selectOption('#sidebar [data-role="person"]', 'U0LOCAL');
+    await home.locator('button[data-action="policy_reset"]').click();
+    await home.getByText('from 1 second to 7 days').waitFor({ timeout: 5_000 });
+
+    // Assess
+    expect(listed).toBeGreaterThanOrEqual(1);
+    expect(policy).toContain('from 1 second to 1 hour');
+    expect(await message(page, 'too long for the policy').count()).toBe(0);
+    expect(asAna.editor).toBe(0);
+    expect(asAna.remove).toBe(0);
+    expect(asAna.rules).toContain('to 1 hour');
+    expect(await page.locator('[data-role="remove-app"]').count()).toBe(1);
+  }, 60_000);
+});
+
 describe('beyond the slash command, on the sandbox page', () => {
   /** The modal on the page, once it shows. */
   const modal = async (page: Page, callback: string) => {
@@ -635,6 +690,52 @@ describe('beyond the slash command, on the sandbox page', () => {
     expect(allowed).toContain('posted as you');
     expect(await told.textContent()).toContain('with its file');
     expect(await page.locator('.file-chip', { hasText: 'screenshot.png' }).count()).toBe(0);
+  }, 45_000);
+
+  it('fills New snap with my default from the Home tab, within the policy it names, and opens no Self-destruct form while posting as yourself is off', async () => {
+    // Prepare: alex (an admin) chooses his own default in the Home tab, and a longest delay of 1 hour.
+    const page = await openPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    const home = page.locator('[data-role="home-view"]');
+    await page.click('#sidebar [data-role="open-home"]');
+    await home.locator('select[data-action="my_default"]').selectOption('600');
+    await home.getByText('10 minutes (your own)').waitFor({ timeout: 5_000 });
+    await home.locator('select[data-action="policy_max"]').selectOption('3600');
+    await home.getByText('Policy changed').waitFor({ timeout: 5_000 });
+    await page.click('#sidebar .item[data-conversation="C0LOCAL"]');
+
+    // Act: ⚡ → New snap; then posting as yourself off, and ⋮ → Self-destruct on a message of his.
+    await page.click('#lightning');
+    await page.click('#shortcuts [data-shortcut="snap_new"]');
+    const form = await modal(page, 'snap_new');
+    const prefilled = await form.locator('[data-action="delay"]').inputValue();
+    const hint = await form.textContent();
+    await screenshot(page, 'sandbox-modal-default');
+    await page.click('#modal .x');
+    await page.click('#sidebar [data-role="open-home"]');
+    await home.locator('button[data-action="policy_as_user"]').click();
+    await home.getByText('Posting as yourself: off').waitFor({ timeout: 5_000 });
+    await page.click('#sidebar .item[data-conversation="C0LOCAL"]');
+    await type(page, 'mine, under a policy');
+    const mine = message(page, 'mine, under a policy');
+    await mine.waitFor({ timeout: 5_000 });
+    await fromMenu(page, mine, 'snap_this');
+    const notice = await modal(page, 'snap_this_notice');
+    const said = await notice.textContent();
+    await screenshot(page, 'sandbox-self-destruct-policy');
+    await page.click('#modal .x');
+    // Back as they were: no policy, the workspace's default.
+    await page.click('#sidebar [data-role="open-home"]');
+    await home.locator('button[data-action="policy_reset"]').click();
+    await home.getByText('from 1 second to 7 days').waitFor({ timeout: 5_000 });
+    await home.locator('select[data-action="my_default"]').selectOption('none');
+    await home.getByText('(the workspace’s)').waitFor({ timeout: 5_000 });
+
+    // Assess
+    expect(prefilled).toBe('10m');
+    expect(hint).toContain('from 1 second to 1 hour');
+    expect(said).toContain('turns acting as yourself off');
+    expect(await notice.locator('[data-role="submit"]').count()).toBe(0);
   }, 45_000);
 });
 

@@ -23,8 +23,10 @@ const suite = pipelineSuite('one-answer', {
   slack: {
     conversations: { D0ANA: { kind: 'im', members: [ME, ANA], team: TEAM } },
     archived: ['C0ARC'],
+    admins: [ME],
   },
-  env: { SNAP_LIMIT_USER_PER_MINUTE: '2' },
+  // A policy changed here holds for the next snap (warm functions' minute is unit-tested).
+  env: { SNAP_LIMIT_USER_PER_MINUTE: '2', SNAP_SETTINGS_CACHE_SECONDS: '0' },
 });
 const p = (): Pipeline => suite.pipeline();
 
@@ -84,11 +86,35 @@ describe('one answer per request', () => {
     ],
     ['the grammar is wrong', '-5s the code is 31-4-15', { user_id: 'U0GRAM' }, 'negative delay'],
     ['help is asked for', 'help', { user_id: 'U0HELP' }, 'posts a message that deletes itself'],
+    ['the policy is asked for', 'policy', { user_id: 'U0POL' }, 'snap’s policy here'],
+    [
+      'someone not an admin changes the policy',
+      'policy max 1h',
+      { user_id: 'U0POL' },
+      'Only workspace admins',
+    ],
+    ['a policy change is not understood', 'policy max forever', { user_id: 'U0POL' }, 'did not understand'],
+    ['a person asks for their default', 'default', { user_id: 'U0POL' }, 'typed without a delay'],
+    ['a person sets their default', 'default 10m', { user_id: 'U0POL' }, 'your own default'],
   ])('answers once when %s', async (_case, text, fields, says) => {
     const got = await ask(text, fields);
 
     expect(got.posted).toBe(0);
     expect(got.answers).toEqual([expect.stringContaining(says)]);
+  });
+
+  it('answers an admin’s policy change once, and a snap the policy refuses once, naming the rule', async () => {
+    const changed = await ask('policy off here', { channel_id: 'C0QUIET' });
+    const refused = await ask('1h not in this channel', { channel_id: 'C0QUIET', user_id: 'U0QUIET' });
+    const reset = await ask('policy reset', { channel_id: 'C0QUIET' });
+
+    expect(changed).toMatchObject({ answers: [expect.stringContaining('Policy changed')], total: 1 });
+    expect(refused).toMatchObject({
+      answers: [expect.stringContaining('turns snap off in this conversation')],
+      posted: 0,
+      total: 1,
+    });
+    expect(reset.total).toBe(1);
   });
 
   it('answers a snap over a limit once, and every snap before it by its message alone', async () => {
@@ -187,6 +213,8 @@ describe('one answer per modal', () => {
     callback: string,
     filled: { text?: string; delay: string; conversation?: string },
     message?: StandInMessage,
+    /** Done while the form is open (an admin changing the policy, say); its own answers apart. */
+    meanwhile?: () => Promise<unknown>,
   ) {
     const who = { team: TEAM, user };
     const trigger = p().slack.trigger(who);
@@ -202,6 +230,7 @@ describe('one answer per modal', () => {
     await p().lambda.settled();
     const view = [...p().slack.views.values()].find((v) => v.triggerId === trigger);
     if (!view) throw new Error('no modal');
+    await meanwhile?.();
     const submitted = await p().interact(viewSubmission(who, view, filled));
     await p().lambda.settled();
     const fromAck = [opened.body, submitted.body].filter((b) => b);
@@ -268,6 +297,83 @@ describe('one answer per modal', () => {
     for (const one of got) expect(one.total).toBe(1);
     for (const one of got.filter((g) => g.posted === 0))
       expect(one.answers).toEqual([expect.stringContaining('faster than snap allows')]);
+  });
+
+  it('answers a modal snap the policy refuses once, naming the rule, and opens its form with the person’s default', async () => {
+    // Prepare: the admin sets the longest delay to 1 hour; U0MODPOL's own default is 10 minutes.
+    await ask('policy max 1h');
+    await ask('default 10m', { user_id: 'U0MODPOL' });
+    const views = p().slack.views.size;
+
+    // Act
+    const got = await viaModal('U0MODPOL', 'snap_new', {
+      conversation: 'C0MODAL',
+      text: 'longer than the policy',
+      delay: '2h',
+    });
+    await ask('policy reset');
+
+    // Assess
+    const form = [...p().slack.views.values()][views];
+    expect(JSON.stringify(form?.view.blocks)).toContain('"initial_value":"10m"');
+    expect(got).toMatchObject({
+      answers: [expect.stringContaining('sets the longest delay to 1 hour')],
+      posted: 0,
+      total: 1,
+    });
+  });
+
+  it('answers a message made to self-destruct once, naming the rule, when posting as yourself was turned off while its form was open', async () => {
+    // Prepare
+    await p().authorize({ as: 'user', team: TEAM, user: 'U0MODAU' });
+    const mine = p().slack.userMessage({
+      channel: 'C0MODAL',
+      user: 'U0MODAU',
+      text: 'not while as-user is off',
+    });
+
+    // Act
+    const got = await viaModal('U0MODAU', 'snap_this', { delay: '1h' }, mine, () =>
+      ask('policy as-user off'),
+    );
+    await ask('policy reset');
+
+    // Assess: nothing scheduled, the message stays.
+    expect(got.answers).toEqual([expect.stringContaining('turns acting as yourself off')]);
+    expect(
+      p()
+        .slack.live('C0MODAL')
+        .some((m) => m.ts === mine.ts),
+    ).toBe(true);
+    expect(
+      (await p().items()).some(
+        (i) => String(i.pk).startsWith('snap#') && (i as { ts?: string }).ts === mine.ts,
+      ),
+    ).toBe(false);
+  });
+
+  it('opens no form for a message made to self-destruct while posting as yourself is off: its one answer names the rule', async () => {
+    // Prepare
+    await p().authorize({ as: 'user', team: TEAM, user: 'U0MODNO' });
+    const mine = p().slack.userMessage({ channel: 'C0MODAL', user: 'U0MODNO', text: 'no form for this one' });
+    await ask('policy as-user off');
+    const who = { team: TEAM, user: 'U0MODNO' };
+    const trigger = p().slack.trigger(who);
+    const notes = p().slack.ephemerals.length;
+
+    // Act
+    const opened = await p().interact(
+      messageShortcut(who, 'snap_this', trigger, mine, p().slack.responseUrl(`one-${++requests}`)),
+    );
+    await p().lambda.settled();
+    await ask('policy reset');
+
+    // Assess: the modal that opened is the answer, and says why; nothing else was said.
+    const view = [...p().slack.views.values()].find((v) => v.triggerId === trigger);
+    expect(opened.body).toBeFalsy();
+    expect(view?.view.submit).toBeUndefined();
+    expect(JSON.stringify(view?.view.blocks)).toContain('turns acting as yourself off');
+    expect(p().slack.ephemerals.slice(notes)).toEqual([]);
   });
 
   it('answers a message made to self-destruct once, beside it', async () => {

@@ -177,6 +177,22 @@ describe('Socket Mode', () => {
     );
   const replyTo = (id: string) => until(() => slack.replies.find((r) => r.id === id), 5_000);
 
+  it('acknowledges app_home_opened within 3 s and publishes the Home tab through install and controls', async () => {
+    // Act
+    const { ack, ms } = await envelope('events_api', {
+      type: 'event_callback',
+      team_id: 'T0SOCK',
+      event: { type: 'app_home_opened', user: 'U0SOCK', channel: 'D0SOCK', tab: 'home', event_ts: '1.2' },
+    });
+    const home = await until(() => slack.homes.get('U0SOCK'), 5_000);
+
+    // Assess
+    expect(ack).toMatchObject({ envelope_id: expect.stringContaining('events_api') });
+    expect(ms).toBeLessThan(3_000);
+    expect(JSON.stringify(home.blocks)).toContain('Your pending snaps');
+    expect(home.by).toBe('fixed');
+  });
+
   it('acknowledges a Delete now button within 3 s and deletes the snap', async () => {
     // Prepare
     const ts = await snapOverSocket('button over the socket', 'C-sbutton');

@@ -6,6 +6,7 @@
  */
 
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { ACTIVITY_PREFIX } from '../../shared/adapters/activity-store';
 import { GRANTS_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import {
   MESSAGE_KEY_CONTEXT,
@@ -13,6 +14,7 @@ import {
   tokenContext,
   VIEW_KEY_CONTEXT,
 } from '../../shared/adapters/kms';
+import { SETTINGS_PREFIX } from '../../shared/adapters/settings-store';
 import { COUNTER_PREFIX, SLOT_PREFIX, SNAP_PREFIX, WATCH_PREFIX } from '../../shared/adapters/snap-item';
 import {
   configReaderOf,
@@ -34,9 +36,8 @@ import {
 const FUNCTIONS = ['ack', 'poster', 'controls', 'sweeper', 'reaper', 'install'] as const;
 const ROOT = `arn:\${data.aws_partition.current.partition}:iam::\${data.aws_caller_identity.current.account_id}:root`;
 const DEPLOYER = tf('data.aws_iam_session_context.deployer.issuer_arn');
-/** How Terraform names a function's role; install is deployed with `count`, so through a splat. */
-const role = (fn: string) =>
-  fn === 'install' ? tf('one(module.install[*].role_arn)') : `\${module.${fn}.role_arn}`;
+/** How Terraform names a function's role. */
+const role = (fn: string) => `\${module.${fn}.role_arn}`;
 /** The part of a Slack token's encryption context that is the same for every token. */
 const { app, purpose } = tokenContext({ key: 'T0', kind: 'bot' });
 const TOKEN_CONTEXT = { app, purpose } as Record<string, string>;
@@ -434,10 +435,12 @@ describe('the table, shared by every kind of item', () => {
     INSTALLATION_PREFIX,
     STATE_PREFIX,
     GRANTS_PREFIX,
+    SETTINGS_PREFIX,
+    ACTIVITY_PREFIX,
   ].map((p) => `${p}*`);
 
   /** snap's two tables: the snaps' (with OAuth flows and counters) and the installations'. */
-  const TABLES = [tf('aws_dynamodb_table.snaps.arn'), tf('aws_dynamodb_table.installations[0].arn')];
+  const TABLES = [tf('aws_dynamodb_table.snaps.arn'), tf('aws_dynamodb_table.installations.arn')];
   /** A function's role statements that act on single items of either table. */
   const itemStatements = (fn: string) => {
     const doc = /data\.aws_iam_policy_document\.(\w+)(?:\[0\])?\.json/.exec(
@@ -472,9 +475,9 @@ describe('the table, shared by every kind of item', () => {
     expect(itemStatements('ack')).toEqual([]);
   });
 
-  it('lets the poster write snaps, rate-limit counters, slots and watch items, the sweeper snaps and watch items, the reaper snaps only, and each delete only tokens in the installations', () => {
+  it('lets the poster write snaps, rate-limit counters, slots and watch items, the sweeper snaps, watch items and activity counts, the reaper snaps only, and each delete only tokens in the installations', () => {
     const keysOf = (fn: string) => new Set(itemStatements(fn).flatMap(leadingKeys));
-    const installations = tf('aws_dynamodb_table.installations[0].arn');
+    const installations = tf('aws_dynamodb_table.installations.arn');
 
     expect([...keysOf('poster')]).toEqual(
       expect.arrayContaining([
@@ -503,7 +506,7 @@ describe('the table, shared by every kind of item', () => {
       return writes.filter((s) => !s.resources.includes(installations));
     };
     expect([...new Set(inSnapsOf('sweeper').flatMap(leadingKeys))].sort()).toEqual(
-      [`${SNAP_PREFIX}*`, `${WATCH_PREFIX}*`].sort(),
+      [`${ACTIVITY_PREFIX}*`, `${SNAP_PREFIX}*`, `${WATCH_PREFIX}*`].sort(),
     );
     expect([...new Set(inSnapsOf('reaper').flatMap(leadingKeys))]).toEqual([`${SNAP_PREFIX}*`]);
     for (const fn of ['sweeper', 'reaper']) {
@@ -516,5 +519,21 @@ describe('the table, shared by every kind of item', () => {
         ['DeleteUserTokens', 'ForgetDeadBotTokens', 'UnlistUserGrants'],
       ]);
     }
+  });
+
+  it('lets only controls change settings, and every snap function read them by key, in the installations’ table (no TTL, no index, no stream: they last as the installation does)', () => {
+    const installations = tf('aws_dynamodb_table.installations.arn');
+    const onSettings = (fn: string, action: string) =>
+      itemStatements(fn).filter(
+        (s) => s.actions.includes(action) && leadingKeys(s).includes(`${SETTINGS_PREFIX}*`),
+      );
+    const settingsWriters = FUNCTIONS.filter((fn) => onSettings(fn, 'dynamodb:UpdateItem').length > 0);
+    const readers = FUNCTIONS.filter((fn) => onSettings(fn, 'dynamodb:GetItem').length > 0);
+
+    expect(settingsWriters.sort()).toEqual(['controls', 'install'].sort());
+    expect(readers.sort()).toEqual(['controls', 'install', 'poster', 'sweeper'].sort());
+    for (const fn of readers)
+      for (const s of onSettings(fn, 'dynamodb:GetItem'))
+        expect([fn, s.resources]).toEqual([fn, [installations]]);
   });
 });

@@ -6,8 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
+import { ACTIVITY_PREFIX } from '../../shared/adapters/activity-store';
 import { GRANTS_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import { tokenContext } from '../../shared/adapters/kms';
+import { SETTINGS_PREFIX } from '../../shared/adapters/settings-store';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../../shared/adapters/slack-request';
 import { TABLE } from '../../shared/adapters/snap-item';
 import { ROUTES } from '../../shared/app/accept-interaction';
@@ -50,8 +52,8 @@ const blocks = (value: unknown) => (value ?? []) as Array<Record<string, unknown
 
 /** Plaintext fallbacks for local runs: Terraform never sets them. */
 const PLAINTEXT_FALLBACKS = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_CLIENT_SECRET'];
-/** Optional overrides: SLACK_API_URL for local runs, SNAP_SWEEP_IN_FLIGHT to tune a sweeper worker's concurrency. */
-const OVERRIDES = ['SLACK_API_URL', 'SNAP_SWEEP_IN_FLIGHT'];
+/** Optional overrides: SLACK_API_URL for local runs; SNAP_SETTINGS_CACHE_SECONDS left to its default when deployed (tests read settings afresh); SNAP_SWEEP_IN_FLIGHT to tune a sweeper worker's concurrency. */
+const OVERRIDES = ['SLACK_API_URL', 'SNAP_SETTINGS_CACHE_SECONDS', 'SNAP_SWEEP_IN_FLIGHT'];
 
 /** A function's environment as Terraform sets it in `mode`: the names set, and those left out. */
 function environmentIn(fn: string, mode: Mode): { set: string[]; unset: string[] } {
@@ -97,10 +99,8 @@ describe('infra and code agree', () => {
     (fn, name) => {
       // Prepare
       const mode = modeOf(name);
-      if (!deployedIn(module(fn), mode)) {
-        expect([fn, name]).toEqual(['install', 'one-workspace']);
-        return;
-      }
+      // Every function is deployed in every mode (install serves Slack's events in all of them).
+      expect(deployedIn(module(fn), mode)).toBe(true);
 
       // Act: the config reads what is set and looks for what is not (optional variables).
       const { read, absent } = configIn(fn, mode);
@@ -306,10 +306,15 @@ describe('infra and code agree', () => {
       tf('local.sweeper_function_name'),
     ];
     expect(infra.locals.sweeper_function_arn).toBe(arn.join(''));
+    // ack and install invoke the poster and controls; only these two may start a worker.
     const starters = FUNCTIONS.filter((fn) =>
-      functionStatements(infra, fn).some((s) => s.actions.includes('lambda:InvokeFunction')),
+      functionStatements(infra, fn).some(
+        (s) =>
+          s.actions.includes('lambda:InvokeFunction') &&
+          s.resources.some((r) => r.includes(tf('local.sweeper_function_arn')) || r.includes('sweeper')),
+      ),
     );
-    expect(starters.sort()).toEqual(['ack', 'poster', 'sweeper']);
+    expect(starters.sort()).toEqual(['poster', 'sweeper']);
     for (const fn of ['poster', 'sweeper'])
       expect(
         functionStatements(infra, fn)
@@ -332,7 +337,7 @@ describe('infra and code agree', () => {
     const byPrincipal = permissions.map((p) => [p.principal, p.function_name]);
 
     expect(byPrincipal).toContainEqual(['apigateway.amazonaws.com', `\${module.ack.name}`]);
-    expect(byPrincipal).toContainEqual(['apigateway.amazonaws.com', `\${module.install[0].name}`]);
+    expect(byPrincipal).toContainEqual(['apigateway.amazonaws.com', `\${module.install.name}`]);
     expect(byPrincipal).toContainEqual(['events.amazonaws.com', `\${module.sweeper.name}`]);
     expect(permissions).toHaveLength(3);
     expect(infra.resource.aws_lambda_function_url).toBeUndefined();
@@ -342,16 +347,20 @@ describe('infra and code agree', () => {
     );
   });
 
-  it('gives install’s browser routes, which take unsigned requests, their own smaller throttle, and Slack’s events one sized for Slack', () => {
+  it('gives install’s browser routes, which take unsigned requests, their own smaller throttle, and Slack’s events, served in every mode, one sized for Slack', () => {
     // Prepare
     const stage = infra.resource.aws_apigatewayv2_stage?.default as Record<string, unknown>;
-    const settings = (stage.dynamic as Record<string, Array<Record<string, unknown>>>).route_settings ?? [];
+    const dynamic = (stage.dynamic as Record<string, Array<Record<string, unknown>>>).route_settings ?? [];
+    const fixed = blocks(stage.route_settings);
     const variable = (name: string) => Number((infra.variable[name] as Record<string, unknown>).default);
     const browsers = infra.locals.browser_routes as string;
-    const [browser, events] = settings;
+    const [browser] = dynamic;
+    const [events] = fixed;
 
-    // Assess: the browsers' allowance covers every install route but the events'.
-    expect(settings).toHaveLength(2);
+    // Assess: the browsers' allowance covers every install route but the events', with Add to
+    // Slack only; the events' allowance is there whatever the mode.
+    expect(dynamic).toHaveLength(1);
+    expect(fixed).toHaveLength(1);
     expect(browser?.for_each).toBe(tf('local.install_enabled ? local.browser_routes : {}'));
     expect(browsers).toContain('local.install_routes');
     expect(browsers).toContain('name != "events"');
@@ -360,17 +369,17 @@ describe('infra and code agree', () => {
       throttling_rate_limit: tf('var.install_throttle_rate'),
       throttling_burst_limit: tf('var.install_throttle_burst'),
     });
-    expect(events?.for_each).toBe(
-      tf('local.install_enabled ? { events = local.install_routes.events } : {}'),
-    );
     expect(
       interpolateLocals(infra, String((infra.locals.install_routes as Record<string, string>).events)),
     ).toBe(`POST ${EVENTS_PATH}`);
-    expect(blocks(events?.content)[0]).toMatchObject({
-      route_key: tf('route_settings.value'),
+    expect(events).toMatchObject({
+      route_key: tf('local.install_routes.events'),
       throttling_rate_limit: tf('var.events_throttle_rate'),
       throttling_burst_limit: tf('var.events_throttle_burst'),
     });
+    expect(infra.locals.install_routes_deployed).toBe(
+      tf('local.install_enabled ? local.install_routes : { events = local.install_routes.events }'),
+    );
     // Slack's ~8 events a second per workspace at its own limit, for several workspaces at once;
     // browsers' a handful.
     expect(variable('install_throttle_rate')).toBeLessThan(variable('api_throttle_rate'));
@@ -398,20 +407,27 @@ describe('infra and code agree', () => {
         `POST ${EVENTS_PATH}`,
       ].sort(),
     );
-    expect(route.for_each).toBe(`\${local.install_enabled ? local.install_routes : {}}`);
+    // Slack's events in every mode (App Home), the browser routes only with the app's client id.
+    expect(infra.locals.install_routes_deployed).toBe(
+      tf('local.install_enabled ? local.install_routes : { events = local.install_routes.events }'),
+    );
+    expect(route.for_each).toBe(tf('local.install_routes_deployed'));
     expect(permission.for_each).toBe(route.for_each);
     expect(String(permission.source_arn)).toBe(
       `\${aws_apigatewayv2_api.slack.execution_arn}/*/\${replace(each.value, " ", "")}`,
     );
-    expect(module('install').count).toBe(`\${local.install_enabled ? 1 : 0}`);
+    expect(module('install').count).toBeUndefined();
     expect(infra.locals.install_enabled).toBe(`\${var.slack_client_id != null}`);
   });
 
-  it('lets install touch only its own key prefixes in each table, seal tokens and open only its two secrets', () => {
+  it('lets install touch only its own key prefixes in each table, seal tokens and open only its two secrets, hand App Home to controls', () => {
     // Prepare
     type Condition = { test: string; variable: string; values: string[] };
     const doc = infra.data.aws_iam_policy_document?.install as { statement: Array<Record<string, unknown>> };
-    const bySid = new Map(doc.statement.map((st) => [st.sid, st]));
+    const oauth = infra.data.aws_iam_policy_document?.install_oauth as {
+      statement: Array<Record<string, unknown>>;
+    };
+    const bySid = new Map([...doc.statement, ...oauth.statement].map((st) => [st.sid, st]));
     const condition = (sid: string) => blocks(bySid.get(sid)?.condition)[0] as unknown as Condition;
 
     // Assess: installations in their own table, OAuth flows (and nothing else) in the snap table.
@@ -420,23 +436,35 @@ describe('infra and code agree', () => {
         test: 'ForAllValues:StringLike',
         variable: 'dynamodb:LeadingKeys',
       });
-    expect(bySid.get('StoreInstallations')?.resources).toEqual([
-      tf('aws_dynamodb_table.installations[0].arn'),
-    ]);
+    expect(bySid.get('StoreInstallations')?.resources).toEqual([tf('aws_dynamodb_table.installations.arn')]);
     expect(resolveLocal(infra, condition('StoreInstallations').values)).toEqual([
       `${INSTALLATION_PREFIX}*`,
       `${GRANTS_PREFIX}*`,
+      `${SETTINGS_PREFIX}*`,
     ]);
+    expect(oauth).toMatchObject({ count: tf('local.install_enabled ? 1 : 0') });
+    expect(bySid.get('HandHomeToControls')?.resources).toEqual([tf('module.controls.arn')]);
     expect(bySid.get('KeepOAuthStates')?.resources).toEqual([tf('aws_dynamodb_table.snaps.arn')]);
     expect(resolveLocal(infra, condition('KeepOAuthStates').values)).toEqual([`${STATE_PREFIX}*`]);
-    expect(bySid.get('KeepOAuthStates')?.actions).toEqual(['dynamodb:PutItem', 'dynamodb:DeleteItem']);
+    // Saved, marked used by the redirect, read back when the success page is reloaded.
+    expect(bySid.get('KeepOAuthStates')?.actions).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    // At uninstall, the workspace's activity counts in the snap table: deleted, nothing more.
+    expect(bySid.get('ForgetActivity')?.resources).toEqual([tf('aws_dynamodb_table.snaps.arn')]);
+    expect(resolveLocal(infra, condition('ForgetActivity').values)).toEqual([`${ACTIVITY_PREFIX}*`]);
+    expect(bySid.get('ForgetActivity')?.actions).toEqual(['dynamodb:DeleteItem']);
     expect(bySid.get('SealTokens')?.actions).toEqual(['kms:Encrypt']);
     expect(condition('SealTokens').variable).toBe('kms:EncryptionContext:purpose');
     expect(condition('SealTokens').values.map((v) => resolveLocal(infra, v))).toEqual([
       tokenContext({ key: 'T0001', kind: 'bot' }).purpose,
     ]);
-    expect(condition('DecryptSecrets').values.map((v) => interpolateLocals(infra, v))).toEqual([
+    expect(condition('DecryptSigningSecret').values.map((v) => interpolateLocals(infra, v))).toEqual([
       'SLACK_SIGNING_SECRET',
+    ]);
+    expect(condition('DecryptClientSecret').values.map((v) => interpolateLocals(infra, v))).toEqual([
       'SLACK_CLIENT_SECRET',
     ]);
     expect([...new Set(functionStatements(infra, 'install').flatMap((st) => st.actions))].sort()).toEqual([
@@ -446,13 +474,15 @@ describe('infra and code agree', () => {
       'dynamodb:UpdateItem',
       'kms:Decrypt',
       'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'lambda:InvokeFunction',
     ]);
   });
 
-  it('keeps installations in a table of their own with no stream, no TTL and no index, encrypted, with a week of backups', () => {
+  it('keeps installations and settings in a table of their own in every mode, with no stream, no TTL and no index, encrypted, with a week of backups', () => {
     const installations = infra.resource.aws_dynamodb_table?.installations as Record<string, unknown>;
 
-    expect(installations.count).toBe(tf('local.install_enabled ? 1 : 0'));
+    expect(installations.count).toBeUndefined();
     expect(installations.hash_key).toBe(tf('local.table.partition_key'));
     expect(installations.stream_enabled).toBe(false);
     expect(installations.stream_view_type).toBeUndefined();
@@ -463,12 +493,19 @@ describe('infra and code agree', () => {
       enabled: true,
       recovery_period_in_days: 7,
     });
-    // The snap table's stream, which the reaper reads, carries no installation item any more.
-    for (const fn of ['poster', 'controls', 'sweeper', 'reaper'])
-      expect(
+    // The snap table's stream, which the reaper reads, carries no installation item nor any
+    // settings: whoever reads either finds it in this table, in every mode (the reaper reads
+    // tokens only, and only where they can be stored).
+    for (const fn of ['poster', 'controls', 'sweeper', 'install'])
+      expect([
+        fn,
         (resolveLocal(infra, module(fn).environment) as Record<string, unknown>)
           .SNAP_INSTALLATIONS_TABLE_NAME,
-      ).toBe(tf('local.install_enabled ? aws_dynamodb_table.installations[0].name : null'));
+      ]).toEqual([fn, tf('aws_dynamodb_table.installations.name')]);
+    expect(
+      (resolveLocal(infra, module('reaper').environment) as Record<string, unknown>)
+        .SNAP_INSTALLATIONS_TABLE_NAME,
+    ).toBe(tf('local.tokens_in_store ? aws_dynamodb_table.installations.name : null'));
   });
 });
 
@@ -532,6 +569,7 @@ describe('the Slack app manifest', () => {
   const manifest = parseYaml(repoYaml) as {
     features: {
       slash_commands: Array<{ command: string; url: string }>;
+      app_home?: { home_tab_enabled?: boolean };
       shortcuts: Array<{ type: string; callback_id: string }>;
     };
     oauth_config: { redirect_urls: string[]; scopes: { bot: string[]; user: string[] } };
@@ -581,9 +619,11 @@ describe('the Slack app manifest', () => {
     ]);
     expect(new URL(manifest.settings.event_subscriptions.request_url).pathname).toBe(EVENTS_PATH);
     expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual([
+      'app_home_opened',
       'app_uninstalled',
       'tokens_revoked',
     ]);
+    expect(manifest.features.app_home).toMatchObject({ home_tab_enabled: true });
     expect(manifest.settings.org_deploy_enabled).toBe(true);
   });
 

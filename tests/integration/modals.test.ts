@@ -7,7 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -74,17 +80,25 @@ afterAll(async () => {
   await slack.close();
 });
 
-beforeEach(() => {
-  kms.resetHistory();
+/** The workspace's settings item: no policy of its own, U1's own default delay 10 minutes. */
+const SETTINGS = { pk: 'policy#T1', 'def:U1': 600 };
+
+/** The table as both roles find it: settings by key, the poster's slots all free, writes taken. */
+function tableAnswers() {
   ddb.reset();
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
-  // The workspace's poster slots: all free.
+  ddb.on(GetCommand).resolves({ Item: SETTINGS });
   ddb.on(BatchGetCommand).resolves({ Responses: {} });
+}
+
+beforeEach(() => {
+  kms.resetHistory();
+  tableAnswers();
 });
 
 describe('the modal path through the poster bundle', () => {
-  it('opens the reply modal as controls, then posts the submitted reply in the thread as the poster, each within its role', async () => {
+  it('opens the reply modal as controls, its delay filled in with the person’s own default, then posts the submitted reply in the thread as the poster, each within its role', async () => {
     // Prepare: Reply with a snap on a message in a thread, as ack hands it to controls.
     const parent = slack.userMessage({ channel: 'C1', user: 'U2', text: 'the parent' });
     const trigger = slack.trigger({ team: 'T1', user: 'U1' });
@@ -110,10 +124,7 @@ describe('the modal path through the poster bundle', () => {
     const metadata = String(view?.view.private_metadata);
     const nonce = readMetadata(metadata)?.n ?? '';
     kms.resetHistory();
-    ddb.reset();
-    ddb.on(PutCommand).resolves({});
-    ddb.on(UpdateCommand).resolves({});
-    ddb.on(BatchGetCommand).resolves({ Responses: {} });
+    tableAnswers();
 
     // Act: the poster, with what ack hands it for the submission.
     const reply: PostRequest = {
@@ -138,7 +149,10 @@ describe('the modal path through the poster bundle', () => {
 
     // Assess
     expect([opened.outcome, posted.outcome]).toEqual(['opened', 'posted']);
-    expect(JSON.stringify(view?.view.blocks)).toContain('"initial_value":"5m"');
+    // U1's own 10 minutes, not the configured 5 (SNAP_DEFAULT_DELAY_SECONDS).
+    expect(JSON.stringify(view?.view.blocks)).toContain('"initial_value":"10m"');
+    // Read by key (the poster, here the same warm module, finds them in its cache of a minute).
+    expect(asControls.actions).toContain('dynamodb:GetItem');
     expect(slack.live('C1').find((m) => m.text === 'in the thread')?.threadTs).toBe(parent.ts);
     expect(asControls.contexts).toContain('GenerateDataKeyCommand:view');
     expect(asPoster.contexts).toContain('DecryptCommand:view');

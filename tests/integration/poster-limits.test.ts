@@ -10,6 +10,7 @@ import {
   BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -112,6 +113,8 @@ afterAll(async () => {
 
 beforeEach(() => {
   ddb.reset();
+  // No policy is set in the workspace (policy#…): the open policy applies.
+  ddb.on(GetCommand).resolves({});
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
   ddb.on(DeleteCommand).resolves({});

@@ -102,6 +102,8 @@ afterAll(async () => {
 beforeEach(() => {
   ddb.reset();
   lambda.reset();
+  // No policy is set in the workspace (policy#…): the open policy applies.
+  ddb.on(GetCommand).resolves({});
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
   lambda.on(InvokeCommand).resolves({ StatusCode: 202 });

@@ -7,6 +7,7 @@ import type {
   ClaimResult,
   Clock,
   EphemeralArgs,
+  HomeView,
   Identity,
   PostArgs,
   ReplyBody,
@@ -28,6 +29,7 @@ import {
   workerSpanMs,
 } from '../../shared/domain/engine';
 import { DEFAULT_LIMITS, type WindowCounter } from '../../shared/domain/limits';
+import type { Role } from '../../shared/domain/policy';
 import { DEFAULT_POSTER_CAPS, type SlotGroup, slotExpiresAt } from '../../shared/domain/slots';
 import {
   leaseTtl,
@@ -155,6 +157,17 @@ export class MemoryStore implements StorePort {
   }
 
   /** As the author index keys them: the user within their workspace, or their org on Grid. */
+  async findByAuthorPage(
+    author: AuthorRef,
+    limit: number,
+    before?: number,
+  ): Promise<{ records: SnapRecord[]; more: boolean }> {
+    const all = (await this.findByAuthor(author, Number.POSITIVE_INFINITY)).filter(
+      (r) => before === undefined || r.createdAt < before,
+    );
+    return { records: all.slice(0, limit), more: all.length > limit };
+  }
+
   async findByAuthor(author: AuthorRef, limit = 100): Promise<SnapRecord[]> {
     const key = author.enterprise ?? author.team;
     return [...this.records.values()]
@@ -355,6 +368,11 @@ export class ScriptedSlack implements SlackPort {
   readonly authorized = new Set<string>();
   readonly deadUsers = new Set<string>();
   readonly outOfBotReach = new Set<string>();
+  /** Who Slack calls a workspace admin (and an org admin), asked with users.info. */
+  readonly admins = new Set<string>();
+  readonly orgAdmins = new Set<string>();
+  /** Home tabs published, in order. */
+  readonly homes: Array<{ user: string; view: HomeView; speaker: Speaker }> = [];
   /** The token lookup itself fails (the store or KMS does not answer). */
   lookupFails = false;
   /**
@@ -456,6 +474,16 @@ export class ScriptedSlack implements SlackPort {
 
   async reply(_url: string, body: ReplyBody): Promise<void> {
     this.replies.push(body);
+  }
+
+  async role(speaker: Speaker & { as: 'bot' }, user: string): Promise<Role> {
+    this.speak(speaker, 'users.info');
+    return { admin: this.admins.has(user), orgAdmin: this.orgAdmins.has(user) };
+  }
+
+  async publishHome(speaker: Speaker & { as: 'bot' }, user: string, view: HomeView): Promise<void> {
+    this.speak(speaker, 'views.publish');
+    this.homes.push({ user, view, speaker });
   }
 
   async openView(speaker: Speaker, triggerId: string, view: ModalView): Promise<void> {

@@ -323,6 +323,7 @@ export function variablesRead(
     SNAP_POSTERS_PER_WORKSPACE: '10',
     SNAP_POSTERS_PER_ORG: '30',
     SLACK_RESPONSE_URL_PREFIX: 'https://hooks.slack.com/',
+    SNAP_SETTINGS_CACHE_SECONDS: '60',
   };
   const env = new Proxy({} as config.Env, {
     get: (_t, name: string) => {

@@ -126,6 +126,7 @@ export async function startInstallHarness(
     SNAP_INSTALLATIONS_TABLE_NAME: INSTALLATIONS_TABLE,
     SNAP_PUBLIC_URL: PUBLIC_URL,
     SLACK_API_URL: slack.apiUrl,
+    CONTROLS_FUNCTION_NAME: 'snap-controls',
     ...env,
   });
   const { handler } = (await import('../../functions/install/handler')) as unknown as { handler: Handler };

@@ -38,7 +38,7 @@ describe('the /snap grammar', () => {
     '1.2.3 version',
     'sms me',
   ])('keeps "%s" whole as the message with the default delay', (text) => {
-    expect(parseCommand(text, limits)).toEqual({ kind: 'snap', delaySeconds: 60, text });
+    expect(parseCommand(text, limits)).toEqual({ kind: 'snap', delaySeconds: 60, text, defaulted: true });
   });
 
   it.each([
@@ -78,6 +78,7 @@ describe('the /snap grammar', () => {
       kind: 'snap',
       delaySeconds: 60,
       text: 'revoke the old key',
+      defaulted: true,
     });
   });
 
@@ -86,6 +87,7 @@ describe('the /snap grammar', () => {
       kind: 'snap',
       delaySeconds: 60,
       text: 'list of chores',
+      defaulted: true,
     });
     expect(parseCommand('10s cancel that', limits)).toEqual({
       kind: 'snap',

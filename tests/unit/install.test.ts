@@ -510,6 +510,7 @@ describe('installConfig', () => {
     SNAP_KMS_KEY_ID: 'alias/snap',
     SNAP_TABLE_NAME: 'snaps',
     SNAP_PUBLIC_URL: 'https://abc.execute-api.eu-west-1.amazonaws.com',
+    CONTROLS_FUNCTION_NAME: 'snap-controls',
     ...over,
   });
 
@@ -519,6 +520,23 @@ describe('installConfig', () => {
       true,
     );
     expect(() => installConfig(env({ SNAP_ONE_WORKSPACE: 'true' }))).toThrow('ALLOWED_TEAM_IDS');
+  });
+
+  it('serves Slack’s events alone in one-workspace mode without a client id, with no workspace list to require (no permission is kept there)', () => {
+    // Prepare: as Terraform deploys install without slack_client_id and allowed_team_ids.
+    const eventsOnly = env({
+      SLACK_CLIENT_ID: undefined,
+      SLACK_CLIENT_SECRET_CIPHERTEXT: undefined,
+      SNAP_PUBLIC_URL: undefined,
+      SNAP_ONE_WORKSPACE: 'true',
+    });
+
+    // Act
+    const config = installConfig(eventsOnly);
+
+    // Assess
+    expect(config).toMatchObject({ oneWorkspace: true, oauth: undefined });
+    expect(config.allowedTeams.size).toBe(0);
   });
 
   it('reads the installations table from its own variable, or the snap table', () => {
@@ -540,34 +558,50 @@ describe('installConfig', () => {
   });
 
   it('accepts http only on a loopback host, for local runs', () => {
-    expect(installConfig(env({ SNAP_PUBLIC_URL: 'http://localhost:3000' })).publicUrl).toBe(
+    expect(installConfig(env({ SNAP_PUBLIC_URL: 'http://localhost:3000' })).oauth?.publicUrl).toBe(
       'http://localhost:3000',
     );
-    expect(installConfig(env({ SNAP_PUBLIC_URL: 'http://127.0.0.1:3000' })).publicUrl).toBe(
+    expect(installConfig(env({ SNAP_PUBLIC_URL: 'http://127.0.0.1:3000' })).oauth?.publicUrl).toBe(
       'http://127.0.0.1:3000',
     );
   });
 
   it('sends browsers to exactly Slack’s authorize page when SLACK_API_URL is Slack’s or unset', () => {
-    expect(installConfig(env()).slackAuthorizeUrl).toBe('https://slack.com/oauth/v2/authorize');
-    expect(installConfig(env({ SLACK_API_URL: 'https://slack.com/api/' })).slackAuthorizeUrl).toBe(
+    expect(installConfig(env()).oauth?.slackAuthorizeUrl).toBe('https://slack.com/oauth/v2/authorize');
+    expect(installConfig(env({ SLACK_API_URL: 'https://slack.com/api/' })).oauth?.slackAuthorizeUrl).toBe(
       SLACK_AUTHORIZE_URL,
     );
   });
 
   it('finds the authorize page on the host that plays Slack’s API (a local stand-in), ignoring its path', () => {
-    expect(installConfig(env({ SLACK_API_URL: 'http://127.0.0.1:4100/api/' })).slackAuthorizeUrl).toBe(
+    expect(installConfig(env({ SLACK_API_URL: 'http://127.0.0.1:4100/api/' })).oauth?.slackAuthorizeUrl).toBe(
       'http://127.0.0.1:4100/oauth/v2/authorize',
     );
-    expect(installConfig(env({ SLACK_API_URL: 'https://slack-gov.com/api' })).slackAuthorizeUrl).toBe(
+    expect(installConfig(env({ SLACK_API_URL: 'https://slack-gov.com/api' })).oauth?.slackAuthorizeUrl).toBe(
       'https://slack-gov.com/oauth/v2/authorize',
     );
   });
 
-  it('names a missing client id or secret', () => {
-    expect(() => installConfig(env({ SLACK_CLIENT_ID: undefined }))).toThrow(/SLACK_CLIENT_ID/);
+  it('names a missing client secret when the client id is given', () => {
     expect(() => installConfig(env({ SLACK_CLIENT_SECRET_CIPHERTEXT: undefined }))).toThrow(
       /SLACK_CLIENT_SECRET_CIPHERTEXT/,
     );
+  });
+
+  it('serves Slack’s events without the app’s client id: no Add to Slack, no secret or public URL needed', () => {
+    const config = installConfig(
+      env({
+        SLACK_CLIENT_ID: undefined,
+        SLACK_CLIENT_SECRET_CIPHERTEXT: undefined,
+        SNAP_PUBLIC_URL: undefined,
+      }),
+    );
+
+    expect(config.oauth).toBeUndefined();
+    expect(config.controlsFunctionName).toBe('snap-controls');
+  });
+
+  it('names CONTROLS_FUNCTION_NAME when it is missing: App Home goes there', () => {
+    expect(() => installConfig(env({ CONTROLS_FUNCTION_NAME: undefined }))).toThrow(/CONTROLS_FUNCTION_NAME/);
   });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PosterEvent } from '../../shared/app/accept-command';
+import type { SettingsSource } from '../../shared/app/ports';
 import { type PostDeps, postSnap } from '../../shared/app/post-snap';
 import { COLD_START_BUDGET_MS, groupOf, shardOf } from '../../shared/domain/engine';
 import { MESSAGE_TEXT_LIMIT, SECTION_TEXT_LIMIT, snapMessage } from '../../shared/domain/message';
+import { OPEN_POLICY, type Policy } from '../../shared/domain/policy';
 import { dueTime, newRecord, TOMBSTONE_TTL_SECONDS } from '../../shared/domain/snap';
 import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../../shared/errors';
 import {
@@ -750,5 +752,74 @@ describe('message layout', () => {
 
     expect(outcome).toBe('posted');
     expect(slack.posts[0]?.text).toHaveLength(MESSAGE_TEXT_LIMIT);
+  });
+});
+
+describe('the poster, held to the workspace’s policy', () => {
+  const settings = (policy: Partial<Policy>, defaults: Record<string, number> = {}): SettingsSource => ({
+    settings: async () => ({ policy: { ...OPEN_POLICY, ...policy }, scope: 'workspace', defaults }),
+    forget: () => {},
+  });
+
+  it('refuses a delay over the longest the policy allows, posts nothing, settles the request and counts nothing against the limits', async () => {
+    // Prepare
+    const { store, slack, deps } = posterFakes(NOW, { settings: settings({ maxSeconds: 600 }) });
+
+    // Act
+    const outcome = await postSnap(event(3600), deps);
+    const again = await postSnap(event(3600), deps);
+
+    // Assess
+    expect(outcome).toBe('refused_by_policy');
+    expect(again).toBe('duplicate');
+    expect(slack.posts).toHaveLength(0);
+    expect(slack.replies).toEqual([
+      expect.objectContaining({ text: expect.stringContaining('longest delay to 10 minutes') }),
+    ]);
+    expect(store.records.size).toBe(0);
+    expect(store.counters.size).toBe(0);
+  });
+
+  it('gives a snap typed without a delay the author’s own default within the policy, shown in the message', async () => {
+    // Prepare
+    const { slack, deps } = posterFakes(NOW, { settings: settings({ maxSeconds: 3600 }, { U1: 600 }) });
+
+    // Act
+    await postSnap(posterEvent(NOW, { delaySeconds: 60, defaulted: true }), deps);
+
+    // Assess
+    expect(JSON.stringify(slack.posts[0]?.blocks)).toContain(`<!date^${Math.ceil((NOW + 600_000) / 1000)}^`);
+  });
+
+  it('posts with the bot, not the author’s own token, when posting as yourself is off', async () => {
+    // Prepare
+    const { slack, deps } = posterFakes(NOW, { settings: settings({ asUser: false }) });
+    slack.authorized.add('U1');
+
+    // Act
+    const outcome = await postSnap(event(3600), deps);
+
+    // Assess
+    expect(outcome).toBe('posted');
+    expect(slack.posts.map((p) => p.speaker.as)).toEqual(['bot']);
+  });
+
+  it('posts nothing and asks the author to try again when the policy cannot be read', async () => {
+    // Prepare
+    const failing: SettingsSource = {
+      settings: async () => {
+        throw new StoreError('DynamoDB readSettings failed');
+      },
+      forget: () => {},
+    };
+    const { slack, deps } = posterFakes(NOW, { settings: failing });
+
+    // Act
+    const outcome = await postSnap(event(3600), deps);
+
+    // Assess
+    expect(outcome).toBe('unavailable');
+    expect(slack.posts).toHaveLength(0);
+    expect(String(slack.replies.at(-1)?.text)).toContain('try again');
   });
 });

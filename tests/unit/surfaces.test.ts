@@ -10,10 +10,11 @@ import type { AcceptDeps } from '../../shared/app/accept-command';
 import { acceptInteraction } from '../../shared/app/accept-interaction';
 import { tellAuthor } from '../../shared/app/notify';
 import { openModal } from '../../shared/app/open-modal';
-import type { BindingOpener, BindingSealer, Interaction } from '../../shared/app/ports';
+import type { BindingOpener, BindingSealer, Interaction, SettingsSource } from '../../shared/app/ports';
 import { postSnap } from '../../shared/app/post-snap';
 import { scheduleMessage } from '../../shared/app/schedule-message';
 import { bindView } from '../../shared/app/view-binding';
+import { OPEN_POLICY, type Policy } from '../../shared/domain/policy';
 import { sealJson, unsealJson } from '../../shared/domain/seal';
 import type { OpenViewRequest, PostRequest, ScheduleRequest } from '../../shared/domain/snap';
 import { MODAL } from '../../shared/domain/surfaces';
@@ -26,6 +27,12 @@ const LIMITS = { defaultSeconds: 300, maxSeconds: 7 * 86_400 };
 const ANA = { team: 'T0ACME', user: 'U0ANA' };
 const MSG = { channel: 'C1', ts: '1799999990.000100', files: [] as string[] };
 const SEALED = { key: 'k', iv: 'i', data: 'd' };
+
+/** A workspace's settings as the functions read them: `policy` over the open one, people's defaults. */
+const settingsOf = (policy: Partial<Policy>, defaults: Record<string, number> = {}): SettingsSource => ({
+  settings: async () => ({ policy: { ...OPEN_POLICY, ...policy }, scope: 'workspace', defaults }),
+  forget: () => {},
+});
 
 function keys() {
   const plain = randomBytes(32);
@@ -201,7 +208,7 @@ describe('ack routing the shortcuts and modals', () => {
   });
 });
 
-function controls(over: { expired?: boolean; scopes?: string[] } = {}) {
+function controls(over: { expired?: boolean; scopes?: string[]; settings?: SettingsSource } = {}) {
   const { store, slack, clock, lines } = posterFakes(NOW);
   const { sealer } = keys();
   if (over.expired) slack.expiredTriggers.add('trig.1');
@@ -215,6 +222,7 @@ function controls(over: { expired?: boolean; scopes?: string[] } = {}) {
     limits: LIMITS,
     publicUrl: 'https://snap.example',
     users: { store: { userScopes: async () => over.scopes } },
+    ...(over.settings ? { settings: over.settings } : {}),
   };
   return { deps, slack, lines };
 }
@@ -302,6 +310,88 @@ describe('controls opening the modal', () => {
     ]);
   });
 
+  it('fills the delay with the person’s own default when the policy allows it, else the policy’s, and says the policy’s bounds', async () => {
+    // Prepare: ana's own 10 minutes within a policy of 1 minute to 1 hour; ben's 2 hours outside it.
+    const settings = settingsOf(
+      { minSeconds: 60, maxSeconds: 3600, defaultSeconds: 1800 },
+      {
+        U0ANA: 600,
+        U0BEN: 7200,
+      },
+    );
+    const { deps, slack } = controls({ settings });
+
+    // Act
+    await openModal(openRequest(MODAL.snapNew), deps);
+    await openModal({ ...openRequest(MODAL.snapNew), id: 'T0ACME:trig.2', user: 'U0BEN' }, deps);
+
+    // Assess
+    const [ana, ben] = slack.views.map((v) => JSON.stringify(v.view.blocks));
+    expect(ana).toContain('"initial_value":"10m"');
+    expect(ben).toContain('"initial_value":"30m"');
+    expect(ana).toContain('from 1 minute to 1 hour');
+  });
+
+  it.each([
+    [
+      'snap_this while posting as yourself is off',
+      MODAL.snapThis,
+      { asUser: false },
+      'acting as yourself off',
+    ],
+    [
+      'a reply where snap is off',
+      MODAL.snapReply,
+      { offChannels: ['C1'] },
+      'turns snap off in this conversation',
+    ],
+    [
+      'snap_this where snap is off',
+      MODAL.snapThis,
+      { offChannels: ['C1'] },
+      'turns snap off in this conversation',
+    ],
+  ])(
+    'opens no form for %s: the modal names the rule, and binds nothing',
+    async (_case, callback, policy, says) => {
+      // Prepare: the person may act as themselves, as far as Slack is concerned.
+      const { deps, slack } = controls({
+        scopes: ['chat:write', 'files:write'],
+        settings: settingsOf(policy),
+      });
+
+      // Act
+      const outcome = await openModal(openRequest(callback), deps);
+
+      // Assess
+      expect(outcome).toBe('refused_by_policy');
+      expect(slack.views).toHaveLength(1);
+      expect(slack.views[0]?.view.submit).toBeUndefined();
+      expect(slack.views[0]?.view.private_metadata).toBeUndefined();
+      expect(JSON.stringify(slack.views[0]?.view.blocks)).toContain(says);
+    },
+  );
+
+  it('opens the form from the configured default when the settings cannot be read (the poster checks the policy again)', async () => {
+    // Prepare
+    const failing: SettingsSource = {
+      settings: async () => {
+        throw new Error('table unavailable');
+      },
+      forget: () => {},
+    };
+    const { deps, slack } = controls({ settings: failing });
+    const logged = captureLogs();
+
+    // Act
+    const outcome = await openModal(openRequest(MODAL.snapReply), { ...deps, log: logged.log });
+
+    // Assess
+    expect(outcome).toBe('opened');
+    expect(JSON.stringify(slack.views[0]?.view.blocks)).toContain('"initial_value":"5m"');
+    expect(logged.lines.join('\n')).toContain('"event":"modal.settings_unavailable"');
+  });
+
   it('tells the person where they clicked when the trigger expired before the modal could open', async () => {
     const { deps, slack } = controls({ expired: true });
 
@@ -349,6 +439,47 @@ describe('the poster acting on a modal', () => {
     ]);
     expect([slack.ephemerals, slack.replies]).toEqual([[], []]);
   });
+
+  it.each([
+    ['a delay over the longest', { maxSeconds: 600 }, 'sets the longest delay to 10 minutes'],
+    ['snap off in the conversation', { offChannels: ['C1'] }, 'turns snap off in this conversation'],
+  ])(
+    'holds a form’s snap to the policy like a command’s: %s is refused with one note naming the rule, nothing posted',
+    async (_case, policy, says) => {
+      // Prepare
+      const { metadata, nonce, opener } = await boundRequest({
+        kind: MODAL.snapReply,
+        channel: 'C1',
+        threadTs: MSG.ts,
+      });
+      const { deps, slack, store } = posterFakes(NOW, {
+        binding: opener,
+        open: async () => ({ text: 'in the thread', metadata }),
+        settings: settingsOf(policy),
+      });
+      const request: PostRequest = {
+        v: 1,
+        id: submissionId('T0ACME', nonce),
+        ...ANA,
+        channel: 'C1',
+        delaySeconds: 3600,
+        receivedAt: NOW,
+        via: 'snap_reply',
+        threadTs: MSG.ts,
+      };
+
+      // Act
+      const outcome = await postSnap({ ...request, sealed: SEALED }, deps);
+
+      // Assess
+      expect(outcome).toBe('refused_by_policy');
+      expect(slack.posts).toEqual([]);
+      expect(store.records.size).toBe(0);
+      expect([...slack.ephemerals.map((e) => e.text), ...slack.replies.map((r) => r.text)]).toEqual([
+        expect.stringContaining(says),
+      ]);
+    },
+  );
 
   it.each([
     ['another thread', { threadTs: '1799999999.000009' }],
@@ -522,6 +653,69 @@ describe('the poster scheduling snap_this', () => {
     expect(await scheduleMessage(scheduleOf(nonce), deps)).toBe('needs_permission');
     expect(store.records.size).toBe(0);
     expect(slack.ephemerals[0]?.text).toContain('files');
+  });
+
+  it.each([
+    ['posting as yourself is off', { asUser: false }, 3600, 'turns acting as yourself off'],
+    ['snap is off in the conversation', { offChannels: ['C1'] }, 3600, 'turns snap off in this conversation'],
+    ['the delay is over the longest', { maxSeconds: 600 }, 3600, 'sets the longest delay to 10 minutes'],
+    ['the delay is under the shortest', { minSeconds: 7200 }, 3600, 'sets the shortest delay to 2 hours'],
+  ])(
+    'refuses snap_this when %s: one reply naming the rule, nothing recorded, a repeat a duplicate',
+    async (_case, policy, delaySeconds, says) => {
+      // Prepare: the author has every permission Slack would need.
+      const { deps, store, nonce, slack } = await fakesFor(
+        { kind: MODAL.snapThis, channel: 'C1', ts: MSG.ts, author: 'U0ANA' },
+        ['chat:write', 'files:write'],
+      );
+      const held = { ...deps, settings: settingsOf(policy) };
+
+      // Act
+      const outcomes = [
+        await scheduleMessage(scheduleOf(nonce, { delaySeconds }), held),
+        await scheduleMessage(scheduleOf(nonce, { delaySeconds }), held),
+      ];
+
+      // Assess
+      expect(outcomes).toEqual(['refused_by_policy', 'duplicate']);
+      expect(store.records.size).toBe(0);
+      expect(slack.ephemerals.map((e) => e.text)).toEqual([expect.stringContaining(says)]);
+      expect(slack.ephemerals[0]?.text).toContain('Nothing was scheduled');
+    },
+  );
+
+  it('schedules within the policy', async () => {
+    const { deps, store, nonce } = await fakesFor(
+      { kind: MODAL.snapThis, channel: 'C1', ts: MSG.ts, author: 'U0ANA' },
+      ['chat:write', 'files:write'],
+    );
+
+    const outcome = await scheduleMessage(scheduleOf(nonce), {
+      ...deps,
+      settings: settingsOf({ minSeconds: 60, maxSeconds: 7200, offChannels: ['C2'] }),
+    });
+
+    expect(outcome).toBe('scheduled');
+    expect(store.records.size).toBe(1);
+  });
+
+  it('schedules nothing and asks to try again when the policy cannot be read', async () => {
+    const { deps, store, nonce, slack } = await fakesFor(
+      { kind: MODAL.snapThis, channel: 'C1', ts: MSG.ts, author: 'U0ANA' },
+      ['chat:write', 'files:write'],
+    );
+    const failing: SettingsSource = {
+      settings: async () => {
+        throw new Error('table unavailable');
+      },
+      forget: () => {},
+    };
+
+    const outcome = await scheduleMessage(scheduleOf(nonce), { ...deps, settings: failing });
+
+    expect(outcome).toBe('unavailable');
+    expect(store.records.size).toBe(0);
+    expect(slack.ephemerals.map((e) => e.text)).toEqual([expect.stringContaining('try again')]);
   });
 
   it('acts once when the submission is delivered twice', async () => {
