@@ -1,13 +1,16 @@
 # controls: the poster's bundle (dist/poster) deployed a second time, with capacity of its own.
 # ack hands it everything that is not posting a snap — an author's list, cancel, Delete now,
-# revoke, the message shortcut — so those answer within seconds whatever the posting traffic,
-# even while one workspace floods the poster. Same code, a narrower role: it reads and settles
-# snap records but never posts, and only it can delete a user's own token item (/snap revoke).
+# revoke, the message shortcut, a click on Reveal, and (waiting for it) making a reveal's key —
+# so those answer within seconds whatever the posting traffic, even while one workspace floods
+# the poster. Same code, a different role: it reads and settles snap records but never posts,
+# only it can delete a user's own token item (/snap revoke), and only it can make or open a
+# reveal's key (reveal.tf).
 data "aws_iam_policy_document" "controls" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
     data.aws_iam_policy_document.revoke_user_tokens[*].json,
+    [data.aws_iam_policy_document.reveal_open.json],
   )
 
   # Claims a request (its tombstone), reads a snap by id, buries what it deleted.

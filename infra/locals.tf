@@ -20,6 +20,12 @@ locals {
     message_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "createdAt", "enterprise", "postedAs"]
   }
 
+  # The reveal table's shape; shared/adapters/reveal-store.ts (REVEAL_TABLE) must agree.
+  reveal_table = {
+    partition_key = "pk"
+    ttl_attribute = "expiresAt"
+  }
+
   sweep_period_seconds = var.sweep_period_minutes * 60
   # The sweeper waits for snaps due up to one period plus a 15 s margin after its tick; the
   # poster waits out snaps due sooner than that. Both timeouts cover their longest wait.
@@ -34,11 +40,15 @@ locals {
   # reaches another kind of item in the shared table (installations above all).
   snap_keys    = ["snap#*"]
   counter_keys = ["limit#*"]
+  # Reveals' keys, in their own table (reveal.tf).
+  reveal_keys = ["key#*"]
 
   # Encryption contexts the code passes to KMS (shared/adapters/kms.ts).
   signing_secret_context = { app = "snap", secret = "SLACK_SIGNING_SECRET" }
   bot_token_context      = { app = "snap", secret = "SLACK_BOT_TOKEN" }
   message_key_context    = { app = "snap", purpose = "message" }
+  # A reveal's own key; the code adds the reveal, workspace and conversation to it.
+  reveal_key_context = { app = "snap", purpose = "reveal" }
 
   command_path      = "/slack/commands"
   interactions_path = "/slack/interactions"

@@ -6,6 +6,7 @@ data "aws_iam_policy_document" "poster" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
+    [data.aws_iam_policy_document.reveal_attach.json],
   )
 
   statement {
@@ -64,6 +65,8 @@ module "poster" {
 locals {
   poster_environment = {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
+    SNAP_REVEAL_TABLE_NAME     = aws_dynamodb_table.reveal_keys.name
+    SNAP_KMS_KEY_ID            = aws_kms_key.snap.arn
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
     SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
     SNAP_ALLOW_BROADCASTS      = tostring(var.allow_broadcast_mentions)

@@ -4,6 +4,7 @@ data "aws_iam_policy_document" "sweeper" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
+    [data.aws_iam_policy_document.reveal_burn.json],
   )
 
   statement {
@@ -56,6 +57,7 @@ module "sweeper" {
 
   environment = {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
+    SNAP_REVEAL_TABLE_NAME     = aws_dynamodb_table.reveal_keys.name
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
     SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
   }

@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { REVEAL_TABLE } from '../shared/adapters/reveal-store';
 import { TABLE } from '../shared/adapters/snap-item';
 
 export interface LocalDynamo {
@@ -83,6 +84,32 @@ export async function createSnapTable(endpoint: string, tableName: string): Prom
   }
 }
 
+/**
+ * The reveal table (infra/reveal.tf): reveals' keys by key, nothing else — no index, and here as
+ * on AWS no stream (the TTL emulation removes its expired items without telling anyone).
+ */
+export async function createRevealTable(endpoint: string, tableName: string): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: REVEAL_TABLE.partitionKey, AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: REVEAL_TABLE.partitionKey, KeyType: 'HASH' }],
+      }),
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
 /** A fault the proxy answers instead of DynamoDB, as the real service can. */
 export type DynamoFault = { throttle: true } | { status: 500 } | { drop: true };
 
@@ -90,7 +117,7 @@ export interface DynamoProxy {
   endpoint: string;
   /** Requests per DynamoDB operation (PutItem, Query, …) on the table since start. */
   counts: Map<string, number>;
-  /** Every request body the functions sent for the table (what DynamoDB would hold or see). */
+  /** Every request body the functions sent for the tables (what DynamoDB would hold or see). */
   journal: string[];
   /** Answer the next calls of `operation` with these faults, in order. */
   fault(operation: string, ...faults: DynamoFault[]): void;
@@ -103,7 +130,7 @@ export interface DynamoProxy {
  * The functions reach dynalite through this pass-through proxy: it counts operations (the
  * benchmark's cost model), keeps what was sent (the privacy scan) and injects faults.
  */
-export async function startDynamoProxy(target: string, tableName: string): Promise<DynamoProxy> {
+export async function startDynamoProxy(target: string, ...tableNames: string[]): Promise<DynamoProxy> {
   const { request } = await import('node:http');
   const { listen, readBody, sendJson } = await import('./http-util');
   const counts = new Map<string, number>();
@@ -115,7 +142,7 @@ export async function startDynamoProxy(target: string, tableName: string): Promi
     const body = await readBody(req);
     const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
     const table = (JSON.parse(body.toString() || '{}') as { TableName?: string }).TableName;
-    if (table === tableName) {
+    if (table !== undefined && tableNames.includes(table)) {
       counts.set(op, (counts.get(op) ?? 0) + 1);
       journal.push(body.toString());
     }

@@ -42,6 +42,7 @@ import { escapeHtml } from '../shared/domain/pages';
 import { nextTick } from '../shared/domain/snap';
 import { apiGatewayEvent, apiGatewayGet, fromHttpRequest, slackSignature, writeAnswer } from './api-gateway';
 import {
+  createRevealTable,
   createSnapTable,
   type DynamoProxy,
   type LocalDynamo,
@@ -144,6 +145,8 @@ export interface Pipeline {
   sweeperProcess: IsolatedFunction | undefined;
   dynamo: LocalDynamo;
   tableName: string;
+  /** The reveal table: reveals' keys (wrapped) and sealed secrets, until burned. */
+  revealTableName: string;
   signingSecret: string;
   botToken: string;
   sweepPeriodMs: number;
@@ -175,6 +178,8 @@ export interface Pipeline {
   records(): Promise<Array<Record<string, unknown>>>;
   /** Every item in the table, tombstones included. */
   items(): Promise<Array<Record<string, unknown>>>;
+  /** Every item in the reveal table (reveals not yet burned). */
+  revealItems(): Promise<Array<Record<string, unknown>>>;
   /** One pass of the TTL emulation, as of `atMs` (default now). */
   expire(atMs?: number): Promise<number>;
   /**
@@ -234,6 +239,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     throw new Error('a real workspace runs in one-workspace mode, without the local install function');
   const distDir = resolve(options.distDir ?? 'dist');
   const tableName = 'snap-local';
+  const revealTableName = 'snap-local-reveal-keys';
   // Not a secret: the sandbox's requests are signed with it so that tools (curl, tests) can sign too.
   const signingSecret = options.workspace?.signingSecret ?? SANDBOX_SIGNING_SECRET;
   const botToken = options.workspace?.botToken ?? `xoxb-local-${process.pid}`;
@@ -267,7 +273,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       : undefined;
   const publicUrl = options.install ? (options.install.publicUrl ?? front?.url) : undefined;
   await createSnapTable(dynamo.endpoint, tableName);
-  const proxy = await startDynamoProxy(dynamo.endpoint, tableName);
+  await createRevealTable(dynamo.endpoint, revealTableName);
+  const proxy = await startDynamoProxy(dynamo.endpoint, tableName, revealTableName);
 
   // The ciphertext variables win over plaintext ones; a workspace run must not inherit them.
   if (options.workspace) {
@@ -287,6 +294,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     AWS_ENDPOINT_URL_KMS: kms.url,
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     SNAP_TABLE_NAME: tableName,
+    SNAP_REVEAL_TABLE_NAME: revealTableName,
     POSTER_FUNCTION_NAME: 'snap-poster',
     // The poster bundle deployed a second time, with capacity of its own (infra/controls.tf).
     CONTROLS_FUNCTION_NAME: 'snap-controls',
@@ -391,6 +399,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const ttl = new TtlEmulator({
     endpoint: dynamo.endpoint,
     tableName,
+    streamless: [revealTableName],
     reaper: runReaper,
     ...(options.ttlLateByMs !== undefined ? { lateByMs: options.ttlLateByMs } : {}),
   });
@@ -436,10 +445,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     );
   // Reads the table for the page and the tests, beside the functions (not through the proxy).
   const inspector = new DynamoDBClient({ endpoint: dynamo.endpoint });
-  const items = async () => {
-    const out = await inspector.send(new ScanCommand({ TableName: tableName }));
+  const scan = async (table: string) => {
+    const out = await inspector.send(new ScanCommand({ TableName: table }));
     return (out.Items ?? []).map((item) => unmarshall(item));
   };
+  const items = () => scan(tableName);
   const command: Pipeline['command'] = (text, fields, headers) =>
     timed('ack', ack)(commandEvent(text, fields, headers), lambdaContext('snap-ack', 10_000));
 
@@ -535,6 +545,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     sweeperProcess,
     dynamo,
     tableName,
+    revealTableName,
     signingSecret,
     botToken,
     sweepPeriodMs: sweepPeriodSeconds * 1000,
@@ -550,6 +561,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     records: async () =>
       (await items()).filter((item) => String(item.pk).startsWith(SNAP_PREFIX) && !isTombstoneItem(item)),
     items,
+    revealItems: () => scan(revealTableName),
     schedule: () => {
       const period = sweepPeriodSeconds * 1000;
       const running = new Set<Promise<unknown>>();

@@ -1,6 +1,8 @@
 /**
  * A Slack Web API stand-in on loopback, for tests, benchmarks and `npm start`. It speaks the
- * subset snap uses — chat.postMessage, chat.delete, users.info, response_url, and OAuth:
+ * subset snap uses — chat.postMessage, chat.delete, chat.update, chat.postEphemeral (which
+ * answers `user_not_in_channel` for someone not in a declared conversation), users.info,
+ * response_url, and OAuth:
  * oauth.v2.access, auth.revoke, auth.test — over real HTTP, records every call, and can be told
  * to fail: platform errors, 429 with Retry-After, 5xx, slow replies and dropped connections.
  *
@@ -50,6 +52,18 @@ export interface StandInMessage {
   deletedBy?: string;
   postedAt: number;
   deletedAt?: number;
+  /** When chat.update last rewrote it (its text and blocks are the new ones). */
+  updatedAt?: number;
+}
+
+/** A message one person alone saw (chat.postEphemeral): not kept in the conversation. */
+export interface StandInEphemeral {
+  channel: string;
+  user: string;
+  text: string;
+  blocks: unknown[];
+  by: string;
+  at: number;
 }
 
 export interface Call {
@@ -152,6 +166,8 @@ export interface SlackStandIn extends Listening {
   responseUrlPrefix: string;
   calls: Call[];
   messages: Map<string, StandInMessage>;
+  /** Every message shown to one person alone (chat.postEphemeral), in order. */
+  ephemerals: StandInEphemeral[];
   replies: Array<{ id: string; body: Record<string, unknown>; at: number }>;
   /** Queue faults for the next calls of `method` ('response_url' for replies). */
   fault(method: string, ...faults: Fault[]): void;
@@ -188,6 +204,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
   const token = options.token ?? 'xoxb-local-stand-in';
   const calls: Call[] = [];
   const messages = new Map<string, StandInMessage>();
+  const ephemerals: StandInEphemeral[] = [];
   const replies: SlackStandIn['replies'] = [];
   const faults = new Map<string, Fault[]>();
   const outages = new Map<string, Fault>();
@@ -440,10 +457,13 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     call.by = speaker(presented, grant);
     if (presented !== token && !grant) return fail('invalid_auth');
     if (grant?.revoked || revokedFixed.has(presented)) return fail('token_revoked');
-    if (grant && (method === 'chat.postMessage' || method === 'chat.delete')) {
+    const inConversation = ['chat.postMessage', 'chat.delete', 'chat.update', 'chat.postEphemeral'].includes(
+      method,
+    );
+    if (grant && inConversation) {
       if (!reaches(grant, String(params.channel ?? ''))) return fail('channel_not_found');
     }
-    if (method === 'chat.postMessage' || method === 'chat.delete') {
+    if (inConversation) {
       const hidden = visibility(grant, String(params.channel ?? ''));
       if (hidden) return fail(hidden);
     }
@@ -518,6 +538,40 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         events.emit('deleted', message);
         return sendJson(res, 200, { ok: true, channel, ts });
       }
+      case 'chat.update': {
+        const channel = String(params.channel ?? '');
+        const message = messages.get(`${channel}/${String(params.ts ?? '')}`);
+        if (!message || message.deletedAt !== undefined) return fail('message_not_found');
+        // Only its author rewrites a message, as only its author deletes it.
+        const mine =
+          message.user !== undefined
+            ? grant?.kind === 'user' && grant.user === message.user
+            : message.botId === undefined || grant?.kind !== 'user';
+        if (!mine) return fail('cant_update_message');
+        message.text = String(params.text ?? message.text);
+        if (Array.isArray(params.blocks)) message.blocks = params.blocks;
+        message.updatedAt = Date.now();
+        events.emit('updated', message);
+        return sendJson(res, 200, { ok: true, channel, ts: message.ts, text: message.text });
+      }
+      case 'chat.postEphemeral': {
+        const channel = String(params.channel ?? '');
+        const user = String(params.user ?? '');
+        if (options.notInChannel?.includes(channel)) return fail('not_in_channel');
+        const declared = conversations.get(channel);
+        if (declared && !declared.members.includes(user)) return fail('user_not_in_channel');
+        const note: StandInEphemeral = {
+          channel,
+          user,
+          text: String(params.text ?? ''),
+          blocks: Array.isArray(params.blocks) ? params.blocks : [],
+          by: call.by ?? 'unknown',
+          at: Date.now(),
+        };
+        ephemerals.push(note);
+        events.emit('ephemeral', note);
+        return sendJson(res, 200, { ok: true, message_ts: nextTs() });
+      }
       case 'users.info': {
         const user = String(params.user ?? '');
         const name = options.users?.[user];
@@ -564,6 +618,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     responseUrlPrefix: `${server.url}/response/`,
     calls,
     messages,
+    ephemerals,
     replies,
     events,
     fault: (method, ...list) => faults.set(method, [...(faults.get(method) ?? []), ...list]),

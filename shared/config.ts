@@ -110,6 +110,8 @@ export interface SlackWorkerConfig {
   slackApiUrl: string;
   /** Where installations and users' tokens are stored (SNAP_INSTALLATIONS_TABLE_NAME, else the snap table). */
   installationsTableName: string;
+  /** The reveal table (SNAP_REVEAL_TABLE_NAME): reveals' keys, burned before their cards go. */
+  revealTableName: string;
 }
 
 function slackApiUrl(env: Env): string {
@@ -125,6 +127,8 @@ function slackWorkerConfig(env: Env): SlackWorkerConfig {
     slackApiUrl: slackApiUrl(env),
     installationsTableName:
       optional(env, 'SNAP_INSTALLATIONS_TABLE_NAME') ?? required(env, 'SNAP_TABLE_NAME'),
+    // Every function that deletes snaps burns reveals' keys first: it must know where they are.
+    revealTableName: required(env, 'SNAP_REVEAL_TABLE_NAME'),
   };
 }
 
@@ -146,6 +150,8 @@ export interface PosterConfig extends TableWorkerConfig {
   publicUrl: string | undefined;
   /** Whether users' own tokens may be in the store: distributed mode, or install deployed beside one workspace. */
   usersInStore: boolean;
+  /** The KMS key that makes reveals' own keys (the controls function: `kms:GenerateDataKey`, purpose=reveal). */
+  kmsKeyId: string;
 }
 
 function flag(env: Env, name: string): boolean {
@@ -196,6 +202,7 @@ export function posterConfig(env: Env): PosterConfig {
       userPending: integer(env, 'SNAP_LIMIT_USER_PENDING', DEFAULT_LIMITS.userPending, 0, LIMIT_MAX),
     },
     responseUrlPrefix: urlPrefix(env, 'SLACK_RESPONSE_URL_PREFIX', DEFAULT_RESPONSE_URL_PREFIX),
+    kmsKeyId: required(env, 'SNAP_KMS_KEY_ID'),
   };
 }
 

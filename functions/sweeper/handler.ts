@@ -1,6 +1,7 @@
 /** sweeper: every minute → delete each snap due in this window at its due time. */
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
+import { RevealStore } from '../../shared/adapters/reveal-store';
 import { SlackSpeakers } from '../../shared/adapters/slack';
 import { systemClock } from '../../shared/app/ports';
 import { type SweepReport, sweep } from '../../shared/app/sweep';
@@ -16,6 +17,7 @@ const CONCURRENCY = 10;
 const config = tableWorkerConfig(process.env);
 const log = createLogger({ fn: 'sweeper' });
 const store = new SnapStore(config.tableName);
+const reveals = new RevealStore(config.revealTableName);
 // Whatever token posted a snap deletes it: users' own always come from the store (only records
 // posted as a user ask for one), bot tokens from the configuration or, distributed, the store.
 const { tokens } = await slackTokens(config, true);
@@ -42,6 +44,14 @@ export async function handler(
       deadline: now + context.getRemainingTimeInMillis() - SAFETY_MS,
       runId: context.awsRequestId,
     },
-    { store, slack, clock: systemClock, log, sweepPeriodMs: config.sweepPeriodMs, concurrency: CONCURRENCY },
+    {
+      store,
+      slack,
+      reveals,
+      clock: systemClock,
+      log,
+      sweepPeriodMs: config.sweepPeriodMs,
+      concurrency: CONCURRENCY,
+    },
   );
 }

@@ -371,6 +371,50 @@ export class SnapStore implements StorePort {
   }
 
   /**
+   * Notes that `user` opened a reveal: one conditional UpdateItem, so of two clicks at once (the
+   * same person twice, or, with `first`, anyone) only one gets through, and none after the due
+   * time or once the card is gone.
+   */
+  async markOpened(
+    id: string,
+    user: string,
+    at: { ts: string; now: number; first: boolean },
+  ): Promise<string[] | undefined> {
+    let opened: unknown;
+    const written = await conditionally('markOpened', async () => {
+      const out = await documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          UpdateExpression: 'SET #reveal.#opened = list_append(#reveal.#opened, :me)',
+          ConditionExpression: `#state = :posted AND #ts = :ts AND #due > :now AND NOT contains(#reveal.#opened, :user)${
+            at.first ? ' AND size(#reveal.#opened) = :zero' : ''
+          }`,
+          ExpressionAttributeNames: {
+            '#reveal': 'reveal',
+            '#opened': 'opened',
+            '#state': 'state',
+            '#ts': 'ts',
+            '#due': TABLE.dueIndex.sortKey,
+          },
+          ExpressionAttributeValues: {
+            ':me': [user],
+            ':user': user,
+            ':posted': 'posted',
+            ':ts': at.ts,
+            ':now': at.now,
+            ...(at.first ? { ':zero': 0 } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      opened = (out.Attributes?.reveal as { opened?: unknown } | undefined)?.opened;
+    });
+    if (!written) return undefined;
+    return Array.isArray(opened) ? opened.filter((u): u is string => typeof u === 'string') : [user];
+  }
+
+  /**
    * Writes back a posted record that TTL removed while its message could not be deleted, with
    * its index keys, so the sweeper finds it again. Conditional: if the key holds an item again
    * (an earlier delivery of the same stream record put it back), that one stands.

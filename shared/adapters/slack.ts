@@ -17,7 +17,17 @@ import {
   WebClient,
   type WebClientOptions,
 } from '@slack/web-api';
-import type { Identity, PostArgs, ReplyBody, SlackPort, Speaker, TokenSource, Workspace } from '../app/ports';
+import type {
+  EphemeralArgs,
+  Identity,
+  PostArgs,
+  ReplyBody,
+  SlackPort,
+  Speaker,
+  TokenSource,
+  UpdateArgs,
+  Workspace,
+} from '../app/ports';
 import { DEFAULT_RESPONSE_URL_PREFIX } from '../config';
 import { isDeadToken } from '../domain/deletion';
 import { NoTokenError, SlackCallError, TokenUnavailableError } from '../errors';
@@ -137,6 +147,29 @@ export class SlackGateway {
       await this.retrying.chat.delete({ channel, ts });
     } catch (error) {
       throw toSlackError('chat.delete', error);
+    }
+  }
+
+  /** Rewrites a message this token posted (retried: the same update twice is one update). */
+  async update(args: UpdateArgs): Promise<void> {
+    try {
+      await this.retrying.chat.update({
+        channel: args.channel,
+        ts: args.ts,
+        text: args.text,
+        blocks: args.blocks,
+      });
+    } catch (error) {
+      throw toSlackError('chat.update', error);
+    }
+  }
+
+  /** A message only `user` sees; retried, since a note shown twice does no harm and a lost one might. */
+  async ephemeral(args: EphemeralArgs): Promise<void> {
+    try {
+      await this.retrying.chat.postEphemeral({ channel: args.channel, user: args.user, text: args.text });
+    } catch (error) {
+      throw toSlackError('chat.postEphemeral', error);
     }
   }
 
@@ -280,6 +313,14 @@ export class SlackSpeakers implements SlackPort {
 
   identity(speaker: Speaker & { as: 'bot' }, user: string): Promise<Identity | undefined> {
     return this.call(speaker, (g) => g.identity(user));
+  }
+
+  update(speaker: Speaker, args: UpdateArgs): Promise<void> {
+    return this.call(speaker, (g) => g.update(args));
+  }
+
+  ephemeral(speaker: Speaker, args: EphemeralArgs): Promise<void> {
+    return this.call(speaker, (g) => g.ephemeral(args));
   }
 
   reply(responseUrl: string, body: ReplyBody): Promise<void> {

@@ -9,10 +9,12 @@
  * A new surface adds an entry to `ROUTES`; it does not add a second router.
  */
 import type { Reply } from '../domain/replies';
-import { teamNotAllowedReply, unavailableReply } from '../domain/replies';
+import { authorFailedReply, teamNotAllowedReply, unavailableReply } from '../domain/replies';
+import { isRevealId, type RevealOpenRequest } from '../domain/reveal';
+import { revealOpenAad } from '../domain/seal';
 import { ACTION, SHORTCUT } from '../domain/surfaces';
 import { teamServed } from '../domain/teams';
-import type { Logger } from '../log';
+import { errorFields, type Logger } from '../log';
 import { type AcceptDeps, handOffAuthor } from './accept-command';
 import type { Interaction } from './ports';
 
@@ -98,10 +100,53 @@ const deleteButton: InteractionRoute = async (i, deps, log) => {
   );
 };
 
+/**
+ * "Reveal" on a reveal-once card: handed to the controls function, which decides from the record
+ * — never from the payload — what the clicker may see, and answers them alone through the
+ * click's response_url (sealed on the way). A button that is not a card's (no message, a value
+ * that names no reveal) is acknowledged and left alone.
+ */
+const revealButton: InteractionRoute = async (i, deps, log) => {
+  if (
+    i.kind !== 'button' ||
+    i.container !== 'message' ||
+    !i.responseUrl ||
+    !i.channel ||
+    !i.messageTs ||
+    !isRevealId(i.value)
+  ) {
+    log.warn('reveal.click_invalid');
+    return { kind: 'ok' };
+  }
+  const request: RevealOpenRequest = {
+    v: 1,
+    kind: 'reveal_open',
+    id: i.id,
+    revealId: i.value,
+    messageTs: i.messageTs,
+    team: i.team,
+    ...(i.enterprise ? { enterprise: i.enterprise } : {}),
+    channel: i.channel,
+    user: i.user,
+    receivedAt: deps.now(),
+  };
+  try {
+    const sealed = await deps.seal(revealOpenAad(request), { responseUrl: i.responseUrl });
+    await deps.handOff({ ...request, sealed }, 'controls');
+  } catch (error) {
+    log.error('reveal.click_handoff_failed', errorFields(error));
+    // Never in place of the card: a new note to the clicker.
+    return { kind: 'reply', reply: { ...authorFailedReply(), replace_original: false } };
+  }
+  log.info('reveal.click_accepted', { request: i.id });
+  return { kind: 'ok' };
+};
+
 /** Every interaction snap acts on, by `routeKey`. */
 export const ROUTES: Readonly<Record<string, InteractionRoute>> = {
   [`message_shortcut:${SHORTCUT.deleteSnap}`]: deleteMessageShortcut,
   [`button:${ACTION.deleteSnap}`]: deleteButton,
+  [`button:${ACTION.reveal}`]: revealButton,
 };
 
 export async function acceptInteraction(

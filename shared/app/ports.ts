@@ -6,6 +6,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { GrantKind, Named, OAuthGrant } from '../domain/install';
 import type { WindowCounter } from '../domain/limits';
+import type { SealedSecret } from '../domain/reveal-seal';
 import type { SnapRecord, StoredRecord, Tombstone } from '../domain/snap';
 import type { Logger } from '../log';
 
@@ -131,6 +132,21 @@ export interface PostArgs {
   identity?: Identity;
 }
 
+/** A message posted before, rewritten in place (`chat.update`, by the token that posted it). */
+export interface UpdateArgs {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** A message only `user` sees, in a conversation they are in (`chat.postEphemeral`). */
+export interface EphemeralArgs {
+  channel: string;
+  user: string;
+  text: string;
+}
+
 /**
  * An answer through a `response_url`: ephemeral, or in place of the message the request came from
  * (`replace_original`, an ephemeral list answered after one of its buttons).
@@ -174,6 +190,17 @@ export interface StorePort {
   countInWindow(counter: WindowCounter): Promise<boolean>;
   /** A user's live snaps in a workspace, counted up to `atMost` (enough to know a limit is met). */
   countByAuthor(author: AuthorRef, atMost: number): Promise<number>;
+  /**
+   * Notes that `user` opened a posted reveal, in one conditional write: only while the record is
+   * the card `ts`, before its due time `now` has passed, `user` not among those who opened it —
+   * and, with `first`, nobody having opened it yet. Who has opened it once written, or undefined
+   * when any of that did not hold: two clicks at once (or a replay) never both get through.
+   */
+  markOpened(
+    id: string,
+    user: string,
+    at: { ts: string; now: number; first: boolean },
+  ): Promise<string[] | undefined>;
 }
 
 /**
@@ -197,11 +224,59 @@ export interface SlackPort {
   /** A user's display name and avatar, read with the bot's token. */
   identity(speaker: Speaker & { as: 'bot' }, user: string): Promise<Identity | undefined>;
   reply(responseUrl: string, body: ReplyBody): Promise<void>;
+  /** Rewrites a message in place; the speaker must be whoever posted it. */
+  update(speaker: Speaker, args: UpdateArgs): Promise<void>;
+  /**
+   * Shows `user` alone a message in a conversation. Slack answers `user_not_in_channel` when they
+   * are not in it, which is how snap learns it without reading anyone's memberships.
+   */
+  ephemeral(speaker: Speaker, args: EphemeralArgs): Promise<void>;
   /**
    * Gives this exact token back to Slack (`auth.revoke`). It takes the token, not a speaker: what
    * goes back must be the token stored under a given key, never whichever one a warm cache holds.
    */
   revoke(token: string): Promise<void>;
+}
+
+/** What a reveal's key is bound to (its KMS encryption context): the reveal, its workspace and conversation. */
+export interface RevealScope {
+  id: string;
+  team: string;
+  channel: string;
+}
+
+/**
+ * A reveal's own key, from KMS: 32 random bytes (the X25519 private key, shared/domain/reveal-seal.ts)
+ * and the same wrapped by KMS under the reveal's scope, which is all that is ever stored.
+ */
+export interface RevealKeyMaker {
+  generate(scope: RevealScope): Promise<{ privateKey: Uint8Array; wrapped: Uint8Array }>;
+  /** Unwraps a stored key; KMS refuses a key wrapped for another reveal, workspace or conversation. */
+  open(wrapped: Uint8Array, scope: RevealScope): Promise<Uint8Array>;
+}
+
+/** A reveal's item in the reveal table: its wrapped key, public half, and (once attached) the sealed secret. */
+export interface RevealItem {
+  id: string;
+  wrappedKey: Uint8Array;
+  publicKey: Uint8Array;
+  team: string;
+  channel: string;
+  secret?: SealedSecret;
+}
+
+/**
+ * The reveal table: the one place a reveal's key is kept, with no stream, point-in-time recovery
+ * or backups, so deleting its item (burning) leaves no copy of the key anywhere.
+ */
+export interface RevealStorePort {
+  /** Stores a new reveal's key unless its id has one: true if stored. Expires by TTL unless attached. */
+  create(item: RevealItem, expiresAt: number): Promise<boolean>;
+  /** Attaches the sealed secret to its key and gives both the card's expiry: false if there is no key (or a secret already). */
+  attach(id: string, secret: SealedSecret, expiresAt: number): Promise<boolean>;
+  get(id: string): Promise<RevealItem | undefined>;
+  /** Destroys the key and the sealed secret with it. Burning what is gone is done. */
+  burn(id: string): Promise<void>;
 }
 
 /** Where a command or a snap belongs: its workspace, and its org on Enterprise Grid. */

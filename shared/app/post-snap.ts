@@ -35,7 +35,8 @@ import {
   unavailableReply,
   untrackedReply,
 } from '../domain/replies';
-import { isSealed, postAad, type Sealed } from '../domain/seal';
+import { isRevealPostRequest, type RevealPostRequest } from '../domain/reveal';
+import { isSealed, postAad, revealPostAad, type Sealed } from '../domain/seal';
 import {
   abandonedAfter,
   delayWithinLimits,
@@ -44,6 +45,7 @@ import {
   leaseUntil,
   newRecord,
   type PostedAs,
+  type PostRequest,
   pickShard,
   posterWaitsOut,
   type SealedContent,
@@ -63,7 +65,8 @@ import {
 import { errorFields, type Logger } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
 import { checkLimits } from './limits';
-import type { Common, Identity, SlackPort, Speaker, StorePort, TokenSource } from './ports';
+import type { Common, Identity, RevealStorePort, SlackPort, Speaker, StorePort, TokenSource } from './ports';
+import { isRevealContent, RevealRefusal, revealPosting } from './reveal-post';
 import { botOf, userOf } from './speaker';
 
 export interface PostDeps extends Common {
@@ -85,6 +88,8 @@ export interface PostDeps extends Common {
   publicUrl?: string;
   /** The warm tokens, so a "no" remembered for the author can be checked afresh before refusing. */
   tokens?: Pick<TokenSource, 'forget'>;
+  /** The reveal table: a reveal's sealed secret is attached to its key, and the key burned if no card comes of it. */
+  reveals: Pick<RevealStorePort, 'attach' | 'burn'>;
 }
 
 export type PostOutcome =
@@ -161,6 +166,7 @@ async function settleOpenClaim(
   deps: PostDeps,
   log: Logger,
   tellUser: (reply: Reply) => Promise<void>,
+  abandon: () => Promise<void>,
 ): Promise<PostOutcome> {
   const abandonedAt = abandonedAfter(claim);
   let state: StoredRecord['state'] | 'gone' = claim.state;
@@ -181,6 +187,8 @@ async function settleOpenClaim(
   }
   // The tombstone keeps no channel: the claim read before it was replaced says where to look.
   log.error('poster.lost_track', { claimedAt: claim.createdAt });
+  // A reveal's card may be up with nothing tracking it: with its key burned, it opens nothing.
+  await abandon();
   await tellUser(lostTrackReply(claim.channel));
   return 'lost';
 }
@@ -188,18 +196,28 @@ async function settleOpenClaim(
 export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutcome> {
   const { store, slack, clock } = deps;
   const sealed = (event as { sealed?: unknown } | null)?.sealed;
-  if (!isPostRequest(event) || !isSealed(sealed)) {
+  // The one place where a reveal is told from a snap: a workspace's "reveal off" belongs here.
+  const reveal: RevealPostRequest | undefined = isRevealPostRequest(event) ? event : undefined;
+  if (!(reveal || isPostRequest(event)) || !isSealed(sealed)) {
     // Not something ack produced: retrying cannot help, so it is dropped (and counted).
     deps.log.error('poster.event_invalid');
     return 'rejected';
   }
-  const request = event;
+  const request: PostRequest = event as PostRequest;
   const log = deps.log.child({ team: request.team, channel: request.channel, snap: request.id });
-  let content: SealedContent;
+  let content: { responseUrl: string };
+  /** What is posted: the snap's text, or a reveal's card (its secret sealed elsewhere). */
+  let posting: Posting;
   try {
     // Any clear field changed since ack sealed the event and the seal does not open.
-    const opened = await deps.open(sealed, postAad(request));
-    if (!isContent(opened)) throw new SealError('Sealed content has the wrong shape');
+    const opened = await deps.open(sealed, reveal ? revealPostAad(reveal) : postAad(request));
+    if (reveal) {
+      if (!isRevealContent(opened)) throw new SealError('Sealed reveal has the wrong shape');
+      posting = revealPosting(reveal, opened, deps, log);
+    } else {
+      if (!isContent(opened)) throw new SealError('Sealed content has the wrong shape');
+      posting = snapPosting(opened, request, deps);
+    }
     content = opened;
   } catch (error) {
     if (!(error instanceof SealError)) throw error; // KMS trouble: let Lambda retry the event
@@ -212,8 +230,10 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     log.warn('poster.event_stale', { staleness: stale, ageMs: clock.now() - request.receivedAt });
     // ack answered nothing: the author hears why, once — unless a delivery already took this
     // request (it answered, or the snap is up).
-    if (stale === 'too_old' && (await claimQuietly(deps, request.id, log)))
+    if (stale === 'too_old' && (await claimQuietly(deps, request.id, log))) {
+      await posting.abandon();
       await replyQuietly(deps, content.responseUrl, tooLateReply('snap'), log);
+    }
     return 'rejected';
   }
   if (!delayWithinLimits(request.delaySeconds)) {
@@ -235,12 +255,13 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     }
   };
 
-  const record = newRecord(request, clock.now(), deps.deadline());
+  const record = newRecord(reveal ?? request, clock.now(), deps.deadline());
   const claim = await store.claim(record);
   if (!claim.claimed) {
     // A repeated delivery never posts: the first may have posted already.
     const existing = claim.existing;
-    if (existing?.state === 'posting') return settleOpenClaim(existing, deps, log, tellUser);
+    if (existing?.state === 'posting')
+      return settleOpenClaim(existing, deps, log, tellUser, () => posting.abandon());
     if (existing?.state === 'posted' && existing.leaseOwner === waiterOf(request.id)) {
       // The first run recorded a short snap and died while waiting it out: take up the wait,
       // unless the lease lapsed and a sweep took the snap meanwhile.
@@ -261,24 +282,23 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     // claim is settled for good, so a late repeat of this request cannot post behind that new try.
     await settle('done', log);
     log.info('poster.limited', { limit: refusal.limit });
+    await posting.abandon();
     await tellUser(overLimitReply(refusal, clock.now()));
     return 'limited';
   }
 
-  const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
   const author = userOf(request);
   const bot = botOf(request);
 
   // The due time is fixed when the post is sent, so a post delayed by a rate limit still lives
   // as long as asked; the message shows exactly the due time that is recorded.
   let dueAt = record.dueAt;
-  const post = (speaker: Speaker, identity?: Identity) => {
+  const post = async (speaker: Speaker, identity?: Identity) => {
+    await posting.before(speaker);
     dueAt = dueTime(clock.now(), request.delaySeconds);
-    const blocks = messageBlocks(text, expiryContext(request.user, dueAt));
     return slack.post(speaker, {
       channel: request.channel,
-      text,
-      blocks,
+      ...posting.message(dueAt),
       ...(identity ? { identity } : {}),
     });
   };
@@ -363,6 +383,15 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       }
     }
   } catch (error) {
+    // From here on, whatever the reason, no card that snap tracks is in Slack (a reveal's key burns).
+    await posting.abandon();
+    if (error instanceof RevealRefusal) {
+      // Someone named is not in the conversation, or the reveal's key is gone: nothing posted.
+      await settle('done', log);
+      log.info('poster.reveal_refused');
+      await tellUser(error.reply);
+      return 'refused';
+    }
     if (error instanceof NoTokenError) {
       // Distributed mode, a workspace without snap: the author learns how to add it.
       await settle('done', log);
@@ -422,6 +451,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       plog.error('poster.takedown_failed', errorFields(deleteError));
     }
     // Taken down: done. Still up: lost, unless the record was written after all (then it is tracked).
+    await posting.abandon();
     await settle(deleted ? 'done' : 'lost', plog);
     await tellUser(untrackedReply(deleted));
     return 'untracked';
@@ -447,6 +477,23 @@ async function claimQuietly(deps: PostDeps, id: string, log: Logger): Promise<bo
     log.warn('poster.settle_failed', { state: 'done', ...errorFields(error) });
     return false;
   }
+}
+
+/** What a request posts: the message for its due time, and what comes before and after (shared/app/reveal-post.ts). */
+type Posting = ReturnType<typeof revealPosting>;
+
+/** A snap posts its text, with the line that says when it goes; nothing comes before or after. */
+function snapPosting(
+  content: SealedContent,
+  request: PostRequest,
+  deps: Pick<PostDeps, 'allowBroadcasts'>,
+): Posting {
+  const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
+  return {
+    message: (dueAt) => ({ text, blocks: messageBlocks(text, expiryContext(request.user, dueAt)) }),
+    before: async () => {},
+    abandon: async () => {},
+  };
 }
 
 /** The poster's lease on a snap it waits out; a repeat of the same event holds the same one. */

@@ -12,10 +12,11 @@
  * nothing could ever delete it, so putting it back would only keep a record for nothing.
  */
 import { isTtlRemoval, judgeDeleteFailure, type RemovalIdentity } from '../domain/deletion';
+import { isRevealId } from '../domain/reveal';
 import { putBackRecord, type SnapRecord, tombstone } from '../domain/snap';
 import { NoTokenError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
-import type { Common, SlackPort, StorePort } from './ports';
+import type { Common, RevealStorePort, SlackPort, StorePort } from './ports';
 import { speakerOf } from './speaker';
 
 export interface RemovalRecord extends RemovalIdentity {
@@ -27,6 +28,8 @@ export interface RemovalRecord extends RemovalIdentity {
 export interface ReapDeps extends Common {
   slack: SlackPort;
   store: Pick<StorePort, 'putBack' | 'claimRequest'>;
+  /** A reveal's key burns before its card goes, here as on every path. */
+  reveals: Pick<RevealStorePort, 'burn'>;
 }
 
 export interface ReapResult {
@@ -47,6 +50,11 @@ export async function reap(records: RemovalRecord[], deps: ReapDeps): Promise<Re
         .claimRequest(tombstone(snap.id, 'done', clock.now()))
         .catch((error: unknown) => log.warn('reaper.tombstone_failed', errorFields(error)));
     try {
+      // Key first: if it cannot be burned now, the record goes back like a deletion Slack refused.
+      if (isRevealId(snap.id)) {
+        await deps.reveals.burn(snap.id);
+        log.info('reveal.burned', { reason: 'due' });
+      }
       await deps.slack.delete(speakerOf(snap), snap.channel, snap.ts);
       log.info('reaper.deleted', { lateMs: clock.now() - snap.dueAt });
       await settle();

@@ -14,11 +14,13 @@
 import { leaseUntil, type SnapRecord, sweepWindowEnd } from '../domain/snap';
 import { errorFields } from '../log';
 import { type DeleteResult, deleteSnap, Pacer } from './delete-snap';
-import type { Common, SlackPort, StorePort } from './ports';
+import type { Common, RevealStorePort, SlackPort, StorePort } from './ports';
 
 export interface SweepDeps extends Common {
   store: StorePort;
   slack: SlackPort;
+  /** Reveals' keys, burned at their due time before their cards are deleted. */
+  reveals: Pick<RevealStorePort, 'burn'>;
   sweepPeriodMs: number;
   /** Deletions one workspace may have in flight at once. */
   concurrency: number;

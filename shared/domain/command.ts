@@ -1,11 +1,12 @@
 /**
- * The `/snap` grammar: `/snap [delay] message`, or one of the words `help`, `list`, `cancel`,
- * `revoke`.
+ * The `/snap` grammar: `/snap [delay] message`, `/snap reveal [delay] [@person …] secret`, or one
+ * of the words `help`, `list`, `cancel`, `revoke`.
  * The first word is a delay only when it has a delay's form; otherwise it is part of the message
  * and the default delay applies. The message is kept exactly as Slack sent it (Slack's own
  * escaping such as `<@U123>` or `&amp;` passes through untouched).
  */
 import { MIN_DELAY_SECONDS, readDelayWord } from './delay';
+import { MAX_REVEAL_PEOPLE, MAX_SECRET_CHARS, REVEAL_DEFAULT_SECONDS } from './reveal';
 
 export interface DelayLimits {
   defaultSeconds: number;
@@ -18,7 +19,19 @@ export type Command =
   | { kind: 'cancel' }
   | { kind: 'revoke' }
   | { kind: 'snap'; delaySeconds: number; text: string }
-  | { kind: 'invalid'; problem: 'out_of_range' | 'negative' | 'no_message'; word: string };
+  /** A secret behind a Reveal button, for the people named (anyone there when none is). */
+  | { kind: 'reveal'; delaySeconds: number; people: string[]; secret: string }
+  | {
+      kind: 'invalid';
+      problem:
+        | 'out_of_range'
+        | 'negative'
+        | 'no_message'
+        | 'no_secret'
+        | 'secret_too_long'
+        | 'too_many_people';
+      word: string;
+    };
 
 export function parseCommand(rawText: string, limits: DelayLimits): Command {
   const text = rawText.trim();
@@ -31,6 +44,7 @@ export function parseCommand(rawText: string, limits: DelayLimits): Command {
   const split = /\s/.exec(text);
   const first = split ? text.slice(0, split.index) : text;
   const rest = split ? text.slice(split.index).trimStart() : '';
+  if (first.toLowerCase() === 'reveal') return parseReveal(rest, limits);
 
   const delay = readDelayWord(first);
   switch (delay.kind) {
@@ -45,4 +59,39 @@ export function parseCommand(rawText: string, limits: DelayLimits): Command {
       if (rest === '') return { kind: 'invalid', problem: 'no_message', word: first };
       return { kind: 'snap', delaySeconds: delay.seconds, text: rest };
   }
+}
+
+/**
+ * A person named on a reveal, as Slack sends a mention with escaping on (`<@U123>` or
+ * `<@U123|name>`), optionally followed by a comma; the secret starts at the first word that is
+ * not one.
+ */
+const MENTION = /^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>,?(?:\s+|$)/;
+
+/** `reveal [delay] [@person …] secret`, after the word `reveal`. */
+function parseReveal(text: string, limits: DelayLimits): Command {
+  let rest = text;
+  let delaySeconds = Math.min(REVEAL_DEFAULT_SECONDS, limits.maxSeconds);
+  const split = /\s/.exec(rest);
+  const first = split ? rest.slice(0, split.index) : rest;
+  const delay = first === '' ? ({ kind: 'not_a_delay' } as const) : readDelayWord(first);
+  if (delay.kind === 'negative') return { kind: 'invalid', problem: 'negative', word: first };
+  if (delay.kind === 'delay') {
+    if (delay.seconds < MIN_DELAY_SECONDS || delay.seconds > limits.maxSeconds)
+      return { kind: 'invalid', problem: 'out_of_range', word: first };
+    delaySeconds = delay.seconds;
+    rest = split ? rest.slice(split.index).trimStart() : '';
+  }
+  const people: string[] = [];
+  for (let m = MENTION.exec(rest); m; m = MENTION.exec(rest)) {
+    const person = m[1] as string;
+    if (!people.includes(person)) people.push(person);
+    rest = rest.slice(m[0].length);
+  }
+  if (rest.trim() === '') return { kind: 'invalid', problem: 'no_secret', word: 'reveal' };
+  if (people.length > MAX_REVEAL_PEOPLE)
+    return { kind: 'invalid', problem: 'too_many_people', word: String(people.length) };
+  if (rest.length > MAX_SECRET_CHARS)
+    return { kind: 'invalid', problem: 'secret_too_long', word: String(rest.length) };
+  return { kind: 'reveal', delaySeconds, people, secret: rest };
 }

@@ -4,6 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { MIN_DELAY_SECONDS, SEVEN_DAYS_SECONDS } from './delay';
+import { isRevealId, type RevealState } from './reveal';
 
 /** How a request travels from ack to poster (the async Invoke payload). */
 export interface PostRequest {
@@ -131,6 +132,8 @@ export interface SnapRecord {
   /** A deleter (poster or sweeper run) holds the record until this time (ms). */
   leaseUntil?: number;
   leaseOwner?: string;
+  /** A reveal's card (its id made with `revealIdOf`): whom the secret is for, who has opened it. */
+  reveal?: RevealState;
 }
 
 /** What the table may hold for a request id: a live snap, or the tombstone of a settled request. */
@@ -226,7 +229,11 @@ export function allShards(): string[] {
  * so a claim is never gone while a repeat could still arrive and post a second copy; once the
  * request is settled, its tombstone takes over.
  */
-export function newRecord(request: PostRequest, nowMs: number, postingUntil: number): SnapRecord {
+export function newRecord(
+  request: PostRequest & { reveal?: { for: string[] } },
+  nowMs: number,
+  postingUntil: number,
+): SnapRecord {
   const dueAt = dueTime(nowMs, request.delaySeconds);
   return {
     id: request.id,
@@ -239,6 +246,7 @@ export function newRecord(request: PostRequest, nowMs: number, postingUntil: num
     expiresAt: ttlFor(dueAt),
     createdAt: nowMs,
     postingUntil,
+    ...(request.reveal ? { reveal: { for: [...request.reveal.for], opened: [] } } : {}),
   };
 }
 
@@ -304,7 +312,11 @@ export function isPostRequest(value: unknown): value is PostRequest {
   return (
     v.v === 1 &&
     v.action === undefined &&
+    v.kind === undefined &&
+    v.reveal === undefined &&
     typeof v.id === 'string' &&
+    // A reveal's request is never taken for a plain snap's (its secret would be posted).
+    !isRevealId(v.id) &&
     typeof v.team === 'string' &&
     isOptionalId(v.enterprise) &&
     typeof v.channel === 'string' &&

@@ -5,15 +5,20 @@ import type {
   AuthorRef,
   ClaimResult,
   Clock,
+  EphemeralArgs,
   Identity,
   PostArgs,
   ReplyBody,
+  RevealItem,
+  RevealStorePort,
   SlackPort,
   Speaker,
   StorePort,
+  UpdateArgs,
 } from '../../shared/app/ports';
 import type { PostDeps } from '../../shared/app/post-snap';
 import { DEFAULT_LIMITS, type WindowCounter } from '../../shared/domain/limits';
+import type { SealedSecret } from '../../shared/domain/reveal-seal';
 import {
   leaseTtl,
   type SnapRecord,
@@ -158,6 +163,19 @@ export class MemoryStore implements StorePort {
     return Math.min(atMost, (await this.findByAuthor(author)).length);
   }
 
+  /** As DynamoDB's conditional write: all or nothing, one at a time. */
+  async markOpened(
+    id: string,
+    user: string,
+    at: { ts: string; now: number; first: boolean },
+  ): Promise<string[] | undefined> {
+    const r = this.records.get(id);
+    if (r?.state !== 'posted' || r.ts !== at.ts || r.dueAt <= at.now || !r.reveal) return undefined;
+    if (r.reveal.opened.includes(user) || (at.first && r.reveal.opened.length > 0)) return undefined;
+    r.reveal = { ...r.reveal, opened: [...r.reveal.opened, user] };
+    return [...r.reveal.opened];
+  }
+
   /** A posted record as the poster leaves it, for sweeps to find. */
   put(record: Partial<SnapRecord> & Pick<SnapRecord, 'id' | 'dueAt'>): SnapRecord {
     const full: SnapRecord = {
@@ -277,6 +295,59 @@ export class ScriptedSlack implements SlackPort {
     this.revoked.push(token);
     if (this.deadTokens.has(token)) throw new SlackCallError('auth.revoke', 'platform', 'token_revoked');
   }
+
+  readonly updates: Array<UpdateArgs & { speaker: Speaker }> = [];
+  readonly ephemerals: Array<EphemeralArgs & { speaker: Speaker }> = [];
+  /** Who is in each conversation (for `chat.postEphemeral`); a conversation not listed holds everyone. */
+  readonly members = new Map<string, Set<string>>();
+
+  async update(speaker: Speaker, args: UpdateArgs): Promise<void> {
+    this.speak(speaker, 'chat.update');
+    this.updates.push({ ...args, speaker });
+  }
+
+  async ephemeral(speaker: Speaker, args: EphemeralArgs): Promise<void> {
+    this.speak(speaker, 'chat.postEphemeral');
+    if (speaker.as === 'bot' && this.outOfBotReach.has(args.channel))
+      throw new SlackCallError('chat.postEphemeral', 'platform', 'channel_not_found');
+    const members = this.members.get(args.channel);
+    if (members && !members.has(args.user))
+      throw new SlackCallError('chat.postEphemeral', 'platform', 'user_not_in_channel');
+    this.ephemerals.push({ ...args, speaker });
+  }
+}
+
+/** The reveal table in memory: keys and sealed secrets by reveal id. */
+export class MemoryReveals implements RevealStorePort {
+  readonly items = new Map<string, RevealItem & { expiresAt: number }>();
+  readonly burned: string[] = [];
+  failBurn = false;
+
+  async create(item: RevealItem, expiresAt: number): Promise<boolean> {
+    if (this.items.has(item.id)) return false;
+    this.items.set(item.id, { ...item, expiresAt });
+    return true;
+  }
+
+  async attach(id: string, secret: SealedSecret, expiresAt: number): Promise<boolean> {
+    const item = this.items.get(id);
+    if (!item || item.secret) return false;
+    this.items.set(id, { ...item, secret, expiresAt });
+    return true;
+  }
+
+  async get(id: string): Promise<RevealItem | undefined> {
+    const item = this.items.get(id);
+    if (!item) return undefined;
+    const { expiresAt: _ttl, ...rest } = item;
+    return rest;
+  }
+
+  async burn(id: string): Promise<void> {
+    if (this.failBurn) throw new StoreError('burn failed');
+    this.items.delete(id);
+    this.burned.push(id);
+  }
 }
 
 /** The bot of workspace T1, the speaker most unit tests expect. */
@@ -316,10 +387,12 @@ export function posterFakes(now: number, over: Partial<PostDeps> = {}) {
   const clock = new FakeClock(now);
   const store = new MemoryStore();
   const slack = new ScriptedSlack(clock);
+  const reveals = new MemoryReveals();
   const { log, lines } = captureLogs();
   const deps: PostDeps = {
     store,
     slack,
+    reveals,
     clock,
     log,
     sweepPeriodMs: 60_000,
@@ -329,5 +402,5 @@ export function posterFakes(now: number, over: Partial<PostDeps> = {}) {
     open: async () => SEALED_CONTENT,
     ...over,
   };
-  return { clock, store, slack, deps, lines };
+  return { clock, store, slack, reveals, deps, lines };
 }

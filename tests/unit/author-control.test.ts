@@ -4,7 +4,7 @@ import { sweep } from '../../shared/app/sweep';
 import { type AuthorAction, TOMBSTONE_TTL_SECONDS } from '../../shared/domain/snap';
 import { StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
-import { captureLogs, MemoryStore, platform, ScriptedSlack } from '../support/fakes';
+import { captureLogs, MemoryReveals, MemoryStore, platform, ScriptedSlack } from '../support/fakes';
 
 const NOW = 1_800_000_030_000;
 
@@ -16,6 +16,7 @@ function setup() {
   const deps = {
     store,
     slack,
+    reveals: new MemoryReveals(),
     clock,
     log,
     open: async () => ({ responseUrl: 'https://hooks.test/r' }),

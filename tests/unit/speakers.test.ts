@@ -17,6 +17,7 @@ import { FakeClock } from '../support/fake-clock';
 import {
   BOT,
   captureLogs,
+  MemoryReveals,
   MemoryStore,
   posterEvent,
   posterFakes,
@@ -245,7 +246,7 @@ describe('the deleters, with the token that posted', () => {
       clock.drive(
         sweep(
           { tickMs: T0, deadline: T0 + 95_000, runId: 'run' },
-          { store, slack, clock, log, sweepPeriodMs: 60_000, concurrency: 4 },
+          { store, slack, reveals: new MemoryReveals(), clock, log, sweepPeriodMs: 60_000, concurrency: 4 },
         ),
       );
     return { clock, store, slack, run, lines };
@@ -332,7 +333,7 @@ describe('the deleters, with the token that posted', () => {
           snap,
         },
       ],
-      { store, slack, clock, log },
+      { store, slack, reveals: new MemoryReveals(), clock, log },
     );
 
     // Assess
@@ -358,7 +359,7 @@ describe('the deleters, with the token that posted', () => {
           snap,
         },
       ],
-      { store, slack, clock, log: captureLogs().log },
+      { store, slack, reveals: new MemoryReveals(), clock, log: captureLogs().log },
     );
 
     expect(slack.deletes.map((d) => d.speaker)).toEqual([
@@ -383,6 +384,7 @@ describe('the author, with snaps posted as them', () => {
     const deps: AuthorDeps = {
       store,
       slack,
+      reveals: new MemoryReveals(),
       clock,
       log,
       open: async () => ({ responseUrl: 'https://hooks.test/r' }),

@@ -4,6 +4,7 @@ import { LEASE_AFTER_DUE_MS, SWEEP_MARGIN_MS, TTL_GRACE_SECONDS, tombstone } fro
 import { FakeClock } from '../support/fake-clock';
 import {
   captureLogs,
+  MemoryReveals,
   MemoryStore,
   platform,
   rateLimited,
@@ -19,7 +20,15 @@ function setup() {
   const store = new MemoryStore();
   const slack = new ScriptedSlack(clock);
   const { log, lines } = captureLogs();
-  const deps = { store, slack, clock, log, sweepPeriodMs: PERIOD, concurrency: 4 };
+  const deps = {
+    store,
+    slack,
+    reveals: new MemoryReveals(),
+    clock,
+    log,
+    sweepPeriodMs: PERIOD,
+    concurrency: 4,
+  };
   const run = (overrides: Partial<{ tickMs: number; deadline: number; runId: string }> = {}) =>
     sweep({ tickMs: T0, deadline: T0 + 95_000, runId: 'run-1', ...overrides }, deps);
   return { clock, store, slack, deps, run, lines };
@@ -373,7 +382,7 @@ describe('a sweep', () => {
     const report = await clock.drive(
       sweep(
         { tickMs: T0 - PERIOD, deadline: T0 + 35_000, runId: 'old' },
-        { store, slack, clock, log, sweepPeriodMs: PERIOD, concurrency: 4 },
+        { store, slack, reveals: new MemoryReveals(), clock, log, sweepPeriodMs: PERIOD, concurrency: 4 },
       ),
     );
 
