@@ -9,6 +9,7 @@ import { lambdaContext } from '../../local/lambda-stand-in';
 import type { Pipeline } from '../../local/pipeline';
 import { SANDBOX } from '../../local/sandbox';
 import { pipelineSuite } from '../support/e2e';
+import { answersTo, click } from '../support/reveal';
 import { until } from '../support/wait';
 
 const ME = SANDBOX.user.id;
@@ -19,7 +20,10 @@ const suite = pipelineSuite('one-answer', {
   install: {},
   distributed: true,
   slack: {
-    conversations: { D0ANA: { kind: 'im', members: [ME, ANA], team: TEAM } },
+    conversations: {
+      D0ANA: { kind: 'im', members: [ME, ANA], team: TEAM },
+      C0PAIR: { kind: 'channel', members: [ME, ANA], team: TEAM },
+    },
     archived: ['C0ARC'],
   },
   env: { SNAP_LIMIT_USER_PER_MINUTE: '2' },
@@ -171,5 +175,68 @@ describe('one answer per request', () => {
     await until(() => (p().slack.replies.some((r) => r.id === id) ? true : undefined), 5_000);
     expect([first.body, again.body]).toEqual(['', '']);
     expect(p().slack.replies.filter((r) => r.id === id)).toHaveLength(1);
+  });
+});
+
+describe('one answer per request, for reveal once', () => {
+  /** A reveal: ack's answer and the replies on its response_url, and the cards that appeared in `channel`. */
+  async function reveal(text: string, fields: Record<string, string>) {
+    const id = `one-${++requests}`;
+    const channel = fields.channel_id ?? SANDBOX.channel.id;
+    const before = [...p().slack.messages.values()].filter((m) => m.channel === channel).length;
+    const answer = await p().command(`reveal ${text}`, {
+      response_url: p().slack.responseUrl(id),
+      ...fields,
+    });
+    await p().lambda.settled();
+    const cards = [...p().slack.messages.values()].filter((m) => m.channel === channel).slice(before);
+    const fromAck = answer.body ? [String((JSON.parse(answer.body) as { text: string }).text)] : [];
+    const replies = answersTo(p(), id).map((b) => String(b.text));
+    return {
+      answers: [...fromAck, ...replies],
+      cards,
+      total: fromAck.length + replies.length + cards.length,
+    };
+  }
+
+  it('answers a reveal with its card alone, and each click on it with one answer to the clicker', async () => {
+    // Prepare
+    const posted = await reveal('1h <@U0ANA> one answer: 5151', { user_id: 'U0RV1', channel_id: 'C0RV1' });
+    const card = posted.cards[0];
+    if (!card) throw new Error('no card');
+
+    // Act: someone it is not for, ana (she sees it), ana again (already opened).
+    const clicks = [];
+    for (const who of ['U0RVX', ANA, ANA]) {
+      const c = await click(p(), card, who);
+      await p().lambda.settled();
+      clicks.push({ ack: c.body, answers: answersTo(p(), c.responseId).length });
+    }
+
+    // Assess
+    expect(posted).toMatchObject({ answers: [], total: 1 });
+    for (const c of clicks) expect(c).toEqual({ ack: '', answers: 1 });
+  });
+
+  it.each([
+    [
+      'someone named is not in the conversation',
+      '1h <@U0BEN> not here: 1',
+      { channel_id: 'C0PAIR' },
+      'not in this conversation',
+    ],
+    ['there is no secret', '1h <@U0ANA>', {}, 'There is no secret to reveal'],
+    ['the secret is too long', `1h ${'s'.repeat(3_000)}`, {}, 'characters long'],
+    [
+      'the bot cannot reach a DM',
+      '1h <@U0ANA> in a dm: 2',
+      { channel_id: 'D0ANA', user_id: ANA },
+      'Let snap post as you',
+    ],
+  ])('answers a refused reveal once when %s, posting nothing', async (_case, text, fields, says) => {
+    const got = await reveal(text, { user_id: 'U0RV2', channel_id: 'C0RV2', ...fields });
+
+    expect(got.cards).toEqual([]);
+    expect(got.answers).toEqual([expect.stringContaining(says)]);
   });
 });
