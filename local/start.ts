@@ -34,7 +34,12 @@ import {
   type SandboxWorkspace,
   whereIs,
 } from './sandbox';
-import { type SlackStandInOptions, type StandInMessage, shownDueAt } from './slack-stand-in';
+import {
+  type SlackStandInOptions,
+  type StandInEphemeral,
+  type StandInMessage,
+  shownDueAt,
+} from './slack-stand-in';
 
 interface Options {
   port: number;
@@ -102,6 +107,7 @@ const view = (m: StandInMessage) => ({
   ts: m.ts,
   text: m.text,
   blocks: m.blocks,
+  updatedAt: m.updatedAt,
   username: m.username,
   user: m.user,
   botId: m.botId,
@@ -256,8 +262,13 @@ function serve(p: Pipeline, sandbox: boolean) {
         res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
       send('state', { messages: p.slack.live().map(view), apps: await appsState(p) });
       const onPosted = (m: StandInMessage) => send('posted', view(m));
+      // A message rewritten in place (a reveal's card, saying who has opened it).
+      const onUpdated = (m: StandInMessage) => send('updated', view(m));
       const onDeleted = (m: StandInMessage) =>
         send('deleted', { channel: m.channel, ts: m.ts, by: m.deletedBy });
+      // A message one person alone sees (chat.postEphemeral): shown to them only.
+      const onEphemeral = (e: StandInEphemeral) =>
+        send('note', { conversation: e.channel, for: e.user, text: e.text, blocks: e.blocks });
       const onReply = (r: {
         id: string;
         body: { text?: string; blocks?: unknown[]; replace_original?: boolean };
@@ -272,10 +283,20 @@ function serve(p: Pipeline, sandbox: boolean) {
         });
       };
       const onApps = (state: unknown) => send('apps', state);
-      p.slack.events.on('posted', onPosted).on('deleted', onDeleted).on('reply', onReply);
+      p.slack.events
+        .on('posted', onPosted)
+        .on('updated', onUpdated)
+        .on('deleted', onDeleted)
+        .on('reply', onReply)
+        .on('ephemeral', onEphemeral);
       sandboxEvents.on('apps', onApps);
       req.on('close', () => {
-        p.slack.events.off('posted', onPosted).off('deleted', onDeleted).off('reply', onReply);
+        p.slack.events
+          .off('posted', onPosted)
+          .off('updated', onUpdated)
+          .off('deleted', onDeleted)
+          .off('reply', onReply)
+          .off('ephemeral', onEphemeral);
         sandboxEvents.off('apps', onApps);
       });
       return;
@@ -322,8 +343,14 @@ function serve(p: Pipeline, sandbox: boolean) {
         return answer(403, { error: `${who.name} is not in this conversation` });
       p.slack.visit(w.id, { user: who.id, userName: who.name });
       if (path === '/api/interaction') {
-        // The page's "Delete now" buttons and "Delete snap now" shortcut, sent as Slack sends them.
-        const { snapId, ts, respondTo } = body as { snapId?: string; ts?: string; respondTo?: string };
+        // The page's buttons ("Delete now", a card's "Reveal") and the "Delete snap now" shortcut,
+        // sent as Slack sends them, as the person the page is.
+        const { snapId, ts, respondTo, reveal } = body as {
+          snapId?: string;
+          ts?: string;
+          respondTo?: string;
+          reveal?: string;
+        };
         // A button in an ephemeral note (the /snap list) carries that note's response_url.
         const note = typeof respondTo === 'string' ? replyTo.get(respondTo) : undefined;
         const inNote = note?.conversation === c.id && note.user === who.id;
@@ -334,16 +361,27 @@ function serve(p: Pipeline, sandbox: boolean) {
           response_url: inNote ? p.slack.responseUrl(String(respondTo)) : responseUrlFor(c.id, who.id),
           trigger_id: `${Date.now()}.interaction`,
         };
-        const payload = snapId
+        const action = (actionId: string, value: string) => [
+          { action_id: actionId, value, action_ts: String(Date.now() / 1000) },
+        ];
+        const payload = reveal
           ? {
+              // A card's Reveal: its response_url answers the clicker alone, where they are.
               ...common,
+              response_url: responseUrlFor(c.id, who.id),
               type: 'block_actions',
-              container: { type: 'message', channel_id: c.id, is_ephemeral: inNote },
-              actions: [
-                { action_id: 'delete_snap', value: String(snapId), action_ts: String(Date.now() / 1000) },
-              ],
+              container: { type: 'message', channel_id: c.id, message_ts: String(ts), is_ephemeral: false },
+              message: { ts: String(ts) },
+              actions: action('snap_reveal', String(reveal)),
             }
-          : { ...common, type: 'message_action', callback_id: 'delete_snap', message: { ts: String(ts) } };
+          : snapId
+            ? {
+                ...common,
+                type: 'block_actions',
+                container: { type: 'message', channel_id: c.id, is_ephemeral: inNote },
+                actions: action('delete_snap', String(snapId)),
+              }
+            : { ...common, type: 'message_action', callback_id: 'delete_snap', message: { ts: String(ts) } };
         const result = await p.interact(payload);
         return answer(result.statusCode ?? 200, { status: result.statusCode });
       }

@@ -347,7 +347,7 @@ export function revealCard(card: {
   const opened =
     card.opened.length > 0
       ? [
-          `:eyes: Opened by ${namesOf(card.opened)}${waiting.length > 0 ? ` · waiting for ${namesOf(waiting)}` : ''}`,
+          `:white_check_mark: Opened by ${namesOf(card.opened)}${waiting.length > 0 ? ` · waiting for ${namesOf(waiting)}` : ''}`,
         ]
       : [];
   return {
