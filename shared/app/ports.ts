@@ -156,6 +156,8 @@ export type ReplyBody = {
   text: string;
   blocks?: KnownBlock[];
   replace_original?: boolean;
+  unfurl_links?: false;
+  unfurl_media?: false;
 };
 
 export interface StorePort {

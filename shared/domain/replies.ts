@@ -16,6 +16,9 @@ export interface Reply {
   blocks?: KnownBlock[];
   /** Answer in place of the message the request came from (a list after one of its buttons). */
   replace_original?: boolean;
+  /** No preview of a link in it: Slack would fetch the link (a shown secret may hold one). */
+  unfurl_links?: false;
+  unfurl_media?: false;
 }
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
@@ -388,6 +391,8 @@ export function secretReply(author: string, secret: string, burned: boolean): Re
   return {
     response_type: 'ephemeral',
     replace_original: false,
+    unfurl_links: false,
+    unfurl_media: false,
     text: `:lock: The secret <@${author}> shared with you (only you can see it, this once)`,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: lead } },

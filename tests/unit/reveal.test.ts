@@ -179,7 +179,12 @@ describe('the card and the answers', () => {
     const reply = secretReply('UA', SECRET, true);
     const secretBlocks = (reply.blocks ?? []).filter((b) => JSON.stringify(b).includes(SECRET));
 
-    expect(reply).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(reply).toMatchObject({
+      response_type: 'ephemeral',
+      replace_original: false,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
     expect(reply.text).not.toContain('7391');
     expect(secretBlocks).toEqual([expect.objectContaining({ block_id: SECRET_BLOCK_ID })]);
   });
