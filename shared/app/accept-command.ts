@@ -188,7 +188,7 @@ export async function handOffReveal(
       receivedAt,
     });
     const content: RevealContent = {
-      secret: sealSecret(publicKey, secret, revealSecretAad(request)),
+      secret: sealSecret(publicKey, secret, revealSecretAad({ ...request, for: request.reveal.for })),
       responseUrl,
     };
     const sealed = await deps.seal(revealPostAad(request), content);

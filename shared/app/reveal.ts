@@ -219,7 +219,12 @@ async function decide(request: RevealOpenRequest, deps: RevealOpenDeps, log: Log
   const privateKey = await deps.keys.open(item.wrappedKey, scope);
   let secret: string;
   try {
-    secret = openSecret(privateKey, item.secret, revealSecretAad(card));
+    // The people it is for are sealed in with it: a list changed since ack sealed it opens nothing.
+    secret = openSecret(privateKey, item.secret, revealSecretAad({ ...card, for: card.reveal.for }));
+  } catch (error) {
+    if (!(error instanceof SealError)) throw error;
+    log.error('reveal.secret_mismatch', errorFields(error));
+    return gone;
   } finally {
     privateKey.fill(0);
   }

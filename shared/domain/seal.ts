@@ -84,11 +84,15 @@ export function revealPostAad(request: RevealPostRequest): string {
 
 /**
  * The associated data of the secret itself, sealed to the reveal's own key: which reveal, where,
- * by whom. Stored beside the key and opened only there, it cannot be passed off as another
- * reveal's secret, in another conversation or by another author.
+ * by whom, and for whom. Stored beside the key and opened only there, it cannot be passed off as
+ * another reveal's secret, in another conversation or by another author — and it opens only for
+ * the people ack was told it is for: whoever rewrites that list in the snap table (it can be
+ * written by more roles than can open the key) makes it open for nobody, never for someone new.
  */
 export function revealSecretAad(
-  reveal: Pick<RevealPostRequest, 'id' | 'team' | 'enterprise' | 'channel' | 'user'>,
+  reveal: Pick<RevealPostRequest, 'id' | 'team' | 'enterprise' | 'channel' | 'user'> & {
+    for: readonly string[];
+  },
 ): string {
   return JSON.stringify([
     'snap/reveal-secret',
@@ -97,6 +101,7 @@ export function revealSecretAad(
     reveal.team,
     reveal.channel,
     reveal.user,
+    reveal.for,
     ...org(reveal.enterprise),
   ]);
 }

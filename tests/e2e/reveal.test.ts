@@ -426,6 +426,37 @@ describe('reveal once, distributed', () => {
     expect((await recordOf(two))?.reveal).toEqual({ for: [ANA], opened: [] });
   });
 
+  it('shows nothing to someone added to the people it is for after ack sealed it: the table is not what decides', async () => {
+    // Prepare: a secret for ana; then someone who can write the snap table (a compromised poster,
+    // a careless operator) adds alex to the people it is for.
+    await reveal('1h <@U0ANA> for ana only: 3737', BEN);
+    const card = await cardFor('C0LOCAL', BEN, [ANA]);
+    const db = new DynamoDBClient({ endpoint: p().dynamo.endpoint });
+    try {
+      await db.send(
+        new UpdateItemCommand({
+          TableName: p().tableName,
+          Key: { pk: { S: `snap#${revealIdIn(card)}` } },
+          UpdateExpression: 'SET reveal.#for = :both',
+          ExpressionAttributeNames: { '#for': 'for' },
+          ExpressionAttributeValues: { ':both': { L: [{ S: ANA }, { S: ALEX }] } },
+        }),
+      );
+    } finally {
+      db.destroy();
+    }
+
+    // Act
+    const alex = await clickAndSettle(card, ALEX);
+    const ana = await clickAndSettle(card, ANA);
+
+    // Assess: the people named are sealed into the secret itself; the rewritten list opens nothing.
+    expect(alex.shown.map((s) => s.secret)).toEqual([undefined]);
+    expect(JSON.stringify(answersTo(p(), alex.responseId))).not.toContain('3737');
+    expect(ana.shown.map((s) => s.secret)).toEqual([undefined]);
+    expect((await recordOf(card))?.reveal).toMatchObject({ opened: [] });
+  });
+
   it('leaves nothing that opens a burned secret: every table item, stream image, card, event ack sent and log line, tried with every key KMS would unwrap', async () => {
     // Prepare: a reveal, and the attack run on everything before it burns — it must work then,
     // or its failure afterwards proves nothing.

@@ -455,8 +455,12 @@ describe('ack', () => {
     };
     expect(JSON.stringify(content)).not.toContain('0451');
     expect(content.responseUrl).toBe('https://hooks.slack.com/commands/T0001/1/abc');
-    expect(openSecret(privateKey, content.secret, revealSecretAad(event))).toBe('the vault is 0451');
-    expect(() => openSecret(randomBytes(32), content.secret, revealSecretAad(event))).toThrow();
+    expect(openSecret(privateKey, content.secret, revealSecretAad({ ...event, for: event.reveal.for }))).toBe(
+      'the vault is 0451',
+    );
+    expect(() =>
+      openSecret(randomBytes(32), content.secret, revealSecretAad({ ...event, for: event.reveal.for })),
+    ).toThrow();
     lambda.on(InvokeCommand, { InvocationType: 'RequestResponse' }).rejects(new Error('not mocked'));
   });
 

@@ -86,7 +86,11 @@ async function revealEvent(secret: string, people: string[], delaySeconds = 3600
     receivedAt: now(),
   })) as { publicKey: string };
   const content = {
-    secret: sealSecret(Buffer.from(key.publicKey, 'base64'), secret, revealSecretAad(request)),
+    secret: sealSecret(
+      Buffer.from(key.publicKey, 'base64'),
+      secret,
+      revealSecretAad({ ...request, for: people }),
+    ),
     responseUrl: slack.responseUrl(`post-${id}`),
   };
   return {

@@ -115,7 +115,7 @@ export function attack(p: Pipeline, artefacts: unknown[]): Attack {
   const blobs = new Set<string>();
   const reveals = new Map<
     string,
-    { id: string; team: string; channel: string; user: string; enterprise?: string }
+    { id: string; team: string; channel: string; user: string; enterprise?: string; for: string[] }
   >();
   const visit = (value: unknown) => {
     for (const node of walk(value)) {
@@ -139,6 +139,11 @@ export function attack(p: Pipeline, artefacts: unknown[]): Attack {
           channel: o.channel,
           user: o.user,
           ...(typeof o.enterprise === 'string' ? { enterprise: o.enterprise } : {}),
+          // Whom it is for, as an event or a record says: sealed into the secret too.
+          for:
+            ((o.reveal as { for?: unknown } | undefined)?.for as string[] | undefined) ??
+            reveals.get(id)?.for ??
+            [],
         });
     }
   };

@@ -75,7 +75,7 @@ async function posted(people: string[], options: { dueAt?: number; postedAs?: 'b
   const sealed = sealSecret(
     Buffer.from(answer.publicKey, 'base64'),
     SECRET,
-    revealSecretAad({ id, team: 'T1', channel: 'C1', user: 'UA' }),
+    revealSecretAad({ id, team: 'T1', channel: 'C1', user: 'UA', for: people }),
   );
   await reveals.attach(id, sealed, Math.ceil(NOW / 1000) + 7200);
   const record = store.put({

@@ -96,7 +96,7 @@ describe('the /snap reveal grammar', () => {
 });
 
 describe('a secret sealed to its reveal’s own key', () => {
-  const reveal = { id: revealIdOf('T1:trig'), team: 'T1', channel: 'C1', user: 'U1' };
+  const reveal = { id: revealIdOf('T1:trig'), team: 'T1', channel: 'C1', user: 'U1', for: ['U0ANA'] };
   const aad = revealSecretAad(reveal);
 
   it('opens with that key, under that reveal’s fields, and nothing else', () => {
@@ -112,6 +112,11 @@ describe('a secret sealed to its reveal’s own key', () => {
     expect(() => openSecret(key, sealed, revealSecretAad({ ...reveal, id: revealIdOf('T1:other') }))).toThrow(
       SealError,
     );
+    // …nor for anyone added to, or removed from, the people it is for.
+    expect(() => openSecret(key, sealed, revealSecretAad({ ...reveal, for: ['U0ANA', 'U0EVE'] }))).toThrow(
+      SealError,
+    );
+    expect(() => openSecret(key, sealed, revealSecretAad({ ...reveal, for: [] }))).toThrow(SealError);
     expect(JSON.stringify(sealed)).not.toContain('0451');
   });
 
