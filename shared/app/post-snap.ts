@@ -66,7 +66,7 @@ import { errorFields, type Logger } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
 import { checkLimits } from './limits';
 import type { Common, Identity, RevealStorePort, SlackPort, Speaker, StorePort, TokenSource } from './ports';
-import { isRevealContent, RevealRefusal, revealPosting } from './reveal-post';
+import { isRevealContent, type RevealPosting as Posting, RevealRefusal, revealPosting } from './reveal-post';
 import { botOf, userOf } from './speaker';
 
 export interface PostDeps extends Common {
@@ -478,9 +478,6 @@ async function claimQuietly(deps: PostDeps, id: string, log: Logger): Promise<bo
     return false;
   }
 }
-
-/** What a request posts: the message for its due time, and what comes before and after (shared/app/reveal-post.ts). */
-type Posting = ReturnType<typeof revealPosting>;
 
 /** A snap posts its text, with the line that says when it goes; nothing comes before or after. */
 function snapPosting(

@@ -45,6 +45,10 @@ export function isRevealContent(value: unknown): value is RevealContent {
  */
 const POST_HOLD_UP_MS = 60_000;
 
+/**
+ * What a request posts (a snap its text, a reveal its card), and what comes before the post and
+ * after a request that ends without one.
+ */
 export interface RevealPosting {
   message(dueAt: number): { text: string; blocks: KnownBlock[] };
   /** Before a post with `speaker`: people checked (once each), secret attached (once). */

@@ -407,7 +407,7 @@ export function secretReply(author: string, secret: string, burned: boolean): Re
           {
             type: 'mrkdwn',
             text: burned
-              ? 'It is burned now: its key is destroyed and its card deleted, so snap cannot show it again, to you or anyone.'
+              ? 'It is burned now: its key is destroyed and its card goes, so snap cannot show it again, to you or anyone.'
               : 'snap will not show it to you again.',
           },
         ],
