@@ -1,8 +1,10 @@
 /**
  * `npm run bench [part …]`: the figures in docs/performance.md. Parts: bundles, cold, lateness (with the
- * cost model from its counts), warm, answer (what a person waits for: command → message or reply), load (2,000 snaps under Slack's rate limits, in a process of
+ * cost model from its counts), warm, answer (what a person waits for: command → message or reply),
+ * modal (a shortcut's click → views.open, warm and with a freshly started controls function), load (2,000 snaps under Slack's rate limits, in a process of
  * its own), flood (one user flooding, limits on and off, each in a process of its own), tokens
- * (distributed mode's token lookups, warm and cold, in a process of its own). Not part
+ * (distributed mode's token lookups, warm and cold, in a process of its own), home (App Home
+ * opened → views.publish, warm and cold). Not part
  * of `npm test`; prints its figures.
  */
 import { startPipeline } from '../local/pipeline';
@@ -10,12 +12,14 @@ import { benchAnswer } from './answer';
 import { benchBundles } from './bundles';
 import { benchCold } from './cold';
 import { costModel } from './cost';
+import { benchHome } from './home';
 import { alarmCounts, memorySizes } from './infra';
 import { benchLateness } from './lateness';
+import { benchModal } from './modal';
 import { hideFunctionLogs } from './quiet';
 import { benchWarm } from './warm';
 
-const all = ['bundles', 'cold', 'lateness', 'warm', 'answer', 'load', 'flood', 'tokens'];
+const all = ['bundles', 'cold', 'lateness', 'warm', 'answer', 'modal', 'home', 'load', 'flood', 'tokens'];
 const args = process.argv.slice(2);
 const selected = args.length > 0 ? args : all;
 for (const part of selected)
@@ -27,7 +31,27 @@ console.log(
 if (selected.includes('bundles')) await benchBundles();
 if (selected.includes('cold')) await benchCold();
 
-if (selected.includes('lateness') || selected.includes('warm')) {
+/**
+ * The parts that start a pipeline in this process, grouped by pipeline. The bundles read their
+ * configuration (the stand-ins' endpoints among it) once per process, so a second pipeline here
+ * would send its requests to the first one's stand-ins, closed by then: with more than one group
+ * selected, each runs in a process of its own (this script again, with that group's parts).
+ */
+const groups = [['lateness', 'warm'], ['answer'], ['modal'], ['home']]
+  .map((group) => group.filter((part) => selected.includes(part)))
+  .filter((group) => group.length > 0);
+const inProcess = (part: string) => groups.length <= 1 && selected.includes(part);
+if (groups.length > 1) {
+  const { spawnSync } = await import('node:child_process');
+  for (const group of groups) {
+    const run = spawnSync(process.execPath, ['scripts/run-ts.mjs', 'bench/index.ts', ...group], {
+      stdio: 'inherit',
+    });
+    if (run.status !== 0) process.exit(run.status ?? 1);
+  }
+}
+
+if (inProcess('lateness') || inProcess('warm')) {
   // The bundles' JSON logs are counted (for the cost model) and kept off the terminal.
   const logs = hideFunctionLogs();
   const p = await startPipeline({ sweepPeriodSeconds: 60 });
@@ -64,7 +88,7 @@ if (selected.includes('lateness') || selected.includes('warm')) {
     await p.close();
   }
 }
-if (selected.includes('answer')) {
+if (inProcess('answer')) {
   const logs = hideFunctionLogs();
   // snap's own rate limits are not what this measures: off, so 200 snaps in a row all post.
   const off = ['SNAP_LIMIT_USER_PER_MINUTE', 'SNAP_LIMIT_TEAM_PER_MINUTE', 'SNAP_LIMIT_USER_PENDING'];
@@ -74,6 +98,30 @@ if (selected.includes('answer')) {
   });
   try {
     await benchAnswer(p);
+  } finally {
+    await p.close();
+    logs.reset();
+  }
+}
+if (inProcess('home')) {
+  const logs = hideFunctionLogs();
+  const off = ['SNAP_LIMIT_USER_PER_MINUTE', 'SNAP_LIMIT_TEAM_PER_MINUTE', 'SNAP_LIMIT_USER_PENDING'];
+  const p = await startPipeline({
+    sweepPeriodSeconds: 60,
+    env: Object.fromEntries(off.map((name) => [name, '0'])),
+  });
+  try {
+    await benchHome(p);
+  } finally {
+    await p.close();
+    logs.reset();
+  }
+}
+if (inProcess('modal')) {
+  const logs = hideFunctionLogs();
+  const p = await startPipeline({ sweepPeriodSeconds: 60 });
+  try {
+    await benchModal(p);
   } finally {
     await p.close();
     logs.reset();

@@ -20,7 +20,7 @@ export const median = (values: number[]) => summary(values).p50;
 
 export const fmt = (ms: number, digits = 1) => `${ms.toFixed(digits)} ms`;
 
-/** How a figure stands against its target (DESIGN.md "Numbers to reach"). */
+/** How a figure stands against its target (the targets column of docs/performance.md). */
 export const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
 
 /** `figure (target …): met` — what every judged line of the benchmark ends with. */

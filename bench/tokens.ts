@@ -5,7 +5,7 @@
  *
  * - warm: the lookups a snap makes once its container knows the workspace — the author's own
  *   token (none: a remembered miss) and the workspace's bot token — through the same cache the
- *   functions use. Target: ≤ 1 ms at p99 (DESIGN: no KMS or DynamoDB on the hot path).
+ *   functions use. Target: ≤ 1 ms at p99 (and no KMS or DynamoDB call on the hot path).
  * - cold: a container's first lookup, GetItem of the installation + KMS Decrypt of the token,
  *   against dynalite and the KMS stand-in on loopback (AWS adds its own network time).
  * - the bundles: snaps through the real poster once it is warm, counting the installation reads
@@ -35,7 +35,7 @@ try {
   const { InstallationStore } = await import('../shared/adapters/installation-store');
   const { KmsTokenOpener } = await import('../shared/adapters/kms');
   const { cachedTokens, storedTokens } = await import('../shared/app/token-source');
-  const store = new InstallationStore(p.tableName);
+  const store = new InstallationStore(String(p.installationsTableName));
   const opener = new KmsTokenOpener();
   const where = { team: TEAM };
   const author = { team: TEAM, user: 'U0NOBODY' };

@@ -237,16 +237,14 @@ locals {
     }
   }
 
-  functions = merge(
-    {
-      ack      = module.ack.name
-      poster   = module.poster.name
-      controls = module.controls.name
-      sweeper  = module.sweeper.name
-      reaper   = module.reaper.name
-    },
-    local.install_enabled ? { install = module.install[0].name } : {},
-  )
+  functions = {
+    ack      = module.ack.name
+    poster   = module.poster.name
+    controls = module.controls.name
+    sweeper  = module.sweeper.name
+    reaper   = module.reaper.name
+    install  = module.install.name
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "this" {

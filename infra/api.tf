@@ -48,12 +48,25 @@ resource "aws_apigatewayv2_stage" "default" {
   # The install routes serve browsers, a few requests per installation, and anyone may call them
   # without a signature: their own, smaller allowance caps what anonymous traffic there costs.
   dynamic "route_settings" {
-    for_each = { for name, route in local.install_routes : name => route if local.install_enabled }
+    for_each = local.install_enabled ? local.browser_routes : {}
     content {
       route_key              = route_settings.value
       throttling_rate_limit  = var.install_throttle_rate
       throttling_burst_limit = var.install_throttle_burst
     }
+  }
+
+  # Slack's events (app_home_opened, app_uninstalled, tokens_revoked), served in every mode, get an
+  # allowance of their own, sized for Slack's traffic rather than a browser's: under the browsers'
+  # 5 requests a second, ten unsigned requests a second from anyone made API Gateway answer
+  # Slack's real events with 429 until Slack gave up. Junk beyond this allowance can still crowd
+  # them out (nothing before the signature check tells them apart); a lost event then costs a
+  # Home tab not drawn until it is opened again, or a dead token kept until the next function
+  # that uses it meets Slack's refusal and deletes it (docs/operations.md).
+  route_settings {
+    route_key              = local.install_routes.events
+    throttling_rate_limit  = var.events_throttle_rate
+    throttling_burst_limit = var.events_throttle_burst
   }
 
   access_log_settings {

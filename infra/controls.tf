@@ -1,16 +1,26 @@
 # controls: the poster's bundle (dist/poster) deployed a second time, with capacity of its own.
 # ack hands it everything that is not posting a snap — an author's list, cancel, Delete now,
-# revoke, the message shortcut, a click on Reveal, and (waiting for it) making a reveal's key —
-# so those answer within seconds whatever the posting traffic, even while one workspace floods
-# the poster. Same code, a different role: it reads and settles snap records but never posts,
-# only it can delete a user's own token item (/snap revoke), and only it can make or open a
-# reveal's key (reveal.tf).
+# revoke, the message shortcut, /snap policy and /snap default, what is done in App Home — and
+# install hands it App Home opened — so those answer within seconds whatever the posting traffic,
+# even while one workspace floods the poster. Same code, a narrower role: it reads and settles
+# snap records but never posts (nor takes a poster slot); for /snap revoke it reads the author's
+# index of grants on Grid and deletes their token items, and like every function that speaks with
+# stored tokens it deletes one Slack calls dead (tokens.tf). It also takes a click on Reveal and
+# (ack waiting for it) makes a reveal's key: only it can make or open one (reveal.tf), and it burns
+# one when the last person it was for opens it, or when its author deletes it early.
 data "aws_iam_policy_document" "controls" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
-    data.aws_iam_policy_document.revoke_user_tokens[*].json,
     [data.aws_iam_policy_document.reveal_open.json],
+    data.aws_iam_policy_document.delete_user_tokens[*].json,
+    data.aws_iam_policy_document.read_user_grants[*].json,
+    data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
+    [
+      data.aws_iam_policy_document.read_settings.json,
+      data.aws_iam_policy_document.count_activity.json,
+      data.aws_iam_policy_document.change_settings.json,
+    ],
   )
 
   # Claims a request (its tombstone), reads a snap by id, buries what it deleted.
@@ -46,6 +56,18 @@ data "aws_iam_policy_document" "controls" {
     }
   }
 
+  # A modal's binding, sealed when controls opens the view (kms.tf: only the poster opens it).
+  statement {
+    sid       = "SealViewBindings"
+    actions   = ["kms:GenerateDataKey"]
+    resources = [aws_kms_key.snap.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:purpose"
+      values   = [local.view_key_context.purpose]
+    }
+  }
+
   statement {
     sid       = "ReportFailedEvents"
     actions   = ["sqs:SendMessage"]
@@ -57,7 +79,7 @@ module "controls" {
   source = "./modules/function"
 
   name               = "${var.name_prefix}-controls"
-  description        = "snap: an author's controls over their snaps (list, cancel, Delete now, revoke), apart from posting"
+  description        = "snap: an author's controls (list, cancel, Delete now, revoke) and the shortcuts' modals, apart from posting"
   source_dir         = "${local.dist}/poster"
   policy_json        = data.aws_iam_policy_document.controls.json
   memory_size        = 256

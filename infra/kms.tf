@@ -41,7 +41,7 @@ resource "aws_kms_ciphertext" "bot_token" {
   depends_on = [aws_kms_key_policy.snap]
 
   lifecycle {
-    # With install deployed too (for users' own tokens), any other workspace that adds the app
+    # With Add to Slack deployed too (for users' own tokens), any other workspace that adds the app
     # (public distribution) would have its snaps posted with this one workspace's bot token: the
     # allow-list must keep them out. A precondition, not a check: it stops the apply.
     precondition {
@@ -84,8 +84,8 @@ locals {
   # The contexts are the ones shared/adapters/kms.ts passes; tests/infra holds each role's grants
   # to what its code uses. A new function's use of the key is one more entry here.
   # Grants that exist in one mode only join through the key document's source_policy_documents:
-  # the bot token's (below) with a bot token, install's (install.tf) and the stored tokens'
-  # (tokens.tf) with install.
+  # the bot token's (below) with a bot token, install's for Add to Slack (install.tf) and the
+  # stored tokens' (tokens.tf) with a client id.
   key_grants = {
     AckReadsSigningSecret = {
       principals = [module.ack.role_arn]
@@ -94,6 +94,17 @@ locals {
     }
     AckSealsMessages = {
       principals = [module.ack.role_arn]
+      actions    = ["kms:GenerateDataKey"]
+      context    = local.message_key_context
+    }
+    # install verifies Slack's events in every mode, and hands App Home to controls sealed.
+    InstallReadsSigningSecret = {
+      principals = [module.install.role_arn]
+      actions    = ["kms:Decrypt"]
+      context    = local.signing_secret_context
+    }
+    InstallSealsHomeEvents = {
+      principals = [module.install.role_arn]
       actions    = ["kms:GenerateDataKey"]
       context    = local.message_key_context
     }
@@ -113,6 +124,19 @@ locals {
       principals = [module.controls.role_arn]
       actions    = ["kms:Decrypt"]
       context    = local.reveal_key_context
+    }
+    # A modal's binding (which message snap_this deletes, which thread snap_reply posts in) is
+    # made only where the author was checked, and opened only where it is acted on: ack, which
+    # reads every request from the internet, can do neither.
+    ControlsSealsViews = {
+      principals = [module.controls.role_arn]
+      actions    = ["kms:GenerateDataKey"]
+      context    = local.view_key_context
+    }
+    PosterOpensViews = {
+      principals = [module.poster.role_arn]
+      actions    = ["kms:Decrypt"]
+      context    = local.view_key_context
     }
     # aws_kms_ciphertext above. Encrypt only: whoever deploys can replace a secret, not read one.
     DeployerEncryptsSigningSecret = {

@@ -8,16 +8,16 @@ locals {
     due_index         = "byDue"
     due_index_hash    = "dueShard"
     due_index_range   = "dueAt"
-    due_index_include = ["team", "channel", "user", "state", "ts", "enterprise", "postedAs"]
+    due_index_include = ["team", "channel", "user", "state", "ts", "enterprise", "postedAs", "files"]
 
     author_index         = "byAuthor"
     author_index_hash    = "author"
     author_index_range   = "createdAt"
-    author_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "enterprise", "postedAs"]
+    author_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "enterprise", "postedAs", "files"]
 
     message_index         = "byMessage"
     message_index_hash    = "message"
-    message_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "createdAt", "enterprise", "postedAs"]
+    message_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "createdAt", "enterprise", "postedAs", "files"]
   }
 
   # The reveal table's shape; shared/adapters/reveal-store.ts (REVEAL_TABLE) must agree.
@@ -42,6 +42,7 @@ locals {
   counter_keys = ["limit#*"]
   # Reveals' keys, in their own table (reveal.tf).
   reveal_keys = ["key#*"]
+  slot_keys   = ["slot#*"]
 
   # Encryption contexts the code passes to KMS (shared/adapters/kms.ts).
   signing_secret_context = { app = "snap", secret = "SLACK_SIGNING_SECRET" }
@@ -49,6 +50,8 @@ locals {
   message_key_context    = { app = "snap", purpose = "message" }
   # A reveal's own key; the code adds the reveal, workspace and conversation to it.
   reveal_key_context = { app = "snap", purpose = "reveal" }
+  # A modal's binding (private_metadata): sealed by controls, opened by the poster only.
+  view_key_context = { app = "snap", purpose = "view" }
 
   command_path      = "/slack/commands"
   interactions_path = "/slack/interactions"

@@ -23,8 +23,13 @@ output "table_name" {
   value       = aws_dynamodb_table.snaps.name
 }
 
+output "installations_table_name" {
+  description = "The DynamoDB table holding installations, users' tokens (sealed) and each workspace's settings, no stream."
+  value       = aws_dynamodb_table.installations.name
+}
+
 output "function_names" {
-  description = "The Lambda functions by role (install only with slack_client_id)."
+  description = "The Lambda functions by role."
   value       = local.functions
 }
 

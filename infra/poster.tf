@@ -7,6 +7,9 @@ data "aws_iam_policy_document" "poster" {
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
     [data.aws_iam_policy_document.reveal_attach.json],
+    data.aws_iam_policy_document.delete_user_tokens[*].json,
+    data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
+    [data.aws_iam_policy_document.read_settings.json, data.aws_iam_policy_document.count_activity.json],
   )
 
   statement {
@@ -17,6 +20,20 @@ data "aws_iam_policy_document" "poster" {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
       values   = concat(local.snap_keys, local.counter_keys)
+    }
+  }
+
+  # Posters in flight per workspace and org: slot#<team or org>#<i> items, read together, taken
+  # with a conditional PutItem carrying the poster's deadline and the TTL attribute, deleted when
+  # given back (shared/domain/slots.ts).
+  statement {
+    sid       = "HoldPosterSlots"
+    actions   = ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.snaps.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.slot_keys
     }
   }
 
@@ -35,6 +52,18 @@ data "aws_iam_policy_document" "poster" {
       test     = "StringEquals"
       variable = "kms:EncryptionContext:purpose"
       values   = [local.message_key_context.purpose]
+    }
+  }
+
+  # A modal's binding, sealed by controls when it opened the view (kms.tf).
+  statement {
+    sid       = "OpenViewBindings"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.snap.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:purpose"
+      values   = [local.view_key_context.purpose]
     }
   }
 
@@ -66,16 +95,26 @@ locals {
   poster_environment = {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
     SNAP_REVEAL_TABLE_NAME     = aws_dynamodb_table.reveal_keys.name
-    SNAP_KMS_KEY_ID            = aws_kms_key.snap.arn
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
-    SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
-    SNAP_ALLOW_BROADCASTS      = tostring(var.allow_broadcast_mentions)
-    SNAP_LIMIT_USER_PER_MINUTE = tostring(var.snaps_per_user_per_minute)
-    SNAP_LIMIT_TEAM_PER_MINUTE = tostring(var.snaps_per_workspace_per_minute)
-    SNAP_LIMIT_USER_PENDING    = tostring(var.pending_snaps_per_user)
-    SLACK_RESPONSE_URL_PREFIX  = "https://hooks.slack.com/"
+    # Users' tokens (and, distributed, bot tokens), and the workspace's settings, are read there
+    # (installations.tf, settings.tf).
+    SNAP_INSTALLATIONS_TABLE_NAME = aws_dynamodb_table.installations.name
+    SNAP_SWEEP_PERIOD_SECONDS     = tostring(local.sweep_period_seconds)
+    SNAP_ALLOW_BROADCASTS         = tostring(var.allow_broadcast_mentions)
+    SNAP_LIMIT_USER_PER_MINUTE    = tostring(var.snaps_per_user_per_minute)
+    SNAP_LIMIT_TEAM_PER_MINUTE    = tostring(var.snaps_per_workspace_per_minute)
+    SNAP_LIMIT_USER_PENDING       = tostring(var.pending_snaps_per_user)
+    SNAP_POSTERS_PER_WORKSPACE    = tostring(var.posters_per_workspace)
+    SNAP_POSTERS_PER_ORG          = tostring(var.posters_per_org)
+    SLACK_RESPONSE_URL_PREFIX     = "https://hooks.slack.com/"
     # The links that add snap to a workspace or let it post as someone (install.tf).
     SNAP_PUBLIC_URL = local.install_enabled ? aws_apigatewayv2_api.slack.api_endpoint : null
+    # The modals' delay field: starts at the default, described within the maximum (as ack's).
+    SNAP_DEFAULT_DELAY_SECONDS = tostring(var.default_delay_seconds)
+    SNAP_MAX_DELAY_SECONDS     = tostring(var.max_delay_seconds)
+    # The key under which controls seals a modal's binding (kms.tf: the poster role cannot) and
+    # makes reveals' own keys (purpose=reveal: controls alone, reveal.tf).
+    SNAP_KMS_KEY_ID = aws_kms_key.snap.arn
   }
 }
 

@@ -5,6 +5,9 @@ data "aws_iam_policy_document" "sweeper" {
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
     [data.aws_iam_policy_document.reveal_burn.json],
+    data.aws_iam_policy_document.delete_user_tokens[*].json,
+    data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
+    [data.aws_iam_policy_document.read_settings.json, data.aws_iam_policy_document.count_activity.json],
   )
 
   statement {
@@ -39,9 +42,9 @@ data "aws_iam_policy_document" "sweeper" {
 
 }
 
-# 512 MB: at 256 MB a burst of a thousand deletions peaks near 150 MB resident (V8 sized by
-# Lambda for that memory), close to 60 % of it; 512 MB keeps it near a third and doubles the CPU
-# that bursts of due snaps need, for under a cent more a month idle (README, npm run bench).
+# 512 MB: at 256 MB a burst of a thousand deletions comes close to 60 % of it (V8 sized by Lambda
+# for that memory); 512 MB keeps it near a third and doubles the CPU that bursts of due snaps
+# need, for under a cent more a month idle (docs/performance.md#memory, npm run bench -- load).
 module "sweeper" {
   source = "./modules/function"
 
@@ -59,7 +62,9 @@ module "sweeper" {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
     SNAP_REVEAL_TABLE_NAME     = aws_dynamodb_table.reveal_keys.name
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
-    SNAP_SWEEP_PERIOD_SECONDS  = tostring(local.sweep_period_seconds)
+    # Users' tokens (and, distributed, bot tokens) are read there (installations.tf).
+    SNAP_INSTALLATIONS_TABLE_NAME = aws_dynamodb_table.installations.name
+    SNAP_SWEEP_PERIOD_SECONDS     = tostring(local.sweep_period_seconds)
   }
 }
 

@@ -5,7 +5,8 @@
 #   the installation store that install fills (install.tf); install is then required.
 # In both, a user who let snap post as them has their own token in the store, which the deleters
 # read to delete what it posted, and the poster to post and, for /snap revoke, to delete. They
-# read installation items only (`inst#…`), by key, and open Slack tokens only (purpose=slack-token).
+# read installation items only (`inst#…`, in the installations' table), by key, and open Slack
+# tokens only (purpose=slack-token).
 locals {
   one_workspace = var.slack_bot_token != null
   # Tokens can be in the store only where install puts them.
@@ -15,6 +16,8 @@ locals {
   stored_token_keys = ["inst#*"]
   # User token items only: inst#<workspace or org>#<user>, never the installation item inst#<key>.
   user_token_keys = ["inst#*#*"]
+  # On Grid, each user's index of the keys they granted a token under: grants#<org>#<user>.
+  grants_keys = ["grants#*"]
 
   stored_token_key_grants = {
     DeletersOpenStoredTokens = {
@@ -32,7 +35,7 @@ data "aws_iam_policy_document" "read_stored_tokens" {
   statement {
     sid       = "ReadStoredTokens"
     actions   = ["dynamodb:GetItem"]
-    resources = [aws_dynamodb_table.snaps.arn]
+    resources = [aws_dynamodb_table.installations.arn]
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
@@ -52,19 +55,77 @@ data "aws_iam_policy_document" "read_stored_tokens" {
   }
 }
 
-# The controls function only: /snap revoke deletes the author's own token item (inst#<key>#<user>) and
-# nothing else. The workspace's installation item, with its bot token and its list of users, is
-# install's alone: the function that opens untrusted message text cannot uninstall a workspace or
-# drop other users' tokens by rewriting it (install unlists the revoked user later).
-data "aws_iam_policy_document" "revoke_user_tokens" {
+# User token items only (inst#<key>#<user>), and only DeleteItem: the controls function's /snap
+# revoke deletes the author's own; and every function that speaks with users' tokens (poster,
+# controls, sweeper, reaper) deletes one Slack calls dead the moment it meets it — the
+# tokens_revoked event may never come (lost, or refused by a flooded route), and a dead token is
+# never kept to be retried. The code deletes only while the item still holds the very ciphertext
+# found dead (a newer grant stays). The workspace's installation item, with its list of users,
+# stays install's: no function that opens untrusted message text can uninstall a workspace or
+# drop other users' tokens by rewriting it.
+data "aws_iam_policy_document" "delete_user_tokens" {
   count = local.tokens_in_store ? 1 : 0
 
   statement {
-    sid       = "RevokeOwnUserTokens"
+    sid       = "DeleteUserTokens"
     actions   = ["dynamodb:DeleteItem"]
-    resources = [aws_dynamodb_table.snaps.arn]
+    resources = [aws_dynamodb_table.installations.arn]
     condition {
       test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.user_token_keys
+    }
+  }
+
+  # A deleted user token's key leaves its user's index of grants (Grid), which goes once empty.
+  statement {
+    sid       = "UnlistUserGrants"
+    actions   = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.installations.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.grants_keys
+    }
+  }
+}
+
+# The controls function only: /snap revoke on Grid reads the author's index of grants, to find
+# every token they granted in the org from whichever workspace they run it.
+data "aws_iam_policy_document" "read_user_grants" {
+  count = local.tokens_in_store ? 1 : 0
+
+  statement {
+    sid       = "ReadUserGrants"
+    actions   = ["dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.installations.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.grants_keys
+    }
+  }
+}
+
+# Distributed mode only, where bot tokens are in the store: a bot token Slack calls dead (snap
+# removed from the workspace, app_uninstalled not received) is let go by whichever function met
+# it — its attributes removed from the workspace item, or the whole item when it lists no user.
+# Workspace items only (inst#<key>, never inst#<key>#<user>): the StringNotLike below. In
+# one-workspace mode the bot token is configuration, which no function can change.
+data "aws_iam_policy_document" "forget_dead_bot_tokens" {
+  count = local.one_workspace ? 0 : 1
+
+  statement {
+    sid       = "ForgetDeadBotTokens"
+    actions   = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.installations.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.stored_token_keys
+    }
+    condition {
+      test     = "ForAllValues:StringNotLike"
       variable = "dynamodb:LeadingKeys"
       values   = local.user_token_keys
     }

@@ -122,7 +122,7 @@ variable "api_throttle_burst" {
 }
 
 variable "install_throttle_rate" {
-  description = "Steady-state requests per second each install route (the landing page, /slack/install, the OAuth redirect, /slack/events) accepts; people install a few times, and these routes take unsigned requests."
+  description = "Steady-state requests per second each browser route of install (the landing page, /slack/install, the OAuth redirect) accepts; people install a few times, and these routes take unsigned requests."
   type        = number
   default     = 5
 
@@ -140,6 +140,28 @@ variable "install_throttle_burst" {
   validation {
     condition     = var.install_throttle_burst >= 1 && var.install_throttle_burst <= 5000
     error_message = "install_throttle_burst must be between 1 and 5000."
+  }
+}
+
+variable "events_throttle_rate" {
+  description = "Steady-state requests per second POST /slack/events accepts, in every mode (Slack's events about the app: App Home opened, uninstalls, revoked tokens). Sized for Slack's traffic, not a browser's: Slack delivers at most 30,000 events an hour per workspace (about 8 a second); snap's come one per person opening its Home tab, and a few per installation; 50 leaves room for many workspaces at once, and a flood of junk must exceed it to crowd Slack out."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.events_throttle_rate >= 1 && var.events_throttle_rate <= 10000
+    error_message = "events_throttle_rate must be between 1 and 10000."
+  }
+}
+
+variable "events_throttle_burst" {
+  description = "Burst POST /slack/events accepts above its steady rate (many people opening snap's Home tab at once, an org-wide uninstall, many revocations)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.events_throttle_burst >= 1 && var.events_throttle_burst <= 5000
+    error_message = "events_throttle_burst must be between 1 and 5000."
   }
 }
 
@@ -165,15 +187,15 @@ variable "reserved_concurrency" {
     Reserved concurrent executions per function: a cap for the poster, a guaranteed share for ack, sweeper and reaper. -1 for one function = no reservation; null = none at all (for a new account whose Lambda quota is only 10). Defaults:
     ack 50 — the API admits at most 40 requests at once (burst) and 20 per second; a warm ack answers in milliseconds, a cold one in under a second.
     poster 100 — a short snap holds a poster until it is due (up to ~75 s), other snaps for well under a second; beyond 100 at once, events wait in Lambda's async queue and are retried (snaps post late, the poster-throttles alarm fires).
-    controls 20 — an author's list, cancel, Delete now or revoke, each a second or two (a revoke up to a minute); its own share, so the poster's traffic never holds them up.
+    controls 30 — an author's list, cancel, Delete now or revoke, each a second or two (a revoke up to a minute), at most ack's 20 requests a second; the shortcuts' modals (Slack's trigger lasts 3 s); and App Home, up to the events route's 50 openings a second at a fraction of a second each (about 10 at once); its own share, so the poster's traffic never holds them up.
     sweeper 2 — a run lasts at most the sweep period + 40 s, so at most two overlap; fewer makes deletions late.
     reaper 10 — one execution per stream shard (parallelization factor 1); a small on-demand table has a few shards. Too few and the reaper falls behind (the iterator-age alarm fires).
-    Together 182; AWS keeps at least 100 of the account's executions (default quota 1,000) unreserved.
+    Together 192; AWS keeps at least 100 of the account's executions (default quota 1,000) unreserved.
   EOT
   type = object({
     ack      = optional(number, 50)
     poster   = optional(number, 100)
-    controls = optional(number, 20)
+    controls = optional(number, 30)
     sweeper  = optional(number, 2)
     reaper   = optional(number, 10)
   })
@@ -220,7 +242,7 @@ variable "slack_client_secret" {
 }
 
 variable "snaps_per_user_per_minute" {
-  description = "Snaps one user may post per minute in one workspace (SNAP_LIMIT_USER_PER_MINUTE); beyond it the author is told when to try again and nothing is posted. 0 turns the limit off. The default, one every 2 seconds for a whole minute, is beyond anyone typing and reached by a script in 1.5 s."
+  description = "Snaps one user may post per minute in one workspace, or across an Enterprise Grid org, whose user ids span its workspaces (SNAP_LIMIT_USER_PER_MINUTE); beyond it the author is told when to try again and nothing is posted. 0 turns the limit off. The default, one every 2 seconds for a whole minute, is beyond anyone typing and reached by a script in 1.5 s."
   type        = number
   default     = 30
 
@@ -249,5 +271,27 @@ variable "pending_snaps_per_user" {
   validation {
     condition     = var.pending_snaps_per_user >= 0 && var.pending_snaps_per_user <= 100000 && floor(var.pending_snaps_per_user) == var.pending_snaps_per_user
     error_message = "pending_snaps_per_user must be a whole number from 0 (off) to 100000."
+  }
+}
+
+variable "posters_per_workspace" {
+  description = "Posters one workspace may have posting at once (SNAP_POSTERS_PER_WORKSPACE); beyond them its author is told snap is busy there and nothing is posted, so one workspace cannot hold every poster whatever it sends. 0 turns the cap off. The default, 10: Slack takes about one post a second per channel and the poster waits out a 429 for at most 10 s, so more posters waiting in one workspace's busiest channel could not post in time anyway, and ten post ~30 snaps a second when nothing is limited (docs/operations.md, \"Posters in flight\")."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.posters_per_workspace >= 0 && var.posters_per_workspace <= 100 && floor(var.posters_per_workspace) == var.posters_per_workspace
+    error_message = "posters_per_workspace must be a whole number from 0 (off) to 100."
+  }
+}
+
+variable "posters_per_org" {
+  description = "Posters one Enterprise Grid org may have posting at once, all its workspaces together (SNAP_POSTERS_PER_ORG); 0 turns the cap off. The default, 30, is three workspaces' worth: with the poster's default reserved concurrency of 100, one org holds under a third of the posters."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.posters_per_org >= 0 && var.posters_per_org <= 100 && floor(var.posters_per_org) == var.posters_per_org
+    error_message = "posters_per_org must be a whole number from 0 (off) to 100."
   }
 }

@@ -143,3 +143,40 @@ export function writeAnswer(res: ServerResponse, answer: APIGatewayProxyStructur
   res.writeHead(answer.statusCode ?? 200, headers);
   res.end(answer.isBase64Encoded ? Buffer.from(answer.body ?? '', 'base64') : (answer.body ?? ''));
 }
+
+/**
+ * What a browser keeps of a response's `Set-Cookie` values and sends back with a request to
+ * `path` on the same host: `name=value` pairs, for the local fronts and tests that play the
+ * browser's part, so that a cookie a browser would refuse is refused here too. A browser drops a
+ * `__Secure-` cookie without `Secure`, and a `__Host-` one without `Secure`, with a `Domain` or
+ * with a `Path` other than `/` (RFC 6265bis, "cookie name prefixes"); it sends a cookie only to
+ * paths under its `Path`; `Max-Age=0` (or less) clears it.
+ */
+export function cookiesBrowserSends(setCookies: readonly string[], path: string): string[] {
+  const jar = new Map<string, string>();
+  for (const line of setCookies) {
+    const [pair = '', ...parts] = line.split(';').map((p) => p.trim());
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    const name = pair.slice(0, at);
+    const attributes = new Map(
+      parts.map((part) => {
+        const eq = part.indexOf('=');
+        return eq < 0 ? [part.toLowerCase(), ''] : [part.slice(0, eq).toLowerCase(), part.slice(eq + 1)];
+      }),
+    );
+    const secure = attributes.has('secure');
+    const cookiePath = attributes.get('path') || '/';
+    if (name.startsWith('__Secure-') && !secure) continue;
+    if (name.startsWith('__Host-') && (!secure || attributes.has('domain') || cookiePath !== '/')) continue;
+    const maxAge = attributes.get('max-age');
+    if (maxAge !== undefined && Number(maxAge) <= 0) {
+      jar.delete(name);
+      continue;
+    }
+    const under =
+      cookiePath === '/' || path === cookiePath || path.startsWith(`${cookiePath.replace(/\/$/, '')}/`);
+    if (under) jar.set(name, pair.slice(at + 1));
+  }
+  return [...jar].map(([name, value]) => `${name}=${value}`);
+}

@@ -110,14 +110,40 @@ export async function createRevealTable(endpoint: string, tableName: string): Pr
   }
 }
 
+/**
+ * The installations' table (SNAP_INSTALLATIONS_TABLE_NAME), as infra/installations.tf creates it:
+ * the same partition key, no index, no TTL, no stream.
+ */
+export async function createInstallationsTable(endpoint: string, tableName: string): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: TABLE.partitionKey, AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: TABLE.partitionKey, KeyType: 'HASH' }],
+      }),
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
 /** A fault the proxy answers instead of DynamoDB, as the real service can. */
 export type DynamoFault = { throttle: true } | { status: 500 } | { drop: true };
 
 export interface DynamoProxy {
   endpoint: string;
-  /** Requests per DynamoDB operation (PutItem, Query, …) on the table since start. */
+  /** Requests per DynamoDB operation (PutItem, Query, …) on snap's tables since start. */
   counts: Map<string, number>;
-  /** Every request body the functions sent for the tables (what DynamoDB would hold or see). */
+  /** Every request body the functions sent for snap's tables (what DynamoDB would hold or see). */
   journal: string[];
   /** Answer the next calls of `operation` with these faults, in order. */
   fault(operation: string, ...faults: DynamoFault[]): void;
@@ -130,7 +156,11 @@ export interface DynamoProxy {
  * The functions reach dynalite through this pass-through proxy: it counts operations (the
  * benchmark's cost model), keeps what was sent (the privacy scan) and injects faults.
  */
-export async function startDynamoProxy(target: string, ...tableNames: string[]): Promise<DynamoProxy> {
+export async function startDynamoProxy(
+  target: string,
+  tableNames: string | readonly string[],
+): Promise<DynamoProxy> {
+  const mine = new Set(typeof tableNames === 'string' ? [tableNames] : tableNames);
   const { request } = await import('node:http');
   const { listen, readBody, sendJson } = await import('./http-util');
   const counts = new Map<string, number>();
@@ -141,8 +171,12 @@ export async function startDynamoProxy(target: string, ...tableNames: string[]):
   const server = await listen(async (req, res) => {
     const body = await readBody(req);
     const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
-    const table = (JSON.parse(body.toString() || '{}') as { TableName?: string }).TableName;
-    if (table !== undefined && tableNames.includes(table)) {
+    const parsed = JSON.parse(body.toString() || '{}') as {
+      TableName?: string;
+      RequestItems?: Record<string, unknown>;
+    };
+    const tables = parsed.TableName ? [parsed.TableName] : Object.keys(parsed.RequestItems ?? {});
+    if (tables.some((t) => mine.has(t))) {
       counts.set(op, (counts.get(op) ?? 0) + 1);
       journal.push(body.toString());
     }

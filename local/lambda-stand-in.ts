@@ -4,7 +4,9 @@
  * `Event` is answered 202 at once and runs afterwards, with Lambda's asynchronous semantics:
  * a failed run is retried (default twice, after ~1 and ~2 minutes, both scalable), and an event
  * that exhausted its retries or outlived its maximum age goes to the on-failure destination,
- * shaped as Lambda delivers it (request payload, error type and message).
+ * shaped as Lambda delivers it (request payload, error type and message). With a reserved
+ * concurrency, asynchronous events beyond it wait their turn in the queue, as Lambda's do (the
+ * benchmarks' shared pool of posters).
  */
 
 import { randomUUID } from 'node:crypto';
@@ -21,6 +23,8 @@ export interface FunctionOptions {
   retryDelaysMs?: number[];
   /** Events older than this are dropped to the on-failure destination (Lambda: up to 6 h). */
   maxEventAgeMs?: number;
+  /** Asynchronous runs at once, at most; the rest wait in the queue, first in first out (default: no limit). */
+  reservedConcurrency?: number;
 }
 
 /** What an on-failure destination (SQS) receives for an event Lambda gave up on. */
@@ -77,6 +81,14 @@ export function lambdaContext(name: string, timeoutMs: number, requestId: string
   };
 }
 
+/** An event dropped for its age while it waited in the queue. */
+class EventAgeExceeded extends Error {
+  constructor() {
+    super('Event age exceeded while queued');
+    this.name = 'EventAgeExceeded';
+  }
+}
+
 /** How a thrown error reaches Lambda's error report: its type and message (never its stack here). */
 export function errorReport(error: unknown): { errorType: string; errorMessage: string } {
   return error instanceof Error
@@ -86,6 +98,19 @@ export function errorReport(error: unknown): { errorType: string; errorMessage: 
 
 export async function startLambda(port = 0): Promise<LambdaStandIn> {
   const functions = new Map<string, { fn: LocalFunction; options: Required<FunctionOptions> }>();
+  /** Per function: asynchronous runs under way, and the queued ones waiting for one to end. */
+  const pools = new Map<string, { active: number; queue: Array<() => void> }>();
+  const acquire = async (name: string, limit: number): Promise<() => void> => {
+    const pool = pools.get(name) ?? { active: 0, queue: [] };
+    pools.set(name, pool);
+    if (pool.active >= limit) await new Promise<void>((resolve) => pool.queue.push(resolve));
+    else pool.active++;
+    return () => {
+      const next = pool.queue.shift();
+      if (next) next();
+      else pool.active--;
+    };
+  };
   const running = new Set<Promise<unknown>>();
   const invocations: LambdaStandIn['invocations'] = [];
   const failed: FailedEvent[] = [];
@@ -101,17 +126,23 @@ export async function startLambda(port = 0): Promise<LambdaStandIn> {
     const requestId = randomUUID();
     const receivedAt = Date.now();
     const attemptRun = async (attempt: number): Promise<void> => {
+      const release = await acquire(name, options.reservedConcurrency);
       const entry: LambdaStandIn['invocations'][number] = { name, type: 'Event', payload, attempt };
       invocations.push(entry);
       try {
+        // An event that waited in the queue past its age is dropped unrun, as Lambda drops it.
+        if (Date.now() - receivedAt > options.maxEventAgeMs) throw new EventAgeExceeded();
         await fn(payload, lambdaContext(name, options.timeoutMs, requestId));
+        release();
         return;
       } catch (error) {
+        release();
         const report = errorReport(error);
         entry.error = report.errorType;
         entry.errorMessage = report.errorMessage;
         const delay = options.retryDelaysMs[attempt - 1] ?? options.retryDelaysMs.at(-1) ?? 0;
-        const tooOld = Date.now() + delay - receivedAt > options.maxEventAgeMs;
+        const tooOld =
+          error instanceof EventAgeExceeded || Date.now() + delay - receivedAt > options.maxEventAgeMs;
         if (attempt <= options.retries && !tooOld) {
           await new Promise((r) => setTimeout(r, delay));
           return attemptRun(attempt + 1);
@@ -179,6 +210,7 @@ export async function startLambda(port = 0): Promise<LambdaStandIn> {
           retries: options.retries ?? 2,
           retryDelaysMs: options.retryDelaysMs ?? [60_000, 120_000],
           maxEventAgeMs: options.maxEventAgeMs ?? 6 * 3600_000,
+          reservedConcurrency: options.reservedConcurrency ?? Number.POSITIVE_INFINITY,
         },
       }),
     redeliver: (name, payload) => runAsync(name, payload),

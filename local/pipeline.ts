@@ -4,7 +4,9 @@
  * async Invoke into the poster, the sweeper on its schedule, TTL removals into the reaper.
  * Used by the end-to-end tests, the benchmark and `npm start`.
  *
- * With `install`, the fifth bundle too: "Add to Slack" through OAuth with the stand-in (which
+ * The fifth bundle, install, is always there for Slack's events (`POST /slack/events`: App Home,
+ * uninstall), as it is deployed in every mode. With `install`, it serves "Add to Slack" too:
+ * OAuth with the stand-in (which
  * plays the person clicking "Allow" when `authorize` is called, and serves Slack's authorize page
  * to browsers), Slack's events about the app, and `SNAP_PUBLIC_URL` on a local HTTP front that
  * serves install's routes (and ack's) as API Gateway would, so the links snap hands out can be
@@ -30,18 +32,19 @@ import type {
 } from 'aws-lambda';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
 import { isTombstoneItem, SNAP_PREFIX } from '../shared/adapters/snap-item';
-import {
-  EVENTS_PATH,
-  INSTALL_PATH,
-  LANDING_PATH,
-  OAUTH_REDIRECT_PATH,
-  readFlowCookie,
-  STATE_COOKIE,
-} from '../shared/domain/install';
+import { EVENTS_PATH, INSTALL_PATH, LANDING_PATH, OAUTH_REDIRECT_PATH } from '../shared/domain/install';
 import { escapeHtml } from '../shared/domain/pages';
 import { nextTick } from '../shared/domain/snap';
-import { apiGatewayEvent, apiGatewayGet, fromHttpRequest, slackSignature, writeAnswer } from './api-gateway';
 import {
+  apiGatewayEvent,
+  apiGatewayGet,
+  cookiesBrowserSends,
+  fromHttpRequest,
+  slackSignature,
+  writeAnswer,
+} from './api-gateway';
+import {
+  createInstallationsTable,
   createRevealTable,
   createSnapTable,
   type DynamoProxy,
@@ -77,7 +80,7 @@ export interface PipelineOptions {
    * AWS; locally after 1 and 2 seconds unless told otherwise. `isolated` runs it in processes
    * of its own, which the crash tests kill mid-run.
    */
-  poster?: { timeoutMs?: number; retryDelaysMs?: number[]; isolated?: boolean };
+  poster?: { timeoutMs?: number; retryDelaysMs?: number[]; isolated?: boolean; reservedConcurrency?: number };
   /**
    * `isolated` runs each sweep in a process of its own (the load benchmark measures its memory),
    * started as Lambda starts Node for `memoryMb` when given (local/function-process.ts).
@@ -147,6 +150,8 @@ export interface Pipeline {
   tableName: string;
   /** The reveal table: reveals' keys (wrapped) and sealed secrets, until burned. */
   revealTableName: string;
+  /** Where installations and users' tokens are stored (SNAP_INSTALLATIONS_TABLE_NAME), when install is hosted. */
+  installationsTableName: string | undefined;
   signingSecret: string;
   botToken: string;
   sweepPeriodMs: number;
@@ -176,7 +181,7 @@ export interface Pipeline {
    * reader they are gone) and rate-limit counters (they track no message) are left out.
    */
   records(): Promise<Array<Record<string, unknown>>>;
-  /** Every item in the table, tombstones included. */
+  /** Every item in snap's tables (the snaps', then the installations'), tombstones included. */
   items(): Promise<Array<Record<string, unknown>>>;
   /** Every item in the reveal table (reveals not yet burned). */
   revealItems(): Promise<Array<Record<string, unknown>>>;
@@ -194,8 +199,8 @@ export interface Pipeline {
   reaperGivenUp: DynamoDBRecord[];
   /** Where browsers and Slack reach snap (SNAP_PUBLIC_URL), when install is hosted. */
   publicUrl: string | undefined;
-  /** The install function, as API Gateway calls it (payload 2.0); undefined without `install`. */
-  install: InstallHandler | undefined;
+  /** The install function, as API Gateway calls it (payload 2.0): Slack's events always, OAuth with `install`. */
+  install: InstallHandler;
   /** Every answer install gave (pages, redirects, event answers), for the privacy ledger. */
   installAnswers: APIGatewayProxyStructuredResultV2[];
   /** The app's client secret when install is hosted (never a real one). */
@@ -210,6 +215,8 @@ export interface Pipeline {
   authorize(grant: Grant): Promise<APIGatewayProxyStructuredResultV2>;
   /** Sends Slack's Events API callback (`event`: its inner event) to install, signed. */
   slackEvent(event: Record<string, unknown>, from: EventSource): Promise<APIGatewayProxyStructuredResultV2>;
+  /** A person opens snap's Home tab (`app_home_opened`, tab home): install's answer. */
+  openHome(user: string, from?: EventSource): Promise<APIGatewayProxyStructuredResultV2>;
   /** The app is removed from a workspace or org: Slack revokes its tokens and tells install. */
   uninstall(from: EventSource): Promise<APIGatewayProxyStructuredResultV2>;
   /** A user removes the app's access to their account: Slack revokes their token and tells install. */
@@ -240,6 +247,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const distDir = resolve(options.distDir ?? 'dist');
   const tableName = 'snap-local';
   const revealTableName = 'snap-local-reveal-keys';
+  // As Terraform deploys it: installations (and settings) in a table of their own, without a
+  // stream, in every mode.
+  const installationsTableName = 'snap-local-installations';
   // Not a secret: the sandbox's requests are signed with it so that tools (curl, tests) can sign too.
   const signingSecret = options.workspace?.signingSecret ?? SANDBOX_SIGNING_SECRET;
   const botToken = options.workspace?.botToken ?? `xoxb-local-${process.pid}`;
@@ -273,14 +283,24 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       : undefined;
   const publicUrl = options.install ? (options.install.publicUrl ?? front?.url) : undefined;
   await createSnapTable(dynamo.endpoint, tableName);
+  await createInstallationsTable(dynamo.endpoint, installationsTableName);
   await createRevealTable(dynamo.endpoint, revealTableName);
-  const proxy = await startDynamoProxy(dynamo.endpoint, tableName, revealTableName);
+  const proxy = await startDynamoProxy(dynamo.endpoint, [tableName, installationsTableName, revealTableName]);
 
   // The ciphertext variables win over plaintext ones; a workspace run must not inherit them.
   if (options.workspace) {
     delete process.env.SLACK_SIGNING_SECRET_CIPHERTEXT;
     delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
   }
+  // One process hosts one pipeline: what an earlier one set for its mode must not linger.
+  // Without `install`: no Add to Slack.
+  if (!options.install) {
+    delete process.env.SLACK_CLIENT_ID;
+    delete process.env.SLACK_CLIENT_SECRET_CIPHERTEXT;
+    delete process.env.SNAP_PUBLIC_URL;
+  }
+  if (options.distributed) delete process.env.SNAP_ONE_WORKSPACE;
+  if (!options.install || options.distributed) delete process.env.ALLOWED_TEAM_IDS;
   // Distributed: no bot token variable of either kind.
   if (options.distributed) {
     delete process.env.SLACK_BOT_TOKEN_CIPHERTEXT;
@@ -295,6 +315,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     SNAP_TABLE_NAME: tableName,
     SNAP_REVEAL_TABLE_NAME: revealTableName,
+    SNAP_INSTALLATIONS_TABLE_NAME: installationsTableName,
     POSTER_FUNCTION_NAME: 'snap-poster',
     // The poster bundle deployed a second time, with capacity of its own (infra/controls.tf).
     CONTROLS_FUNCTION_NAME: 'snap-controls',
@@ -312,6 +333,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
                 SLACK_BOT_TOKEN_CIPHERTEXT: kms.encrypt(botToken, { app: 'snap', secret: 'SLACK_BOT_TOKEN' }),
               }),
         }),
+    // One workspace, as Terraform deploys it: install knows the bot token is configuration;
+    // with Add to Slack, also the workspace it serves (allowed_team_ids is required then).
+    ...(options.distributed ? {} : { SNAP_ONE_WORKSPACE: 'true' }),
+    ...(options.install && !options.distributed ? { ALLOWED_TEAM_IDS: SANDBOX.team.id } : {}),
     ...(options.install && publicUrl && clientSecret
       ? {
           SLACK_CLIENT_ID: clientId,
@@ -365,14 +390,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const sweeper = sweeperProcess?.fn ?? (await load<Fn<unknown, unknown>>('sweeper'));
   const reaper = await load<Fn<DynamoDBStreamEvent, unknown>>('reaper');
   const installAnswers: APIGatewayProxyStructuredResultV2[] = [];
-  const installBundle = options.install ? await load<InstallHandler>('install') : undefined;
-  const install: InstallHandler | undefined = installBundle
-    ? async (event, context) => {
-        const answer = await timed('install', installBundle)(event, context);
-        installAnswers.push(answer);
-        return answer;
-      }
-    : undefined;
+  const installBundle = await load<InstallHandler>('install');
+  const install: InstallHandler = async (event, context) => {
+    const answer = await timed('install', installBundle)(event, context);
+    installAnswers.push(answer);
+    return answer;
+  };
 
   // Timeouts as deployed (infra/): the poster covers its longest wait, the sweeper its window;
   // events older than 10 minutes are dropped (infra/poster.tf).
@@ -382,6 +405,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     retries: 2,
     retryDelaysMs: options.poster?.retryDelaysMs ?? [1_000, 2_000],
     maxEventAgeMs: 600_000,
+    ...(options.poster?.reservedConcurrency
+      ? { reservedConcurrency: options.poster.reservedConcurrency }
+      : {}),
   });
   // Author requests and buttons: the same bundle as its own function (infra/controls.tf), so a
   // poster killed in a test never takes the controls down with it.
@@ -449,12 +475,13 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     const out = await inspector.send(new ScanCommand({ TableName: table }));
     return (out.Items ?? []).map((item) => unmarshall(item));
   };
-  const items = () => scan(tableName);
+  const items = async () => [...(await scan(tableName)), ...(await scan(installationsTableName))];
   const command: Pipeline['command'] = (text, fields, headers) =>
     timed('ack', ack)(commandEvent(text, fields, headers), lambdaContext('snap-ack', 10_000));
 
   const needInstall = (): InstallHandler => {
-    if (!install) throw new Error('install is not hosted: start the pipeline with { install: {} }');
+    if (!options.install)
+      throw new Error('Add to Slack is not hosted: start the pipeline with { install: {} }');
     return install;
   };
   const installContext = () => lambdaContext('snap-install', 10_000);
@@ -465,7 +492,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       installContext(),
     );
     const to = new URL(String(start.headers?.location));
-    const nonce = readFlowCookie(start.cookies ?? []);
+    // The browser sends back what it kept of the cookie, by the rules browsers apply.
+    const cookies = cookiesBrowserSends(start.cookies ?? [], OAUTH_REDIRECT_PATH);
     const { as: _kind, ...who } = grant;
     const code = slack.authorize({
       ...who,
@@ -477,7 +505,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       apiGatewayGet({
         path: OAUTH_REDIRECT_PATH,
         query: new URLSearchParams({ code, state: String(to.searchParams.get('state')) }).toString(),
-        ...(nonce ? { cookies: [`${STATE_COOKIE}=${nonce}`] } : {}),
+        cookies,
       }),
       installContext(),
     );
@@ -504,7 +532,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         },
       ],
     });
-    return needInstall()(
+    return install(
       apiGatewayEvent({
         path: EVENTS_PATH,
         body,
@@ -516,11 +544,13 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const keyOf = (from: EventSource) => String(from.orgWide ? from.enterprise : from.team);
 
   // The public front: install's routes, and ack's, over HTTP as API Gateway serves them.
-  const installRoutes = new Set([LANDING_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH, EVENTS_PATH]);
+  const installRoutes = new Set(
+    options.install ? [LANDING_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH, EVENTS_PATH] : [EVENTS_PATH],
+  );
   const serveHttp: Pipeline['serveHttp'] = async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const toAck = req.method === 'POST' && (path === COMMAND_PATH || path === INTERACTIONS_PATH);
-    const handler = toAck ? ack : install && installRoutes.has(path) ? install : undefined;
+    const handler = toAck ? ack : installRoutes.has(path) ? install : undefined;
     if (!handler) return false;
     const event = fromHttpRequest(req, await readBody(req), req.socket.remoteAddress ?? '127.0.0.1');
     const answer = await (toAck ? timed('ack', ack) : handler)(
@@ -546,6 +576,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     dynamo,
     tableName,
     revealTableName,
+    installationsTableName,
     signingSecret,
     botToken,
     sweepPeriodMs: sweepPeriodSeconds * 1000,
@@ -594,6 +625,17 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     distributed: !!options.distributed,
     authorize,
     slackEvent,
+    openHome: (user, from = { team: SANDBOX.team.id }) =>
+      slackEvent(
+        {
+          type: 'app_home_opened',
+          user,
+          channel: `D${user.slice(1)}`,
+          tab: 'home',
+          event_ts: `${Date.now() / 1000}`,
+        },
+        from,
+      ),
     uninstall: (from) => {
       slack.uninstall(keyOf(from));
       return slackEvent({ type: 'app_uninstalled' }, from);

@@ -25,6 +25,7 @@ const BOT_SCOPE_WORDS: Record<string, { view?: boolean; words: (app: string) => 
 };
 const USER_SCOPE_WORDS: Record<string, string> = {
   'chat:write': 'Send messages on your behalf',
+  'files:write': 'Upload, edit, and delete files on your behalf',
 };
 
 export interface AuthorizePageOptions {

@@ -2,7 +2,7 @@
  * A Slack Web API stand-in on loopback, for tests, benchmarks and `npm start`. It speaks the
  * subset snap uses — chat.postMessage, chat.delete, chat.update, chat.postEphemeral (which
  * answers `user_not_in_channel` for someone not in a declared conversation), users.info,
- * response_url, and OAuth:
+ * views.open, views.publish, files.delete, response_url, and OAuth:
  * oauth.v2.access, auth.revoke, auth.test — over real HTTP, records every call, and can be told
  * to fail: platform errors, 429 with Retry-After, 5xx, slow replies and dropped connections.
  *
@@ -36,11 +36,52 @@ export type Fault =
   | { delayMs: number }
   | { drop: true };
 
+/** A file shared in a message (its id and name; the stand-in keeps no content). */
+export interface StandInFile {
+  id: string;
+  name: string;
+  /** Who uploaded it. */
+  user: string;
+  channel: string;
+  ts: string;
+  deletedAt?: number;
+  deletedBy?: string;
+}
+
+/** A modal opened with views.open. */
+export interface StandInView {
+  id: string;
+  view: Record<string, unknown>;
+  /** The person whose click issued the trigger. */
+  user?: string;
+  team?: string;
+  triggerId: string;
+  openedAt: number;
+  by?: string;
+}
+
+/** A note only `user` sees (chat.postEphemeral). */
+export interface StandInEphemeral {
+  channel: string;
+  user: string;
+  text: string;
+  blocks: unknown[];
+  threadTs?: string;
+  by?: string;
+  at: number;
+}
+
 export interface StandInMessage {
   channel: string;
   ts: string;
+  /** The thread it is a reply in (`thread_ts`). */
+  threadTs?: string;
+  /** Files shared in it. */
+  files?: StandInFile[];
   text: string;
   blocks: unknown[];
+  /** Legacy attachments (snap puts its line under a long text in one). */
+  attachments?: unknown[];
   username?: string;
   iconUrl?: string;
   /** Posted with a user token: the message is this user's own (no app badge). */
@@ -54,16 +95,6 @@ export interface StandInMessage {
   deletedAt?: number;
   /** When chat.update last rewrote it (its text and blocks are the new ones). */
   updatedAt?: number;
-}
-
-/** A message one person alone saw (chat.postEphemeral): not kept in the conversation. */
-export interface StandInEphemeral {
-  channel: string;
-  user: string;
-  text: string;
-  blocks: unknown[];
-  by: string;
-  at: number;
 }
 
 export interface Call {
@@ -117,6 +148,8 @@ export interface SlackStandInOptions {
   users?: Record<string, string>;
   /** Workspace admins and owners: users.info says `is_admin` and `is_owner` for them. */
   admins?: string[];
+  /** Enterprise Grid org admins: users.info says `enterprise_user.is_admin` for them. */
+  orgAdmins?: string[];
   /** The app's OAuth credentials, which oauth.v2.access checks. */
   clientId?: string;
   clientSecret?: string;
@@ -128,6 +161,8 @@ export interface SlackStandInOptions {
   accounts?: SignedInAccount[];
   /** The app's name on the authorize page (default `snap`). */
   appName?: string;
+  /** How long a trigger_id stays good for views.open (ms; Slack's: 3 s). */
+  triggerTtlMs?: number;
 }
 
 /** What a person allows on Slack's authorize page (`authorize()` skips the page itself). */
@@ -166,8 +201,6 @@ export interface SlackStandIn extends Listening {
   responseUrlPrefix: string;
   calls: Call[];
   messages: Map<string, StandInMessage>;
-  /** Every message shown to one person alone (chat.postEphemeral), in order. */
-  ephemerals: StandInEphemeral[];
   replies: Array<{ id: string; body: Record<string, unknown>; at: number }>;
   /** Queue faults for the next calls of `method` ('response_url' for replies). */
   fault(method: string, ...faults: Fault[]): void;
@@ -185,6 +218,10 @@ export interface SlackStandIn extends Listening {
   revokeUser(user: string): void;
   /** Conversations whose membership is enforced; add to it at any time. */
   conversations: Map<string, Conversation>;
+  /** Each person's Home tab as last published (views.publish), by user id; `home` is emitted on each. */
+  homes: Map<string, PublishedHome>;
+  /** Workspace admins (users.info's is_admin/is_owner); change it at any time. */
+  admins: Set<string>;
   /** Slack's authorize page on this host (what install sends browsers to when SLACK_API_URL is this stand-in). */
   authorizePageUrl: string;
   /**
@@ -192,19 +229,107 @@ export interface SlackStandIn extends Listening {
    * offers it first, acting for that person, as Slack does.
    */
   visit(team: string, as?: { user: string; userName: string }): void;
+  /** Issues a trigger_id for an interaction by `user` (views.open takes it once, within 3 s). */
+  trigger(who?: { user?: string; team?: string }): string;
+  /** Modals opened with views.open, by view id. */
+  views: Map<string, StandInView>;
+  /** Notes posted with chat.postEphemeral. */
+  ephemerals: StandInEphemeral[];
+  /** Files shared in messages, by id. */
+  files: Map<string, StandInFile>;
+  /** A person posts in Slack's own client (not through snap): their message, files attached by name. */
+  userMessage(args: {
+    channel: string;
+    user: string;
+    text: string;
+    threadTs?: string;
+    files?: string[];
+  }): StandInMessage;
+}
+
+/** A Home tab as published: its blocks, who published it (as `Call.by`), when. */
+export interface PublishedHome {
+  user: string;
+  blocks: Array<Record<string, unknown>>;
+  by: string;
+  at: number;
 }
 
 /** The due time a snap message shows (its `<!date^…>` token), in ms; undefined if it has none. */
-export function shownDueAt(message: Pick<StandInMessage, 'blocks'> | undefined): number | undefined {
-  const match = /<!date\^(\d+)\^/.exec(JSON.stringify(message?.blocks ?? []));
+export function shownDueAt(
+  message: Pick<StandInMessage, 'blocks' | 'attachments'> | undefined,
+): number | undefined {
+  const match = /<!date\^(\d+)\^/.exec(JSON.stringify([message?.blocks ?? [], message?.attachments ?? []]));
   return match?.[1] ? Number(match[1]) * 1000 : undefined;
+}
+
+/**
+ * What Slack's chat.postMessage refuses for the message's size and shape, as Slack answers it
+ * (its error, and the `[ERROR] … [json-pointer:…]` lines it adds); undefined if it would post.
+ * Slack's limits: `text` 40,000 characters (`msg_too_long`; a text over 4,000 posts as several
+ * messages: see chat.postMessage below); at most 50 blocks; a section's text
+ * 3,000 characters, a context at most 10 elements of 3,000 (`invalid_blocks`); the text of all
+ * blocks together about 12,000 characters (`msg_blocks_too_long`; Slack documents 12,000 for
+ * markdown blocks and refuses other blocks near it too). Attachments' blocks count the same.
+ */
+export function slackRefusal(
+  params: Record<string, unknown>,
+): { error: string; messages: string[] } | undefined {
+  const text = typeof params.text === 'string' ? params.text : '';
+  const blocks = Array.isArray(params.blocks) ? params.blocks : [];
+  const attachments = Array.isArray(params.attachments) ? params.attachments : [];
+  if (text.length > 40_000)
+    return {
+      error: 'msg_too_long',
+      messages: ['[ERROR] The `text` field accepts up to 40,000 characters.'],
+    };
+  if (!text && blocks.length === 0 && attachments.length === 0) return { error: 'no_text', messages: [] };
+  const invalid: string[] = [];
+  let total = 0;
+  const check = (list: unknown[], at: string) => {
+    if (list.length > 50) invalid.push(`[ERROR] must contain at most 50 items [json-pointer:${at}]`);
+    list.forEach((raw, i) => {
+      const block = (raw ?? {}) as { type?: string; text?: { text?: unknown }; elements?: unknown[] };
+      const here = `${at}/${i}`;
+      if (block.type === 'section' || block.type === 'markdown' || block.type === 'header') {
+        const t = block.type === 'markdown' ? (block as { text?: unknown }).text : block.text?.text;
+        const length = typeof t === 'string' ? t.length : 0;
+        total += length;
+        const limit = block.type === 'markdown' ? 12_000 : block.type === 'header' ? 150 : 3_000;
+        if (length > limit)
+          invalid.push(
+            `[ERROR] must be less than ${limit + 1} characters [json-pointer:${here}${block.type === 'markdown' ? '/text' : '/text/text'}]`,
+          );
+      } else if (block.type === 'context') {
+        const elements = block.elements ?? [];
+        if (elements.length > 10)
+          invalid.push(`[ERROR] must contain at most 10 items [json-pointer:${here}/elements]`);
+        elements.forEach((e, j) => {
+          const t = (e as { text?: unknown }).text;
+          const length = typeof t === 'string' ? t.length : 0;
+          total += length;
+          if (length > 3_000)
+            invalid.push(
+              `[ERROR] must be less than 3001 characters [json-pointer:${here}/elements/${j}/text]`,
+            );
+        });
+      }
+    });
+  };
+  check(blocks, '/blocks');
+  attachments.forEach((a, i) => {
+    const inner = (a as { blocks?: unknown }).blocks;
+    if (Array.isArray(inner)) check(inner, `/attachments/${i}/blocks`);
+  });
+  if (invalid.length > 0) return { error: 'invalid_blocks', messages: invalid };
+  if (total > 12_000) return { error: 'msg_blocks_too_long', messages: [] };
+  return undefined;
 }
 
 export async function startSlack(options: SlackStandInOptions = {}): Promise<SlackStandIn> {
   const token = options.token ?? 'xoxb-local-stand-in';
   const calls: Call[] = [];
   const messages = new Map<string, StandInMessage>();
-  const ephemerals: StandInEphemeral[] = [];
   const replies: SlackStandIn['replies'] = [];
   const faults = new Map<string, Fault[]>();
   const outages = new Map<string, Fault>();
@@ -221,6 +346,13 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
   const issued = new Map<string, IssuedToken>();
   const revokedFixed = new Set<string>();
   const conversations = new Map(Object.entries(options.conversations ?? {}));
+  const homes = new Map<string, PublishedHome>();
+  const admins = new Set(options.admins ?? []);
+  const triggers = new Map<string, { issuedAt: number; used: boolean; user?: string; team?: string }>();
+  const views = new Map<string, StandInView>();
+  const ephemerals: StandInEphemeral[] = [];
+  const files = new Map<string, StandInFile>();
+  const triggerTtlMs = options.triggerTtlMs ?? 3_000;
   /** Whose token it is, for the call log: never the token. */
   const speaker = (presented: string, grant: IssuedToken | undefined): string => {
     if (presented === token) return 'fixed';
@@ -476,7 +608,15 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         if (options.notInChannel?.includes(channel)) return fail('not_in_channel');
         if (options.archived?.includes(channel)) return fail('is_archived');
         const text = String(params.text ?? '');
-        if (text.length > 40_000) return fail('msg_too_long');
+        const refusal = slackRefusal(params);
+        if (refusal) {
+          call.result = refusal.error;
+          return sendJson(res, 200, {
+            ok: false,
+            error: refusal.error,
+            ...(refusal.messages.length ? { response_metadata: { messages: refusal.messages } } : {}),
+          });
+        }
         if (options.refuseCustomize && (params.username || params.icon_url)) return fail('missing_scope');
         const postRetryAfter = overLimit(postWindows, channel, options.postsPerSecond, 1000);
         if (postRetryAfter) {
@@ -491,11 +631,15 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         const ts = nextTs();
         // A user's message is theirs: Slack ignores a name or icon a user token sends.
         const byUser = grant?.kind === 'user' ? grant.user : undefined;
+        const threadTs =
+          typeof params.thread_ts === 'string' && params.thread_ts ? params.thread_ts : undefined;
         const message: StandInMessage = {
           channel,
           ts,
+          ...(threadTs ? { threadTs } : {}),
           text,
           blocks: Array.isArray(params.blocks) ? params.blocks : [],
+          ...(Array.isArray(params.attachments) ? { attachments: params.attachments } : {}),
           postedAt: Date.now(),
           by: call.by ?? 'unknown',
           ...(byUser ? { user: byUser } : { botId: BOT_ID }),
@@ -504,6 +648,13 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         };
         messages.set(`${channel}/${ts}`, message);
         events.emit('posted', message);
+        // A text-only message over 4,000 characters shows as several: the answer names the first.
+        if (message.blocks.length === 0 && text.length > 4_000)
+          for (let at = 4_000; at < text.length; at += 4_000) {
+            const more = { ...message, ts: nextTs(), text: text.slice(at, at + 4_000), attachments: [] };
+            messages.set(`${channel}/${more.ts}`, more);
+            events.emit('posted', more);
+          }
         return sendJson(res, 200, {
           ok: true,
           channel,
@@ -554,10 +705,37 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         events.emit('updated', message);
         return sendJson(res, 200, { ok: true, channel, ts: message.ts, text: message.text });
       }
+      case 'views.open': {
+        const triggerId = String(params.trigger_id ?? '');
+        const trigger = triggers.get(triggerId);
+        if (!trigger) return fail('invalid_trigger_id');
+        if (trigger.used) return fail('exchanged_trigger_id');
+        if (Date.now() - trigger.issuedAt > triggerTtlMs) return fail('expired_trigger_id');
+        const view = (typeof params.view === 'string' ? safeJson(params.view) : params.view) as
+          | Record<string, unknown>
+          | undefined;
+        if (!view || typeof view !== 'object' || view.type !== 'modal') return fail('invalid_arguments');
+        if (String(view.private_metadata ?? '').length > 3000) return fail('invalid_arguments');
+        trigger.used = true;
+        const id = `V${random().toUpperCase()}`;
+        const opened: StandInView = {
+          id,
+          view,
+          ...(trigger.user ? { user: trigger.user } : {}),
+          ...(trigger.team ? { team: trigger.team } : {}),
+          triggerId,
+          openedAt: Date.now(),
+          by: call.by ?? 'unknown',
+        };
+        views.set(id, opened);
+        events.emit('view_opened', opened);
+        return sendJson(res, 200, { ok: true, view: { id, ...view } });
+      }
       case 'chat.postEphemeral': {
         const channel = String(params.channel ?? '');
         const user = String(params.user ?? '');
-        if (options.notInChannel?.includes(channel)) return fail('not_in_channel');
+        if (options.notInChannel?.includes(channel) && grant?.kind !== 'user') return fail('not_in_channel');
+        // Slack shows an ephemeral message only to someone in the conversation (a declared one here).
         const declared = conversations.get(channel);
         if (declared && !declared.members.includes(user)) return fail('user_not_in_channel');
         const note: StandInEphemeral = {
@@ -565,12 +743,25 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
           user,
           text: String(params.text ?? ''),
           blocks: Array.isArray(params.blocks) ? params.blocks : [],
+          ...(typeof params.thread_ts === 'string' && params.thread_ts ? { threadTs: params.thread_ts } : {}),
           by: call.by ?? 'unknown',
           at: Date.now(),
         };
         ephemerals.push(note);
         events.emit('ephemeral', note);
         return sendJson(res, 200, { ok: true, message_ts: nextTs() });
+      }
+      case 'files.delete': {
+        const file = files.get(String(params.file ?? ''));
+        if (!file) return fail('file_not_found');
+        if (file.deletedAt !== undefined) return fail('file_deleted');
+        // A person's file: only their own token with files:write deletes it (no bot does).
+        if (grant?.kind !== 'user' || grant.user !== file.user) return fail('cant_delete_file');
+        if (!grant.scopes.includes('files:write')) return fail('missing_scope');
+        file.deletedAt = Date.now();
+        file.deletedBy = call.by ?? 'unknown';
+        events.emit('file_deleted', file);
+        return sendJson(res, 200, { ok: true });
       }
       case 'users.info': {
         const user = String(params.user ?? '');
@@ -582,8 +773,11 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
             id: user,
             name: known.name,
             real_name: known.display,
-            is_admin: options.admins?.includes(user) ?? false,
-            is_owner: options.admins?.includes(user) ?? false,
+            is_admin: admins.has(user),
+            is_owner: admins.has(user),
+            ...(options.orgAdmins?.includes(user)
+              ? { enterprise_user: { id: user, is_admin: true, is_owner: false } }
+              : {}),
             profile: {
               display_name: known.display,
               real_name: known.display,
@@ -592,17 +786,40 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
           },
         });
       }
+      case 'views.publish': {
+        const user = String(params.user_id ?? '');
+        const view = (typeof params.view === 'string' ? safeJson(params.view) : params.view) as
+          | { type?: string; blocks?: unknown }
+          | undefined;
+        if (!/^[UW][A-Z0-9]+$/.test(user)) return fail('invalid_arguments');
+        if (view?.type !== 'home' || !Array.isArray(view.blocks)) return fail('invalid_arguments');
+        if (view.blocks.length > 100) return fail('invalid_arguments');
+        const home: PublishedHome = {
+          user,
+          blocks: view.blocks as Array<Record<string, unknown>>,
+          by: call.by ?? 'unknown',
+          at: Date.now(),
+        };
+        homes.set(user, home);
+        events.emit('home', home);
+        return sendJson(res, 200, { ok: true, view: { id: `V${user}`, type: 'home' } });
+      }
       case 'auth.revoke': {
         if (grant) grant.revoked = true;
         else revokedFixed.add(presented);
         return sendJson(res, 200, { ok: true, revoked: true });
       }
       case 'auth.test': {
+        const teamId = grant?.team ?? grant?.enterprise ?? 'T0000';
+        const bot = grant?.kind !== 'user';
         return sendJson(res, 200, {
           ok: true,
-          team_id: grant?.team ?? grant?.enterprise ?? 'T0000',
+          team_id: teamId,
+          team: options.accounts?.find((a) => a.team === teamId)?.teamName ?? 'Stand-in',
           ...(grant?.enterprise ? { enterprise_id: grant.enterprise } : {}),
           user_id: grant?.user ?? 'U0BOT',
+          user: bot ? (options.appName ?? 'snap') : (options.users?.[grant?.user ?? ''] ?? grant?.user),
+          ...(bot ? { bot_id: BOT_ID } : {}),
           is_enterprise_install: !!grant && !grant.team,
         });
       }
@@ -618,7 +835,6 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     responseUrlPrefix: `${server.url}/response/`,
     calls,
     messages,
-    ephemerals,
     replies,
     events,
     fault: (method, ...list) => faults.set(method, [...(faults.get(method) ?? []), ...list]),
@@ -634,7 +850,43 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
       for (const t of issued.values()) if (t.kind === 'user' && t.user === user) t.revoked = true;
     },
     conversations,
+    homes,
+    admins,
     authorizePageUrl: `${server.url}${AUTHORIZE_PATH}`,
+    trigger: (who = {}) => {
+      const id = `${Date.now()}.${++serial}.${randomHex()}`;
+      triggers.set(id, {
+        issuedAt: Date.now(),
+        used: false,
+        ...(who.user ? { user: who.user } : {}),
+        ...(who.team ? { team: who.team } : {}),
+      });
+      return id;
+    },
+    views,
+    ephemerals,
+    files,
+    userMessage: ({ channel, user, text, threadTs, files: names = [] }) => {
+      const ts = nextTs();
+      const shared = names.map(
+        (name): StandInFile => ({ id: `F${random().toUpperCase()}`, name, user, channel, ts }),
+      );
+      for (const f of shared) files.set(f.id, f);
+      const message: StandInMessage = {
+        channel,
+        ts,
+        ...(threadTs ? { threadTs } : {}),
+        ...(shared.length ? { files: shared } : {}),
+        text,
+        blocks: [],
+        user,
+        by: `person:${user}`,
+        postedAt: Date.now(),
+      };
+      messages.set(`${channel}/${ts}`, message);
+      events.emit('posted', message);
+      return message;
+    },
     visit: (team, as) => {
       visited = team;
       const i = accounts.findIndex((a) => a.team === team);

@@ -9,7 +9,8 @@
  * - Workspace (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET set): the functions talk to your Slack
  *   workspace; Slack reaches `POST /slack/commands` and `POST /slack/interactions` through a
  *   tunnel, or, with SLACK_APP_TOKEN (xapp-…) as well, sends commands and interactions over
- *   Socket Mode with no public URL at all.
+ *   Socket Mode with no public URL at all. Slack is asked about the tokens first (slack-check.ts):
+ *   unreachable, or a token refused, and it says which and exits 1.
  *
  * Options: --port N (or PORT), --data DIR (keep the table across runs), --sweep-period SECONDS,
  * --ttl-late SECONDS (how late the TTL emulation removes expired records).
@@ -24,6 +25,7 @@ import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-reques
 import { TABLE } from '../shared/adapters/snap-item';
 import { EVENTS_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH } from '../shared/domain/install';
 import { sendJson } from './http-util';
+import { globalShortcut, messageShortcut, viewSubmission } from './interactions';
 import { type Pipeline, startPipeline } from './pipeline';
 import { readableLogs } from './readable-log';
 import {
@@ -34,10 +36,14 @@ import {
   type SandboxWorkspace,
   whereIs,
 } from './sandbox';
+import { checkSlackTokens } from './slack-check';
 import {
+  type PublishedHome,
   type SlackStandInOptions,
   type StandInEphemeral,
+  type StandInFile,
   type StandInMessage,
+  type StandInView,
   shownDueAt,
 } from './slack-stand-in';
 
@@ -108,12 +114,15 @@ const view = (m: StandInMessage) => ({
   text: m.text,
   blocks: m.blocks,
   updatedAt: m.updatedAt,
+  attachments: m.attachments ?? [],
   username: m.username,
   user: m.user,
   botId: m.botId,
   by: m.by,
   postedAt: m.postedAt,
   dueAt: shownDueAt(m),
+  threadTs: m.threadTs,
+  files: (m.files ?? []).filter((f) => f.deletedAt === undefined).map((f) => ({ id: f.id, name: f.name })),
 });
 
 /** The sandbox's workspaces and conversations, declared to the Slack stand-in. */
@@ -147,6 +156,55 @@ function commandFields(w: SandboxWorkspace, c: SandboxConversation, who: Sandbox
     user_id: who.id,
     user_name: who.name,
     response_url: responseUrl,
+  };
+}
+
+/**
+ * A click or a choice in the Home tab as Slack sends it: block_actions from a view (no
+ * response_url, no channel), the select's option or the conversations picked.
+ */
+function homeAction(
+  w: SandboxWorkspace,
+  who: SandboxPerson,
+  actionId: string,
+  value: unknown,
+  selected: unknown,
+) {
+  const picked = Array.isArray(selected)
+    ? selected.filter((c): c is string => typeof c === 'string')
+    : undefined;
+  const stamp = `${Date.now() / 1000}`;
+  const action = picked
+    ? {
+        type: 'multi_conversations_select',
+        action_id: actionId,
+        selected_conversations: picked,
+        action_ts: stamp,
+      }
+    : actionId.startsWith('policy_') &&
+        !['policy_reveal', 'policy_as_user', 'policy_activity', 'policy_reset'].includes(actionId)
+      ? {
+          type: 'static_select',
+          action_id: actionId,
+          selected_option: { value: String(value) },
+          action_ts: stamp,
+        }
+      : actionId === 'my_default'
+        ? {
+            type: 'static_select',
+            action_id: actionId,
+            selected_option: { value: String(value) },
+            action_ts: stamp,
+          }
+        : { type: 'button', action_id: actionId, value: String(value ?? ''), action_ts: stamp };
+  return {
+    type: 'block_actions',
+    team: { id: w.id, domain: w.domain },
+    user: { id: who.id, name: who.name, team_id: w.id },
+    container: { type: 'view', view_id: `V${who.id}` },
+    view: { id: `V${who.id}`, type: 'home', team_id: w.id },
+    trigger_id: `${Date.now()}.home`,
+    actions: [action],
   };
 }
 
@@ -220,6 +278,9 @@ function serve(p: Pipeline, sandbox: boolean) {
     return p.slack.responseUrl(id);
   };
   const sandboxEvents = new EventEmitter();
+  // Which conversation a global shortcut was used in, by trigger: its modal's conversation field
+  // starts there, as Slack's default_to_current_conversation does.
+  const openedFrom = new Map<string, string>();
   const writeSecrets = secretsWriter(p);
   let apps = '';
   const refreshApps = async () => {
@@ -266,9 +327,6 @@ function serve(p: Pipeline, sandbox: boolean) {
       const onUpdated = (m: StandInMessage) => send('updated', view(m));
       const onDeleted = (m: StandInMessage) =>
         send('deleted', { channel: m.channel, ts: m.ts, by: m.deletedBy });
-      // A message one person alone sees (chat.postEphemeral): shown to them only.
-      const onEphemeral = (e: StandInEphemeral) =>
-        send('note', { conversation: e.channel, for: e.user, text: e.text, blocks: e.blocks });
       const onReply = (r: {
         id: string;
         body: { text?: string; blocks?: unknown[]; replace_original?: boolean };
@@ -283,12 +341,30 @@ function serve(p: Pipeline, sandbox: boolean) {
         });
       };
       const onApps = (state: unknown) => send('apps', state);
+      // A Home tab snap published (views.publish): shown to that person only.
+      const onHome = (home: PublishedHome) => send('home', { user: home.user, blocks: home.blocks });
+      // A modal opened for someone (the page shows it to that person), a note only one person
+      // sees, a file deleted.
+      const onView = (v: StandInView) =>
+        send('view', { id: v.id, view: v.view, for: v.user, from: openedFrom.get(v.triggerId) });
+      const onEphemeral = (e: StandInEphemeral) =>
+        send('ephemeral', {
+          channel: e.channel,
+          for: e.user,
+          text: e.text,
+          blocks: e.blocks,
+          threadTs: e.threadTs,
+        });
+      const onFile = (f: StandInFile) => send('file_deleted', { id: f.id, channel: f.channel, ts: f.ts });
       p.slack.events
         .on('posted', onPosted)
         .on('updated', onUpdated)
         .on('deleted', onDeleted)
         .on('reply', onReply)
-        .on('ephemeral', onEphemeral);
+        .on('home', onHome)
+        .on('view_opened', onView)
+        .on('ephemeral', onEphemeral)
+        .on('file_deleted', onFile);
       sandboxEvents.on('apps', onApps);
       req.on('close', () => {
         p.slack.events
@@ -296,7 +372,10 @@ function serve(p: Pipeline, sandbox: boolean) {
           .off('updated', onUpdated)
           .off('deleted', onDeleted)
           .off('reply', onReply)
-          .off('ephemeral', onEphemeral);
+          .off('home', onHome)
+          .off('view_opened', onView)
+          .off('ephemeral', onEphemeral)
+          .off('file_deleted', onFile);
         sandboxEvents.off('apps', onApps);
       });
       return;
@@ -319,11 +398,33 @@ function serve(p: Pipeline, sandbox: boolean) {
       const answer = (status: number, value: unknown) => sendJson(res, status, value);
       if (path === '/api/uninstall') {
         // An admin removes snap from a workspace: Slack revokes its tokens and tells install.
+        // Only an admin may (Slack's Manage apps is theirs).
         const w = SANDBOX.workspaces.find((x) => x.id === body.team);
         if (!w) return answer(400, { error: 'unknown workspace' });
+        if (!personIn(w, body.user ?? w.user.id)?.admin)
+          return answer(403, { error: 'only a workspace admin can remove an app' });
         const result = await p.uninstall({ team: w.id });
         await refreshApps();
         return answer(result.statusCode === 200 ? 200 : 502, { status: result.statusCode });
+      }
+      if (path === '/api/home') {
+        // The person opens snap's Home tab (Apps → snap), or does something in it: Slack sends
+        // app_home_opened to install's events route, or block_actions from the view to ack.
+        const w = SANDBOX.workspaces.find((x) => x.id === body.team);
+        if (!w) return answer(400, { error: 'unknown workspace' });
+        const who = personIn(w, body.user ?? w.user.id);
+        if (!who) return answer(400, { error: 'unknown person' });
+        const { actionId, value, selected } = body as {
+          actionId?: unknown;
+          value?: unknown;
+          selected?: unknown;
+        };
+        if (typeof actionId !== 'string') {
+          const result = await p.openHome(who.id, { team: w.id });
+          return answer(result.statusCode ?? 200, { status: result.statusCode });
+        }
+        const result = await p.interact(homeAction(w, who, actionId, value, selected));
+        return answer(result.statusCode ?? 200, { status: result.statusCode });
       }
       if (path === '/api/visit') {
         // The browser is now in this workspace, as this person: Slack's authorize page offers it first.
@@ -342,6 +443,57 @@ function serve(p: Pipeline, sandbox: boolean) {
       if (!c.members.includes(who.id))
         return answer(403, { error: `${who.name} is not in this conversation` });
       p.slack.visit(w.id, { user: who.id, userName: who.name });
+      const person = { team: w.id, user: who.id, name: who.name };
+      if (path === '/api/message') {
+        // The person writes in Slack's own client (not through snap): their message, in a thread
+        // when `threadTs`, with the files the paperclip attached (names only).
+        const { text, threadTs, files } = body as { text?: unknown; threadTs?: unknown; files?: unknown };
+        if (typeof text !== 'string' || (text.trim() === '' && !Array.isArray(files)))
+          return answer(400, { error: 'nothing to post' });
+        const names = Array.isArray(files)
+          ? files.filter((f): f is string => typeof f === 'string').slice(0, 10)
+          : [];
+        const posted = p.slack.userMessage({
+          channel: c.id,
+          user: who.id,
+          text,
+          ...(typeof threadTs === 'string' && threadTs ? { threadTs } : {}),
+          files: names,
+        });
+        return answer(200, { ts: posted.ts });
+      }
+      if (path === '/api/shortcut') {
+        // The ⚡ menu (a global shortcut) or a message's ⋮ menu (a message shortcut), sent as
+        // Slack sends them: with a fresh trigger (3 s, once) and, for a message, the message.
+        const { callback, ts } = body as { callback?: unknown; ts?: unknown };
+        if (typeof callback !== 'string' || !/^[a-z_]{1,40}$/.test(callback))
+          return answer(400, { error: 'unknown shortcut' });
+        const trigger = p.slack.trigger({ team: w.id, user: who.id });
+        const message = typeof ts === 'string' ? p.slack.messages.get(`${c.id}/${ts}`) : undefined;
+        if (typeof ts === 'string' && !message) return answer(404, { error: 'no such message' });
+        const payload = message
+          ? messageShortcut(person, callback, trigger, message, responseUrlFor(c.id, who.id))
+          : globalShortcut(person, callback, trigger);
+        // Slack puts no conversation in a global shortcut; its modal pre-selects the one it was
+        // opened from (default_to_current_conversation), which the page remembers by trigger.
+        if (!message) openedFrom.set(trigger, c.id);
+        const result = await p.interact(payload);
+        return answer(result.statusCode ?? 200, result.body ? JSON.parse(result.body) : {});
+      }
+      if (path === '/api/submit') {
+        // A modal's submit button: the view's state as the person filled it in.
+        const { viewId, values } = body as { viewId?: unknown; values?: Record<string, unknown> };
+        const opened = typeof viewId === 'string' ? p.slack.views.get(viewId) : undefined;
+        if (!opened || opened.user !== who.id) return answer(404, { error: 'no such modal' });
+        const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+        const filled = {
+          ...(str(values?.delay) !== undefined ? { delay: str(values?.delay) } : {}),
+          ...(str(values?.text) !== undefined ? { text: str(values?.text) } : {}),
+          ...(str(values?.conversation) !== undefined ? { conversation: str(values?.conversation) } : {}),
+        };
+        const result = await p.interact(viewSubmission(person, opened, filled));
+        return answer(result.statusCode ?? 200, result.body ? JSON.parse(result.body) : {});
+      }
       if (path === '/api/interaction') {
         // The page's buttons ("Delete now", a card's "Reveal") and the "Delete snap now" shortcut,
         // sent as Slack sends them, as the person the page is.
@@ -381,7 +533,17 @@ function serve(p: Pipeline, sandbox: boolean) {
                 container: { type: 'message', channel_id: c.id, is_ephemeral: inNote },
                 actions: action('delete_snap', String(snapId)),
               }
-            : { ...common, type: 'message_action', callback_id: 'delete_snap', message: { ts: String(ts) } };
+            : (() => {
+                const m = p.slack.messages.get(`${c.id}/${String(ts)}`);
+                return m
+                  ? messageShortcut(person, 'delete_snap', p.slack.trigger(person), m, common.response_url)
+                  : {
+                      ...common,
+                      type: 'message_action',
+                      callback_id: 'delete_snap',
+                      message: { ts: String(ts) },
+                    };
+              })();
         const result = await p.interact(payload);
         return answer(result.statusCode ?? 200, { status: result.statusCode });
       }
@@ -428,8 +590,9 @@ function answerOf(result: { statusCode?: number; body?: string }): Record<string
 }
 
 /**
- * Socket Mode: slash commands and interactions (the Delete now buttons, the message shortcut)
- * over a WebSocket, each acknowledged within 3 s with ack's answer. The socket is authenticated
+ * Socket Mode: slash commands and interactions (the Delete now buttons, the shortcuts, a modal's
+ * submission, whose `response_action: errors` rides back in the acknowledgement) over a
+ * WebSocket, each acknowledged within 3 s with ack's answer. The socket is authenticated
  * by the app token; each payload is signed here with the signing secret so that it passes
  * through ack's one verified path, rules and all, exactly as an HTTP request would.
  */
@@ -438,7 +601,13 @@ async function startSocketMode(p: Pipeline, appToken: string): Promise<{ stop():
   const client = new SocketModeClient({
     appToken,
     logLevel: LogLevel.ERROR,
-    ...(process.env.SLACK_API_URL ? { clientOptions: { slackApiUrl: process.env.SLACK_API_URL } } : {}),
+    // Reconnecting is done below: the client's own retries a failed first connection for minutes
+    // while nothing answers, and a failed reconnection of its own rejects a promise no one holds.
+    autoReconnectEnabled: false,
+    clientOptions: {
+      ...(process.env.SLACK_API_URL ? { slackApiUrl: process.env.SLACK_API_URL } : {}),
+      retryConfig: { retries: 2, maxTimeout: 2_000 },
+    },
   });
   const refused = (kind: string, status: number | undefined) =>
     process.stderr.write(`snap: ack answered ${status} to a Socket Mode ${kind}\n`);
@@ -462,8 +631,75 @@ async function startSocketMode(p: Pipeline, appToken: string): Promise<{ stop():
     // Slack reads a payload only where the envelope says it accepts one.
     await ack(answer && accepts_response_payload ? answer : undefined);
   });
-  await client.start();
-  return { stop: async () => void (await client.disconnect()) };
+  // Slack's events (App Home opened, the app removed) go to install's events route, signed here
+  // like everything else; the envelope is acknowledged at once, as install answers Slack at once.
+  // (The client emits an events_api envelope under its inner event's type; `slack_event` carries every envelope.)
+  client.on('slack_event', async ({ ack, body, type }: Envelope & { type: string }) => {
+    if (type !== 'events_api') return;
+    await ack();
+    const event = body.event as Record<string, unknown> | undefined;
+    if (!event) return;
+    const team = typeof body.team_id === 'string' ? body.team_id : undefined;
+    const enterprise = typeof body.enterprise_id === 'string' ? body.enterprise_id : undefined;
+    const result = await p.slackEvent(event, {
+      ...(team ? { team } : {}),
+      ...(enterprise ? { enterprise } : {}),
+    });
+    if (result.statusCode !== 200) refused('event', result.statusCode);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const opened = await Promise.race([
+    client.start().then(
+      () => 'open' as const,
+      () => 'failed' as const,
+    ),
+    new Promise<'timeout'>((done) => {
+      timer = setTimeout(() => done('timeout'), SOCKET_OPEN_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (opened !== 'open') {
+    await client.disconnect().catch(() => undefined);
+    throw new StartError(
+      `Slack took SLACK_APP_TOKEN, but the Socket Mode connection ${
+        opened === 'timeout' ? `did not open within ${SOCKET_OPEN_TIMEOUT_MS / 1000} s` : 'failed'
+      } (a proxy or firewall that blocks WebSockets to Slack?). Nothing was started.`,
+    );
+  }
+  // Slack closes Socket Mode connections now and then (and networks drop them): connect again,
+  // waiting longer after each failure, until one holds.
+  let stopped = false;
+  let failures = 0;
+  let retry: NodeJS.Timeout | undefined;
+  client.on('connected', () => {
+    failures = 0;
+  });
+  client.on('disconnected', () => {
+    if (stopped || retry) return;
+    const wait = Math.min(30_000, 1_000 * 2 ** failures++);
+    process.stderr.write(`snap: the Socket Mode connection closed; connecting again in ${wait / 1000} s\n`);
+    retry = setTimeout(() => {
+      retry = undefined;
+      // A failed attempt ends disconnected, which schedules the next.
+      if (!stopped) void client.start().catch(() => undefined);
+    }, wait);
+  });
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(retry);
+      await client.disconnect();
+    },
+  };
+}
+
+const SOCKET_OPEN_TIMEOUT_MS = 15_000;
+
+/** Why `npm start` cannot go on, in words for the person who ran it. */
+class StartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartError';
+  }
 }
 
 const STARTING = 'snap is starting; try again in a moment.\n';
@@ -477,6 +713,12 @@ async function main(): Promise<void> {
     fail('set both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (workspace mode), or neither (sandbox)');
   if (appToken && !appToken.startsWith('xapp-'))
     fail('SLACK_APP_TOKEN must be an app-level token starting with xapp-');
+  if (appToken && !botToken)
+    fail('SLACK_APP_TOKEN (Socket Mode) needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET too');
+  if (botToken && !botToken.startsWith('xoxb-'))
+    fail(
+      'SLACK_BOT_TOKEN must be the bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)',
+    );
   const workspace =
     botToken && signingSecret
       ? {
@@ -502,17 +744,22 @@ async function main(): Promise<void> {
     });
   });
 
-  // Stopping: Ctrl-C, SIGTERM, a closed terminal, or the parent gone. `npm start` runs this
-  // process under `sh -c "npm run build && node …"`: npm forwards SIGINT/SIGTERM to that shell
-  // only, and the shell dies without passing them on, leaving this process to its new parent.
-  // So a changed parent means whoever started us is gone, and we stop too.
+  // Stopping: Ctrl-C, SIGINT or SIGTERM sent to npm alone, a closed terminal, or the parent gone.
+  // npm forwards SIGINT and SIGTERM to its script's process only, and `npm start`'s script `exec`s
+  // this one in place of its shell (a shell would hold a forwarded SIGINT until its child exits,
+  // and its child is this process). A changed parent means whoever started us is gone (npm
+  // killed, or run without npm), and we stop too.
   let stopping: Promise<void> | undefined;
+  let stoppedAt = 0;
   let cleanup: () => Promise<void> = async () => undefined;
   const stop = (why: string) => {
     if (stopping) {
-      if (why === 'SIGINT') process.exit(130); // a second Ctrl-C: stop now
+      // A second Ctrl-C stops at once. Not the first one's echo: a terminal's Ctrl-C reaches
+      // npm and this process together, and npm forwards its copy a moment later.
+      if (why === 'SIGINT' && Date.now() - stoppedAt > 1_000) process.exit(130);
       return;
     }
+    stoppedAt = Date.now();
     process.stdout.write(`\nsnap: stopping (${why})\n`);
     // Work in flight (a poster waiting out a short snap) must not keep the port for long.
     setTimeout(() => {
@@ -549,6 +796,15 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`snap: starting on ${url} …\n`);
 
+  if (workspace) {
+    const apiUrl = workspace.apiUrl ?? 'https://slack.com/api/';
+    const check = await checkSlackTokens({ apiUrl, botToken: workspace.botToken, appToken });
+    if (!check.ok) fail(check.message);
+    process.stdout.write(
+      `snap: Slack took the bot token${appToken ? ' and the app token' : ''}: workspace ${check.team}, bot @${check.botUser}\n`,
+    );
+  }
+
   readableLogs();
   const p = await startPipeline({
     sweepPeriodSeconds: options.sweepPeriodSeconds,
@@ -562,6 +818,9 @@ async function main(): Promise<void> {
           install: { publicUrl: url, slackClientUrl: `${url}/` },
           distributed: true,
           slack: sandboxSlack(),
+          // A policy changed on the page holds for the next snap (deployed, warm functions
+          // take up to a minute to see it: docs/workspaces.md).
+          env: { SNAP_SETTINGS_CACHE_SECONDS: '0' },
         }),
   });
   const stopSweeps = p.schedule();
@@ -573,7 +832,14 @@ async function main(): Promise<void> {
     await stopSweeps();
     await p.close();
   };
-  const socket = workspace && appToken ? await startSocketMode(p, appToken) : undefined;
+  const socket =
+    workspace && appToken
+      ? await startSocketMode(p, appToken).catch(async (error: unknown) => {
+          if (!(error instanceof StartError)) throw error;
+          await cleanup().catch(() => undefined);
+          return fail(error.message);
+        })
+      : undefined;
   if (socket) {
     const closeRest = cleanup;
     cleanup = async () => {
@@ -595,10 +861,10 @@ async function main(): Promise<void> {
       `  snap is running — ${mode}`,
       workspace
         ? socket
-          ? '  Commands, buttons and the shortcut arrive over Socket Mode; type /snap 10s hello in your workspace.'
+          ? '  Commands, shortcuts, buttons and modals arrive over Socket Mode; type /snap 10s hello in your workspace.'
           : `  Point a tunnel at ${url}: Request URLs ${COMMAND_PATH} (the command) and ${INTERACTIONS_PATH} (interactivity).`
         : [
-            `  Open ${url}/ and type: /snap 10s hello`,
+            `  Open ${url}/ and type: /snap 10s hello — or ⚡ → New snap, and a message's ⋮ menu`,
             `  Workspaces: ${SANDBOX.workspaces.map((w) => `${w.name} (${w.installedAtStart ? 'snap added' : 'add snap from the page'})`).join(', ')}; a direct message with ${SANDBOX.workspaces[0]?.conversations.find((c) => c.kind === 'im')?.name ?? 'someone'} where snap posts only as you`,
             `  Add to Slack: ${url}${INSTALL_PATH}`,
           ].join('\n'),

@@ -1,6 +1,7 @@
 // Runs a TypeScript entry point (bench, local tools) on this Node: esbuild bundles our sources
 // (dependencies stay external, loaded from node_modules) into .bench/, then it is imported.
-import { mkdir, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -24,9 +25,7 @@ await build({
   sourcemap: 'inline',
   logLevel: 'warning',
 });
+// Removed however the process ends: entry points stop with process.exit(), which skips a finally.
+process.on('exit', () => rmSync(outfile, { force: true }));
 process.argv = [process.argv[0] ?? 'node', outfile, ...args];
-try {
-  await import(pathToFileURL(outfile).href);
-} finally {
-  await rm(outfile, { force: true });
-}
+await import(pathToFileURL(outfile).href);

@@ -19,7 +19,7 @@ export interface SlackTokens {
   tokens: TokenSource;
   /** Users' own tokens, where they can be stored (absent: one workspace without install). */
   users?: {
-    store: Pick<InstallationStorePort, 'removeUserToken' | 'userToken'>;
+    store: Pick<InstallationStorePort, 'removeUserToken' | 'userToken' | 'grantedKeys' | 'userScopes'>;
     sealer: Pick<TokenSealer, 'open'>;
     tokens: TokenSource;
   };

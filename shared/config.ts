@@ -4,6 +4,7 @@
  */
 import { authorizePageOf } from './domain/install';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits';
+import { DEFAULT_POSTER_CAPS, MAX_SLOTS, type PosterCaps } from './domain/slots';
 import { ConfigError } from './errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -82,12 +83,18 @@ function allowedTeamIds(env: Env): ReadonlySet<string> {
   return allowedTeams;
 }
 
-export function ackConfig(env: Env): AckConfig {
+/** The delays `/snap` and the modals take: ack checks them, the modals start from the default. */
+function delayLimits(env: Env): { defaultSeconds: number; maxSeconds: number } {
   const maxSeconds = integer(env, 'SNAP_MAX_DELAY_SECONDS', 7 * DAY, 1, 7 * DAY);
   const defaultSeconds = integer(env, 'SNAP_DEFAULT_DELAY_SECONDS', 60, 1, 7 * DAY);
   if (defaultSeconds > maxSeconds) {
     throw new ConfigError('SNAP_DEFAULT_DELAY_SECONDS must not exceed SNAP_MAX_DELAY_SECONDS');
   }
+  return { defaultSeconds, maxSeconds };
+}
+
+export function ackConfig(env: Env): AckConfig {
+  const { defaultSeconds, maxSeconds } = delayLimits(env);
   return {
     signingSecret: secretSource(env, 'SLACK_SIGNING_SECRET'),
     allowedTeams: allowedTeamIds(env),
@@ -141,6 +148,8 @@ export interface PosterConfig extends TableWorkerConfig {
   /** Let @channel, @here, @everyone and user-group mentions in snaps ping (default: inert). */
   allowBroadcasts: boolean;
   limits: Limits;
+  /** Posters in flight per workspace and per org. */
+  caps: PosterCaps;
   /** The poster answers only `response_url`s that start with this. */
   responseUrlPrefix: string;
   /**
@@ -150,8 +159,15 @@ export interface PosterConfig extends TableWorkerConfig {
   publicUrl: string | undefined;
   /** Whether users' own tokens may be in the store: distributed mode, or install deployed beside one workspace. */
   usersInStore: boolean;
-  /** The KMS key that makes reveals' own keys (the controls function: `kms:GenerateDataKey`, purpose=reveal). */
-  kmsKeyId: string;
+  /** snap's own default delay and longest (ack's SNAP_DEFAULT_DELAY_SECONDS, SNAP_MAX_DELAY_SECONDS): the default applies where no policy sets one; a modal's field starts from it. */
+  delays: { defaultSeconds: number; maxSeconds: number };
+  /** How long a warm function uses a workspace's settings it read (at most a minute; 0: read each time). */
+  settingsCacheMs: number;
+  /**
+   * SNAP_KMS_KEY_ID: the key under which the controls function seals a modal's binding (the
+   * poster only opens those, by the key named in each). Without it, shortcuts open no modal.
+   */
+  kmsKeyId: string | undefined;
 }
 
 function flag(env: Env, name: string): boolean {
@@ -201,8 +217,20 @@ export function posterConfig(env: Env): PosterConfig {
       teamPerMinute: integer(env, 'SNAP_LIMIT_TEAM_PER_MINUTE', DEFAULT_LIMITS.teamPerMinute, 0, LIMIT_MAX),
       userPending: integer(env, 'SNAP_LIMIT_USER_PENDING', DEFAULT_LIMITS.userPending, 0, LIMIT_MAX),
     },
+    caps: {
+      perWorkspace: integer(
+        env,
+        'SNAP_POSTERS_PER_WORKSPACE',
+        DEFAULT_POSTER_CAPS.perWorkspace,
+        0,
+        MAX_SLOTS,
+      ),
+      perOrg: integer(env, 'SNAP_POSTERS_PER_ORG', DEFAULT_POSTER_CAPS.perOrg, 0, MAX_SLOTS),
+    },
     responseUrlPrefix: urlPrefix(env, 'SLACK_RESPONSE_URL_PREFIX', DEFAULT_RESPONSE_URL_PREFIX),
-    kmsKeyId: required(env, 'SNAP_KMS_KEY_ID'),
+    delays: delayLimits(env),
+    settingsCacheMs: integer(env, 'SNAP_SETTINGS_CACHE_SECONDS', 60, 0, 60) * 1000,
+    kmsKeyId: optional(env, 'SNAP_KMS_KEY_ID'),
   };
 }
 
@@ -237,38 +265,67 @@ function publicUrl(env: Env, name = 'SNAP_PUBLIC_URL'): string {
   return raw;
 }
 
-export interface InstallConfig {
+/** Add to Slack: the app's OAuth credentials and where browsers come back. */
+export interface OAuthConfig {
   clientId: string;
   clientSecret: SecretSource;
-  signingSecret: SecretSource;
-  kmsKeyId: string;
-  /** The snap table: OAuth states (they expire by its TTL). */
-  tableName: string;
-  /** Where installations live: SNAP_INSTALLATIONS_TABLE_NAME if set, else the snap table. */
-  installationsTableName: string;
   publicUrl: string;
-  slackApiUrl: string;
   /** Slack's authorize page, on the host of SLACK_API_URL (Slack's own by default). */
   slackAuthorizeUrl: string;
+}
+
+/**
+ * install serves Slack's events in every mode (`POST /slack/events`: App Home, uninstall, revoked
+ * tokens) and, with the app's client id, "Add to Slack" too. Without SLACK_CLIENT_ID (one
+ * workspace) the OAuth routes answer 404 and need no client secret or public URL.
+ */
+export interface InstallConfig {
+  oauth: OAuthConfig | undefined;
+  signingSecret: SecretSource;
+  kmsKeyId: string;
+  /** The snap table: OAuth states (they expire by its TTL) and activity counts. */
+  tableName: string;
+  /** Where installations and settings live: SNAP_INSTALLATIONS_TABLE_NAME if set, else the snap table. */
+  installationsTableName: string;
+  slackApiUrl: string;
   allowedTeams: ReadonlySet<string>;
+  /** Where an opened App Home goes to be rendered (the controls function). */
+  controlsFunctionName: string;
+  /**
+   * SNAP_ONE_WORKSPACE: the functions' bot token is configuration (one-workspace mode), so no bot
+   * installation is looked for in the store, and the workspace served is ALLOWED_TEAM_IDS.
+   */
+  oneWorkspace: boolean;
 }
 
 export function installConfig(env: Env): InstallConfig {
-  const clientId = required(env, 'SLACK_CLIENT_ID');
-  if (!/^[0-9]+\.[0-9]+$/.test(clientId))
+  const clientId = optional(env, 'SLACK_CLIENT_ID');
+  if (clientId !== undefined && !/^[0-9]+\.[0-9]+$/.test(clientId))
     throw new ConfigError('Environment variable SLACK_CLIENT_ID must be a Slack client id like 1234.5678');
   const tableName = required(env, 'SNAP_TABLE_NAME');
   const apiUrl = slackApiUrl(env);
+  const allowedTeams = allowedTeamIds(env);
+  const oneWorkspace = flag(env, 'SNAP_ONE_WORKSPACE');
+  // The one bot token serves one workspace: without the list, any workspace's users could grant.
+  // Without the client id there is no grant to take (install serves Slack's events only).
+  if (oneWorkspace && clientId && allowedTeams.size === 0)
+    throw new ConfigError('Environment variable ALLOWED_TEAM_IDS is required with SNAP_ONE_WORKSPACE=true');
   return {
-    clientId,
-    clientSecret: secretSource(env, 'SLACK_CLIENT_SECRET'),
+    oauth: clientId
+      ? {
+          clientId,
+          clientSecret: secretSource(env, 'SLACK_CLIENT_SECRET'),
+          publicUrl: publicUrl(env),
+          slackAuthorizeUrl: authorizePageOf(apiUrl),
+        }
+      : undefined,
     signingSecret: secretSource(env, 'SLACK_SIGNING_SECRET'),
     kmsKeyId: required(env, 'SNAP_KMS_KEY_ID'),
     tableName,
     installationsTableName: optional(env, 'SNAP_INSTALLATIONS_TABLE_NAME') ?? tableName,
-    publicUrl: publicUrl(env),
     slackApiUrl: apiUrl,
-    slackAuthorizeUrl: authorizePageOf(apiUrl),
-    allowedTeams: allowedTeamIds(env),
+    allowedTeams,
+    oneWorkspace,
+    controlsFunctionName: required(env, 'CONTROLS_FUNCTION_NAME'),
   };
 }

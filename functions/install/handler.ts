@@ -1,15 +1,19 @@
 /**
- * install: "Add to Slack" and Slack's events about the app (API Gateway HTTP API, payload 2.0).
- *   GET  /                      landing page with an "Add to Slack" button
- *   GET  /slack/install         302 to Slack's authorize page (`?as=user`: post as yourself)
- *   GET  /slack/oauth_redirect  back from Slack: check the state, exchange the code, store
- *   POST /slack/events          signed like commands: url_verification, app_uninstalled, tokens_revoked
+ * install: Slack's events about the app and "Add to Slack" (API Gateway HTTP API, payload 2.0).
+ *   POST /slack/events          signed like commands: url_verification, app_home_opened (handed to
+ *                               controls), app_uninstalled, tokens_revoked — in every mode
+ *   GET  /                      landing page with an "Add to Slack" button      } with the app's
+ *   GET  /slack/install         302 to Slack's authorize page (`?as=user`)       } client id only
+ *   GET  /slack/oauth_redirect  back from Slack: check the state, exchange, store } (404 without)
  * Secrets are decrypted during init; everything a page or answer says comes from a use case.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { ActivityStore } from '../../shared/adapters/activity-store';
 import { InstallationStore, OAuthStates } from '../../shared/adapters/installation-store';
-import { KmsTokenSealer, resolveSecret } from '../../shared/adapters/kms';
+import { invokeAsync } from '../../shared/adapters/invoker';
+import { DataKeySource, KmsTokenSealer, resolveSecret } from '../../shared/adapters/kms';
+import { SettingsStore } from '../../shared/adapters/settings-store';
 import { readSlackEvent } from '../../shared/adapters/slack-events';
 import { SlackOAuth } from '../../shared/adapters/slack-oauth';
 import {
@@ -19,7 +23,14 @@ import {
   retryNumber,
   verifySlackSignature,
 } from '../../shared/adapters/slack-request';
-import { beginInstall, type CompleteDeps, completeInstall, handleSlackEvent } from '../../shared/app/install';
+import { handOffHome } from '../../shared/app/accept-command';
+import {
+  beginInstall,
+  type CompleteDeps,
+  completeInstall,
+  type EventDeps,
+  handleSlackEvent,
+} from '../../shared/app/install';
 import { systemClock } from '../../shared/app/ports';
 import { installConfig } from '../../shared/config';
 import {
@@ -40,33 +51,86 @@ import {
   type Page,
   renderPage,
 } from '../../shared/domain/pages';
+import { sealJson } from '../../shared/domain/seal';
+import { teamServed } from '../../shared/domain/teams';
+import { InvokeError } from '../../shared/errors';
 import { createLogger, errorFields, type Logger } from '../../shared/log';
 
 const config = installConfig(process.env);
 const baseLog = createLogger({ fn: 'install' });
 const [signingSecret, clientSecret] = await Promise.all([
   resolveSecret(config.signingSecret, 'SLACK_SIGNING_SECRET'),
-  resolveSecret(config.clientSecret, 'SLACK_CLIENT_SECRET'),
+  config.oauth ? resolveSecret(config.oauth.clientSecret, 'SLACK_CLIENT_SECRET') : undefined,
 ]);
 
 let log: Logger = baseLog;
 
-const settings = {
-  clientId: config.clientId,
-  publicUrl: config.publicUrl,
-  authorizePage: config.slackAuthorizeUrl,
-  allowedTeams: config.allowedTeams,
-};
-const states = new OAuthStates(config.tableName);
 const store = new InstallationStore(config.installationsTableName);
-const sealer = new KmsTokenSealer(config.kmsKeyId);
-const oauth = new SlackOAuth({
-  apiUrl: config.slackApiUrl,
-  clientId: config.clientId,
-  clientSecret,
-  log: baseLog,
+const settingsStore = new SettingsStore(config.installationsTableName);
+const activity = new ActivityStore(config.tableName);
+const dataKeys = new DataKeySource(config.kmsKeyId);
+
+/** "Add to Slack", with the app's client id only. */
+const oauthDeps = (() => {
+  const o = config.oauth;
+  if (!o || clientSecret === undefined) return undefined;
+  const settings = {
+    botInConfiguration: config.oneWorkspace,
+    clientId: o.clientId,
+    publicUrl: o.publicUrl,
+    authorizePage: o.slackAuthorizeUrl,
+    allowedTeams: config.allowedTeams,
+  };
+  const states = new OAuthStates(config.tableName);
+  const sealer = new KmsTokenSealer(config.kmsKeyId);
+  const oauth = new SlackOAuth({
+    apiUrl: config.slackApiUrl,
+    clientId: o.clientId,
+    clientSecret,
+    log: baseLog,
+  });
+  return {
+    publicUrl: o.publicUrl,
+    deps: (): CompleteDeps => ({ settings, states, store, sealer, oauth, clock: systemClock, log }),
+  };
+})();
+
+const eventDeps = (): EventDeps => ({
+  store,
+  settings: settingsStore,
+  activity,
+  clock: systemClock,
+  log,
+  openHome: async (opened) => {
+    // A workspace snap does not serve gets no Home tab (nothing of it is rendered or read).
+    if (!teamServed(config.allowedTeams, opened)) {
+      log.warn('install.team_not_allowed');
+      return;
+    }
+    const request = {
+      v: 1 as const,
+      home: { kind: 'open' as const },
+      team: opened.team,
+      ...(opened.enterprise ? { enterprise: opened.enterprise } : {}),
+      user: opened.user,
+      receivedAt: Date.now(),
+    };
+    const handed = await handOffHome(
+      request,
+      `${opened.team}:${opened.id}`,
+      {
+        seal: async (aad, content) => {
+          const key = await dataKeys.current();
+          return sealJson(key.plain, key.encrypted, content, aad);
+        },
+        handOff: (event) => invokeAsync(config.controlsFunctionName, event),
+      },
+      log,
+    );
+    // A 5xx makes Slack send the event again: the Home tab is worth a retry.
+    if (!handed) throw new InvokeError('App Home could not be handed to the controls function');
+  },
 });
-const deps = (): CompleteDeps => ({ settings, states, store, sealer, oauth, clock: systemClock, log });
 
 const verify = verifySlackSignature({
   signingSecret: () => signingSecret,
@@ -110,13 +174,14 @@ async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
     // Reached only once the signature is verified; even then only a small number is logged.
     const retry = retryNumber(header(event, 'x-slack-retry-num'));
     if (retry !== undefined) log = log.child({ slackRetry: retry });
-    const answer = await handleSlackEvent(readSlackEvent(event.body ?? ''), deps());
+    const answer = await handleSlackEvent(readSlackEvent(event.body ?? ''), eventDeps());
     if (answer.kind === 'challenge') return json(200, { challenge: answer.challenge });
     return answer.kind === 'ok' ? { statusCode: 200, body: '' } : json(400, { error: 'malformed event' });
   }
-  if (method !== 'GET') return page(notFoundPage());
-  if (path === LANDING_PATH)
-    return page(landingPage(installUrl(config.publicUrl), installUrl(config.publicUrl, 'user')));
+  // One workspace without the app's client id: no Add to Slack, its routes are not here.
+  if (method !== 'GET' || !oauthDeps) return page(notFoundPage());
+  const { publicUrl, deps } = oauthDeps;
+  if (path === LANDING_PATH) return page(landingPage(installUrl(publicUrl), installUrl(publicUrl, 'user')));
   if (path === INSTALL_PATH) {
     const as = query(event)('as');
     if (as !== undefined && as !== 'user' && as !== 'bot') return page(notFoundPage());
@@ -124,7 +189,7 @@ async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
     return {
       statusCode: 302,
       headers: { location: started.location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
-      cookies: [stateCookie(started.nonce, config.publicUrl)],
+      cookies: [stateCookie(started.nonce)],
       body: '',
     };
   }
@@ -139,7 +204,7 @@ async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
       deps(),
     );
     // The flow is over either way: the browser forgets its cookie.
-    return page(result, [clearedStateCookie(config.publicUrl)]);
+    return page(result, [clearedStateCookie()]);
   }
   return page(notFoundPage());
 }
@@ -163,6 +228,8 @@ export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>
       // A 5xx makes Slack retry an event; a browser gets a page that says to try again.
       return event.rawPath === EVENTS_PATH
         ? json(500, { error: 'internal error' })
-        : page(failedPage(installUrl(config.publicUrl), 500));
+        : oauthDeps
+          ? page(failedPage(installUrl(oauthDeps.publicUrl), 500))
+          : page(notFoundPage());
     }
   });

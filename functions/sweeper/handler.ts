@@ -1,9 +1,13 @@
 /** sweeper: every minute → delete each snap due in this window at its due time. */
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import { ActivityStore } from '../../shared/adapters/activity-store';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
 import { RevealStore } from '../../shared/adapters/reveal-store';
+import { SettingsStore } from '../../shared/adapters/settings-store';
 import { SlackSpeakers } from '../../shared/adapters/slack';
+import { activityRecorder } from '../../shared/app/activity';
 import { systemClock } from '../../shared/app/ports';
+import { storedSettings } from '../../shared/app/settings-source';
 import { type SweepReport, sweep } from '../../shared/app/sweep';
 import { slackTokens } from '../../shared/compose';
 import { tableWorkerConfig } from '../../shared/config';
@@ -26,6 +30,13 @@ const slack = new SlackSpeakers({
   apiUrl: config.slackApiUrl,
   log,
 });
+
+// Admins' activity counts, where a workspace's policy turns them on (read through a minute's cache).
+const activity = activityRecorder(
+  storedSettings(new SettingsStore(config.installationsTableName)),
+  new ActivityStore(config.tableName),
+  log,
+);
 
 /** The tick this run serves: the schedule's own time, so a late start does not shift the window. */
 function tickOf(event: Partial<ScheduledEvent> | undefined, now: number): number {
@@ -52,6 +63,7 @@ export async function handler(
       log,
       sweepPeriodMs: config.sweepPeriodMs,
       concurrency: CONCURRENCY,
+      activity,
     },
   );
 }

@@ -4,9 +4,17 @@
  * which is all the sweeper ever reads (never a Scan). A settled request is never deleted: a
  * PutItem replaces it with its tombstone (key, state, TTL), and TTL removes that later.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { AuthorRef, ClaimResult, StorePort } from '../app/ports';
 import type { WindowCounter } from '../domain/limits';
+import { type SlotGroup, slotExpiresAt } from '../domain/slots';
 import {
   allShards,
   leaseTtl,
@@ -24,6 +32,7 @@ import {
   keyOf,
   liveFromItem,
   messageKey,
+  SLOT_PREFIX,
   TABLE,
   toItem,
   tombstoneItem,
@@ -66,7 +75,7 @@ export class SnapStore implements StorePort {
    * a lease when the poster itself will delete it.
    */
   async markPosted(
-    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt' | 'postedAs'>,
+    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt' | 'postedAs' | 'files'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
@@ -96,6 +105,12 @@ export class SnapStore implements StorePort {
     };
     let update =
       'SET #state = :posted, #ts = :ts, #shard = :shard, #author = :author, #message = :message, #due = :due, #ttl = :ttl, #as = :as';
+    if (record.files?.length) {
+      // A message its author sent (snap_this): its files go with it. Ids only.
+      update += ', #files = :files';
+      names['#files'] = 'files';
+      values[':files'] = record.files;
+    }
     if (lease) {
       update += ', leaseUntil = :until, leaseOwner = :owner';
       values[':until'] = lease.until;
@@ -253,6 +268,49 @@ export class SnapStore implements StorePort {
       start = out.LastEvaluatedKey;
     } while (start && found.length < limit);
     return found;
+  }
+
+  /**
+   * One page of an author's live snaps for App Home, newest first, created before `before`:
+   * index pages are read until `limit` live ones (and one more, to know there are older) are
+   * found, so tombstoned entries in between never shorten a page.
+   */
+  async findByAuthorPage(
+    author: AuthorRef,
+    limit: number,
+    before?: number,
+  ): Promise<{ records: SnapRecord[]; more: boolean }> {
+    const found: SnapRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await attempt('findByAuthorPage', () =>
+        documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: TABLE.authorIndex.name,
+            KeyConditionExpression:
+              before === undefined ? '#author = :author' : '#author = :author AND #created < :before',
+            ExpressionAttributeNames: {
+              '#author': TABLE.authorIndex.partitionKey,
+              ...(before === undefined ? {} : { '#created': TABLE.authorIndex.sortKey }),
+            },
+            ExpressionAttributeValues: {
+              ':author': authorKey(author),
+              ...(before === undefined ? {} : { ':before': before }),
+            },
+            ScanIndexForward: false,
+            Limit: limit + 1 - found.length,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) {
+        const record = liveFromItem(item);
+        if (record?.state === 'posted' && record.ts) found.push(record);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start && found.length <= limit);
+    return { records: found.slice(0, limit), more: found.length > limit };
   }
 
   /** The live snap behind a posted message, if any. */
@@ -415,6 +473,76 @@ export class SnapStore implements StorePort {
   }
 
   /**
+   * Takes a free slot: one read of all of the group's slot items (BatchGetItem, consistent), then a
+   * conditional PutItem on the free ones in random order until one holds — so concurrent posters
+   * never hold one slot twice, and a full group costs one read. A slot item holds its holder,
+   * its deadline and the TTL attribute, no index key: no sweep or query meets it, and the reaper
+   * ignores its TTL removal (its key is not a snap's).
+   */
+  async takeSlot(group: SlotGroup, owner: string, until: number, now: number): Promise<number | undefined> {
+    const keys = Array.from({ length: group.size }, (_, i) => slotKeyOf(group, i));
+    const held = new Set<string>();
+    let pending: Array<Record<string, unknown>> = keys;
+    for (let round = 0; round < BATCH_ROUNDS && pending.length > 0; round++) {
+      const out = await attempt('takeSlot.read', () =>
+        documents.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: pending,
+                ConsistentRead: true,
+                ProjectionExpression: '#pk, #until',
+                ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#until': 'until' },
+              },
+            },
+          }),
+        ),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? [])
+        if (typeof item.until === 'number' && item.until >= now) held.add(String(item[TABLE.partitionKey]));
+      pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Array<Record<string, unknown>>;
+    }
+    // Keys still unread are treated as held: a slot is never taken on a guess.
+    for (const key of pending) held.add(String(key[TABLE.partitionKey]));
+    const free = keys
+      .map((key, index) => ({ key, index }))
+      .filter(({ key }) => !held.has(String(key[TABLE.partitionKey])));
+    for (let i = free.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [free[i], free[j]] = [free[j] as (typeof free)[number], free[i] as (typeof free)[number]];
+    }
+    for (const { key, index } of free) {
+      const taken = await conditionally('takeSlot', () =>
+        documents.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...key, owner, until, [TABLE.ttlAttribute]: slotExpiresAt(until) },
+            ConditionExpression: 'attribute_not_exists(#pk) OR #until < :now',
+            ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#until': 'until' },
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        ),
+      );
+      if (taken) return index;
+    }
+    return undefined;
+  }
+
+  async releaseSlot(group: SlotGroup, index: number, owner: string): Promise<void> {
+    await conditionally('releaseSlot', () =>
+      documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: slotKeyOf(group, index),
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      ),
+    );
+  }
+
+  /**
    * Writes back a posted record that TTL removed while its message could not be deleted, with
    * its index keys, so the sweeper finds it again. Conditional: if the key holds an item again
    * (an earlier delivery of the same stream record put it back), that one stands.
@@ -439,5 +567,12 @@ export class SnapStore implements StorePort {
   }
 }
 
+/** Rounds of BatchGetItem for keys DynamoDB left unprocessed (it may, under load), before giving up on them. */
+const BATCH_ROUNDS = 3;
+
 /** Rate-limit counters share the table under their own key prefix. */
 const counterKeyOf = (name: string) => ({ [TABLE.partitionKey]: `${COUNTER_PREFIX}${name}` });
+/** Slot `index` of a workspace's or org's posters in flight: `slot#<T… or E…>#<index>`. */
+export const slotKeyOf = (group: Pick<SlotGroup, 'key'>, index: number) => ({
+  [TABLE.partitionKey]: `${SLOT_PREFIX}${group.key}#${index}`,
+});

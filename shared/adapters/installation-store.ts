@@ -8,9 +8,14 @@
  *                   (sealed), its user id and scopes, names, installer, time; `users`, the set
  *                   of user ids that have a token under K; `rev`, bumped by every write.
  *   inst#<K>#<U>    user U's token (sealed), scopes, time.
+ *   grants#<E>#<U>  on Enterprise Grid, `keys`: every K of org E where user U has a token (the
+ *                   org's own key and its workspaces'), so `/snap revoke` from any workspace
+ *                   of the org finds them all by key. Listed before a token is written,
+ *                   unlisted whenever one is deleted; deleted once it lists nothing.
  *   oauth#<sha256>  an OAuth flow: the state's hash as key, the cookie nonce's hash, the grant
  *                   kind, a deadline — and the TTL attribute, which installations never carry
- *                   (nor any index key: none of these items appears in the snap indexes).
+ *                   (nor any index key: none of these items appears in the snap indexes). Once
+ *                   used, the nonce's hash gives way to the time of use, until the TTL.
  *
  * A user's token is added to the set before it is written and checked after, and an uninstall
  * deletes every listed token before deleting the workspace item on condition that `rev` did not
@@ -22,6 +27,8 @@ import type {
   InstallationStorePort,
   OAuthStatePort,
   Removed,
+  StateUse,
+  TokenScope,
   UserAuthorization,
 } from '../app/ports';
 import type { GrantKind } from '../domain/install';
@@ -33,10 +40,12 @@ const PK = TABLE.partitionKey;
 /** Key prefixes of the items this adapter writes; the install role may touch no others (infra/install.tf). */
 export const INSTALLATION_PREFIX = 'inst#';
 export const STATE_PREFIX = 'oauth#';
+export const GRANTS_PREFIX = 'grants#';
 
 export const workspaceKey = (key: string) => ({ [PK]: `${INSTALLATION_PREFIX}${key}` });
 export const userKey = (key: string, user: string) => ({ [PK]: `${INSTALLATION_PREFIX}${key}#${user}` });
 const stateKey = (stateHash: string) => ({ [PK]: `${STATE_PREFIX}${stateHash}` });
+export const grantsKey = (org: string, user: string) => ({ [PK]: `${GRANTS_PREFIX}${org}#${user}` });
 
 /** The bot installation's attributes, removed together when its token is revoked. */
 const BOT_ATTRIBUTES = ['botToken', 'botUserId', 'botScopes', 'botInstalledAt', 'installedBy', 'appId'];
@@ -72,6 +81,12 @@ export class InstallationStore implements InstallationStorePort {
   async userToken(key: string, user: string): Promise<Uint8Array | undefined> {
     const item = await this.read(userKey(key, user), 'userToken');
     return bytes(item?.userToken);
+  }
+
+  async userScopes(key: string, user: string): Promise<string[] | undefined> {
+    const item = await this.read(userKey(key, user), 'userScopes');
+    if (typeof item?.userScopes !== 'string') return undefined;
+    return item.userScopes.split(',').filter(Boolean);
   }
 
   async saveBot(i: BotInstallation): Promise<void> {
@@ -116,19 +131,31 @@ export class InstallationStore implements InstallationStorePort {
     );
   }
 
-  async saveUser(a: UserAuthorization): Promise<boolean> {
+  async saveUser(a: UserAuthorization, botRequired: boolean): Promise<boolean> {
     // 1. List the user first, so that an uninstall reading the set from now on deletes the token.
-    await attempt('saveUser.list', () =>
+    // Distributed, only into a bot installation: this write never creates the workspace's item.
+    const listed = await conditionally('saveUser.list', () =>
       documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: workspaceKey(a.key),
           UpdateExpression: 'SET #kind = if_not_exists(#kind, :kind) ADD #users :user, #rev :one',
-          ExpressionAttributeNames: { '#kind': 'kind', '#users': 'users', '#rev': 'rev' },
+          ...(botRequired ? { ConditionExpression: 'attribute_exists(#bot)' } : {}),
+          ExpressionAttributeNames: {
+            '#kind': 'kind',
+            '#users': 'users',
+            '#rev': 'rev',
+            ...(botRequired ? { '#bot': 'botToken' } : {}),
+          },
           ExpressionAttributeValues: { ':kind': 'installation', ':user': new Set([a.user]), ':one': 1 },
         }),
       ),
     );
+    if (!listed) return false;
+    // On Grid, the org's index of the user's grants lists this key before the token exists, so a
+    // revoke from any workspace of the org that could find the token finds the key.
+    const org = a.enterprise?.id;
+    if (org) await this.listGrant(org, a.user, a.key);
     // 2. The token itself.
     await attempt('saveUser.put', () =>
       documents.send(
@@ -149,11 +176,13 @@ export class InstallationStore implements InstallationStorePort {
         }),
       ),
     );
-    // 3. Still listed? An uninstall that ran between 1 and 3 has deleted the item or unlisted the
-    // user, and may have missed the token written in 2: take it back.
-    const workspace = await this.read(workspaceKey(a.key), 'users');
-    if (stringSet(workspace?.users).has(a.user)) return true;
-    await conditionally('saveUser.undo', () =>
+    // 3. Still listed (and, distributed, still installed)? An uninstall that ran between 1 and 3
+    // has deleted the item or unlisted the user, and may have missed the token written in 2: take
+    // it back.
+    const workspace = await this.read(workspaceKey(a.key), ['users', 'botToken']);
+    const installed = !botRequired || bytes(workspace?.botToken) !== undefined;
+    if (installed && stringSet(workspace?.users).has(a.user)) return true;
+    const undone = await conditionally('saveUser.undo', () =>
       documents.send(
         new DeleteCommand({
           TableName: this.tableName,
@@ -163,6 +192,7 @@ export class InstallationStore implements InstallationStorePort {
         }),
       ),
     );
+    if (undone && org) await this.unlistGrant(org, a.user, a.key);
     return false;
   }
 
@@ -179,6 +209,62 @@ export class InstallationStore implements InstallationStorePort {
 
   async removeUserToken(key: string, user: string, upTo: number): Promise<boolean> {
     return (await this.deleteUserToken(key, user, upTo)) === 'deleted';
+  }
+
+  /**
+   * A token Slack called dead, met by whichever function spoke with it: deleted only while the
+   * item still holds exactly the ciphertext that was opened, so a newer grant stored since stays.
+   * A user's token item goes (the workspace item keeps listing them until install next prunes
+   * it: these functions never rewrite a workspace's item beyond its bot). A bot's attributes go;
+   * the whole item when no user is listed in it, so nothing about the workspace lingers.
+   */
+  async forgetToken(scope: TokenScope, sealed: Uint8Array): Promise<boolean> {
+    if (scope.kind === 'user') {
+      let old: Item | undefined;
+      const deleted = await conditionally('forgetToken.user', async () => {
+        const out = await documents.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: userKey(scope.key, scope.user ?? ''),
+            ConditionExpression: '#token = :sealed',
+            ExpressionAttributeNames: { '#token': 'userToken' },
+            ExpressionAttributeValues: { ':sealed': sealed },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        old = out.Attributes;
+      });
+      if (deleted) await this.unlistDeleted(old, scope.key);
+      return deleted;
+    }
+    const whole = await conditionally('forgetToken.workspace', () =>
+      documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: workspaceKey(scope.key),
+          ConditionExpression: '#token = :sealed AND attribute_not_exists(#users)',
+          ExpressionAttributeNames: { '#token': 'botToken', '#users': 'users' },
+          ExpressionAttributeValues: { ':sealed': sealed },
+        }),
+      ),
+    );
+    if (whole) return true;
+    const names: Record<string, string> = { '#token': 'botToken', '#rev': 'rev' };
+    BOT_ATTRIBUTES.forEach((a, n) => {
+      names[`#b${n}`] = a;
+    });
+    return conditionally('forgetToken.bot', () =>
+      documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: workspaceKey(scope.key),
+          UpdateExpression: `REMOVE ${BOT_ATTRIBUTES.map((_, n) => `#b${n}`).join(', ')} ADD #rev :one`,
+          ConditionExpression: '#token = :sealed',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':sealed': sealed, ':one': 1 },
+        }),
+      ),
+    );
   }
 
   /**
@@ -268,14 +354,76 @@ export class InstallationStore implements InstallationStorePort {
     throw new StoreError(`DynamoDB prune of ${key} kept meeting concurrent writes`);
   }
 
+  async grantedKeys(org: string, user: string): Promise<string[]> {
+    const item = await this.read(grantsKey(org, user), 'keys');
+    return [...stringSet(item?.keys)];
+  }
+
+  /** Lists `key` among the user's grants in their org (idempotent). */
+  private async listGrant(org: string, user: string, key: string): Promise<void> {
+    await attempt('listGrant', () =>
+      documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: grantsKey(org, user),
+          UpdateExpression: 'ADD #keys :key',
+          ExpressionAttributeNames: { '#keys': 'keys' },
+          ExpressionAttributeValues: { ':key': new Set([key]) },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Unlists `key` from the user's grants in their org; the index item goes when it lists nothing
+   * more (an emptied set leaves the item without `keys`), so nothing about the user lingers.
+   */
+  private async unlistGrant(org: string, user: string, key: string): Promise<void> {
+    await attempt('unlistGrant', () =>
+      documents
+        .send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: grantsKey(org, user),
+            UpdateExpression: 'DELETE #keys :key',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#keys': 'keys', '#pk': PK },
+            ExpressionAttributeValues: { ':key': new Set([key]) },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!isConditionFailure(error)) throw error;
+        }),
+    );
+    await conditionally('unlistGrant.empty', () =>
+      documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: grantsKey(org, user),
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#keys)',
+          ExpressionAttributeNames: { '#keys': 'keys', '#pk': PK },
+        }),
+      ),
+    );
+  }
+
+  /** After a user token item was deleted: its key leaves the user's grants in its org, if it had one. */
+  private async unlistDeleted(old: Item | undefined, key: string): Promise<void> {
+    const org = old?.enterpriseId;
+    const user = old?.userId;
+    if (typeof org === 'string' && org !== '' && typeof user === 'string')
+      await this.unlistGrant(org, user, key);
+  }
+
   /** `deleted`, `absent` (nothing there: fine), or `kept` (stored after `upTo`: a newer grant). */
   private async deleteUserToken(
     key: string,
     user: string,
     upTo: number,
   ): Promise<'deleted' | 'absent' | 'kept'> {
+    let out: { Attributes?: Item };
     try {
-      const out = await documents.send(
+      out = await documents.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: userKey(key, user),
@@ -285,22 +433,28 @@ export class InstallationStore implements InstallationStorePort {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return out.Attributes ? 'deleted' : 'absent';
     } catch (error) {
       if (isConditionFailure(error)) return 'kept';
       throw new StoreError('DynamoDB delete of a user token failed', { cause: error });
     }
+    if (!out.Attributes) return 'absent';
+    await this.unlistDeleted(out.Attributes, key);
+    return 'deleted';
   }
 
-  private async read(key: Record<string, string>, projection?: string): Promise<Item | undefined> {
+  private async read(key: Record<string, string>, projection?: string | string[]): Promise<Item | undefined> {
+    const attributes = projection === undefined ? [] : [projection].flat();
     const out = await attempt('get', () =>
       documents.send(
         new GetCommand({
           TableName: this.tableName,
           Key: key,
           ConsistentRead: true,
-          ...(projection
-            ? { ProjectionExpression: '#p', ExpressionAttributeNames: { '#p': projection } }
+          ...(attributes.length
+            ? {
+                ProjectionExpression: attributes.map((_, n) => `#p${n}`).join(', '),
+                ExpressionAttributeNames: Object.fromEntries(attributes.map((a, n) => [`#p${n}`, a])),
+              }
             : {}),
         }),
       ),
@@ -339,23 +493,43 @@ export class OAuthStates implements OAuthStatePort {
     );
   }
 
-  async consume(stateHash: string, nonceHash: string, now: number): Promise<GrantKind | undefined> {
-    try {
-      const out = await documents.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: stateKey(stateHash),
-          ConditionExpression: 'attribute_exists(#pk) AND nonceHash = :nonce AND notAfter > :now',
-          ExpressionAttributeNames: { '#pk': PK },
-          ExpressionAttributeValues: { ':nonce': nonceHash, ':now': now },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      const grant = out.Attributes?.grant;
-      return grant === 'bot' || grant === 'user' ? grant : undefined;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw new StoreError('DynamoDB consume of an OAuth state failed', { cause: error });
+  async consume(stateHash: string, nonceHash: string | undefined, now: number): Promise<StateUse> {
+    if (nonceHash !== undefined) {
+      try {
+        // Marked used rather than deleted, so that a reload can be told it was used; the nonce
+        // goes (it completes nothing any more) and the item keeps the flow's own TTL.
+        const out = await documents.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: stateKey(stateHash),
+            ConditionExpression:
+              'attribute_exists(#pk) AND nonceHash = :nonce AND notAfter > :now AND attribute_not_exists(usedAt)',
+            UpdateExpression: 'SET usedAt = :now REMOVE nonceHash',
+            ExpressionAttributeNames: { '#pk': PK },
+            ExpressionAttributeValues: { ':nonce': nonceHash, ':now': now },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        const kind = grantKind(out.Attributes?.grant);
+        if (kind) return { outcome: 'consumed', kind };
+      } catch (error) {
+        if (!isConditionFailure(error))
+          throw new StoreError('DynamoDB consume of an OAuth state failed', { cause: error });
+      }
     }
+    const item = await attempt(
+      'readState',
+      async () =>
+        (
+          await documents.send(
+            new GetCommand({ TableName: this.tableName, Key: stateKey(stateHash), ConsistentRead: true }),
+          )
+        ).Item,
+    );
+    const kind = grantKind(item?.grant);
+    return typeof item?.usedAt === 'number' && kind ? { outcome: 'used', kind } : { outcome: 'refused' };
   }
 }
+
+const grantKind = (value: unknown): GrantKind | undefined =>
+  value === 'bot' || value === 'user' ? value : undefined;

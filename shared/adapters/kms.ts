@@ -16,6 +16,12 @@ export function secretContext(name: string): Record<string, string> {
 
 export const MESSAGE_KEY_CONTEXT: Readonly<Record<string, string>> = { app: 'snap', purpose: 'message' };
 
+/**
+ * Data keys that seal a modal's binding (shared/domain/view-metadata.ts): only the controls role
+ * may have KMS make one, only the poster's may open one, and neither context opens the other's.
+ */
+export const VIEW_KEY_CONTEXT: Readonly<Record<string, string>> = { app: 'snap', purpose: 'view' };
+
 /** Decrypts under `context`; any failure, or no plaintext, becomes a `SecretError` naming `what`. */
 async function decrypt(blob: Uint8Array, context: Record<string, string>, what: string): Promise<Uint8Array> {
   try {
@@ -56,6 +62,7 @@ export class DataKeySource {
     private readonly keyId: string,
     private readonly maxAgeMs = 3_600_000,
     private readonly now: () => number = Date.now,
+    private readonly context: Readonly<Record<string, string>> = MESSAGE_KEY_CONTEXT,
   ) {}
 
   current(): Promise<DataKey> {
@@ -77,7 +84,7 @@ export class DataKeySource {
         new GenerateDataKeyCommand({
           KeyId: this.keyId,
           KeySpec: 'AES_256',
-          EncryptionContext: MESSAGE_KEY_CONTEXT,
+          EncryptionContext: { ...this.context },
         }),
       );
       if (!out.Plaintext || !out.CiphertextBlob) throw new Error('KMS returned an incomplete data key');
@@ -92,15 +99,18 @@ export class DataKeySource {
 export class DataKeyOpener {
   private readonly cache = new Map<string, Uint8Array>();
 
-  constructor(private readonly maxEntries = 32) {}
+  constructor(
+    private readonly maxEntries = 32,
+    private readonly context: Readonly<Record<string, string>> = MESSAGE_KEY_CONTEXT,
+  ) {}
 
   async open(encrypted: string): Promise<Uint8Array> {
     const hit = this.cache.get(encrypted);
     if (hit) return hit;
     const plain = await decrypt(
       Buffer.from(encrypted, 'base64'),
-      MESSAGE_KEY_CONTEXT,
-      'the message data key',
+      { ...this.context },
+      `the ${this.context.purpose ?? 'message'} data key`,
     );
     if (this.cache.size >= this.maxEntries) {
       const oldest = this.cache.keys().next().value;

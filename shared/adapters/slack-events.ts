@@ -37,6 +37,7 @@ export function readSlackEvent(raw: string): SlackEvent {
     return { kind: 'ignored', type: String(body.type ?? 'none').slice(0, 64) };
   const event = obj(body.event);
   const type = typeof event.type === 'string' ? event.type : 'none';
+  if (type === 'app_home_opened') return homeOpened(body, event);
   if (type !== 'app_uninstalled' && type !== 'tokens_revoked')
     return { kind: 'ignored', type: type.slice(0, 64) };
 
@@ -55,4 +56,27 @@ export function readSlackEvent(raw: string): SlackEvent {
   const botUsers = ids(tokens.bot, isUserId);
   if (!users || !botUsers) return { kind: 'invalid' };
   return { kind: 'tokens_revoked', key, users, botUsers, ...at };
+}
+
+/** Slack's event ids (`Ev…`): the same on Slack's retries of one event. */
+const EVENT_ID = /^Ev[A-Za-z0-9]{4,40}$/;
+const ORG_ID = /^E[A-Z0-9]{2,30}$/;
+
+/**
+ * `app_home_opened`, for the Home tab only (the Messages tab opens it too, `tab: messages`).
+ * The person is the event's `user`; the workspace is the envelope's (`team_id`, else the first
+ * authorization's, else the view's team on an org-wide install).
+ */
+function homeOpened(body: Record<string, unknown>, event: Record<string, unknown>): SlackEvent {
+  if (event.tab !== 'home') return { kind: 'ignored', type: 'app_home_opened:messages' };
+  const authorization = obj(Array.isArray(body.authorizations) ? body.authorizations[0] : undefined);
+  const team = [body.team_id, authorization.team_id, obj(event.view).team_id].find(
+    (t): t is string => typeof t === 'string' && /^T[A-Z0-9]{2,30}$/.test(t),
+  );
+  const enterprise = [body.enterprise_id, authorization.enterprise_id].find(
+    (e): e is string => typeof e === 'string' && ORG_ID.test(e),
+  );
+  const id = typeof body.event_id === 'string' && EVENT_ID.test(body.event_id) ? body.event_id : undefined;
+  if (!team || !id || !isUserId(event.user)) return { kind: 'invalid' };
+  return { kind: 'app_home_opened', id, team, ...(enterprise ? { enterprise } : {}), user: event.user };
 }

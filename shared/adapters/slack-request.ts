@@ -216,6 +216,11 @@ export function readInteraction(form: FormBody): ReadInteraction {
       const messageTs = tsOf(container.message_ts) ?? tsOf(obj(p.message).ts);
       const responseUrl = str(p.response_url);
       const viewId = str(obj(p.view).id) ?? str(container.view_id);
+      const selected = Array.isArray(action.selected_conversations)
+        ? list(action.selected_conversations).filter((c): c is string => slackId(c) !== undefined)
+        : Array.isArray(action.selected_channels)
+          ? list(action.selected_channels).filter((c): c is string => slackId(c) !== undefined)
+          : undefined;
       return read({
         ...actor,
         id: `${team}:${stamp}`,
@@ -228,6 +233,7 @@ export function readInteraction(form: FormBody): ReadInteraction {
         ...(messageTs && !inView ? { messageTs } : {}),
         ...(responseUrl && !inView ? { responseUrl } : {}),
         ...(viewId && inView ? { viewId } : {}),
+        ...(selected ? { selected } : {}),
       });
     }
     case 'view_submission':

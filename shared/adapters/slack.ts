@@ -8,8 +8,11 @@
  * through the `TokenSource` — the configured bot token, or the store's behind its cache — and
  * each token gets its own `SlackGateway` (a pair of web-api clients), created on first use and
  * kept, a bounded number of them. No token: `NoTokenError`, before any request. A dead token
- * (Slack says so): forgotten, cache and clients.
+ * (Slack says so): forgotten, cache and clients, and kept aside until the use case retires it
+ * (`retire`: deleted from the store, if that is still what the store holds).
  */
+
+import type { ModalView } from '@slack/types';
 import {
   ErrorCode,
   LogLevel,
@@ -19,9 +22,11 @@ import {
 } from '@slack/web-api';
 import type {
   EphemeralArgs,
+  HomeView,
   Identity,
   PostArgs,
   ReplyBody,
+  Retired,
   SlackPort,
   Speaker,
   TokenSource,
@@ -30,8 +35,9 @@ import type {
 } from '../app/ports';
 import { DEFAULT_RESPONSE_URL_PREFIX } from '../config';
 import { isDeadToken } from '../domain/deletion';
+import type { Role } from '../domain/policy';
 import { NoTokenError, SlackCallError, TokenUnavailableError } from '../errors';
-import type { Logger } from '../log';
+import type { LogFields, Logger } from '../log';
 
 export interface SlackOptions {
   token: string;
@@ -63,20 +69,75 @@ export function webClientOptions(options: {
   };
 }
 
-/** Forwards the client's own warnings as bare events: its arguments can quote requests. */
+/**
+ * The client's own warnings and errors, as log lines that say what happened without quoting the
+ * request (its free text can): what Slack's answer flagged (`warnings`, its JSON pointers), or
+ * why a request failed (a network code). The call itself fails or succeeds as usual; its error
+ * is logged by whoever made it. A warning that carries nothing more is not logged.
+ */
 export function quietLogger(log: Logger): SlackLogger {
   let level = LogLevel.WARN;
+  const forward =
+    (severity: 'warn' | 'error', event: string) =>
+    (...args: unknown[]) => {
+      const said = clientWarning(args);
+      if (!said) return;
+      if (said.quiet) log.debug(event, said.fields);
+      else if (severity === 'error') log.error(event, said.fields);
+      else log.warn(event, said.fields);
+    };
   return {
     debug: () => {},
     info: () => {},
-    warn: () => log.warn('slack.client_warning'),
-    error: () => log.error('slack.client_error'),
+    warn: forward('warn', 'slack.client_warning'),
+    error: forward('error', 'slack.client_error'),
     setLevel: (l: LogLevel) => {
       level = l;
     },
     getLevel: () => level,
     setName: () => {},
   };
+}
+
+/** Slack's warning codes (`message_truncated`, `missing_charset`…): short words, safe to log. */
+const SLACK_CODE = /^[a-z][a-z0-9_]{1,63}$/;
+/** About the client's HTTP headers, nothing anyone running snap can act on. */
+const HEADER_NOISE = new Set(['missing_charset', 'superfluous_charset']);
+/** Where in the request Slack found the problem: `[json-pointer:/blocks/0/text/text]`. */
+const POINTER = /\[json-pointer:(\/[\w/-]{0,120})\]/;
+
+/**
+ * What one of @slack/web-api's log calls says, in fields safe to log; undefined when it says
+ * nothing safe beyond what the failing call reports itself. `quiet`: worth a debug line only.
+ */
+export function clientWarning(args: readonly unknown[]): { fields: LogFields; quiet?: boolean } | undefined {
+  const [first, second] = args;
+  if (typeof first !== 'string') return undefined;
+  // A request that got no answer: the client adds the underlying error's message.
+  if (first === 'http request failed') {
+    const reason = typeof second === 'string' ? /\b(E[A-Z]{2,30}|timeout)\b/.exec(second)?.[1] : undefined;
+    return reason ? { fields: { warning: 'request_failed', reason } } : undefined;
+  }
+  // Slack's `response_metadata.warnings`.
+  if (SLACK_CODE.test(first)) return { fields: { warning: first }, quiet: HEADER_NOISE.has(first) };
+  // Slack's `response_metadata.messages` ("[ERROR] must be less than 3001 characters [json-pointer:…]"):
+  // where, and a limit it names; never the sentence, which could quote what was sent.
+  const at = POINTER.exec(first)?.[1];
+  if (at) {
+    const limit = /less than (\d{1,6}) characters/.exec(first)?.[1];
+    return {
+      fields: {
+        warning: limit ? 'too_long' : 'invalid',
+        at,
+        ...(limit ? { limit: Number(limit) - 1 } : {}),
+      },
+    };
+  }
+  // The client's own checks of the arguments snap passes.
+  if (first.includes('`text` argument is missing')) return { fields: { warning: 'text_missing' } };
+  if (first.includes('thread_ts')) return { fields: { warning: 'thread_ts_not_string' } };
+  if (first.includes('is deprecated')) return { fields: { warning: 'method_deprecated' } };
+  return undefined;
 }
 
 export function toSlackError(method: string, error: unknown): SlackCallError {
@@ -99,6 +160,11 @@ export function toSlackError(method: string, error: unknown): SlackCallError {
 }
 
 const POST_TIMEOUT_MS = 20_000;
+/**
+ * views.open: a trigger lasts 3 s from the click and works once, so the call gets what is left
+ * of that and no retry — a retry after a lost answer would only meet `exchanged_trigger_id`.
+ */
+const VIEW_TIMEOUT_MS = 2_500;
 const REPLY_ATTEMPTS = 3;
 
 /** One token's way to Slack: a client that never retries (posts) and one that does. */
@@ -107,9 +173,12 @@ export class SlackGateway {
   private readonly retrying: WebClient;
   private readonly replier: ResponseUrlReplier;
   private readonly profiles = new Map<string, { identity: Identity | undefined; at: number }>();
+  private readonly options: SlackOptions;
+  private viewer: WebClient | undefined;
 
   constructor(options: SlackOptions) {
     this.replier = new ResponseUrlReplier(options);
+    this.options = options;
     const base = webClientOptions(options);
     // A post that times out may still have happened and is never retried, so it is given far
     // longer than Slack ever takes: every second waited here shrinks that window.
@@ -130,9 +199,11 @@ export class SlackGateway {
       const out = await this.once.chat.postMessage({
         channel: args.channel,
         text: args.text,
-        blocks: args.blocks,
+        ...(args.blocks.length > 0 ? { blocks: args.blocks } : {}),
+        ...(args.attachments ? { attachments: args.attachments } : {}),
         unfurl_links: false,
         unfurl_media: false,
+        ...(args.threadTs ? { thread_ts: args.threadTs } : {}),
         ...(args.identity ? { username: args.identity.username, icon_url: args.identity.iconUrl } : {}),
       });
       if (typeof out.ts !== 'string') throw new Error('chat.postMessage returned no ts');
@@ -164,12 +235,40 @@ export class SlackGateway {
     }
   }
 
-  /** A message only `user` sees; retried, since a note shown twice does no harm and a lost one might. */
-  async ephemeral(args: EphemeralArgs): Promise<void> {
+  /** Opens a modal; never retried (see VIEW_TIMEOUT_MS). Made on first use: only controls opens views. */
+  async openView(triggerId: string, view: ModalView): Promise<void> {
+    this.viewer ??= new WebClient(this.options.token, {
+      ...webClientOptions({ ...this.options, timeoutMs: VIEW_TIMEOUT_MS }),
+      retryConfig: { retries: 0 },
+    });
     try {
-      await this.retrying.chat.postEphemeral({ channel: args.channel, user: args.user, text: args.text });
+      await this.viewer.views.open({ trigger_id: triggerId, view });
+    } catch (error) {
+      throw toSlackError('views.open', error);
+    }
+  }
+
+  /** An ephemeral message; retried like a deletion (a repeat shows the same note twice at worst). */
+  async postEphemeral(args: EphemeralArgs): Promise<void> {
+    try {
+      await this.retrying.chat.postEphemeral({
+        channel: args.channel,
+        user: args.user,
+        text: args.text,
+        ...(args.blocks ? { blocks: args.blocks } : {}),
+        ...(args.threadTs ? { thread_ts: args.threadTs } : {}),
+      });
     } catch (error) {
       throw toSlackError('chat.postEphemeral', error);
+    }
+  }
+
+  /** Deletes a file; idempotent on Slack's side (`file_deleted`, `file_not_found` once gone). */
+  async deleteFile(file: string): Promise<void> {
+    try {
+      await this.retrying.files.delete({ file });
+    } catch (error) {
+      throw toSlackError('files.delete', error);
     }
   }
 
@@ -197,6 +296,44 @@ export class SlackGateway {
     }
     this.profiles.set(user, { identity, at: now });
     return identity;
+  }
+
+  /**
+   * Whether a person is an admin or owner of the workspace and, on Enterprise Grid, of the org
+   * (`enterprise_user`). Asked each time, never remembered: a role taken away counts at once.
+   */
+  async role(user: string): Promise<Role> {
+    try {
+      const out = await this.retrying.users.info({ user });
+      const u = out.user as
+        | {
+            is_admin?: boolean;
+            is_owner?: boolean;
+            enterprise_user?: { is_admin?: boolean; is_owner?: boolean };
+          }
+        | undefined;
+      return {
+        admin: u?.is_admin === true || u?.is_owner === true,
+        orgAdmin: u?.enterprise_user?.is_admin === true || u?.enterprise_user?.is_owner === true,
+      };
+    } catch (error) {
+      throw toSlackError('users.info', error);
+    }
+  }
+
+  async publishHome(user: string, view: HomeView): Promise<void> {
+    try {
+      await this.retrying.views.publish({
+        user_id: user,
+        view: {
+          type: 'home',
+          blocks: view.blocks,
+          ...(view.privateMetadata ? { private_metadata: view.privateMetadata } : {}),
+        },
+      });
+    } catch (error) {
+      throw toSlackError('views.publish', error);
+    }
   }
 
   /** Answers the user through the command's `response_url` (see `ResponseUrlReplier`). */
@@ -276,6 +413,11 @@ export interface SpeakersOptions extends Omit<SlackOptions, 'token'> {
 }
 
 const MAX_GATEWAYS = 500;
+/** Dead tokens remembered until the function that met them retires them (a handful at most). */
+const MAX_DEAD = 100;
+
+const speakerKey = (speaker: Speaker) =>
+  `${speaker.as}:${speaker.team}:${speaker.enterprise ?? ''}:${speaker.as === 'user' ? speaker.user : ''}`;
 
 const whereOf = (speaker: Speaker): Workspace & { user?: string } => ({
   team: speaker.team,
@@ -292,6 +434,8 @@ export class SlackSpeakers implements SlackPort {
   private readonly gateways = new Map<string, SlackGateway>();
   /** For replies, which speak to a `response_url` with no token. */
   private readonly replier: ResponseUrlReplier;
+  /** The last token Slack called dead, by speaker, until it is retired. Never logged. */
+  private readonly dead = new Map<string, string>();
 
   constructor(options: SpeakersOptions) {
     const { tokens, maxGateways, ...rest } = options;
@@ -319,12 +463,28 @@ export class SlackSpeakers implements SlackPort {
     return this.call(speaker, (g) => g.update(args));
   }
 
-  ephemeral(speaker: Speaker, args: EphemeralArgs): Promise<void> {
-    return this.call(speaker, (g) => g.ephemeral(args));
+  role(speaker: Speaker & { as: 'bot' }, user: string): Promise<Role> {
+    return this.call(speaker, (g) => g.role(user));
+  }
+
+  publishHome(speaker: Speaker & { as: 'bot' }, user: string, view: HomeView): Promise<void> {
+    return this.call(speaker, (g) => g.publishHome(user, view));
   }
 
   reply(responseUrl: string, body: ReplyBody): Promise<void> {
     return this.replier.reply(responseUrl, body);
+  }
+
+  openView(speaker: Speaker, triggerId: string, view: ModalView): Promise<void> {
+    return this.call(speaker, (g) => g.openView(triggerId, view));
+  }
+
+  postEphemeral(speaker: Speaker, args: EphemeralArgs): Promise<void> {
+    return this.call(speaker, (g) => g.postEphemeral(args));
+  }
+
+  deleteFile(speaker: Speaker, file: string): Promise<void> {
+    return this.call(speaker, (g) => g.deleteFile(file));
   }
 
   async revoke(token: string): Promise<void> {
@@ -334,6 +494,14 @@ export class SlackSpeakers implements SlackPort {
       // Revoked or dead, the token has no further use: its client goes too.
       this.gateways.delete(token);
     }
+  }
+
+  async retire(speaker: Speaker): Promise<Retired> {
+    const key = speakerKey(speaker);
+    const token = this.dead.get(key);
+    if (token === undefined) return 'absent';
+    this.dead.delete(key);
+    return this.tokens.retire(whereOf(speaker), token);
   }
 
   /** The speaker's token, or why there is none. Never logged, never in an error. */
@@ -377,6 +545,14 @@ export class SlackSpeakers implements SlackPort {
       if (error instanceof SlackCallError && isDeadToken(error.kind, error.code)) {
         this.tokens.forget(whereOf(speaker));
         this.gateways.delete(token);
+        // Kept for `retire`, which deletes this very token from the store.
+        this.dead.delete(speakerKey(speaker));
+        this.dead.set(speakerKey(speaker), token);
+        while (this.dead.size > MAX_DEAD) {
+          const oldest = this.dead.keys().next().value;
+          if (oldest === undefined) break;
+          this.dead.delete(oldest);
+        }
       }
       throw error;
     }

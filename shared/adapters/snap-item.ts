@@ -14,22 +14,34 @@ export const TABLE = {
     sortKey: 'dueAt',
     /**
      * What the sweeper reads from the index; everything else stays in the table. `enterprise` and
-     * `postedAs` say whose token deletes the snap (a projection change rebuilds the index).
+     * `postedAs` say whose token deletes the snap, `files` what goes with its message (a
+     * projection change rebuilds the index).
      */
-    projected: ['team', 'channel', 'user', 'state', 'ts', 'enterprise', 'postedAs'],
+    projected: ['team', 'channel', 'user', 'state', 'ts', 'enterprise', 'postedAs', 'files'],
   },
   /** A user's live snaps, newest first (`/snap list`, `/snap cancel`); sparse like byDue. */
   authorIndex: {
     name: 'byAuthor',
     partitionKey: 'author',
     sortKey: 'createdAt',
-    projected: ['team', 'channel', 'user', 'state', 'ts', 'dueAt', 'enterprise', 'postedAs'],
+    projected: ['team', 'channel', 'user', 'state', 'ts', 'dueAt', 'enterprise', 'postedAs', 'files'],
   },
   /** The live snap behind a Slack message (the "Delete snap now" shortcut); sparse. */
   messageIndex: {
     name: 'byMessage',
     partitionKey: 'message',
-    projected: ['team', 'channel', 'user', 'state', 'ts', 'dueAt', 'createdAt', 'enterprise', 'postedAs'],
+    projected: [
+      'team',
+      'channel',
+      'user',
+      'state',
+      'ts',
+      'dueAt',
+      'createdAt',
+      'enterprise',
+      'postedAs',
+      'files',
+    ],
   },
 } as const;
 
@@ -45,6 +57,7 @@ export const messageKey = (team: string, channel: string, ts: string) => `${team
 /** Key prefixes of the items the snap functions write; IAM confines each role to its own (infra/locals.tf). */
 export const SNAP_PREFIX = 'snap#';
 export const COUNTER_PREFIX = 'limit#';
+export const SLOT_PREFIX = 'slot#';
 
 export const keyOf = (id: string) => ({ [TABLE.partitionKey]: `${SNAP_PREFIX}${id}` });
 
@@ -103,6 +116,9 @@ export function fromItem(item: Item): StoredRecord | undefined {
   const postedAs = str('postedAs');
   if (enterprise) record.enterprise = enterprise;
   if (postedAs === 'user' || postedAs === 'bot') record.postedAs = postedAs;
+  const files = item.files;
+  if (Array.isArray(files) && files.length > 0 && files.every((f) => typeof f === 'string'))
+    record.files = files as string[];
   const ts = str('ts');
   const dueShard = str('dueShard');
   const lease = num('leaseUntil');

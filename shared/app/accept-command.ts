@@ -24,8 +24,17 @@ import {
   revealIdOf,
 } from '../domain/reveal';
 import { sealSecret } from '../domain/reveal-seal';
-import { authorAad, postAad, revealPostAad, revealSecretAad, type Sealed } from '../domain/seal';
-import type { AuthorRequest, PostRequest, SealedContent } from '../domain/snap';
+import { authorAad, homeAad, postAad, revealPostAad, revealSecretAad, type Sealed } from '../domain/seal';
+import type {
+  AuthorRequest,
+  HomeRequest,
+  OpenViewRequest,
+  PostRequest,
+  ScheduleRequest,
+  SealedContent,
+  SealedSchedule,
+  SealedTrigger,
+} from '../domain/snap';
 import { teamServed } from '../domain/teams';
 import { errorFields, type Logger } from '../log';
 import type { SlashCommand } from './ports';
@@ -42,6 +51,18 @@ export type RevealEvent = RevealPostRequest & { sealed: Sealed };
 /** A click on *Reveal* for the controls function: only its response_url is sealed. */
 export type RevealOpenEvent = RevealOpenRequest & { sealed: Sealed };
 
+/** A shortcut's modal for controls to open: the trigger sealed. */
+export type OpenViewEvent = OpenViewRequest & { sealed: Sealed };
+
+/** `snap_this` for the poster: the modal's binding sealed (there is no text). */
+export type ScheduleEvent = ScheduleRequest & { sealed: Sealed };
+
+/**
+ * Something done in (or opening) App Home: nothing secret travels — there is no response_url, the
+ * answer is the view — but the event is sealed all the same, so its clear fields open only as made.
+ */
+export type HomeEvent = HomeRequest & { id: string; sealed: Sealed };
+
 /**
  * Who takes a hand-off: the **poster** posts snaps; **controls** (the same bundle, deployed with
  * capacity of its own) takes everything else — an author's requests about their snaps, buttons,
@@ -54,8 +75,27 @@ export interface AcceptDeps {
   /** Workspaces served; empty serves all. */
   allowedTeams: ReadonlySet<string>;
   /** Seals `content` with `aad` (the event's clear fields, `postAad`/`authorAad`) as associated data. */
-  seal(aad: string, content: SealedContent | RevealContent | { responseUrl: string }): Promise<Sealed>;
-  handOff(event: PosterEvent | AuthorEvent | RevealEvent | RevealOpenEvent, to: HandOffTarget): Promise<void>;
+  seal(
+    aad: string,
+    content:
+      | SealedContent
+      | RevealContent
+      | { responseUrl: string }
+      | SealedTrigger
+      | SealedSchedule
+      | Record<string, never>,
+  ): Promise<Sealed>;
+  handOff(
+    event:
+      | PosterEvent
+      | AuthorEvent
+      | OpenViewEvent
+      | ScheduleEvent
+      | HomeEvent
+      | RevealEvent
+      | RevealOpenEvent,
+    to: HandOffTarget,
+  ): Promise<void>;
   /**
    * Asks the controls function, and waits for it, to make a reveal's own key: its public half
    * (32 bytes), to which the secret is sealed before it leaves ack.
@@ -73,7 +113,7 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
     log.warn('command.team_not_allowed');
     return teamNotAllowedReply();
   }
-  const parsed = parseCommand(command.text, deps.limits);
+  const parsed = parseCommand(command.text, deps.limits, command.channel);
   switch (parsed.kind) {
     case 'help':
       log.info('command.help');
@@ -83,11 +123,20 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
       return invalidReply(parsed, command.command, deps.limits);
     case 'list':
     case 'cancel':
-    case 'revoke': {
+    case 'revoke':
+    case 'policy':
+    case 'default': {
+      // The policy and defaults live in the table, which ack never reads: controls answers.
+      const action =
+        parsed.kind === 'policy'
+          ? { kind: parsed.kind, ...(parsed.change ? { change: parsed.change } : {}) }
+          : parsed.kind === 'default'
+            ? { kind: parsed.kind, ...(parsed.seconds !== undefined ? { seconds: parsed.seconds } : {}) }
+            : { kind: parsed.kind };
       const handed = await handOffAuthor(
         {
           v: 1,
-          action: { kind: parsed.kind },
+          action,
           team: command.team,
           ...org,
           channel: command.channel,
@@ -110,10 +159,11 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
         channel: command.channel,
         user: command.user,
         delaySeconds: parsed.delaySeconds,
+        ...(parsed.defaulted ? { defaulted: true as const } : {}),
         receivedAt: deps.now(),
         reveal: { for: parsed.people },
       };
-      return (await handOffReveal(request, parsed.secret, command.responseUrl, deps, log))
+      return (await handOffReveal(request, parsed.secret, { responseUrl: command.responseUrl }, deps, log))
         ? undefined
         : revealUnavailableReply();
     }
@@ -130,6 +180,7 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
       channel: command.channel,
       user: command.user,
       delaySeconds: parsed.delaySeconds,
+      ...(parsed.defaulted ? { defaulted: true as const } : {}),
       receivedAt: deps.now(),
     };
     const sealed = await deps.seal(postAad(request), { text: parsed.text, responseUrl: command.responseUrl });
@@ -166,12 +217,14 @@ export async function handOffAuthor(
  * same way: the controls function makes the reveal's own key and gives back its public half; the
  * secret is sealed to it here (so no copy of the event, in Lambda's queue or its failure queue,
  * is readable once that key is burned), then sealed once more for the trip like a command's
- * text, with the response_url and bound to every clear field. False when that failed (logged).
+ * text, bound to every clear field, with where the outcome goes: the command's response_url, or
+ * the modal's binding (its `private_metadata`), which the poster opens and checks as for any
+ * modal's snap. False when that failed (logged).
  */
 export async function handOffReveal(
   request: RevealPostRequest,
   secret: string,
-  responseUrl: string,
+  answer: { responseUrl: string } | { metadata: string },
   deps: Pick<AcceptDeps, 'seal' | 'handOff' | 'revealKey'>,
   log: Logger,
 ): Promise<boolean> {
@@ -189,7 +242,7 @@ export async function handOffReveal(
     });
     const content: RevealContent = {
       secret: sealSecret(publicKey, secret, revealSecretAad({ ...request, for: request.reveal.for })),
-      responseUrl,
+      ...answer,
     };
     const sealed = await deps.seal(revealPostAad(request), content);
     await deps.handOff({ ...request, sealed }, 'poster');
@@ -201,6 +254,25 @@ export async function handOffReveal(
     snap: id,
     delaySeconds: request.delaySeconds,
     people: request.reveal.for.length,
+    ...(request.via ? { via: request.via } : {}),
   });
   return true;
+}
+
+/** Hands something done in App Home to the controls function; false when that failed (already logged). */
+export async function handOffHome(
+  request: HomeRequest,
+  id: string,
+  deps: Pick<AcceptDeps, 'seal' | 'handOff'>,
+  log: Logger,
+): Promise<boolean> {
+  try {
+    const sealed = await deps.seal(homeAad(id, request), {});
+    await deps.handOff({ ...request, id, sealed }, 'controls');
+    log.info('home.accepted', { home: request.home.kind, request: id });
+    return true;
+  } catch (error) {
+    log.error('home.handoff_failed', { home: request.home.kind, ...errorFields(error) });
+    return false;
+  }
 }

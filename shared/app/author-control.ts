@@ -14,18 +14,26 @@
 
 import { type DeletionReason, isDeadToken } from '../domain/deletion';
 import { lookupKeys } from '../domain/install';
+import { defaultDelay, editKey } from '../domain/policy';
 import {
   alreadyGoneReply,
   authorFailedReply,
+  changeProblemReply,
+  defaultRefusedReply,
+  defaultReply,
   deletedEarlyReply,
   deleteLaterReply,
   listReply,
+  notAdminReply,
   notASnapReply,
   notAuthorReply,
   notDeletedReply,
   nothingToCancelReply,
   nothingToRevokeReply,
+  policyChangedReply,
+  policyReply,
   type Reply,
+  type RevokedWhere,
   revokedReply,
   revokeLaterReply,
   tooLateReply,
@@ -34,7 +42,7 @@ import { authorAad, isSealed, type Sealed } from '../domain/seal';
 import { type AuthorRequest, isAuthorRequest, type SnapRecord, staleness, tombstone } from '../domain/snap';
 import { SealError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
-import { deleteSnap, Pacer } from './delete-snap';
+import { type DeleteDeps, deleteSnap, Pacer } from './delete-snap';
 import type {
   Common,
   InstallationStorePort,
@@ -44,7 +52,8 @@ import type {
   TokenSealer,
   TokenSource,
 } from './ports';
-import { authorOf, userOf } from './speaker';
+import { changePolicy, roleOf, type SettingsDeps, setUserDefault } from './settings';
+import { authorOf, userOf, workspaceOf } from './speaker';
 
 export interface AuthorDeps extends Common {
   store: StorePort;
@@ -58,12 +67,14 @@ export interface AuthorDeps extends Common {
   /** Users' tokens; absent where none can be stored (one-workspace mode without install). */
   users?: {
     /** Where they are stored. */
-    store: Pick<InstallationStorePort, 'removeUserToken' | 'userToken'>;
+    store: Pick<InstallationStorePort, 'removeUserToken' | 'userToken' | 'grantedKeys'>;
     /** Opens a stored token (KMS), bound to its key and user. */
     sealer: Pick<TokenSealer, 'open'>;
     /** The warm tokens to forget once a user's is revoked. */
     tokens: Pick<TokenSource, 'forget'>;
   };
+  /** The policy and people's defaults (`/snap policy`, `/snap default`). */
+  settings?: Omit<SettingsDeps, keyof Common | 'slack'>;
 }
 
 export type AuthorOutcome =
@@ -77,6 +88,10 @@ export type AuthorOutcome =
   | 'duplicate'
   | 'failed'
   | 'revoked'
+  /** `/snap policy` or `/snap default` answered (shown or changed). */
+  | 'settings'
+  /** A policy change by someone Slack does not call an admin, or one the policy cannot take. */
+  | 'refused'
   /** Slack refused for good (compliance exports, an archived channel) or its token is gone: the author must delete it. */
   | 'not_deleted';
 
@@ -186,7 +201,53 @@ async function decide(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
     }
     case 'revoke':
       return revoke(request, deps);
+    case 'policy':
+    case 'default':
+      return settingsRequest(request, action, deps);
   }
+}
+
+async function settingsRequest(
+  request: AuthorRequest,
+  action: Extract<AuthorRequest['action'], { kind: 'policy' | 'default' }>,
+  deps: AuthorDeps,
+): Promise<[AuthorOutcome, Reply]> {
+  if (!deps.settings) throw new Error('This function has no settings store');
+  const settingsDeps: SettingsDeps = {
+    ...deps.settings,
+    slack: deps.slack,
+    log: deps.log,
+    clock: deps.clock,
+  };
+  const { fallbackSeconds } = settingsDeps;
+  const where = workspaceOf(request);
+  if (action.kind === 'policy') {
+    if (!action.change) {
+      const settings = await settingsDeps.settings.settings(where);
+      const canEdit = editKey(where, await roleOf(request, settingsDeps)) !== undefined;
+      return ['settings', policyReply(settings.policy, settings.scope, fallbackSeconds, canEdit)];
+    }
+    const result = await changePolicy(request, action.change, settingsDeps);
+    switch (result.kind) {
+      case 'not_admin':
+        return ['refused', notAdminReply()];
+      case 'problem':
+        return ['refused', changeProblemReply(result)];
+      case 'changed':
+        return [
+          'settings',
+          policyChangedReply(result.settings.policy, result.settings.scope, fallbackSeconds),
+        ];
+    }
+  }
+  if (action.seconds === undefined) {
+    const settings = await settingsDeps.settings.settings(where);
+    const own = settings.defaults[request.user];
+    return ['settings', defaultReply(own, defaultDelay(settings.policy, own, fallbackSeconds))];
+  }
+  const saved = await setUserDefault(request, action.seconds, settingsDeps);
+  if (saved.kind === 'refused') return ['refused', defaultRefusedReply(saved)];
+  return ['settings', defaultReply(saved.own, saved.applied, action.seconds === null ? 'cleared' : 'set')];
 }
 
 async function revoke(request: AuthorRequest, deps: AuthorDeps): Promise<[AuthorOutcome, Reply]> {
@@ -209,14 +270,18 @@ async function revoke(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
   }
   // A snap still up keeps the token: revoking now would leave it with nothing able to delete it.
   if (left > 0) return ['kept', revokeLaterReply(taken, left)];
-  // Each token they granted goes back to Slack, then out of the store: the workspace's and, on
-  // Grid, the org's. Each is the one stored under its key, opened here: the warm cache may still
-  // hold an older token the user has since replaced, and giving back that one would delete the
-  // new one from the store while it stays live in Slack.
+  // Each token they granted goes back to Slack, then out of the store: this workspace's, the
+  // org's and, on Grid, every other workspace's of the org where they granted one (the user id
+  // spans the org, and so does their consent), found by key in the org's index of their grants.
+  // Each is the one stored under its key, opened here: the warm cache may still hold an older
+  // token the user has since replaced, and giving back that one would delete the new one from the
+  // store while it stays live in Slack.
+  const granted = request.enterprise ? await users.store.grantedKeys(request.enterprise, request.user) : [];
+  const keys = [...new Set([...lookupKeys(request), ...granted])];
   const upTo = clock.now();
-  let revoked = 0;
+  const revokedKeys: string[] = [];
   try {
-    for (const key of lookupKeys(request)) {
+    for (const key of keys) {
       const sealed = await users.store.userToken(key, request.user);
       if (!sealed) continue;
       const token = await users.sealer.open(sealed, { key, kind: 'user', user: request.user });
@@ -229,19 +294,36 @@ async function revoke(request: AuthorRequest, deps: AuthorDeps): Promise<[Author
       // Given back first, then deleted: a failure in between leaves a dead token that the next
       // `/snap revoke` (or Slack's tokens_revoked event) removes, never a live one without its owner's consent.
       await users.store.removeUserToken(key, request.user, upTo);
-      revoked++;
+      revokedKeys.push(key);
     }
   } finally {
-    if (revoked > 0) users.tokens.forget(author);
+    // Every workspace of the org remembers an org-wide token: forget it under each.
+    if (revokedKeys.length > 0) users.tokens.forget(author);
   }
-  if (revoked === 0) return ['none', nothingToRevokeReply()];
-  deps.log.info('author.revoked', { team: request.team, user: request.user, taken, tokens: revoked });
-  return ['revoked', revokedReply(taken)];
+  if (revokedKeys.length === 0) return ['none', nothingToRevokeReply()];
+  const where = grantsWhere(revokedKeys, request);
+  deps.log.info('author.revoked', {
+    team: request.team,
+    user: request.user,
+    taken,
+    tokens: revokedKeys.length,
+    elsewhere: where.otherWorkspaces,
+  });
+  return ['revoked', revokedReply(taken, where)];
 }
 
-async function deleteNow(
+/** Where the given-back permissions were, for the reply: here, the org itself, other workspaces of the org. */
+function grantsWhere(keys: readonly string[], request: AuthorRequest): RevokedWhere {
+  return {
+    here: keys.includes(request.team),
+    org: !!request.enterprise && keys.includes(request.enterprise),
+    otherWorkspaces: keys.filter((k) => k !== request.team && k !== request.enterprise).length,
+  };
+}
+
+export async function deleteNow(
   record: SnapRecord,
-  deps: AuthorDeps,
+  deps: DeleteDeps,
   reason: Exclude<DeletionReason, 'due'>,
 ): Promise<[AuthorOutcome, Reply]> {
   const result = await deleteSnap(
@@ -258,6 +340,7 @@ async function deleteNow(
     case 'already_gone':
       return ['gone', alreadyGoneReply()];
     case 'given_up':
+    case 'token_gone':
       return ['not_deleted', notDeletedReply(record.channel)];
     case 'deleted':
       return ['deleted', deletedEarlyReply(record.channel)];
@@ -265,7 +348,10 @@ async function deleteNow(
 }
 
 /** The record's author is the one asking: the same user, in the same workspace or, on Grid, the same org. */
-function sameAuthor(record: SnapRecord, request: AuthorRequest): boolean {
+export function sameAuthor(
+  record: SnapRecord,
+  request: { team: string; enterprise?: string; user: string },
+): boolean {
   if (record.user !== request.user) return false;
   return record.team === request.team || (!!record.enterprise && record.enterprise === request.enterprise);
 }

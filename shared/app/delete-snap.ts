@@ -6,15 +6,27 @@
  * same request from posting it again. A reveal's key is burned before anything else: once the
  * deletion starts, the secret can no longer be opened, whatever Slack then answers.
  */
-import { type DeletionReason, deletionTiming, judgeDeleteFailure } from '../domain/deletion';
+import { metricOf } from '../domain/activity';
+import {
+  type DeletionReason,
+  deletionTiming,
+  judgeDeleteFailure,
+  judgeFileDeleteFailure,
+} from '../domain/deletion';
 import { isRevealId } from '../domain/reveal';
 import { type SnapRecord, tombstone } from '../domain/snap';
 import { NoTokenError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
+import type { ActivityRecorder } from './activity';
 import type { Common, RevealStorePort, SlackPort, StorePort } from './ports';
 import { speakerOf } from './speaker';
+import { retireDeadToken, tellAuthorLeftBehind } from './token-gone';
 
-export type DeleteResult = 'deleted' | 'already_gone' | 'given_up' | 'kept';
+/**
+ * `token_gone`: the token that posted it is dead or no longer held, so nothing can delete it; the
+ * record is dropped (never retried), the message stays in Slack.
+ */
+export type DeleteResult = 'deleted' | 'already_gone' | 'given_up' | 'kept' | 'token_gone';
 
 /** Paces calls to one workspace: after a 429, nobody calls until Retry-After has passed. */
 export class Pacer {
@@ -41,6 +53,8 @@ export interface DeleteDeps extends Common {
   store: StorePort;
   /** Where reveals' keys are: a reveal's is burned before its card is deleted. */
   reveals: Pick<RevealStorePort, 'burn'>;
+  /** Admins' activity counts: on time, early or late (when the policy turns them on). */
+  activity?: ActivityRecorder;
 }
 
 /**
@@ -50,8 +64,10 @@ export interface DeleteDeps extends Common {
  * next deleter (a sweep perhaps already running) takes it up at once instead of after the lease.
  * `reason` says whether the due time came or the author asked early (it shapes the log line).
  * The token that posted the snap deletes it; when snap holds that token no more (the workspace
- * removed snap, the author took their permission back), nothing ever can: the record is dropped
- * as `given_up`, logged as `snap.token_gone`, and the message stays in Slack.
+ * removed snap, the author took their permission back) or Slack calls it dead (the same, before
+ * snap heard of it), nothing ever can: the dead token is deleted from the store at once, the
+ * record is dropped as `token_gone`, logged as `snap.token_gone` (the "messages left behind"
+ * alarm counts it), the author is told by snap's bot where it can, and the message stays in Slack.
  */
 export async function deleteSnap(
   record: SnapRecord,
@@ -86,6 +102,11 @@ async function attemptDelete(
       return 'kept';
     }
   }
+  let deletedAt: number | undefined;
+  // A message its author sent with files (snap_this): the files first, so that a message already
+  // gone on a later try still has its files taken.
+  if (record.files?.length && (await deleteFiles(record, deps, pacer, deadline, log)) === 'kept')
+    return 'kept';
   for (;;) {
     // The workspace is paused past this deleter's deadline: leave it to the next one.
     if (pacer.opensAt >= deadline) return 'kept';
@@ -94,20 +115,33 @@ async function attemptDelete(
     try {
       await slack.delete(speakerOf(record), record.channel, record.ts);
       outcome = 'deleted';
-      const { event, ...timing } = deletionTiming(reason, record.dueAt, clock.now());
+      deletedAt = clock.now();
+      const { event, ...timing } = deletionTiming(reason, record.dueAt, deletedAt);
       log.info(event, { ...(reason === 'due' ? {} : { reason }), ...timing });
     } catch (error) {
       if (error instanceof NoTokenError) {
         // No token can be found again later: retrying would only keep the record for nothing.
-        outcome = 'given_up';
+        outcome = 'token_gone';
         log.warn('snap.token_gone', {
           postedAs: record.postedAs ?? 'bot',
+          token: 'none',
           ...(reason === 'due' ? {} : { reason }),
         });
       } else {
         if (!(error instanceof SlackCallError)) throw error;
         const verdict = judgeDeleteFailure(error.kind, error.code);
-        if (verdict === 'done') {
+        if (verdict === 'token_dead') {
+          // Dead for good: no later attempt can succeed, and no other token may delete it.
+          outcome = 'token_gone';
+          const retired = await retireDeadToken(speakerOf(record), deps.slack, log);
+          log[retired === 'configured' ? 'error' : 'warn']('snap.token_gone', {
+            postedAs: record.postedAs ?? 'bot',
+            token: 'dead',
+            code: error.code,
+            retired,
+            ...(reason === 'due' ? {} : { reason }),
+          });
+        } else if (verdict === 'done') {
           outcome = 'already_gone';
           log.info('snap.already_gone');
         } else if (verdict === 'give_up') {
@@ -134,6 +168,53 @@ async function attemptDelete(
       // The message is gone (or nothing can delete it): found again, the record settles the same way.
       log.warn('snap.record_bury_failed', errorFields(error));
     }
+    // Once the record is settled, so that a slow or failed word to the author never keeps it.
+    if (outcome === 'token_gone') await tellAuthorLeftBehind(record, deps.slack, log);
+    // Counted once the record is settled: the next deletion in this lane waits for nothing of it.
+    if (deletedAt !== undefined)
+      await deps.activity?.record(record, metricOf(reason, record.dueAt, deletedAt), deletedAt);
     return outcome;
   }
+}
+
+/**
+ * Deletes a message's files with the token that deletes the message. `kept` when one may still
+ * go later (rate limits past the deadline, Slack unavailable); files Slack will never delete
+ * (not the author's, no `files:write`) are logged and left, and the message goes anyway.
+ */
+async function deleteFiles(
+  record: SnapRecord,
+  deps: DeleteDeps,
+  pacer: Pacer,
+  deadline: number,
+  log: DeleteDeps['log'],
+): Promise<'done' | 'kept'> {
+  for (const file of record.files ?? []) {
+    for (;;) {
+      if (pacer.opensAt >= deadline) return 'kept';
+      await pacer.ready();
+      try {
+        await deps.slack.deleteFile(speakerOf(record), file);
+        log.info('snap.file_deleted', { file });
+        break;
+      } catch (error) {
+        // No token: the message's own deletion meets the same and gives the snap up.
+        if (error instanceof NoTokenError) return 'done';
+        if (!(error instanceof SlackCallError)) throw error;
+        const verdict = judgeFileDeleteFailure(error.kind, error.code);
+        if (verdict === 'done') break;
+        if (verdict === 'give_up') {
+          log.warn('snap.file_not_deleted', { file, ...errorFields(error) });
+          break;
+        }
+        if (error.kind === 'rate_limited' && error.retryAfterMs !== undefined) {
+          pacer.backOff(error.retryAfterMs);
+          if (pacer.opensAt < deadline) continue;
+        }
+        log.warn('snap.delete_deferred', { file, ...errorFields(error) });
+        return 'kept';
+      }
+    }
+  }
+  return 'done';
 }

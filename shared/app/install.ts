@@ -12,6 +12,7 @@ import {
   isFlowToken,
   isOAuthCode,
   isUserId,
+  lookupKeys,
   newFlow,
   type OAuthGrant,
   redirectUri,
@@ -27,10 +28,12 @@ import {
   installedPage,
   invalidCodePage,
   invalidStatePage,
+  notInstalledForUserPage,
   type Page,
   rotatingTokensPage,
   scopesRefusedPage,
   teamNotAllowedPage,
+  usedStatePage,
 } from '../domain/pages';
 import { SlackCallError } from '../errors';
 import { errorFields } from '../log';
@@ -44,6 +47,11 @@ import type {
 } from './ports';
 
 export interface InstallSettings {
+  /**
+   * One-workspace mode: the bot token is configuration, not in the store, and the workspace it
+   * serves is the one `allowedTeams` names. Distributed mode otherwise.
+   */
+  botInConfiguration: boolean;
   clientId: string;
   /** Where Slack and browsers reach snap, without a trailing slash. */
   publicUrl: string;
@@ -101,6 +109,7 @@ const SPENT_CODES = new Set(['invalid_code', 'code_already_used', 'code_expired'
 /**
  * The redirect back from Slack. Nothing is called or stored unless the state is well formed,
  * unused, within its ten minutes and presented with the cookie of the browser that started it.
+ * A state already used (the page reloaded) gets a page that says so and where to go.
  */
 export async function completeInstall(
   query: RedirectQuery,
@@ -114,15 +123,23 @@ export async function completeInstall(
     log.info('install.not_granted', { reason: denied ? 'access_denied' : 'other' });
     return deniedPage(denied);
   }
-  if (!isFlowToken(query.state) || !isFlowToken(cookieNonce) || !isOAuthCode(query.code)) {
+  if (!isFlowToken(query.state) || !isOAuthCode(query.code)) {
     log.warn('install.state_rejected', { reason: 'malformed' });
     return invalidStatePage(again);
   }
-  const kind = await deps.states.consume(hashToken(query.state), hashToken(cookieNonce), deps.clock.now());
-  if (!kind) {
-    log.warn('install.state_rejected', { reason: 'unknown_spent_expired_or_other_browser' });
+  // Without the cookie (a reload of the page this led to clears it first) nothing is used: the
+  // state is only looked up, to tell a reload from a stale or foreign link.
+  const nonce = isFlowToken(cookieNonce) ? hashToken(cookieNonce) : undefined;
+  const use = await deps.states.consume(hashToken(query.state), nonce, deps.clock.now());
+  if (use.outcome === 'used') {
+    log.info('install.state_reused', { kind: use.kind });
+    return usedStatePage(installUrl(settings.publicUrl, use.kind), use.kind);
+  }
+  if (use.outcome === 'refused') {
+    log.warn('install.state_rejected', { reason: nonce ? 'unknown_expired_or_other_browser' : 'no_cookie' });
     return invalidStatePage(again);
   }
+  const kind = use.kind;
   const retry = installUrl(settings.publicUrl, kind);
 
   let grant: OAuthGrant;
@@ -190,20 +207,30 @@ export async function completeInstall(
       return installedPage(grant);
     }
     const user = grant.user.id;
-    const saved = await deps.store.saveUser({
-      key,
-      ...(grant.team ? { team: grant.team } : {}),
-      ...(grant.enterprise ? { enterprise: grant.enterprise } : {}),
-      user,
-      scopes: grant.user.scopes,
-      token: await deps.sealer.seal(token, { key, kind: 'user', user }),
-      authorizedAt: now,
-    });
-    if (!saved) {
-      logged.warn('install.uninstalled_meanwhile', { user });
-      return failedPage(retry, 409);
-    }
-    logged.info('install.user_authorized', { user });
+    // Distributed: only where snap itself is installed — a token no bot installation goes with
+    // would be live and useless. It is stored under the key of that installation (the grant's own
+    // when it has one), where the conditional write checks the installation is still there.
+    const botKey = settings.botInConfiguration ? key : await installedKey(grant, key, deps.store);
+    const refuse = async (event: string) => {
+      logged.warn(event, { user });
+      await giveBack(token, deps);
+      return notInstalledForUserPage(grant, again);
+    };
+    if (botKey === undefined) return await refuse('install.user_refused_not_installed');
+    const saved = await deps.store.saveUser(
+      {
+        key: botKey,
+        ...(grant.team ? { team: grant.team } : {}),
+        ...(grant.enterprise ? { enterprise: grant.enterprise } : {}),
+        user,
+        scopes: grant.user.scopes,
+        token: await deps.sealer.seal(token, { key: botKey, kind: 'user', user }),
+        authorizedAt: now,
+      },
+      !settings.botInConfiguration,
+    );
+    if (!saved) return await refuse('install.uninstalled_meanwhile');
+    logged.info('install.user_authorized', { user, ...(botKey === key ? {} : { storedUnder: botKey }) });
     return authorizedPage(grant);
   } catch (error) {
     // Kept, not revoked: Slack hands back the same token when snap is installed (or a user
@@ -211,6 +238,27 @@ export async function completeInstall(
     logged.error('install.store_failed', errorFields(error));
     return failedPage(retry, 503);
   }
+}
+
+/**
+ * Where a user's grant goes in distributed mode: under the bot installation serving the grant's
+ * workspace — its own key when one is stored there, else the first of the workspace's lookup keys
+ * (the workspace, then its org) that holds one. Undefined when snap is installed under none.
+ */
+async function installedKey(
+  grant: OAuthGrant,
+  key: string,
+  store: Pick<InstallationStorePort, 'botToken'>,
+): Promise<string | undefined> {
+  const candidates = [
+    key,
+    ...lookupKeys({
+      team: grant.team?.id ?? key,
+      ...(grant.enterprise ? { enterprise: grant.enterprise.id } : {}),
+    }),
+  ];
+  for (const candidate of new Set(candidates)) if (await store.botToken(candidate)) return candidate;
+  return undefined;
 }
 
 /**
@@ -230,6 +278,11 @@ export type EventAnswer = { kind: 'challenge'; challenge: string } | { kind: 'ok
 
 export interface EventDeps extends Common {
   store: InstallationStorePort;
+  /** The workspace's policy and people's defaults, and admins' activity counts: they go at uninstall. */
+  settings: { remove(key: string): Promise<void> };
+  activity: { remove(key: string, nowMs: number): Promise<void> };
+  /** Hands an opened Home tab to the controls function, which renders and publishes it. */
+  openHome(opened: Extract<SlackEvent, { kind: 'app_home_opened' }>): Promise<void>;
 }
 
 /**
@@ -248,11 +301,17 @@ export async function handleSlackEvent(event: SlackEvent, deps: EventDeps): Prom
     case 'ignored':
       log.info('install.event_ignored', { type: event.type });
       return { kind: 'ok' };
+    case 'app_home_opened':
+      // Answered at once; the controls function renders and publishes (Slack waits 3 s for this answer).
+      await deps.openHome(event);
+      return { kind: 'ok' };
     case 'app_uninstalled': {
       const removed = await deps.store.removeWorkspace(
         event.key,
         revokedUpTo(event.eventTime, deps.clock.now()),
       );
+      // Nothing of the workspace's settings outlives it: policy, people's defaults, activity.
+      await Promise.all([deps.settings.remove(event.key), deps.activity.remove(event.key, deps.clock.now())]);
       log.info('install.uninstalled', { key: event.key, bot: removed.bot, users: removed.users });
       return { kind: 'ok' };
     }

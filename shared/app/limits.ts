@@ -32,7 +32,8 @@ export async function checkLimits(
 ): Promise<LimitRefusal | undefined> {
   const { limits, store } = deps;
   const now = deps.clock.now();
-  const mine = userCounter(limits, author.team, author.user, now);
+  // A user id spans their Grid org, and so does their minute: counted once across its workspaces.
+  const mine = userCounter(limits, author.enterprise ?? author.team, author.user, now);
   const ours = teamCounter(limits, author.team, now);
   try {
     const [pending, counted] = await Promise.all([

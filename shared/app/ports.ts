@@ -3,10 +3,14 @@
  * these; tests may substitute their own.
  */
 
-import type { KnownBlock } from '@slack/types';
+import type { KnownBlock, MessageAttachment, ModalView } from '@slack/types';
+import type { ActivityMetric, ActivitySummary } from '../domain/activity';
 import type { GrantKind, Named, OAuthGrant } from '../domain/install';
 import type { WindowCounter } from '../domain/limits';
+import type { Policy, PolicyScope, Role } from '../domain/policy';
 import type { SealedSecret } from '../domain/reveal-seal';
+import type { Sealed } from '../domain/seal';
+import type { SlotGroup } from '../domain/slots';
 import type { SnapRecord, StoredRecord, Tombstone } from '../domain/snap';
 import type { Logger } from '../log';
 
@@ -97,6 +101,8 @@ export type Interaction = Actor & { id: string } & (
         responseUrl?: string;
         /** The view's id, for a button in a view. */
         viewId?: string;
+        /** A multiple select's choices (`multi_conversations_select`…). */
+        selected?: string[];
       }
     | {
         /** A modal's submit button. */
@@ -129,7 +135,21 @@ export interface PostArgs {
   channel: string;
   text: string;
   blocks: KnownBlock[];
+  /** Shown under the text of a message without blocks (snap's line under a long text). */
+  attachments?: MessageAttachment[];
   identity?: Identity;
+  /** Posts in this thread (`thread_ts`). */
+  threadTs?: string;
+}
+
+/** A message only `user` sees, in a conversation (`chat.postEphemeral`). */
+export interface EphemeralArgs {
+  channel: string;
+  user: string;
+  text: string;
+  blocks?: KnownBlock[];
+  /** Shown in this thread. */
+  threadTs?: string;
 }
 
 /** A message posted before, rewritten in place (`chat.update`, by the token that posted it). */
@@ -138,13 +158,6 @@ export interface UpdateArgs {
   ts: string;
   text: string;
   blocks: KnownBlock[];
-}
-
-/** A message only `user` sees, in a conversation they are in (`chat.postEphemeral`). */
-export interface EphemeralArgs {
-  channel: string;
-  user: string;
-  text: string;
 }
 
 /**
@@ -163,7 +176,7 @@ export type ReplyBody = {
 export interface StorePort {
   claim(record: SnapRecord): Promise<ClaimResult>;
   markPosted(
-    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt' | 'postedAs'>,
+    record: Pick<SnapRecord, 'id' | 'team' | 'channel' | 'user' | 'dueAt' | 'postedAs' | 'files'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
@@ -187,11 +200,27 @@ export interface StorePort {
   get(id: string): Promise<StoredRecord | undefined>;
   /** An author's live snaps (their workspace's, or their org's on Grid), newest first, at most `limit` (default 100). */
   findByAuthor(author: AuthorRef, limit?: number): Promise<SnapRecord[]>;
+  /**
+   * One page of an author's live snaps, newest first: at most `limit`, created before `before`
+   * (ms) when given; `more` when older ones follow. Keyed reads of the author index only.
+   */
+  findByAuthorPage(
+    author: AuthorRef,
+    limit: number,
+    before?: number,
+  ): Promise<{ records: SnapRecord[]; more: boolean }>;
   findByMessage(team: string, channel: string, ts: string): Promise<SnapRecord | undefined>;
   /** Counts one snap in a fixed-window counter unless it already holds its limit: false when full. */
   countInWindow(counter: WindowCounter): Promise<boolean>;
   /** A user's live snaps in a workspace, counted up to `atMost` (enough to know a limit is met). */
   countByAuthor(author: AuthorRef, atMost: number): Promise<number>;
+  /**
+   * Takes a free slot of `group` for `owner` until `until` (ms): one never taken, given back, or
+   * past its holder's deadline at `now`. Its index; undefined when every slot is held.
+   */
+  takeSlot(group: SlotGroup, owner: string, until: number, now: number): Promise<number | undefined>;
+  /** Gives slot `index` of `group` back, if `owner` still holds it. */
+  releaseSlot(group: SlotGroup, index: number, owner: string): Promise<void>;
   /**
    * Notes that `user` opened a posted reveal, in one conditional write: only while the record is
    * the card `ts`, before its due time `now` has passed, `user` not among those who opened it —
@@ -229,16 +258,108 @@ export interface SlackPort {
   /** Rewrites a message in place; the speaker must be whoever posted it. */
   update(speaker: Speaker, args: UpdateArgs): Promise<void>;
   /**
-   * Shows `user` alone a message in a conversation. Slack answers `user_not_in_channel` when they
-   * are not in it, which is how snap learns it without reading anyone's memberships.
+   * A person's role, asked of Slack each time (`users.info` with the bot's token): workspace admin
+   * or owner, and org admin or owner on Enterprise Grid. Never taken from a request's payload.
    */
-  ephemeral(speaker: Speaker, args: EphemeralArgs): Promise<void>;
+  role(speaker: Speaker & { as: 'bot' }, user: string): Promise<Role>;
+  /** Publishes a person's App Home tab (`views.publish`). */
+  publishHome(speaker: Speaker & { as: 'bot' }, user: string, view: HomeView): Promise<void>;
+  /**
+   * Opens a modal with a shortcut's `trigger_id` (`views.open`): Slack honours a trigger once,
+   * for 3 s, so it is never retried. `expired_trigger_id`, `exchanged_trigger_id` come back as
+   * `SlackCallError`s.
+   */
+  openView(speaker: Speaker, triggerId: string, view: ModalView): Promise<void>;
+  /**
+   * A message only `args.user` sees (`chat.postEphemeral`). Slack answers `user_not_in_channel`
+   * when they are not in the conversation, which is how a reveal learns it without reading
+   * anyone's memberships.
+   */
+  postEphemeral(speaker: Speaker, args: EphemeralArgs): Promise<void>;
+  /** Deletes a file (`files.delete`): a user token needs `files:write`. */
+  deleteFile(speaker: Speaker, file: string): Promise<void>;
   /**
    * Gives this exact token back to Slack (`auth.revoke`). It takes the token, not a speaker: what
    * goes back must be the token stored under a given key, never whichever one a warm cache holds.
    */
   revoke(token: string): Promise<void>;
+  /**
+   * Slack has just called dead the token a call as `speaker` spoke with (a `SlackCallError` for
+   * which `isDeadToken` holds): deletes that very token from the installation store — never one
+   * stored since (a new grant, a reinstall). Only after such a failure; otherwise `absent`.
+   */
+  retire(speaker: Speaker): Promise<Retired>;
 }
+
+/** A Home tab as snap publishes it. */
+export interface HomeView {
+  blocks: KnownBlock[];
+  /** Sent back with every action in the view: never text, never anything trusted. */
+  privateMetadata?: string;
+}
+
+/** What is stored for a workspace (or org): its policy, if one was set, and people's own defaults. */
+export interface StoredSettings {
+  policy?: Policy;
+  /** Each person's default delay (seconds), by user id. */
+  defaults: Record<string, number>;
+  /** Bumped by every policy write: a change is written only over the version it was made from. */
+  rev?: number;
+}
+
+/** Where settings are stored (`policy#<key>`, with the installations), read by key. */
+export interface SettingsStorePort {
+  read(key: string): Promise<StoredSettings | undefined>;
+  /** Writes the policy (undefined: none, the open policy applies) unless `rev` moved: false then. */
+  savePolicy(
+    key: string,
+    policy: Policy | undefined,
+    rev: number | undefined,
+    by: string,
+    at: number,
+  ): Promise<boolean>;
+  /** A person's own default delay (null: cleared). */
+  saveDefault(key: string, user: string, seconds: number | null): Promise<void>;
+  /** Everything stored under `key` (uninstall). */
+  remove(key: string): Promise<void>;
+}
+
+/** The settings that apply to a workspace: its own policy, else its org's, else the open policy. */
+export interface Settings {
+  policy: Policy;
+  scope: PolicyScope;
+  /** The workspace's people's own defaults (seconds). */
+  defaults: Record<string, number>;
+  /** The version of the policy item in force (its key and rev), to write a change over. */
+  source?: { key: string; rev: number | undefined };
+}
+
+/**
+ * Settings as the functions read them: from the store behind a short cache (a change reaches every
+ * warm function within a minute), so a warm poster does not read the table for every snap.
+ */
+export interface SettingsSource {
+  settings(where: Workspace): Promise<Settings>;
+  /** Drops what is remembered for the workspace and its org (after a change made here). */
+  forget(where: Workspace): void;
+}
+
+/** Admins' activity counts (shared/domain/activity.ts), stored by day under the policy's key. */
+export interface ActivityPort {
+  /** Adds one to `metric` for the conversation and the person, in the day of `atMs`, under `key`. */
+  count(key: string, atMs: number, channel: string, user: string, metric: ActivityMetric): Promise<void>;
+  /** The last `ACTIVITY_DAYS` days' counts under `key`. */
+  summary(key: string, nowMs: number): Promise<ActivitySummary>;
+  /** Every day's counts under `key` that may still exist (uninstall). */
+  remove(key: string, nowMs: number): Promise<void>;
+}
+
+/**
+ * What became of a dead token: `deleted` from the store now; `absent`, the store no longer holds
+ * it (deleted meanwhile, or replaced by a newer grant, which stays); `configured`, the bot token
+ * of one-workspace mode, which only its configuration can change.
+ */
+export type Retired = 'deleted' | 'absent' | 'configured';
 
 /** What a reveal's key is bound to (its KMS encryption context): the reveal, its workspace and conversation. */
 export interface RevealScope {
@@ -301,6 +422,12 @@ export interface TokenSource {
   userToken(where: Workspace & { user: string }): Promise<string | undefined>;
   /** Drops what is remembered for this workspace (and user): Slack said the token is no longer valid. */
   forget(where: Workspace & { user?: string }): void;
+  /**
+   * Slack called `token`, the bot's (or `where.user`'s) token here, dead: forgets it and deletes
+   * it from the store under the key it was found under, only if what is stored there is still
+   * that very token.
+   */
+  retire(where: Workspace & { user?: string }, token: string): Promise<Retired>;
 }
 
 /** What a token is bound to: its encryption context names the installation's key, its kind and user. */
@@ -352,16 +479,42 @@ export interface Removed {
 export interface InstallationReader {
   botToken(key: string): Promise<Uint8Array | undefined>;
   userToken(key: string, user: string): Promise<Uint8Array | undefined>;
+  /** The scopes a user granted with their token under `key`; undefined when they granted none. */
+  userScopes(key: string, user: string): Promise<string[] | undefined>;
 }
 
-export interface InstallationStorePort extends InstallationReader {
+/**
+ * Seals and opens what a modal's `private_metadata` carries (shared/domain/view-metadata.ts):
+ * sealing is the controls function's (KMS data keys with `purpose=view`), opening the poster's.
+ */
+export interface BindingSealer {
+  seal(aad: string, binding: unknown): Promise<Sealed>;
+}
+export interface BindingOpener {
+  open(sealed: Sealed, aad: string): Promise<unknown>;
+}
+
+/** What the functions that speak with stored tokens may do in the store: read them, and let a dead one go. */
+export interface TokenStore extends Pick<InstallationReader, 'botToken' | 'userToken'> {
+  /**
+   * Deletes the token stored under `scope` (the bot's attributes of `inst#<key>`, or the item
+   * `inst#<key>#<user>`) if it is still exactly `sealed`; false when something else (or
+   * nothing) is stored there now. A bot installation left with no user goes whole.
+   */
+  forgetToken(scope: TokenScope, sealed: Uint8Array): Promise<boolean>;
+}
+
+export interface InstallationStorePort extends TokenStore, InstallationReader {
   /** Stores or replaces the bot installation; the workspace's user tokens stay. */
   saveBot(installation: BotInstallation): Promise<void>;
   /**
-   * Stores a user's token, never touching the bot installation. False when an uninstall of that
-   * workspace ran at the same moment and took it away again (nothing is left stored then).
+   * Stores a user's token, never touching the bot installation. With `botRequired` (distributed
+   * mode, where the bot's token is in the store), only while a bot installation is stored under
+   * the authorization's key: the write is conditional on it, so no race with an uninstall creates
+   * the installation item. False when there is none, or an uninstall of that workspace ran at the
+   * same moment and took it away again: nothing is left stored then.
    */
-  saveUser(authorization: UserAuthorization): Promise<boolean>;
+  saveUser(authorization: UserAuthorization, botRequired: boolean): Promise<boolean>;
   /** `app_uninstalled`: the installation and every user token under `key` stored up to `upTo` (ms). */
   removeWorkspace(key: string, upTo: number): Promise<Removed>;
   /** `tokens_revoked`: these users' tokens, and the bot's if its user id is listed, stored up to `upTo`. */
@@ -373,13 +526,32 @@ export interface InstallationStorePort extends InstallationReader {
    * which calls this, needs no right over any workspace's installation.
    */
   removeUserToken(key: string, user: string, upTo: number): Promise<boolean>;
+  /**
+   * On Enterprise Grid: every installation key of org `org` under which `user` has (or had) a
+   * token — the org's own and its workspaces' — read by key from the org's index of their grants.
+   */
+  grantedKeys(org: string, user: string): Promise<string[]>;
 }
 
 /** OAuth states (hashed), single-use and short-lived. */
+/**
+ * What became of a redirect's state: `consumed` now (its flow's kind); `used` before (a reload of
+ * the page it led to, the back button, a second tab); `refused` — unknown, past its deadline, or
+ * presented without the cookie of the browser that started it.
+ */
+export type StateUse =
+  | { outcome: 'consumed'; kind: GrantKind }
+  | { outcome: 'used'; kind: GrantKind }
+  | { outcome: 'refused' };
+
 export interface OAuthStatePort {
   save(flow: { stateHash: string; nonceHash: string; kind: GrantKind; notAfter: number }): Promise<void>;
-  /** Deletes the flow if it exists, is before its deadline and holds this nonce hash; its kind if so. */
-  consume(stateHash: string, nonceHash: string, now: number): Promise<GrantKind | undefined>;
+  /**
+   * Uses the flow if it exists, is unused, before its deadline and holds this nonce hash (none:
+   * the browser sent no cookie), leaving a marker that it was used until the flow would have
+   * expired anyway; otherwise says whether it was used already.
+   */
+  consume(stateHash: string, nonceHash: string | undefined, now: number): Promise<StateUse>;
 }
 
 /** Slack's OAuth methods. Failures are `SlackCallError`s (`invalid_code`…). */
@@ -394,6 +566,8 @@ export type SlackEvent =
   | { kind: 'url_verification'; challenge: string }
   | { kind: 'app_uninstalled'; key: string; eventTime?: number }
   | { kind: 'tokens_revoked'; key: string; users: string[]; botUsers: string[]; eventTime?: number }
+  /** A person opened snap's Home tab: `id` is Slack's event id, the same on Slack's retries. */
+  | { kind: 'app_home_opened'; id: string; team: string; enterprise?: string; user: string }
   | { kind: 'ignored'; type: string }
   | { kind: 'invalid' };
 

@@ -16,16 +16,20 @@
  * recorded — the request's tombstone only.
  */
 
-import type { KnownBlock, SectionBlock } from '@slack/types';
 import { neutraliseBroadcasts } from '../domain/broadcasts';
 import { isDeadToken } from '../domain/deletion';
 import { installUrl } from '../domain/install';
 import type { Limits } from '../domain/limits';
+import { fitsSlack, snapMessage } from '../domain/message';
+import { judgeSnap, type Policy } from '../domain/policy';
 import {
+  busyReply,
   expiryContext,
+  formRefusedReply,
   lostTrackReply,
   notInstalledReply,
   overLimitReply,
+  policyRefusedReply,
   postAsYouReply,
   postFailureReply,
   type Reply,
@@ -35,8 +39,14 @@ import {
   unavailableReply,
   untrackedReply,
 } from '../domain/replies';
-import { isRevealPostRequest, type RevealPostRequest } from '../domain/reveal';
+import {
+  isRevealPostRequest,
+  REVEAL_DEFAULT_SECONDS,
+  type RevealPostRequest,
+  revealIdOf,
+} from '../domain/reveal';
 import { isSealed, postAad, revealPostAad, type Sealed } from '../domain/seal';
+import type { PosterCaps } from '../domain/slots';
 import {
   abandonedAfter,
   delayWithinLimits,
@@ -54,6 +64,7 @@ import {
   staleness,
   tombstone,
 } from '../domain/snap';
+import { submissionId } from '../domain/view-metadata';
 import {
   ClaimPendingError,
   NoTokenError,
@@ -63,11 +74,26 @@ import {
   TokenUnavailableError,
 } from '../errors';
 import { errorFields, type Logger } from '../log';
+import type { ActivityRecorder } from './activity';
 import { deleteSnap, Pacer } from './delete-snap';
 import { checkLimits } from './limits';
-import type { Common, Identity, RevealStorePort, SlackPort, Speaker, StorePort, TokenSource } from './ports';
+import { type Audience, tellAuthor } from './notify';
+import type {
+  BindingOpener,
+  Common,
+  Identity,
+  RevealStorePort,
+  SettingsSource,
+  SlackPort,
+  Speaker,
+  StorePort,
+  TokenSource,
+} from './ports';
 import { isRevealContent, type RevealPosting as Posting, RevealRefusal, revealPosting } from './reveal-post';
-import { botOf, userOf } from './speaker';
+import { holdPosterSlots } from './slots';
+import { botOf, userOf, workspaceOf } from './speaker';
+import { retireDeadToken } from './token-gone';
+import { openBinding } from './view-binding';
 
 export interface PostDeps extends Common {
   store: StorePort;
@@ -88,6 +114,17 @@ export interface PostDeps extends Common {
   publicUrl?: string;
   /** The warm tokens, so a "no" remembered for the author can be checked afresh before refusing. */
   tokens?: Pick<TokenSource, 'forget'>;
+  /**
+   * The workspace's policy and its people's defaults (cached): every snap is held to it here,
+   * where it is posted, whatever surface it came from.
+   */
+  settings?: SettingsSource;
+  /** Admins' activity counts (when the policy turns them on). */
+  activity?: ActivityRecorder;
+  /** Posters in flight per workspace and per org (absent: no cap). */
+  caps?: PosterCaps;
+  /** Opens a modal's binding (`private_metadata`, sealed by controls); absent: modals are refused. */
+  binding?: BindingOpener;
   /** The reveal table: a reveal's sealed secret is attached to its key, and the key burned if no card comes of it. */
   reveals: Pick<RevealStorePort, 'attach' | 'burn'>;
 }
@@ -98,6 +135,10 @@ export type PostOutcome =
   | 'duplicate'
   | 'refused'
   | 'limited'
+  /** The workspace's policy does not allow it (a delay out of bounds, snap off there…). */
+  | 'refused_by_policy'
+  /** Every poster the workspace (or org) may have posting at once was in use: nothing posted. */
+  | 'busy'
   | 'untracked'
   | 'lost'
   | 'rejected'
@@ -106,9 +147,30 @@ export type PostOutcome =
   /** The token could not be looked up (store or KMS trouble): nothing posted. */
   | 'unavailable';
 
-function isContent(value: unknown): value is SealedContent {
+/** A `/snap`'s content has its response_url; a modal's, its binding instead. */
+function isContent(value: unknown, fromModal: boolean): value is SealedContent {
   const v = value as Partial<SealedContent> | null;
-  return typeof v?.text === 'string' && v.text.trim() !== '' && typeof v.responseUrl === 'string';
+  return (
+    typeof v?.text === 'string' &&
+    v.text.trim() !== '' &&
+    (fromModal ? typeof v.metadata === 'string' : typeof v.responseUrl === 'string')
+  );
+}
+
+/**
+ * How the author hears the one answer: through the command's `response_url`, or — for a modal,
+ * which has none — where Slack lets snap speak to them (shared/app/notify.ts).
+ */
+export function answerer(
+  deps: Pick<PostDeps, 'slack' | 'log'>,
+  responseUrl: string | undefined,
+  audience: Audience,
+  log: Logger,
+): (reply: Reply) => Promise<void> {
+  if (responseUrl !== undefined) return (reply) => replyQuietly(deps, responseUrl, reply, log);
+  return async (reply) => {
+    await tellAuthor({ slack: deps.slack, log }, audience, reply);
+  };
 }
 
 /** Slack refuses custom usernames and icons without `chat:write.customize`: post as the bot instead. */
@@ -132,24 +194,6 @@ const jittered = (ms: number) => ms + Math.floor(Math.random() * (ms / 2));
  * author is told Slack is busy instead of a poster (256 MB) being held up to its deadline.
  */
 export const POST_RETRY_BUDGET_MS = 10_000;
-
-/** Section blocks hold 3,000 characters; longer messages are split on line or word breaks. */
-export function messageBlocks(text: string, context: string): KnownBlock[] {
-  const chunks: string[] = [];
-  let rest = text;
-  while (rest.length > 3000) {
-    const window = rest.slice(0, 3000);
-    const cut = Math.max(window.lastIndexOf('\n'), window.lastIndexOf(' '));
-    const at = cut > 1500 ? cut : 3000;
-    chunks.push(rest.slice(0, at));
-    rest = rest.slice(at).replace(/^[\n ]/, '');
-  }
-  chunks.push(rest);
-  return [
-    ...chunks.map((chunk): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text: chunk } })),
-    { type: 'context', elements: [{ type: 'mrkdwn', text: context }] },
-  ];
-}
 
 /** How often a repeat looks again at a claim another run holds in `posting`. */
 const CLAIM_POLL_MS = 2_000;
@@ -194,9 +238,9 @@ async function settleOpenClaim(
 }
 
 export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutcome> {
-  const { store, slack, clock } = deps;
+  const { store, clock } = deps;
   const sealed = (event as { sealed?: unknown } | null)?.sealed;
-  // The one place where a reveal is told from a snap: a workspace's "reveal off" belongs here.
+  // The one place where a reveal is told from a snap (the policy's "reveal off" is judged below).
   const reveal: RevealPostRequest | undefined = isRevealPostRequest(event) ? event : undefined;
   if (!(reveal || isPostRequest(event)) || !isSealed(sealed)) {
     // Not something ack produced: retrying cannot help, so it is dropped (and counted).
@@ -205,17 +249,19 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   }
   const request: PostRequest = event as PostRequest;
   const log = deps.log.child({ team: request.team, channel: request.channel, snap: request.id });
-  let content: { responseUrl: string };
+  const fromModal = request.via !== undefined;
+  /** Where the outcome goes: a command's response_url, or a modal's binding. */
+  let content: { responseUrl?: string | undefined; metadata?: string | undefined };
   /** What is posted: the snap's text, or a reveal's card (its secret sealed elsewhere). */
   let posting: Posting;
   try {
     // Any clear field changed since ack sealed the event and the seal does not open.
     const opened = await deps.open(sealed, reveal ? revealPostAad(reveal) : postAad(request));
     if (reveal) {
-      if (!isRevealContent(opened)) throw new SealError('Sealed reveal has the wrong shape');
+      if (!isRevealContent(opened, fromModal)) throw new SealError('Sealed reveal has the wrong shape');
       posting = revealPosting(reveal, opened, deps, log);
     } else {
-      if (!isContent(opened)) throw new SealError('Sealed content has the wrong shape');
+      if (!isContent(opened, fromModal)) throw new SealError('Sealed content has the wrong shape');
       posting = snapPosting(opened, request, deps);
     }
     content = opened;
@@ -224,6 +270,15 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     log.error('poster.seal_invalid', errorFields(error));
     return 'rejected';
   }
+  // The request's one answer: ack answered Slack with an empty 200, and a posted snap gets none.
+  const audience: Audience = {
+    team: request.team,
+    enterprise: request.enterprise,
+    user: request.user,
+    channel: request.channel,
+    threadTs: request.threadTs,
+  };
+  const tellUser = answerer(deps, content.responseUrl, audience, log);
   // Checked once the seal vouches for the fields; refused for good, no retry could change it.
   const stale = staleness(request.receivedAt, clock.now());
   if (stale) {
@@ -232,7 +287,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     // request (it answered, or the snap is up).
     if (stale === 'too_old' && (await claimQuietly(deps, request.id, log))) {
       await posting.abandon();
-      await replyQuietly(deps, content.responseUrl, tooLateReply('snap'), log);
+      await tellUser(tooLateReply('snap'));
     }
     return 'rejected';
   }
@@ -240,8 +295,24 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     log.error('poster.delay_out_of_range', { delaySeconds: request.delaySeconds });
     return 'rejected';
   }
-  // The request's one answer: ack answered Slack with an empty 200, and a posted snap gets none.
-  const tellUser = (reply: Reply) => replyQuietly(deps, content.responseUrl, reply, log);
+  if (request.via !== undefined) {
+    // A modal's snap: the view controls opened for this person must say this thread (a reply) and
+    // name this very request. Checked before anything is claimed: a forged one leaves no trace.
+    // (A reveal's key is left to its short TTL: a binding refused here may be a late repeat of a
+    // reveal already posted, whose key must stay.)
+    const refusal = await checkViewBinding(request, content.metadata ?? '', deps, !!reveal);
+    if (refusal) {
+      log.error('poster.binding_refused', { why: refusal });
+      // Told privately, and not where the refused request pointed.
+      await answerer(
+        deps,
+        undefined,
+        { ...audience, channel: undefined, threadTs: undefined },
+        log,
+      )(formRefusedReply(refusal));
+      return 'rejected';
+    }
+  }
 
   /** Ends the claim for good: `lost` only while it is still `posting` (a record written after all stays). */
   const settle = async (state: 'done' | 'lost', settleLog: Logger) => {
@@ -255,7 +326,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     }
   };
 
-  const record = newRecord(reveal ?? request, clock.now(), deps.deadline());
+  const record = newRecord(request, clock.now(), deps.deadline());
   const claim = await store.claim(record);
   if (!claim.claimed) {
     // A repeated delivery never posts: the first may have posted already.
@@ -276,6 +347,56 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'duplicate';
   }
 
+  // The policy first: a snap it refuses is not counted against anyone's limits.
+  let delaySeconds = request.delaySeconds;
+  let asUserAllowed = true;
+  if (deps.settings) {
+    let settings: Awaited<ReturnType<SettingsSource['settings']>>;
+    try {
+      settings = await deps.settings.settings(workspaceOf(request));
+    } catch (error) {
+      // Unknown rules, nothing posted: the author may try again.
+      log.error('poster.policy_unavailable', errorFields(error));
+      await settle('done', log);
+      await tellUser(unavailableReply());
+      return 'unavailable';
+    }
+    const asked = {
+      channel: request.channel,
+      delaySeconds: request.defaulted ? undefined : request.delaySeconds,
+      ...(reveal ? { reveal: true } : {}),
+    };
+    // A reveal's default is its own (a day, within the bounds): the person's and the policy's
+    // default delays are for messages everyone sees until they go.
+    const judged = reveal
+      ? judgeSnap(withoutDefault(settings.policy), asked, undefined, REVEAL_DEFAULT_SECONDS)
+      : judgeSnap(
+          settings.policy,
+          asked,
+          settings.defaults[request.user],
+          // A snap typed without a delay carries ack's configured default, the last resort.
+          request.delaySeconds,
+        );
+    if (!judged.ok) {
+      await settle('done', log);
+      log.info('poster.policy_refused', { rule: judged.rule });
+      const { ok: _ok, ...rule } = judged;
+      await posting.abandon();
+      await tellUser(policyRefusedReply(rule, reveal ? 'secret' : 'snap'));
+      return 'refused_by_policy';
+    }
+    delaySeconds = judged.delaySeconds;
+    asUserAllowed = settings.policy.asUser;
+  }
+
+  if (!posting.fits) {
+    // Slack would post it cut short; nothing is posted, and nothing counts against the limits.
+    await settle('done', log);
+    log.info('poster.too_long');
+    await tellUser(postFailureReply('msg_too_long'));
+    return 'refused';
+  }
+
   const refusal = await checkLimits(request, deps, log);
   if (refusal) {
     // Nothing was posted, and the author is told when to try again: like any clear refusal, the
@@ -287,6 +408,69 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'limited';
   }
 
+  // One of the workspace's (and org's) posters in flight, or nothing is posted: one workspace
+  // cannot hold every poster, whatever it sends.
+  const held = deps.caps
+    ? await holdPosterSlots(request, waiterOf(request.id), { ...deps, caps: deps.caps }, log)
+    : { busy: undefined, release: async () => {} };
+  if (held.busy) {
+    // Refused clearly, so settled for good, like the limits.
+    await settle('done', log);
+    log.info('poster.busy', { scope: held.busy, enterprise: request.enterprise ?? null });
+    await posting.abandon();
+    await tellUser(busyReply(held.busy));
+    return 'busy';
+  }
+  try {
+    return await postHeld({
+      request,
+      posting,
+      delaySeconds,
+      asUserAllowed,
+      record,
+      deps,
+      log,
+      tellUser,
+      settle,
+      posted: held.release,
+    });
+  } finally {
+    await held.release();
+  }
+}
+
+/** What posting a claimed snap needs from `postSnap`. */
+interface Held {
+  request: PostRequest;
+  /** What is posted: the text (checked to fit Slack, broadcasts inert unless allowed), or a reveal's card. */
+  posting: Posting;
+  /** The delay the policy settled on (the one typed, or the author's or workspace's default). */
+  delaySeconds: number;
+  /** Whether the policy lets snap post as the author (else the bot posts, where it can). */
+  asUserAllowed: boolean;
+  record: SnapRecord;
+  deps: PostDeps;
+  log: Logger;
+  tellUser(reply: Reply): Promise<void>;
+  settle(state: 'done' | 'lost', settleLog: Logger): Promise<void>;
+  /** The post is recorded: the poster slot goes back before any wait. */
+  posted(): Promise<void>;
+}
+
+/** Posts a claimed snap within the limits and its slot, records it, and waits it out if short. */
+async function postHeld({
+  request,
+  posting,
+  delaySeconds,
+  asUserAllowed,
+  record,
+  deps,
+  log,
+  tellUser,
+  settle,
+  posted,
+}: Held): Promise<PostOutcome> {
+  const { store, slack, clock } = deps;
   const author = userOf(request);
   const bot = botOf(request);
 
@@ -294,12 +478,14 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   // as long as asked; the message shows exactly the due time that is recorded.
   let dueAt = record.dueAt;
   const post = async (speaker: Speaker, identity?: Identity) => {
-    await posting.before(speaker);
-    dueAt = dueTime(clock.now(), request.delaySeconds);
+    // A reveal's people are checked, and its secret attached to its key, before its first card.
+    await posting.before(speaker, delaySeconds);
+    dueAt = dueTime(clock.now(), delaySeconds);
     return slack.post(speaker, {
       channel: request.channel,
       ...posting.message(dueAt),
       ...(identity ? { identity } : {}),
+      ...(request.threadTs ? { threadTs: request.threadTs } : {}),
     });
   };
   const retryUntil = Math.min(deps.deadline(), clock.now() + POST_RETRY_BUDGET_MS);
@@ -335,6 +521,8 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
         // nothing was posted, and the adapter forgot it. Once more with a fresh lookup: a new
         // token posts, none means snap is no longer installed there.
         log.warn('poster.bot_token_dead', errorFields(error));
+        // Out of the store at once, unless a newer token (a reinstall) is stored there now.
+        await retireDeadToken(bot, slack, log);
         return postPaced(bot, identity);
       }
       const refused =
@@ -351,14 +539,17 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   let ts: string;
   try {
     try {
+      // The policy may keep snap from posting as anyone: the bot posts, where it can.
+      if (!asUserAllowed) throw new NoTokenError('user');
       ts = await postPaced(author);
     } catch (error) {
       if (error instanceof NoTokenError) authorToken = 'none';
       else if (error instanceof SlackCallError && isDeadToken(error.kind, error.code)) {
-        // Taken back in Slack (the store learns it from the tokens_revoked event): the adapter
-        // forgot it, and the bot posts instead where it can.
+        // Taken back in Slack: the adapter forgot it, this run deletes it from the store (the
+        // tokens_revoked event may never come), and the bot posts instead where it can.
         authorToken = 'dead';
         log.warn('poster.author_token_dead', errorFields(error));
+        await retireDeadToken(author, slack, log);
       } else throw error;
       postedAs = 'bot';
       try {
@@ -366,7 +557,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       } catch (botError) {
         const outOfReach =
           botError instanceof SlackCallError && BOT_OUT_OF_REACH.has(botError.code) && deps.tokens;
-        if (!(outOfReach && authorToken === 'none')) throw botError;
+        if (!(outOfReach && authorToken === 'none' && asUserAllowed)) throw botError;
         // Only the author's own token could post here. "They have none" may be a few seconds
         // old (misses are remembered briefly) and they may just have allowed it: look again.
         deps.tokens?.forget(author);
@@ -376,7 +567,10 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
         } catch (again) {
           const dead = again instanceof SlackCallError && isDeadToken(again.kind, again.code);
           if (!(again instanceof NoTokenError || dead)) throw again;
-          if (dead) authorToken = 'dead';
+          if (dead) {
+            authorToken = 'dead';
+            await retireDeadToken(author, slack, log);
+          }
           postedAs = 'bot';
           throw botError;
         }
@@ -415,7 +609,12 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     const unclear = error.kind === 'unavailable';
     await settle(unclear ? 'lost' : 'done', log);
     if (unclear) await tellUser(slackUnavailableReply());
-    else {
+    else if (!asUserAllowed && postedAs === 'bot' && BOT_OUT_OF_REACH.has(error.code)) {
+      // Only the author's own token could post here, and the policy turns that off: the rule, by name.
+      log.info('poster.policy_refused', { rule: 'as_user_off' });
+      await tellUser(policyRefusedReply({ rule: 'as_user_off' }));
+      return 'refused_by_policy';
+    } else {
       const beyondBot = postedAs === 'bot' && BOT_OUT_OF_REACH.has(error.code) && deps.publicUrl;
       const authorize = deps.publicUrl ? installUrl(deps.publicUrl, 'user') : '';
       await tellUser(
@@ -457,11 +656,44 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     return 'untracked';
   }
   plog.info('poster.posted', { dueAt, waitsOut, postedAs });
+  await posted();
+  await deps.activity?.record(request, 'posted', clock.now());
   if (!waitsOut) return 'posted';
   return waitOut({ ...record, dueAt, state: 'posted', ts, postedAs }, until, deps);
 }
 
-async function replyQuietly(deps: PostDeps, responseUrl: string, reply: Reply, log: Logger): Promise<void> {
+/**
+ * Why a modal's snap may not be posted as asked, or undefined when its binding holds: sealed by
+ * controls for this person and this modal, fresh, naming this request, and — for a reply — this
+ * conversation and thread.
+ */
+async function checkViewBinding(
+  request: Pick<PostRequest, 'id' | 'team' | 'enterprise' | 'user' | 'via' | 'channel' | 'threadTs'>,
+  metadata: string,
+  deps: Pick<PostDeps, 'binding' | 'clock'>,
+  reveal: boolean,
+): Promise<'invalid' | 'stale' | undefined> {
+  if (!deps.binding || !request.via) return 'invalid';
+  const opened = await openBinding(deps.binding, metadata, request, request.via, deps.clock.now());
+  if (!opened.ok) return opened.why;
+  const { binding, nonce } = opened;
+  // One view, one request: a snap's id or a reveal's, never both from one binding.
+  const id = submissionId(request.team, nonce);
+  if (request.id !== (reveal ? revealIdOf(id) : id)) return 'invalid';
+  if (
+    request.via === 'snap_reply' &&
+    (binding.channel !== request.channel || binding.threadTs !== request.threadTs)
+  )
+    return 'invalid';
+  return undefined;
+}
+
+export async function replyQuietly(
+  deps: Pick<PostDeps, 'slack'>,
+  responseUrl: string,
+  reply: Reply,
+  log: Logger,
+): Promise<void> {
   try {
     await deps.slack.reply(responseUrl, reply);
   } catch (error) {
@@ -470,7 +702,11 @@ async function replyQuietly(deps: PostDeps, responseUrl: string, reply: Reply, l
 }
 
 /** Settles a request that was never claimed; true the first time (a later delivery finds it taken). */
-async function claimQuietly(deps: PostDeps, id: string, log: Logger): Promise<boolean> {
+export async function claimQuietly(
+  deps: Pick<PostDeps, 'store' | 'clock'>,
+  id: string,
+  log: Logger,
+): Promise<boolean> {
   try {
     return await deps.store.claimRequest(tombstone(id, 'done', deps.clock.now()));
   } catch (error) {
@@ -487,17 +723,24 @@ function snapPosting(
 ): Posting {
   const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
   return {
-    message: (dueAt) => ({ text, blocks: messageBlocks(text, expiryContext(request.user, dueAt)) }),
+    fits: fitsSlack(text),
+    message: (dueAt) => snapMessage(text, expiryContext(request.user, dueAt)),
     before: async () => {},
     abandon: async () => {},
   };
 }
 
+/** The policy without its default delay, which is for snaps, not reveals. */
+function withoutDefault(policy: Policy): Policy {
+  const { defaultSeconds: _default, ...rest } = policy;
+  return rest;
+}
+
 /** The poster's lease on a snap it waits out; a repeat of the same event holds the same one. */
-const waiterOf = (id: string) => `poster:${id}`;
+export const waiterOf = (id: string) => `poster:${id}`;
 
 /** Deletes a snap the poster waits out, at its due time. */
-async function waitOut(record: SnapRecord, leaseEnd: number, deps: PostDeps): Promise<PostOutcome> {
+export async function waitOut(record: SnapRecord, leaseEnd: number, deps: PostDeps): Promise<PostOutcome> {
   await deps.clock.sleep(record.dueAt - deps.clock.now());
   // Never past its own lease: a sweep may take the snap up from then on, and two deleters would
   // spend two of the workspace's rate-limited deletions on one message. What is left goes back.

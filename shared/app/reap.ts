@@ -8,16 +8,24 @@
  * dropped. A snap the reaper settles leaves a tombstone, as every other deletion path does: TTL
  * removed its record, and a late repeat of its request must still find that it was handled.
  * The token that posted a snap deletes it; a snap whose token snap no longer holds (the workspace
- * removed snap, its author took their permission back) is settled with `reaper.token_gone`:
- * nothing could ever delete it, so putting it back would only keep a record for nothing.
+ * removed snap, its author took their permission back), or whose token Slack calls dead, is
+ * settled with `reaper.token_gone` (a dead token deleted from the store at once, the author told
+ * where snap's bot can): nothing could ever delete it, so putting it back would only keep a
+ * record for nothing.
  */
-import { isTtlRemoval, judgeDeleteFailure, type RemovalIdentity } from '../domain/deletion';
+import {
+  isTtlRemoval,
+  judgeDeleteFailure,
+  judgeFileDeleteFailure,
+  type RemovalIdentity,
+} from '../domain/deletion';
 import { isRevealId } from '../domain/reveal';
 import { putBackRecord, type SnapRecord, tombstone } from '../domain/snap';
 import { NoTokenError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
 import type { Common, RevealStorePort, SlackPort, StorePort } from './ports';
 import { speakerOf } from './speaker';
+import { retireDeadToken, tellAuthorLeftBehind } from './token-gone';
 
 export interface RemovalRecord extends RemovalIdentity {
   /** The stream sequence number, reported back when the record must be retried. */
@@ -55,16 +63,42 @@ export async function reap(records: RemovalRecord[], deps: ReapDeps): Promise<Re
         await deps.reveals.burn(snap.id);
         log.info('reveal.burned', { reason: 'due' });
       }
+      // A snap_this message's files first, as the sweeper does; one that may still go later
+      // sends the record back (below) like the message would.
+      for (const file of snap.files ?? []) {
+        try {
+          await deps.slack.deleteFile(speakerOf(snap), file);
+        } catch (error) {
+          if (!(error instanceof SlackCallError)) throw error;
+          const verdict = judgeFileDeleteFailure(error.kind, error.code);
+          if (verdict === 'retry') throw error;
+          if (verdict === 'give_up') log.warn('reaper.file_not_deleted', { file, ...errorFields(error) });
+        }
+      }
       await deps.slack.delete(speakerOf(snap), snap.channel, snap.ts);
       log.info('reaper.deleted', { lateMs: clock.now() - snap.dueAt });
       await settle();
     } catch (error) {
       if (error instanceof NoTokenError) {
-        log.warn('reaper.token_gone', { postedAs: snap.postedAs ?? 'bot' });
+        log.warn('reaper.token_gone', { postedAs: snap.postedAs ?? 'bot', token: 'none' });
         await settle();
+        await tellAuthorLeftBehind(snap, deps.slack, log);
         continue;
       }
       const verdict = error instanceof SlackCallError ? judgeDeleteFailure(error.kind, error.code) : 'retry';
+      if (verdict === 'token_dead') {
+        // Dead for good: the token out of the store at once, the record settled, never put back.
+        const retired = await retireDeadToken(speakerOf(snap), deps.slack, log);
+        log[retired === 'configured' ? 'error' : 'warn']('reaper.token_gone', {
+          postedAs: snap.postedAs ?? 'bot',
+          token: 'dead',
+          code: error instanceof SlackCallError ? error.code : 'unknown',
+          retired,
+        });
+        await settle();
+        await tellAuthorLeftBehind(snap, deps.slack, log);
+        continue;
+      }
       if (verdict === 'done') {
         log.info('reaper.already_gone');
         await settle();

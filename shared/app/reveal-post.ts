@@ -10,7 +10,8 @@
  * The poster never holds the secret in clear, nor any key to it: it moves the sealed form from
  * the event to the reveal table.
  */
-import type { KnownBlock } from '@slack/types';
+
+import type { SnapMessage } from '../domain/message';
 import {
   notInConversationReply,
   type Reply,
@@ -34,9 +35,19 @@ export class RevealRefusal extends Error {
   }
 }
 
-export function isRevealContent(value: unknown): value is RevealContent {
+/**
+ * A reveal's sealed content: the secret sealed to its own key, and where its outcome goes — a
+ * command's response_url, or (`fromModal`) the modal's binding, whose outcomes go through
+ * notify.ts. The event's clear `via` says which, and the seal binds `via`.
+ */
+export function isRevealContent(value: unknown, fromModal: boolean): value is RevealContent {
   const v = value as Partial<RevealContent> | null;
-  return isSealedSecret(v?.secret) && typeof v?.responseUrl === 'string';
+  return (
+    isSealedSecret(v?.secret) &&
+    (fromModal
+      ? typeof v.metadata === 'string' && v.responseUrl === undefined
+      : typeof v.responseUrl === 'string' && v.metadata === undefined)
+  );
 }
 
 /**
@@ -50,9 +61,14 @@ const POST_HOLD_UP_MS = 60_000;
  * after a request that ends without one.
  */
 export interface RevealPosting {
-  message(dueAt: number): { text: string; blocks: KnownBlock[] };
-  /** Before a post with `speaker`: people checked (once each), secret attached (once). */
-  before(speaker: Speaker): Promise<void>;
+  /** Whether it fits in one Slack message (a snap's text may not; a card always does). */
+  fits: boolean;
+  message(dueAt: number): SnapMessage;
+  /**
+   * Before a post with `speaker`: people checked (once each), secret attached (once), its key
+   * kept no longer than a card of `delaySeconds` posted now needs it.
+   */
+  before(speaker: Speaker, delaySeconds: number): Promise<void>;
   /** The request ended without a card that snap tracks: burn the key, untell whoever was told. */
   abandon(): Promise<void>;
 }
@@ -71,18 +87,20 @@ export function revealPosting(
   const checkedWith = new Map<string, Set<string>>();
 
   return {
+    fits: true,
     message: (dueAt) =>
       revealCard({ id: request.id, author: request.user, people, dueAtMs: dueAt, opened: [] }),
 
-    async before(speaker) {
+    async before(speaker, delaySeconds) {
       const checked = checkedWith.get(speakerKey(speaker)) ?? new Set<string>();
       checkedWith.set(speakerKey(speaker), checked);
       const missing: string[] = [];
       for (const person of people) {
         if (checked.has(person)) continue;
         try {
-          await deps.slack.ephemeral(speaker, {
+          await deps.slack.postEphemeral(speaker, {
             channel: request.channel,
+            ...(request.threadTs ? { threadTs: request.threadTs } : {}),
             user: person,
             text: revealComingNote(request.user),
           });
@@ -100,7 +118,7 @@ export function revealPosting(
         throw new RevealRefusal(notInConversationReply(missing));
       }
       if (attached) return;
-      const expiresAt = ttlFor(deps.clock.now() + request.delaySeconds * 1000 + POST_HOLD_UP_MS);
+      const expiresAt = ttlFor(deps.clock.now() + delaySeconds * 1000 + POST_HOLD_UP_MS);
       let done: boolean;
       try {
         done = await deps.reveals.attach(request.id, content.secret, expiresAt);
@@ -128,8 +146,10 @@ export function revealPosting(
       }
       for (const [person, speaker] of told) {
         try {
-          await deps.slack.ephemeral(speaker, {
+          await deps.slack.postEphemeral(speaker, {
             channel: request.channel,
+            ...(request.threadTs ? { threadTs: request.threadTs } : {}),
+            ...(request.threadTs ? { threadTs: request.threadTs } : {}),
             user: person,
             text: revealNotSentNote(request.user),
           });

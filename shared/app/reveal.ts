@@ -43,11 +43,14 @@ import { speakerOf } from './speaker';
 
 export interface RevealKeyDeps extends Common {
   reveals: Pick<RevealStorePort, 'create' | 'get'>;
-  keys: Pick<RevealKeyMaker, 'generate'>;
+  /** Absent where no KMS key is configured: no reveal can be made then. */
+  keys: Pick<RevealKeyMaker, 'generate'> | undefined;
 }
 
 /** ack's answer: the reveal's public key (base64), or why there is none. */
-export type RevealKeyAnswer = { publicKey: string } | { error: 'invalid' | 'stale' | 'mismatch' };
+export type RevealKeyAnswer =
+  | { publicKey: string }
+  | { error: 'invalid' | 'stale' | 'mismatch' | 'unavailable' };
 
 export async function makeRevealKey(event: unknown, deps: RevealKeyDeps): Promise<RevealKeyAnswer> {
   if (!isRevealKeyRequest(event)) {
@@ -60,6 +63,10 @@ export async function makeRevealKey(event: unknown, deps: RevealKeyDeps): Promis
   if (staleness(event.receivedAt, now)) {
     log.warn('reveal.key_request_stale');
     return { error: 'stale' };
+  }
+  if (!deps.keys) {
+    log.error('reveal.no_key_configured');
+    return { error: 'unavailable' };
   }
   const { privateKey, wrapped } = await deps.keys.generate({ id, team, channel });
   const publicKey = revealPublicKey(privateKey);
@@ -85,7 +92,8 @@ export interface RevealOpenDeps extends Common {
   store: StorePort;
   slack: SlackPort;
   reveals: RevealStorePort;
-  keys: Pick<RevealKeyMaker, 'open'>;
+  /** Absent where no KMS key is configured: nothing made, nothing to open. */
+  keys: Pick<RevealKeyMaker, 'open'> | undefined;
   /** Opens the click's sealed response_url (KMS-backed). */
   open(sealed: Sealed, aad: string): Promise<unknown>;
 }
@@ -212,7 +220,7 @@ async function decide(request: RevealOpenRequest, deps: RevealOpenDeps, log: Log
       break;
   }
   const item = await deps.reveals.get(card.id);
-  if (!item?.secret) return gone;
+  if (!item?.secret || !deps.keys) return gone;
   // Opened before it is marked, so that a KMS or seal failure costs the person nothing; shown
   // only if the mark below gets through, so that a click losing a race sees nothing.
   const scope = { id: card.id, team: card.team, channel: card.channel };

@@ -13,6 +13,7 @@
  */
 import { leaseUntil, type SnapRecord, sweepWindowEnd } from '../domain/snap';
 import { errorFields } from '../log';
+import type { ActivityRecorder } from './activity';
 import { type DeleteResult, deleteSnap, Pacer } from './delete-snap';
 import type { Common, RevealStorePort, SlackPort, StorePort } from './ports';
 
@@ -21,6 +22,8 @@ export interface SweepDeps extends Common {
   slack: SlackPort;
   /** Reveals' keys, burned at their due time before their cards are deleted. */
   reveals: Pick<RevealStorePort, 'burn'>;
+  /** Admins' activity counts: each deletion on time or late (when the policy turns them on). */
+  activity?: ActivityRecorder;
   sweepPeriodMs: number;
   /** Deletions one workspace may have in flight at once. */
   concurrency: number;
@@ -213,6 +216,7 @@ export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport
     deleted: 0,
     already_gone: 0,
     given_up: 0,
+    token_gone: 0,
     kept: 0,
     leased_elsewhere: 0,
     left_for_next_run: 0,

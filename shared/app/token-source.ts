@@ -5,7 +5,7 @@
  * revocation is still honoured within five minutes.
  */
 import { lookupKeys } from '../domain/install';
-import type { InstallationReader, TokenSealer, TokenSource, Workspace } from './ports';
+import type { Retired, TokenScope, TokenSealer, TokenSource, TokenStore, Workspace } from './ports';
 
 /** The longest a decrypted token is used without looking again: revocations are honoured within it. */
 export const TOKEN_CACHE_MS = 5 * 60_000;
@@ -98,23 +98,39 @@ export class ExpiringCache<V> {
 }
 
 /** Tokens read from the store and opened with their scope: the workspace's own first, then its org's. */
-export function storedTokens(store: InstallationReader, sealer: Pick<TokenSealer, 'open'>): TokenSource {
+export function storedTokens(store: TokenStore, sealer: Pick<TokenSealer, 'open'>): TokenSource {
+  /** The sealed token stored for this scope, read as a lookup reads it. */
+  const sealedFor = (scope: TokenScope) =>
+    scope.kind === 'bot' ? store.botToken(scope.key) : store.userToken(scope.key, scope.user ?? '');
+  /** Where a bot's token (no `user`) or a user's may be stored, in lookup order. */
+  const scopesOf = (where: Workspace, user: string | undefined): TokenScope[] =>
+    lookupKeys(where).map((key) => (user === undefined ? { key, kind: 'bot' } : { key, kind: 'user', user }));
   return {
     async botToken(where) {
-      for (const key of lookupKeys(where)) {
-        const sealed = await store.botToken(key);
-        if (sealed) return sealer.open(sealed, { key, kind: 'bot' });
+      for (const scope of scopesOf(where, undefined)) {
+        const sealed = await sealedFor(scope);
+        if (sealed) return sealer.open(sealed, scope);
       }
       return undefined;
     },
     async userToken(where) {
-      for (const key of lookupKeys(where)) {
-        const sealed = await store.userToken(key, where.user);
-        if (sealed) return sealer.open(sealed, { key, kind: 'user', user: where.user });
+      for (const scope of scopesOf(where, where.user)) {
+        const sealed = await sealedFor(scope);
+        if (sealed) return sealer.open(sealed, scope);
       }
       return undefined;
     },
     forget() {},
+    async retire(where, token) {
+      // Only a key that still holds that very token loses it: another token under a key is a
+      // newer grant (a reinstall, the user allowing snap again), and stays.
+      for (const scope of scopesOf(where, where.user)) {
+        const sealed = await sealedFor(scope);
+        if (!sealed || (await sealer.open(sealed, scope)) !== token) continue;
+        return (await store.forgetToken(scope, sealed)) ? 'deleted' : 'absent';
+      }
+      return 'absent';
+    },
   };
 }
 
@@ -141,6 +157,10 @@ export function cachedTokens(source: TokenSource, options: CacheOptions = {}): T
       cache.forgetWhere(gone);
       source.forget(where);
     },
+    retire(where, token) {
+      this.forget(where);
+      return source.retire(where, token);
+    },
   };
 }
 
@@ -150,5 +170,9 @@ export function fixedBotToken(token: string, users?: TokenSource): TokenSource {
     botToken: async () => token,
     userToken: async (where) => users?.userToken(where),
     forget: (where) => users?.forget(where),
+    async retire(where, dead): Promise<Retired> {
+      if (where.user === undefined) return dead === token ? 'configured' : 'absent';
+      return users ? users.retire(where, dead) : 'absent';
+    },
   };
 }

@@ -1,11 +1,15 @@
 /**
  * The `/snap` grammar: `/snap [delay] message`, `/snap reveal [delay] [@person …] secret`, or one
- * of the words `help`, `list`, `cancel`, `revoke`.
+ * of the words `help`, `list`, `cancel`, `revoke`; `policy [rule value]` (the workspace's policy: shown to anyone, changed by admins) and
+ * `default [delay]` (the person's own default delay). A message that merely starts with `policy`
+ * or `default` stays a message: only the policy's own words (`policy max 1d`, `policy reset`…) or
+ * a lone delay after `default` make them commands.
  * The first word is a delay only when it has a delay's form; otherwise it is part of the message
  * and the default delay applies. The message is kept exactly as Slack sent it (Slack's own
  * escaping such as `<@U123>` or `&amp;` passes through untouched).
  */
 import { MIN_DELAY_SECONDS, readDelayWord } from './delay';
+import { type PolicyChange, readPolicyDelay, readPolicyWords } from './policy';
 import { MAX_REVEAL_PEOPLE, MAX_SECRET_CHARS, REVEAL_DEFAULT_SECONDS } from './reveal';
 
 export interface DelayLimits {
@@ -18,22 +22,46 @@ export type Command =
   | { kind: 'list' }
   | { kind: 'cancel' }
   | { kind: 'revoke' }
-  | { kind: 'snap'; delaySeconds: number; text: string }
-  /** A secret behind a Reveal button, for the people named (anyone there when none is). */
-  | { kind: 'reveal'; delaySeconds: number; people: string[]; secret: string }
+  /** `defaulted`: no delay was typed, so the poster applies the person's or the policy's default. */
+  | { kind: 'snap'; delaySeconds: number; text: string; defaulted?: true }
+  /** `/snap policy`: shown (no change) or changed. */
+  | { kind: 'policy'; change?: PolicyChange }
+  /** `/snap default`: shown (undefined), set (seconds) or cleared (null). */
+  | { kind: 'default'; seconds?: number | null }
+  /**
+   * A secret behind a Reveal button, for the people named (anyone there when none is).
+   * `defaulted`: no delay was typed; the poster gives it a reveal's default within the policy.
+   */
+  | { kind: 'reveal'; delaySeconds: number; people: string[]; secret: string; defaulted?: true }
   | {
       kind: 'invalid';
       problem:
         | 'out_of_range'
         | 'negative'
         | 'no_message'
+        | 'policy'
+        | 'default'
         | 'no_secret'
         | 'secret_too_long'
         | 'too_many_people';
       word: string;
     };
 
-export function parseCommand(rawText: string, limits: DelayLimits): Command {
+/** The words after `policy` that make it the policy command. */
+const POLICY_WORDS = new Set([
+  'min',
+  'max',
+  'default',
+  'reveal',
+  'as-user',
+  'as_user',
+  'activity',
+  'off',
+  'on',
+  'reset',
+]);
+
+export function parseCommand(rawText: string, limits: DelayLimits, here = ''): Command {
   const text = rawText.trim();
   const word = text.toLowerCase();
   if (text === '' || word === 'help') return { kind: 'help' };
@@ -46,10 +74,13 @@ export function parseCommand(rawText: string, limits: DelayLimits): Command {
   const rest = split ? text.slice(split.index).trimStart() : '';
   if (first.toLowerCase() === 'reveal') return parseReveal(rest, limits);
 
+  const policyOrDefault = readSettingsCommand(first.toLowerCase(), rest, here);
+  if (policyOrDefault) return policyOrDefault;
+
   const delay = readDelayWord(first);
   switch (delay.kind) {
     case 'not_a_delay':
-      return { kind: 'snap', delaySeconds: limits.defaultSeconds, text };
+      return { kind: 'snap', delaySeconds: limits.defaultSeconds, text, defaulted: true };
     case 'negative':
       return { kind: 'invalid', problem: 'negative', word: first };
     case 'delay':
@@ -72,6 +103,7 @@ const MENTION = /^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>,?(?:\s+|$)/;
 function parseReveal(text: string, limits: DelayLimits): Command {
   let rest = text;
   let delaySeconds = Math.min(REVEAL_DEFAULT_SECONDS, limits.maxSeconds);
+  let typed = false;
   const split = /\s/.exec(rest);
   const first = split ? rest.slice(0, split.index) : rest;
   const delay = first === '' ? ({ kind: 'not_a_delay' } as const) : readDelayWord(first);
@@ -80,6 +112,7 @@ function parseReveal(text: string, limits: DelayLimits): Command {
     if (delay.seconds < MIN_DELAY_SECONDS || delay.seconds > limits.maxSeconds)
       return { kind: 'invalid', problem: 'out_of_range', word: first };
     delaySeconds = delay.seconds;
+    typed = true;
     rest = split ? rest.slice(split.index).trimStart() : '';
   }
   const people: string[] = [];
@@ -93,5 +126,35 @@ function parseReveal(text: string, limits: DelayLimits): Command {
     return { kind: 'invalid', problem: 'too_many_people', word: String(people.length) };
   if (rest.length > MAX_SECRET_CHARS)
     return { kind: 'invalid', problem: 'secret_too_long', word: String(rest.length) };
-  return { kind: 'reveal', delaySeconds, people, secret: rest };
+  return {
+    kind: 'reveal',
+    delaySeconds,
+    people,
+    secret: rest,
+    ...(typed ? {} : { defaulted: true as const }),
+  };
+}
+
+function readSettingsCommand(first: string, rest: string, here: string): Command | undefined {
+  const words = rest.split(/\s+/).filter(Boolean);
+  if (first === 'policy') {
+    if (words.length > 0 && !POLICY_WORDS.has(words[0]?.toLowerCase() ?? '')) return undefined;
+    const read = readPolicyWords(words, here);
+    if (read.kind === 'show') return { kind: 'policy' };
+    if (read.kind === 'change') return { kind: 'policy', change: read.change };
+    return { kind: 'invalid', problem: 'policy', word: 'policy' };
+  }
+  if (first === 'default') {
+    if (words.length === 0) return { kind: 'default' };
+    const word = words[0]?.toLowerCase() ?? '';
+    if (words.length !== 1) return undefined;
+    if (word === 'reset') return { kind: 'default', seconds: null };
+    const seconds = readPolicyDelay(word);
+    if (seconds !== undefined) return { kind: 'default', seconds };
+    // Delay-shaped but out of range (`default 30d`, `default -5m`): an error, not a message.
+    return readDelayWord(word).kind === 'not_a_delay'
+      ? undefined
+      : { kind: 'invalid', problem: 'default', word };
+  }
+  return undefined;
 }

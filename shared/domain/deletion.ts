@@ -1,7 +1,7 @@
 /**
  * What a failed `chat.delete` means for the record. Every deletion path shares these rules, so
- * the sweeper, the poster's short-snap wait and the reaper agree on "done", "try again" and
- * "give up".
+ * the sweeper, the poster's short-snap wait, the author's early deletion and the reaper agree on
+ * "done", "try again", "give up" and "the token is dead".
  */
 import type { SlackFailureKind } from '../errors';
 
@@ -29,10 +29,15 @@ export function deletionTiming(
 export type DeleteVerdict =
   /** The message is gone (now or earlier): remove the record. */
   | 'done'
-  /** Keep the record; a later attempt may succeed (rate limit, Slack down, token being fixed). */
+  /** Keep the record; a later attempt may succeed (rate limit, Slack down). */
   | 'retry'
   /** It can never succeed (channel gone, not our message): log it and remove the record. */
-  | 'give_up';
+  | 'give_up'
+  /**
+   * Slack says the token that posted it is dead: no later attempt can succeed with it, and no
+   * other token may delete it. Let the token go (out of the store) and drop the record.
+   */
+  | 'token_dead';
 
 const GONE = new Set(['message_not_found', 'thread_not_found']);
 
@@ -46,9 +51,10 @@ const NEVER = new Set([
 ]);
 
 /**
- * Slack's answers that mean the token itself no longer works: revoked (the app removed, the
- * user took their permission back), or never valid. The Slack adapter forgets such a token, so
- * the next call looks it up again and finds a new one, or none.
+ * Slack's answers that mean the token itself no longer works, for good: revoked (the app removed,
+ * the user took their permission back), the account or workspace deactivated, or never valid.
+ * The Slack adapter forgets such a token, so the next call looks it up again and finds a new one,
+ * or none; the function that met it deletes it from the installation store.
  */
 const DEAD_TOKEN = new Set(['invalid_auth', 'token_revoked', 'account_inactive', 'not_authed']);
 
@@ -60,9 +66,25 @@ export function judgeDeleteFailure(kind: SlackFailureKind, code: string): Delete
   if (kind !== 'platform') return 'retry';
   if (GONE.has(code)) return 'done';
   if (NEVER.has(code)) return 'give_up';
-  // Auth and unknown errors: keep the record — an operator can fix a token; the reaper stops
-  // putting such a record back a week after its due time (KEEP_TRYING_AFTER_DUE_MS).
+  if (DEAD_TOKEN.has(code)) return 'token_dead';
+  // Unknown errors: keep the record; the reaper stops putting such a record back a week after
+  // its due time (KEEP_TRYING_AFTER_DUE_MS).
   return 'retry';
+}
+
+const FILE_GONE = new Set(['file_not_found', 'file_deleted']);
+
+/**
+ * What a failed `files.delete` means for a `snap_this` message's file. Gone counts as done; a
+ * refusal that cannot change (not the author's file, a permission without `files:write`, a
+ * workspace that keeps files) gives that file up — its message still goes at its time; anything
+ * passing keeps the record, to try both again.
+ */
+export function judgeFileDeleteFailure(kind: SlackFailureKind, code: string): DeleteVerdict {
+  if (kind !== 'platform') return 'retry';
+  if (FILE_GONE.has(code)) return 'done';
+  if (isDeadToken(kind, code)) return 'retry';
+  return 'give_up';
 }
 
 /** Who removed a stream record's item: only DynamoDB's TTL process counts for the reaper. */

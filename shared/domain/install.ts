@@ -36,8 +36,14 @@ export const BOT_SCOPES = [
   'chat:write.public',
   'users:read',
 ];
-/** What a user allows with `?as=user`: posting as them, nothing else. */
-export const USER_SCOPES = ['chat:write'];
+/**
+ * What a user allows with `?as=user`: posting as them (`chat:write`, which also deletes their own
+ * messages — a snap posted as them, or one they sent and make self-destruct with `snap_this`),
+ * and deleting their own files with such a message (`files:write`). Nothing to read.
+ * Someone who allowed snap before it asked for files keeps `chat:write` alone: everything works
+ * for them but files, and `snap_this` on a message with files offers the link again.
+ */
+export const USER_SCOPES = ['chat:write', 'files:write'];
 
 /** `bot`: snap is added to a workspace or org. `user`: one person lets snap post as them. */
 export type GrantKind = 'bot' | 'user';
@@ -129,11 +135,13 @@ export function revokedUpTo(eventTimeSeconds: number | undefined, now: number): 
  *
  * `GET /slack/install` makes two random values: the `state`, which travels in Slack's authorize
  * URL and comes back in the redirect's query, and a `nonce`, which only goes into an HttpOnly
- * cookie limited to the redirect route. The table keeps one item per flow, keyed by the state's
+ * cookie. The table keeps one item per flow, keyed by the state's
  * SHA-256 and holding the nonce's SHA-256, with a 10-minute deadline (and the TTL attribute so
- * it is cleaned up). The redirect deletes that item with one conditional DeleteItem — it must
- * exist, be within its deadline and hold the hash of the nonce the cookie presents — so:
- * - a state is used at most once (two racing redirects: one delete wins);
+ * it is cleaned up). The redirect marks that item used with one conditional UpdateItem — it must
+ * exist, be unused, within its deadline and hold the hash of the nonce the cookie presents — so:
+ * - a state is used at most once (two racing redirects: one update wins), and a reload of the
+ *   page it led to is told so (the marker keeps the time of use and the kind, no nonce, until
+ *   the flow's TTL);
  * - someone who learns the URL (history, a proxy log, a shared screen, a Referer) holds the
  *   state but not the cookie, so cannot complete the flow in another browser; and a victim lured
  *   to an attacker's redirect URL lacks the attacker's cookie (no login CSRF);
@@ -143,10 +151,14 @@ export function revokedUpTo(eventTimeSeconds: number | undefined, now: number): 
  */
 export const STATE_TTL_MS = 10 * 60_000;
 /**
- * `__Secure-`: a browser accepts it only with `Secure` from an https origin (or localhost), so a
- * sibling host on plain http cannot plant a flow cookie of its own.
+ * `__Host-`: a browser accepts it only with `Secure`, from a secure origin, with `Path=/` and no
+ * `Domain` — so it belongs to snap's host alone. No sibling host under the same registrable
+ * domain (another app behind a custom domain, plain http or not) can plant a flow cookie of its
+ * own for snap to read, as it could a `__Secure-` one scoped to the parent domain.
  */
-export const STATE_COOKIE = '__Secure-snap_oauth';
+export const STATE_COOKIE = '__Host-snap_oauth';
+/** The prefix's rule: the cookie is the whole host's (it is sent to the redirect route among others). */
+export const STATE_COOKIE_PATH = '/';
 
 /** 32 random bytes, base64url: 43 characters. */
 const RANDOM_TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -176,17 +188,12 @@ export const isFlowToken = (value: unknown): value is string =>
 export const isOAuthCode = (value: unknown): value is string =>
   typeof value === 'string' && /^[A-Za-z0-9._-]{8,256}$/.test(value);
 
-/** Where the cookie is sent: only the redirect route, under the public URL's path if it has one. */
-export function cookiePath(publicUrl: string): string {
-  return `${new URL(publicUrl).pathname.replace(/\/$/, '')}${OAUTH_REDIRECT_PATH}`;
+export function stateCookie(nonce: string): string {
+  return `${STATE_COOKIE}=${nonce}; Path=${STATE_COOKIE_PATH}; Max-Age=${STATE_TTL_MS / 1000}; HttpOnly; Secure; SameSite=Lax`;
 }
 
-export function stateCookie(nonce: string, publicUrl: string): string {
-  return `${STATE_COOKIE}=${nonce}; Path=${cookiePath(publicUrl)}; Max-Age=${STATE_TTL_MS / 1000}; HttpOnly; Secure; SameSite=Lax`;
-}
-
-export function clearedStateCookie(publicUrl: string): string {
-  return `${STATE_COOKIE}=; Path=${cookiePath(publicUrl)}; Max-Age=0; HttpOnly; Secure; SameSite=Lax`;
+export function clearedStateCookie(): string {
+  return `${STATE_COOKIE}=; Path=${STATE_COOKIE_PATH}; Max-Age=0; HttpOnly; Secure; SameSite=Lax`;
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 
 export interface Limits {
-  /** Snaps one user may post in one workspace per minute (0: no limit). */
+  /** Snaps one user may post per minute in one workspace, or in one Enterprise Grid org (0: no limit). */
   userPerMinute: number;
   /** Snaps one workspace may post per minute, all users together (0: no limit). */
   teamPerMinute: number;
@@ -43,7 +43,7 @@ export const COUNTER_GRACE_SECONDS = 60;
 
 /** A fixed-window counter: at most `limit` counts under `name` before `windowEnd`. */
 export interface WindowCounter {
-  /** `user#<team>#<user>#<minute>` or `team#<team>#<minute>`; minute = whole minutes since the epoch. */
+  /** `user#<team or org>#<user>#<minute>` or `team#<team>#<minute>`; minute = whole minutes since the epoch. */
   name: string;
   limit: number;
   /** When the window closes (ms): the moment to try again once it is full. */
@@ -63,10 +63,14 @@ function windowCounter(name: string, limit: number, nowMs: number): WindowCounte
   };
 }
 
-/** The user's counter for the minute of `nowMs`, or undefined when that limit is off. */
-export function userCounter(limits: Limits, team: string, user: string, nowMs: number) {
+/**
+ * The user's counter for the minute of `nowMs`, or undefined when that limit is off. `scope` is
+ * their workspace, or their Enterprise Grid org: a user id spans the org, so the limit does too
+ * (otherwise each workspace of the org would grant it again).
+ */
+export function userCounter(limits: Limits, scope: string, user: string, nowMs: number) {
   return limits.userPerMinute > 0
-    ? windowCounter(`user#${team}#${user}`, limits.userPerMinute, nowMs)
+    ? windowCounter(`user#${scope}#${user}`, limits.userPerMinute, nowMs)
     : undefined;
 }
 

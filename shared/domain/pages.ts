@@ -158,8 +158,31 @@ export function invalidStatePage(installUrl: string): Page {
     title: 'This link has expired',
     body:
       p(
-        'This sign-in link was already used, is more than ten minutes old, or was opened in another browser than the one that started it. Nothing was stored.',
+        'This sign-in link is more than ten minutes old, or was opened in another browser than the one that started it. Nothing was stored.',
       ) + link(installUrl, 'Start again'),
+  };
+}
+
+/**
+ * The way back from Slack, opened again (a reload, the back button): it works once, and what it
+ * did then stands. Which workspace it was is not kept with the link, so the page names none.
+ */
+export function usedStatePage(installUrl: string, kind: GrantKind): Page {
+  const done =
+    kind === 'bot'
+      ? 'If snap was added then, it is in your workspace now: type <code>/snap 30s hello</code> in any channel.'
+      : 'If you allowed snap to post as you then, it does now: your snaps are your own messages.';
+  return {
+    status: 400,
+    title: 'This link was already used',
+    body:
+      p(
+        `Slack’s way back to snap works once, and it was already opened — this page was loaded again. Nothing was done this time, and nothing needs doing again. ${done}`,
+      ) +
+      backToSlack(undefined) +
+      p(
+        `<span class="fine">If it did not work then, ${link(installUrl, kind === 'bot' ? 'add snap again' : 'allow it again', 'plain')}.</span>`,
+      ),
   };
 }
 
@@ -180,6 +203,26 @@ export function teamNotAllowedPage(grant: OAuthGrant): Page {
       p(
         `This snap service is not enabled for ${where(grant)}. Nothing was stored, and the access Slack just granted was given back.`,
       ) + backToSlack(grant.team?.id),
+  };
+}
+
+/**
+ * `?as=user` in a workspace (or org) where snap itself is not installed: a permission to post as
+ * someone would be a live token nothing could use. Refused, given back, nothing stored.
+ */
+export function notInstalledForUserPage(grant: OAuthGrant, installUrl: string): Page {
+  return {
+    status: 409,
+    title: 'snap is not in this workspace yet',
+    body:
+      p(
+        `snap is not installed in ${where(grant)}, so it cannot post as you there. Nothing was stored, and the permission you just gave was handed back to Slack.`,
+      ) +
+      p(
+        'Ask someone who may add apps to the workspace (an admin or owner) to add snap first; then let snap post as you again.',
+      ) +
+      link(installUrl, 'Add snap to Slack') +
+      backToSlack(grant.team?.id),
   };
 }
 

@@ -7,6 +7,8 @@ import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { Command, DelayLimits } from './command';
 import { describeDelay } from './delay';
 import type { LimitRefusal } from './limits';
+import { MESSAGE_TEXT_LIMIT } from './message';
+import { type ChangeProblem, describePolicy, type Policy, type PolicyRule, type PolicyScope } from './policy';
 import { isRevealId, MAX_REVEAL_PEOPLE, MAX_SECRET_CHARS } from './reveal';
 import { ACTION } from './surfaces';
 
@@ -37,6 +39,8 @@ export function helpReply(command: string, limits: DelayLimits): Reply {
       `Where snap itself cannot post — a direct message with someone else, a group DM, a private channel it is not in — it offers a link to let it post *as you*: then your snaps are your own messages, deleted on time, wherever you can write.`,
       `• \`${command} revoke\` — stop that: your pending snaps posted as you are deleted now, and snap gives your permission back`,
       `• \`${command} reveal @ana the door code is 4711\` — a card with a *Reveal* button instead of the text: only @ana can open it, alone, once, and it burns when she has (or after ${describeDelay(Math.min(86_400, limits.maxSeconds))}; \`${command} reveal 1h @ana …\` sooner). Name no one and the first person to click sees it.`,
+      `• \`${command} default 10m\` — your own delay for snaps typed without one (\`${command} default\` shows it, \`reset\` clears it)`,
+      `• \`${command} policy\` — this workspace’s rules for snap; admins change them (\`${command} policy max 1d\`, \`min 10s\`, \`default 5m\`, \`reveal off\`, \`as-user off\`, \`off #channel\`, \`reset\`) or in snap’s Home tab`,
       `Nothing of the text is stored: snap keeps only where the message is and when it goes.`,
     ].join('\n'),
   );
@@ -73,6 +77,14 @@ export function invalidReply(
     case 'too_many_people':
       return ephemeral(
         `A secret can be for up to ${MAX_REVEAL_PEOPLE} people; you named ${command.word}. Nothing was posted.`,
+      );
+    case 'policy':
+      return ephemeral(
+        `snap did not understand that policy change. Try \`${name} policy\` to see it; admins change it with \`${name} policy max 1d\`, \`min 10s\`, \`default 5m\` (\`off\` clears one), \`reveal on|off\`, \`as-user on|off\`, \`activity on|off\`, \`off #channel\` / \`on #channel\` (or \`here\`), \`reset\`.`,
+      );
+    case 'default':
+      return ephemeral(
+        `\`${command.word}\` is not a delay snap can use: ${forms} They run ${range}. Try \`${name} default 10m\`, or \`${name} default reset\`.`,
       );
   }
 }
@@ -112,7 +124,7 @@ export function postFailureReply(code: string): Reply {
     channel_not_found:
       'snap cannot see this conversation. In a private channel, invite it with `/invite @snap`; direct messages with other people are out of its reach.',
     is_archived: 'This channel is archived, so nothing can be posted in it.',
-    msg_too_long: 'Your message is too long for Slack. Shorten it and try again.',
+    msg_too_long: `Your message is too long for Slack (limit ${MESSAGE_TEXT_LIMIT.toLocaleString('en-US')} characters). Shorten it and try again.`,
     no_text: 'Your message was empty.',
     restricted_action: 'This workspace or channel does not let apps post here. An admin can change that.',
     restricted_action_read_only_channel: 'This channel is read-only for apps.',
@@ -148,6 +160,14 @@ export function overLimitReply(refusal: LimitRefusal, nowMs: number): Reply {
       : `This workspace is sending snaps faster than snap allows (${refusal.max} a minute for everyone together)`;
   return ephemeral(
     `:hourglass: ${who}. Nothing was posted. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+  );
+}
+
+/** Every poster this workspace (or org) may have posting at once is in use: nothing was posted. */
+export function busyReply(scope: 'workspace' | 'org'): Reply {
+  const where = scope === 'org' ? 'your organization' : 'this workspace';
+  return ephemeral(
+    `:hourglass: Your snap was not posted: snap is busy in ${where} right now — too many snaps from ${where} are being posted at once. Please send it again in a few seconds.`,
   );
 }
 
@@ -266,6 +286,15 @@ export function deleteLaterReply(): Reply {
   return ephemeral('Slack is busy right now; the snap will still self-destruct at its time.');
 }
 
+/**
+ * Said to the author by snap's bot, in its Messages tab, when a snap posted as them can no longer
+ * be deleted by snap: the permission that posted it is gone (taken back in Slack, their account
+ * deactivated), and no other token may delete their message. Never the message's text.
+ */
+export function leftBehindNotice(channel: string): string {
+  return `:warning: snap could not delete your snap in <#${channel}> at its time: the permission you gave snap to post as you no longer works (it was taken back in Slack, or your account changed), so the message stays there. Please delete it yourself: hover over it → ⋮ → Delete message.`;
+}
+
 /** Slack's link syntax: `<url|label>`. */
 const link = (url: string, label: string) => `<${url}|${label}>`;
 
@@ -291,16 +320,38 @@ export function reauthorizeReply(authorizeUrl: string): Reply {
   );
 }
 
-/** `/snap revoke` done: the author's token is given back and deleted; how many snaps it took down. */
-export function revokedReply(taken: number): Reply {
+/** Where `/snap revoke` found the author's permissions: this workspace, the org itself, other workspaces of the org. */
+export interface RevokedWhere {
+  here: boolean;
+  org: boolean;
+  otherWorkspaces: number;
+}
+
+/** `/snap revoke` done: the author's tokens are given back and deleted, and where; how many snaps it took down. */
+export function revokedReply(
+  taken: number,
+  where: RevokedWhere = { here: true, org: false, otherWorkspaces: 0 },
+): Reply {
   const snaps =
     taken === 0
       ? 'You had no pending snaps posted as you.'
       : `It took down ${taken} pending snap${taken === 1 ? '' : 's'} posted as you.`;
-  return ephemeral(
-    `:white_check_mark: snap no longer posts as you: your permission is given back to Slack and deleted. ${snaps}`,
-  );
+  const places = [
+    where.here ? 'in this workspace' : '',
+    where.otherWorkspaces > 0
+      ? `in ${where.otherWorkspaces === 1 ? 'another workspace' : `${where.otherWorkspaces} other workspaces`} of your organization`
+      : '',
+    where.org ? 'for your whole organization' : '',
+  ].filter(Boolean);
+  const permission =
+    places.length > 1 || where.otherWorkspaces > 1
+      ? `the permissions you gave it (${joinAnd(places)}) are given back to Slack and deleted`
+      : `your permission${places.length ? ` (${places[0]})` : ''} is given back to Slack and deleted`;
+  return ephemeral(`:white_check_mark: snap no longer posts as you: ${permission}. ${snaps}`);
 }
+
+const joinAnd = (parts: string[]) =>
+  parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 
 export function nothingToRevokeReply(): Reply {
   return ephemeral('snap does not post as you, so there is nothing to revoke.');
@@ -461,4 +512,151 @@ export function revealComingNote(author: string): string {
 /** …and, if it was not posted after all, so that nobody waits for a card that will not come. */
 export function revealNotSentNote(author: string): string {
   return `<@${author}>’s secret was not sent after all: there is nothing to open.`;
+}
+
+/** `/snap policy`: the rules here, for anyone; who may change them. */
+export function policyReply(
+  policy: Policy,
+  scope: PolicyScope,
+  fallbackSeconds: number,
+  canEdit: boolean,
+): Reply {
+  const lines = describePolicy(policy, scope, fallbackSeconds);
+  lines.push(
+    canEdit
+      ? 'You may change it: `/snap policy max 1d`, `min 10s`, `default 5m`, `reveal off`, `as-user off`, `activity on`, `off #channel`, `reset` — or in snap’s Home tab.'
+      : 'Workspace admins and owners change it.',
+  );
+  return ephemeral(lines.join('\n'));
+}
+
+export function policyChangedReply(policy: Policy, scope: PolicyScope, fallbackSeconds: number): Reply {
+  return ephemeral(
+    [':white_check_mark: Policy changed.', ...describePolicy(policy, scope, fallbackSeconds)].join('\n'),
+  );
+}
+
+export function notAdminReply(): Reply {
+  return ephemeral(
+    'Only workspace admins and owners (and org admins on Enterprise Grid) can change snap’s policy. `/snap policy` shows it.',
+  );
+}
+
+/** A change that would leave the policy contradicting itself. */
+export function changeProblemReply(problem: ChangeProblem): Reply {
+  switch (problem.problem) {
+    case 'min_above_max':
+      return ephemeral(
+        `That would make the shortest delay (${describeDelay(problem.min)}) longer than the longest (${describeDelay(problem.max)}). Nothing was changed.`,
+      );
+    case 'default_outside':
+      return ephemeral(
+        `The default delay (${describeDelay(problem.seconds)}) would fall outside ${describeDelay(problem.min)} – ${describeDelay(problem.max)}. Change the default first (\`/snap policy default …\`), or clear it (\`default off\`). Nothing was changed.`,
+      );
+    case 'too_many_channels':
+      return ephemeral(`snap can be off in at most ${problem.max} conversations. Nothing was changed.`);
+  }
+}
+
+/**
+ * What a rule of the policy says, in a few words (replies, forms and App Home). `schedule`: about
+ * making a message the person sent self-destruct (`snap_this`), which acts with their own token.
+ */
+export function ruleText(rule: PolicyRule, about: 'post' | 'schedule' = 'post'): string {
+  switch (rule.rule) {
+    case 'min':
+      return `this workspace’s policy sets the shortest delay to ${describeDelay(rule.seconds)}`;
+    case 'max':
+      return `this workspace’s policy sets the longest delay to ${describeDelay(rule.seconds)}`;
+    case 'channel_off':
+      return 'this workspace’s policy turns snap off in this conversation';
+    case 'reveal_off':
+      return 'this workspace’s policy turns reveal-once secrets off';
+    case 'as_user_off':
+      return about === 'schedule'
+        ? 'this workspace’s policy turns acting as yourself off, and making a message you sent self-destruct takes your own permission'
+        : 'this workspace’s policy turns posting as yourself off, and snap itself cannot post in this conversation';
+  }
+}
+
+/** A snap (or a reveal-once secret) the policy does not allow: the rule, by name; nothing posted. */
+export function policyRefusedReply(rule: PolicyRule, what: 'snap' | 'secret' = 'snap'): Reply {
+  const lead = what === 'secret' ? 'Your secret was not shared' : 'Your snap was not posted';
+  return ephemeral(`:no_entry: ${lead}: ${ruleText(rule)}. \`/snap policy\` shows every rule.`);
+}
+
+/** `snap_this` the policy does not allow (checked again at submission): the rule, by name; nothing scheduled. */
+export function scheduleRefusedReply(rule: PolicyRule): Reply {
+  return ephemeral(
+    `:no_entry: Nothing was scheduled: ${ruleText(rule, 'schedule')}. \`/snap policy\` shows every rule.`,
+  );
+}
+
+/** `/snap default`: what applies to the person's snaps typed without a delay. */
+export function defaultReply(own: number | undefined, applied: number, change?: 'set' | 'cleared'): Reply {
+  const lead =
+    change === 'set'
+      ? ':white_check_mark: Saved. '
+      : change === 'cleared'
+        ? ':white_check_mark: Cleared. '
+        : '';
+  const what =
+    own !== undefined && own === applied
+      ? `Your snaps typed without a delay self-destruct after ${describeDelay(applied)} (your own default).`
+      : `Your snaps typed without a delay self-destruct after ${describeDelay(applied)} (the workspace’s default${own !== undefined ? `; yours, ${describeDelay(own)}, is outside its policy` : ''}).`;
+  return ephemeral(`${lead}${what} Change it with \`/snap default 10m\`.`);
+}
+
+/** A default the person asked for that the policy does not allow. */
+export function defaultRefusedReply(rule: PolicyRule): Reply {
+  return ephemeral(`That default was not saved: ${ruleText(rule)}.`);
+}
+
+/** A shortcut's modal could not be opened (Slack's trigger lasts 3 s): the person tries again. */
+export function formNotOpenedReply(): Reply {
+  return ephemeral(
+    'snap could not open its form in time (Slack gives it 3 seconds). Please use the shortcut again.',
+  );
+}
+
+/** `snap_this` done: the message self-destructs at its time (files too). */
+export function scheduledReply(channel: string, dueAtMs: number, files: number): Reply {
+  const withFiles = files ? (files === 1 ? ', with its file,' : `, with its ${files} files,`) : '';
+  return ephemeral(
+    `:bomb: Your message in <#${channel}>${withFiles} self-destructs ${slackDate(dueAtMs)}. \`/snap list\` shows it, with *Delete now*.`,
+  );
+}
+
+/** `snap_this` on a message that already self-destructs. */
+export function alreadyScheduledReply(channel: string, dueAtMs: number): Reply {
+  return ephemeral(
+    `That message in <#${channel}> already self-destructs ${slackDate(dueAtMs)}. Nothing changed; \`/snap list\` deletes it now if you like.`,
+  );
+}
+
+/** A modal's binding did not open, or is older than a form stays good (poster's own check). */
+export function formRefusedReply(why: 'invalid' | 'stale'): Reply {
+  return ephemeral(
+    why === 'stale'
+      ? ':warning: That snap form was opened too long ago, so snap did not act on it. Nothing was posted or scheduled: please use the shortcut again.'
+      : ':warning: snap could not check that form, so it did nothing with it. Nothing was posted or scheduled: please use the shortcut again.',
+  );
+}
+
+/** `snap_this` at submission: the message is not the person's own (the poster's check, again). */
+export function notYourMessageReply(): Reply {
+  return ephemeral('snap makes only your own messages self-destruct, so it did nothing with that one.');
+}
+
+/** `snap_this` at submission: the author's permission is gone (or lacks files). */
+export function scheduleNeedsPermissionReply(
+  reason: 'none' | 'files',
+  authorizeUrl: string | undefined,
+): Reply {
+  const why =
+    reason === 'none'
+      ? 'snap no longer has your permission to delete your messages'
+      : 'that message has files, and your permission for snap does not cover files';
+  const how = authorizeUrl ? ` ${link(authorizeUrl, 'Allow snap again')}, then use the shortcut again.` : '';
+  return ephemeral(`:lock: Nothing was scheduled: ${why}.${how}`);
 }

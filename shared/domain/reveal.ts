@@ -12,6 +12,10 @@
  */
 import type { SealedSecret } from './reveal-seal';
 import type { PostRequest } from './snap';
+import { MODAL } from './surfaces';
+
+const isTs = (value: unknown): value is string =>
+  typeof value === 'string' && /^\d{1,12}\.\d{1,8}$/.test(value);
 
 /** The default delay of a reveal: a day, or the longest delay allowed when that is shorter. */
 export const REVEAL_DEFAULT_SECONDS = 86_400;
@@ -37,6 +41,18 @@ export const revealIdOf = (requestId: string): string => `${REVEAL_PREFIX}${requ
 
 export const isRevealId = (id: string): boolean => id.startsWith(REVEAL_PREFIX);
 
+/** The value of the modals' "Reveal once" checkbox option. */
+export const REVEAL_OPTION = 'reveal_once';
+
+/**
+ * A secret typed in a modal, escaped as Slack escapes a command's text (`&`, `<`, `>`), so that
+ * it is shown exactly as typed — never read as a mention, a link or a broadcast — and counted
+ * against `MAX_SECRET_CHARS` as a command's is.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** A Slack user id as mentions carry it (`U…`, or `W…` on Enterprise Grid). */
 export const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
 
@@ -50,16 +66,22 @@ export interface RevealState {
 
 /**
  * What ack hands the poster for a reveal: a snap's request (its id made with `revealIdOf`) and
- * the people it is for. The sealed content is `{ secret, responseUrl }`, the secret itself
- * sealed once more to the reveal's own key (reveal-seal.ts). A modal's "Reveal once" choice
- * sends the same request: the people picked, the secret typed.
+ * the people it is for. The sealed content is `RevealContent`. A modal's "Reveal once" choice
+ * sends the same request with the modal's `via` (and, for a reply, its `threadTs`): the people
+ * picked, the secret typed.
  */
 export type RevealPostRequest = PostRequest & { reveal: { for: string[] } };
 
-/** What a reveal's event carries sealed (for the poster): the secret sealed to its own key, and where to answer. */
+/**
+ * What a reveal's event carries sealed (for the poster): the secret sealed to its own key, and
+ * where its outcome goes — a command's `responseUrl`, or a modal's binding (`metadata`, its
+ * `private_metadata` as Slack gave it back), whose outcomes reach the author through
+ * shared/app/notify.ts. Exactly one of the two.
+ */
 export interface RevealContent {
   secret: SealedSecret;
-  responseUrl: string;
+  responseUrl?: string;
+  metadata?: string;
 }
 
 /**
@@ -125,7 +147,11 @@ export function isRevealPostRequest(value: unknown): value is RevealPostRequest 
     typeof v.delaySeconds === 'number' &&
     Number.isInteger(v.delaySeconds) &&
     v.delaySeconds > 0 &&
+    (v.defaulted === undefined || v.defaulted === true) &&
     typeof v.receivedAt === 'number' &&
+    (v.via === undefined || v.via === MODAL.snapNew || v.via === MODAL.snapReply) &&
+    // A reply goes in a thread, and only a reply does.
+    (v.via === MODAL.snapReply ? isTs(v.threadTs) : v.threadTs === undefined) &&
     typeof reveal === 'object' &&
     reveal !== null &&
     isPeople(reveal.for)

@@ -9,7 +9,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { SealError } from '../errors';
 import type { RevealOpenRequest, RevealPostRequest } from './reveal';
-import type { AuthorRequest, PostRequest } from './snap';
+import type { AuthorRequest, HomeRequest, OpenViewRequest, PostRequest, ScheduleRequest } from './snap';
 
 /**
  * The associated data of a snap's event: a JSON array in a fixed order, led by a tag naming the
@@ -22,10 +22,37 @@ import type { AuthorRequest, PostRequest } from './snap';
 export function postAad(
   request: Pick<
     PostRequest,
-    'v' | 'id' | 'team' | 'enterprise' | 'channel' | 'user' | 'delaySeconds' | 'receivedAt'
+    | 'v'
+    | 'id'
+    | 'team'
+    | 'enterprise'
+    | 'channel'
+    | 'user'
+    | 'delaySeconds'
+    | 'receivedAt'
+    | 'via'
+    | 'threadTs'
+    | 'defaulted'
   >,
 ): string {
   const { v, id, team, channel, user, delaySeconds, receivedAt } = request;
+  // A modal's snap has a tag of its own, which also binds the modal and the thread: a `/snap`
+  // event cannot be turned into a thread reply, nor a reply moved to another thread.
+  if (request.via !== undefined)
+    return JSON.stringify([
+      'snap/view-post',
+      v,
+      id,
+      request.via,
+      team,
+      channel,
+      request.threadTs ?? null,
+      user,
+      delaySeconds,
+      receivedAt,
+      ...org(request.enterprise),
+      ...defaultedMarker(request.defaulted),
+    ]);
   return JSON.stringify([
     'snap/post',
     v,
@@ -36,7 +63,20 @@ export function postAad(
     delaySeconds,
     receivedAt,
     ...org(request.enterprise),
+    ...defaultedMarker(request.defaulted),
   ]);
+}
+
+/**
+ * A snap sent without a delay: a marker of its own kind (an object), after the org if any, so an
+ * event without it encodes as before and no string can pass for it.
+ */
+const defaultedMarker = (defaulted: true | undefined): object[] => (defaulted ? [{ defaulted: true }] : []);
+
+/** The associated data of an App Home request: the whole action and whose it is. */
+export function homeAad(id: string, request: HomeRequest): string {
+  const { v, home, team, user, receivedAt } = request;
+  return JSON.stringify(['snap/home', v, id, home, team, user, receivedAt, ...org(request.enterprise)]);
 }
 
 /** The associated data of an author's request: its id, the whole action and whose it is. */
@@ -47,7 +87,15 @@ export function authorAad(id: string, request: AuthorRequest): string {
       ? [action.snapId, action.list === true]
       : action.kind === 'delete_message'
         ? action.ts
-        : null;
+        : action.kind === 'policy'
+          ? (action.change ?? null)
+          : action.kind === 'default'
+            ? action.seconds === undefined
+              ? 'show'
+              : action.seconds === null
+                ? 'clear'
+                : action.seconds
+            : null;
   return JSON.stringify([
     'snap/author',
     v,
@@ -63,8 +111,9 @@ export function authorAad(id: string, request: AuthorRequest): string {
 }
 
 /**
- * The associated data of a reveal's event (ack → poster): a snap's fields and the people it is
- * for, so that nobody can add or remove a name on the way.
+ * The associated data of a reveal's event (ack → poster): a snap's fields — the modal it came
+ * from and the thread too, when it came from one — and the people it is for, so that nobody can
+ * add or remove a name, or move it to another thread, on the way.
  */
 export function revealPostAad(request: RevealPostRequest): string {
   const { v, id, team, channel, user, delaySeconds, receivedAt } = request;
@@ -72,13 +121,16 @@ export function revealPostAad(request: RevealPostRequest): string {
     'snap/reveal',
     v,
     id,
+    request.via ?? null,
     team,
     channel,
+    request.threadTs ?? null,
     user,
     delaySeconds,
     receivedAt,
     request.reveal.for,
     ...org(request.enterprise),
+    ...defaultedMarker(request.defaulted),
   ]);
 }
 
@@ -118,6 +170,41 @@ export function revealOpenAad(request: RevealOpenRequest): string {
     team,
     channel,
     user,
+    receivedAt,
+    ...org(request.enterprise),
+  ]);
+}
+
+/** `snap_this`: the message to delete, whose it is, when, bound to the request. */
+export function scheduleAad(request: ScheduleRequest): string {
+  const { v, id, team, channel, ts, user, delaySeconds, receivedAt } = request;
+  return JSON.stringify([
+    'snap/schedule',
+    v,
+    id,
+    team,
+    channel,
+    ts,
+    user,
+    delaySeconds,
+    receivedAt,
+    ...org(request.enterprise),
+  ]);
+}
+
+/** A shortcut that opens a modal: which, for whom, on which message. */
+export function openViewAad(request: OpenViewRequest): string {
+  const { v, id, callback, team, user, message, receivedAt } = request;
+  return JSON.stringify([
+    'snap/open-view',
+    v,
+    id,
+    callback,
+    team,
+    user,
+    message
+      ? [message.channel, message.ts, message.threadTs ?? null, message.author ?? null, message.files]
+      : null,
     receivedAt,
     ...org(request.enterprise),
   ]);

@@ -4,7 +4,9 @@
  */
 import { randomInt } from 'node:crypto';
 import { MIN_DELAY_SECONDS, SEVEN_DAYS_SECONDS } from './delay';
+import type { PolicyChange } from './policy';
 import { isRevealId, type RevealState } from './reveal';
+import { isModalKind, MODAL, type ModalKind } from './surfaces';
 
 /** How a request travels from ack to poster (the async Invoke payload). */
 export interface PostRequest {
@@ -17,8 +19,117 @@ export interface PostRequest {
   channel: string;
   user: string;
   delaySeconds: number;
+  /**
+   * No delay was typed: `delaySeconds` is ack's configured default, and the poster applies the
+   * author's own default or the workspace policy's instead (ack never reads the table).
+   */
+  defaulted?: true;
   /** When ack received the command (ms since epoch). */
   receivedAt: number;
+  /**
+   * Sent from a modal rather than `/snap`: which one. Its outcomes reach the author where Slack
+   * lets snap speak to them (there is no `response_url`), and its binding (`private_metadata`)
+   * travels sealed with the text, for the poster to open and check.
+   */
+  via?: typeof MODAL.snapNew | typeof MODAL.snapReply;
+  /** Posted in this thread (`snap_reply`): the picked message's `thread_ts`, else its `ts`. */
+  threadTs?: string;
+}
+
+/**
+ * `snap_this`: make a message its author already sent self-destruct. Nothing is posted; the
+ * message's `ts`, files and author come from the sealed binding, checked by the poster.
+ */
+export interface ScheduleRequest {
+  v: 1;
+  kind: 'schedule';
+  /** `team:view:<nonce>`: the same for every delivery of one view's submission. */
+  id: string;
+  team: string;
+  enterprise?: string;
+  channel: string;
+  /** The message to delete. */
+  ts: string;
+  user: string;
+  delaySeconds: number;
+  receivedAt: number;
+}
+
+/** A message shortcut's message, as ack hands it on: where it is, who wrote it, its files — never its text. */
+export interface ShortcutMessage {
+  channel: string;
+  ts: string;
+  threadTs?: string;
+  author?: string;
+  files: string[];
+}
+
+/** A shortcut that opens a modal, handed to the controls function (which holds the bot token). */
+export interface OpenViewRequest {
+  v: 1;
+  kind: 'open_view';
+  /** `team:trigger_id`: a shortcut delivered twice opens one view. */
+  id: string;
+  team: string;
+  enterprise?: string;
+  user: string;
+  callback: ModalKind;
+  /** The message a message shortcut was used on. */
+  message?: ShortcutMessage;
+  receivedAt: number;
+}
+
+const TS_SHAPE = /^\d{1,12}\.\d{1,8}$/;
+const isTs = (value: unknown): value is string => typeof value === 'string' && TS_SHAPE.test(value);
+
+export function isScheduleRequest(value: unknown): value is ScheduleRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    v.v === 1 &&
+    v.kind === 'schedule' &&
+    typeof v.id === 'string' &&
+    typeof v.team === 'string' &&
+    isOptionalId(v.enterprise) &&
+    typeof v.channel === 'string' &&
+    isTs(v.ts) &&
+    typeof v.user === 'string' &&
+    typeof v.delaySeconds === 'number' &&
+    Number.isInteger(v.delaySeconds) &&
+    v.delaySeconds > 0 &&
+    typeof v.receivedAt === 'number'
+  );
+}
+
+function isShortcutMessage(value: unknown): value is ShortcutMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Record<string, unknown>;
+  return (
+    typeof m.channel === 'string' &&
+    isTs(m.ts) &&
+    (m.threadTs === undefined || isTs(m.threadTs)) &&
+    isOptionalId(m.author) &&
+    Array.isArray(m.files) &&
+    m.files.every((f) => typeof f === 'string')
+  );
+}
+
+export function isOpenViewRequest(value: unknown): value is OpenViewRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  const needsMessage = v.callback === MODAL.snapReply || v.callback === MODAL.snapThis;
+  return (
+    v.v === 1 &&
+    v.kind === 'open_view' &&
+    typeof v.id === 'string' &&
+    typeof v.team === 'string' &&
+    isOptionalId(v.enterprise) &&
+    typeof v.user === 'string' &&
+    typeof v.callback === 'string' &&
+    isModalKind(v.callback) &&
+    (needsMessage ? isShortcutMessage(v.message) : v.message === undefined) &&
+    typeof v.receivedAt === 'number'
+  );
 }
 
 /** What the author asks of their own snaps; handled by the poster (ack never reads the table). */
@@ -33,7 +144,11 @@ export type AuthorAction =
   /** The "Delete snap now" message shortcut: the message clicked. */
   | { kind: 'delete_message'; ts: string }
   /** `/snap revoke`: take back snap's permission to post as the author. */
-  | { kind: 'revoke' };
+  | { kind: 'revoke' }
+  /** `/snap policy [change]`: show the workspace's policy, or change it (admins only, checked with Slack). */
+  | { kind: 'policy'; change?: PolicyChange }
+  /** `/snap default [delay]`: show the author's default delay, set it (seconds) or clear it (null). */
+  | { kind: 'default'; seconds?: number | null };
 
 export interface AuthorRequest {
   v: 1;
@@ -56,7 +171,9 @@ export function isAuthorRequest(value: unknown): value is AuthorRequest {
       a.kind === 'cancel' ||
       a.kind === 'revoke' ||
       (a.kind === 'delete' && typeof a.snapId === 'string' && (a.list === undefined || a.list === true)) ||
-      (a.kind === 'delete_message' && typeof a.ts === 'string'));
+      (a.kind === 'delete_message' && typeof a.ts === 'string') ||
+      (a.kind === 'policy' && (a.change === undefined || isPolicyChange(a.change))) ||
+      (a.kind === 'default' && (a.seconds === undefined || a.seconds === null || isSeconds(a.seconds))));
   return (
     v.v === 1 &&
     actionOk &&
@@ -68,10 +185,99 @@ export function isAuthorRequest(value: unknown): value is AuthorRequest {
   );
 }
 
+const isSeconds = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= MIN_DELAY_SECONDS && v <= SEVEN_DAYS_SECONDS;
+const isIdList = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.length <= 1000 && v.every((c) => typeof c === 'string' && /^[A-Z0-9]{3,32}$/.test(c));
+
+/** A policy change as ack made it (the event's clear fields are also bound by its seal). */
+export function isPolicyChange(value: unknown): value is PolicyChange {
+  if (typeof value !== 'object' || value === null) return false;
+  const c = value as Record<string, unknown>;
+  switch (c.kind) {
+    case 'min':
+    case 'max':
+    case 'default':
+      return c.seconds === null || isSeconds(c.seconds);
+    case 'reveal':
+    case 'as_user':
+    case 'activity':
+      return typeof c.on === 'boolean';
+    case 'channels':
+      return typeof c.off === 'boolean' && isIdList(c.channels);
+    case 'off_channels':
+      return isIdList(c.channels);
+    case 'reset':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * What a person does in snap's App Home (or what opened it), handed by ack or install to the
+ * controls function, which acts and publishes the Home tab again: the view is the answer.
+ */
+export type HomeAction =
+  /** `app_home_opened`: render it. */
+  | { kind: 'open' }
+  /** A page of older pending snaps (`before`: the createdAt of the last one shown), or the newest. */
+  | { kind: 'page'; before?: number }
+  /** "Delete now" beside a pending snap in App Home. */
+  | { kind: 'delete'; snapId: string }
+  /** The person's own default delay (null: none, the policy's applies). */
+  | { kind: 'my_default'; seconds: number | null }
+  /** An admin's change to the policy (admins only, checked with Slack). */
+  | { kind: 'policy'; change: PolicyChange };
+
+export interface HomeRequest {
+  v: 1;
+  home: HomeAction;
+  team: string;
+  enterprise?: string;
+  user: string;
+  receivedAt: number;
+}
+
+export function isHomeRequest(value: unknown): value is HomeRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  const h = v.home as Record<string, unknown> | undefined;
+  const homeOk =
+    !!h &&
+    (h.kind === 'open' ||
+      (h.kind === 'page' && (h.before === undefined || (typeof h.before === 'number' && h.before > 0))) ||
+      (h.kind === 'delete' && typeof h.snapId === 'string' && h.snapId !== '') ||
+      (h.kind === 'my_default' && (h.seconds === null || isSeconds(h.seconds))) ||
+      (h.kind === 'policy' && isPolicyChange(h.change)));
+  return (
+    v.v === 1 &&
+    homeOk &&
+    typeof v.team === 'string' &&
+    isOptionalId(v.enterprise) &&
+    typeof v.user === 'string' &&
+    typeof v.receivedAt === 'number'
+  );
+}
+
 /** The part of a request that is sealed: readable only by the poster. */
 export interface SealedContent {
   text: string;
-  responseUrl: string;
+  /** Where a `/snap`'s outcomes are answered (a modal's have none). */
+  responseUrl?: string;
+  /** A modal's `private_metadata`, as Slack gave it back (sealed again by controls inside). */
+  metadata?: string;
+}
+
+/** `snap_this`'s sealed part: the binding only (there is no text). */
+export interface SealedSchedule {
+  metadata: string;
+}
+
+/** An open-view request's sealed part: the trigger (single use, 3 s) and, for a message shortcut, its response_url. */
+export interface SealedTrigger {
+  triggerId: string;
+  responseUrl?: string;
 }
 
 /** `posting`: claimed, the post may be under way. `posted`: the message exists and is tracked. */
@@ -115,6 +321,11 @@ export interface SnapRecord {
   state: SnapState;
   /** Set once posted; absent means the bot. */
   postedAs?: PostedAs;
+  /**
+   * Files deleted with the message (`files.delete`, before it): a message its author already
+   * sent, scheduled with `snap_this`. Their ids only.
+   */
+  files?: string[];
   /** Slack's message timestamp, set once posted. */
   ts?: string;
   /** When the message must disappear (ms since epoch, whole seconds). */
@@ -230,7 +441,8 @@ export function allShards(): string[] {
  * request is settled, its tombstone takes over.
  */
 export function newRecord(
-  request: PostRequest & { reveal?: { for: string[] } },
+  request: Pick<PostRequest, 'id' | 'team' | 'enterprise' | 'channel' | 'user' | 'delaySeconds'> &
+    Partial<Pick<PostRequest, 'v' | 'receivedAt'>> & { reveal?: { for: string[] } },
   nowMs: number,
   postingUntil: number,
 ): SnapRecord {
@@ -314,6 +526,9 @@ export function isPostRequest(value: unknown): value is PostRequest {
     v.action === undefined &&
     v.kind === undefined &&
     v.reveal === undefined &&
+    (v.via === undefined || v.via === MODAL.snapNew || v.via === MODAL.snapReply) &&
+    // A reply goes in a thread, and only a reply does.
+    (v.via === MODAL.snapReply ? isTs(v.threadTs) : v.threadTs === undefined) &&
     typeof v.id === 'string' &&
     // A reveal's request is never taken for a plain snap's (its secret would be posted).
     !isRevealId(v.id) &&
@@ -324,6 +539,7 @@ export function isPostRequest(value: unknown): value is PostRequest {
     typeof v.delaySeconds === 'number' &&
     Number.isInteger(v.delaySeconds) &&
     v.delaySeconds > 0 &&
+    (v.defaulted === undefined || v.defaulted === true) &&
     typeof v.receivedAt === 'number'
   );
 }

@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { MISS_CACHE_MS } from '../../shared/app/token-source';
 import { launchBrowser } from '../support/browser';
 import { type LocalServer, startLocalServer, subscribe } from '../support/local-server';
-import { writeLedger } from '../support/privacy';
+import { noteCommand, writeLedger } from '../support/privacy';
 import { until } from '../support/wait';
 
 let server: LocalServer;
@@ -24,23 +24,16 @@ let context: BrowserContext;
 
 const FORMATTED = '*bold* _italic_ ~struck~ `code` & <tag> for @ana in #general';
 const BROADCAST = 'heads up @channel, ask @ana';
-const TEXTS = [
-  'hello from the browser',
-  'delete me early',
-  FORMATTED,
-  BROADCAST,
-  'a long one',
-  'cancel me soon',
-  'keep me a while',
-  'written by ana',
-  'hello before snap is here',
-  'hello from globex',
-  'after removal',
-  'the door code is 4711',
-  'door code 4711',
-  'still up when revoked',
-  'not as me any more',
-  'never sent',
+/** Longer than a section block holds, with a paragraph break where one would have been cut. */
+const LONG = `${'a long story, '.repeat(230)}\n\nthe *second* paragraph ${'and more of it '.repeat(40)}the end`;
+/** What is typed on the page other than in a command (modals, the composer): noted by hand. */
+const TYPED_ELSEWHERE = [
+  'a modal snap for #general',
+  'who has the door code?',
+  'the code is 0451 (thread)',
+  'the wifi password is hunter2',
+  'a snap for ana only',
+  'mine, under a policy',
 ];
 /** The secret shared with /snap reveal: on the page only in the note of each person it is for. */
 const REVEALED = 'the garage code is 8642';
@@ -58,7 +51,8 @@ beforeAll(async () => {
 afterAll(async () => {
   writeLedger({
     suite: 'browser',
-    texts: TEXTS,
+    // Every command typed on the page is noted as it is typed (`type`); the rest here.
+    texts: TYPED_ELSEWHERE,
     reveals: [REVEALED],
     secrets: server?.secrets() ?? [],
     artefacts: {
@@ -84,7 +78,9 @@ async function openPage(): Promise<Page> {
   return page;
 }
 
+/** Types a command in the page's box and sends it; its text is noted for the privacy ledger. */
 async function type(page: Page, text: string): Promise<void> {
+  if (text.startsWith('/snap')) noteCommand(text.slice('/snap'.length));
   await page.fill('#command', text);
   await page.press('#command', 'Enter');
 }
@@ -190,6 +186,41 @@ describe('the sandbox page', () => {
     expect(await list.locator('.countdown').first().textContent()).toMatch(/^\(in \d+ (h|min)/);
   });
 
+  it('counts a 10 s snap down from 10 s, never from more than was asked', async () => {
+    const page = await openPage();
+
+    await type(page, '/snap 10s count me down');
+    const posted = message(page, 'count me down');
+    await posted.waitFor({ timeout: 5_000 });
+    const first = await posted.locator('.countdown').textContent();
+    await screenshot(page, 'sandbox-countdown');
+
+    // 10 s and a fraction are left when it appears; 9 only if the post took that fraction.
+    expect(first).toMatch(/^\(in (10|9) s\)$/);
+  });
+
+  it('shows a snap longer than a section block as the one text typed, its expiry line under it', async () => {
+    // Prepare
+    const page = await openPage();
+
+    // Act
+    await type(page, `/snap 1h ${LONG}`);
+    const posted = message(page, 'a long story');
+    await posted.waitFor({ timeout: 5_000 });
+    await posted.scrollIntoViewIfNeeded();
+    await screenshot(page, 'sandbox-long-snap');
+
+    // Assess
+    expect(LONG.length).toBeGreaterThan(3_000);
+    const texts = posted.locator('[data-role="text"]');
+    expect(await texts.count()).toBe(1);
+    expect(await texts.textContent()).toBe(LONG.replace('*second*', 'second'));
+    expect(await texts.locator('b').textContent()).toBe('second');
+    expect(await posted.locator('[data-role="attachment"] .context').textContent()).toContain(
+      '@alex used snap',
+    );
+  });
+
   it('shows grammar errors as a note only the author sees, and posts nothing', async () => {
     const page = await openPage();
     await page.waitForTimeout(300); // the stream's first state: what earlier tests left in the channel
@@ -253,7 +284,8 @@ describe('the sandbox page', () => {
     await screenshot(page, 'sandbox-as-ana');
     await page.selectOption('#sidebar [data-role="person"]', 'U0LOCAL');
     await anas.hover();
-    await anas.locator('button.shortcut').click();
+    await anas.locator('[data-role="more"]').click();
+    await page.click('#message-menu [data-shortcut="delete_snap"]');
     const refused = note(page, 'Only its author can delete this snap');
     await refused.waitFor({ timeout: 5_000 });
 
@@ -442,6 +474,27 @@ describe('many workspaces, and posting as yourself, on the sandbox page', () => 
     expect(await page.locator('#where').textContent()).toBe('Globex');
   }, 60_000);
 
+  it('refuses to let snap post as you in a workspace snap is not in, with a page that says to ask an admin to add it first, and keeps nothing', async () => {
+    // Prepare: the second workspace, without snap (as the test before leaves it).
+    const page = await openPage();
+    await page.click('#rail button[data-team="T0GLOBEX"]');
+    await page.locator('#sidebar [data-role="app"][data-installed="false"]').waitFor({ timeout: 5_000 });
+
+    // Act: "post as you" on Slack's page for Globex → Allow → back.
+    const tab = await context.newPage();
+    await tab.goto(`${server.url}/slack/install?as=user`);
+    const workspace = await tab.locator('[data-role="workspace"]').textContent();
+    const answer = await allow(tab, 'sandbox-as-you-not-installed');
+    await page.waitForTimeout(500);
+
+    // Assess
+    expect(workspace).toBe('Globex');
+    expect(answer).toContain('snap is not in this workspace yet');
+    expect(answer).toContain('Ask someone who may add apps to the workspace');
+    expect(answer).toContain('handed back to Slack');
+    expect(await page.locator('#sidebar [data-role="posts-as-you"]').count()).toBe(0);
+  });
+
   it('in a direct message, asks a newcomer to let snap post as them, then posts as them, deletes it on time, and /snap revoke takes it back', async () => {
     // Prepare: the direct message with ana, where snap's bot cannot post.
     const page = await openPage();
@@ -514,6 +567,245 @@ describe('many workspaces, and posting as yourself, on the sandbox page', () => 
     expect(await message(page, 'not as me any more').count()).toBe(0);
     expect(await message(page, 'the door code is 4711').count()).toBe(0);
   }, 60_000);
+});
+
+describe('snap’s Home tab on the sandbox page', () => {
+  it('shows your pending snaps under Apps → snap, deletes one from it, and lets an admin (only) set the policy there', async () => {
+    // Prepare: alex (an admin) has a snap pending in #general.
+    const page = await openPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await type(page, '/snap 1h shown in the home tab');
+    const pending = message(page, 'shown in the home tab');
+    await pending.waitFor({ timeout: 5_000 });
+    const home = page.locator('[data-role="home-view"]');
+
+    // Act: open the Home tab, delete the snap from it, set the longest delay to 1 hour.
+    await page.click('#sidebar [data-role="open-home"]');
+    await home.locator('button[data-action="delete_snap"]').first().waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-home-admin');
+    const listed = await home.locator('button[data-action="delete_snap"]').count();
+    await home.locator('button[data-action="delete_snap"]').first().click();
+    await home.getByText('Deleted your snap').waitFor({ timeout: 5_000 });
+    await pending.waitFor({ state: 'detached', timeout: 5_000 });
+    await home.locator('select[data-action="policy_max"]').selectOption('3600');
+    await home.getByText('Policy changed').waitFor({ timeout: 5_000 });
+    const policy = await home.textContent();
+    await screenshot(page, 'sandbox-home-policy');
+    // The rule holds where snaps are posted.
+    await page.click('#sidebar .item[data-conversation="C0LOCAL"]');
+    await type(page, '/snap 2h too long for the policy');
+    const refused = note(page, 'sets the longest delay to 1 hour');
+    await refused.waitFor({ timeout: 5_000 });
+    // ana sees her own Home: no policy to edit, no Remove button.
+    await page.selectOption('#sidebar [data-role="person"]', 'U0ANA');
+    await page.click('#sidebar [data-role="open-home"]');
+    // (ana's own snaps from the stories above are hers to see; the policy is not hers to edit.)
+    await home.getByText('Workspace admins and owners change the policy').waitFor({ timeout: 5_000 });
+    const asAna = {
+      editor: await home.locator('select[data-action="policy_max"]').count(),
+      remove: await page.locator('[data-role="remove-app"]').count(),
+      rules: await home.textContent(),
+    };
+    await screenshot(page, 'sandbox-home-ana');
+    // Back to alex, who resets the policy (a confirmation first, as in Slack).
+    await page.selectOption('#sidebar [data-role="person"]', 'U0LOCAL');
+    await home.locator('button[data-action="policy_reset"]').click();
+    await home.getByText('from 1 second to 7 days').waitFor({ timeout: 5_000 });
+
+    // Assess
+    expect(listed).toBeGreaterThanOrEqual(1);
+    expect(policy).toContain('from 1 second to 1 hour');
+    expect(await message(page, 'too long for the policy').count()).toBe(0);
+    expect(asAna.editor).toBe(0);
+    expect(asAna.remove).toBe(0);
+    expect(asAna.rules).toContain('to 1 hour');
+    expect(await page.locator('[data-role="remove-app"]').count()).toBe(1);
+  }, 60_000);
+});
+
+describe('beyond the slash command, on the sandbox page', () => {
+  /** The modal on the page, once it shows. */
+  const modal = async (page: Page, callback: string) => {
+    const shown = page.locator(`#modal[data-callback="${callback}"]`);
+    await shown.waitFor({ timeout: 5_000 });
+    return shown;
+  };
+  /** A message's ⋮ menu, and one of its shortcuts. */
+  const fromMenu = async (page: Page, row: ReturnType<Page['locator']>, shortcut: string) => {
+    await row.hover();
+    await row.locator('[data-role="more"]').click();
+    await page.click(`#message-menu [data-shortcut="${shortcut}"]`);
+  };
+
+  it('opens New snap from ⚡, shows a bad delay under its field, then posts in the conversation picked and it vanishes on time', async () => {
+    // Prepare
+    const page = await openPage();
+
+    // Act: ⚡ → New snap → a delay snap cannot read → fixed → sent.
+    await page.click('#lightning');
+    await page.click('#shortcuts [data-shortcut="snap_new"]');
+    const form = await modal(page, 'snap_new');
+    const conversation = await form.locator('select').inputValue();
+    const prefilled = await form.locator('[data-action="delay"]').inputValue();
+    await form.locator('textarea').fill('a modal snap for #general');
+    await form.locator('[data-action="delay"]').fill('soon');
+    await form.locator('[data-role="submit"]').click();
+    const error = form.locator('[data-error-for="delay"]');
+    await error.filter({ hasText: 'not a delay' }).waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-modal-error');
+    await form.locator('[data-action="delay"]').fill('3s');
+    await form.locator('[data-role="submit"]').click();
+    await page.locator('#overlay').waitFor({ state: 'hidden', timeout: 5_000 });
+    const posted = message(page, 'a modal snap for #general');
+    await posted.waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-modal-posted');
+    await posted.waitFor({ state: 'detached', timeout: 8_000 });
+
+    // Assess
+    expect(conversation).toBe('C0LOCAL');
+    expect(prefilled).toBe('1m');
+    expect(await page.locator('[data-kind="ephemeral"]:not([hidden])').count()).toBe(0);
+  }, 30_000);
+
+  it('replies with a snap from a message’s ⋮ menu: the reply appears in its thread and vanishes from it', async () => {
+    // Prepare: a message of alex's own (typed without /snap).
+    const page = await openPage();
+    await type(page, 'who has the door code?');
+    const parent = page.locator('#conversations [data-role="message"]', {
+      hasText: 'who has the door code?',
+    });
+    await parent.waitFor({ timeout: 5_000 });
+
+    // Act: ⋮ → Reply with a snap → the thread.
+    await fromMenu(page, parent, 'snap_reply');
+    const form = await modal(page, 'snap_reply');
+    await screenshot(page, 'sandbox-reply-modal');
+    await form.locator('textarea').fill('the code is 0451 (thread)');
+    await form.locator('[data-action="delay"]').fill('4s');
+    await form.locator('[data-role="submit"]').click();
+    await parent.locator('[data-role="replies"]', { hasText: '1 reply' }).click({ timeout: 5_000 });
+    const inThread = page.locator('#thread [data-role="message"]', { hasText: 'the code is 0451 (thread)' });
+    await inThread.waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-thread');
+    const inChannel = await page.locator('#conversations [data-role="message"]', { hasText: '0451' }).count();
+    await inThread.waitFor({ state: 'detached', timeout: 10_000 });
+
+    // Assess
+    expect(inChannel).toBe(0);
+    expect(await page.locator('#thread .count').textContent()).toBe('0 replies');
+    expect(await parent.count()).toBe(1);
+  }, 30_000);
+
+  it('tells me once, in snap’s Messages tab, when a New snap cannot go where I picked', async () => {
+    // Prepare: the direct message with ana, where snap's bot cannot post and alex has not allowed snap.
+    const page = await openPage();
+    await page.click('#sidebar button[data-conversation="D0ANA"]');
+
+    // Act
+    await page.click('#lightning');
+    await page.click('#shortcuts [data-shortcut="snap_new"]');
+    const form = await modal(page, 'snap_new');
+    const picked = await form.locator('select').inputValue();
+    await form.locator('textarea').fill('a snap for ana only');
+    await form.locator('[data-role="submit"]').click();
+    await page.locator('#overlay').waitFor({ state: 'hidden', timeout: 5_000 });
+    await page.locator('#sidebar [data-role="app-messages"]').click();
+    const told = page.locator('[data-conversation="U0LOCAL"] [data-role="message"]', {
+      hasText: 'Let snap post as you',
+    });
+    await told.waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-messages-tab');
+
+    // Assess
+    expect(picked).toBe('D0ANA');
+    expect(await told.count()).toBe(1);
+    expect(await page.isDisabled('#command')).toBe(true);
+    expect(await message(page, 'a snap for ana only').count()).toBe(0);
+  }, 30_000);
+
+  it('makes my message with a file self-destruct once I let snap act as me: the file chip goes with it', async () => {
+    // Prepare: a message with a file, posted with the paperclip as alex's own.
+    const page = await openPage();
+    await page.setInputFiles('#file', {
+      name: 'screenshot.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('png'),
+    });
+    await page
+      .locator('#attached [data-role="attached"]', { hasText: 'screenshot.png' })
+      .waitFor({ timeout: 5_000 });
+    await type(page, 'the wifi password is hunter2');
+    const mine = message(page, 'the wifi password is hunter2');
+    await mine.locator('.file-chip', { hasText: 'screenshot.png' }).waitFor({ timeout: 5_000 });
+
+    // Act: ⋮ → Self-destruct → snap explains and links ?as=user → Allow → again → 3 s.
+    await fromMenu(page, mine, 'snap_this');
+    const notice = await modal(page, 'snap_this_notice');
+    await screenshot(page, 'sandbox-self-destruct-permission');
+    const allowed = await allow(await follow(page, notice.locator('a')), 'sandbox-authorized-with-files');
+    await page.click('#modal .x');
+    await fromMenu(page, mine, 'snap_this');
+    const form = await modal(page, 'snap_this');
+    await form.locator('[data-action="delay"]').fill('3s');
+    await form.locator('[data-role="submit"]').click();
+    const told = note(page, 'self-destructs');
+    await told.waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-self-destruct-scheduled');
+    await mine.waitFor({ state: 'detached', timeout: 10_000 });
+    await type(page, '/snap revoke');
+    await note(page, 'snap no longer posts as you').waitFor({ timeout: 8_000 });
+
+    // Assess
+    expect(allowed).toContain('posted as you');
+    expect(await told.textContent()).toContain('with its file');
+    expect(await page.locator('.file-chip', { hasText: 'screenshot.png' }).count()).toBe(0);
+  }, 45_000);
+
+  it('fills New snap with my default from the Home tab, within the policy it names, and opens no Self-destruct form while posting as yourself is off', async () => {
+    // Prepare: alex (an admin) chooses his own default in the Home tab, and a longest delay of 1 hour.
+    const page = await openPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    const home = page.locator('[data-role="home-view"]');
+    await page.click('#sidebar [data-role="open-home"]');
+    await home.locator('select[data-action="my_default"]').selectOption('600');
+    await home.getByText('10 minutes (your own)').waitFor({ timeout: 5_000 });
+    await home.locator('select[data-action="policy_max"]').selectOption('3600');
+    await home.getByText('Policy changed').waitFor({ timeout: 5_000 });
+    await page.click('#sidebar .item[data-conversation="C0LOCAL"]');
+
+    // Act: ⚡ → New snap; then posting as yourself off, and ⋮ → Self-destruct on a message of his.
+    await page.click('#lightning');
+    await page.click('#shortcuts [data-shortcut="snap_new"]');
+    const form = await modal(page, 'snap_new');
+    const prefilled = await form.locator('[data-action="delay"]').inputValue();
+    const hint = await form.textContent();
+    await screenshot(page, 'sandbox-modal-default');
+    await page.click('#modal .x');
+    await page.click('#sidebar [data-role="open-home"]');
+    await home.locator('button[data-action="policy_as_user"]').click();
+    await home.getByText('Posting as yourself: off').waitFor({ timeout: 5_000 });
+    await page.click('#sidebar .item[data-conversation="C0LOCAL"]');
+    await type(page, 'mine, under a policy');
+    const mine = message(page, 'mine, under a policy');
+    await mine.waitFor({ timeout: 5_000 });
+    await fromMenu(page, mine, 'snap_this');
+    const notice = await modal(page, 'snap_this_notice');
+    const said = await notice.textContent();
+    await screenshot(page, 'sandbox-self-destruct-policy');
+    await page.click('#modal .x');
+    // Back as they were: no policy, the workspace's default.
+    await page.click('#sidebar [data-role="open-home"]');
+    await home.locator('button[data-action="policy_reset"]').click();
+    await home.getByText('from 1 second to 7 days').waitFor({ timeout: 5_000 });
+    await home.locator('select[data-action="my_default"]').selectOption('none');
+    await home.getByText('(the workspace’s)').waitFor({ timeout: 5_000 });
+
+    // Assess
+    expect(prefilled).toBe('10m');
+    expect(hint).toContain('from 1 second to 1 hour');
+    expect(said).toContain('turns acting as yourself off');
+    expect(await notice.locator('[data-role="submit"]').count()).toBe(0);
+  }, 45_000);
 });
 
 describe('the sandbox page, stopped', () => {

@@ -10,15 +10,18 @@ import { until } from '../support/wait';
 
 const ANA = 'U0ANA';
 const BEN = 'U0BEN';
+const DEE = 'U0DEE';
+const ELL = 'U0ELL';
 const suite = pipelineSuite('distributed', {
   sweepPeriodSeconds: 10,
   install: {},
   distributed: true,
   slack: {
-    enterprises: { E0ORG: ['T0SUB1', 'T0SUB2'] },
+    enterprises: { E0ORG: ['T0SUB1', 'T0SUB2'], E0GRID: ['T0GA', 'T0GB'] },
     conversations: {
       'T0ACME-D1': { kind: 'im', members: [ANA, BEN] },
       'T0ACME-P1': { kind: 'private', members: [ANA, BEN] },
+      'T0ACME-D3': { kind: 'im', members: [DEE, BEN] },
     },
   },
 });
@@ -138,6 +141,28 @@ describe('snap in many workspaces', () => {
 });
 
 describe('posting as yourself, distributed', () => {
+  it('refuses “post as you” in a workspace snap is not in: a page saying to ask an admin, the token given back, nothing stored', async () => {
+    // Prepare
+    const before = (await p().items()).filter((i) => String(i.pk).startsWith('inst#T0NOBOT')).length;
+
+    // Act
+    const page = await p().authorize({ as: 'user', team: 'T0NOBOT', teamName: 'Nobot', user: 'U0NOBOT' });
+
+    // Assess
+    const issued = [...p().slack.issued.values()].filter((t) => t.team === 'T0NOBOT');
+    expect(page.statusCode).toBe(409);
+    expect(String(page.body)).toContain('snap is not installed in <strong>Nobot</strong>');
+    expect(String(page.body)).toContain('Ask someone who may add apps');
+    expect(issued.map((t) => [t.kind, t.revoked])).toEqual([['user', true]]);
+    expect(
+      p()
+        .slack.calls.filter((c) => c.method === 'auth.revoke')
+        .map((c) => c.by),
+    ).toContain('user:T0NOBOT:U0NOBOT');
+    expect(before).toBe(0);
+    expect((await p().items()).filter((i) => String(i.pk).startsWith('inst#T0NOBOT'))).toEqual([]);
+  });
+
   it('refuses a DM between two people with the ?as=user link, then posts there as Ana once she allows it, and deletes it on time with her token', async () => {
     // Prepare
     const replies = p().slack.replies.length;
@@ -249,12 +274,39 @@ describe('posting as yourself, distributed', () => {
     expect((await p().items()).find((i) => i.pk === 'inst#T0ACME')).toHaveProperty('botToken');
     expect(
       p()
-        .slack.calls.filter((c) => c.method === 'auth.revoke')
+        .slack.calls.filter((c) => c.method === 'auth.revoke' && String(c.by).startsWith('user:T0ACME:'))
         .map((c) => c.by),
     ).toEqual([`user:T0ACME:${ANA}`]);
     expect(after.user).toBeUndefined(); // posted by the bot now
     expect(by('chat.postMessage', 'T0ACME-C6')).toEqual(['bot:T0ACME']);
   });
+
+  it('lets go at once of a token Slack revoked without telling snap: one sweep drops the snap as token_gone, deletes the token item, and the bot tells its author', async () => {
+    // Prepare: Dee lets snap post as her and snaps in a DM only she can post in; then Slack
+    // revokes her token and its tokens_revoked event never reaches snap.
+    await p().authorize({ as: 'user', team: 'T0ACME', user: DEE });
+    await snap('1h dee pending', { team: 'T0ACME', channel: 'T0ACME-D3', user: DEE });
+    const message = await posted('T0ACME-D3');
+    await p().lambda.settled();
+    p().slack.revokeUser(DEE);
+    await suite.overdue('T0ACME-D3');
+
+    // Act
+    const first = await p().sweep();
+    const second = await p().sweep();
+
+    // Assess: dropped on the first sweep, not kept to be retried; the token item gone.
+    expect(message.user).toBe(DEE);
+    expect(first).toMatchObject({ found: 1, token_gone: 1, kept: 0 });
+    expect(second).toMatchObject({ found: 0, kept: 0 });
+    expect((await p().items()).find((i) => i.pk === `inst#T0ACME#${DEE}`)).toBeUndefined();
+    expect(await suite.recordsIn('T0ACME-D3')).toHaveLength(0);
+    expect(message.deletedAt).toBeUndefined(); // it stays in Slack, and Dee hears it from the bot:
+    const told = suite.messagesIn(DEE);
+    expect(told.map((m) => m.by)).toEqual(['bot:T0ACME']);
+    expect(told[0]?.text).toContain('<#T0ACME-D3>');
+    expect(suite.logs.lines().some((l) => l.includes('"event":"snap.token_gone"'))).toBe(true);
+  }, 20_000);
 
   it('drops a snap posted as Ben when Ben takes snap’s access back in Slack (tokens_revoked): it stays in Slack, with a line that says so', async () => {
     // Prepare
@@ -276,4 +328,54 @@ describe('posting as yourself, distributed', () => {
     expect(await suite.recordsIn('T0ACME-C7')).toHaveLength(0);
     expect(suite.messagesIn('T0ACME-C7')[0]?.deletedAt).toBeUndefined();
   }, 20_000);
+
+  it('on Grid, /snap revoke typed in workspace B finds the permission granted in workspace A, gives it back and deletes it, and says so', async () => {
+    // Prepare: snap added to two workspaces of org E0GRID one by one; Ell lets snap post as her
+    // in A only, and snaps there.
+    await p().authorize({ team: 'T0GA', enterprise: 'E0GRID', user: 'U0GADMIN' });
+    await p().authorize({ team: 'T0GB', enterprise: 'E0GRID', user: 'U0GADMIN' });
+    await p().authorize({ as: 'user', team: 'T0GA', enterprise: 'E0GRID', user: ELL });
+    await snap('1h ell as herself in A', {
+      team: 'T0GA',
+      enterprise: 'E0GRID',
+      channel: 'T0GA-C1',
+      user: ELL,
+    });
+    const before = await posted('T0GA-C1');
+    await p().lambda.settled();
+    const replies = p().slack.replies.length;
+
+    // Act: /snap revoke in workspace B, then a snap in A again.
+    await p().command('revoke', {
+      team_id: 'T0GB',
+      enterprise_id: 'E0GRID',
+      channel_id: 'T0GB-C1',
+      user_id: ELL,
+    });
+    const reply = await suite.lastReplyIn(replies);
+    await snap('1h ell after revoke in A', {
+      team: 'T0GA',
+      enterprise: 'E0GRID',
+      channel: 'T0GA-C2',
+      user: ELL,
+    });
+    const after = await posted('T0GA-C2');
+
+    // Assess
+    expect(before.user).toBe(ELL);
+    expect(before.deletedAt).toBeDefined();
+    expect(String(reply.body.text)).toContain('in another workspace of your organization');
+    expect(String(reply.body.text)).toContain('took down 1 pending snap');
+    expect(
+      p()
+        .slack.calls.filter((c) => c.method === 'auth.revoke')
+        .map((c) => c.by),
+    ).toContain(`user:T0GA:${ELL}`);
+    expect([...p().slack.issued.values()].find((t) => t.user === ELL)?.revoked).toBe(true);
+    const items = await p().items();
+    expect(items.find((i) => i.pk === `inst#T0GA#${ELL}`)).toBeUndefined();
+    expect(items.find((i) => i.pk === `grants#E0GRID#${ELL}`)).toBeUndefined();
+    expect(after.user).toBeUndefined();
+    expect(by('chat.postMessage', 'T0GA-C2')).toEqual(['bot:T0GA']);
+  });
 });

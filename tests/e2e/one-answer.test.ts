@@ -5,9 +5,11 @@
  * the message appearing, or one reply (ack's answer or the poster's, never both).
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { globalShortcut, messageShortcut, viewSubmission } from '../../local/interactions';
 import { lambdaContext } from '../../local/lambda-stand-in';
 import type { Pipeline } from '../../local/pipeline';
 import { SANDBOX } from '../../local/sandbox';
+import type { StandInMessage } from '../../local/slack-stand-in';
 import { pipelineSuite } from '../support/e2e';
 import { answersTo, click } from '../support/reveal';
 import { until } from '../support/wait';
@@ -25,8 +27,10 @@ const suite = pipelineSuite('one-answer', {
       C0PAIR: { kind: 'channel', members: [ME, ANA], team: TEAM },
     },
     archived: ['C0ARC'],
+    admins: [ME],
   },
-  env: { SNAP_LIMIT_USER_PER_MINUTE: '2' },
+  // A policy changed here holds for the next snap (warm functions' minute is unit-tested).
+  env: { SNAP_LIMIT_USER_PER_MINUTE: '2', SNAP_SETTINGS_CACHE_SECONDS: '0' },
 });
 const p = (): Pipeline => suite.pipeline();
 
@@ -84,13 +88,37 @@ describe('one answer per request', () => {
       { channel_id: 'D0ANA', user_id: ANA },
       'Let snap post as you',
     ],
-    ['the grammar is wrong', '-5s negative', { user_id: 'U0GRAM' }, 'negative delay'],
+    ['the grammar is wrong', '-5s the code is 31-4-15', { user_id: 'U0GRAM' }, 'negative delay'],
     ['help is asked for', 'help', { user_id: 'U0HELP' }, 'posts a message that deletes itself'],
+    ['the policy is asked for', 'policy', { user_id: 'U0POL' }, 'snap’s policy here'],
+    [
+      'someone not an admin changes the policy',
+      'policy max 1h',
+      { user_id: 'U0POL' },
+      'Only workspace admins',
+    ],
+    ['a policy change is not understood', 'policy max forever', { user_id: 'U0POL' }, 'did not understand'],
+    ['a person asks for their default', 'default', { user_id: 'U0POL' }, 'typed without a delay'],
+    ['a person sets their default', 'default 10m', { user_id: 'U0POL' }, 'your own default'],
   ])('answers once when %s', async (_case, text, fields, says) => {
     const got = await ask(text, fields);
 
     expect(got.posted).toBe(0);
     expect(got.answers).toEqual([expect.stringContaining(says)]);
+  });
+
+  it('answers an admin’s policy change once, and a snap the policy refuses once, naming the rule', async () => {
+    const changed = await ask('policy off here', { channel_id: 'C0QUIET' });
+    const refused = await ask('1h not in this channel', { channel_id: 'C0QUIET', user_id: 'U0QUIET' });
+    const reset = await ask('policy reset', { channel_id: 'C0QUIET' });
+
+    expect(changed).toMatchObject({ answers: [expect.stringContaining('Policy changed')], total: 1 });
+    expect(refused).toMatchObject({
+      answers: [expect.stringContaining('turns snap off in this conversation')],
+      posted: 0,
+      total: 1,
+    });
+    expect(reset.total).toBe(1);
   });
 
   it('answers a snap over a limit once, and every snap before it by its message alone', async () => {
@@ -238,5 +266,193 @@ describe('one answer per request, for reveal once', () => {
 
     expect(got.cards).toEqual([]);
     expect(got.answers).toEqual([expect.stringContaining(says)]);
+  });
+});
+
+describe('one answer per modal', () => {
+  /**
+   * Opens a modal as `user` (a message shortcut when `message` is given), submits it, and waits
+   * until all it set off is over; what the person got: ack's answers, notes beside the message,
+   * direct messages from snap, messages posted with the text.
+   */
+  async function viaModal(
+    user: string,
+    callback: string,
+    filled: { text?: string; delay: string; conversation?: string },
+    message?: StandInMessage,
+    /** Done while the form is open (an admin changing the policy, say); its own answers apart. */
+    meanwhile?: () => Promise<unknown>,
+  ) {
+    const who = { team: TEAM, user };
+    const trigger = p().slack.trigger(who);
+    const notes = p().slack.ephemerals.length;
+    const dms = p().slack.calls.filter(
+      (c) => c.method === 'chat.postMessage' && c.params.channel === user,
+    ).length;
+    const opened = await p().interact(
+      message
+        ? messageShortcut(who, callback, trigger, message, p().slack.responseUrl(`one-${++requests}`))
+        : globalShortcut(who, callback, trigger),
+    );
+    await p().lambda.settled();
+    const view = [...p().slack.views.values()].find((v) => v.triggerId === trigger);
+    if (!view) throw new Error('no modal');
+    await meanwhile?.();
+    const submitted = await p().interact(viewSubmission(who, view, filled));
+    await p().lambda.settled();
+    const fromAck = [opened.body, submitted.body].filter((b) => b);
+    const beside = p()
+      .slack.ephemerals.slice(notes)
+      .map((e) => e.text);
+    const direct = p()
+      .slack.calls.filter((c) => c.method === 'chat.postMessage' && c.params.channel === user)
+      .slice(dms)
+      .map((c) => String(c.params.text));
+    const posted = filled.text
+      ? [...p().slack.messages.values()].filter((m) => m.text === filled.text).length
+      : 0;
+    return {
+      answers: [...fromAck, ...beside, ...direct],
+      posted,
+      total: fromAck.length + beside.length + direct.length + posted,
+    };
+  }
+
+  it('answers a posted modal snap with the message alone', async () => {
+    const got = await viaModal('U0MOD1', 'snap_new', {
+      conversation: 'C0MODAL',
+      text: 'modal posted silently',
+      delay: '1h',
+    });
+
+    expect(got).toMatchObject({ answers: [], posted: 1, total: 1 });
+  });
+
+  it('answers a bad delay once, in the modal, and nothing else', async () => {
+    const got = await viaModal('U0MOD2', 'snap_new', {
+      conversation: 'C0MODAL',
+      text: 'never sent anywhere',
+      delay: 'soon',
+    });
+
+    expect(got.posted).toBe(0);
+    expect(got.answers).toEqual([expect.stringContaining('response_action')]);
+  });
+
+  it('answers a modal snap Slack refuses (an archived channel) once, beside it or in snap’s Messages tab', async () => {
+    const got = await viaModal('U0MOD3', 'snap_new', {
+      conversation: 'C0ARC',
+      text: 'to the archive',
+      delay: '1h',
+    });
+
+    expect(got.posted).toBe(0);
+    expect(got.answers).toEqual([expect.stringContaining('archived')]);
+  });
+
+  it('answers a modal snap over a limit once', async () => {
+    const got = [];
+    for (let i = 0; i < 3; i++)
+      got.push(
+        await viaModal('U0MODLIM', 'snap_new', {
+          conversation: 'C0MODAL',
+          text: `modal limited ${i}`,
+          delay: '1h',
+        }),
+      );
+
+    for (const one of got) expect(one.total).toBe(1);
+    for (const one of got.filter((g) => g.posted === 0))
+      expect(one.answers).toEqual([expect.stringContaining('faster than snap allows')]);
+  });
+
+  it('answers a modal snap the policy refuses once, naming the rule, and opens its form with the person’s default', async () => {
+    // Prepare: the admin sets the longest delay to 1 hour; U0MODPOL's own default is 10 minutes.
+    await ask('policy max 1h');
+    await ask('default 10m', { user_id: 'U0MODPOL' });
+    const views = p().slack.views.size;
+
+    // Act
+    const got = await viaModal('U0MODPOL', 'snap_new', {
+      conversation: 'C0MODAL',
+      text: 'longer than the policy',
+      delay: '2h',
+    });
+    await ask('policy reset');
+
+    // Assess
+    const form = [...p().slack.views.values()][views];
+    expect(JSON.stringify(form?.view.blocks)).toContain('"initial_value":"10m"');
+    expect(got).toMatchObject({
+      answers: [expect.stringContaining('sets the longest delay to 1 hour')],
+      posted: 0,
+      total: 1,
+    });
+  });
+
+  it('answers a message made to self-destruct once, naming the rule, when posting as yourself was turned off while its form was open', async () => {
+    // Prepare
+    await p().authorize({ as: 'user', team: TEAM, user: 'U0MODAU' });
+    const mine = p().slack.userMessage({
+      channel: 'C0MODAL',
+      user: 'U0MODAU',
+      text: 'not while as-user is off',
+    });
+
+    // Act
+    const got = await viaModal('U0MODAU', 'snap_this', { delay: '1h' }, mine, () =>
+      ask('policy as-user off'),
+    );
+    await ask('policy reset');
+
+    // Assess: nothing scheduled, the message stays.
+    expect(got.answers).toEqual([expect.stringContaining('turns acting as yourself off')]);
+    expect(
+      p()
+        .slack.live('C0MODAL')
+        .some((m) => m.ts === mine.ts),
+    ).toBe(true);
+    expect(
+      (await p().items()).some(
+        (i) => String(i.pk).startsWith('snap#') && (i as { ts?: string }).ts === mine.ts,
+      ),
+    ).toBe(false);
+  });
+
+  it('opens no form for a message made to self-destruct while posting as yourself is off: its one answer names the rule', async () => {
+    // Prepare
+    await p().authorize({ as: 'user', team: TEAM, user: 'U0MODNO' });
+    const mine = p().slack.userMessage({ channel: 'C0MODAL', user: 'U0MODNO', text: 'no form for this one' });
+    await ask('policy as-user off');
+    const who = { team: TEAM, user: 'U0MODNO' };
+    const trigger = p().slack.trigger(who);
+    const notes = p().slack.ephemerals.length;
+
+    // Act
+    const opened = await p().interact(
+      messageShortcut(who, 'snap_this', trigger, mine, p().slack.responseUrl(`one-${++requests}`)),
+    );
+    await p().lambda.settled();
+    await ask('policy reset');
+
+    // Assess: the modal that opened is the answer, and says why; nothing else was said.
+    const view = [...p().slack.views.values()].find((v) => v.triggerId === trigger);
+    expect(opened.body).toBeFalsy();
+    expect(view?.view.submit).toBeUndefined();
+    expect(JSON.stringify(view?.view.blocks)).toContain('turns acting as yourself off');
+    expect(p().slack.ephemerals.slice(notes)).toEqual([]);
+  });
+
+  it('answers a message made to self-destruct once, beside it', async () => {
+    await p().authorize({ as: 'user', team: TEAM, user: 'U0MOD4' });
+    const mine = p().slack.userMessage({
+      channel: 'C0MODAL',
+      user: 'U0MOD4',
+      text: 'scheduled once told once',
+    });
+
+    const got = await viaModal('U0MOD4', 'snap_this', { delay: '1h' }, mine);
+
+    expect(got.answers).toEqual([expect.stringContaining('self-destructs')]);
   });
 });

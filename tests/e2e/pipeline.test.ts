@@ -44,11 +44,13 @@ describe('snap end to end', () => {
     await p.lambda.settled();
 
     // Assess
+    // The text itself, not a fragment of it: "4711" may turn up in a timestamp of the table.
     for (const reply of replies) {
       expect(reply.statusCode).toBe(200);
-      expect(String(reply.body)).not.toContain('4711');
+      expect(String(reply.body)).not.toContain(TEXT);
     }
-    expect(JSON.stringify(during)).not.toContain('4711');
+    expect(JSON.stringify(during)).not.toContain(TEXT);
+    expect(JSON.stringify(during)).not.toContain('code is 4711');
     for (const channel of channels) {
       expect(postsIn(channel)).toHaveLength(1);
       const message = [...p.slack.messages.values()].find((m) => m.channel === channel);
@@ -80,6 +82,40 @@ describe('snap end to end', () => {
     expect(message?.deletedAt).toBeLessThan(dueAt + 1_000);
     expect((await items()).filter((i) => i.channel === 'C-sweep')).toHaveLength(0);
   }, 45_000);
+
+  it('posts a snap longer than a section block exactly as typed, its expiry line under it, in one message, and deletes it on time', async () => {
+    // Prepare: formatting, a mention and an escaped & across where a section block would end.
+    const typed = `${'lorem ipsum '.repeat(249)}*bold\n\nacross* <@U0ANA> &amp; ${'dolor sit '.repeat(88)}${TEXT}`;
+
+    // Act
+    await p.command(`2s ${typed}`, { channel_id: 'C-long' });
+    await p.lambda.settled();
+
+    // Assess
+    const message = [...p.slack.messages.values()].find((m) => m.channel === 'C-long');
+    expect(typed.length).toBeGreaterThan(3_800);
+    expect(typed.length).toBeLessThanOrEqual(4_000);
+    expect(postsIn('C-long')).toHaveLength(1);
+    expect([...p.slack.messages.values()].filter((m) => m.channel === 'C-long')).toHaveLength(1);
+    expect(message?.text).toBe(typed);
+    expect(message?.blocks).toEqual([]);
+    expect(JSON.stringify(message?.attachments)).toContain('used snap · self-destructs <!date^');
+    const dueAt = Number(shownDueAt(message));
+    expect(message?.deletedAt).toBeGreaterThanOrEqual(dueAt);
+    expect(message?.deletedAt).toBeLessThanOrEqual(dueAt + 1_500);
+  });
+
+  it('refuses a snap longer than Slack takes before posting, and says the limit', async () => {
+    const replies = p.slack.replies.length;
+
+    await p.command(`1h ${'x'.repeat(4_001)}`, { channel_id: 'C-too-long' });
+    await p.lambda.settled();
+
+    expect(p.slack.calls.filter((c) => c.params.channel === 'C-too-long')).toEqual([]);
+    expect(p.slack.replies.slice(replies).map((r) => r.body.text)).toEqual([
+      expect.stringContaining('too long for Slack (limit 4,000 characters)'),
+    ]);
+  });
 
   it('posts once when Slack retries the same command', async () => {
     const trigger = { channel_id: 'C-retry', trigger_id: 'retry.1.same' };
@@ -163,13 +199,30 @@ describe('snap end to end', () => {
     expect(texts.some((t) => t.includes('Deleted your snap'))).toBe(true);
   });
 
+  it('refuses a delay out of range and a negative one at once, posting and recording nothing', async () => {
+    // Prepare
+    const posts = p.slack.calls.filter((c) => c.method === 'chat.postMessage').length;
+
+    // Act: what follows the delay is the kind of text that must go nowhere, refused or not.
+    const tooLong = await p.command('400d the safe opens with 31-4-15', { channel_id: 'C-refused' });
+    const negative = await p.command('-5s the safe opens with 31-4-15', { channel_id: 'C-refused' });
+    await p.lambda.settled();
+
+    // Assess
+    expect(String(tooLong.body)).toContain('outside the allowed range');
+    expect(String(negative.body)).toContain('negative delay');
+    expect(p.slack.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(posts);
+    expect((await items()).filter((i) => i.channel === 'C-refused')).toHaveLength(0);
+    expect(suite.textsSent()).toContain('the safe opens with 31-4-15');
+  });
+
   it('never lets the message text, the signing secret or the token reach a log line', () => {
     const text = logs.lines().join('\n');
 
     expect(text).toContain('"fn":"poster"');
     expect(text).toContain('"fn":"sweeper"');
     expect(text).toContain('"fn":"reaper"');
-    expect(text).not.toContain('4711');
+    expect(text).not.toContain('code is 4711');
     expect(text).not.toContain(p.signingSecret);
     expect(text).not.toContain(p.botToken);
   });

@@ -4,6 +4,7 @@
  * their snaps posted and deleted with their own token — in a DM too — until they revoke it.
  */
 import { describe, expect, it } from '@jest/globals';
+import { messageShortcut, viewSubmission } from '../../local/interactions';
 import type { Pipeline } from '../../local/pipeline';
 import { SANDBOX } from '../../local/sandbox';
 import { dueOf, pipelineSuite } from '../support/e2e';
@@ -146,5 +147,55 @@ describe('posting as yourself, beside one workspace’s bot token', () => {
     expect(mine.length).toBeGreaterThanOrEqual(3);
     expect(mine.filter((t) => !t.revoked)).toEqual([]);
     expect((await p().items()).find((i) => i.pk === `inst#${TEAM}#${ME}`)).toBeUndefined();
+  });
+});
+
+describe('the shortcuts, beside one workspace’s bot token', () => {
+  /** A message shortcut as `user`, then its modal submitted with `filled`. */
+  async function viaShortcut(
+    user: string,
+    callback: string,
+    message: Parameters<typeof messageShortcut>[3],
+    filled: { text?: string; delay: string },
+  ) {
+    const who = { team: TEAM, user };
+    const trigger = p().slack.trigger(who);
+    await p().interact(
+      messageShortcut(who, callback, trigger, message, p().slack.responseUrl(`${callback}-${trigger}`)),
+    );
+    await p().lambda.settled();
+    const view = [...p().slack.views.values()].find((v) => v.triggerId === trigger);
+    if (!view) throw new Error('no modal');
+    await p().interact(viewSubmission(who, view, filled));
+  }
+
+  it('posts a reply in the thread with the configured bot token, and deletes it with the same', async () => {
+    const parent = p().slack.userMessage({ channel: 'C0THREAD', user: ANA, text: 'a thread to answer' });
+
+    await viaShortcut(ME, 'snap_reply', parent, { text: 'one-workspace thread reply', delay: '3s' });
+    const reply = await until(
+      () => suite.messagesIn('C0THREAD').find((m) => m.text === 'one-workspace thread reply'),
+      10_000,
+    );
+    await until(() => reply.deletedAt, 10_000);
+
+    expect(reply.threadTs).toBe(parent.ts);
+    expect([reply.by, reply.deletedBy]).toEqual(['fixed', 'fixed']);
+  });
+
+  it('makes my own message self-destruct with my own token, which the bot token could not', async () => {
+    await p().authorize({ as: 'user', team: TEAM, user: ANA });
+    const mine = p().slack.userMessage({
+      channel: 'C0THREAD',
+      user: ANA,
+      text: 'mine to take back',
+      files: ['notes.txt'],
+    });
+
+    await viaShortcut(ANA, 'snap_this', mine, { delay: '3s' });
+    await until(() => mine.deletedAt, 10_000);
+
+    expect(mine.deletedBy).toBe(`user:${TEAM}:${ANA}`);
+    expect(mine.files?.[0]?.deletedBy).toBe(`user:${TEAM}:${ANA}`);
   });
 });

@@ -6,9 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { viewSubmission } from '../../local/interactions';
 import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
 import { type LocalServer, startLocalServer } from '../support/local-server';
-import { writeLedger } from '../support/privacy';
+import { noteCommand, writeLedger } from '../support/privacy';
 import { until } from '../support/wait';
 
 const TOKEN = 'xoxb-socket-test';
@@ -52,7 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   writeLedger({
     suite: 'socket-mode',
-    texts: ['hello over the socket', 'button over the socket', 'shortcut over the socket'],
+    texts: [],
     secrets: [TOKEN, 'xapp-1-test'],
     artefacts: {
       'server output (its logs)': server?.output().split('\n') ?? [],
@@ -69,6 +70,14 @@ afterAll(async () => {
   await slack?.close();
 });
 
+/** Sends an envelope as Slack would; a slash command's text is noted for the privacy ledger. */
+function sendEnvelope(
+  envelope: { type: string; payload: Record<string, unknown> } & Record<string, unknown>,
+) {
+  if (envelope.type === 'slash_commands') noteCommand(String(envelope.payload.text ?? ''));
+  socket.send(JSON.stringify(envelope));
+}
+
 describe('Socket Mode', () => {
   it('announces the mode', () => {
     expect(server.output()).toContain('Socket Mode');
@@ -77,23 +86,21 @@ describe('Socket Mode', () => {
   it('acknowledges a slash command envelope within 3 s with no payload when ack answers nothing, then posts', async () => {
     // Act
     const sent = Date.now();
-    socket.send(
-      JSON.stringify({
-        envelope_id: 'env-1',
-        type: 'slash_commands',
-        accepts_response_payload: true,
-        payload: {
-          token: 'x',
-          team_id: 'T1',
-          channel_id: 'C-socket',
-          user_id: 'U1',
-          command: '/snap',
-          text: '1h hello over the socket',
-          response_url: slack.responseUrl('socket'),
-          trigger_id: 'socket.1',
-        },
-      }),
-    );
+    sendEnvelope({
+      envelope_id: 'env-1',
+      type: 'slash_commands',
+      accepts_response_payload: true,
+      payload: {
+        token: 'x',
+        team_id: 'T1',
+        channel_id: 'C-socket',
+        user_id: 'U1',
+        command: '/snap',
+        text: '1h hello over the socket',
+        response_url: slack.responseUrl('socket'),
+        trigger_id: 'socket.1',
+      },
+    });
     const ack = await until(() => received.find((m) => m.envelope_id === 'env-1'), 3_000);
     const ackedIn = Date.now() - sent;
     const post = await until(() => slack.calls.find((c) => c.method === 'chat.postMessage'), 5_000);
@@ -108,22 +115,20 @@ describe('Socket Mode', () => {
 
   it('answers a grammar error through the socket and posts nothing', async () => {
     const before = slack.calls.filter((c) => c.method === 'chat.postMessage').length;
-    socket.send(
-      JSON.stringify({
-        envelope_id: 'env-2',
-        type: 'slash_commands',
-        accepts_response_payload: true,
-        payload: {
-          team_id: 'T1',
-          channel_id: 'C-socket',
-          user_id: 'U1',
-          command: '/snap',
-          text: '-5s nope',
-          response_url: slack.responseUrl('s2'),
-          trigger_id: 'socket.2',
-        },
-      }),
-    );
+    sendEnvelope({
+      envelope_id: 'env-2',
+      type: 'slash_commands',
+      accepts_response_payload: true,
+      payload: {
+        team_id: 'T1',
+        channel_id: 'C-socket',
+        user_id: 'U1',
+        command: '/snap',
+        text: '-5s nope',
+        response_url: slack.responseUrl('s2'),
+        trigger_id: 'socket.2',
+      },
+    });
     const ack = await until(() => received.find((m) => m.envelope_id === 'env-2'), 3_000);
 
     expect(String((ack.payload as { text?: string }).text)).toContain('negative');
@@ -134,7 +139,7 @@ describe('Socket Mode', () => {
   async function envelope(type: string, payload: Record<string, unknown>, accepts = false) {
     const id = `env-${type}-${++envelopes}`;
     const sent = Date.now();
-    socket.send(JSON.stringify({ envelope_id: id, type, accepts_response_payload: accepts, payload }));
+    sendEnvelope({ envelope_id: id, type, accepts_response_payload: accepts, payload });
     const ack = await until(() => received.find((m) => m.envelope_id === id), 3_000);
     return { ack, ms: Date.now() - sent };
   }
@@ -171,6 +176,22 @@ describe('Socket Mode', () => {
       5_000,
     );
   const replyTo = (id: string) => until(() => slack.replies.find((r) => r.id === id), 5_000);
+
+  it('acknowledges app_home_opened within 3 s and publishes the Home tab through install and controls', async () => {
+    // Act
+    const { ack, ms } = await envelope('events_api', {
+      type: 'event_callback',
+      team_id: 'T0SOCK',
+      event: { type: 'app_home_opened', user: 'U0SOCK', channel: 'D0SOCK', tab: 'home', event_ts: '1.2' },
+    });
+    const home = await until(() => slack.homes.get('U0SOCK'), 5_000);
+
+    // Assess
+    expect(ack).toMatchObject({ envelope_id: expect.stringContaining('events_api') });
+    expect(ms).toBeLessThan(3_000);
+    expect(JSON.stringify(home.blocks)).toContain('Your pending snaps');
+    expect(home.by).toBe('fixed');
+  });
 
   it('acknowledges a Delete now button within 3 s and deletes the snap', async () => {
     // Prepare
@@ -233,6 +254,43 @@ describe('Socket Mode', () => {
     expect(String(confirmation.body.text)).toContain('Deleted your snap');
   });
 
+  it('opens a shortcut’s modal, answers its bad delay in the acknowledgement, and posts the corrected one', async () => {
+    // Prepare: the ⚡ menu's New snap, its trigger issued by Slack.
+    const trigger = slack.trigger({ team: 'T1', user: 'U1' });
+    await envelope('interactive', {
+      type: 'shortcut',
+      callback_id: 'snap_new',
+      team: { id: 'T1' },
+      user: { id: 'U1' },
+      trigger_id: trigger,
+    });
+    const opened = await until(() => [...slack.views.values()].find((v) => v.triggerId === trigger), 5_000);
+    const submitted = (delay: string) =>
+      envelope(
+        'interactive',
+        viewSubmission({ team: 'T1', user: 'U1' }, opened, {
+          conversation: 'C0SOCKETMODAL',
+          text: 'modal over the socket',
+          delay,
+        }),
+        true,
+      );
+
+    // Act
+    const refused = await submitted('whenever');
+    const accepted = await submitted('1h');
+    const posted = await until(() => slack.live('C0SOCKETMODAL')[0], 5_000);
+
+    // Assess
+    expect(refused.ms).toBeLessThan(3_000);
+    expect(refused.ack.payload).toEqual({
+      response_action: 'errors',
+      errors: { delay: expect.stringContaining('not a delay') },
+    });
+    expect(accepted.ack.payload ?? {}).toEqual({});
+    expect(posted.text).toBe('modal over the socket');
+  });
+
   it('refuses the shortcut on someone else’s snap and leaves the snap in place', async () => {
     const ts = await snapOverSocket('shortcut over the socket', 'C-sother');
 
@@ -249,4 +307,32 @@ describe('Socket Mode', () => {
     expect(String(refusal.body.text)).toContain('Only its author');
     expect(slack.live('C-sother').map((m) => m.ts)).toEqual([ts]);
   });
+
+  it('connects again when Slack closes the connection, and answers over the new one', async () => {
+    // Prepare
+    const opens = () => slack.calls.filter((c) => c.method === 'apps.connections.open').length;
+    const before = opens();
+    const next = new Promise<WebSocket>((resolve) => wss.once('connection', resolve));
+
+    // Act: Slack ends the connection (it recycles them now and then).
+    socket.close(1001, 'going away');
+    socket = await next;
+    const { ack } = await envelope(
+      'slash_commands',
+      {
+        team_id: 'T1',
+        channel_id: 'C-sagain',
+        user_id: 'U1',
+        command: '/snap',
+        text: 'help',
+        response_url: slack.responseUrl('socket-again'),
+        trigger_id: 'socket.again',
+      },
+      true,
+    );
+
+    // Assess
+    expect(opens()).toBe(before + 1);
+    expect(String((ack.payload as { text?: string }).text)).toContain('/snap');
+  }, 15_000);
 });

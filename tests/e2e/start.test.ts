@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,10 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SANDBOX_SIGNING_SECRET } from '../../local/pipeline';
 import { shownField } from '../../local/readable-log';
 import { SANDBOX } from '../../local/sandbox';
+import { startSlack } from '../../local/slack-stand-in';
 import { STATE_COOKIE } from '../../shared/domain/install';
 import { computeSignature } from '../../shared/domain/signature';
 import { type LocalServer, startLocalServer, subscribe } from '../support/local-server';
-import { writeLedger } from '../support/privacy';
+import { noteCommand, writeLedger } from '../support/privacy';
 import { commandBody } from '../support/slack-requests';
 import { until } from '../support/wait';
 
@@ -41,6 +42,12 @@ function signedPost(body: string, secret = SANDBOX_SIGNING_SECRET) {
 const records = async () =>
   (await (await fetch(`${server.url}/api/records`)).json()) as Array<Record<string, unknown>>;
 
+/** The body of a command typed in the page's box (`/api/command`); its text is noted for the privacy ledger. */
+function pageCommand(text: string, conversation: string): string {
+  noteCommand(text);
+  return JSON.stringify({ text, conversation });
+}
+
 beforeAll(async () => {
   server = await startLocalServer(['--sweep-period', '10', '--ttl-late', '0']);
 }, 60_000);
@@ -49,7 +56,8 @@ afterAll(async () => {
   const left = server ? await records().catch(() => []) : [];
   writeLedger({
     suite: 'start',
-    texts: ['hello from the test', 'safety net', 'before anyone added snap', 'kept across runs'],
+    // Every command is noted where it is sent (commandBody, pageCommand).
+    texts: [],
     secrets: [...(server?.secrets() ?? []), ...others.flatMap((o) => o.secrets())],
     artefacts: {
       'server output (its logs)': server?.output().split('\n') ?? [],
@@ -234,7 +242,7 @@ describe('npm start: adding snap to a workspace through Slack’s authorize page
     const response = await fetch(`${server.url}/api/command`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ text: '10s before anyone added snap', conversation: 'C0GXGENERAL' }),
+      body: pageCommand('10s before anyone added snap', 'C0GXGENERAL'),
     });
     const reply = await until(
       () => stream.events.find((e) => e.type === 'reply' && e.data.conversation === 'C0GXGENERAL'),
@@ -264,7 +272,7 @@ describe('npm start: adding snap to a workspace through Slack’s authorize page
     expect(started.to.origin).not.toBe(new URL(server.url).origin);
     expect(started.to.searchParams.get('redirect_uri')).toBe(`${server.url}/slack/oauth_redirect`);
     expect(started.cookie.split('; ')).toEqual(
-      expect.arrayContaining(['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/slack/oauth_redirect']),
+      expect.arrayContaining(['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/']),
     );
     expect(page).toContain('is requesting permission to access the <b data-role="workspace">Acme</b>');
     expect(page).toContain('Send messages as @snap');
@@ -278,7 +286,7 @@ describe('npm start: adding snap to a workspace through Slack’s authorize page
     const started = await beginInstall('?as=user');
     const page = await (await fetch(started.to)).text();
 
-    expect(started.to.searchParams.get('user_scope')).toBe('chat:write');
+    expect(started.to.searchParams.get('user_scope')).toBe('chat:write,files:write');
     expect(page).toContain('Send messages on your behalf');
     expect(page).toContain('On your behalf, as alex');
     expect(page).not.toContain('Send messages as @snap');
@@ -333,6 +341,8 @@ describe('npm start: adding snap to a workspace through Slack’s authorize page
     const withCookie = await back(to, started.pair);
     const installedPage = await withCookie.text();
     const afterInstall = (await apps())[GLOBEX];
+    // The success page reloaded: its cookie was cleared with it.
+    const reloadedPage = await (await back(to)).text();
     const removed = await fetch(`${server.url}/api/uninstall`, {
       method: 'POST',
       body: JSON.stringify({ team: GLOBEX }),
@@ -348,6 +358,8 @@ describe('npm start: adding snap to a workspace through Slack’s authorize page
     expect(withCookie.headers.getSetCookie().join()).toContain(`${STATE_COOKIE}=;`);
     expect(installedPage).toContain('snap is now installed in <strong>Globex</strong>');
     expect(afterInstall?.installed).toBe(true);
+    expect(reloadedPage).toContain('This link was already used');
+    expect(reloadedPage).toContain(`href="${server.url}/"`);
     expect(removed.status).toBe(200);
     expect(afterRemoval?.installed).toBe(false);
   });
@@ -391,7 +403,7 @@ describe('npm start --data', () => {
         const stream = await subscribe(second.url);
         await fetch(`${second.url}/api/command`, {
           method: 'POST',
-          body: JSON.stringify({ text: '1h kept across runs', conversation: 'C0GXGENERAL' }),
+          body: pageCommand('1h kept across runs', 'C0GXGENERAL'),
         });
         const posted = await until(
           () => stream.events.find((e) => e.type === 'posted' && e.data.channel === 'C0GXGENERAL'),
@@ -458,6 +470,7 @@ describe('npm start while it starts, and when it is stopped', () => {
   const unix = process.platform === 'win32' ? it.skip : it;
   unix.each([
     { how: 'npm itself gets SIGTERM', signal: 'SIGTERM', group: false },
+    { how: 'npm itself gets SIGINT (as IDEs and process managers send it)', signal: 'SIGINT', group: false },
     { how: 'Ctrl-C sends SIGINT to its whole process group', signal: 'SIGINT', group: true },
   ] as const)(
     'stops everything it started when $how',
@@ -483,26 +496,37 @@ describe('npm start while it starts, and when it is stopped', () => {
       npm.stderr.on('data', (d: Buffer) => {
         output += d.toString();
       });
-      const exited = new Promise<void>((done) => npm.once('exit', () => done()));
+      const exited = new Promise<boolean>((done) => npm.once('exit', () => done(true)));
       let started: number[] = [];
       try {
         const url = await until(() => /Slack endpoint: (http:\/\/localhost:\d+)/.exec(output)?.[1], 60_000);
         const port = Number(new URL(url).port);
         started = descendants(npm.pid ?? 0);
+        const names = commandNames(started);
 
         // Act
         process.kill(group ? -(npm.pid ?? 0) : (npm.pid ?? 0), signal);
-        await exited;
+        // Bounded: an npm that ignores the signal is the failure this guards against.
+        let bound: NodeJS.Timeout | undefined;
+        const npmStopped = await Promise.race([
+          exited,
+          new Promise<false>((done) => {
+            bound = setTimeout(() => done(false), 15_000);
+          }),
+        ]).finally(() => clearTimeout(bound));
         const left = await until(() => {
           const alive = started.filter(isAlive);
           return alive.length === 0 ? alive : undefined;
         }, 10_000).catch(() => started.filter(isAlive));
 
         // Assess
-        expect(started.length).toBeGreaterThanOrEqual(1);
+        expect(names).toEqual(expect.arrayContaining(['node', 'esbuild']));
+        expect(npmStopped).toBe(true);
         expect(left).toEqual([]);
         expect(await accepts(port)).toBe(false);
         expect(output).toContain('snap: stopping');
+        // Stopped in order (its cleanup ran), not cut short: npm reports no failed script.
+        expect(output).not.toContain('npm error');
       } finally {
         for (const pid of [...started, npm.pid ?? 0].filter((pid) => pid && isAlive(pid)))
           process.kill(pid, 'SIGKILL');
@@ -511,6 +535,155 @@ describe('npm start while it starts, and when it is stopped', () => {
     },
     90_000,
   );
+});
+
+/**
+ * `npm start` in workspace mode (Slack variables set), run to its end: what it printed, its exit
+ * code, and how long it took. Bounded: a start that hangs fails the test instead of waiting.
+ */
+function startWith(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string; ms: number }> {
+  const began = Date.now();
+  const child = spawn(process.execPath, ['scripts/run-ts.mjs', 'local/start.ts', '--port', '0'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+  return new Promise((done) =>
+    child.once('exit', (code) => {
+      clearTimeout(killer);
+      done({ code, output, ms: Date.now() - began });
+    }),
+  );
+}
+
+/** A port where nothing listens (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+  const { port } = probe.address() as { port: number };
+  await new Promise((done) => probe.close(done));
+  return port;
+}
+
+describe('npm start with Slack variables, when Slack says no', () => {
+  const BOT = 'xoxb-the-workspace-bot';
+  const base = { SLACK_SIGNING_SECRET: 'workspace-signing-secret' };
+  const running = /snap is running/;
+
+  it('names the bot token when Slack refuses it, and exits at once without starting (HTTP mode)', async () => {
+    // Prepare
+    const slack = await startSlack({ token: BOT });
+    try {
+      // Act
+      const run = await startWith({
+        ...base,
+        SLACK_BOT_TOKEN: 'xoxb-not-this-one',
+        SLACK_API_URL: slack.apiUrl,
+      });
+
+      // Assess
+      expect(run.code).toBe(1);
+      expect(run.output).toContain('Slack refused SLACK_BOT_TOKEN (invalid_auth)');
+      expect(run.output).not.toMatch(running);
+      expect(run.output).not.toContain('xoxb-not-this-one');
+      expect(slack.calls.map((c) => c.method)).toEqual(['auth.test']);
+    } finally {
+      await slack.close();
+    }
+  }, 45_000);
+
+  it('names the app token when Slack refuses it (Socket Mode), the bot token being fine', async () => {
+    // Prepare: the stand-in hands out no Socket Mode URL, so it refuses every app token.
+    const slack = await startSlack({ token: BOT });
+    try {
+      // Act
+      const run = await startWith({
+        ...base,
+        SLACK_BOT_TOKEN: BOT,
+        SLACK_APP_TOKEN: 'xapp-1-refused',
+        SLACK_API_URL: slack.apiUrl,
+      });
+
+      // Assess
+      expect(run.code).toBe(1);
+      expect(run.output).toContain('Slack refused SLACK_APP_TOKEN (invalid_auth)');
+      expect(run.output).not.toContain('SLACK_BOT_TOKEN (');
+      expect(run.output).not.toMatch(running);
+      expect(run.output).not.toContain('xapp-1-refused');
+    } finally {
+      await slack.close();
+    }
+  }, 45_000);
+
+  it('says Slack is unreachable when nothing answers at its address', async () => {
+    const port = await closedPort();
+
+    const run = await startWith({
+      ...base,
+      SLACK_BOT_TOKEN: BOT,
+      SLACK_APP_TOKEN: 'xapp-1-any',
+      SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
+    });
+
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(`Slack is unreachable at http://127.0.0.1:${port}/api/ (ECONNREFUSED)`);
+    expect(run.output).not.toMatch(running);
+  }, 45_000);
+
+  it('gives up on a Slack that takes the connection but never answers, within its bounded wait', async () => {
+    // Prepare: accepts and holds every connection, says nothing.
+    const held: Socket[] = [];
+    const silent: Server = createServer((socket) => held.push(socket));
+    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+    const { port } = silent.address() as { port: number };
+    try {
+      // Act
+      const run = await startWith({
+        ...base,
+        SLACK_BOT_TOKEN: BOT,
+        SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
+      });
+
+      // Assess
+      expect(run.code).toBe(1);
+      expect(run.output).toContain('Slack is unreachable');
+      expect(run.output).toContain('no answer within 10 s');
+      expect(run.ms).toBeLessThan(30_000);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((done) => silent.close(done));
+    }
+  }, 45_000);
+
+  it('says so when Slack takes the app token but the Socket Mode connection cannot open', async () => {
+    // Prepare: the stand-in hands out a WebSocket URL where nothing listens.
+    const slack = await startSlack({ token: BOT, socketUrl: `ws://127.0.0.1:${await closedPort()}/link` });
+    try {
+      // Act
+      const run = await startWith({
+        ...base,
+        SLACK_BOT_TOKEN: BOT,
+        SLACK_APP_TOKEN: 'xapp-1-accepted',
+        SLACK_API_URL: slack.apiUrl,
+      });
+
+      // Assess
+      expect(run.code).toBe(1);
+      expect(run.output).toContain('Slack took SLACK_APP_TOKEN, but the Socket Mode connection');
+      expect(run.output).not.toMatch(running);
+    } finally {
+      await slack.close();
+    }
+  }, 45_000);
 });
 
 function signedPostTo(url: string, body: string) {
@@ -544,6 +717,15 @@ function descendants(pid: number): number[] {
   };
   visit(pid);
   return found;
+}
+
+/** The program each process runs (`node`, `esbuild`, `sh`…), from `ps`. */
+function commandNames(pids: number[]): string[] {
+  if (pids.length === 0) return [];
+  return execFileSync('ps', ['-o', 'args=', '-p', pids.join(',')], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0]?.split('/').pop() ?? '');
 }
 
 function isAlive(pid: number): boolean {

@@ -6,14 +6,17 @@
  */
 
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
+import { ACTIVITY_PREFIX } from '../../shared/adapters/activity-store';
+import { GRANTS_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import {
   MESSAGE_KEY_CONTEXT,
   revealKeyContext,
   secretContext,
   tokenContext,
+  VIEW_KEY_CONTEXT,
 } from '../../shared/adapters/kms';
-import { COUNTER_PREFIX, SNAP_PREFIX } from '../../shared/adapters/snap-item';
+import { SETTINGS_PREFIX } from '../../shared/adapters/settings-store';
+import { COUNTER_PREFIX, SLOT_PREFIX, SNAP_PREFIX } from '../../shared/adapters/snap-item';
 import {
   configReaderOf,
   deployedIn,
@@ -34,9 +37,8 @@ import {
 const FUNCTIONS = ['ack', 'poster', 'controls', 'sweeper', 'reaper', 'install'] as const;
 const ROOT = `arn:\${data.aws_partition.current.partition}:iam::\${data.aws_caller_identity.current.account_id}:root`;
 const DEPLOYER = tf('data.aws_iam_session_context.deployer.issuer_arn');
-/** How Terraform names a function's role; install is deployed with `count`, so through a splat. */
-const role = (fn: string) =>
-  fn === 'install' ? tf('one(module.install[*].role_arn)') : `\${module.${fn}.role_arn}`;
+/** How Terraform names a function's role. */
+const role = (fn: string) => `\${module.${fn}.role_arn}`;
 /** The part of a Slack token's encryption context that is the same for every token. */
 const { app, purpose } = tokenContext({ key: 'T0', kind: 'bot' });
 const TOKEN_CONTEXT = { app, purpose } as Record<string, string>;
@@ -208,6 +210,11 @@ describe('the KMS key policy', () => {
         expected.push(grant(role(revealMaker), 'kms:GenerateDataKey', REVEAL_CONTEXT));
         expected.push(grant(role(revealMaker), 'kms:Decrypt', REVEAL_CONTEXT));
       }
+      // The poster bundle given a key: controls seals modals' bindings with it, the poster opens them.
+      if (env.SNAP_KMS_KEY_ID && fn === 'controls')
+        expected.push(grant(role(fn), 'kms:GenerateDataKey', { ...VIEW_KEY_CONTEXT }));
+      if (env.SNAP_KMS_KEY_ID && fn === 'poster')
+        expected.push(grant(role(fn), 'kms:Decrypt', { ...VIEW_KEY_CONTEXT }));
     }
 
     // Act
@@ -433,40 +440,100 @@ describe('the table, shared by every kind of item', () => {
   const ITEM_ACTIONS =
     /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|BatchGetItem|BatchWriteItem|ConditionCheckItem)$/;
   /** The key prefixes the code writes, as IAM patterns. */
-  const PREFIXES = [SNAP_PREFIX, COUNTER_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX].map((p) => `${p}*`);
+  const PREFIXES = [
+    SNAP_PREFIX,
+    COUNTER_PREFIX,
+    SLOT_PREFIX,
+    INSTALLATION_PREFIX,
+    STATE_PREFIX,
+    GRANTS_PREFIX,
+    SETTINGS_PREFIX,
+    ACTIVITY_PREFIX,
+  ].map((p) => `${p}*`);
 
-  /** A function's role statements that act on single items of the table. */
+  /** snap's two tables: the snaps' (with OAuth flows and counters) and the installations'. */
+  const TABLES = [tf('aws_dynamodb_table.snaps.arn'), tf('aws_dynamodb_table.installations.arn')];
+  /** A function's role statements that act on single items of either table. */
   const itemStatements = (fn: string) => {
-    const doc = /data\.aws_iam_policy_document\.(\w+)\.json/.exec(String(infra.module[fn]?.policy_json))?.[1];
+    const doc = /data\.aws_iam_policy_document\.(\w+)(?:\[0\])?\.json/.exec(
+      String(infra.module[fn]?.policy_json),
+    )?.[1];
     if (!doc) throw new Error(`${fn} has no policy document`);
     return policyStatements(infra, doc).filter(
-      (s) =>
-        s.actions.some((a) => ITEM_ACTIONS.test(a)) &&
-        s.resources.includes(tf('aws_dynamodb_table.snaps.arn')),
+      (s) => s.actions.some((a) => ITEM_ACTIONS.test(a)) && s.resources.some((r) => TABLES.includes(r)),
     );
   };
   const leadingKeys = (s: PolicyStatement) =>
     s.conditions.find((c) => c.variable === 'dynamodb:LeadingKeys' && c.test === 'ForAllValues:StringLike')
       ?.values ?? [];
 
-  it.each(FUNCTIONS)('confines %s to the key prefixes of the items it owns', (fn) => {
-    const statements = itemStatements(fn);
+  it.each(FUNCTIONS.filter((fn) => fn !== 'ack'))(
+    'confines %s to the key prefixes of the items it owns',
+    (fn) => {
+      const statements = itemStatements(fn);
 
-    for (const s of statements) {
-      expect([s.sid, leadingKeys(s).length > 0]).toEqual([s.sid, true]);
-      // Each pattern lies within one owned prefix (inst#*#* within inst#*).
-      for (const key of leadingKeys(s))
-        expect([key, PREFIXES.some((p) => key.startsWith(p.slice(0, -1)))]).toEqual([key, true]);
+      // Each of these reads or writes items: an empty list would check nothing.
+      expect(statements.length).toBeGreaterThan(0);
+      for (const s of statements) {
+        expect([s.sid, leadingKeys(s).length > 0]).toEqual([s.sid, true]);
+        // Each pattern lies within one owned prefix (inst#*#* within inst#*).
+        for (const key of leadingKeys(s))
+          expect([key, PREFIXES.some((p) => key.startsWith(p.slice(0, -1)))]).toEqual([key, true]);
+      }
+    },
+  );
+
+  it('gives ack no right over any item (it never touches the table)', () => {
+    expect(itemStatements('ack')).toEqual([]);
+  });
+
+  it('lets the poster write snaps and rate-limit counters, the sweeper snaps and activity counts, the reaper snaps only, and each delete only tokens in the installations', () => {
+    const keysOf = (fn: string) => new Set(itemStatements(fn).flatMap(leadingKeys));
+    const installations = tf('aws_dynamodb_table.installations.arn');
+
+    expect([...keysOf('poster')]).toEqual(
+      expect.arrayContaining([`${SNAP_PREFIX}*`, `${COUNTER_PREFIX}*`, `${SLOT_PREFIX}*`]),
+    );
+    // The slots: read together, taken, given back — and only slot items.
+    const slots = itemStatements('poster').filter((s) => leadingKeys(s).includes(`${SLOT_PREFIX}*`));
+    expect(slots.map((s) => [s.sid, [...s.actions].sort(), leadingKeys(s)])).toEqual([
+      [
+        'HoldPosterSlots',
+        ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'],
+        [`${SLOT_PREFIX}*`],
+      ],
+    ]);
+    const snapWrites: Record<string, string[]> = {
+      sweeper: [`${ACTIVITY_PREFIX}*`, `${SNAP_PREFIX}*`],
+      reaper: [`${SNAP_PREFIX}*`],
+    };
+    for (const fn of ['sweeper', 'reaper']) {
+      const writes = itemStatements(fn).filter((s) => s.actions.some((a) => a !== 'dynamodb:GetItem'));
+      const inSnaps = writes.filter((s) => !s.resources.includes(installations));
+      const inInstallations = writes.filter((s) => s.resources.includes(installations));
+      expect([fn, [...new Set(inSnaps.flatMap(leadingKeys))].sort()]).toEqual([fn, snapWrites[fn]]);
+      // A dead token's item (a user's, and its key in their index of grants), or a dead bot
+      // token's attributes: nothing else there.
+      expect([fn, inInstallations.map((s) => s.sid).sort()]).toEqual([
+        fn,
+        ['DeleteUserTokens', 'ForgetDeadBotTokens', 'UnlistUserGrants'],
+      ]);
     }
   });
 
-  it('lets the poster write snaps and rate-limit counters, the sweeper and reaper snaps only', () => {
-    const keysOf = (fn: string) => new Set(itemStatements(fn).flatMap(leadingKeys));
+  it('lets only controls change settings, and every snap function read them by key, in the installations’ table (no TTL, no index, no stream: they last as the installation does)', () => {
+    const installations = tf('aws_dynamodb_table.installations.arn');
+    const onSettings = (fn: string, action: string) =>
+      itemStatements(fn).filter(
+        (s) => s.actions.includes(action) && leadingKeys(s).includes(`${SETTINGS_PREFIX}*`),
+      );
+    const settingsWriters = FUNCTIONS.filter((fn) => onSettings(fn, 'dynamodb:UpdateItem').length > 0);
+    const readers = FUNCTIONS.filter((fn) => onSettings(fn, 'dynamodb:GetItem').length > 0);
 
-    expect([...keysOf('poster')]).toEqual(expect.arrayContaining([`${SNAP_PREFIX}*`, `${COUNTER_PREFIX}*`]));
-    for (const fn of ['sweeper', 'reaper']) {
-      const writes = itemStatements(fn).filter((s) => s.actions.some((a) => a !== 'dynamodb:GetItem'));
-      expect([fn, [...new Set(writes.flatMap(leadingKeys))]]).toEqual([fn, [`${SNAP_PREFIX}*`]]);
-    }
+    expect(settingsWriters.sort()).toEqual(['controls', 'install'].sort());
+    expect(readers.sort()).toEqual(['controls', 'install', 'poster', 'sweeper'].sort());
+    for (const fn of readers)
+      for (const s of onSettings(fn, 'dynamodb:GetItem'))
+        expect([fn, s.resources]).toEqual([fn, [installations]]);
   });
 });

@@ -6,9 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
-import { INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
+import { ACTIVITY_PREFIX } from '../../shared/adapters/activity-store';
+import { GRANTS_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import { tokenContext } from '../../shared/adapters/kms';
 import { REVEAL_KEY_PREFIX, REVEAL_TABLE } from '../../shared/adapters/reveal-store';
+import { SETTINGS_PREFIX } from '../../shared/adapters/settings-store';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../../shared/adapters/slack-request';
 import { TABLE } from '../../shared/adapters/snap-item';
 import { ROUTES } from '../../shared/app/accept-interaction';
@@ -52,8 +54,8 @@ const blocks = (value: unknown) => (value ?? []) as Array<Record<string, unknown
 
 /** Plaintext fallbacks for local runs: Terraform never sets them. */
 const PLAINTEXT_FALLBACKS = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_CLIENT_SECRET'];
-/** Optional overrides: SLACK_API_URL for local runs, SNAP_INSTALLATIONS_TABLE_NAME for a table of its own. */
-const OVERRIDES = ['SLACK_API_URL', 'SNAP_INSTALLATIONS_TABLE_NAME'];
+/** Optional overrides: SLACK_API_URL for local runs; SNAP_SETTINGS_CACHE_SECONDS left to its default when deployed (tests read settings afresh). */
+const OVERRIDES = ['SLACK_API_URL', 'SNAP_SETTINGS_CACHE_SECONDS'];
 
 /** A function's environment as Terraform sets it in `mode`: the names set, and those left out. */
 function environmentIn(fn: string, mode: Mode): { set: string[]; unset: string[] } {
@@ -99,10 +101,8 @@ describe('infra and code agree', () => {
     (fn, name) => {
       // Prepare
       const mode = modeOf(name);
-      if (!deployedIn(module(fn), mode)) {
-        expect([fn, name]).toEqual(['install', 'one-workspace']);
-        return;
-      }
+      // Every function is deployed in every mode (install serves Slack's events in all of them).
+      expect(deployedIn(module(fn), mode)).toBe(true);
 
       // Act: the config reads what is set and looks for what is not (optional variables).
       const { read, absent } = configIn(fn, mode);
@@ -172,10 +172,11 @@ describe('infra and code agree', () => {
     const statements = (doc: string) =>
       (docs[doc]?.statement ?? []) as Array<{ sid: string; actions: string[]; condition: Condition[] }>;
     const read = statements('read_stored_tokens');
-    const revoke = statements('revoke_user_tokens');
+    const revoke = statements('delete_user_tokens');
+    const forgetBot = statements('forget_dead_bot_tokens');
 
     // Assess
-    for (const doc of ['read_stored_tokens', 'revoke_user_tokens', 'stored_token_key'])
+    for (const doc of ['read_stored_tokens', 'delete_user_tokens', 'stored_token_key'])
       expect([doc, docs[doc]?.count]).toEqual([doc, tf('local.tokens_in_store ? 1 : 0')]);
     expect(read.map((st) => [st.sid, st.actions])).toEqual([
       ['ReadStoredTokens', ['dynamodb:GetItem']],
@@ -187,7 +188,7 @@ describe('infra and code agree', () => {
         variable: 'dynamodb:LeadingKeys',
       });
     expect(resolveLocal(infra, read[0]?.condition[0]?.values)).toEqual([`${INSTALLATION_PREFIX}*`]);
-    // The controls function deletes user token items only (inst#<key>#<user>), never an installation item.
+    // The deleters delete user token items only (inst#<key>#<user>), never an installation item.
     const userItems = resolveLocal(infra, revoke[0]?.condition[0]?.values) as string[];
     expect(userItems).toEqual([`${INSTALLATION_PREFIX}*#*`]);
     const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -203,17 +204,38 @@ describe('infra and code agree', () => {
       tokenContext({ key: 'T0001', kind: 'bot' }).purpose,
     ]);
     expect(revoke.map((st) => [st.sid, [...st.actions].sort()])).toEqual([
-      ['RevokeOwnUserTokens', ['dynamodb:DeleteItem']],
+      ['DeleteUserTokens', ['dynamodb:DeleteItem']],
+      ['UnlistUserGrants', ['dynamodb:DeleteItem', 'dynamodb:UpdateItem']],
+    ]);
+    expect(resolveLocal(infra, revoke[1]?.condition[0]?.values)).toEqual([`${GRANTS_PREFIX}*`]);
+    // A dead bot token: workspace items only (inst#<key>, not inst#<key>#<user>), distributed only.
+    expect(infra.data.aws_iam_policy_document?.forget_dead_bot_tokens?.count).toBe(
+      tf('local.one_workspace ? 0 : 1'),
+    );
+    expect(forgetBot.map((st) => [st.sid, [...st.actions].sort()])).toEqual([
+      ['ForgetDeadBotTokens', ['dynamodb:DeleteItem', 'dynamodb:UpdateItem']],
+    ]);
+    expect(forgetBot[0]?.condition.map((c) => [c.test, c.variable, resolveLocal(infra, c.values)])).toEqual([
+      ['ForAllValues:StringLike', 'dynamodb:LeadingKeys', [`${INSTALLATION_PREFIX}*`]],
+      ['ForAllValues:StringNotLike', 'dynamodb:LeadingKeys', [`${INSTALLATION_PREFIX}*#*`]],
     ]);
     // Without install, no statement of theirs names installation items; distributed, no bot token.
+    // Each of them lets go of a token Slack calls dead; only distributed, of a bot token. Only
+    // the controls function (/snap revoke) reads the authors' index of grants.
     for (const fn of ['poster', 'controls', 'sweeper', 'reaper']) {
       const alone = functionStatements(infra, fn, modeOf('one-workspace'));
+      const withInstall = functionStatements(infra, fn, modeOf('one-workspace with install'));
       const distributed = functionStatements(infra, fn, modeOf('distributed'));
       expect(alone.map((st) => st.sid)).not.toContain('ReadStoredTokens');
       expect(alone.map((st) => st.sid)).toContain('DecryptBotToken');
       expect(distributed.map((st) => st.sid)).toContain('ReadStoredTokens');
       expect(distributed.map((st) => st.sid)).not.toContain('DecryptBotToken');
-      expect(distributed.some((st) => st.sid === 'RevokeOwnUserTokens')).toBe(fn === 'controls');
+      expect(distributed.map((st) => st.sid)).toEqual(
+        expect.arrayContaining(['DeleteUserTokens', 'ForgetDeadBotTokens']),
+      );
+      expect(withInstall.map((st) => st.sid)).toContain('DeleteUserTokens');
+      expect(withInstall.map((st) => st.sid)).not.toContain('ForgetDeadBotTokens');
+      expect(distributed.some((st) => st.sid === 'ReadUserGrants')).toBe(fn === 'controls');
     }
   });
 
@@ -386,7 +408,7 @@ describe('infra and code agree', () => {
     const byPrincipal = permissions.map((p) => [p.principal, p.function_name]);
 
     expect(byPrincipal).toContainEqual(['apigateway.amazonaws.com', `\${module.ack.name}`]);
-    expect(byPrincipal).toContainEqual(['apigateway.amazonaws.com', `\${module.install[0].name}`]);
+    expect(byPrincipal).toContainEqual(['apigateway.amazonaws.com', `\${module.install.name}`]);
     expect(byPrincipal).toContainEqual(['events.amazonaws.com', `\${module.sweeper.name}`]);
     expect(permissions).toHaveLength(3);
     expect(infra.resource.aws_lambda_function_url).toBeUndefined();
@@ -396,22 +418,44 @@ describe('infra and code agree', () => {
     );
   });
 
-  it('gives every install route, which takes unsigned requests, its own smaller throttle', () => {
+  it('gives install’s browser routes, which take unsigned requests, their own smaller throttle, and Slack’s events, served in every mode, one sized for Slack', () => {
+    // Prepare
     const stage = infra.resource.aws_apigatewayv2_stage?.default as Record<string, unknown>;
-    const dynamic = (stage.dynamic as Record<string, Array<Record<string, unknown>>>).route_settings?.[0];
-    const content = blocks(dynamic?.content)[0];
-    const variable = (name: string) => infra.variable[name] as Record<string, unknown>;
+    const dynamic = (stage.dynamic as Record<string, Array<Record<string, unknown>>>).route_settings ?? [];
+    const fixed = blocks(stage.route_settings);
+    const variable = (name: string) => Number((infra.variable[name] as Record<string, unknown>).default);
+    const browsers = infra.locals.browser_routes as string;
+    const [browser] = dynamic;
+    const [events] = fixed;
 
-    expect(String(dynamic?.for_each)).toContain('local.install_routes');
-    expect(String(dynamic?.for_each)).toContain('local.install_enabled');
-    expect(content).toMatchObject({
+    // Assess: the browsers' allowance covers every install route but the events', with Add to
+    // Slack only; the events' allowance is there whatever the mode.
+    expect(dynamic).toHaveLength(1);
+    expect(fixed).toHaveLength(1);
+    expect(browser?.for_each).toBe(tf('local.install_enabled ? local.browser_routes : {}'));
+    expect(browsers).toContain('local.install_routes');
+    expect(browsers).toContain('name != "events"');
+    expect(blocks(browser?.content)[0]).toMatchObject({
       route_key: tf('route_settings.value'),
       throttling_rate_limit: tf('var.install_throttle_rate'),
       throttling_burst_limit: tf('var.install_throttle_burst'),
     });
-    expect(Number(variable('install_throttle_rate').default)).toBeLessThan(
-      Number(variable('api_throttle_rate').default),
+    expect(
+      interpolateLocals(infra, String((infra.locals.install_routes as Record<string, string>).events)),
+    ).toBe(`POST ${EVENTS_PATH}`);
+    expect(events).toMatchObject({
+      route_key: tf('local.install_routes.events'),
+      throttling_rate_limit: tf('var.events_throttle_rate'),
+      throttling_burst_limit: tf('var.events_throttle_burst'),
+    });
+    expect(infra.locals.install_routes_deployed).toBe(
+      tf('local.install_enabled ? local.install_routes : { events = local.install_routes.events }'),
     );
+    // Slack's ~8 events a second per workspace at its own limit, for several workspaces at once;
+    // browsers' a handful.
+    expect(variable('install_throttle_rate')).toBeLessThan(variable('api_throttle_rate'));
+    expect(variable('events_throttle_rate')).toBeGreaterThanOrEqual(5 * 8);
+    expect(variable('events_throttle_burst')).toBeGreaterThanOrEqual(variable('events_throttle_rate'));
     expect(stage.depends_on).toContain(tf('aws_apigatewayv2_route.install'));
   });
 
@@ -434,52 +478,105 @@ describe('infra and code agree', () => {
         `POST ${EVENTS_PATH}`,
       ].sort(),
     );
-    expect(route.for_each).toBe(`\${local.install_enabled ? local.install_routes : {}}`);
+    // Slack's events in every mode (App Home), the browser routes only with the app's client id.
+    expect(infra.locals.install_routes_deployed).toBe(
+      tf('local.install_enabled ? local.install_routes : { events = local.install_routes.events }'),
+    );
+    expect(route.for_each).toBe(tf('local.install_routes_deployed'));
     expect(permission.for_each).toBe(route.for_each);
     expect(String(permission.source_arn)).toBe(
       `\${aws_apigatewayv2_api.slack.execution_arn}/*/\${replace(each.value, " ", "")}`,
     );
-    expect(module('install').count).toBe(`\${local.install_enabled ? 1 : 0}`);
+    expect(module('install').count).toBeUndefined();
     expect(infra.locals.install_enabled).toBe(`\${var.slack_client_id != null}`);
   });
 
-  it('lets install touch only its own key prefixes, seal tokens and open only its two secrets', () => {
+  it('lets install touch only its own key prefixes in each table, seal tokens and open only its two secrets, hand App Home to controls', () => {
     // Prepare
     type Condition = { test: string; variable: string; values: string[] };
     const doc = infra.data.aws_iam_policy_document?.install as { statement: Array<Record<string, unknown>> };
-    const bySid = new Map(doc.statement.map((st) => [st.sid, st]));
+    const oauth = infra.data.aws_iam_policy_document?.install_oauth as {
+      statement: Array<Record<string, unknown>>;
+    };
+    const bySid = new Map([...doc.statement, ...oauth.statement].map((st) => [st.sid, st]));
     const condition = (sid: string) => blocks(bySid.get(sid)?.condition)[0] as unknown as Condition;
 
-    // Assess
-    expect(condition('StoreInstallations')).toMatchObject({
-      test: 'ForAllValues:StringLike',
-      variable: 'dynamodb:LeadingKeys',
-    });
+    // Assess: installations in their own table, OAuth flows (and nothing else) in the snap table.
+    for (const sid of ['StoreInstallations', 'KeepOAuthStates'])
+      expect(condition(sid)).toMatchObject({
+        test: 'ForAllValues:StringLike',
+        variable: 'dynamodb:LeadingKeys',
+      });
+    expect(bySid.get('StoreInstallations')?.resources).toEqual([tf('aws_dynamodb_table.installations.arn')]);
     expect(resolveLocal(infra, condition('StoreInstallations').values)).toEqual([
       `${INSTALLATION_PREFIX}*`,
-      `${STATE_PREFIX}*`,
+      `${GRANTS_PREFIX}*`,
+      `${SETTINGS_PREFIX}*`,
     ]);
+    expect(oauth).toMatchObject({ count: tf('local.install_enabled ? 1 : 0') });
+    expect(bySid.get('HandHomeToControls')?.resources).toEqual([tf('module.controls.arn')]);
+    expect(bySid.get('KeepOAuthStates')?.resources).toEqual([tf('aws_dynamodb_table.snaps.arn')]);
+    expect(resolveLocal(infra, condition('KeepOAuthStates').values)).toEqual([`${STATE_PREFIX}*`]);
+    // Saved, marked used by the redirect, read back when the success page is reloaded.
+    expect(bySid.get('KeepOAuthStates')?.actions).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    // At uninstall, the workspace's activity counts in the snap table: deleted, nothing more.
+    expect(bySid.get('ForgetActivity')?.resources).toEqual([tf('aws_dynamodb_table.snaps.arn')]);
+    expect(resolveLocal(infra, condition('ForgetActivity').values)).toEqual([`${ACTIVITY_PREFIX}*`]);
+    expect(bySid.get('ForgetActivity')?.actions).toEqual(['dynamodb:DeleteItem']);
     expect(bySid.get('SealTokens')?.actions).toEqual(['kms:Encrypt']);
     expect(condition('SealTokens').variable).toBe('kms:EncryptionContext:purpose');
     expect(condition('SealTokens').values.map((v) => resolveLocal(infra, v))).toEqual([
       tokenContext({ key: 'T0001', kind: 'bot' }).purpose,
     ]);
-    expect(condition('DecryptSecrets').values.map((v) => interpolateLocals(infra, v))).toEqual([
+    expect(condition('DecryptSigningSecret').values.map((v) => interpolateLocals(infra, v))).toEqual([
       'SLACK_SIGNING_SECRET',
+    ]);
+    expect(condition('DecryptClientSecret').values.map((v) => interpolateLocals(infra, v))).toEqual([
       'SLACK_CLIENT_SECRET',
     ]);
-    expect(
-      functionStatements(infra, 'install')
-        .flatMap((st) => st.actions)
-        .sort(),
-    ).toEqual([
+    expect([...new Set(functionStatements(infra, 'install').flatMap((st) => st.actions))].sort()).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'kms:Decrypt',
       'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'lambda:InvokeFunction',
     ]);
+  });
+
+  it('keeps installations and settings in a table of their own in every mode, with no stream, no TTL and no index, encrypted, with a week of backups', () => {
+    const installations = infra.resource.aws_dynamodb_table?.installations as Record<string, unknown>;
+
+    expect(installations.count).toBeUndefined();
+    expect(installations.hash_key).toBe(tf('local.table.partition_key'));
+    expect(installations.stream_enabled).toBe(false);
+    expect(installations.stream_view_type).toBeUndefined();
+    expect(installations.ttl).toBeUndefined();
+    expect(installations.global_secondary_index).toBeUndefined();
+    expect(blocks(installations.server_side_encryption)[0]?.enabled).toBe(true);
+    expect(blocks(installations.point_in_time_recovery)[0]).toMatchObject({
+      enabled: true,
+      recovery_period_in_days: 7,
+    });
+    // The snap table's stream, which the reaper reads, carries no installation item nor any
+    // settings: whoever reads either finds it in this table, in every mode (the reaper reads
+    // tokens only, and only where they can be stored).
+    for (const fn of ['poster', 'controls', 'sweeper', 'install'])
+      expect([
+        fn,
+        (resolveLocal(infra, module(fn).environment) as Record<string, unknown>)
+          .SNAP_INSTALLATIONS_TABLE_NAME,
+      ]).toEqual([fn, tf('aws_dynamodb_table.installations.name')]);
+    expect(
+      (resolveLocal(infra, module('reaper').environment) as Record<string, unknown>)
+        .SNAP_INSTALLATIONS_TABLE_NAME,
+    ).toBe(tf('local.tokens_in_store ? aws_dynamodb_table.installations.name : null'));
   });
 });
 
@@ -543,6 +640,7 @@ describe('the Slack app manifest', () => {
   const manifest = parseYaml(repoYaml) as {
     features: {
       slash_commands: Array<{ command: string; url: string }>;
+      app_home?: { home_tab_enabled?: boolean };
       shortcuts: Array<{ type: string; callback_id: string }>;
     };
     oauth_config: { redirect_urls: string[]; scopes: { bot: string[]; user: string[] } };
@@ -592,9 +690,11 @@ describe('the Slack app manifest', () => {
     ]);
     expect(new URL(manifest.settings.event_subscriptions.request_url).pathname).toBe(EVENTS_PATH);
     expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual([
+      'app_home_opened',
       'app_uninstalled',
       'tokens_revoked',
     ]);
+    expect(manifest.features.app_home).toMatchObject({ home_tab_enabled: true });
     expect(manifest.settings.org_deploy_enabled).toBe(true);
   });
 

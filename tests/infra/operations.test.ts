@@ -119,12 +119,12 @@ describe('alarms', () => {
     }
   });
 
-  it('watch the install function for errors when it is deployed', () => {
+  it('watch the install function for errors (deployed in every mode)', () => {
     const install = infra.resource.aws_cloudwatch_metric_alarm?.install_errors ?? {};
 
-    expect(install.count).toBe(tf('local.install_enabled ? 1 : 0'));
+    expect(install.count).toBeUndefined();
     expect(install.metric_name).toBe('Errors');
-    expect(install.dimensions).toEqual({ FunctionName: tf('module.install[0].name') });
+    expect(install.dimensions).toEqual({ FunctionName: tf('module.install.name') });
   });
 
   it('watch every function for errors and every failure queue for messages', () => {

@@ -127,6 +127,100 @@ describe('ack under hostile input', () => {
     expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
   });
 
+  describe('interaction payloads', () => {
+    const interact = (payload: unknown) => {
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      return call(
+        apiGatewayEvent({ path: '/slack/interactions', body, headers: slackSignature(SECRET, body) }),
+      );
+    };
+    const who = { team: { id: 'T0FUZZ' }, user: { id: 'U0FUZZ' } };
+    const submit = (callback: string, metadata: unknown, values: unknown) => ({
+      ...who,
+      type: 'view_submission',
+      view: { id: 'V0FUZZ', callback_id: callback, private_metadata: metadata, state: { values } },
+    });
+    const good = {
+      delay: { delay: { type: 'plain_text_input', value: '5m' } },
+      text: { text: { type: 'plain_text_input', value: 'fuzzed text' } },
+      conversation: { conversation: { type: 'conversations_select', selected_conversation: 'C0FUZZ' } },
+    };
+
+    it('answers shortcuts and submissions with unknown callback ids with an empty 200 and hands nothing off (property)', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc
+            .string({ minLength: 1, maxLength: 40 })
+            .filter((id) => !/^(snap_new|snap_reply|snap_this|delete_snap)$/.test(id)),
+          fc.constantFrom('shortcut', 'message_action', 'view_submission', 'view_closed', 'block_actions'),
+          async (callback, type) => {
+            const result = await interact({
+              ...who,
+              type,
+              callback_id: callback,
+              trigger_id: '1.2.3',
+              response_url: 'https://hooks.slack.com/a',
+              channel: { id: 'C0FUZZ' },
+              message: { ts: '1.2', text: 'x' },
+              actions: [{ action_id: callback, action_ts: '1.2' }],
+              view: { id: 'V1', callback_id: callback, state: { values: {} } },
+            });
+            expect(ACCEPTABLE).toContain(result.statusCode);
+          },
+        ),
+        { numRuns: 200 },
+      );
+      expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
+    });
+
+    it('keeps a modal with forged private_metadata open with an error, and hands nothing off (property)', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('snap_new', 'snap_reply', 'snap_this'),
+          fc.oneof(
+            fc.string({ maxLength: 400 }),
+            fc.jsonValue().map((v) => JSON.stringify(v)),
+            fc
+              .record({ v: fc.constant(1), n: fc.string(), at: fc.integer(), s: fc.anything() })
+              .map((v) => JSON.stringify(v)),
+            fc.constant(undefined),
+          ),
+          async (callback, metadata) => {
+            const result = await interact(submit(callback, metadata, good));
+            expect(result.statusCode).toBe(200);
+            expect(JSON.parse(String(result.body))).toMatchObject({ response_action: 'errors' });
+          },
+        ),
+        { numRuns: 200 },
+      );
+      expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
+    });
+
+    it('answers oversized and hostile view state without a 5xx, the body limit holding (property)', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('snap_new', 'snap_reply', 'snap_this'),
+          fc.dictionary(
+            fc.string({ maxLength: 300 }),
+            fc.dictionary(fc.string({ maxLength: 300 }), fc.anything({ maxDepth: 3 })),
+            { maxKeys: 30 },
+          ),
+          fc.integer({ min: 0, max: 80_000 }),
+          async (callback, values, padding) => {
+            const huge = {
+              ...values,
+              text: { text: { type: 'plain_text_input', value: 'x'.repeat(padding) } },
+            };
+            const result = await interact(submit(callback, 'x', huge));
+            expect(ACCEPTABLE).toContain(result.statusCode);
+          },
+        ),
+        { numRuns: 100 },
+      );
+      expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
+    });
+  });
+
   it('logs no unhandled failure', () => {
     expect(logs.lines().join('\n')).not.toContain('"event":"ack.failed"');
   });

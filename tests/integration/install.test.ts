@@ -18,6 +18,7 @@ import {
   CLIENT_SECRET,
   eventCallback,
   flowCookie,
+  INSTALLATIONS_TABLE,
   type InstallHarness,
   location,
   PUBLIC_URL,
@@ -25,7 +26,6 @@ import {
   SIGNING_SECRET,
   signedEvent,
   startInstallHarness,
-  TABLE,
 } from '../support/install-harness';
 import { captureStdout } from '../support/logs';
 
@@ -65,13 +65,7 @@ describe('GET /slack/install', () => {
     expect(to.searchParams.get('redirect_uri')).toBe(`${PUBLIC_URL}/slack/oauth_redirect`);
     const [cookie] = result.cookies ?? [];
     expect(cookie).toMatch(new RegExp(`^${STATE_COOKIE}=[A-Za-z0-9_-]{43};`));
-    for (const attribute of [
-      'HttpOnly',
-      'Secure',
-      'SameSite=Lax',
-      'Path=/slack/oauth_redirect',
-      'Max-Age=600',
-    ])
+    for (const attribute of ['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/', 'Max-Age=600'])
       expect(cookie?.split('; ')).toContain(attribute);
     expect(result.headers?.['cache-control']).toBe('no-store');
   });
@@ -98,7 +92,7 @@ describe('GET /slack/install', () => {
     const result = await h.call(apiGatewayGet({ path: '/slack/install', query: 'as=user' }));
 
     const to = location(result);
-    expect(to.searchParams.get('user_scope')).toBe('chat:write');
+    expect(to.searchParams.get('user_scope')).toBe('chat:write,files:write');
     expect(to.searchParams.get('scope')).toBeNull();
   });
 
@@ -158,7 +152,7 @@ describe('GET /slack/oauth_redirect', () => {
   it('gives the stored token back only under its own context, and Slack takes it in its workspace only', async () => {
     // Prepare
     await authorizeThrough(h, '', workspace('T0BETA'));
-    const store = new InstallationStore(TABLE);
+    const store = new InstallationStore(INSTALLATIONS_TABLE);
     const tokens = storedTokens(store, new KmsTokenSealer('alias/snap'));
 
     // Act
@@ -197,7 +191,7 @@ describe('GET /slack/oauth_redirect', () => {
     expect(item).not.toHaveProperty('teamId');
     const sealed = h.sealed.get(Buffer.from(item?.botToken as Uint8Array).toString('hex'));
     expect(sealed?.context).toEqual({ app: 'snap', purpose: 'slack-token', team: 'E0ORG', kind: 'bot' });
-    const tokens = storedTokens(new InstallationStore(TABLE), new KmsTokenSealer('alias/snap'));
+    const tokens = storedTokens(new InstallationStore(INSTALLATIONS_TABLE), new KmsTokenSealer('alias/snap'));
     const token = await tokens.botToken({ team: 'T0SUB2', enterprise: 'E0ORG' });
     expect(token).toBe(sealed?.plaintext);
     const client = new WebClient(token, { slackApiUrl: h.slack.apiUrl, retryConfig: { retries: 0 } });
@@ -224,7 +218,7 @@ describe('GET /slack/oauth_redirect', () => {
       expect([field, after?.[field]]).toEqual([field, bot?.[field]]);
     expect(after?.users).toEqual(new Set(['U0BOB']));
     const user = await byKey('inst#T0ACME#U0BOB');
-    expect(user).toMatchObject({ userId: 'U0BOB', teamId: 'T0ACME', userScopes: 'chat:write' });
+    expect(user).toMatchObject({ userId: 'U0BOB', teamId: 'T0ACME', userScopes: 'chat:write,files:write' });
     const sealed = h.sealed.get(Buffer.from(user?.userToken as Uint8Array).toString('hex'));
     expect(sealed?.context).toEqual({
       app: 'snap',
@@ -234,7 +228,7 @@ describe('GET /slack/oauth_redirect', () => {
       user: 'U0BOB',
     });
     expect(sealed?.plaintext).toMatch(/^xoxp-/);
-    const tokens = storedTokens(new InstallationStore(TABLE), new KmsTokenSealer('alias/snap'));
+    const tokens = storedTokens(new InstallationStore(INSTALLATIONS_TABLE), new KmsTokenSealer('alias/snap'));
     expect(await tokens.userToken({ team: 'T0ACME', user: 'U0BOB' })).toBe(sealed?.plaintext);
     expect(await tokens.userToken({ team: 'T0ACME', user: 'U0ANA' })).toBeUndefined();
   });
@@ -323,10 +317,41 @@ describe('GET /slack/oauth_redirect', () => {
 
     // Assess
     expect(results.map((r) => r.statusCode)).toEqual([400, 400, 400, 400, 400, 400]);
-    for (const r of results) expect(body(r)).toContain('This link has expired');
+    const [, replay, ...others] = results;
+    expect(body(replay ?? {})).toContain('This link was already used');
+    for (const r of [results[0], ...others]) expect(body(r ?? {})).toContain('This link has expired');
     expect(exchanges()).toBe(before + 1);
     expect(await installations()).toHaveLength(afterUse.length);
     expect(await byKey('inst#T0FORGED')).toBeUndefined();
+  });
+
+  it('tells a reload of the success page that the link was used and where to go, calling Slack for nothing', async () => {
+    // Prepare: snap added; the page's cookie is cleared by then (a browser that kept it, too).
+    const first = await authorizeThrough(h, '', workspace('T0ACME'));
+    const before = exchanges();
+    const item = await byKey(`oauth#${hashToken(first.state)}`);
+
+    // Act
+    const reloads = [
+      await h.call(redirectRequest({ code: first.code, state: first.state })),
+      await h.call(redirectRequest({ code: first.code, state: first.state }, first.nonce)),
+    ];
+
+    // Assess
+    expect(first.result.statusCode).toBe(200);
+    for (const reload of reloads) {
+      expect(reload.statusCode).toBe(400);
+      expect(body(reload)).toContain('This link was already used');
+      expect(body(reload)).toContain('nothing needs doing again');
+      expect(body(reload)).toContain('href="https://app.slack.com/client"');
+      expect(body(reload)).toContain(`href="${PUBLIC_URL}/slack/install"`);
+      expect(body(reload)).not.toContain('Nothing was stored');
+    }
+    expect(exchanges()).toBe(before);
+    // What the marker keeps: the time of use and the kind, no nonce, and the flow's own TTL.
+    expect(item).toMatchObject({ grant: 'bot', usedAt: expect.any(Number) });
+    expect(item).not.toHaveProperty('nonceHash');
+    expect(Number(item?.expiresAt)).toBeLessThanOrEqual(Math.ceil(Number(item?.notAfter) / 1000) + 60);
   });
 
   it('lets the browser that started a flow finish it after another browser tried the same state without the cookie', async () => {

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { createSnapTable, type LocalDynamo, startDynamo } from '../../local/dynamo-local';
+import { createInstallationsTable, type LocalDynamo, startDynamo } from '../../local/dynamo-local';
 import { type Listening, listen, readBody } from '../../local/http-util';
 import type { InstallationStore as Store } from '../../shared/adapters/installation-store';
 import type { BotInstallation, UserAuthorization } from '../../shared/app/ports';
@@ -96,7 +96,7 @@ afterAll(async () => {
 let n = 0;
 beforeEach(async () => {
   table = `snap-store-${++n}`;
-  await createSnapTable(dynamo.endpoint, table);
+  await createInstallationsTable(dynamo.endpoint, table);
 });
 
 const sealed = (text: string) => new Uint8Array(Buffer.from(`sealed:${text}`));
@@ -156,10 +156,10 @@ describe('the installation store on dynalite', () => {
     // Prepare
     const store = new InstallationStore(table);
     await store.saveBot(bot('T0ONE'));
-    await store.saveUser(user('T0ONE', 'U0A'));
-    await store.saveUser(user('T0ONE', 'U0B'));
+    await store.saveUser(user('T0ONE', 'U0A'), true);
+    await store.saveUser(user('T0ONE', 'U0B'), true);
     await store.saveBot(bot('T0TWO'));
-    await store.saveUser(user('T0TWO', 'U0A'));
+    await store.saveUser(user('T0TWO', 'U0A'), true);
     operations.length = 0;
 
     // Act
@@ -180,8 +180,8 @@ describe('the installation store on dynalite', () => {
     const store = new InstallationStore(table);
     const event = Date.now();
     await store.saveBot(bot('T0ONE', event + 60_000));
-    await store.saveUser(user('T0ONE', 'U0OLD', event - 60_000));
-    await store.saveUser(user('T0ONE', 'U0NEW', event + 60_000));
+    await store.saveUser(user('T0ONE', 'U0OLD', event - 60_000), true);
+    await store.saveUser(user('T0ONE', 'U0NEW', event + 60_000), true);
 
     // Act
     const removed = await store.removeWorkspace('T0ONE', event);
@@ -197,8 +197,8 @@ describe('the installation store on dynalite', () => {
     // Prepare
     const store = new InstallationStore(table);
     await store.saveBot(bot('T0ONE'));
-    await store.saveUser(user('T0ONE', 'U0A'));
-    await store.saveUser(user('T0ONE', 'U0B'));
+    await store.saveUser(user('T0ONE', 'U0A'), true);
+    await store.saveUser(user('T0ONE', 'U0B'), true);
 
     // Act
     const users = await store.removeTokens(
@@ -220,7 +220,7 @@ describe('the installation store on dynalite', () => {
     // Prepare
     const store = new InstallationStore(table);
     await store.saveBot(bot('T0ONE'));
-    await store.saveUser(user('T0ONE', 'U0A'));
+    await store.saveUser(user('T0ONE', 'U0A'), true);
     const before = operations.length;
 
     // Act
@@ -245,7 +245,7 @@ describe('the installation store on dynalite', () => {
     const store = new InstallationStore(table);
     await store.saveBot(bot('T0ONE'));
     const put = hold('PutItem', 'inst#T0ONE#U0LATE');
-    const saving = store.saveUser(user('T0ONE', 'U0LATE'));
+    const saving = store.saveUser(user('T0ONE', 'U0LATE'), true);
     await put.reached;
 
     // Act: the uninstall runs to its end, then the held write lands.
@@ -262,13 +262,13 @@ describe('the installation store on dynalite', () => {
     // Prepare: the uninstall has read the workspace; its final delete is held.
     const store = new InstallationStore(table);
     await store.saveBot(bot('T0ONE'));
-    await store.saveUser(user('T0ONE', 'U0A'));
+    await store.saveUser(user('T0ONE', 'U0A'), true);
     const last = hold('DeleteItem', 'inst#T0ONE');
     const uninstalling = store.removeWorkspace('T0ONE', FAR());
     await last.reached;
 
     // Act: a user authorizes completely, then the uninstall's delete goes on.
-    const saved = await store.saveUser(user('T0ONE', 'U0MEANWHILE'));
+    const saved = await store.saveUser(user('T0ONE', 'U0MEANWHILE'), true);
     last.release();
     const removed = await uninstalling;
 
@@ -287,7 +287,7 @@ describe('the installation store on dynalite', () => {
 
       // Act
       const outcomes = await Promise.all([
-        ...users.map((u) => store.saveUser(user('T0ONE', u))),
+        ...users.map((u) => store.saveUser(user('T0ONE', u), true)),
         store.removeWorkspace('T0ONE', FAR()).then(() => 'uninstalled' as const),
       ]);
 
@@ -299,5 +299,110 @@ describe('the installation store on dynalite', () => {
       await store.removeWorkspace('T0ONE', FAR());
       expect(await keys('inst#')).toEqual([]);
     }
+  });
+
+  it('stores a user token only into a bot installation when one is required: none, and nothing is created', async () => {
+    // Prepare: distributed mode, and snap is not installed in T0NONE.
+    const store = new InstallationStore(table);
+
+    // Act
+    const saved = await store.saveUser(user('T0NONE', 'U0A'), true);
+    const withoutBot = await store.saveUser(user('T0HOME', 'U0A'), false);
+
+    // Assess: one-workspace mode (the bot is configuration) lists its users as before.
+    expect(saved).toBe(false);
+    expect(withoutBot).toBe(true);
+    expect(await keys('inst#T0NONE')).toEqual([]);
+    expect(await keys('inst#T0HOME')).toEqual(['inst#T0HOME', 'inst#T0HOME#U0A']);
+  });
+
+  it('creates no installation item when the uninstall lands between install’s check and the user write', async () => {
+    // Prepare: install saw the bot installation; its user write is held.
+    const store = new InstallationStore(table);
+    await store.saveBot(bot('T0ONE'));
+    const write = hold('UpdateItem', 'inst#T0ONE');
+    const saving = store.saveUser(user('T0ONE', 'U0RACE'), true);
+    await write.reached;
+
+    // Act: the uninstall runs to its end, then the held write goes on.
+    await store.removeWorkspace('T0ONE', FAR());
+    write.release();
+    const saved = await saving;
+
+    // Assess
+    expect(saved).toBe(false);
+    expect(await keys('inst#T0ONE')).toEqual([]);
+  });
+
+  it('forgets a dead token only while it is the one stored: a user’s item, a bot’s attributes, the whole item when no user is listed', async () => {
+    // Prepare
+    const store = new InstallationStore(table);
+    await store.saveBot(bot('T0ONE'));
+    await store.saveUser(user('T0ONE', 'U0A'), true);
+    await store.saveBot(bot('T0TWO'));
+    const stale = sealed('an older token');
+
+    // Act
+    const wrongUser = await store.forgetToken({ key: 'T0ONE', kind: 'user', user: 'U0A' }, stale);
+    const rightUser = await store.forgetToken(
+      { key: 'T0ONE', kind: 'user', user: 'U0A' },
+      sealed('T0ONE-U0A'),
+    );
+    const wrongBot = await store.forgetToken({ key: 'T0ONE', kind: 'bot' }, stale);
+    const botWithUsers = await store.forgetToken({ key: 'T0ONE', kind: 'bot' }, sealed('bot-T0ONE'));
+    const botAlone = await store.forgetToken({ key: 'T0TWO', kind: 'bot' }, sealed('bot-T0TWO'));
+    const again = await store.forgetToken({ key: 'T0TWO', kind: 'bot' }, sealed('bot-T0TWO'));
+
+    // Assess
+    expect([wrongUser, rightUser, wrongBot, botWithUsers, botAlone, again]).toEqual([
+      false,
+      true,
+      false,
+      true,
+      true,
+      false,
+    ]);
+    expect(await keys('inst#')).toEqual(['inst#T0ONE']);
+    const one = (await items()).find((i) => i.pk === 'inst#T0ONE');
+    expect(one?.botToken).toBeUndefined();
+    expect(one?.botUserId).toBeUndefined();
+    expect(one?.users).toEqual(new Set(['U0A'])); // install unlists them at its next prune
+    expect(await store.botToken('T0ONE')).toBeUndefined();
+  });
+
+  it('keeps a Grid user’s index of grants: each key listed with its token, unlisted whenever the token goes, gone once empty', async () => {
+    // Prepare: two workspaces of org E0ORG, each installed; U0A grants in both, U0B in one.
+    const store = new InstallationStore(table);
+    const inOrg = (a: UserAuthorization): UserAuthorization => ({ ...a, enterprise: { id: 'E0ORG' } });
+    for (const key of ['T0ONE', 'T0TWO']) await store.saveBot(bot(key));
+    await store.saveUser(inOrg(user('T0ONE', 'U0A')), true);
+    await store.saveUser(inOrg(user('T0TWO', 'U0A')), true);
+    await store.saveUser(inOrg(user('T0TWO', 'U0B')), true);
+    const listed = [await store.grantedKeys('E0ORG', 'U0A'), await store.grantedKeys('E0ORG', 'U0B')];
+
+    // Act: U0A's token in T0ONE goes by /snap revoke, T0TWO is uninstalled.
+    await store.removeUserToken('T0ONE', 'U0A', FAR());
+    const afterRevoke = await store.grantedKeys('E0ORG', 'U0A');
+    await store.removeWorkspace('T0TWO', FAR());
+
+    // Assess
+    expect(listed.map((keys) => keys.sort())).toEqual([['T0ONE', 'T0TWO'], ['T0TWO']]);
+    expect(afterRevoke).toEqual(['T0TWO']);
+    expect(await store.grantedKeys('E0ORG', 'U0A')).toEqual([]);
+    expect(await keys('grants#')).toEqual([]);
+  });
+
+  it('unlists a dead user token’s key from the user’s index when it forgets it', async () => {
+    const store = new InstallationStore(table);
+    await store.saveBot(bot('T0ONE'));
+    await store.saveUser({ ...user('T0ONE', 'U0A'), enterprise: { id: 'E0ORG' } }, true);
+
+    const forgotten = await store.forgetToken(
+      { key: 'T0ONE', kind: 'user', user: 'U0A' },
+      sealed('T0ONE-U0A'),
+    );
+
+    expect(forgotten).toBe(true);
+    expect(await keys('grants#')).toEqual([]);
   });
 });

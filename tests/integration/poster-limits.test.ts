@@ -1,13 +1,16 @@
 /**
- * The poster's limits with its default configuration (no SNAP_LIMIT_* set): what it asks
- * DynamoDB before a post, and what an author over a limit gets.
+ * The poster's limits with its default configuration (no SNAP_LIMIT_* or SNAP_POSTERS_* set): what
+ * it asks DynamoDB before a post — the counters, the pending count, a slot of the workspace's
+ * posters in flight — and what an author over a limit, or in a busy workspace, gets.
  */
 import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -82,7 +85,13 @@ const counterUpdates = () =>
 
 beforeAll(async () => {
   slack = await startSlack({ token: TOKEN });
-  for (const name of ['SNAP_LIMIT_USER_PER_MINUTE', 'SNAP_LIMIT_TEAM_PER_MINUTE', 'SNAP_LIMIT_USER_PENDING'])
+  for (const name of [
+    'SNAP_LIMIT_USER_PER_MINUTE',
+    'SNAP_LIMIT_TEAM_PER_MINUTE',
+    'SNAP_LIMIT_USER_PENDING',
+    'SNAP_POSTERS_PER_WORKSPACE',
+    'SNAP_POSTERS_PER_ORG',
+  ])
     delete process.env[name];
   process.env.SNAP_TABLE_NAME = 'snap-test';
   process.env.SNAP_REVEAL_TABLE_NAME = 'snap-reveal-test';
@@ -106,15 +115,64 @@ afterAll(async () => {
 
 beforeEach(() => {
   ddb.reset();
+  // No policy is set in the workspace (policy#…): the open policy applies.
+  ddb.on(GetCommand).resolves({});
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
   ddb.on(DeleteCommand).resolves({});
   ddb.on(QueryCommand).resolves({ Count: 0 });
+  ddb.on(BatchGetCommand).resolves({ Responses: { 'snap-test': [] } });
   slack.calls.length = 0;
   slack.replies.length = 0;
 });
 
 describe('poster limits (defaults)', () => {
+  it('takes one of the workspace’s ten poster slots with its deadline and the TTL attribute, and gives it back once posted', async () => {
+    // Act
+    const { outcome } = await invoke(event());
+
+    // Assess
+    expect(outcome).toBe('posted');
+    const read = ddb.commandCalls(BatchGetCommand)[0]?.args[0].input;
+    expect(read?.RequestItems?.['snap-test']?.Keys).toEqual(
+      Array.from({ length: 10 }, (_, i) => ({ pk: `slot#T1#${i}` })),
+    );
+    const take = ddb
+      .commandCalls(PutCommand)
+      .map((c) => c.args[0].input)
+      .find((input) => String(input.Item?.pk).startsWith('slot#'));
+    expect(take?.Item).toEqual({
+      pk: expect.stringMatching(/^slot#T1#\d$/),
+      owner: expect.stringMatching(/^poster:T1:limits-/),
+      until: expect.any(Number),
+      expiresAt: expect.any(Number),
+    });
+    expect(Number(take?.Item?.expiresAt) * 1000).toBeGreaterThan(Number(take?.Item?.until));
+    const giveBack = ddb.commandCalls(DeleteCommand)[0]?.args[0].input;
+    expect(giveBack).toMatchObject({
+      Key: { pk: take?.Item?.pk },
+      ExpressionAttributeValues: { ':owner': take?.Item?.owner },
+    });
+  });
+
+  it('tells the author snap is busy in the workspace when its ten posters are all posting, and posts nothing', async () => {
+    // Prepare: every slot held by another poster until a minute from now.
+    const until = Date.now() + 60_000;
+    ddb.on(BatchGetCommand).resolves({
+      Responses: { 'snap-test': Array.from({ length: 10 }, (_, i) => ({ pk: `slot#T1#${i}`, until })) },
+    });
+
+    // Act
+    const { outcome } = await invoke(event());
+
+    // Assess
+    expect(outcome).toBe('busy');
+    expect(callsTo('chat.postMessage')).toHaveLength(0);
+    expect(slack.replies.map((r) => String(r.body.text))).toEqual([
+      expect.stringContaining('snap is busy in this workspace'),
+    ]);
+  });
+
   it('counts the author and the workspace in this minute, and the author live snaps, before posting', async () => {
     // Prepare
     const minute = Math.floor(Date.now() / 60_000);

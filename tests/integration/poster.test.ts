@@ -78,6 +78,9 @@ beforeAll(async () => {
   process.env.SNAP_LIMIT_USER_PER_MINUTE = '0';
   process.env.SNAP_LIMIT_TEAM_PER_MINUTE = '0';
   process.env.SNAP_LIMIT_USER_PENDING = '0';
+  // So are the posters in flight (there too).
+  process.env.SNAP_POSTERS_PER_WORKSPACE = '0';
+  process.env.SNAP_POSTERS_PER_ORG = '0';
   process.env.SLACK_RESPONSE_URL_PREFIX = slack.responseUrlPrefix;
   kms.on(DecryptCommand).callsFake((input: { EncryptionContext?: Record<string, string> }) => {
     if (input.EncryptionContext?.secret === 'SLACK_BOT_TOKEN') return { Plaintext: Buffer.from(TOKEN) };
@@ -94,6 +97,8 @@ afterAll(async () => {
 
 beforeEach(() => {
   ddb.reset();
+  // No policy is set in the workspace (policy#…): the open policy applies.
+  ddb.on(GetCommand).resolves({});
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
   slack.calls.length = 0;

@@ -131,7 +131,7 @@ beforeAll(async () => {
   [dynamo, kms, slack] = await Promise.all([startDynamo(), startKms(), startSlack({ token: TOKEN })]);
   await createSnapTable(dynamo.endpoint, TABLE);
   await createRevealTable(dynamo.endpoint, REVEALS);
-  proxy = await startDynamoProxy(dynamo.endpoint, TABLE, REVEALS);
+  proxy = await startDynamoProxy(dynamo.endpoint, [TABLE, REVEALS]);
   wrappedMessageKey = kms.encrypt(MESSAGE_KEY, { app: 'snap', purpose: 'message' });
   Object.assign(process.env, {
     AWS_REGION: 'local',

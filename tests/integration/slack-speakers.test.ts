@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { type SlackStandIn, startSlack } from '../../local/slack-stand-in';
 import { SlackSpeakers } from '../../shared/adapters/slack';
-import type { Speaker, TokenSource, Workspace } from '../../shared/app/ports';
+import type { Retired, Speaker, TokenSource, Workspace } from '../../shared/app/ports';
 import { NoTokenError, SlackCallError, TokenUnavailableError } from '../../shared/errors';
 import { captureLogs } from '../support/fakes';
 
@@ -38,6 +38,14 @@ class Tokens implements TokenSource {
 
   forget(where: Workspace & { user?: string }): void {
     this.forgotten.push(where);
+  }
+
+  /** Dead tokens handed over to be retired, and for whom: the store's side of `SlackPort.retire`. */
+  readonly retired: Array<{ where: Workspace & { user?: string }; token: string }> = [];
+
+  async retire(where: Workspace & { user?: string }, token: string): Promise<Retired> {
+    this.retired.push({ where, token });
+    return 'deleted';
   }
 }
 
@@ -319,5 +327,95 @@ describe('the Slack port, speaking as someone', () => {
     expect(slack.issued.get(fresh.authed_user.access_token)?.revoked).toBe(true);
     expect(await failure(mine.post(as(ANA), { channel: 'T0ACME-D1', ...message }))).toBe('token_revoked');
     expect(await failure(port.post(as(ANA), { channel: 'T0ACME-D1', ...message }))).toBe('ok');
+  });
+});
+
+describe('the surfaces beyond the slash command, through the real web-api client', () => {
+  const modal = {
+    type: 'modal' as const,
+    callback_id: 'snap_new',
+    title: { type: 'plain_text' as const, text: 'New snap' },
+    blocks: [],
+  };
+
+  it('opens a modal with a fresh trigger once; a used or expired trigger is refused as Slack refuses it', async () => {
+    const { port } = speakers();
+    const fresh = slack.trigger({ team: 'T0ACME', user: ANA });
+    const old = slack.trigger({ team: 'T0ACME', user: ANA });
+    await new Promise((r) => setTimeout(r, 3_100));
+    const late = slack.trigger({ team: 'T0ACME', user: ANA });
+
+    const first = await failure(port.openView(bot, late, modal));
+    const again = await failure(port.openView(bot, late, modal));
+    const expired = await failure(port.openView(bot, old, modal));
+    const unknown = await failure(port.openView(bot, 'not.a.trigger', modal));
+    await failure(port.openView(bot, fresh, modal));
+
+    expect([first, again, expired, unknown]).toEqual([
+      'ok',
+      'exchanged_trigger_id',
+      'expired_trigger_id',
+      'invalid_trigger_id',
+    ]);
+    expect(slack.calls.filter((c) => c.method === 'views.open')).toHaveLength(5);
+  });
+
+  it('posts in a thread, and shows an ephemeral note to one person, from the bot where it can reach and from the person where only they can', async () => {
+    const { port } = speakers();
+    const parent = slack.userMessage({ channel: 'T0ACME-C1', user: ANA, text: 'parent' });
+
+    const ts = await port.post(bot, {
+      channel: 'T0ACME-C1',
+      text: 'a reply',
+      blocks: [],
+      threadTs: parent.ts,
+    });
+    const botNote = await failure(port.postEphemeral(bot, { channel: 'T0ACME-C1', user: ANA, text: 'note' }));
+    const botInDm = await failure(port.postEphemeral(bot, { channel: 'T0ACME-D1', user: ANA, text: 'note' }));
+    const anaInDm = await failure(
+      port.postEphemeral(as(ANA), { channel: 'T0ACME-D1', user: ANA, text: 'note' }),
+    );
+
+    expect(slack.messages.get(`T0ACME-C1/${ts}`)?.threadTs).toBe(parent.ts);
+    expect([botNote, botInDm, anaInDm]).toEqual(['ok', 'channel_not_found', 'ok']);
+  });
+
+  it('deletes a file only with its owner’s token and files:write: gone is gone, anyone else is refused', async () => {
+    // Prepare: cal allows snap with files; ana allowed it with chat:write only.
+    const code = slack.authorize({ team: 'T0ACME', user: CAL, userScope: ['chat:write', 'files:write'] });
+    const cal = (
+      (await (
+        await fetch(`${slack.apiUrl}oauth.v2.access`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            client_id: '1111.2222',
+            client_secret: 'stand-in-client-secret',
+            code,
+          }),
+        })
+      ).json()) as { authed_user: { access_token: string } }
+    ).authed_user.access_token;
+    const { port, source } = speakers();
+    source.users.set(CAL, cal);
+    const calsFile =
+      slack.userMessage({ channel: 'T0ACME-G1', user: CAL, text: 'x', files: ['a.png'] }).files?.[0]?.id ??
+      '';
+    const anasFile =
+      slack.userMessage({ channel: 'T0ACME-C1', user: ANA, text: 'y', files: ['b.png'] }).files?.[0]?.id ??
+      '';
+
+    // Act
+    const results = [
+      await failure(port.deleteFile(bot, calsFile)),
+      await failure(port.deleteFile(as(ANA), calsFile)),
+      await failure(port.deleteFile(as(ANA), anasFile)),
+      await failure(port.deleteFile(as(CAL), calsFile)),
+      await failure(port.deleteFile(as(CAL), calsFile)),
+    ];
+
+    // Assess
+    expect(results).toEqual(['cant_delete_file', 'cant_delete_file', 'missing_scope', 'ok', 'file_deleted']);
+    expect(slack.files.get(calsFile)?.deletedBy).toBe(`user:T0ACME:${CAL}`);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The store's limit methods against a real DynamoDB API (dynalite): the conditional counter under
- * concurrent posters, and the pending count through the sparse author index.
+ * concurrent posters, the pending count through the sparse author index, and the posters-in-flight
+ * slots under concurrent takers.
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -8,6 +9,7 @@ import { createSnapTable, type LocalDynamo, startDynamo } from '../../local/dyna
 import type { SnapStore } from '../../shared/adapters/dynamo-store';
 import { recordFromImage } from '../../shared/adapters/stream';
 import { DEFAULT_LIMITS, userCounter } from '../../shared/domain/limits';
+import { type SlotGroup, slotExpiresAt } from '../../shared/domain/slots';
 import { newRecord, tombstone } from '../../shared/domain/snap';
 
 const TABLE_NAME = 'snap-limits';
@@ -112,5 +114,54 @@ describe('the pending count through the author index', () => {
     expect([all, bounded, afterDeletion]).toEqual([5, 3, 4]);
     expect(await store.countByAuthor({ team: 'T1', user: 'U-other' }, 100)).toBe(1);
     expect(await store.countByAuthor({ team: 'T2', user: 'U-many' }, 100)).toBe(0);
+  });
+});
+
+describe('the posters-in-flight slots in DynamoDB', () => {
+  const group = (key: string, size: number): SlotGroup => ({ scope: 'workspace', key, size });
+
+  it('gives each of K slots to one of many concurrent posters, never one slot twice, and refuses the rest', async () => {
+    // Act: 25 posters of one workspace at once, 10 slots.
+    const taken = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        store.takeSlot(group('T0BUSY', 10), `poster:${i}`, T0 + 90_000, T0),
+      ),
+    );
+
+    // Assess
+    const indexes = taken.filter((t): t is number => t !== undefined);
+    expect(indexes.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(taken.filter((t) => t === undefined)).toHaveLength(15);
+  });
+
+  it('holds nothing but its holder, deadline and TTL attribute, and is not a snap to the reaper when TTL removes it', async () => {
+    const index = await store.takeSlot(group('T0ITEM', 2), 'poster:T0ITEM:1', T0 + 90_000, T0);
+
+    const item = (await items()).find((i) => i.pk?.S === `slot#T0ITEM#${index}`);
+
+    expect(item).toEqual({
+      pk: { S: `slot#T0ITEM#${index}` },
+      owner: { S: 'poster:T0ITEM:1' },
+      until: { N: String(T0 + 90_000) },
+      expiresAt: { N: String(slotExpiresAt(T0 + 90_000)) },
+    });
+    expect(recordFromImage(item)).toBeUndefined();
+  });
+
+  it('frees a slot given back by its holder, or past its holder’s deadline; nobody else gives one back', async () => {
+    // Prepare: one slot, held until T0 + 10 s.
+    const one = group('T0ONE', 1);
+    await store.takeSlot(one, 'poster:a', T0 + 10_000, T0);
+
+    // Act
+    const whileHeld = await store.takeSlot(one, 'poster:b', T0 + 20_000, T0 + 5_000);
+    await store.releaseSlot(one, 0, 'poster:b'); // not its holder: nothing happens
+    const stillHeld = await store.takeSlot(one, 'poster:b', T0 + 20_000, T0 + 5_000);
+    await store.releaseSlot(one, 0, 'poster:a');
+    const afterRelease = await store.takeSlot(one, 'poster:b', T0 + 20_000, T0 + 5_000);
+    const afterDeadline = await store.takeSlot(one, 'poster:c', T0 + 40_000, T0 + 20_001);
+
+    // Assess
+    expect([whileHeld, stillHeld, afterRelease, afterDeadline]).toEqual([undefined, undefined, 0, 0]);
   });
 });

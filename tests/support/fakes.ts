@@ -1,14 +1,17 @@
 /** In-memory stand-ins for the use cases' ports, for unit tests of the timing and deletion logic. */
 
+import type { ModalView } from '@slack/types';
 import type { PosterEvent } from '../../shared/app/accept-command';
 import type {
   AuthorRef,
   ClaimResult,
   Clock,
   EphemeralArgs,
+  HomeView,
   Identity,
   PostArgs,
   ReplyBody,
+  Retired,
   RevealItem,
   RevealStorePort,
   SlackPort,
@@ -17,8 +20,11 @@ import type {
   UpdateArgs,
 } from '../../shared/app/ports';
 import type { PostDeps } from '../../shared/app/post-snap';
+import { isDeadToken } from '../../shared/domain/deletion';
 import { DEFAULT_LIMITS, type WindowCounter } from '../../shared/domain/limits';
+import type { Role } from '../../shared/domain/policy';
 import type { SealedSecret } from '../../shared/domain/reveal-seal';
+import { DEFAULT_POSTER_CAPS, type SlotGroup, slotExpiresAt } from '../../shared/domain/slots';
 import {
   leaseTtl,
   type SnapRecord,
@@ -49,7 +55,7 @@ export class MemoryStore implements StorePort {
   }
 
   async markPosted(
-    { id, dueAt, postedAs }: Pick<SnapRecord, 'id' | 'dueAt' | 'postedAs'>,
+    { id, dueAt, postedAs, files }: Pick<SnapRecord, 'id' | 'dueAt' | 'postedAs' | 'files'>,
     ts: string,
     shard: string,
     lease?: { until: number; owner: string },
@@ -64,6 +70,7 @@ export class MemoryStore implements StorePort {
         dueShard: shard,
         dueAt,
         ...(postedAs ? { postedAs } : {}),
+        ...(files?.length ? { files } : {}),
         expiresAt: lease ? leaseTtl(lease.until) : ttlFor(dueAt),
       },
       lease ? { leaseUntil: lease.until, leaseOwner: lease.owner } : {},
@@ -133,6 +140,17 @@ export class MemoryStore implements StorePort {
   }
 
   /** As the author index keys them: the user within their workspace, or their org on Grid. */
+  async findByAuthorPage(
+    author: AuthorRef,
+    limit: number,
+    before?: number,
+  ): Promise<{ records: SnapRecord[]; more: boolean }> {
+    const all = (await this.findByAuthor(author, Number.POSITIVE_INFINITY)).filter(
+      (r) => before === undefined || r.createdAt < before,
+    );
+    return { records: all.slice(0, limit), more: all.length > limit };
+  }
+
   async findByAuthor(author: AuthorRef, limit = 100): Promise<SnapRecord[]> {
     const key = author.enterprise ?? author.team;
     return [...this.records.values()]
@@ -176,6 +194,36 @@ export class MemoryStore implements StorePort {
     return [...r.reveal.opened];
   }
 
+  /** Poster slots by `<key>#<index>`: holder, deadline and TTL, as the table keeps them. */
+  readonly slots = new Map<string, { owner: string; until: number; expiresAt: number }>();
+  /** Every take and release, in order, with the time (for the tests of when a slot is held). */
+  readonly slotLog: Array<{ op: 'take' | 'release'; slot: string; at: number }> = [];
+  /** The slot calls fail as the table can. */
+  failSlots = false;
+
+  async takeSlot(group: SlotGroup, owner: string, until: number, now: number): Promise<number | undefined> {
+    if (this.failSlots) throw new StoreError('takeSlot failed');
+    for (let index = 0; index < group.size; index++) {
+      const slot = `${group.key}#${index}`;
+      const held = this.slots.get(slot);
+      if (held && held.until >= now) continue;
+      this.slots.set(slot, { owner, until, expiresAt: slotExpiresAt(until) });
+      this.slotLog.push({ op: 'take', slot, at: now });
+      return index;
+    }
+    return undefined;
+  }
+
+  async releaseSlot(group: SlotGroup, index: number, owner: string): Promise<void> {
+    const slot = `${group.key}#${index}`;
+    if (this.slots.get(slot)?.owner !== owner) return;
+    this.slots.delete(slot);
+    this.slotLog.push({ op: 'release', slot, at: this.clock?.now() ?? 0 });
+  }
+
+  /** The clock slot releases are logged by (set by posterFakes). */
+  clock: Clock | undefined;
+
   /** A posted record as the poster leaves it, for sweeps to find. */
   put(record: Partial<SnapRecord> & Pick<SnapRecord, 'id' | 'dueAt'>): SnapRecord {
     const full: SnapRecord = {
@@ -206,6 +254,16 @@ export class ScriptedSlack implements SlackPort {
   readonly deletes: Array<{ channel: string; ts: string; at: number; ok: boolean; speaker: Speaker }> = [];
   readonly posts: Array<PostArgs & { at: number; speaker: Speaker }> = [];
   readonly replies: ReplyBody[] = [];
+  /** Modals opened (`views.open`), with their trigger. */
+  readonly views: Array<{ triggerId: string; view: ModalView; speaker: Speaker }> = [];
+  /** Triggers Slack calls expired (views.open answers `expired_trigger_id`). */
+  readonly expiredTriggers = new Set<string>();
+  /** Ephemeral messages (`chat.postEphemeral`), with whose token sent each. */
+  readonly ephemerals: Array<EphemeralArgs & { speaker: Speaker }> = [];
+  /** Files deleted (`files.delete`), by id, and as whom. */
+  readonly deletedFiles: Array<{ file: string; speaker: Speaker }> = [];
+  /** Files whose deletion Slack refuses, and with which code. */
+  readonly fileFailures = new Map<string, SlackCallError>();
   /** Tokens given back with auth.revoke. */
   readonly revoked: string[] = [];
   /** Tokens Slack already calls dead when they are given back. */
@@ -216,6 +274,11 @@ export class ScriptedSlack implements SlackPort {
   readonly authorized = new Set<string>();
   readonly deadUsers = new Set<string>();
   readonly outOfBotReach = new Set<string>();
+  /** Who Slack calls a workspace admin (and an org admin), asked with users.info. */
+  readonly admins = new Set<string>();
+  readonly orgAdmins = new Set<string>();
+  /** Home tabs published, in order. */
+  readonly homes: Array<{ user: string; view: HomeView; speaker: Speaker }> = [];
   /** The token lookup itself fails (the store or KMS does not answer). */
   lookupFails = false;
   /**
@@ -223,6 +286,14 @@ export class ScriptedSlack implements SlackPort {
    * lookup after that (the adapter forgot it) finds none.
    */
   botRemovedButRemembered = false;
+  /** Slack calls the bot's token dead on every call, until a use case retires it. */
+  botDead = false;
+  /** What the store says when a dead token is retired (the configured bot token: `configured`). */
+  retireAnswer: Retired = 'deleted';
+  /** The speakers whose dead token a use case retired, in order. */
+  readonly retired: Speaker[] = [];
+  /** Dead tokens met and not yet retired, by speaker. */
+  private readonly deadMet = new Set<string>();
   private readonly deleteScript: Script[] = [];
   private readonly postScript: Script[] = [];
   private seq = 0;
@@ -240,16 +311,37 @@ export class ScriptedSlack implements SlackPort {
   /** Throws what a call as `speaker` meets before Slack acts: no token, or a token Slack calls dead. */
   private speak(speaker: Speaker, method: string): void {
     if (this.lookupFails) throw new TokenUnavailableError('lookup failed');
+    const dead = () => {
+      this.deadMet.add(speakerKey(speaker));
+      return new SlackCallError(method, 'platform', 'token_revoked');
+    };
     // users.info answers from the adapter's profile cache meanwhile: only Slack calls meet it.
     if (speaker.as === 'bot' && this.botRemovedButRemembered && method !== 'users.info') {
       this.botRemovedButRemembered = false;
       this.botInstalled = false;
-      throw new SlackCallError(method, 'platform', 'token_revoked');
+      throw dead();
     }
     if (speaker.as === 'bot' && !this.botInstalled) throw new NoTokenError('bot');
+    if (speaker.as === 'bot' && this.botDead) throw dead();
     if (speaker.as === 'user' && !this.authorized.has(speaker.user)) throw new NoTokenError('user');
-    if (speaker.as === 'user' && this.deadUsers.has(speaker.user))
-      throw new SlackCallError(method, 'platform', 'token_revoked');
+    if (speaker.as === 'user' && this.deadUsers.has(speaker.user)) throw dead();
+  }
+
+  /** A scripted failure as the adapter meets it: a dead token is remembered for `retire`. */
+  private met(speaker: Speaker, error: SlackCallError): SlackCallError {
+    if (isDeadToken(error.kind, error.code)) this.deadMet.add(speakerKey(speaker));
+    return error;
+  }
+
+  /** As the adapter does: only a token met dead is retired; deleted from the store, it is gone for good. */
+  async retire(speaker: Speaker): Promise<Retired> {
+    if (!this.deadMet.delete(speakerKey(speaker))) return 'absent';
+    this.retired.push(speaker);
+    if (this.retireAnswer === 'deleted') {
+      if (speaker.as === 'user') this.authorized.delete(speaker.user);
+      else this.botInstalled = false;
+    }
+    return this.retireAnswer;
   }
 
   async post(speaker: Speaker, args: PostArgs): Promise<string> {
@@ -258,7 +350,7 @@ export class ScriptedSlack implements SlackPort {
       throw new SlackCallError('chat.postMessage', 'platform', 'channel_not_found');
     const next = this.postScript.shift();
     const error = typeof next === 'function' ? next() : next;
-    if (error) throw error;
+    if (error) throw this.met(speaker, error);
     const ts = `${Math.floor(this.clock.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
     this.posts.push({ ...args, at: this.clock.now(), speaker });
     this.live.add(`${args.channel}/${ts}`);
@@ -271,7 +363,7 @@ export class ScriptedSlack implements SlackPort {
     const error = typeof next === 'function' ? next() : next;
     if (error) {
       this.deletes.push({ channel, ts, at: this.clock.now(), ok: false, speaker });
-      throw error;
+      throw this.met(speaker, error);
     }
     const key = `${channel}/${ts}`;
     const first = !this.gone.has(key);
@@ -290,23 +382,24 @@ export class ScriptedSlack implements SlackPort {
     this.replies.push(body);
   }
 
-  async revoke(token: string): Promise<void> {
-    if (this.lookupFails) throw new TokenUnavailableError('lookup failed');
-    this.revoked.push(token);
-    if (this.deadTokens.has(token)) throw new SlackCallError('auth.revoke', 'platform', 'token_revoked');
+  async role(speaker: Speaker & { as: 'bot' }, user: string): Promise<Role> {
+    this.speak(speaker, 'users.info');
+    return { admin: this.admins.has(user), orgAdmin: this.orgAdmins.has(user) };
   }
 
-  readonly updates: Array<UpdateArgs & { speaker: Speaker }> = [];
-  readonly ephemerals: Array<EphemeralArgs & { speaker: Speaker }> = [];
-  /** Who is in each conversation (for `chat.postEphemeral`); a conversation not listed holds everyone. */
-  readonly members = new Map<string, Set<string>>();
-
-  async update(speaker: Speaker, args: UpdateArgs): Promise<void> {
-    this.speak(speaker, 'chat.update');
-    this.updates.push({ ...args, speaker });
+  async publishHome(speaker: Speaker & { as: 'bot' }, user: string, view: HomeView): Promise<void> {
+    this.speak(speaker, 'views.publish');
+    this.homes.push({ user, view, speaker });
   }
 
-  async ephemeral(speaker: Speaker, args: EphemeralArgs): Promise<void> {
+  async openView(speaker: Speaker, triggerId: string, view: ModalView): Promise<void> {
+    this.speak(speaker, 'views.open');
+    if (this.expiredTriggers.has(triggerId))
+      throw new SlackCallError('views.open', 'platform', 'expired_trigger_id');
+    this.views.push({ triggerId, view, speaker });
+  }
+
+  async postEphemeral(speaker: Speaker, args: EphemeralArgs): Promise<void> {
     this.speak(speaker, 'chat.postEphemeral');
     if (speaker.as === 'bot' && this.outOfBotReach.has(args.channel))
       throw new SlackCallError('chat.postEphemeral', 'platform', 'channel_not_found');
@@ -314,6 +407,28 @@ export class ScriptedSlack implements SlackPort {
     if (members && !members.has(args.user))
       throw new SlackCallError('chat.postEphemeral', 'platform', 'user_not_in_channel');
     this.ephemerals.push({ ...args, speaker });
+  }
+
+  async deleteFile(speaker: Speaker, file: string): Promise<void> {
+    this.speak(speaker, 'files.delete');
+    const failure = this.fileFailures.get(file);
+    if (failure) throw failure;
+    this.deletedFiles.push({ file, speaker });
+  }
+
+  async revoke(token: string): Promise<void> {
+    if (this.lookupFails) throw new TokenUnavailableError('lookup failed');
+    this.revoked.push(token);
+    if (this.deadTokens.has(token)) throw new SlackCallError('auth.revoke', 'platform', 'token_revoked');
+  }
+
+  readonly updates: Array<UpdateArgs & { speaker: Speaker }> = [];
+  /** Who is in each conversation (for `chat.postEphemeral`); a conversation not listed holds everyone. */
+  readonly members = new Map<string, Set<string>>();
+
+  async update(speaker: Speaker, args: UpdateArgs): Promise<void> {
+    this.speak(speaker, 'chat.update');
+    this.updates.push({ ...args, speaker });
   }
 }
 
@@ -349,6 +464,8 @@ export class MemoryReveals implements RevealStorePort {
     this.burned.push(id);
   }
 }
+
+const speakerKey = (s: Speaker) => `${s.as}:${s.team}:${s.as === 'user' ? s.user : ''}`;
 
 /** The bot of workspace T1, the speaker most unit tests expect. */
 export const BOT: Speaker = { as: 'bot', team: 'T1' };
@@ -386,6 +503,7 @@ export function posterEvent(now: number, fields: Partial<PosterEvent> = {}): Pos
 export function posterFakes(now: number, over: Partial<PostDeps> = {}) {
   const clock = new FakeClock(now);
   const store = new MemoryStore();
+  store.clock = clock;
   const slack = new ScriptedSlack(clock);
   const reveals = new MemoryReveals();
   const { log, lines } = captureLogs();
@@ -398,6 +516,7 @@ export function posterFakes(now: number, over: Partial<PostDeps> = {}) {
     sweepPeriodMs: 60_000,
     allowBroadcasts: false,
     limits: DEFAULT_LIMITS,
+    caps: DEFAULT_POSTER_CAPS,
     deadline: () => now + 110_000,
     open: async () => SEALED_CONTENT,
     ...over,

@@ -117,7 +117,7 @@ export interface Statement {
  */
 export function functionStatements(infra: Infra, fn: string, mode?: Mode): Statement[] {
   const module = infra.module[fn];
-  const ref = /data\.aws_iam_policy_document\.(\w+)\.json/.exec(String(module?.policy_json))?.[1];
+  const ref = /data\.aws_iam_policy_document\.(\w+)(?:\[0\])?\.json/.exec(String(module?.policy_json))?.[1];
   const docs = infra.data.aws_iam_policy_document ?? {};
   const doc = ref ? docs[ref] : undefined;
   // Statements of documents merged in with source_policy_documents count too (a counted
@@ -158,6 +158,8 @@ export function iamAction(service: 'dynamodb' | 'kms' | 'lambda', commandName: s
     Get: 'GetItem',
     Update: 'UpdateItem',
     Delete: 'DeleteItem',
+    BatchGet: 'BatchGetItem',
+    BatchWrite: 'BatchWriteItem',
   };
   return `${service}:${service === 'dynamodb' ? (documentOps[op] ?? op) : op}`;
 }
@@ -309,12 +311,16 @@ export function variablesRead(
     SNAP_SWEEP_PERIOD_SECONDS: '60',
     ALLOWED_TEAM_IDS: 'T0001',
     SNAP_ALLOW_BROADCASTS: 'false',
+    SNAP_ONE_WORKSPACE: 'true',
     SNAP_PUBLIC_URL: 'https://snap.example',
     SLACK_CLIENT_ID: '1234.5678',
     SNAP_LIMIT_USER_PER_MINUTE: '30',
     SNAP_LIMIT_TEAM_PER_MINUTE: '300',
     SNAP_LIMIT_USER_PENDING: '50',
+    SNAP_POSTERS_PER_WORKSPACE: '10',
+    SNAP_POSTERS_PER_ORG: '30',
     SLACK_RESPONSE_URL_PREFIX: 'https://hooks.slack.com/',
+    SNAP_SETTINGS_CACHE_SECONDS: '60',
   };
   const env = new Proxy({} as config.Env, {
     get: (_t, name: string) => {

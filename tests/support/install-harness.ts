@@ -9,8 +9,9 @@ import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { apiGatewayEvent, apiGatewayGet, slackSignature } from '../../local/api-gateway';
+import { apiGatewayEvent, apiGatewayGet, cookiesBrowserSends, slackSignature } from '../../local/api-gateway';
 import {
+  createInstallationsTable,
   createSnapTable,
   type DynamoProxy,
   type LocalDynamo,
@@ -24,13 +25,17 @@ import {
   type SlackStandInOptions,
   startSlack,
 } from '../../local/slack-stand-in';
-import { EVENTS_PATH, OAUTH_REDIRECT_PATH, STATE_COOKIE } from '../../shared/domain/install';
+import { EVENTS_PATH, OAUTH_REDIRECT_PATH, readFlowCookie, STATE_COOKIE } from '../../shared/domain/install';
 
 export const SIGNING_SECRET = 'install-signing-secret';
 export const CLIENT_ID = '1111.2222';
 export const CLIENT_SECRET = 'install-client-secret-9f8e7d';
 export const PUBLIC_URL = 'https://snap.example';
 export const TABLE = 'snap-install-test';
+/** Installations in a table of their own (SNAP_INSTALLATIONS_TABLE_NAME), as Terraform deploys them. */
+export const INSTALLATIONS_TABLE = 'snap-install-test-installations';
+/** The table an item lives in, by its key. */
+const tableOf = (pk: string) => (pk.startsWith('inst#') ? INSTALLATIONS_TABLE : TABLE);
 
 export type Result = APIGatewayProxyStructuredResultV2;
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<Result>;
@@ -48,7 +53,7 @@ export interface InstallHarness {
   kms: KmsMock;
   sealed: Map<string, Sealed>;
   call(event: APIGatewayProxyEventV2): Promise<Result>;
-  /** Every item in the table (read beside the function, not through the proxy). */
+  /** Every item in both tables (read beside the function, not through the proxy). */
   items(): Promise<Array<Record<string, unknown>>>;
   /** Writes an item beside the function (as if written earlier), not through the proxy. */
   put(item: Record<string, unknown>): Promise<void>;
@@ -76,7 +81,8 @@ export async function startInstallHarness(
 ): Promise<InstallHarness> {
   const dynamo: LocalDynamo = await startDynamo();
   await createSnapTable(dynamo.endpoint, TABLE);
-  const proxy = await startDynamoProxy(dynamo.endpoint, TABLE);
+  await createInstallationsTable(dynamo.endpoint, INSTALLATIONS_TABLE);
+  const proxy = await startDynamoProxy(dynamo.endpoint, [TABLE, INSTALLATIONS_TABLE]);
   const slack = await startSlack({
     token: 'xoxb-fixed-one-workspace',
     clientId: CLIENT_ID,
@@ -117,8 +123,10 @@ export async function startInstallHarness(
     SLACK_SIGNING_SECRET_CIPHERTEXT: Buffer.from('signing-secret-ciphertext').toString('base64'),
     SNAP_KMS_KEY_ID: 'alias/snap',
     SNAP_TABLE_NAME: TABLE,
+    SNAP_INSTALLATIONS_TABLE_NAME: INSTALLATIONS_TABLE,
     SNAP_PUBLIC_URL: PUBLIC_URL,
     SLACK_API_URL: slack.apiUrl,
+    CONTROLS_FUNCTION_NAME: 'snap-controls',
     ...env,
   });
   const { handler } = (await import('../../functions/install/handler')) as unknown as { handler: Handler };
@@ -135,14 +143,18 @@ export async function startInstallHarness(
     sealed,
     call: (event) => handler(event, lambdaContext('snap-install', 10_000)),
     items: async () => {
-      const out = await reader.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }));
-      return (out.Items ?? []).map((item) => unmarshall(item));
+      const all: Array<Record<string, unknown>> = [];
+      for (const table of [TABLE, INSTALLATIONS_TABLE]) {
+        const out = await reader.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
+        all.push(...(out.Items ?? []).map((item) => unmarshall(item)));
+      }
+      return all;
     },
     put: async (item) => {
-      await reader.send(new PutItemCommand({ TableName: TABLE, Item: marshall(item) }));
+      await reader.send(new PutItemCommand({ TableName: tableOf(String(item.pk)), Item: marshall(item) }));
     },
     remove: async (pk) => {
-      await reader.send(new DeleteItemCommand({ TableName: TABLE, Key: marshall({ pk }) }));
+      await reader.send(new DeleteItemCommand({ TableName: tableOf(pk), Key: marshall({ pk }) }));
     },
     close: async () => {
       reader.destroy();
@@ -151,13 +163,9 @@ export async function startInstallHarness(
   };
 }
 
-/** The flow cookie's nonce a response sets, if any. */
+/** The flow cookie's nonce a response sets, if a browser would keep it and send it to the redirect route. */
 export function flowCookie(result: Result): string | undefined {
-  for (const cookie of result.cookies ?? []) {
-    const match = new RegExp(`^${STATE_COOKIE}=([^;]*)`).exec(cookie);
-    if (match?.[1]) return match[1];
-  }
-  return undefined;
+  return readFlowCookie(cookiesBrowserSends(result.cookies ?? [], OAUTH_REDIRECT_PATH));
 }
 
 export function location(result: Result): URL {

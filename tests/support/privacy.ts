@@ -14,6 +14,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Pipeline } from '../../local/pipeline';
 import { parseCommand } from '../../shared/domain/command';
 import { SECRET_BLOCK_ID } from '../../shared/domain/replies';
+import { escapeMrkdwn, REVEAL_OPTION } from '../../shared/domain/reveal';
+import { INPUT } from '../../shared/domain/surfaces';
 
 export const LEDGER_DIR = 'test-output/privacy';
 
@@ -68,15 +70,71 @@ export function callsForLedger(calls: ReadonlyArray<{ method: string; params: Re
   );
 }
 
+/**
+ * Every command this suite sent, noted where it is sent (`noteCommand`). Module state, so one
+ * list per test file (jest gives each its own modules); `writeLedger` adds it to the ledger's
+ * texts, so a suite cannot forget a command it typed.
+ */
+const noted: string[] = [];
+
 export function writeLedger(ledger: Ledger): void {
   mkdirSync(LEDGER_DIR, { recursive: true });
-  writeFileSync(`${LEDGER_DIR}/${ledger.suite}.json`, JSON.stringify(ledger));
+  const texts = [...new Set([...ledger.texts, ...noted])];
+  writeFileSync(`${LEDGER_DIR}/${ledger.suite}.json`, JSON.stringify({ ...ledger, texts }));
 }
 
-/** The message a command would post, if any (what must never leave Slack). */
-export function messageOf(commandText: string): string | undefined {
+/**
+ * What a command's text holds that must never leave Slack: the message of a snap; and for a
+ * command snap refuses (a delay out of range or negative), whatever was typed after the delay —
+ * refused or not, it may be the secret (the delay word itself is quoted back in the refusal). The
+ * grammar's own words (`help`, `list`, `cancel`, `revoke`) carry nothing of anyone's.
+ */
+export function guardedText(commandText: string): string | undefined {
   const command = parseCommand(commandText, { defaultSeconds: 60, maxSeconds: 7 * 86_400 });
-  return command.kind === 'snap' ? command.text : undefined;
+  if (command.kind === 'snap') return command.text;
+  if (command.kind !== 'invalid') return undefined;
+  const typed = commandText.trim();
+  const rest = typed.startsWith(command.word) ? typed.slice(command.word.length).trim() : typed;
+  return rest === '' ? undefined : rest;
+}
+
+/** Notes a command's text (as Slack sends it, without `/snap`) for this suite's ledger; what it guards, if anything. */
+export function noteCommand(commandText: string): string | undefined {
+  const text = guardedText(commandText);
+  if (text !== undefined) noted.push(text);
+  return text;
+}
+
+type ViewState = Record<string, Record<string, { value?: unknown; selected_options?: unknown }>>;
+
+const viewValuesOf = (payload: Record<string, unknown>): ViewState | undefined =>
+  (payload.view as { state?: { values?: ViewState } } | undefined)?.state?.values;
+
+/** Whether a submitted modal asks for "Reveal once": its typed text is then a secret. */
+function revealChosen(values: ViewState | undefined): boolean {
+  const options = values?.[INPUT.reveal]?.[INPUT.reveal]?.selected_options;
+  return Array.isArray(options) && options.some((o) => (o as { value?: unknown })?.value === REVEAL_OPTION);
+}
+
+/** The texts an interaction payload carries: a message shortcut's message, a modal's typed text. */
+export function interactionTexts(payload: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const message = payload.message as { text?: unknown } | undefined;
+  if (typeof message?.text === 'string' && message.text.trim().length >= 4) out.push(message.text);
+  const values = viewValuesOf(payload);
+  const typed = values?.text?.text?.value;
+  if (typeof typed === 'string' && typed.trim().length >= 4 && !revealChosen(values)) out.push(typed);
+  return out;
+}
+
+/** The secret a submitted modal shares with "Reveal once": in no artefact at all but `SHOWN`. */
+export function interactionSecrets(payload: Record<string, unknown>): string[] {
+  const values = viewValuesOf(payload);
+  const typed = values?.text?.text?.value;
+  if (typeof typed !== 'string' || typed.trim() === '' || !revealChosen(values)) return [];
+  // ack escapes it as Slack escapes a command's text: both forms must be nowhere.
+  const escaped = escapeMrkdwn(typed);
+  return escaped === typed ? [typed] : [typed, escaped];
 }
 
 /** The secret a `/snap reveal` command shares, if it is one. */
@@ -96,8 +154,8 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
   const command = p.command;
   const commandEvent = p.commandEvent;
   const note = (text: string) => {
-    const message = messageOf(text);
-    if (message) texts.push(message);
+    const guarded = noteCommand(text);
+    if (guarded !== undefined) texts.push(guarded);
     const secret = secretOf(text);
     if (secret) reveals.push(secret);
   };
@@ -112,8 +170,18 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
     answers.push(JSON.stringify(answer));
     return answer;
   };
+  // Interactions carry text too: a message shortcut's payload holds the message it was used on
+  // (Slack sends it; snap must leave it behind), a submitted modal the message typed in it.
+  const interact = p.interact;
+  p.interact = async (payload) => {
+    texts.push(...interactionTexts(payload));
+    reveals.push(...interactionSecrets(payload));
+    const answer = await interact(payload);
+    answers.push(JSON.stringify(answer));
+    return answer;
+  };
   return {
-    /** The message texts of every command sent so far. */
+    /** What every command sent so far must never leave Slack with (messages, refused commands' texts). */
     texts: (): readonly string[] => texts,
     async write(): Promise<void> {
       const json = (values: unknown[]) => values.map((v) => JSON.stringify(v));
@@ -143,6 +211,8 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
           'poster events (the async queue)': json(p.lambda.invocations.map((i) => i.payload)),
           'function errors': json(p.lambda.invocations.map((i) => i.errorMessage ?? '')),
           'on-failure queue': json(p.lambda.failed),
+          'modals opened (views.open)': json([...p.slack.views.values()]),
+          'ephemeral notes (chat.postEphemeral)': json(p.slack.ephemerals),
         },
       });
     },

@@ -2,6 +2,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { apiGatewayEvent, slackSignature } from '../../local/api-gateway';
 import { COMMAND_PATH } from '../../shared/adapters/slack-request';
+import { noteCommand } from './privacy';
 
 export interface CommandFields {
   text: string;
@@ -17,7 +18,9 @@ export interface CommandFields {
 
 let triggers = 0;
 
+/** A slash command's form body; its text is noted for the suite's privacy ledger (tests/support/privacy.ts). */
 export function commandBody(fields: CommandFields): string {
+  noteCommand(fields.text);
   const form = new URLSearchParams({
     token: 'deprecated-verification-token',
     team_id: fields.team_id ?? 'T0001',

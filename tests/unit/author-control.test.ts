@@ -22,14 +22,20 @@ function setup() {
     open: async () => ({ responseUrl: 'https://hooks.test/r' }),
     deadline: () => clock.now() + 100_000,
   };
-  const ask = (action: AuthorAction, user = 'U1', channel = 'C1', id = `T1:req-${Math.random()}`) =>
+  const ask = (
+    action: AuthorAction,
+    user = 'U1',
+    channel = 'C1',
+    id = `T1:req-${Math.random()}`,
+    where: { team: string; enterprise?: string } = { team: 'T1' },
+  ) =>
     clock.drive(
       handleAuthorRequest(
         {
           v: 1,
           id,
           action,
-          team: 'T1',
+          ...where,
           channel,
           user,
           receivedAt: NOW,
@@ -128,6 +134,41 @@ describe('the author', () => {
     expect(strangerReply).toBe('Only its author can delete this snap.');
     expect(author).toBe('deleted');
     expect(store.records.has('b')).toBe(false);
+    expect(slack.deletes).toHaveLength(1);
+  });
+
+  it('refuses the button to the same user id clicking in another workspace outside any shared org', async () => {
+    // Prepare: user ids are unique within a workspace (or a Grid org), not across Slack.
+    const { store, slack, ask } = setup();
+    store.put({ id: 'g', team: 'T1', enterprise: 'E1', user: 'U1', dueAt: NOW + 600_000 });
+
+    // Act
+    const otherTeam = await ask({ kind: 'delete', snapId: 'b' }, 'U1', 'C1', 'T9:req-1', { team: 'T9' });
+    const otherOrg = await ask({ kind: 'delete', snapId: 'g' }, 'U1', 'C1', 'T9:req-2', {
+      team: 'T9',
+      enterprise: 'E9',
+    });
+
+    // Assess
+    expect([otherTeam, otherOrg]).toEqual(['not_author', 'not_author']);
+    expect(lastReply(slack)?.text).toBe('Only its author can delete this snap.');
+    expect(store.records.has('b')).toBe(true);
+    expect(store.records.has('g')).toBe(true);
+    expect(slack.deletes).toHaveLength(0);
+  });
+
+  it('lets the author delete from another workspace of the same Enterprise Grid org, where their id is the same', async () => {
+    const { store, slack, ask } = setup();
+    store.put({ id: 'g', team: 'T1', enterprise: 'E1', user: 'U1', dueAt: NOW + 600_000 });
+
+    const outcome = await ask({ kind: 'delete', snapId: 'g' }, 'U1', 'C1', 'T2:req-1', {
+      team: 'T2',
+      enterprise: 'E1',
+    });
+
+    expect(outcome).toBe('deleted');
+    expect(store.records.has('g')).toBe(false);
+    expect(store.tombstones.get('g')?.state).toBe('done');
     expect(slack.deletes).toHaveLength(1);
   });
 

@@ -38,7 +38,7 @@ describe('the /snap grammar', () => {
     '1.2.3 version',
     'sms me',
   ])('keeps "%s" whole as the message with the default delay', (text) => {
-    expect(parseCommand(text, limits)).toEqual({ kind: 'snap', delaySeconds: 60, text });
+    expect(parseCommand(text, limits)).toEqual({ kind: 'snap', delaySeconds: 60, text, defaulted: true });
   });
 
   it.each([
@@ -78,6 +78,7 @@ describe('the /snap grammar', () => {
       kind: 'snap',
       delaySeconds: 60,
       text: 'revoke the old key',
+      defaulted: true,
     });
   });
 
@@ -86,6 +87,7 @@ describe('the /snap grammar', () => {
       kind: 'snap',
       delaySeconds: 60,
       text: 'list of chores',
+      defaulted: true,
     });
     expect(parseCommand('10s cancel that', limits)).toEqual({
       kind: 'snap',
@@ -117,12 +119,20 @@ describe('the /snap grammar', () => {
   });
 
   it('never loses or alters the message, whatever the words (property)', () => {
-    const word = fc.stringMatching(/^[^\s]{1,12}$/);
+    // Random words, and delay words (valid and not) often enough to lead a command.
+    const word = fc.oneof(
+      fc.stringMatching(/^[^\s]{1,12}$/),
+      fc.constantFrom('30s', '5m', '1h30m', '90', '7d', '0s', '8d', '-5s'),
+    );
+    let snaps = 0;
+    let delayed = 0;
     fc.assert(
       fc.property(fc.array(word, { minLength: 1, maxLength: 8 }), (words) => {
         const text = words.join(' ');
         const command = parseCommand(text, limits);
         if (command.kind === 'snap') {
+          snaps++;
+          if (command.text !== text) delayed++;
           // Either the whole text is the message, or the first word was a valid delay.
           const whole = command.text === text;
           const afterDelay =
@@ -133,6 +143,9 @@ describe('the /snap grammar', () => {
         }
       }),
     );
+    // The property held over snaps of both shapes, not over none: random words make many.
+    expect(snaps).toBeGreaterThan(0);
+    expect(delayed).toBeGreaterThan(0);
   });
 
   it('reads every in-range seconds value written in any unit combination (property)', () => {

@@ -6,6 +6,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { cookiesBrowserSends } from '../../local/api-gateway';
 import { recordFromImage } from '../../shared/adapters/stream';
 import { completeInstall } from '../../shared/app/install';
 import type {
@@ -13,6 +14,7 @@ import type {
   InstallationStorePort,
   OAuthStatePort,
   SlackOAuthPort,
+  StateUse,
   TokenSealer,
   UserAuthorization,
 } from '../../shared/app/ports';
@@ -28,6 +30,7 @@ import {
   isFlowToken,
   lookupKeys,
   newFlow,
+  OAUTH_REDIRECT_PATH,
   type OAuthGrant,
   readFlowCookie,
   revokedUpTo,
@@ -54,19 +57,38 @@ describe('the OAuth state and its cookie', () => {
     expect(a.stateHash).not.toContain(a.state);
   });
 
-  it('sets an HttpOnly, Secure, SameSite=Lax cookie for the redirect route only, for ten minutes', () => {
-    const cookie = stateCookie('n'.repeat(43), 'https://snap.example');
+  it('sets a __Host- cookie (HttpOnly, Secure, SameSite=Lax, Path=/, no Domain) for ten minutes', () => {
+    const cookie = stateCookie('n'.repeat(43));
 
     expect(cookie.split('; ')).toEqual([
-      `${STATE_COOKIE}=${'n'.repeat(43)}`,
-      'Path=/slack/oauth_redirect',
+      `__Host-snap_oauth=${'n'.repeat(43)}`,
+      'Path=/',
       'Max-Age=600',
       'HttpOnly',
       'Secure',
       'SameSite=Lax',
     ]);
-    expect(stateCookie('x', 'https://example.org/snap')).toContain('Path=/snap/slack/oauth_redirect;');
-    expect(clearedStateCookie('https://snap.example')).toContain('Max-Age=0');
+    expect(clearedStateCookie().split('; ')).toEqual(expect.arrayContaining(['Path=/', 'Max-Age=0']));
+    expect(`${cookie}${clearedStateCookie()}`).not.toMatch(/Domain=/i);
+  });
+
+  it('sets a cookie a browser keeps and sends back to the redirect route, by the __Host- prefix rules', () => {
+    // Prepare: what install sets, and what it would be with a path of its own or a domain.
+    const set = stateCookie('n'.repeat(43));
+    const narrowed = set.replace('Path=/;', 'Path=/slack/oauth_redirect;');
+    const widened = `${set}; Domain=example.org`;
+
+    // Act
+    const sent = cookiesBrowserSends([set], OAUTH_REDIRECT_PATH);
+    const refused = [narrowed, widened, set.replace('; Secure', '')].map((c) =>
+      cookiesBrowserSends([c], OAUTH_REDIRECT_PATH),
+    );
+    const cleared = cookiesBrowserSends([set, clearedStateCookie()], OAUTH_REDIRECT_PATH);
+
+    // Assess
+    expect(readFlowCookie(sent)).toBe('n'.repeat(43));
+    expect(refused).toEqual([[], [], []]);
+    expect(cleared).toEqual([]);
   });
 
   it('reads the cookie among others, and refuses two different values', () => {
@@ -103,7 +125,7 @@ describe('the OAuth state and its cookie', () => {
 
     expect(bot.searchParams.get('scope')).toContain('chat:write');
     expect(bot.searchParams.get('user_scope')).toBeNull();
-    expect(user.searchParams.get('user_scope')).toBe('chat:write');
+    expect(user.searchParams.get('user_scope')).toBe('chat:write,files:write');
     expect(user.searchParams.get('scope')).toBeNull();
     expect(bot.searchParams.get('redirect_uri')).toBe('https://snap.example/slack/oauth_redirect');
     expect(`${bot.origin}${bot.pathname}`).toBe('https://slack.com/oauth/v2/authorize');
@@ -115,7 +137,7 @@ describe('the OAuth state and its cookie', () => {
     );
 
     expect(`${to.origin}${to.pathname}`).toBe('http://127.0.0.1:9/oauth/v2/authorize');
-    expect(to.searchParams.get('user_scope')).toBe('chat:write');
+    expect(to.searchParams.get('user_scope')).toBe('chat:write,files:write');
     expect(to.searchParams.get('state')).toBe('S');
   });
 });
@@ -155,15 +177,19 @@ describe('installation keys', () => {
 describe('granted scopes', () => {
   it('match when they are exactly what snap asks for, in any order', () => {
     expect(scopeMismatch('bot', [...BOT_SCOPES].reverse())).toBeUndefined();
-    expect(scopeMismatch('user', ['chat:write'])).toBeUndefined();
+    expect(scopeMismatch('user', ['files:write', 'chat:write'])).toBeUndefined();
+  });
+
+  it('refuses a new user grant without files:write, which snap now asks for beside chat:write', () => {
+    expect(scopeMismatch('user', ['chat:write'])).toEqual({ extra: [], missing: ['files:write'] });
   });
 
   it('name what is extra and what is missing', () => {
-    expect(scopeMismatch('user', ['chat:write', 'im:history', 'im:history'])).toEqual({
+    expect(scopeMismatch('user', ['chat:write', 'files:write', 'im:history', 'im:history'])).toEqual({
       extra: ['im:history'],
       missing: [],
     });
-    expect(scopeMismatch('user', [])).toEqual({ extra: [], missing: ['chat:write'] });
+    expect(scopeMismatch('user', [])).toEqual({ extra: [], missing: ['chat:write', 'files:write'] });
     expect(scopeMismatch('bot', ['chat:write'])?.missing).toContain('commands');
   });
 });
@@ -203,13 +229,21 @@ function completion(
     store?: Error;
     kind?: GrantKind;
     allowedTeams?: string[];
+    /** Keys under which a bot installation is stored (distributed); default the grant's workspace. */
+    bots?: string[];
+    /** One-workspace mode: the bot token is configuration. */
+    botInConfiguration?: boolean;
+    /** What the conditional user write answers (false: the installation went meanwhile). */
+    userSaved?: boolean;
   } = {},
 ) {
   const revoked: string[] = [];
   const saved: Array<BotInstallation | UserAuthorization> = [];
+  const botRequired: boolean[] = [];
+  const bots = new Set(options.bots ?? ['T01']);
   const states: OAuthStatePort = {
     save: async () => {},
-    consume: async (): Promise<GrantKind> => options.kind ?? 'bot',
+    consume: async (): Promise<StateUse> => ({ outcome: 'consumed', kind: options.kind ?? 'bot' }),
   };
   const oauth: SlackOAuthPort = {
     exchange: async () => {
@@ -232,10 +266,13 @@ function completion(
       if (options.store) throw options.store;
       saved.push(i);
     },
-    saveUser: async (a: UserAuthorization) => {
+    saveUser: async (a: UserAuthorization, required: boolean) => {
+      botRequired.push(required);
+      if (options.userSaved === false) return false;
       saved.push(a);
       return true;
     },
+    botToken: async (key: string) => (bots.has(key) ? new Uint8Array([1]) : undefined),
   } as unknown as InstallationStorePort;
   const sealer: TokenSealer = {
     seal: async (t) => new Uint8Array(Buffer.from(`sealed(${t})`)),
@@ -243,6 +280,7 @@ function completion(
   };
   const deps = {
     settings: {
+      botInConfiguration: options.botInConfiguration ?? false,
       clientId: '1.2',
       publicUrl: 'https://snap.example',
       allowedTeams: new Set<string>(options.allowedTeams ?? []),
@@ -258,6 +296,7 @@ function completion(
   return {
     revoked,
     saved,
+    botRequired,
     run: () => completeInstall({ code: '123.456.abc', state: flow.state }, flow.nonce, deps),
   };
 }
@@ -359,7 +398,7 @@ describe('completing an install', () => {
     expect(c.revoked).toEqual([]);
   });
 
-  it('stores a user grant of exactly chat:write', async () => {
+  it('stores a user grant of exactly chat:write and files:write', async () => {
     const c = completion({
       kind: 'user',
       grant: { user: { id: 'U01', token: 'xoxp-mine', scopes: [...USER_SCOPES] } },
@@ -369,6 +408,87 @@ describe('completing an install', () => {
 
     expect(page.status).toBe(200);
     expect(c.saved).toHaveLength(1);
+  });
+
+  const userGrant = (over: Partial<OAuthGrant> = {}): Partial<OAuthGrant> => ({
+    user: { id: 'U01', token: 'xoxp-mine', scopes: [...USER_SCOPES] },
+    ...over,
+  });
+
+  it('refuses ?as=user where snap is not installed: gives the token back, stores nothing, says to ask an admin to add snap', async () => {
+    // Prepare: no bot installation under the workspace (T01) nor its org (E01).
+    const c = completion({ kind: 'user', bots: [], grant: userGrant({ enterprise: { id: 'E01' } }) });
+
+    // Act
+    const page = await c.run();
+
+    // Assess
+    expect(page.status).toBe(409);
+    expect(page.title).toBe('snap is not in this workspace yet');
+    expect(page.body).toContain('Ask someone who may add apps');
+    expect(page.body).toContain('href="https://snap.example/slack/install"');
+    expect(c.revoked).toEqual(['xoxp-mine']);
+    expect(c.saved).toEqual([]);
+    expect(c.botRequired).toEqual([]);
+  });
+
+  it('gives the token back when the installation went away between the check and the conditional write', async () => {
+    const c = completion({ kind: 'user', userSaved: false, grant: userGrant() });
+
+    const page = await c.run();
+
+    expect(page.status).toBe(409);
+    expect(c.botRequired).toEqual([true]);
+    expect(c.revoked).toEqual(['xoxp-mine']);
+    expect(c.saved).toEqual([]);
+  });
+
+  it('stores a user grant under the installation that serves the workspace: its own, else its org’s', async () => {
+    const own = completion({
+      kind: 'user',
+      bots: ['T01', 'E01'],
+      grant: userGrant({ enterprise: { id: 'E01' } }),
+    });
+    const org = completion({ kind: 'user', bots: ['E01'], grant: userGrant({ enterprise: { id: 'E01' } }) });
+
+    await own.run();
+    await org.run();
+
+    expect([own.saved, org.saved].map((s) => (s[0] as UserAuthorization).key)).toEqual(['T01', 'E01']);
+    expect(Buffer.from((org.saved[0] as UserAuthorization).token).toString()).toBe('sealed(xoxp-mine)');
+    expect([...own.botRequired, ...org.botRequired]).toEqual([true, true]);
+  });
+
+  it('in one-workspace mode, stores a user grant of the configured workspace without a bot installation in the store', async () => {
+    const c = completion({
+      kind: 'user',
+      botInConfiguration: true,
+      bots: [],
+      allowedTeams: ['T01'],
+      grant: userGrant(),
+    });
+
+    const page = await c.run();
+
+    expect(page.status).toBe(200);
+    expect(c.botRequired).toEqual([false]);
+    expect((c.saved[0] as UserAuthorization).key).toBe('T01');
+    expect(c.revoked).toEqual([]);
+  });
+
+  it('in one-workspace mode, refuses a user of another workspace and gives the token back', async () => {
+    const c = completion({
+      kind: 'user',
+      botInConfiguration: true,
+      allowedTeams: ['T0HOME'],
+      grant: userGrant(),
+    });
+
+    const page = await c.run();
+
+    expect(page.status).toBe(403);
+    expect(c.revoked).toEqual(['xoxp-mine']);
+    expect(c.saved).toEqual([]);
   });
 
   it('stores only the bot token of a bot install, sealed, even if Slack also sent a user token', async () => {
@@ -390,7 +510,33 @@ describe('installConfig', () => {
     SNAP_KMS_KEY_ID: 'alias/snap',
     SNAP_TABLE_NAME: 'snaps',
     SNAP_PUBLIC_URL: 'https://abc.execute-api.eu-west-1.amazonaws.com',
+    CONTROLS_FUNCTION_NAME: 'snap-controls',
     ...over,
+  });
+
+  it('reads one-workspace mode, which needs the workspace it serves', () => {
+    expect(installConfig(env()).oneWorkspace).toBe(false);
+    expect(installConfig(env({ SNAP_ONE_WORKSPACE: 'true', ALLOWED_TEAM_IDS: 'T0HOME' })).oneWorkspace).toBe(
+      true,
+    );
+    expect(() => installConfig(env({ SNAP_ONE_WORKSPACE: 'true' }))).toThrow('ALLOWED_TEAM_IDS');
+  });
+
+  it('serves Slack’s events alone in one-workspace mode without a client id, with no workspace list to require (no permission is kept there)', () => {
+    // Prepare: as Terraform deploys install without slack_client_id and allowed_team_ids.
+    const eventsOnly = env({
+      SLACK_CLIENT_ID: undefined,
+      SLACK_CLIENT_SECRET_CIPHERTEXT: undefined,
+      SNAP_PUBLIC_URL: undefined,
+      SNAP_ONE_WORKSPACE: 'true',
+    });
+
+    // Act
+    const config = installConfig(eventsOnly);
+
+    // Assess
+    expect(config).toMatchObject({ oneWorkspace: true, oauth: undefined });
+    expect(config.allowedTeams.size).toBe(0);
   });
 
   it('reads the installations table from its own variable, or the snap table', () => {
@@ -412,34 +558,50 @@ describe('installConfig', () => {
   });
 
   it('accepts http only on a loopback host, for local runs', () => {
-    expect(installConfig(env({ SNAP_PUBLIC_URL: 'http://localhost:3000' })).publicUrl).toBe(
+    expect(installConfig(env({ SNAP_PUBLIC_URL: 'http://localhost:3000' })).oauth?.publicUrl).toBe(
       'http://localhost:3000',
     );
-    expect(installConfig(env({ SNAP_PUBLIC_URL: 'http://127.0.0.1:3000' })).publicUrl).toBe(
+    expect(installConfig(env({ SNAP_PUBLIC_URL: 'http://127.0.0.1:3000' })).oauth?.publicUrl).toBe(
       'http://127.0.0.1:3000',
     );
   });
 
   it('sends browsers to exactly Slack’s authorize page when SLACK_API_URL is Slack’s or unset', () => {
-    expect(installConfig(env()).slackAuthorizeUrl).toBe('https://slack.com/oauth/v2/authorize');
-    expect(installConfig(env({ SLACK_API_URL: 'https://slack.com/api/' })).slackAuthorizeUrl).toBe(
+    expect(installConfig(env()).oauth?.slackAuthorizeUrl).toBe('https://slack.com/oauth/v2/authorize');
+    expect(installConfig(env({ SLACK_API_URL: 'https://slack.com/api/' })).oauth?.slackAuthorizeUrl).toBe(
       SLACK_AUTHORIZE_URL,
     );
   });
 
   it('finds the authorize page on the host that plays Slack’s API (a local stand-in), ignoring its path', () => {
-    expect(installConfig(env({ SLACK_API_URL: 'http://127.0.0.1:4100/api/' })).slackAuthorizeUrl).toBe(
+    expect(installConfig(env({ SLACK_API_URL: 'http://127.0.0.1:4100/api/' })).oauth?.slackAuthorizeUrl).toBe(
       'http://127.0.0.1:4100/oauth/v2/authorize',
     );
-    expect(installConfig(env({ SLACK_API_URL: 'https://slack-gov.com/api' })).slackAuthorizeUrl).toBe(
+    expect(installConfig(env({ SLACK_API_URL: 'https://slack-gov.com/api' })).oauth?.slackAuthorizeUrl).toBe(
       'https://slack-gov.com/oauth/v2/authorize',
     );
   });
 
-  it('names a missing client id or secret', () => {
-    expect(() => installConfig(env({ SLACK_CLIENT_ID: undefined }))).toThrow(/SLACK_CLIENT_ID/);
+  it('names a missing client secret when the client id is given', () => {
     expect(() => installConfig(env({ SLACK_CLIENT_SECRET_CIPHERTEXT: undefined }))).toThrow(
       /SLACK_CLIENT_SECRET_CIPHERTEXT/,
     );
+  });
+
+  it('serves Slack’s events without the app’s client id: no Add to Slack, no secret or public URL needed', () => {
+    const config = installConfig(
+      env({
+        SLACK_CLIENT_ID: undefined,
+        SLACK_CLIENT_SECRET_CIPHERTEXT: undefined,
+        SNAP_PUBLIC_URL: undefined,
+      }),
+    );
+
+    expect(config.oauth).toBeUndefined();
+    expect(config.controlsFunctionName).toBe('snap-controls');
+  });
+
+  it('names CONTROLS_FUNCTION_NAME when it is missing: App Home goes there', () => {
+    expect(() => installConfig(env({ CONTROLS_FUNCTION_NAME: undefined }))).toThrow(/CONTROLS_FUNCTION_NAME/);
   });
 });

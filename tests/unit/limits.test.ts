@@ -25,7 +25,8 @@ function setup(limits: Partial<Limits>, now = T0) {
   const store = new MemoryStore();
   const { log, lines } = captureLogs();
   const deps = { store, clock, limits: { userPerMinute: 0, teamPerMinute: 0, userPending: 0, ...limits } };
-  const check = (user = 'U1', team = 'T1') => checkLimits({ team, user }, deps, log);
+  const check = (user = 'U1', team = 'T1', enterprise?: string) =>
+    checkLimits({ team, user, ...(enterprise ? { enterprise } : {}) }, deps, log);
   return { clock, store, deps, check, lines };
 }
 
@@ -145,6 +146,21 @@ describe('checking the limits before a post', () => {
     ];
 
     expect(results).toEqual([2, 2, 2]);
+  });
+
+  it('counts a Grid user once across the org: the minute used up in one workspace is used up in the others', async () => {
+    // Prepare: U1's id spans org E1, whose workspaces T1 and T2 both have snap.
+    const { check, store } = setup({ userPerMinute: 3 });
+
+    // Act
+    const inT1 = await admitted(() => check('U1', 'T1', 'E1'), 3);
+    const inT2 = await admitted(() => check('U1', 'T2', 'E1'), 3);
+    const outsideOrg = await admitted(() => check('U1', 'T3'), 3);
+
+    // Assess: a workspace outside any org (or another org) counts apart, as before.
+    expect([inT1, inT2, outsideOrg]).toEqual([3, 0, 3]);
+    expect(store.counters.get(`user#E1#U1#${MINUTE}`)?.n).toBe(3);
+    expect(store.counters.has(`user#T2#U1#${MINUTE}`)).toBe(false);
   });
 
   it('holds a workspace to its own limit, and a user refused for their own does not use it up', async () => {

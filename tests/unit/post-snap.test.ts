@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PosterEvent } from '../../shared/app/accept-command';
-import { messageBlocks, postSnap } from '../../shared/app/post-snap';
+import type { SettingsSource } from '../../shared/app/ports';
+import { postSnap } from '../../shared/app/post-snap';
+import { MESSAGE_TEXT_LIMIT, SECTION_TEXT_LIMIT, snapMessage } from '../../shared/domain/message';
+import { OPEN_POLICY, type Policy } from '../../shared/domain/policy';
 import { dueTime, newRecord, TOMBSTONE_TTL_SECONDS } from '../../shared/domain/snap';
 import { ClaimPendingError, SealError, SlackCallError, StoreError } from '../../shared/errors';
 import {
@@ -445,14 +448,238 @@ describe('the poster', () => {
   });
 });
 
+describe('the poster within its workspace’s posters in flight', () => {
+  /** Every slot of `key` held by another poster until well after now. */
+  const fill = (store: MemoryStore, key: string, size: number) => {
+    for (let i = 0; i < size; i++)
+      store.slots.set(`${key}#${i}`, { owner: `other-${i}`, until: NOW + 60_000, expiresAt: 0 });
+  };
+
+  it('refuses a snap when its workspace has every poster in use: one reply saying snap is busy there, nothing posted, the claim settled', async () => {
+    // Prepare: the workspace's ten posters are all posting.
+    const { clock, store, slack, deps, lines } = setup();
+    fill(store, 'T1', 10);
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+    const again = await clock.drive(postSnap(event(3600), deps));
+
+    // Assess: a repeat of the request is a duplicate, never a late post behind the refusal.
+    expect([outcome, again]).toEqual(['busy', 'duplicate']);
+    expect(slack.posts).toHaveLength(0);
+    expect(slack.replies.map((r) => r.text)).toEqual([
+      ':hourglass: Your snap was not posted: snap is busy in this workspace right now — too many snaps from this workspace are being posted at once. Please send it again in a few seconds.',
+    ]);
+    expect(store.tombstones.get('T1:trig-1')?.state).toBe('done');
+    expect(lines.join('\n')).toContain('"event":"poster.busy"');
+  });
+
+  it('posts in another workspace meanwhile, and again in the first once a slot is given back or its holder’s deadline passes', async () => {
+    // Prepare
+    const { clock, store, slack, deps } = setup();
+    fill(store, 'T1', 10);
+
+    // Act
+    const elsewhere = await clock.drive(postSnap(posterEvent(NOW, { id: 'T2:a', team: 'T2' }), deps));
+    store.slots.delete('T1#3');
+    const freed = await clock.drive(postSnap(posterEvent(NOW, { id: 'T1:b' }), deps));
+    for (const held of store.slots.values()) held.until = NOW - 1; // their posters died
+    const expired = await clock.drive(postSnap(posterEvent(NOW, { id: 'T1:c' }), deps));
+
+    // Assess
+    expect([elsewhere, freed, expired]).toEqual(['posted', 'posted', 'posted']);
+    expect(slack.posts).toHaveLength(3);
+  });
+
+  it('holds its slot while posting only: given back once the post is recorded, before it waits out a short snap', async () => {
+    // Prepare
+    const { clock, store, slack, deps } = setup();
+
+    // Act: a 5 s snap, which the poster waits out and deletes itself.
+    const outcome = await clock.drive(postSnap(event(5), deps));
+
+    // Assess
+    expect(outcome).toBe('posted_and_deleted');
+    const [take, release] = store.slotLog;
+    expect(store.slotLog.map((l) => l.op)).toEqual(['take', 'release']);
+    expect(take?.slot).toBe(release?.slot);
+    expect(release?.at).toBeLessThan(slack.deletes[0]?.at ?? 0);
+    expect(store.slots.size).toBe(0);
+  });
+
+  it.each([
+    ['Slack refuses the post', 'refused'],
+    ['a failure thrown for Lambda to retry', 'thrown'],
+  ])('gives its slot back whatever way posting ends: %s', async (_how, ending) => {
+    // Prepare
+    const { clock, store, slack, deps } = setup();
+    if (ending === 'refused') slack.failPosts(platform('is_archived'));
+    else
+      slack.post = async () => {
+        throw new StoreError('not an answer from Slack');
+      };
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(3600), deps)).catch(() => 'thrown');
+
+    // Assess
+    expect(outcome).toBe(ending);
+    expect(store.slotLog.map((l) => l.op)).toEqual(['take', 'release']);
+    expect(store.slots.size).toBe(0);
+  });
+
+  it('on Grid, refuses a snap when the org has every poster in use, naming the org, and gives back the workspace slot it took', async () => {
+    const { clock, store, slack, deps } = setup();
+    fill(store, 'E1', 30);
+
+    const outcome = await clock.drive(postSnap(posterEvent(NOW, { enterprise: 'E1' }), deps));
+
+    expect(outcome).toBe('busy');
+    expect(slack.replies[0]?.text).toContain('snap is busy in your organization');
+    expect(store.slotLog.map((l) => [l.op, l.slot])).toEqual([
+      ['take', 'T1#0'],
+      ['release', 'T1#0'],
+    ]);
+  });
+
+  it('lets the snap through when the table cannot answer for the slots, and logs that it did', async () => {
+    const { clock, store, slack, deps, lines } = setup();
+    store.failSlots = true;
+
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+
+    expect(outcome).toBe('posted');
+    expect(slack.posts).toHaveLength(1);
+    expect(lines.join('\n')).toContain('"event":"poster.slots_unchecked"');
+  });
+});
+
 describe('message layout', () => {
-  it('splits long text over section blocks at line breaks and ends with the expiry line', () => {
-    const text = `${'a'.repeat(2500)}\n${'b'.repeat(2500)}`;
+  const line = ':bomb: <@U1> used snap · self-destructs <!date^1800000060^{time_secs}|x>';
 
-    const blocks = messageBlocks(text, 'ctx') as Array<{ type: string; text?: { text: string } }>;
+  it('posts a text that fits a section as one section, the expiry line in a context block under it', () => {
+    const text = `*bold* &amp; <@U2> ${'a'.repeat(SECTION_TEXT_LIMIT - 20)}`;
 
-    expect(blocks.map((b) => b.type)).toEqual(['section', 'section', 'context']);
-    expect(blocks[0]?.text?.text).toBe('a'.repeat(2500));
-    expect(blocks[1]?.text?.text).toBe('b'.repeat(2500));
+    const message = snapMessage(text, line);
+
+    expect(message).toEqual({
+      text,
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text } },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: line }] },
+      ],
+    });
+  });
+
+  it('posts a longer text unchanged as the message’s own text, the expiry line in an attachment under it', () => {
+    // A paragraph break where a section would have been cut, and formatting across it.
+    const text = `${'a'.repeat(2_990)} *bold\n\nacross* ${'b'.repeat(2_000)} <@U2> &amp;`;
+
+    const message = snapMessage(text, line);
+
+    expect(text.length).toBeGreaterThan(SECTION_TEXT_LIMIT);
+    expect(message.text).toBe(text);
+    expect(message.blocks).toEqual([]);
+    expect(message.attachments).toEqual([
+      { blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: line }] }] },
+    ]);
+  });
+
+  it('refuses a text over 4,000 characters (Slack would split it into messages snap could not all delete) before posting, saying the limit, and counts nothing against the limits', async () => {
+    // Prepare
+    const { clock, store, slack, deps, lines } = setup();
+    deps.open = async () => ({ ...content, text: 'x'.repeat(MESSAGE_TEXT_LIMIT + 1) });
+
+    // Act
+    const outcome = await clock.drive(postSnap(event(30), deps));
+
+    // Assess
+    expect(outcome).toBe('refused');
+    expect(slack.posts).toHaveLength(0);
+    expect(slack.replies.map((r) => r.text)).toEqual([
+      ':warning: Your snap was not posted. Your message is too long for Slack (limit 4,000 characters). Shorten it and try again.',
+    ]);
+    expect(store.tombstones.get('T1:trig-1')).toMatchObject({ state: 'done' });
+    expect([...store.counters.keys()]).toEqual([]);
+    expect(lines.some((l) => l.includes('"event":"poster.too_long"'))).toBe(true);
+  });
+
+  it('posts a text of exactly 4,000 characters', async () => {
+    const { clock, slack, deps } = setup();
+    deps.open = async () => ({ ...content, text: 'y'.repeat(MESSAGE_TEXT_LIMIT) });
+
+    const outcome = await clock.drive(postSnap(event(3600), deps));
+
+    expect(outcome).toBe('posted');
+    expect(slack.posts[0]?.text).toHaveLength(MESSAGE_TEXT_LIMIT);
+  });
+});
+
+describe('the poster, held to the workspace’s policy', () => {
+  const settings = (policy: Partial<Policy>, defaults: Record<string, number> = {}): SettingsSource => ({
+    settings: async () => ({ policy: { ...OPEN_POLICY, ...policy }, scope: 'workspace', defaults }),
+    forget: () => {},
+  });
+
+  it('refuses a delay over the longest the policy allows, posts nothing, settles the request and counts nothing against the limits', async () => {
+    // Prepare
+    const { store, slack, deps } = posterFakes(NOW, { settings: settings({ maxSeconds: 600 }) });
+
+    // Act
+    const outcome = await postSnap(event(3600), deps);
+    const again = await postSnap(event(3600), deps);
+
+    // Assess
+    expect(outcome).toBe('refused_by_policy');
+    expect(again).toBe('duplicate');
+    expect(slack.posts).toHaveLength(0);
+    expect(slack.replies).toEqual([
+      expect.objectContaining({ text: expect.stringContaining('longest delay to 10 minutes') }),
+    ]);
+    expect(store.records.size).toBe(0);
+    expect(store.counters.size).toBe(0);
+  });
+
+  it('gives a snap typed without a delay the author’s own default within the policy, shown in the message', async () => {
+    // Prepare
+    const { slack, deps } = posterFakes(NOW, { settings: settings({ maxSeconds: 3600 }, { U1: 600 }) });
+
+    // Act
+    await postSnap(posterEvent(NOW, { delaySeconds: 60, defaulted: true }), deps);
+
+    // Assess
+    expect(JSON.stringify(slack.posts[0]?.blocks)).toContain(`<!date^${Math.ceil((NOW + 600_000) / 1000)}^`);
+  });
+
+  it('posts with the bot, not the author’s own token, when posting as yourself is off', async () => {
+    // Prepare
+    const { slack, deps } = posterFakes(NOW, { settings: settings({ asUser: false }) });
+    slack.authorized.add('U1');
+
+    // Act
+    const outcome = await postSnap(event(3600), deps);
+
+    // Assess
+    expect(outcome).toBe('posted');
+    expect(slack.posts.map((p) => p.speaker.as)).toEqual(['bot']);
+  });
+
+  it('posts nothing and asks the author to try again when the policy cannot be read', async () => {
+    // Prepare
+    const failing: SettingsSource = {
+      settings: async () => {
+        throw new StoreError('DynamoDB readSettings failed');
+      },
+      forget: () => {},
+    };
+    const { slack, deps } = posterFakes(NOW, { settings: failing });
+
+    // Act
+    const outcome = await postSnap(event(3600), deps);
+
+    // Assess
+    expect(outcome).toBe('unavailable');
+    expect(slack.posts).toHaveLength(0);
+    expect(String(slack.replies.at(-1)?.text)).toContain('try again');
   });
 });

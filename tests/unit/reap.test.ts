@@ -60,7 +60,6 @@ describe('the reaper', () => {
   it.each([
     ['a rate limit', rateLimited(30_000)],
     ['a 5xx or timeout', unavailable()],
-    ['a token problem an operator may fix', platform('invalid_auth')],
   ])(
     'puts the record back for the sweeper after %s, overdue at its own due time, unleased, with a fresh TTL',
     async (_, failure) => {
@@ -78,6 +77,29 @@ describe('the reaper', () => {
       const { leaseUntil: _u, leaseOwner: _o, expiresAt: _e, ...kept } = record.snap as SnapRecord;
       expect(back).toEqual({ ...kept, expiresAt: NOW / 1000 + TTL_GRACE_SECONDS });
       expect(await store.due(NOW)).toEqual([back]);
+    },
+  );
+
+  it.each([['invalid_auth'], ['token_revoked'], ['account_inactive']])(
+    'settles a record whose token Slack calls dead (%s) at once, never putting it back, and lets that token go',
+    async (code) => {
+      // Prepare
+      const { slack, store, deps, lines } = setup();
+      const record = expired();
+      slack.failDeletes(platform(code));
+
+      // Act
+      const result = await reap([record], deps);
+
+      // Assess
+      expect(result.batchItemFailures).toEqual([]);
+      expect(store.records.size).toBe(0);
+      expect(store.tombstones.get(record.snap?.id ?? '')?.state).toBe('done');
+      expect(slack.retired).toEqual([{ as: 'bot', team: 'T1' }]);
+      const gone = lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.event === 'reaper.token_gone');
+      expect(gone).toMatchObject({ level: 'warn', token: 'dead', code, retired: 'deleted' });
     },
   );
 

@@ -39,7 +39,15 @@ describe('the /snap reveal grammar', () => {
     ['reveal 30s <@U0ANA> ask <@U0BEN> for the rest', 30, ['U0ANA'], 'ask <@U0BEN> for the rest'],
     ['reveal 3pm <@U0ANA> is not a delay', 86_400, [], '3pm <@U0ANA> is not a delay'],
   ])('reads "%s" as a %is reveal for %j', (text, seconds, people, secret) => {
-    expect(parseCommand(text, limits)).toEqual({ kind: 'reveal', delaySeconds: seconds, people, secret });
+    // A reveal typed without a delay says so: the poster gives it a reveal's default within the policy.
+    const typed = /^reveal\s+\d+[smhd]\b/i.test(text);
+    expect(parseCommand(text, limits)).toEqual({
+      kind: 'reveal',
+      delaySeconds: seconds,
+      people,
+      secret,
+      ...(typed ? {} : { defaulted: true }),
+    });
   });
 
   it('keeps the default within a shorter longest delay', () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { authorAad, postAad, seal, sealJson, unseal, unsealJson } from '../../shared/domain/seal';
+import { authorAad, homeAad, postAad, seal, sealJson, unseal, unsealJson } from '../../shared/domain/seal';
 import type { AuthorRequest, PostRequest } from '../../shared/domain/snap';
 import { SealError } from '../../shared/errors';
 
@@ -114,6 +114,45 @@ describe('what a seal is bound to', () => {
 
     expect(aads.size).toBe(5);
     expect(JSON.parse(inOrg)).toHaveLength((JSON.parse(postAad(post)) as unknown[]).length + 1);
+  });
+
+  it('binds a snap typed without a delay (the poster applies the default then), with an org or without', () => {
+    const aads = new Set([
+      postAad(post),
+      postAad({ ...post, defaulted: true }),
+      postAad({ ...post, enterprise: 'E1' }),
+      postAad({ ...post, enterprise: 'E1', defaulted: true }),
+    ]);
+
+    expect(aads.size).toBe(4);
+  });
+
+  it('binds a policy change or a default in an author request, and what is done in App Home', () => {
+    const aads = new Set([
+      authorAad('T1:req', { ...author, action: { kind: 'policy' } }),
+      authorAad('T1:req', { ...author, action: { kind: 'policy', change: { kind: 'max', seconds: 60 } } }),
+      authorAad('T1:req', { ...author, action: { kind: 'policy', change: { kind: 'max', seconds: 61 } } }),
+      authorAad('T1:req', { ...author, action: { kind: 'default' } }),
+      authorAad('T1:req', { ...author, action: { kind: 'default', seconds: 60 } }),
+      authorAad('T1:req', { ...author, action: { kind: 'default', seconds: null } }),
+      homeAad('T1:req', {
+        v: 1,
+        home: { kind: 'delete', snapId: 'T1:snap' },
+        team: 'T1',
+        user: 'U1',
+        receivedAt: 1,
+      }),
+      homeAad('T1:req', {
+        v: 1,
+        home: { kind: 'delete', snapId: 'T1:snap' },
+        team: 'T1',
+        user: 'U2',
+        receivedAt: 1,
+      }),
+      homeAad('T1:req', { v: 1, home: { kind: 'open' }, team: 'T1', user: 'U1', receivedAt: 1 }),
+    ]);
+
+    expect(aads.size).toBe(9);
   });
 
   it('encodes an event without an org exactly as before orgs were bound, so events sealed then still open', () => {

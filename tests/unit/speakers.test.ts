@@ -272,7 +272,7 @@ describe('the deleters, with the token that posted', () => {
     ]);
   });
 
-  it('drops a record whose token is gone with a token_gone line, and never tries Slack again for it', async () => {
+  it('drops a record whose token is gone with a token_gone line, tells its author from the bot, and never tries Slack again for it', async () => {
     // Prepare: U1 took their permission back; their snap is still pending.
     const { store, slack, run, lines } = sweeper();
     posted(store, 'orphan', T0 + 5_000, { postedAs: 'user' });
@@ -281,26 +281,67 @@ describe('the deleters, with the token that posted', () => {
     const report = await run();
 
     // Assess
-    expect(report).toMatchObject({ given_up: 1, kept: 0 });
+    expect(report).toMatchObject({ token_gone: 1, given_up: 0, kept: 0 });
     expect(slack.deletes).toHaveLength(0);
     expect(store.records.size).toBe(0);
     expect(store.tombstones.get('orphan')?.state).toBe('done');
     const line = lines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((l) => l.event === 'snap.token_gone');
-    expect(line).toMatchObject({ level: 'warn', snap: 'orphan', postedAs: 'user' });
+    expect(line).toMatchObject({ level: 'warn', snap: 'orphan', postedAs: 'user', token: 'none' });
+    expect(slack.posts.map((p) => [p.speaker, p.channel])).toEqual([[BOT, 'U1']]);
+    expect(slack.posts[0]?.text).toContain('<#C-orphan>');
   });
 
-  it('keeps a record whose token Slack calls dead, for the next lookup to decide', async () => {
-    const { store, slack, run } = sweeper();
+  it('drops at once a record whose token Slack calls dead, deletes that token from the store, and tells the author', async () => {
+    // Prepare: U1's token is stored, but Slack has revoked it and snap was never told.
+    const { store, slack, run, lines } = sweeper();
     slack.authorized.add('U1');
     slack.deadUsers.add('U1');
-    posted(store, 'later', T0 + 5_000, { postedAs: 'user' });
+    posted(store, 'dead', T0 + 5_000, { postedAs: 'user' });
+    posted(store, 'also', T0 + 6_000, { postedAs: 'user' });
 
+    // Act: the same run meets the second with the token already let go.
+    const report = await run();
+    const again = await run();
+
+    // Assess
+    expect(report).toMatchObject({ token_gone: 2, kept: 0 });
+    expect(again).toMatchObject({ found: 0 });
+    expect(store.records.size).toBe(0);
+    expect(slack.retired).toEqual([AUTHOR]);
+    expect(slack.authorized.has('U1')).toBe(false);
+    const gone = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.event === 'snap.token_gone');
+    expect(gone.map((l) => [l.snap, l.token, l.retired])).toEqual([
+      ['dead', 'dead', 'deleted'],
+      ['also', 'none', undefined],
+    ]);
+    expect(slack.posts.map((p) => p.channel)).toEqual(['U1', 'U1']);
+  });
+
+  it('in one-workspace mode, drops records the configured bot token can no longer delete, with an error line, and retries none', async () => {
+    // Prepare: the configured bot token was revoked; only the configuration can change it.
+    const { store, slack, run, lines } = sweeper();
+    slack.botDead = true;
+    slack.retireAnswer = 'configured';
+    posted(store, 'a', T0 + 5_000);
+    posted(store, 'b', T0 + 6_000);
+
+    // Act
     const report = await run();
 
-    expect(report).toMatchObject({ kept: 1 });
-    expect(store.records.has('later')).toBe(true);
+    // Assess: both met the dead token, both dropped; nothing to tell (the bot is what is dead).
+    expect(report).toMatchObject({ token_gone: 2, kept: 0 });
+    expect(store.records.size).toBe(0);
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed.filter((l) => l.event === 'snap.token_gone').map((l) => [l.level, l.retired])).toEqual([
+      ['error', 'configured'],
+      ['error', 'configured'],
+    ]);
+    expect(parsed.filter((l) => l.event === 'slack.configured_token_dead')).toHaveLength(2);
+    expect(slack.posts).toHaveLength(0);
   });
 
   it('has the reaper drop a removed record whose token is gone, without putting it back', async () => {
@@ -381,6 +422,8 @@ describe('the author, with snaps posted as them', () => {
     const forgotten: unknown[] = [];
     /** Where users' tokens are stored, as `<installation key>#<user>`. */
     const stored = new Set<string>();
+    /** The org's index of each user's grants, as `<org>#<user>` → installation keys. */
+    const grants = new Map<string, Set<string>>();
     const deps: AuthorDeps = {
       store,
       slack,
@@ -404,6 +447,7 @@ describe('the author, with snaps posted as them', () => {
                   if (![...stored].some((s) => s.endsWith(`#${user}`))) slack.authorized.delete(user);
                   return had;
                 },
+                grantedKeys: async (org, user) => [...(grants.get(`${org}#${user}`) ?? [])],
               },
               // Opens only what was sealed for exactly this key and user, as KMS's context does.
               sealer: {
@@ -437,7 +481,7 @@ describe('the author, with snaps posted as them', () => {
           deps,
         ),
       );
-    return { clock, store, slack, ask, removed, forgotten, lines, stored };
+    return { clock, store, slack, ask, removed, forgotten, lines, stored, grants };
   }
 
   it.each([
@@ -526,6 +570,26 @@ describe('the author, with snaps posted as them', () => {
     expect(removed.map((r) => r.key)).toEqual([TEAM, 'E0ORG']);
     expect(stored.size).toBe(0);
     expect(slack.replies.at(-1)?.text).toContain('took down 2 pending snaps');
+  });
+
+  it('revokes on Enterprise Grid from another workspace of the org: finds the token granted in workspace A through the org’s index, gives back and deletes each, and says where', async () => {
+    // Prepare: U1 allowed snap in workspace A (T0AAA) and for the org; they run /snap revoke in
+    // workspace B (T0ONE), where they granted nothing themselves.
+    const { slack, ask, removed, stored, grants } = author();
+    stored.add('T0AAA#U1').add('E0ORG#U1');
+    grants.set('E0ORG#U1', new Set(['T0AAA', 'E0ORG']));
+
+    // Act
+    const outcome = await ask({ kind: 'revoke' }, 'E0ORG');
+
+    // Assess
+    expect(outcome).toBe('revoked');
+    expect(slack.revoked.sort()).toEqual(['xoxp-E0ORG-U1', 'xoxp-T0AAA-U1']);
+    expect(removed.map((r) => r.key).sort()).toEqual(['E0ORG', 'T0AAA']);
+    expect(stored.size).toBe(0);
+    expect(slack.replies.at(-1)?.text).toBe(
+      ':white_check_mark: snap no longer posts as you: the permissions you gave it (in another workspace of your organization and for your whole organization) are given back to Slack and deleted. You had no pending snaps posted as you.',
+    );
   });
 
   it('gives back the token stored under each key, even when the one a warm cache held has since died', async () => {

@@ -4,7 +4,7 @@
  * failures are never remembered.
  */
 import { describe, expect, it } from '@jest/globals';
-import type { InstallationReader, TokenScope, TokenSealer, TokenSource } from '../../shared/app/ports';
+import type { TokenScope, TokenSealer, TokenSource, TokenStore } from '../../shared/app/ports';
 import {
   cachedTokens,
   ExpiringCache,
@@ -198,16 +198,28 @@ function fakes() {
   const users = new Map<string, string>();
   const reads: string[] = [];
   const opens: TokenScope[] = [];
-  const store: InstallationReader = {
+  const sealedOf = (key: string, token: string) => new Uint8Array(Buffer.from(`sealed:${key}:${token}`));
+  const forgotten: TokenScope[] = [];
+  const store: TokenStore = {
     botToken: async (key) => {
       reads.push(key);
       const t = bots.get(key);
-      return t ? new Uint8Array(Buffer.from(`sealed:${key}:${t}`)) : undefined;
+      return t ? sealedOf(key, t) : undefined;
     },
     userToken: async (key, user) => {
       reads.push(`${key}#${user}`);
       const t = users.get(`${key}#${user}`);
-      return t ? new Uint8Array(Buffer.from(`sealed:${key}:${t}`)) : undefined;
+      return t ? sealedOf(key, t) : undefined;
+    },
+    // Only while exactly that ciphertext is stored (a conditional delete).
+    forgetToken: async (scope, sealed) => {
+      const map = scope.kind === 'bot' ? bots : users;
+      const id = scope.kind === 'bot' ? scope.key : `${scope.key}#${scope.user}`;
+      const t = map.get(id);
+      if (t === undefined || !Buffer.from(sealedOf(scope.key, t)).equals(Buffer.from(sealed))) return false;
+      map.delete(id);
+      forgotten.push(scope);
+      return true;
     },
   };
   const sealer: TokenSealer = {
@@ -219,7 +231,7 @@ function fakes() {
       return String(token);
     },
   };
-  return { bots, users, reads, opens, source: storedTokens(store, sealer) };
+  return { bots, users, reads, opens, forgotten, source: storedTokens(store, sealer) };
 }
 
 describe('tokens from the installation store', () => {
@@ -314,6 +326,74 @@ describe('tokens from the installation store', () => {
     expect([sub1, sub2]).toEqual([undefined, undefined]);
     expect(other).toBe('xoxb-else');
     expect(f.reads.slice(reads)).not.toContain('T0ELSE');
+  });
+
+  it('deletes a token Slack called dead from where it was found, and is then without it, even warm', async () => {
+    // Prepare: Ana's token under her workspace, the org's bot token for the org's workspaces.
+    const f = fakes();
+    f.users.set('T0OWN#U0ANA', 'xoxp-ana');
+    f.bots.set('E0ORG', 'xoxb-org');
+    const tokens = cachedTokens(f.source, { now: new Clock().now });
+    await tokens.userToken({ team: 'T0OWN', user: 'U0ANA' });
+    await tokens.botToken({ team: 'T0SUB', enterprise: 'E0ORG' });
+
+    // Act
+    const user = await tokens.retire({ team: 'T0OWN', user: 'U0ANA' }, 'xoxp-ana');
+    const bot = await tokens.retire({ team: 'T0SUB', enterprise: 'E0ORG' }, 'xoxb-org');
+
+    // Assess
+    expect([user, bot]).toEqual(['deleted', 'deleted']);
+    expect(f.forgotten).toEqual([
+      { key: 'T0OWN', kind: 'user', user: 'U0ANA' },
+      { key: 'E0ORG', kind: 'bot' },
+    ]);
+    expect(await tokens.userToken({ team: 'T0OWN', user: 'U0ANA' })).toBeUndefined();
+    expect(await tokens.botToken({ team: 'T0SUB', enterprise: 'E0ORG' })).toBeUndefined();
+  });
+
+  it('keeps a newer token stored since the dead one was read: a user who allowed snap again, a reinstall', async () => {
+    // Prepare: a warm container still holds Ana's old token; she has allowed snap again since.
+    const f = fakes();
+    f.users.set('T0OWN#U0ANA', 'xoxp-ana-old');
+    const tokens = cachedTokens(f.source, { now: new Clock().now });
+    await tokens.userToken({ team: 'T0OWN', user: 'U0ANA' });
+    f.users.set('T0OWN#U0ANA', 'xoxp-ana-new');
+
+    // Act
+    const retired = await tokens.retire({ team: 'T0OWN', user: 'U0ANA' }, 'xoxp-ana-old');
+
+    // Assess: nothing deleted, and the next lookup finds the new one (the old one is forgotten).
+    expect(retired).toBe('absent');
+    expect(f.forgotten).toEqual([]);
+    expect(await tokens.userToken({ team: 'T0OWN', user: 'U0ANA' })).toBe('xoxp-ana-new');
+  });
+
+  it('finds the dead token under whichever key still holds it, past a newer one under the workspace', async () => {
+    const f = fakes();
+    f.users.set('T0SUB#U0ANA', 'xoxp-ana-new');
+    f.users.set('E0ORG#U0ANA', 'xoxp-ana-org');
+
+    const retired = await f.source.retire(
+      { team: 'T0SUB', enterprise: 'E0ORG', user: 'U0ANA' },
+      'xoxp-ana-org',
+    );
+
+    expect(retired).toBe('deleted');
+    expect(f.forgotten).toEqual([{ key: 'E0ORG', kind: 'user', user: 'U0ANA' }]);
+    expect(f.users.get('T0SUB#U0ANA')).toBe('xoxp-ana-new');
+  });
+
+  it('cannot delete the configured bot token of one-workspace mode, and says so; users’ tokens go as stored ones do', async () => {
+    const f = fakes();
+    f.users.set('T0OWN#U0ANA', 'xoxp-ana');
+    const tokens = fixedBotToken('xoxb-configured', f.source);
+
+    expect(await tokens.retire({ team: 'T0OWN' }, 'xoxb-configured')).toBe('configured');
+    expect(await tokens.retire({ team: 'T0OWN', user: 'U0ANA' }, 'xoxp-ana')).toBe('deleted');
+    expect(await fixedBotToken('xoxb-configured').retire({ team: 'T0OWN', user: 'U0ANA' }, 'x')).toBe(
+      'absent',
+    );
+    expect(await tokens.botToken({ team: 'T0OWN' })).toBe('xoxb-configured');
   });
 
   it('serves the configured bot token in one-workspace mode, and users’ tokens from the store', async () => {
