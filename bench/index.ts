@@ -4,7 +4,8 @@
  * modal (a shortcut's click → views.open, warm and with a freshly started controls function), load (2,000 snaps under Slack's rate limits, in a process of
  * its own), flood (one user flooding, limits on and off, each in a process of its own), tokens
  * (distributed mode's token lookups, warm and cold, in a process of its own), home (App Home
- * opened → views.publish, warm and cold). Not part
+ * opened → views.publish, warm and cold), reveal (what reveal once adds to ack's answer: its
+ * synchronous call to controls for the key, warm and with a freshly started controls). Not part
  * of `npm test`; prints its figures.
  */
 import { startPipeline } from '../local/pipeline';
@@ -17,9 +18,22 @@ import { alarmCounts, memorySizes } from './infra';
 import { benchLateness } from './lateness';
 import { benchModal } from './modal';
 import { hideFunctionLogs } from './quiet';
+import { benchReveal } from './reveal';
 import { benchWarm } from './warm';
 
-const all = ['bundles', 'cold', 'lateness', 'warm', 'answer', 'modal', 'home', 'load', 'flood', 'tokens'];
+const all = [
+  'bundles',
+  'cold',
+  'lateness',
+  'warm',
+  'answer',
+  'modal',
+  'home',
+  'reveal',
+  'load',
+  'flood',
+  'tokens',
+];
 const args = process.argv.slice(2);
 const selected = args.length > 0 ? args : all;
 for (const part of selected)
@@ -37,7 +51,7 @@ if (selected.includes('cold')) await benchCold();
  * would send its requests to the first one's stand-ins, closed by then: with more than one group
  * selected, each runs in a process of its own (this script again, with that group's parts).
  */
-const groups = [['lateness', 'warm'], ['answer'], ['modal'], ['home']]
+const groups = [['lateness', 'warm'], ['answer'], ['modal'], ['home'], ['reveal']]
   .map((group) => group.filter((part) => selected.includes(part)))
   .filter((group) => group.length > 0);
 const inProcess = (part: string) => groups.length <= 1 && selected.includes(part);
@@ -112,6 +126,21 @@ if (inProcess('home')) {
   });
   try {
     await benchHome(p);
+  } finally {
+    await p.close();
+    logs.reset();
+  }
+}
+if (inProcess('reveal')) {
+  const logs = hideFunctionLogs();
+  // snap's own rate limits are not what this measures: off, so 200 reveals in a row all post.
+  const off = ['SNAP_LIMIT_USER_PER_MINUTE', 'SNAP_LIMIT_TEAM_PER_MINUTE', 'SNAP_LIMIT_USER_PENDING'];
+  const p = await startPipeline({
+    sweepPeriodSeconds: 60,
+    env: Object.fromEntries(off.map((name) => [name, '0'])),
+  });
+  try {
+    await benchReveal(p);
   } finally {
     await p.close();
     logs.reset();

@@ -486,10 +486,17 @@ function serve(p: Pipeline, sandbox: boolean) {
         const opened = typeof viewId === 'string' ? p.slack.views.get(viewId) : undefined;
         if (!opened || opened.user !== who.id) return answer(404, { error: 'no such modal' });
         const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+        // "Reveal once" and whom for, when the modal offers them (the people picker sends ids).
+        const offersReveal = JSON.stringify(opened.view.blocks ?? []).includes('"block_id":"reveal"');
+        const picked = values?.reveal_for;
+        const people = Array.isArray(picked)
+          ? picked.filter((u): u is string => typeof u === 'string').slice(0, 25)
+          : [];
         const filled = {
           ...(str(values?.delay) !== undefined ? { delay: str(values?.delay) } : {}),
           ...(str(values?.text) !== undefined ? { text: str(values?.text) } : {}),
           ...(str(values?.conversation) !== undefined ? { conversation: str(values?.conversation) } : {}),
+          ...(offersReveal ? { reveal: values?.reveal === true, revealFor: people } : {}),
         };
         const result = await p.interact(viewSubmission(person, opened, filled));
         return answer(result.statusCode ?? 200, result.body ? JSON.parse(result.body) : {});

@@ -677,7 +677,8 @@ async function checkViewBinding(
   const opened = await openBinding(deps.binding, metadata, request, request.via, deps.clock.now());
   if (!opened.ok) return opened.why;
   const { binding, nonce } = opened;
-  // One view, one request: a snap's id or a reveal's, never both from one binding.
+  // The view's own request id — marked as a reveal's for a reveal — so the event's kind and its
+  // id agree, and every delivery of one submission claims the same id.
   const id = submissionId(request.team, nonce);
   if (request.id !== (reveal ? revealIdOf(id) : id)) return 'invalid';
   if (

@@ -37,6 +37,8 @@ const TYPED_ELSEWHERE = [
 ];
 /** The secret shared with /snap reveal: on the page only in the note of each person it is for. */
 const REVEALED = 'the garage code is 8642';
+/** The secret shared from the New snap form's "Reveal once": likewise. */
+const FORM_REVEALED = 'the shed code is 7531';
 /** install's pages as the browser got them (after Allow), for the privacy scan. */
 const installPages: string[] = [];
 
@@ -53,7 +55,7 @@ afterAll(async () => {
     suite: 'browser',
     // Every command typed on the page is noted as it is typed (`type`); the rest here.
     texts: TYPED_ELSEWHERE,
-    reveals: [REVEALED],
+    reveals: [REVEALED, FORM_REVEALED],
     secrets: server?.secrets() ?? [],
     artefacts: {
       'server output (its logs)': server?.output().split('\n') ?? [],
@@ -665,6 +667,48 @@ describe('beyond the slash command, on the sandbox page', () => {
     expect(conversation).toBe('C0LOCAL');
     expect(prefilled).toBe('1m');
     expect(await page.locator('[data-kind="ephemeral"]:not([hidden])').count()).toBe(0);
+  }, 30_000);
+
+  it('shares a secret from New snap’s "Reveal once" with the person picked: the card, never the secret; she alone sees it, once, and it burns', async () => {
+    // Prepare: alex, in #general.
+    const page = await openPage();
+    const be = async (who: string) => {
+      await page.selectOption('#sidebar [data-role="person"]', who);
+      await page.waitForTimeout(200);
+    };
+
+    // Act: ⚡ → New snap → ana picked without ticking the box (refused under it) → ticked → sent.
+    await page.click('#lightning');
+    await page.click('#shortcuts [data-shortcut="snap_new"]');
+    const form = await modal(page, 'snap_new');
+    await form.locator('textarea').fill(FORM_REVEALED);
+    await form.locator('[data-action="reveal_for"] label', { hasText: 'ana' }).click();
+    await form.locator('[data-action="delay"]').fill('1h');
+    await form.locator('[data-role="submit"]').click();
+    const unticked = form.locator('[data-error-for="reveal"]');
+    await unticked.filter({ hasText: 'Tick Reveal once' }).waitFor({ timeout: 5_000 });
+    await form.locator('[data-action="reveal"] input').check();
+    await screenshot(page, 'sandbox-reveal-form');
+    await form.locator('[data-role="submit"]').click();
+    await page.locator('#overlay').waitFor({ state: 'hidden', timeout: 5_000 });
+    const card = page.locator('[data-role="message"]', { hasText: 'alex shared a secret for @ana' }).last();
+    await card.waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-reveal-form-card');
+    // biome-ignore lint/performance/useDomNodeTextContent: textContent would include the hidden notes
+    const alexSees = await page.locator('#conversations').innerText();
+
+    // …ana reveals it: her note shows it, the card burns.
+    await be('U0ANA');
+    await card.locator('button[data-reveal]').click();
+    const shown = note(page, 'It is burned now').filter({ visible: true }).last();
+    await shown.waitFor({ timeout: 5_000 });
+    const secret = await shown.locator('[data-block="snap_secret"] pre').textContent();
+    await screenshot(page, 'sandbox-reveal-form-ana');
+    await card.waitFor({ state: 'detached', timeout: 5_000 });
+
+    // Assess
+    expect(alexSees).not.toContain('7531');
+    expect(secret?.trim()).toBe(FORM_REVEALED);
   }, 30_000);
 
   it('replies with a snap from a message’s ⋮ menu: the reply appears in its thread and vanishes from it', async () => {

@@ -7,8 +7,10 @@
  * after the burn, every copy of everything sealed that the run produced, tried with every key KMS
  * would unwrap for any role, opens nothing — while the same attack before the burn does.
  */
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { globalShortcut, messageShortcut, viewSubmission } from '../../local/interactions';
 import type { Pipeline } from '../../local/pipeline';
 import { SANDBOX } from '../../local/sandbox';
 import type { StandInMessage } from '../../local/slack-stand-in';
@@ -52,6 +54,70 @@ async function reveal(text: string, user: string, channel = 'C0LOCAL') {
   await p().lambda.settled();
   return { answer: answer.body ?? '', replies: answersTo(p(), responseId) };
 }
+
+/**
+ * "Reveal once" from a form as `user`: New snap in `channel`, or Reply with a snap on `message`
+ * (its thread); the people picked, the secret typed. Waits for what it set off; ack's answer.
+ */
+async function revealViaForm(
+  user: string,
+  where: { channel: string } | { message: StandInMessage },
+  people: string[],
+  secret: string,
+) {
+  secrets.push(secret);
+  const who = { team: TEAM, user };
+  const trigger = p().slack.trigger(who);
+  await p().interact(
+    'message' in where
+      ? messageShortcut(
+          who,
+          'snap_reply',
+          trigger,
+          where.message,
+          p().slack.responseUrl(`form-${++commands}`),
+        )
+      : globalShortcut(who, 'snap_new', trigger),
+  );
+  await p().lambda.settled();
+  const view = [...p().slack.views.values()].find((v) => v.triggerId === trigger);
+  if (!view) throw new Error('no form');
+  const answer = await p().interact(
+    viewSubmission(who, view, {
+      ...('channel' in where ? { conversation: where.channel } : {}),
+      text: secret,
+      delay: '1h',
+      reveal: true,
+      revealFor: people,
+    }),
+  );
+  await p().lambda.settled();
+  return { answer: answer.body ?? '', view };
+}
+
+/**
+ * Every request DynamoDB received for snap's tables other than the reveal table, its attribute
+ * maps read as the items they are. The reveal table's own requests carry the wrapped key on its
+ * way in: that is the one copy a burn deletes. A request is not kept anywhere once served (the
+ * item is; CloudTrail's data events leave non-key attribute values out of the classic API's
+ * logs), so what matters of the others is that none ever carried a key or a secret.
+ */
+const journalRead = () =>
+  p()
+    .dynamoProxy.journal.filter((body) => !body.includes(`"TableName":"${p().revealTableName}"`))
+    .map((body) => {
+      const request = JSON.parse(body) as Record<string, unknown>;
+      const asItem = (m: unknown) =>
+        m && typeof m === 'object' ? unmarshall(m as Record<string, AttributeValue>) : m;
+      return {
+        ...request,
+        ...(request.Item ? { Item: asItem(request.Item) } : {}),
+        ...(request.Key ? { Key: asItem(request.Key) } : {}),
+        ...(request.ExpressionAttributeValues
+          ? { ExpressionAttributeValues: asItem(request.ExpressionAttributeValues) }
+          : {}),
+      };
+    });
 
 /** The latest card in `channel` whose headline names this author and these people (two at most). */
 const cardFor = (channel: string, author: string, people: string[]) => {
@@ -457,37 +523,83 @@ describe('reveal once, distributed', () => {
     expect((await recordOf(card))?.reveal).toMatchObject({ opened: [] });
   });
 
+  it('shares a secret from the New snap form like /snap reveal: the card alone, never the secret; the person picked sees it alone, once; then it burns', async () => {
+    // Act
+    const got = await revealViaForm(BEN, { channel: 'C0LOCAL' }, [ANA], 'the form’s code is 9090');
+    const card = await cardFor('C0LOCAL', BEN, [ANA]);
+    const ana = await clickAndSettle(card, ANA);
+    const again = await clickAndSettle(card, ANA);
+
+    // Assess: the form closed with an empty answer; nothing anywhere held the secret but ana's note.
+    expect(got.answer).toBe('');
+    expect(JSON.stringify(got.view.view)).not.toContain('9090');
+    expect(JSON.stringify(card)).not.toContain('9090');
+    expect(ana.shown.map((s) => s.secret)).toEqual(['the form’s code is 9090']);
+    expect(again.shown.map((s) => s.secret)).toEqual([undefined]);
+    await until(() => p().slack.messages.get(`C0LOCAL/${card.ts}`)?.deletedAt, 10_000);
+    expect(await keyOf(card)).toBeUndefined();
+  });
+
+  it('shares a secret in a thread from Reply with a snap: its card in the thread, its heads-up there, its text escaped as typed', async () => {
+    // Prepare
+    const asked = p().slack.userMessage({ channel: 'C0LOCAL', user: ANA, text: 'who has the gate code?' });
+
+    // Act
+    await revealViaForm(ALEX, { message: asked }, [ANA], 'gate <1234> & co');
+    const card = await cardFor('C0LOCAL', ALEX, [ANA]);
+    const ana = await clickAndSettle(card, ANA);
+
+    // Assess
+    expect(card.threadTs).toBe(asked.ts);
+    expect(
+      p()
+        .slack.ephemerals.filter((e) => e.user === ANA && e.text.includes(`<@${ALEX}>`))
+        .at(-1)?.threadTs,
+    ).toBe(asked.ts);
+    expect(ana.shown.map((s) => s.secret)).toEqual(['gate &lt;1234&gt; &amp; co']);
+  });
+
   it('leaves nothing that opens a burned secret: every table item, stream image, card, event ack sent and log line, tried with every key KMS would unwrap', async () => {
     // Prepare: a reveal, and the attack run on everything before it burns — it must work then,
     // or its failure afterwards proves nothing.
+    // One shared with /snap reveal, one from a form (New snap); both for ana.
     const SECRET = 'the launch key is 0451-ALPHA';
+    const FORM_SECRET = 'the form’s launch key is 0452-BRAVO';
     await reveal(`1h <@U0ANA> ${SECRET}`, BEN);
     const card = await cardFor('C0LOCAL', BEN, [ANA]);
+    await revealViaForm(ALEX, { channel: 'C0TWO' }, [ANA], FORM_SECRET);
+    const formCard = await cardFor('C0TWO', ALEX, [ANA]);
     const everything = async () => [
       ...(await p().items()),
       ...(await p().revealItems()),
+      ...journalRead(),
       ...p().reaperEvents,
       ...[...p().slack.messages.values()].map((m) => ({ text: m.text, blocks: m.blocks })),
+      ...p().slack.ephemerals,
+      ...p().slack.replies.map((r) => ({ ...r.body, blocks: [] })),
+      ...[...p().slack.views.values()].map((v) => v.view),
       ...p().lambda.invocations.map((i) => i.payload),
       ...p().lambda.failed,
       ...suite.logs.lines(),
     ];
     const before = attack(p(), await everything());
 
-    // Act: ana opens it (it burns); then, much later, TTL takes every record left (the reaper
+    // Act: ana opens both (each burns); then, much later, TTL takes every record left (the reaper
     // gets their stream images) and every key left.
     await clickAndSettle(card, ANA);
+    await clickAndSettle(formCard, ANA);
     const burned = attack(p(), await everything());
     await p().expire(Date.now() + 8 * 24 * 3_600_000);
     const later = attack(p(), await everything());
 
     // Assess: the copies are all still there, the trip's seal still opens as it did…
-    expect(before.opened).toContain(SECRET);
-    expect(burned.sealedSecrets).toBeGreaterThanOrEqual(1);
-    expect(burned.tripSealsOpened).toBeGreaterThanOrEqual(1);
+    expect(before.opened).toEqual(expect.arrayContaining([SECRET, FORM_SECRET]));
+    expect(burned.sealedSecrets).toBeGreaterThanOrEqual(2);
+    expect(burned.tripSealsOpened).toBeGreaterThanOrEqual(2);
     expect(burned.keysUnwrapped).toBeGreaterThanOrEqual(1);
-    // …and nothing opens the secret: not at once, and not once TTL took the rest.
+    // …and nothing opens either secret: not at once, and not once TTL took the rest.
     expect(burned.opened).not.toContain(SECRET);
+    expect(burned.opened).not.toContain(FORM_SECRET);
     expect(p().reaperEvents.length).toBeGreaterThan(0);
     expect(secrets.length).toBeGreaterThan(5);
     expect(later.opened.filter((o) => secrets.includes(o))).toEqual([]);

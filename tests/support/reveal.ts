@@ -5,7 +5,7 @@
  */
 import type { Pipeline } from '../../local/pipeline';
 import type { StandInMessage } from '../../local/slack-stand-in';
-import { MESSAGE_KEY_CONTEXT, revealKeyContext } from '../../shared/adapters/kms';
+import { MESSAGE_KEY_CONTEXT, revealKeyContext, VIEW_KEY_CONTEXT } from '../../shared/adapters/kms';
 import { isSealedSecret, openSecret, type SealedSecret } from '../../shared/domain/reveal-seal';
 import {
   authorAad,
@@ -151,6 +151,8 @@ export function attack(p: Pipeline, artefacts: unknown[]): Attack {
 
   const contexts = () => [
     { ...MESSAGE_KEY_CONTEXT },
+    // A form's binding (its private_metadata) is sealed under view keys: tried too.
+    { ...VIEW_KEY_CONTEXT },
     ...[...reveals.values()].map((r) => revealKeyContext(r)),
   ];
   const keys = new Map<string, Buffer>();
@@ -166,8 +168,10 @@ export function attack(p: Pipeline, artefacts: unknown[]): Attack {
   const opened = new Set<string>();
   let tripSealsOpened = 0;
   for (const trip of trips) {
-    const wrapped = p.kms.decrypt(trip.key, { ...MESSAGE_KEY_CONTEXT });
-    const candidates = [...keys.values(), ...(wrapped ? [wrapped] : [])];
+    const wrapped = [MESSAGE_KEY_CONTEXT, VIEW_KEY_CONTEXT]
+      .map((context) => p.kms.decrypt(trip.key, { ...context }))
+      .filter((k): k is Buffer => k !== undefined);
+    const candidates = [...keys.values(), ...wrapped];
     for (const key of candidates) {
       const content = tryOpenTrip(key, trip, artefacts);
       if (content === undefined) continue;
