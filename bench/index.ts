@@ -4,8 +4,9 @@
  * modal (a shortcut's click → views.open, warm and with a freshly started controls function), load (2,000 snaps under Slack's rate limits, in a process of
  * its own), flood (one user flooding, limits on and off, each in a process of its own), tokens
  * (distributed mode's token lookups, warm and cold, in a process of its own), home (App Home
- * opened → views.publish, warm and cold), scale (one sweeper worker's ceiling and the fan-out
- * past it, each case in a process of its own). Not part
+ * opened → views.publish, warm and cold), reveal (what reveal once adds to ack's answer: its
+ * synchronous call to controls for the key, warm and with a freshly started controls), scale (one
+ * sweeper worker's ceiling and the fan-out past it, each case in a process of its own). Not part
  * of `npm test`; prints its figures.
  */
 import { startPipeline } from '../local/pipeline';
@@ -21,6 +22,7 @@ import { alarmCounts, memorySizes } from './infra';
 import { benchLateness } from './lateness';
 import { benchModal } from './modal';
 import { hideFunctionLogs } from './quiet';
+import { benchReveal } from './reveal';
 import { benchWarm } from './warm';
 
 const all = [
@@ -31,6 +33,7 @@ const all = [
   'answer',
   'modal',
   'home',
+  'reveal',
   'load',
   'flood',
   'tokens',
@@ -53,7 +56,7 @@ if (selected.includes('cold')) await benchCold();
  * would send its requests to the first one's stand-ins, closed by then: with more than one group
  * selected, each runs in a process of its own (this script again, with that group's parts).
  */
-const groups = [['lateness', 'warm'], ['answer'], ['modal'], ['home']]
+const groups = [['lateness', 'warm'], ['answer'], ['modal'], ['home'], ['reveal']]
   .map((group) => group.filter((part) => selected.includes(part)))
   .filter((group) => group.length > 0);
 const inProcess = (part: string) => groups.length <= 1 && selected.includes(part);
@@ -140,6 +143,21 @@ if (inProcess('home')) {
   });
   try {
     await benchHome(p);
+  } finally {
+    await p.close();
+    logs.reset();
+  }
+}
+if (inProcess('reveal')) {
+  const logs = hideFunctionLogs();
+  // snap's own rate limits are not what this measures: off, so 200 reveals in a row all post.
+  const off = ['SNAP_LIMIT_USER_PER_MINUTE', 'SNAP_LIMIT_TEAM_PER_MINUTE', 'SNAP_LIMIT_USER_PENDING'];
+  const p = await startPipeline({
+    sweepPeriodSeconds: 60,
+    env: Object.fromEntries(off.map((name) => [name, '0'])),
+  });
+  try {
+    await benchReveal(p);
   } finally {
     await p.close();
     logs.reset();

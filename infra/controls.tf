@@ -5,11 +5,14 @@
 # even while one workspace floods the poster. Same code, a narrower role: it reads and settles
 # snap records but never posts (nor takes a poster slot); for /snap revoke it reads the author's
 # index of grants on Grid and deletes their token items, and like every function that speaks with
-# stored tokens it deletes one Slack calls dead (tokens.tf).
+# stored tokens it deletes one Slack calls dead (tokens.tf). It also takes a click on Reveal and
+# (ack waiting for it) makes a reveal's key: only it can make or open one (reveal.tf), and it burns
+# one when the last person it was for opens it, or when its author deletes it early.
 data "aws_iam_policy_document" "controls" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
+    [data.aws_iam_policy_document.reveal_open.json],
     data.aws_iam_policy_document.delete_user_tokens[*].json,
     data.aws_iam_policy_document.read_user_grants[*].json,
     data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,

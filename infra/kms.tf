@@ -1,5 +1,6 @@
 # One customer-managed key: it encrypts the two Slack secrets (as ciphertext in the functions'
-# configuration) and the data keys that seal message text on its way from ack to poster.
+# configuration), the data keys that seal message text on its way from ack to poster, and each
+# reveal's own key (reveal.tf).
 resource "aws_kms_key" "snap" {
   description             = "${var.name_prefix}: Slack secrets and message sealing"
   enable_key_rotation     = true
@@ -111,6 +112,18 @@ locals {
       principals = [module.poster.role_arn, module.controls.role_arn]
       actions    = ["kms:Decrypt"]
       context    = local.message_key_context
+    }
+    # Reveal once (reveal.tf): each reveal's own key is made and opened by the controls function
+    # alone; the poster only moves the sealed secret, and burning needs no key at all.
+    ControlsMakesRevealKeys = {
+      principals = [module.controls.role_arn]
+      actions    = ["kms:GenerateDataKey"]
+      context    = local.reveal_key_context
+    }
+    ControlsOpensRevealKeys = {
+      principals = [module.controls.role_arn]
+      actions    = ["kms:Decrypt"]
+      context    = local.reveal_key_context
     }
     # A modal's binding (which message snap_this deletes, which thread snap_reply posts in) is
     # made only where the author was checked, and opened only where it is acted on: ack, which

@@ -20,6 +20,12 @@ locals {
     message_index_include = ["team", "channel", "user", "state", "ts", "dueAt", "createdAt", "enterprise", "postedAs", "files"]
   }
 
+  # The reveal table's shape; shared/adapters/reveal-store.ts (REVEAL_TABLE) must agree.
+  reveal_table = {
+    partition_key = "pk"
+    ttl_attribute = "expiresAt"
+  }
+
   sweep_period_seconds = var.sweep_period_minutes * 60
   # A sweeper worker covers due times up to one period plus a 15 s margin, plus 10 s for a late
   # schedule, from when it is started (shared/domain/engine.ts, workerSpanMs); its timeout adds
@@ -45,12 +51,16 @@ locals {
   snap_keys    = ["snap#*"]
   counter_keys = ["limit#*"]
   watch_keys   = ["watch#*"]
-  slot_keys    = ["slot#*"]
+  # Reveals' keys, in their own table (reveal.tf).
+  reveal_keys = ["key#*"]
+  slot_keys   = ["slot#*"]
 
   # Encryption contexts the code passes to KMS (shared/adapters/kms.ts).
   signing_secret_context = { app = "snap", secret = "SLACK_SIGNING_SECRET" }
   bot_token_context      = { app = "snap", secret = "SLACK_BOT_TOKEN" }
   message_key_context    = { app = "snap", purpose = "message" }
+  # A reveal's own key; the code adds the reveal, workspace and conversation to it.
+  reveal_key_context = { app = "snap", purpose = "reveal" }
   # A modal's binding (private_metadata): sealed by controls, opened by the poster only.
   view_key_context = { app = "snap", purpose = "view" }
 

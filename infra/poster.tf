@@ -7,6 +7,7 @@ data "aws_iam_policy_document" "poster" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
+    [data.aws_iam_policy_document.reveal_attach.json],
     data.aws_iam_policy_document.delete_user_tokens[*].json,
     data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
     [data.aws_iam_policy_document.read_settings.json, data.aws_iam_policy_document.count_activity.json],
@@ -115,6 +116,7 @@ locals {
     SNAP_DUE_SHARDS            = tostring(var.due_shards)
     SNAP_SWEEP_WORKERS         = tostring(var.sweep_workers)
     SNAP_SWEEPER_FUNCTION_NAME = local.sweeper_function_name
+    SNAP_REVEAL_TABLE_NAME     = aws_dynamodb_table.reveal_keys.name
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
     # Users' tokens (and, distributed, bot tokens), and the workspace's settings, are read there
     # (installations.tf, settings.tf).
@@ -132,7 +134,8 @@ locals {
     # The modals' delay field: starts at the default, described within the maximum (as ack's).
     SNAP_DEFAULT_DELAY_SECONDS = tostring(var.default_delay_seconds)
     SNAP_MAX_DELAY_SECONDS     = tostring(var.max_delay_seconds)
-    # The key under which controls seals a modal's binding (kms.tf: the poster role cannot).
+    # The key under which controls seals a modal's binding (kms.tf: the poster role cannot) and
+    # makes reveals' own keys (purpose=reveal: controls alone, reveal.tf).
     SNAP_KMS_KEY_ID = aws_kms_key.snap.arn
   }
 }

@@ -3,6 +3,7 @@ data "aws_iam_policy_document" "reaper" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
+    [data.aws_iam_policy_document.reveal_burn.json],
     data.aws_iam_policy_document.delete_user_tokens[*].json,
     data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
   )
@@ -54,6 +55,7 @@ module "reaper" {
 
   environment = {
     SNAP_TABLE_NAME            = aws_dynamodb_table.snaps.name
+    SNAP_REVEAL_TABLE_NAME     = aws_dynamodb_table.reveal_keys.name
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
     # Users' tokens (and, distributed, bot tokens) are read there (installations.tf).
     SNAP_INSTALLATIONS_TABLE_NAME = local.tokens_in_store ? aws_dynamodb_table.installations.name : null

@@ -8,6 +8,7 @@ data "aws_iam_policy_document" "sweeper" {
   source_policy_documents = concat(
     data.aws_iam_policy_document.decrypt_bot_token[*].json,
     data.aws_iam_policy_document.read_stored_tokens[*].json,
+    [data.aws_iam_policy_document.reveal_burn.json],
     data.aws_iam_policy_document.delete_user_tokens[*].json,
     data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
     [data.aws_iam_policy_document.read_settings.json, data.aws_iam_policy_document.count_activity.json],
@@ -87,6 +88,7 @@ module "sweeper" {
     SNAP_DUE_SHARDS            = tostring(var.due_shards)
     SNAP_SWEEP_WORKERS         = tostring(var.sweep_workers)
     SNAP_SWEEPER_FUNCTION_NAME = local.sweeper_function_name
+    SNAP_REVEAL_TABLE_NAME     = aws_dynamodb_table.reveal_keys.name
     SLACK_BOT_TOKEN_CIPHERTEXT = local.one_workspace ? aws_kms_ciphertext.bot_token[0].ciphertext_blob : null
     # Users' tokens (and, distributed, bot tokens) are read there (installations.tf).
     SNAP_INSTALLATIONS_TABLE_NAME = aws_dynamodb_table.installations.name

@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { REVEAL_TABLE } from '../shared/adapters/reveal-store';
 import { TABLE } from '../shared/adapters/snap-item';
 
 export interface LocalDynamo {
@@ -97,6 +98,32 @@ export async function createSnapTable(endpoint: string, tableName: string): Prom
             Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.messageIndex.projected] },
           },
         ],
+      }),
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * The reveal table (infra/reveal.tf): reveals' keys by key, nothing else — no index, and here as
+ * on AWS no stream (the TTL emulation removes its expired items without telling anyone).
+ */
+export async function createRevealTable(endpoint: string, tableName: string): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: REVEAL_TABLE.partitionKey, AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: REVEAL_TABLE.partitionKey, KeyType: 'HASH' }],
       }),
     );
   } catch (error) {

@@ -74,6 +74,10 @@ export interface Filled {
   delay?: string;
   text?: string;
   conversation?: string;
+  /** "Reveal once" ticked (the box's option value is `reveal_once`). */
+  reveal?: boolean;
+  /** The people picked for it (a multi_users_select: Slack sends the list, empty when none). */
+  revealFor?: string[];
 }
 
 /** The modal submitted, its state as Slack reports it. */
@@ -85,6 +89,20 @@ export function viewSubmission(who: Who, opened: Pick<StandInView, 'id' | 'view'
     values.conversation = {
       conversation: { type: 'conversations_select', selected_conversation: filled.conversation },
     };
+  // As Slack reports a modal's checkboxes and people picker: every input, chosen or not.
+  if (filled.reveal !== undefined || filled.revealFor !== undefined) {
+    values.reveal = {
+      reveal: {
+        type: 'checkboxes',
+        selected_options: filled.reveal
+          ? [{ text: { type: 'plain_text', text: 'Share it as a secret' }, value: 'reveal_once' }]
+          : [],
+      },
+    };
+    values.reveal_for = {
+      reveal_for: { type: 'multi_users_select', selected_users: filled.revealFor ?? [] },
+    };
+  }
   return {
     type: 'view_submission',
     ...actor(who),

@@ -9,6 +9,11 @@ import { type Listening, listen, readBody, sendJson } from './http-util';
 export interface KmsStandIn extends Listening {
   /** Encrypts like `aws kms encrypt` (or Terraform's aws_kms_ciphertext); returns base64. */
   encrypt(plaintext: string | Buffer, context?: Record<string, string>, keyId?: string): string;
+  /**
+   * Decrypts as KMS would for anyone allowed: the plaintext of a ciphertext (base64) under this
+   * encryption context, or undefined. Tests use it to try every key snap could ever unwrap.
+   */
+  decrypt(ciphertext: string, context?: Record<string, string>): Buffer | undefined;
   calls: Array<{ action: string; keyId?: string }>;
 }
 
@@ -92,5 +97,16 @@ export async function startKms(port = 0): Promise<KmsStandIn> {
         return fail('UnsupportedOperationException', `${action} is not supported by the stand-in`);
     }
   }, port);
-  return { ...server, encrypt, calls };
+  return {
+    ...server,
+    encrypt,
+    decrypt: (ciphertext, context) => {
+      try {
+        return decrypt(Buffer.from(ciphertext, 'base64'), context).plain;
+      } catch {
+        return undefined;
+      }
+    },
+    calls,
+  };
 }

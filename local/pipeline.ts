@@ -46,6 +46,7 @@ import {
 } from './api-gateway';
 import {
   createInstallationsTable,
+  createRevealTable,
   createSnapTable,
   type DynamoProxy,
   type LocalDynamo,
@@ -153,6 +154,8 @@ export interface Pipeline {
   sweeperProcess: IsolatedFunction | undefined;
   dynamo: LocalDynamo;
   tableName: string;
+  /** The reveal table: reveals' keys (wrapped) and sealed secrets, until burned. */
+  revealTableName: string;
   /** Where installations and users' tokens are stored (SNAP_INSTALLATIONS_TABLE_NAME), when install is hosted. */
   installationsTableName: string | undefined;
   signingSecret: string;
@@ -190,6 +193,8 @@ export interface Pipeline {
   records(): Promise<Array<Record<string, unknown>>>;
   /** Every item in snap's tables (the snaps', then the installations'), tombstones included. */
   items(): Promise<Array<Record<string, unknown>>>;
+  /** Every item in the reveal table (reveals not yet burned). */
+  revealItems(): Promise<Array<Record<string, unknown>>>;
   /** One pass of the TTL emulation, as of `atMs` (default now). */
   expire(atMs?: number): Promise<number>;
   /**
@@ -267,6 +272,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     throw new Error('a real workspace runs in one-workspace mode, without the local install function');
   const distDir = resolve(options.distDir ?? 'dist');
   const tableName = 'snap-local';
+  const revealTableName = 'snap-local-reveal-keys';
   // As Terraform deploys it: installations (and settings) in a table of their own, without a
   // stream, in every mode.
   const installationsTableName = 'snap-local-installations';
@@ -307,7 +313,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const publicUrl = options.install ? (options.install.publicUrl ?? front?.url) : undefined;
   await createSnapTable(dynamo.endpoint, tableName);
   await createInstallationsTable(dynamo.endpoint, installationsTableName);
-  const proxy = await startDynamoProxy(dynamo.endpoint, [tableName, installationsTableName]);
+  await createRevealTable(dynamo.endpoint, revealTableName);
+  const proxy = await startDynamoProxy(dynamo.endpoint, [tableName, installationsTableName, revealTableName]);
 
   // The ciphertext variables win over plaintext ones; a workspace run must not inherit them.
   if (options.workspace) {
@@ -336,6 +343,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     AWS_ENDPOINT_URL_KMS: kms.url,
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     SNAP_TABLE_NAME: tableName,
+    SNAP_REVEAL_TABLE_NAME: revealTableName,
     SNAP_INSTALLATIONS_TABLE_NAME: installationsTableName,
     POSTER_FUNCTION_NAME: 'snap-poster',
     // The poster bundle deployed a second time, with capacity of its own (infra/controls.tf).
@@ -463,6 +471,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const ttl = new TtlEmulator({
     endpoint: dynamo.endpoint,
     tableName,
+    streamless: [revealTableName],
     reaper: runReaper,
     ...(options.ttlLateByMs !== undefined ? { lateByMs: options.ttlLateByMs } : {}),
   });
@@ -507,14 +516,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     );
   // Reads the table for the page and the tests, beside the functions (not through the proxy).
   const inspector = new DynamoDBClient({ endpoint: dynamo.endpoint });
-  const items = async () => {
-    const all: Array<Record<string, unknown>> = [];
-    for (const table of [tableName, installationsTableName]) {
-      const out = await inspector.send(new ScanCommand({ TableName: table }));
-      all.push(...(out.Items ?? []).map((item) => unmarshall(item)));
-    }
-    return all;
+  const scan = async (table: string) => {
+    const out = await inspector.send(new ScanCommand({ TableName: table }));
+    return (out.Items ?? []).map((item) => unmarshall(item));
   };
+  const items = async () => [...(await scan(tableName)), ...(await scan(installationsTableName))];
   const command: Pipeline['command'] = (text, fields, headers) =>
     timed('ack', ack)(commandEvent(text, fields, headers), lambdaContext('snap-ack', 10_000));
 
@@ -614,6 +620,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     sweeperProcess,
     dynamo,
     tableName,
+    revealTableName,
     installationsTableName,
     signingSecret,
     botToken,
@@ -639,6 +646,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     records: async () =>
       (await items()).filter((item) => String(item.pk).startsWith(SNAP_PREFIX) && !isTombstoneItem(item)),
     items,
+    revealItems: () => scan(revealTableName),
     schedule: () => {
       const period = sweepPeriodSeconds * 1000;
       const running = new Set<Promise<unknown>>();

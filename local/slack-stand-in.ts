@@ -1,6 +1,8 @@
 /**
  * A Slack Web API stand-in on loopback, for tests, benchmarks and `npm start`. It speaks the
- * subset snap uses — chat.postMessage, chat.delete, users.info, views.publish, response_url, and OAuth:
+ * subset snap uses — chat.postMessage, chat.delete, chat.update, chat.postEphemeral (which
+ * answers `user_not_in_channel` for someone not in a declared conversation), users.info,
+ * views.open, views.publish, files.delete, response_url, and OAuth:
  * oauth.v2.access, auth.revoke, auth.test — over real HTTP, records every call, and can be told
  * to fail: platform errors, 429 with Retry-After, 5xx, slow replies and dropped connections.
  *
@@ -91,6 +93,8 @@ export interface StandInMessage {
   deletedBy?: string;
   postedAt: number;
   deletedAt?: number;
+  /** When chat.update last rewrote it (its text and blocks are the new ones). */
+  updatedAt?: number;
 }
 
 export interface Call {
@@ -600,7 +604,9 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
     call.by = speaker(presented, grant);
     if (presented !== token && !grant) return fail('invalid_auth');
     if (grant?.revoked || revokedFixed.has(presented)) return fail('token_revoked');
-    const inConversation = ['chat.postMessage', 'chat.delete', 'chat.postEphemeral'].includes(method);
+    const inConversation = ['chat.postMessage', 'chat.delete', 'chat.update', 'chat.postEphemeral'].includes(
+      method,
+    );
     if (grant && inConversation) {
       if (!reaches(grant, String(params.channel ?? ''))) return fail('channel_not_found');
     }
@@ -698,6 +704,22 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         events.emit('deleted', message);
         return sendJson(res, 200, { ok: true, channel, ts });
       }
+      case 'chat.update': {
+        const channel = String(params.channel ?? '');
+        const message = messages.get(`${channel}/${String(params.ts ?? '')}`);
+        if (!message || message.deletedAt !== undefined) return fail('message_not_found');
+        // Only its author rewrites a message, as only its author deletes it.
+        const mine =
+          message.user !== undefined
+            ? grant?.kind === 'user' && grant.user === message.user
+            : message.botId === undefined || grant?.kind !== 'user';
+        if (!mine) return fail('cant_update_message');
+        message.text = String(params.text ?? message.text);
+        if (Array.isArray(params.blocks)) message.blocks = params.blocks;
+        message.updatedAt = Date.now();
+        events.emit('updated', message);
+        return sendJson(res, 200, { ok: true, channel, ts: message.ts, text: message.text });
+      }
       case 'views.open': {
         const triggerId = String(params.trigger_id ?? '');
         const trigger = triggers.get(triggerId);
@@ -728,7 +750,9 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         const channel = String(params.channel ?? '');
         const user = String(params.user ?? '');
         if (options.notInChannel?.includes(channel) && grant?.kind !== 'user') return fail('not_in_channel');
-        if (grant?.kind === 'user' && grant.user !== user) return fail('user_not_in_channel');
+        // Slack shows an ephemeral message only to someone in the conversation (a declared one here).
+        const declared = conversations.get(channel);
+        if (declared && !declared.members.includes(user)) return fail('user_not_in_channel');
         const note: StandInEphemeral = {
           channel,
           user,

@@ -113,6 +113,7 @@ const view = (m: StandInMessage) => ({
   ts: m.ts,
   text: m.text,
   blocks: m.blocks,
+  updatedAt: m.updatedAt,
   attachments: m.attachments ?? [],
   username: m.username,
   user: m.user,
@@ -322,6 +323,8 @@ function serve(p: Pipeline, sandbox: boolean) {
         res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
       send('state', { messages: p.slack.live().map(view), apps: await appsState(p) });
       const onPosted = (m: StandInMessage) => send('posted', view(m));
+      // A message rewritten in place (a reveal's card, saying who has opened it).
+      const onUpdated = (m: StandInMessage) => send('updated', view(m));
       const onDeleted = (m: StandInMessage) =>
         send('deleted', { channel: m.channel, ts: m.ts, by: m.deletedBy });
       const onReply = (r: {
@@ -355,6 +358,7 @@ function serve(p: Pipeline, sandbox: boolean) {
       const onFile = (f: StandInFile) => send('file_deleted', { id: f.id, channel: f.channel, ts: f.ts });
       p.slack.events
         .on('posted', onPosted)
+        .on('updated', onUpdated)
         .on('deleted', onDeleted)
         .on('reply', onReply)
         .on('home', onHome)
@@ -365,6 +369,7 @@ function serve(p: Pipeline, sandbox: boolean) {
       req.on('close', () => {
         p.slack.events
           .off('posted', onPosted)
+          .off('updated', onUpdated)
           .off('deleted', onDeleted)
           .off('reply', onReply)
           .off('home', onHome)
@@ -481,17 +486,30 @@ function serve(p: Pipeline, sandbox: boolean) {
         const opened = typeof viewId === 'string' ? p.slack.views.get(viewId) : undefined;
         if (!opened || opened.user !== who.id) return answer(404, { error: 'no such modal' });
         const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+        // "Reveal once" and whom for, when the modal offers them (the people picker sends ids).
+        const offersReveal = JSON.stringify(opened.view.blocks ?? []).includes('"block_id":"reveal"');
+        const picked = values?.reveal_for;
+        const people = Array.isArray(picked)
+          ? picked.filter((u): u is string => typeof u === 'string').slice(0, 25)
+          : [];
         const filled = {
           ...(str(values?.delay) !== undefined ? { delay: str(values?.delay) } : {}),
           ...(str(values?.text) !== undefined ? { text: str(values?.text) } : {}),
           ...(str(values?.conversation) !== undefined ? { conversation: str(values?.conversation) } : {}),
+          ...(offersReveal ? { reveal: values?.reveal === true, revealFor: people } : {}),
         };
         const result = await p.interact(viewSubmission(person, opened, filled));
         return answer(result.statusCode ?? 200, result.body ? JSON.parse(result.body) : {});
       }
       if (path === '/api/interaction') {
-        // The page's "Delete now" buttons and "Delete snap now" shortcut, sent as Slack sends them.
-        const { snapId, ts, respondTo } = body as { snapId?: string; ts?: string; respondTo?: string };
+        // The page's buttons ("Delete now", a card's "Reveal") and the "Delete snap now" shortcut,
+        // sent as Slack sends them, as the person the page is.
+        const { snapId, ts, respondTo, reveal } = body as {
+          snapId?: string;
+          ts?: string;
+          respondTo?: string;
+          reveal?: string;
+        };
         // A button in an ephemeral note (the /snap list) carries that note's response_url.
         const note = typeof respondTo === 'string' ? replyTo.get(respondTo) : undefined;
         const inNote = note?.conversation === c.id && note.user === who.id;
@@ -502,26 +520,37 @@ function serve(p: Pipeline, sandbox: boolean) {
           response_url: inNote ? p.slack.responseUrl(String(respondTo)) : responseUrlFor(c.id, who.id),
           trigger_id: `${Date.now()}.interaction`,
         };
-        const payload = snapId
+        const action = (actionId: string, value: string) => [
+          { action_id: actionId, value, action_ts: String(Date.now() / 1000) },
+        ];
+        const payload = reveal
           ? {
+              // A card's Reveal: its response_url answers the clicker alone, where they are.
               ...common,
+              response_url: responseUrlFor(c.id, who.id),
               type: 'block_actions',
-              container: { type: 'message', channel_id: c.id, is_ephemeral: inNote },
-              actions: [
-                { action_id: 'delete_snap', value: String(snapId), action_ts: String(Date.now() / 1000) },
-              ],
+              container: { type: 'message', channel_id: c.id, message_ts: String(ts), is_ephemeral: false },
+              message: { ts: String(ts) },
+              actions: action('snap_reveal', String(reveal)),
             }
-          : (() => {
-              const m = p.slack.messages.get(`${c.id}/${String(ts)}`);
-              return m
-                ? messageShortcut(person, 'delete_snap', p.slack.trigger(person), m, common.response_url)
-                : {
-                    ...common,
-                    type: 'message_action',
-                    callback_id: 'delete_snap',
-                    message: { ts: String(ts) },
-                  };
-            })();
+          : snapId
+            ? {
+                ...common,
+                type: 'block_actions',
+                container: { type: 'message', channel_id: c.id, is_ephemeral: inNote },
+                actions: action('delete_snap', String(snapId)),
+              }
+            : (() => {
+                const m = p.slack.messages.get(`${c.id}/${String(ts)}`);
+                return m
+                  ? messageShortcut(person, 'delete_snap', p.slack.trigger(person), m, common.response_url)
+                  : {
+                      ...common,
+                      type: 'message_action',
+                      callback_id: 'delete_snap',
+                      message: { ts: String(ts) },
+                    };
+              })();
         const result = await p.interact(payload);
         return answer(result.statusCode ?? 200, { status: result.statusCode });
       }

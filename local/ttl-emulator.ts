@@ -14,6 +14,11 @@ import { TABLE } from '../shared/adapters/snap-item';
 export interface TtlEmulatorOptions {
   endpoint: string;
   tableName: string;
+  /**
+   * Tables with TTL and no stream (the reveal table): their expired items are deleted the same
+   * way, and nothing hears of it.
+   */
+  streamless?: string[];
   reaper: (event: DynamoDBStreamEvent) => Promise<unknown>;
   /** Extra lateness after expiry before an item is removed (ms); real TTL takes minutes to days. */
   lateByMs?: number;
@@ -106,9 +111,37 @@ export class TtlEmulator {
       }
       start = page.LastEvaluatedKey as Record<string, never> | undefined;
     } while (start);
+    let removed = 0;
+    for (const table of this.options.streamless ?? []) removed += await this.expireQuietly(table, limit);
     for (let i = 0; i < records.length; i += REAPER_BATCH_SIZE)
       await this.deliver(records.slice(i, i + REAPER_BATCH_SIZE));
-    return records.length;
+    return records.length + removed;
+  }
+
+  private async expireQuietly(tableName: string, limit: number): Promise<number> {
+    let removed = 0;
+    let start: Record<string, never> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: tableName,
+          FilterExpression: '#ttl <= :limit',
+          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
+          ExpressionAttributeValues: { ':limit': { N: String(limit) } },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const key = item[TABLE.partitionKey];
+        if (!key) continue;
+        await this.client.send(
+          new DeleteItemCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: key } }),
+        );
+        removed++;
+      }
+      start = page.LastEvaluatedKey as Record<string, never> | undefined;
+    } while (start);
+    return removed;
   }
 
   destroy(): void {

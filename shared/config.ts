@@ -118,6 +118,8 @@ export interface SlackWorkerConfig {
   slackApiUrl: string;
   /** Where installations and users' tokens are stored (SNAP_INSTALLATIONS_TABLE_NAME, else the snap table). */
   installationsTableName: string;
+  /** The reveal table (SNAP_REVEAL_TABLE_NAME): reveals' keys, burned before their cards go. */
+  revealTableName: string;
 }
 
 function slackApiUrl(env: Env): string {
@@ -133,6 +135,8 @@ function slackWorkerConfig(env: Env): SlackWorkerConfig {
     slackApiUrl: slackApiUrl(env),
     installationsTableName:
       optional(env, 'SNAP_INSTALLATIONS_TABLE_NAME') ?? required(env, 'SNAP_TABLE_NAME'),
+    // Every function that deletes snaps burns reveals' keys first: it must know where they are.
+    revealTableName: required(env, 'SNAP_REVEAL_TABLE_NAME'),
   };
 }
 

@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { invokeAsync } from '../../shared/adapters/invoker';
+import { invokeAsync, invokeSync } from '../../shared/adapters/invoker';
 import { DataKeySource, resolveSecret } from '../../shared/adapters/kms';
 import {
   COMMAND_PATH,
@@ -25,7 +25,14 @@ import { acceptInteraction, type InteractionAnswer } from '../../shared/app/acce
 import { ackConfig } from '../../shared/config';
 import { malformedReply } from '../../shared/domain/replies';
 import { sealJson } from '../../shared/domain/seal';
+import { InvokeError } from '../../shared/errors';
 import { createLogger, errorFields, type Logger } from '../../shared/log';
+
+/**
+ * How long ack waits for a reveal's key from the controls function (a cold start and two AWS
+ * calls fit in it), leaving room within Slack's 3 s for the rest of the request.
+ */
+const REVEAL_KEY_TIMEOUT_MS = 2_000;
 
 const config = ackConfig(process.env);
 const baseLog = createLogger({ fn: 'ack' });
@@ -42,6 +49,14 @@ const seal: AcceptDeps['seal'] = async (aad, content) => {
 };
 const handOff: AcceptDeps['handOff'] = (payload, to) =>
   invokeAsync(to === 'controls' ? config.controlsFunctionName : config.posterFunctionName, payload);
+const revealKey: AcceptDeps['revealKey'] = async (request) => {
+  const answer = (await invokeSync(config.controlsFunctionName, request, REVEAL_KEY_TIMEOUT_MS)) as {
+    publicKey?: unknown;
+  } | null;
+  const key = typeof answer?.publicKey === 'string' ? Buffer.from(answer.publicKey, 'base64') : undefined;
+  if (key?.byteLength !== 32) throw new InvokeError('The controls function made no reveal key');
+  return key;
+};
 
 /** After the form parser, the body is an object of fields. */
 type ParsedEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: FormBody };
@@ -64,6 +79,7 @@ async function handle(event: ParsedEvent): Promise<HttpResult> {
     allowedTeams: config.allowedTeams,
     seal,
     handOff,
+    revealKey,
     now: Date.now,
     log,
   });
@@ -87,6 +103,7 @@ async function interaction(form: FormBody): Promise<HttpResult> {
     allowedTeams: config.allowedTeams,
     seal,
     handOff,
+    revealKey,
     now: Date.now,
     log,
   });

@@ -1,13 +1,15 @@
 /**
  * poster: async-invoked by ack → post once, record, hand short snaps to their group's sweeper
- * worker. The same bundle runs as the controls function: an author's requests about their snaps,
- * shortcuts' modals, the policy, App Home.
+ * worker. The same bundle runs as the controls function (infra/controls.tf): an author's requests
+ * about their snaps, shortcuts' modals, the policy, App Home, a click on *Reveal*, and — ack
+ * waiting for the answer — making a reveal's key.
  */
 import type { Context } from 'aws-lambda';
 import { ActivityStore } from '../../shared/adapters/activity-store';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
 import { invokeAsync } from '../../shared/adapters/invoker';
-import { DataKeyOpener, DataKeySource, VIEW_KEY_CONTEXT } from '../../shared/adapters/kms';
+import { DataKeyOpener, DataKeySource, KmsRevealKeys, VIEW_KEY_CONTEXT } from '../../shared/adapters/kms';
+import { RevealStore } from '../../shared/adapters/reveal-store';
 import { SettingsStore } from '../../shared/adapters/settings-store';
 import { SlackSpeakers } from '../../shared/adapters/slack';
 import { WatchStore } from '../../shared/adapters/watch-store';
@@ -17,10 +19,12 @@ import { type HomeOutcome, handleHomeRequest } from '../../shared/app/home';
 import { type OpenModalOutcome, openModal } from '../../shared/app/open-modal';
 import { systemClock } from '../../shared/app/ports';
 import { type PostOutcome, postSnap } from '../../shared/app/post-snap';
+import { makeRevealKey, openReveal, type RevealKeyAnswer, type RevealOutcome } from '../../shared/app/reveal';
 import { type ScheduleOutcome, scheduleMessage } from '../../shared/app/schedule-message';
 import { storedSettings } from '../../shared/app/settings-source';
 import { slackTokens } from '../../shared/compose';
 import { posterConfig } from '../../shared/config';
+import { isRevealKeyRequest, isRevealOpenRequest } from '../../shared/domain/reveal';
 import { type Sealed, sealJson, unsealJson } from '../../shared/domain/seal';
 import {
   isAuthorRequest,
@@ -40,6 +44,10 @@ const watch = new WatchStore(config.tableName);
 // Short snaps go to their group's sweeper worker, started here when none is on watch.
 const sweeper = config.sweeperFunctionName;
 const workers = sweeper ? { start: (event: unknown) => invokeAsync(sweeper, event) } : undefined;
+const reveals = new RevealStore(config.revealTableName);
+// A reveal's own key: made (and opened) by the controls function alone, under the snap key with
+// purpose=reveal (infra/kms.tf). Without a key configured, reveals are refused (ack is told so).
+const revealKeys = config.kmsKeyId ? new KmsRevealKeys(config.kmsKeyId) : undefined;
 const keys = new DataKeyOpener();
 // A modal's binding: sealed under data keys only the controls role may have KMS make, opened
 // only by the poster's role (infra/kms.tf). Made on first use: the poster never seals one.
@@ -79,10 +87,16 @@ const binder = viewKeys
 export async function handler(
   event: unknown,
   context: Context,
-): Promise<{ outcome: PostOutcome | AuthorOutcome | HomeOutcome | OpenModalOutcome | ScheduleOutcome }> {
+): Promise<
+  | {
+      outcome: PostOutcome | AuthorOutcome | HomeOutcome | OpenModalOutcome | ScheduleOutcome | RevealOutcome;
+    }
+  | RevealKeyAnswer
+> {
   const common = {
     store,
     slack,
+    reveals,
     clock: systemClock,
     open,
     activity,
@@ -90,9 +104,13 @@ export async function handler(
     deadline: () => Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS,
   };
   const userGrants = users ? { users: { store: users.store } } : {};
-  // ack (and install) hand over five kinds of work: a snap to post, a message to schedule
-  // (snap_this), a shortcut's modal to open, an author's request about their snaps or the policy,
-  // or something done in App Home.
+  // ack (and install) hand over seven kinds of work: a snap (or a reveal) to post, a message to
+  // schedule (snap_this), a shortcut's modal to open, an author's request about their snaps or the
+  // policy, something done in App Home, a click on Reveal, or — waiting for the answer — a
+  // reveal's key to make.
+  if (isRevealKeyRequest(event)) return makeRevealKey(event, { ...common, keys: revealKeys });
+  if (isRevealOpenRequest(event))
+    return { outcome: await openReveal(event, { ...common, keys: revealKeys }) };
   if (isAuthorRequest(event))
     return {
       outcome: await handleAuthorRequest(event, {

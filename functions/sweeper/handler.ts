@@ -6,6 +6,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { ActivityStore } from '../../shared/adapters/activity-store';
 import { SnapStore } from '../../shared/adapters/dynamo-store';
 import { invokeAsync } from '../../shared/adapters/invoker';
+import { RevealStore } from '../../shared/adapters/reveal-store';
 import { SettingsStore } from '../../shared/adapters/settings-store';
 import { SlackSpeakers } from '../../shared/adapters/slack';
 import { WatchStore } from '../../shared/adapters/watch-store';
@@ -27,6 +28,7 @@ const config = sweeperConfig(process.env);
 const log = createLogger({ fn: 'sweeper' });
 const store = new SnapStore(config.tableName);
 const watch = new WatchStore(config.tableName);
+const reveals = new RevealStore(config.revealTableName);
 // Whatever token posted a snap deletes it: users' own always come from the store (only records
 // posted as a user ask for one), bot tokens from the configuration or, distributed, the store.
 const { tokens } = await slackTokens(config, true);
@@ -49,6 +51,7 @@ const work = (event: WorkerEvent, deadline: number, runId: string) =>
       ...engine,
       store,
       slack,
+      reveals,
       shape: config.engine,
       concurrency: CONCURRENCY,
       inFlight: config.inFlight,

@@ -436,6 +436,50 @@ export class SnapStore implements StorePort {
   }
 
   /**
+   * Notes that `user` opened a reveal: one conditional UpdateItem, so of two clicks at once (the
+   * same person twice, or, with `first`, anyone) only one gets through, and none after the due
+   * time or once the card is gone.
+   */
+  async markOpened(
+    id: string,
+    user: string,
+    at: { ts: string; now: number; first: boolean },
+  ): Promise<string[] | undefined> {
+    let opened: unknown;
+    const written = await conditionally('markOpened', async () => {
+      const out = await documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          UpdateExpression: 'SET #reveal.#opened = list_append(#reveal.#opened, :me)',
+          ConditionExpression: `#state = :posted AND #ts = :ts AND #due > :now AND NOT contains(#reveal.#opened, :user)${
+            at.first ? ' AND size(#reveal.#opened) = :zero' : ''
+          }`,
+          ExpressionAttributeNames: {
+            '#reveal': 'reveal',
+            '#opened': 'opened',
+            '#state': 'state',
+            '#ts': 'ts',
+            '#due': TABLE.dueIndex.sortKey,
+          },
+          ExpressionAttributeValues: {
+            ':me': [user],
+            ':user': user,
+            ':posted': 'posted',
+            ':ts': at.ts,
+            ':now': at.now,
+            ...(at.first ? { ':zero': 0 } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      opened = (out.Attributes?.reveal as { opened?: unknown } | undefined)?.opened;
+    });
+    if (!written) return undefined;
+    return Array.isArray(opened) ? opened.filter((u): u is string => typeof u === 'string') : [user];
+  }
+
+  /**
    * Takes a free slot: one read of all of the group's slot items (BatchGetItem, consistent), then a
    * conditional PutItem on the free ones in random order until one holds — so concurrent posters
    * never hold one slot twice, and a full group costs one read. A slot item holds its holder,

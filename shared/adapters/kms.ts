@@ -4,7 +4,7 @@
  * uses the same contexts), so a signing-secret ciphertext cannot be passed off as a token.
  */
 import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import type { TokenScope, TokenSealer } from '../app/ports';
+import type { RevealKeyMaker, RevealScope, TokenScope, TokenSealer } from '../app/ports';
 import type { SecretSource } from '../config';
 import { SecretError } from '../errors';
 
@@ -167,5 +167,42 @@ export class KmsTokenSealer extends KmsTokenOpener implements TokenSealer {
     } catch (error) {
       throw new SecretError('Could not encrypt a Slack token with KMS', { cause: error });
     }
+  }
+}
+
+/**
+ * A reveal's key's encryption context: bound to the reveal, its workspace and its conversation,
+ * so a wrapped key cannot be opened as another reveal's. IAM and the key policy let only the
+ * controls function use the key with `purpose=reveal`, to make such keys and to open them.
+ */
+export function revealKeyContext(scope: RevealScope): Record<string, string> {
+  return { app: 'snap', purpose: 'reveal', reveal: scope.id, team: scope.team, channel: scope.channel };
+}
+
+/**
+ * Makes and opens reveals' own keys (the controls function): 32 random bytes from KMS, kept only
+ * wrapped. KMS logs the encryption context of each call (CloudTrail), never a key.
+ */
+export class KmsRevealKeys implements RevealKeyMaker {
+  constructor(private readonly keyId: string) {}
+
+  async generate(scope: RevealScope): Promise<{ privateKey: Uint8Array; wrapped: Uint8Array }> {
+    try {
+      const out = await kms.send(
+        new GenerateDataKeyCommand({
+          KeyId: this.keyId,
+          KeySpec: 'AES_256',
+          EncryptionContext: revealKeyContext(scope),
+        }),
+      );
+      if (!out.Plaintext || !out.CiphertextBlob) throw new Error('KMS returned an incomplete data key');
+      return { privateKey: out.Plaintext, wrapped: out.CiphertextBlob };
+    } catch (error) {
+      throw new SecretError('Could not make a reveal key with KMS', { cause: error });
+    }
+  }
+
+  open(wrapped: Uint8Array, scope: RevealScope): Promise<Uint8Array> {
+    return decrypt(wrapped, revealKeyContext(scope), 'a reveal key');
   }
 }

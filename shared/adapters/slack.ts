@@ -30,6 +30,7 @@ import type {
   SlackPort,
   Speaker,
   TokenSource,
+  UpdateArgs,
   Workspace,
 } from '../app/ports';
 import { DEFAULT_RESPONSE_URL_PREFIX } from '../config';
@@ -217,6 +218,20 @@ export class SlackGateway {
       await this.retrying.chat.delete({ channel, ts });
     } catch (error) {
       throw toSlackError('chat.delete', error);
+    }
+  }
+
+  /** Rewrites a message this token posted (retried: the same update twice is one update). */
+  async update(args: UpdateArgs): Promise<void> {
+    try {
+      await this.retrying.chat.update({
+        channel: args.channel,
+        ts: args.ts,
+        text: args.text,
+        blocks: args.blocks,
+      });
+    } catch (error) {
+      throw toSlackError('chat.update', error);
     }
   }
 
@@ -442,6 +457,10 @@ export class SlackSpeakers implements SlackPort {
 
   identity(speaker: Speaker & { as: 'bot' }, user: string): Promise<Identity | undefined> {
     return this.call(speaker, (g) => g.identity(user));
+  }
+
+  update(speaker: Speaker, args: UpdateArgs): Promise<void> {
+    return this.call(speaker, (g) => g.update(args));
   }
 
   role(speaker: Speaker & { as: 'bot' }, user: string): Promise<Role> {

@@ -131,7 +131,21 @@ export function fromItem(item: Item): StoredRecord | undefined {
   if (lease !== undefined) record.leaseUntil = lease;
   if (postingUntil !== undefined) record.postingUntil = postingUntil;
   if (owner) record.leaseOwner = owner;
+  const reveal = revealOf(item.reveal);
+  if (reveal) record.reveal = reveal;
   return record;
+}
+
+const strings = (value: unknown): string[] | undefined =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+
+/** A reveal's state as stored (a map of two lists); undefined for anything else. */
+function revealOf(value: unknown): SnapRecord['reveal'] {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const people = strings(v.for);
+  const opened = strings(v.opened);
+  return people && opened ? { for: people, opened } : undefined;
 }
 
 /** A live snap record from an item; undefined for a tombstone or anything that is not a snap. */

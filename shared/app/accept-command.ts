@@ -12,10 +12,19 @@ import {
   helpReply,
   invalidReply,
   type Reply,
+  revealUnavailableReply,
   teamNotAllowedReply,
   unavailableReply,
 } from '../domain/replies';
-import { authorAad, homeAad, postAad, type Sealed } from '../domain/seal';
+import {
+  type RevealContent,
+  type RevealKeyRequest,
+  type RevealOpenRequest,
+  type RevealPostRequest,
+  revealIdOf,
+} from '../domain/reveal';
+import { sealSecret } from '../domain/reveal-seal';
+import { authorAad, homeAad, postAad, revealPostAad, revealSecretAad, type Sealed } from '../domain/seal';
 import type {
   AuthorRequest,
   HomeRequest,
@@ -35,6 +44,12 @@ export type PosterEvent = PostRequest & { sealed: Sealed };
 
 /** An author's request about their snaps; only the response_url is sealed (there is no text). */
 export type AuthorEvent = AuthorRequest & { id: string; sealed: Sealed };
+
+/** A reveal for the poster: its secret sealed to the reveal's own key, and that sealed for the trip. */
+export type RevealEvent = RevealPostRequest & { sealed: Sealed };
+
+/** A click on *Reveal* for the controls function: only its response_url is sealed. */
+export type RevealOpenEvent = RevealOpenRequest & { sealed: Sealed };
 
 /** A shortcut's modal for controls to open: the trigger sealed. */
 export type OpenViewEvent = OpenViewRequest & { sealed: Sealed };
@@ -62,12 +77,30 @@ export interface AcceptDeps {
   /** Seals `content` with `aad` (the event's clear fields, `postAad`/`authorAad`) as associated data. */
   seal(
     aad: string,
-    content: SealedContent | { responseUrl: string } | SealedTrigger | SealedSchedule | Record<string, never>,
+    content:
+      | SealedContent
+      | RevealContent
+      | { responseUrl: string }
+      | SealedTrigger
+      | SealedSchedule
+      | Record<string, never>,
   ): Promise<Sealed>;
   handOff(
-    event: PosterEvent | AuthorEvent | OpenViewEvent | ScheduleEvent | HomeEvent,
+    event:
+      | PosterEvent
+      | AuthorEvent
+      | OpenViewEvent
+      | ScheduleEvent
+      | HomeEvent
+      | RevealEvent
+      | RevealOpenEvent,
     to: HandOffTarget,
   ): Promise<void>;
+  /**
+   * Asks the controls function, and waits for it, to make a reveal's own key: its public half
+   * (32 bytes), to which the secret is sealed before it leaves ack.
+   */
+  revealKey(request: RevealKeyRequest): Promise<Uint8Array>;
   now(): number;
   log: Logger;
 }
@@ -117,6 +150,23 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
       );
       return handed ? undefined : unavailableReply();
     }
+    case 'reveal': {
+      const request: RevealPostRequest = {
+        v: 1,
+        id: revealIdOf(`${command.team}:${command.triggerId}`),
+        team: command.team,
+        ...org,
+        channel: command.channel,
+        user: command.user,
+        delaySeconds: parsed.delaySeconds,
+        ...(parsed.defaulted ? { defaulted: true as const } : {}),
+        receivedAt: deps.now(),
+        reveal: { for: parsed.people },
+      };
+      return (await handOffReveal(request, parsed.secret, { responseUrl: command.responseUrl }, deps, log))
+        ? undefined
+        : revealUnavailableReply();
+    }
     case 'snap':
       break;
   }
@@ -160,6 +210,53 @@ export async function handOffAuthor(
     log.error('author.handoff_failed', { action: request.action.kind, ...errorFields(error) });
     return false;
   }
+}
+
+/**
+ * A reveal's way from ack to the poster — `/snap reveal`, and a modal's "Reveal once" choice the
+ * same way: the controls function makes the reveal's own key and gives back its public half; the
+ * secret is sealed to it here (so no copy of the event, in Lambda's queue or its failure queue,
+ * is readable once that key is burned), then sealed once more for the trip like a command's
+ * text, bound to every clear field, with where the outcome goes: the command's response_url, or
+ * the modal's binding (its `private_metadata`), which the poster opens and checks as for any
+ * modal's snap. False when that failed (logged).
+ */
+export async function handOffReveal(
+  request: RevealPostRequest,
+  secret: string,
+  answer: { responseUrl: string } | { metadata: string },
+  deps: Pick<AcceptDeps, 'seal' | 'handOff' | 'revealKey'>,
+  log: Logger,
+): Promise<boolean> {
+  const { id, team, channel, user, receivedAt } = request;
+  try {
+    const publicKey = await deps.revealKey({
+      v: 1,
+      kind: 'reveal_key',
+      id,
+      team,
+      ...(request.enterprise ? { enterprise: request.enterprise } : {}),
+      channel,
+      user,
+      receivedAt,
+    });
+    const content: RevealContent = {
+      secret: sealSecret(publicKey, secret, revealSecretAad({ ...request, for: request.reveal.for })),
+      ...answer,
+    };
+    const sealed = await deps.seal(revealPostAad(request), content);
+    await deps.handOff({ ...request, sealed }, 'poster');
+  } catch (error) {
+    log.error('reveal.handoff_failed', { snap: id, ...errorFields(error) });
+    return false;
+  }
+  log.info('reveal.accepted', {
+    snap: id,
+    delaySeconds: request.delaySeconds,
+    people: request.reveal.for.length,
+    ...(request.via ? { via: request.via } : {}),
+  });
+  return true;
 }
 
 /** Hands something done in App Home to the controls function; false when that failed (already logged). */

@@ -11,14 +11,16 @@
 import { readSubmission } from '../domain/modals';
 import { type PolicyChange, readChannelRef, readPolicyDelay } from '../domain/policy';
 import type { Reply } from '../domain/replies';
-import { teamNotAllowedReply, unavailableReply } from '../domain/replies';
-import { openViewAad, postAad, scheduleAad } from '../domain/seal';
+import { authorFailedReply, teamNotAllowedReply, unavailableReply } from '../domain/replies';
+import { isRevealId, type RevealOpenRequest, type RevealPostRequest, revealIdOf } from '../domain/reveal';
+import { openViewAad, postAad, revealOpenAad, scheduleAad } from '../domain/seal';
 import type { HomeAction, OpenViewRequest, PostRequest, ScheduleRequest } from '../domain/snap';
 import { ACTION, INPUT, isModalKind, MODAL, SHORTCUT } from '../domain/surfaces';
 import { teamServed } from '../domain/teams';
 import { metadataFresh, readMetadata, submissionId } from '../domain/view-metadata';
+import { InvokeError } from '../errors';
 import { errorFields, type Logger } from '../log';
-import { type AcceptDeps, handOffAuthor, handOffHome } from './accept-command';
+import { type AcceptDeps, handOffAuthor, handOffHome, handOffReveal } from './accept-command';
 import type { Interaction } from './ports';
 
 /** What ack answers Slack with for an interaction, within its 3 s. */
@@ -152,6 +154,48 @@ const deleteButton: InteractionRoute = async (i, deps, log) => {
 };
 
 /**
+ * "Reveal" on a reveal-once card: handed to the controls function, which decides from the record
+ * — never from the payload — what the clicker may see, and answers them alone through the
+ * click's response_url (sealed on the way). A button that is not a card's (no message, a value
+ * that names no reveal) is acknowledged and left alone.
+ */
+const revealButton: InteractionRoute = async (i, deps, log) => {
+  if (
+    i.kind !== 'button' ||
+    i.container !== 'message' ||
+    !i.responseUrl ||
+    !i.channel ||
+    !i.messageTs ||
+    !isRevealId(i.value)
+  ) {
+    log.warn('reveal.click_invalid');
+    return { kind: 'ok' };
+  }
+  const request: RevealOpenRequest = {
+    v: 1,
+    kind: 'reveal_open',
+    id: i.id,
+    revealId: i.value,
+    messageTs: i.messageTs,
+    team: i.team,
+    ...(i.enterprise ? { enterprise: i.enterprise } : {}),
+    channel: i.channel,
+    user: i.user,
+    receivedAt: deps.now(),
+  };
+  try {
+    const sealed = await deps.seal(revealOpenAad(request), { responseUrl: i.responseUrl });
+    await deps.handOff({ ...request, sealed }, 'controls');
+  } catch (error) {
+    log.error('reveal.click_handoff_failed', errorFields(error));
+    // Never in place of the card: a new note to the clicker.
+    return { kind: 'reply', reply: { ...authorFailedReply(), replace_original: false } };
+  }
+  log.info('reveal.click_accepted', { request: i.id });
+  return { kind: 'ok' };
+};
+
+/**
  * A shortcut that opens a modal (`snap_new`, `snap_reply`, `snap_this`): the trigger, sealed, to
  * the controls function, which holds the bot token and opens the view within the trigger's 3 s.
  * The message a message shortcut was used on travels as where it is, who wrote it and its file
@@ -187,11 +231,13 @@ const openModalRoute: InteractionRoute = async (i, deps, log) => {
 
 /**
  * A modal submitted. ack checks what it can alone — the fields (the delay in the `/snap`
- * grammar, the message, the conversation) and that the form is snap's and fresh — and answers
- * a problem within Slack's 3 s under its field (`response_action: errors`: the modal stays open,
- * the text in it). Otherwise the text is sealed exactly like a command's and handed to the
- * poster with the view's binding, which the poster opens and checks; the empty 200 closes the
- * modal, and the poster's outcome reaches the author once.
+ * grammar, the message, the conversation, the "Reveal once" choice and whom it is for) and that
+ * the form is snap's and fresh — and answers a problem within Slack's 3 s under its field
+ * (`response_action: errors`: the modal stays open, the text in it). Otherwise the text is sealed
+ * exactly like a command's and handed to the poster with the view's binding, which the poster
+ * opens and checks; with "Reveal once", it goes the way `/snap reveal` goes (`handOffReveal`:
+ * sealed to the reveal's own key first). The empty 200 closes the modal, and the poster's outcome
+ * reaches the author once.
  */
 const submitModalRoute: InteractionRoute = async (i, deps, log) => {
   if (i.kind !== 'view_submission' || !isModalKind(i.callbackId)) return { kind: 'ok' };
@@ -245,6 +291,25 @@ const submitModalRoute: InteractionRoute = async (i, deps, log) => {
       };
       const sealed = await deps.seal(scheduleAad(request), { metadata: i.privateMetadata });
       await deps.handOff({ ...request, sealed }, 'poster');
+    } else if (read.reveal) {
+      const request: RevealPostRequest = {
+        v: 1,
+        // The view's own request id, marked as a reveal's: the poster checks it against the binding.
+        id: revealIdOf(id),
+        team: i.team,
+        ...org,
+        channel: kind === MODAL.snapNew ? (read.channel ?? '') : (metadata.c ?? ''),
+        user: i.user,
+        delaySeconds: read.delaySeconds,
+        receivedAt: now,
+        via: kind,
+        ...(kind === MODAL.snapReply ? { threadTs: metadata.t ?? '' } : {}),
+        reveal: { for: read.reveal.for },
+      };
+      // The secret leaves ack only sealed to the reveal's key; a modal has no response_url, so
+      // the binding travels with it instead, and the outcome goes through notify.ts.
+      if (!(await handOffReveal(request, read.text ?? '', { metadata: i.privateMetadata }, deps, log)))
+        throw new InvokeError('The reveal was not handed on');
     } else {
       const request: PostRequest = {
         v: 1,
@@ -273,7 +338,11 @@ const submitModalRoute: InteractionRoute = async (i, deps, log) => {
       },
     };
   }
-  log.info('modal.submitted', { request: id, delaySeconds: read.delaySeconds });
+  log.info('modal.submitted', {
+    request: id,
+    delaySeconds: read.delaySeconds,
+    ...(read.reveal ? { reveal: true } : {}),
+  });
   return { kind: 'ok' };
 };
 
@@ -281,6 +350,7 @@ const submitModalRoute: InteractionRoute = async (i, deps, log) => {
 export const ROUTES: Readonly<Record<string, InteractionRoute>> = {
   [`message_shortcut:${SHORTCUT.deleteSnap}`]: deleteMessageShortcut,
   [`button:${ACTION.deleteSnap}`]: deleteButton,
+  [`button:${ACTION.reveal}`]: revealButton,
   [`button:${ACTION.homeOlder}`]: homeRoute((i) =>
     /^\d{1,15}$/.test(i.value) && Number(i.value) > 0 ? { kind: 'page', before: Number(i.value) } : undefined,
   ),

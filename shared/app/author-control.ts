@@ -43,13 +43,23 @@ import { type AuthorRequest, isAuthorRequest, type SnapRecord, staleness, tombst
 import { SealError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
 import { type DeleteDeps, deleteSnap, Pacer } from './delete-snap';
-import type { Common, InstallationStorePort, SlackPort, StorePort, TokenSealer, TokenSource } from './ports';
+import type {
+  Common,
+  InstallationStorePort,
+  RevealStorePort,
+  SlackPort,
+  StorePort,
+  TokenSealer,
+  TokenSource,
+} from './ports';
 import { changePolicy, roleOf, type SettingsDeps, setUserDefault } from './settings';
 import { authorOf, userOf, workspaceOf } from './speaker';
 
 export interface AuthorDeps extends Common {
   store: StorePort;
   slack: SlackPort;
+  /** A reveal deleted early has its key burned first. */
+  reveals: Pick<RevealStorePort, 'burn'>;
   /** Opens sealed content bound to `aad`, the event's clear fields (KMS-backed). */
   open(sealed: Sealed, aad: string): Promise<unknown>;
   /** When this invocation must have finished (ms since epoch). */

@@ -1,8 +1,10 @@
 /**
  * The one deletion step every precise path uses (sweeper workers, the poster's one bounded wait,
- * the author's early deletion): delete the Slack message, then turn the record into its tombstone. The record
- * changes only once the message is known gone, so a crash anywhere leaves it for the next
- * attempt; the tombstone keeps any later delivery of the same request from posting it again.
+ * the author's early deletion, a reveal opened by the last person it was for): delete the Slack
+ * message, then turn the record into its tombstone. The record changes only once the message is
+ * known gone, so a crash anywhere leaves it for the next attempt; the tombstone keeps any later
+ * delivery of the same request from posting it again. A reveal's key is burned before anything
+ * else: once the deletion starts, the secret can no longer be opened, whatever Slack then answers.
  */
 import { metricOf } from '../domain/activity';
 import {
@@ -12,11 +14,12 @@ import {
   judgeDeleteFailure,
   judgeFileDeleteFailure,
 } from '../domain/deletion';
+import { isRevealId } from '../domain/reveal';
 import { type SnapRecord, tombstone } from '../domain/snap';
 import { NoTokenError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
 import type { ActivityRecorder } from './activity';
-import type { Common, SlackPort, StorePort } from './ports';
+import type { Common, RevealStorePort, SlackPort, StorePort } from './ports';
 import { speakerOf } from './speaker';
 import { retireDeadToken, tellAuthorLeftBehind } from './token-gone';
 
@@ -54,6 +57,8 @@ export class Pacer {
 export interface DeleteDeps extends Common {
   slack: SlackPort;
   store: StorePort;
+  /** Where reveals' keys are: a reveal's is burned before its card is deleted. */
+  reveals: Pick<RevealStorePort, 'burn'>;
   /** Admins' activity counts: on time, early or late (when the policy turns them on). */
   activity?: ActivityRecorder;
 }
@@ -93,6 +98,16 @@ async function attemptDelete(
   const { slack, store, clock } = deps;
   const log = deps.log.child({ team: record.team, channel: record.channel, ts: record.ts, snap: record.id });
   if (!record.ts) return 'kept';
+  if (isRevealId(record.id)) {
+    try {
+      await deps.reveals.burn(record.id);
+      log.info('reveal.burned', { reason });
+    } catch (error) {
+      // Key first, card second: the card stays until the key is surely gone.
+      log.warn('reveal.burn_failed', { reason, ...errorFields(error) });
+      return 'kept';
+    }
+  }
   let deletedAt: number | undefined;
   // A message its author sent with files (snap_this): the files first, so that a message already
   // gone on a later try still has its files taken.

@@ -20,7 +20,7 @@ import { SealError } from '../errors';
 import { errorFields } from '../log';
 import type { ActivityRecorder } from './activity';
 import { deleteNow, sameAuthor } from './author-control';
-import type { ActivityPort, Actor, Common, SlackPort, StorePort } from './ports';
+import type { ActivityPort, Actor, Common, RevealStorePort, SlackPort, StorePort } from './ports';
 import { changePolicy, roleOf, type SettingsDeps, setUserDefault } from './settings';
 import { authorOf, botOf, workspaceOf } from './speaker';
 
@@ -32,6 +32,8 @@ export interface HomeDeps extends Common {
   settings: Omit<SettingsDeps, keyof Common | 'slack'>;
   /** Counts a Delete now as an early deletion (when the policy turns activity on). */
   activity?: ActivityRecorder;
+  /** A reveal deleted from the Home tab has its key burned first. */
+  reveals: Pick<RevealStorePort, 'burn'>;
   /** Reads the admins' activity counts for the view. */
   activityCounts?: Pick<ActivityPort, 'summary'>;
 }

@@ -17,7 +17,13 @@
 import type { ModalView } from '@slack/types';
 import type { DelayLimits } from '../domain/command';
 import { installUrl, lookupKeys } from '../domain/install';
-import { authorizeNotice, notYourMessageNotice, policyNotice, snapModal } from '../domain/modals';
+import {
+  authorizeNotice,
+  notYourMessageNotice,
+  policyNotice,
+  revealChoiceBlocks,
+  snapModal,
+} from '../domain/modals';
 import { effectiveMax, effectiveMin, type PolicyRule } from '../domain/policy';
 import { formNotOpenedReply, ruleText } from '../domain/replies';
 import { isSealed, openViewAad, type Sealed } from '../domain/seal';
@@ -210,6 +216,9 @@ async function viewFor(
   }
   const metadata = await bindView(binder, request, binding, deps.clock.now());
   const defaultSeconds = defaultDelayFor(authorOf(request), { limits: deps.limits, settings });
+  // "Reveal once" where the form posts a message and the policy allows secrets (the poster
+  // refuses one all the same if the policy turns them off meanwhile).
+  const offersReveal = request.callback !== MODAL.snapThis && (settings?.policy.reveal ?? true);
   return [
     'opened',
     snapModal(request.callback, {
@@ -217,6 +226,7 @@ async function viewFor(
       defaultSeconds,
       limits: deps.limits,
       files,
+      ...(offersReveal ? { extra: revealChoiceBlocks() } : {}),
       ...(settings
         ? { bounds: { minSeconds: effectiveMin(settings.policy), maxSeconds: effectiveMax(settings.policy) } }
         : {}),

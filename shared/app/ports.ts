@@ -9,6 +9,7 @@ import type { WatchState, WorkerEvent } from '../domain/engine';
 import type { GrantKind, Named, OAuthGrant } from '../domain/install';
 import type { WindowCounter } from '../domain/limits';
 import type { Policy, PolicyScope, Role } from '../domain/policy';
+import type { SealedSecret } from '../domain/reveal-seal';
 import type { Sealed } from '../domain/seal';
 import type { SlotGroup } from '../domain/slots';
 import type { SnapRecord, StoredRecord, Tombstone } from '../domain/snap';
@@ -152,6 +153,14 @@ export interface EphemeralArgs {
   threadTs?: string;
 }
 
+/** A message posted before, rewritten in place (`chat.update`, by the token that posted it). */
+export interface UpdateArgs {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: KnownBlock[];
+}
+
 /**
  * An answer through a `response_url`: ephemeral, or in place of the message the request came from
  * (`replace_original`, an ephemeral list answered after one of its buttons).
@@ -161,6 +170,8 @@ export type ReplyBody = {
   text: string;
   blocks?: KnownBlock[];
   replace_original?: boolean;
+  unfurl_links?: false;
+  unfurl_media?: false;
 };
 
 export interface StorePort {
@@ -212,6 +223,17 @@ export interface StorePort {
   takeSlot(group: SlotGroup, owner: string, until: number, now: number): Promise<number | undefined>;
   /** Gives slot `index` of `group` back, if `owner` still holds it. */
   releaseSlot(group: SlotGroup, index: number, owner: string): Promise<void>;
+  /**
+   * Notes that `user` opened a posted reveal, in one conditional write: only while the record is
+   * the card `ts`, before its due time `now` has passed, `user` not among those who opened it —
+   * and, with `first`, nobody having opened it yet. Who has opened it once written, or undefined
+   * when any of that did not hold: two clicks at once (or a replay) never both get through.
+   */
+  markOpened(
+    id: string,
+    user: string,
+    at: { ts: string; now: number; first: boolean },
+  ): Promise<string[] | undefined>;
 }
 
 /** A claim on a group's watch: the worker it names, alive (or starting) until `lease`, serving due times before `covers`. */
@@ -277,6 +299,8 @@ export interface SlackPort {
   /** A user's display name and avatar, read with the bot's token. */
   identity(speaker: Speaker & { as: 'bot' }, user: string): Promise<Identity | undefined>;
   reply(responseUrl: string, body: ReplyBody): Promise<void>;
+  /** Rewrites a message in place; the speaker must be whoever posted it. */
+  update(speaker: Speaker, args: UpdateArgs): Promise<void>;
   /**
    * A person's role, asked of Slack each time (`users.info` with the bot's token): workspace admin
    * or owner, and org admin or owner on Enterprise Grid. Never taken from a request's payload.
@@ -290,7 +314,11 @@ export interface SlackPort {
    * `SlackCallError`s.
    */
   openView(speaker: Speaker, triggerId: string, view: ModalView): Promise<void>;
-  /** A message only `args.user` sees (`chat.postEphemeral`). */
+  /**
+   * A message only `args.user` sees (`chat.postEphemeral`). Slack answers `user_not_in_channel`
+   * when they are not in the conversation, which is how a reveal learns it without reading
+   * anyone's memberships.
+   */
   postEphemeral(speaker: Speaker, args: EphemeralArgs): Promise<void>;
   /** Deletes a file (`files.delete`): a user token needs `files:write`. */
   deleteFile(speaker: Speaker, file: string): Promise<void>;
@@ -376,6 +404,47 @@ export interface ActivityPort {
  * of one-workspace mode, which only its configuration can change.
  */
 export type Retired = 'deleted' | 'absent' | 'configured';
+
+/** What a reveal's key is bound to (its KMS encryption context): the reveal, its workspace and conversation. */
+export interface RevealScope {
+  id: string;
+  team: string;
+  channel: string;
+}
+
+/**
+ * A reveal's own key, from KMS: 32 random bytes (the X25519 private key, shared/domain/reveal-seal.ts)
+ * and the same wrapped by KMS under the reveal's scope, which is all that is ever stored.
+ */
+export interface RevealKeyMaker {
+  generate(scope: RevealScope): Promise<{ privateKey: Uint8Array; wrapped: Uint8Array }>;
+  /** Unwraps a stored key; KMS refuses a key wrapped for another reveal, workspace or conversation. */
+  open(wrapped: Uint8Array, scope: RevealScope): Promise<Uint8Array>;
+}
+
+/** A reveal's item in the reveal table: its wrapped key, public half, and (once attached) the sealed secret. */
+export interface RevealItem {
+  id: string;
+  wrappedKey: Uint8Array;
+  publicKey: Uint8Array;
+  team: string;
+  channel: string;
+  secret?: SealedSecret;
+}
+
+/**
+ * The reveal table: the one place a reveal's key is kept, with no stream, point-in-time recovery
+ * or backups, so deleting its item (burning) leaves no copy of the key anywhere.
+ */
+export interface RevealStorePort {
+  /** Stores a new reveal's key unless its id has one: true if stored. Expires by TTL unless attached. */
+  create(item: RevealItem, expiresAt: number): Promise<boolean>;
+  /** Attaches the sealed secret to its key and gives both the card's expiry: false if there is no key (or a secret already). */
+  attach(id: string, secret: SealedSecret, expiresAt: number): Promise<boolean>;
+  get(id: string): Promise<RevealItem | undefined>;
+  /** Destroys the key and the sealed secret with it. Burning what is gone is done. */
+  burn(id: string): Promise<void>;
+}
 
 /** Where a command or a snap belongs: its workspace, and its org on Enterprise Grid. */
 export interface Workspace {

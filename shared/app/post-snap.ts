@@ -24,7 +24,7 @@ import { COLD_START_BUDGET_MS, type EngineShape, groupOf, needsWatch, shardOf } 
 import { installUrl } from '../domain/install';
 import type { Limits } from '../domain/limits';
 import { fitsSlack, snapMessage } from '../domain/message';
-import { judgeSnap } from '../domain/policy';
+import { judgeSnap, type Policy } from '../domain/policy';
 import {
   busyReply,
   expiryContext,
@@ -42,7 +42,13 @@ import {
   unavailableReply,
   untrackedReply,
 } from '../domain/replies';
-import { isSealed, postAad, type Sealed } from '../domain/seal';
+import {
+  isRevealPostRequest,
+  REVEAL_DEFAULT_SECONDS,
+  type RevealPostRequest,
+  revealIdOf,
+} from '../domain/reveal';
+import { isSealed, postAad, revealPostAad, type Sealed } from '../domain/seal';
 import type { PosterCaps } from '../domain/slots';
 import {
   abandonedAfter,
@@ -77,12 +83,14 @@ import type {
   BindingOpener,
   Common,
   Identity,
+  RevealStorePort,
   SettingsSource,
   SlackPort,
   Speaker,
   StorePort,
   TokenSource,
 } from './ports';
+import { isRevealContent, type RevealPosting as Posting, RevealRefusal, revealPosting } from './reveal-post';
 import { holdPosterSlots } from './slots';
 import { botOf, userOf, workspaceOf } from './speaker';
 import { retireDeadToken } from './token-gone';
@@ -121,6 +129,8 @@ export interface PostDeps extends Common, WatchDeps {
   caps?: PosterCaps;
   /** Opens a modal's binding (`private_metadata`, sealed by controls); absent: modals are refused. */
   binding?: BindingOpener;
+  /** The reveal table: a reveal's sealed secret is attached to its key, and the key burned if no card comes of it. */
+  reveals: Pick<RevealStorePort, 'attach' | 'burn'>;
 }
 
 export type PostOutcome =
@@ -204,6 +214,7 @@ async function settleOpenClaim(
   deps: PostDeps,
   log: Logger,
   tellUser: (reply: Reply) => Promise<void>,
+  abandon: () => Promise<void>,
 ): Promise<PostOutcome> {
   const abandonedAt = abandonedAfter(claim);
   let state: StoredRecord['state'] | 'gone' = claim.state;
@@ -224,6 +235,8 @@ async function settleOpenClaim(
   }
   // The tombstone keeps no channel: the claim read before it was replaced says where to look.
   log.error('poster.lost_track', { claimedAt: claim.createdAt });
+  // A reveal's card may be up with nothing tracking it: with its key burned, it opens nothing.
+  await abandon();
   await tellUser(lostTrackReply(claim.channel));
   return 'lost';
 }
@@ -231,19 +244,30 @@ async function settleOpenClaim(
 export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutcome> {
   const { store, clock } = deps;
   const sealed = (event as { sealed?: unknown } | null)?.sealed;
-  if (!isPostRequest(event) || !isSealed(sealed)) {
+  // The one place where a reveal is told from a snap (the policy's "reveal off" is judged below).
+  const reveal: RevealPostRequest | undefined = isRevealPostRequest(event) ? event : undefined;
+  if (!(reveal || isPostRequest(event)) || !isSealed(sealed)) {
     // Not something ack produced: retrying cannot help, so it is dropped (and counted).
     deps.log.error('poster.event_invalid');
     return 'rejected';
   }
-  const request = event;
+  const request: PostRequest = event as PostRequest;
   const log = deps.log.child({ team: request.team, channel: request.channel, snap: request.id });
-  let content: SealedContent;
+  const fromModal = request.via !== undefined;
+  /** Where the outcome goes: a command's response_url, or a modal's binding. */
+  let content: { responseUrl?: string | undefined; metadata?: string | undefined };
+  /** What is posted: the snap's text, or a reveal's card (its secret sealed elsewhere). */
+  let posting: Posting;
   try {
     // Any clear field changed since ack sealed the event and the seal does not open.
-    const opened = await deps.open(sealed, postAad(request));
-    if (!isContent(opened, request.via !== undefined))
-      throw new SealError('Sealed content has the wrong shape');
+    const opened = await deps.open(sealed, reveal ? revealPostAad(reveal) : postAad(request));
+    if (reveal) {
+      if (!isRevealContent(opened, fromModal)) throw new SealError('Sealed reveal has the wrong shape');
+      posting = revealPosting(reveal, opened, deps, log);
+    } else {
+      if (!isContent(opened, fromModal)) throw new SealError('Sealed content has the wrong shape');
+      posting = snapPosting(opened, request, deps);
+    }
     content = opened;
   } catch (error) {
     if (!(error instanceof SealError)) throw error; // KMS trouble: let Lambda retry the event
@@ -265,8 +289,10 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     log.warn('poster.event_stale', { staleness: stale, ageMs: clock.now() - request.receivedAt });
     // ack answered nothing: the author hears why, once — unless a delivery already took this
     // request (it answered, or the snap is up).
-    if (stale === 'too_old' && (await claimQuietly(deps, request.id, log)))
+    if (stale === 'too_old' && (await claimQuietly(deps, request.id, log))) {
+      await posting.abandon();
       await tellUser(tooLateReply('snap'));
+    }
     return 'rejected';
   }
   if (!delayWithinLimits(request.delaySeconds)) {
@@ -276,7 +302,9 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   if (request.via !== undefined) {
     // A modal's snap: the view controls opened for this person must say this thread (a reply) and
     // name this very request. Checked before anything is claimed: a forged one leaves no trace.
-    const refusal = await checkViewBinding(request, content.metadata ?? '', deps);
+    // (A reveal's key is left to its short TTL: a binding refused here may be a late repeat of a
+    // reveal already posted, whose key must stay.)
+    const refusal = await checkViewBinding(request, content.metadata ?? '', deps, !!reveal);
     if (refusal) {
       log.error('poster.binding_refused', { why: refusal });
       // Told privately, and not where the refused request pointed.
@@ -307,7 +335,8 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
   if (!claim.claimed) {
     // A repeated delivery never posts: the first may have posted already.
     const existing = claim.existing;
-    if (existing?.state === 'posting') return settleOpenClaim(existing, deps, log, tellUser);
+    if (existing?.state === 'posting')
+      return settleOpenClaim(existing, deps, log, tellUser, () => posting.abandon());
     if (existing?.state === 'posted' && existing.leaseOwner === waiterOf(request.id)) {
       // The first run recorded a short snap and died while waiting it out: take up the wait,
       // unless the lease lapsed and a sweep took the snap meanwhile.
@@ -339,26 +368,35 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       await tellUser(unavailableReply());
       return 'unavailable';
     }
-    const judged = judgeSnap(
-      settings.policy,
-      { channel: request.channel, delaySeconds: request.defaulted ? undefined : request.delaySeconds },
-      settings.defaults[request.user],
-      // A snap typed without a delay carries ack's configured default, the last resort.
-      request.delaySeconds,
-    );
+    const asked = {
+      channel: request.channel,
+      delaySeconds: request.defaulted ? undefined : request.delaySeconds,
+      ...(reveal ? { reveal: true } : {}),
+    };
+    // A reveal's default is its own (a day, within the bounds): the person's and the policy's
+    // default delays are for messages everyone sees until they go.
+    const judged = reveal
+      ? judgeSnap(withoutDefault(settings.policy), asked, undefined, REVEAL_DEFAULT_SECONDS)
+      : judgeSnap(
+          settings.policy,
+          asked,
+          settings.defaults[request.user],
+          // A snap typed without a delay carries ack's configured default, the last resort.
+          request.delaySeconds,
+        );
     if (!judged.ok) {
       await settle('done', log);
       log.info('poster.policy_refused', { rule: judged.rule });
       const { ok: _ok, ...rule } = judged;
-      await tellUser(policyRefusedReply(rule));
+      await posting.abandon();
+      await tellUser(policyRefusedReply(rule, reveal ? 'secret' : 'snap'));
       return 'refused_by_policy';
     }
     delaySeconds = judged.delaySeconds;
     asUserAllowed = settings.policy.asUser;
   }
 
-  const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
-  if (!fitsSlack(text)) {
+  if (!posting.fits) {
     // Slack would post it cut short; nothing is posted, and nothing counts against the limits.
     await settle('done', log);
     log.info('poster.too_long');
@@ -372,6 +410,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     // claim is settled for good, so a late repeat of this request cannot post behind that new try.
     await settle('done', log);
     log.info('poster.limited', { limit: refusal.limit });
+    await posting.abandon();
     await tellUser(overLimitReply(refusal, clock.now()));
     return 'limited';
   }
@@ -385,13 +424,14 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     // Refused clearly, so settled for good, like the limits.
     await settle('done', log);
     log.info('poster.busy', { scope: held.busy, enterprise: request.enterprise ?? null });
+    await posting.abandon();
     await tellUser(busyReply(held.busy));
     return 'busy';
   }
   try {
     return await postHeld({
       request,
-      text,
+      posting,
       delaySeconds,
       asUserAllowed,
       record,
@@ -409,8 +449,8 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
 /** What posting a claimed snap needs from `postSnap`. */
 interface Held {
   request: PostRequest;
-  /** The text to post, as checked to fit Slack (broadcast mentions made inert unless allowed). */
-  text: string;
+  /** What is posted: the text (checked to fit Slack, broadcasts inert unless allowed), or a reveal's card. */
+  posting: Posting;
   /** The delay the policy settled on (the one typed, or the author's or workspace's default). */
   delaySeconds: number;
   /** Whether the policy lets snap post as the author (else the bot posts, where it can). */
@@ -427,7 +467,7 @@ interface Held {
 /** Posts a claimed snap within the limits and its slot, records it, and hands it to a worker if short. */
 async function postHeld({
   request,
-  text,
+  posting,
   delaySeconds,
   asUserAllowed,
   record,
@@ -444,11 +484,13 @@ async function postHeld({
   // The due time is fixed when the post is sent, so a post delayed by a rate limit still lives
   // as long as asked; the message shows exactly the due time that is recorded.
   let dueAt = record.dueAt;
-  const post = (speaker: Speaker, identity?: Identity) => {
+  const post = async (speaker: Speaker, identity?: Identity) => {
+    // A reveal's people are checked, and its secret attached to its key, before its first card.
+    await posting.before(speaker, delaySeconds);
     dueAt = dueTime(clock.now(), delaySeconds);
     return slack.post(speaker, {
       channel: request.channel,
-      ...snapMessage(text, expiryContext(request.user, dueAt)),
+      ...posting.message(dueAt),
       ...(identity ? { identity } : {}),
       ...(request.threadTs ? { threadTs: request.threadTs } : {}),
     });
@@ -542,6 +584,15 @@ async function postHeld({
       }
     }
   } catch (error) {
+    // From here on, whatever the reason, no card that snap tracks is in Slack (a reveal's key burns).
+    await posting.abandon();
+    if (error instanceof RevealRefusal) {
+      // Someone named is not in the conversation, or the reveal's key is gone: nothing posted.
+      await settle('done', log);
+      log.info('poster.reveal_refused');
+      await tellUser(error.reply);
+      return 'refused';
+    }
     if (error instanceof NoTokenError) {
       // Distributed mode, a workspace without snap: the author learns how to add it.
       await settle('done', log);
@@ -599,6 +650,7 @@ async function postHeld({
       plog.error('poster.takedown_failed', errorFields(deleteError));
     }
     // Taken down: done. Still up: lost, unless the record was written after all (then it is tracked).
+    await posting.abandon();
     await settle(deleted ? 'done' : 'lost', plog);
     await tellUser(untrackedReply(deleted));
     return 'untracked';
@@ -651,12 +703,16 @@ async function checkViewBinding(
   request: Pick<PostRequest, 'id' | 'team' | 'enterprise' | 'user' | 'via' | 'channel' | 'threadTs'>,
   metadata: string,
   deps: Pick<PostDeps, 'binding' | 'clock'>,
+  reveal: boolean,
 ): Promise<'invalid' | 'stale' | undefined> {
   if (!deps.binding || !request.via) return 'invalid';
   const opened = await openBinding(deps.binding, metadata, request, request.via, deps.clock.now());
   if (!opened.ok) return opened.why;
   const { binding, nonce } = opened;
-  if (request.id !== submissionId(request.team, nonce)) return 'invalid';
+  // The view's own request id — marked as a reveal's for a reveal — so the event's kind and its
+  // id agree, and every delivery of one submission claims the same id.
+  const id = submissionId(request.team, nonce);
+  if (request.id !== (reveal ? revealIdOf(id) : id)) return 'invalid';
   if (
     request.via === 'snap_reply' &&
     (binding.channel !== request.channel || binding.threadTs !== request.threadTs)
@@ -690,6 +746,27 @@ export async function claimQuietly(
     log.warn('poster.settle_failed', { state: 'done', ...errorFields(error) });
     return false;
   }
+}
+
+/** A snap posts its text, with the line that says when it goes; nothing comes before or after. */
+function snapPosting(
+  content: SealedContent,
+  request: PostRequest,
+  deps: Pick<PostDeps, 'allowBroadcasts'>,
+): Posting {
+  const text = deps.allowBroadcasts ? content.text : neutraliseBroadcasts(content.text);
+  return {
+    fits: fitsSlack(text),
+    message: (dueAt) => snapMessage(text, expiryContext(request.user, dueAt)),
+    before: async () => {},
+    abandon: async () => {},
+  };
+}
+
+/** The policy without its default delay, which is for snaps, not reveals. */
+function withoutDefault(policy: Policy): Policy {
+  const { defaultSeconds: _default, ...rest } = policy;
+  return rest;
 }
 
 /** The poster's lease on a snap it waits out; a repeat of the same event holds the same one. */

@@ -20,10 +20,11 @@ import {
   type RemovalIdentity,
 } from '../domain/deletion';
 import { shardOf } from '../domain/engine';
+import { isRevealId } from '../domain/reveal';
 import { putBackRecord, type SnapRecord, tombstone } from '../domain/snap';
 import { NoTokenError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
-import type { Common, SlackPort, StorePort } from './ports';
+import type { Common, RevealStorePort, SlackPort, StorePort } from './ports';
 import { speakerOf } from './speaker';
 import { retireDeadToken, tellAuthorLeftBehind } from './token-gone';
 
@@ -38,6 +39,8 @@ export interface ReapDeps extends Common {
   store: Pick<StorePort, 'putBack' | 'claimRequest'>;
   /** The due index's shards: a record goes back to its workspace's. */
   shards: number;
+  /** A reveal's key burns before its card goes, here as on every path. */
+  reveals: Pick<RevealStorePort, 'burn'>;
 }
 
 export interface ReapResult {
@@ -58,6 +61,11 @@ export async function reap(records: RemovalRecord[], deps: ReapDeps): Promise<Re
         .claimRequest(tombstone(snap.id, 'done', clock.now()))
         .catch((error: unknown) => log.warn('reaper.tombstone_failed', errorFields(error)));
     try {
+      // Key first: if it cannot be burned now, the record goes back like a deletion Slack refused.
+      if (isRevealId(snap.id)) {
+        await deps.reveals.burn(snap.id);
+        log.info('reveal.burned', { reason: 'due' });
+      }
       // A snap_this message's files first, as the sweeper does; one that may still go later
       // sends the record back (below) like the message would.
       for (const file of snap.files ?? []) {

@@ -28,13 +28,15 @@ import { leaseUntil, type SnapRecord } from '../domain/snap';
 import { errorFields } from '../log';
 import type { ActivityRecorder } from './activity';
 import { type DeleteResult, deleteSnap, Pacer } from './delete-snap';
-import type { Common, SlackPort, StorePort, WatchPort } from './ports';
+import type { Common, RevealStorePort, SlackPort, StorePort, WatchPort } from './ports';
 
 export interface SweepDeps extends Common {
   store: StorePort;
   slack: SlackPort;
   watch: WatchPort;
   shape: EngineShape;
+  /** Reveals' keys, burned at their due time before their cards are deleted. */
+  reveals: Pick<RevealStorePort, 'burn'>;
   /** Admins' activity counts: each deletion on time or late (when the policy turns them on). */
   activity?: ActivityRecorder;
   sweepPeriodMs: number;

@@ -1,6 +1,6 @@
 /**
- * The `/snap` grammar: `/snap [delay] message`, or one of the words `help`, `list`, `cancel`,
- * `revoke`; `policy [rule value]` (the workspace's policy: shown to anyone, changed by admins) and
+ * The `/snap` grammar: `/snap [delay] message`, `/snap reveal [delay] [@person …] secret`, or one
+ * of the words `help`, `list`, `cancel`, `revoke`; `policy [rule value]` (the workspace's policy: shown to anyone, changed by admins) and
  * `default [delay]` (the person's own default delay). A message that merely starts with `policy`
  * or `default` stays a message: only the policy's own words (`policy max 1d`, `policy reset`…) or
  * a lone delay after `default` make them commands.
@@ -10,6 +10,7 @@
  */
 import { MIN_DELAY_SECONDS, readDelayWord } from './delay';
 import { type PolicyChange, readPolicyDelay, readPolicyWords } from './policy';
+import { MAX_REVEAL_PEOPLE, MAX_SECRET_CHARS, REVEAL_DEFAULT_SECONDS } from './reveal';
 
 export interface DelayLimits {
   defaultSeconds: number;
@@ -27,9 +28,22 @@ export type Command =
   | { kind: 'policy'; change?: PolicyChange }
   /** `/snap default`: shown (undefined), set (seconds) or cleared (null). */
   | { kind: 'default'; seconds?: number | null }
+  /**
+   * A secret behind a Reveal button, for the people named (anyone there when none is).
+   * `defaulted`: no delay was typed; the poster gives it a reveal's default within the policy.
+   */
+  | { kind: 'reveal'; delaySeconds: number; people: string[]; secret: string; defaulted?: true }
   | {
       kind: 'invalid';
-      problem: 'out_of_range' | 'negative' | 'no_message' | 'policy' | 'default';
+      problem:
+        | 'out_of_range'
+        | 'negative'
+        | 'no_message'
+        | 'policy'
+        | 'default'
+        | 'no_secret'
+        | 'secret_too_long'
+        | 'too_many_people';
       word: string;
     };
 
@@ -58,6 +72,7 @@ export function parseCommand(rawText: string, limits: DelayLimits, here = ''): C
   const split = /\s/.exec(text);
   const first = split ? text.slice(0, split.index) : text;
   const rest = split ? text.slice(split.index).trimStart() : '';
+  if (first.toLowerCase() === 'reveal') return parseReveal(rest, limits);
 
   const policyOrDefault = readSettingsCommand(first.toLowerCase(), rest, here);
   if (policyOrDefault) return policyOrDefault;
@@ -75,6 +90,49 @@ export function parseCommand(rawText: string, limits: DelayLimits, here = ''): C
       if (rest === '') return { kind: 'invalid', problem: 'no_message', word: first };
       return { kind: 'snap', delaySeconds: delay.seconds, text: rest };
   }
+}
+
+/**
+ * A person named on a reveal, as Slack sends a mention with escaping on (`<@U123>` or
+ * `<@U123|name>`), optionally followed by a comma; the secret starts at the first word that is
+ * not one.
+ */
+const MENTION = /^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>,?(?:\s+|$)/;
+
+/** `reveal [delay] [@person …] secret`, after the word `reveal`. */
+function parseReveal(text: string, limits: DelayLimits): Command {
+  let rest = text;
+  let delaySeconds = Math.min(REVEAL_DEFAULT_SECONDS, limits.maxSeconds);
+  let typed = false;
+  const split = /\s/.exec(rest);
+  const first = split ? rest.slice(0, split.index) : rest;
+  const delay = first === '' ? ({ kind: 'not_a_delay' } as const) : readDelayWord(first);
+  if (delay.kind === 'negative') return { kind: 'invalid', problem: 'negative', word: first };
+  if (delay.kind === 'delay') {
+    if (delay.seconds < MIN_DELAY_SECONDS || delay.seconds > limits.maxSeconds)
+      return { kind: 'invalid', problem: 'out_of_range', word: first };
+    delaySeconds = delay.seconds;
+    typed = true;
+    rest = split ? rest.slice(split.index).trimStart() : '';
+  }
+  const people: string[] = [];
+  for (let m = MENTION.exec(rest); m; m = MENTION.exec(rest)) {
+    const person = m[1] as string;
+    if (!people.includes(person)) people.push(person);
+    rest = rest.slice(m[0].length);
+  }
+  if (rest.trim() === '') return { kind: 'invalid', problem: 'no_secret', word: 'reveal' };
+  if (people.length > MAX_REVEAL_PEOPLE)
+    return { kind: 'invalid', problem: 'too_many_people', word: String(people.length) };
+  if (rest.length > MAX_SECRET_CHARS)
+    return { kind: 'invalid', problem: 'secret_too_long', word: String(rest.length) };
+  return {
+    kind: 'reveal',
+    delaySeconds,
+    people,
+    secret: rest,
+    ...(typed ? {} : { defaulted: true as const }),
+  };
 }
 
 function readSettingsCommand(first: string, rest: string, here: string): Command | undefined {

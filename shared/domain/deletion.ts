@@ -8,9 +8,10 @@ import type { SlackFailureKind } from '../errors';
 /**
  * Why a snap is deleted: its due time came (`due`), or its author asked first — `/snap cancel`,
  * a list's *Delete now* button, the *Delete snap now* shortcut, or `/snap revoke` (which takes
- * down every snap posted as its author before giving their token back).
+ * down every snap posted as its author before giving their token back) — or, for a reveal,
+ * everyone it was for has opened it (`opened`).
  */
-export type DeletionReason = 'due' | 'cancel' | 'button' | 'shortcut' | 'revoke';
+export type DeletionReason = 'due' | 'cancel' | 'button' | 'shortcut' | 'revoke' | 'opened';
 
 /**
  * How a deletion is logged: against its due time (`lateMs`, never negative for the deleters,

@@ -21,6 +21,7 @@ import {
   type Policy,
   type PolicyScope,
 } from './policy';
+import { isRevealId } from './reveal';
 import { ACTION } from './surfaces';
 
 /** Pending snaps shown per page (Slack allows 100 blocks in a view; the rest is settings). */
@@ -94,7 +95,12 @@ export function homeBlocks(model: HomeModel): KnownBlock[] {
     const whose = snap.postedAs === 'user' ? 'posted as you' : 'posted by snap';
     blocks.push({
       type: 'section',
-      text: text(`In <#${snap.channel}> · self-destructs ${slackDate(snap.dueAt)} · ${whose}`),
+      // A reveal-once secret is named as one (Delete now burns it), as `/snap list` names it.
+      text: text(
+        isRevealId(snap.id)
+          ? `:lock: A secret in <#${snap.channel}> · burns ${slackDate(snap.dueAt)} at the latest · ${whose}`
+          : `In <#${snap.channel}> · self-destructs ${slackDate(snap.dueAt)} · ${whose}`,
+      ),
       accessory: {
         type: 'button',
         style: 'danger',

@@ -10,6 +10,7 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextElement } from '@slack/types';
 import type { DelayLimits } from './command';
 import { describeDelay, MIN_DELAY_SECONDS, readDelayWord } from './delay';
+import { escapeMrkdwn, MAX_REVEAL_PEOPLE, MAX_SECRET_CHARS, REVEAL_OPTION, USER_ID } from './reveal';
 import { INPUT, MODAL, type ModalKind } from './surfaces';
 
 /** Slack's longest plain_text_input (and one section block's worth of text). */
@@ -91,6 +92,50 @@ function conversationBlock(): InputBlock {
   };
 }
 
+/**
+ * The "Reveal once" choice of `snap_new` and `snap_reply` (one `extra` entry each): a checkbox and
+ * a people picker. Ticked, the message typed is a secret: the conversation sees a card with a
+ * *Reveal* button, and each person picked (anyone there, if no one is) sees it alone, once. It
+ * burns when all have, or after the form's delay at the latest.
+ */
+export function revealChoiceBlocks(): KnownBlock[] {
+  return [
+    {
+      type: 'input',
+      block_id: INPUT.reveal,
+      optional: true,
+      label: plain('Reveal once'),
+      element: {
+        type: 'checkboxes',
+        action_id: INPUT.reveal,
+        options: [
+          {
+            text: plain('Share it as a secret'),
+            // Slack's limit for an option's description: 75 characters.
+            description: plain('A Reveal button instead: each person sees it alone, once'),
+            value: REVEAL_OPTION,
+          },
+        ],
+      },
+    },
+    {
+      type: 'input',
+      block_id: INPUT.revealFor,
+      optional: true,
+      label: plain('For'),
+      hint: plain(
+        `With Reveal once: up to ${MAX_REVEAL_PEOPLE} people in the conversation (no one: the first to click). It burns once all have opened it, or after the delay below.`,
+      ),
+      element: {
+        type: 'multi_users_select',
+        action_id: INPUT.revealFor,
+        max_selected_items: MAX_REVEAL_PEOPLE,
+        placeholder: plain('Anyone in the conversation'),
+      },
+    },
+  ];
+}
+
 /** The delays the workspace's policy allows (shown in the field's hint; the poster holds them). */
 export interface DelayBounds {
   minSeconds: number;
@@ -105,7 +150,7 @@ export interface ModalOptions {
   limits: DelayLimits;
   /** Whether the message has files (snap_this: they go with it). */
   files?: number;
-  /** More inputs, shown above the delay (later options: reveal once…). */
+  /** More inputs, shown above the delay (`revealChoiceBlocks`). */
   extra?: KnownBlock[];
   /** The policy's bounds, when the workspace has one. */
   bounds?: DelayBounds;
@@ -191,9 +236,13 @@ export function authorizeNotice(reason: 'none' | 'files', authorizeUrl: string |
   return noticeModal(MODAL.snapThis, `:lock: ${why}\n${how}`);
 }
 
-/** What a submission asks for, or an error under each field that is wrong (by block id). */
+/**
+ * What a submission asks for, or an error under each field that is wrong (by block id). `reveal`:
+ * "Reveal once" was ticked — `text` is then the secret, escaped as Slack escapes a command's
+ * (`escapeMrkdwn`) — for the people picked.
+ */
 export type ReadSubmission =
-  | { ok: true; delaySeconds: number; text?: string; channel?: string }
+  | { ok: true; delaySeconds: number; text?: string; channel?: string; reveal?: { for: string[] } }
   | { ok: false; errors: Record<string, string> };
 
 export type DelayProblem = 'missing' | 'not_a_delay' | 'negative' | 'out_of_range';
@@ -232,7 +281,7 @@ export function delayError(problem: DelayProblem, limits: DelayLimits): string {
 /** Reads and checks a submitted modal's fields (Slack's `view.state.values`). */
 export function readSubmission(
   kind: ModalKind,
-  values: Record<string, Record<string, { value?: string; selected?: string }>>,
+  values: Record<string, Record<string, { value?: string; selected?: string; selectedList?: string[] }>>,
   limits: DelayLimits,
 ): ReadSubmission {
   const errors: Record<string, string> = {};
@@ -251,11 +300,31 @@ export function readSubmission(
     if (!channel || !/^[CDG][A-Z0-9]{2,30}$/.test(channel))
       errors[INPUT.conversation] = 'Pick the conversation to post in.';
   }
+  let reveal: { for: string[] } | undefined;
+  if (kind !== MODAL.snapThis) {
+    const asked = values[INPUT.reveal]?.[INPUT.reveal]?.selectedList?.includes(REVEAL_OPTION) === true;
+    const people = values[INPUT.revealFor]?.[INPUT.revealFor]?.selectedList ?? [];
+    if (!asked && people.length > 0)
+      // Never a secret posted for all to read because a box was left unticked.
+      errors[INPUT.reveal] = 'Tick Reveal once to share it with the people picked, or clear them.';
+    if (asked) {
+      if (people.length > MAX_REVEAL_PEOPLE)
+        errors[INPUT.revealFor] = `A secret can be for up to ${MAX_REVEAL_PEOPLE} people.`;
+      else if (!people.every((p) => USER_ID.test(p)) || new Set(people).size !== people.length)
+        errors[INPUT.revealFor] = 'Pick people from this workspace.';
+      const length = text === undefined ? 0 : escapeMrkdwn(text).length;
+      if (text !== undefined && !errors[INPUT.text] && length > MAX_SECRET_CHARS)
+        errors[INPUT.text] =
+          `A secret takes up to ${MAX_SECRET_CHARS.toLocaleString('en-US')} characters (this is ${length.toLocaleString('en-US')}).`;
+      reveal = { for: people };
+    }
+  }
   if (Object.keys(errors).length > 0 || !delay.ok) return { ok: false, errors };
   return {
     ok: true,
     delaySeconds: delay.seconds,
-    ...(text !== undefined ? { text } : {}),
+    ...(text !== undefined ? { text: reveal ? escapeMrkdwn(text) : text } : {}),
     ...(channel ? { channel } : {}),
+    ...(reveal ? { reveal } : {}),
   };
 }

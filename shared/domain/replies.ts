@@ -9,6 +9,7 @@ import { describeDelay } from './delay';
 import type { LimitRefusal } from './limits';
 import { MESSAGE_TEXT_LIMIT } from './message';
 import { type ChangeProblem, describePolicy, type Policy, type PolicyRule, type PolicyScope } from './policy';
+import { isRevealId, MAX_REVEAL_PEOPLE, MAX_SECRET_CHARS } from './reveal';
 import { ACTION } from './surfaces';
 
 export interface Reply {
@@ -17,6 +18,9 @@ export interface Reply {
   blocks?: KnownBlock[];
   /** Answer in place of the message the request came from (a list after one of its buttons). */
   replace_original?: boolean;
+  /** No preview of a link in it: Slack would fetch the link (a shown secret may hold one). */
+  unfurl_links?: false;
+  unfurl_media?: false;
 }
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
@@ -34,6 +38,7 @@ export function helpReply(command: string, limits: DelayLimits): Reply {
       `• On a snap's message menu (⋮): *Delete snap now* — only its author can.`,
       `Where snap itself cannot post — a direct message with someone else, a group DM, a private channel it is not in — it offers a link to let it post *as you*: then your snaps are your own messages, deleted on time, wherever you can write.`,
       `• \`${command} revoke\` — stop that: your pending snaps posted as you are deleted now, and snap gives your permission back`,
+      `• \`${command} reveal @ana the door code is 4711\` — a card with a *Reveal* button instead of the text: only @ana can open it, alone, once, and it burns when she has (or after ${describeDelay(Math.min(86_400, limits.maxSeconds))}; \`${command} reveal 1h @ana …\` sooner). Name no one and the first person to click sees it.`,
       `• \`${command} default 10m\` — your own delay for snaps typed without one (\`${command} default\` shows it, \`reset\` clears it)`,
       `• \`${command} policy\` — this workspace’s rules for snap; admins change them (\`${command} policy max 1d\`, \`min 10s\`, \`default 5m\`, \`reveal off\`, \`as-user off\`, \`off #channel\`, \`reset\`) or in snap’s Home tab`,
       `Nothing of the text is stored: snap keeps only where the message is and when it goes.`,
@@ -60,6 +65,18 @@ export function invalidReply(
     case 'no_message':
       return ephemeral(
         `There is no message after \`${command.word}\`. Try \`${name} ${command.word} your message\`. Nothing was posted.`,
+      );
+    case 'no_secret':
+      return ephemeral(
+        `There is no secret to reveal. Try \`${name} reveal @ana the door code is 4711\` (a delay first if you like: \`${name} reveal 10m @ana …\`). Nothing was posted.`,
+      );
+    case 'secret_too_long':
+      return ephemeral(
+        `Your secret is ${Number(command.word).toLocaleString('en-US')} characters long; snap takes up to ${MAX_SECRET_CHARS.toLocaleString('en-US')}, what Slack shows in one block. Nothing was posted.`,
+      );
+    case 'too_many_people':
+      return ephemeral(
+        `A secret can be for up to ${MAX_REVEAL_PEOPLE} people; you named ${command.word}. Nothing was posted.`,
       );
     case 'policy':
       return ephemeral(
@@ -209,7 +226,12 @@ export function listReply(
     ...shown.map(
       (snap): SectionBlock => ({
         type: 'section',
-        text: { type: 'mrkdwn', text: `In <#${snap.channel}> · self-destructs ${slackDate(snap.dueAt)}` },
+        text: {
+          type: 'mrkdwn',
+          text: isRevealId(snap.id)
+            ? `:lock: A secret in <#${snap.channel}> · burns ${slackDate(snap.dueAt)} at the latest`
+            : `In <#${snap.channel}> · self-destructs ${slackDate(snap.dueAt)}`,
+        },
         accessory: {
           type: 'button',
           style: 'danger',
@@ -342,6 +364,156 @@ export function revokeLaterReply(taken: number, left: number): Reply {
   );
 }
 
+/** "<@U1>", "<@U1> and <@U2>", "<@U1>, <@U2> and <@U3>". */
+function namesOf(people: readonly string[]): string {
+  const names = people.map((p) => `<@${p}>`);
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+/**
+ * A reveal's card: who shared a secret, for whom, and the *Reveal* button — never the secret,
+ * in the blocks or in `text`, which Slack shows in notifications. Its mentions notify the people
+ * named. The expiry is Slack's date token, so each reader sees it in their own time zone.
+ */
+export function revealCard(card: {
+  id: string;
+  author: string;
+  people: readonly string[];
+  dueAtMs: number;
+  opened: readonly string[];
+}): { text: string; blocks: KnownBlock[] } {
+  const forWhom = card.people.length > 0 ? ` for ${namesOf(card.people)}` : '';
+  const headline = `:lock: <@${card.author}> shared a secret${forWhom}`;
+  const who =
+    card.people.length > 1
+      ? 'Only those named can open it, each alone and once'
+      : card.people.length === 1
+        ? 'Only they can open it, alone and once'
+        : 'The first person to click *Reveal* sees it, alone and once';
+  const burns =
+    card.people.length > 1
+      ? 'burns once all have'
+      : card.people.length === 1
+        ? 'burns once opened'
+        : 'burns then';
+  const waiting = card.people.filter((p) => !card.opened.includes(p));
+  const opened =
+    card.opened.length > 0
+      ? [
+          `:white_check_mark: Opened by ${namesOf(card.opened)}${waiting.length > 0 ? ` · waiting for ${namesOf(waiting)}` : ''}`,
+        ]
+      : [];
+  return {
+    text: `${headline} · click Reveal to open it`,
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: headline },
+        accessory: {
+          type: 'button',
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Reveal' },
+          action_id: ACTION.reveal,
+          value: card.id,
+        },
+      },
+      {
+        type: 'context',
+        elements: [
+          { type: 'mrkdwn', text: `${who} · ${burns}, or ${slackDate(card.dueAtMs)} at the latest` },
+        ],
+      },
+      ...opened.map((text): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] })),
+    ],
+  };
+}
+
+/** The block that holds a shown secret: the privacy scan allows a secret there and nowhere else. */
+export const SECRET_BLOCK_ID = 'snap_secret';
+
+/**
+ * The secret, shown to the one person who clicked, through their click's `response_url`: a new
+ * ephemeral message (`replace_original: false`, or Slack would put it in place of the card,
+ * before everyone). Its `text`, which notifications would show, never holds it.
+ */
+export function secretReply(author: string, secret: string, burned: boolean): Reply {
+  const lead = `:lock: The secret <@${author}> shared with you. Only you see it, and only now: ephemeral messages go when you reload.`;
+  return {
+    response_type: 'ephemeral',
+    replace_original: false,
+    unfurl_links: false,
+    unfurl_media: false,
+    text: `:lock: The secret <@${author}> shared with you (only you can see it, this once)`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: lead } },
+      {
+        type: 'section',
+        block_id: SECRET_BLOCK_ID,
+        text: { type: 'mrkdwn', text: `\`\`\`\n${secret}\n\`\`\`` },
+      },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: burned
+              ? 'It is burned now: its key is destroyed and its card goes, so snap cannot show it again, to you or anyone.'
+              : 'snap will not show it to you again.',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** An answer to a click on *Reveal* that shows nothing: a new ephemeral message, the card untouched. */
+const revealNote = (text: string): Reply => ({ response_type: 'ephemeral', text, replace_original: false });
+
+export function notForYouReply(people: readonly string[]): Reply {
+  return revealNote(`:lock: This secret is for ${namesOf(people)} only. snap showed you nothing.`);
+}
+
+export function revealAuthorReply(): Reply {
+  return revealNote(
+    ':lock: This is your secret: the first person to click *Reveal* sees it, once. To burn it now, use `/snap list` or the message menu (⋮ → Delete snap now).',
+  );
+}
+
+export function alreadyOpenedReply(): Reply {
+  return revealNote('You have already opened this secret. snap shows it once, and not again.');
+}
+
+export function secretGoneReply(): Reply {
+  return revealNote(
+    ':lock: This secret is gone: it was opened, its time ran out, or its author deleted it. Nothing can show it again.',
+  );
+}
+
+/** A reveal refused before anything was posted: someone named is not in the conversation. */
+export function notInConversationReply(people: readonly string[]): Reply {
+  const are = people.length === 1 ? 'is' : 'are';
+  return ephemeral(
+    `:lock: Your secret was not sent: ${namesOf(people)} ${are} not in this conversation. Name only people who are here, or add them first. Nothing was posted.`,
+  );
+}
+
+export function revealUnavailableReply(): Reply {
+  return ephemeral(
+    'snap could not take your secret right now. Nothing was posted; please try again in a moment.',
+  );
+}
+
+/** What each person named is told, only them, as the card is about to be posted. */
+export function revealComingNote(author: string): string {
+  return `:lock: <@${author}> is sharing a secret with you here. Click *Reveal* on the card to see it, alone, once.`;
+}
+
+/** …and, if it was not posted after all, so that nobody waits for a card that will not come. */
+export function revealNotSentNote(author: string): string {
+  return `<@${author}>’s secret was not sent after all: there is nothing to open.`;
+}
+
 /** `/snap policy`: the rules here, for anyone; who may change them. */
 export function policyReply(
   policy: Policy,
@@ -407,11 +579,10 @@ export function ruleText(rule: PolicyRule, about: 'post' | 'schedule' = 'post'):
   }
 }
 
-/** A snap the policy does not allow: the rule, by name; nothing posted. */
-export function policyRefusedReply(rule: PolicyRule): Reply {
-  return ephemeral(
-    `:no_entry: Your snap was not posted: ${ruleText(rule)}. \`/snap policy\` shows every rule.`,
-  );
+/** A snap (or a reveal-once secret) the policy does not allow: the rule, by name; nothing posted. */
+export function policyRefusedReply(rule: PolicyRule, what: 'snap' | 'secret' = 'snap'): Reply {
+  const lead = what === 'secret' ? 'Your secret was not shared' : 'Your snap was not posted';
+  return ephemeral(`:no_entry: ${lead}: ${ruleText(rule)}. \`/snap policy\` shows every rule.`);
 }
 
 /** `snap_this` the policy does not allow (checked again at submission): the rule, by name; nothing scheduled. */

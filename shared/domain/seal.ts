@@ -8,6 +8,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { SealError } from '../errors';
+import type { RevealOpenRequest, RevealPostRequest } from './reveal';
 import type { AuthorRequest, HomeRequest, OpenViewRequest, PostRequest, ScheduleRequest } from './snap';
 
 /**
@@ -101,6 +102,71 @@ export function authorAad(id: string, request: AuthorRequest): string {
     id,
     action.kind,
     target,
+    team,
+    channel,
+    user,
+    receivedAt,
+    ...org(request.enterprise),
+  ]);
+}
+
+/**
+ * The associated data of a reveal's event (ack → poster): a snap's fields — the modal it came
+ * from and the thread too, when it came from one — and the people it is for, so that nobody can
+ * add or remove a name, or move it to another thread, on the way.
+ */
+export function revealPostAad(request: RevealPostRequest): string {
+  const { v, id, team, channel, user, delaySeconds, receivedAt } = request;
+  return JSON.stringify([
+    'snap/reveal',
+    v,
+    id,
+    request.via ?? null,
+    team,
+    channel,
+    request.threadTs ?? null,
+    user,
+    delaySeconds,
+    receivedAt,
+    request.reveal.for,
+    ...org(request.enterprise),
+    ...defaultedMarker(request.defaulted),
+  ]);
+}
+
+/**
+ * The associated data of the secret itself, sealed to the reveal's own key: which reveal, where,
+ * by whom, and for whom. Stored beside the key and opened only there, it cannot be passed off as
+ * another reveal's secret, in another conversation or by another author — and it opens only for
+ * the people ack was told it is for: whoever rewrites that list in the snap table (it can be
+ * written by more roles than can open the key) makes it open for nobody, never for someone new.
+ */
+export function revealSecretAad(
+  reveal: Pick<RevealPostRequest, 'id' | 'team' | 'enterprise' | 'channel' | 'user'> & {
+    for: readonly string[];
+  },
+): string {
+  return JSON.stringify([
+    'snap/reveal-secret',
+    1,
+    reveal.id,
+    reveal.team,
+    reveal.channel,
+    reveal.user,
+    reveal.for,
+    ...org(reveal.enterprise),
+  ]);
+}
+
+/** The associated data of a click on *Reveal* (ack → controls): the click, the card, the clicker. */
+export function revealOpenAad(request: RevealOpenRequest): string {
+  const { v, id, revealId, messageTs, team, channel, user, receivedAt } = request;
+  return JSON.stringify([
+    'snap/reveal-open',
+    v,
+    id,
+    revealId,
+    messageTs,
     team,
     channel,
     user,

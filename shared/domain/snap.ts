@@ -4,6 +4,7 @@
  */
 import { MIN_DELAY_SECONDS, SEVEN_DAYS_SECONDS } from './delay';
 import type { PolicyChange } from './policy';
+import { isRevealId, type RevealState } from './reveal';
 import { isModalKind, MODAL, type ModalKind } from './surfaces';
 
 /** How a request travels from ack to poster (the async Invoke payload). */
@@ -341,6 +342,8 @@ export interface SnapRecord {
   /** A deleter (poster or sweeper run) holds the record until this time (ms). */
   leaseUntil?: number;
   leaseOwner?: string;
+  /** A reveal's card (its id made with `revealIdOf`): whom the secret is for, who has opened it. */
+  reveal?: RevealState;
 }
 
 /** What the table may hold for a request id: a live snap, or the tombstone of a settled request. */
@@ -428,7 +431,7 @@ export function ttlFor(dueAtMs: number): number {
  */
 export function newRecord(
   request: Pick<PostRequest, 'id' | 'team' | 'enterprise' | 'channel' | 'user' | 'delaySeconds'> &
-    Partial<Pick<PostRequest, 'v' | 'receivedAt'>>,
+    Partial<Pick<PostRequest, 'v' | 'receivedAt'>> & { reveal?: { for: string[] } },
   nowMs: number,
   postingUntil: number,
 ): SnapRecord {
@@ -444,6 +447,7 @@ export function newRecord(
     expiresAt: ttlFor(dueAt),
     createdAt: nowMs,
     postingUntil,
+    ...(request.reveal ? { reveal: { for: [...request.reveal.for], opened: [] } } : {}),
   };
 }
 
@@ -497,10 +501,13 @@ export function isPostRequest(value: unknown): value is PostRequest {
     v.v === 1 &&
     v.action === undefined &&
     v.kind === undefined &&
+    v.reveal === undefined &&
     (v.via === undefined || v.via === MODAL.snapNew || v.via === MODAL.snapReply) &&
     // A reply goes in a thread, and only a reply does.
     (v.via === MODAL.snapReply ? isTs(v.threadTs) : v.threadTs === undefined) &&
     typeof v.id === 'string' &&
+    // A reveal's request is never taken for a plain snap's (its secret would be posted).
+    !isRevealId(v.id) &&
     typeof v.team === 'string' &&
     isOptionalId(v.enterprise) &&
     typeof v.channel === 'string' &&

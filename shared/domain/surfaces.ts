@@ -38,6 +38,10 @@ export const INPUT = {
   text: 'text',
   /** `plain_text_input` in the `/snap` delay grammar. */
   delay: 'delay',
+  /** `checkboxes` (`snap_new`, `snap_reply`): "Reveal once" — the message is a secret behind a card. */
+  reveal: 'reveal',
+  /** `multi_users_select`: whom a reveal-once secret is for (none picked: anyone there). */
+  revealFor: 'reveal_for',
 } as const;
 
 /** Action ids of the buttons snap puts in messages and views. */

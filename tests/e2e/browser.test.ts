@@ -3,7 +3,8 @@
  * anything beyond `npm ci`), driven by playwright-core, as a newcomer would use it: type a
  * command, see it appear formatted as Slack shows it, see it gone on time, list and delete early,
  * add snap to a second workspace through Slack's authorize page and remove it again, let snap
- * post as you in a direct message and take that back, and see a note when snap is unreachable.
+ * post as you in a direct message and take that back, share a secret that only the people named
+ * can reveal (being each of them in turn), and see a note when snap is unreachable.
  * Screenshots go to test-output/.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -34,6 +35,10 @@ const TYPED_ELSEWHERE = [
   'a snap for ana only',
   'mine, under a policy',
 ];
+/** The secret shared with /snap reveal: on the page only in the note of each person it is for. */
+const REVEALED = 'the garage code is 8642';
+/** The secret shared from the New snap form's "Reveal once": likewise. */
+const FORM_REVEALED = 'the shed code is 7531';
 /** install's pages as the browser got them (after Allow), for the privacy scan. */
 const installPages: string[] = [];
 
@@ -50,6 +55,7 @@ afterAll(async () => {
     suite: 'browser',
     // Every command typed on the page is noted as it is typed (`type`); the rest here.
     texts: TYPED_ELSEWHERE,
+    reveals: [REVEALED, FORM_REVEALED],
     secrets: server?.secrets() ?? [],
     artefacts: {
       'server output (its logs)': server?.output().split('\n') ?? [],
@@ -309,6 +315,71 @@ describe('the sandbox page', () => {
     expect(await posted.count()).toBe(0);
     expect(await page.locator('[data-kind="ephemeral"]:not([hidden])').count()).toBe(notesBefore + 1);
   });
+});
+
+describe('reveal once on the sandbox page', () => {
+  it('posts a card for the people named, shows the secret to each of them alone, once, updates the card, and burns it when the last has opened it', async () => {
+    // Prepare: alex, in #general.
+    const page = await openPage();
+    const be = async (who: string) => {
+      await page.selectOption('#sidebar [data-role="person"]', who);
+      await page.waitForTimeout(200);
+    };
+    // What the person sees: rendered text, so notes hidden from them do not count.
+    // biome-ignore lint/performance/useDomNodeTextContent: textContent would include the hidden notes
+    const visibleText = async () => (await page.locator('#conversations').innerText()) ?? '';
+
+    // Act: alex shares a secret with ana and ben.
+    await type(page, `/snap reveal 1h @ana @ben ${REVEALED}`);
+    const card = page.locator('[data-role="message"]', { hasText: 'shared a secret for' }).last();
+    await card.waitFor({ timeout: 5_000 });
+    const reveal = card.locator('button[data-reveal]');
+    const asAlex = { text: await visibleText(), card: await card.textContent() };
+    await screenshot(page, 'sandbox-reveal-card');
+
+    // …ana sees the note meant for her, clicks Reveal, and sees the secret in a note of her own.
+    await be('U0ANA');
+    const told = await note(page, 'is sharing a secret with you here').filter({ visible: true }).count();
+    await reveal.click();
+    const shown = note(page, 'shared with you').filter({ visible: true }).last();
+    await shown.waitFor({ timeout: 5_000 });
+    const secret = await shown.locator('[data-block="snap_secret"] pre').textContent();
+    await card.filter({ hasText: 'Opened by @ana' }).waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-reveal-ana');
+    // A second click of hers shows nothing new.
+    await reveal.click();
+    await note(page, 'already opened').filter({ visible: true }).waitFor({ timeout: 5_000 });
+
+    // …alex, who is not named, is told whom it is for, and never sees ana's note.
+    await be('U0LOCAL');
+    const alexSees = await visibleText();
+    await reveal.click();
+    await note(page, 'This secret is for @ana and @ben only')
+      .filter({ visible: true })
+      .waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-reveal-not-for-alex');
+
+    // …ben opens it last: his note shows it, and the card burns.
+    await be('U0BEN');
+    await reveal.click();
+    const bens = note(page, 'It is burned now').filter({ visible: true }).last();
+    await bens.waitFor({ timeout: 5_000 });
+    await card.waitFor({ state: 'detached', timeout: 5_000 });
+    await page.waitForTimeout(500); // the card fades out, as a deleted message does
+    await screenshot(page, 'sandbox-reveal-burned');
+    const benSees = await visibleText();
+
+    // Assess
+    expect(asAlex.card).toContain('alex shared a secret for @ana and @ben');
+    expect(asAlex.card).not.toContain('8642');
+    expect(asAlex.text).not.toContain('8642');
+    expect(told).toBe(1); // hers; ben's note is not shown to her
+    expect(secret?.trim()).toBe(REVEALED);
+    expect(alexSees).not.toContain('8642');
+    expect(alexSees).toContain('Opened by @ana');
+    expect(benSees).toContain(REVEALED);
+    expect(benSees.match(/8642/g)).toHaveLength(1); // his own note only, not ana's
+  }, 40_000);
 });
 
 /** Follows a link that opens in a new tab (as Slack opens links) and returns that tab. */
@@ -596,6 +667,48 @@ describe('beyond the slash command, on the sandbox page', () => {
     expect(conversation).toBe('C0LOCAL');
     expect(prefilled).toBe('1m');
     expect(await page.locator('[data-kind="ephemeral"]:not([hidden])').count()).toBe(0);
+  }, 30_000);
+
+  it('shares a secret from New snap’s "Reveal once" with the person picked: the card, never the secret; she alone sees it, once, and it burns', async () => {
+    // Prepare: alex, in #general.
+    const page = await openPage();
+    const be = async (who: string) => {
+      await page.selectOption('#sidebar [data-role="person"]', who);
+      await page.waitForTimeout(200);
+    };
+
+    // Act: ⚡ → New snap → ana picked without ticking the box (refused under it) → ticked → sent.
+    await page.click('#lightning');
+    await page.click('#shortcuts [data-shortcut="snap_new"]');
+    const form = await modal(page, 'snap_new');
+    await form.locator('textarea').fill(FORM_REVEALED);
+    await form.locator('[data-action="reveal_for"] label', { hasText: 'ana' }).click();
+    await form.locator('[data-action="delay"]').fill('1h');
+    await form.locator('[data-role="submit"]').click();
+    const unticked = form.locator('[data-error-for="reveal"]');
+    await unticked.filter({ hasText: 'Tick Reveal once' }).waitFor({ timeout: 5_000 });
+    await form.locator('[data-action="reveal"] input').check();
+    await screenshot(page, 'sandbox-reveal-form');
+    await form.locator('[data-role="submit"]').click();
+    await page.locator('#overlay').waitFor({ state: 'hidden', timeout: 5_000 });
+    const card = page.locator('[data-role="message"]', { hasText: 'alex shared a secret for @ana' }).last();
+    await card.waitFor({ timeout: 5_000 });
+    await screenshot(page, 'sandbox-reveal-form-card');
+    // biome-ignore lint/performance/useDomNodeTextContent: textContent would include the hidden notes
+    const alexSees = await page.locator('#conversations').innerText();
+
+    // …ana reveals it: her note shows it, the card burns.
+    await be('U0ANA');
+    await card.locator('button[data-reveal]').click();
+    const shown = note(page, 'It is burned now').filter({ visible: true }).last();
+    await shown.waitFor({ timeout: 5_000 });
+    const secret = await shown.locator('[data-block="snap_secret"] pre').textContent();
+    await screenshot(page, 'sandbox-reveal-form-ana');
+    await card.waitFor({ state: 'detached', timeout: 5_000 });
+
+    // Assess
+    expect(alexSees).not.toContain('7531');
+    expect(secret?.trim()).toBe(FORM_REVEALED);
   }, 30_000);
 
   it('replies with a snap from a message’s ⋮ menu: the reply appears in its thread and vanishes from it', async () => {

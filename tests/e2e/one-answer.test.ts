@@ -11,6 +11,7 @@ import type { Pipeline } from '../../local/pipeline';
 import { SANDBOX } from '../../local/sandbox';
 import type { StandInMessage } from '../../local/slack-stand-in';
 import { pipelineSuite } from '../support/e2e';
+import { answersTo, click } from '../support/reveal';
 import { until } from '../support/wait';
 
 const ME = SANDBOX.user.id;
@@ -21,7 +22,10 @@ const suite = pipelineSuite('one-answer', {
   install: {},
   distributed: true,
   slack: {
-    conversations: { D0ANA: { kind: 'im', members: [ME, ANA], team: TEAM } },
+    conversations: {
+      D0ANA: { kind: 'im', members: [ME, ANA], team: TEAM },
+      C0PAIR: { kind: 'channel', members: [ME, ANA], team: TEAM },
+    },
     archived: ['C0ARC'],
     admins: [ME],
   },
@@ -199,6 +203,200 @@ describe('one answer per request', () => {
     await until(() => (p().slack.replies.some((r) => r.id === id) ? true : undefined), 5_000);
     expect([first.body, again.body]).toEqual(['', '']);
     expect(p().slack.replies.filter((r) => r.id === id)).toHaveLength(1);
+  });
+});
+
+describe('one answer per request, for reveal once', () => {
+  /** A reveal: ack's answer and the replies on its response_url, and the cards that appeared in `channel`. */
+  async function reveal(text: string, fields: Record<string, string>) {
+    const id = `one-${++requests}`;
+    const channel = fields.channel_id ?? SANDBOX.channel.id;
+    const before = [...p().slack.messages.values()].filter((m) => m.channel === channel).length;
+    const answer = await p().command(`reveal ${text}`, {
+      response_url: p().slack.responseUrl(id),
+      ...fields,
+    });
+    await p().lambda.settled();
+    const cards = [...p().slack.messages.values()].filter((m) => m.channel === channel).slice(before);
+    const fromAck = answer.body ? [String((JSON.parse(answer.body) as { text: string }).text)] : [];
+    const replies = answersTo(p(), id).map((b) => String(b.text));
+    return {
+      answers: [...fromAck, ...replies],
+      cards,
+      total: fromAck.length + replies.length + cards.length,
+    };
+  }
+
+  it('answers a reveal with its card alone, and each click on it with one answer to the clicker', async () => {
+    // Prepare
+    const posted = await reveal('1h <@U0ANA> one answer: 5151', { user_id: 'U0RV1', channel_id: 'C0RV1' });
+    const card = posted.cards[0];
+    if (!card) throw new Error('no card');
+
+    // Act: someone it is not for, ana (she sees it), ana again (already opened).
+    const clicks = [];
+    for (const who of ['U0RVX', ANA, ANA]) {
+      const c = await click(p(), card, who);
+      await p().lambda.settled();
+      clicks.push({ ack: c.body, answers: answersTo(p(), c.responseId).length });
+    }
+
+    // Assess
+    expect(posted).toMatchObject({ answers: [], total: 1 });
+    for (const c of clicks) expect(c).toEqual({ ack: '', answers: 1 });
+  });
+
+  it.each([
+    [
+      'someone named is not in the conversation',
+      '1h <@U0BEN> not here: 1',
+      { channel_id: 'C0PAIR' },
+      'not in this conversation',
+    ],
+    ['there is no secret', '1h <@U0ANA>', {}, 'There is no secret to reveal'],
+    ['the secret is too long', `1h ${'s'.repeat(3_000)}`, {}, 'characters long'],
+    [
+      'the bot cannot reach a DM',
+      '1h <@U0ANA> in a dm: 2',
+      { channel_id: 'D0ANA', user_id: ANA },
+      'Let snap post as you',
+    ],
+  ])('answers a refused reveal once when %s, posting nothing', async (_case, text, fields, says) => {
+    const got = await reveal(text, { user_id: 'U0RV2', channel_id: 'C0RV2', ...fields });
+
+    expect(got.cards).toEqual([]);
+    expect(got.answers).toEqual([expect.stringContaining(says)]);
+  });
+
+  it.each([
+    ['reveal once is off', 'policy reveal off', '1h <@U0ANA> policy off: 3', 'turns reveal-once secrets off'],
+    [
+      'snap is off in the conversation',
+      'policy off <#C0RV3>',
+      '1h <@U0ANA> channel off: 4',
+      'turns snap off',
+    ],
+    ['the delay is over the longest', 'policy max 1h', '2h <@U0ANA> too long: 5', 'longest delay to 1 hour'],
+  ])(
+    'answers a reveal the policy refuses once, naming the rule, when %s: nothing posted, no key left',
+    async (_case, rule, text, says) => {
+      // Prepare
+      await ask(rule);
+
+      // Act
+      const got = await reveal(text, { user_id: 'U0RV3', channel_id: 'C0RV3' });
+      await ask('policy reset');
+
+      // Assess
+      expect(got).toMatchObject({ answers: [expect.stringContaining(says)], cards: [], total: 1 });
+      expect(got.answers[0]).toContain('Your secret was not shared');
+      expect((await p().revealItems()).filter((i) => i.channel === 'C0RV3')).toEqual([]);
+    },
+  );
+});
+
+describe('one answer per modal, for reveal once', () => {
+  /**
+   * Opens the New snap form as `user`, ticks "Reveal once" for `people`, submits it and waits;
+   * what the person got (ack's answers, notes beside it, snap's direct messages) and the cards.
+   */
+  async function revealViaModal(
+    user: string,
+    channel: string,
+    people: string[],
+    text: string,
+    meanwhile?: () => Promise<unknown>,
+  ) {
+    const who = { team: TEAM, user };
+    const trigger = p().slack.trigger(who);
+    const notes = p().slack.ephemerals.length;
+    const dms = p().slack.calls.filter(
+      (c) => c.method === 'chat.postMessage' && c.params.channel === user,
+    ).length;
+    const before = [...p().slack.messages.values()].filter((m) => m.channel === channel).length;
+    const opened = await p().interact(globalShortcut(who, 'snap_new', trigger));
+    await p().lambda.settled();
+    const view = [...p().slack.views.values()].find((v) => v.triggerId === trigger);
+    if (!view) throw new Error('no modal');
+    await meanwhile?.();
+    const submitted = await p().interact(
+      viewSubmission(who, view, {
+        conversation: channel,
+        text,
+        delay: '1h',
+        reveal: true,
+        revealFor: people,
+      }),
+    );
+    await p().lambda.settled();
+    const fromAck = [opened.body, submitted.body].filter((b) => b);
+    // The author's own notes only (those named get a heads-up of their own).
+    const beside = p()
+      .slack.ephemerals.slice(notes)
+      .filter((e) => e.user === user)
+      .map((e) => e.text);
+    const direct = p()
+      .slack.calls.filter((c) => c.method === 'chat.postMessage' && c.params.channel === user)
+      .slice(dms)
+      .map((c) => String(c.params.text));
+    const cards = [...p().slack.messages.values()].filter((m) => m.channel === channel).slice(before);
+    return {
+      view,
+      answers: [...fromAck, ...beside, ...direct],
+      cards,
+      total: fromAck.length + beside.length + direct.length + cards.length,
+    };
+  }
+
+  it('answers a secret shared from a form with its card alone, and a click on it with one answer', async () => {
+    const got = await revealViaModal('U0RVM1', 'C0RVM', [ANA], 'from a form: 6161');
+    const card = got.cards[0];
+    if (!card) throw new Error('no card');
+
+    const c = await click(p(), card, ANA);
+    await p().lambda.settled();
+
+    expect(got).toMatchObject({ answers: [], total: 1 });
+    expect(card.text).not.toContain('6161');
+    expect({ ack: c.body, answers: answersTo(p(), c.responseId).length }).toEqual({ ack: '', answers: 1 });
+  });
+
+  it('answers once, naming the rule, a form’s secret sent after the policy turned reveal once off: nothing posted, no key left', async () => {
+    const got = await revealViaModal('U0RVM2', 'C0RVM2', [ANA], 'turned off meanwhile: 7171', () =>
+      ask('policy reveal off'),
+    );
+    await ask('policy reset');
+
+    expect(got).toMatchObject({
+      answers: [expect.stringContaining('turns reveal-once secrets off')],
+      cards: [],
+      total: 1,
+    });
+    expect((await p().revealItems()).filter((i) => i.channel === 'C0RVM2')).toEqual([]);
+  });
+
+  it('answers once, naming them, a form’s secret for someone not in the conversation', async () => {
+    const got = await revealViaModal('U0RVM3', 'C0PAIR', ['U0BEN'], 'not for ben: 8181');
+
+    expect(got).toMatchObject({
+      answers: [expect.stringContaining('not in this conversation')],
+      cards: [],
+      total: 1,
+    });
+  });
+
+  it('offers no "Reveal once" in the form while the policy turns it off', async () => {
+    await ask('policy reveal off');
+    const who = { team: TEAM, user: 'U0RVM4' };
+    const trigger = p().slack.trigger(who);
+
+    await p().interact(globalShortcut(who, 'snap_new', trigger));
+    await p().lambda.settled();
+    await ask('policy reset');
+
+    const view = [...p().slack.views.values()].find((v) => v.triggerId === trigger);
+    expect(JSON.stringify(view?.view.blocks)).toContain('"block_id":"delay"');
+    expect(JSON.stringify(view?.view.blocks)).not.toContain('"block_id":"reveal"');
   });
 });
 

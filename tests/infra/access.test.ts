@@ -10,6 +10,7 @@ import { ACTIVITY_PREFIX } from '../../shared/adapters/activity-store';
 import { GRANTS_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import {
   MESSAGE_KEY_CONTEXT,
+  revealKeyContext,
   secretContext,
   tokenContext,
   VIEW_KEY_CONTEXT,
@@ -41,6 +42,10 @@ const role = (fn: string) => `\${module.${fn}.role_arn}`;
 /** The part of a Slack token's encryption context that is the same for every token. */
 const { app, purpose } = tokenContext({ key: 'T0', kind: 'bot' });
 const TOKEN_CONTEXT = { app, purpose } as Record<string, string>;
+/** The part of a reveal key's encryption context that is the same for every reveal. */
+const REVEAL_CONTEXT = (({ app, purpose }) => ({ app, purpose }))(
+  revealKeyContext({ id: 'reveal:T0:1', team: 'T0', channel: 'C0' }),
+) as Record<string, string>;
 /** Actions that use the key's contents (or hand out their use), as opposed to running the key. */
 const DATA_PLANE = /^kms:(Encrypt|Decrypt|ReEncrypt.*|GenerateDataKey.*|CreateGrant|\*)$/;
 
@@ -196,6 +201,14 @@ describe('the KMS key policy', () => {
         expect(env.SNAP_KMS_KEY_ID).toBe(tf('aws_kms_key.snap.arn'));
         expected.push(grant(role(fn), 'kms:GenerateDataKey', { ...MESSAGE_KEY_CONTEXT }));
         for (const to of invoked) expected.push(grant(role(to), 'kms:Decrypt', { ...MESSAGE_KEY_CONTEXT }));
+      }
+      // The function ack asks for a reveal's key (controls) makes it and, on a click, opens it,
+      // with the KMS key its own SNAP_KMS_KEY_ID names; nobody else uses reveal keys at all.
+      const revealMaker = /^\$\{module\.(\w+)\.name\}$/.exec(env.CONTROLS_FUNCTION_NAME ?? '')?.[1];
+      if (revealMaker) {
+        expect(environmentIn(revealMaker, mode).SNAP_KMS_KEY_ID).toBe(tf('aws_kms_key.snap.arn'));
+        expected.push(grant(role(revealMaker), 'kms:GenerateDataKey', REVEAL_CONTEXT));
+        expected.push(grant(role(revealMaker), 'kms:Decrypt', REVEAL_CONTEXT));
       }
       // The poster bundle given a key: controls seals modals' bindings with it, the poster opens them.
       if (env.SNAP_KMS_KEY_ID && fn === 'controls')

@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { ACTIVITY_PREFIX } from '../../shared/adapters/activity-store';
 import { GRANTS_PREFIX, INSTALLATION_PREFIX, STATE_PREFIX } from '../../shared/adapters/installation-store';
 import { tokenContext } from '../../shared/adapters/kms';
+import { REVEAL_KEY_PREFIX, REVEAL_TABLE } from '../../shared/adapters/reveal-store';
 import { SETTINGS_PREFIX } from '../../shared/adapters/settings-store';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../../shared/adapters/slack-request';
 import { TABLE } from '../../shared/adapters/snap-item';
@@ -33,6 +34,7 @@ import {
   loadInfra,
   MODES,
   type Mode,
+  policyStatements,
   resolveLocal,
   setIn,
   tf,
@@ -277,6 +279,106 @@ describe('infra and code agree', () => {
       [TABLE.messageIndex.partitionKey]: 'S',
     });
   });
+
+  it('defines the reveal table with the key and TTL the code uses, and nothing that copies an item: no stream, no point-in-time recovery, no index', () => {
+    const t = infra.resource.aws_dynamodb_table?.reveal_keys as Record<string, unknown>;
+
+    expect(resolveLocal(infra, t.hash_key)).toBe(REVEAL_TABLE.partitionKey);
+    expect(t.range_key).toBeUndefined();
+    expect(blocks(t.attribute).map((a) => [resolveLocal(infra, a.name), a.type])).toEqual([
+      [REVEAL_TABLE.partitionKey, 'S'],
+    ]);
+    expect(resolveLocal(infra, blocks(t.ttl)[0]?.attribute_name)).toBe(REVEAL_TABLE.ttlAttribute);
+    expect(blocks(t.ttl)[0]?.enabled).toBe(true);
+    // Off, and not merely by default: the blocks that would turn them on are absent.
+    expect(t.stream_enabled).toBeUndefined();
+    expect(t.stream_view_type).toBeUndefined();
+    expect(t.point_in_time_recovery).toBeUndefined();
+    expect(t.global_secondary_index).toBeUndefined();
+    expect(t.local_secondary_index).toBeUndefined();
+    expect(t.replica).toBeUndefined();
+    expect(blocks(t.server_side_encryption)[0]?.enabled).toBe(true);
+    expect(t.tags).toEqual({ 'snap-backup': 'never' });
+    // No event source mapping reads it: it has no stream to read.
+    const mappings = Object.values(infra.resource.aws_lambda_event_source_mapping ?? {});
+    expect(mappings.map((m) => String(m.event_source_arn))).not.toContain(
+      tf('aws_dynamodb_table.reveal_keys.stream_arn'),
+    );
+  });
+
+  it('refuses every way of copying the reveal table to everyone, the account included, in its resource policy', () => {
+    const policy = infra.resource.aws_dynamodb_resource_policy?.reveal_keys as Record<string, unknown>;
+    const statements = policyStatements(infra, 'reveal_keys_table');
+
+    expect(policy.resource_arn).toBe(tf('aws_dynamodb_table.reveal_keys.arn'));
+    expect(policy.policy).toBe(tf('data.aws_iam_policy_document.reveal_keys_table.json'));
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({
+      effect: 'Deny',
+      resources: [tf('aws_dynamodb_table.reveal_keys.arn')],
+      principals: [{ type: '*', identifiers: ['*'] }],
+      conditions: [],
+    });
+    expect(statements[0]?.actions).toEqual(
+      expect.arrayContaining([
+        'dynamodb:CreateBackup',
+        'dynamodb:StartAwsBackupJob',
+        'dynamodb:UpdateContinuousBackups',
+        'dynamodb:ExportTableToPointInTime',
+        'dynamodb:CreateTableReplica',
+        'dynamodb:EnableKinesisStreamingDestination',
+      ]),
+    );
+  });
+
+  it.each(MODE_NAMES)(
+    'lets only the poster, controls, sweeper and reaper reach reveals’ keys, each as far as its code needs, on key items only (%s)',
+    (name) => {
+      // Prepare: every statement of every role that names the reveal table.
+      const mode = modeOf(name);
+      const onTable = (fn: string) =>
+        policyStatements(
+          infra,
+          String(/data\.aws_iam_policy_document\.(\w+)\.json/.exec(String(module(fn).policy_json))?.[1]),
+          undefined,
+          mode,
+        ).filter((s) => s.resources.includes(tf('aws_dynamodb_table.reveal_keys.arn')));
+
+      // Act
+      const actions = Object.fromEntries(
+        FUNCTIONS.filter((fn) => deployedIn(module(fn), mode)).map((fn) => [
+          fn,
+          onTable(fn)
+            .flatMap((s) => s.actions)
+            .sort(),
+        ]),
+      );
+
+      // Assess
+      expect(actions).toMatchObject({
+        ack: [],
+        poster: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+        controls: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        sweeper: ['dynamodb:DeleteItem'],
+        reaper: ['dynamodb:DeleteItem'],
+      });
+      if (actions.install) expect(actions.install).toEqual([]);
+      for (const fn of ['poster', 'controls', 'sweeper', 'reaper'])
+        for (const st of onTable(fn)) {
+          expect(st.conditions).toEqual([
+            {
+              test: 'ForAllValues:StringLike',
+              variable: 'dynamodb:LeadingKeys',
+              values: [`${REVEAL_KEY_PREFIX}*`],
+            },
+          ]);
+          expect(environmentIn(fn, mode).set).toContain('SNAP_REVEAL_TABLE_NAME');
+        }
+      expect(resolveLocal(infra, module('poster').environment)).toMatchObject({
+        SNAP_REVEAL_TABLE_NAME: tf('aws_dynamodb_table.reveal_keys.name'),
+      });
+    },
+  );
 
   it.each(FUNCTIONS)('scopes every permission of %s to exact resources, never "*"', (fn) => {
     const statements = functionStatements(infra, fn);

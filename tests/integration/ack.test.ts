@@ -5,7 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext } from '../../local/lambda-stand-in';
-import { postAad, unsealJson } from '../../shared/domain/seal';
+import { openSecret, revealPublicKey } from '../../shared/domain/reveal-seal';
+import { postAad, revealOpenAad, revealPostAad, revealSecretAad, unsealJson } from '../../shared/domain/seal';
 import type { PostRequest } from '../../shared/domain/snap';
 import { recordIamActions } from '../support/iam';
 import { allowedActions } from '../support/infra';
@@ -415,6 +416,113 @@ describe('ack', () => {
       Buffer.from(lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array).toString(),
     ) as Record<string, unknown>;
     expect(sent).toMatchObject({ action: { kind: 'delete', snapId: 'T0001:trig.2', list: true } });
+  });
+
+  it('asks the controls function for a reveal’s key, waiting for it, and seals the secret to that key before handing the reveal to the poster', async () => {
+    // Prepare: the controls function answers with the public half of a key only it keeps.
+    const privateKey = randomBytes(32);
+    lambda.on(InvokeCommand, { InvocationType: 'RequestResponse' }).resolves({
+      StatusCode: 200,
+      Payload: Buffer.from(
+        JSON.stringify({ publicKey: Buffer.from(revealPublicKey(privateKey)).toString('base64') }),
+      ) as never,
+    });
+
+    // Act
+    const result = await send('reveal 10m <@U0ANA> the vault is 0451');
+
+    // Assess: one wait for the key (nothing secret asked), one hand-off, an empty 200.
+    const calls = lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input);
+    const payloads = calls.map(
+      (c) => JSON.parse(Buffer.from(c.Payload as Uint8Array).toString()) as Record<string, unknown>,
+    );
+    expect(result).toMatchObject({ statusCode: 200, body: '' });
+    expect(calls.map((c) => [c.FunctionName, c.InvocationType])).toEqual([
+      ['snap-controls', 'RequestResponse'],
+      ['snap-poster', 'Event'],
+    ]);
+    expect(payloads[0]).toMatchObject({ kind: 'reveal_key', team: 'T0001', channel: 'C0001', user: 'U0001' });
+    const event = payloads[1] as unknown as Parameters<typeof revealPostAad>[0] & {
+      sealed: { key: string; iv: string; data: string };
+    };
+    expect(event.id).toBe(payloads[0]?.id);
+    expect(event).toMatchObject({ delaySeconds: 600, reveal: { for: ['U0ANA'] } });
+    expect(JSON.stringify(payloads)).not.toContain('0451');
+    // The trip's seal opens with the trip's key; what it holds opens only with the reveal's own.
+    const content = unsealJson(DATA_KEY, event.sealed, revealPostAad(event)) as {
+      secret: Parameters<typeof openSecret>[1];
+      responseUrl: string;
+    };
+    expect(JSON.stringify(content)).not.toContain('0451');
+    expect(content.responseUrl).toBe('https://hooks.slack.com/commands/T0001/1/abc');
+    expect(openSecret(privateKey, content.secret, revealSecretAad({ ...event, for: event.reveal.for }))).toBe(
+      'the vault is 0451',
+    );
+    expect(() =>
+      openSecret(randomBytes(32), content.secret, revealSecretAad({ ...event, for: event.reveal.for })),
+    ).toThrow();
+    lambda.on(InvokeCommand, { InvocationType: 'RequestResponse' }).rejects(new Error('not mocked'));
+  });
+
+  it('refuses a reveal when the controls function makes no key (it failed, or took too long): nothing handed on, one answer', async () => {
+    lambda.on(InvokeCommand, { InvocationType: 'RequestResponse' }).resolvesOnce({
+      StatusCode: 200,
+      FunctionError: 'Unhandled',
+      Payload: Buffer.from('{}') as never,
+    });
+
+    const result = await send('reveal <@U0ANA> never sent 7777');
+
+    expect(result.statusCode).toBe(200);
+    expect(replyText(result)).toBe(
+      'snap could not take your secret right now. Nothing was posted; please try again in a moment.',
+    );
+    expect(lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input.InvocationType)).toEqual([
+      'RequestResponse',
+    ]);
+    expect(logs.lines().join('\n')).not.toContain('7777');
+  });
+
+  it('hands a click on Reveal to the controls function with the card it came from, the response_url sealed', async () => {
+    // Prepare
+    const payload = {
+      type: 'block_actions',
+      team: { id: 'T0001' },
+      user: { id: 'U0ANA' },
+      channel: { id: 'C0001' },
+      container: { type: 'message', channel_id: 'C0001', message_ts: '1700000000.000300' },
+      response_url: 'https://hooks.slack.com/actions/T0001/3/z',
+      actions: [{ action_id: 'snap_reveal', value: 'reveal:T0001:trig.9', action_ts: '1700000002.5' }],
+    };
+    const event = signedEvent(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), {
+      secret: SECRET,
+    });
+    event.rawPath = '/slack/interactions';
+
+    // Act
+    const result = await call(event);
+
+    // Assess
+    expect(result).toMatchObject({ statusCode: 200, body: '' });
+    const input = lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
+    const sent = JSON.parse(Buffer.from(input?.Payload as Uint8Array).toString()) as Parameters<
+      typeof revealOpenAad
+    >[0] & {
+      sealed: { key: string; iv: string; data: string };
+    };
+    expect([input?.FunctionName, input?.InvocationType]).toEqual(['snap-controls', 'Event']);
+    expect(sent).toMatchObject({
+      kind: 'reveal_open',
+      id: 'T0001:1700000002.5',
+      revealId: 'reveal:T0001:trig.9',
+      messageTs: '1700000000.000300',
+      channel: 'C0001',
+      user: 'U0ANA',
+    });
+    expect(JSON.stringify(sent)).not.toContain('hooks.slack.com');
+    expect(unsealJson(DATA_KEY, sent.sealed, revealOpenAad(sent))).toEqual({
+      responseUrl: 'https://hooks.slack.com/actions/T0001/3/z',
+    });
   });
 
   it('verifies interactions like commands, and refuses broken payloads without acting', async () => {

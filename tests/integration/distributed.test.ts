@@ -124,6 +124,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     SNAP_SWEEP_PERIOD_SECONDS: '10',
     SLACK_RESPONSE_URL_PREFIX: h.slack.responseUrlPrefix,
+    SNAP_REVEAL_TABLE_NAME: 'snap-reveal-test',
   });
   ({ handler: poster } = (await import('../../functions/poster/handler')) as unknown as {
     handler: typeof poster;

@@ -21,7 +21,7 @@ import { OPEN_POLICY, type Policy, type PolicyChange } from '../../shared/domain
 import { isHomeRequest } from '../../shared/domain/snap';
 import { ACTION } from '../../shared/domain/surfaces';
 import { FakeClock } from '../support/fake-clock';
-import { captureLogs, MemoryStore, ScriptedSlack } from '../support/fakes';
+import { captureLogs, MemoryReveals, MemoryStore, ScriptedSlack } from '../support/fakes';
 import { captureStdout } from '../support/logs';
 
 const SECRET = 'home-fuzz-signing-secret';
@@ -188,6 +188,7 @@ function controls(now: number) {
   const deps = {
     store,
     slack,
+    reveals: new MemoryReveals(),
     clock,
     log: captureLogs().log,
     open: async () => ({}),

@@ -77,6 +77,7 @@ const snapItem = (i: number) => ({
 beforeAll(async () => {
   slack = await startSlack({ token: TOKEN, admins: [ADMIN] });
   process.env.SNAP_TABLE_NAME = 'snap-test';
+  process.env.SNAP_REVEAL_TABLE_NAME = 'snap-reveal-test';
   process.env.SLACK_BOT_TOKEN_CIPHERTEXT = Buffer.from('kms-token').toString('base64');
   process.env.SLACK_API_URL = slack.apiUrl;
   process.env.SNAP_SWEEP_PERIOD_SECONDS = '10';

@@ -53,6 +53,7 @@ beforeAll(async () => {
   slack = await startSlack({ token: TOKEN });
   Object.assign(process.env, {
     SNAP_TABLE_NAME: 'snap-test',
+    SNAP_REVEAL_TABLE_NAME: 'snap-reveal-test',
     SLACK_BOT_TOKEN_CIPHERTEXT: Buffer.from('kms-token').toString('base64'),
     SLACK_API_URL: slack.apiUrl,
     SNAP_KMS_KEY_ID: 'alias/snap',

@@ -94,6 +94,8 @@ beforeAll(async () => {
   ])
     delete process.env[name];
   process.env.SNAP_TABLE_NAME = 'snap-test';
+  process.env.SNAP_REVEAL_TABLE_NAME = 'snap-reveal-test';
+  process.env.SNAP_KMS_KEY_ID = 'alias/snap-test';
   process.env.SLACK_BOT_TOKEN_CIPHERTEXT = Buffer.from('kms-token').toString('base64');
   process.env.SLACK_API_URL = slack.apiUrl;
   process.env.SNAP_SWEEP_PERIOD_SECONDS = '10';

@@ -12,9 +12,12 @@ import type {
   PostArgs,
   ReplyBody,
   Retired,
+  RevealItem,
+  RevealStorePort,
   SlackPort,
   Speaker,
   StorePort,
+  UpdateArgs,
   WatchClaim,
   WatchPort,
   WorkerStarter,
@@ -30,6 +33,7 @@ import {
 } from '../../shared/domain/engine';
 import { DEFAULT_LIMITS, type WindowCounter } from '../../shared/domain/limits';
 import type { Role } from '../../shared/domain/policy';
+import type { SealedSecret } from '../../shared/domain/reveal-seal';
 import { DEFAULT_POSTER_CAPS, type SlotGroup, slotExpiresAt } from '../../shared/domain/slots';
 import {
   leaseTtl,
@@ -196,6 +200,19 @@ export class MemoryStore implements StorePort {
 
   async countByAuthor(author: AuthorRef, atMost: number): Promise<number> {
     return Math.min(atMost, (await this.findByAuthor(author)).length);
+  }
+
+  /** As DynamoDB's conditional write: all or nothing, one at a time. */
+  async markOpened(
+    id: string,
+    user: string,
+    at: { ts: string; now: number; first: boolean },
+  ): Promise<string[] | undefined> {
+    const r = this.records.get(id);
+    if (r?.state !== 'posted' || r.ts !== at.ts || r.dueAt <= at.now || !r.reveal) return undefined;
+    if (r.reveal.opened.includes(user) || (at.first && r.reveal.opened.length > 0)) return undefined;
+    r.reveal = { ...r.reveal, opened: [...r.reveal.opened, user] };
+    return [...r.reveal.opened];
   }
 
   /** Poster slots by `<key>#<index>`: holder, deadline and TTL, as the table keeps them. */
@@ -497,6 +514,9 @@ export class ScriptedSlack implements SlackPort {
     this.speak(speaker, 'chat.postEphemeral');
     if (speaker.as === 'bot' && this.outOfBotReach.has(args.channel))
       throw new SlackCallError('chat.postEphemeral', 'platform', 'channel_not_found');
+    const members = this.members.get(args.channel);
+    if (members && !members.has(args.user))
+      throw new SlackCallError('chat.postEphemeral', 'platform', 'user_not_in_channel');
     this.ephemerals.push({ ...args, speaker });
   }
 
@@ -511,6 +531,48 @@ export class ScriptedSlack implements SlackPort {
     if (this.lookupFails) throw new TokenUnavailableError('lookup failed');
     this.revoked.push(token);
     if (this.deadTokens.has(token)) throw new SlackCallError('auth.revoke', 'platform', 'token_revoked');
+  }
+
+  readonly updates: Array<UpdateArgs & { speaker: Speaker }> = [];
+  /** Who is in each conversation (for `chat.postEphemeral`); a conversation not listed holds everyone. */
+  readonly members = new Map<string, Set<string>>();
+
+  async update(speaker: Speaker, args: UpdateArgs): Promise<void> {
+    this.speak(speaker, 'chat.update');
+    this.updates.push({ ...args, speaker });
+  }
+}
+
+/** The reveal table in memory: keys and sealed secrets by reveal id. */
+export class MemoryReveals implements RevealStorePort {
+  readonly items = new Map<string, RevealItem & { expiresAt: number }>();
+  readonly burned: string[] = [];
+  failBurn = false;
+
+  async create(item: RevealItem, expiresAt: number): Promise<boolean> {
+    if (this.items.has(item.id)) return false;
+    this.items.set(item.id, { ...item, expiresAt });
+    return true;
+  }
+
+  async attach(id: string, secret: SealedSecret, expiresAt: number): Promise<boolean> {
+    const item = this.items.get(id);
+    if (!item || item.secret) return false;
+    this.items.set(id, { ...item, secret, expiresAt });
+    return true;
+  }
+
+  async get(id: string): Promise<RevealItem | undefined> {
+    const item = this.items.get(id);
+    if (!item) return undefined;
+    const { expiresAt: _ttl, ...rest } = item;
+    return rest;
+  }
+
+  async burn(id: string): Promise<void> {
+    if (this.failBurn) throw new StoreError('burn failed');
+    this.items.delete(id);
+    this.burned.push(id);
   }
 }
 
@@ -554,10 +616,12 @@ export function posterFakes(now: number, over: Partial<PostDeps> = {}) {
   const store = new MemoryStore();
   store.clock = clock;
   const slack = new ScriptedSlack(clock);
+  const reveals = new MemoryReveals();
   const { log, lines } = captureLogs();
   const deps: PostDeps = {
     store,
     slack,
+    reveals,
     clock,
     log,
     sweepPeriodMs: 60_000,
@@ -571,7 +635,7 @@ export function posterFakes(now: number, over: Partial<PostDeps> = {}) {
     open: async () => SEALED_CONTENT,
     ...over,
   };
-  return { clock, store, slack, deps, lines };
+  return { clock, store, slack, reveals, deps, lines };
 }
 
 /**
@@ -588,6 +652,7 @@ export async function runWorker(
     concurrency: 4,
     inFlight: 50,
     watch: new MemoryWatch(),
+    reveals: new MemoryReveals(),
     ...base,
   };
   const group = run.group ?? 0;
@@ -618,6 +683,7 @@ export function inProcessWorkers(
     shape: { shards: 8, groups: 1 },
     concurrency: 4,
     inFlight: 50,
+    reveals: new MemoryReveals(),
     ...base,
   };
   const workers = new RecordingWorkers((event) => {

@@ -6,17 +6,24 @@
  * pages — and tests/privacy/scan.test.ts, run last, looks for every text in all of it. It also
  * writes down the secrets of the run — every Slack token (bot and user, the configured one and
  * each issued through OAuth) and the app's client secret — which must never appear anywhere but
- * in what Slack itself received.
+ * in what Slack itself received. And the secrets shared with `/snap reveal`, which must be nowhere
+ * at all — not even in the messages posted (the card never holds one) — but in the one block of
+ * the one answer that showed each to a person it was for.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Pipeline } from '../../local/pipeline';
 import { parseCommand } from '../../shared/domain/command';
+import { SECRET_BLOCK_ID } from '../../shared/domain/replies';
+import { escapeMrkdwn, REVEAL_OPTION } from '../../shared/domain/reveal';
+import { INPUT } from '../../shared/domain/surfaces';
 
 export const LEDGER_DIR = 'test-output/privacy';
 
 export interface Ledger {
   suite: string;
   texts: string[];
+  /** Secrets shared with `/snap reveal`: in no artefact at all but `SHOWN`. */
+  reveals?: string[];
   /** Tokens and the client secret of the run: in no artefact but the calls Slack received. */
   secrets?: string[];
   artefacts: Record<string, string[]>;
@@ -28,8 +35,31 @@ export interface Ledger {
  * artefact must hold no secret.
  */
 export const TO_SLACK = 'Slack calls other than chat.postMessage';
-/** The posts themselves: the text belongs there, a token or secret never does. */
+/** The posts themselves: the text belongs there, a token or secret never does (nor a reveal's secret). */
 export const POSTED = 'messages posted to Slack (scanned for secrets only)';
+/** The secret blocks of the answers that showed a reveal's secret to one person it was for. */
+export const SHOWN = 'secrets shown, each to one person it was for (scanned for tokens only)';
+
+/**
+ * The answers sent to response_urls, with the block that shows a reveal's secret taken out into
+ * `shown`: only that block may hold one; the rest of that answer (its `text`, which notifications
+ * show, its other blocks) is scanned like any reply.
+ */
+export function splitShown(replies: ReadonlyArray<{ id: string; body: Record<string, unknown> }>) {
+  const rest: unknown[] = [];
+  const shown: unknown[] = [];
+  for (const reply of replies) {
+    const blocks = Array.isArray(reply.body.blocks)
+      ? (reply.body.blocks as Array<{ block_id?: string }>)
+      : [];
+    shown.push(...blocks.filter((b) => b.block_id === SECRET_BLOCK_ID));
+    rest.push({
+      ...reply,
+      body: { ...reply.body, blocks: blocks.filter((b) => b.block_id !== SECRET_BLOCK_ID) },
+    });
+  }
+  return { rest, shown };
+}
 
 /** Slack's calls as the ledger keeps them: the client secret that oauth.v2.access must carry, masked. */
 export function callsForLedger(calls: ReadonlyArray<{ method: string; params: Record<string, unknown> }>) {
@@ -75,17 +105,42 @@ export function noteCommand(commandText: string): string | undefined {
   return text;
 }
 
+type ViewState = Record<string, Record<string, { value?: unknown; selected_options?: unknown }>>;
+
+const viewValuesOf = (payload: Record<string, unknown>): ViewState | undefined =>
+  (payload.view as { state?: { values?: ViewState } } | undefined)?.state?.values;
+
+/** Whether a submitted modal asks for "Reveal once": its typed text is then a secret. */
+function revealChosen(values: ViewState | undefined): boolean {
+  const options = values?.[INPUT.reveal]?.[INPUT.reveal]?.selected_options;
+  return Array.isArray(options) && options.some((o) => (o as { value?: unknown })?.value === REVEAL_OPTION);
+}
+
 /** The texts an interaction payload carries: a message shortcut's message, a modal's typed text. */
 export function interactionTexts(payload: Record<string, unknown>): string[] {
   const out: string[] = [];
   const message = payload.message as { text?: unknown } | undefined;
   if (typeof message?.text === 'string' && message.text.trim().length >= 4) out.push(message.text);
-  const values = (
-    payload.view as { state?: { values?: Record<string, Record<string, { value?: unknown }>> } }
-  )?.state?.values;
+  const values = viewValuesOf(payload);
   const typed = values?.text?.text?.value;
-  if (typeof typed === 'string' && typed.trim().length >= 4) out.push(typed);
+  if (typeof typed === 'string' && typed.trim().length >= 4 && !revealChosen(values)) out.push(typed);
   return out;
+}
+
+/** The secret a submitted modal shares with "Reveal once": in no artefact at all but `SHOWN`. */
+export function interactionSecrets(payload: Record<string, unknown>): string[] {
+  const values = viewValuesOf(payload);
+  const typed = values?.text?.text?.value;
+  if (typeof typed !== 'string' || typed.trim() === '' || !revealChosen(values)) return [];
+  // ack escapes it as Slack escapes a command's text: both forms must be nowhere.
+  const escaped = escapeMrkdwn(typed);
+  return escaped === typed ? [typed] : [typed, escaped];
+}
+
+/** The secret a `/snap reveal` command shares, if it is one. */
+export function secretOf(commandText: string): string | undefined {
+  const command = parseCommand(commandText, { defaultSeconds: 60, maxSeconds: 7 * 86_400 });
+  return command.kind === 'reveal' ? command.secret : undefined;
 }
 
 /**
@@ -94,18 +149,23 @@ export function interactionTexts(payload: Record<string, unknown>): string[] {
  */
 export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): string[] }) {
   const texts: string[] = [];
+  const reveals: string[] = [];
   const answers: string[] = [];
   const command = p.command;
   const commandEvent = p.commandEvent;
-  // A suite may sign a request once and send it again (a replay): its text counts too.
-  p.commandEvent = (text, fields, headers) => {
+  const note = (text: string) => {
     const guarded = noteCommand(text);
     if (guarded !== undefined) texts.push(guarded);
+    const secret = secretOf(text);
+    if (secret) reveals.push(secret);
+  };
+  // A suite may sign a request once and send it again (a replay): its text counts too.
+  p.commandEvent = (text, fields, headers) => {
+    note(text);
     return commandEvent(text, fields, headers);
   };
   p.command = async (text, fields, headers) => {
-    const guarded = noteCommand(text);
-    if (guarded !== undefined) texts.push(guarded);
+    note(text);
     const answer = await command(text, fields, headers);
     answers.push(JSON.stringify(answer));
     return answer;
@@ -115,6 +175,7 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
   const interact = p.interact;
   p.interact = async (payload) => {
     texts.push(...interactionTexts(payload));
+    reveals.push(...interactionSecrets(payload));
     const answer = await interact(payload);
     answers.push(JSON.stringify(answer));
     return answer;
@@ -124,9 +185,11 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
     texts: (): readonly string[] => texts,
     async write(): Promise<void> {
       const json = (values: unknown[]) => values.map((v) => JSON.stringify(v));
+      const replies = splitShown(p.slack.replies);
       writeLedger({
         suite,
         texts,
+        reveals,
         secrets: [
           p.botToken,
           p.signingSecret,
@@ -137,9 +200,11 @@ export function watchPipeline(p: Pipeline, suite: string, logs: { lines(): strin
           'log lines': logs.lines(),
           'requests to DynamoDB': p.dynamoProxy.journal,
           'records left in the table': json(await p.items()),
+          'reveal keys left in the reveal table': json(await p.revealItems()),
           'stream events to the reaper': json(p.reaperEvents),
           "ack's answers": answers,
-          'response_url bodies': json(p.slack.replies),
+          'response_url bodies': json(replies.rest),
+          [SHOWN]: json(replies.shown),
           [TO_SLACK]: json(callsForLedger(p.slack.calls.filter((c) => c.method !== 'chat.postMessage'))),
           [POSTED]: json(p.slack.calls.filter((c) => c.method === 'chat.postMessage')),
           "install's pages and answers": json(p.installAnswers),

@@ -15,6 +15,7 @@ import { DEFAULT_LIMITS } from '../../shared/domain/limits';
 import { FakeClock } from '../support/fake-clock';
 import {
   captureLogs,
+  MemoryReveals,
   MemoryStore,
   MemoryWatch,
   posterEvent,
@@ -52,6 +53,7 @@ async function simulate(list: Snap[], startMs: number, dispatchLateMs: number) {
   const store = new MemoryStore();
   const slack = new ScriptedSlack(clock);
   const watch = new MemoryWatch();
+  const reveals = new MemoryReveals();
   const { log } = captureLogs();
   const running: Array<{ group: number; owner: string; from: number; to?: number }> = [];
   const runs: Array<Promise<unknown>> = [];
@@ -61,6 +63,7 @@ async function simulate(list: Snap[], startMs: number, dispatchLateMs: number) {
     clock,
     log,
     watch,
+    reveals,
     sweepPeriodMs: PERIOD,
     shape: SHAPE,
     concurrency: 10,
@@ -91,6 +94,7 @@ async function simulate(list: Snap[], startMs: number, dispatchLateMs: number) {
     clock,
     log,
     watch,
+    reveals,
     workers,
     shape: SHAPE,
     sweepPeriodMs: PERIOD,

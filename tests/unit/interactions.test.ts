@@ -29,6 +29,7 @@ function deps(handed: Array<{ event: unknown; to: string }> = []) {
       handOff: async (event: unknown, to: string) => {
         handed.push({ event, to });
       },
+      revealKey: async () => new Uint8Array(32),
       now: () => 1_700_000_000_000,
       log: createLogger({ fn: 'test' }, (line) => lines.push(line)),
     } as AcceptDeps,

@@ -82,7 +82,12 @@ describe('the limit rules', () => {
 });
 
 describe('the limits configuration', () => {
-  const base = { SNAP_TABLE_NAME: 'snaps', SLACK_BOT_TOKEN: 'xoxb-test' };
+  const base = {
+    SNAP_TABLE_NAME: 'snaps',
+    SNAP_REVEAL_TABLE_NAME: 'reveals',
+    SNAP_KMS_KEY_ID: 'alias/snap',
+    SLACK_BOT_TOKEN: 'xoxb-test',
+  };
 
   it('uses the defaults when nothing is set, and takes 0 to turn a limit off', () => {
     const defaults = posterConfig(base).limits;

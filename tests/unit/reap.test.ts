@@ -4,6 +4,7 @@ import { KEEP_TRYING_AFTER_DUE_MS, type SnapRecord, TTL_GRACE_SECONDS } from '..
 import { FakeClock } from '../support/fake-clock';
 import {
   captureLogs,
+  MemoryReveals,
   MemoryStore,
   platform,
   rateLimited,
@@ -19,7 +20,7 @@ function setup() {
   const store = new MemoryStore();
   const slack = new ScriptedSlack(clock);
   const { log, lines } = captureLogs();
-  return { clock, store, slack, lines, deps: { store, slack, clock, log, shards: 8 } };
+  return { clock, store, slack, lines, deps: { store, slack, reveals: new MemoryReveals(), clock, log, shards: 8 } };
 }
 
 let seq = 0;

@@ -4,7 +4,12 @@ import { posterConfig } from '../../shared/config';
 import { ConfigError, SlackCallError } from '../../shared/errors';
 import { captureLogs } from '../support/fakes';
 
-const base = { SNAP_TABLE_NAME: 'snaps', SLACK_BOT_TOKEN: 'xoxb-test' };
+const base = {
+  SNAP_TABLE_NAME: 'snaps',
+  SNAP_REVEAL_TABLE_NAME: 'reveals',
+  SNAP_KMS_KEY_ID: 'alias/snap',
+  SLACK_BOT_TOKEN: 'xoxb-test',
+};
 
 describe('SLACK_RESPONSE_URL_PREFIX', () => {
   it('defaults to Slack’s own response URLs', () => {

@@ -18,6 +18,7 @@ import {
   BOT,
   captureLogs,
   inProcessWorkers,
+  MemoryReveals,
   MemoryStore,
   posterEvent,
   posterFakes,
@@ -401,7 +402,7 @@ describe('the deleters, with the token that posted', () => {
           snap,
         },
       ],
-      { store, slack, clock, log, shards: 8 },
+      { store, slack, reveals: new MemoryReveals(), clock, log, shards: 8 },
     );
 
     // Assess
@@ -427,7 +428,7 @@ describe('the deleters, with the token that posted', () => {
           snap,
         },
       ],
-      { store, slack, clock, log: captureLogs().log, shards: 8 },
+      { store, slack, reveals: new MemoryReveals(), clock, log: captureLogs().log, shards: 8 },
     );
 
     expect(slack.deletes.map((d) => d.speaker)).toEqual([
@@ -454,6 +455,7 @@ describe('the author, with snaps posted as them', () => {
     const deps: AuthorDeps = {
       store,
       slack,
+      reveals: new MemoryReveals(),
       clock,
       log,
       open: async () => ({ responseUrl: 'https://hooks.test/r' }),

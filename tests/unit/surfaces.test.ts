@@ -4,6 +4,7 @@
  * only on a binding sealed for this person, this request and — for snap_this — their own message,
  * and tells the author the outcome once, where Slack lets it.
  */
+
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import type { AcceptDeps } from '../../shared/app/accept-command';
@@ -15,6 +16,7 @@ import { postSnap } from '../../shared/app/post-snap';
 import { scheduleMessage } from '../../shared/app/schedule-message';
 import { bindView } from '../../shared/app/view-binding';
 import { OPEN_POLICY, type Policy } from '../../shared/domain/policy';
+import { revealPublicKey } from '../../shared/domain/reveal-seal';
 import { sealJson, unsealJson } from '../../shared/domain/seal';
 import type { OpenViewRequest, PostRequest, ScheduleRequest } from '../../shared/domain/snap';
 import { MODAL } from '../../shared/domain/surfaces';
@@ -55,6 +57,7 @@ function ack(now = NOW) {
     handOff: async (event, to) => {
       handed.push({ event: event as unknown as Record<string, unknown>, to });
     },
+    revealKey: async () => revealPublicKey(randomBytes(32)),
     now: () => now,
     log: createLogger({ fn: 'test' }, (line) => lines.push(line)),
   };

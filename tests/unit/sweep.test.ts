@@ -13,6 +13,7 @@ import { FakeClock } from '../support/fake-clock';
 import {
   captureLogs,
   inProcessWorkers,
+  MemoryReveals,
   MemoryStore,
   MemoryWatch,
   platform,
@@ -37,6 +38,7 @@ function setup() {
     clock,
     log,
     watch,
+    reveals: new MemoryReveals(),
     sweepPeriodMs: PERIOD,
     shape: { shards: 8, groups: 1 },
     concurrency: 4,

@@ -11,7 +11,7 @@ import { recordFromImage } from '../../shared/adapters/stream';
 import { reap } from '../../shared/app/reap';
 import { isTombstone, MAX_EVENT_AGE_MS, TOMBSTONE_TTL_SECONDS, tombstone } from '../../shared/domain/snap';
 import { FakeClock } from '../support/fake-clock';
-import { captureLogs, MemoryStore, ScriptedSlack } from '../support/fakes';
+import { captureLogs, MemoryReveals, MemoryStore, ScriptedSlack } from '../support/fakes';
 
 const NOW = 1_800_000_000_400;
 
@@ -108,7 +108,7 @@ describe('the reaper, when TTL removes a tombstone', () => {
           snap: recordFromImage(image),
         },
       ],
-      { slack, log, store: new MemoryStore(), clock: new FakeClock(NOW), shards: 8 },
+      { slack, log, store: new MemoryStore(), reveals: new MemoryReveals(), clock: new FakeClock(NOW), shards: 8 },
     );
 
     // Assess
@@ -136,7 +136,7 @@ describe('the reaper, when TTL removes a snap it then deletes', () => {
     const { log } = captureLogs();
 
     // Act
-    const result = await reap([ttlRemoval(snap)], { slack, log, store, clock, shards: 8 });
+    const result = await reap([ttlRemoval(snap)], { slack, log, store, reveals: new MemoryReveals(), clock, shards: 8 });
 
     // Assess
     expect(slack.deletes.map((d) => d.ts)).toEqual([snap.ts]);
@@ -152,7 +152,14 @@ describe('the reaper, when TTL removes a snap it then deletes', () => {
     const { log } = captureLogs();
 
     // Act
-    await reap([ttlRemoval(snap)], { slack: new ScriptedSlack(clock), log, store, clock, shards: 8 });
+    await reap([ttlRemoval(snap)], {
+      slack: new ScriptedSlack(clock),
+      log,
+      store,
+      reveals: new MemoryReveals(),
+      clock,
+      shards: 8,
+    });
 
     // Assess
     expect(store.records.get(snap.id)?.state).toBe('posted');
