@@ -95,6 +95,8 @@ describe('the shortcuts and their modals, end to end', () => {
     expect(fields(view)).toEqual([
       ['conversation', null],
       ['text', null],
+      ['reveal', null],
+      ['reveal_for', null],
       ['delay', '1m'],
     ]);
     expect(submitted.body ?? '').toBe('');

@@ -3,7 +3,14 @@ import { handleAuthorRequest } from '../../shared/app/author-control';
 import { type AuthorAction, TOMBSTONE_TTL_SECONDS } from '../../shared/domain/snap';
 import { StoreError } from '../../shared/errors';
 import { FakeClock } from '../support/fake-clock';
-import { captureLogs, MemoryReveals, MemoryStore, platform, runWorker, ScriptedSlack } from '../support/fakes';
+import {
+  captureLogs,
+  MemoryReveals,
+  MemoryStore,
+  platform,
+  runWorker,
+  ScriptedSlack,
+} from '../support/fakes';
 
 const NOW = 1_800_000_030_000;
 

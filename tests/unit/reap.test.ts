@@ -20,7 +20,13 @@ function setup() {
   const store = new MemoryStore();
   const slack = new ScriptedSlack(clock);
   const { log, lines } = captureLogs();
-  return { clock, store, slack, lines, deps: { store, slack, reveals: new MemoryReveals(), clock, log, shards: 8 } };
+  return {
+    clock,
+    store,
+    slack,
+    lines,
+    deps: { store, slack, reveals: new MemoryReveals(), clock, log, shards: 8 },
+  };
 }
 
 let seq = 0;

@@ -108,7 +108,14 @@ describe('the reaper, when TTL removes a tombstone', () => {
           snap: recordFromImage(image),
         },
       ],
-      { slack, log, store: new MemoryStore(), reveals: new MemoryReveals(), clock: new FakeClock(NOW), shards: 8 },
+      {
+        slack,
+        log,
+        store: new MemoryStore(),
+        reveals: new MemoryReveals(),
+        clock: new FakeClock(NOW),
+        shards: 8,
+      },
     );
 
     // Assess
@@ -136,7 +143,14 @@ describe('the reaper, when TTL removes a snap it then deletes', () => {
     const { log } = captureLogs();
 
     // Act
-    const result = await reap([ttlRemoval(snap)], { slack, log, store, reveals: new MemoryReveals(), clock, shards: 8 });
+    const result = await reap([ttlRemoval(snap)], {
+      slack,
+      log,
+      store,
+      reveals: new MemoryReveals(),
+      clock,
+      shards: 8,
+    });
 
     // Assess
     expect(slack.deletes.map((d) => d.ts)).toEqual([snap.ts]);
