@@ -183,7 +183,11 @@ export function readInteraction(form: FormBody): ReadInteraction {
       if (!callbackId || !trigger || !channel || !ts || !responseUrl) return { kind: 'invalid' };
       const threadTs = tsOf(m.thread_ts);
       const author = slackId(m.user);
+      // Only the files the message's author uploaded: a message can carry a file someone else
+      // uploaded (shared into it), and `files.delete` with an admin's or owner's user token deletes
+      // anyone's file, everywhere. A file that does not name its uploader is left out as well.
       const files = list(m.files)
+        .filter((f) => author !== undefined && obj(f).user === author)
         .map((f) => slackId(obj(f).id))
         .filter((f): f is string => f !== undefined);
       return read({

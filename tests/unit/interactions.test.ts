@@ -51,7 +51,10 @@ describe('reading interaction payloads', () => {
         thread_ts: '1699999999.000001',
         user: 'U1',
         text: 'the door code is 4711',
-        files: [{ id: 'F1', name: 'secret.png' }, { id: 'F2' }],
+        files: [
+          { id: 'F1', name: 'secret.png', user: 'U1' },
+          { id: 'F2', user: 'U1' },
+        ],
       },
     });
 
@@ -75,6 +78,45 @@ describe('reading interaction payloads', () => {
     });
     expect(JSON.stringify(i)).not.toContain('4711');
     expect(JSON.stringify(i)).not.toContain('secret.png');
+  });
+
+  it('keeps only the files the message’s author uploaded, so no one else’s file is deleted with their token', () => {
+    // Prepare: alex (U1) shared ben's file (U2) in his own message; one file names no uploader
+    const payload = {
+      ...who,
+      type: 'message_action',
+      callback_id: 'snap_this',
+      trigger_id: 'trig.2',
+      channel: { id: 'C1' },
+      response_url: 'https://hooks.slack.com/actions/2',
+      message: {
+        ts: '1700000000.000200',
+        user: 'U1',
+        files: [{ id: 'F1', user: 'U1' }, { id: 'FBEN', user: 'U2' }, { id: 'FNOONE' }],
+      },
+    };
+
+    // Act
+    const i = read(payload);
+
+    // Assess
+    expect(i.kind === 'message_shortcut' && i.message.files).toEqual(['F1']);
+  });
+
+  it('keeps no files of a message that names no author', () => {
+    // Act
+    const i = read({
+      ...who,
+      type: 'message_action',
+      callback_id: 'snap_this',
+      trigger_id: 'trig.3',
+      channel: { id: 'C1' },
+      response_url: 'https://hooks.slack.com/actions/3',
+      message: { ts: '1700000000.000300', bot_id: 'B1', files: [{ id: 'F1' }] },
+    });
+
+    // Assess
+    expect(i.kind === 'message_shortcut' && i.message.files).toEqual([]);
   });
 
   it('reads a global shortcut, a button in an ephemeral message and one in a view apart', () => {
