@@ -14,6 +14,8 @@ export function refusalReason(line: Record<string, unknown>): string | undefined
   switch (line.event) {
     case 'poster.limited':
       return `snap's own limit (${String(line.limit)})`;
+    case 'poster.busy':
+      return `snap busy: the ${line.scope === 'org' ? 'org' : 'workspace'}'s posters all in flight`;
     case 'poster.too_long':
       return 'longer than Slack takes';
     case 'poster.post_failed':
