@@ -43,7 +43,8 @@ export type Command =
         | 'default'
         | 'no_secret'
         | 'secret_too_long'
-        | 'too_many_people';
+        | 'too_many_people'
+        | 'unknown_person';
       word: string;
     };
 
@@ -99,6 +100,25 @@ export function parseCommand(rawText: string, limits: DelayLimits, here = ''): C
  */
 const MENTION = /^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>,?(?:\s+|$)/;
 
+/**
+ * Where a name would be, something that is not a person: an `@name` Slack did not turn into a
+ * mention (a typo, someone not in the workspace), a user group, `@here`/`@channel`, a channel.
+ * Read as the secret's first word, it would make a secret for one person open to anyone there.
+ */
+const NOT_A_PERSON = /^(@[^\s,]+|<!subteam\^[^>]*>|<!(?:here|channel|everyone)[^>]*>|<#[^>]*>),?(?:\s|$)/;
+
+/** How a refused name is shown back: what the author typed, a group or channel by its label. */
+function shownName(token: string): string {
+  if (!token.startsWith('<')) return token;
+  const label = /\|([^>]*)>$/.exec(token)?.[1];
+  if (label) return token.startsWith('<#') ? `#${label.replace(/^#/, '')}` : label;
+  return token.startsWith('<#')
+    ? 'a channel'
+    : token.startsWith('<!subteam')
+      ? 'a user group'
+      : `@${token.slice(2, -1)}`;
+}
+
 /** `reveal [delay] [@person …] secret`, after the word `reveal`. */
 function parseReveal(text: string, limits: DelayLimits): Command {
   let rest = text;
@@ -122,6 +142,8 @@ function parseReveal(text: string, limits: DelayLimits): Command {
     rest = rest.slice(m[0].length);
   }
   if (rest.trim() === '') return { kind: 'invalid', problem: 'no_secret', word: 'reveal' };
+  const stray = NOT_A_PERSON.exec(rest);
+  if (stray) return { kind: 'invalid', problem: 'unknown_person', word: shownName(stray[1] as string) };
   if (people.length > MAX_REVEAL_PEOPLE)
     return { kind: 'invalid', problem: 'too_many_people', word: String(people.length) };
   if (rest.length > MAX_SECRET_CHARS)

@@ -126,7 +126,7 @@ export function authorizedPage(grant: OAuthGrant): Page {
         `In ${where(grant)}, your snaps are now posted as you — your name, your picture — in every conversation you can write in, direct messages and private channels included, and deleted on time with the same permission.`,
       ) +
       p(
-        'You allowed one thing: writing messages as you (<code>chat:write</code>). snap cannot read your messages.',
+        'You allowed two things: writing messages as you (<code>chat:write</code>, which also deletes them), and deleting your own files that go with a message you make self-destruct (<code>files:write</code>). snap cannot read your messages or your files.',
       ) +
       p(
         'To take it back, type <code>/snap revoke</code>: your pending snaps posted as you are deleted first, then the permission is given back.',

@@ -78,6 +78,10 @@ export function invalidReply(
       return ephemeral(
         `A secret can be for up to ${MAX_REVEAL_PEOPLE} people; you named ${command.word}. Nothing was posted.`,
       );
+    case 'unknown_person':
+      return ephemeral(
+        `snap could not tell who \`${command.word}\` is: a secret is for people, each picked from Slack's list as you type @ so that it becomes a mention — not a user group, @here or a channel. Name them again (for a secret anyone there may open, start it with another word). Nothing was posted.`,
+      );
     case 'policy':
       return ephemeral(
         `snap did not understand that policy change. Try \`${name} policy\` to see it; admins change it with \`${name} policy max 1d\`, \`min 10s\`, \`default 5m\` (\`off\` clears one), \`reveal on|off\`, \`as-user on|off\`, \`activity on|off\`, \`off #channel\` / \`on #channel\` (or \`here\`), \`reset\`.`,
@@ -316,7 +320,7 @@ export function postAsYouReply(authorizeUrl: string): Reply {
 /** The author's own token was refused by Slack, and snap's bot cannot reach this conversation either. */
 export function reauthorizeReply(authorizeUrl: string): Reply {
   return ephemeral(
-    `:warning: Your snap was not posted: your permission for snap to post as you no longer works (it was taken back in Slack), and snap cannot post in this conversation itself. ${link(authorizeUrl, 'Let snap post as you again')}.`,
+    `:warning: Your snap was not posted: your permission for snap to post as you no longer works (it was taken back, with \`/snap revoke\` or in Slack), and snap cannot post in this conversation itself. ${link(authorizeUrl, 'Let snap post as you again')}.`,
   );
 }
 

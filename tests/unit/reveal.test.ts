@@ -69,6 +69,11 @@ describe('the /snap reveal grammar', () => {
       `reveal ${Array.from({ length: MAX_REVEAL_PEOPLE + 1 }, (_, i) => `<@U0P${i}>`).join(' ')} x`,
       'too_many_people',
     ],
+    ['reveal @zoe xxxxxx', 'unknown_person'],
+    ['reveal 5m <@U0ANA> @zoe, xxxxxx', 'unknown_person'],
+    ['reveal <!subteam^S0DEV|@devs> xxxxxx', 'unknown_person'],
+    ['reveal <!here> xxxxxx', 'unknown_person'],
+    ['reveal <#C0GEN|general> xxxxxx', 'unknown_person'],
   ])('refuses "%.40s" as %s, naming no secret in its reply', (text, problem) => {
     // Act
     const command = parseCommand(text, limits);
@@ -78,6 +83,35 @@ describe('the /snap reveal grammar', () => {
     expect(command).toMatchObject({ kind: 'invalid', problem });
     expect(reply?.text).toContain('Nothing was posted');
     expect(reply?.text).not.toContain('xxxxxx');
+  });
+
+  it.each([
+    ['reveal @zoe the thing', '@zoe'],
+    ['reveal <@U0ANA> @zoe, the thing', '@zoe'],
+    ['reveal <!subteam^S0DEV|@devs> the thing', '@devs'],
+    ['reveal <!channel> the thing', '@channel'],
+    ['reveal <#C0GEN|general> the thing', '#general'],
+    ['reveal <#C0GEN> the thing', 'a channel'],
+  ])(
+    'never reads "%s" as a secret anyone may open: the reply names %s and nothing is posted',
+    (text, shown) => {
+      // Act: Slack leaves an @name it could not resolve as plain text, even with escaping on.
+      const command = parseCommand(text, limits);
+      const reply = command.kind === 'invalid' ? invalidReply(command, '/snap', limits) : undefined;
+
+      // Assess
+      expect(command).toEqual({ kind: 'invalid', problem: 'unknown_person', word: shown });
+      expect(reply?.text).toContain(`\`${shown}\``);
+      expect(reply?.text).not.toContain('the thing');
+    },
+  );
+
+  it('still takes an @ inside the secret, after its first word', () => {
+    expect(parseCommand('reveal <@U0ANA> mail me at ops@example.com', limits)).toMatchObject({
+      kind: 'reveal',
+      people: ['U0ANA'],
+      secret: 'mail me at ops@example.com',
+    });
   });
 
   it('takes a secret of exactly the longest length', () => {
