@@ -36,6 +36,7 @@ export function helpReply(command: string, limits: DelayLimits): Reply {
       `• \`${command} list\` — your pending snaps, each with a *Delete now* button`,
       `• \`${command} cancel\` — delete your most recent pending snap in this channel now`,
       `• On a snap's message menu (⋮): *Delete snap now* — only its author can.`,
+      `• Where \`${command}\` cannot go: *New snap* from the ⚡ shortcuts menu (any conversation, from a form); on any message's menu (⋮), *Reply with a snap* (in its thread) and, on your own message, *Self-destruct this message* (files included).`,
       `Where snap itself cannot post — a direct message with someone else, a group DM, a private channel it is not in — it offers a link to let it post *as you*: then your snaps are your own messages, deleted on time, wherever you can write.`,
       `• \`${command} revoke\` — stop that: your pending snaps posted as you are deleted now, and snap gives your permission back`,
       `• \`${command} reveal @ana the door code is 4711\` — a card with a *Reveal* button instead of the text: only @ana can open it, alone, once, and it burns when she has (or after ${describeDelay(Math.min(86_400, limits.maxSeconds))}; \`${command} reveal 1h @ana …\` sooner). Name no one and the first person to click sees it.`,
