@@ -115,8 +115,17 @@ const p = await startPipeline({
   sweepPeriodSeconds: 60,
   slack: { postsPerSecond: 1, deletesPerMinute: DELETES_PER_MINUTE },
   sweeper: { isolated: true, memoryMb: sweeperMb },
-  // Slack's limits are the question here, not snap's own (0 turns each off).
-  env: { SNAP_LIMIT_USER_PER_MINUTE: '0', SNAP_LIMIT_TEAM_PER_MINUTE: '0', SNAP_LIMIT_USER_PENDING: '0' },
+  // Slack's limits are the question here, not snap's own (0 turns each off): its limits per user
+  // and workspace, and its cap on a workspace's posters in flight — which its bursts of 25 snaps
+  // a workspace at once, held up to 10 s each by Slack's 1 post a second per channel, would reach
+  // (flood measures those).
+  env: {
+    SNAP_LIMIT_USER_PER_MINUTE: '0',
+    SNAP_LIMIT_TEAM_PER_MINUTE: '0',
+    SNAP_LIMIT_USER_PENDING: '0',
+    SNAP_POSTERS_PER_WORKSPACE: '0',
+    SNAP_POSTERS_PER_ORG: '0',
+  },
 });
 try {
   const stop = p.schedule();
