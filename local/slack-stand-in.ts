@@ -750,6 +750,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         const channel = String(params.channel ?? '');
         const user = String(params.user ?? '');
         if (options.notInChannel?.includes(channel) && grant?.kind !== 'user') return fail('not_in_channel');
+        if (options.archived?.includes(channel)) return fail('is_archived');
         // Slack shows an ephemeral message only to someone in the conversation (a declared one here).
         const declared = conversations.get(channel);
         if (declared && !declared.members.includes(user)) return fail('user_not_in_channel');

@@ -634,6 +634,25 @@ export function alreadyScheduledReply(channel: string, dueAtMs: number): Reply {
   );
 }
 
+/**
+ * A form's "posted" outcome, shown only to its author in the conversation as snap's bot posts
+ * there under their name. Slack shows it only to someone in the conversation, so it is also
+ * snap's check that they are (the text is never repeated).
+ */
+export function formPostingNote(what: 'snap' | 'secret', delaySeconds: number): string {
+  return what === 'secret'
+    ? `:lock: snap is posting your secret's card here. It burns once opened, or in ${describeDelay(delaySeconds)} at the latest.`
+    : `:bomb: snap is posting your snap here. It self-destructs in ${describeDelay(delaySeconds)}.`;
+}
+
+/** A form's snap for a conversation its author is not in: snap's bot posts only where they could. */
+export function authorNotInConversationReply(channel: string, what: 'snap' | 'secret'): Reply {
+  const it = what === 'secret' ? 'Your secret was not sent' : 'Your snap was not posted';
+  return ephemeral(
+    `:lock: ${it}: you are not in <#${channel}>, and snap posts a form's snap only where its author is. Join the conversation first, or choose one you are in. Nothing was posted.`,
+  );
+}
+
 /** A modal's binding did not open, or is older than a form stays good (poster's own check). */
 export function formRefusedReply(why: 'invalid' | 'stale'): Reply {
   return ephemeral(
