@@ -474,6 +474,13 @@ export function notForYouReply(people: readonly string[]): Reply {
   return revealNote(`:lock: This secret is for ${namesOf(people)} only. snap showed you nothing.`);
 }
 
+/** A click by someone of another organisation (a channel shared through Slack Connect). */
+export function notForOtherOrganisationsReply(): Reply {
+  return revealNote(
+    ':lock: This secret is for people of the workspace it was shared in only. snap showed you nothing.',
+  );
+}
+
 export function revealAuthorReply(): Reply {
   return revealNote(
     ':lock: This is your secret: the first person to click *Reveal* sees it, once. To burn it now, use `/snap list` or the message menu (⋮ → Delete snap now).',
