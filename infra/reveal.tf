@@ -81,6 +81,16 @@ data "aws_iam_policy_document" "reveal_attach" {
       variable = "dynamodb:LeadingKeys"
       values   = local.reveal_keys
     }
+    # Writes that cannot ask for the item back: with ReturnValues ALL_OLD a burn would hand this
+    # role the wrapped key and the sealed secret it deletes. The code passes none (NONE, the
+    # default: absent is allowed). ReturnValuesOnConditionCheckFailure has no condition key (the
+    # Service Authorization Reference lists none), so it cannot be held here: the code never
+    # passes it, and these writes' conditions (attach) or none (burn) are what they are.
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "dynamodb:ReturnValues"
+      values   = ["NONE"]
+    }
   }
 }
 
@@ -129,6 +139,16 @@ data "aws_iam_policy_document" "reveal_burn" {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
       values   = local.reveal_keys
+    }
+    # Writes that cannot ask for the item back: with ReturnValues ALL_OLD a burn would hand this
+    # role the wrapped key and the sealed secret it deletes. The code passes none (NONE, the
+    # default: absent is allowed). ReturnValuesOnConditionCheckFailure has no condition key (the
+    # Service Authorization Reference lists none), so it cannot be held here: the code never
+    # passes it, and these writes' conditions (attach) or none (burn) are what they are.
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "dynamodb:ReturnValues"
+      values   = ["NONE"]
     }
   }
 }

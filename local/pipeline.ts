@@ -290,6 +290,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     }),
     startSlack({
       token: botToken,
+      // The fixed token serves the sandbox's first workspace: users.info says its people are its own.
+      team: SANDBOX.team.id,
       users: SANDBOX.users,
       ...(options.install ? { clientId, clientSecret } : {}),
       ...options.slack,

@@ -150,6 +150,14 @@ export interface SlackStandInOptions {
   admins?: string[];
   /** Enterprise Grid org admins: users.info says `enterprise_user.is_admin` for them. */
   orgAdmins?: string[];
+  /**
+   * People's own workspaces (users.info's `team_id`), by user id: someone of another organisation
+   * met in a shared channel, say. Others belong to the workspace of the token that asks (the fixed
+   * token's: `team`), and to its org on Grid (`enterprise_user.enterprise_id`).
+   */
+  homes?: Record<string, string>;
+  /** The workspace the fixed token serves (one-workspace mode), for users.info's `team_id`. */
+  team?: string;
   /** The app's OAuth credentials, which oauth.v2.access checks. */
   clientId?: string;
   clientSecret?: string;
@@ -750,6 +758,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         const channel = String(params.channel ?? '');
         const user = String(params.user ?? '');
         if (options.notInChannel?.includes(channel) && grant?.kind !== 'user') return fail('not_in_channel');
+        if (options.archived?.includes(channel)) return fail('is_archived');
         // Slack shows an ephemeral message only to someone in the conversation (a declared one here).
         const declared = conversations.get(channel);
         if (declared && !declared.members.includes(user)) return fail('user_not_in_channel');
@@ -782,16 +791,28 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         const user = String(params.user ?? '');
         const name = options.users?.[user];
         const known = name ? { name, display: name } : { name: user.toLowerCase(), display: `User ${user}` };
+        // Whose the person is: declared, else the asking token's workspace (an org's token: a
+        // workspace of that org, unnamed here — Slack then says the org's id).
+        const home = options.homes?.[user] ?? grant?.team ?? grant?.enterprise ?? options.team;
+        const org = (home ? orgOf.get(home) : undefined) ?? (home?.startsWith('E') ? home : undefined);
         return sendJson(res, 200, {
           ok: true,
           user: {
             id: user,
+            ...(home ? { team_id: home } : {}),
             name: known.name,
             real_name: known.display,
             is_admin: admins.has(user),
             is_owner: admins.has(user),
-            ...(options.orgAdmins?.includes(user)
-              ? { enterprise_user: { id: user, is_admin: true, is_owner: false } }
+            ...(org
+              ? {
+                  enterprise_user: {
+                    id: user,
+                    enterprise_id: org,
+                    is_admin: options.orgAdmins?.includes(user) === true,
+                    is_owner: false,
+                  },
+                }
               : {}),
             profile: {
               display_name: known.display,

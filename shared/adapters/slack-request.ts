@@ -161,11 +161,15 @@ export function readInteraction(form: FormBody): ReadInteraction {
   } catch {
     return { kind: 'invalid' };
   }
+  // `team` is where the interaction happened (snap's installation there answers it); the person's
+  // own workspace is `user.team_id`, which differs for someone of another organisation clicking in
+  // a channel shared with them (Slack Connect), and is the org's id on Enterprise Grid.
   const team = str(obj(p.team).id) ?? str(obj(p.user).team_id);
   const user = str(obj(p.user).id);
+  const home = slackId(obj(p.user).team_id);
   const enterprise = orgId(obj(p.enterprise).id) ?? orgId(obj(p.team).enterprise_id);
   if (!team || !user) return { kind: 'invalid' };
-  const actor = { team, ...(enterprise ? { enterprise } : {}), user };
+  const actor = { team, ...(enterprise ? { enterprise } : {}), user, ...(home ? { home } : {}) };
   const trigger = str(p.trigger_id);
   const read = (interaction: Interaction): ReadInteraction => ({ kind: 'interaction', interaction });
   switch (p.type) {

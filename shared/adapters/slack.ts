@@ -299,22 +299,28 @@ export class SlackGateway {
   }
 
   /**
-   * Whether a person is an admin or owner of the workspace and, on Enterprise Grid, of the org
-   * (`enterprise_user`). Asked each time, never remembered: a role taken away counts at once.
+   * Whether a person is an admin or owner of the workspace `where` and, on Enterprise Grid, of its
+   * org (`enterprise_user`). Asked each time, never remembered: a role taken away counts at once.
+   * Fails closed: Slack's flags count only for someone who belongs there — their `team_id` is the
+   * workspace (or, on Grid, their `enterprise_user.enterprise_id` is its org). An admin of another
+   * organisation, met in a channel shared with theirs, is a member here.
    */
-  async role(user: string): Promise<Role> {
+  async role(user: string, where: { team: string; enterprise?: string }): Promise<Role> {
     try {
       const out = await this.retrying.users.info({ user });
       const u = out.user as
         | {
+            team_id?: string;
             is_admin?: boolean;
             is_owner?: boolean;
-            enterprise_user?: { is_admin?: boolean; is_owner?: boolean };
+            enterprise_user?: { enterprise_id?: string; is_admin?: boolean; is_owner?: boolean };
           }
         | undefined;
+      const ofOrg = !!where.enterprise && u?.enterprise_user?.enterprise_id === where.enterprise;
+      const ofWorkspace = (!!u?.team_id && u.team_id === where.team) || ofOrg;
       return {
-        admin: u?.is_admin === true || u?.is_owner === true,
-        orgAdmin: u?.enterprise_user?.is_admin === true || u?.enterprise_user?.is_owner === true,
+        admin: ofWorkspace && (u?.is_admin === true || u?.is_owner === true),
+        orgAdmin: ofOrg && (u?.enterprise_user?.is_admin === true || u?.enterprise_user?.is_owner === true),
       };
     } catch (error) {
       throw toSlackError('users.info', error);
@@ -464,7 +470,7 @@ export class SlackSpeakers implements SlackPort {
   }
 
   role(speaker: Speaker & { as: 'bot' }, user: string): Promise<Role> {
-    return this.call(speaker, (g) => g.role(user));
+    return this.call(speaker, (g) => g.role(user, speaker));
   }
 
   publishHome(speaker: Speaker & { as: 'bot' }, user: string, view: HomeView): Promise<void> {

@@ -181,6 +181,7 @@ const revealButton: InteractionRoute = async (i, deps, log) => {
     ...(i.enterprise ? { enterprise: i.enterprise } : {}),
     channel: i.channel,
     user: i.user,
+    ...(i.home ? { home: i.home } : {}),
     receivedAt: deps.now(),
   };
   try {

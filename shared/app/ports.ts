@@ -34,6 +34,12 @@ export interface Actor {
   /** The workspace's Enterprise Grid org, if any. */
   enterprise?: string;
   user: string;
+  /**
+   * The person's own workspace, as Slack says it (`user.team_id`: a `T…` id, or on Enterprise Grid
+   * the org's `E…`). In a channel shared with another organisation (Slack Connect) it differs from
+   * `team`, which is the workspace the interaction happened in (whose token snap uses).
+   */
+  home?: string;
 }
 
 /**

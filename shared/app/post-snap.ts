@@ -77,6 +77,7 @@ import {
 import { errorFields, type Logger } from '../log';
 import type { ActivityRecorder } from './activity';
 import { deleteSnap, Pacer } from './delete-snap';
+import { AuthorAbsent, withAuthorPresent } from './form-presence';
 import { checkLimits } from './limits';
 import { type Audience, tellAuthor } from './notify';
 import type {
@@ -268,6 +269,8 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       if (!isContent(opened, fromModal)) throw new SealError('Sealed content has the wrong shape');
       posting = snapPosting(opened, request, deps);
     }
+    // A form's snap posted by snap's bot: its author must be in the conversation (form-presence.ts).
+    posting = withAuthorPresent(posting, request, reveal ? 'secret' : 'snap', deps, log);
     content = opened;
   } catch (error) {
     if (!(error instanceof SealError)) throw error; // KMS trouble: let Lambda retry the event
@@ -283,6 +286,13 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     threadTs: request.threadTs,
   };
   const tellUser = answerer(deps, content.responseUrl, audience, log);
+  /** Told privately, not in the conversation the request pointed at (a form's refusals). */
+  const tellPrivately = answerer(
+    deps,
+    undefined,
+    { ...audience, channel: undefined, threadTs: undefined },
+    log,
+  );
   // Checked once the seal vouches for the fields; refused for good, no retry could change it.
   const stale = staleness(request.receivedAt, clock.now());
   if (stale) {
@@ -308,12 +318,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
     if (refusal) {
       log.error('poster.binding_refused', { why: refusal });
       // Told privately, and not where the refused request pointed.
-      await answerer(
-        deps,
-        undefined,
-        { ...audience, channel: undefined, threadTs: undefined },
-        log,
-      )(formRefusedReply(refusal));
+      await tellPrivately(formRefusedReply(refusal));
       return 'rejected';
     }
   }
@@ -438,6 +443,7 @@ export async function postSnap(event: unknown, deps: PostDeps): Promise<PostOutc
       deps,
       log,
       tellUser,
+      tellPrivately,
       settle,
       posted: held.release,
     });
@@ -459,6 +465,7 @@ interface Held {
   deps: PostDeps;
   log: Logger;
   tellUser(reply: Reply): Promise<void>;
+  tellPrivately(reply: Reply): Promise<void>;
   settle(state: 'done' | 'lost', settleLog: Logger): Promise<void>;
   /** The post is recorded: the poster slot goes back before any wait. */
   posted(): Promise<void>;
@@ -474,6 +481,7 @@ async function postHeld({
   deps,
   log,
   tellUser,
+  tellPrivately,
   settle,
   posted,
 }: Held): Promise<PostOutcome> {
@@ -591,6 +599,13 @@ async function postHeld({
       await settle('done', log);
       log.info('poster.reveal_refused');
       await tellUser(error.reply);
+      return 'refused';
+    }
+    if (error instanceof AuthorAbsent) {
+      // A form named a conversation its author is not in: nothing posted, and they are told
+      // privately (snap's Messages tab), not in the conversation that was not theirs.
+      await settle('done', log);
+      await tellPrivately(error.reply);
       return 'refused';
     }
     if (error instanceof NoTokenError) {

@@ -16,6 +16,7 @@
 import {
   alreadyOpenedReply,
   authorFailedReply,
+  notForOtherOrganisationsReply,
   notForYouReply,
   type Reply,
   revealAuthorReply,
@@ -197,6 +198,17 @@ function cardOf(
   return record as SnapRecord & { ts: string; reveal: RevealState };
 }
 
+/**
+ * Whether the clicker's own workspace — Slack's `user.team_id`, the org's id on Enterprise Grid —
+ * is the card's, or its org. The payload's `team` is where the click happened, which for someone
+ * of another organisation in a shared channel is the card's workspace, not theirs; it stands in
+ * only when Slack does not say whose the person is.
+ */
+function clickerBelongs(card: SnapRecord, request: RevealOpenRequest): boolean {
+  const own = request.home ?? request.team;
+  return own === card.team || (!!card.enterprise && own === card.enterprise);
+}
+
 async function decide(request: RevealOpenRequest, deps: RevealOpenDeps, log: Logger): Promise<Decision> {
   const gone: Decision = { outcome: 'gone', reply: secretGoneReply() };
   const card = cardOf(await deps.store.get(request.revealId), request);
@@ -207,6 +219,11 @@ async function decide(request: RevealOpenRequest, deps: RevealOpenDeps, log: Log
     await deps.reveals.burn(card.id);
     log.info('reveal.burned', { reason: 'due' });
     return gone;
+  }
+  if (!clickerBelongs(card, request)) {
+    // Someone of another organisation, in a channel shared with theirs: whoever the card names.
+    log.warn('reveal.other_organisation');
+    return { outcome: 'not_for_you', reply: notForOtherOrganisationsReply() };
   }
   const verdict = openVerdict(card, request.user);
   switch (verdict.kind) {

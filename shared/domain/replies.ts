@@ -479,6 +479,13 @@ export function notForYouReply(people: readonly string[]): Reply {
   return revealNote(`:lock: This secret is for ${namesOf(people)} only. snap showed you nothing.`);
 }
 
+/** A click by someone of another organisation (a channel shared through Slack Connect). */
+export function notForOtherOrganisationsReply(): Reply {
+  return revealNote(
+    ':lock: This secret is for people of the workspace it was shared in only. snap showed you nothing.',
+  );
+}
+
 export function revealAuthorReply(): Reply {
   return revealNote(
     ':lock: This is your secret: the first person to click *Reveal* sees it, once. To burn it now, use `/snap list` or the message menu (⋮ → Delete snap now).',
@@ -636,6 +643,25 @@ export function scheduledReply(channel: string, dueAtMs: number, files: number):
 export function alreadyScheduledReply(channel: string, dueAtMs: number): Reply {
   return ephemeral(
     `That message in <#${channel}> already self-destructs ${slackDate(dueAtMs)}. Nothing changed; \`/snap list\` deletes it now if you like.`,
+  );
+}
+
+/**
+ * A form's "posted" outcome, shown only to its author in the conversation as snap's bot posts
+ * there under their name. Slack shows it only to someone in the conversation, so it is also
+ * snap's check that they are (the text is never repeated).
+ */
+export function formPostingNote(what: 'snap' | 'secret', delaySeconds: number): string {
+  return what === 'secret'
+    ? `:lock: snap is posting your secret's card here. It burns once opened, or in ${describeDelay(delaySeconds)} at the latest.`
+    : `:bomb: snap is posting your snap here. It self-destructs in ${describeDelay(delaySeconds)}.`;
+}
+
+/** A form's snap for a conversation its author is not in: snap's bot posts only where they could. */
+export function authorNotInConversationReply(channel: string, what: 'snap' | 'secret'): Reply {
+  const it = what === 'secret' ? 'Your secret was not sent' : 'Your snap was not posted';
+  return ephemeral(
+    `:lock: ${it}: you are not in <#${channel}>, and snap posts a form's snap only where its author is. Join the conversation first, or choose one you are in. Nothing was posted.`,
   );
 }
 

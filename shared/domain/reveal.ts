@@ -120,6 +120,11 @@ export interface RevealOpenRequest {
   channel: string;
   /** Who clicked: what they may see is decided from the record. */
   user: string;
+  /**
+   * The clicker's own workspace (Slack's `user.team_id`, the org's id on Grid), when Slack says it:
+   * someone of another organisation in a shared channel has one that is not the card's.
+   */
+  home?: string;
   receivedAt: number;
 }
 
@@ -188,6 +193,7 @@ export function isRevealOpenRequest(value: unknown): value is RevealOpenRequest 
     isOptionalId(v.enterprise) &&
     typeof v.channel === 'string' &&
     typeof v.user === 'string' &&
+    isOptionalId(v.home) &&
     typeof v.receivedAt === 'number'
   );
 }

@@ -172,6 +172,7 @@ export function revealOpenAad(request: RevealOpenRequest): string {
     user,
     receivedAt,
     ...org(request.enterprise),
+    ...(request.home ? [['home', request.home]] : []),
   ]);
 }
 

@@ -639,7 +639,7 @@ describe('beyond the slash command, on the sandbox page', () => {
     await page.click(`#message-menu [data-shortcut="${shortcut}"]`);
   };
 
-  it('opens New snap from ⚡, shows a bad delay under its field, then posts in the conversation picked and it vanishes on time', async () => {
+  it('opens New snap from ⚡, shows a bad delay under its field, then posts in the conversation picked, tells me beside it, and it vanishes on time', async () => {
     // Prepare
     const page = await openPage();
 
@@ -666,7 +666,11 @@ describe('beyond the slash command, on the sandbox page', () => {
     // Assess
     expect(conversation).toBe('C0LOCAL');
     expect(prefilled).toBe('1m');
-    expect(await page.locator('[data-kind="ephemeral"]:not([hidden])').count()).toBe(0);
+    // The form's one outcome, only for me, beside it: snap's bot is posting it as me (never its text).
+    const notes = page.locator('[data-kind="ephemeral"]:not([hidden])');
+    expect(await notes.allTextContents()).toEqual([
+      expect.stringContaining('snap is posting your snap here'),
+    ]);
   }, 30_000);
 
   it('shares a secret from New snap’s "Reveal once" with the person picked: the card, never the secret; she alone sees it, once, and it burns', async () => {

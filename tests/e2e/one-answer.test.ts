@@ -24,7 +24,7 @@ const suite = pipelineSuite('one-answer', {
   slack: {
     conversations: {
       D0ANA: { kind: 'im', members: [ME, ANA], team: TEAM },
-      C0PAIR: { kind: 'channel', members: [ME, ANA], team: TEAM },
+      C0PAIR: { kind: 'channel', members: [ME, ANA, 'U0RVM5'], team: TEAM },
     },
     archived: ['C0ARC'],
     admins: [ME],
@@ -348,7 +348,7 @@ describe('one answer per modal, for reveal once', () => {
     };
   }
 
-  it('answers a secret shared from a form with its card alone, and a click on it with one answer', async () => {
+  it('answers a secret shared from a form with its card and one note to its author that it is posting, and a click on it with one answer', async () => {
     const got = await revealViaModal('U0RVM1', 'C0RVM', [ANA], 'from a form: 6161');
     const card = got.cards[0];
     if (!card) throw new Error('no card');
@@ -356,7 +356,10 @@ describe('one answer per modal, for reveal once', () => {
     const c = await click(p(), card, ANA);
     await p().lambda.settled();
 
-    expect(got).toMatchObject({ answers: [], total: 1 });
+    expect(got).toMatchObject({
+      answers: [expect.stringContaining("snap is posting your secret's card here")],
+      total: 2,
+    });
     expect(card.text).not.toContain('6161');
     expect({ ack: c.body, answers: answersTo(p(), c.responseId).length }).toEqual({ ack: '', answers: 1 });
   });
@@ -375,14 +378,30 @@ describe('one answer per modal, for reveal once', () => {
     expect((await p().revealItems()).filter((i) => i.channel === 'C0RVM2')).toEqual([]);
   });
 
-  it('answers once, naming them, a form’s secret for someone not in the conversation', async () => {
-    const got = await revealViaModal('U0RVM3', 'C0PAIR', ['U0BEN'], 'not for ben: 8181');
+  it('answers a form’s secret for someone not in the conversation with the note that it is posting, then why it was not sent, naming them', async () => {
+    const got = await revealViaModal('U0RVM5', 'C0PAIR', ['U0BEN'], 'not for ben: 8181');
 
     expect(got).toMatchObject({
-      answers: [expect.stringContaining('not in this conversation')],
+      answers: [
+        expect.stringContaining("snap is posting your secret's card here"),
+        expect.stringContaining('not in this conversation'),
+      ],
+      cards: [],
+      total: 2,
+    });
+  });
+
+  it('answers once, in snap’s Messages tab, a form’s secret from someone not in the conversation: no card, nobody named told', async () => {
+    const notes = p().slack.ephemerals.length;
+
+    const got = await revealViaModal('U0RVM3', 'C0PAIR', [ANA], 'not from here: 8282');
+
+    expect(got).toMatchObject({
+      answers: [expect.stringContaining('you are not in <#C0PAIR>')],
       cards: [],
       total: 1,
     });
+    expect(p().slack.ephemerals.slice(notes)).toEqual([]);
   });
 
   it('offers no "Reveal once" in the form while the policy turns it off', async () => {
@@ -449,14 +468,32 @@ describe('one answer per modal', () => {
     };
   }
 
-  it('answers a posted modal snap with the message alone', async () => {
+  it('answers a modal snap snap’s bot posts with the message and one note to its author beside it: posting, and when it goes', async () => {
     const got = await viaModal('U0MOD1', 'snap_new', {
       conversation: 'C0MODAL',
-      text: 'modal posted silently',
+      text: 'modal posted with a note',
       delay: '1h',
     });
 
-    expect(got).toMatchObject({ answers: [], posted: 1, total: 1 });
+    expect(got).toMatchObject({
+      answers: [expect.stringContaining('snap is posting your snap here. It self-destructs in 1 hour')],
+      posted: 1,
+      total: 2,
+    });
+  });
+
+  it('answers a modal snap for a conversation its author is not in once, in snap’s Messages tab, and posts nothing', async () => {
+    const got = await viaModal('U0MODOUT', 'snap_new', {
+      conversation: 'C0PAIR',
+      text: 'not my channel',
+      delay: '1h',
+    });
+
+    expect(got).toMatchObject({
+      answers: [expect.stringContaining('you are not in <#C0PAIR>')],
+      posted: 0,
+      total: 1,
+    });
   });
 
   it('answers a bad delay once, in the modal, and nothing else', async () => {
@@ -492,7 +529,8 @@ describe('one answer per modal', () => {
         }),
       );
 
-    for (const one of got) expect(one.total).toBe(1);
+    // Posted: the message and its note; limited: the one refusal.
+    for (const one of got) expect(one.total).toBe(one.posted ? 2 : 1);
     for (const one of got.filter((g) => g.posted === 0))
       expect(one.answers).toEqual([expect.stringContaining('faster than snap allows')]);
   });

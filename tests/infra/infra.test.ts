@@ -363,15 +363,20 @@ describe('infra and code agree', () => {
         reaper: ['dynamodb:DeleteItem'],
       });
       if (actions.install) expect(actions.install).toEqual([]);
+      const onKeys = {
+        test: 'ForAllValues:StringLike',
+        variable: 'dynamodb:LeadingKeys',
+        values: [`${REVEAL_KEY_PREFIX}*`],
+      };
+      // Only controls, which reads keys anyway, may ask for an item back: the others write blind.
+      const writesBlind = {
+        test: 'StringEqualsIfExists',
+        variable: 'dynamodb:ReturnValues',
+        values: ['NONE'],
+      };
       for (const fn of ['poster', 'controls', 'sweeper', 'reaper'])
         for (const st of onTable(fn)) {
-          expect(st.conditions).toEqual([
-            {
-              test: 'ForAllValues:StringLike',
-              variable: 'dynamodb:LeadingKeys',
-              values: [`${REVEAL_KEY_PREFIX}*`],
-            },
-          ]);
+          expect(st.conditions).toEqual(fn === 'controls' ? [onKeys] : [onKeys, writesBlind]);
           expect(environmentIn(fn, mode).set).toContain('SNAP_REVEAL_TABLE_NAME');
         }
       expect(resolveLocal(infra, module('poster').environment)).toMatchObject({

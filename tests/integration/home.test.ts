@@ -75,7 +75,7 @@ const snapItem = (i: number) => ({
 });
 
 beforeAll(async () => {
-  slack = await startSlack({ token: TOKEN, admins: [ADMIN] });
+  slack = await startSlack({ token: TOKEN, team: 'T1', admins: [ADMIN] });
   process.env.SNAP_TABLE_NAME = 'snap-test';
   process.env.SNAP_REVEAL_TABLE_NAME = 'snap-reveal-test';
   process.env.SLACK_BOT_TOKEN_CIPHERTEXT = Buffer.from('kms-token').toString('base64');

@@ -419,3 +419,66 @@ describe('the surfaces beyond the slash command, through the real web-api client
     expect(slack.files.get(calsFile)?.deletedBy).toBe(`user:T0ACME:${CAL}`);
   });
 });
+
+describe('who counts as an admin, asked of Slack (users.info)', () => {
+  let grid: SlackStandIn;
+  let gridBot = '';
+  const OUTSIDER = 'U0EXT';
+  const OTHER_ORG = 'U0ORGX';
+
+  beforeAll(async () => {
+    // T0GRID is a workspace of the org E0ORG; the outsider belongs to another organisation's
+    // workspace, the other org's person to another org (Slack gives a Grid person the org's id).
+    grid = await startSlack({
+      enterprises: { E0ORG: ['T0GRID'] },
+      homes: { [OUTSIDER]: 'T0OTHER', [OTHER_ORG]: 'E0OTHER' },
+      admins: [ANA, OUTSIDER, OTHER_ORG],
+      orgAdmins: [ANA, OUTSIDER, OTHER_ORG],
+    });
+    const code = grid.authorize({ team: 'T0GRID', user: ANA, scope: ['chat:write', 'users:read'] });
+    const out = (await (
+      await fetch(`${grid.apiUrl}oauth.v2.access`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: '1111.2222', client_secret: 'stand-in-client-secret', code }),
+      })
+    ).json()) as { access_token?: string };
+    gridBot = String(out.access_token);
+  });
+
+  afterAll(async () => {
+    await grid.close();
+  });
+
+  function port() {
+    const source = new Tokens();
+    source.bot = gridBot;
+    return new SlackSpeakers({
+      tokens: source,
+      apiUrl: grid.apiUrl,
+      log: captureLogs().log,
+      responseUrlPrefix: grid.responseUrlPrefix,
+    });
+  }
+
+  it('counts Slack’s admin flags only for someone of the workspace or its org, never for an admin of another organisation', async () => {
+    // Prepare
+    const p = port();
+    const here = { as: 'bot' as const, team: 'T0GRID', enterprise: 'E0ORG' };
+
+    // Act
+    const [own, outsider, otherOrg, noOrg] = await Promise.all([
+      p.role(here, ANA),
+      p.role(here, OUTSIDER),
+      p.role(here, OTHER_ORG),
+      p.role({ as: 'bot', team: 'T0GRID' }, ANA),
+    ]);
+
+    // Assess
+    expect(own).toEqual({ admin: true, orgAdmin: true });
+    expect(outsider).toEqual({ admin: false, orgAdmin: false });
+    expect(otherOrg).toEqual({ admin: false, orgAdmin: false });
+    // Asked for the workspace alone, an org admin's org role does not count.
+    expect(noOrg).toEqual({ admin: true, orgAdmin: false });
+  });
+});

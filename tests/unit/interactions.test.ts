@@ -142,6 +142,25 @@ describe('reading interaction payloads', () => {
     expect(inView).not.toHaveProperty('responseUrl');
   });
 
+  it('reads a click by someone of another organisation in a shared channel as happening in the card’s workspace, by a person of their own', () => {
+    // Slack Connect: `team` is where the click happened (snap's installation), `user.team_id` the clicker's own.
+    const payload = {
+      type: 'block_actions',
+      team: { id: 'T1', domain: 'acme' },
+      user: { id: 'U0EXT', team_id: 'T9' },
+      channel: { id: 'C1' },
+      container: { type: 'message', channel_id: 'C1', message_ts: '1700000000.000100' },
+      response_url: 'https://hooks.slack.com/actions/9',
+      actions: [{ action_id: 'snap_reveal', value: 'reveal:T1:x', action_ts: '1700000000.3' }],
+    };
+
+    const click = read(payload);
+    const own = read({ ...payload, user: { id: 'U1', team_id: 'T1' } });
+
+    expect(click).toMatchObject({ team: 'T1', user: 'U0EXT', home: 'T9', kind: 'button' });
+    expect(own).toMatchObject({ team: 'T1', home: 'T1' });
+  });
+
   it('reads a submitted view’s inputs by block and action id, one id per view', () => {
     const i = read({
       ...who,
@@ -257,6 +276,29 @@ describe('routing interactions', () => {
 
     expect(ran).toBe(false);
     expect(answer).toMatchObject({ kind: 'reply', reply: { text: expect.stringContaining('not enabled') } });
+  });
+
+  it('hands a click on Reveal to the controls function with the clicker’s own workspace beside the one it happened in', async () => {
+    const { deps: d, handed } = deps();
+    const click: Interaction = {
+      team: 'T1',
+      user: 'U0EXT',
+      home: 'T9',
+      id: 'T1:1700000000.3',
+      kind: 'button',
+      actionId: 'snap_reveal',
+      value: 'reveal:T1:x',
+      container: 'message',
+      channel: 'C1',
+      messageTs: '1700000000.000100',
+      responseUrl: 'https://hooks.slack.com/actions/9',
+    };
+
+    await acceptInteraction(click, d);
+
+    expect(handed).toEqual([
+      { to: 'controls', event: expect.objectContaining({ kind: 'reveal_open', team: 'T1', home: 'T9' }) },
+    ]);
   });
 
   it('hands a Delete now from a list to the controls function, marked to answer in place of the list', async () => {

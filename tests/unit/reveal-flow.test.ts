@@ -62,7 +62,10 @@ const keyRequest = (id: string, fields: Record<string, unknown> = {}) => ({
 });
 
 /** A posted reveal of UA's in C1, its key made and its secret attached, as the poster leaves it. */
-async function posted(people: string[], options: { dueAt?: number; postedAs?: 'bot' | 'user' } = {}) {
+async function posted(
+  people: string[],
+  options: { dueAt?: number; postedAs?: 'bot' | 'user'; enterprise?: string } = {},
+) {
   const clock = new FakeClock(NOW);
   const store = new MemoryStore();
   const slack = new ScriptedSlack(clock);
@@ -75,7 +78,14 @@ async function posted(people: string[], options: { dueAt?: number; postedAs?: 'b
   const sealed = sealSecret(
     Buffer.from(answer.publicKey, 'base64'),
     SECRET,
-    revealSecretAad({ id, team: 'T1', channel: 'C1', user: 'UA', for: people }),
+    revealSecretAad({
+      id,
+      team: 'T1',
+      ...(options.enterprise ? { enterprise: options.enterprise } : {}),
+      channel: 'C1',
+      user: 'UA',
+      for: people,
+    }),
   );
   await reveals.attach(id, sealed, Math.ceil(NOW / 1000) + 7200);
   const record = store.put({
@@ -85,6 +95,7 @@ async function posted(people: string[], options: { dueAt?: number; postedAs?: 'b
     dueAt: options.dueAt ?? NOW + 3_600_000,
     reveal: { for: people, opened: [] },
     ...(options.postedAs ? { postedAs: options.postedAs } : {}),
+    ...(options.enterprise ? { enterprise: options.enterprise } : {}),
   });
   slack.live.add(`C1/${TS}`);
   /** Each click's answers, by its request id (its response_url carries the id). */
@@ -239,6 +250,41 @@ describe('a click on Reveal', () => {
     expect(late.outcome).toBe('gone');
     for (const c of [stranger, author, again, late]) expect(secretIn(c.answers[0])).toBeUndefined();
     expect(reveals.items.has(id)).toBe(false); // the late click burned the key on the spot
+  });
+
+  it('shows nothing to someone of another organisation clicking in a shared channel, even one the card names, and keeps it for its own people', async () => {
+    // Prepare: the click happened in T1 (Slack's `team`), but U1 and U7 belong to T9 (`user.team_id`).
+    const named = await posted(['U1']);
+    const anyone = await posted([]);
+
+    // Act
+    const outsider = await named.click('U1', { home: 'T9' });
+    const firstOutsider = await anyone.click('U7', { home: 'T9' });
+    const insider = await named.click('U1', { home: 'T1' });
+
+    // Assess
+    for (const c of [outsider, firstOutsider]) {
+      expect(c.outcome).toBe('not_for_you');
+      expect(c.answers.map((a) => a.text)).toEqual([
+        expect.stringContaining('for people of the workspace it was shared in only'),
+      ]);
+      expect(secretIn(c.answers[0])).toBeUndefined();
+    }
+    expect(anyone.reveals.items.get(anyone.id)?.secret).toBeDefined();
+    expect(anyone.store.records.get(anyone.id)?.reveal?.opened).toEqual([]);
+    expect(insider.outcome).toBe('shown_and_burned');
+    expect(named.lines.filter((l) => l.includes('reveal.other_organisation'))).toHaveLength(1);
+  });
+
+  it('on Enterprise Grid, opens for people of the card’s org (Slack says the org as their team) and no other org', async () => {
+    const grid = await posted(['U1', 'U2'], { enterprise: 'E1' });
+
+    const otherOrg = await grid.click('U1', { enterprise: 'E1', home: 'E2' });
+    const sameOrg = await grid.click('U1', { enterprise: 'E1', home: 'E1' });
+
+    expect(otherOrg.outcome).toBe('not_for_you');
+    expect(sameOrg.outcome).toBe('shown');
+    expect(secretIn(sameOrg.answers[0])).toBe(SECRET);
   });
 
   it('costs a person nothing when KMS fails: nothing marked, and they may try again', async () => {

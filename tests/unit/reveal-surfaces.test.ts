@@ -328,9 +328,12 @@ describe('ack handing a modal’s secret on', () => {
 
 describe('the poster, a reveal from a modal', () => {
   /** A reveal from a reply modal, its key made, as ack hands it on. */
+  /** A reveal from a reply modal, where the conversations hold only these `members`. */
+  const replyRevealIn = (members: Map<string, Set<string>>) => replyReveal({}, { members });
+
   async function replyReveal(
     change: Partial<RevealPostRequest> = {},
-    options: { policy?: Partial<Policy> } = {},
+    options: { policy?: Partial<Policy>; members?: Map<string, Set<string>> } = {},
   ) {
     const { metadata, nonce, opener } = await bound({
       kind: MODAL.snapReply,
@@ -348,6 +351,7 @@ describe('the poster, a reveal from a modal', () => {
       { id, wrappedKey: randomBytes(8), publicKey: randomBytes(32), team: 'T0ACME', channel: 'C1' },
       Math.ceil(NOW / 1000) + 900,
     );
+    for (const [channel, people] of options.members ?? []) fakes.slack.members.set(channel, people);
     const request: RevealPostRequest = {
       v: 1,
       id,
@@ -364,7 +368,7 @@ describe('the poster, a reveal from a modal', () => {
     return { ...fakes, outcome, id };
   }
 
-  it('posts the card in the bound thread, tells the person named there, attaches the secret, and says nothing more', async () => {
+  it('posts the card in the bound thread, tells its author it is posting and the person named there, attaches the secret, and says nothing more', async () => {
     const { outcome, slack, reveals, store, id } = await replyReveal();
 
     expect(outcome).toBe('posted');
@@ -375,10 +379,33 @@ describe('the poster, a reveal from a modal', () => {
         text: expect.stringContaining('shared a secret'),
       }),
     ]);
-    expect(slack.ephemerals.map((e) => [e.user, e.threadTs])).toEqual([['U0BEN', THREAD]]);
+    // The author first (snap's check that they are in the thread's conversation), then Ben.
+    expect(slack.ephemerals.map((e) => [e.user, e.threadTs])).toEqual([
+      ['U0ANA', THREAD],
+      ['U0BEN', THREAD],
+    ]);
+    expect(slack.ephemerals[0]?.text).toContain("snap is posting your secret's card here");
     expect(reveals.items.get(id)?.secret).toBeDefined();
     expect(store.records.get(id)?.reveal).toEqual({ for: ['U0BEN'], opened: [] });
     expect(slack.replies).toEqual([]);
+  });
+
+  it('sends no card for an author who is not in the conversation: nobody named is told, the key burned, the author told why in private', async () => {
+    // Prepare: Ben is in C1, Ana (the author) is not.
+    const members = new Map([['C1', new Set(['U0BEN'])]]);
+
+    // Act
+    const { outcome, slack, store, reveals, id, lines } = await replyRevealIn(members);
+
+    // Assess
+    expect(outcome).toBe('refused');
+    expect(slack.posts.map((p) => [p.channel, p.text])).toEqual([
+      ['U0ANA', expect.stringContaining('you are not in <#C1>')],
+    ]);
+    expect(slack.ephemerals).toEqual([]);
+    expect(store.tombstones.get(id)).toEqual(expect.objectContaining({ state: 'done' }));
+    expect(reveals.burned).toEqual([id]);
+    expect(lines.some((l) => l.includes('poster.author_not_in_conversation'))).toBe(true);
   });
 
   it.each([

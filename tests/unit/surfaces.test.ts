@@ -21,6 +21,7 @@ import { sealJson, unsealJson } from '../../shared/domain/seal';
 import type { OpenViewRequest, PostRequest, ScheduleRequest } from '../../shared/domain/snap';
 import { MODAL } from '../../shared/domain/surfaces';
 import { readMetadata, submissionId, type ViewBinding } from '../../shared/domain/view-metadata';
+import { SlackCallError } from '../../shared/errors';
 import { createLogger } from '../../shared/log';
 import { captureLogs, posterFakes } from '../support/fakes';
 
@@ -521,6 +522,82 @@ describe('the poster acting on a modal', () => {
       expect(slack.ephemerals).toEqual([]);
     },
   );
+
+  /** A New snap form's request for `channel`, bound for Ana, and the poster's fakes. */
+  async function newSnapTo(channel: string) {
+    const { metadata, nonce, opener } = await boundRequest({ kind: MODAL.snapNew });
+    const fakes = posterFakes(NOW, {
+      binding: opener,
+      open: async () => ({ text: 'form text 7c1f', metadata }),
+      publicUrl: 'https://snap.example',
+      tokens: { forget: () => {} },
+    });
+    const event = {
+      v: 1 as const,
+      id: submissionId('T0ACME', nonce),
+      ...ANA,
+      channel,
+      delaySeconds: 5400,
+      receivedAt: NOW,
+      via: 'snap_new' as const,
+      sealed: SEALED,
+    };
+    return { ...fakes, event };
+  }
+
+  it('posts nothing as the bot where the form’s author is not in the conversation, and tells them why in private, once', async () => {
+    // Prepare: C9 is a public channel Ana is not in; she has not let snap post as her.
+    const { deps, slack, store, lines, event } = await newSnapTo('C9');
+    slack.members.set('C9', new Set(['U0BEN']));
+
+    // Act: delivered twice, as Lambda may.
+    const first = await postSnap(event, deps);
+    const again = await postSnap(event, deps);
+
+    // Assess
+    expect([first, again]).toEqual(['refused', 'duplicate']);
+    expect(slack.posts.map((p) => [p.channel, p.text])).toEqual([
+      ['U0ANA', expect.stringContaining('you are not in <#C9>')],
+    ]);
+    expect(slack.ephemerals).toEqual([]);
+    expect(store.tombstones.get(event.id)).toEqual(expect.objectContaining({ state: 'done' }));
+    expect(lines.filter((l) => l.includes('poster.author_not_in_conversation'))).toHaveLength(1);
+    expect(lines.join('\n')).not.toContain('form text 7c1f');
+  });
+
+  it('tells the form’s author, beside the snap the bot posts under their name, that it is posting and when it goes, once however it is retried', async () => {
+    // Prepare: Ana is in C1; the first post is rate limited.
+    const { deps, slack, clock, event } = await newSnapTo('C1');
+    slack.members.set('C1', new Set(['U0ANA', 'U0BEN']));
+    slack.failPosts(
+      new SlackCallError('chat.postMessage', 'rate_limited', 'ratelimited', { retryAfterMs: 1000 }),
+    );
+
+    // Act
+    const first = await clock.drive(postSnap(event, deps));
+    const again = await postSnap(event, deps);
+
+    // Assess
+    expect([first, again]).toEqual(['posted', 'duplicate']);
+    expect(slack.posts.map((p) => [p.channel, p.speaker.as])).toEqual([['C1', 'bot']]);
+    expect(slack.ephemerals.map((e) => [e.channel, e.user, e.speaker.as, e.text])).toEqual([
+      ['C1', 'U0ANA', 'bot', expect.stringContaining('self-destructs in 1 hour 30 minutes')],
+    ]);
+    expect(slack.ephemerals[0]?.text).not.toContain('form text 7c1f');
+    expect(slack.replies).toEqual([]);
+  });
+
+  it('leaves membership to Slack when the form’s snap is posted with its author’s own token: no note', async () => {
+    const { deps, slack, event } = await newSnapTo('C9');
+    slack.members.set('C9', new Set(['U0BEN']));
+    slack.authorized.add('U0ANA');
+
+    const outcome = await postSnap(event, deps);
+
+    expect(outcome).toBe('posted');
+    expect(slack.posts.map((p) => [p.channel, p.speaker.as])).toEqual([['C9', 'user']]);
+    expect(slack.ephemerals).toEqual([]);
+  });
 
   it('tells the author once, in snap’s Messages tab, when neither the bot nor they can post in the conversation', async () => {
     const { metadata, nonce, opener } = await boundRequest({ kind: MODAL.snapNew });
