@@ -327,6 +327,16 @@ export class SlackGateway {
     }
   }
 
+  async inOrg(user: string, enterprise: string): Promise<boolean> {
+    try {
+      const out = await this.retrying.users.info({ user });
+      const u = out.user as { enterprise_user?: { enterprise_id?: string } } | undefined;
+      return u?.enterprise_user?.enterprise_id === enterprise;
+    } catch (error) {
+      throw toSlackError('users.info', error);
+    }
+  }
+
   async publishHome(user: string, view: HomeView): Promise<void> {
     try {
       await this.retrying.views.publish({
@@ -471,6 +481,10 @@ export class SlackSpeakers implements SlackPort {
 
   role(speaker: Speaker & { as: 'bot' }, user: string): Promise<Role> {
     return this.call(speaker, (g) => g.role(user, speaker));
+  }
+
+  inOrg(speaker: Speaker & { as: 'bot' }, user: string, enterprise: string): Promise<boolean> {
+    return this.call(speaker, (g) => g.inOrg(user, enterprise));
   }
 
   publishHome(speaker: Speaker & { as: 'bot' }, user: string, view: HomeView): Promise<void> {

@@ -312,6 +312,12 @@ export interface SlackPort {
    * or owner, and org admin or owner on Enterprise Grid. Never taken from a request's payload.
    */
   role(speaker: Speaker & { as: 'bot' }, user: string): Promise<Role>;
+  /**
+   * Whether a person is one of an Enterprise Grid org's own people (`users.info`'s
+   * `enterprise_user.enterprise_id`, read with the bot's token): Slack may report a Grid person's
+   * `user.team_id` as a workspace of the org other than the one they clicked in.
+   */
+  inOrg(speaker: Speaker & { as: 'bot' }, user: string, enterprise: string): Promise<boolean>;
   /** Publishes a person's App Home tab (`views.publish`). */
   publishHome(speaker: Speaker & { as: 'bot' }, user: string, view: HomeView): Promise<void>;
   /**

@@ -40,7 +40,7 @@ import { SealError } from '../errors';
 import { errorFields, type Logger } from '../log';
 import { deleteSnap, Pacer } from './delete-snap';
 import type { Common, RevealKeyMaker, RevealStorePort, SlackPort, StorePort } from './ports';
-import { speakerOf } from './speaker';
+import { botOf, speakerOf } from './speaker';
 
 export interface RevealKeyDeps extends Common {
   reveals: Pick<RevealStorePort, 'create' | 'get'>;
@@ -204,9 +204,20 @@ function cardOf(
  * of another organisation in a shared channel is the card's workspace, not theirs; it stands in
  * only when Slack does not say whose the person is.
  */
-function clickerBelongs(card: SnapRecord, request: RevealOpenRequest): boolean {
+/**
+ * Whether the clicker is one of the card's workspace's (or, on Grid, its org's) own people. Their
+ * own workspace as Slack's signed payload gives it decides; on Grid, Slack may give a person of
+ * the org one of its other workspaces, so there the bot asks Slack whether they are of the org.
+ */
+async function clickerBelongs(
+  card: SnapRecord,
+  request: RevealOpenRequest,
+  slack: Pick<SlackPort, 'inOrg'>,
+): Promise<boolean> {
   const own = request.home ?? request.team;
-  return own === card.team || (!!card.enterprise && own === card.enterprise);
+  if (own === card.team || (!!card.enterprise && own === card.enterprise)) return true;
+  if (!card.enterprise) return false;
+  return slack.inOrg(botOf(card), request.user, card.enterprise);
 }
 
 async function decide(request: RevealOpenRequest, deps: RevealOpenDeps, log: Logger): Promise<Decision> {
@@ -220,7 +231,7 @@ async function decide(request: RevealOpenRequest, deps: RevealOpenDeps, log: Log
     log.info('reveal.burned', { reason: 'due' });
     return gone;
   }
-  if (!clickerBelongs(card, request)) {
+  if (!(await clickerBelongs(card, request, deps.slack))) {
     // Someone of another organisation, in a channel shared with theirs: whoever the card names.
     log.warn('reveal.other_organisation');
     return { outcome: 'not_for_you', reply: notForOtherOrganisationsReply() };

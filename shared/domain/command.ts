@@ -44,7 +44,8 @@ export type Command =
         | 'no_secret'
         | 'secret_too_long'
         | 'too_many_people'
-        | 'unknown_person';
+        | 'unknown_person'
+        | 'names_first';
       word: string;
     };
 
@@ -95,17 +96,24 @@ export function parseCommand(rawText: string, limits: DelayLimits, here = ''): C
 
 /**
  * A person named on a reveal, as Slack sends a mention with escaping on (`<@U123>` or
- * `<@U123|name>`), optionally followed by a comma; the secret starts at the first word that is
- * not one.
+ * `<@U123|name>`), then a space, or a comma, colon, semicolon or full stop as people write after
+ * a name (`@ana: …`, `@ana,@ben …`); the secret starts at the first word that is not one.
  */
-const MENTION = /^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>,?(?:\s+|$)/;
+const MENTION = /^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>[,:;.]?(?:\s+|$|(?=<@))/;
 
 /**
  * Where a name would be, something that is not a person: an `@name` Slack did not turn into a
  * mention (a typo, someone not in the workspace), a user group, `@here`/`@channel`, a channel.
  * Read as the secret's first word, it would make a secret for one person open to anyone there.
  */
-const NOT_A_PERSON = /^(@[^\s,]+|<!subteam\^[^>]*>|<!(?:here|channel|everyone)[^>]*>|<#[^>]*>),?(?:\s|$)/;
+const NOT_A_PERSON =
+  /^[\p{Cf}"'“‘([]*([@\uFF20\uFE6B][^\s,]*|<@[^>]*>|<!subteam\^[^>]*>|<!(?:here|channel|everyone)[^>]*>|<#[^>]*>)/u;
+
+/**
+ * A mention anywhere in a secret that names no one first (`reveal 3pm @ana …`, `reveal for
+ * @ana …`): whom it was meant for was not read, so it must not become a secret anyone may open.
+ */
+const MENTION_ANYWHERE = /<@[UW][A-Z0-9]{2,30}(?:\|[^>]*)?>/;
 
 /** How a refused name is shown back: what the author typed, a group or channel by its label. */
 function shownName(token: string): string {
@@ -142,8 +150,10 @@ function parseReveal(text: string, limits: DelayLimits): Command {
     rest = rest.slice(m[0].length);
   }
   if (rest.trim() === '') return { kind: 'invalid', problem: 'no_secret', word: 'reveal' };
-  const stray = NOT_A_PERSON.exec(rest);
-  if (stray) return { kind: 'invalid', problem: 'unknown_person', word: shownName(stray[1] as string) };
+  const stray =
+    NOT_A_PERSON.exec(rest)?.[1] ?? (people.length === 0 ? MENTION_ANYWHERE.exec(rest)?.[0] : undefined);
+  if (stray?.startsWith('<@')) return { kind: 'invalid', problem: 'names_first', word: 'reveal' };
+  if (stray) return { kind: 'invalid', problem: 'unknown_person', word: shownName(stray) };
   if (people.length > MAX_REVEAL_PEOPLE)
     return { kind: 'invalid', problem: 'too_many_people', word: String(people.length) };
   if (rest.length > MAX_SECRET_CHARS)

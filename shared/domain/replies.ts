@@ -83,6 +83,10 @@ export function invalidReply(
       return ephemeral(
         `snap could not tell who \`${command.word}\` is: a secret is for people, each picked from Slack's list as you type @ so that it becomes a mention — not a user group, @here or a channel. Name them again (for a secret anyone there may open, start it with another word). Nothing was posted.`,
       );
+    case 'names_first':
+      return ephemeral(
+        `snap could not tell whom this secret is for: name the people right after \`reveal\` (and its delay), each followed by a space — \`${name} reveal 10m @ana @ben the door code\`. A secret that names someone elsewhere is not made one anyone may open. Nothing was posted.`,
+      );
     case 'policy':
       return ephemeral(
         `snap did not understand that policy change. Try \`${name} policy\` to see it; admins change it with \`${name} policy max 1d\`, \`min 10s\`, \`default 5m\` (\`off\` clears one), \`reveal on|off\`, \`as-user on|off\`, \`activity on|off\`, \`off #channel\` / \`on #channel\` (or \`here\`), \`reset\`.`,

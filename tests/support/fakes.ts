@@ -388,6 +388,8 @@ export class ScriptedSlack implements SlackPort {
   /** Who Slack calls a workspace admin (and an org admin), asked with users.info. */
   readonly admins = new Set<string>();
   readonly orgAdmins = new Set<string>();
+  /** People `users.info` says are of an org: user → enterprise id. */
+  readonly orgOf = new Map<string, string>();
   /** Home tabs published, in order. */
   readonly homes: Array<{ user: string; view: HomeView; speaker: Speaker }> = [];
   /** The token lookup itself fails (the store or KMS does not answer). */
@@ -496,6 +498,11 @@ export class ScriptedSlack implements SlackPort {
   async role(speaker: Speaker & { as: 'bot' }, user: string): Promise<Role> {
     this.speak(speaker, 'users.info');
     return { admin: this.admins.has(user), orgAdmin: this.orgAdmins.has(user) };
+  }
+
+  async inOrg(speaker: Speaker & { as: 'bot' }, user: string, enterprise: string): Promise<boolean> {
+    this.speak(speaker, 'users.info');
+    return this.orgOf.get(user) === enterprise;
   }
 
   async publishHome(speaker: Speaker & { as: 'bot' }, user: string, view: HomeView): Promise<void> {

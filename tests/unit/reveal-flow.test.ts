@@ -287,6 +287,23 @@ describe('a click on Reveal', () => {
     expect(secretIn(sameOrg.answers[0])).toBe(SECRET);
   });
 
+  it('on Enterprise Grid, opens for a person of the org whom Slack gives another of its workspaces, once Slack confirms the org, and not for anyone else', async () => {
+    // Prepare: U1 and U3 clicked in T1 but Slack gives T2 as their team; only U1 is of org E1.
+    const grid = await posted(['U1', 'U3'], { enterprise: 'E1' });
+    grid.slack.orgOf.set('U1', 'E1');
+    grid.slack.orgOf.set('U3', 'E2');
+
+    // Act
+    const ofTheOrg = await grid.click('U1', { enterprise: 'E1', home: 'T2' });
+    const ofAnother = await grid.click('U3', { enterprise: 'E1', home: 'T2' });
+
+    // Assess
+    expect(ofTheOrg.outcome).toBe('shown');
+    expect(secretIn(ofTheOrg.answers[0])).toBe(SECRET);
+    expect(ofAnother.outcome).toBe('not_for_you');
+    expect(secretIn(ofAnother.answers[0])).toBeUndefined();
+  });
+
   it('costs a person nothing when KMS fails: nothing marked, and they may try again', async () => {
     const { click, keys, store, id } = await posted(['U1']);
     const open = keys.open.bind(keys);

@@ -37,7 +37,10 @@ describe('the /snap reveal grammar', () => {
     ['reveal the wifi is hunter2', 86_400, [], 'the wifi is hunter2'],
     ['reveal <@U0ANA> <@U0ANA> twice named once', 86_400, ['U0ANA'], 'twice named once'],
     ['reveal 30s <@U0ANA> ask <@U0BEN> for the rest', 30, ['U0ANA'], 'ask <@U0BEN> for the rest'],
-    ['reveal 3pm <@U0ANA> is not a delay', 86_400, [], '3pm <@U0ANA> is not a delay'],
+    ['reveal <@U0ANA>: the code is 4711', 86_400, ['U0ANA'], 'the code is 4711'],
+    ['reveal <@U0ANA>,<@U0BEN> the code', 86_400, ['U0ANA', 'U0BEN'], 'the code'],
+    ['reveal <@U0ANA>. the code', 86_400, ['U0ANA'], 'the code'],
+    ['reveal 5m <@U0ANA>; <@U0BEN>: the code', 300, ['U0ANA', 'U0BEN'], 'the code'],
   ])('reads "%s" as a %is reveal for %j', (text, seconds, people, secret) => {
     // A reveal typed without a delay says so: the poster gives it a reveal's default within the policy.
     const typed = /^reveal\s+\d+[smhd]\b/i.test(text);
@@ -74,6 +77,16 @@ describe('the /snap reveal grammar', () => {
     ['reveal <!subteam^S0DEV|@devs> xxxxxx', 'unknown_person'],
     ['reveal <!here> xxxxxx', 'unknown_person'],
     ['reveal <#C0GEN|general> xxxxxx', 'unknown_person'],
+    ['reveal ＠zoe xxxxxx', 'unknown_person'],
+    ['reveal ﹫zoe xxxxxx', 'unknown_person'],
+    ['reveal \u200b@zoe xxxxxx', 'unknown_person'],
+    ['reveal "@zoe" xxxxxx', 'unknown_person'],
+    ['reveal <!subteam^S0DEV>: xxxxxx', 'unknown_person'],
+    ['reveal <@U0ANA>xxxxxx', 'names_first'],
+    ['reveal (<@U0ANA>) xxxxxx', 'names_first'],
+    ['reveal for <@U0ANA> xxxxxx', 'names_first'],
+    ['reveal 3pm <@U0ANA> xxxxxx', 'names_first'],
+    ['reveal 10 min <@U0ANA> xxxxxx', 'names_first'],
   ])('refuses "%.40s" as %s, naming no secret in its reply', (text, problem) => {
     // Act
     const command = parseCommand(text, limits);
