@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Pipeline } from '../../local/pipeline';
 import type { StandInMessage } from '../../local/slack-stand-in';
-import { dueOf, pipelineSuite } from '../support/e2e';
+import { dueOf, ON_TIME_MS, pipelineSuite } from '../support/e2e';
 import { until } from '../support/wait';
 
 const suite = pipelineSuite('crash', {
@@ -79,7 +79,7 @@ describe('a poster that dies', () => {
     expect(postsIn('K-hand')).toHaveLength(1);
     expect(calls('chat.delete', 'K-hand')).toHaveLength(1);
     expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
-    expect(message?.deletedAt).toBeLessThan(dueOf(message) + 1_000);
+    expect(message?.deletedAt).toBeLessThan(dueOf(message) + ON_TIME_MS);
     expect(await recordsIn('K-hand')).toHaveLength(0);
   }, 40_000);
 
@@ -153,7 +153,7 @@ describe('a sweeper worker killed mid-run', () => {
     );
     const [first, ...rest] = killed.map((c) => messagesIn(c)[0]);
     expect(first?.deletedAt).toBeGreaterThanOrEqual(dueOf(first));
-    expect(first?.deletedAt).toBeLessThan(dueOf(first) + 1_000);
+    expect(first?.deletedAt).toBeLessThan(dueOf(first) + ON_TIME_MS);
     for (const message of rest) {
       const leaseEnd = held.get(message?.channel) ?? dueOf(message);
       expect(message?.deletedAt).toBeGreaterThanOrEqual(leaseEnd);
@@ -161,7 +161,7 @@ describe('a sweeper worker killed mid-run', () => {
     }
     for (const message of spared.map((c) => messagesIn(c)[0])) {
       expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
-      expect(message?.deletedAt).toBeLessThan(dueOf(message) + 1_000);
+      expect(message?.deletedAt).toBeLessThan(dueOf(message) + ON_TIME_MS);
     }
     for (const channel of [...killed, ...spared])
       expect(
@@ -225,7 +225,7 @@ describe('DynamoDB failing a write', () => {
     const [message] = messagesIn('K-remove');
     expect(leftover).toHaveLength(1);
     expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
-    expect(message?.deletedAt).toBeLessThan(dueOf(message) + 1_000);
+    expect(message?.deletedAt).toBeLessThan(dueOf(message) + ON_TIME_MS);
     const deletes = p.slack.calls.filter(
       (c) => c.method === 'chat.delete' && c.params.channel === 'K-remove',
     );

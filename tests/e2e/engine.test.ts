@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Pipeline } from '../../local/pipeline';
 import { groupOf, shardOf } from '../../shared/domain/engine';
-import { dueOf, pipelineSuite } from '../support/e2e';
+import { dueOf, ON_TIME_MS, pipelineSuite } from '../support/e2e';
 import { until } from '../support/wait';
 
 const suite = pipelineSuite('engine', {
@@ -59,7 +59,7 @@ describe('the deletion engine', () => {
       const [message] = messagesIn(channel);
       expect(calls('chat.delete', channel).filter((c) => c.result === 'ok')).toHaveLength(1);
       expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
-      expect(message?.deletedAt).toBeLessThan(dueOf(message) + 1_000);
+      expect(message?.deletedAt).toBeLessThan(dueOf(message) + ON_TIME_MS);
       const by = deletions().filter((d) => d.channel === channel);
       expect([channel, by.map((d) => d.group)]).toEqual([channel, [groupOfTeam(team)]]);
     }
@@ -94,7 +94,7 @@ describe('the deletion engine', () => {
       const [message] = messagesIn(channel);
       expect(calls('chat.delete', channel)).toHaveLength(1);
       expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
-      expect(message?.deletedAt).toBeLessThan(dueOf(message) + 1_000);
+      expect(message?.deletedAt).toBeLessThan(dueOf(message) + ON_TIME_MS);
       expect(await recordsIn(channel)).toHaveLength(0);
     }
   }, 40_000);

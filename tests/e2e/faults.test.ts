@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { lambdaContext } from '../../local/lambda-stand-in';
 import type { Pipeline } from '../../local/pipeline';
-import { dueOf, pipelineSuite } from '../support/e2e';
+import { dueOf, ON_TIME_MS, pipelineSuite } from '../support/e2e';
 import { until } from '../support/wait';
 
 const suite = pipelineSuite('faults', { sweepPeriodSeconds: 10 });
@@ -104,7 +104,7 @@ describe('faults', () => {
     // Assess
     const [message] = messagesIn('F-slowdel');
     expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
-    expect(message?.deletedAt).toBeLessThan(dueOf(message) + 1_000);
+    expect(message?.deletedAt).toBeLessThan(dueOf(message) + ON_TIME_MS);
     expect(calls('chat.delete', 'F-slowdel').map((c) => c.result)).toEqual(['ok', 'message_not_found']);
     expect(await recordsIn('F-slowdel')).toHaveLength(0);
   }, 20_000);
@@ -185,7 +185,7 @@ describe('faults', () => {
       const [message] = messagesIn(c);
       expect(calls('chat.delete', c)).toHaveLength(1);
       expect(message?.deletedAt).toBeGreaterThanOrEqual(dueOf(message));
-      expect(message?.deletedAt).toBeLessThan(dueOf(message) + 1_000);
+      expect(message?.deletedAt).toBeLessThan(dueOf(message) + ON_TIME_MS);
     }
   }, 60_000);
 
