@@ -11,11 +11,8 @@
  * that there is a key to burn first, with no attribute added to any index.
  */
 import type { SealedSecret } from './reveal-seal';
+import { hasPostFields, isOptionalId } from './shape';
 import type { PostRequest } from './snap';
-import { MODAL } from './surfaces';
-
-const isTs = (value: unknown): value is string =>
-  typeof value === 'string' && /^\d{1,12}\.\d{1,8}$/.test(value);
 
 /** The default delay of a reveal: a day, or the longest delay allowed when that is shorter. */
 export const REVEAL_DEFAULT_SECONDS = 86_400;
@@ -128,7 +125,6 @@ export interface RevealOpenRequest {
   receivedAt: number;
 }
 
-const isOptionalId = (value: unknown) => value === undefined || (typeof value === 'string' && value !== '');
 const isPeople = (value: unknown): value is string[] =>
   Array.isArray(value) &&
   value.length <= MAX_REVEAL_PEOPLE &&
@@ -140,23 +136,8 @@ export function isRevealPostRequest(value: unknown): value is RevealPostRequest 
   const v = value as Record<string, unknown>;
   const reveal = v.reveal as Record<string, unknown> | undefined;
   return (
-    v.v === 1 &&
-    v.action === undefined &&
-    v.kind === undefined &&
-    typeof v.id === 'string' &&
-    isRevealId(v.id) &&
-    typeof v.team === 'string' &&
-    isOptionalId(v.enterprise) &&
-    typeof v.channel === 'string' &&
-    typeof v.user === 'string' &&
-    typeof v.delaySeconds === 'number' &&
-    Number.isInteger(v.delaySeconds) &&
-    v.delaySeconds > 0 &&
-    (v.defaulted === undefined || v.defaulted === true) &&
-    typeof v.receivedAt === 'number' &&
-    (v.via === undefined || v.via === MODAL.snapNew || v.via === MODAL.snapReply) &&
-    // A reply goes in a thread, and only a reply does.
-    (v.via === MODAL.snapReply ? isTs(v.threadTs) : v.threadTs === undefined) &&
+    hasPostFields(v) &&
+    isRevealId(v.id as string) &&
     typeof reveal === 'object' &&
     reveal !== null &&
     isPeople(reveal.for)

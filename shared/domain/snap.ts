@@ -5,6 +5,7 @@
 import { MIN_DELAY_SECONDS, SEVEN_DAYS_SECONDS } from './delay';
 import type { PolicyChange } from './policy';
 import { isRevealId, type RevealState } from './reveal';
+import { hasPostFields, isOptionalId, isTs } from './shape';
 import { isModalKind, MODAL, type ModalKind } from './surfaces';
 
 /** How a request travels from ack to poster (the async Invoke payload). */
@@ -77,9 +78,6 @@ export interface OpenViewRequest {
   message?: ShortcutMessage;
   receivedAt: number;
 }
-
-const TS_SHAPE = /^\d{1,12}\.\d{1,8}$/;
-const isTs = (value: unknown): value is string => typeof value === 'string' && TS_SHAPE.test(value);
 
 export function isScheduleRequest(value: unknown): value is ScheduleRequest {
   if (typeof value !== 'object' || value === null) return false;
@@ -498,29 +496,9 @@ export function isPostRequest(value: unknown): value is PostRequest {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
-    v.v === 1 &&
-    v.action === undefined &&
-    v.kind === undefined &&
+    hasPostFields(v) &&
     v.reveal === undefined &&
-    (v.via === undefined || v.via === MODAL.snapNew || v.via === MODAL.snapReply) &&
-    // A reply goes in a thread, and only a reply does.
-    (v.via === MODAL.snapReply ? isTs(v.threadTs) : v.threadTs === undefined) &&
-    typeof v.id === 'string' &&
     // A reveal's request is never taken for a plain snap's (its secret would be posted).
-    !isRevealId(v.id) &&
-    typeof v.team === 'string' &&
-    isOptionalId(v.enterprise) &&
-    typeof v.channel === 'string' &&
-    typeof v.user === 'string' &&
-    typeof v.delaySeconds === 'number' &&
-    Number.isInteger(v.delaySeconds) &&
-    v.delaySeconds > 0 &&
-    (v.defaulted === undefined || v.defaulted === true) &&
-    typeof v.receivedAt === 'number'
+    !isRevealId(v.id as string)
   );
-}
-
-/** An optional clear field: absent, or a non-empty string. */
-function isOptionalId(value: unknown): boolean {
-  return value === undefined || (typeof value === 'string' && value !== '');
 }
