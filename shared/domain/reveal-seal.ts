@@ -15,17 +15,15 @@
  * every queued copy of the event openable after the burn by whoever may use that key.)
  */
 import {
-  createCipheriv,
-  createDecipheriv,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
   hkdfSync,
   type KeyObject,
-  randomBytes,
 } from 'node:crypto';
 import { SealError } from '../errors';
+import { decryptGcm, encryptGcm } from './seal';
 
 /** The secret as it travels and rests: sealed to the reveal's public key. Fields base64. */
 export interface SealedSecret {
@@ -39,7 +37,6 @@ export interface SealedSecret {
 }
 
 const KEY_BYTES = 32;
-const TAG_BYTES = 16;
 const INFO = Buffer.from('snap/reveal/v1', 'utf8');
 // DER wrappers of a raw X25519 key (RFC 8410): what node:crypto imports and exports.
 const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex');
@@ -80,16 +77,7 @@ export function sealSecret(publicKey: Uint8Array, secret: string, aad: string): 
     senderPublic,
     Buffer.from(publicKey),
   );
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(aad, 'utf8'));
-  const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return {
-    v: 1,
-    epk: senderPublic.toString('base64'),
-    iv: iv.toString('base64'),
-    data: body.toString('base64'),
-  };
+  return { v: 1, epk: senderPublic.toString('base64'), ...encryptGcm(key, secret, aad) };
 }
 
 /** Opens a sealed secret with the reveal's private key; any mismatch is a `SealError`. */
@@ -97,21 +85,12 @@ export function openSecret(privateKey: Uint8Array, sealed: SealedSecret, aad: st
   try {
     const mine = privateKeyOf(privateKey);
     const senderPublic = Buffer.from(sealed.epk, 'base64');
-    const iv = Buffer.from(sealed.iv, 'base64');
-    const body = Buffer.from(sealed.data, 'base64');
-    if (iv.byteLength !== 12 || body.byteLength < TAG_BYTES) throw new Error('sealed secret too short');
     const key = contentKey(
       diffieHellman({ privateKey: mine, publicKey: publicKeyOf(senderPublic) }),
       senderPublic,
       rawPublic(createPublicKey(mine)),
     );
-    const decipher = createDecipheriv('aes-256-gcm', key, iv);
-    decipher.setAAD(Buffer.from(aad, 'utf8'));
-    decipher.setAuthTag(body.subarray(body.byteLength - TAG_BYTES));
-    return Buffer.concat([
-      decipher.update(body.subarray(0, body.byteLength - TAG_BYTES)),
-      decipher.final(),
-    ]).toString('utf8');
+    return decryptGcm(key, sealed, aad);
   } catch (error) {
     throw new SealError('Sealed secret could not be opened', { cause: error });
   }

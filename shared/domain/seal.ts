@@ -225,27 +225,41 @@ export interface Sealed {
 
 const TAG_BYTES = 16;
 
-export function seal(plainKey: Uint8Array, encryptedKey: string, plaintext: string, aad: string): Sealed {
-  if (plainKey.byteLength !== 32) throw new SealError('Data key must be 32 bytes');
+/**
+ * AES-256-GCM under `key` with `aad` bound in: a fresh 12-byte nonce, and the ciphertext
+ * followed by its tag, both base64. A trip's message (`seal`) and a reveal's secret
+ * (shared/domain/reveal-seal.ts) are both sealed by it.
+ */
+export function encryptGcm(key: Uint8Array, plaintext: string, aad: string): { iv: string; data: string } {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', plainKey, iv);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return { key: encryptedKey, iv: iv.toString('base64'), data: body.toString('base64') };
+  return { iv: iv.toString('base64'), data: body.toString('base64') };
+}
+
+/** The inverse of `encryptGcm`; throws on any mismatch (each caller says what failed to open). */
+export function decryptGcm(key: Uint8Array, sealed: { iv: string; data: string }, aad: string): string {
+  const iv = Buffer.from(sealed.iv, 'base64');
+  const body = Buffer.from(sealed.data, 'base64');
+  if (iv.byteLength !== 12 || body.byteLength < TAG_BYTES) throw new Error('sealed payload too short');
+  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  decipher.setAAD(Buffer.from(aad, 'utf8'));
+  decipher.setAuthTag(body.subarray(body.byteLength - TAG_BYTES));
+  return Buffer.concat([
+    decipher.update(body.subarray(0, body.byteLength - TAG_BYTES)),
+    decipher.final(),
+  ]).toString('utf8');
+}
+
+export function seal(plainKey: Uint8Array, encryptedKey: string, plaintext: string, aad: string): Sealed {
+  if (plainKey.byteLength !== 32) throw new SealError('Data key must be 32 bytes');
+  return { key: encryptedKey, ...encryptGcm(plainKey, plaintext, aad) };
 }
 
 export function unseal(plainKey: Uint8Array, sealed: Sealed, aad: string): string {
   try {
-    const iv = Buffer.from(sealed.iv, 'base64');
-    const body = Buffer.from(sealed.data, 'base64');
-    if (iv.byteLength !== 12 || body.byteLength < TAG_BYTES) throw new Error('sealed payload too short');
-    const decipher = createDecipheriv('aes-256-gcm', plainKey, iv);
-    decipher.setAAD(Buffer.from(aad, 'utf8'));
-    decipher.setAuthTag(body.subarray(body.byteLength - TAG_BYTES));
-    return Buffer.concat([
-      decipher.update(body.subarray(0, body.byteLength - TAG_BYTES)),
-      decipher.final(),
-    ]).toString('utf8');
+    return decryptGcm(plainKey, sealed, aad);
   } catch (error) {
     throw new SealError('Sealed message could not be opened', { cause: error });
   }
