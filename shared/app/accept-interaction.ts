@@ -292,25 +292,6 @@ const submitModalRoute: InteractionRoute = async (i, deps, log) => {
       };
       const sealed = await deps.seal(scheduleAad(request), { metadata: i.privateMetadata });
       await deps.handOff({ ...request, sealed }, 'poster');
-    } else if (read.reveal) {
-      const request: RevealPostRequest = {
-        v: 1,
-        // The view's own request id, marked as a reveal's: the poster checks it against the binding.
-        id: revealIdOf(id),
-        team: i.team,
-        ...org,
-        channel: kind === MODAL.snapNew ? (read.channel ?? '') : (metadata.c ?? ''),
-        user: i.user,
-        delaySeconds: read.delaySeconds,
-        receivedAt: now,
-        via: kind,
-        ...(kind === MODAL.snapReply ? { threadTs: metadata.t ?? '' } : {}),
-        reveal: { for: read.reveal.for },
-      };
-      // The secret leaves ack only sealed to the reveal's key; a modal has no response_url, so
-      // the binding travels with it instead, and the outcome goes through notify.ts.
-      if (!(await handOffReveal(request, read.text ?? '', { metadata: i.privateMetadata }, deps, log)))
-        throw new InvokeError('The reveal was not handed on');
     } else {
       const request: PostRequest = {
         v: 1,
@@ -324,11 +305,24 @@ const submitModalRoute: InteractionRoute = async (i, deps, log) => {
         via: kind,
         ...(kind === MODAL.snapReply ? { threadTs: metadata.t ?? '' } : {}),
       };
-      const sealed = await deps.seal(postAad(request), {
-        text: read.text ?? '',
-        metadata: i.privateMetadata,
-      });
-      await deps.handOff({ ...request, sealed }, 'poster');
+      if (read.reveal) {
+        // The view's own request id, marked as a reveal's: the poster checks it against the binding.
+        const reveal: RevealPostRequest = {
+          ...request,
+          id: revealIdOf(id),
+          reveal: { for: read.reveal.for },
+        };
+        // The secret leaves ack only sealed to the reveal's key; a modal has no response_url, so
+        // the binding travels with it instead, and the outcome goes through notify.ts.
+        if (!(await handOffReveal(reveal, read.text ?? '', { metadata: i.privateMetadata }, deps, log)))
+          throw new InvokeError('The reveal was not handed on');
+      } else {
+        const sealed = await deps.seal(postAad(request), {
+          text: read.text ?? '',
+          metadata: i.privateMetadata,
+        });
+        await deps.handOff({ ...request, sealed }, 'poster');
+      }
     }
   } catch (error) {
     log.error('modal.handoff_failed', { request: id, ...errorFields(error) });
