@@ -114,6 +114,23 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
     return teamNotAllowedReply();
   }
   const parsed = parseCommand(command.text, deps.limits, command.channel);
+  const id = `${command.team}:${command.triggerId}`;
+  // A snap's request, and a reveal's too (its id marked, its people added).
+  const postRequest = (
+    requestId: string,
+    delaySeconds: number,
+    defaulted: boolean | undefined,
+  ): PostRequest => ({
+    v: 1,
+    id: requestId,
+    team: command.team,
+    ...org,
+    channel: command.channel,
+    user: command.user,
+    delaySeconds,
+    ...(defaulted ? { defaulted: true as const } : {}),
+    receivedAt: deps.now(),
+  });
   switch (parsed.kind) {
     case 'help':
       log.info('command.help');
@@ -143,7 +160,7 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
           user: command.user,
           receivedAt: deps.now(),
         },
-        `${command.team}:${command.triggerId}`,
+        id,
         command.responseUrl,
         deps,
         log,
@@ -152,15 +169,7 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
     }
     case 'reveal': {
       const request: RevealPostRequest = {
-        v: 1,
-        id: revealIdOf(`${command.team}:${command.triggerId}`),
-        team: command.team,
-        ...org,
-        channel: command.channel,
-        user: command.user,
-        delaySeconds: parsed.delaySeconds,
-        ...(parsed.defaulted ? { defaulted: true as const } : {}),
-        receivedAt: deps.now(),
+        ...postRequest(revealIdOf(id), parsed.delaySeconds, parsed.defaulted),
         reveal: { for: parsed.people },
       };
       return (await handOffReveal(request, parsed.secret, { responseUrl: command.responseUrl }, deps, log))
@@ -170,19 +179,8 @@ export async function acceptCommand(command: SlashCommand, deps: AcceptDeps): Pr
     case 'snap':
       break;
   }
-  const id = `${command.team}:${command.triggerId}`;
   try {
-    const request: PostRequest = {
-      v: 1,
-      id,
-      team: command.team,
-      ...org,
-      channel: command.channel,
-      user: command.user,
-      delaySeconds: parsed.delaySeconds,
-      ...(parsed.defaulted ? { defaulted: true as const } : {}),
-      receivedAt: deps.now(),
-    };
+    const request = postRequest(id, parsed.delaySeconds, parsed.defaulted);
     const sealed = await deps.seal(postAad(request), { text: parsed.text, responseUrl: command.responseUrl });
     await deps.handOff({ ...request, sealed }, 'poster');
   } catch (error) {
