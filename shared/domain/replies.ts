@@ -394,18 +394,12 @@ export function revealCard(card: {
 }): { text: string; blocks: KnownBlock[] } {
   const forWhom = card.people.length > 0 ? ` for ${namesOf(card.people)}` : '';
   const headline = `:lock: <@${card.author}> shared a secret${forWhom}`;
-  const who =
+  const [who, burns] =
     card.people.length > 1
-      ? 'Only those named can open it, each alone and once'
+      ? ['Only those named can open it, each alone and once', 'burns once all have']
       : card.people.length === 1
-        ? 'Only they can open it, alone and once'
-        : 'The first person to click *Reveal* sees it, alone and once';
-  const burns =
-    card.people.length > 1
-      ? 'burns once all have'
-      : card.people.length === 1
-        ? 'burns once opened'
-        : 'burns then';
+        ? ['Only they can open it, alone and once', 'burns once opened']
+        : ['The first person to click *Reveal* sees it, alone and once', 'burns then'];
   const waiting = card.people.filter((p) => !card.opened.includes(p));
   const opened =
     card.opened.length > 0
