@@ -122,14 +122,15 @@ async function act(
       return [`:white_check_mark: Your default delay is now ${describeDelay(saved.applied)}.`, undefined];
     }
     case 'policy': {
+      // The role Slack gave for the change is the one the Home tab is shown with: asked once.
       const result = await changePolicy(actor, home.change, settingsDeps(deps));
       switch (result.kind) {
         case 'not_admin':
-          return [notAdminReply().text, { admin: false, orgAdmin: false }];
+          return [notAdminReply().text, result.role];
         case 'problem':
-          return [changeProblemReply(result).text, undefined];
+          return [changeProblemReply(result).text, result.role];
         case 'changed':
-          return [':white_check_mark: Policy changed.', undefined];
+          return [':white_check_mark: Policy changed.', result.role];
       }
     }
   }

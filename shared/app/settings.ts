@@ -31,10 +31,12 @@ export interface SettingsDeps extends Common {
   fallbackSeconds: number;
 }
 
-export type PolicyChangeResult =
+/** The outcome, with the person's role as Slack gave it (a Home tab shown after needs it too). */
+export type PolicyChangeResult = { role: Role } & (
   | { kind: 'changed'; settings: Settings }
   | { kind: 'not_admin' }
-  | ({ kind: 'problem' } & ChangeProblem);
+  | ({ kind: 'problem' } & ChangeProblem)
+);
 
 const WRITE_ATTEMPTS = 3;
 
@@ -54,7 +56,7 @@ export async function changePolicy(
   const log = deps.log.child({ team: actor.team, user: actor.user, change: change.kind });
   if (!key) {
     log.warn('policy.not_admin');
-    return { kind: 'not_admin' };
+    return { kind: 'not_admin', role };
   }
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
     const stored = await deps.settingsStore.read(key);
@@ -63,13 +65,13 @@ export async function changePolicy(
     const next = applyChange(base, change);
     if (isProblem(next)) {
       log.info('policy.change_refused', { problem: next.problem });
-      return { kind: 'problem', ...next };
+      return { kind: 'problem', ...next, role };
     }
     const policy = change.kind === 'reset' ? undefined : next;
     if (await deps.settingsStore.savePolicy(key, policy, stored?.rev, actor.user, deps.clock.now())) {
       deps.settings.forget(where);
       log.info('policy.changed', { scope: key === actor.team ? 'workspace' : 'org' });
-      return { kind: 'changed', settings: await deps.settings.settings(where) };
+      return { kind: 'changed', settings: await deps.settings.settings(where), role };
     }
   }
   throw new StoreError('The policy kept changing under this write');

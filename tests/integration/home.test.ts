@@ -153,6 +153,16 @@ describe('App Home, in the controls function', () => {
     });
   });
 
+  it('asks Slack who the person is once for a change and the Home tab published after it', async () => {
+    // Act
+    const { outcome } = await invoke(homeEvent({ kind: 'policy', change: { kind: 'max', seconds: 3600 } }));
+
+    // Assess
+    expect(outcome).toBe('published');
+    expect(JSON.stringify(slack.homes.get(ADMIN)?.blocks)).toContain('Change the policy');
+    expect(slack.calls.filter((c) => c.method === 'users.info')).toHaveLength(1);
+  });
+
   it('writes nothing for someone Slack does not call an admin', async () => {
     await invoke(homeEvent({ kind: 'policy', change: { kind: 'max', seconds: 3600 } }, 'U0ANA'));
 
