@@ -149,7 +149,6 @@ export function revealPosting(
           await deps.slack.postEphemeral(speaker, {
             channel: request.channel,
             ...(request.threadTs ? { threadTs: request.threadTs } : {}),
-            ...(request.threadTs ? { threadTs: request.threadTs } : {}),
             user: person,
             text: revealNotSentNote(request.user),
           });
