@@ -63,6 +63,14 @@ data "aws_iam_policy_document" "poster" {
     resources = ["${aws_dynamodb_table.snaps.arn}/index/${local.table.author_index}"]
   }
 
+  # snap_this (shared/app/schedule-message.ts, handed to the poster): is the message already a
+  # snap? Its record is found by team, channel and ts.
+  statement {
+    sid       = "FindScheduledMessages"
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.snaps.arn}/index/${local.table.message_index}"]
+  }
+
   statement {
     sid       = "OpenSealedMessages"
     actions   = ["kms:Decrypt"]

@@ -16,7 +16,13 @@ import {
   VIEW_KEY_CONTEXT,
 } from '../../shared/adapters/kms';
 import { SETTINGS_PREFIX } from '../../shared/adapters/settings-store';
-import { COUNTER_PREFIX, SLOT_PREFIX, SNAP_PREFIX, WATCH_PREFIX } from '../../shared/adapters/snap-item';
+import {
+  COUNTER_PREFIX,
+  SLOT_PREFIX,
+  SNAP_PREFIX,
+  TABLE,
+  WATCH_PREFIX,
+} from '../../shared/adapters/snap-item';
 import {
   configReaderOf,
   deployedIn,
@@ -483,6 +489,22 @@ describe('the table, shared by every kind of item', () => {
       }
     },
   );
+
+  it('lets each function query the indexes its code reads, and no other', () => {
+    const queried = (fn: string) =>
+      policyStatements(infra, fn)
+        .filter((s) => s.actions.includes('dynamodb:Query'))
+        .flatMap((s) => s.resources)
+        .map((r) => r.replace(`${tf('aws_dynamodb_table.snaps.arn')}/index/`, ''))
+        .sort();
+
+    // The pending limit counts an author's snaps (byAuthor); snap_this, handed to the poster,
+    // looks its message up first (byMessage: shared/app/schedule-message.ts).
+    expect(queried('poster')).toEqual([TABLE.authorIndex.name, TABLE.messageIndex.name].sort());
+    // An author's list and revoke (byAuthor), the message shortcut's Delete (byMessage).
+    expect(queried('controls')).toEqual([TABLE.authorIndex.name, TABLE.messageIndex.name].sort());
+    expect(queried('sweeper')).toEqual([TABLE.dueIndex.name]);
+  });
 
   it('gives ack no right over any item (it never touches the table)', () => {
     expect(itemStatements('ack')).toEqual([]);
