@@ -20,7 +20,19 @@ data "aws_iam_policy_document" "poster" {
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = concat(local.snap_keys, local.counter_keys)
+      values   = local.snap_keys
+    }
+  }
+
+  # The rate limits' window counters: one conditional ADD each (countInWindow), never read or put.
+  statement {
+    sid       = "CountRequests"
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.snaps.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.counter_keys
     }
   }
 

@@ -531,6 +531,11 @@ describe('the table, shared by every kind of item', () => {
         [`${SLOT_PREFIX}*`],
       ],
     ]);
+    // The rate limits' counters: one conditional ADD each (countInWindow) — never read or put.
+    const counters = itemStatements('poster').filter((s) => leadingKeys(s).includes(`${COUNTER_PREFIX}*`));
+    expect(counters.map((s) => [s.sid, s.actions, leadingKeys(s)])).toEqual([
+      ['CountRequests', ['dynamodb:UpdateItem'], [`${COUNTER_PREFIX}*`]],
+    ]);
     // The watch items: a hand-over or a claim, one conditional UpdateItem each — and only those.
     const watches = itemStatements('poster').filter((s) => leadingKeys(s).includes(`${WATCH_PREFIX}*`));
     expect(watches.map((s) => [s.sid, s.actions, leadingKeys(s)])).toEqual([
