@@ -319,6 +319,13 @@ describe('the failure queues', () => {
     return policyStatements(infra, 'failure_queue', { key, value });
   }
 
+  it('each have an output with their URL, for whoever reads them after an alarm', () => {
+    const urls = Object.values(infra.output).map((o) => o.value);
+
+    for (const queue of Object.keys(infra.resource.aws_sqs_queue ?? {}))
+      expect([queue, urls.includes(tf(`aws_sqs_queue.${queue}.url`))]).toEqual([queue, true]);
+  });
+
   it('are the on-failure destinations of poster, controls and reaper', () => {
     expect(queues().map(senderOf).sort()).toEqual(['controls', 'poster', 'reaper']);
   });
