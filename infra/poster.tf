@@ -10,7 +10,7 @@ data "aws_iam_policy_document" "poster" {
     [data.aws_iam_policy_document.reveal_attach.json],
     data.aws_iam_policy_document.delete_user_tokens[*].json,
     data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
-    [data.aws_iam_policy_document.read_settings.json, data.aws_iam_policy_document.count_activity.json],
+    [data.aws_iam_policy_document.read_settings_count_activity.json],
   )
 
   statement {
