@@ -188,6 +188,16 @@ locals {
       dimensions  = { FunctionName = module.reaper.name }
       threshold   = 0
     }
+    # An error here is a workspace that could not install, or an uninstall whose tokens were not
+    # deleted.
+    "install-errors" = {
+      description = "snap: the install function failed"
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      statistic   = "Sum"
+      dimensions  = { FunctionName = module.install.name }
+      threshold   = 0
+    }
 
     # Where a concurrency cap (or the account's limit) turns load into a failure.
     "ack-throttles" = {
@@ -263,4 +273,16 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+# install's alarm was a resource of its own, counted while install was deployed only with a client
+# id; it is one of the map's now, under the same name (a chain: from either earlier address).
+moved {
+  from = aws_cloudwatch_metric_alarm.install_errors[0]
+  to   = aws_cloudwatch_metric_alarm.install_errors
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.install_errors
+  to   = aws_cloudwatch_metric_alarm.this["install-errors"]
 }

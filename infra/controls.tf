@@ -17,8 +17,7 @@ data "aws_iam_policy_document" "controls" {
     data.aws_iam_policy_document.read_user_grants[*].json,
     data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
     [
-      data.aws_iam_policy_document.read_settings.json,
-      data.aws_iam_policy_document.count_activity.json,
+      data.aws_iam_policy_document.read_settings_count_activity.json,
       data.aws_iam_policy_document.change_settings.json,
     ],
   )

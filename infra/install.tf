@@ -257,21 +257,3 @@ resource "aws_lambda_permission" "install" {
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.slack.execution_arn}/*/${replace(each.value, " ", "")}"
 }
-
-# The install function's failures go to the same topic as the others' (an error here is a
-# workspace that could not install, or an uninstall whose tokens were not deleted).
-resource "aws_cloudwatch_metric_alarm" "install_errors" {
-  alarm_name          = "${var.name_prefix}-install-errors"
-  alarm_description   = "snap: the install function failed"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = module.install.name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-}

@@ -38,6 +38,11 @@ output "poster_failures_queue_url" {
   value       = aws_sqs_queue.poster_failures.url
 }
 
+output "controls_failures_queue_url" {
+  description = "Queue of controls events (an author's requests, modals, App Home, Reveal clicks) that failed every retry, kept one day; only the account root and failure_queue_reader_arns may receive from it."
+  value       = aws_sqs_queue.controls_failures.url
+}
+
 output "reaper_failures_queue_url" {
   description = "Queue of stream batches the reaper could not process (pointers into the stream), kept one day; only the account root and failure_queue_reader_arns may receive from it."
   value       = aws_sqs_queue.reaper_failures.url

@@ -10,7 +10,7 @@ data "aws_iam_policy_document" "poster" {
     [data.aws_iam_policy_document.reveal_attach.json],
     data.aws_iam_policy_document.delete_user_tokens[*].json,
     data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
-    [data.aws_iam_policy_document.read_settings.json, data.aws_iam_policy_document.count_activity.json],
+    [data.aws_iam_policy_document.read_settings_count_activity.json],
   )
 
   statement {
@@ -20,7 +20,19 @@ data "aws_iam_policy_document" "poster" {
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = concat(local.snap_keys, local.counter_keys)
+      values   = local.snap_keys
+    }
+  }
+
+  # The rate limits' window counters: one conditional ADD each (countInWindow), never read or put.
+  statement {
+    sid       = "CountRequests"
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.snaps.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.counter_keys
     }
   }
 
@@ -61,6 +73,14 @@ data "aws_iam_policy_document" "poster" {
     sid       = "CountAuthorsSnaps"
     actions   = ["dynamodb:Query"]
     resources = ["${aws_dynamodb_table.snaps.arn}/index/${local.table.author_index}"]
+  }
+
+  # snap_this (shared/app/schedule-message.ts, handed to the poster): is the message already a
+  # snap? Its record is found by team, channel and ts.
+  statement {
+    sid       = "FindScheduledMessages"
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.snaps.arn}/index/${local.table.message_index}"]
   }
 
   statement {

@@ -140,11 +140,7 @@ data "aws_iam_policy_document" "reveal_burn" {
       variable = "dynamodb:LeadingKeys"
       values   = local.reveal_keys
     }
-    # Writes that cannot ask for the item back: with ReturnValues ALL_OLD a burn would hand this
-    # role the wrapped key and the sealed secret it deletes. The code passes none (NONE, the
-    # default: absent is allowed). ReturnValuesOnConditionCheckFailure has no condition key (the
-    # Service Authorization Reference lists none), so it cannot be held here: the code never
-    # passes it, and these writes' conditions (attach) or none (burn) are what they are.
+    # A burn that cannot ask for the item back, as in reveal_attach above.
     condition {
       test     = "StringEqualsIfExists"
       variable = "dynamodb:ReturnValues"

@@ -12,7 +12,8 @@ locals {
   activity_keys = ["act#*"]
 }
 
-data "aws_iam_policy_document" "read_settings" {
+# What poster, controls and sweeper all do.
+data "aws_iam_policy_document" "read_settings_count_activity" {
   statement {
     sid       = "ReadSettings"
     actions   = ["dynamodb:GetItem"]
@@ -23,9 +24,7 @@ data "aws_iam_policy_document" "read_settings" {
       values   = local.settings_keys
     }
   }
-}
 
-data "aws_iam_policy_document" "count_activity" {
   statement {
     sid       = "CountActivity"
     actions   = ["dynamodb:UpdateItem"]

@@ -11,7 +11,7 @@ data "aws_iam_policy_document" "sweeper" {
     [data.aws_iam_policy_document.reveal_burn.json],
     data.aws_iam_policy_document.delete_user_tokens[*].json,
     data.aws_iam_policy_document.forget_dead_bot_tokens[*].json,
-    [data.aws_iam_policy_document.read_settings.json, data.aws_iam_policy_document.count_activity.json],
+    [data.aws_iam_policy_document.read_settings_count_activity.json],
   )
 
   # The dispatcher's COUNT per shard, and a worker's reads of its shards.

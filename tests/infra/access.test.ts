@@ -16,7 +16,13 @@ import {
   VIEW_KEY_CONTEXT,
 } from '../../shared/adapters/kms';
 import { SETTINGS_PREFIX } from '../../shared/adapters/settings-store';
-import { COUNTER_PREFIX, SLOT_PREFIX, SNAP_PREFIX, WATCH_PREFIX } from '../../shared/adapters/snap-item';
+import {
+  COUNTER_PREFIX,
+  SLOT_PREFIX,
+  SNAP_PREFIX,
+  TABLE,
+  WATCH_PREFIX,
+} from '../../shared/adapters/snap-item';
 import {
   configReaderOf,
   deployedIn,
@@ -313,6 +319,13 @@ describe('the failure queues', () => {
     return policyStatements(infra, 'failure_queue', { key, value });
   }
 
+  it('each have an output with their URL, for whoever reads them after an alarm', () => {
+    const urls = Object.values(infra.output).map((o) => o.value);
+
+    for (const queue of Object.keys(infra.resource.aws_sqs_queue ?? {}))
+      expect([queue, urls.includes(tf(`aws_sqs_queue.${queue}.url`))]).toEqual([queue, true]);
+  });
+
   it('are the on-failure destinations of poster, controls and reaper', () => {
     expect(queues().map(senderOf).sort()).toEqual(['controls', 'poster', 'reaper']);
   });
@@ -484,6 +497,22 @@ describe('the table, shared by every kind of item', () => {
     },
   );
 
+  it('lets each function query the indexes its code reads, and no other', () => {
+    const queried = (fn: string) =>
+      policyStatements(infra, fn)
+        .filter((s) => s.actions.includes('dynamodb:Query'))
+        .flatMap((s) => s.resources)
+        .map((r) => r.replace(`${tf('aws_dynamodb_table.snaps.arn')}/index/`, ''))
+        .sort();
+
+    // The pending limit counts an author's snaps (byAuthor); snap_this, handed to the poster,
+    // looks its message up first (byMessage: shared/app/schedule-message.ts).
+    expect(queried('poster')).toEqual([TABLE.authorIndex.name, TABLE.messageIndex.name].sort());
+    // An author's list and revoke (byAuthor), the message shortcut's Delete (byMessage).
+    expect(queried('controls')).toEqual([TABLE.authorIndex.name, TABLE.messageIndex.name].sort());
+    expect(queried('sweeper')).toEqual([TABLE.dueIndex.name]);
+  });
+
   it('gives ack no right over any item (it never touches the table)', () => {
     expect(itemStatements('ack')).toEqual([]);
   });
@@ -508,6 +537,11 @@ describe('the table, shared by every kind of item', () => {
         ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'],
         [`${SLOT_PREFIX}*`],
       ],
+    ]);
+    // The rate limits' counters: one conditional ADD each (countInWindow) — never read or put.
+    const counters = itemStatements('poster').filter((s) => leadingKeys(s).includes(`${COUNTER_PREFIX}*`));
+    expect(counters.map((s) => [s.sid, s.actions, leadingKeys(s)])).toEqual([
+      ['CountRequests', ['dynamodb:UpdateItem'], [`${COUNTER_PREFIX}*`]],
     ]);
     // The watch items: a hand-over or a claim, one conditional UpdateItem each — and only those.
     const watches = itemStatements('poster').filter((s) => leadingKeys(s).includes(`${WATCH_PREFIX}*`));

@@ -129,7 +129,7 @@ describe('alarms', () => {
   it('all notify the topic, on alarm and on recovery', () => {
     const resources = Object.values(infra.resource.aws_cloudwatch_metric_alarm ?? {});
 
-    // One resource over the map, plus one per optional function (counted with it).
+    // One resource over the map; the others are the log metric filters' (left-behind.tf, engine-faults.tf).
     const mapped = resources.filter((alarm) => alarm.for_each !== undefined);
     expect(mapped).toHaveLength(1);
     expect(mapped[0]?.for_each).toBe(tf('local.alarms'));
@@ -141,18 +141,19 @@ describe('alarms', () => {
   });
 
   it('watch the install function for errors (deployed in every mode)', () => {
-    const install = infra.resource.aws_cloudwatch_metric_alarm?.install_errors ?? {};
+    const install = alarms()['install-errors'];
+    const mapped = infra.resource.aws_cloudwatch_metric_alarm?.this ?? {};
 
-    expect(install.count).toBeUndefined();
-    expect(install.metric_name).toBe('Errors');
-    expect(install.dimensions).toEqual({ FunctionName: tf('module.install.name') });
+    expect(mapped.count).toBeUndefined();
+    expect(install?.metric).toBe('Errors');
+    expect(install?.dimensions).toEqual({ FunctionName: tf('module.install.name') });
   });
 
   it('watch every function for errors and every failure queue for messages', () => {
     const queues = Object.keys(infra.resource.aws_sqs_queue ?? {});
 
     expect(watching('Errors', 'FunctionName').sort()).toEqual(
-      FUNCTIONS.map((fn) => `\${module.${fn}.name}`).sort(),
+      [...FUNCTIONS, 'install'].map((fn) => `\${module.${fn}.name}`).sort(),
     );
     expect(watching('ApproximateNumberOfMessagesVisible', 'QueueName').sort()).toEqual(
       queues.map((q) => `\${aws_sqs_queue.${q}.name}`).sort(),
