@@ -25,7 +25,7 @@ import { storedSettings } from '../../shared/app/settings-source';
 import { slackTokens } from '../../shared/compose';
 import { posterConfig } from '../../shared/config';
 import { isRevealKeyRequest, isRevealOpenRequest } from '../../shared/domain/reveal';
-import { type Sealed, sealJson, unsealJson } from '../../shared/domain/seal';
+import type { Sealed } from '../../shared/domain/seal';
 import {
   isAuthorRequest,
   isHomeRequest,
@@ -65,24 +65,15 @@ const slack = new SlackSpeakers({
   log,
 });
 
-const open = async (sealed: Sealed, aad: string) => unsealJson(await keys.open(sealed.key), sealed, aad);
+const open = (sealed: Sealed, aad: string) => keys.unseal(sealed, aad);
 // The policy and people's defaults live with the installations; activity counts in the snap table.
 const settingsStore = new SettingsStore(config.installationsTableName);
 const settings = storedSettings(settingsStore, { maxAgeMs: config.settingsCacheMs });
 const activityCounts = new ActivityStore(config.tableName);
 const activity = activityRecorder(settings, activityCounts, log);
 const settingsDeps = { settings, settingsStore, fallbackSeconds: config.delays.defaultSeconds };
-const binding = {
-  open: async (sealed: Sealed, aad: string) => unsealJson(await viewOpener.open(sealed.key), sealed, aad),
-};
-const binder = viewKeys
-  ? {
-      seal: async (aad: string, value: unknown) => {
-        const key = await viewKeys.current();
-        return sealJson(key.plain, key.encrypted, value, aad);
-      },
-    }
-  : undefined;
+const binding = { open: (sealed: Sealed, aad: string) => viewOpener.unseal(sealed, aad) };
+const binder = viewKeys ? { seal: (aad: string, value: unknown) => viewKeys.seal(aad, value) } : undefined;
 
 export async function handler(
   event: unknown,
