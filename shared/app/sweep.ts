@@ -278,7 +278,7 @@ class Turn extends Pacer {
   }
 
   override async ready(deadline: number): Promise<boolean> {
-    if (!this.holding && this.gate.singleFile()) this.holding = await this.gate.turn(this.dueAt, this.limit);
+    if (this.gate.singleFile()) await this.take();
     // Without a turn in time, it goes anyway while its lease holds: at worst one more 429.
     const wait = this.gate.opensAt - this.time.now();
     if (wait > 0 && this.gate.opensAt < this.limit) await this.time.sleep(wait);
