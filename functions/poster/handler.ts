@@ -74,6 +74,8 @@ const activity = activityRecorder(settings, activityCounts, log);
 const settingsDeps = { settings, settingsStore, fallbackSeconds: config.delays.defaultSeconds };
 const binding = { open: (sealed: Sealed, aad: string) => viewOpener.unseal(sealed, aad) };
 const binder = viewKeys ? { seal: (aad: string, value: unknown) => viewKeys.seal(aad, value) } : undefined;
+// Where a modal or snap_this may look up the scopes a person granted (their token's item).
+const userGrants = users ? { users: { store: users.store } } : {};
 
 export async function handler(
   event: unknown,
@@ -94,7 +96,6 @@ export async function handler(
     log: log.child({ requestId: context.awsRequestId }),
     deadline: () => Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS,
   };
-  const userGrants = users ? { users: { store: users.store } } : {};
   // ack (and install) hand over seven kinds of work: a snap (or a reveal) to post, a message to
   // schedule (snap_this), a shortcut's modal to open, an author's request about their snaps or the
   // policy, something done in App Home, a click on Reveal, or — waiting for the answer — a
