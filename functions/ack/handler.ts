@@ -24,7 +24,6 @@ import { type AcceptDeps, acceptCommand } from '../../shared/app/accept-command'
 import { acceptInteraction, type InteractionAnswer } from '../../shared/app/accept-interaction';
 import { ackConfig } from '../../shared/config';
 import { malformedReply } from '../../shared/domain/replies';
-import { sealJson } from '../../shared/domain/seal';
 import { InvokeError } from '../../shared/errors';
 import { createLogger, errorFields, type Logger } from '../../shared/log';
 
@@ -43,10 +42,7 @@ const signingSecret = await resolveSecret(config.signingSecret, 'SLACK_SIGNING_S
 
 let log: Logger = baseLog;
 
-const seal: AcceptDeps['seal'] = async (aad, content) => {
-  const key = await dataKeys.current();
-  return sealJson(key.plain, key.encrypted, content, aad);
-};
+const seal: AcceptDeps['seal'] = (aad, content) => dataKeys.seal(aad, content);
 const handOff: AcceptDeps['handOff'] = (payload, to) =>
   invokeAsync(to === 'controls' ? config.controlsFunctionName : config.posterFunctionName, payload);
 const revealKey: AcceptDeps['revealKey'] = async (request) => {

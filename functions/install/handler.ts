@@ -51,7 +51,6 @@ import {
   type Page,
   renderPage,
 } from '../../shared/domain/pages';
-import { sealJson } from '../../shared/domain/seal';
 import { teamServed } from '../../shared/domain/teams';
 import { InvokeError } from '../../shared/errors';
 import { createLogger, errorFields, type Logger } from '../../shared/log';
@@ -119,10 +118,7 @@ const eventDeps = (): EventDeps => ({
       request,
       `${opened.team}:${opened.id}`,
       {
-        seal: async (aad, content) => {
-          const key = await dataKeys.current();
-          return sealJson(key.plain, key.encrypted, content, aad);
-        },
+        seal: (aad, content) => dataKeys.seal(aad, content),
         handOff: (event) => invokeAsync(config.controlsFunctionName, event),
       },
       log,

@@ -25,7 +25,7 @@ import { storedSettings } from '../../shared/app/settings-source';
 import { slackTokens } from '../../shared/compose';
 import { posterConfig } from '../../shared/config';
 import { isRevealKeyRequest, isRevealOpenRequest } from '../../shared/domain/reveal';
-import { type Sealed, sealJson, unsealJson } from '../../shared/domain/seal';
+import type { Sealed } from '../../shared/domain/seal';
 import {
   isAuthorRequest,
   isHomeRequest,
@@ -65,24 +65,17 @@ const slack = new SlackSpeakers({
   log,
 });
 
-const open = async (sealed: Sealed, aad: string) => unsealJson(await keys.open(sealed.key), sealed, aad);
+const open = (sealed: Sealed, aad: string) => keys.unseal(sealed, aad);
 // The policy and people's defaults live with the installations; activity counts in the snap table.
 const settingsStore = new SettingsStore(config.installationsTableName);
 const settings = storedSettings(settingsStore, { maxAgeMs: config.settingsCacheMs });
 const activityCounts = new ActivityStore(config.tableName);
 const activity = activityRecorder(settings, activityCounts, log);
 const settingsDeps = { settings, settingsStore, fallbackSeconds: config.delays.defaultSeconds };
-const binding = {
-  open: async (sealed: Sealed, aad: string) => unsealJson(await viewOpener.open(sealed.key), sealed, aad),
-};
-const binder = viewKeys
-  ? {
-      seal: async (aad: string, value: unknown) => {
-        const key = await viewKeys.current();
-        return sealJson(key.plain, key.encrypted, value, aad);
-      },
-    }
-  : undefined;
+const binding = { open: (sealed: Sealed, aad: string) => viewOpener.unseal(sealed, aad) };
+const binder = viewKeys ? { seal: (aad: string, value: unknown) => viewKeys.seal(aad, value) } : undefined;
+// Where a modal or snap_this may look up the scopes a person granted (their token's item).
+const userGrants = users ? { users: { store: users.store } } : {};
 
 export async function handler(
   event: unknown,
@@ -103,7 +96,6 @@ export async function handler(
     log: log.child({ requestId: context.awsRequestId }),
     deadline: () => Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS,
   };
-  const userGrants = users ? { users: { store: users.store } } : {};
   // ack (and install) hand over seven kinds of work: a snap (or a reveal) to post, a message to
   // schedule (snap_this), a shortcut's modal to open, an author's request about their snaps or the
   // policy, something done in App Home, a click on Reveal, or — waiting for the answer — a

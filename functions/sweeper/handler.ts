@@ -43,20 +43,19 @@ const activity = activityRecorder(
   new ActivityStore(config.tableName),
   log,
 );
-const engine = { clock: systemClock, log, watch, sweepPeriodMs: config.sweepPeriodMs };
+// What the dispatcher and the workers share: the index, the watch and the engine's shape.
+const engine = {
+  clock: systemClock,
+  log,
+  store,
+  watch,
+  shape: config.engine,
+  sweepPeriodMs: config.sweepPeriodMs,
+};
 const work = (event: WorkerEvent, deadline: number, runId: string) =>
   sweep(
     { group: event.group, owner: event.owner, deadline, runId },
-    {
-      ...engine,
-      store,
-      slack,
-      reveals,
-      shape: config.engine,
-      concurrency: CONCURRENCY,
-      inFlight: config.inFlight,
-      activity,
-    },
+    { ...engine, slack, reveals, concurrency: CONCURRENCY, inFlight: config.inFlight, activity },
   );
 
 /** The tick this run serves: the schedule's own time, so a late start does not shift the window. */
@@ -85,9 +84,7 @@ export async function handler(
       };
   const report = await dispatch(tickOf(event as Partial<ScheduledEvent> | undefined, now), {
     ...engine,
-    store,
     workers,
-    shape: config.engine,
   });
   return { dispatch: report, served: await Promise.all(served) };
 }

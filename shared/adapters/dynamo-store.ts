@@ -203,21 +203,24 @@ export class SnapStore implements StorePort {
   async hasDue(shard: number, before: number): Promise<boolean> {
     const out = await attempt('hasDue', () =>
       documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE.dueIndex.name,
-          KeyConditionExpression: '#shard = :shard AND #due < :before',
-          ExpressionAttributeNames: {
-            '#shard': TABLE.dueIndex.partitionKey,
-            '#due': TABLE.dueIndex.sortKey,
-          },
-          ExpressionAttributeValues: { ':shard': String(shard), ':before': before },
-          Select: 'COUNT',
-          Limit: 1,
-        }),
+        new QueryCommand({ ...this.dueQuery(String(shard), before), Select: 'COUNT', Limit: 1 }),
       ),
     );
     return (out.Count ?? 0) > 0;
+  }
+
+  /** The due index's entries of one shard due before `before` (ms): what findDue and hasDue read. */
+  private dueQuery(shard: string, before: number) {
+    return {
+      TableName: this.tableName,
+      IndexName: TABLE.dueIndex.name,
+      KeyConditionExpression: '#shard = :shard AND #due < :before',
+      ExpressionAttributeNames: {
+        '#shard': TABLE.dueIndex.partitionKey,
+        '#due': TABLE.dueIndex.sortKey,
+      },
+      ExpressionAttributeValues: { ':shard': shard, ':before': before },
+    };
   }
 
   private async queryShard(
@@ -227,18 +230,7 @@ export class SnapStore implements StorePort {
   ): Promise<{ records: SnapRecord[]; next: Record<string, unknown> | undefined }> {
     const out = await attempt('findDue', () =>
       documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE.dueIndex.name,
-          KeyConditionExpression: '#shard = :shard AND #due < :before',
-          ExpressionAttributeNames: {
-            '#shard': TABLE.dueIndex.partitionKey,
-            '#due': TABLE.dueIndex.sortKey,
-          },
-          ExpressionAttributeValues: { ':shard': shard, ':before': before },
-          ExclusiveStartKey: start,
-          Limit: DUE_PAGE_SIZE,
-        }),
+        new QueryCommand({ ...this.dueQuery(shard, before), ExclusiveStartKey: start, Limit: DUE_PAGE_SIZE }),
       ),
     );
     const records: SnapRecord[] = [];

@@ -6,6 +6,7 @@
 import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { RevealKeyMaker, RevealScope, TokenScope, TokenSealer } from '../app/ports';
 import type { SecretSource } from '../config';
+import { type Sealed, sealJson, unsealJson } from '../domain/seal';
 import { SecretError } from '../errors';
 
 const kms = new KMSClient({});
@@ -78,6 +79,12 @@ export class DataKeySource {
     return this.pending;
   }
 
+  /** Seals `value` under the current data key, bound to `aad` (what ack hands off, a modal's binding). */
+  async seal(aad: string, value: unknown): Promise<Sealed> {
+    const key = await this.current();
+    return sealJson(key.plain, key.encrypted, value, aad);
+  }
+
   private async generate(): Promise<DataKey> {
     try {
       const out = await kms.send(
@@ -118,6 +125,11 @@ export class DataKeyOpener {
     }
     this.cache.set(encrypted, plain);
     return plain;
+  }
+
+  /** Opens what `DataKeySource.seal` sealed under this context, bound to `aad`. */
+  async unseal(sealed: Sealed, aad: string): Promise<unknown> {
+    return unsealJson(await this.open(sealed.key), sealed, aad);
   }
 }
 

@@ -118,9 +118,8 @@ export function fromItem(item: Item): StoredRecord | undefined {
   const postedAs = str('postedAs');
   if (enterprise) record.enterprise = enterprise;
   if (postedAs === 'user' || postedAs === 'bot') record.postedAs = postedAs;
-  const files = item.files;
-  if (Array.isArray(files) && files.length > 0 && files.every((f) => typeof f === 'string'))
-    record.files = files as string[];
+  const files = strings(item.files);
+  if (files?.length) record.files = files;
   const ts = str('ts');
   const dueShard = str('dueShard');
   const lease = num('leaseUntil');

@@ -17,7 +17,7 @@ import {
 import { isRevealId } from '../domain/reveal';
 import { type SnapRecord, tombstone } from '../domain/snap';
 import { NoTokenError, SlackCallError } from '../errors';
-import { errorFields } from '../log';
+import { errorFields, type Logger } from '../log';
 import type { ActivityRecorder } from './activity';
 import type { Common, RevealStorePort, SlackPort, StorePort } from './ports';
 import { speakerOf } from './speaker';
@@ -64,6 +64,22 @@ export interface DeleteDeps extends Common {
 }
 
 /**
+ * Key first, card second, on every path that deletes a card: a reveal's key is burned before its
+ * card goes, so the secret can no longer be opened whatever Slack then answers. Nothing for a snap
+ * that is not a reveal; throws when the key could not be burned.
+ */
+export async function burnRevealKey(
+  record: Pick<SnapRecord, 'id'>,
+  reveals: Pick<RevealStorePort, 'burn'>,
+  log: Logger,
+  reason: DeletionReason,
+): Promise<void> {
+  if (!isRevealId(record.id)) return;
+  await reveals.burn(record.id);
+  log.info('reveal.burned', { reason });
+}
+
+/**
  * Deletes one posted snap. Rate limits are waited out while `deadline` allows; anything that
  * can still succeed later is `kept` (its record stays for the next sweep or for TTL). A deleter
  * holding the record's lease names itself as `leaseOwner`: what it keeps, it gives back, so the
@@ -98,15 +114,12 @@ async function attemptDelete(
   const { slack, store, clock } = deps;
   const log = deps.log.child({ team: record.team, channel: record.channel, ts: record.ts, snap: record.id });
   if (!record.ts) return 'kept';
-  if (isRevealId(record.id)) {
-    try {
-      await deps.reveals.burn(record.id);
-      log.info('reveal.burned', { reason });
-    } catch (error) {
-      // Key first, card second: the card stays until the key is surely gone.
-      log.warn('reveal.burn_failed', { reason, ...errorFields(error) });
-      return 'kept';
-    }
+  try {
+    await burnRevealKey(record, deps.reveals, log, reason);
+  } catch (error) {
+    // The card stays until the key is surely gone.
+    log.warn('reveal.burn_failed', { reason, ...errorFields(error) });
+    return 'kept';
   }
   let deletedAt: number | undefined;
   // A message its author sent with files (snap_this): the files first, so that a message already

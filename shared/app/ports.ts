@@ -589,7 +589,6 @@ export interface InstallationStorePort extends TokenStore, InstallationReader {
   grantedKeys(org: string, user: string): Promise<string[]>;
 }
 
-/** OAuth states (hashed), single-use and short-lived. */
 /**
  * What became of a redirect's state: `consumed` now (its flow's kind); `used` before (a reload of
  * the page it led to, the back button, a second tab); `refused` — unknown, past its deadline, or
@@ -600,6 +599,7 @@ export type StateUse =
   | { outcome: 'used'; kind: GrantKind }
   | { outcome: 'refused' };
 
+/** OAuth states (hashed), single-use and short-lived. */
 export interface OAuthStatePort {
   save(flow: { stateHash: string; nonceHash: string; kind: GrantKind; notAfter: number }): Promise<void>;
   /**

@@ -20,10 +20,10 @@ import {
   type RemovalIdentity,
 } from '../domain/deletion';
 import { shardOf } from '../domain/engine';
-import { isRevealId } from '../domain/reveal';
 import { putBackRecord, type SnapRecord, tombstone } from '../domain/snap';
 import { NoTokenError, SlackCallError } from '../errors';
 import { errorFields } from '../log';
+import { burnRevealKey } from './delete-snap';
 import type { Common, RevealStorePort, SlackPort, StorePort } from './ports';
 import { speakerOf } from './speaker';
 import { retireDeadToken, tellAuthorLeftBehind } from './token-gone';
@@ -62,10 +62,7 @@ export async function reap(records: RemovalRecord[], deps: ReapDeps): Promise<Re
         .catch((error: unknown) => log.warn('reaper.tombstone_failed', errorFields(error)));
     try {
       // Key first: if it cannot be burned now, the record goes back like a deletion Slack refused.
-      if (isRevealId(snap.id)) {
-        await deps.reveals.burn(snap.id);
-        log.info('reveal.burned', { reason: 'due' });
-      }
+      await burnRevealKey(snap, deps.reveals, log, 'due');
       // A snap_this message's files first, as the sweeper does; one that may still go later
       // sends the record back (below) like the message would.
       for (const file of snap.files ?? []) {

@@ -61,6 +61,21 @@ export type SweepReport = Record<
   number
 >;
 
+/** Nothing counted yet: what a run starts from, and what a sweep that ran no worker reports. */
+export function emptySweepReport(): SweepReport {
+  return {
+    found: 0,
+    handed: 0,
+    deleted: 0,
+    already_gone: 0,
+    given_up: 0,
+    token_gone: 0,
+    kept: 0,
+    leased_elsewhere: 0,
+    left_for_next_run: 0,
+  };
+}
+
 /** The longest a run waits before trying again to lease a snap another deleter held. */
 export const RECHECK_MS = 5_000;
 /** Leases refused per snap before a run leaves it to whoever holds it. */
@@ -263,7 +278,7 @@ class Turn extends Pacer {
   }
 
   override async ready(deadline: number): Promise<boolean> {
-    if (!this.holding && this.gate.singleFile()) this.holding = await this.gate.turn(this.dueAt, this.limit);
+    if (this.gate.singleFile()) await this.take();
     // Without a turn in time, it goes anyway while its lease holds: at worst one more 429.
     const wait = this.gate.opensAt - this.time.now();
     if (wait > 0 && this.gate.opensAt < this.limit) await this.time.sleep(wait);
@@ -291,17 +306,7 @@ export async function sweep(run: SweepRun, deps: SweepDeps): Promise<SweepReport
   // Every deletion's line names the run and the group that made it.
   const deleting = { ...deps, log };
   const owner = `sweep:${run.runId}`;
-  const report: SweepReport = {
-    found: 0,
-    handed: 0,
-    deleted: 0,
-    already_gone: 0,
-    given_up: 0,
-    token_gone: 0,
-    kept: 0,
-    leased_elsewhere: 0,
-    left_for_next_run: 0,
-  };
+  const report = emptySweepReport();
   const watched = await watch.renew(run.group, run.owner, clock.now() + WATCH_LEASE_MS);
   if (!watched) {
     // Another worker was started for the group since (this one came too late): it serves.

@@ -173,12 +173,3 @@ export interface WatchState {
   /** Snaps just posted, which the owner has not taken yet (read from the table, not the index). */
   ids: string[];
 }
-
-/** True when the watch has an owner alive now who serves `needMs`. */
-export function watchServes(state: WatchState | undefined, needMs: number, nowMs: number): boolean {
-  return (
-    state?.owner !== undefined &&
-    (state.lease ?? 0) >= nowMs &&
-    (state.covers ?? Number.NEGATIVE_INFINITY) >= needMs
-  );
-}
