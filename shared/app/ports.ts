@@ -9,6 +9,7 @@ import type { WatchState, WorkerEvent } from '../domain/engine';
 import type { GrantKind, Named, OAuthGrant } from '../domain/install';
 import type { WindowCounter } from '../domain/limits';
 import type { Policy, PolicyScope, Role } from '../domain/policy';
+import type { Reply } from '../domain/replies';
 import type { SealedSecret } from '../domain/reveal-seal';
 import type { Sealed } from '../domain/seal';
 import type { SlotGroup } from '../domain/slots';
@@ -171,14 +172,7 @@ export interface UpdateArgs {
  * An answer through a `response_url`: ephemeral, or in place of the message the request came from
  * (`replace_original`, an ephemeral list answered after one of its buttons).
  */
-export type ReplyBody = {
-  response_type: 'ephemeral';
-  text: string;
-  blocks?: KnownBlock[];
-  replace_original?: boolean;
-  unfurl_links?: false;
-  unfurl_media?: false;
-};
+export type ReplyBody = Reply;
 
 export interface StorePort {
   claim(record: SnapRecord): Promise<ClaimResult>;

@@ -12,7 +12,7 @@ import { type ChangeProblem, describePolicy, type Policy, type PolicyRule, type 
 import { isRevealId, MAX_REVEAL_PEOPLE, MAX_SECRET_CHARS } from './reveal';
 import { ACTION } from './surfaces';
 
-export interface Reply {
+export type Reply = {
   response_type: 'ephemeral';
   text: string;
   blocks?: KnownBlock[];
@@ -21,7 +21,7 @@ export interface Reply {
   /** No preview of a link in it: Slack would fetch the link (a shown secret may hold one). */
   unfurl_links?: false;
   unfurl_media?: false;
-}
+};
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
 
