@@ -23,7 +23,7 @@ import {
   retryNumber,
   verifySlackSignature,
 } from '../../shared/adapters/slack-request';
-import { handOffHome } from '../../shared/app/accept-command';
+import { openHomeTab } from '../../shared/app/accept-command';
 import {
   beginInstall,
   type CompleteDeps,
@@ -51,8 +51,6 @@ import {
   type Page,
   renderPage,
 } from '../../shared/domain/pages';
-import { teamServed } from '../../shared/domain/teams';
-import { InvokeError } from '../../shared/errors';
 import { createLogger, errorFields, type Logger } from '../../shared/log';
 
 const config = installConfig(process.env);
@@ -100,32 +98,17 @@ const eventDeps = (): EventDeps => ({
   activity,
   clock: systemClock,
   log,
-  openHome: async (opened) => {
-    // A workspace snap does not serve gets no Home tab (nothing of it is rendered or read).
-    if (!teamServed(config.allowedTeams, opened)) {
-      log.warn('install.team_not_allowed');
-      return;
-    }
-    const request = {
-      v: 1 as const,
-      home: { kind: 'open' as const },
-      team: opened.team,
-      ...(opened.enterprise ? { enterprise: opened.enterprise } : {}),
-      user: opened.user,
-      receivedAt: Date.now(),
-    };
-    const handed = await handOffHome(
-      request,
-      `${opened.team}:${opened.id}`,
+  openHome: (opened) =>
+    openHomeTab(
+      opened,
       {
+        allowedTeams: config.allowedTeams,
+        clock: systemClock,
         seal: (aad, content) => dataKeys.seal(aad, content),
         handOff: (event) => invokeAsync(config.controlsFunctionName, event),
       },
       log,
-    );
-    // A 5xx makes Slack send the event again: the Home tab is worth a retry.
-    if (!handed) throw new InvokeError('App Home could not be handed to the controls function');
-  },
+    ),
 });
 
 const verify = verifySlackSignature({

@@ -36,8 +36,9 @@ import type {
   SealedTrigger,
 } from '../domain/snap';
 import { teamServed } from '../domain/teams';
+import { InvokeError } from '../errors';
 import { errorFields, type Logger } from '../log';
-import type { SlashCommand } from './ports';
+import type { Common, SlackEvent, SlashCommand } from './ports';
 
 /** The async event ack sends the poster: routing data in the clear, content sealed. */
 export type PosterEvent = PostRequest & { sealed: Sealed };
@@ -255,6 +256,33 @@ export async function handOffReveal(
     ...(request.via ? { via: request.via } : {}),
   });
   return true;
+}
+
+/**
+ * Someone opened snap's Home tab (install's `app_home_opened`): handed to the controls function to
+ * draw. A workspace snap does not serve gets none (nothing of it is rendered or read); a failed
+ * hand-off throws, so that install answers 5xx and Slack sends the event again — the Home tab is
+ * worth a retry.
+ */
+export async function openHomeTab(
+  opened: Extract<SlackEvent, { kind: 'app_home_opened' }>,
+  deps: Pick<AcceptDeps, 'seal' | 'handOff' | 'allowedTeams'> & Pick<Common, 'clock'>,
+  log: Logger,
+): Promise<void> {
+  if (!teamServed(deps.allowedTeams, opened)) {
+    log.warn('install.team_not_allowed');
+    return;
+  }
+  const request: HomeRequest = {
+    v: 1,
+    home: { kind: 'open' },
+    team: opened.team,
+    ...(opened.enterprise ? { enterprise: opened.enterprise } : {}),
+    user: opened.user,
+    receivedAt: deps.clock.now(),
+  };
+  if (!(await handOffHome(request, `${opened.team}:${opened.id}`, deps, log)))
+    throw new InvokeError('App Home could not be handed to the controls function');
 }
 
 /** Hands something done in App Home to the controls function; false when that failed (already logged). */
