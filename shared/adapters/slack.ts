@@ -167,6 +167,17 @@ const POST_TIMEOUT_MS = 20_000;
 const VIEW_TIMEOUT_MS = 2_500;
 const REPLY_ATTEMPTS = 3;
 
+/** The fields of `users.info`'s user that snap reads: a name to post under, and where they belong. */
+interface SlackUser {
+  name?: string;
+  real_name?: string;
+  profile?: { display_name?: string; real_name?: string; image_72?: string };
+  team_id?: string;
+  is_admin?: boolean;
+  is_owner?: boolean;
+  enterprise_user?: { enterprise_id?: string; is_admin?: boolean; is_owner?: boolean };
+}
+
 /** One token's way to Slack: a client that never retries (posts) and one that does. */
 export class SlackGateway {
   private readonly once: WebClient;
@@ -286,16 +297,21 @@ export class SlackGateway {
     const cached = this.profiles.get(user);
     if (cached && now - cached.at < 600_000) return cached.identity;
     let identity: Identity | undefined;
+    const u = await this.userInfo(user);
+    const profile = u?.profile;
+    const username = profile?.display_name || profile?.real_name || u?.real_name || u?.name;
+    if (username) identity = { username, ...(profile?.image_72 ? { iconUrl: profile.image_72 } : {}) };
+    this.profiles.set(user, { identity, at: now });
+    return identity;
+  }
+
+  /** What `users.info` says of a person (the fields snap reads), with the bot's token. */
+  private async userInfo(user: string): Promise<SlackUser | undefined> {
     try {
-      const out = await this.retrying.users.info({ user });
-      const profile = out.user?.profile;
-      const username = profile?.display_name || profile?.real_name || out.user?.real_name || out.user?.name;
-      if (username) identity = { username, ...(profile?.image_72 ? { iconUrl: profile.image_72 } : {}) };
+      return (await this.retrying.users.info({ user })).user as SlackUser | undefined;
     } catch (error) {
       throw toSlackError('users.info', error);
     }
-    this.profiles.set(user, { identity, at: now });
-    return identity;
   }
 
   /**
@@ -306,35 +322,17 @@ export class SlackGateway {
    * organisation, met in a channel shared with theirs, is a member here.
    */
   async role(user: string, where: { team: string; enterprise?: string }): Promise<Role> {
-    try {
-      const out = await this.retrying.users.info({ user });
-      const u = out.user as
-        | {
-            team_id?: string;
-            is_admin?: boolean;
-            is_owner?: boolean;
-            enterprise_user?: { enterprise_id?: string; is_admin?: boolean; is_owner?: boolean };
-          }
-        | undefined;
-      const ofOrg = !!where.enterprise && u?.enterprise_user?.enterprise_id === where.enterprise;
-      const ofWorkspace = (!!u?.team_id && u.team_id === where.team) || ofOrg;
-      return {
-        admin: ofWorkspace && (u?.is_admin === true || u?.is_owner === true),
-        orgAdmin: ofOrg && (u?.enterprise_user?.is_admin === true || u?.enterprise_user?.is_owner === true),
-      };
-    } catch (error) {
-      throw toSlackError('users.info', error);
-    }
+    const u = await this.userInfo(user);
+    const ofOrg = !!where.enterprise && u?.enterprise_user?.enterprise_id === where.enterprise;
+    const ofWorkspace = (!!u?.team_id && u.team_id === where.team) || ofOrg;
+    return {
+      admin: ofWorkspace && (u?.is_admin === true || u?.is_owner === true),
+      orgAdmin: ofOrg && (u?.enterprise_user?.is_admin === true || u?.enterprise_user?.is_owner === true),
+    };
   }
 
   async inOrg(user: string, enterprise: string): Promise<boolean> {
-    try {
-      const out = await this.retrying.users.info({ user });
-      const u = out.user as { enterprise_user?: { enterprise_id?: string } } | undefined;
-      return u?.enterprise_user?.enterprise_id === enterprise;
-    } catch (error) {
-      throw toSlackError('users.info', error);
-    }
+    return (await this.userInfo(user))?.enterprise_user?.enterprise_id === enterprise;
   }
 
   async publishHome(user: string, view: HomeView): Promise<void> {
