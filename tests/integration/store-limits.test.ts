@@ -3,38 +3,30 @@
  * concurrent posters, the pending count through the sparse author index, and the posters-in-flight
  * slots under concurrent takers.
  */
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createSnapTable, type LocalDynamo, startDynamo } from '../../local/dynamo-local';
 import type { SnapStore } from '../../shared/adapters/dynamo-store';
 import { recordFromImage } from '../../shared/adapters/stream';
 import { DEFAULT_LIMITS, userCounter } from '../../shared/domain/limits';
 import { type SlotGroup, slotExpiresAt } from '../../shared/domain/slots';
 import { newRecord, tombstone } from '../../shared/domain/snap';
+import { type SnapTable, startSnapTable } from '../support/snap-table';
 
 const TABLE_NAME = 'snap-limits';
 const T0 = 30_000_000 * 60_000;
-let dynamo: LocalDynamo;
+let table: SnapTable;
 let store: SnapStore;
 let raw: DynamoDBClient;
 
 beforeAll(async () => {
-  dynamo = await startDynamo();
-  await createSnapTable(dynamo.endpoint, TABLE_NAME);
-  Object.assign(process.env, {
-    AWS_REGION: 'local',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-  });
+  table = await startSnapTable(TABLE_NAME);
+  raw = table.raw;
   const { SnapStore } = await import('../../shared/adapters/dynamo-store');
   store = new SnapStore(TABLE_NAME);
-  raw = new DynamoDBClient({ endpoint: dynamo.endpoint });
 });
 
 afterAll(async () => {
-  raw.destroy();
-  await dynamo.close();
+  await table?.close();
 });
 
 const items = async () => (await raw.send(new ScanCommand({ TableName: TABLE_NAME }))).Items ?? [];

@@ -2,16 +2,16 @@
  * The DynamoDB store against a real DynamoDB API (dynalite, the table created from the same
  * schema constants): claims, tombstones and the readers that must treat a tombstone as gone.
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createSnapTable, type LocalDynamo, startDynamo } from '../../local/dynamo-local';
 import type { SnapStore } from '../../shared/adapters/dynamo-store';
 import { newRecord, type PostRequest, type SnapRecord, tombstone } from '../../shared/domain/snap';
+import { type SnapTable, startSnapTable } from '../support/snap-table';
 
 const TABLE_NAME = 'snap-store-test';
 const NOW = Date.now();
-let dynamo: LocalDynamo;
+let table: SnapTable;
 let store: SnapStore;
 let raw: DynamoDBClient;
 let n = 0;
@@ -45,22 +45,14 @@ const itemOf = async (id: string) => {
 };
 
 beforeAll(async () => {
-  dynamo = await startDynamo();
-  await createSnapTable(dynamo.endpoint, TABLE_NAME);
-  Object.assign(process.env, {
-    AWS_REGION: 'local',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-  });
+  table = await startSnapTable(TABLE_NAME);
+  raw = table.raw;
   const { SnapStore } = await import('../../shared/adapters/dynamo-store');
   store = new SnapStore(TABLE_NAME);
-  raw = new DynamoDBClient({ endpoint: dynamo.endpoint });
 });
 
 afterAll(async () => {
-  raw?.destroy();
-  await dynamo?.close();
+  await table?.close();
 });
 
 /** Everything the due index yields before `before`. */

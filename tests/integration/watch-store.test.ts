@@ -3,17 +3,17 @@
  * schema constants): every condition the engine relies on, as DynamoDB evaluates it, and the
  * index of due snaps' cheap look for the dispatcher.
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createSnapTable, type LocalDynamo, startDynamo } from '../../local/dynamo-local';
 import type { SnapStore } from '../../shared/adapters/dynamo-store';
 import type { WatchStore } from '../../shared/adapters/watch-store';
 import { newRecord } from '../../shared/domain/snap';
+import { type SnapTable, startSnapTable } from '../support/snap-table';
 
 const TABLE_NAME = 'snap-watch-test';
 const NOW = 1_800_000_000_000;
-let dynamo: LocalDynamo;
+let table: SnapTable;
 let watch: WatchStore;
 let store: SnapStore;
 let raw: DynamoDBClient;
@@ -28,24 +28,16 @@ const itemOf = async (g: number) => {
 };
 
 beforeAll(async () => {
-  dynamo = await startDynamo();
-  await createSnapTable(dynamo.endpoint, TABLE_NAME);
-  Object.assign(process.env, {
-    AWS_REGION: 'local',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-  });
+  table = await startSnapTable(TABLE_NAME);
+  raw = table.raw;
   const { WatchStore } = await import('../../shared/adapters/watch-store');
   const { SnapStore } = await import('../../shared/adapters/dynamo-store');
   watch = new WatchStore(TABLE_NAME);
   store = new SnapStore(TABLE_NAME);
-  raw = new DynamoDBClient({ endpoint: dynamo.endpoint });
 });
 
 afterAll(async () => {
-  raw?.destroy();
-  await dynamo?.close();
+  await table?.close();
 });
 
 describe('a group’s watch item', () => {
