@@ -24,7 +24,7 @@ import { INSTALLATION_PREFIX, userKey, workspaceKey } from '../shared/adapters/i
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
 import { TABLE } from '../shared/adapters/snap-item';
 import { EVENTS_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH } from '../shared/domain/install';
-import { sendJson } from './http-util';
+import { readBody, sendJson } from './http-util';
 import { globalShortcut, messageShortcut, viewSubmission } from './interactions';
 import { type Pipeline, startPipeline } from './pipeline';
 import { readableLogs } from './readable-log';
@@ -87,12 +87,6 @@ function parseArgs(argv: string[]): Options {
 function fail(message: string): never {
   process.stderr.write(`snap: ${message}\n`);
   process.exit(1);
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
