@@ -168,6 +168,11 @@ function homeAction(
     ? selected.filter((c): c is string => typeof c === 'string')
     : undefined;
   const stamp = `${Date.now() / 1000}`;
+  // The selects: the policy's (its buttons aside) and the person's default.
+  const select =
+    actionId === 'my_default' ||
+    (actionId.startsWith('policy_') &&
+      !['policy_reveal', 'policy_as_user', 'policy_activity', 'policy_reset'].includes(actionId));
   const action = picked
     ? {
         type: 'multi_conversations_select',
@@ -175,22 +180,14 @@ function homeAction(
         selected_conversations: picked,
         action_ts: stamp,
       }
-    : actionId.startsWith('policy_') &&
-        !['policy_reveal', 'policy_as_user', 'policy_activity', 'policy_reset'].includes(actionId)
+    : select
       ? {
           type: 'static_select',
           action_id: actionId,
           selected_option: { value: String(value) },
           action_ts: stamp,
         }
-      : actionId === 'my_default'
-        ? {
-            type: 'static_select',
-            action_id: actionId,
-            selected_option: { value: String(value) },
-            action_ts: stamp,
-          }
-        : { type: 'button', action_id: actionId, value: String(value ?? ''), action_ts: stamp };
+      : { type: 'button', action_id: actionId, value: String(value ?? ''), action_ts: stamp };
   return {
     type: 'block_actions',
     team: { id: w.id, domain: w.domain },
