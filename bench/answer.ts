@@ -15,10 +15,10 @@
  * Slack lets an app wait).
  */
 
-import { isolatedFunction } from '../local/function-process';
 import { lambdaContext } from '../local/lambda-stand-in';
 import type { Pipeline } from '../local/pipeline';
 import type { StandInMessage } from '../local/slack-stand-in';
+import { onFreshFunction } from './fresh';
 import { fmt, judged, summary } from './stats';
 
 /** Sends a command and waits for what answers it: a message in `channel` or a reply on `replyId`. */
@@ -76,17 +76,9 @@ export async function benchAnswer(p: Pipeline, distDir = 'dist'): Promise<void> 
   );
 
   // Cold: a poster started afresh for every snap.
-  const colds: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const fresh = isolatedFunction(`${distDir}/poster/index.mjs`, { memoryMb: 256 });
-    p.lambda.register('snap-poster', fresh.fn, { timeoutMs: 120_000, retries: 0 });
-    try {
-      colds.push(await timed(p, `1h answer cold ${i}`, `C-answer-cold-${i}`, 'message'));
-      await p.lambda.settled();
-    } finally {
-      fresh.close();
-    }
-  }
+  const colds = await onFreshFunction(p, distDir, 'snap-poster', 120_000, (i) =>
+    timed(p, `1h answer cold ${i}`, `C-answer-cold-${i}`, 'message'),
+  );
   const cold = summary(colds);
   console.log(
     `  cold poster: a snap appears p50 ${fmt(cold.p50)}, p99 ${fmt(cold.p99)}, max ${fmt(cold.max)} ${judged('p99 ≤ 3 s', cold.p99 <= 3_000)}`,

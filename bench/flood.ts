@@ -21,7 +21,7 @@
  * `npm run bench flood`; it takes about fifteen minutes.
  */
 import { spawnSync } from 'node:child_process';
-import { startPipeline } from '../local/pipeline';
+import { type Pipeline, startPipeline } from '../local/pipeline';
 import { type StandInMessage, shownDueAt } from '../local/slack-stand-in';
 import { DEFAULT_LIMITS } from '../shared/domain/limits';
 import { hideFunctionLogs } from './quiet';
@@ -51,6 +51,32 @@ function line(label: string, values: number[]): string {
   return `${label} p50 ${at(0.5)}, p99 ${at(0.99)}, max ${at(1)}`;
 }
 
+/** Posters running at once (invoked and not yet finished), sampled every 100 ms until stopped. */
+function watchPosters(p: Pipeline): { peak: number; stop(): void } {
+  const posters = { peak: 0, stop: () => clearInterval(sampler) };
+  const sampler = setInterval(() => {
+    const invoked = p.lambda.invocations.filter((i) => i.name === 'snap-poster').length;
+    const finished = p.runs.filter((r) => r.fn === 'poster').length;
+    posters.peak = Math.max(posters.peak, invoked - finished);
+  }, 100);
+  return posters;
+}
+
+const inChannel = (p: Pipeline, channel: string) =>
+  [...p.slack.messages.values()].filter((m) => m.channel === channel);
+
+/**
+ * Waits, until `deadline` at most, for each of the `sent` snaps typed in `channel` to be posted
+ * (or answered instead, on a response_url whose id starts with `replyPrefix`) and each posted one
+ * deleted.
+ */
+async function untilGone(p: Pipeline, channel: string, replyPrefix: string, sent: number, deadline: number) {
+  const done = () =>
+    inChannel(p, channel).length + p.slack.replies.filter((r) => r.id.startsWith(replyPrefix)).length >=
+      sent && inChannel(p, channel).every((m) => m.deletedAt !== undefined);
+  while (Date.now() < deadline && !done()) await sleep(1_000);
+}
+
 async function runCase(limitsOn: boolean): Promise<void> {
   for (const name of LIMITS) delete process.env[name];
   // The flood's refusals by reason, from the poster's log lines of its channels.
@@ -69,13 +95,7 @@ async function runCase(limitsOn: boolean): Promise<void> {
     await sleep((START_INTO_MINUTE_MS - (Date.now() % 60_000) + 60_000) % 60_000);
     const started = Date.now();
 
-    // Posters running at once: invoked and not yet finished.
-    let peak = 0;
-    const sampler = setInterval(() => {
-      const invoked = p.lambda.invocations.filter((i) => i.name === 'snap-poster').length;
-      const finished = p.runs.filter((r) => r.fn === 'poster').length;
-      peak = Math.max(peak, invoked - finished);
-    }, 100);
+    const posters = watchPosters(p);
 
     const typed: Array<Promise<unknown>> = [];
     const calmSentAt = new Map<string, number>();
@@ -107,17 +127,13 @@ async function runCase(limitsOn: boolean): Promise<void> {
     }
     await Promise.all(typed);
 
-    const calm = () => [...p.slack.messages.values()].filter((m) => m.channel === 'TF-calm');
-    const calmDone = () =>
-      calm().length + p.slack.replies.filter((r) => r.id.startsWith('calm-')).length >= CALM_SNAPS &&
-      calm().every((m) => m.deletedAt !== undefined);
-    while (Date.now() < started + HORIZON_MS && !calmDone()) await sleep(1_000);
-    clearInterval(sampler);
+    await untilGone(p, 'TF-calm', 'calm-', CALM_SNAPS, started + HORIZON_MS);
+    posters.stop();
     await stop();
 
     const flood = [...p.slack.messages.values()].filter((m) => m.channel.startsWith('TF-C'));
     const posterSeconds = p.runs.filter((r) => r.fn === 'poster').reduce((s, r) => s + r.ms, 0) / 1000;
-    const calmMessages = calm();
+    const calmMessages = inChannel(p, 'TF-calm');
     const lateOf = (m: StandInMessage) => (m.deletedAt ?? 0) - (shownDueAt(m) ?? 0);
     const deleted = calmMessages.filter((m) => m.deletedAt !== undefined);
     const horizonEnd = started + HORIZON_MS;
@@ -128,7 +144,7 @@ async function runCase(limitsOn: boolean): Promise<void> {
       : 'limits off';
     console.log(`\n${setting}`);
     console.log(
-      `  flood: typed ${FLOOD_PER_SECOND * FLOOD_SECONDS}, posted ${flood.length}, not posted ${[...refused].map(([why, n]) => `${why}: ${n}`).join(', ') || 'none'}; posters at once: peak ${peak}; poster time ${posterSeconds.toFixed(0)} s (≈ ${((posterSeconds * 256) / 1024).toFixed(0)} GB-s)`,
+      `  flood: typed ${FLOOD_PER_SECOND * FLOOD_SECONDS}, posted ${flood.length}, not posted ${[...refused].map(([why, n]) => `${why}: ${n}`).join(', ') || 'none'}; posters at once: peak ${posters.peak}; poster time ${posterSeconds.toFixed(0)} s (≈ ${((posterSeconds * 256) / 1024).toFixed(0)} GB-s)`,
     );
     console.log(
       `  other user: posted ${calmMessages.length} of ${CALM_SNAPS}; ${line(
@@ -175,12 +191,7 @@ async function runFairness(): Promise<void> {
   try {
     const stop = p.schedule();
     const started = Date.now();
-    let peak = 0;
-    const sampler = setInterval(() => {
-      const invoked = p.lambda.invocations.filter((i) => i.name === 'snap-poster').length;
-      const finished = p.runs.filter((r) => r.fn === 'poster').length;
-      peak = Math.max(peak, invoked - finished);
-    }, 100);
+    const posters = watchPosters(p);
 
     const typed: Array<Promise<unknown>> = [];
     const at = (ms: number, send: () => Promise<unknown>) =>
@@ -219,15 +230,11 @@ async function runFairness(): Promise<void> {
       });
     await Promise.all(typed);
 
-    const quiet = () => [...p.slack.messages.values()].filter((m) => m.channel === 'TQ-C1');
-    const quietDone = () =>
-      quiet().length + p.slack.replies.filter((r) => r.id.startsWith('quiet-')).length >= quietSentAt.size &&
-      quiet().every((m) => m.deletedAt !== undefined);
-    while (Date.now() < started + HORIZON_MS && !quietDone()) await sleep(1_000);
-    clearInterval(sampler);
+    await untilGone(p, 'TQ-C1', 'quiet-', quietSentAt.size, started + HORIZON_MS);
+    posters.stop();
     await stop();
 
-    const quietMessages = quiet();
+    const quietMessages = inChannel(p, 'TQ-C1');
     const postLatency = quietMessages.map((m) => m.postedAt - (quietSentAt.get(m.text) ?? m.postedAt));
     const lateness = quietMessages
       .filter((m) => m.deletedAt !== undefined)
@@ -260,7 +267,7 @@ async function runFairness(): Promise<void> {
 fairness: TF floods (${FAIR_FLOOD_USERS} users, a snap every ${FAIR_FLOOD_EVERY_MS / 1000} s each, ${FAIR_SECONDS} s) while TQ snaps every ${FAIR_QUIET_EVERY_MS / 1000} s and asks /snap list every ${FAIR_CONTROLS_EVERY_MS / 1000} s; poster reserved concurrency ${POSTER_RESERVED}`,
     );
     console.log(
-      `  flood: posted ${flooded.length}, refused by a limit ${floodReplies(/faster than snap allows|waiting to self-destruct/)}, refused as snap was busy in the workspace ${floodReplies(/snap is busy/)}, as Slack was busy ${floodReplies(/Slack is busy/)}; posters at once: peak ${peak}`,
+      `  flood: posted ${flooded.length}, refused by a limit ${floodReplies(/faster than snap allows|waiting to self-destruct/)}, refused as snap was busy in the workspace ${floodReplies(/snap is busy/)}, as Slack was busy ${floodReplies(/Slack is busy/)}; posters at once: peak ${posters.peak}`,
     );
     console.log(`  TQ: posted ${quietMessages.length} of ${quietSentAt.size}`);
     console.log(

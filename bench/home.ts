@@ -11,9 +11,9 @@
  *
  * Target (DESIGN): warm p99 ≤ 1 s. Cold is printed beside Slack's 3 s for an answer, for scale.
  */
-import { isolatedFunction } from '../local/function-process';
 import type { Pipeline } from '../local/pipeline';
 import type { PublishedHome } from '../local/slack-stand-in';
+import { onFreshFunction } from './fresh';
 import { fmt, judged, summary } from './stats';
 
 const PERSON = 'U0HOMEBENCH';
@@ -54,17 +54,7 @@ export async function benchHome(p: Pipeline, distDir = 'dist'): Promise<void> {
     `  warm: published p50 ${fmt(w.p50)}, p99 ${fmt(w.p99)}, max ${fmt(w.max)} (${blocks} blocks) ${judged('p99 ≤ 1 s', w.p99 <= 1_000)}`,
   );
 
-  const colds: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const fresh = isolatedFunction(`${distDir}/poster/index.mjs`, { memoryMb: 256 });
-    p.lambda.register('snap-controls', fresh.fn, { timeoutMs: 90_000, retries: 0 });
-    try {
-      colds.push(await opened(p));
-      await p.lambda.settled();
-    } finally {
-      fresh.close();
-    }
-  }
+  const colds = await onFreshFunction(p, distDir, 'snap-controls', 90_000, () => opened(p));
   const c = summary(colds);
   console.log(
     `  cold controls: published p50 ${fmt(c.p50)}, p99 ${fmt(c.p99)}, max ${fmt(c.max)} (no target; Slack waits 3 s for an answer, here the event was answered at once)`,

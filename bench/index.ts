@@ -9,7 +9,7 @@
  * sweeper worker's ceiling and the fan-out past it, each case in a process of its own). Not part
  * of `npm test`; prints its figures.
  */
-import { startPipeline } from '../local/pipeline';
+import { type Pipeline, startPipeline } from '../local/pipeline';
 import { shownDueAt } from '../local/slack-stand-in';
 import { nextTick } from '../shared/domain/engine';
 import { SWEEP_MARGIN_MS } from '../shared/domain/snap';
@@ -119,60 +119,28 @@ if (inProcess('lateness') || inProcess('warm')) {
     await p.close();
   }
 }
-if (inProcess('answer')) {
-  const logs = hideFunctionLogs();
-  // snap's own rate limits are not what this measures: off, so 200 snaps in a row all post.
-  const off = ['SNAP_LIMIT_USER_PER_MINUTE', 'SNAP_LIMIT_TEAM_PER_MINUTE', 'SNAP_LIMIT_USER_PENDING'];
-  const p = await startPipeline({
-    sweepPeriodSeconds: 60,
-    env: Object.fromEntries(off.map((name) => [name, '0'])),
-  });
-  try {
-    await benchAnswer(p);
-  } finally {
-    await p.close();
-    logs.reset();
-  }
-}
-if (inProcess('home')) {
+/**
+ * One part on a pipeline of its own, its functions' logs hidden. `unlimited`: snap's own rate
+ * limits are not what the part measures — off, so 200 snaps or reveals in a row all post.
+ */
+async function onPipeline(part: (p: Pipeline) => Promise<void>, unlimited: boolean): Promise<void> {
   const logs = hideFunctionLogs();
   const off = ['SNAP_LIMIT_USER_PER_MINUTE', 'SNAP_LIMIT_TEAM_PER_MINUTE', 'SNAP_LIMIT_USER_PENDING'];
   const p = await startPipeline({
     sweepPeriodSeconds: 60,
-    env: Object.fromEntries(off.map((name) => [name, '0'])),
+    ...(unlimited && { env: Object.fromEntries(off.map((name) => [name, '0'])) }),
   });
   try {
-    await benchHome(p);
+    await part(p);
   } finally {
     await p.close();
     logs.reset();
   }
 }
-if (inProcess('reveal')) {
-  const logs = hideFunctionLogs();
-  // snap's own rate limits are not what this measures: off, so 200 reveals in a row all post.
-  const off = ['SNAP_LIMIT_USER_PER_MINUTE', 'SNAP_LIMIT_TEAM_PER_MINUTE', 'SNAP_LIMIT_USER_PENDING'];
-  const p = await startPipeline({
-    sweepPeriodSeconds: 60,
-    env: Object.fromEntries(off.map((name) => [name, '0'])),
-  });
-  try {
-    await benchReveal(p);
-  } finally {
-    await p.close();
-    logs.reset();
-  }
-}
-if (inProcess('modal')) {
-  const logs = hideFunctionLogs();
-  const p = await startPipeline({ sweepPeriodSeconds: 60 });
-  try {
-    await benchModal(p);
-  } finally {
-    await p.close();
-    logs.reset();
-  }
-}
+if (inProcess('answer')) await onPipeline(benchAnswer, true);
+if (inProcess('home')) await onPipeline(benchHome, true);
+if (inProcess('reveal')) await onPipeline(benchReveal, true);
+if (inProcess('modal')) await onPipeline(benchModal, false);
 if (selected.includes('load')) {
   // Its own process: the bundles read their configuration once, and this one's pipeline is done.
   const { spawnSync } = await import('node:child_process');

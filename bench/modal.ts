@@ -13,10 +13,10 @@
  *
  * Target (DESIGN): cold p99 ≤ 1.5 s, half of Slack's 3 s; warm is printed against the same.
  */
-import { isolatedFunction } from '../local/function-process';
 import { globalShortcut, messageShortcut } from '../local/interactions';
 import type { Pipeline } from '../local/pipeline';
 import type { StandInView } from '../local/slack-stand-in';
+import { onFreshFunction } from './fresh';
 import { fmt, judged, summary } from './stats';
 
 const WHO = { team: 'T0LOCAL', user: 'U0LOCAL', name: 'alex' };
@@ -60,17 +60,7 @@ export async function benchModal(p: Pipeline, distDir = 'dist'): Promise<void> {
   console.log(
     `  warm: p50 ${fmt(w.p50)}, p99 ${fmt(w.p99)}, max ${fmt(w.max)} ${judged('p99 ≤ 1.5 s', w.p99 <= 1_500)}`,
   );
-  const colds: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const fresh = isolatedFunction(`${distDir}/poster/index.mjs`, { memoryMb: 256 });
-    p.lambda.register('snap-controls', fresh.fn, { timeoutMs: 60_000, retries: 0 });
-    try {
-      colds.push(await click(p, i % 2 === 1));
-      await p.lambda.settled();
-    } finally {
-      fresh.close();
-    }
-  }
+  const colds = await onFreshFunction(p, distDir, 'snap-controls', 60_000, (i) => click(p, i % 2 === 1));
   const c = summary(colds);
   console.log(
     `  cold controls: p50 ${fmt(c.p50)}, p99 ${fmt(c.p99)}, max ${fmt(c.max)} ${judged('p99 ≤ 1.5 s', c.p99 <= 1_500)}`,

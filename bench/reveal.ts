@@ -15,9 +15,9 @@
  * Target: p99 ≤ 3 s, Slack's limit for the answer; ack gives the key 2 s of it (its own timeout,
  * functions/ack/handler.ts), and a reveal whose key does not come in time is refused at once.
  */
-import { isolatedFunction } from '../local/function-process';
 import { lambdaContext } from '../local/lambda-stand-in';
 import type { Pipeline } from '../local/pipeline';
+import { onFreshFunction } from './fresh';
 import { fmt, judged, summary } from './stats';
 
 /** ack's time for one command: the signed request in, its answer out (ms); the rest waited for apart. */
@@ -62,16 +62,14 @@ export async function benchReveal(p: Pipeline, distDir = 'dist'): Promise<void> 
   );
 
   // Cold: a controls function started afresh for every reveal.
-  const colds: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const fresh = isolatedFunction(`${distDir}/poster/index.mjs`, { memoryMb: 256 });
-    p.lambda.register('snap-controls', fresh.fn, { timeoutMs: 60_000, retries: 0 });
-    try {
-      colds.push(await ackTime(p, `reveal 1h bench cold secret ${i}`, `C-reveal-cold-${i}`));
-    } finally {
-      fresh.close();
-    }
-  }
+  const colds = await onFreshFunction(
+    p,
+    distDir,
+    'snap-controls',
+    60_000,
+    (i) => ackTime(p, `reveal 1h bench cold secret ${i}`, `C-reveal-cold-${i}`),
+    false,
+  );
   const c = summary(colds);
   console.log(
     `  cold controls: /snap reveal answered p50 ${fmt(c.p50)}, p99 ${fmt(c.p99)}, max ${fmt(c.max)} ${judged('p99 ≤ 3 s', c.p99 <= 3_000)}; ${((c.p99 / 3_000) * 100).toFixed(0)} % of Slack's 3 s, ${((c.p99 / 2_000) * 100).toFixed(0)} % of ack's 2 s for the key`,

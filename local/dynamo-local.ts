@@ -4,7 +4,7 @@
  */
 
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { REVEAL_TABLE } from '../shared/adapters/reveal-store';
 import { TABLE } from '../shared/adapters/snap-item';
@@ -55,56 +55,59 @@ export async function startDynamo(
   };
 }
 
-export async function createSnapTable(endpoint: string, tableName: string): Promise<void> {
+/** Creates a table on the local DynamoDB; one already there is kept. */
+async function createTable(endpoint: string, input: CreateTableCommandInput): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
-          { AttributeName: TABLE.dueIndex.partitionKey, AttributeType: 'S' },
-          { AttributeName: TABLE.dueIndex.sortKey, AttributeType: 'N' },
-          { AttributeName: TABLE.authorIndex.partitionKey, AttributeType: 'S' },
-          { AttributeName: TABLE.authorIndex.sortKey, AttributeType: 'N' },
-          { AttributeName: TABLE.messageIndex.partitionKey, AttributeType: 'S' },
-        ],
-        KeySchema: [{ AttributeName: TABLE.partitionKey, KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: TABLE.dueIndex.name,
-            KeySchema: [
-              { AttributeName: TABLE.dueIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: TABLE.dueIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.dueIndex.projected] },
-          },
-          {
-            IndexName: TABLE.authorIndex.name,
-            KeySchema: [
-              { AttributeName: TABLE.authorIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: TABLE.authorIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.authorIndex.projected] },
-          },
-          {
-            IndexName: TABLE.messageIndex.name,
-            KeySchema: [{ AttributeName: TABLE.messageIndex.partitionKey, KeyType: 'HASH' }],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.messageIndex.projected] },
-          },
-        ],
-      }),
-    );
+    await client.send(new CreateTableCommand(input));
   } catch (error) {
     if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
   } finally {
     client.destroy();
   }
+}
+
+export async function createSnapTable(endpoint: string, tableName: string): Promise<void> {
+  await createTable(endpoint, {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
+      { AttributeName: TABLE.dueIndex.partitionKey, AttributeType: 'S' },
+      { AttributeName: TABLE.dueIndex.sortKey, AttributeType: 'N' },
+      { AttributeName: TABLE.authorIndex.partitionKey, AttributeType: 'S' },
+      { AttributeName: TABLE.authorIndex.sortKey, AttributeType: 'N' },
+      { AttributeName: TABLE.messageIndex.partitionKey, AttributeType: 'S' },
+    ],
+    KeySchema: [{ AttributeName: TABLE.partitionKey, KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: TABLE.dueIndex.name,
+        KeySchema: [
+          { AttributeName: TABLE.dueIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE.dueIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.dueIndex.projected] },
+      },
+      {
+        IndexName: TABLE.authorIndex.name,
+        KeySchema: [
+          { AttributeName: TABLE.authorIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE.authorIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.authorIndex.projected] },
+      },
+      {
+        IndexName: TABLE.messageIndex.name,
+        KeySchema: [{ AttributeName: TABLE.messageIndex.partitionKey, KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.messageIndex.projected] },
+      },
+    ],
+  });
 }
 
 /**
@@ -112,25 +115,12 @@ export async function createSnapTable(endpoint: string, tableName: string): Prom
  * on AWS no stream (the TTL emulation removes its expired items without telling anyone).
  */
 export async function createRevealTable(endpoint: string, tableName: string): Promise<void> {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  await createTable(endpoint, {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: REVEAL_TABLE.partitionKey, AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: REVEAL_TABLE.partitionKey, KeyType: 'HASH' }],
   });
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: REVEAL_TABLE.partitionKey, AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: REVEAL_TABLE.partitionKey, KeyType: 'HASH' }],
-      }),
-    );
-  } catch (error) {
-    if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
-  } finally {
-    client.destroy();
-  }
 }
 
 /**
@@ -138,25 +128,12 @@ export async function createRevealTable(endpoint: string, tableName: string): Pr
  * the same partition key, no index, no TTL, no stream.
  */
 export async function createInstallationsTable(endpoint: string, tableName: string): Promise<void> {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  await createTable(endpoint, {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: TABLE.partitionKey, AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: TABLE.partitionKey, KeyType: 'HASH' }],
   });
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: TABLE.partitionKey, AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: TABLE.partitionKey, KeyType: 'HASH' }],
-      }),
-    );
-  } catch (error) {
-    if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
-  } finally {
-    client.destroy();
-  }
 }
 
 /** A fault the proxy answers instead of DynamoDB, as the real service can. */

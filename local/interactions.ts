@@ -118,14 +118,3 @@ export function viewSubmission(who: Who, opened: Pick<StandInView, 'id' | 'view'
     response_urls: [],
   };
 }
-
-/** The fields a view asks for (input blocks' ids), and what each starts with. */
-export function fieldsOf(view: Record<string, unknown>): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const block of (view.blocks as Array<Record<string, unknown>> | undefined) ?? []) {
-    if (block.type !== 'input') continue;
-    const element = block.element as { initial_value?: string } | undefined;
-    out[String(block.block_id)] = element?.initial_value;
-  }
-  return out;
-}

@@ -33,6 +33,7 @@ import type {
 } from 'aws-lambda';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
 import { isTombstoneItem, SNAP_PREFIX } from '../shared/adapters/snap-item';
+import type { SweepReport } from '../shared/app/sweep';
 import { nextTick } from '../shared/domain/engine';
 import { EVENTS_PATH, INSTALL_PATH, LANDING_PATH, OAUTH_REDIRECT_PATH } from '../shared/domain/install';
 import { escapeHtml } from '../shared/domain/pages';
@@ -242,8 +243,11 @@ export interface Pipeline {
 
 let counter = 0;
 
-/** What `sweep()` reports when no worker ran. */
-const EMPTY_SWEEP = {
+/**
+ * What `sweep()` reports when no worker ran: shared/app's SweepReport with every count at 0 (typed
+ * as it, so a counter added there cannot be missing here).
+ */
+const EMPTY_SWEEP: SweepReport = {
   found: 0,
   handed: 0,
   deleted: 0,

@@ -702,11 +702,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         const message = messages.get(`${channel}/${ts}`);
         if (!message || message.deletedAt !== undefined) return fail('message_not_found');
         // Only its author deletes a message: the bot its own, a user theirs.
-        const mine =
-          message.user !== undefined
-            ? grant?.kind === 'user' && grant.user === message.user
-            : message.botId === undefined || grant?.kind !== 'user';
-        if (!mine) return fail('cant_delete_message');
+        if (!isAuthor(message, grant)) return fail('cant_delete_message');
         message.deletedAt = Date.now();
         message.deletedBy = call.by ?? 'unknown';
         events.emit('deleted', message);
@@ -717,11 +713,7 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
         const message = messages.get(`${channel}/${String(params.ts ?? '')}`);
         if (!message || message.deletedAt !== undefined) return fail('message_not_found');
         // Only its author rewrites a message, as only its author deletes it.
-        const mine =
-          message.user !== undefined
-            ? grant?.kind === 'user' && grant.user === message.user
-            : message.botId === undefined || grant?.kind !== 'user';
-        if (!mine) return fail('cant_update_message');
+        if (!isAuthor(message, grant)) return fail('cant_update_message');
         message.text = String(params.text ?? message.text);
         if (Array.isArray(params.blocks)) message.blocks = params.blocks;
         message.updatedAt = Date.now();
@@ -930,6 +922,16 @@ export async function startSlack(options: SlackStandInOptions = {}): Promise<Sla
       if (as && account) accounts[i] = { ...account, ...as };
     },
   };
+}
+
+/**
+ * Whether the token's holder wrote the message, as Slack decides who may delete or rewrite it: the
+ * bot its own, a user theirs.
+ */
+function isAuthor(message: StandInMessage, grant: IssuedToken | undefined): boolean {
+  return message.user !== undefined
+    ? grant?.kind === 'user' && grant.user === message.user
+    : message.botId === undefined || grant?.kind !== 'user';
 }
 
 /** The bot user id every bot-posted message carries. */

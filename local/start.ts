@@ -24,7 +24,7 @@ import { INSTALLATION_PREFIX, userKey, workspaceKey } from '../shared/adapters/i
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
 import { TABLE } from '../shared/adapters/snap-item';
 import { EVENTS_PATH, INSTALL_PATH, OAUTH_REDIRECT_PATH } from '../shared/domain/install';
-import { sendJson } from './http-util';
+import { readBody, sendJson } from './http-util';
 import { globalShortcut, messageShortcut, viewSubmission } from './interactions';
 import { type Pipeline, startPipeline } from './pipeline';
 import { readableLogs } from './readable-log';
@@ -87,12 +87,6 @@ function parseArgs(argv: string[]): Options {
 function fail(message: string): never {
   process.stderr.write(`snap: ${message}\n`);
   process.exit(1);
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -174,6 +168,11 @@ function homeAction(
     ? selected.filter((c): c is string => typeof c === 'string')
     : undefined;
   const stamp = `${Date.now() / 1000}`;
+  // The selects: the policy's (its buttons aside) and the person's default.
+  const select =
+    actionId === 'my_default' ||
+    (actionId.startsWith('policy_') &&
+      !['policy_reveal', 'policy_as_user', 'policy_activity', 'policy_reset'].includes(actionId));
   const action = picked
     ? {
         type: 'multi_conversations_select',
@@ -181,22 +180,14 @@ function homeAction(
         selected_conversations: picked,
         action_ts: stamp,
       }
-    : actionId.startsWith('policy_') &&
-        !['policy_reveal', 'policy_as_user', 'policy_activity', 'policy_reset'].includes(actionId)
+    : select
       ? {
           type: 'static_select',
           action_id: actionId,
           selected_option: { value: String(value) },
           action_ts: stamp,
         }
-      : actionId === 'my_default'
-        ? {
-            type: 'static_select',
-            action_id: actionId,
-            selected_option: { value: String(value) },
-            action_ts: stamp,
-          }
-        : { type: 'button', action_id: actionId, value: String(value ?? ''), action_ts: stamp };
+      : { type: 'button', action_id: actionId, value: String(value ?? ''), action_ts: stamp };
   return {
     type: 'block_actions',
     team: { id: w.id, domain: w.domain },

@@ -7,7 +7,12 @@
  * fails after the last retry is given up (on AWS, its coordinates go to the failure queue and
  * the record is lost).
  */
-import { DeleteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { TABLE } from '../shared/adapters/snap-item';
 
@@ -86,31 +91,12 @@ export class TtlEmulator {
   async expire(now = (this.options.now ?? Date.now)()): Promise<number> {
     const limit = Math.floor((now - (this.options.lateByMs ?? 0)) / 1000);
     const records: DynamoDBRecord[] = [];
-    let start: Record<string, never> | undefined;
-    do {
-      const page = await this.client.send(
-        new ScanCommand({
-          TableName: this.options.tableName,
-          FilterExpression: '#ttl <= :limit',
-          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
-          ExpressionAttributeValues: { ':limit': { N: String(limit) } },
-          ExclusiveStartKey: start,
-        }),
+    for await (const key of this.expiredKeys(this.options.tableName, limit)) {
+      const removed = await this.client.send(
+        new DeleteItemCommand({ TableName: this.options.tableName, Key: key, ReturnValues: 'ALL_OLD' }),
       );
-      for (const item of page.Items ?? []) {
-        const key = item[TABLE.partitionKey];
-        if (!key) continue;
-        const removed = await this.client.send(
-          new DeleteItemCommand({
-            TableName: this.options.tableName,
-            Key: { [TABLE.partitionKey]: key },
-            ReturnValues: 'ALL_OLD',
-          }),
-        );
-        if (removed.Attributes) records.push(ttlStreamRecord(removed.Attributes));
-      }
-      start = page.LastEvaluatedKey as Record<string, never> | undefined;
-    } while (start);
+      if (removed.Attributes) records.push(ttlStreamRecord(removed.Attributes));
+    }
     let removed = 0;
     for (const table of this.options.streamless ?? []) removed += await this.expireQuietly(table, limit);
     for (let i = 0; i < records.length; i += REAPER_BATCH_SIZE)
@@ -120,7 +106,19 @@ export class TtlEmulator {
 
   private async expireQuietly(tableName: string, limit: number): Promise<number> {
     let removed = 0;
-    let start: Record<string, never> | undefined;
+    for await (const key of this.expiredKeys(tableName, limit)) {
+      await this.client.send(new DeleteItemCommand({ TableName: tableName, Key: key }));
+      removed++;
+    }
+    return removed;
+  }
+
+  /** The keys of `tableName`'s items whose TTL is at or before `limit` (seconds), page by page. */
+  private async *expiredKeys(
+    tableName: string,
+    limit: number,
+  ): AsyncGenerator<Record<string, AttributeValue>> {
+    let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.client.send(
         new ScanCommand({
@@ -133,15 +131,10 @@ export class TtlEmulator {
       );
       for (const item of page.Items ?? []) {
         const key = item[TABLE.partitionKey];
-        if (!key) continue;
-        await this.client.send(
-          new DeleteItemCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: key } }),
-        );
-        removed++;
+        if (key) yield { [TABLE.partitionKey]: key };
       }
-      start = page.LastEvaluatedKey as Record<string, never> | undefined;
+      start = page.LastEvaluatedKey;
     } while (start);
-    return removed;
   }
 
   destroy(): void {
