@@ -33,7 +33,7 @@ import type {
 } from 'aws-lambda';
 import { COMMAND_PATH, INTERACTIONS_PATH } from '../shared/adapters/slack-request';
 import { isTombstoneItem, SNAP_PREFIX } from '../shared/adapters/snap-item';
-import type { SweepReport } from '../shared/app/sweep';
+import { emptySweepReport } from '../shared/app/sweep';
 import { nextTick } from '../shared/domain/engine';
 import { EVENTS_PATH, INSTALL_PATH, LANDING_PATH, OAUTH_REDIRECT_PATH } from '../shared/domain/install';
 import { escapeHtml } from '../shared/domain/pages';
@@ -242,22 +242,6 @@ export interface Pipeline {
 }
 
 let counter = 0;
-
-/**
- * What `sweep()` reports when no worker ran: shared/app's SweepReport with every count at 0 (typed
- * as it, so a counter added there cannot be missing here).
- */
-const EMPTY_SWEEP: SweepReport = {
-  found: 0,
-  handed: 0,
-  deleted: 0,
-  already_gone: 0,
-  given_up: 0,
-  token_gone: 0,
-  kept: 0,
-  leased_elsewhere: 0,
-  left_for_next_run: 0,
-};
 
 /** The poster's timeout as deployed (infra/poster.tf): a post, its retries, a record, a hand-over. */
 const POSTER_TIMEOUT_MS = 60_000;
@@ -642,7 +626,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       const dispatched = (await sweepFor(tickMs, timeoutMs)) as { dispatch?: unknown };
       await lambda.settled('snap-sweeper');
       // The workers' reports summed, as one sweep used to report.
-      const sum: Record<string, unknown> = { ...EMPTY_SWEEP, dispatch: dispatched?.dispatch };
+      const sum: Record<string, unknown> = { ...emptySweepReport(), dispatch: dispatched?.dispatch };
       for (const report of workerReports.slice(from))
         for (const [key, value] of Object.entries(report))
           if (typeof value === 'number') sum[key] = Number(sum[key] ?? 0) + value;
